@@ -1,0 +1,1 @@
+//! `cray-cal`: the CAL assembler (source -> binary + listing), built on `cray_emulator::isa`.

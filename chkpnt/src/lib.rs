@@ -1,0 +1,1 @@
+//! `cray-chkpnt`: the checkpoint image format (see FORMAT.md).

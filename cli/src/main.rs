@@ -1,0 +1,4 @@
+//! `cray`: the command-line front end.
+fn main() {
+    println!("cray");
+}

@@ -1,0 +1,1 @@
+//! COS personality: absolute binaries (raw and blocked datasets), the JCB, F$ requests.

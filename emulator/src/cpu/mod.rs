@@ -1,0 +1,1 @@
+//! The CPU: register file and execution of every instruction.

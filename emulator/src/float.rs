@@ -1,0 +1,1 @@
+//! Bit-exact Cray floating point (ISA.md section 5).

@@ -1,0 +1,1 @@
+//! The opcode table of the Cray X-MP and Cray-1.

@@ -1,0 +1,1 @@
+//! Word-addressed memory with base/limit relocation and range errors.

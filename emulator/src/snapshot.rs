@@ -1,0 +1,1 @@
+//! The complete guest-visible state as plain serde data, and its canonical hash.

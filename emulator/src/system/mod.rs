@@ -1,0 +1,1 @@
+//! The UNICOS-like kernel: processes, jobs, system calls, files, signals.

@@ -1,0 +1,1 @@
+//! Cycle-approximate timing model and hardware performance monitor.
