@@ -1,0 +1,171 @@
+//! The programmer-visible state of one CPU (ISA.md section 1).
+
+use crate::isa::Model;
+use serde::{Deserialize, Serialize};
+
+/// Interrupt/exchange flags (the F field of the exchange package, ISA.md 1.6).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Flags(pub u16);
+
+impl Flags {
+    /// Normal exit (EX, 004).
+    pub const NORMAL_EXIT: u16 = 1 << 0;
+    /// Error exit (ERR, 000, and undefined instructions).
+    pub const ERROR_EXIT: u16 = 1 << 1;
+    /// I/O interrupt.
+    pub const IO_INTERRUPT: u16 = 1 << 2;
+    /// Memory error.
+    pub const MEMORY_ERROR: u16 = 1 << 3;
+    /// Program range error: instruction fetch outside the instruction field.
+    pub const PROGRAM_RANGE: u16 = 1 << 4;
+    /// Operand range error: data reference outside the data field.
+    pub const OPERAND_RANGE: u16 = 1 << 5;
+    /// Floating-point error.
+    pub const FLOATING_POINT: u16 = 1 << 6;
+    /// Maintenance control unit / IOS interrupt.
+    pub const MCU_INTERRUPT: u16 = 1 << 7;
+    /// Programmable clock interrupt.
+    pub const PROGRAMMABLE_CLOCK: u16 = 1 << 8;
+    /// Deadlock (X-MP).
+    pub const DEADLOCK: u16 = 1 << 9;
+    /// Inter-processor interrupt (X-MP).
+    pub const INTERPROCESSOR: u16 = 1 << 10;
+
+    /// True if any of `bits` is set.
+    #[inline]
+    pub fn has(self, bits: u16) -> bool {
+        self.0 & bits != 0
+    }
+}
+
+/// Mode bits of the exchange package (ISA.md 1.5).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Modes {
+    /// Monitor mode.
+    pub monitor: bool,
+    /// Interrupt on operand range error (ERI/DRI).
+    pub interrupt_on_range: bool,
+    /// Interrupt on floating-point error (EFI/DFI).
+    pub interrupt_on_float: bool,
+    /// Bidirectional memory enabled (EBM/DBM, X-MP).
+    pub bidirectional_memory: bool,
+    /// Floating-point error status (set whenever a floating error occurs).
+    pub float_error_status: bool,
+    /// Interrupt-monitor mode.
+    pub interrupt_monitor: bool,
+    /// Enhanced addressing mode (X-MP): 24-bit instead of 22-bit scalar addresses.
+    pub enhanced_addressing: bool,
+    /// Programmable-clock interrupts enabled (ECI/DCI).
+    pub clock_interrupts: bool,
+}
+
+/// The X-MP cluster's shared registers and semaphores (ISA.md 4.8).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SharedRegisters {
+    /// Cluster number; 0 means no cluster (reads give 0, writes are ignored).
+    pub cluster: u8,
+    /// SB0..SB7, 24 bits each.
+    pub sb: [u32; 8],
+    /// ST0..ST7.
+    pub st: [u64; 8],
+    /// SM0..SM31; SM0 is bit 31.
+    pub semaphores: u32,
+}
+
+/// Why [`Cpu::run`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stop {
+    /// An exchange was requested (EX, ERR, a range error, an enabled floating-point
+    /// error, an undefined instruction): `flags` says which. P has already advanced
+    /// past an EX or ERR; for a range error it addresses the faulting instruction.
+    Exchange {
+        /// The flags that caused the exchange.
+        flags: Flags,
+        /// Parcel address of the instruction that raised it.
+        at: u32,
+    },
+    /// The cycle budget given to `run` was used up between two instructions.
+    Budget,
+    /// Test-and-set found the semaphore set: the CPU holds issue (P unchanged).
+    SemaphoreWait,
+}
+
+/// One CPU: every register of ISA.md section 1.1 and its relocation registers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cpu {
+    /// Machine model: decides which instructions exist.
+    pub model: Model,
+    /// Program address (parcel address relative to the instruction base).
+    pub p: u32,
+    /// A0..A7, 24 bits each (kept masked).
+    pub a: [u32; 8],
+    /// S0..S7.
+    pub s: [u64; 8],
+    /// V0..V7, 64 elements each.
+    pub v: Box<[[u64; 64]; 8]>,
+    /// B00..B77, 24 bits each.
+    pub b: [u32; 64],
+    /// T00..T77.
+    pub t: [u64; 64],
+    /// Vector length, 1..=64.
+    pub vl: u32,
+    /// Vector mask; bit 2^63 is element 0.
+    pub vm: u64,
+    /// Pending flags.
+    pub flags: Flags,
+    /// Mode bits.
+    pub modes: Modes,
+    /// Instruction base address (words).
+    pub instruction_base: u32,
+    /// Instruction limit address (words, exclusive).
+    pub instruction_limit: u32,
+    /// Data base address (words). On the Cray-1 equal to the instruction base.
+    pub data_base: u32,
+    /// Data limit address (words, exclusive).
+    pub data_limit: u32,
+    /// Exchange address: the package lives at absolute word XA * 16.
+    pub exchange_address: u32,
+    /// Vector-not-used bit of the exchange package.
+    pub vector_not_used: bool,
+    /// Programmable clock interval and countdown (X-MP).
+    pub clock_interval: u32,
+    /// Remaining clock periods until the programmable clock interrupt.
+    pub clock_countdown: u32,
+    /// Cluster registers (X-MP).
+    pub shared: SharedRegisters,
+    /// Clock periods elapsed; the real-time clock reads this.
+    pub cycles: u64,
+    /// Instructions issued.
+    pub instructions: u64,
+}
+
+impl Cpu {
+    /// A CPU in user mode with every register zero, VL = 64, relocated to a field of
+    /// `field_words` words at base 0.
+    pub fn new(model: Model, field_words: u32) -> Cpu {
+        Cpu {
+            model,
+            p: 0,
+            a: [0; 8],
+            s: [0; 8],
+            v: Box::new([[0; 64]; 8]),
+            b: [0; 64],
+            t: [0; 64],
+            vl: 64,
+            vm: 0,
+            flags: Flags::default(),
+            modes: Modes::default(),
+            instruction_base: 0,
+            instruction_limit: field_words,
+            data_base: 0,
+            data_limit: field_words,
+            exchange_address: 0,
+            vector_not_used: true,
+            clock_interval: 0,
+            clock_countdown: 0,
+            shared: SharedRegisters::default(),
+            cycles: 0,
+            instructions: 0,
+        }
+    }
+}
