@@ -13,6 +13,7 @@ pub mod cpu;
 pub mod float;
 pub mod isa;
 pub mod memory;
+mod serde_arrays;
 pub mod snapshot;
 pub mod system;
 pub mod timing;

@@ -102,10 +102,13 @@ pub struct Cpu {
     /// S0..S7.
     pub s: [u64; 8],
     /// V0..V7, 64 elements each.
+    #[serde(with = "crate::serde_arrays::vector_registers")]
     pub v: Box<[[u64; 64]; 8]>,
     /// B00..B77, 24 bits each.
+    #[serde(with = "crate::serde_arrays")]
     pub b: [u32; 64],
     /// T00..T77.
+    #[serde(with = "crate::serde_arrays")]
     pub t: [u64; 64],
     /// Vector length, 1..=64.
     pub vl: u32,
