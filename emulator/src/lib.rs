@@ -8,6 +8,7 @@
 //! absolute binaries and blocked datasets and serves COS system requests;
 //! [`snapshot`] is the complete state as plain data with its canonical hash.
 
+pub mod aout;
 pub mod cos;
 pub mod cpu;
 pub mod float;
