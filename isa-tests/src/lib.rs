@@ -8,3 +8,5 @@ pub fn corpus_dir() -> PathBuf {
     }
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus")
 }
+
+pub mod reference_float;

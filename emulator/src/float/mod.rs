@@ -23,7 +23,7 @@ mod reciprocal;
 pub use add::{add, subtract};
 pub use host::{from_f64, to_f64};
 pub use multiply::{multiply, MultiplyKind};
-pub use reciprocal::reciprocal;
+pub use reciprocal::{reciprocal, truncmul};
 
 /// Result of a floating operation: the 64-bit result word and whether the FP error
 /// flag must be raised (overflow: operand or result exponent >= 060000; reciprocal of

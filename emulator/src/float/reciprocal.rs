@@ -63,50 +63,22 @@ fn rom_entry(i: u64) -> u64 {
 
 /// How many low bits of partial-product term `k` the truncated array drops, or
 /// `None` for the one term (k = 2) the array leaves out altogether.
+#[rustfmt::skip]
 const TERM_CLEAR: [Option<u8>; 36] = [
     // G1: k = 0..7
-    Some(2),
-    Some(2),
-    None,
-    Some(2),
-    Some(2),
-    Some(2),
-    Some(2),
-    Some(2),
+    Some(2), Some(2), None, Some(2), Some(2), Some(2), Some(2), Some(2),
     // G2: k = 8..11
-    Some(1),
-    Some(0),
-    Some(0),
-    Some(0),
+    Some(1), Some(0), Some(0), Some(0),
     // G3: k = 12..15
-    Some(2),
-    Some(2),
-    Some(3),
-    Some(4),
+    Some(2), Some(2), Some(3), Some(4),
     // G4: k = 16..23
-    Some(2),
-    Some(3),
-    Some(2),
-    Some(2),
-    Some(2),
-    Some(2),
-    Some(2),
-    Some(2),
+    Some(2), Some(3), Some(2), Some(2), Some(2), Some(2), Some(2), Some(2),
     // G5: k = 24..27
-    Some(1),
-    Some(0),
-    Some(0),
-    Some(0),
+    Some(1), Some(0), Some(0), Some(0),
     // G6: k = 28..31
-    Some(2),
-    Some(2),
-    Some(3),
-    Some(4),
+    Some(2), Some(2), Some(3), Some(4),
     // G7: k = 32..35
-    Some(2),
-    Some(2),
-    Some(2),
-    Some(2),
+    Some(2), Some(2), Some(2), Some(2),
 ];
 
 /// The adder groups of the truncated array: first term, one past the last term, and
@@ -122,9 +94,9 @@ const GROUPS: [(usize, usize, u32); 7] = [
 ];
 
 /// The reciprocal unit's truncated product of `a` (37 bits, bit 36 unused) and `b`
-/// (37 bits) — ISA.md 5.4 TRUNCMUL.
+/// (37 bits) — ISA.md 5.4 TRUNCMUL. Public so conformance tests can check it alone.
 #[inline]
-pub(crate) fn truncmul(a: u64, b: u64) -> u64 {
+pub fn truncmul(a: u64, b: u64) -> u64 {
     let a = a & ((1 << 37) - 1);
     let b = (b & ((1 << 37) - 1)) << 3;
     let mut p = 0u64;
