@@ -1,1 +1,0 @@
-//! Bit-exact Cray floating point (ISA.md section 5).

@@ -1,0 +1,164 @@
+//! Floating multiply unit (064–067, 160–167; ISA.md 5.3).
+
+use super::{coefficient, exponent, is_overflow_exponent, pack, sign, FloatResult};
+use super::{EXPONENT_BIAS, EXPONENT_MIN};
+
+/// Which of the four floating multiply instructions is performed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MultiplyKind {
+    /// `*F` full precision (064, 160/161).
+    Full,
+    /// `*H` half precision (065, 162/163): the low 19 coefficient bits come out zero.
+    Half,
+    /// `*R` rounded (066, 164/165).
+    Rounded,
+    /// `*I` reciprocal iteration (067, 166/167): 2 − x·y, for x·y just below 1.
+    ReciprocalIteration,
+}
+
+/// Correction constant added to the truncated partial-product array (full multiply).
+const FULL_CORRECTION: u64 = 0o22;
+/// Correction constant of the rounded multiply.
+const ROUNDED_CORRECTION: u64 = 0o22 | 0o300;
+/// Correction constant of the half-precision multiply: rounds below the kept bits.
+const HALF_CORRECTION: u64 = 0o22 | (1 << 24) | (1 << 25);
+/// Half precision clears the low 27 accumulator bits (19 coefficient bits).
+const HALF_MASK: u64 = !((1 << 27) - 1);
+/// Accumulator bit that signals a coefficient product >= 1/2.
+const ACC_CARRY_BIT: u64 = 1 << 56;
+
+/// Floating product `x * y` of the given kind, as the floating multiply unit forms it
+/// from its truncated partial-product pyramid. Operands with a nonzero exponent below
+/// 020000 are taken as zero; a zero word gives +0. If both exponent fields are zero the
+/// unit multiplies in integer mode (result exponent 0, no exponent adjustment, and the
+/// half-precision clearing is not applied). The product is not post-normalized. See the
+/// module documentation on overflow.
+#[inline]
+pub fn multiply(x: u64, y: u64, kind: MultiplyKind) -> FloatResult {
+    let operand_overflow = is_overflow_exponent(exponent(x)) || is_overflow_exponent(exponent(y));
+    let x = underflow_to_zero(x);
+    let y = underflow_to_zero(y);
+    if x == 0 || y == 0 {
+        return FloatResult {
+            value: 0,
+            error: operand_overflow,
+        };
+    }
+    let (ex, ey) = (exponent(x), exponent(y));
+    let negative = sign(x) != sign(y);
+    let integer_mode = ex == 0 && ey == 0;
+
+    let product = pyramid(coefficient(x) << 8, coefficient(y));
+    let mut acc = match kind {
+        MultiplyKind::Full => product.wrapping_add(FULL_CORRECTION),
+        MultiplyKind::Rounded => product.wrapping_add(ROUNDED_CORRECTION),
+        MultiplyKind::Half => product.wrapping_add(HALF_CORRECTION),
+        MultiplyKind::ReciprocalIteration => !product.wrapping_add(!FULL_CORRECTION),
+    };
+
+    let e = if integer_mode {
+        acc >>= 1;
+        0
+    } else {
+        // Biased sum of exponents, one lower to account for the normalizing bit;
+        // both fields are < 2^15, so this cannot overflow an i64.
+        let mut e = (ex + ey) as i64 - (EXPONENT_BIAS as i64 + 1);
+        if acc & ACC_CARRY_BIT != 0 {
+            e += 1;
+            acc >>= 1;
+        }
+        if e < EXPONENT_MIN as i64 {
+            return FloatResult {
+                value: 0,
+                error: operand_overflow,
+            };
+        }
+        if kind == MultiplyKind::Half {
+            acc &= HALF_MASK;
+        }
+        e as u64
+    };
+
+    FloatResult {
+        value: pack(negative, e, acc >> 8),
+        error: operand_overflow || is_overflow_exponent(e),
+    }
+}
+
+/// The truncated partial-product array: for every set bit `t` of the 48-bit `b`, the
+/// 56-bit `a` shifted right by `47 − t` (each term truncated on its own) is summed.
+/// The sum is below 2^57.
+#[inline]
+fn pyramid(a: u64, b: u64) -> u64 {
+    let mut acc = 0u64;
+    let mut bits = b & super::COEFFICIENT_MASK;
+    while bits != 0 {
+        let t = bits.trailing_zeros();
+        acc += a >> (47 - t);
+        bits &= bits - 1;
+    }
+    acc
+}
+
+/// An operand whose exponent field is nonzero but below 020000 enters as zero.
+#[inline]
+fn underflow_to_zero(x: u64) -> u64 {
+    let e = exponent(x);
+    if e != 0 && e < EXPONENT_MIN {
+        0
+    } else {
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE: u64 = 0o0400014000000000000000;
+    const THREE: u64 = 0o0400026000000000000000;
+
+    #[test]
+    fn three_times_three() {
+        let r = multiply(THREE, THREE, MultiplyKind::Full);
+        assert_eq!(r.value, 0o0400044400000000000000);
+        assert!(!r.error);
+    }
+
+    #[test]
+    fn pyramid_of_exact_product_has_no_truncation() {
+        // 2^47 × 2^47: a single term, 2^55 × 2^47 / 2^47.
+        assert_eq!(pyramid(1 << 55, 1 << 47), 1 << 55);
+        // With b = 1 only the most-shifted term remains.
+        assert_eq!(pyramid(1 << 55, 1), 1 << 8);
+        assert_eq!(pyramid(12345, 0), 0);
+    }
+
+    #[test]
+    fn reciprocal_iteration_of_exact_one_follows_the_model() {
+        // ISA.md 5.3 caveat: the model gives 3.0 for 1.0 *I 1.0.
+        let r = multiply(ONE, ONE, MultiplyKind::ReciprocalIteration);
+        assert_eq!(r.value, THREE);
+    }
+
+    #[test]
+    fn half_precision_clears_low_coefficient_bits() {
+        let third = 0o0377775252525252525252;
+        let r = multiply(third, THREE, MultiplyKind::Half);
+        assert_eq!(r.value & ((1 << 19) - 1), 0);
+    }
+
+    #[test]
+    fn overflowing_product_raises_error() {
+        let big = 0x5FFF_8000_0000_0000;
+        let r = multiply(big, big, MultiplyKind::Full);
+        assert!(r.error);
+        assert!(!multiply(ONE, ONE, MultiplyKind::Full).error);
+    }
+
+    #[test]
+    fn underflowing_product_is_zero() {
+        let small = 0x2000_8000_0000_0000;
+        assert_eq!(multiply(small, small, MultiplyKind::Full).value, 0);
+    }
+}
