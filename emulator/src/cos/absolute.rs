@@ -136,7 +136,19 @@ fn trailer_text(words: &[u64]) -> Option<String> {
         .map(|&w| word_ascii(w))
         .filter(|s| !s.is_empty())
         .collect();
-    let comment: String = words[split..].iter().map(|&w| word_ascii(w)).collect();
+    // The comment runs across words, so blanks at word ends are part of it.
+    let comment: String = words[split..]
+        .iter()
+        .flat_map(|w| w.to_be_bytes())
+        .take_while(|&b| b != 0)
+        .map(|b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '?'
+            }
+        })
+        .collect();
     let comment = comment.trim();
     if !comment.is_empty() {
         parts.push(comment.to_string());
@@ -150,7 +162,7 @@ fn trailer_text(words: &[u64]) -> Option<String> {
 
 /// Reads big-endian 64-bit words from a file's bytes.
 pub fn words_from_bytes(bytes: &[u8]) -> Result<Vec<u64>, CosFormatError> {
-    if bytes.len() % 8 != 0 {
+    if bytes.len() & 7 != 0 {
         return Err(CosFormatError::ByteLength { bytes: bytes.len() });
     }
     Ok(bytes
@@ -184,7 +196,12 @@ pub fn parse(words: &[u64]) -> Result<AbsoluteBinary, CosFormatError> {
     }
 }
 
-fn field_error(table: &'static str, offset: usize, field: &'static str, detail: String) -> CosFormatError {
+fn field_error(
+    table: &'static str,
+    offset: usize,
+    field: &'static str,
+    detail: String,
+) -> CosFormatError {
     CosFormatError::Field {
         table,
         offset,
@@ -218,7 +235,12 @@ fn parse_tables(words: &[u64]) -> Result<AbsoluteBinary, CosFormatError> {
     let txt_wc = field(txt_header, 4, 27);
     let available = words.len() - txt_at;
     if txt_wc == 0 {
-        return Err(field_error("TXT", txt_at, "WC", "0, but the header word itself counts".into()));
+        return Err(field_error(
+            "TXT",
+            txt_at,
+            "WC",
+            "0, but the header word itself counts".into(),
+        ));
     }
     if txt_wc > available as u64 {
         return Err(CosFormatError::Truncated {
@@ -250,7 +272,10 @@ fn parse_tables(words: &[u64]) -> Result<AbsoluteBinary, CosFormatError> {
             "PDT",
             pdt.block_at + 1,
             "ORG",
-            format!("{:o} differs from the TXT load address {load_address:o}", pdt.org),
+            format!(
+                "{:o} differs from the TXT load address {load_address:o}",
+                pdt.org
+            ),
         ));
     }
     let text = words[txt_at + 1..end].to_vec();
@@ -346,7 +371,12 @@ fn read_pdt(words: &[u64]) -> Result<Pdt, CosFormatError> {
     let el = field(header, 42, 55) as usize;
     let bl = field(header, 56, 63) as usize;
     if wc < 2 {
-        return Err(field_error("PDT", 0, "WC", format!("{wc:o} leaves no room for the header entry")));
+        return Err(field_error(
+            "PDT",
+            0,
+            "WC",
+            format!("{wc:o} leaves no room for the header entry"),
+        ));
     }
     let hl = field(words[1], 50, 63);
     if hl < PDT_HL {
@@ -358,10 +388,20 @@ fn read_pdt(words: &[u64]) -> Result<Pdt, CosFormatError> {
         ));
     }
     if bl < 2 {
-        return Err(field_error("PDT", 0, "BL", format!("{bl:o}: an absolute program needs a block entry (2 words)")));
+        return Err(field_error(
+            "PDT",
+            0,
+            "BL",
+            format!("{bl:o}: an absolute program needs a block entry (2 words)"),
+        ));
     }
     if el < 3 {
-        return Err(field_error("PDT", 0, "EL", format!("{el:o}: an absolute program needs an entry point (3 words)")));
+        return Err(field_error(
+            "PDT",
+            0,
+            "EL",
+            format!("{el:o}: an absolute program needs an entry point (3 words)"),
+        ));
     }
     let block_at = 1 + hl as usize;
     let entries_at = block_at + bl;
@@ -397,7 +437,11 @@ fn read_pdt(words: &[u64]) -> Result<Pdt, CosFormatError> {
             format!("{entry_value:o} is not a 24-bit word address"),
         ));
     }
-    let entry_parcel = if parcel_flag { entry_value } else { entry_value * 4 } as u32;
+    let entry_parcel = if parcel_flag {
+        entry_value
+    } else {
+        entry_value * 4
+    } as u32;
     Ok(Pdt {
         wc,
         hlm: field(words[PDT_HLM], 40, 63) as u32,
@@ -433,7 +477,12 @@ pub fn write(binary: &AbsoluteBinary) -> Vec<u64> {
     pdt[21] = ascii_word(&binary.name);
     let mut block = with_field(0, 0, 0, 1);
     block = with_field(block, 16, 39, u64::from(binary.load_address));
-    block = with_field(block, 40, 63, u64::from(binary.hlm.saturating_sub(binary.load_address)));
+    block = with_field(
+        block,
+        40,
+        63,
+        u64::from(binary.hlm.saturating_sub(binary.load_address)),
+    );
     pdt[22] = block;
     pdt[23] = ascii_word(&binary.entry_name);
     pdt[24] = with_field(with_field(0, 55, 55, 1), 63, 63, 1);
@@ -458,4 +507,212 @@ pub fn write_blocked(binary: &AbsoluteBinary) -> Vec<u64> {
     let _ = writer.end_record(0);
     writer.end_file();
     writer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cos::dataset::{deblock, DatasetItem};
+    use crate::cos::DatasetFault;
+    use proptest::prelude::*;
+
+    fn sample() -> AbsoluteBinary {
+        let text: Vec<u64> = (0..0o300).map(|i| i * 0o1234567 + 1).collect();
+        let mut bin = AbsoluteBinary::new("HELLO", text, 4 * ORIGIN);
+        bin.hlm = ORIGIN + 0o400;
+        bin.set_trailer(&TrailerFields {
+            date: "02/28/89".into(),
+            time: "10:11:12".into(),
+            os: "COS 1.17".into(),
+            os_date: "02/28/89".into(),
+            product: "CAL".into(),
+            version: "0.1".into(),
+            comment: "HELLO - a comment longer than one word".into(),
+        });
+        bin
+    }
+
+    #[test]
+    fn write_then_parse_round_trips() {
+        let bin = sample();
+        let raw = write(&bin);
+        assert_eq!(raw[0] >> 60, TT_PDT);
+        assert_eq!(raw[1], 20);
+        assert_eq!(raw[2], KLDR_FLAGS);
+        assert_eq!(raw[19], u64::from_be_bytes(*b"CRAY-XMP"));
+        assert_eq!(
+            raw[22], 0x8000_0000_8000_0100,
+            "absolute, ORG 0200, PRL 0400"
+        );
+        assert_eq!(raw[24], 0x101);
+        assert_eq!(raw[28], u64::from_be_bytes(*b"COS 1.17"));
+        assert_eq!(parse(&raw).unwrap(), bin);
+        assert_eq!(
+            bin.trailer.as_deref(),
+            Some("02/28/89 10:11:12 COS 1.17 02/28/89 CAL 0.1 HELLO - a comment longer than one word")
+        );
+        let blocked = write_blocked(&bin);
+        assert!(is_blocked(&blocked));
+        assert_eq!(parse(&blocked).unwrap(), bin);
+        let items = deblock(&blocked).unwrap();
+        assert_eq!(items.len(), 3);
+        assert_eq!(
+            items[0],
+            DatasetItem::Record {
+                words: raw.clone(),
+                unused_bits: 0
+            }
+        );
+        assert_eq!(from_bytes(&words_to_bytes(&raw)).unwrap(), bin);
+    }
+
+    #[test]
+    fn word_entry_points_are_scaled_to_parcels() {
+        let mut raw = write(&sample());
+        raw[24] = 0x100; // primary entry, word address
+        raw[25] = 0o201;
+        assert_eq!(parse(&raw).unwrap().entry_parcel, 0o1004);
+    }
+
+    #[test]
+    fn corrupt_inputs_give_typed_errors() {
+        let raw = write(&sample());
+        assert_eq!(
+            from_bytes(&[0; 13]),
+            Err(CosFormatError::ByteLength { bytes: 13 })
+        );
+        assert!(matches!(
+            parse(&[]),
+            Err(CosFormatError::Truncated { table: "PDT", .. })
+        ));
+        let truncated = &raw[..raw.len() - 5];
+        assert_eq!(
+            parse(truncated),
+            Err(CosFormatError::Truncated {
+                table: "TXT",
+                offset: raw.len() - 0o301,
+                field: "WC",
+                value: 0o301,
+                available: 0o301 - 5,
+            })
+        );
+        assert!(matches!(
+            parse(&raw[..10]),
+            Err(CosFormatError::Truncated {
+                table: "PDT",
+                field: "WC",
+                ..
+            })
+        ));
+        let mut bad_tt = raw.clone();
+        bad_tt[0] = with_field(bad_tt[0], 0, 3, 0o15);
+        assert_eq!(
+            parse(&bad_tt),
+            Err(CosFormatError::TableType {
+                table: "PDT",
+                offset: 0,
+                found: 0o15,
+                expected: 0o17
+            })
+        );
+        let txt_at = raw.len() - 0o301;
+        let mut bad_txt = raw.clone();
+        bad_txt[txt_at] = with_field(bad_txt[txt_at], 0, 3, 0o17);
+        assert!(matches!(
+            parse(&bad_txt),
+            Err(CosFormatError::TableType { table: "TXT", .. })
+        ));
+        let mut big_wc = raw.clone();
+        big_wc[0] = with_field(big_wc[0], 4, 27, 0o7777777);
+        assert!(matches!(
+            parse(&big_wc),
+            Err(CosFormatError::Truncated {
+                table: "PDT",
+                value: 0o7777777,
+                ..
+            })
+        ));
+        let mut low_hlm = raw.clone();
+        low_hlm[PDT_HLM] = u64::from(ORIGIN) + 0o277;
+        let err = parse(&low_hlm).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CosFormatError::Field {
+                    field: "HLM",
+                    offset: 13,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("PDT word 15: HLM: 477"), "{err}");
+        let mut low_load = raw.clone();
+        low_load[txt_at] = with_field(low_load[txt_at], 40, 63, 0o100);
+        assert!(matches!(
+            parse(&low_load),
+            Err(CosFormatError::Field {
+                field: "load address",
+                ..
+            })
+        ));
+        let mut wild_entry = raw.clone();
+        wild_entry[25] = 4 * 0o100000;
+        assert!(matches!(
+            parse(&wild_entry),
+            Err(CosFormatError::Field {
+                field: "entry value",
+                ..
+            })
+        ));
+        let mut extra = raw.clone();
+        extra.push(0);
+        assert_eq!(
+            parse(&extra),
+            Err(CosFormatError::TrailingWords {
+                offset: raw.len(),
+                count: 1
+            })
+        );
+        let mut blocked = write_blocked(&sample());
+        let n = blocked.len();
+        blocked[n - 1] = 0;
+        assert!(matches!(
+            parse(&blocked[..n - 3]),
+            Err(CosFormatError::Dataset {
+                fault: DatasetFault::MissingEod,
+                ..
+            })
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_words_never_panic(words in prop::collection::vec(any::<u64>(), 0..80)) {
+            let _ = parse(&words);
+            let _ = deblock(&words);
+        }
+
+        #[test]
+        fn mutated_binaries_never_panic(
+            blocked in any::<bool>(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u64>(), 0u32..64), 1..6),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let bin = sample();
+            let mut words = if blocked { write_blocked(&bin) } else { write(&bin) };
+            for (at, value, bit) in edits {
+                let i = at.index(words.len());
+                // Either flip one bit or replace the word: both reach every check.
+                words[i] = if value % 2 == 0 { words[i] ^ (1 << bit) } else { value };
+            }
+            let keep = words.len() - cut.index(words.len() / 4 + 1);
+            words.truncate(keep);
+            let _ = parse(&words);
+            let _ = deblock(&words);
+            let _ = from_bytes(&words_to_bytes(&words)[..keep * 8 / 2 * 2]);
+        }
+    }
 }

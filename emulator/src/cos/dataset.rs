@@ -31,6 +31,11 @@ mod cw {
     pub const FWI: (u32, u32) = (55, 63);
 }
 
+/// Position of word `offset` within its 512-word block (0 = the BCW).
+fn word_in_block(offset: usize) -> usize {
+    offset % BLOCK_WORDS
+}
+
 fn get(word: u64, f: (u32, u32)) -> u64 {
     field(word, f.0, f.1)
 }
@@ -130,7 +135,7 @@ impl<'a> DatasetReader<'a> {
                 return Err(Self::fault(len, DatasetFault::MissingEod));
             };
             let m = get(word, cw::M);
-            let at_boundary = at % BLOCK_WORDS == 0;
+            let at_boundary = word_in_block(at) == 0;
             let block = (at / BLOCK_WORDS) as u64;
             if at_boundary {
                 if m != M_BCW {
@@ -139,7 +144,13 @@ impl<'a> DatasetReader<'a> {
                 let bn = get(word, cw::BN);
                 let expected = block & get(u64::MAX, cw::BN);
                 if bn != expected {
-                    return Err(Self::fault(at, DatasetFault::BlockNumber { expected, found: bn }));
+                    return Err(Self::fault(
+                        at,
+                        DatasetFault::BlockNumber {
+                            expected,
+                            found: bn,
+                        },
+                    ));
                 }
             } else if m == M_BCW {
                 return Err(Self::fault(at, DatasetFault::MisplacedBcw));
@@ -150,12 +161,18 @@ impl<'a> DatasetReader<'a> {
             let boundary = (at / BLOCK_WORDS + 1) * BLOCK_WORDS;
             let next = at + 1 + fwi as usize;
             if next > boundary {
-                return Err(Self::fault(at, DatasetFault::FwiPastBlock { fwi, boundary }));
+                return Err(Self::fault(
+                    at,
+                    DatasetFault::FwiPastBlock { fwi, boundary },
+                ));
             }
             if m == M_EOD {
                 // The EOD ends the dataset; its FWI has nothing to point at.
                 if !data.is_empty() {
-                    return Err(Self::fault(at, DatasetFault::UnterminatedRecord { words: data.len() }));
+                    return Err(Self::fault(
+                        at,
+                        DatasetFault::UnterminatedRecord { words: data.len() },
+                    ));
                 }
                 self.next_cw = at + 1;
                 return Ok(Some(DatasetItem::EndOfData));
@@ -176,7 +193,10 @@ impl<'a> DatasetReader<'a> {
                 }
                 M_EOF => {
                     if !data.is_empty() {
-                        return Err(Self::fault(at, DatasetFault::UnterminatedRecord { words: data.len() }));
+                        return Err(Self::fault(
+                            at,
+                            DatasetFault::UnterminatedRecord { words: data.len() },
+                        ));
                     }
                     Some(DatasetItem::EndOfFile)
                 }
@@ -270,7 +290,7 @@ impl DatasetWriter {
 
     /// Emits a BCW when the next word would start a block.
     fn block_boundary(&mut self) {
-        if self.out.len() % BLOCK_WORDS == 0 {
+        if word_in_block(self.out.len()) == 0 {
             let bcw = set(M_BCW << 60, cw::BN, self.block());
             self.put_control_word(bcw);
         }
@@ -405,10 +425,12 @@ pub fn pack_line(line: &str) -> Result<(Vec<u64>, u32), CosFormatError> {
 /// bytes. UBC must be a whole number of bytes and the bytes ASCII. COS blank
 /// compression (ESC + count) is left as is.
 pub fn unpack_line(words: &[u64], unused_bits: u32) -> Result<String, CosFormatError> {
-    if unused_bits % 8 != 0 || (unused_bits > 0 && words.is_empty()) || unused_bits > 63 {
+    if unused_bits & 7 != 0 || (unused_bits > 0 && words.is_empty()) || unused_bits > 63 {
         return Err(CosFormatError::Unrepresentable {
             what: "text record",
-            detail: format!("UBC {unused_bits} is not a whole number of bytes within the last word"),
+            detail: format!(
+                "UBC {unused_bits} is not a whole number of bytes within the last word"
+            ),
         });
     }
     let mut bytes: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
@@ -445,7 +467,10 @@ mod tests {
         assert_eq!(
             items,
             vec![
-                DatasetItem::Record { words: data, unused_bits: 0 },
+                DatasetItem::Record {
+                    words: data,
+                    unused_bits: 0
+                },
                 DatasetItem::EndOfFile,
                 DatasetItem::EndOfData
             ]
@@ -456,11 +481,23 @@ mod tests {
     fn records_cross_block_boundaries() {
         let big: Vec<u64> = (0..1500).map(|i| i * 3 + 1).collect();
         let items = vec![
-            DatasetItem::Record { words: vec![7; 510], unused_bits: 0 },
-            DatasetItem::Record { words: big, unused_bits: 8 },
-            DatasetItem::Record { words: vec![], unused_bits: 0 },
+            DatasetItem::Record {
+                words: vec![7; 510],
+                unused_bits: 0,
+            },
+            DatasetItem::Record {
+                words: big,
+                unused_bits: 8,
+            },
+            DatasetItem::Record {
+                words: vec![],
+                unused_bits: 0,
+            },
             DatasetItem::EndOfFile,
-            DatasetItem::Record { words: vec![9; 511], unused_bits: 16 },
+            DatasetItem::Record {
+                words: vec![9; 511],
+                unused_bits: 16,
+            },
             DatasetItem::EndOfFile,
             DatasetItem::EndOfData,
         ];
@@ -478,8 +515,14 @@ mod tests {
         assert_eq!(words.len(), 5);
         assert_eq!(words[4], 0x2c54_2e00_0000_0000);
         assert_eq!(ubc, 40);
-        assert_eq!(unpack_line(&words, ubc).unwrap(), "JOB,JN=JINSTAL,US=SYSTEM,*TAPE=1,T.");
-        assert_eq!(pack_line("ABCDEFGH\n").unwrap(), (vec![0x4142_4344_4546_4748], 0));
+        assert_eq!(
+            unpack_line(&words, ubc).unwrap(),
+            "JOB,JN=JINSTAL,US=SYSTEM,*TAPE=1,T."
+        );
+        assert_eq!(
+            pack_line("ABCDEFGH\n").unwrap(),
+            (vec![0x4142_4344_4546_4748], 0)
+        );
         assert_eq!(pack_line("").unwrap(), (vec![], 0));
         assert!(pack_line("é").is_err());
         assert!(unpack_line(&[0], 4).is_err());
@@ -492,21 +535,31 @@ mod tests {
 
     #[test]
     fn faults_name_the_word() {
-        let good = block(&[DatasetItem::Record { words: vec![1; 600], unused_bits: 0 }]).unwrap();
+        let good = block(&[DatasetItem::Record {
+            words: vec![1; 600],
+            unused_bits: 0,
+        }])
+        .unwrap();
         let mut bad_bn = good.clone();
         bad_bn[512] = set(bad_bn[512], cw::BN, 5);
         assert_eq!(
             deblock(&bad_bn),
             Err(CosFormatError::Dataset {
                 offset: 512,
-                fault: DatasetFault::BlockNumber { expected: 1, found: 5 }
+                fault: DatasetFault::BlockNumber {
+                    expected: 1,
+                    found: 5
+                }
             })
         );
         let mut not_bcw = good.clone();
         not_bcw[512] = M_EOR << 60;
         assert!(matches!(
             deblock(&not_bcw),
-            Err(CosFormatError::Dataset { offset: 512, fault: DatasetFault::NotBcw { block: 1, m: 0o10 } })
+            Err(CosFormatError::Dataset {
+                offset: 512,
+                fault: DatasetFault::NotBcw { block: 1, m: 0o10 }
+            })
         ));
         let mut long_fwi = good.clone();
         // The EOR at word 01132 (block 1) may not point past word 02000.
@@ -516,26 +569,41 @@ mod tests {
             deblock(&long_fwi),
             Err(CosFormatError::Dataset {
                 offset: 0o1132,
-                fault: DatasetFault::FwiPastBlock { fwi: 0o700, boundary: 0o2000 }
+                fault: DatasetFault::FwiPastBlock {
+                    fwi: 0o700,
+                    boundary: 0o2000
+                }
             })
         );
         let truncated = &good[..good.len() - 1];
         assert!(matches!(
             deblock(truncated),
-            Err(CosFormatError::Dataset { fault: DatasetFault::MissingEod, .. })
+            Err(CosFormatError::Dataset {
+                fault: DatasetFault::MissingEod,
+                ..
+            })
         ));
         let mut extra = good.clone();
         extra.push(0);
         assert!(matches!(
             deblock(&extra),
-            Err(CosFormatError::Dataset { fault: DatasetFault::AfterEod { count: 1 }, .. })
+            Err(CosFormatError::Dataset {
+                fault: DatasetFault::AfterEod { count: 1 },
+                ..
+            })
         ));
         let mut unknown = good;
         let last = unknown.len() - 1;
         unknown[last] = 0o3 << 60;
         let err = deblock(&unknown).unwrap_err();
         assert!(err.to_string().contains("M=3"), "{err}");
-        assert_eq!(deblock(&[]), Err(CosFormatError::Dataset { offset: 0, fault: DatasetFault::Empty }));
+        assert_eq!(
+            deblock(&[]),
+            Err(CosFormatError::Dataset {
+                offset: 0,
+                fault: DatasetFault::Empty
+            })
+        );
     }
 
     #[test]

@@ -73,7 +73,11 @@ pub struct JobCommunicationBlock {
 fn too_long(what: &'static str, text: &str, max: usize) -> CosFormatError {
     CosFormatError::Unrepresentable {
         what,
-        detail: format!("{:?} has {} characters, at most {max} fit", text, text.len()),
+        detail: format!(
+            "{:?} has {} characters, at most {max} fit",
+            text,
+            text.len()
+        ),
     }
 }
 
@@ -82,14 +86,23 @@ impl JobCommunicationBlock {
     /// `fl` words: HLM from the PDT, no datasets open (BFB, DSP and LFT at the top of
     /// the field, so their tables are empty), MFL = FL, job name = program name,
     /// binary date and time from the PDT trailer.
-    pub fn for_program(binary: &AbsoluteBinary, command: &str, fl: u32) -> Result<Self, CosFormatError> {
+    pub fn for_program(
+        binary: &AbsoluteBinary,
+        command: &str,
+        fl: u32,
+    ) -> Result<Self, CosFormatError> {
         if fl < binary.hlm {
             return Err(CosFormatError::Unrepresentable {
                 what: "JCFL",
                 detail: format!("field length {fl:o} is below HLM {:o}", binary.hlm),
             });
         }
-        let trailer_word = |i: usize| binary.trailer_words.get(i).map_or(String::new(), |&w| word_ascii(w));
+        let trailer_word = |i: usize| {
+            binary
+                .trailer_words
+                .get(i)
+                .map_or(String::new(), |&w| word_ascii(w))
+        };
         let jcb = JobCommunicationBlock {
             control_statement: terminate_statement(command),
             job_name: binary.name.chars().take(7).collect(),
@@ -130,7 +143,11 @@ impl JobCommunicationBlock {
         if self.job_name.len() > 7 {
             return Err(too_long("JCJN", &self.job_name, 7));
         }
-        for (what, s) in [("JCCRL", &self.cos_revision), ("JCBDAT", &self.binary_date), ("JCBTIM", &self.binary_time)] {
+        for (what, s) in [
+            ("JCCRL", &self.cos_revision),
+            ("JCBDAT", &self.binary_date),
+            ("JCBTIM", &self.binary_time),
+        ] {
             if s.len() > 8 {
                 return Err(too_long(what, s, 8));
             }
@@ -167,7 +184,12 @@ impl JobCommunicationBlock {
         }
         let name: String = self.job_name.chars().take(7).collect();
         w[JCJN] = ascii_word(&name);
-        w[JCHLM] = with_field(with_field(0, 16, 39, self.hlm.into()), 40, 63, self.fl.into());
+        w[JCHLM] = with_field(
+            with_field(0, 16, 39, self.hlm.into()),
+            40,
+            63,
+            self.fl.into(),
+        );
         let mut dsp = with_field(0, 0, 15, self.npf.into());
         dsp = with_field(dsp, 16, 39, self.bfb.into());
         w[JCDSP] = with_field(dsp, 40, 63, self.dsp.into());
