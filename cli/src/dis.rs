@@ -1,0 +1,117 @@
+//! `cray dis`: disassembly of COS binaries, a.out files and raw word files.
+
+use crate::load::{load_program_file, ProgramImage};
+use crate::CliError;
+use cray_emulator::isa::{decode, disassemble, instruction_length, Model, Op};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// What to disassemble and how.
+pub struct DisOptions {
+    /// Treat the file as raw big-endian words loaded at word 0.
+    pub raw: bool,
+    /// First parcel address to show (default: the start of the image).
+    pub from: Option<u32>,
+    /// Maximum number of lines.
+    pub count: Option<usize>,
+    /// Instruction set.
+    pub model: Model,
+}
+
+/// Disassembles `path` to text.
+pub fn disassemble_file(path: &Path, options: &DisOptions) -> Result<String, CliError> {
+    let image = if options.raw {
+        ProgramImage::raw(path)?
+    } else {
+        load_program_file(path)?
+    };
+    Ok(disassemble_image(&image, options))
+}
+
+/// Formats a parcel address as the CAL listing does: octal word and parcel letter.
+pub fn parcel_label(parcel: u32) -> String {
+    let letter = ['a', 'b', 'c', 'd'][(parcel & 3) as usize];
+    format!("{:o}{letter}", parcel >> 2)
+}
+
+fn parcel_at(image: &ProgramImage, parcel: u32) -> Option<u16> {
+    let word_index = (parcel >> 2).checked_sub(image.load_address)? as usize;
+    let word = *image.words.get(word_index)?;
+    Some((word >> (48 - 16 * (parcel & 3))) as u16)
+}
+
+/// Disassembles a loaded image: instructions where the words decode, data elsewhere.
+pub fn disassemble_image(image: &ProgramImage, options: &DisOptions) -> String {
+    let start = image.load_address * 4;
+    let end = start + image.words.len() as u32 * 4;
+    let mut parcel = options.from.unwrap_or(start).max(start);
+    let mut out = String::new();
+    if let Some(description) = &image.description {
+        let _ = writeln!(out, "* {description}");
+    }
+    let mut lines = 0usize;
+    while parcel < end && options.count.is_none_or(|n| lines < n) {
+        let marker = if parcel == image.entry_parcel { ">" } else { " " };
+        let p1 = parcel_at(image, parcel).unwrap_or(0);
+        let length = instruction_length(p1);
+        let p2 = if length == 2 {
+            parcel_at(image, parcel + 1)
+        } else {
+            Some(0)
+        };
+        let instruction = p2.map(|p2| decode(p1, p2, options.model));
+        match instruction {
+            Some(inst) if inst.op != Op::Undefined => {
+                let text = disassemble(inst, options.model).unwrap_or_default();
+                let code = if length == 2 {
+                    format!("{:06o} {:06o}", inst.p1, inst.p2)
+                } else {
+                    format!("{:06o}       ", inst.p1)
+                };
+                let _ = writeln!(out, "{marker}{:>8} {code}  {text}", parcel_label(parcel));
+                parcel += length;
+            }
+            _ if parcel & 3 == 0 => {
+                let word = image.words[((parcel >> 2) - image.load_address) as usize];
+                let _ = writeln!(
+                    out,
+                    "{marker}{:>8} {:022o}  CON O'{:o}{}",
+                    parcel_label(parcel),
+                    word,
+                    word,
+                    ascii_comment(word)
+                );
+                parcel += 4;
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "{marker}{:>8} {:06o}         VWD 16/O'{:o}",
+                    parcel_label(parcel),
+                    p1,
+                    p1
+                );
+                parcel += 1;
+            }
+        }
+        lines += 1;
+    }
+    out
+}
+
+/// A trailing comment with the word's characters when they are all printable ASCII.
+fn ascii_comment(word: u64) -> String {
+    let bytes = word.to_be_bytes();
+    let printable = bytes
+        .iter()
+        .all(|&b| b == 0 || (0x20..0x7F).contains(&b));
+    if printable && bytes.iter().any(|&b| b != 0) {
+        let text: String = bytes
+            .iter()
+            .map(|&b| if b == 0 { '.' } else { b as char })
+            .collect();
+        format!("  ; '{text}'")
+    } else {
+        String::new()
+    }
+}

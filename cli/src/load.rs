@@ -1,0 +1,103 @@
+//! Reading program files: COS absolute binaries (raw or blocked), a.out files and raw
+//! word files, with errors that name the file.
+
+use crate::CliError;
+use cray_emulator::aout::AOut;
+use cray_emulator::cos::absolute;
+use std::path::Path;
+
+/// What kind of program a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)] // `cray run` dispatches on it once the loaders are wired in.
+pub enum ProgramKind {
+    /// COS absolute binary (PDT + TXT), raw or in a blocked dataset.
+    Cos,
+    /// UNICOS-style a.out.
+    AOut,
+    /// Raw big-endian words (only with `--raw`).
+    Raw,
+}
+
+/// A program's memory image as a disassembler or loader sees it.
+#[derive(Clone, Debug)]
+pub struct ProgramImage {
+    /// The kind of file.
+    #[allow(dead_code)]
+    pub kind: ProgramKind,
+    /// Words of the image, starting at `load_address`.
+    pub words: Vec<u64>,
+    /// Word address of `words[0]`.
+    pub load_address: u32,
+    /// Entry point, a parcel address.
+    pub entry_parcel: u32,
+    /// One line describing the program (name, trailer).
+    pub description: Option<String>,
+}
+
+/// Reads a file as big-endian 64-bit words.
+pub fn read_words(path: &Path) -> Result<Vec<u64>, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+    if bytes.len() % 8 != 0 {
+        return Err(CliError::invalid(
+            path,
+            format!(
+                "length {} bytes is not a whole number of 64-bit words",
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(bytes
+        .chunks_exact(8)
+        .map(|chunk| u64::from_be_bytes(chunk.try_into().unwrap_or([0; 8])))
+        .collect())
+}
+
+impl ProgramImage {
+    /// A raw word file loaded at word 0, entered at parcel 0.
+    pub fn raw(path: &Path) -> Result<ProgramImage, CliError> {
+        Ok(ProgramImage {
+            kind: ProgramKind::Raw,
+            words: read_words(path)?,
+            load_address: 0,
+            entry_parcel: 0,
+            description: None,
+        })
+    }
+}
+
+/// Reads a COS absolute binary or an a.out, deciding by content.
+pub fn load_program_file(path: &Path) -> Result<ProgramImage, CliError> {
+    let words = read_words(path)?;
+    if AOut::looks_like(&words) {
+        let aout = AOut::parse(&words).map_err(|e| CliError::invalid(path, e.to_string()))?;
+        let mut image = aout.text.clone();
+        image.extend_from_slice(&aout.data);
+        return Ok(ProgramImage {
+            kind: ProgramKind::AOut,
+            words: image,
+            load_address: 0,
+            entry_parcel: aout.entry_parcel,
+            description: Some(format!(
+                "a.out: text {} words, data {} words, bss {} words",
+                aout.text.len(),
+                aout.data.len(),
+                aout.bss_words
+            )),
+        });
+    }
+    let binary = absolute::parse(&words).map_err(|e| CliError::invalid(path, e.to_string()))?;
+    let mut description = format!(
+        "COS absolute binary {}: HLM {:o}, entry {:o}",
+        binary.name, binary.hlm, binary.entry_parcel
+    );
+    if let Some(trailer) = &binary.trailer {
+        description.push_str(&format!(", {trailer}"));
+    }
+    Ok(ProgramImage {
+        kind: ProgramKind::Cos,
+        words: binary.text,
+        load_address: binary.load_address,
+        entry_parcel: binary.entry_parcel,
+        description: Some(description),
+    })
+}
