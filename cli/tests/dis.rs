@@ -1,0 +1,111 @@
+//! `cray dis` on every corpus binary, on raw words and on bad input.
+use std::path::Path;
+use std::process::Command;
+
+fn cray() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cray"))
+}
+
+fn dis(path: &Path, extra: &[&str]) -> std::process::Output {
+    cray()
+        .arg("dis")
+        .arg(path)
+        .args(extra)
+        .output()
+        .expect("cray runs")
+}
+
+#[test]
+fn disassembles_every_corpus_binary() {
+    let dir = isa_tests::corpus_dir().join("cos");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("corpus/cos exists") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !(name.ends_with(".bin") || name == "acctdef.ds") {
+            continue;
+        }
+        let out = dis(&path, &[]);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        assert!(text.starts_with("* COS absolute binary"), "{name}");
+        // The entry point is marked, and most of the image decodes as code.
+        assert!(
+            text.lines().any(|l| l.starts_with('>')),
+            "{name}: no entry marker"
+        );
+        let lines = text.lines().count();
+        let data = text.lines().filter(|l| l.contains(" CON ")).count();
+        assert!(data * 20 < lines, "{name}: {data} data lines of {lines}");
+        seen += 1;
+    }
+    assert_eq!(seen, 9);
+}
+
+#[test]
+fn blocked_and_raw_acctdef_disassemble_identically() {
+    let dir = isa_tests::corpus_dir().join("cos");
+    let a = dis(&dir.join("acctdef.bin"), &["--count", "500"]);
+    let b = dis(&dir.join("acctdef.ds"), &["--count", "500"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn from_and_count_select_a_window() {
+    let dir = isa_tests::corpus_dir().join("cos");
+    let out = dis(
+        &dir.join("acctdef.bin"),
+        &["--from", "01004", "--count", "3"],
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('*')).collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0].starts_with(">    201a"), "{}", lines[0]);
+}
+
+#[test]
+fn raw_words_disassemble() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("prog.raw");
+    // A1 A2+A3 ; EX ; PASS ; ERR   then a data word that is not code at parcel a.
+    let code = (0o030123u64 << 48) | (0o004000 << 32) | (0o001000 << 16);
+    let words: [u64; 2] = [code, 0xFFFF_FFFF_FFFF_FFFF];
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+    std::fs::write(&path, bytes).unwrap();
+    let out = dis(&path, &["--raw"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("A1 A2+A3"));
+    assert!(text.contains("EX"));
+    assert!(text.contains("PASS"));
+    assert!(text.contains("CON O'1777777777777777777777"));
+}
+
+#[test]
+fn bad_files_give_a_clear_error_and_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("odd.bin");
+    std::fs::write(&odd, [1u8, 2, 3]).unwrap();
+    let out = dis(&odd, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("odd.bin") && err.contains("not a whole number"),
+        "{err}"
+    );
+    let missing = dir.path().join("missing.bin");
+    let out = dis(&missing, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("missing.bin"));
+    let junk = dir.path().join("junk.bin");
+    std::fs::write(&junk, [0x55u8; 64]).unwrap();
+    let out = dis(&junk, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("junk.bin"));
+}
