@@ -383,7 +383,7 @@ fn parse(file: &Path, bytes: &[u8]) -> Result<(Header, Vec<SectionInfo>), ImageE
         if index == 0 && info.kind != SectionKind::Summary {
             return Err(bad("the first section must be the summary".into()));
         }
-        if info.kind == SectionKind::Memory && info.raw_len % 8 != 0 {
+        if info.kind == SectionKind::Memory && info.raw_len & 7 != 0 {
             return Err(bad(format!(
                 "memory section of {} bytes is not whole words",
                 info.raw_len

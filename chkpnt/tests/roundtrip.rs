@@ -1,0 +1,172 @@
+//! Images read back exactly what was written.
+
+mod common;
+
+use common::{fake_state, summary, words, FakeState};
+use cray_chkpnt::{Compression, Image, ImageError, ImageWriter, SectionKind, MAJOR_VERSION};
+
+#[test]
+fn round_trip_plain() {
+    let mem2 = words(1000, 2);
+    let mem3 = words(17, 3);
+    let file = b"hello, cray\n".to_vec();
+    let mut w = ImageWriter::new(summary());
+    w.add_state(7, &fake_state()).unwrap();
+    w.add_memory(2, &mem2)
+        .add_memory(3, &mem3)
+        .add_file(0, &file);
+    let bytes = w.to_bytes().unwrap();
+
+    let img = Image::from_bytes(bytes.clone(), "t.img").unwrap();
+    assert_eq!(img.summary(), &summary());
+    assert_eq!(img.version(), (MAJOR_VERSION, 0));
+    assert_eq!(img.state::<FakeState>().unwrap(), fake_state());
+    assert_eq!(img.find(SectionKind::State, 0).unwrap().version, 7);
+    assert_eq!(img.memory(2).unwrap(), mem2);
+    assert_eq!(img.memory(3).unwrap(), mem3);
+    assert_eq!(img.file(0).unwrap(), file);
+    assert_eq!(img.len(), bytes.len() as u64);
+    let kinds: Vec<_> = img.sections().iter().map(|s| (s.kind, s.id)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (SectionKind::Summary, 0),
+            (SectionKind::State, 0),
+            (SectionKind::Memory, 2),
+            (SectionKind::Memory, 3),
+            (SectionKind::FileContents, 0),
+        ]
+    );
+    assert!(img.sections().iter().all(|s| !s.compressed()));
+}
+
+#[test]
+fn memory_is_raw_big_endian_words() {
+    let mem = [0x0102_0304_0506_0708u64, u64::MAX - 1];
+    let mut w = ImageWriter::new(summary());
+    w.add_memory(0, &mem);
+    let bytes = w.to_bytes().unwrap();
+    let img = Image::from_bytes(bytes.clone(), "t.img").unwrap();
+    let info = *img.find(SectionKind::Memory, 0).unwrap();
+    assert_eq!(info.raw_len, 16);
+    let at = info.offset as usize;
+    assert_eq!(&bytes[at..at + 8], &[1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(bytes[at + 15], 0xfe);
+    assert_eq!(bytes.len(), at + 16, "memory is the last section");
+}
+
+#[test]
+fn round_trip_compressed() {
+    let mut mem = vec![0u64; 100_000];
+    mem[0o17_777] = 0o123;
+    let noisy = words(5000, 9);
+    let mut w = ImageWriter::new(summary());
+    w.compression(Compression::Zstd(3));
+    w.add_state(1, &fake_state()).unwrap();
+    w.add_memory(1, &mem).add_memory(2, &noisy);
+    let bytes = w.to_bytes().unwrap();
+    assert!(bytes.len() < 100_000, "zeros compress: {}", bytes.len());
+
+    let img = Image::from_bytes(bytes, "c.img").unwrap();
+    img.verify().unwrap();
+    let info = img.find(SectionKind::Memory, 1).unwrap();
+    assert!(info.compressed());
+    assert_eq!(info.raw_len, 800_000);
+    assert!(!img.sections()[0].compressed(), "summary never compressed");
+    assert_eq!(img.memory(1).unwrap(), mem);
+    assert_eq!(img.memory(2).unwrap(), noisy);
+    assert_eq!(img.state::<FakeState>().unwrap(), fake_state());
+}
+
+#[test]
+fn compression_can_vary_per_section() {
+    let mem = vec![0u64; 4096];
+    let mut w = ImageWriter::new(summary());
+    w.add_memory(1, &mem);
+    w.compression(Compression::Zstd(1)).add_memory(2, &mem);
+    let img = Image::from_bytes(w.to_bytes().unwrap(), "v.img").unwrap();
+    assert!(!img.find(SectionKind::Memory, 1).unwrap().compressed());
+    assert!(img.find(SectionKind::Memory, 2).unwrap().compressed());
+    assert_eq!(img.memory(2).unwrap(), mem);
+}
+
+#[test]
+fn memory_into_checks_word_count() {
+    let mem = words(64, 1);
+    let mut w = ImageWriter::new(summary());
+    w.add_memory(5, &mem);
+    let img = Image::from_bytes(w.to_bytes().unwrap(), "m.img").unwrap();
+    let mut dst = vec![0u64; 64];
+    img.memory_into(5, &mut dst).unwrap();
+    assert_eq!(dst, mem);
+    let mut short = vec![0u64; 63];
+    let e = img.memory_into(5, &mut short).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ImageError::WordCount {
+                expected: 63,
+                found: 64,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("m.img"), "{e}");
+}
+
+#[test]
+fn missing_and_duplicate_sections() {
+    let mem = words(4, 0);
+    let mut w = ImageWriter::new(summary());
+    w.add_memory(1, &mem);
+    let img = Image::from_bytes(w.to_bytes().unwrap(), "d.img").unwrap();
+    let e = img.memory(2).unwrap_err();
+    assert!(matches!(e, ImageError::MissingSection { .. }));
+    assert!(e.to_string().contains("memory 2"), "{e}");
+    assert!(matches!(
+        img.state::<FakeState>(),
+        Err(ImageError::MissingSection { .. })
+    ));
+
+    w.add_memory(1, &mem);
+    let e = w.to_bytes().unwrap_err();
+    assert!(matches!(e, ImageError::DuplicateSection { .. }), "{e}");
+}
+
+#[test]
+fn empty_memory_and_other_kinds() {
+    let mut w = ImageWriter::new(summary());
+    w.add_memory(0, &[]);
+    w.add_section(SectionKind::Other(0o100), 3, 2, vec![1u8, 2, 3]);
+    let img = Image::from_bytes(w.to_bytes().unwrap(), "o.img").unwrap();
+    assert_eq!(img.memory(0).unwrap(), Vec::<u64>::new());
+    let s = img.section(SectionKind::Other(0o100), 3).unwrap();
+    assert_eq!(&*s, &[1, 2, 3]);
+    assert_eq!(img.find(SectionKind::Other(0o100), 3).unwrap().version, 2);
+}
+
+#[test]
+fn write_atomic_and_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("job2.ckpt");
+    let mem = words(10_000, 4);
+    let mut w = ImageWriter::new(summary());
+    w.add_state(1, &fake_state()).unwrap();
+    w.add_memory(2, &mem);
+    let n = w.write_atomic(&path).unwrap();
+    assert_eq!(n, std::fs::metadata(&path).unwrap().len());
+    assert_eq!(std::fs::read(&path).unwrap(), w.to_bytes().unwrap());
+    let img = Image::open(&path).unwrap();
+    assert_eq!(img.memory(2).unwrap(), mem);
+    assert_eq!(img.path(), path);
+    // Nothing but the image is left in the directory.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn open_missing_file_names_it() {
+    let e = Image::open("/nonexistent/dir/x.ckpt").unwrap_err();
+    assert!(matches!(e, ImageError::Io { .. }));
+    assert!(e.to_string().contains("/nonexistent/dir/x.ckpt"), "{e}");
+}
