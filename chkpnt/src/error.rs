@@ -22,7 +22,7 @@ impl fmt::Display for ByteOffset {
 /// Everything that can go wrong with a checkpoint image.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
-    /// The file could not be read (or, for [`ImageError::Encode`]-free writes, examined).
+    /// The image file could not be opened or read.
     #[error("{file}: cannot read checkpoint image: {source}")]
     Io {
         /// Image file.
@@ -201,23 +201,6 @@ pub enum ImageError {
         section: String,
         /// Offset of the second table entry (0 when building).
         offset: ByteOffset,
-    },
-
-    /// A memory section's length does not fit the caller's memory field.
-    #[error(
-        "{file}: section {section} at offset {offset} holds {found} words, expected {expected}"
-    )]
-    WordCount {
-        /// Image file.
-        file: PathBuf,
-        /// Section name.
-        section: String,
-        /// Offset of the section data.
-        offset: ByteOffset,
-        /// Words the caller expected.
-        expected: u64,
-        /// Words in the section.
-        found: u64,
     },
 
     /// State could not be encoded with postcard while building an image.

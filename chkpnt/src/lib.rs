@@ -8,6 +8,7 @@
 pub mod atomic;
 pub mod error;
 pub mod format;
+mod load;
 pub mod reader;
 pub mod writer;
 

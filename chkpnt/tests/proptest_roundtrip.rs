@@ -24,7 +24,7 @@ proptest! {
         for (id, bytes) in &files {
             w.add_file(*id, bytes);
         }
-        let img = Image::from_bytes(w.to_bytes().unwrap(), "p.img").unwrap();
+        let img = Image::from_bytes(&w.to_bytes().unwrap(), "p.img").unwrap();
         prop_assert_eq!(img.sections().len(), 1 + fields.len() + files.len());
         for (id, words) in &fields {
             prop_assert_eq!(&img.memory(*id).unwrap(), words);

@@ -17,7 +17,7 @@ fn round_trip_plain() {
         .add_file(0, &file);
     let bytes = w.to_bytes().unwrap();
 
-    let img = Image::from_bytes(bytes.clone(), "t.img").unwrap();
+    let img = Image::from_bytes(&bytes, "t.img").unwrap();
     assert_eq!(img.summary(), &summary());
     assert_eq!(img.version(), (MAJOR_VERSION, 0));
     assert_eq!(img.state::<FakeState>().unwrap(), fake_state());
@@ -25,7 +25,7 @@ fn round_trip_plain() {
     assert_eq!(img.memory(2).unwrap(), mem2);
     assert_eq!(img.memory(3).unwrap(), mem3);
     assert_eq!(img.file(0).unwrap(), file);
-    assert_eq!(img.len(), bytes.len() as u64);
+    assert_eq!(img.file_len(), bytes.len() as u64);
     let kinds: Vec<_> = img.sections().iter().map(|s| (s.kind, s.id)).collect();
     assert_eq!(
         kinds,
@@ -46,7 +46,7 @@ fn memory_is_raw_big_endian_words() {
     let mut w = ImageWriter::new(summary());
     w.add_memory(0, &mem);
     let bytes = w.to_bytes().unwrap();
-    let img = Image::from_bytes(bytes.clone(), "t.img").unwrap();
+    let img = Image::from_bytes(&bytes, "t.img").unwrap();
     let info = *img.find(SectionKind::Memory, 0).unwrap();
     assert_eq!(info.raw_len, 16);
     let at = info.offset as usize;
@@ -67,8 +67,7 @@ fn round_trip_compressed() {
     let bytes = w.to_bytes().unwrap();
     assert!(bytes.len() < 100_000, "zeros compress: {}", bytes.len());
 
-    let img = Image::from_bytes(bytes, "c.img").unwrap();
-    img.verify().unwrap();
+    let img = Image::from_bytes(&bytes, "c.img").unwrap();
     let info = img.find(SectionKind::Memory, 1).unwrap();
     assert!(info.compressed());
     assert_eq!(info.raw_len, 800_000);
@@ -84,35 +83,38 @@ fn compression_can_vary_per_section() {
     let mut w = ImageWriter::new(summary());
     w.add_memory(1, &mem);
     w.compression(Compression::Zstd(1)).add_memory(2, &mem);
-    let img = Image::from_bytes(w.to_bytes().unwrap(), "v.img").unwrap();
+    let img = Image::from_bytes(&w.to_bytes().unwrap(), "v.img").unwrap();
     assert!(!img.find(SectionKind::Memory, 1).unwrap().compressed());
     assert!(img.find(SectionKind::Memory, 2).unwrap().compressed());
     assert_eq!(img.memory(2).unwrap(), mem);
 }
 
 #[test]
-fn memory_into_checks_word_count() {
+fn take_memory_moves_words_out() {
     let mem = words(64, 1);
     let mut w = ImageWriter::new(summary());
     w.add_memory(5, &mem);
-    let img = Image::from_bytes(w.to_bytes().unwrap(), "m.img").unwrap();
-    let mut dst = vec![0u64; 64];
-    img.memory_into(5, &mut dst).unwrap();
-    assert_eq!(dst, mem);
-    let mut short = vec![0u64; 63];
-    let e = img.memory_into(5, &mut short).unwrap_err();
+    let mut img = Image::from_bytes(&w.to_bytes().unwrap(), "m.img").unwrap();
+    assert_eq!(img.take_memory(5).unwrap(), mem);
+    let e = img.memory(5).unwrap_err();
+    assert!(matches!(e, ImageError::MissingSection { .. }), "{e}");
     assert!(
-        matches!(
-            e,
-            ImageError::WordCount {
-                expected: 63,
-                found: 64,
-                ..
-            }
-        ),
+        e.to_string().contains("already taken") && e.to_string().contains("m.img"),
         "{e}"
     );
-    assert!(e.to_string().contains("m.img"), "{e}");
+    assert!(img.take_memory(5).is_err());
+}
+
+#[test]
+fn section_gives_memory_as_stored_bytes() {
+    let mem = [0o1_000_000_000_000_000_000_001u64];
+    let mut w = ImageWriter::new(summary());
+    w.add_memory(0, &mem);
+    let img = Image::from_bytes(&w.to_bytes().unwrap(), "s.img").unwrap();
+    assert_eq!(
+        &*img.section(SectionKind::Memory, 0).unwrap(),
+        &mem[0].to_be_bytes()
+    );
 }
 
 #[test]
@@ -120,7 +122,7 @@ fn missing_and_duplicate_sections() {
     let mem = words(4, 0);
     let mut w = ImageWriter::new(summary());
     w.add_memory(1, &mem);
-    let img = Image::from_bytes(w.to_bytes().unwrap(), "d.img").unwrap();
+    let img = Image::from_bytes(&w.to_bytes().unwrap(), "d.img").unwrap();
     let e = img.memory(2).unwrap_err();
     assert!(matches!(e, ImageError::MissingSection { .. }));
     assert!(e.to_string().contains("memory 2"), "{e}");
@@ -139,7 +141,7 @@ fn empty_memory_and_other_kinds() {
     let mut w = ImageWriter::new(summary());
     w.add_memory(0, &[]);
     w.add_section(SectionKind::Other(0o100), 3, 2, vec![1u8, 2, 3]);
-    let img = Image::from_bytes(w.to_bytes().unwrap(), "o.img").unwrap();
+    let img = Image::from_bytes(&w.to_bytes().unwrap(), "o.img").unwrap();
     assert_eq!(img.memory(0).unwrap(), Vec::<u64>::new());
     let s = img.section(SectionKind::Other(0o100), 3).unwrap();
     assert_eq!(&*s, &[1, 2, 3]);
