@@ -172,3 +172,58 @@ fn open_missing_file_names_it() {
     assert!(matches!(e, ImageError::Io { .. }));
     assert!(e.to_string().contains("/nonexistent/dir/x.ckpt"), "{e}");
 }
+
+/// The bytes match FORMAT.md.
+#[test]
+fn layout_matches_format_md() {
+    let mem = [7u64; 3];
+    let mut w = ImageWriter::new(summary());
+    w.add_memory(0o11, &mem);
+    let b = w.to_bytes().unwrap();
+    let le16 = |at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+    let le32 = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let le64 = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    assert_eq!(&b[0..8], b"CRAYCKPT");
+    assert_eq!((le16(8), le16(10)), (1, 0));
+    assert_eq!(le32(12), 0);
+    assert_eq!(le32(16), 2);
+    assert_eq!(le32(20), 32 + 2 * 56);
+    let mut zeroed = b[..144].to_vec();
+    zeroed[24..32].fill(0);
+    assert_eq!(le64(24), xxhash_rust::xxh3::xxh3_64(&zeroed));
+    // Entry 0: the summary, right after the table.
+    assert_eq!((le16(32), le32(36), le32(40)), (1, 0, 0));
+    assert_eq!(le64(48), 144);
+    let summary_len = le64(56);
+    // Entry 1: memory field 0o11, uncompressed, 24 bytes, at the end.
+    let e = 32 + 56;
+    assert_eq!(
+        (le16(e), le16(e + 2), le32(e + 4), le32(e + 8)),
+        (3, 1, 0, 0o11)
+    );
+    assert_eq!(le64(e + 16), 144 + summary_len);
+    assert_eq!((le64(e + 24), le64(e + 32)), (24, 24));
+    let data = &b[(144 + summary_len) as usize..];
+    assert_eq!(data.len(), 24);
+    assert_eq!(le64(e + 40), xxhash_rust::xxh3::xxh3_64(data));
+    assert_eq!(le64(e + 48), le64(e + 40));
+    assert_eq!(&data[..8], &[0, 0, 0, 0, 0, 0, 0, 7]);
+}
+
+#[test]
+fn truncated_file_on_disk_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.ckpt");
+    let mem = words(1000, 1);
+    let mut w = ImageWriter::new(summary());
+    w.add_memory(0, &mem);
+    let bytes = w.to_bytes().unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() - 8]).unwrap();
+    let e = Image::open(&path).unwrap_err();
+    assert!(matches!(e, ImageError::SectionOutOfBounds { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("cut.ckpt") && msg.contains("#1 memory 0"),
+        "{msg}"
+    );
+}
