@@ -215,7 +215,7 @@ pub enum ImageError {
 
     /// Writing the image failed before it replaced anything.
     #[error("{file}: checkpoint not written: {stage} failed: {source}; {}",
-        if *.previous_exists { "the previous image is intact" } else { "no image was left at that path" })]
+        if *.previous_exists { "the previous image is intact" } else { "there was no previous image and none was written" })]
     WriteFailed {
         /// Image file that was to be written.
         file: PathBuf,

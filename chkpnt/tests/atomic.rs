@@ -84,7 +84,11 @@ fn failure_without_previous_image_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.ckpt");
     let e = replace_file(&path, |_| Err::<(), _>(io::Error::other("boom"))).unwrap_err();
-    assert!(e.to_string().contains("no image was left"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("no previous image and none was written"),
+        "{e}"
+    );
     assert!(entries(dir.path()).is_empty());
 }
 
