@@ -1,1 +1,20 @@
 //! `cray-chkpnt`: the checkpoint image format (see FORMAT.md).
+//!
+//! An image is a header, a section table and the sections, each with its own checksum.
+//! This crate knows nothing of what the state sections mean: the emulator's snapshot
+//! types are encoded by the caller (postcard, through [`ImageWriter::add_state`]) and
+//! memory is stored as raw big-endian words, one section per memory field.
+
+pub mod atomic;
+pub mod error;
+pub mod format;
+mod load;
+pub mod reader;
+pub mod writer;
+
+pub use error::{ByteOffset, ImageError};
+pub use format::{
+    Header, ImageKind, ImageSummary, SectionInfo, SectionKind, MAJOR_VERSION, MINOR_VERSION,
+};
+pub use reader::Image;
+pub use writer::{Compression, ImageWriter};
