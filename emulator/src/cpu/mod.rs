@@ -2,7 +2,94 @@
 //!
 //! [`Cpu`] is plain data (it derives `Serialize`, `PartialEq`), so a snapshot is a
 //! copy and equality is a field comparison. Memory is passed in to every call.
+//!
+//! Execution is split by instruction group: [`fetch`](self) (relocation, program
+//! range, decoded-instruction cache), `execute` (the one `match` over [`Op`]),
+//! `address` (A and B), `scalar` (S and T, shifts, logicals, counts), `float`
+//! glue, `vector`, `memory_ops` (relocation and range checks of data references,
+//! scalar/block/vector transfers), `control` (jumps, exits, monitor instructions,
+//! semaphores, shared registers, clocks) and `exchange` (the exchange package).
+//!
+//! [`Op`]: crate::isa::Op
 
+mod address;
+mod control;
+mod exchange;
+mod execute;
+mod fetch;
+mod memory_ops;
+mod operands;
+mod scalar;
 mod state;
+mod vector;
 
+pub use exchange::{ExchangeError, PACKAGE_WORDS};
+pub use fetch::DecodeCache;
 pub use state::{Cpu, Flags, Modes, SharedRegisters, Stop};
+
+use crate::isa::Instruction;
+use crate::memory::Memory;
+
+impl Cpu {
+    /// Runs until an exchange is requested, test-and-set holds issue, or `cycles`
+    /// reaches `until_cycle` (checked between instructions: [`Stop::Budget`]).
+    pub fn run(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
+        self.decoded.prepare(self.model);
+        while self.cycles < until_cycle {
+            if let Err(stop) = self.issue(memory) {
+                return stop;
+            }
+        }
+        Stop::Budget
+    }
+
+    /// Executes exactly one instruction (None if it completed without stopping).
+    pub fn step(&mut self, memory: &mut Memory) -> Option<Stop> {
+        self.decoded.prepare(self.model);
+        self.issue(memory).err()
+    }
+
+    /// Fetches, executes and accounts for one instruction.
+    ///
+    /// P advances past the instruction before it executes, so jumps simply overwrite
+    /// it and EX/ERR leave it past themselves. An instruction that is aborted (operand
+    /// range error with interrupts enabled, test-and-set holding issue) puts P back.
+    #[inline(always)]
+    fn issue(&mut self, memory: &mut Memory) -> Result<(), Stop> {
+        let instruction = self.fetch(memory)?;
+        let at = self.p;
+        self.p = at.wrapping_add(instruction_len(instruction)) & fetch::P_MASK;
+        match self.execute(instruction, at, memory) {
+            Ok(()) => self.account(instruction),
+            Err(stop) => {
+                if let Stop::Exchange { flags, .. } = stop {
+                    if flags.has(Flags::NORMAL_EXIT | Flags::ERROR_EXIT | Flags::FLOATING_POINT) {
+                        // The instruction completed: it issued and took its time.
+                        let _ = self.account(instruction);
+                    }
+                }
+                Err(stop)
+            }
+        }
+    }
+
+    /// The one place where an issued instruction is accounted for: the timing model
+    /// will replace the fixed clock period here. Also counts down the programmable
+    /// clock (X-MP), whose interrupt is an exchange when enabled.
+    #[inline(always)]
+    fn account(&mut self, _instruction: Instruction) -> Result<(), Stop> {
+        let periods = 1;
+        self.cycles = self.cycles.wrapping_add(periods);
+        self.instructions = self.instructions.wrapping_add(1);
+        if self.clock_interval != 0 {
+            return self.tick_programmable_clock(periods);
+        }
+        Ok(())
+    }
+}
+
+/// Number of parcels of a decoded instruction, from its first parcel.
+#[inline(always)]
+fn instruction_len(instruction: Instruction) -> u32 {
+    crate::isa::instruction_length(instruction.p1)
+}

@@ -1,5 +1,6 @@
 //! The programmer-visible state of one CPU (ISA.md section 1).
 
+use super::fetch::DecodeCache;
 use crate::isa::Model;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +36,18 @@ impl Flags {
     #[inline]
     pub fn has(self, bits: u16) -> bool {
         self.0 & bits != 0
+    }
+
+    /// Sets `bits`.
+    #[inline]
+    pub fn set(&mut self, bits: u16) {
+        self.0 |= bits;
+    }
+
+    /// Clears `bits`.
+    #[inline]
+    pub fn clear(&mut self, bits: u16) {
+        self.0 &= !bits;
     }
 }
 
@@ -140,6 +153,28 @@ pub struct Cpu {
     pub cycles: u64,
     /// Instructions issued.
     pub instructions: u64,
+    /// Added to `cycles` to form the real-time clock (`RT Sj` sets it).
+    #[serde(default)]
+    pub rt_offset: u64,
+    /// Program state bit of the X-MP exchange package (PS), kept for round trips.
+    #[serde(default)]
+    pub program_state: bool,
+    /// Waiting-on-semaphore mode bit (WS): set while test-and-set holds issue.
+    #[serde(default)]
+    pub waiting_on_semaphore: bool,
+    /// Selected for external interrupts (SEI mode bit), kept for round trips.
+    #[serde(default)]
+    pub external_interrupts: bool,
+    /// Enable second vector logical unit (ESVL), kept for round trips.
+    #[serde(default)]
+    pub second_vector_logical: bool,
+    /// Processor number (0..3) reported in SR0 and the exchange package.
+    #[serde(default)]
+    pub processor_number: u8,
+    /// Decoded instructions by physical parcel address: derived data, never saved
+    /// and never compared.
+    #[serde(skip)]
+    pub(crate) decoded: DecodeCache,
 }
 
 impl Cpu {
@@ -169,6 +204,13 @@ impl Cpu {
             shared: SharedRegisters::default(),
             cycles: 0,
             instructions: 0,
+            rt_offset: 0,
+            program_state: false,
+            waiting_on_semaphore: false,
+            external_interrupts: false,
+            second_vector_logical: false,
+            processor_number: 0,
+            decoded: DecodeCache::default(),
         }
     }
 }

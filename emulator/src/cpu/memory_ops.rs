@@ -1,0 +1,295 @@
+//! Data references: relocation by the data base, the operand range check against the
+//! data limit and memory (ISA.md 1.4), and the scalar (10h..13h), block (034..037)
+//! and vector (176, 177) transfers.
+//!
+//! An out-of-range reference raises OPERAND_RANGE. With range interrupts enabled the
+//! instruction is abandoned (words already moved by a block or vector transfer stay
+//! moved), P is put back on it and the exchange is requested. Otherwise the reference
+//! reads 0 or its store is dropped, and execution continues.
+
+use super::operands::A_MASK;
+use super::{Cpu, Flags, Stop};
+use crate::isa::Instruction;
+use crate::memory::Memory;
+
+/// Scalar addresses are 22 bits unless enhanced addressing is on.
+const SHORT_ADDRESS_MASK: u32 = 0x3F_FFFF;
+
+impl Cpu {
+    /// Physical word index of data address `address`, if inside the data field and
+    /// memory.
+    #[inline(always)]
+    fn data_index(&self, address: u32, memory: &Memory) -> Option<usize> {
+        let physical = u64::from(address) + u64::from(self.data_base);
+        (physical < u64::from(self.data_limit) && physical < memory.len() as u64)
+            .then_some(physical as usize)
+    }
+
+    /// Raises an operand range error for the instruction at `at`.
+    #[cold]
+    fn operand_range(&mut self, at: u32) -> Result<(), Stop> {
+        self.flags.set(Flags::OPERAND_RANGE);
+        if self.exchange_enabled(Flags::OPERAND_RANGE) {
+            self.p = at;
+            return Err(Stop::Exchange {
+                flags: Flags(Flags::OPERAND_RANGE),
+                at,
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads the data word at `address` (relative to the data base).
+    #[inline(always)]
+    pub(crate) fn read_word(
+        &mut self,
+        address: u32,
+        at: u32,
+        memory: &Memory,
+    ) -> Result<u64, Stop> {
+        match self.data_index(address, memory) {
+            Some(index) => Ok(memory.words().get(index).copied().unwrap_or(0)),
+            None => self.operand_range(at).map(|()| 0),
+        }
+    }
+
+    /// Writes the data word at `address`: the one function every data store of the
+    /// CPU goes through (the decoded-instruction cache re-checks code on fetch, so a
+    /// store into code needs no further action here).
+    #[inline(always)]
+    pub(crate) fn write_word(
+        &mut self,
+        address: u32,
+        value: u64,
+        at: u32,
+        memory: &mut Memory,
+    ) -> Result<(), Stop> {
+        match self.data_index(address, memory) {
+            Some(index) => {
+                if let Some(word) = memory.words_mut().get_mut(index) {
+                    *word = value;
+                }
+                Ok(())
+            }
+            None => self.operand_range(at),
+        }
+    }
+
+    /// Effective address of 10h..13h: Ah + signed 22-bit displacement, 24-bit
+    /// arithmetic, truncated to 22 bits unless enhanced addressing is on.
+    #[inline(always)]
+    fn scalar_address(&self, x: Instruction) -> u32 {
+        let address = self.ah(x).wrapping_add(x.displacement()) & A_MASK;
+        if self.modes.enhanced_addressing {
+            address
+        } else {
+            address & SHORT_ADDRESS_MASK
+        }
+    }
+
+    /// 10hi `Ai exp,Ah`: the low 24 bits of the word.
+    #[inline]
+    pub(crate) fn load_a(&mut self, x: Instruction, at: u32, memory: &Memory) -> Result<(), Stop> {
+        let word = self.read_word(self.scalar_address(x), at, memory)?;
+        self.set_ai(x, word as u32);
+        Ok(())
+    }
+
+    /// 11hi `exp,Ah Ai`: Ai zero-extended.
+    #[inline]
+    pub(crate) fn store_a(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &mut Memory,
+    ) -> Result<(), Stop> {
+        let value = u64::from(self.a[x.i()]);
+        self.write_word(self.scalar_address(x), value, at, memory)
+    }
+
+    /// 12hi `Si exp,Ah`.
+    #[inline]
+    pub(crate) fn load_s(&mut self, x: Instruction, at: u32, memory: &Memory) -> Result<(), Stop> {
+        let word = self.read_word(self.scalar_address(x), at, memory)?;
+        self.set_si(x, word);
+        Ok(())
+    }
+
+    /// 13hi `exp,Ah Si`.
+    #[inline]
+    pub(crate) fn store_s(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &mut Memory,
+    ) -> Result<(), Stop> {
+        let value = self.s[x.i()];
+        self.write_word(self.scalar_address(x), value, at, memory)
+    }
+
+    /// Block transfer count: the low 7 bits of Ai (0 moves nothing; counts above 64
+    /// wrap through the register file).
+    #[inline]
+    fn block_count(&self, x: Instruction) -> u32 {
+        self.a[x.i()] & 0o177
+    }
+
+    /// Address of word `n` of a block transfer: A0 + n, 24-bit arithmetic.
+    #[inline]
+    fn block_address(&self, n: u32) -> u32 {
+        self.a[0].wrapping_add(n) & A_MASK
+    }
+
+    /// 034 `Bjk,Ai ,A0`.
+    pub(crate) fn block_load_b(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &Memory,
+    ) -> Result<(), Stop> {
+        for n in 0..self.block_count(x) {
+            let word = self.read_word(self.block_address(n), at, memory)?;
+            self.b[(x.jk() + n as usize) & 0o77] = word as u32 & A_MASK;
+        }
+        Ok(())
+    }
+
+    /// 035 `,A0 Bjk,Ai`.
+    pub(crate) fn block_store_b(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &mut Memory,
+    ) -> Result<(), Stop> {
+        for n in 0..self.block_count(x) {
+            let value = u64::from(self.b[(x.jk() + n as usize) & 0o77]);
+            self.write_word(self.block_address(n), value, at, memory)?;
+        }
+        Ok(())
+    }
+
+    /// 036 `Tjk,Ai ,A0`.
+    pub(crate) fn block_load_t(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &Memory,
+    ) -> Result<(), Stop> {
+        for n in 0..self.block_count(x) {
+            let word = self.read_word(self.block_address(n), at, memory)?;
+            self.t[(x.jk() + n as usize) & 0o77] = word;
+        }
+        Ok(())
+    }
+
+    /// 037 `,A0 Tjk,Ai`.
+    pub(crate) fn block_store_t(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &mut Memory,
+    ) -> Result<(), Stop> {
+        for n in 0..self.block_count(x) {
+            let value = self.t[(x.jk() + n as usize) & 0o77];
+            self.write_word(self.block_address(n), value, at, memory)?;
+        }
+        Ok(())
+    }
+
+    /// The whole-register fast path of a stride-1 transfer: the physical word range,
+    /// if every element is inside the data field and memory and A0 + VL does not wrap.
+    #[inline(always)]
+    fn contiguous_range(&self, stride: u32, n: usize, memory: &Memory) -> Option<usize> {
+        if stride != 1 || self.a[0] as usize + n > A_MASK as usize + 1 {
+            return None;
+        }
+        let first = self.data_index(self.a[0], memory)?;
+        self.data_index(self.a[0] + n as u32 - 1, memory)?;
+        Some(first)
+    }
+
+    /// 176i0k `Vi ,A0,Ak`: Vi[n] <- memory[A0 + n*Ak] (Ak sign-extended 24-bit; k = 0
+    /// gives stride 1).
+    pub(crate) fn vector_load(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &Memory,
+    ) -> Result<(), Stop> {
+        self.vector_not_used = false;
+        let n = self.vector_length();
+        let stride = self.ak(x);
+        if let Some(first) = self.contiguous_range(stride, n, memory) {
+            if let Some(words) = memory.words().get(first..first + n) {
+                self.v[x.i()][..n].copy_from_slice(words);
+                return Ok(());
+            }
+        }
+        for e in 0..n {
+            let address = self.a[0].wrapping_add((e as u32).wrapping_mul(stride)) & A_MASK;
+            let word = self.read_word(address, at, memory)?;
+            self.v[x.i()][e] = word;
+        }
+        Ok(())
+    }
+
+    /// 176i1k `Vi ,A0,Vk` (X-MP gather): Vi[n] <- memory[A0 + Vk[n]], 24-bit address.
+    pub(crate) fn vector_gather(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &Memory,
+    ) -> Result<(), Stop> {
+        self.vector_not_used = false;
+        let n = self.vector_length();
+        let index = self.v[x.k()];
+        for (e, offset) in index[..n].iter().enumerate() {
+            let address = self.a[0].wrapping_add(*offset as u32) & A_MASK;
+            let word = self.read_word(address, at, memory)?;
+            self.v[x.i()][e] = word;
+        }
+        Ok(())
+    }
+
+    /// 1770jk `,A0,Ak Vj`: memory[A0 + n*Ak] <- Vj[n].
+    pub(crate) fn vector_store(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &mut Memory,
+    ) -> Result<(), Stop> {
+        self.vector_not_used = false;
+        let n = self.vector_length();
+        let stride = self.ak(x);
+        let source = self.v[x.j()];
+        if let Some(first) = self.contiguous_range(stride, n, memory) {
+            if let Some(words) = memory.words_mut().get_mut(first..first + n) {
+                words.copy_from_slice(&source[..n]);
+                return Ok(());
+            }
+        }
+        for (e, value) in source[..n].iter().enumerate() {
+            let address = self.a[0].wrapping_add((e as u32).wrapping_mul(stride)) & A_MASK;
+            self.write_word(address, *value, at, memory)?;
+        }
+        Ok(())
+    }
+
+    /// 1771jk `,A0,Vk Vj` (X-MP scatter): memory[A0 + Vk[n]] <- Vj[n].
+    pub(crate) fn vector_scatter(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &mut Memory,
+    ) -> Result<(), Stop> {
+        self.vector_not_used = false;
+        let n = self.vector_length();
+        let source = self.v[x.j()];
+        let index = self.v[x.k()];
+        for e in 0..n {
+            let address = self.a[0].wrapping_add(index[e] as u32) & A_MASK;
+            self.write_word(address, source[e], at, memory)?;
+        }
+        Ok(())
+    }
+}

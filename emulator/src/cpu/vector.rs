@@ -1,0 +1,233 @@
+//! Vector register instructions (140..175): whole-register loops over elements
+//! 0..VL-1; elements at and beyond VL keep their values. Operands are copied before
+//! the destination is written, so a destination that is also a source is read whole
+//! first (the hardware's result stream never overtakes its operand stream).
+
+use super::scalar::{double_shift_left, double_shift_right};
+use super::{Cpu, Stop};
+use crate::float::{multiply, reciprocal, FloatResult, MultiplyKind};
+use crate::isa::Instruction;
+
+/// VM bit of element `n` (element 0 is 2^63).
+#[inline(always)]
+fn mask_bit(n: usize) -> u64 {
+    1u64 << (63 - n)
+}
+
+impl Cpu {
+    /// The vector length as an element count (always 1..=64, whatever VL holds).
+    #[inline(always)]
+    pub(crate) fn vector_length(&self) -> usize {
+        (self.vl as usize).clamp(1, 64)
+    }
+
+    /// Vi[n] <- f(Sj, Vk[n]).
+    #[inline(always)]
+    pub(crate) fn vector_scalar(&mut self, x: Instruction, f: impl Fn(u64, u64) -> u64) {
+        let n = self.vector_length();
+        let scalar = self.sj(x);
+        let source = self.v[x.k()];
+        let destination = &mut self.v[x.i()];
+        for (d, v) in destination[..n].iter_mut().zip(&source[..n]) {
+            *d = f(scalar, *v);
+        }
+        self.vector_not_used = false;
+    }
+
+    /// Vi[n] <- f(Vj[n], Vk[n]).
+    #[inline(always)]
+    pub(crate) fn vector_vector(&mut self, x: Instruction, f: impl Fn(u64, u64) -> u64) {
+        let n = self.vector_length();
+        let left = self.v[x.j()];
+        let right = self.v[x.k()];
+        let destination = &mut self.v[x.i()];
+        for ((d, a), b) in destination[..n].iter_mut().zip(&left[..n]).zip(&right[..n]) {
+            *d = f(*a, *b);
+        }
+        self.vector_not_used = false;
+    }
+
+    /// Vi[n] <- f(Vj[n]).
+    #[inline(always)]
+    pub(crate) fn vector_unary(&mut self, x: Instruction, f: impl Fn(u64) -> u64) {
+        let n = self.vector_length();
+        let source = self.v[x.j()];
+        let destination = &mut self.v[x.i()];
+        for (d, v) in destination[..n].iter_mut().zip(&source[..n]) {
+            *d = f(*v);
+        }
+        self.vector_not_used = false;
+    }
+
+    /// 146 `Vi Sj!Vk&VM`: Sj where the VM bit is 1, else Vk[n].
+    pub(crate) fn vector_merge_scalar(&mut self, x: Instruction) {
+        let n = self.vector_length();
+        let scalar = self.sj(x);
+        let source = self.v[x.k()];
+        let vm = self.vm;
+        let destination = &mut self.v[x.i()];
+        for (e, d) in destination[..n].iter_mut().enumerate() {
+            *d = if vm & mask_bit(e) != 0 {
+                scalar
+            } else {
+                source[e]
+            };
+        }
+        self.vector_not_used = false;
+    }
+
+    /// 147 `Vi Vj!Vk&VM`: Vj[n] where the VM bit is 1, else Vk[n].
+    pub(crate) fn vector_merge(&mut self, x: Instruction) {
+        let n = self.vector_length();
+        let left = self.v[x.j()];
+        let right = self.v[x.k()];
+        let vm = self.vm;
+        let destination = &mut self.v[x.i()];
+        for (e, d) in destination[..n].iter_mut().enumerate() {
+            *d = if vm & mask_bit(e) != 0 {
+                left[e]
+            } else {
+                right[e]
+            };
+        }
+        self.vector_not_used = false;
+    }
+
+    /// 150, 151: single shifts of Vj by Ak (k = 0: 1); counts >= 64 give 0.
+    pub(crate) fn vector_shift(&mut self, x: Instruction, shift: fn(u64, u32) -> u64) {
+        let count = self.ak(x);
+        self.vector_unary(x, |v| shift(v, count));
+    }
+
+    /// 152 `Vi Vj,Vj<Ak`: element n is the high word of (Vj[n]:Vj[n+1]) << Ak; the
+    /// last element (n = VL-1) pairs with 0.
+    pub(crate) fn vector_double_shift_left(&mut self, x: Instruction) {
+        let n = self.vector_length();
+        let count = self.ak(x);
+        let source = self.v[x.j()];
+        let destination = &mut self.v[x.i()];
+        for (e, d) in destination[..n].iter_mut().enumerate() {
+            let next = if e + 1 < n { source[e + 1] } else { 0 };
+            *d = double_shift_left(source[e], next, count);
+        }
+        self.vector_not_used = false;
+    }
+
+    /// 153 `Vi Vj,Vj>Ak`: element n is the low word of (Vj[n-1]:Vj[n]) >> Ak;
+    /// element 0 pairs with 0.
+    pub(crate) fn vector_double_shift_right(&mut self, x: Instruction) {
+        let n = self.vector_length();
+        let count = self.ak(x);
+        let source = self.v[x.j()];
+        let destination = &mut self.v[x.i()];
+        for (e, d) in destination[..n].iter_mut().enumerate() {
+            let previous = if e == 0 { 0 } else { source[e - 1] };
+            *d = double_shift_right(previous, source[e], count);
+        }
+        self.vector_not_used = false;
+    }
+
+    /// Applies a floating unit element by element; the first operand is Sj
+    /// (`scalar`) or Vj[n]. Any element in error raises the floating-point error once.
+    #[inline(always)]
+    fn vector_float_unit(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        scalar: bool,
+        unit: impl Fn(u64, u64) -> FloatResult,
+    ) -> Result<(), Stop> {
+        let n = self.vector_length();
+        let left = if scalar {
+            [self.sj(x); 64]
+        } else {
+            self.v[x.j()]
+        };
+        let right = self.v[x.k()];
+        let destination = &mut self.v[x.i()];
+        let mut error = false;
+        for ((d, a), b) in destination[..n].iter_mut().zip(&left[..n]).zip(&right[..n]) {
+            let result = unit(*a, *b);
+            *d = result.value;
+            error |= result.error;
+        }
+        self.vector_not_used = false;
+        if error {
+            return self.float_error(at);
+        }
+        Ok(())
+    }
+
+    /// 160..167: floating multiply family.
+    pub(crate) fn vector_multiply(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        scalar: bool,
+        kind: MultiplyKind,
+    ) -> Result<(), Stop> {
+        self.vector_float_unit(x, at, scalar, |a, b| multiply(a, b, kind))
+    }
+
+    /// 170..173: floating add or subtract.
+    pub(crate) fn vector_float(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        scalar: bool,
+        unit: fn(u64, u64) -> FloatResult,
+    ) -> Result<(), Stop> {
+        self.vector_float_unit(x, at, scalar, unit)
+    }
+
+    /// 174ij0 `Vi /HVj`.
+    pub(crate) fn vector_reciprocal(&mut self, x: Instruction, at: u32) -> Result<(), Stop> {
+        let n = self.vector_length();
+        let source = self.v[x.j()];
+        let destination = &mut self.v[x.i()];
+        let mut error = false;
+        for (d, v) in destination[..n].iter_mut().zip(&source[..n]) {
+            let result = reciprocal(*v);
+            *d = result.value;
+            error |= result.error;
+        }
+        self.vector_not_used = false;
+        if error {
+            return self.float_error(at);
+        }
+        Ok(())
+    }
+
+    /// 175: VM bit n <- test of Vj[n] (k mod 4: zero, nonzero, plus, minus) for
+    /// n < VL, other bits 0. With `compress` (175ij4..7, X-MP) the indices of the true
+    /// elements are also written to Vi[0], Vi[1], ...; the rest of Vi is unchanged.
+    pub(crate) fn vector_mask_from_test(&mut self, x: Instruction, compress: bool) {
+        let n = self.vector_length();
+        let source = self.v[x.j()];
+        let test = x.k() & 3;
+        let mut vm = 0u64;
+        for (e, v) in source[..n].iter().enumerate() {
+            let truth = match test {
+                0 => *v == 0,
+                1 => *v != 0,
+                2 => (*v as i64) >= 0,
+                _ => (*v as i64) < 0,
+            };
+            if truth {
+                vm |= mask_bit(e);
+            }
+        }
+        self.vm = vm;
+        if compress {
+            let destination = &mut self.v[x.i()];
+            let mut out = 0;
+            for e in 0..n {
+                if vm & mask_bit(e) != 0 {
+                    destination[out] = e as u64;
+                    out += 1;
+                }
+            }
+        }
+        self.vector_not_used = false;
+    }
+}
