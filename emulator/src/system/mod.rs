@@ -1,1 +1,463 @@
 //! The UNICOS-like kernel: processes, jobs, system calls, files, signals.
+//!
+//! A [`System`] holds every process (registers, memory field, descriptors, signals),
+//! the open file table and the scheduler's position, all as plain serde data in
+//! ordered containers, so [`System::state_hash`] is canonical and a checkpoint is a
+//! serialization of it. Host things are not part of that state: the root directory
+//! guest names resolve in ([`HostRoot`]) and the console ([`Console`]) are attached
+//! with [`System::new`] or, after deserializing, [`System::attach`].
+//!
+//! The kernel never writes checkpoint files, never blocks on the host's terminal and
+//! never reads the host clock. [`System::run`] runs the processes for a budget of
+//! clock periods and returns an [`Event`] when it needs the driver: the job ended,
+//! input is wanted, a checkpoint or restart was requested, the budget is used up, or
+//! nothing can run.
+//!
+//! System calls: see [`syscalls`] for the table. Errno values: [`Errno`]. Signals and
+//! the handler convention (B00 = interrupted P; return with `J B00`): [`signals`].
+
+mod calls_files;
+mod calls_procs;
+pub mod errno;
+pub mod files;
+pub mod guest;
+pub mod host_files;
+pub mod loader;
+pub mod process;
+mod scheduler;
+pub mod signals;
+pub mod syscalls;
+
+pub use errno::Errno;
+pub use host_files::{Console, HostRoot};
+pub use process::{ExitStatus, Personality, Pid, Process, ProcessState, WaitOn};
+
+use crate::aout::AOut;
+use crate::cpu::Cpu;
+use crate::isa::Model;
+use files::Description;
+use serde::{Deserialize, Serialize};
+use signals::Signals;
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// Limits and settings of a system (the `run` options that concern the kernel).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// Machine model of every CPU.
+    pub model: Model,
+    /// Words of machine memory: the total of all memory fields (`--memory`).
+    pub memory_words: u64,
+    /// Most live processes in one job (fork gives EAGAIN beyond).
+    pub max_processes_per_job: usize,
+    /// Most open descriptors per process (EMFILE beyond).
+    pub max_open_files: usize,
+    /// Clock periods a process runs before the next one gets the CPU.
+    pub time_slice: u64,
+    /// Seconds since 1970 that `time` returns at cycle 0 (`--epoch`).
+    pub epoch: u64,
+    /// Words of heap above the arguments of a newly loaded program.
+    pub heap_words: u64,
+    /// User id of new jobs.
+    pub uid: u32,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            model: Model::XMp,
+            memory_words: 8 * 1024 * 1024,
+            max_processes_per_job: 64,
+            max_open_files: 64,
+            time_slice: 10_000,
+            epoch: 0,
+            heap_words: 4096,
+            uid: 0,
+        }
+    }
+}
+
+/// Which of a process or a job a checkpoint names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CheckpointKind {
+    /// One process.
+    Process,
+    /// A whole job.
+    Job,
+}
+
+/// Why [`System::run`] returned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// No process is left: `status` is how the first process of the first job ended.
+    Exited {
+        /// Exit status of the job's first process.
+        status: ExitStatus,
+    },
+    /// The cycle budget given to `run` is used up.
+    BudgetExhausted,
+    /// A process reads the terminal and no input is buffered: call
+    /// [`System::provide_input`] (or [`System::end_input`]) and run again.
+    InputWanted {
+        /// The reading process.
+        pid: Pid,
+    },
+    /// The `chkpnt` system call. The calling process's registers already show the
+    /// result a restarted process sees (S1 = 1, S0 = 0): save the state now, then call
+    /// [`System::checkpoint_done`], which gives the continuing process S1 = 0 (and kills
+    /// the target when `kill` is set).
+    CheckpointRequested {
+        /// Calling process.
+        pid: Pid,
+        /// Process or job.
+        kind: CheckpointKind,
+        /// The pid or jid to checkpoint (the caller's own when the call said 0).
+        id: Pid,
+        /// Image file name, as the guest gave it (resolve it inside the root).
+        path: String,
+        /// Kill the target after the checkpoint (flags bit 1).
+        kill: bool,
+    },
+    /// The `restart` system call: restart the image at `path`. On failure call
+    /// [`System::restart_failed`].
+    RestartRequested {
+        /// Calling process.
+        pid: Pid,
+        /// Image file name, as the guest gave it.
+        path: String,
+        /// Flags word of the call.
+        flags: u64,
+    },
+    /// Live processes exist but none can run and nothing inside the system can wake
+    /// them (e.g. a pipe nobody will write, a wait for a child that waits too).
+    Idle,
+}
+
+/// Errors of [`System::load`].
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SystemError {
+    /// The program is not a valid a.out.
+    #[error("program {program}: {source}")]
+    BadProgram {
+        /// Program name.
+        program: String,
+        /// What is wrong.
+        source: crate::aout::AOutError,
+    },
+    /// The program and its arguments do not fit.
+    #[error("program {program}: {source}")]
+    Load {
+        /// Program name.
+        program: String,
+        /// What is wrong.
+        source: loader::LoadError,
+    },
+}
+
+/// The whole kernel state.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct System {
+    /// Limits and settings.
+    pub config: Config,
+    /// Every process by pid (zombies included until collected).
+    pub processes: BTreeMap<Pid, Process>,
+    /// Open file descriptions, pipes and terminal input.
+    pub files: files::FileTable,
+    /// The pid the next process gets.
+    pub next_pid: Pid,
+    /// Clock periods run by all processes together: the machine's time.
+    pub clock: u64,
+    /// The process that ran last (round-robin position).
+    pub cursor: Pid,
+    /// The first process loaded.
+    pub leader: Option<Pid>,
+    /// How the first process ended.
+    pub leader_status: Option<ExitStatus>,
+    #[serde(skip)]
+    root: HostRoot,
+    #[serde(skip)]
+    console: Console,
+}
+
+impl System {
+    /// An empty system with file names resolving in `root` and output to `console`.
+    pub fn new(config: Config, root: HostRoot, console: Console) -> System {
+        System {
+            config,
+            processes: BTreeMap::new(),
+            files: files::FileTable::default(),
+            next_pid: 1,
+            clock: 0,
+            cursor: 0,
+            leader: None,
+            leader_status: None,
+            root,
+            console,
+        }
+    }
+
+    /// Attaches the host side after deserializing a saved system.
+    pub fn attach(&mut self, root: HostRoot, console: Console) {
+        self.root = root;
+        self.console = console;
+    }
+
+    /// The console (captured output for tests).
+    pub fn console(&self) -> &Console {
+        &self.console
+    }
+
+    /// The root guest names resolve in.
+    pub fn root(&self) -> &HostRoot {
+        &self.root
+    }
+
+    /// The canonical hash of the whole kernel state (host side excluded).
+    pub fn state_hash(&self) -> u64 {
+        crate::snapshot::state_hash(self)
+    }
+
+    /// Words of memory all fields hold together.
+    pub fn memory_in_use(&self) -> u64 {
+        self.processes.values().map(Process::field_words).sum()
+    }
+
+    /// The process `pid`.
+    pub fn process(&self, pid: Pid) -> Option<&Process> {
+        self.processes.get(&pid)
+    }
+
+    /// Starts `program` (an a.out) as the first process of a new job, with fds 0, 1
+    /// and 2 on the terminal, the host's stdout and stderr. `argv[0]` is the program
+    /// name by convention. Returns the pid (which is also the jid).
+    pub fn load(
+        &mut self,
+        name: &str,
+        program: &AOut,
+        argv: &[String],
+        envp: &[String],
+    ) -> Result<Pid, SystemError> {
+        let to_bytes =
+            |v: &[String]| -> Vec<Vec<u8>> { v.iter().map(|s| s.as_bytes().to_vec()).collect() };
+        let available = self
+            .config
+            .memory_words
+            .saturating_sub(self.memory_in_use());
+        let image = loader::load_aout(
+            program,
+            &to_bytes(argv),
+            &to_bytes(envp),
+            self.config.heap_words,
+            available,
+        )
+        .map_err(|source| SystemError::Load {
+            program: name.to_string(),
+            source,
+        })?;
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        let mut cpu = Cpu::new(self.config.model, image.memory.len() as u32);
+        cpu.p = image.entry;
+        cpu.s[1] = image.argc;
+        cpu.s[2] = image.argv;
+        cpu.s[3] = image.envp;
+        let mut fds = BTreeMap::new();
+        for (fd, description) in [Description::Stdin, Description::Stdout, Description::Stderr]
+            .into_iter()
+            .enumerate()
+        {
+            fds.insert(fd as u32, self.files.add(description));
+        }
+        self.processes.insert(
+            pid,
+            Process {
+                pid,
+                ppid: 0,
+                jid: pid,
+                uid: self.config.uid,
+                cpu,
+                memory: image.memory,
+                break_floor: image.break_floor,
+                fds,
+                signals: Signals::default(),
+                state: ProcessState::Runnable,
+                personality: Personality::Unicos,
+                program: name.to_string(),
+            },
+        );
+        self.leader.get_or_insert(pid);
+        Ok(pid)
+    }
+
+    /// Parses an a.out from its words and loads it (see [`System::load`]).
+    pub fn load_words(
+        &mut self,
+        name: &str,
+        words: &[u64],
+        argv: &[String],
+        envp: &[String],
+    ) -> Result<Pid, SystemError> {
+        let program = AOut::parse(words).map_err(|source| SystemError::BadProgram {
+            program: name.to_string(),
+            source,
+        })?;
+        self.load(name, &program, argv, envp)
+    }
+
+    /// Appends terminal input and wakes readers.
+    pub fn provide_input(&mut self, bytes: &[u8]) {
+        self.files.terminal.buffer.extend(bytes);
+        self.wake(WaitOn::Terminal);
+    }
+
+    /// Marks the end of terminal input (readers then see end of file).
+    pub fn end_input(&mut self) {
+        self.files.terminal.end = true;
+        self.wake(WaitOn::Terminal);
+    }
+
+    /// Finishes a `chkpnt` call: the caller continues with S1 = 0 (or S1 = -1 and the
+    /// errno in S0 if the driver failed); with `kill` the target is then killed.
+    pub fn checkpoint_done(&mut self, event: &Event, result: Result<(), Errno>) {
+        let Event::CheckpointRequested {
+            pid,
+            kind,
+            id,
+            kill,
+            ..
+        } = *event
+        else {
+            return;
+        };
+        if let Some(process) = self.processes.get_mut(&pid) {
+            match result {
+                Ok(()) => {
+                    process.cpu.s[1] = 0;
+                    process.cpu.s[0] = 0;
+                }
+                Err(errno) => {
+                    process.cpu.s[1] = u64::MAX;
+                    process.cpu.s[0] = errno.0;
+                }
+            }
+        }
+        if kill && result.is_ok() {
+            let targets: Vec<Pid> = match kind {
+                CheckpointKind::Process => vec![id],
+                CheckpointKind::Job => self.job_members(id),
+            };
+            for target in targets {
+                self.post_signal(target, signals::SIGKILL);
+            }
+        }
+    }
+
+    /// Finishes a `restart` call that the driver could not perform.
+    pub fn restart_failed(&mut self, pid: Pid, errno: Errno) {
+        if let Some(process) = self.processes.get_mut(&pid) {
+            process.cpu.s[1] = u64::MAX;
+            process.cpu.s[0] = errno.0;
+        }
+    }
+
+    /// Sends `signal` to a process from outside (the driver, `kill`). Returns false if
+    /// there is no such live process.
+    pub fn post_signal(&mut self, pid: Pid, signal: u32) -> bool {
+        let Some(process) = self.processes.get_mut(&pid) else {
+            return false;
+        };
+        if !process.is_alive() {
+            return false;
+        }
+        if process.signals.post(signal) {
+            if let ProcessState::Blocked(_) = process.state {
+                process.state = ProcessState::Runnable;
+                // Blocked processes already have P at their EX.
+            }
+        }
+        true
+    }
+
+    /// Live processes of job `jid`, in pid order.
+    pub fn job_members(&self, jid: Pid) -> Vec<Pid> {
+        self.processes
+            .values()
+            .filter(|p| p.jid == jid && p.is_alive())
+            .map(|p| p.pid)
+            .collect()
+    }
+
+    /// Makes every process blocked on `on` runnable again.
+    fn wake(&mut self, on: WaitOn) {
+        for process in self.processes.values_mut() {
+            if process.state == ProcessState::Blocked(on) {
+                process.state = ProcessState::Runnable;
+            }
+        }
+    }
+
+    /// Closes descriptor `fd` of `pid`, waking whoever waits on a pipe end it closed.
+    fn close_fd(&mut self, pid: Pid, fd: u32) -> Result<(), Errno> {
+        let process = self.processes.get_mut(&pid).ok_or(Errno::ESRCH)?;
+        let id = process.fds.remove(&fd).ok_or(Errno::EBADF)?;
+        if let Some(pipe) = self.files.release(id) {
+            self.wake(WaitOn::PipeRead(pipe));
+            self.wake(WaitOn::PipeWrite(pipe));
+        }
+        Ok(())
+    }
+
+    /// Ends `pid` with `status`: closes its files, frees its field, tells its parent.
+    fn terminate(&mut self, pid: Pid, status: ExitStatus) {
+        let fds: Vec<u32> = match self.processes.get(&pid) {
+            Some(p) if p.is_alive() => p.fds.keys().copied().collect(),
+            _ => return,
+        };
+        for fd in fds {
+            let _ = self.close_fd(pid, fd);
+        }
+        let Some(process) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        process.memory = crate::memory::Memory::new(0);
+        process.cpu.instruction_limit = 0;
+        process.cpu.data_limit = 0;
+        process.signals.pending = 0;
+        process.state = ProcessState::Zombie(status);
+        let ppid = process.ppid;
+        if self.leader == Some(pid) {
+            self.leader_status = Some(status);
+        }
+        // Orphans: nobody will collect them, so zombies among them go now.
+        let children: Vec<Pid> = self
+            .processes
+            .values()
+            .filter(|p| p.ppid == pid)
+            .map(|p| p.pid)
+            .collect();
+        for child in children {
+            let alive = self.processes.get(&child).is_some_and(Process::is_alive);
+            if alive {
+                if let Some(c) = self.processes.get_mut(&child) {
+                    c.ppid = 0;
+                }
+            } else {
+                self.processes.remove(&child);
+            }
+        }
+        let parent_alive = self.processes.get(&ppid).is_some_and(Process::is_alive);
+        if parent_alive {
+            self.post_signal(ppid, signals::SIGCHLD);
+            if let Some(parent) = self.processes.get_mut(&ppid) {
+                if parent.state == ProcessState::Blocked(WaitOn::Child) {
+                    parent.state = ProcessState::Runnable;
+                }
+            }
+        } else {
+            self.processes.remove(&pid);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

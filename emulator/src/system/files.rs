@@ -1,0 +1,275 @@
+//! The kernel's open file table and pipes.
+//!
+//! A process's descriptor names an *open file description* by id; fork and dup copy
+//! the id and raise the description's reference count, so both descriptors share one
+//! offset, as in UNIX. A pipe counts its read and write descriptions: a reader sees
+//! end of file once the buffer is empty and no writer is left; a writer with no
+//! reader left gets EPIPE (and SIGPIPE).
+
+use super::errno::{Errno, SysResult};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Bytes a pipe holds before writers block.
+pub const PIPE_CAPACITY: usize = 4096;
+
+/// Identifier of an open file description in the kernel table.
+pub type FileId = u64;
+
+/// What an open file description refers to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Description {
+    /// A host file, by its name relative to the root.
+    Host {
+        /// Name relative to the root, `/`-separated.
+        path: String,
+        /// Opened for reading.
+        readable: bool,
+        /// Opened for writing.
+        writable: bool,
+        /// Writes go to the end (O_APPEND).
+        append: bool,
+        /// Current offset in bytes.
+        offset: u64,
+    },
+    /// The read end of a pipe.
+    PipeRead {
+        /// The pipe.
+        pipe: u64,
+    },
+    /// The write end of a pipe.
+    PipeWrite {
+        /// The pipe.
+        pipe: u64,
+    },
+    /// The terminal input (the driver supplies it).
+    Stdin,
+    /// The host's standard output.
+    Stdout,
+    /// The host's standard error.
+    Stderr,
+}
+
+/// One open file description and how many descriptors refer to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenFile {
+    /// What it refers to.
+    pub description: Description,
+    /// Descriptors (in all processes) that refer to it.
+    pub refs: u32,
+}
+
+/// A pipe's buffer and ends.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pipe {
+    /// Bytes written and not yet read.
+    pub buffer: VecDeque<u8>,
+    /// Open read descriptions.
+    pub readers: u32,
+    /// Open write descriptions.
+    pub writers: u32,
+}
+
+/// Terminal input handed to the kernel by the driver.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerminalInput {
+    /// Bytes not yet read.
+    pub buffer: VecDeque<u8>,
+    /// The driver said there is no more input.
+    pub end: bool,
+}
+
+/// What a pipe read or write did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PipeOutcome<T> {
+    /// Done, with a result.
+    Done(T),
+    /// Nothing can be done now: the caller blocks.
+    Block,
+}
+
+/// The open file table of the whole system.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileTable {
+    /// Open file descriptions by id.
+    pub open: BTreeMap<FileId, OpenFile>,
+    /// Pipes by id.
+    pub pipes: BTreeMap<u64, Pipe>,
+    /// Next id for a description or a pipe.
+    pub next_id: u64,
+    /// Terminal input.
+    pub terminal: TerminalInput,
+}
+
+impl FileTable {
+    /// Adds a description with one reference.
+    pub fn add(&mut self, description: Description) -> FileId {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.open.insert(
+            id,
+            OpenFile {
+                description,
+                refs: 1,
+            },
+        );
+        id
+    }
+
+    /// Another descriptor now refers to `id` (fork, dup).
+    pub fn share(&mut self, id: FileId) {
+        if let Some(file) = self.open.get_mut(&id) {
+            file.refs += 1;
+        }
+    }
+
+    /// A descriptor referring to `id` was closed. Returns the pipe whose state changed
+    /// when the last reference to a pipe end went away (to wake its waiters).
+    pub fn release(&mut self, id: FileId) -> Option<u64> {
+        let file = self.open.get_mut(&id)?;
+        file.refs = file.refs.saturating_sub(1);
+        if file.refs > 0 {
+            return None;
+        }
+        let description = self.open.remove(&id)?.description;
+        let (pipe_id, reader) = match description {
+            Description::PipeRead { pipe } => (pipe, true),
+            Description::PipeWrite { pipe } => (pipe, false),
+            _ => return None,
+        };
+        let pipe = self.pipes.get_mut(&pipe_id)?;
+        if reader {
+            pipe.readers = pipe.readers.saturating_sub(1);
+        } else {
+            pipe.writers = pipe.writers.saturating_sub(1);
+        }
+        if pipe.readers == 0 && pipe.writers == 0 {
+            self.pipes.remove(&pipe_id);
+        }
+        Some(pipe_id)
+    }
+
+    /// Creates a pipe: returns the (read, write) descriptions.
+    pub fn create_pipe(&mut self) -> (FileId, FileId) {
+        let pipe = self.next_id;
+        self.next_id += 1;
+        self.pipes.insert(
+            pipe,
+            Pipe {
+                buffer: VecDeque::new(),
+                readers: 1,
+                writers: 1,
+            },
+        );
+        let read = self.add(Description::PipeRead { pipe });
+        let write = self.add(Description::PipeWrite { pipe });
+        (read, write)
+    }
+
+    /// The description `id`.
+    pub fn get(&self, id: FileId) -> SysResult<&OpenFile> {
+        self.open.get(&id).ok_or(Errno::EBADF)
+    }
+
+    /// The description `id`, mutable.
+    pub fn get_mut(&mut self, id: FileId) -> SysResult<&mut OpenFile> {
+        self.open.get_mut(&id).ok_or(Errno::EBADF)
+    }
+
+    /// Reads up to `max` bytes from a pipe: empty means end of file.
+    pub fn pipe_read(&mut self, pipe: u64, max: usize) -> PipeOutcome<Vec<u8>> {
+        let Some(p) = self.pipes.get_mut(&pipe) else {
+            return PipeOutcome::Done(Vec::new());
+        };
+        if p.buffer.is_empty() {
+            if p.writers == 0 || max == 0 {
+                return PipeOutcome::Done(Vec::new());
+            }
+            return PipeOutcome::Block;
+        }
+        let n = max.min(p.buffer.len());
+        PipeOutcome::Done(p.buffer.drain(..n).collect())
+    }
+
+    /// Writes into a pipe as much of `bytes` as fits; blocks only when nothing fits.
+    pub fn pipe_write(&mut self, pipe: u64, bytes: &[u8]) -> PipeOutcome<SysResult<usize>> {
+        let Some(p) = self.pipes.get_mut(&pipe) else {
+            return PipeOutcome::Done(Err(Errno::EPIPE));
+        };
+        if p.readers == 0 {
+            return PipeOutcome::Done(Err(Errno::EPIPE));
+        }
+        let room = PIPE_CAPACITY - p.buffer.len().min(PIPE_CAPACITY);
+        if room == 0 && !bytes.is_empty() {
+            return PipeOutcome::Block;
+        }
+        let n = room.min(bytes.len());
+        p.buffer.extend(&bytes[..n]);
+        PipeOutcome::Done(Ok(n))
+    }
+
+    /// Reads up to `max` bytes of terminal input; empty at end of input.
+    pub fn terminal_read(&mut self, max: usize) -> PipeOutcome<Vec<u8>> {
+        let input = &mut self.terminal;
+        if input.buffer.is_empty() {
+            if input.end || max == 0 {
+                return PipeOutcome::Done(Vec::new());
+            }
+            return PipeOutcome::Block;
+        }
+        let n = max.min(input.buffer.len());
+        PipeOutcome::Done(input.buffer.drain(..n).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_descriptions_close_on_last_release() {
+        let mut table = FileTable::default();
+        let id = table.add(Description::Stdout);
+        table.share(id);
+        assert_eq!(table.release(id), None);
+        assert!(table.get(id).is_ok());
+        table.release(id);
+        assert_eq!(table.get(id).err(), Some(Errno::EBADF));
+    }
+
+    #[test]
+    fn pipes_block_then_reach_end_of_file() {
+        let mut table = FileTable::default();
+        let (r, w) = table.create_pipe();
+        let Description::PipeRead { pipe } = table.get(r).unwrap().description else {
+            panic!("not a pipe read end");
+        };
+        assert_eq!(table.pipe_read(pipe, 10), PipeOutcome::Block);
+        assert_eq!(table.pipe_write(pipe, b"abc"), PipeOutcome::Done(Ok(3)));
+        assert_eq!(table.pipe_read(pipe, 2), PipeOutcome::Done(b"ab".to_vec()));
+        assert_eq!(table.release(w), Some(pipe));
+        assert_eq!(table.pipe_read(pipe, 10), PipeOutcome::Done(b"c".to_vec()));
+        assert_eq!(table.pipe_read(pipe, 10), PipeOutcome::Done(vec![]));
+    }
+
+    #[test]
+    fn full_pipes_block_writers_and_readerless_pipes_refuse() {
+        let mut table = FileTable::default();
+        let (r, _w) = table.create_pipe();
+        let pipe = match table.get(r).unwrap().description {
+            Description::PipeRead { pipe } => pipe,
+            _ => unreachable!(),
+        };
+        let big = vec![7u8; PIPE_CAPACITY + 10];
+        assert_eq!(
+            table.pipe_write(pipe, &big),
+            PipeOutcome::Done(Ok(PIPE_CAPACITY))
+        );
+        assert_eq!(table.pipe_write(pipe, b"x"), PipeOutcome::Block);
+        table.release(r);
+        assert_eq!(
+            table.pipe_write(pipe, b"x"),
+            PipeOutcome::Done(Err(Errno::EPIPE))
+        );
+    }
+}

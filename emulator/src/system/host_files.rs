@@ -1,0 +1,349 @@
+//! Host file access, confined to the root directory, and the console.
+//!
+//! Guest file names resolve inside `--root` only. A relative name is taken relative
+//! to the root; an absolute name must already lie inside the root. `..` may not climb
+//! above the root, and a symbolic link whose target lies outside the root is refused:
+//! all three give EACCES. Files are opened, positioned and closed on every call, so no
+//! host handle outlives a system call and the kernel state (path + offset) is all a
+//! checkpoint needs.
+
+use super::errno::{Errno, SysResult};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Component, Path, PathBuf};
+
+/// The directory guest file names resolve in.
+#[derive(Clone, Debug)]
+pub struct HostRoot {
+    /// The root as given.
+    root: PathBuf,
+}
+
+impl Default for HostRoot {
+    fn default() -> HostRoot {
+        HostRoot {
+            root: PathBuf::from("."),
+        }
+    }
+}
+
+/// How to open a host file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenHow {
+    /// Open for reading.
+    pub read: bool,
+    /// Open for writing.
+    pub write: bool,
+    /// Create if missing.
+    pub create: bool,
+    /// Truncate to zero length.
+    pub truncate: bool,
+    /// Fail if it exists (with `create`).
+    pub exclusive: bool,
+}
+
+impl HostRoot {
+    /// A root at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> HostRoot {
+        HostRoot { root: root.into() }
+    }
+
+    /// The root as given.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    fn canonical_root(&self) -> SysResult<PathBuf> {
+        self.root.canonicalize().map_err(|e| Errno::from_io(&e))
+    }
+
+    /// Resolves a guest file name to a name relative to the root (components joined
+    /// with `/`), refusing anything that leads outside the root with EACCES.
+    pub fn resolve(&self, guest: &str) -> SysResult<String> {
+        if guest.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        let root = self.canonical_root()?;
+        let given = Path::new(guest);
+        let start = if given.is_absolute() {
+            PathBuf::from(guest)
+        } else {
+            root.join(guest)
+        };
+        // Lexical pass: fold `.` and `..`; an absolute name must start inside the root.
+        let mut lexical = PathBuf::new();
+        for component in start.components() {
+            match component {
+                Component::ParentDir => {
+                    if !lexical.pop() {
+                        return Err(Errno::EACCES);
+                    }
+                }
+                Component::CurDir => {}
+                other => lexical.push(other.as_os_str()),
+            }
+        }
+        if !lexical.starts_with(&root) {
+            return Err(Errno::EACCES);
+        }
+        // Symbolic links: the deepest existing ancestor, canonicalized, must stay inside.
+        let mut existing = lexical.clone();
+        let mut tail = Vec::new();
+        loop {
+            match std::fs::symlink_metadata(&existing) {
+                Ok(meta) => {
+                    let real = match existing.canonicalize() {
+                        Ok(real) => real,
+                        // A dangling link: it could create a file anywhere.
+                        Err(_) if meta.file_type().is_symlink() => return Err(Errno::EACCES),
+                        Err(e) => return Err(Errno::from_io(&e)),
+                    };
+                    if !real.starts_with(&root) {
+                        return Err(Errno::EACCES);
+                    }
+                    let mut full = real;
+                    for part in tail.iter().rev() {
+                        full.push(part);
+                    }
+                    let relative = full.strip_prefix(&root).map_err(|_| Errno::EACCES)?;
+                    let parts: Vec<String> = relative
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect();
+                    return Ok(parts.join("/"));
+                }
+                Err(_) => {
+                    let Some(name) = existing.file_name().map(|n| n.to_os_string()) else {
+                        return Err(Errno::ENOENT);
+                    };
+                    tail.push(name);
+                    if !existing.pop() {
+                        return Err(Errno::ENOENT);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The host path of a resolved name.
+    pub fn host_path(&self, relative: &str) -> PathBuf {
+        if relative.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(relative)
+        }
+    }
+
+    /// Opens (and possibly creates or truncates) a resolved file, to check that the
+    /// open is allowed; the handle is dropped at once.
+    pub fn open(&self, relative: &str, how: OpenHow) -> SysResult<()> {
+        let path = self.host_path(relative);
+        if path.is_dir() {
+            if how.write {
+                return Err(Errno::EISDIR);
+            }
+            return Ok(());
+        }
+        let mut options = OpenOptions::new();
+        options
+            .read(how.read || !how.write)
+            .write(how.write || how.create || how.truncate)
+            .truncate(how.truncate);
+        if how.create && how.exclusive {
+            options.create_new(true);
+        } else if how.create {
+            options.create(true);
+        }
+        options
+            .open(&path)
+            .map(|_| ())
+            .map_err(|e| Errno::from_io(&e))
+    }
+
+    /// Reads up to `max` bytes at `offset`.
+    pub fn read_at(&self, relative: &str, offset: u64, max: usize) -> SysResult<Vec<u8>> {
+        let mut file = File::open(self.host_path(relative)).map_err(|e| Errno::from_io(&e))?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| Errno::from_io(&e))?;
+        let mut buffer = Vec::with_capacity(max.min(1 << 16));
+        file.take(max as u64)
+            .read_to_end(&mut buffer)
+            .map_err(|e| Errno::from_io(&e))?;
+        Ok(buffer)
+    }
+
+    /// Writes `bytes` at `offset` (or at the end when `append`); returns the offset
+    /// after the write.
+    pub fn write_at(
+        &self,
+        relative: &str,
+        offset: u64,
+        append: bool,
+        bytes: &[u8],
+    ) -> SysResult<u64> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .open(self.host_path(relative))
+            .map_err(|e| Errno::from_io(&e))?;
+        let position = if append {
+            file.seek(SeekFrom::End(0))
+        } else {
+            file.seek(SeekFrom::Start(offset))
+        }
+        .map_err(|e| Errno::from_io(&e))?;
+        file.write_all(bytes).map_err(|e| Errno::from_io(&e))?;
+        Ok(position + bytes.len() as u64)
+    }
+
+    /// Size of a resolved file in bytes.
+    pub fn size(&self, relative: &str) -> SysResult<u64> {
+        std::fs::metadata(self.host_path(relative))
+            .map(|m| m.len())
+            .map_err(|e| Errno::from_io(&e))
+    }
+
+    /// Reads a whole resolved file (exece), at most `max` bytes.
+    pub fn read_all(&self, relative: &str, max: u64) -> SysResult<Vec<u8>> {
+        if self.size(relative)? > max {
+            return Err(Errno::E2BIG);
+        }
+        std::fs::read(self.host_path(relative)).map_err(|e| Errno::from_io(&e))
+    }
+
+    /// Removes a resolved file.
+    pub fn unlink(&self, relative: &str) -> SysResult<()> {
+        let path = self.host_path(relative);
+        if path.is_dir() {
+            return Err(Errno::EPERM);
+        }
+        std::fs::remove_file(path).map_err(|e| Errno::from_io(&e))
+    }
+}
+
+/// Where the guest's standard output and error go.
+#[derive(Clone, Debug, Default)]
+pub enum Console {
+    /// The host's stdout and stderr.
+    #[default]
+    Host,
+    /// Kept in memory (tests, replay comparison).
+    Captured {
+        /// Bytes written to fd 1 streams.
+        stdout: Vec<u8>,
+        /// Bytes written to fd 2 streams, and kernel messages.
+        stderr: Vec<u8>,
+    },
+}
+
+impl Console {
+    /// An empty captured console.
+    pub fn captured() -> Console {
+        Console::Captured {
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        }
+    }
+
+    /// Writes to standard output.
+    pub fn stdout(&mut self, bytes: &[u8]) {
+        match self {
+            Console::Host => {
+                let mut out = std::io::stdout().lock();
+                // The guest cannot act on a host write error; it is not reported.
+                let _ = out.write_all(bytes).and_then(|_| out.flush());
+            }
+            Console::Captured { stdout, .. } => stdout.extend_from_slice(bytes),
+        }
+    }
+
+    /// Writes to standard error.
+    pub fn stderr(&mut self, bytes: &[u8]) {
+        match self {
+            Console::Host => {
+                let mut err = std::io::stderr().lock();
+                let _ = err.write_all(bytes).and_then(|_| err.flush());
+            }
+            Console::Captured { stderr, .. } => stderr.extend_from_slice(bytes),
+        }
+    }
+
+    /// Captured standard output (empty for the host console).
+    pub fn captured_stdout(&self) -> &[u8] {
+        match self {
+            Console::Host => &[],
+            Console::Captured { stdout, .. } => stdout,
+        }
+    }
+
+    /// Captured standard error (empty for the host console).
+    pub fn captured_stderr(&self) -> &[u8] {
+        match self {
+            Console::Host => &[],
+            Console::Captured { stderr, .. } => stderr,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> (tempfile::TempDir, HostRoot) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/a"), b"x").unwrap();
+        let root = HostRoot::new(dir.path().join("sub"));
+        std::fs::write(dir.path().join("outside"), b"secret").unwrap();
+        (dir, root)
+    }
+
+    #[test]
+    fn names_resolve_inside_the_root() {
+        let (_dir, root) = root();
+        assert_eq!(root.resolve("a").unwrap(), "a");
+        assert_eq!(root.resolve("./new").unwrap(), "new");
+        assert_eq!(root.resolve("x/../a").unwrap(), "a");
+        let absolute = root.path().canonicalize().unwrap().join("a");
+        assert_eq!(root.resolve(absolute.to_str().unwrap()).unwrap(), "a");
+    }
+
+    #[test]
+    fn escapes_are_refused() {
+        let (dir, root) = root();
+        assert_eq!(root.resolve("../outside"), Err(Errno::EACCES));
+        assert_eq!(root.resolve("/etc/passwd"), Err(Errno::EACCES));
+        assert_eq!(root.resolve("a/../../outside"), Err(Errno::EACCES));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("outside"), dir.path().join("sub/link"))
+                .unwrap();
+            assert_eq!(root.resolve("link"), Err(Errno::EACCES));
+            std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/up")).unwrap();
+            assert_eq!(root.resolve("up/outside"), Err(Errno::EACCES));
+            assert_eq!(root.resolve("up/newfile"), Err(Errno::EACCES));
+            std::os::unix::fs::symlink("/nonexistent/x", dir.path().join("sub/dangling")).unwrap();
+            assert_eq!(root.resolve("dangling"), Err(Errno::EACCES));
+        }
+    }
+
+    #[test]
+    fn reads_and_writes_at_offsets() {
+        let (_dir, root) = root();
+        root.open(
+            "f",
+            OpenHow {
+                write: true,
+                create: true,
+                ..OpenHow::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(root.write_at("f", 0, false, b"hello").unwrap(), 5);
+        assert_eq!(root.write_at("f", 1, false, b"E").unwrap(), 2);
+        assert_eq!(root.read_at("f", 0, 100).unwrap(), b"hEllo");
+        assert_eq!(root.read_at("f", 3, 1).unwrap(), b"l");
+        assert_eq!(root.write_at("f", 0, true, b"!").unwrap(), 6);
+        root.unlink("f").unwrap();
+        assert_eq!(root.read_at("f", 0, 1), Err(Errno::ENOENT));
+    }
+}

@@ -1,0 +1,175 @@
+//! The deterministic scheduler: round-robin in pid order, slices counted in clock
+//! periods, signal delivery at slice and system-call boundaries, and hardware errors.
+//!
+//! Nothing here depends on the host: the same processes run in the same order for the
+//! same number of clock periods on every run. A process keeps the CPU through its
+//! system calls until its slice is used up, it blocks, or it ends. Each system call
+//! costs [`SYSTEM_CALL_PERIODS`] clock periods of kernel time, charged to the caller.
+
+use super::process::{ExitStatus, Pid, ProcessState};
+use super::signals::{self, Delivery};
+use super::{Event, System};
+use crate::cpu::{Flags, Stop};
+use crate::isa;
+
+/// Clock periods charged for the kernel's work in one system call.
+pub const SYSTEM_CALL_PERIODS: u64 = 50;
+
+/// What the hardware error flags of an exchange mean.
+fn hardware_signal(flags: Flags) -> (u32, &'static str) {
+    if flags.has(Flags::PROGRAM_RANGE) {
+        (signals::SIGSEGV, "program range error")
+    } else if flags.has(Flags::OPERAND_RANGE) {
+        (signals::SIGSEGV, "operand range error")
+    } else if flags.has(Flags::FLOATING_POINT) {
+        (signals::SIGFPE, "floating-point error")
+    } else if flags.has(Flags::MEMORY_ERROR) {
+        (signals::SIGBUS, "memory error")
+    } else if flags.has(Flags::ERROR_EXIT) {
+        (signals::SIGILL, "error exit")
+    } else {
+        (signals::SIGILL, "unexpected interrupt")
+    }
+}
+
+impl System {
+    /// Runs the processes for at most `budget` clock periods (checked between
+    /// instructions, so the last slice may overrun by one instruction or one system
+    /// call) and says why it stopped.
+    pub fn run(&mut self, budget: u64) -> Event {
+        let start = self.clock;
+        loop {
+            if !self.processes.values().any(|p| p.is_alive()) {
+                return Event::Exited {
+                    status: self.leader_status.unwrap_or(ExitStatus::Exited(0)),
+                };
+            }
+            let used = self.clock - start;
+            if used >= budget {
+                return Event::BudgetExhausted;
+            }
+            let Some(pid) = self.next_runnable() else {
+                return Event::Idle;
+            };
+            self.cursor = pid;
+            if let Some(event) = self.run_slice(pid, budget - used) {
+                return event;
+            }
+        }
+    }
+
+    /// The first runnable pid after the cursor, wrapping around.
+    fn next_runnable(&self) -> Option<Pid> {
+        let runnable = |p: &&super::Process| p.state == ProcessState::Runnable;
+        self.processes
+            .range(self.cursor.saturating_add(1)..)
+            .map(|(_, p)| p)
+            .find(runnable)
+            .or_else(|| self.processes.values().find(runnable))
+            .map(|p| p.pid)
+    }
+
+    /// Delivers pending signals to `pid`; false if the process ended.
+    fn deliver_signals(&mut self, pid: Pid) -> bool {
+        loop {
+            let Some(process) = self.processes.get_mut(&pid) else {
+                return false;
+            };
+            if !process.is_alive() {
+                return false;
+            }
+            match process.signals.take() {
+                Delivery::None => return true,
+                Delivery::Terminate(signal) => {
+                    self.terminate(pid, ExitStatus::Signaled(signal));
+                    return false;
+                }
+                Delivery::Catch(_, handler) => {
+                    process.cpu.b[0] = process.cpu.p & 0xFF_FFFF;
+                    process.cpu.p = handler;
+                    process.state = ProcessState::Runnable;
+                }
+            }
+        }
+    }
+
+    /// Runs `pid` for one slice (at most `budget` periods).
+    fn run_slice(&mut self, pid: Pid, budget: u64) -> Option<Event> {
+        let slice = self.config.time_slice.max(1).min(budget);
+        let slice_end = self.processes.get(&pid)?.cpu.cycles.saturating_add(slice);
+        loop {
+            if !self.deliver_signals(pid) {
+                return None;
+            }
+            let process = self.processes.get_mut(&pid)?;
+            if process.state != ProcessState::Runnable || process.cpu.cycles >= slice_end {
+                return None;
+            }
+            let before = process.cpu.cycles;
+            let stop = process.cpu.run(&mut process.memory, slice_end);
+            self.clock += process.cpu.cycles.wrapping_sub(before);
+            match stop {
+                Stop::Budget => return None,
+                Stop::SemaphoreWait => {
+                    // Holding issue burns the rest of the slice (and bounds host work).
+                    let rest = slice_end.saturating_sub(process.cpu.cycles);
+                    process.cpu.cycles += rest;
+                    self.clock += rest;
+                    return None;
+                }
+                Stop::Exchange { flags, at } => {
+                    let errors = Flags::ERROR_EXIT
+                        | Flags::PROGRAM_RANGE
+                        | Flags::OPERAND_RANGE
+                        | Flags::FLOATING_POINT
+                        | Flags::MEMORY_ERROR;
+                    if flags.has(Flags::NORMAL_EXIT) && !flags.has(errors) {
+                        process.cpu.flags = Flags::default();
+                        process.cpu.cycles += SYSTEM_CALL_PERIODS;
+                        self.clock += SYSTEM_CALL_PERIODS;
+                        if let Some(event) = self.system_call(pid, at) {
+                            return Some(event);
+                        }
+                    } else {
+                        self.hardware_error(pid, flags, at);
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends `pid` after a hardware error, with a message on stderr naming the pid, P
+    /// (octal parcel address) and the instruction.
+    fn hardware_error(&mut self, pid: Pid, flags: Flags, at: u32) {
+        let Some(process) = self.processes.get(&pid) else {
+            return;
+        };
+        let (signal, what) = hardware_signal(flags);
+        let model = self.config.model;
+        let instruction = match process.memory.parcel(at) {
+            Some(p1) if at >> 2 < process.cpu.instruction_limit => {
+                let p2 = process.memory.parcel(at + 1).unwrap_or(0);
+                let decoded = isa::decode(p1, p2, model);
+                let parcels = if decoded.len() == 2 {
+                    format!("{p1:06o} {p2:06o}")
+                } else {
+                    format!("{p1:06o}")
+                };
+                match isa::disassemble(decoded, model) {
+                    Some(text) => format!("{parcels} {text}"),
+                    None => format!("{parcels} (undefined instruction)"),
+                }
+            }
+            _ => "(outside the instruction field)".to_string(),
+        };
+        let message = format!(
+            "cray: pid {pid}: {what} at P={at:o} ({}{}): {instruction}; killed with {} ({signal})\n",
+            at >> 2,
+            (b'a' + (at & 3) as u8) as char,
+            signals::name(signal),
+        );
+        self.console.stderr(message.as_bytes());
+        self.terminate(pid, ExitStatus::Signaled(signal));
+    }
+}
