@@ -10,6 +10,7 @@ pub mod error;
 pub mod format;
 mod load;
 pub mod reader;
+pub mod system_image;
 pub mod writer;
 
 pub use error::{ByteOffset, ImageError};

@@ -101,3 +101,28 @@ pub fn load_program_file(path: &Path) -> Result<ProgramImage, CliError> {
         description: Some(description),
     })
 }
+
+/// The words of a program that `cray run` can start: an a.out as it is, a `.cal`
+/// source assembled on the fly.
+pub fn program_words(path: &Path, personality: &str) -> Result<Vec<u64>, CliError> {
+    let is_source = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("cal"));
+    if is_source {
+        return crate::program_source::assemble_file(path, personality);
+    }
+    let words = read_words(path)?;
+    if AOut::looks_like(&words) {
+        return Ok(words);
+    }
+    if absolute::parse(&words).is_ok() {
+        return Err(CliError::invalid(
+            path,
+            "COS absolute binary: the COS personality cannot run it yet",
+        ));
+    }
+    Err(CliError::invalid(
+        path,
+        "neither a UNICOS a.out (magic 0407 in word 0) nor a COS absolute binary",
+    ))
+}

@@ -1,17 +1,27 @@
 //! `cray`: the command-line front end of the Cray X-MP emulator and checkpointer.
 //!
 //! Only this crate prints and chooses exit statuses: the guest's exit status, 128 +
-//! signal when the guest died of a signal, 2 when `cray` itself failed.
+//! signal when the guest died of a signal or a hardware error, 2 when `cray` itself
+//! could not do what was asked (always with a one-line message naming the file).
 
+mod control;
+mod demo;
 mod dis;
 mod error;
+mod images;
 mod load;
+mod program;
+mod program_source;
+mod session;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use cray_emulator::isa::Model;
 pub use error::CliError;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Written into every image as its creator.
+pub const CREATED_BY: &str = concat!("cray ", env!("CARGO_PKG_VERSION"));
 
 /// Cray X-MP / Cray-1 emulator with a UNICOS-like system and checkpoint/restart.
 #[derive(Parser)]
@@ -21,8 +31,116 @@ struct Cli {
     command: Command,
 }
 
+/// Options shared by `run` and `restart`.
+#[derive(Args, Clone, Debug)]
+pub struct RunOptions {
+    /// Directory that guest file names resolve in (default: the current directory).
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// Machine model: xmp or cray1.
+    #[arg(long, default_value = "xmp", value_parser = parse_model)]
+    pub model: Model,
+    /// Machine memory in 64-bit words.
+    #[arg(long, default_value_t = 8 * 1024 * 1024)]
+    pub memory: u64,
+    /// Timing model: approx (cycle-approximate) or off (functional only).
+    #[arg(long, default_value = "approx", value_parser = ["approx", "off"])]
+    pub timing: String,
+    /// Stop the job with an error once it has run this many clock periods.
+    #[arg(long)]
+    pub max_cycles: Option<u64>,
+    /// Print the hardware-performance-monitor report at exit.
+    #[arg(long)]
+    pub stats: bool,
+    /// Write the run's figures as JSON to this file.
+    #[arg(long)]
+    pub stats_json: Option<PathBuf>,
+    /// Checkpoint the job every CYCLES clock periods (with --checkpoint-dir).
+    #[arg(long, requires = "checkpoint_dir")]
+    pub checkpoint_every: Option<u64>,
+    /// Directory of periodic checkpoints.
+    #[arg(long, requires = "checkpoint_every")]
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Checkpoint the job when it reaches CYCLES, then stop it (with --checkpoint).
+    #[arg(long, requires = "checkpoint")]
+    pub stop_at: Option<u64>,
+    /// Image file for --stop-at.
+    #[arg(long, requires = "stop_at")]
+    pub checkpoint: Option<PathBuf>,
+    /// Carry the contents of open files in every checkpoint.
+    #[arg(long)]
+    pub checkpoint_with_files: bool,
+    /// Seconds since 1970 that the guest's `time` returns at cycle 0.
+    #[arg(long, default_value_t = 0)]
+    pub epoch: u64,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Run the embedded demo: a vector kernel checkpointed half way and restarted.
+    Demo,
+    /// Run a program (.cal source, COS absolute binary or a.out) as a new job.
+    Run {
+        #[command(flatten)]
+        options: RunOptions,
+        /// Personality of a .cal source: unicos or cos.
+        #[arg(long, default_value = "unicos", value_parser = ["unicos", "cos"])]
+        personality: String,
+        /// The program.
+        program: PathBuf,
+        /// Its arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Restart what an image holds and run it to completion.
+    Restart {
+        /// The image.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+        /// Restart even if files the job had open have changed.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        options: RunOptions,
+    },
+    /// Checkpoint a process or a job of a running session.
+    Chkpnt {
+        /// Process id.
+        #[arg(short = 'p', conflicts_with = "jid", required_unless_present = "jid")]
+        pid: Option<u32>,
+        /// Job id.
+        #[arg(short = 'j')]
+        jid: Option<u32>,
+        /// Image file to write.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+        /// Kill the process or job after the checkpoint.
+        #[arg(short = 'k')]
+        kill: bool,
+        /// Carry the contents of open files in the image.
+        #[arg(long)]
+        with_files: bool,
+        /// Session id (see `cray ps`); needed only when several are running.
+        #[arg(long)]
+        session: Option<u32>,
+    },
+    /// Show an image: version, what it holds, pids, jid, files, sizes, checksums.
+    Inspect {
+        /// The image.
+        file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare two images: registers, memory ranges and file offsets that differ.
+    Diff {
+        /// First image.
+        a: PathBuf,
+        /// Second image.
+        b: PathBuf,
+    },
+    /// List running sessions and their processes.
+    Ps,
     /// Disassemble a COS absolute binary, an a.out, or (--raw) a file of big-endian words.
     Dis {
         /// The file to disassemble.
@@ -60,6 +178,29 @@ fn parse_model(text: &str) -> Result<Model, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
+        Command::Demo => demo::run(),
+        Command::Run {
+            options,
+            personality,
+            program,
+            args,
+        } => program::run(&options, &personality, &program, &args),
+        Command::Restart {
+            file,
+            force,
+            options,
+        } => program::restart(&options, &file, force),
+        Command::Chkpnt {
+            pid,
+            jid,
+            file,
+            kill,
+            with_files,
+            session,
+        } => images::chkpnt(pid, jid, &file, kill, with_files, session),
+        Command::Inspect { file, json } => images::inspect(&file, json),
+        Command::Diff { a, b } => images::diff(&a, &b),
+        Command::Ps => images::ps(),
         Command::Dis {
             file,
             raw,

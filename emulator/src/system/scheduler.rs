@@ -106,8 +106,10 @@ impl System {
                 return None;
             }
             let before = process.cpu.cycles;
+            let issued_before = process.cpu.instructions;
             let stop = process.cpu.run(&mut process.memory, slice_end);
             self.clock += process.cpu.cycles.wrapping_sub(before);
+            self.instructions += process.cpu.instructions.wrapping_sub(issued_before);
             match stop {
                 Stop::Budget => return None,
                 Stop::SemaphoreWait => {

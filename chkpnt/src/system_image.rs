@@ -1,0 +1,367 @@
+//! Checkpoint and restart of processes and jobs of a [`System`]: what goes into an
+//! image and how it comes back.
+//!
+//! An image of a process or a job holds:
+//! - the summary (model, kind, pids, jid, the clock period it was taken at);
+//! - the State section: the kernel state (every register, exchange package, file
+//!   table, pipes with their unread bytes, signals, scheduler position, cycle counts,
+//!   timing state) restricted to the chosen processes, encoded with postcard, with
+//!   every memory field emptied;
+//! - one Memory section per process (id = pid): its field as raw words;
+//! - the Files section (kind [`FILES_SECTION`]): the identity of every host file the
+//!   processes have open (name, size, mtime, content hash), and with `--with-files`
+//!   one FileContents section per file (id = index in that list).
+//!
+//! Files, as UNICOS did it: positions are restored, contents are not, and restart
+//! refuses when a file changed, unless forced. With the contents in the image,
+//! restart recreates the files instead, so it works after they changed or vanished.
+
+use crate::{Compression, Image, ImageError, ImageKind, ImageSummary, ImageWriter, SectionKind};
+use cray_emulator::memory::Memory;
+use cray_emulator::system::files::Description;
+use cray_emulator::system::{HostRoot, Pid, System};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Section kind code of the open-files list.
+pub const FILES_SECTION: u16 = 16;
+/// Version of the State section's encoding.
+pub const STATE_VERSION: u16 = 1;
+/// Largest file whose contents `--with-files` carries (bytes).
+pub const MAX_CARRIED_FILE: u64 = 1 << 30;
+
+/// What a checkpoint names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// One process.
+    Process(Pid),
+    /// Every process of a job.
+    Job(Pid),
+}
+
+/// Options of a checkpoint.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SaveOptions {
+    /// Carry the contents of open files.
+    pub with_files: bool,
+    /// Compression of the memory sections.
+    pub compress: bool,
+}
+
+/// Identity of an open host file at checkpoint time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileIdentity {
+    /// Name relative to the root.
+    pub path: String,
+    /// False when the file did not exist when the checkpoint was taken.
+    pub existed: bool,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch (informational).
+    pub mtime_ns: u128,
+    /// xxh3 of the contents.
+    pub content_hash: u64,
+    /// True when the image carries the contents (FileContents section, id = index).
+    pub carried: bool,
+}
+
+/// Failure of a checkpoint or a restart.
+#[derive(Debug, Error)]
+pub enum CheckpointError {
+    /// The image file itself.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// Nothing to checkpoint.
+    #[error("no live process {what} {id} to checkpoint")]
+    NoSuchTarget {
+        /// "pid" or "jid".
+        what: &'static str,
+        /// The id asked for.
+        id: Pid,
+    },
+    /// A file the processes had open changed since the checkpoint.
+    #[error("{image}: file {path} changed since the checkpoint ({detail}); use --force to restart anyway, or checkpoint --with-files")]
+    FileChanged {
+        /// The image.
+        image: PathBuf,
+        /// The file, relative to the root.
+        path: String,
+        /// What changed.
+        detail: String,
+    },
+    /// A host file could not be read or recreated.
+    #[error("{path}: {source}")]
+    HostFile {
+        /// The host path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// The pids a selection covers (zombies of a job included, so waits still work).
+pub fn selected_pids(system: &System, selection: Selection) -> Result<Vec<Pid>, CheckpointError> {
+    let pids: Vec<Pid> = match selection {
+        Selection::Process(pid) => system
+            .processes
+            .get(&pid)
+            .filter(|p| p.is_alive())
+            .map(|p| vec![p.pid])
+            .unwrap_or_default(),
+        Selection::Job(jid) => system
+            .processes
+            .values()
+            .filter(|p| p.jid == jid)
+            .map(|p| p.pid)
+            .collect(),
+    };
+    let any_alive = pids
+        .iter()
+        .any(|pid| system.processes.get(pid).is_some_and(|p| p.is_alive()));
+    if !any_alive {
+        let (what, id) = match selection {
+            Selection::Process(pid) => ("pid", pid),
+            Selection::Job(jid) => ("jid", jid),
+        };
+        return Err(CheckpointError::NoSuchTarget { what, id });
+    }
+    Ok(pids)
+}
+
+/// Host files open in `system` (sorted, each once).
+fn open_host_files(system: &System) -> Vec<String> {
+    let mut paths = BTreeSet::new();
+    for file in system.files.open.values() {
+        if let Description::Host { path, .. } = &file.description {
+            paths.insert(path.clone());
+        }
+    }
+    paths.into_iter().collect()
+}
+
+fn identify(
+    root: &HostRoot,
+    path: &str,
+    carry: bool,
+) -> Result<(FileIdentity, Vec<u8>), CheckpointError> {
+    let host = root.host_path(path);
+    match std::fs::read(&host) {
+        Ok(bytes) => {
+            let mtime_ns = std::fs::metadata(&host)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            let identity = FileIdentity {
+                path: path.to_string(),
+                existed: true,
+                size: bytes.len() as u64,
+                mtime_ns,
+                content_hash: xxhash_rust::xxh3::xxh3_64(&bytes),
+                carried: carry && (bytes.len() as u64) <= MAX_CARRIED_FILE,
+            };
+            Ok((identity, if carry { bytes } else { Vec::new() }))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((
+            FileIdentity {
+                path: path.to_string(),
+                existed: false,
+                size: 0,
+                mtime_ns: 0,
+                content_hash: 0,
+                carried: false,
+            },
+            Vec::new(),
+        )),
+        Err(source) => Err(CheckpointError::HostFile { path: host, source }),
+    }
+}
+
+/// The kernel state of the selected processes, with their memory fields moved out.
+///
+/// Returns the reduced system and the fields (pid, memory) in pid order; the caller's
+/// system is left as it was.
+fn split_state(system: &mut System, pids: &[Pid]) -> (System, Vec<(Pid, Memory)>) {
+    let mut fields = Vec::with_capacity(pids.len());
+    for pid in pids {
+        if let Some(process) = system.processes.get_mut(pid) {
+            fields.push((*pid, std::mem::take(&mut process.memory)));
+        }
+    }
+    // Every other field is taken out too while cloning, so the clone is cheap.
+    let mut others = Vec::new();
+    for (pid, process) in system.processes.iter_mut() {
+        if !pids.contains(pid) {
+            others.push((*pid, std::mem::take(&mut process.memory)));
+        }
+    }
+    let mut state = system.clone();
+    state.processes.retain(|pid, _| pids.contains(pid));
+    for (pid, memory) in others {
+        if let Some(process) = system.processes.get_mut(&pid) {
+            process.memory = memory;
+        }
+    }
+    (state, fields)
+}
+
+/// Writes an image of `selection` to `path` atomically. Returns the bytes written.
+pub fn save(
+    system: &mut System,
+    selection: Selection,
+    options: SaveOptions,
+    created_by: &str,
+    path: &Path,
+) -> Result<u64, CheckpointError> {
+    let pids = selected_pids(system, selection)?;
+    let root = system.root().clone();
+    let mut identities = Vec::new();
+    let mut contents = Vec::new();
+    for file in open_host_files(system) {
+        let (identity, bytes) = identify(&root, &file, options.with_files)?;
+        identities.push(identity);
+        contents.push(bytes);
+    }
+    let (state, fields) = split_state(system, &pids);
+    let (kind, jid) = match selection {
+        Selection::Process(pid) => (
+            ImageKind::Process,
+            system.processes.get(&pid).map_or(pid, |p| p.jid),
+        ),
+        Selection::Job(jid) => (ImageKind::Job, jid),
+    };
+    let summary = ImageSummary {
+        model: system.config.model.name().to_string(),
+        kind,
+        pids: pids.clone(),
+        jid,
+        cycle: system.clock,
+        created_by: created_by.to_string(),
+    };
+    let result = (|| {
+        let mut writer = ImageWriter::new(summary);
+        writer.add_state(STATE_VERSION, &state)?;
+        let files = postcard::to_stdvec(&identities).map_err(|source| ImageError::Encode {
+            section: "open-files list".into(),
+            source,
+        })?;
+        writer.add_section(SectionKind::Other(FILES_SECTION), 0, 1, files);
+        if options.compress {
+            writer.compression(Compression::Zstd(1));
+        }
+        for (pid, memory) in &fields {
+            writer.add_memory(*pid, memory.words());
+        }
+        for (index, (identity, bytes)) in identities.iter().zip(&contents).enumerate() {
+            if identity.carried {
+                writer.add_file(index as u32, bytes);
+            }
+        }
+        writer.write_atomic(path)
+    })();
+    // Put the fields back whatever happened.
+    for (pid, memory) in fields {
+        if let Some(process) = system.processes.get_mut(&pid) {
+            process.memory = memory;
+        }
+    }
+    Ok(result?)
+}
+
+/// What [`restore`] gives back.
+pub struct Restored {
+    /// The system, host side not yet attached.
+    pub system: System,
+    /// The image summary.
+    pub summary: ImageSummary,
+    /// Files that had changed and were accepted because of `force`, or recreated.
+    pub notes: Vec<String>,
+}
+
+/// Reads the open-files list of an image.
+pub fn file_identities(image: &Image) -> Result<Vec<FileIdentity>, CheckpointError> {
+    match image.find(SectionKind::Other(FILES_SECTION), 0) {
+        None => Ok(Vec::new()),
+        Some(info) => {
+            let offset = crate::ByteOffset(info.offset);
+            let bytes = image.section(SectionKind::Other(FILES_SECTION), 0)?;
+            postcard::from_bytes(&bytes).map_err(|source| {
+                CheckpointError::Image(ImageError::Decode {
+                    file: image.path().to_path_buf(),
+                    section: "open-files list".into(),
+                    offset,
+                    source,
+                })
+            })
+        }
+    }
+}
+
+/// Reads an image and rebuilds the system it holds, checking (or recreating) the
+/// files its processes had open inside `root`.
+pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, CheckpointError> {
+    let mut image = Image::open(path)?;
+    let mut system: System = image.state()?;
+    let pids: Vec<Pid> = system.processes.keys().copied().collect();
+    for pid in pids {
+        let words = image.take_memory(pid)?;
+        if let Some(process) = system.processes.get_mut(&pid) {
+            process.memory = Memory::from_words(words);
+        }
+    }
+    let mut notes = Vec::new();
+    for (index, identity) in file_identities(&image)?.iter().enumerate() {
+        let host = root.host_path(&identity.path);
+        if identity.carried {
+            let bytes = image.file(index as u32)?;
+            if let Some(dir) = host.parent() {
+                std::fs::create_dir_all(dir).map_err(|source| CheckpointError::HostFile {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
+            std::fs::write(&host, bytes).map_err(|source| CheckpointError::HostFile {
+                path: host.clone(),
+                source,
+            })?;
+            notes.push(format!("recreated {} from the image", identity.path));
+            continue;
+        }
+        let (now, _) = identify(root, &identity.path, false)?;
+        let detail = if identity.existed && !now.existed {
+            Some("it no longer exists".to_string())
+        } else if !identity.existed && now.existed {
+            Some("it exists now but did not then".to_string())
+        } else if now.size != identity.size {
+            Some(format!(
+                "size was {} bytes, now {}",
+                identity.size, now.size
+            ))
+        } else if now.content_hash != identity.content_hash {
+            Some("its contents differ".to_string())
+        } else {
+            None
+        };
+        if let Some(detail) = detail {
+            if force {
+                notes.push(format!(
+                    "{} changed ({detail}); restarting anyway",
+                    identity.path
+                ));
+            } else {
+                return Err(CheckpointError::FileChanged {
+                    image: path.to_path_buf(),
+                    path: identity.path.clone(),
+                    detail,
+                });
+            }
+        }
+    }
+    Ok(Restored {
+        system,
+        summary: image.summary().clone(),
+        notes,
+    })
+}

@@ -1,0 +1,368 @@
+//! `cray chkpnt`, `cray inspect`, `cray diff` and `cray ps`.
+
+use crate::control::{self, Request, Response};
+use crate::CliError;
+use cray_chkpnt::system_image::{file_identities, FileIdentity};
+use cray_chkpnt::Image;
+use cray_emulator::system::files::Description;
+use cray_emulator::system::{Process, System};
+use serde_json::json;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// `cray chkpnt (-p PID | -j JID) -f FILE [-k] [--with-files] [--session ID]`.
+pub fn chkpnt(
+    pid: Option<u32>,
+    jid: Option<u32>,
+    file: &Path,
+    kill: bool,
+    with_files: bool,
+    session: Option<u32>,
+) -> Result<ExitCode, CliError> {
+    let (job, id) = match (pid, jid) {
+        (Some(pid), None) => (false, pid),
+        (None, Some(jid)) => (true, jid),
+        _ => {
+            return Err(CliError::new(
+                "chkpnt: give exactly one of -p PID and -j JID",
+            ))
+        }
+    };
+    let file = std::path::absolute(file).map_err(|e| CliError::io(file, e))?;
+    let (_, socket) = control::find_session(session)?;
+    let request = Request::Chkpnt {
+        job,
+        id,
+        file: file.display().to_string(),
+        kill,
+        with_files,
+    };
+    match control::ask(&socket, &request)? {
+        Response::Ok(message) => {
+            println!("{message}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Response::Error(message) => Err(CliError::new(format!("chkpnt: {message}"))),
+        Response::Ps(_) => Err(CliError::new("chkpnt: unexpected answer from the session")),
+    }
+}
+
+/// `cray ps`.
+pub fn ps() -> Result<ExitCode, CliError> {
+    println!(
+        "{:>8} {:>6} {:>6} {:>6} {:>14}  {:<24} PROGRAM",
+        "SESSION", "PID", "PPID", "JID", "CYCLES", "STATE"
+    );
+    for (id, socket) in control::sessions()? {
+        if let Ok(Response::Ps(rows)) = control::ask(&socket, &Request::Ps) {
+            for row in rows {
+                println!(
+                    "{id:>8} {:>6} {:>6} {:>6} {:>14}  {:<24} {}",
+                    row.pid, row.ppid, row.jid, row.cycles, row.state, row.program
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An image with its kernel state decoded and memory fields put back.
+struct Loaded {
+    image: Image,
+    system: System,
+    files: Vec<FileIdentity>,
+}
+
+fn load(path: &Path) -> Result<Loaded, CliError> {
+    let mut image = Image::open(path).map_err(|e| CliError::new(e.to_string()))?;
+    let mut system: System = image.state().map_err(|e| CliError::new(e.to_string()))?;
+    for (pid, process) in system.processes.iter_mut() {
+        let words = image
+            .take_memory(*pid)
+            .map_err(|e| CliError::new(e.to_string()))?;
+        process.memory = cray_emulator::memory::Memory::from_words(words);
+    }
+    let files = file_identities(&image).map_err(|e| CliError::new(e.to_string()))?;
+    Ok(Loaded {
+        image,
+        system,
+        files,
+    })
+}
+
+fn process_json(p: &Process) -> serde_json::Value {
+    json!({
+        "pid": p.pid, "ppid": p.ppid, "jid": p.jid, "uid": p.uid,
+        "program": p.program,
+        "state": format!("{:?}", p.state),
+        "personality": format!("{:?}", p.personality),
+        "p": format!("{:o}", p.cpu.p),
+        "cycles": p.cpu.cycles,
+        "instructions": p.cpu.instructions,
+        "field_words": p.memory.len(),
+        "open_fds": p.fds.keys().collect::<Vec<_>>(),
+    })
+}
+
+/// `cray inspect FILE [--json]`.
+pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
+    let loaded = load(path)?;
+    let image = &loaded.image;
+    let summary = image.summary();
+    let (major, minor) = image.version();
+    let sections: Vec<serde_json::Value> = image
+        .sections()
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name(), "offset": s.offset, "stored_bytes": s.stored_len,
+                "raw_bytes": s.raw_len, "checksum": format!("{:016x}", s.raw_checksum),
+                "compressed": s.compressed(),
+            })
+        })
+        .collect();
+    let processes: Vec<serde_json::Value> =
+        loaded.system.processes.values().map(process_json).collect();
+    let files: Vec<serde_json::Value> = loaded
+        .files
+        .iter()
+        .map(|f| {
+            json!({"path": f.path, "existed": f.existed, "size": f.size,
+                   "content_hash": format!("{:016x}", f.content_hash), "carried": f.carried})
+        })
+        .collect();
+    let value = json!({
+        "file": path.display().to_string(),
+        "format_version": format!("{major}.{minor}"),
+        "bytes": image.file_len(),
+        "model": summary.model,
+        "kind": format!("{:?}", summary.kind),
+        "pids": summary.pids,
+        "jid": summary.jid,
+        "cycle": summary.cycle,
+        "created_by": summary.created_by,
+        "state_hash": format!("{:016x}", loaded.system.state_hash()),
+        "processes": processes,
+        "files": files,
+        "sections": sections,
+    });
+    if as_json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: cray checkpoint image, format {major}.{minor}, {} bytes",
+        path.display(),
+        image.file_len()
+    );
+    let _ = writeln!(
+        out,
+        "  {:?} image of {} taken at clock period {} on a {} by {}",
+        summary.kind,
+        if summary.pids.len() == 1 {
+            format!("pid {}", summary.pids[0])
+        } else {
+            format!("job {} (pids {:?})", summary.jid, summary.pids)
+        },
+        summary.cycle,
+        summary.model,
+        summary.created_by
+    );
+    let _ = writeln!(out, "  state hash {:016x}", loaded.system.state_hash());
+    let _ = writeln!(out, "  processes:");
+    for p in loaded.system.processes.values() {
+        let _ = writeln!(
+            out,
+            "    pid {:<5} ppid {:<5} jid {:<5} {:<12} P={:o} cycles {} field {} words fds {:?} {:?}",
+            p.pid, p.ppid, p.jid, p.program, p.cpu.p, p.cpu.cycles, p.memory.len(), p.fds.keys().collect::<Vec<_>>(), p.state
+        );
+    }
+    if !loaded.files.is_empty() {
+        let _ = writeln!(out, "  open files:");
+        for f in &loaded.files {
+            let _ = writeln!(
+                out,
+                "    {:<24} {} bytes, xxh3 {:016x}{}",
+                f.path,
+                f.size,
+                f.content_hash,
+                if f.carried { ", contents carried" } else { "" }
+            );
+        }
+    }
+    let _ = writeln!(out, "  sections:");
+    for s in image.sections() {
+        let _ = writeln!(
+            out,
+            "    {:<20} offset {:>10} stored {:>10} raw {:>10} xxh3 {:016x}{}",
+            s.name(),
+            s.offset,
+            s.stored_len,
+            s.raw_len,
+            s.raw_checksum,
+            if s.compressed() { " zstd" } else { "" }
+        );
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ranges of word addresses where two memory fields differ, as "first-last" strings.
+fn memory_ranges(a: &[u64], b: &[u64]) -> Vec<String> {
+    let mut ranges = Vec::new();
+    let len = a.len().max(b.len());
+    let mut start: Option<usize> = None;
+    for address in 0..=len {
+        let differs = address < len && a.get(address) != b.get(address);
+        match (differs, start) {
+            (true, None) => start = Some(address),
+            (false, Some(first)) => {
+                ranges.push(if first == address - 1 {
+                    format!("{first:o}")
+                } else {
+                    format!("{first:o}-{:o}", address - 1)
+                });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    ranges
+}
+
+fn register_differences(a: &Process, b: &Process) -> Vec<String> {
+    let (x, y) = (&a.cpu, &b.cpu);
+    let mut out = Vec::new();
+    if x.p != y.p {
+        out.push(format!("P {:o} -> {:o}", x.p, y.p));
+    }
+    for i in 0..8 {
+        if x.a[i] != y.a[i] {
+            out.push(format!("A{i} {:o} -> {:o}", x.a[i], y.a[i]));
+        }
+        if x.s[i] != y.s[i] {
+            out.push(format!("S{i} {:022o} -> {:022o}", x.s[i], y.s[i]));
+        }
+        let elements = (0..64).filter(|&e| x.v[i][e] != y.v[i][e]).count();
+        if elements > 0 {
+            out.push(format!("V{i}: {elements} elements differ"));
+        }
+    }
+    for i in 0..64 {
+        if x.b[i] != y.b[i] {
+            out.push(format!("B{i:02o} {:o} -> {:o}", x.b[i], y.b[i]));
+        }
+        if x.t[i] != y.t[i] {
+            out.push(format!("T{i:02o} {:022o} -> {:022o}", x.t[i], y.t[i]));
+        }
+    }
+    if x.vl != y.vl {
+        out.push(format!("VL {} -> {}", x.vl, y.vl));
+    }
+    if x.vm != y.vm {
+        out.push(format!("VM {:022o} -> {:022o}", x.vm, y.vm));
+    }
+    if x.cycles != y.cycles {
+        out.push(format!("cycles {} -> {}", x.cycles, y.cycles));
+    }
+    out
+}
+
+/// `cray diff A B`: exit status 0 when the images hold the same state, 1 otherwise.
+pub fn diff(a_path: &Path, b_path: &Path) -> Result<ExitCode, CliError> {
+    let a = load(a_path)?;
+    let b = load(b_path)?;
+    let mut out = String::new();
+    let (sa, sb) = (a.image.summary(), b.image.summary());
+    if sa.cycle != sb.cycle {
+        let _ = writeln!(out, "taken at clock period {} -> {}", sa.cycle, sb.cycle);
+    }
+    let pids: std::collections::BTreeSet<u32> = a
+        .system
+        .processes
+        .keys()
+        .chain(b.system.processes.keys())
+        .copied()
+        .collect();
+    for pid in pids {
+        match (a.system.processes.get(&pid), b.system.processes.get(&pid)) {
+            (Some(pa), Some(pb)) => {
+                let mut lines = register_differences(pa, pb);
+                let ranges = memory_ranges(pa.memory.words(), pb.memory.words());
+                if !ranges.is_empty() {
+                    let shown: Vec<&str> = ranges.iter().take(16).map(String::as_str).collect();
+                    lines.push(format!(
+                        "memory words differ at {}{}",
+                        shown.join(", "),
+                        if ranges.len() > 16 {
+                            format!(" and {} more ranges", ranges.len() - 16)
+                        } else {
+                            String::new()
+                        }
+                    ));
+                }
+                if pa.state != pb.state {
+                    lines.push(format!("state {:?} -> {:?}", pa.state, pb.state));
+                }
+                for line in lines {
+                    let _ = writeln!(out, "pid {pid}: {line}");
+                }
+            }
+            (Some(_), None) => {
+                let _ = writeln!(out, "pid {pid}: only in {}", a_path.display());
+            }
+            (None, Some(_)) => {
+                let _ = writeln!(out, "pid {pid}: only in {}", b_path.display());
+            }
+            (None, None) => {}
+        }
+    }
+    let offsets = |s: &System| -> Vec<(u64, String, u64)> {
+        s.files
+            .open
+            .iter()
+            .filter_map(|(id, f)| match &f.description {
+                Description::Host { path, offset, .. } => Some((*id, path.clone(), *offset)),
+                _ => None,
+            })
+            .collect()
+    };
+    for (id, path, offset) in offsets(&a.system) {
+        let other = offsets(&b.system).into_iter().find(|(i, _, _)| *i == id);
+        match other {
+            Some((_, _, o)) if o != offset => {
+                let _ = writeln!(
+                    out,
+                    "file {path} (description {id}): offset {offset} -> {o}"
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "file {path} (description {id}): only in {}",
+                    a_path.display()
+                );
+            }
+            _ => {}
+        }
+    }
+    if a.system.state_hash() != b.system.state_hash() && out.is_empty() {
+        let _ = writeln!(out, "kernel state differs (pipes, signals or scheduler)");
+    }
+    if out.is_empty() {
+        println!(
+            "images hold the same state (hash {:016x})",
+            a.system.state_hash()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        print!("{out}");
+        Ok(ExitCode::from(1))
+    }
+}

@@ -1,0 +1,331 @@
+//! A running session: drives a [`System`] to completion and performs what it asks
+//! for (terminal input, checkpoints, restarts), plus the runner's own triggers:
+//! `--checkpoint-every`, `--stop-at`, `--max-cycles`, SIGUSR1 (checkpoint and go on),
+//! SIGTERM (checkpoint and stop) and requests arriving on the control socket.
+
+use crate::control::{ControlServer, Request, Response};
+use crate::CliError;
+use cray_chkpnt::system_image::{self, SaveOptions, Selection};
+use cray_emulator::system::{CheckpointKind, Event, ExitStatus, HostRoot, System};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The runner's checkpoint and limit options.
+#[derive(Clone, Debug, Default)]
+pub struct Triggers {
+    /// `--max-cycles`.
+    pub max_cycles: Option<u64>,
+    /// `--checkpoint-every CYCLES --checkpoint-dir DIR`.
+    pub every: Option<(u64, PathBuf)>,
+    /// `--stop-at CYCLES --checkpoint FILE`.
+    pub stop_at: Option<(u64, PathBuf)>,
+    /// `--checkpoint-with-files`.
+    pub with_files: bool,
+}
+
+/// How a session ended.
+pub struct Outcome {
+    /// The job's exit status, or `None` when the runner stopped it (stop-at, SIGTERM).
+    pub status: Option<ExitStatus>,
+    /// Wall-clock seconds spent.
+    pub wall_seconds: f64,
+    /// Checkpoints written, in order.
+    pub checkpoints: Vec<PathBuf>,
+}
+
+/// Most clock periods run between two looks at signals and the control socket.
+const SLICE: u64 = 1 << 20;
+
+/// A session in progress.
+pub struct Session {
+    /// The kernel.
+    pub system: System,
+    root: PathBuf,
+    triggers: Triggers,
+    interactive_input: bool,
+    usr1: Arc<AtomicBool>,
+    term: Arc<AtomicBool>,
+    control: Option<ControlServer>,
+    checkpoints: Vec<PathBuf>,
+    next_periodic: Option<u64>,
+    program: String,
+}
+
+impl Session {
+    /// A session around `system`; file names resolve in `root`.
+    pub fn new(system: System, root: PathBuf, triggers: Triggers, program: String) -> Session {
+        let usr1 = Arc::new(AtomicBool::new(false));
+        let term = Arc::new(AtomicBool::new(false));
+        // Signals only set flags; the loop acts on them between slices.
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&usr1));
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&term));
+        let next_periodic = triggers
+            .every
+            .as_ref()
+            .map(|(every, _)| system.clock - system.clock % every + every);
+        Session {
+            system,
+            root,
+            triggers,
+            interactive_input: true,
+            usr1,
+            term,
+            control: ControlServer::start().ok(),
+            checkpoints: Vec::new(),
+            next_periodic,
+            program,
+        }
+    }
+
+    /// Feeds `input` as the terminal instead of the host's stdin (tests, demo).
+    pub fn with_input(mut self, input: &[u8]) -> Session {
+        self.system.provide_input(input);
+        self.system.end_input();
+        self.interactive_input = false;
+        self
+    }
+
+    /// Turns the control socket off (demo, nested sessions).
+    pub fn without_control(mut self) -> Session {
+        self.control = None;
+        self
+    }
+
+    fn job_id(&self) -> u32 {
+        self.system.leader.unwrap_or(1)
+    }
+
+    /// Writes an image of the whole job.
+    fn checkpoint_job(&mut self, path: &Path) -> Result<(), CliError> {
+        let jid = self.job_id();
+        self.checkpoint(Selection::Job(jid), path, self.triggers.with_files)
+    }
+
+    fn checkpoint(
+        &mut self,
+        selection: Selection,
+        path: &Path,
+        with_files: bool,
+    ) -> Result<(), CliError> {
+        let options = SaveOptions {
+            with_files,
+            compress: false,
+        };
+        system_image::save(
+            &mut self.system,
+            selection,
+            options,
+            crate::CREATED_BY,
+            path,
+        )
+        .map_err(|e| CliError::new(format!("checkpoint: {e}")))?;
+        self.checkpoints.push(path.to_path_buf());
+        Ok(())
+    }
+
+    /// Runs until the job ends or the runner stops it.
+    pub fn drive(&mut self) -> Result<Outcome, CliError> {
+        let started = Instant::now();
+        loop {
+            let clock = self.system.clock;
+            if let Some(max) = self.triggers.max_cycles {
+                if clock >= max {
+                    return Err(CliError::new(format!(
+                        "{}: stopped at --max-cycles {max}: the job ran {clock} clock periods without finishing",
+                        self.program
+                    )));
+                }
+            }
+            if let Some((at, file)) = self.triggers.stop_at.clone() {
+                if clock >= at {
+                    self.checkpoint_job(&file)?;
+                    return Ok(self.outcome(None, started));
+                }
+            }
+            if let (Some(next), Some((every, dir))) =
+                (self.next_periodic, self.triggers.every.clone())
+            {
+                if clock >= next {
+                    let file = dir.join(format!("{}-{clock:012}.chk", self.job_id()));
+                    self.checkpoint_job(&file)?;
+                    self.next_periodic = Some(next + every);
+                }
+            }
+            if self.usr1.swap(false, Ordering::Relaxed) {
+                let file = PathBuf::from(format!("cray-{}-{clock}.chk", self.job_id()));
+                self.checkpoint_job(&file)?;
+                eprintln!(
+                    "cray: SIGUSR1: checkpointed job {} to {}",
+                    self.job_id(),
+                    file.display()
+                );
+            }
+            if self.term.swap(false, Ordering::Relaxed) {
+                let file = PathBuf::from(format!("cray-{}-{clock}.chk", self.job_id()));
+                self.checkpoint_job(&file)?;
+                eprintln!(
+                    "cray: SIGTERM: checkpointed job {} to {} and stopped",
+                    self.job_id(),
+                    file.display()
+                );
+                return Ok(self.outcome(None, started));
+            }
+            self.serve_control();
+            let mut budget = SLICE;
+            for limit in [
+                self.triggers.max_cycles,
+                self.triggers.stop_at.as_ref().map(|(at, _)| *at),
+                self.next_periodic,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                budget = budget.min(limit.saturating_sub(clock).max(1));
+            }
+            match self.system.run(budget) {
+                Event::Exited { status } => return Ok(self.outcome(Some(status), started)),
+                Event::BudgetExhausted => {}
+                Event::InputWanted { .. } => self.read_terminal(),
+                event @ Event::CheckpointRequested { .. } => self.guest_checkpoint(&event),
+                Event::RestartRequested { pid, path, .. } => self.guest_restart(pid, &path)?,
+                Event::Idle => {
+                    return Err(CliError::new(format!(
+                        "{}: every process is blocked and nothing can wake them (deadlock) at clock period {}",
+                        self.program, self.system.clock
+                    )))
+                }
+            }
+        }
+    }
+
+    fn outcome(&self, status: Option<ExitStatus>, started: Instant) -> Outcome {
+        Outcome {
+            status,
+            wall_seconds: started.elapsed().as_secs_f64(),
+            checkpoints: self.checkpoints.clone(),
+        }
+    }
+
+    fn read_terminal(&mut self) {
+        if !self.interactive_input {
+            self.system.end_input();
+            return;
+        }
+        let mut buffer = [0u8; 4096];
+        match std::io::stdin().read(&mut buffer) {
+            Ok(0) | Err(_) => self.system.end_input(),
+            Ok(n) => self.system.provide_input(&buffer[..n]),
+        }
+    }
+
+    /// The `chkpnt` system call.
+    fn guest_checkpoint(&mut self, event: &Event) {
+        let Event::CheckpointRequested { kind, id, path, .. } = event else {
+            return;
+        };
+        let selection = match kind {
+            CheckpointKind::Process => Selection::Process(*id),
+            CheckpointKind::Job => Selection::Job(*id),
+        };
+        let result = HostRoot::new(&self.root)
+            .resolve(path)
+            .map(|relative| self.root.join(relative));
+        let result = match result {
+            Ok(file) => match self.checkpoint(selection, &file, self.triggers.with_files) {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    eprintln!("cray: {e}");
+                    Err(cray_emulator::system::Errno::EIO)
+                }
+            },
+            Err(errno) => Err(errno),
+        };
+        self.system.checkpoint_done(event, result);
+    }
+
+    /// The `restart` system call: the job is replaced by what the image holds.
+    fn guest_restart(&mut self, pid: u32, path: &str) -> Result<(), CliError> {
+        let root = HostRoot::new(&self.root);
+        let file = match root.resolve(path) {
+            Ok(relative) => self.root.join(relative),
+            Err(errno) => {
+                self.system.restart_failed(pid, errno);
+                return Ok(());
+            }
+        };
+        match system_image::restore(&file, &root, false) {
+            Ok(restored) => {
+                let console = self.system.console().clone();
+                let mut system = restored.system;
+                system.attach(root, console);
+                self.system = system;
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("cray: restart: {e}");
+                self.system
+                    .restart_failed(pid, cray_emulator::system::Errno::EINVAL);
+                Ok(())
+            }
+        }
+    }
+
+    fn serve_control(&mut self) {
+        let Some(control) = self.control.as_mut() else {
+            return;
+        };
+        let requests = control.poll();
+        for (request, reply) in requests {
+            let response = match request {
+                Request::Ps => {
+                    Response::Ps(crate::control::process_rows(&self.system, &self.program))
+                }
+                Request::Chkpnt {
+                    job,
+                    id,
+                    file,
+                    kill,
+                    with_files,
+                } => {
+                    let selection = if job {
+                        Selection::Job(id)
+                    } else {
+                        Selection::Process(id)
+                    };
+                    match self.checkpoint(
+                        selection,
+                        Path::new(&file),
+                        with_files || self.triggers.with_files,
+                    ) {
+                        Ok(()) => {
+                            if kill {
+                                let targets = if job {
+                                    self.system.job_members(id)
+                                } else {
+                                    vec![id]
+                                };
+                                for target in targets {
+                                    self.system.post_signal(
+                                        target,
+                                        cray_emulator::system::signals::SIGKILL,
+                                    );
+                                }
+                            }
+                            Response::Ok(format!(
+                                "checkpointed {} {id} to {file}",
+                                if job { "job" } else { "process" }
+                            ))
+                        }
+                        Err(e) => Response::Error(e.to_string()),
+                    }
+                }
+            };
+            if let Some(control) = self.control.as_mut() {
+                control.reply(reply, &response);
+            }
+        }
+    }
+}
