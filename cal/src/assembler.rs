@@ -1,0 +1,648 @@
+//! The two-pass driver: statements, labels, symbols, location counter, memory image
+//! and error collection. Pass 1 defines symbols and sizes; pass 2 encodes. Errors are
+//! reported from pass 2 (and duplicate definitions from pass 1), so each is
+//! reported once.
+
+use crate::choices;
+use crate::error::{AsmError, PResult, Problem};
+use crate::expr::{self, Attr, Base, Env, Value};
+use crate::lexer::{self, Field, Statement};
+use crate::listing::{instruction_code, signed_octal, ListingLine};
+use crate::literals::Pool;
+use crate::macros::Macro;
+use crate::matcher::{self, Src};
+use crate::{Assembly, Options, Symbol};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The PASS instruction, used to pad to word boundaries.
+const PASS: u16 = 0o001000;
+/// Deepest macro nesting accepted.
+const MAX_MACRO_DEPTH: usize = 32;
+
+/// Where a statement comes from, for messages.
+#[derive(Clone, Debug)]
+pub(crate) struct Origin {
+    /// Source line number.
+    pub line: usize,
+    /// Macro expansion context: macro name and the expanded text.
+    pub expansion: Option<(String, String)>,
+}
+
+pub(crate) struct Asm<'s> {
+    pub options: Options,
+    pub file: String,
+    pub lines: Vec<&'s str>,
+    pub first: bool,
+    pub symbols: BTreeMap<String, Symbol>,
+    pub loc: u32,
+    pub base: Base,
+    pub image: BTreeMap<u32, u64>,
+    pub end_word: u32,
+    pub listing: Vec<ListingLine>,
+    pub errors: Vec<AsmError>,
+    pub pool: std::cell::RefCell<Pool>,
+    pub forward_long: BTreeSet<usize>,
+    pub serial: usize,
+    pub module: Option<String>,
+    pub comment: Option<String>,
+    pub entries: Vec<String>,
+    pub externals: Vec<String>,
+    pub start: Option<(String, usize, usize)>,
+    pub first_instruction: Option<u32>,
+    pub macros: BTreeMap<String, Macro>,
+    pub defining: Option<(Option<Macro>, usize)>,
+    pub ended: bool,
+    pub depth: usize,
+}
+
+impl Env for Asm<'_> {
+    fn symbol(&self, name: &str) -> Option<Value> {
+        self.symbols.get(name).map(|s| s.value)
+    }
+    fn location_parcel(&self) -> u32 {
+        self.loc
+    }
+    fn base(&self) -> Base {
+        self.base
+    }
+    fn first_pass(&self) -> bool {
+        self.first
+    }
+    fn literal(&self, text: &str, column: usize) -> PResult<Value> {
+        if text.is_empty() {
+            return Err(Problem::new(column, "expected a constant after `=`"));
+        }
+        if self.first {
+            self.pool
+                .borrow_mut()
+                .intern(text, crate::pseudo::item_words(text));
+        }
+        let address = self.pool.borrow().address(text);
+        match address {
+            Some(word) if !self.first => Ok(Value {
+                value: i64::from(word),
+                attr: Attr::Word,
+                undefined: false,
+            }),
+            _ => Ok(Value {
+                value: 0,
+                attr: Attr::Word,
+                undefined: true,
+            }),
+        }
+    }
+}
+
+pub(crate) fn run(source: &str, file: &str, options: &Options) -> Result<Assembly, Vec<AsmError>> {
+    let lines: Vec<&str> = source.lines().collect();
+    let default_module = std::path::Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("MAIN")
+        .to_string();
+    let mut asm = Asm {
+        options: options.clone(),
+        file: file.to_string(),
+        lines,
+        first: true,
+        symbols: BTreeMap::new(),
+        loc: options.origin * 4,
+        base: Base::Decimal,
+        image: BTreeMap::new(),
+        end_word: options.origin,
+        listing: Vec::new(),
+        errors: Vec::new(),
+        pool: std::cell::RefCell::new(Pool::default()),
+        forward_long: BTreeSet::new(),
+        serial: 0,
+        module: None,
+        comment: None,
+        entries: Vec::new(),
+        externals: Vec::new(),
+        start: None,
+        first_instruction: None,
+        macros: BTreeMap::new(),
+        defining: None,
+        ended: false,
+        depth: 0,
+    };
+    asm.pass();
+    let pass1_errors = std::mem::take(&mut asm.errors);
+    let pass1_symbols = asm.symbols.clone();
+    // Second pass: same statements, symbols known.
+    asm.first = false;
+    asm.loc = options.origin * 4;
+    asm.base = Base::Decimal;
+    asm.image.clear();
+    asm.end_word = options.origin;
+    asm.listing.clear();
+    asm.serial = 0;
+    asm.module = None;
+    asm.comment = None;
+    asm.entries.clear();
+    asm.externals.clear();
+    asm.start = None;
+    asm.first_instruction = None;
+    asm.macros.clear();
+    asm.ended = false;
+    asm.pass();
+    let mut errors = pass1_errors;
+    errors.append(&mut asm.errors);
+    for (name, symbol) in &asm.symbols {
+        if symbol.redefinable {
+            continue;
+        }
+        if let Some(before) = pass1_symbols.get(name) {
+            if before.value.value != symbol.value.value && errors.is_empty() {
+                errors.push(asm.error_at(
+                    symbol.line,
+                    1,
+                    format!(
+                        "phase error: `{name}` was {:o} in the first pass and {:o} in the second (a size depends on a symbol defined later)",
+                        before.value.value, symbol.value.value
+                    ),
+                ));
+            }
+        }
+    }
+    let entry_parcel = match &asm.start {
+        Some((name, line, column)) => match asm.symbols.get(name) {
+            Some(s) => match s.value.attr {
+                Attr::Word => (s.value.value * 4) as u32,
+                _ => s.value.value as u32,
+            },
+            None => {
+                errors.push(asm.error_at(*line, *column, format!("START names `{name}`, which is not defined")));
+                0
+            }
+        },
+        None => asm.first_instruction.unwrap_or(options.origin * 4),
+    };
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| (e.line, e.column));
+        return Err(errors);
+    }
+    let mut words = vec![0u64; (asm.end_word - options.origin) as usize];
+    for (&word, &value) in &asm.image {
+        if let Some(slot) = words.get_mut((word - options.origin) as usize) {
+            *slot = value;
+        }
+    }
+    Ok(Assembly {
+        module: asm.module.clone().unwrap_or(default_module),
+        words,
+        origin: options.origin,
+        entry_parcel,
+        symbols: asm.symbols.clone(),
+        entries: asm.entries.clone(),
+        externals: asm.externals.clone(),
+        comment: asm.comment.clone(),
+        listing: asm.listing.clone(),
+    })
+}
+
+impl Asm<'_> {
+    pub fn error_at(&self, line: usize, column: usize, message: String) -> AsmError {
+        AsmError {
+            file: self.file.clone(),
+            line,
+            column: column.max(1),
+            message,
+            source_line: self.lines.get(line.wrapping_sub(1)).unwrap_or(&"").to_string(),
+        }
+    }
+
+    /// Records a problem of a statement (pass 2 only, unless `always`).
+    pub fn report(&mut self, origin: &Origin, problem: Problem, always: bool) {
+        if self.first && !always {
+            return;
+        }
+        if !self.first && always {
+            return;
+        }
+        let error = match &origin.expansion {
+            None => self.error_at(origin.line, problem.column, problem.message),
+            Some((name, text)) => {
+                let column = self
+                    .lines
+                    .get(origin.line - 1)
+                    .and_then(|l| lexer::split(l).result.map(|f| f.column))
+                    .unwrap_or(1);
+                self.error_at(
+                    origin.line,
+                    column,
+                    format!("{} (in expansion of macro {name}: `{}`)", problem.message, text.trim()),
+                )
+            }
+        };
+        self.errors.push(error);
+    }
+
+    fn pass(&mut self) {
+        for index in 0..self.lines.len() {
+            if self.ended {
+                break;
+            }
+            let text = self.lines[index].to_string();
+            let origin = Origin {
+                line: index + 1,
+                expansion: None,
+            };
+            self.statement(&text, &origin);
+        }
+        if self.defining.is_some() {
+            let line = self.defining.as_ref().map(|d| d.1).unwrap_or(1);
+            self.report(
+                &Origin {
+                    line,
+                    expansion: None,
+                },
+                Problem::new(1, "MACRO has no matching ENDM"),
+                false,
+            );
+            self.defining = None;
+        }
+        if !self.ended {
+            self.finish_program();
+        }
+    }
+
+    pub fn list(&mut self, origin: &Origin, address: Option<u32>, code: String, value: Option<String>) {
+        if self.first {
+            return;
+        }
+        let source = match &origin.expansion {
+            Some((_, text)) => format!("{text}"),
+            None => self.lines.get(origin.line - 1).unwrap_or(&"").to_string(),
+        };
+        self.listing.push(ListingLine {
+            line: origin.line,
+            address,
+            code,
+            value,
+            source,
+        });
+    }
+
+    /// Processes one source statement.
+    pub fn statement(&mut self, text: &str, origin: &Origin) {
+        if self.defining.is_some() {
+            self.collect_macro_line(text, origin);
+            return;
+        }
+        let statement = lexer::split(text);
+        if statement.is_empty() {
+            self.list(origin, None, String::new(), None);
+            return;
+        }
+        let Some(result) = statement.result.clone() else {
+            // A label alone: it names the current parcel.
+            if let Some(label) = &statement.label {
+                let value = Value {
+                    value: i64::from(self.loc),
+                    attr: Attr::Parcel,
+                    undefined: false,
+                };
+                self.define(label, value, false, origin);
+            }
+            self.list(origin, None, String::new(), None);
+            return;
+        };
+        let name = result.text.to_ascii_uppercase();
+        if self.pseudo(&name, &statement, origin) {
+            return;
+        }
+        if let Some(m) = self.macros.get(&result.text).cloned() {
+            self.expand(&m, &statement, origin);
+            return;
+        }
+        self.instruction(&statement, &result, origin);
+    }
+
+    /// Defines a label or `=`/SET symbol.
+    pub fn define(&mut self, label: &Field, value: Value, redefinable: bool, origin: &Origin) {
+        let name = label.text.clone();
+        let valid = name.chars().next().is_some_and(|c| !c.is_ascii_digit())
+            && name.chars().all(lexer::is_symbol_char);
+        if !valid {
+            self.report(
+                origin,
+                Problem::new(label.column, format!("`{name}` is not a valid symbol name")),
+                false,
+            );
+            return;
+        }
+        if self.first {
+            if let Some(old) = self.symbols.get(&name) {
+                if !(old.redefinable && redefinable) {
+                    let message = format!(
+                        "symbol `{name}` is already defined at line {}",
+                        old.line
+                    );
+                    self.report(origin, Problem::new(label.column, message), true);
+                    return;
+                }
+            }
+        } else if let Some(old) = self.symbols.get(&name) {
+            if !old.redefinable && old.line != origin.line {
+                return;
+            }
+        }
+        self.symbols.insert(
+            name,
+            Symbol {
+                value,
+                redefinable,
+                line: origin.line,
+            },
+        );
+    }
+
+    /// Pads with PASS to the next word boundary.
+    pub fn align_word(&mut self) {
+        while self.loc % 4 != 0 {
+            self.put_parcel(PASS);
+        }
+    }
+
+    pub fn put_parcel(&mut self, parcel: u16) {
+        let word = self.loc / 4;
+        let shift = (3 - self.loc % 4) * 16;
+        if !self.first {
+            let slot = self.image.entry(word).or_insert(0);
+            *slot = (*slot & !(0xFFFFu64 << shift)) | (u64::from(parcel) << shift);
+        }
+        self.loc += 1;
+        self.end_word = self.end_word.max(self.loc.div_ceil(4));
+    }
+
+    pub fn put_word(&mut self, value: u64) {
+        debug_assert!(self.loc % 4 == 0);
+        if !self.first {
+            self.image.insert(self.loc / 4, value);
+        }
+        self.loc += 4;
+        self.end_word = self.end_word.max(self.loc / 4);
+    }
+
+    fn instruction(&mut self, statement: &Statement, result: &Field, origin: &Origin) {
+        let serial = self.serial;
+        self.serial += 1;
+        if let Some(label) = &statement.label {
+            let value = Value {
+                value: i64::from(self.loc),
+                attr: Attr::Parcel,
+                undefined: false,
+            };
+            self.define(label, value, false, origin);
+        }
+        let result_src = Src {
+            text: &result.text,
+            column: result.column,
+        };
+        let operand_field = statement.operand.clone();
+        let operand_src = match &operand_field {
+            Some(f) => Src {
+                text: &f.text,
+                column: f.column,
+            },
+            None => Src {
+                text: "",
+                column: result.column + result.text.len() + 1,
+            },
+        };
+        let force_long = self.forward_long.contains(&serial);
+        match self.encode(result_src, operand_src, force_long) {
+            Ok(encoded) => {
+                if self.first && encoded.forward {
+                    self.forward_long.insert(serial);
+                }
+                let address = self.loc;
+                if self.first_instruction.is_none() {
+                    self.first_instruction = Some(address);
+                }
+                for &p in &encoded.parcels {
+                    self.put_parcel(p);
+                }
+                let code = instruction_code(&encoded.parcels, encoded.relocatable);
+                self.list(origin, Some(address), code, None);
+            }
+            Err(problem) => {
+                // Keep sizes stable: a bad instruction still takes one parcel.
+                self.report(origin, problem, false);
+                self.put_parcel(0);
+                self.list(origin, None, String::new(), None);
+            }
+        }
+    }
+
+    fn encode(&self, result: Src<'_>, operand: Src<'_>, force_long: bool) -> PResult<matcher::Encoded> {
+        let model = self.options.model;
+        if let Some(done) = choices::special(result, operand, self) {
+            return done;
+        }
+        let mut results = vec![result.text.to_string()];
+        results.extend(choices::respellings(result.text));
+        let mut operands = vec![operand.text.to_string()];
+        operands.extend(choices::respellings(operand.text));
+        for r in &results {
+            for o in &operands {
+                let rs = Src {
+                    text: r,
+                    column: result.column,
+                };
+                let os = Src {
+                    text: o,
+                    column: operand.column,
+                };
+                if let Some(found) = matcher::best(matcher::candidates(rs, os, model)) {
+                    return matcher::encode(found.form, &found.captures, self);
+                }
+            }
+        }
+        if let Some(done) = choices::constant(result, operand, self, force_long) {
+            return done;
+        }
+        Err(self.no_match(result, operand))
+    }
+
+    /// The error for a statement no row accepts, with what was expected.
+    fn no_match(&self, result: Src<'_>, operand: Src<'_>) -> Problem {
+        let mut expected: Vec<String> = Vec::new();
+        for form in matcher::forms(self.options.model) {
+            let syntax = cray_emulator::isa::syntax::parse(form.syntax);
+            if matcher::match_field(&syntax.result, result).is_some() {
+                let shown = matcher::readable_syntax(form.syntax);
+                if !expected.contains(&shown) {
+                    expected.push(shown);
+                }
+            }
+        }
+        if expected.is_empty() {
+            return Problem::new(
+                result.column,
+                format!(
+                    "unknown instruction, pseudo-instruction or macro `{}`",
+                    result.text
+                ),
+            );
+        }
+        let shown: Vec<String> = expected.iter().take(8).map(|s| format!("`{s}`")).collect();
+        let more = if expected.len() > 8 { ", ..." } else { "" };
+        let what = if operand.text.is_empty() {
+            "a missing operand".to_string()
+        } else {
+            format!("operand `{}`", operand.text)
+        };
+        Problem::new(
+            operand.column,
+            format!(
+                "no form of `{}` takes {what}; expected one of {}{more}",
+                result.text,
+                shown.join(", ")
+            ),
+        )
+    }
+
+    fn collect_macro_line(&mut self, text: &str, origin: &Origin) {
+        let statement = lexer::split(text);
+        self.list(origin, None, String::new(), None);
+        let Some((proto, start_line)) = self.defining.take() else {
+            return;
+        };
+        match proto {
+            None => {
+                if statement.is_empty() {
+                    self.defining = Some((None, start_line));
+                    return;
+                }
+                let Some(name) = statement.result.clone() else {
+                    self.report(origin, Problem::new(1, "expected the macro prototype (name and parameters)"), false);
+                    self.defining = Some((Some(Macro::default()), start_line));
+                    return;
+                };
+                let made = Macro::from_prototype(
+                    statement.label.as_ref().map(|l| (l.text.as_str(), l.column)),
+                    &name.text,
+                    statement.operand.as_ref().map(|o| (o.text.as_str(), o.column)),
+                    origin.line,
+                );
+                match made {
+                    Ok(m) => self.defining = Some((Some(m), start_line)),
+                    Err(p) => {
+                        self.report(origin, p, false);
+                        self.defining = Some((Some(Macro::default()), start_line));
+                    }
+                }
+            }
+            Some(mut m) => {
+                let is_end = statement
+                    .result
+                    .as_ref()
+                    .is_some_and(|r| r.text.eq_ignore_ascii_case("ENDM"));
+                if is_end {
+                    if !m.name.is_empty() {
+                        self.macros.insert(m.name.clone(), m);
+                    }
+                } else {
+                    m.body.push((origin.line, text.to_string()));
+                    self.defining = Some((Some(m), start_line));
+                }
+            }
+        }
+    }
+
+    fn expand(&mut self, m: &Macro, statement: &Statement, origin: &Origin) {
+        self.list(origin, None, String::new(), None);
+        let values = match m.bind(
+            statement.label.as_ref().map(|l| l.text.as_str()),
+            statement.operand.as_ref().map(|o| (o.text.as_str(), o.column)),
+        ) {
+            Ok(v) => v,
+            Err(p) => {
+                self.report(origin, p, false);
+                return;
+            }
+        };
+        if m.location.is_none() {
+            if let Some(label) = &statement.label {
+                let value = Value {
+                    value: i64::from(self.loc),
+                    attr: Attr::Parcel,
+                    undefined: false,
+                };
+                self.define(label, value, false, origin);
+            }
+        }
+        if self.depth >= MAX_MACRO_DEPTH {
+            self.report(origin, Problem::new(1, format!("macro {} nests deeper than {MAX_MACRO_DEPTH} levels", m.name)), false);
+            return;
+        }
+        self.depth += 1;
+        for (_, body) in &m.body {
+            let text = crate::macros::substitute(body, &values);
+            let inner = Origin {
+                line: origin.line,
+                expansion: Some((m.name.clone(), text.clone())),
+            };
+            self.statement(&text, &inner);
+            if self.ended {
+                break;
+            }
+        }
+        self.depth -= 1;
+    }
+
+    /// Places the literal pool (END, or the end of the file).
+    pub fn finish_program(&mut self) {
+        if self.pool.borrow().entries.is_empty() {
+            return;
+        }
+        self.align_word();
+        if self.first {
+            let words = {
+                let mut pool = self.pool.borrow_mut();
+                pool.base_word = Some(self.loc / 4);
+                pool.words()
+            };
+            self.loc += words * 4;
+            self.end_word = self.end_word.max(self.loc / 4);
+            return;
+        }
+        let entries = self.pool.borrow().entries.clone();
+        for (text, _) in entries {
+            let origin = Origin {
+                line: self.lines.len().max(1),
+                expansion: None,
+            };
+            let address = self.loc;
+            match crate::pseudo::data_item(self, &text, 1) {
+                Ok(words) => {
+                    for w in words {
+                        self.put_word(w);
+                    }
+                }
+                Err(p) => self.report(&origin, p, false),
+            }
+            if !self.first {
+                self.listing.push(ListingLine {
+                    line: 0,
+                    address: Some(address),
+                    code: String::new(),
+                    value: None,
+                    source: format!("         ={text}"),
+                });
+            }
+        }
+    }
+
+    /// Evaluates an expression field for a pseudo-instruction.
+    pub fn eval(&self, field: &Field) -> PResult<Value> {
+        expr::evaluate(&field.text, field.column, self, false)
+    }
+
+    /// Value text for the listing's value column.
+    pub fn value_text(value: &Value) -> String {
+        signed_octal(value.value)
+    }
+}

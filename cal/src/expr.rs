@@ -1,0 +1,556 @@
+//! Expressions: `+ - * /`, unary `+ - #`, parentheses, symbols, `*` (the location
+//! counter), `W.`/`P.` address conversions, numbers (`O'17`, `D'10`, `X'1F`, plain
+//! under `BASE`) and character constants (`'AB'R`, `A'SY'R`).
+//!
+//! Every value carries an attribute: absolute, word address, parcel address or
+//! external. Labels are relocatable addresses in CAL; this assembler has no linker,
+//! so they have their final values, but the attribute still forces the two-parcel
+//! instruction forms and marks the listing with `+`, as CAL does.
+
+use crate::error::{PResult, Problem};
+use crate::lexer::{is_symbol_char, quote_opens};
+
+/// The kind of value an expression has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attr {
+    /// A plain number.
+    Absolute,
+    /// A word address (labels of data, `BSS 0`, `W.` expressions).
+    Word,
+    /// A parcel address (labels of instructions, `*` in jumps, `P.` expressions).
+    Parcel,
+    /// An external symbol (value 0 here; there is no linker).
+    External,
+}
+
+/// A value and its attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Value {
+    /// The value, two's complement in 64 bits.
+    pub value: i64,
+    /// Its attribute.
+    pub attr: Attr,
+    /// True when an undefined symbol took part (only allowed in the first pass).
+    pub undefined: bool,
+}
+
+impl Value {
+    /// An absolute value.
+    pub fn absolute(value: i64) -> Self {
+        Value {
+            value,
+            attr: Attr::Absolute,
+            undefined: false,
+        }
+    }
+
+    /// True when the value is not a plain number (address or external): such values
+    /// always take the long instruction forms.
+    pub fn is_relocatable(&self) -> bool {
+        self.attr != Attr::Absolute
+    }
+}
+
+/// Radix of unprefixed numbers (`BASE O`, `BASE D`, `BASE M`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Base {
+    /// Octal.
+    Octal,
+    /// Decimal.
+    Decimal,
+    /// Mixed: octal, except that a number with an 8 or 9 in it is decimal.
+    Mixed,
+}
+
+/// What an expression can see of the assembler's state.
+pub trait Env {
+    /// The value of a symbol, if defined.
+    fn symbol(&self, name: &str) -> Option<Value>;
+    /// The current location, a parcel address.
+    fn location_parcel(&self) -> u32;
+    /// The radix of unprefixed numbers.
+    fn base(&self) -> Base;
+    /// True in the first pass, where forward references are not yet defined.
+    fn first_pass(&self) -> bool;
+    /// The address of a literal `=...` (text after the `=`).
+    fn literal(&self, text: &str, column: usize) -> PResult<Value>;
+}
+
+/// Left/right justification and fill of a character constant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Justify {
+    /// `H` or none: left-justified, blank-filled.
+    Blank,
+    /// `L`: left-justified, zero-filled.
+    Left,
+    /// `R`: right-justified, zero-filled.
+    Right,
+    /// `Z`: left-justified, zero-filled, at least one zero byte.
+    Zero,
+}
+
+/// A parsed character constant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CharConstant {
+    /// The characters.
+    pub text: Vec<u8>,
+    /// Exact length in characters (`'AB'3R`), if given.
+    pub count: Option<usize>,
+    /// Justification.
+    pub justify: Justify,
+}
+
+impl CharConstant {
+    /// The constant as data words (8 characters a word).
+    pub fn words(&self) -> Vec<u64> {
+        let mut bytes = self.text.clone();
+        if let Some(count) = self.count {
+            bytes.resize(count, if self.justify == Justify::Blank { b' ' } else { 0 });
+        }
+        let mut length = bytes.len().div_ceil(8).max(1) * 8;
+        if self.justify == Justify::Zero && bytes.len() == length {
+            length += 8;
+        }
+        let fill = if self.justify == Justify::Blank { b' ' } else { 0 };
+        let pad = length - bytes.len();
+        let mut all = Vec::with_capacity(length);
+        if self.justify == Justify::Right {
+            all.resize(pad, 0);
+            all.extend_from_slice(&bytes);
+        } else {
+            all.extend_from_slice(&bytes);
+            all.resize(length, fill);
+        }
+        all.chunks(8)
+            .map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect()
+    }
+
+    /// The constant as one value (at most 8 characters).
+    pub fn value(&self) -> Option<u64> {
+        let len = self.count.unwrap_or(self.text.len());
+        if len > 8 {
+            return None;
+        }
+        let mut bytes = self.text.clone();
+        bytes.resize(len, if self.justify == Justify::Blank { b' ' } else { 0 });
+        let mut v: u64 = 0;
+        for b in &bytes {
+            v = (v << 8) | u64::from(*b);
+        }
+        Some(match self.justify {
+            Justify::Right => v,
+            Justify::Blank => {
+                let mut w = v;
+                for _ in len..8 {
+                    w = (w << 8) | u64::from(b' ');
+                }
+                w
+            }
+            Justify::Left | Justify::Zero => {
+                if len == 0 {
+                    0
+                } else {
+                    v << (8 * (8 - len))
+                }
+            }
+        })
+    }
+}
+
+/// Parses a character constant starting at `pos` (at the optional `A`/`C`/`E`
+/// prefix or the quote). Returns the constant and the index after it.
+pub fn parse_char_constant(chars: &[char], pos: usize, column: usize) -> PResult<(CharConstant, usize)> {
+    let mut i = pos;
+    if i < chars.len() && chars[i] != '\'' {
+        i += 1; // character-set prefix A, C or E
+    }
+    if chars.get(i) != Some(&'\'') {
+        return Err(Problem::new(column + i, "expected `'` opening a character constant"));
+    }
+    i += 1;
+    let mut text = Vec::new();
+    loop {
+        match chars.get(i) {
+            None => {
+                return Err(Problem::new(
+                    column + pos,
+                    "character constant has no closing `'`",
+                ))
+            }
+            Some('\'') if chars.get(i + 1) == Some(&'\'') => {
+                text.push(b'\'');
+                i += 2;
+            }
+            Some('\'') => {
+                i += 1;
+                break;
+            }
+            Some(c) => {
+                text.push(if c.is_ascii() { *c as u8 } else { b'?' });
+                i += 1;
+            }
+        }
+    }
+    let mut count = None;
+    let digits_start = i;
+    while chars.get(i).is_some_and(|c| c.is_ascii_digit()) {
+        i += 1;
+    }
+    if i > digits_start {
+        let n: String = chars[digits_start..i].iter().collect();
+        count = n.parse().ok();
+    } else if chars.get(i) == Some(&'*') {
+        count = Some(text.len());
+        i += 1;
+    }
+    let justify = match chars.get(i).map(|c| c.to_ascii_uppercase()) {
+        Some('H') => Justify::Blank,
+        Some('L') => Justify::Left,
+        Some('R') => Justify::Right,
+        Some('Z') => Justify::Zero,
+        _ => {
+            return Ok((
+                CharConstant {
+                    text,
+                    count,
+                    justify: Justify::Blank,
+                },
+                i,
+            ))
+        }
+    };
+    Ok((
+        CharConstant {
+            text,
+            count,
+            justify,
+        },
+        i + 1,
+    ))
+}
+
+/// True when `chars[pos..]` starts a character constant.
+pub fn starts_char_constant(chars: &[char], pos: usize) -> bool {
+    match chars.get(pos) {
+        Some('\'') => true,
+        Some(c) if matches!(c.to_ascii_uppercase(), 'A' | 'C' | 'E') => {
+            chars.get(pos + 1) == Some(&'\'')
+                && (pos == 0 || !is_symbol_char(chars[pos - 1]))
+        }
+        _ => false,
+    }
+}
+
+/// Evaluates `text` (which starts at `column` of its line). In a jump context `*` is
+/// the current parcel address and symbols keep their parcel attribute; elsewhere `*`
+/// and instruction labels are word addresses.
+pub fn evaluate(text: &str, column: usize, env: &dyn Env, jump: bool) -> PResult<Value> {
+    if let Some(rest) = text.strip_prefix('=') {
+        return env.literal(rest, column + 1);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut parser = Parser {
+        chars: &chars,
+        pos: 0,
+        column,
+        env,
+        jump,
+    };
+    let value = parser.sum()?;
+    if parser.pos < chars.len() {
+        return Err(Problem::new(
+            column + parser.pos,
+            format!(
+                "unexpected `{}` in expression; expected an operator (+ - * /) or the end of the field",
+                chars[parser.pos]
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+/// Converts a value to the address kind a jump needs: word addresses become parcel
+/// addresses.
+pub fn to_parcel(value: Value) -> Value {
+    match value.attr {
+        Attr::Word => Value {
+            value: value.value.wrapping_mul(4),
+            attr: Attr::Parcel,
+            undefined: value.undefined,
+        },
+        _ => value,
+    }
+}
+
+struct Parser<'a> {
+    chars: &'a [char],
+    pos: usize,
+    column: usize,
+    env: &'a dyn Env,
+    jump: bool,
+}
+
+impl Parser<'_> {
+    fn col(&self) -> usize {
+        self.column + self.pos
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn sum(&mut self) -> PResult<Value> {
+        let mut left = self.product()?;
+        while let Some(op) = self.peek() {
+            if op != '+' && op != '-' {
+                break;
+            }
+            let at = self.col();
+            self.pos += 1;
+            let right = self.product()?;
+            left = combine_additive(left, right, op == '-', at)?;
+        }
+        Ok(left)
+    }
+
+    fn product(&mut self) -> PResult<Value> {
+        let mut left = self.unary()?;
+        while let Some(op) = self.peek() {
+            if op != '*' && op != '/' {
+                break;
+            }
+            let at = self.col();
+            self.pos += 1;
+            let right = self.unary()?;
+            if left.is_relocatable() || right.is_relocatable() {
+                return Err(Problem::new(
+                    at,
+                    "an address or external symbol cannot be multiplied or divided",
+                ));
+            }
+            let value = if op == '*' {
+                left.value.wrapping_mul(right.value)
+            } else if right.value == 0 {
+                if left.undefined || right.undefined {
+                    0
+                } else {
+                    return Err(Problem::new(at, "division by zero"));
+                }
+            } else {
+                left.value.wrapping_div(right.value)
+            };
+            left = Value {
+                value,
+                attr: Attr::Absolute,
+                undefined: left.undefined || right.undefined,
+            };
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> PResult<Value> {
+        match self.peek() {
+            Some('+') => {
+                self.pos += 1;
+                self.unary()
+            }
+            Some('-') => {
+                let at = self.col();
+                self.pos += 1;
+                let v = self.unary()?;
+                combine_additive(Value::absolute(0), v, true, at)
+            }
+            Some('#') => {
+                let at = self.col();
+                self.pos += 1;
+                let v = self.unary()?;
+                if v.is_relocatable() {
+                    return Err(Problem::new(at, "an address cannot be complemented"));
+                }
+                Ok(Value { value: !v.value, ..v })
+            }
+            _ => self.primary(),
+        }
+    }
+
+    fn primary(&mut self) -> PResult<Value> {
+        let start = self.pos;
+        let at = self.col();
+        let Some(c) = self.peek() else {
+            return Err(Problem::new(
+                at,
+                "expected a term (symbol, number, character constant, `*` or `(`)",
+            ));
+        };
+        if c == '(' {
+            self.pos += 1;
+            let v = self.sum()?;
+            if self.peek() != Some(')') {
+                return Err(Problem::new(self.col(), "expected `)`"));
+            }
+            self.pos += 1;
+            return Ok(v);
+        }
+        if c == '*' {
+            self.pos += 1;
+            let parcel = i64::from(self.env.location_parcel());
+            return Ok(if self.jump {
+                Value {
+                    value: parcel,
+                    attr: Attr::Parcel,
+                    undefined: false,
+                }
+            } else {
+                Value {
+                    value: parcel / 4,
+                    attr: Attr::Word,
+                    undefined: false,
+                }
+            });
+        }
+        if starts_char_constant(self.chars, self.pos) {
+            let (constant, end) = parse_char_constant(self.chars, self.pos, self.column)?;
+            self.pos = end;
+            let value = constant.value().ok_or_else(|| {
+                Problem::new(at, "a character constant used as a value holds at most 8 characters")
+            })?;
+            return Ok(Value::absolute(value as i64));
+        }
+        if c.is_ascii_digit() {
+            return self.number(10, true, start);
+        }
+        let upper = c.to_ascii_uppercase();
+        let next = self.chars.get(self.pos + 1).copied();
+        if next == Some('\'') && matches!(upper, 'O' | 'D' | 'X') && !quote_opens(self.chars, self.pos + 1) {
+            self.pos += 2;
+            let radix = match upper {
+                'O' => 8,
+                'D' => 10,
+                _ => 16,
+            };
+            return self.number(radix, false, start);
+        }
+        if next == Some('.') && matches!(upper, 'W' | 'P') {
+            self.pos += 2;
+            let v = self.primary()?;
+            return Ok(convert_address(v, upper == 'W'));
+        }
+        if is_symbol_char(c) && !c.is_ascii_digit() {
+            while self.peek().is_some_and(is_symbol_char) {
+                self.pos += 1;
+            }
+            let name: String = self.chars[start..self.pos].iter().collect();
+            return match self.env.symbol(&name) {
+                Some(v) => Ok(if !self.jump && v.attr == Attr::Parcel {
+                    Value {
+                        value: v.value.div_euclid(4),
+                        attr: Attr::Word,
+                        undefined: v.undefined,
+                    }
+                } else {
+                    v
+                }),
+                None if self.env.first_pass() => Ok(Value {
+                    value: 0,
+                    attr: Attr::Absolute,
+                    undefined: true,
+                }),
+                None => Err(Problem::new(at, format!("undefined symbol `{name}`"))),
+            };
+        }
+        Err(Problem::new(
+            at,
+            format!("unexpected `{c}`; expected a symbol, number, character constant, `*` or `(`"),
+        ))
+    }
+
+    /// A number in `radix`; `under_base` means no prefix was written, so the BASE
+    /// decides (10 is then a placeholder).
+    fn number(&mut self, radix: u32, under_base: bool, start: usize) -> PResult<Value> {
+        let digits_start = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_hexdigit() && (radix == 16 || c.is_ascii_digit())) {
+            self.pos += 1;
+        }
+        let digits: String = self.chars[digits_start..self.pos].iter().collect();
+        let at = self.column + start;
+        if digits.is_empty() {
+            return Err(Problem::new(self.col(), "expected digits after the radix prefix"));
+        }
+        let radix = if under_base {
+            match self.env.base() {
+                Base::Octal => 8,
+                Base::Decimal => 10,
+                Base::Mixed => {
+                    if digits.contains(['8', '9']) {
+                        10
+                    } else {
+                        8
+                    }
+                }
+            }
+        } else {
+            radix
+        };
+        let value = u64::from_str_radix(&digits, radix).map_err(|_| {
+            Problem::new(
+                at,
+                format!("`{digits}` is not a valid base-{radix} number (or is wider than 64 bits)"),
+            )
+        })?;
+        if self.peek().is_some_and(is_symbol_char) {
+            return Err(Problem::new(
+                self.col(),
+                format!("unexpected `{}` after a number", self.chars[self.pos]),
+            ));
+        }
+        Ok(Value::absolute(value as i64))
+    }
+}
+
+fn convert_address(v: Value, to_word: bool) -> Value {
+    match (v.attr, to_word) {
+        (Attr::Parcel, true) => Value {
+            value: v.value.div_euclid(4),
+            attr: Attr::Word,
+            ..v
+        },
+        (Attr::Word, false) => Value {
+            value: v.value.wrapping_mul(4),
+            attr: Attr::Parcel,
+            ..v
+        },
+        (Attr::Absolute, true) => Value { attr: Attr::Word, ..v },
+        (Attr::Absolute, false) => Value {
+            attr: Attr::Parcel,
+            ..v
+        },
+        _ => v,
+    }
+}
+
+fn combine_additive(left: Value, right: Value, subtract: bool, at: usize) -> PResult<Value> {
+    let undefined = left.undefined || right.undefined;
+    let value = if subtract {
+        left.value.wrapping_sub(right.value)
+    } else {
+        left.value.wrapping_add(right.value)
+    };
+    let attr = match (left.attr, right.attr, subtract) {
+        (a, Attr::Absolute, _) => a,
+        (Attr::Absolute, b, false) => b,
+        (Attr::Word, Attr::Word, true) | (Attr::Parcel, Attr::Parcel, true) => Attr::Absolute,
+        (Attr::Absolute, Attr::External, true) => Attr::External,
+        _ => {
+            return Err(Problem::new(
+                at,
+                "these two addresses cannot be combined (mixing word and parcel addresses, adding addresses, or subtracting an address from a number)",
+            ))
+        }
+    };
+    Ok(Value {
+        value,
+        attr,
+        undefined,
+    })
+}

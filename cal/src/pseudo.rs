@@ -1,0 +1,313 @@
+//! Pseudo-instructions: IDENT, END, TITLE, SUBTITLE, COMMENT, ENTRY, EXT, START,
+//! BASE, ORG, BSS, BSSZ, CON, DATA, VWD, ALIGN, `=`, SET, MACRO (and ENDM, which
+//! the macro collector consumes), plus LIST, SPACE, EJECT (accepted, no effect).
+
+use crate::assembler::{Asm, Origin};
+use crate::error::{PResult, Problem};
+use crate::expr::{self, parse_char_constant, starts_char_constant, Attr, Base, Value};
+use crate::lexer::{Field, Statement};
+use crate::macros::split_commas;
+
+/// The words of one DATA item (a character constant or an expression), also used
+/// for literals.
+pub fn data_item(asm: &Asm<'_>, text: &str, column: usize) -> PResult<Vec<u64>> {
+    let chars: Vec<char> = text.chars().collect();
+    if starts_char_constant(&chars, 0) {
+        let (constant, end) = parse_char_constant(&chars, 0, column)?;
+        if end == chars.len() {
+            return Ok(constant.words());
+        }
+    }
+    let v = expr::evaluate(text, column, asm, false)?;
+    Ok(vec![v.value as u64])
+}
+
+/// Number of words a literal or DATA item takes (known without evaluating it).
+pub fn item_words(text: &str) -> usize {
+    let chars: Vec<char> = text.chars().collect();
+    if starts_char_constant(&chars, 0) {
+        if let Ok((constant, end)) = parse_char_constant(&chars, 0, 1) {
+            if end == chars.len() {
+                return constant.words().len();
+            }
+        }
+    }
+    1
+}
+
+fn need_operand<'a>(statement: &'a Statement, name: &str, what: &str) -> PResult<&'a Field> {
+    statement.operand.as_ref().ok_or_else(|| {
+        let column = statement
+            .result
+            .as_ref()
+            .map(|r| r.column + r.text.len() + 1)
+            .unwrap_or(1);
+        Problem::new(column, format!("{name} needs an operand: {what}"))
+    })
+}
+
+fn unquote(text: &str) -> String {
+    let t = text.trim();
+    let inner = t.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).unwrap_or(t);
+    inner.replace("''", "'")
+}
+
+fn count(asm: &Asm<'_>, field: &Field, name: &str) -> PResult<i64> {
+    let v = asm.eval(field)?;
+    if v.undefined {
+        return Err(Problem::new(
+            field.column,
+            format!("the {name} count must use only symbols defined before this line"),
+        ));
+    }
+    if v.is_relocatable() || v.value < 0 {
+        return Err(Problem::new(
+            field.column,
+            format!("the {name} count must be a non-negative number"),
+        ));
+    }
+    Ok(v.value)
+}
+
+impl Asm<'_> {
+    fn word_label(&mut self, statement: &Statement, origin: &Origin) {
+        self.align_word();
+        if let Some(label) = &statement.label {
+            let value = Value {
+                value: i64::from(self.loc / 4),
+                attr: Attr::Word,
+                undefined: false,
+            };
+            self.define(label, value, false, origin);
+        }
+    }
+
+    /// Handles `name` if it is a pseudo-instruction; false otherwise.
+    pub fn pseudo(&mut self, name: &str, statement: &Statement, origin: &Origin) -> bool {
+        let known = matches!(
+            name,
+            "IDENT" | "END" | "TITLE" | "SUBTITLE" | "COMMENT" | "ENTRY" | "EXT" | "START"
+                | "BASE" | "ORG" | "BSS" | "BSSZ" | "CON" | "DATA" | "VWD" | "ALIGN" | "="
+                | "SET" | "MACRO" | "ENDM" | "LIST" | "SPACE" | "EJECT"
+        );
+        if !known {
+            return false;
+        }
+        let outcome = self.pseudo_inner(name, statement, origin);
+        if let Err(problem) = outcome {
+            self.report(origin, problem, false);
+            self.list(origin, None, String::new(), None);
+        }
+        true
+    }
+
+    fn pseudo_inner(&mut self, name: &str, statement: &Statement, origin: &Origin) -> PResult<()> {
+        match name {
+            "IDENT" => {
+                let f = need_operand(statement, name, "the module name")?;
+                self.module = Some(f.text.clone());
+                self.list(origin, None, String::new(), None);
+            }
+            "END" => {
+                self.list(origin, None, String::new(), None);
+                self.finish_program();
+                self.ended = true;
+            }
+            "TITLE" | "SUBTITLE" | "LIST" | "SPACE" | "EJECT" => {
+                self.list(origin, None, String::new(), None);
+            }
+            "COMMENT" => {
+                let f = need_operand(statement, name, "a quoted comment")?;
+                self.comment = Some(unquote(&f.text));
+                self.list(origin, None, String::new(), None);
+            }
+            "ENTRY" | "EXT" => {
+                let f = need_operand(statement, name, "symbol names separated by commas")?.clone();
+                for (offset, symbol) in split_commas(&f.text) {
+                    let field = Field {
+                        text: symbol.clone(),
+                        column: f.column + offset,
+                    };
+                    if name == "ENTRY" {
+                        self.entries.push(symbol);
+                    } else {
+                        let value = Value {
+                            value: 0,
+                            attr: Attr::External,
+                            undefined: false,
+                        };
+                        self.define(&field, value, false, origin);
+                        self.externals.push(symbol);
+                    }
+                }
+                self.list(origin, None, String::new(), None);
+            }
+            "START" => {
+                let f = need_operand(statement, name, "the entry symbol")?;
+                self.start = Some((f.text.clone(), origin.line, f.column));
+                self.list(origin, None, String::new(), None);
+            }
+            "BASE" => {
+                let f = need_operand(statement, name, "O, D or M")?;
+                self.base = match f.text.to_ascii_uppercase().as_str() {
+                    "O" => Base::Octal,
+                    "D" => Base::Decimal,
+                    "M" => Base::Mixed,
+                    _ => {
+                        return Err(Problem::new(
+                            f.column,
+                            format!("unknown base `{}`; expected O (octal), D (decimal) or M (mixed)", f.text),
+                        ))
+                    }
+                };
+                self.list(origin, None, String::new(), None);
+            }
+            "ORG" => {
+                let f = need_operand(statement, name, "a word address")?;
+                let v = self.eval(f)?;
+                if v.undefined {
+                    return Err(Problem::new(f.column, "ORG must use only symbols defined before it"));
+                }
+                let parcel = match v.attr {
+                    Attr::Parcel => v.value,
+                    _ => v.value.wrapping_mul(4),
+                };
+                let lowest = i64::from(self.options.origin) * 4;
+                if parcel < lowest || parcel >= 1 << 26 {
+                    return Err(Problem::new(
+                        f.column,
+                        format!(
+                            "ORG {:o} is outside the program; expected a word address from {:o} (octal)",
+                            v.value, self.options.origin
+                        ),
+                    ));
+                }
+                self.loc = parcel as u32;
+                if let Some(label) = &statement.label {
+                    let value = Value {
+                        value: i64::from(self.loc / 4),
+                        attr: Attr::Word,
+                        undefined: false,
+                    };
+                    self.define(label, value, false, origin);
+                }
+                self.list(origin, Some(self.loc), String::new(), None);
+            }
+            "BSS" | "BSSZ" => {
+                let f = need_operand(statement, name, "a word count")?.clone();
+                let n = count(self, &f, name)?;
+                self.word_label(statement, origin);
+                let address = self.loc;
+                if !self.first {
+                    for w in 0..n as u32 {
+                        self.image.insert(address / 4 + w, 0);
+                    }
+                }
+                self.loc += (n as u32) * 4;
+                self.end_word = self.end_word.max(self.loc / 4);
+                self.list(origin, Some(address), String::new(), Some(format!("{n:o}")));
+            }
+            "CON" | "DATA" => {
+                let f = need_operand(statement, name, "values separated by commas")?.clone();
+                self.word_label(statement, origin);
+                let address = self.loc;
+                let mut all = Vec::new();
+                for (offset, item) in split_commas(&f.text) {
+                    let column = f.column + offset;
+                    let words = if name == "DATA" {
+                        data_item(self, &item, column)
+                    } else {
+                        expr::evaluate(&item, column, self, false).map(|v| vec![v.value as u64])
+                    };
+                    match words {
+                        Ok(w) => all.extend(w),
+                        Err(p) => {
+                            // Keep the size stable, report, and go on.
+                            all.extend(std::iter::repeat(0).take(item_words(&item)));
+                            self.report(origin, p, false);
+                        }
+                    }
+                }
+                self.emit_words(origin, address, &all);
+            }
+            "VWD" => {
+                let f = need_operand(statement, name, "fields width/value separated by commas")?.clone();
+                self.word_label(statement, origin);
+                let address = self.loc;
+                let mut bits: Vec<bool> = Vec::new();
+                for (offset, item) in split_commas(&f.text) {
+                    let column = f.column + offset;
+                    let Some((width, value)) = item.split_once('/') else {
+                        return Err(Problem::new(column, "expected a field `width/value`"));
+                    };
+                    let w = expr::evaluate(width, column, self, false)?;
+                    if w.is_relocatable() || !(0..=64).contains(&w.value) {
+                        return Err(Problem::new(column, "VWD field width must be 0..64 (decimal)"));
+                    }
+                    let v = expr::evaluate(value, column + width.len() + 1, self, false)?;
+                    for bit in (0..w.value).rev() {
+                        bits.push(bit < 64 && (v.value as u64 >> bit) & 1 == 1);
+                    }
+                }
+                let words: Vec<u64> = bits
+                    .chunks(64)
+                    .map(|chunk| {
+                        let mut word = 0u64;
+                        for (i, b) in chunk.iter().enumerate() {
+                            if *b {
+                                word |= 1 << (63 - i);
+                            }
+                        }
+                        word
+                    })
+                    .collect();
+                self.emit_words(origin, address, &words);
+            }
+            "ALIGN" => {
+                self.word_label(statement, origin);
+                self.list(origin, Some(self.loc), String::new(), None);
+            }
+            "=" | "SET" => {
+                let Some(label) = statement.label.clone() else {
+                    let column = statement.result.as_ref().map(|r| r.column).unwrap_or(1);
+                    return Err(Problem::new(column, format!("`{name}` needs a symbol in the location field")));
+                };
+                let f = need_operand(statement, name, "a value")?;
+                let v = self.eval(f)?;
+                self.define(&label, v, name == "SET", origin);
+                self.list(origin, None, String::new(), Some(Asm::value_text(&v)));
+            }
+            "MACRO" => {
+                self.defining = Some((None, origin.line));
+                self.list(origin, None, String::new(), None);
+            }
+            _ => {
+                // ENDM outside a definition.
+                let column = statement.result.as_ref().map(|r| r.column).unwrap_or(1);
+                return Err(Problem::new(column, "ENDM without a MACRO"));
+            }
+        }
+        Ok(())
+    }
+
+    fn emit_words(&mut self, origin: &Origin, address: u32, words: &[u64]) {
+        for (index, &w) in words.iter().enumerate() {
+            let at = self.loc;
+            self.put_word(w);
+            if index == 0 {
+                self.list(origin, Some(at), format!("{w:022o}"), None);
+            } else if !self.first {
+                self.listing.push(crate::listing::ListingLine {
+                    line: origin.line,
+                    address: Some(at),
+                    code: format!("{w:022o}"),
+                    value: None,
+                    source: String::new(),
+                });
+            }
+        }
+        if words.is_empty() {
+            self.list(origin, Some(address), String::new(), None);
+        }
+    }
+}
