@@ -172,7 +172,11 @@ pub(crate) fn run(source: &str, file: &str, options: &Options) -> Result<Assembl
                 _ => s.value.value as u32,
             },
             None => {
-                errors.push(asm.error_at(*line, *column, format!("START names `{name}`, which is not defined")));
+                errors.push(asm.error_at(
+                    *line,
+                    *column,
+                    format!("START names `{name}`, which is not defined"),
+                ));
                 0
             }
         },
@@ -208,7 +212,11 @@ impl Asm<'_> {
             line,
             column: column.max(1),
             message,
-            source_line: self.lines.get(line.wrapping_sub(1)).unwrap_or(&"").to_string(),
+            source_line: self
+                .lines
+                .get(line.wrapping_sub(1))
+                .unwrap_or(&"")
+                .to_string(),
         }
     }
 
@@ -231,7 +239,11 @@ impl Asm<'_> {
                 self.error_at(
                     origin.line,
                     column,
-                    format!("{} (in expansion of macro {name}: `{}`)", problem.message, text.trim()),
+                    format!(
+                        "{} (in expansion of macro {name}: `{}`)",
+                        problem.message,
+                        text.trim()
+                    ),
                 )
             }
         };
@@ -267,7 +279,13 @@ impl Asm<'_> {
         }
     }
 
-    pub fn list(&mut self, origin: &Origin, address: Option<u32>, code: String, value: Option<String>) {
+    pub fn list(
+        &mut self,
+        origin: &Origin,
+        address: Option<u32>,
+        code: String,
+        value: Option<String>,
+    ) {
         if self.first {
             return;
         }
@@ -335,10 +353,8 @@ impl Asm<'_> {
         if self.first {
             if let Some(old) = self.symbols.get(&name) {
                 if !(old.redefinable && redefinable) {
-                    let message = format!(
-                        "symbol `{name}` is already defined at line {}",
-                        old.line
-                    );
+                    let message =
+                        format!("symbol `{name}` is already defined at line {}", old.line);
                     self.report(origin, Problem::new(label.column, message), true);
                     return;
                 }
@@ -436,7 +452,12 @@ impl Asm<'_> {
         }
     }
 
-    fn encode(&self, result: Src<'_>, operand: Src<'_>, force_long: bool) -> PResult<matcher::Encoded> {
+    fn encode(
+        &self,
+        result: Src<'_>,
+        operand: Src<'_>,
+        force_long: bool,
+    ) -> PResult<matcher::Encoded> {
         let model = self.options.model;
         if let Some(done) = choices::special(result, operand, self) {
             return done;
@@ -517,14 +538,24 @@ impl Asm<'_> {
                     return;
                 }
                 let Some(name) = statement.result.clone() else {
-                    self.report(origin, Problem::new(1, "expected the macro prototype (name and parameters)"), false);
+                    self.report(
+                        origin,
+                        Problem::new(1, "expected the macro prototype (name and parameters)"),
+                        false,
+                    );
                     self.defining = Some((Some(Macro::default()), start_line));
                     return;
                 };
                 let made = Macro::from_prototype(
-                    statement.label.as_ref().map(|l| (l.text.as_str(), l.column)),
+                    statement
+                        .label
+                        .as_ref()
+                        .map(|l| (l.text.as_str(), l.column)),
                     &name.text,
-                    statement.operand.as_ref().map(|o| (o.text.as_str(), o.column)),
+                    statement
+                        .operand
+                        .as_ref()
+                        .map(|o| (o.text.as_str(), o.column)),
                     origin.line,
                 );
                 match made {
@@ -556,7 +587,10 @@ impl Asm<'_> {
         self.list(origin, None, String::new(), None);
         let values = match m.bind(
             statement.label.as_ref().map(|l| l.text.as_str()),
-            statement.operand.as_ref().map(|o| (o.text.as_str(), o.column)),
+            statement
+                .operand
+                .as_ref()
+                .map(|o| (o.text.as_str(), o.column)),
         ) {
             Ok(v) => v,
             Err(p) => {
@@ -575,7 +609,17 @@ impl Asm<'_> {
             }
         }
         if self.depth >= MAX_MACRO_DEPTH {
-            self.report(origin, Problem::new(1, format!("macro {} nests deeper than {MAX_MACRO_DEPTH} levels", m.name)), false);
+            self.report(
+                origin,
+                Problem::new(
+                    1,
+                    format!(
+                        "macro {} nests deeper than {MAX_MACRO_DEPTH} levels",
+                        m.name
+                    ),
+                ),
+                false,
+            );
             return;
         }
         self.depth += 1;

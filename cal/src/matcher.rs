@@ -167,7 +167,11 @@ fn expression_ends(chars: &[char], pos: usize) -> Vec<usize> {
 
 /// Evaluates a register designator capture.
 pub fn register_number(capture: &Capture, env: &dyn Env) -> PResult<u32> {
-    let limit = if capture.field == Placeholder::RegJk { 0o77 } else { 7 };
+    let limit = if capture.field == Placeholder::RegJk {
+        0o77
+    } else {
+        7
+    };
     let value = if let Some(name) = capture.text.strip_prefix('.') {
         match env.symbol(name) {
             Some(v) if v.attr == Attr::Absolute => v.value,
@@ -265,7 +269,10 @@ pub fn place(builder: &mut Builder, capture: &Capture, env: &dyn Env) -> PResult
                 _ => (1, 64, "a count 1..100 (octal)"),
             };
             if v.is_relocatable() {
-                return Err(Problem::new(capture.column, "a constant field cannot hold an address"));
+                return Err(Problem::new(
+                    capture.column,
+                    "a constant field cannot hold an address",
+                ));
             }
             let value = if v.undefined { low } else { v.value };
             if !(low..=high).contains(&value) {
@@ -298,10 +305,17 @@ pub fn place(builder: &mut Builder, capture: &Capture, env: &dyn Env) -> PResult
             let v = expr::to_parcel(expr::evaluate(&capture.text, capture.column, env, true)?);
             builder.note(&v);
             if v.attr == Attr::Word {
-                return Err(Problem::new(capture.column, "jump target must be a parcel address"));
+                return Err(Problem::new(
+                    capture.column,
+                    "jump target must be a parcel address",
+                ));
             }
             if !v.undefined && !(0..(1 << 24)).contains(&v.value) {
-                return Err(range_error(capture, v.value, "a parcel address below 100000000 (octal)"));
+                return Err(range_error(
+                    capture,
+                    v.value,
+                    "a parcel address below 100000000 (octal)",
+                ));
             }
             let target = (v.value as u64 & 0xFF_FFFF) as u32;
             builder.p1 |= ((target >> 16) & 0o777) as u16;
@@ -395,15 +409,26 @@ pub fn encode(form: &Form, captures: &[Capture], env: &dyn Env) -> PResult<Encod
 
 /// Picks the best of several matching rows.
 pub fn best(mut found: Vec<Candidate>) -> Option<Candidate> {
-    let expressions = |c: &Candidate| c.captures.iter().filter(|x| x.field.is_expression()).count();
+    let expressions = |c: &Candidate| {
+        c.captures
+            .iter()
+            .filter(|x| x.field.is_expression())
+            .count()
+    };
     let mut best_index = None;
     for (index, candidate) in found.iter().enumerate() {
         match best_index {
             None => best_index = Some(index),
             Some(b) => {
                 let current: &Candidate = &found[b];
-                let key_new = (expressions(candidate), std::cmp::Reverse(candidate.form.specificity()));
-                let key_old = (expressions(current), std::cmp::Reverse(current.form.specificity()));
+                let key_new = (
+                    expressions(candidate),
+                    std::cmp::Reverse(candidate.form.specificity()),
+                );
+                let key_old = (
+                    expressions(current),
+                    std::cmp::Reverse(current.form.specificity()),
+                );
                 if key_new < key_old {
                     best_index = Some(index);
                 }

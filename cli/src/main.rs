@@ -141,6 +141,20 @@ enum Command {
     },
     /// List running sessions and their processes.
     Ps,
+    /// Assemble a CAL source.
+    Asm {
+        /// The source.
+        source: PathBuf,
+        /// Output file (default: the source with .out or .abs).
+        #[arg(short = 'o')]
+        output: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "aout")]
+        format: program_source::Format,
+        /// Write a listing to this file.
+        #[arg(short = 'l')]
+        listing: Option<PathBuf>,
+    },
     /// Disassemble a COS absolute binary, an a.out, or (--raw) a file of big-endian words.
     Dis {
         /// The file to disassemble.
@@ -201,6 +215,12 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Inspect { file, json } => images::inspect(&file, json),
         Command::Diff { a, b } => images::diff(&a, &b),
         Command::Ps => images::ps(),
+        Command::Asm {
+            source,
+            output,
+            format,
+            listing,
+        } => program_source::asm(&source, output, format, listing),
         Command::Dis {
             file,
             raw,
