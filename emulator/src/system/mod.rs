@@ -169,6 +169,8 @@ pub struct System {
     pub clock: u64,
     /// Instructions issued by all processes together.
     pub instructions: u64,
+    /// Clock periods left of the slice of the process at `cursor` (0: pick the next).
+    pub slice_left: u64,
     /// The process that ran last (round-robin position).
     pub cursor: Pid,
     /// The first process loaded.
@@ -191,6 +193,7 @@ impl System {
             next_pid: 1,
             clock: 0,
             instructions: 0,
+            slice_left: 0,
             cursor: 0,
             leader: None,
             leader_status: None,

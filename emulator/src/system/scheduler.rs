@@ -48,10 +48,23 @@ impl System {
             if used >= budget {
                 return Event::BudgetExhausted;
             }
-            let Some(pid) = self.next_runnable() else {
-                return Event::Idle;
+            // A slice cut short by the driver's budget goes on where it stopped, so
+            // the interleaving never depends on how the driver chops its budgets.
+            let continuing = self.slice_left > 0
+                && self
+                    .processes
+                    .get(&self.cursor)
+                    .is_some_and(|p| p.state == ProcessState::Runnable);
+            let pid = if continuing {
+                self.cursor
+            } else {
+                let Some(pid) = self.next_runnable() else {
+                    return Event::Idle;
+                };
+                self.cursor = pid;
+                self.slice_left = self.config.time_slice.max(1);
+                pid
             };
-            self.cursor = pid;
             if let Some(event) = self.run_slice(pid, budget - used) {
                 return event;
             }
@@ -93,9 +106,23 @@ impl System {
         }
     }
 
-    /// Runs `pid` for one slice (at most `budget` periods).
+    /// Runs `pid` for the rest of its slice (at most `budget` periods) and keeps
+    /// account of what is left of the slice.
     fn run_slice(&mut self, pid: Pid, budget: u64) -> Option<Event> {
-        let slice = self.config.time_slice.max(1).min(budget);
+        let start = self.processes.get(&pid)?.cpu.cycles;
+        let event = self.run_slice_inner(pid, budget);
+        match self.processes.get(&pid) {
+            Some(p) if p.state == ProcessState::Runnable => {
+                let used = p.cpu.cycles.saturating_sub(start);
+                self.slice_left = self.slice_left.saturating_sub(used);
+            }
+            _ => self.slice_left = 0,
+        }
+        event
+    }
+
+    fn run_slice_inner(&mut self, pid: Pid, budget: u64) -> Option<Event> {
+        let slice = self.slice_left.max(1).min(budget);
         let slice_end = self.processes.get(&pid)?.cpu.cycles.saturating_add(slice);
         loop {
             if !self.deliver_signals(pid) {
