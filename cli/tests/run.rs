@@ -1,0 +1,414 @@
+//! `cray run`, `cray restart`, `cray chkpnt`, `cray inspect`, `cray diff`: the
+//! sample programs, determinism, and every way of taking a checkpoint.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn cray() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cray"))
+}
+
+fn image(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../images")
+        .join(name)
+}
+
+fn run_with_input(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = cray()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cray starts");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().expect("cray ends")
+}
+
+fn stats(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("stats written")).expect("json")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+#[test]
+fn sample_programs_print_what_they_should() {
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("cat.cal", b"line one\nline two\n", "line one\nline two\n"),
+        ("wc.cal", b"a b  c\nd\n\n", "      3       4      10\n"),
+        ("forkwait.cal", b"", "forkwait: child status: 7\n"),
+        ("pipeline.cal", b"", "hello through a pipe\n"),
+        ("daxpy.cal", b"", "daxpy checksum: 4023ba433d2e0000\n"),
+    ];
+    for (program, input, expected) in cases {
+        let out = run_with_input(&["run", image(program).to_str().unwrap()], input);
+        assert!(out.status.success(), "{program}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), expected, "{program}");
+    }
+}
+
+#[test]
+fn two_runs_give_identical_cycles_output_and_state_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    for program in ["wc.cal", "forkwait.cal", "pipeline.cal", "daxpy.cal"] {
+        let mut seen = Vec::new();
+        for round in 0..2 {
+            let json = dir.path().join(format!("{program}.{round}.json"));
+            let out = run_with_input(
+                &[
+                    "run",
+                    "--stats-json",
+                    json.to_str().unwrap(),
+                    image(program).to_str().unwrap(),
+                ],
+                b"some input\nmore\n",
+            );
+            assert!(out.status.success());
+            let s = stats(&json);
+            seen.push((
+                s["cycles"].clone(),
+                s["instructions"].clone(),
+                s["state_hash"].clone(),
+                out.stdout,
+            ));
+        }
+        assert_eq!(seen[0], seen[1], "{program}");
+    }
+}
+
+#[test]
+fn stats_json_has_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("s.json");
+    let out = cray()
+        .args([
+            "run",
+            "--stats-json",
+            json.to_str().unwrap(),
+            image("forkwait.cal").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s = stats(&json);
+    for field in [
+        "cycles",
+        "instructions",
+        "exit_status",
+        "state_hash",
+        "pid",
+        "jid",
+        "wall_seconds",
+        "hpm",
+    ] {
+        assert!(s.get(field).is_some(), "missing {field}: {s}");
+    }
+    assert_eq!(s["exit_status"], 0);
+    assert!(s["cycles"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn stop_at_and_restart_continue_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let straight = dir.path().join("straight.json");
+    let out = cray()
+        .args([
+            "run",
+            "--stats-json",
+            straight.to_str().unwrap(),
+            image("pipeline.cal").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let expected = stats(&straight);
+    let full_output = out.stdout;
+    let total = expected["cycles"].as_u64().unwrap();
+    for n in [total / 5, total / 2, total * 4 / 5] {
+        let chk = dir.path().join(format!("at{n}.chk"));
+        let first = cray()
+            .args([
+                "run",
+                "--stop-at",
+                &n.to_string(),
+                "--checkpoint",
+                chk.to_str().unwrap(),
+                image("pipeline.cal").to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(first.status.success(), "{}", text(&first.stderr));
+        let resumed_json = dir.path().join(format!("at{n}.json"));
+        let second = cray()
+            .args([
+                "restart",
+                "-f",
+                chk.to_str().unwrap(),
+                "--stats-json",
+                resumed_json.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(second.status.success(), "{}", text(&second.stderr));
+        let resumed = stats(&resumed_json);
+        assert_eq!(resumed["cycles"], expected["cycles"], "checkpoint at {n}");
+        assert_eq!(
+            resumed["state_hash"], expected["state_hash"],
+            "checkpoint at {n}"
+        );
+        let mut output = first.stdout.clone();
+        output.extend_from_slice(&second.stdout);
+        assert_eq!(output, full_output, "checkpoint at {n}");
+    }
+}
+
+#[test]
+fn periodic_checkpoints_are_written_and_each_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let chkdir = dir.path().join("chk");
+    std::fs::create_dir(&chkdir).unwrap();
+    let out = cray()
+        .args([
+            "run",
+            "--checkpoint-every",
+            "200000",
+            "--checkpoint-dir",
+            chkdir.to_str().unwrap(),
+            image("daxpy.cal").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut images: Vec<PathBuf> = std::fs::read_dir(&chkdir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    images.sort();
+    assert_eq!(images.len(), 5, "{images:?}");
+    let last = cray()
+        .args(["restart", "-f", images[4].to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(last.status.success());
+    assert_eq!(text(&last.stdout), "daxpy checksum: 4023ba433d2e0000\n");
+}
+
+#[test]
+fn a_program_checkpoints_itself_and_knows_which_side_it_is_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    let first = cray()
+        .args([
+            "run",
+            "--root",
+            root,
+            image("selfchk.cal").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(text(&first.stdout), "continue\n");
+    let chk = dir.path().join("selfchk.chk");
+    let second = cray()
+        .args(["restart", "--root", root, "-f", chk.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert_eq!(text(&second.stdout), "restart \n");
+}
+
+#[test]
+fn inspect_and_diff_describe_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.chk");
+    let b = dir.path().join("b.chk");
+    for (file, at) in [(&a, "300000"), (&b, "600000")] {
+        let out = cray()
+            .args([
+                "run",
+                "--stop-at",
+                at,
+                "--checkpoint",
+                file.to_str().unwrap(),
+                image("daxpy.cal").to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let out = cray()
+        .args(["inspect", "--json", a.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["format_version"], "1.0");
+    assert_eq!(v["model"], "xmp");
+    assert_eq!(v["pids"], serde_json::json!([1]));
+    assert_eq!(v["jid"], 1);
+    assert!(v["cycle"].as_u64().unwrap() >= 300000);
+    let out = cray()
+        .args(["inspect", a.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout).contains("pid 1"));
+    let same = cray()
+        .args(["diff", a.to_str().unwrap(), a.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(same.status.code(), Some(0));
+    let diff = cray()
+        .args(["diff", a.to_str().unwrap(), b.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(diff.status.code(), Some(1));
+    let report = text(&diff.stdout);
+    assert!(report.contains("taken at clock period"), "{report}");
+    assert!(report.contains("pid 1: A1 "), "{report}");
+    assert!(report.contains("memory words differ"), "{report}");
+}
+
+#[test]
+fn corrupted_and_truncated_images_are_refused_with_the_file_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let chk = dir.path().join("x.chk");
+    cray()
+        .args([
+            "run",
+            "--stop-at",
+            "100",
+            "--checkpoint",
+            chk.to_str().unwrap(),
+            image("forkwait.cal").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let good = std::fs::read(&chk).unwrap();
+    let mut bad = good.clone();
+    let middle = bad.len() / 2;
+    bad[middle] ^= 0x10;
+    let corrupt = dir.path().join("corrupt.chk");
+    std::fs::write(&corrupt, &bad).unwrap();
+    let out = cray()
+        .args(["restart", "-f", corrupt.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let message = text(&out.stderr);
+    assert!(
+        message.contains("corrupt.chk") && message.contains("checksum"),
+        "{message}"
+    );
+    let truncated = dir.path().join("short.chk");
+    std::fs::write(&truncated, &good[..good.len() - 100]).unwrap();
+    let out = cray()
+        .args(["restart", "-f", truncated.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("short.chk"));
+    let mut bumped = good.clone();
+    bumped[8] = 9; // major version
+    let future = dir.path().join("future.chk");
+    std::fs::write(&future, &bumped).unwrap();
+    let out = cray()
+        .args(["restart", "-f", future.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("version"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Starts `cray run` on the spin program and waits until its control socket answers.
+fn spinning(dir: &Path) -> (std::process::Child, u32) {
+    let child = cray()
+        .args([
+            "run",
+            "--root",
+            dir.to_str().unwrap(),
+            image("spin.cal").to_str().unwrap(),
+        ])
+        .current_dir(dir)
+        .env("XDG_RUNTIME_DIR", dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = child.id();
+    let socket = dir.join("cray").join(format!("{id}.sock"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !socket.exists() {
+        assert!(Instant::now() < deadline, "no control socket");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, id)
+}
+
+#[test]
+fn chkpnt_from_the_command_line_kills_and_restart_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, id) = spinning(dir.path());
+    let ps = cray()
+        .arg("ps")
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .output()
+        .unwrap();
+    let listing = text(&ps.stdout);
+    assert!(
+        listing.contains(&id.to_string()) && listing.contains("spin.cal"),
+        "{listing}"
+    );
+    let chk = dir.path().join("spin.chk");
+    let out = cray()
+        .args(["chkpnt", "-j", "1", "-f", chk.to_str().unwrap(), "-k"])
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ended = child.wait_with_output().unwrap();
+    assert_eq!(ended.status.code(), Some(128 + 9), "killed with SIGKILL");
+    let perms = std::fs::metadata(dir.path().join("cray")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(perms.permissions().mode() & 0o777, 0o700);
+    let resumed = cray()
+        .args(["restart", "-f", chk.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert_eq!(text(&resumed.stdout), "spin done\n");
+}
+
+#[test]
+fn sigterm_checkpoints_the_job_and_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, id) = spinning(dir.path());
+    let status = Command::new("kill")
+        .args(["-TERM", &id.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let ended = child.wait_with_output().unwrap();
+    assert!(ended.status.success(), "{}", text(&ended.stderr));
+    let message = text(&ended.stderr);
+    assert!(message.contains("SIGTERM"), "{message}");
+    let image = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "chk"))
+        .expect("an image was written");
+    let resumed = cray()
+        .args(["restart", "-f", image.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(resumed.status.success());
+    assert_eq!(text(&resumed.stdout), "spin done\n");
+}
