@@ -91,6 +91,15 @@ fn load(path: &Path) -> Result<Loaded, CliError> {
     })
 }
 
+/// A section's name, with the open-files list of system images named as such.
+fn section_name(section: &cray_chkpnt::SectionInfo) -> String {
+    if section.kind == cray_chkpnt::SectionKind::Other(cray_chkpnt::system_image::FILES_SECTION) {
+        format!("#{} open-files", section.index)
+    } else {
+        section.name()
+    }
+}
+
 fn process_json(p: &Process) -> serde_json::Value {
     json!({
         "pid": p.pid, "ppid": p.ppid, "jid": p.jid, "uid": p.uid,
@@ -116,7 +125,7 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         .iter()
         .map(|s| {
             json!({
-                "name": s.name(), "offset": s.offset, "stored_bytes": s.stored_len,
+                "name": section_name(s), "offset": s.offset, "stored_bytes": s.stored_len,
                 "raw_bytes": s.raw_len, "checksum": format!("{:016x}", s.raw_checksum),
                 "compressed": s.compressed(),
             })

@@ -412,3 +412,106 @@ fn sigterm_checkpoints_the_job_and_stops_it() {
     assert!(resumed.status.success());
     assert_eq!(text(&resumed.stdout), "spin done\n");
 }
+
+/// Runs readfile.cal in `root` up to clock period 100000 and checkpoints it.
+fn readfile_checkpoint(root: &Path, with_files: bool) -> (PathBuf, Vec<u8>) {
+    std::fs::write(root.join("data.txt"), "ABCDEFGHrest of the file\n").unwrap();
+    let chk = root.join("rf.chk");
+    let mut args = vec![
+        "run".to_string(),
+        "--root".into(),
+        root.display().to_string(),
+        "--stop-at".into(),
+        "100000".into(),
+        "--checkpoint".into(),
+        chk.display().to_string(),
+    ];
+    if with_files {
+        args.push("--checkpoint-with-files".into());
+    }
+    args.push(image("readfile.cal").display().to_string());
+    let out = cray().args(&args).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    (chk, out.stdout)
+}
+
+#[test]
+fn restart_refuses_when_an_open_file_changed_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (chk, first) = readfile_checkpoint(root, false);
+    assert_eq!(text(&first), "ABCDEFGH");
+    let restart = |force: bool| {
+        let mut args = vec![
+            "restart",
+            "--root",
+            root.to_str().unwrap(),
+            "-f",
+            chk.to_str().unwrap(),
+        ];
+        if force {
+            args.push("--force");
+        }
+        cray().args(&args).output().unwrap()
+    };
+    // Unchanged: the rest of the file follows from the restored offset.
+    let out = restart(false);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "rest of the file\n");
+    // Changed: refused, naming the image and the file.
+    std::fs::write(root.join("data.txt"), "ABCDEFGHchanged!\n").unwrap();
+    let out = restart(false);
+    assert_eq!(out.status.code(), Some(2));
+    let message = text(&out.stderr);
+    assert!(
+        message.contains("rf.chk") && message.contains("data.txt") && message.contains("changed"),
+        "{message}"
+    );
+    assert!(out.stdout.is_empty());
+    // Forced: goes on with the file as it is now.
+    let out = restart(true);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), "changed!\n");
+    // Vanished: refused too.
+    std::fs::remove_file(root.join("data.txt")).unwrap();
+    let out = restart(false);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no longer exists"));
+}
+
+#[test]
+fn an_image_with_files_recreates_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (chk, _) = readfile_checkpoint(root, true);
+    std::fs::write(root.join("data.txt"), "something else entirely\n").unwrap();
+    let out = cray()
+        .args([
+            "restart",
+            "--root",
+            root.to_str().unwrap(),
+            "-f",
+            chk.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "rest of the file\n");
+    assert_eq!(
+        std::fs::read_to_string(root.join("data.txt")).unwrap(),
+        "ABCDEFGHrest of the file\n"
+    );
+    std::fs::remove_file(root.join("data.txt")).unwrap();
+    let out = cray()
+        .args([
+            "restart",
+            "--root",
+            root.to_str().unwrap(),
+            "-f",
+            chk.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), "rest of the file\n");
+}
