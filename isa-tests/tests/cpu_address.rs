@@ -42,11 +42,14 @@ fn a_b_transfers() {
 
 #[test]
 fn population_parity_leading_zeros() {
-    let m = run(&[0o026120, 0o026221, 0o027320, 0o027430, 0o026500, 0o027600], |m| {
-        m.cpu.s[2] = 0x0000_0F00_0000_0007;
-        m.cpu.s[3] = 0;
-        m.cpu.a[5] = 9;
-    });
+    let m = run(
+        &[0o026120, 0o026221, 0o027320, 0o027430, 0o026500, 0o027600],
+        |m| {
+            m.cpu.s[2] = 0x0000_0F00_0000_0007;
+            m.cpu.s[3] = 0;
+            m.cpu.a[5] = 9;
+        },
+    );
     assert_eq!(m.cpu.a[1], 7);
     assert_eq!(m.cpu.a[2], 1);
     assert_eq!(m.cpu.a[3], 20);
@@ -158,7 +161,10 @@ fn block_t_load_and_store() {
             m.set_word(DATA + n, u64::MAX - u64::from(n));
         }
     });
-    assert_eq!(&m.cpu.t[0o10..0o14], &[u64::MAX, u64::MAX - 1, u64::MAX - 2, u64::MAX - 3]);
+    assert_eq!(
+        &m.cpu.t[0o10..0o14],
+        &[u64::MAX, u64::MAX - 1, u64::MAX - 2, u64::MAX - 3]
+    );
     // The store used A0 = DATA again (030500 sets A5 only) into T20..T23 = 0? No:
     // it stored T20..T23 (zero) over the same words.
     assert_eq!(m.word(DATA), 0);

@@ -42,7 +42,11 @@ fn xmp_package_layout() {
     let cpu = busy_cpu(Model::XMp);
     let package = cpu.exchange_package();
     assert_eq!(package[0] & 0xFF_FFFF, u64::from(cpu.a[0]));
-    assert_eq!((package[0] >> 24) & 0xFF_FFFF, 0o1234567, "P at Cray bits 16..39");
+    assert_eq!(
+        (package[0] >> 24) & 0xFF_FFFF,
+        0o1234567,
+        "P at Cray bits 16..39"
+    );
     assert_eq!(package[0] >> 62, 2, "processor number");
     assert_eq!((package[3] >> 33) & 0o177, 0o45, "VL at Cray bits 24..30");
     assert_eq!((package[3] >> 40) & 0o377, 0o123, "XA at Cray bits 16..23");
@@ -81,7 +85,11 @@ fn package_round_trip() {
         copy.v = expected.v.clone();
         copy.cycles = expected.cycles;
         assert_eq!(copy, expected, "{model:?}");
-        assert_eq!(copy.exchange_package()[3] & (0o777 << 24), 0, "flags cleared");
+        assert_eq!(
+            copy.exchange_package()[3] & (0o777 << 24),
+            0,
+            "flags cleared"
+        );
     }
 }
 
@@ -118,7 +126,9 @@ fn exchange_swaps_with_the_package_at_xa() {
             at: 1
         }
     );
-    m.cpu.exchange(&mut m.memory).expect("package inside memory");
+    m.cpu
+        .exchange(&mut m.memory)
+        .expect("package inside memory");
     // The CPU now runs the monitor's state.
     assert_eq!(m.cpu.p, 0o100);
     assert!(m.cpu.modes.monitor);

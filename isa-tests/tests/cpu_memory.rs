@@ -159,8 +159,16 @@ fn vector_load_with_strides() {
         m.cpu.v[1][5] = 99;
     });
     assert_eq!(&m.cpu.v[1][..6], &[1016, 1018, 1020, 1022, 1024, 99]);
-    assert_eq!(&m.cpu.v[2][..5], &[1016, 1017, 1018, 1019, 1020], "k = 0: stride 1");
-    assert_eq!(&m.cpu.v[3][..5], &[1016, 1015, 1014, 1013, 1012], "negative stride");
+    assert_eq!(
+        &m.cpu.v[2][..5],
+        &[1016, 1017, 1018, 1019, 1020],
+        "k = 0: stride 1"
+    );
+    assert_eq!(
+        &m.cpu.v[3][..5],
+        &[1016, 1015, 1014, 1013, 1012],
+        "negative stride"
+    );
     assert!(!m.cpu.vector_not_used);
 }
 

@@ -15,12 +15,18 @@ fn s_constants() {
     program.extend(with_jkm(0o041400, 0o1777777));
     let m = run(&program, |_| {});
     assert_eq!(m.cpu.s[1], 0o17777777);
-    assert_eq!(m.cpu.s[4], !0o1777777u64, "S4 -O'1777777 -> 0414 01777776 is its neighbour");
+    assert_eq!(
+        m.cpu.s[4], !0o1777777u64,
+        "S4 -O'1777777 -> 0414 01777776 is its neighbour"
+    );
 }
 
 #[test]
 fn masks() {
-    let m = run(&[0o042100, 0o042277, 0o042373, 0o043400, 0o043505, 0o043677], |_| {});
+    let m = run(
+        &[0o042100, 0o042277, 0o042373, 0o043400, 0o043505, 0o043677],
+        |_| {},
+    );
     assert_eq!(m.cpu.s[1], u64::MAX, "S1 -1");
     assert_eq!(m.cpu.s[2], 1, "S2 1");
     assert_eq!(m.cpu.s[3], 0o37, "S3 <5");
@@ -41,7 +47,11 @@ fn logical(parcel: u16, s1: u64, s2: u64, s3: u64) -> u64 {
 
 #[test]
 fn logical_operations_and_register_zero_rules() {
-    let (a, b, c) = (0xF0F0_0000_FFFF_0000u64, 0xFF00_FF00_FF00_FF00u64, 0x1234u64);
+    let (a, b, c) = (
+        0xF0F0_0000_FFFF_0000u64,
+        0xFF00_FF00_FF00_FF00u64,
+        0x1234u64,
+    );
     assert_eq!(logical(0o044123, c, a, b), a & b);
     assert_eq!(logical(0o044120, c, u64::MAX, b), SB, "S2&SB");
     assert_eq!(logical(0o044103, c, a, b), 0, "S0 in j reads 0");
@@ -140,10 +150,13 @@ fn double_shifts() {
 
 #[test]
 fn integer_add_and_subtract_wrap() {
-    let m = run(&[0o060123, 0o060420, 0o060502, 0o061623, 0o061700, 0o061003], |m| {
-        m.cpu.s[2] = u64::MAX;
-        m.cpu.s[3] = 2;
-    });
+    let m = run(
+        &[0o060123, 0o060420, 0o060502, 0o061623, 0o061700, 0o061003],
+        |m| {
+            m.cpu.s[2] = u64::MAX;
+            m.cpu.s[3] = 2;
+        },
+    );
     assert_eq!(m.cpu.s[1], 1, "carry out is lost");
     assert_eq!(m.cpu.s[4], u64::MAX ^ SB, "S2+SB");
     assert_eq!(m.cpu.s[5], u64::MAX, "S5 S2 (j = 0)");
@@ -170,13 +183,19 @@ fn floating_add_and_subtract() {
     assert_eq!(float_op(0o063123, TWO, ONE).cpu.s[1], ONE);
     // Unnormalized operand (ISA.md 5.6 #2).
     let x = 0o0400010000777700007777;
-    assert_eq!(float_op(0o062123, x, TWO).cpu.s[1], 0o0400024000377740003777);
+    assert_eq!(
+        float_op(0o062123, x, TWO).cpu.s[1],
+        0o0400024000377740003777
+    );
     // Normalize: Si +FSk; negate: Si -FSk.
     let m = run(&[0o071123, 0o062101], |m| m.cpu.a[3] = 5);
     assert_eq!(m.cpu.s[1], 0o0400035000000000000000, "5.0");
     assert_eq!(float_op(0o063103, 0, ONE).cpu.s[1], ONE | SB);
     // An underflowing operand counts as zero.
-    assert_eq!(float_op(0o062123, ONE, 0o0177774000000000000000).cpu.s[1], ONE);
+    assert_eq!(
+        float_op(0o062123, ONE, 0o0177774000000000000000).cpu.s[1],
+        ONE
+    );
     // Total cancellation gives the all-zero word.
     assert_eq!(float_op(0o063123, ONE, ONE).cpu.s[1], 0);
     // k = 0 reads SB (-0 as a float).
@@ -227,7 +246,10 @@ fn floating_multiply_family() {
 
 #[test]
 fn reciprocal_approximation() {
-    assert_eq!(float_op(0o070130, 0, TWO).cpu.s[1], 0o0377777777777777700000);
+    assert_eq!(
+        float_op(0o070130, 0, TWO).cpu.s[1],
+        0o0377777777777777700000
+    );
     assert_eq!(float_op(0o070130, 0, ONE).cpu.s[1], reciprocal(ONE).value);
 }
 
@@ -303,7 +325,10 @@ fn vector_mask_and_status_register() {
         m.cpu.processor_number = 1;
     });
     assert_eq!(m.cpu.s[1], 0x5555);
-    assert_eq!(m.cpu.s[2], (1 << 63) | (1 << 51) | (1 << 49) | (1 << 40) | (2 << 32));
+    assert_eq!(
+        m.cpu.s[2],
+        (1 << 63) | (1 << 51) | (1 << 49) | (1 << 40) | (2 << 32)
+    );
 }
 
 #[test]

@@ -99,12 +99,17 @@ fn vector_single_shifts() {
 }
 
 fn dsl(high: u64, low: u64, c: u32) -> u64 {
-    (((u128::from(high) << 64) | u128::from(low)).checked_shl(c).unwrap_or(0) >> 64) as u64
+    (((u128::from(high) << 64) | u128::from(low))
+        .checked_shl(c)
+        .unwrap_or(0)
+        >> 64) as u64
 }
 
 fn dsr(high: u64, low: u64, c: u32) -> u64 {
-    ((((u128::from(high) << 64) | u128::from(low)).checked_shr(c).unwrap_or(0)) & u128::from(u64::MAX))
-        as u64
+    ((((u128::from(high) << 64) | u128::from(low))
+        .checked_shr(c)
+        .unwrap_or(0))
+        & u128::from(u64::MAX)) as u64
 }
 
 #[test]
@@ -129,20 +134,55 @@ fn vector_double_shifts_pair_neighbours() {
         }
     }
     let m = vector(0o152120, 64, |_| {});
-    check(&m, 64, |e| dsl(a[e], if e < 63 { a[e + 1] } else { 0 }, 1), "152 k=0");
+    check(
+        &m,
+        64,
+        |e| dsl(a[e], if e < 63 { a[e + 1] } else { 0 }, 1),
+        "152 k=0",
+    );
     let m = vector(0o153120, 64, |_| {});
-    check(&m, 64, |e| dsr(if e == 0 { 0 } else { a[e - 1] }, a[e], 1), "153 k=0");
+    check(
+        &m,
+        64,
+        |e| dsr(if e == 0 { 0 } else { a[e - 1] }, a[e], 1),
+        "153 k=0",
+    );
 }
 
 #[test]
 fn vector_integer_add_and_subtract() {
     let (a, b) = operands();
     let s = 0x0F0F_0000_FFFF_1234u64;
-    check(&vector(0o154123, 64, |_| {}), 64, |e| s.wrapping_add(b[e]), "154");
-    check(&vector(0o155123, 64, |_| {}), 64, |e| a[e].wrapping_add(b[e]), "155");
-    check(&vector(0o156123, 7, |_| {}), 7, |e| s.wrapping_sub(b[e]), "156");
-    check(&vector(0o156103, 7, |_| {}), 7, |e| b[e].wrapping_neg(), "156 j=0");
-    check(&vector(0o157123, 64, |_| {}), 64, |e| a[e].wrapping_sub(b[e]), "157");
+    check(
+        &vector(0o154123, 64, |_| {}),
+        64,
+        |e| s.wrapping_add(b[e]),
+        "154",
+    );
+    check(
+        &vector(0o155123, 64, |_| {}),
+        64,
+        |e| a[e].wrapping_add(b[e]),
+        "155",
+    );
+    check(
+        &vector(0o156123, 7, |_| {}),
+        7,
+        |e| s.wrapping_sub(b[e]),
+        "156",
+    );
+    check(
+        &vector(0o156103, 7, |_| {}),
+        7,
+        |e| b[e].wrapping_neg(),
+        "156 j=0",
+    );
+    check(
+        &vector(0o157123, 64, |_| {}),
+        64,
+        |e| a[e].wrapping_sub(b[e]),
+        "157",
+    );
     // Destination equal to both sources.
     let m = vector(0o155222, 64, |_| {});
     for e in 0..64 {
@@ -164,7 +204,12 @@ fn vector_floating_multiply_family() {
         let m = vector(parcel, 33, |_| {});
         check(&m, 33, |e| multiply(s, b[e], kind).value, "scalar multiply");
         let m = vector(parcel + 0o1000, 33, |_| {});
-        check(&m, 33, |e| multiply(a[e], b[e], kind).value, "vector multiply");
+        check(
+            &m,
+            33,
+            |e| multiply(a[e], b[e], kind).value,
+            "vector multiply",
+        );
     }
 }
 
@@ -172,12 +217,42 @@ fn vector_floating_multiply_family() {
 fn vector_floating_add_and_subtract() {
     let (a, b) = operands();
     let s = 0x0F0F_0000_FFFF_1234u64;
-    check(&vector(0o170123, 64, |_| {}), 64, |e| add(s, b[e]).value, "170");
-    check(&vector(0o170103, 64, |_| {}), 64, |e| add(0, b[e]).value, "170 j=0");
-    check(&vector(0o171123, 64, |_| {}), 64, |e| add(a[e], b[e]).value, "171");
-    check(&vector(0o172123, 2, |_| {}), 2, |e| subtract(s, b[e]).value, "172");
-    check(&vector(0o172103, 2, |_| {}), 2, |e| subtract(0, b[e]).value, "172 j=0");
-    check(&vector(0o173123, 64, |_| {}), 64, |e| subtract(a[e], b[e]).value, "173");
+    check(
+        &vector(0o170123, 64, |_| {}),
+        64,
+        |e| add(s, b[e]).value,
+        "170",
+    );
+    check(
+        &vector(0o170103, 64, |_| {}),
+        64,
+        |e| add(0, b[e]).value,
+        "170 j=0",
+    );
+    check(
+        &vector(0o171123, 64, |_| {}),
+        64,
+        |e| add(a[e], b[e]).value,
+        "171",
+    );
+    check(
+        &vector(0o172123, 2, |_| {}),
+        2,
+        |e| subtract(s, b[e]).value,
+        "172",
+    );
+    check(
+        &vector(0o172103, 2, |_| {}),
+        2,
+        |e| subtract(0, b[e]).value,
+        "172 j=0",
+    );
+    check(
+        &vector(0o173123, 64, |_| {}),
+        64,
+        |e| subtract(a[e], b[e]).value,
+        "173",
+    );
     let m = vector(0o171123, 2, |_| {});
     assert_eq!(m.cpu.v[1][0], 0o0400024000000000000000, "1.0 + 1.0");
 }
@@ -201,8 +276,18 @@ fn vector_float_errors_raise_the_flag() {
 #[test]
 fn vector_reciprocal_population_parity() {
     let (a, _) = operands();
-    check(&vector(0o174120, 64, |_| {}), 64, |e| reciprocal(a[e]).value, "174 /H");
-    check(&vector(0o174121, 40, |_| {}), 40, |e| u64::from(a[e].count_ones()), "174 P");
+    check(
+        &vector(0o174120, 64, |_| {}),
+        64,
+        |e| reciprocal(a[e]).value,
+        "174 /H",
+    );
+    check(
+        &vector(0o174121, 40, |_| {}),
+        40,
+        |e| u64::from(a[e].count_ones()),
+        "174 P",
+    );
     check(
         &vector(0o174122, 64, |_| {}),
         64,
@@ -227,7 +312,13 @@ fn test_vector() -> [u64; 64] {
             0 => 0,
             1 => 5,
             2 => SB | 3,
-            _ => if e % 8 == 3 { 0 } else { u64::MAX },
+            _ => {
+                if e % 8 == 3 {
+                    0
+                } else {
+                    u64::MAX
+                }
+            }
         };
     }
     v
