@@ -54,8 +54,8 @@ impl Cpu {
     }
 
     /// Writes the data word at `address`: the one function every data store of the
-    /// CPU goes through (the decoded-instruction cache re-checks code on fetch, so a
-    /// store into code needs no further action here).
+    /// CPU goes through (the contiguous vector store does the same for its whole
+    /// range). A store invalidates the decoded instructions it overlaps.
     #[inline(always)]
     pub(crate) fn write_word(
         &mut self,
@@ -66,8 +66,9 @@ impl Cpu {
     ) -> Result<(), Stop> {
         match self.data_index(address, memory) {
             Some(index) => {
-                if let Some(word) = memory.words_mut().get_mut(index) {
+                if let Some(word) = memory.words_mut_by_cpu().get_mut(index) {
                     *word = value;
+                    self.decoded.word_written(index);
                 }
                 Ok(())
             }
@@ -263,8 +264,9 @@ impl Cpu {
         let stride = self.ak(x);
         let source = self.v[x.j()];
         if let Some(first) = self.contiguous_range(stride, n, memory) {
-            if let Some(words) = memory.words_mut().get_mut(first..first + n) {
+            if let Some(words) = memory.words_mut_by_cpu().get_mut(first..first + n) {
                 words.copy_from_slice(&source[..n]);
+                self.decoded.words_written(first, n);
                 return Ok(());
             }
         }

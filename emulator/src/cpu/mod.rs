@@ -34,19 +34,24 @@ impl Cpu {
     /// Runs until an exchange is requested, test-and-set holds issue, or `cycles`
     /// reaches `until_cycle` (checked between instructions: [`Stop::Budget`]).
     pub fn run(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
-        self.decoded.prepare(self.model);
+        self.prepare_fetch(memory);
+        let mut stop = Stop::Budget;
         while self.cycles < until_cycle {
-            if let Err(stop) = self.issue(memory) {
-                return stop;
+            if let Err(exchange) = self.issue(memory) {
+                stop = exchange;
+                break;
             }
         }
-        Stop::Budget
+        self.finish_fetch(memory);
+        stop
     }
 
     /// Executes exactly one instruction (None if it completed without stopping).
     pub fn step(&mut self, memory: &mut Memory) -> Option<Stop> {
-        self.decoded.prepare(self.model);
-        self.issue(memory).err()
+        self.prepare_fetch(memory);
+        let stop = self.issue(memory).err();
+        self.finish_fetch(memory);
+        stop
     }
 
     /// Fetches, executes and accounts for one instruction.
@@ -56,9 +61,9 @@ impl Cpu {
     /// range error with interrupts enabled, test-and-set holding issue) puts P back.
     #[inline(always)]
     fn issue(&mut self, memory: &mut Memory) -> Result<(), Stop> {
-        let instruction = self.fetch(memory)?;
+        let (instruction, len) = self.fetch(memory)?;
         let at = self.p;
-        self.p = at.wrapping_add(instruction_len(instruction)) & fetch::P_MASK;
+        self.p = at.wrapping_add(len) & fetch::P_MASK;
         match self.execute(instruction, at, memory) {
             Ok(()) => self.account(instruction),
             Err(stop) => {
@@ -86,10 +91,4 @@ impl Cpu {
         }
         Ok(())
     }
-}
-
-/// Number of parcels of a decoded instruction, from its first parcel.
-#[inline(always)]
-fn instruction_len(instruction: Instruction) -> u32 {
-    crate::isa::instruction_length(instruction.p1)
 }
