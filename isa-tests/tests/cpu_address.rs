@@ -89,7 +89,7 @@ fn address_add_wraps_at_24_bits() {
     assert_eq!(m.cpu.a[4], M24, "A4 A2 (j = 0)");
     assert_eq!(m.cpu.a[5], 0, "A2 + 1 (k = 0) wraps");
     assert_eq!(m.cpu.a[6], 1, "j = k = 0: 0 + 1");
-    assert_eq!(m.cpu.a[0], 2 + M24 & M24, "A0 real destination: A3 + A4");
+    assert_eq!(m.cpu.a[0], (2 + M24) & M24, "A0 real destination: A3 + A4");
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn address_multiply_keeps_low_24_bits() {
         m.cpu.a[2] = 0o10000000;
         m.cpu.a[3] = 0o1001;
     });
-    assert_eq!(m.cpu.a[1], 0o10000000 * 0o1001 & M24);
+    assert_eq!(m.cpu.a[1], (0o10000000 * 0o1001) & M24);
     assert_eq!(m.cpu.a[4], 0o10000000, "k = 0 multiplies by 1");
     assert_eq!(m.cpu.a[5], 0, "j = 0 reads 0");
     let m = run(&[0o032123], |m| {

@@ -185,8 +185,8 @@ fn vector_integer_add_and_subtract() {
     );
     // Destination equal to both sources.
     let m = vector(0o155222, 64, |_| {});
-    for e in 0..64 {
-        assert_eq!(m.cpu.v[2][e], a[e].wrapping_add(a[e]));
+    for (result, x) in m.cpu.v[2].iter().zip(a) {
+        assert_eq!(*result, x.wrapping_add(x));
     }
 }
 

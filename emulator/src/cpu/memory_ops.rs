@@ -142,6 +142,7 @@ impl Cpu {
     }
 
     /// 034 `Bjk,Ai ,A0`.
+    #[inline(never)]
     pub(crate) fn block_load_b(
         &mut self,
         x: Instruction,
@@ -156,6 +157,7 @@ impl Cpu {
     }
 
     /// 035 `,A0 Bjk,Ai`.
+    #[inline(never)]
     pub(crate) fn block_store_b(
         &mut self,
         x: Instruction,
@@ -170,6 +172,7 @@ impl Cpu {
     }
 
     /// 036 `Tjk,Ai ,A0`.
+    #[inline(never)]
     pub(crate) fn block_load_t(
         &mut self,
         x: Instruction,
@@ -184,6 +187,7 @@ impl Cpu {
     }
 
     /// 037 `,A0 Tjk,Ai`.
+    #[inline(never)]
     pub(crate) fn block_store_t(
         &mut self,
         x: Instruction,
@@ -211,6 +215,7 @@ impl Cpu {
 
     /// 176i0k `Vi ,A0,Ak`: Vi[n] <- memory[A0 + n*Ak] (Ak sign-extended 24-bit; k = 0
     /// gives stride 1).
+    #[inline(never)]
     pub(crate) fn vector_load(
         &mut self,
         x: Instruction,
@@ -235,6 +240,7 @@ impl Cpu {
     }
 
     /// 176i1k `Vi ,A0,Vk` (X-MP gather): Vi[n] <- memory[A0 + Vk[n]], 24-bit address.
+    #[inline(never)]
     pub(crate) fn vector_gather(
         &mut self,
         x: Instruction,
@@ -253,6 +259,7 @@ impl Cpu {
     }
 
     /// 1770jk `,A0,Ak Vj`: memory[A0 + n*Ak] <- Vj[n].
+    #[inline(never)]
     pub(crate) fn vector_store(
         &mut self,
         x: Instruction,
@@ -278,6 +285,7 @@ impl Cpu {
     }
 
     /// 1771jk `,A0,Vk Vj` (X-MP scatter): memory[A0 + Vk[n]] <- Vj[n].
+    #[inline(never)]
     pub(crate) fn vector_scatter(
         &mut self,
         x: Instruction,
