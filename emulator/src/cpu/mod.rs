@@ -3,12 +3,20 @@
 //! [`Cpu`] is plain data (it derives `Serialize`, `PartialEq`), so a snapshot is a
 //! copy and equality is a field comparison. Memory is passed in to every call.
 //!
-//! Execution is split by instruction group: [`fetch`](self) (relocation, program
-//! range, decoded-instruction cache), `execute` (the one `match` over [`Op`]),
-//! `address` (A and B), `scalar` (S and T, shifts, logicals, counts), `float`
-//! glue, `vector`, `memory_ops` (relocation and range checks of data references,
-//! scalar/block/vector transfers), `control` (jumps, exits, monitor instructions,
-//! semaphores, shared registers, clocks) and `exchange` (the exchange package).
+//! Execution is split by instruction group: `fetch` (relocation, program range,
+//! the decoded-instruction cache), `execute` (the one `match` over [`Op`]),
+//! `operands` (register-0 rules, which flags request an exchange), `address` (A and
+//! B), `scalar` (S and T, shifts, masks, floating glue), `vector`, `memory_ops`
+//! (relocation and range checks of data references; scalar, block and vector
+//! transfers), `control` (exits, monitor instructions, semaphores, shared
+//! registers, clocks, SR0) and `exchange` (the exchange package).
+//!
+//! Conventions: P advances before an instruction executes; an instruction that
+//! requests an exchange returns [`Stop::Exchange`] with `at` = its own parcel
+//! address. EX, ERR and floating-point errors leave P past the instruction;
+//! operand range errors (with ERI), undefined instructions and test-and-set holds
+//! leave P on it; a program range error leaves P at the address that could not be
+//! fetched. Every issued instruction adds one clock period (see `account`).
 //!
 //! [`Op`]: crate::isa::Op
 
