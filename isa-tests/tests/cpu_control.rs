@@ -210,6 +210,8 @@ fn test_and_set_holds_issue_on_a_set_semaphore() {
     m.cpu.shared.semaphores = 1 << (31 - 0o21);
     assert_eq!(m.stop_of(&[PASS, 0o003421, EX]), Stop::SemaphoreWait);
     assert_eq!(m.cpu.p, 1, "P stays on the test-and-set");
+    assert_eq!(m.cpu.instructions, 1, "the held instruction did not issue");
+    assert_eq!(m.cpu.cycles, 2, "but holding took a clock period");
     assert!(m.cpu.waiting_on_semaphore);
     // Another CPU clears it; the test-and-set then completes.
     m.cpu.shared.semaphores = 0;

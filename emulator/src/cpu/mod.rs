@@ -75,11 +75,17 @@ impl Cpu {
         match self.execute(instruction, at, memory) {
             Ok(()) => self.account(instruction),
             Err(stop) => {
-                if let Stop::Exchange { flags, .. } = stop {
-                    if flags.has(Flags::NORMAL_EXIT | Flags::ERROR_EXIT | Flags::FLOATING_POINT) {
-                        // The instruction completed: it issued and took its time.
+                const COMPLETED: u16 =
+                    Flags::NORMAL_EXIT | Flags::ERROR_EXIT | Flags::FLOATING_POINT;
+                match stop {
+                    // The instruction completed: it issued and took its time.
+                    Stop::Exchange { flags, .. } if flags.has(COMPLETED) => {
                         let _ = self.account(instruction);
                     }
+                    // Holding issue still takes a clock period, so a system that
+                    // retries under a cycle budget makes progress through its budget.
+                    Stop::SemaphoreWait => self.cycles = self.cycles.wrapping_add(1),
+                    _ => {}
                 }
                 Err(stop)
             }
