@@ -18,6 +18,9 @@ fn a1_then_ex(value: u16) -> u64 {
     (u64::from(0o022100 | value) << 48) | (u64::from(EX) << 32)
 }
 
+/// Puts the word to store in place.
+type Setup = fn(&mut Machine);
+
 fn run_from(m: &mut Machine, p: u32) -> Stop {
     m.cpu.p = p;
     let until = m.cpu.cycles + 1000;
@@ -46,7 +49,7 @@ fn store_into_the_second_parcel_of_a_straddling_instruction() {
 #[test]
 fn vector_block_and_scatter_stores_into_code() {
     // Word 3 starts as EX; each store replaces it with A1 n; EX.
-    let stores: [(&str, u16, fn(&mut Machine)); 3] = [
+    let stores: [(&str, u16, Setup); 3] = [
         ("vector store", 0o177010, |m| m.cpu.v[1][0] = a1_then_ex(1)),
         ("block store", 0o037500, |m| m.cpu.t[0] = a1_then_ex(1)),
         ("scatter", 0o177012, |m| {
