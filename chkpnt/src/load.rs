@@ -287,7 +287,7 @@ fn load_section<R: Read>(
         // place; a large zeroed allocation comes from the kernel already zero, unwritten.
         let mut words = vec![0u64; (info.stored_len / 8) as usize];
         let mut hasher = Xxh3Default::new();
-        buf.resize(CHUNK_BYTES, 0);
+        buf.resize(CHUNK_BYTES.min(info.stored_len as usize), 0);
         for dst in words.chunks_mut(CHUNK_BYTES / 8) {
             let bytes = &mut buf[..dst.len() * 8];
             read_exact(file, r, bytes, &name, len)?;

@@ -14,12 +14,12 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use xxhash_rust::xxh3::Xxh3Default;
 
-/// Words converted to big-endian bytes per step: 1 MiB of bytes stays in the L2 cache
-/// between the conversion, the checksum and the write, and is large enough that one
-/// `write` system call per chunk costs nothing measurable (128 KiB measured slower).
+/// Words converted to big-endian bytes per step: 1 MiB of bytes still mostly stays in the
+/// L2 cache between the conversion, the checksum and the write, and needs a eighth of
+/// the `write` system calls of 128 KiB, which measured slower (benches/checkpoint.rs).
+/// Converting on a second thread while this one writes measured slower still.
 const CHUNK_WORDS: usize = 128 * 1024;
 /// Buffer for the small writes (header placeholder, postcard sections). It is smaller
 /// than a memory chunk so that `BufWriter` hands memory chunks straight to the file.
@@ -60,7 +60,9 @@ impl Payload<'_> {
                 let mut buf = vec![0u8; CHUNK_WORDS.min(words.len()) * 8];
                 for chunk in words.chunks(CHUNK_WORDS) {
                     let bytes = &mut buf[..chunk.len() * 8];
-                    be_bytes_into(bytes, chunk);
+                    for (dst, w) in bytes.chunks_exact_mut(8).zip(chunk) {
+                        dst.copy_from_slice(&w.to_be_bytes());
+                    }
                     f(bytes)?;
                 }
                 Ok(())
@@ -310,78 +312,18 @@ struct Written {
     raw_checksum: u64,
 }
 
-/// Converts `words` into big-endian bytes, `8 * words.len()` of them.
-fn be_bytes_into(bytes: &mut [u8], words: &[u64]) {
-    for (dst, w) in bytes.chunks_exact_mut(8).zip(words) {
-        dst.copy_from_slice(&w.to_be_bytes());
-    }
-}
-
 fn write_plain<W: Write>(out: &mut W, payload: &Payload<'_>) -> io::Result<Written> {
-    let checksum = match payload {
-        Payload::Words(words) if words.len() > CHUNK_WORDS => write_words_pipelined(out, words)?,
-        _ => {
-            let mut hasher = Xxh3Default::new();
-            payload.for_each_chunk(|bytes| {
-                hasher.update(bytes);
-                out.write_all(bytes)
-            })?;
-            hasher.digest()
-        }
-    };
+    let mut hasher = Xxh3Default::new();
+    payload.for_each_chunk(|bytes| {
+        hasher.update(bytes);
+        out.write_all(bytes)
+    })?;
+    let checksum = hasher.digest();
     Ok(Written {
         compressed: false,
         stored_len: payload.raw_len(),
         stored_checksum: checksum,
         raw_checksum: checksum,
-    })
-}
-
-/// Writes a large memory as big-endian bytes and returns their checksum, converting and
-/// checksumming each chunk on a second thread while this one hands the previous chunk
-/// to the kernel: the two costs are of the same order, so overlapping them brings a
-/// checkpoint close to the speed of a plain write of the same bytes.
-fn write_words_pipelined<W: Write>(out: &mut W, words: &[u64]) -> io::Result<u64> {
-    /// Chunks in flight: one being converted, one being written, one waiting.
-    const BUFFERS: usize = 3;
-    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
-    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
-    for _ in 0..BUFFERS {
-        // Cannot fail: the receiver is alive and the channel has room for all of them.
-        let _ = empty_tx.send(vec![0u8; CHUNK_WORDS * 8]);
-    }
-    std::thread::scope(|scope| {
-        let converter = scope.spawn(move || {
-            let mut hasher = Xxh3Default::new();
-            for chunk in words.chunks(CHUNK_WORDS) {
-                // Either channel closing means the writer stopped on an error.
-                let Ok(mut buf) = empty_rx.recv() else { break };
-                buf.resize(chunk.len() * 8, 0);
-                be_bytes_into(&mut buf, chunk);
-                hasher.update(&buf);
-                if full_tx.send(buf).is_err() {
-                    break;
-                }
-            }
-            hasher.digest()
-        });
-        let mut written = Ok(());
-        for buf in &full_rx {
-            written = out.write_all(&buf);
-            if written.is_err() {
-                break;
-            }
-            // The converter may already be done with its last chunk; that is fine.
-            let _ = empty_tx.send(buf);
-        }
-        // Closing both channels stops the converter if the write failed.
-        drop(full_rx);
-        drop(empty_tx);
-        let checksum = converter
-            .join()
-            .map_err(|_| io::Error::other("the thread converting memory to bytes panicked"));
-        written?;
-        checksum
     })
 }
 
@@ -424,54 +366,5 @@ impl<W: Write> Write for HashingWriter<'_, W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Accepts `limit` bytes, then fails every write.
-    struct FailAfter {
-        limit: usize,
-        taken: usize,
-    }
-
-    impl Write for FailAfter {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            if self.taken + buf.len() > self.limit {
-                return Err(io::Error::other("disk full"));
-            }
-            self.taken += buf.len();
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn pipelined_write_error_stops_both_threads() {
-        let words: Vec<u64> = (0..10 * CHUNK_WORDS as u64).collect();
-        let mut out = FailAfter {
-            limit: 2 * CHUNK_WORDS * 8 + 5,
-            taken: 0,
-        };
-        let err = write_words_pipelined(&mut out, &words).unwrap_err();
-        assert_eq!(err.to_string(), "disk full");
-        assert_eq!(out.taken, 2 * CHUNK_WORDS * 8);
-    }
-
-    #[test]
-    fn pipelined_checksum_is_that_of_the_big_endian_bytes() {
-        let words: Vec<u64> = (0..2 * CHUNK_WORDS as u64 + 3)
-            .map(|i| i * 0o1001)
-            .collect();
-        let mut out = Vec::new();
-        let checksum = write_words_pipelined(&mut out, &words).unwrap();
-        let expected: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
-        assert_eq!(out, expected);
-        assert_eq!(checksum, xxhash_rust::xxh3::xxh3_64(&expected));
     }
 }

@@ -229,7 +229,7 @@ fn truncated_file_on_disk_is_refused() {
 }
 
 /// A memory of several 1 MiB conversion chunks and a partial last one goes through the
-/// pipelined writer and the chunked reader, from a file and from memory, word for word.
+/// chunked writer and reader, from a file and from memory, word for word.
 #[test]
 fn round_trip_memory_of_several_chunks() {
     let mem = words(3 * 131_072 + 12_345, 9);
