@@ -16,7 +16,7 @@ use std::path::Path;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3Default};
 
 /// Bytes read per step of a memory section (see `writer::CHUNK_WORDS`).
-const CHUNK_BYTES: usize = 128 * 1024;
+const CHUNK_BYTES: usize = 1024 * 1024;
 
 /// The contents of one section after verification.
 #[derive(Debug)]
@@ -283,16 +283,16 @@ fn load_section<R: Read>(
     };
     if info.kind == SectionKind::Memory && !info.compressed() {
         // stored_len <= file length was checked, so this allocation is backed by the file.
-        let mut words = Vec::with_capacity((info.stored_len / 8) as usize);
+        // Zeroed rather than reserved so that each chunk is converted straight into its
+        // place; a large zeroed allocation comes from the kernel already zero, unwritten.
+        let mut words = vec![0u64; (info.stored_len / 8) as usize];
         let mut hasher = Xxh3Default::new();
-        buf.resize(CHUNK_BYTES, 0);
-        let mut remaining = info.stored_len;
-        while remaining > 0 {
-            let n = remaining.min(CHUNK_BYTES as u64) as usize;
-            read_exact(file, r, &mut buf[..n], &name, len)?;
-            hasher.update(&buf[..n]);
-            words.extend(buf[..n].chunks_exact(8).map(be_word));
-            remaining -= n as u64;
+        buf.resize(CHUNK_BYTES.min(info.stored_len as usize), 0);
+        for dst in words.chunks_mut(CHUNK_BYTES / 8) {
+            let bytes = &mut buf[..dst.len() * 8];
+            read_exact(file, r, bytes, &name, len)?;
+            hasher.update(bytes);
+            be_words_into(dst, bytes);
         }
         let computed = hasher.digest();
         if computed != info.stored_checksum {
@@ -317,16 +317,22 @@ fn load_section<R: Read>(
         stored
     };
     Ok(if info.kind == SectionKind::Memory {
-        SectionData::Words(raw.chunks_exact(8).map(be_word).collect())
+        let mut words = vec![0u64; raw.len() / 8];
+        be_words_into(&mut words, &raw);
+        SectionData::Words(words)
     } else {
         SectionData::Bytes(raw)
     })
 }
 
-fn be_word(b: &[u8]) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(b);
-    u64::from_be_bytes(a)
+/// Converts `bytes` (big-endian, `8 * words.len()` of them) into `words`. A plain loop
+/// over two slices, which the compiler turns into vector byte swaps; converting through
+/// `Vec::extend` instead compiled to one scalar word at a time and cost more than
+/// reading the file.
+fn be_words_into(words: &mut [u64], bytes: &[u8]) {
+    for (w, b) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+        *w = u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+    }
 }
 
 /// One zstd frame, which must expand to exactly `raw_len` bytes.

@@ -227,3 +227,42 @@ fn truncated_file_on_disk_is_refused() {
         "{msg}"
     );
 }
+
+/// A memory of several 1 MiB conversion chunks and a partial last one goes through the
+/// chunked writer and reader, from a file and from memory, word for word.
+#[test]
+fn round_trip_memory_of_several_chunks() {
+    let mem = words(3 * 131_072 + 12_345, 9);
+    let mut w = ImageWriter::new(summary());
+    w.add_memory(0, &mem);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.img");
+    let len = w.write_atomic(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes, w.to_bytes().unwrap());
+    assert_eq!(len, bytes.len() as u64);
+    let info = *Image::open(&path)
+        .unwrap()
+        .find(SectionKind::Memory, 0)
+        .unwrap();
+    let at = info.offset as usize;
+    assert_eq!(&bytes[at..at + 8], &mem[0].to_be_bytes());
+    assert_eq!(&bytes[bytes.len() - 8..], &mem[mem.len() - 1].to_be_bytes());
+    assert_eq!(Image::open(&path).unwrap().take_memory(0).unwrap(), mem);
+    assert_eq!(
+        Image::from_bytes(&bytes, "big.img")
+            .unwrap()
+            .memory(0)
+            .unwrap(),
+        mem
+    );
+
+    // A flipped bit in the partial last chunk is caught.
+    let mut bad = bytes.clone();
+    let last = bad.len() - 3;
+    bad[last] ^= 0o40;
+    assert!(matches!(
+        Image::from_bytes(&bad, "big.img"),
+        Err(ImageError::SectionChecksum { .. })
+    ));
+}

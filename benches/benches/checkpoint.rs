@@ -1,0 +1,142 @@
+//! Checkpoint and restart of one memory field against the raw disk speed of the same bytes.
+//!
+//! For memory fields of 1 MW and 8 MW (64-bit words), each group `checkpoint/<size>` has:
+//!
+//! - `write_image`: `ImageWriter` with a summary, a small postcard state section and one
+//!   memory section, `write_atomic` to the same path in a temporary directory every
+//!   iteration (so each image replaces the previous one). This includes converting the
+//!   words to big-endian bytes, checksumming, fsync of the file, the rename and the
+//!   fsync of the directory.
+//! - `raw_write`: `File::create` (truncating the previous file) + `write_all` of a byte
+//!   buffer prepared beforehand, of the image's length, + `sync_all`. No conversion, no
+//!   checksum, no rename: the disk cost alone.
+//! - `raw_write_rename`: as `raw_write` but into a temporary file that is then renamed
+//!   over the target, followed by an fsync of the directory: the same system calls as
+//!   `write_atomic`, without the format's work.
+//! - `restore_image`: `Image::open` (reads and verifies everything) + `take_memory(0)`.
+//! - `raw_read`: `std::fs::read` of a file of the image's length (bytes only).
+//! - `raw_read_words`: `std::fs::read` + conversion to a `Vec<u64>` of big-endian words,
+//!   the least any restore of a memory stored as bytes must do without `unsafe`.
+//!
+//! All reads are from the page cache (the files were just written), so the read side
+//! measures copies and the CPU work, not the disk. Throughput is the image length in bytes.
+
+use cray_chkpnt::{Image, ImageKind, ImageSummary, ImageWriter};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use serde::Serialize;
+use std::fs::{self, File};
+use std::hint::black_box;
+use std::io::Write;
+use std::path::Path;
+
+/// Memory field sizes in words: 1 MW and 8 MW.
+const SIZES: [(usize, &str); 2] = [(1 << 20, "1MW"), (8 << 20, "8MW")];
+
+/// Stands for the emulator's snapshot: a few registers and a file table.
+#[derive(Serialize)]
+struct State {
+    p: u32,
+    a: [u32; 8],
+    s: [u64; 8],
+    files: Vec<String>,
+}
+
+fn summary() -> ImageSummary {
+    ImageSummary {
+        model: "X-MP/48".into(),
+        kind: ImageKind::Process,
+        pids: vec![0o12],
+        jid: 0o3,
+        cycle: 0o1234567,
+        created_by: "cray-benches".into(),
+    }
+}
+
+fn state() -> State {
+    State {
+        p: 0o1000,
+        a: [0o7; 8],
+        s: [0o1777_7777_7777; 8],
+        files: vec!["$IN".into(), "$OUT".into()],
+    }
+}
+
+/// Memory that is not all zeros, so nothing along the way can take a shortcut.
+fn memory(words: usize) -> Vec<u64> {
+    (0..words as u64)
+        .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        .collect()
+}
+
+fn write_image(path: &Path, words: &[u64]) -> u64 {
+    let mut w = ImageWriter::new(summary());
+    w.add_state(1, &state()).expect("encode state");
+    w.add_memory(0, words);
+    w.write_atomic(path).expect("write image")
+}
+
+fn raw_write(path: &Path, bytes: &[u8]) {
+    let mut f = File::create(path).expect("create");
+    f.write_all(bytes).expect("write");
+    f.sync_all().expect("fsync");
+}
+
+fn raw_write_rename(dir: &Path, path: &Path, bytes: &[u8]) {
+    let temp = dir.join(".raw.tmp");
+    raw_write(&temp, bytes);
+    fs::rename(&temp, path).expect("rename");
+    File::open(dir)
+        .expect("open dir")
+        .sync_all()
+        .expect("fsync dir");
+}
+
+fn checkpoint(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let image_path = dir.path().join("image.chk");
+    let raw_path = dir.path().join("raw.bin");
+    let mut group = c.benchmark_group("checkpoint");
+    group.sample_size(20);
+    for (words, name) in SIZES {
+        let mem = memory(words);
+        let image_len = write_image(&image_path, &mem);
+        let bytes: Vec<u8> = (0..image_len).map(|i| i as u8).collect();
+        raw_write(&raw_path, &bytes);
+        group.throughput(Throughput::Bytes(image_len));
+
+        group.bench_function(BenchmarkId::new("write_image", name), |b| {
+            b.iter(|| write_image(&image_path, black_box(&mem)))
+        });
+        group.bench_function(BenchmarkId::new("raw_write", name), |b| {
+            b.iter(|| raw_write(&raw_path, black_box(&bytes)))
+        });
+        group.bench_function(BenchmarkId::new("raw_write_rename", name), |b| {
+            b.iter(|| raw_write_rename(dir.path(), &raw_path, black_box(&bytes)))
+        });
+
+        let mut check = Image::open(&image_path).expect("open image");
+        assert_eq!(check.take_memory(0).expect("memory"), mem);
+        group.bench_function(BenchmarkId::new("restore_image", name), |b| {
+            b.iter(|| {
+                let mut image = Image::open(&image_path).expect("open image");
+                image.take_memory(0).expect("memory")
+            })
+        });
+        group.bench_function(BenchmarkId::new("raw_read", name), |b| {
+            b.iter(|| fs::read(&raw_path).expect("read"))
+        });
+        group.bench_function(BenchmarkId::new("raw_read_words", name), |b| {
+            b.iter(|| {
+                let bytes = fs::read(&raw_path).expect("read");
+                bytes
+                    .chunks_exact(8)
+                    .map(|b| u64::from_be_bytes(b.try_into().expect("8 bytes")))
+                    .collect::<Vec<u64>>()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, checkpoint);
+criterion_main!(benches);
