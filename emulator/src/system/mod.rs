@@ -144,6 +144,14 @@ pub enum SystemError {
         /// What is wrong.
         source: crate::aout::AOutError,
     },
+    /// A COS absolute binary or its JCB cannot be built.
+    #[error("program {program}: {detail}")]
+    Cos {
+        /// Program name.
+        program: String,
+        /// What is wrong.
+        detail: String,
+    },
     /// The program and its arguments do not fit.
     #[error("program {program}: {source}")]
     Load {
@@ -208,6 +216,17 @@ impl System {
     /// The console (captured output for tests).
     pub fn console(&self) -> &Console {
         &self.console
+    }
+
+    /// The console, for writing (COS job messages).
+    pub(crate) fn console_mut(&mut self) -> &mut Console {
+        &mut self.console
+    }
+
+    /// The process table and the console together (to write a process's output
+    /// while holding it).
+    pub(crate) fn processes_and_console(&mut self) -> (&mut BTreeMap<Pid, Process>, &mut Console) {
+        (&mut self.processes, &mut self.console)
     }
 
     /// The root guest names resolve in.
@@ -286,6 +305,7 @@ impl System {
                 state: ProcessState::Runnable,
                 personality: Personality::Unicos,
                 program: name.to_string(),
+                cos: None,
             },
         );
         self.leader.get_or_insert(pid);
@@ -411,7 +431,7 @@ impl System {
     }
 
     /// Ends `pid` with `status`: closes its files, frees its field, tells its parent.
-    fn terminate(&mut self, pid: Pid, status: ExitStatus) {
+    pub(crate) fn terminate(&mut self, pid: Pid, status: ExitStatus) {
         let fds: Vec<u32> = match self.processes.get(&pid) {
             Some(p) if p.is_alive() => p.fds.keys().copied().collect(),
             _ => return,
