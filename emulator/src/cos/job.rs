@@ -1,6 +1,6 @@
 //! The state of a COS job that the kernel keeps beside the process's registers and
-//! field: the control statement, the dataset map, the local datasets the job has open
-//! and its log. All of it is plain serde data inside [`Process`](crate::system::Process),
+//! field: the control statement, the dataset map and the local datasets the job has
+//! open (the job log is [`System::cos_log`](crate::system::System::cos_log)). All of it is plain serde data inside [`Process`](crate::system::Process),
 //! so a checkpoint carries it and a restart resumes open datasets where they were.
 //!
 //! Field layout of a COS job (word addresses, FL = field length):
@@ -103,8 +103,6 @@ pub struct CosJob {
     pub map: BTreeMap<String, Backing>,
     /// Open datasets by slot.
     pub open: BTreeMap<u32, LocalDataset>,
-    /// The job log: every F$MSG line, in order.
-    pub log: Vec<String>,
     /// JCDSP: DSPs are at JCDSP − DSP_WORDS × (slot + 1).
     pub dsp_base: u32,
     /// JCLFT: LFT entry of slot k at JCLFT + 2k.

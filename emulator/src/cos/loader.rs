@@ -83,7 +83,6 @@ impl System {
             control_statement: jcb.control_statement.clone(),
             map: datasets,
             open: BTreeMap::new(),
-            log: Vec::new(),
             dsp_base,
             lft_base,
             buffer_base,
@@ -123,13 +122,5 @@ impl System {
             detail: e.to_string(),
         })?;
         self.load_cos(name, &binary, control_statement, datasets)
-    }
-
-    /// The COS job log of `pid` (F$MSG lines), empty for other processes.
-    pub fn cos_log(&self, pid: Pid) -> &[String] {
-        self.processes
-            .get(&pid)
-            .and_then(|p| p.cos.as_deref())
-            .map_or(&[], |job| &job.log)
     }
 }

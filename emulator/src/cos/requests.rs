@@ -281,9 +281,7 @@ impl System {
             .collect();
         let line = line.trim_end().to_string();
         self.console_mut().stderr(format!("{line}\n").as_bytes());
-        if let Some(job) = self.processes.get_mut(&pid).and_then(|p| p.cos.as_mut()) {
-            job.log.push(line);
-        }
+        self.cos_log.push(line);
         Reply::Status(0)
     }
 

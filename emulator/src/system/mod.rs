@@ -183,6 +183,9 @@ pub struct System {
     pub leader: Option<Pid>,
     /// How the first process ended.
     pub leader_status: Option<ExitStatus>,
+    /// The COS job log: every F$MSG line of every COS job, in order (it outlives the
+    /// job so the driver can write it out at the end).
+    pub cos_log: Vec<String>,
     #[serde(skip)]
     root: HostRoot,
     #[serde(skip)]
@@ -202,6 +205,7 @@ impl System {
             cursor: 0,
             leader: None,
             leader_status: None,
+            cos_log: Vec::new(),
             root,
             console,
         }
