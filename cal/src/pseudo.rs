@@ -172,19 +172,20 @@ impl Asm<'_> {
             }
             "BASE" => {
                 let f = need_operand(statement, name, "O, D or M")?;
-                self.base =
-                    match f.text.to_ascii_uppercase().as_str() {
-                        "O" => Base::Octal,
-                        "D" => Base::Decimal,
-                        "M" => Base::Mixed,
-                        _ => return Err(Problem::new(
+                self.base = match f.text.to_ascii_uppercase().as_str() {
+                    "O" => Base::Octal,
+                    "D" => Base::Decimal,
+                    "M" => Base::Mixed,
+                    _ => {
+                        return Err(Problem::new(
                             f.column,
                             format!(
                                 "unknown base `{}`; expected O (octal), D (decimal) or M (mixed)",
                                 f.text
                             ),
-                        )),
-                    };
+                        ))
+                    }
+                };
                 self.list(origin, None, String::new(), None);
             }
             "ORG" => {

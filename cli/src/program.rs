@@ -2,12 +2,12 @@
 
 use crate::load::Runnable;
 use crate::session::{Outcome, Session, Triggers};
-use cray_emulator::cos::job::Backing;
-use std::collections::BTreeMap;
 use crate::{CliError, RunOptions};
 use cray_chkpnt::system_image;
+use cray_emulator::cos::job::Backing;
 use cray_emulator::system::{Config, Console, ExitStatus, HostRoot, System};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
