@@ -35,7 +35,7 @@ pub fn items_from_host(bytes: &[u8]) -> Result<(Vec<DatasetItem>, bool), String>
     if bytes.is_empty() {
         return Ok((vec![DatasetItem::EndOfData], false));
     }
-    if bytes.len() % 8 == 0 {
+    if bytes.len().is_multiple_of(8) {
         let words = words_of(bytes);
         if is_blocked(&words) {
             return deblock(&words)
