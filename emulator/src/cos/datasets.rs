@@ -367,3 +367,25 @@ impl System {
         Reply::Status(0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_blocked_host_files_round_trip() {
+        let (items, text) = items_from_host(b"ONE\nTWO LINES\n").unwrap();
+        assert!(text);
+        assert_eq!(items.len(), 4, "two records, EOF, EOD");
+        assert_eq!(host_bytes(&items, true).unwrap(), b"ONE\nTWO LINES\n");
+        let blocked = host_bytes(&items, false).unwrap();
+        let (again, text) = items_from_host(&blocked).unwrap();
+        assert!(!text);
+        assert_eq!(again, items);
+        assert_eq!(
+            items_from_host(b"").unwrap().0,
+            vec![DatasetItem::EndOfData]
+        );
+        assert!(items_from_host(&[0xff, 0xfe, 0x80]).is_err());
+    }
+}
