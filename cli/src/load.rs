@@ -102,24 +102,34 @@ pub fn load_program_file(path: &Path) -> Result<ProgramImage, CliError> {
     })
 }
 
-/// The words of a program that `cray run` can start: an a.out as it is, a `.cal`
-/// source assembled on the fly.
-pub fn program_words(path: &Path, personality: &str) -> Result<Vec<u64>, CliError> {
+/// A program `cray run` can start.
+pub enum Runnable {
+    /// A UNICOS a.out's words.
+    AOut(Vec<u64>),
+    /// A COS absolute binary's words (raw or blocked).
+    Cos(Vec<u64>),
+}
+
+/// The words of a program that `cray run` can start: an a.out or a COS absolute
+/// binary as it is, a `.cal` source assembled on the fly for `personality`.
+pub fn program_words(path: &Path, personality: &str) -> Result<Runnable, CliError> {
     let is_source = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("cal"));
     if is_source {
-        return crate::program_source::assemble_file(path, personality);
+        let words = crate::program_source::assemble_file(path, personality)?;
+        return Ok(if personality == "cos" {
+            Runnable::Cos(words)
+        } else {
+            Runnable::AOut(words)
+        });
     }
     let words = read_words(path)?;
     if AOut::looks_like(&words) {
-        return Ok(words);
+        return Ok(Runnable::AOut(words));
     }
     if absolute::parse(&words).is_ok() {
-        return Err(CliError::invalid(
-            path,
-            "COS absolute binary: the COS personality cannot run it yet",
-        ));
+        return Ok(Runnable::Cos(words));
     }
     Err(CliError::invalid(
         path,

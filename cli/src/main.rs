@@ -73,6 +73,17 @@ pub struct RunOptions {
     /// Seconds since 1970 that the guest's `time` returns at cycle 0.
     #[arg(long, default_value_t = 0)]
     pub epoch: u64,
+    /// COS: map dataset NAME to host file PATH inside --root (repeatable). A PATH
+    /// ending in .txt is written as host text lines, any other as a blocked dataset.
+    #[arg(long = "dataset", value_name = "NAME=PATH")]
+    pub datasets: Vec<String>,
+    /// COS: the control statement (JCCCI). Default: NAME,ARG1,ARG2. with NAME the
+    /// program's file name without extension, in capitals.
+    #[arg(long = "control", value_name = "STATEMENT")]
+    pub control: Option<String>,
+    /// COS: write the job log (every F$MSG line) to this file when the run ends.
+    #[arg(long = "log", value_name = "FILE")]
+    pub log: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]

@@ -1,10 +1,13 @@
 //! `cray run` and `cray restart`: build a system, drive the session, report.
 
+use crate::load::Runnable;
 use crate::session::{Outcome, Session, Triggers};
 use crate::{CliError, RunOptions};
 use cray_chkpnt::system_image;
+use cray_emulator::cos::job::Backing;
 use cray_emulator::system::{Config, Console, ExitStatus, HostRoot, System};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -47,11 +50,72 @@ pub fn load(
     );
     let mut argv = vec![name.clone()];
     argv.extend(args.iter().cloned());
-    let words = crate::load::program_words(program, personality)?;
-    system
-        .load_words(&name, &words, &argv, &[])
-        .map_err(|e| CliError::invalid(program, e))?;
+    match crate::load::program_words(program, personality)? {
+        Runnable::AOut(words) => system
+            .load_words(&name, &words, &argv, &[])
+            .map_err(|e| CliError::invalid(program, e))?,
+        Runnable::Cos(words) => {
+            let statement = options
+                .control
+                .clone()
+                .unwrap_or_else(|| default_statement(program, args));
+            let datasets = dataset_map(&options.datasets)?;
+            system
+                .load_cos_words(&name, &words, &statement, datasets)
+                .map_err(|e| CliError::invalid(program, e))?
+        }
+    };
     Ok(system)
+}
+
+/// The default COS control statement: `NAME,ARG1,ARG2.` with NAME the program's file
+/// stem in capitals.
+pub fn default_statement(program: &Path, args: &[String]) -> String {
+    let stem = program
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().to_uppercase());
+    let mut parts = vec![stem];
+    parts.extend(args.iter().cloned());
+    format!("{}.", parts.join(","))
+}
+
+/// The `--dataset NAME=PATH` options as a dataset map.
+pub fn dataset_map(options: &[String]) -> Result<BTreeMap<String, Backing>, CliError> {
+    let mut map = BTreeMap::new();
+    for option in options {
+        let Some((name, path)) = option.split_once('=') else {
+            return Err(CliError::new(format!(
+                "--dataset {option}: expected NAME=PATH"
+            )));
+        };
+        if name.is_empty() || name.len() > 8 || path.is_empty() {
+            return Err(CliError::new(format!(
+                "--dataset {option}: NAME must have 1 to 8 characters and PATH must not be empty"
+            )));
+        }
+        let text = path.ends_with(".txt");
+        map.insert(
+            name.to_string(),
+            Backing::File {
+                path: path.to_string(),
+                text,
+            },
+        );
+    }
+    Ok(map)
+}
+
+/// Writes the COS job log of the job leader to `--log`, if asked.
+fn write_log(options: &RunOptions, system: &System) -> Result<(), CliError> {
+    let Some(path) = &options.log else {
+        return Ok(());
+    };
+    let mut text = String::new();
+    for line in &system.cos_log {
+        text.push_str(line);
+        text.push('\n');
+    }
+    std::fs::write(path, text).map_err(|e| CliError::io(path, e))
 }
 
 /// `cray run`.
@@ -121,6 +185,7 @@ pub fn stats_json(system: &System, outcome: &Outcome) -> serde_json::Value {
 }
 
 fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<ExitCode, CliError> {
+    write_log(options, system)?;
     if let Some(path) = &options.stats_json {
         let text = serde_json::to_string_pretty(&stats_json(system, outcome))
             .map_err(|e| CliError::new(e.to_string()))?;

@@ -54,7 +54,7 @@ pub fn is_blocked(words: &[u64]) -> bool {
 }
 
 /// One thing read from a blocked dataset.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DatasetItem {
     /// A record closed by an EOR: its data words and the EOR's unused-bit count UBC
     /// (bits of the last word that are not data).

@@ -3,12 +3,23 @@
 //! The file formats follow `COS.md` §1: [`absolute`] reads and writes the PDT+TXT
 //! loader tables, [`dataset`] deblocks and blocks COS blocked datasets (BCW/RCW
 //! control words), [`jcb`] builds the Job Communication Block at words 0–0177.
+//! [`loader`] starts a binary as a job, [`requests`] serves its F$ requests,
+//! [`job`] holds the job's state and field layout.
 //! [`bits`] addresses fields by Cray bit numbers (bit 0 = most significant).
 
 pub mod absolute;
+mod bio;
 pub mod bits;
+mod circular;
+pub mod clock;
 pub mod dataset;
+mod datasets;
 mod error;
 pub mod jcb;
+pub mod job;
+pub mod loader;
+pub mod requests;
+
+pub use datasets::{host_bytes, items_from_host};
 
 pub use error::{CosFormatError, DatasetFault};

@@ -144,6 +144,14 @@ pub enum SystemError {
         /// What is wrong.
         source: crate::aout::AOutError,
     },
+    /// A COS absolute binary or its JCB cannot be built.
+    #[error("program {program}: {detail}")]
+    Cos {
+        /// Program name.
+        program: String,
+        /// What is wrong.
+        detail: String,
+    },
     /// The program and its arguments do not fit.
     #[error("program {program}: {source}")]
     Load {
@@ -177,6 +185,9 @@ pub struct System {
     pub leader: Option<Pid>,
     /// How the first process ended.
     pub leader_status: Option<ExitStatus>,
+    /// The COS job log: every F$MSG line of every COS job, in order (it outlives the
+    /// job so the driver can write it out at the end).
+    pub cos_log: Vec<String>,
     #[serde(skip)]
     root: HostRoot,
     #[serde(skip)]
@@ -197,6 +208,7 @@ impl System {
             cursor: 0,
             leader: None,
             leader_status: None,
+            cos_log: Vec::new(),
             root,
             console,
         }
@@ -211,6 +223,17 @@ impl System {
     /// The console (captured output for tests).
     pub fn console(&self) -> &Console {
         &self.console
+    }
+
+    /// The console, for writing (COS job messages).
+    pub(crate) fn console_mut(&mut self) -> &mut Console {
+        &mut self.console
+    }
+
+    /// The process table and the console together (to write a process's output
+    /// while holding it).
+    pub(crate) fn processes_and_console(&mut self) -> (&mut BTreeMap<Pid, Process>, &mut Console) {
+        (&mut self.processes, &mut self.console)
     }
 
     /// The root guest names resolve in.
@@ -289,6 +312,7 @@ impl System {
                 state: ProcessState::Runnable,
                 personality: Personality::Unicos,
                 program: name.to_string(),
+                cos: None,
             },
         );
         self.leader.get_or_insert(pid);
@@ -414,7 +438,7 @@ impl System {
     }
 
     /// Ends `pid` with `status`: closes its files, frees its field, tells its parent.
-    fn terminate(&mut self, pid: Pid, status: ExitStatus) {
+    pub(crate) fn terminate(&mut self, pid: Pid, status: ExitStatus) {
         let fds: Vec<u32> = match self.processes.get(&pid) {
             Some(p) if p.is_alive() => p.fds.keys().copied().collect(),
             _ => return,

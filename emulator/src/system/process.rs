@@ -99,6 +99,9 @@ pub struct Process {
     pub personality: Personality,
     /// Name of the program (for `cray ps` and messages).
     pub program: String,
+    /// COS job state (control statement, local datasets, job log); `None` for
+    /// UNICOS processes.
+    pub cos: Option<Box<crate::cos::job::CosJob>>,
 }
 
 impl Process {

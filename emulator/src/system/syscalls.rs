@@ -137,6 +137,9 @@ impl System {
     /// Handles the system call `pid` just made (P past its EX at parcel `at`).
     pub(crate) fn system_call(&mut self, pid: Pid, at: u32) -> Option<Event> {
         let number = match self.processes.get(&pid) {
+            Some(p) if p.personality == super::Personality::Cos => {
+                return self.cos_request(pid, at);
+            }
             Some(p) => p.cpu.s[0],
             None => return None,
         };

@@ -1,0 +1,206 @@
+//! The COS personality: CAL programs under images/cos assembled with `--format cos`
+//! and run, checkpoint/restart of a COS job, and every corpus binary run to its end
+//! or to a request it cannot serve.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cray() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cray"))
+}
+
+fn image(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../images/cos")
+        .join(name)
+}
+
+/// Assembles images/cos/NAME.cal with --format cos into `dir`.
+fn assemble(dir: &Path, name: &str) -> PathBuf {
+    let out = dir.join(format!("{name}.abs"));
+    let status = cray()
+        .args(["asm", "--format", "cos"])
+        .arg(image(&format!("{name}.cal")))
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .expect("cray runs");
+    assert!(status.success(), "assembling {name}");
+    out
+}
+
+fn run(dir: &Path, extra: &[&str], program: &Path, args: &[&str]) -> Output {
+    cray()
+        .arg("run")
+        .arg("--root")
+        .arg(dir)
+        .args(extra)
+        .arg(program)
+        .args(args)
+        .output()
+        .expect("cray runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+#[test]
+fn hello_writes_the_job_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = assemble(dir.path(), "hello");
+    let log = dir.path().join("job.log");
+    let out = run(dir.path(), &["--log", log.to_str().unwrap()], &program, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "HELLO, WORLD\n");
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "HELLO, WORLD\n");
+}
+
+#[test]
+fn date_and_time_come_from_the_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = assemble(dir.path(), "datetime");
+    // 1989-02-28 12:34:56 UTC.
+    let out = run(dir.path(), &["--epoch", "604672496"], &program, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stderr),
+        "DATE    02/28/89 TIME   12:34:56 JULIAN    89059\n"
+    );
+}
+
+#[test]
+fn control_statement_reaches_f_gns_and_jccci() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = assemble(dir.path(), "args");
+    let out = run(dir.path(), &[], &program, &["I=IN", "O=OUT"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "ARGS,I=IN,O=OUT.\n");
+    let out = run(dir.path(), &["--control", "GO,X)"], &program, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "GO,X)\n");
+}
+
+#[test]
+fn copy_moves_records_between_text_and_blocked_datasets() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = assemble(dir.path(), "copy");
+    let lines = "line one\nsecond line here!\n\nlast\n";
+    std::fs::write(dir.path().join("in.txt"), lines).unwrap();
+    // Text to the console ($OUT unmapped).
+    let out = run(dir.path(), &["--dataset", "$IN=in.txt"], &program, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), lines);
+    // Text to a blocked dataset, and back to text.
+    let out = run(
+        dir.path(),
+        &["--dataset", "$IN=in.txt", "--dataset", "$OUT=mid.ds"],
+        &program,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let blocked = std::fs::read(dir.path().join("mid.ds")).unwrap();
+    assert_eq!(&blocked[..8], &[0, 0, 0, 0, 0, 0, 0, 1], "BCW, FWI 1");
+    let out = run(
+        dir.path(),
+        &["--dataset", "$IN=mid.ds", "--dataset", "$OUT=back.txt"],
+        &program,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("back.txt")).unwrap(),
+        lines
+    );
+}
+
+fn stats(dir: &Path, name: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+}
+
+#[test]
+fn checkpoint_and_restart_of_a_cos_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = assemble(dir.path(), "copy");
+    let lines: String = (0..200).map(|i| format!("record number {i}\n")).collect();
+    std::fs::write(dir.path().join("in.txt"), &lines).unwrap();
+    let maps = ["--dataset", "$IN=in.txt", "--dataset", "$OUT=out.txt"];
+    let whole = dir.path().join("whole.json");
+    let mut extra: Vec<&str> = maps.to_vec();
+    extra.extend(["--stats-json", whole.to_str().unwrap()]);
+    let out = run(dir.path(), &extra, &program, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let expected = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
+    assert_eq!(expected, lines);
+    std::fs::remove_file(dir.path().join("out.txt")).unwrap();
+    let whole = stats(dir.path(), "whole.json");
+    let cycles = whole["cycles"].as_u64().unwrap();
+
+    let image = dir.path().join("half.chk");
+    let half = (cycles / 2).to_string();
+    let mut extra: Vec<&str> = maps.to_vec();
+    extra.extend(["--stop-at", &half, "--checkpoint", image.to_str().unwrap()]);
+    let out = run(dir.path(), &extra, &program, &[]);
+    assert!(image.exists(), "{}", text(&out.stderr));
+    assert!(
+        !dir.path().join("out.txt").exists(),
+        "stopped before the end"
+    );
+    let restarted = dir.path().join("restarted.json");
+    let out = cray()
+        .arg("restart")
+        .arg("-f")
+        .arg(&image)
+        .arg("--root")
+        .arg(dir.path())
+        .arg("--stats-json")
+        .arg(&restarted)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.txt")).unwrap(),
+        expected
+    );
+    let restarted = stats(dir.path(), "restarted.json");
+    assert_eq!(restarted["state_hash"], whole["state_hash"]);
+    assert_eq!(restarted["cycles"], whole["cycles"]);
+}
+
+/// How far each corpus binary gets with no datasets: the exit code and a piece of
+/// its stderr (the README's "COS binaries" table).
+const CORPUS: &[(&str, i32, &str)] = &[
+    ("acctdef.bin", 1, "SL042 - FT01    IS A DSN ALREADY IN USE"),
+    ("acctdef.ds", 1, "SL042 - FT01    IS A DSN ALREADY IN USE"),
+    ("audit.bin", 140, "request 30 (F$ACT) at P=323342"),
+    ("dmp10.bin", 140, "request 45 (F$RPV) at P=1506"),
+    ("jcsdef.bin", 1, "JC001 - **** ERROR ****"),
+    ("loadcat.bin", 0, "UT010 - STOP          in DIRECT"),
+    ("pld10.bin", 140, "request 30 (F$ACT) at P=1101"),
+    ("prvdef.bin", 1, "SL042 - FT01    IS A DSN ALREADY IN USE"),
+    ("reload.bin", 1, "SL042 - FT05    IS A DSN ALREADY IN USE"),
+];
+
+#[test]
+fn every_corpus_binary_runs_to_its_end_or_an_unserved_request() {
+    let corpus = isa_tests::corpus_dir().join("cos");
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&corpus).expect("corpus/cos exists") {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !(name.ends_with(".bin") || name == "acctdef.ds") {
+            continue;
+        }
+        seen += 1;
+        let out = run(dir.path(), &["--max-cycles", "50000000"], &path, &[]);
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        let &(_, code, note) = CORPUS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .unwrap_or_else(|| panic!("{name} is not in the table: {stderr}"));
+        assert_eq!(out.status.code(), Some(code), "{name}: {stderr}");
+        assert!(stderr.contains(note), "{name}: {stderr}");
+    }
+    assert_eq!(seen, CORPUS.len());
+}

@@ -1,0 +1,391 @@
+//! Local datasets of a COS job: F$OPN, F$CLS/F$RLS, F$LBN, F$POS, and the host side.
+//!
+//! A dataset is read whole from its host file when it is opened: a COS blocked file
+//! is deblocked; anything else is host text, one record per line (then an EOF and the
+//! EOD). Writes replace what follows the read position. When the dataset is closed
+//! or the job ends the contents are written back: blocked, or as text lines when the
+//! file was text or its `--dataset` mapping asked for text. `$OUT` (unmapped) prints
+//! each record as a line on stdout as soon as it is written.
+//!
+//! A request names its dataset by the address in S1: a DSP the system built, an ODN
+//! (word 0 = name, word 1 bits 40–63 = DSP address), or a DSP the program built
+//! itself (word 0 = name), which opens the dataset when it is not open yet.
+
+use super::dataset::{block, deblock, is_blocked, pack_line, unpack_line, DatasetItem};
+use super::job::{Backing, LocalDataset, DPCWF, DPFIRST, DPIN, DPLIMIT, DPOUT, DSP_WORDS};
+use super::requests::{address_field, dataset_name, Reply};
+use crate::system::host_files::OpenHow;
+use crate::system::{Pid, System};
+
+/// Largest host file a dataset may hold (bytes).
+pub const MAX_DATASET_BYTES: u64 = 64 << 20;
+
+/// Status S0 when a dataset cannot be opened or found.
+pub const STATUS_NO_DATASET: u64 = 1;
+
+fn words_of(bytes: &[u8]) -> Vec<u64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8])))
+        .collect()
+}
+
+/// The items of a host file's bytes and whether they were text.
+pub fn items_from_host(bytes: &[u8]) -> Result<(Vec<DatasetItem>, bool), String> {
+    if bytes.is_empty() {
+        return Ok((vec![DatasetItem::EndOfData], false));
+    }
+    if bytes.len().is_multiple_of(8) {
+        let words = words_of(bytes);
+        if is_blocked(&words) {
+            return deblock(&words)
+                .map(|items| (items, false))
+                .map_err(|e| e.to_string());
+        }
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| "neither blocked nor text".to_string())?;
+    let mut items = Vec::new();
+    for line in text.lines() {
+        let (words, unused_bits) = pack_line(line).map_err(|e| e.to_string())?;
+        items.push(DatasetItem::Record { words, unused_bits });
+    }
+    items.push(DatasetItem::EndOfFile);
+    items.push(DatasetItem::EndOfData);
+    Ok((items, true))
+}
+
+/// Host bytes of a dataset's items: blocked, or text lines (EOFs and EOD dropped).
+pub fn host_bytes(items: &[DatasetItem], text: bool) -> Result<Vec<u8>, String> {
+    if text {
+        let mut out = String::new();
+        for item in items {
+            if let DatasetItem::Record { words, unused_bits } = item {
+                out.push_str(&unpack_line(words, *unused_bits).map_err(|e| e.to_string())?);
+                out.push('\n');
+            }
+        }
+        return Ok(out.into_bytes());
+    }
+    let words = block(items).map_err(|e| e.to_string())?;
+    Ok(words.iter().flat_map(|w| w.to_be_bytes()).collect())
+}
+
+impl LocalDataset {
+    /// Appends a written item at the read position (dropping what followed it).
+    pub fn push_written(&mut self, item: DatasetItem, console: &mut crate::system::Console) {
+        if self.backing == Backing::Stdout {
+            if let DatasetItem::Record { words, unused_bits } = &item {
+                let line = unpack_line(words, *unused_bits).unwrap_or_else(|_| {
+                    words
+                        .iter()
+                        .flat_map(|w| w.to_be_bytes())
+                        .map(|b| if b.is_ascii() { char::from(b) } else { '?' })
+                        .collect()
+                });
+                console.stdout(format!("{line}\n").as_bytes());
+            }
+            return;
+        }
+        if !self.written {
+            let keep = self.item + usize::from(self.word > 0);
+            self.items.truncate(keep);
+            self.word = 0;
+            self.item = self.items.len();
+            self.written = true;
+        }
+        if self.backing == Backing::Empty {
+            return;
+        }
+        self.items.push(item);
+        self.item = self.items.len();
+    }
+}
+
+impl System {
+    /// Reads the host side of dataset `name` of `pid`'s job.
+    fn load_dataset(
+        &self,
+        name: &str,
+        backing: &Backing,
+        slot: u32,
+    ) -> Result<LocalDataset, String> {
+        let mut backing = backing.clone();
+        let items = match &mut backing {
+            Backing::File { path, text } => {
+                let relative = self
+                    .root()
+                    .resolve(path)
+                    .map_err(|e| format!("{path}: {e:?}"))?;
+                match self.root().read_all(&relative, MAX_DATASET_BYTES) {
+                    Ok(bytes) => {
+                        let (items, was_text) =
+                            items_from_host(&bytes).map_err(|e| format!("{path}: {e}"))?;
+                        *text |= was_text;
+                        items
+                    }
+                    Err(_) => vec![DatasetItem::EndOfData],
+                }
+            }
+            Backing::Stdout | Backing::Empty => vec![DatasetItem::EndOfData],
+        };
+        Ok(LocalDataset {
+            name: name.to_string(),
+            backing,
+            slot,
+            items,
+            item: 0,
+            word: 0,
+            pending: Vec::new(),
+            written: false,
+            read_stream: None,
+            read_position: 0,
+            write_stream: Vec::new(),
+        })
+    }
+
+    /// Opens `name` for `pid` (or finds it open); returns its slot and writes its DSP
+    /// and LFT entry.
+    pub(crate) fn cos_open_name(&mut self, pid: Pid, name: &str) -> Result<u32, String> {
+        let job = self
+            .processes
+            .get(&pid)
+            .and_then(|p| p.cos.as_deref())
+            .ok_or("not a COS job")?;
+        if let Some(slot) = job.slot_of_name(name) {
+            return Ok(slot);
+        }
+        let slot = job.free_slot().ok_or_else(|| {
+            format!(
+                "{name}: more than {} datasets open",
+                super::job::MAX_DATASETS
+            )
+        })?;
+        let backing = job.backing(name);
+        let (dsp, buffer, lft) = (
+            job.dsp_address(slot),
+            job.buffer_address(slot),
+            job.lft_address(slot),
+        );
+        let dataset = self.load_dataset(name, &backing, slot)?;
+        let name_word = super::bits::ascii_word(&name.chars().take(8).collect::<String>());
+        let mut table = vec![0u64; DSP_WORDS as usize];
+        table[0] = name_word;
+        table[DPFIRST as usize] = u64::from(buffer);
+        table[DPIN as usize] = u64::from(buffer);
+        table[DPOUT as usize] = u64::from(buffer);
+        table[DPLIMIT as usize] = u64::from(buffer + super::job::BUFFER_WORDS);
+        table[DPCWF as usize] = 0;
+        self.cos_write(pid, u64::from(dsp), &table);
+        self.cos_write(pid, u64::from(lft), &[name_word, u64::from(dsp)]);
+        let process = self.processes.get_mut(&pid).ok_or("no process")?;
+        let job = process.cos.as_mut().ok_or("not a COS job")?;
+        job.open.insert(slot, dataset);
+        let count = job.open.len() as u64;
+        let jcdsp = super::jcb::JCDSP as u32;
+        if let Some(word) = process.memory.read(jcdsp) {
+            process
+                .memory
+                .write(jcdsp, super::bits::with_field(word, 0, 15, count));
+        }
+        Ok(slot)
+    }
+
+    /// The slot and DSP address named by the address in S1 (see the module notes);
+    /// with `open`, a DSP or ODN of a dataset not yet open opens it.
+    pub(crate) fn cos_resolve(&mut self, pid: Pid, s1: u64, open: bool) -> Option<(u32, u64)> {
+        let address = s1 & 0xFF_FFFF;
+        let job = self.processes.get(&pid)?.cos.as_deref()?;
+        if let Some(slot) = job.slot_of_dsp(address as u32) {
+            return Some((slot, address));
+        }
+        let words = self.cos_read(pid, address, 2)?;
+        let pointer = address_field(words[1]);
+        if let Some(slot) = job.slot_of_dsp(pointer as u32) {
+            return Some((slot, pointer));
+        }
+        let name = dataset_name(words[0]);
+        if name.is_empty() {
+            return None;
+        }
+        let found = job.slot_of_name(&name);
+        let slot = match found {
+            Some(slot) => slot,
+            None if open => self.cos_open_name(pid, &name).ok()?,
+            None => return None,
+        };
+        // A program's own DSP carries its name in word 0; an ODN has the DSP
+        // pointer in word 1, which for an open dataset we filled in.
+        Some((slot, address))
+    }
+
+    /// F$OPN: S1 = ODN address (PD in bits 0–1 ignored: datasets are read-write).
+    pub(crate) fn cos_open(&mut self, pid: Pid, s1: u64) -> Reply {
+        let address = s1 & 0xFF_FFFF;
+        let Some(odn) = self.cos_read(pid, address, 2) else {
+            return Self::bad_address("F$OPN", address);
+        };
+        let name = dataset_name(odn[0]);
+        if name.is_empty() {
+            return Reply::Status(STATUS_NO_DATASET);
+        }
+        match self.cos_open_name(pid, &name) {
+            Ok(slot) => {
+                let dsp = self.processes[&pid]
+                    .cos
+                    .as_ref()
+                    .map_or(0, |j| j.dsp_address(slot));
+                let word = super::bits::with_field(odn[1], 40, 63, u64::from(dsp));
+                self.cos_write(pid, address + 1, &[word]);
+                Reply::Status(0)
+            }
+            Err(message) => {
+                let text = format!("cray: pid {pid}: F$OPN {name}: {message}\n");
+                self.console_mut().stderr(text.as_bytes());
+                Reply::Status(STATUS_NO_DATASET)
+            }
+        }
+    }
+
+    /// Writes dataset `slot` of `pid` back to its host file if it was written.
+    fn cos_flush(&mut self, pid: Pid, slot: u32) -> Result<(), String> {
+        let Some(dataset) = self
+            .processes
+            .get_mut(&pid)
+            .and_then(|p| p.cos.as_mut())
+            .and_then(|j| j.open.get_mut(&slot))
+        else {
+            return Ok(());
+        };
+        if !dataset.pending.is_empty() {
+            let words = std::mem::take(&mut dataset.pending);
+            dataset.items.push(DatasetItem::Record {
+                words,
+                unused_bits: 0,
+            });
+            dataset.written = true;
+        }
+        if !dataset.write_stream.is_empty() {
+            let stream = std::mem::take(&mut dataset.write_stream);
+            let items =
+                deblock(&stream).map_err(|e| format!("{}: F$WDC data: {e}", dataset.name))?;
+            dataset.items = items;
+            dataset.written = true;
+        }
+        if !dataset.written {
+            return Ok(());
+        }
+        dataset.written = false;
+        let Backing::File { path, text } = dataset.backing.clone() else {
+            return Ok(());
+        };
+        let mut items = dataset.items.clone();
+        if items.last() != Some(&DatasetItem::EndOfData) {
+            items.push(DatasetItem::EndOfData);
+        }
+        let bytes = host_bytes(&items, text).map_err(|e| format!("{path}: {e}"))?;
+        let root = self.root();
+        let relative = root.resolve(&path).map_err(|e| format!("{path}: {e:?}"))?;
+        let how = OpenHow {
+            write: true,
+            create: true,
+            truncate: true,
+            ..OpenHow::default()
+        };
+        root.open(&relative, how)
+            .and_then(|()| root.write_at(&relative, 0, false, &bytes))
+            .map_err(|e| format!("{path}: {e:?}"))?;
+        Ok(())
+    }
+
+    /// Flushes every open dataset of `pid` (at the end of the job).
+    pub(crate) fn cos_flush_all(&mut self, pid: Pid) -> Result<(), String> {
+        let slots: Vec<u32> = self
+            .processes
+            .get(&pid)
+            .and_then(|p| p.cos.as_ref())
+            .map_or(Vec::new(), |j| j.open.keys().copied().collect());
+        let mut result = Ok(());
+        for slot in slots {
+            if let Err(e) = self.cos_flush(pid, slot) {
+                result = Err(e);
+            }
+        }
+        result
+    }
+
+    /// F$CLS/F$RLS: flushes and forgets the dataset at S1.
+    pub(crate) fn cos_close(&mut self, pid: Pid, s1: u64) -> Reply {
+        let Some((slot, _)) = self.cos_resolve(pid, s1, false) else {
+            return Reply::Status(STATUS_NO_DATASET);
+        };
+        let flushed = self.cos_flush(pid, slot);
+        if let Some(job) = self.processes.get_mut(&pid).and_then(|p| p.cos.as_mut()) {
+            job.open.remove(&slot);
+        }
+        match flushed {
+            Ok(()) => Reply::Status(0),
+            Err(message) => {
+                let text = format!("cray: pid {pid}: close: {message}\n");
+                self.console_mut().stderr(text.as_bytes());
+                Reply::Status(STATUS_NO_DATASET)
+            }
+        }
+    }
+
+    /// F$LBN: S1 = number of the last block of the dataset's blocked form.
+    pub(crate) fn cos_last_block(&mut self, pid: Pid, s1: u64) -> Reply {
+        let Some((slot, _)) = self.cos_resolve(pid, s1, true) else {
+            return Reply::Status(STATUS_NO_DATASET);
+        };
+        let Some(dataset) = self.processes[&pid]
+            .cos
+            .as_ref()
+            .and_then(|j| j.open.get(&slot))
+        else {
+            return Reply::Status(STATUS_NO_DATASET);
+        };
+        let words = block(&dataset.items).map_or(0, |w| w.len() as u64);
+        Reply::Value(words.saturating_sub(1) / super::dataset::BLOCK_WORDS as u64)
+    }
+
+    /// F$POS: rewinds the dataset at S1 (the only positioning modelled).
+    pub(crate) fn cos_rewind(&mut self, pid: Pid, s1: u64) -> Reply {
+        let Some((slot, _)) = self.cos_resolve(pid, s1, true) else {
+            return Reply::Status(STATUS_NO_DATASET);
+        };
+        if let Some(dataset) = self
+            .processes
+            .get_mut(&pid)
+            .and_then(|p| p.cos.as_mut())
+            .and_then(|j| j.open.get_mut(&slot))
+        {
+            dataset.item = 0;
+            dataset.word = 0;
+            dataset.read_stream = None;
+            dataset.read_position = 0;
+        }
+        Reply::Status(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_blocked_host_files_round_trip() {
+        let (items, text) = items_from_host(b"ONE\nTWO LINES\n").unwrap();
+        assert!(text);
+        assert_eq!(items.len(), 4, "two records, EOF, EOD");
+        assert_eq!(host_bytes(&items, true).unwrap(), b"ONE\nTWO LINES\n");
+        let blocked = host_bytes(&items, false).unwrap();
+        let (again, text) = items_from_host(&blocked).unwrap();
+        assert!(!text);
+        assert_eq!(again, items);
+        assert_eq!(
+            items_from_host(b"").unwrap().0,
+            vec![DatasetItem::EndOfData]
+        );
+        assert!(items_from_host(&[0xff, 0xfe, 0x80]).is_err());
+    }
+}

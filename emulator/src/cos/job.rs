@@ -1,0 +1,166 @@
+//! The state of a COS job that the kernel keeps beside the process's registers and
+//! field: the control statement, the dataset map and the local datasets the job has
+//! open (the job log is [`System::cos_log`](crate::system::System::cos_log)). All of it is plain serde data inside [`Process`](crate::system::Process),
+//! so a checkpoint carries it and a restart resumes open datasets where they were.
+//!
+//! Field layout of a COS job (word addresses, FL = field length):
+//!
+//! ```text
+//! 0 .. 0177                JCB
+//! 0200 .. HLM              the program (TXT, then zeroed memory up to HLM)
+//! HLM .. JCLFT             free: heap from JCHLM up, stack down from JCLFT − 050
+//! JCLFT .. JCBFB           the LFT: two words per dataset slot (name, DSP address)
+//! JCBFB .. JCDSP − 01000   I/O buffers: BUFFER_WORDS per dataset slot
+//! JCDSP − 040·(k+1)        the DSP of dataset slot k
+//! JCDSP = FL
+//! ```
+//!
+//! The system area at the top holds [`MAX_DATASETS`] slots; [`SYSTEM_AREA_WORDS`] is
+//! its size. The loader adds it (plus [`HEAP_WORDS`] of free room) above HLM.
+
+use super::dataset::DatasetItem;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Datasets a job may have open at once (DSP, LFT entry and buffer slots).
+pub const MAX_DATASETS: u32 = 16;
+/// Words of one DSP (dataset parameter table).
+pub const DSP_WORDS: u32 = 0o40;
+/// Words of one LFT entry (dataset name, DSP address).
+pub const LFT_ENTRY_WORDS: u32 = 2;
+/// Words of the circular buffer the system gives each open dataset (two blocks).
+pub const BUFFER_WORDS: u32 = 0o2000;
+/// Words of the system area at the top of the field: DSPs, buffers and the LFT.
+pub const SYSTEM_AREA_WORDS: u32 = MAX_DATASETS * (DSP_WORDS + LFT_ENTRY_WORDS + BUFFER_WORDS);
+/// Free words the loader leaves between HLM and the system area (heap and stack).
+pub const HEAP_WORDS: u32 = 0o40000;
+
+/// DSP word: dataset name (ASCII, left-justified).
+pub const DPDN: u32 = 0;
+/// DSP word: FIRST, the buffer's first word (bits 40–63).
+pub const DPFIRST: u32 = 1;
+/// DSP word: IN, where the next word goes into the buffer.
+pub const DPIN: u32 = 2;
+/// DSP word: OUT, where the next word comes out of the buffer.
+pub const DPOUT: u32 = 3;
+/// DSP word: LIMIT, one past the buffer's last word.
+pub const DPLIMIT: u32 = 4;
+/// DSP word: control word met by the last read (bits 0–3: 010 EOR, 002 EOF, 001 EOD).
+pub const DPCWF: u32 = 5;
+/// DSP word: the F$BIO request word.
+pub const DPBIO: u32 = 7;
+
+/// Where a local dataset's contents live on the host.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Backing {
+    /// A file inside the root (path relative to it). `text` selects host text (one
+    /// line per record) instead of COS blocked format when the dataset is written.
+    File {
+        /// Path relative to the root.
+        path: String,
+        /// Write as host text lines.
+        text: bool,
+    },
+    /// The console's standard output, as text lines (the default `$OUT`).
+    Stdout,
+    /// Nothing: reads meet EOD at once, writes are discarded (the default `$IN`).
+    Empty,
+}
+
+/// One open local dataset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalDataset {
+    /// Dataset name (`$IN`, `FT05`, ...).
+    pub name: String,
+    /// Host side.
+    pub backing: Backing,
+    /// Slot number: fixes the DSP, LFT entry and buffer addresses.
+    pub slot: u32,
+    /// Contents as records, EOFs and the EOD (read from the host at open).
+    pub items: Vec<DatasetItem>,
+    /// Index of the item being read.
+    pub item: usize,
+    /// Words of that item already read.
+    pub word: usize,
+    /// Words of a record being written (partial writes) not yet closed by an EOR.
+    pub pending: Vec<u64>,
+    /// Items written since the open (appended to what was read when flushed).
+    pub written: bool,
+    /// The blocked stream F$RDC reads from (built at the first F$RDC) and its position.
+    pub read_stream: Option<Vec<u64>>,
+    /// Next word of `read_stream` to hand out.
+    pub read_position: usize,
+    /// Blocked words given by F$WDC, deblocked when the dataset is closed.
+    pub write_stream: Vec<u64>,
+}
+
+/// Everything the kernel knows about a COS job beyond registers and memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CosJob {
+    /// The control statement (JCCCI), terminator included.
+    pub control_statement: String,
+    /// Dataset name -> host backing, from `--dataset` and the defaults.
+    pub map: BTreeMap<String, Backing>,
+    /// Open datasets by slot.
+    pub open: BTreeMap<u32, LocalDataset>,
+    /// JCDSP: DSPs are at JCDSP − DSP_WORDS × (slot + 1).
+    pub dsp_base: u32,
+    /// JCLFT: LFT entry of slot k at JCLFT + 2k.
+    pub lft_base: u32,
+    /// First word of the buffer area (buffer of slot k at + BUFFER_WORDS × k).
+    pub buffer_base: u32,
+}
+
+impl CosJob {
+    /// Word address of the DSP of `slot`.
+    pub fn dsp_address(&self, slot: u32) -> u32 {
+        self.dsp_base - DSP_WORDS * (slot + 1)
+    }
+
+    /// Word address of the buffer of `slot`.
+    pub fn buffer_address(&self, slot: u32) -> u32 {
+        self.buffer_base + BUFFER_WORDS * slot
+    }
+
+    /// Word address of the LFT entry of `slot`.
+    pub fn lft_address(&self, slot: u32) -> u32 {
+        self.lft_base + LFT_ENTRY_WORDS * slot
+    }
+
+    /// The slot whose DSP starts at `address`, if it is open.
+    pub fn slot_of_dsp(&self, address: u32) -> Option<u32> {
+        self.open
+            .keys()
+            .copied()
+            .find(|&slot| self.dsp_address(slot) == address)
+    }
+
+    /// The open dataset named `name`.
+    pub fn slot_of_name(&self, name: &str) -> Option<u32> {
+        self.open
+            .iter()
+            .find(|(_, d)| d.name == name)
+            .map(|(&slot, _)| slot)
+    }
+
+    /// The lowest free slot.
+    pub fn free_slot(&self) -> Option<u32> {
+        (0..MAX_DATASETS).find(|slot| !self.open.contains_key(slot))
+    }
+
+    /// How `name` is backed: the map, else `$IN` empty, `$OUT` the console, any other
+    /// name a blocked file of that name in the root.
+    pub fn backing(&self, name: &str) -> Backing {
+        if let Some(backing) = self.map.get(name) {
+            return backing.clone();
+        }
+        match name {
+            "$IN" => Backing::Empty,
+            "$OUT" => Backing::Stdout,
+            _ => Backing::File {
+                path: name.to_string(),
+                text: false,
+            },
+        }
+    }
+}

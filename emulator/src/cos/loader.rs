@@ -1,0 +1,126 @@
+//! Starting a COS absolute binary as a job (`COS.md` §1.2, loader recipe).
+//!
+//! Field length: FL = max(HLM, end of TXT) + [`HEAP_WORDS`] + [`SYSTEM_AREA_WORDS`],
+//! rounded up to a multiple of 01000 words, and refused when it exceeds the memory
+//! left (`--memory`). Memory is zeroed, TXT is copied to its load address (0200),
+//! the JCB fills words 0–0177 with JCHLM = HLM, JCFL = JCMFL = FL and JCDSP, JCBFB,
+//! JCLFT at the system area described in [`job`](super::job). P = the entry parcel.
+
+use super::absolute::AbsoluteBinary;
+use super::jcb::{JobCommunicationBlock, JCB_WORDS};
+use super::job::{
+    Backing, CosJob, BUFFER_WORDS, DSP_WORDS, HEAP_WORDS, LFT_ENTRY_WORDS, MAX_DATASETS,
+    SYSTEM_AREA_WORDS,
+};
+use crate::cpu::Cpu;
+use crate::memory::Memory;
+use crate::system::loader::LoadError;
+use crate::system::{
+    signals::Signals, Personality, Pid, Process, ProcessState, System, SystemError,
+};
+use std::collections::BTreeMap;
+
+/// Fields are multiples of this many words.
+pub const FIELD_GRANULE: u64 = 0o1000;
+
+/// The field length the loader gives `binary`.
+pub fn field_length(binary: &AbsoluteBinary) -> u64 {
+    let end = u64::from(binary.load_address) + binary.text.len() as u64;
+    let top = end.max(u64::from(binary.hlm));
+    let fl = top + u64::from(HEAP_WORDS) + u64::from(SYSTEM_AREA_WORDS);
+    fl.div_ceil(FIELD_GRANULE) * FIELD_GRANULE
+}
+
+impl System {
+    /// Starts `binary` as the first process of a new COS job with control statement
+    /// `control_statement` (JCCCI) and the dataset map `datasets` (name -> backing;
+    /// unmapped names use [`CosJob::backing`]'s defaults). Returns the pid (= jid).
+    pub fn load_cos(
+        &mut self,
+        name: &str,
+        binary: &AbsoluteBinary,
+        control_statement: &str,
+        datasets: BTreeMap<String, Backing>,
+    ) -> Result<Pid, SystemError> {
+        let load_error = |source| SystemError::Load {
+            program: name.to_string(),
+            source,
+        };
+        let fl = field_length(binary);
+        let available = self
+            .config
+            .memory_words
+            .saturating_sub(self.memory_in_use());
+        if fl > available || fl >= 1 << 24 {
+            return Err(load_error(LoadError::NoMemory {
+                needed: fl,
+                available,
+            }));
+        }
+        let fl32 = fl as u32;
+        let dsp_base = fl32;
+        let buffer_base = dsp_base - MAX_DATASETS * DSP_WORDS - MAX_DATASETS * BUFFER_WORDS;
+        let lft_base = buffer_base - MAX_DATASETS * LFT_ENTRY_WORDS;
+        let mut jcb =
+            JobCommunicationBlock::for_program(binary, control_statement, fl32).map_err(|e| {
+                SystemError::Cos {
+                    program: name.to_string(),
+                    detail: e.to_string(),
+                }
+            })?;
+        jcb.dsp = dsp_base;
+        jcb.bfb = buffer_base;
+        jcb.lft = lft_base;
+        let mut words = vec![0u64; fl as usize];
+        words[..JCB_WORDS].copy_from_slice(&jcb.to_words());
+        let load = binary.load_address as usize;
+        words[load..load + binary.text.len()].copy_from_slice(&binary.text);
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        let mut cpu = Cpu::new(self.config.model, fl32);
+        cpu.p = binary.entry_parcel;
+        let job = CosJob {
+            control_statement: jcb.control_statement.clone(),
+            map: datasets,
+            open: BTreeMap::new(),
+            dsp_base,
+            lft_base,
+            buffer_base,
+        };
+        self.processes.insert(
+            pid,
+            Process {
+                pid,
+                ppid: 0,
+                jid: pid,
+                uid: self.config.uid,
+                cpu,
+                memory: Memory::from_words(words),
+                break_floor: fl32,
+                fds: BTreeMap::new(),
+                signals: Signals::default(),
+                state: ProcessState::Runnable,
+                personality: Personality::Cos,
+                program: name.to_string(),
+                cos: Some(Box::new(job)),
+            },
+        );
+        self.leader.get_or_insert(pid);
+        Ok(pid)
+    }
+
+    /// Parses an absolute binary (raw or blocked) from its words and loads it.
+    pub fn load_cos_words(
+        &mut self,
+        name: &str,
+        words: &[u64],
+        control_statement: &str,
+        datasets: BTreeMap<String, Backing>,
+    ) -> Result<Pid, SystemError> {
+        let binary = super::absolute::parse(words).map_err(|e| SystemError::Cos {
+            program: name.to_string(),
+            detail: e.to_string(),
+        })?;
+        self.load_cos(name, &binary, control_statement, datasets)
+    }
+}

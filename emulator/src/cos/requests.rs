@@ -1,0 +1,346 @@
+//! F$ requests: EX with S0 = request code (`COS.md` §2), served for processes of
+//! personality COS.
+//!
+//! Results: S0 = status (0 = done) unless the request says otherwise. Requests that
+//! store data take the word address in S1. Served:
+//!
+//! | code | request | what the emulator does |
+//! |---|---|---|
+//! | 000 | F$ADV | flushes the datasets, ends the job with exit status 0 |
+//! | 001 | F$ABT | flushes the datasets, ends the job with exit status 1 |
+//! | 002 | F$DAT | `mm/dd/yy` at S1 (epoch + machine clock) |
+//! | 003 | F$TIM | `hh:mm:ss` at S1 |
+//! | 004 | F$MSG | the NUL-terminated line at S1 (≤ 80 characters) to stderr and the job log |
+//! | 005 | F$RCL | nothing to wait for: all I/O completes inside the request |
+//! | 006 | F$TRM | as F$ADV |
+//! | 010 | F$OPN | opens the dataset of the ODN at S1; DSP address into ODN word 1 bits 40–63 |
+//! | 011, 073 | F$MEM, F$MEMORY | S1 = new FL (0: none); grows the field (never below the system area); S1 = FL |
+//! | 012 | F$LBN | S1 = last block number of the dataset at S1 |
+//! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset |
+//! | 014 | F$DNT | accepted (local datasets are created when opened) |
+//! | 016 | F$GNS | the control statement at S1 (10 words, NUL-padded) |
+//! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O ([`circular`](super::circular)) |
+//! | 026 | F$JDA | `   yyddd` at S1 |
+//! | 027 | F$JTI | the job's CPU time in clock periods at S1 (an integer; uncertain) |
+//! | 034 | F$BIO | buffered I/O ([`bio`](super::bio)) |
+//! | 041 | F$IOA | accepted (no I/O-area locking is needed) |
+//! | 056 | F$SYM | accepted, nothing stored (no JCL symbols) |
+//! | 063 | F$POS | rewinds the dataset at S1 |
+//!
+//! Any other code ends the job with a message naming the code (octal), its name and
+//! P, and exit status "killed by SIGSYS" (host code 140). A request whose addresses
+//! fall outside the field ends the job the same way with SIGSEGV.
+
+use super::bits::field;
+use super::clock;
+use crate::system::signals::{self, SIGSEGV, SIGSYS};
+use crate::system::{Event, ExitStatus, Pid, System};
+
+/// Names of the request codes 0–0103 (`systxt.cal`); "" for codes without one.
+pub const REQUEST_NAMES: [&str; 0o104] = [
+    "F$ADV", "F$ABT", "F$DAT", "F$TIM", "F$MSG", "F$RCL", "F$TRM", "F$SSW", // 000
+    "F$OPN", "F$MEM", "F$LBN", "F$CLS", "F$DNT", "F$MDE", "F$GNS", "", // 010
+    "F$RLS", "F$PDM", "F$RDC", "F$WDC", "F$GRN", "F$DIS", "F$JDA", "F$JTI", // 020
+    "F$ACT", "F$SPS", "F$CSW", "F$TSW", "F$BIO", "F$DLY", "F$AQR", "F$NRN", // 030
+    "F$RRN", "F$IOA", "F$LFT", "F$INV", "F$DJA", "F$RPV", "F$BGN", "F$RCS", // 040
+    "F$PRC", "F$RTN", "F$LIB", "F$INS", "F$UROLL", "F$ASD", "F$SYM", "F$CSB", // 050
+    "F$ISB", "F$EKO", "F$OPT", "F$POS", "F$SPM", "F$FCH", "F$TDT", "F$DTT", // 060
+    "F$MTT", "F$TMT", "F$SPY", "F$MEMORY", "F$PRV", "F$DSD", "F$ENC", "F$TASK", // 070
+    "F$CRASH", "F$SYNCH", "F$TPOS", "F$TBL", // 0100
+];
+
+/// The name of request `code`, or "unnamed" for codes `systxt.cal` does not define.
+pub fn request_name(code: u64) -> &'static str {
+    match REQUEST_NAMES.get(code as usize) {
+        Some(name) if !name.is_empty() => name,
+        _ => "unnamed",
+    }
+}
+
+/// Request codes.
+pub mod code {
+    /// Advance (normal end of job step).
+    pub const F_ADV: u64 = 0;
+    /// Abort.
+    pub const F_ABT: u64 = 1;
+    /// Date.
+    pub const F_DAT: u64 = 2;
+    /// Time.
+    pub const F_TIM: u64 = 3;
+    /// Log message.
+    pub const F_MSG: u64 = 4;
+    /// Recall.
+    pub const F_RCL: u64 = 5;
+    /// Terminate job.
+    pub const F_TRM: u64 = 6;
+    /// Open dataset.
+    pub const F_OPN: u64 = 0o10;
+    /// Request memory.
+    pub const F_MEM: u64 = 0o11;
+    /// Last block number.
+    pub const F_LBN: u64 = 0o12;
+    /// Close.
+    pub const F_CLS: u64 = 0o13;
+    /// Create local dataset.
+    pub const F_DNT: u64 = 0o14;
+    /// Get next control statement.
+    pub const F_GNS: u64 = 0o16;
+    /// Release dataset.
+    pub const F_RLS: u64 = 0o20;
+    /// Read circular.
+    pub const F_RDC: u64 = 0o22;
+    /// Write circular.
+    pub const F_WDC: u64 = 0o23;
+    /// Julian date.
+    pub const F_JDA: u64 = 0o26;
+    /// Job time.
+    pub const F_JTI: u64 = 0o27;
+    /// Buffered I/O.
+    pub const F_BIO: u64 = 0o34;
+    /// I/O-area lock.
+    pub const F_IOA: u64 = 0o41;
+    /// JCL symbols.
+    pub const F_SYM: u64 = 0o56;
+    /// Position.
+    pub const F_POS: u64 = 0o63;
+    /// Memory (new form).
+    pub const F_MEMORY: u64 = 0o73;
+}
+
+/// What serving a request did.
+pub(crate) enum Reply {
+    /// S0 = status; other registers as the handler left them.
+    Status(u64),
+    /// S0 = 0, S1 = value.
+    Value(u64),
+    /// The job ends with this status, after this message on stderr (if any).
+    End(ExitStatus, Option<String>),
+}
+
+/// Length of the F$GNS statement image in words (80 characters).
+pub const STATEMENT_WORDS: u64 = 10;
+
+impl System {
+    /// Serves the F$ request `pid` just made with EX at parcel `at`.
+    pub(crate) fn cos_request(&mut self, pid: Pid, at: u32) -> Option<Event> {
+        let (request, s1) = {
+            let process = self.processes.get(&pid)?;
+            (process.cpu.s[0], process.cpu.s[1])
+        };
+        use code::*;
+        let reply = match request {
+            F_ADV | F_TRM => self.cos_end(pid, ExitStatus::Exited(0)),
+            F_ABT => self.cos_end(pid, ExitStatus::Exited(1)),
+            F_DAT => self.store_text(pid, s1, &clock::date_text(self.time())),
+            F_TIM => self.store_text(pid, s1, &clock::time_text(self.time())),
+            F_JDA => self.store_text(pid, s1, &clock::julian_text(self.time())),
+            F_JTI => {
+                let cycles = self.processes[&pid].cpu.cycles;
+                self.store_words(pid, s1, &[cycles])
+            }
+            F_MSG => self.cos_message(pid, s1),
+            F_RCL | F_DNT | F_IOA | F_SYM => Reply::Status(0),
+            F_GNS => {
+                let statement = self.processes[&pid]
+                    .cos
+                    .as_ref()
+                    .map_or(String::new(), |j| j.control_statement.clone());
+                let mut bytes = statement.into_bytes();
+                bytes.resize((STATEMENT_WORDS * 8) as usize, 0);
+                let words: Vec<u64> = bytes
+                    .chunks(8)
+                    .map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8])))
+                    .collect();
+                self.store_words(pid, s1, &words)
+            }
+            F_MEM | F_MEMORY => self.cos_memory(pid, s1),
+            F_OPN => self.cos_open(pid, s1),
+            F_CLS | F_RLS => self.cos_close(pid, s1),
+            F_LBN => self.cos_last_block(pid, s1),
+            F_POS => self.cos_rewind(pid, s1),
+            F_BIO => self.cos_bio(pid, s1),
+            F_RDC => self.cos_read_circular(pid, s1),
+            F_WDC => self.cos_write_circular(pid, s1),
+            _ => {
+                // The job ends anyway; its message names the request, not the flush.
+                let _ = self.cos_flush_all(pid);
+                Reply::End(
+                    ExitStatus::Signaled(SIGSYS),
+                    Some(format!(
+                        "request {request:o} ({}) at P={at:o} is not served by this COS",
+                        request_name(request)
+                    )),
+                )
+            }
+        };
+        let process = self.processes.get_mut(&pid)?;
+        match reply {
+            Reply::Status(status) => process.cpu.s[0] = status,
+            Reply::Value(value) => {
+                process.cpu.s[0] = 0;
+                process.cpu.s[1] = value;
+            }
+            Reply::End(status, message) => {
+                if let Some(message) = message {
+                    let program = process.program.clone();
+                    let text = match status {
+                        ExitStatus::Signaled(signal) => format!(
+                            "cray: pid {pid} ({program}): {message}; killed with {} ({signal})\n",
+                            signals::name(signal)
+                        ),
+                        ExitStatus::Exited(_) => format!("cray: pid {pid}: {message}\n"),
+                    };
+                    self.console_mut().stderr(text.as_bytes());
+                }
+                self.terminate(pid, status);
+            }
+        }
+        None
+    }
+
+    /// F$ADV/F$ABT/F$TRM: the job's datasets are flushed, then it ends.
+    fn cos_end(&mut self, pid: Pid, status: ExitStatus) -> Reply {
+        match self.cos_flush_all(pid) {
+            Ok(()) => Reply::End(status, None),
+            Err(message) => Reply::End(status, Some(message)),
+        }
+    }
+
+    /// A request addressed memory outside the field.
+    pub(crate) fn bad_address(what: &str, address: u64) -> Reply {
+        Reply::End(
+            ExitStatus::Signaled(SIGSEGV),
+            Some(format!("{what}: address {address:o} is outside the field")),
+        )
+    }
+
+    /// Reads `count` words at `address` of `pid`'s field.
+    pub(crate) fn cos_read(&self, pid: Pid, address: u64, count: u64) -> Option<Vec<u64>> {
+        let memory = &self.processes.get(&pid)?.memory;
+        let end = address.checked_add(count)?;
+        if end > memory.len() as u64 {
+            return None;
+        }
+        Some(memory.words()[address as usize..end as usize].to_vec())
+    }
+
+    /// Writes `words` at `address` of `pid`'s field; false if they do not fit.
+    pub(crate) fn cos_write(&mut self, pid: Pid, address: u64, words: &[u64]) -> bool {
+        let Some(process) = self.processes.get_mut(&pid) else {
+            return false;
+        };
+        let end = address.saturating_add(words.len() as u64);
+        if end > process.memory.len() as u64 {
+            return false;
+        }
+        process.memory.words_mut()[address as usize..end as usize].copy_from_slice(words);
+        true
+    }
+
+    fn store_words(&mut self, pid: Pid, address: u64, words: &[u64]) -> Reply {
+        let address = address & 0xFF_FFFF;
+        if self.cos_write(pid, address, words) {
+            Reply::Status(0)
+        } else {
+            Self::bad_address(request_name(self.processes[&pid].cpu.s[0]), address)
+        }
+    }
+
+    fn store_text(&mut self, pid: Pid, address: u64, text: &str) -> Reply {
+        self.store_words(pid, address, &[super::bits::ascii_word(text)])
+    }
+
+    /// F$MSG: the NUL-terminated message at S1 (at most 80 characters; longer
+    /// messages are cut) to stderr and the job log.
+    fn cos_message(&mut self, pid: Pid, s1: u64) -> Reply {
+        let address = s1 & 0xFF_FFFF;
+        let mut bytes = Vec::new();
+        'words: for i in 0..10 {
+            let Some(word) = self.cos_read(pid, address + i, 1) else {
+                if i == 0 {
+                    return Self::bad_address("F$MSG", address);
+                }
+                break;
+            };
+            for b in word[0].to_be_bytes() {
+                if b == 0 {
+                    break 'words;
+                }
+                bytes.push(b);
+            }
+        }
+        let line: String = bytes
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    char::from(b)
+                } else {
+                    '?'
+                }
+            })
+            .collect();
+        let line = line.trim_end().to_string();
+        self.console_mut().stderr(format!("{line}\n").as_bytes());
+        self.cos_log.push(line);
+        Reply::Status(0)
+    }
+
+    /// F$MEM/F$MEMORY: S1 = the field length wanted (0 = just tell). The field grows
+    /// when memory allows; it never shrinks (the DSPs sit at its old top). S1 = FL.
+    fn cos_memory(&mut self, pid: Pid, s1: u64) -> Reply {
+        let wanted = s1 & 0xFF_FFFF;
+        let in_use = self.memory_in_use();
+        let limit = self.config.memory_words;
+        let Some(process) = self.processes.get_mut(&pid) else {
+            return Reply::Status(1);
+        };
+        let fl = process.memory.len() as u64;
+        if wanted > fl {
+            let grown =
+                wanted.div_ceil(super::loader::FIELD_GRANULE) * super::loader::FIELD_GRANULE;
+            if in_use - fl + grown > limit || grown >= 1 << 24 {
+                process.cpu.s[1] = fl;
+                return Reply::Status(1);
+            }
+            process.set_field(grown as u32);
+            let jcb = super::jcb::JCHLM as u32;
+            if let Some(word) = process.memory.read(jcb) {
+                let updated = super::bits::with_field(word, 40, 63, grown);
+                process.memory.write(jcb, updated);
+            }
+            return Reply::Value(grown);
+        }
+        Reply::Value(fl)
+    }
+}
+
+/// The dataset name in an ODN or DSP word 0: ASCII, left-justified, NUL- or
+/// blank-padded.
+pub fn dataset_name(word: u64) -> String {
+    word.to_be_bytes()
+        .iter()
+        .take_while(|&&b| b != 0 && b != b' ')
+        .map(|&b| char::from(b))
+        .collect()
+}
+
+/// Bits 40–63 of a word: an address field.
+pub fn address_field(word: u64) -> u64 {
+    field(word, 40, 63)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(request_name(0), "F$ADV");
+        assert_eq!(request_name(0o34), "F$BIO");
+        assert_eq!(request_name(0o73), "F$MEMORY");
+        assert_eq!(request_name(0o103), "F$TBL");
+        assert_eq!(request_name(0o17), "unnamed");
+        assert_eq!(request_name(0o122), "unnamed");
+        assert_eq!(dataset_name(u64::from_be_bytes(*b"$IN\0\0\0\0\0")), "$IN");
+    }
+}
