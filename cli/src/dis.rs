@@ -51,11 +51,7 @@ pub fn disassemble_image(image: &ProgramImage, options: &DisOptions) -> String {
     }
     let mut lines = 0usize;
     while parcel < end && options.count.is_none_or(|n| lines < n) {
-        let marker = if parcel == image.entry_parcel {
-            ">"
-        } else {
-            " "
-        };
+        let marker = if parcel == image.entry_parcel { ">" } else { " " };
         let p1 = parcel_at(image, parcel).unwrap_or(0);
         let length = instruction_length(p1);
         let p2 = if length == 2 {
@@ -106,7 +102,9 @@ pub fn disassemble_image(image: &ProgramImage, options: &DisOptions) -> String {
 /// A trailing comment with the word's characters when they are all printable ASCII.
 fn ascii_comment(word: u64) -> String {
     let bytes = word.to_be_bytes();
-    let printable = bytes.iter().all(|&b| b == 0 || (0x20..0x7F).contains(&b));
+    let printable = bytes
+        .iter()
+        .all(|&b| b == 0 || (0x20..0x7F).contains(&b));
     if printable && bytes.iter().any(|&b| b != 0) {
         let text: String = bytes
             .iter()
