@@ -383,3 +383,62 @@ fn the_timeline_records_units_and_vector_registers() {
     assert_eq!(plain.timing, d.timing);
     assert!(d.timing.take_timeline().is_some());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Instructions the property test draws from: scalar, vector, memory, branch.
+    const PARCELS: [u16; 12] = [
+        0o030123, 0o030413, 0o064123, 0o070320, 0o062456, 0o171201, 0o161423, 0o155423, 0o176100,
+        0o177020, 0o120100, 0o011000,
+    ];
+
+    fn run(d: &mut Driver, steps: &[(usize, u32, u16)]) -> Vec<u64> {
+        steps
+            .iter()
+            .map(|&(which, vl, address)| {
+                let p1 = PARCELS[which];
+                let memory = match p1 >> 9 {
+                    0o176 | 0o177 => MemoryAccess::Vector {
+                        first: u64::from(address),
+                        stride: i64::from(address % 5) - 2,
+                    },
+                    0o120 => MemoryAccess::Scalar {
+                        address: u64::from(address),
+                    },
+                    _ => MemoryAccess::None,
+                };
+                d.issue_at(u32::from(address) % 700, p1, address, vl, memory)
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Issue periods strictly increase, and a model restored from its serialized
+        /// form at any point continues exactly as the uninterrupted one.
+        #[test]
+        fn restore_anywhere_is_invisible(
+            steps in proptest::collection::vec((0..PARCELS.len(), 1u32..=64, any::<u16>()), 1..60),
+            cut in 0usize..60,
+            xmp in any::<bool>(),
+        ) {
+            let model = if xmp { Model::XMp } else { Model::Cray1 };
+            let cut = cut.min(steps.len());
+            let mut uninterrupted = Driver::new(model);
+            let all = run(&mut uninterrupted, &steps);
+            prop_assert!(all.windows(2).all(|w| w[0] < w[1]));
+
+            let mut before = Driver::new(model);
+            let mut times = run(&mut before, &steps[..cut]);
+            let bytes = postcard::to_allocvec(&before.timing).unwrap();
+            let mut after = Driver::new(model);
+            after.timing = postcard::from_bytes(&bytes).unwrap();
+            times.extend(run(&mut after, &steps[cut..]));
+            prop_assert_eq!(times, all);
+            prop_assert_eq!(&after.timing, &uninterrupted.timing);
+        }
+    }
+}
