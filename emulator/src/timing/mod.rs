@@ -1,1 +1,555 @@
 //! Cycle-approximate timing model and hardware performance monitor.
+//!
+//! The CPU calls [`TimingModel::issue`] once per executed instruction with an
+//! [`Issue`]: what it executed, where, with which VL, which memory it touched and
+//! whether a branch was taken. The model only observes: it decides in which clock
+//! period (CP) the instruction issues, keeps register, functional-unit, memory-bank,
+//! port and instruction-buffer reservations, and counts [`HpmCounters`]. Functional
+//! results never depend on it, and with `--timing off` the CPU does not call it.
+//!
+//! All state is plain data (arrays, no maps), serialized in every snapshot, so a
+//! restarted run counts exactly the clock periods of an uninterrupted one. The
+//! optional [`Timeline`] is output, not state: it is not serialized and does not take
+//! part in equality.
+//!
+//! The figures and rules, with their sources, are in [`sources`].
+
+mod hpm;
+mod operands;
+pub mod sources;
+mod timeline;
+
+#[cfg(test)]
+mod tests;
+
+pub use hpm::HpmCounters;
+pub use sources::{figures, Figures};
+pub use timeline::{Interval, Timeline, MAX_INTERVALS, ROWS};
+
+use crate::isa::{Instruction, Model, Op, Unit};
+use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
+use serde::{Deserialize, Serialize};
+
+/// The memory an instruction referenced, as the CPU computed it (word addresses; the
+/// bank is the address modulo the number of banks, so absolute and base-relative
+/// addresses give the same banks when the base is a multiple of the bank count).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MemoryAccess {
+    /// No memory reference.
+    #[default]
+    None,
+    /// One word (10h..13h).
+    Scalar {
+        /// Word address.
+        address: u64,
+    },
+    /// VL words from `first` by `stride` (176, 177).
+    Vector {
+        /// Address of element 0.
+        first: u64,
+        /// Words between elements (may be negative or zero).
+        stride: i64,
+    },
+    /// VL words at addresses from a V register (gather 176i1k, scatter 1771jk).
+    Gather,
+    /// `count` consecutive words from `first` (block transfers 034..037).
+    Block {
+        /// First word address.
+        first: u64,
+        /// Number of words.
+        count: u32,
+    },
+}
+
+/// What the CPU tells the timing model about one executed instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Issue {
+    /// The instruction executed.
+    pub instruction: Instruction,
+    /// Its parcel address P (for the instruction buffers).
+    pub parcel_address: u32,
+    /// VL when it executed (vector instructions; clamped to 1..=64).
+    pub vl: u32,
+    /// The memory it referenced.
+    pub memory: MemoryAccess,
+    /// True when a conditional branch was taken (unconditional ones always are).
+    pub branch_taken: bool,
+    /// Its functional unit (`Form::unit` of its table row).
+    pub unit: Unit,
+}
+
+/// Number of [`Unit`] variants (the reservation array is indexed by `Unit as usize`).
+const UNITS: usize = Unit::Memory as usize + 1;
+/// Size of the result-path rings: longer than any scalar latency.
+const RING: usize = 64;
+
+/// The timing model of one CPU.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimingModel {
+    model: Model,
+    /// Earliest CP at which the next instruction may issue.
+    next_issue: u64,
+    /// Per register: the CP from which its pending result can be read.
+    ready: [u64; REGISTERS],
+    /// Per V register: the first CP from which a reader taking one element per CP
+    /// never overtakes the pending writer (the chain slot).
+    chain_slot: [u64; 8],
+    /// Per V register: the CP after the last element read by pending vector reads.
+    read_end: [u64; 8],
+    /// Per functional unit: the CP from which it accepts a new operation.
+    unit_free: [u64; UNITS],
+    /// Per memory port: the CP from which it accepts a new reference stream.
+    port_free: [u64; 3],
+    /// Per bank: the CP from which it accepts a new reference.
+    #[serde(with = "crate::serde_arrays")]
+    bank_free: [u64; 64],
+    /// Result arrivals at the A file: slot `cp % RING` holds `cp + 1` when taken.
+    #[serde(with = "crate::serde_arrays")]
+    a_results: [u64; RING],
+    /// Result arrivals at the S file, as `a_results`.
+    #[serde(with = "crate::serde_arrays")]
+    s_results: [u64; RING],
+    /// Instruction buffers: buffer-sized block number + 1 of the parcels held, 0 = empty.
+    buffers: [u32; 4],
+    /// The buffer the next miss loads (round robin).
+    next_buffer: u8,
+    /// The CP by which every issued instruction has finished.
+    quiescent: u64,
+    counters: HpmCounters,
+    #[serde(skip)]
+    recorder: Recorder,
+}
+
+/// Holds the optional timeline; equal to every other recorder, so recording never
+/// makes two machine states differ.
+#[derive(Clone, Debug, Default)]
+struct Recorder(Option<Box<Timeline>>);
+
+impl PartialEq for Recorder {
+    fn eq(&self, _: &Recorder) -> bool {
+        true
+    }
+}
+
+impl TimingModel {
+    /// A model at clock period 0 with empty instruction buffers.
+    pub fn new(model: Model) -> TimingModel {
+        TimingModel {
+            model,
+            next_issue: 0,
+            ready: [0; REGISTERS],
+            chain_slot: [0; 8],
+            read_end: [0; 8],
+            unit_free: [0; UNITS],
+            port_free: [0; 3],
+            bank_free: [0; 64],
+            a_results: [0; RING],
+            s_results: [0; RING],
+            buffers: [0; 4],
+            next_buffer: 0,
+            quiescent: 0,
+            counters: HpmCounters::default(),
+            recorder: Recorder::default(),
+        }
+    }
+
+    /// The machine model timed.
+    pub fn model(&self) -> Model {
+        self.model
+    }
+
+    /// Clock periods elapsed: the earliest period at which the next instruction may
+    /// issue.
+    pub fn cycles(&self) -> u64 {
+        self.next_issue
+    }
+
+    /// The clock period by which every issued instruction has delivered its results
+    /// and every memory stream has ended.
+    pub fn quiescent(&self) -> u64 {
+        self.quiescent.max(self.next_issue)
+    }
+
+    /// The hardware performance monitor counters.
+    pub fn counters(&self) -> &HpmCounters {
+        &self.counters
+    }
+
+    /// The hpm(1)-style report at this model's clock rate.
+    pub fn report(&self) -> String {
+        self.counters.report(self.model)
+    }
+
+    /// Starts recording a timeline of clock periods [start, start + len).
+    pub fn enable_timeline(&mut self, start: u64, len: u64) {
+        self.recorder.0 = Some(Box::new(Timeline::new(start, len)));
+    }
+
+    /// The timeline being recorded, if any.
+    pub fn timeline(&self) -> Option<&Timeline> {
+        self.recorder.0.as_deref()
+    }
+
+    /// Stops recording and returns the timeline.
+    pub fn take_timeline(&mut self) -> Option<Timeline> {
+        self.recorder.0.take().map(|timeline| *timeline)
+    }
+
+    /// Accounts one instruction; returns the clock period in which it issued.
+    pub fn issue(&mut self, issue: &Issue) -> u64 {
+        let f = figures(self.model);
+        let instruction = issue.instruction;
+        let op = instruction.op;
+        let ops = operands::operands(instruction);
+        let vector = instruction.p1 >> 9 >= 0o140;
+        let vl = u64::from(issue.vl.clamp(1, 64));
+        let store = matches!(
+            op,
+            Op::StoreA | Op::StoreS | Op::BlockStoreB | Op::BlockStoreT | Op::VStore | Op::VScatter
+        );
+        let chainable = vector && (f.store_chaining || !store);
+        let latency = latency(f, op, issue.unit);
+        let unit_index = issue.unit as usize;
+        let reserves_unit = !matches!(issue.unit, Unit::None | Unit::Branch | Unit::Memory);
+
+        let mut t = self.next_issue;
+        self.fetch(f, issue.parcel_address, &mut t);
+        if matches!(
+            op,
+            Op::NormalExit | Op::ErrorExit | Op::CompleteMemoryReferences
+        ) {
+            let drained = t.max(self.quiescent);
+            self.counters.hold_register += drained - t;
+            t = drained;
+        }
+
+        // Hold issue until every condition holds at once.
+        let scalar_destination = ops.destinations().iter().copied().find(|&r| is_scalar(r));
+        let mut port = 0;
+        let mut bank_held = false;
+        loop {
+            let before = t;
+            let ready = self.registers_ready(f, t, &ops, chainable);
+            self.counters.hold_register += ready - t;
+            t = ready;
+            if reserves_unit && self.unit_free[unit_index] > t {
+                self.counters.hold_functional_unit += self.unit_free[unit_index] - t;
+                t = self.unit_free[unit_index];
+            }
+            if issue.memory != MemoryAccess::None {
+                port = self.port_for(f, store);
+                let mut free = t.max(self.port_free[port]);
+                if let MemoryAccess::Scalar { address } = issue.memory {
+                    let bank = self.bank_free[(address % f.banks) as usize];
+                    if bank > free {
+                        free = bank;
+                        bank_held = true;
+                    }
+                }
+                self.counters.hold_memory += free - t;
+                t = free;
+            }
+            if let Some(register) = scalar_destination {
+                if self.result_path_taken(register, t + latency) {
+                    self.counters.hold_result_bus += 1;
+                    t += 1;
+                }
+            }
+            if t == before {
+                break;
+            }
+        }
+
+        self.counters.instructions += 1;
+        match issue.memory {
+            MemoryAccess::None if vector => self.vector_operation(f, t, vl, latency, issue, &ops),
+            MemoryAccess::None => self.scalar_operation(t, latency, issue, &ops),
+            memory => self.memory_stream(f, t, vl, port, memory, store, bank_held, &ops),
+        }
+
+        let mut occupancy = 1;
+        if issue.unit == Unit::Branch && !matches!(op, Op::NormalExit | Op::ErrorExit) {
+            self.counters.branches += 1;
+            let taken = issue.branch_taken || matches!(op, Op::Jump | Op::ReturnJump | Op::JumpB);
+            if taken {
+                self.counters.branches_taken += 1;
+                occupancy = f.branch_taken;
+            } else {
+                occupancy = f.branch_not_taken;
+            }
+            self.counters.hold_branch += occupancy - 1;
+        }
+        self.next_issue = t + occupancy;
+        self.counters.clock_periods = self.next_issue;
+        t
+    }
+
+    /// Checks the instruction buffers for the parcel at `address`; on a miss loads the
+    /// next buffer in rotation and delays issue by the fill time.
+    fn fetch(&mut self, f: &Figures, address: u32, t: &mut u64) {
+        let block = address / f.buffer_parcels + 1;
+        let buffers = &mut self.buffers[..f.instruction_buffers];
+        if buffers.contains(&block) {
+            return;
+        }
+        let victim = self.next_buffer as usize % buffers.len();
+        buffers[victim] = block;
+        self.next_buffer = ((victim + 1) % buffers.len()) as u8;
+        self.counters.instruction_buffer_misses += 1;
+        self.counters.hold_instruction_buffer += f.buffer_miss;
+        *t += f.buffer_miss;
+    }
+
+    /// The earliest CP at or after `t` at which the sources and destinations allow
+    /// issue, applying the model's chaining rule to V sources of vector instructions.
+    fn registers_ready(
+        &self,
+        f: &Figures,
+        mut t: u64,
+        ops: &operands::Operands,
+        chainable: bool,
+    ) -> u64 {
+        for &register in ops.sources() {
+            let ready = self.ready[register as usize];
+            if t >= ready {
+                continue;
+            }
+            if chainable && is_vector(register) {
+                let slot = self.chain_slot[(register - V) as usize];
+                t = if f.flexible_chaining || t <= slot {
+                    t.max(slot)
+                } else {
+                    ready
+                };
+            } else {
+                t = ready;
+            }
+        }
+        for &register in ops.destinations() {
+            t = t.max(self.ready[register as usize]);
+            if is_vector(register) {
+                t = t.max(self.read_end[(register - V) as usize]);
+            }
+        }
+        t
+    }
+
+    /// The port a reference uses: the store port for X-MP stores, else the load port
+    /// that frees first.
+    fn port_for(&self, f: &Figures, store: bool) -> usize {
+        if store && f.store_port {
+            2
+        } else if f.load_ports == 2 && self.port_free[1] < self.port_free[0] {
+            1
+        } else {
+            0
+        }
+    }
+
+    fn result_path_taken(&self, register: u8, cp: u64) -> bool {
+        let ring = if register < S {
+            &self.a_results
+        } else {
+            &self.s_results
+        };
+        ring[(cp % RING as u64) as usize] == cp + 1
+    }
+
+    fn reserve_result_path(&mut self, register: u8, cp: u64) {
+        let ring = if register < S {
+            &mut self.a_results
+        } else {
+            &mut self.s_results
+        };
+        ring[(cp % RING as u64) as usize] = cp + 1;
+    }
+
+    fn finish_by(&mut self, cp: u64) {
+        self.quiescent = self.quiescent.max(cp);
+    }
+
+    fn record(&mut self, row: Option<u8>, start: u64, end: u64) {
+        if let (Some(timeline), Some(row)) = (self.recorder.0.as_deref_mut(), row) {
+            timeline.record(row, start, end);
+        }
+    }
+
+    fn count_flops(&mut self, unit: Unit, operations: u64) {
+        match unit {
+            Unit::FloatAdd => self.counters.float_adds += operations,
+            Unit::FloatMultiply => self.counters.float_multiplies += operations,
+            Unit::Reciprocal => self.counters.float_reciprocals += operations,
+            _ => {}
+        }
+    }
+
+    /// A scalar, transfer or control instruction issued at `t`.
+    fn scalar_operation(&mut self, t: u64, latency: u64, issue: &Issue, ops: &operands::Operands) {
+        let arrival = t + latency;
+        for &register in ops.destinations() {
+            self.ready[register as usize] = arrival;
+            if is_scalar(register) {
+                self.reserve_result_path(register, arrival);
+            } else if is_vector(register) {
+                // 077 writes one element; readers wait for it.
+                self.chain_slot[(register - V) as usize] = arrival;
+            }
+        }
+        let unit = issue.unit as usize;
+        self.unit_free[unit] = self.unit_free[unit].max(t + 1);
+        self.count_flops(issue.unit, 1);
+        self.finish_by(arrival);
+        self.record(timeline::unit_row(issue.unit), t, arrival);
+    }
+
+    /// A vector functional-unit instruction whose element stream starts at `t`.
+    fn vector_operation(
+        &mut self,
+        f: &Figures,
+        t: u64,
+        vl: u64,
+        latency: u64,
+        issue: &Issue,
+        ops: &operands::Operands,
+    ) {
+        let first = t + latency + f.vector_transit;
+        let done = first + vl;
+        self.unit_free[issue.unit as usize] = t + vl;
+        for &register in ops.sources() {
+            if is_vector(register) {
+                let v = (register - V) as usize;
+                self.read_end[v] = self.read_end[v].max(t + vl);
+                self.record(Some(timeline::vector_row(v)), t, t + vl);
+            }
+        }
+        for &register in ops.destinations() {
+            self.ready[register as usize] = done;
+            if is_vector(register) {
+                let v = (register - V) as usize;
+                self.chain_slot[v] = first;
+                self.record(Some(timeline::vector_row(v)), t, done);
+            }
+        }
+        self.counters.vector_instructions += 1;
+        self.counters.vector_elements += vl;
+        self.count_flops(issue.unit, vl);
+        self.finish_by(done);
+        self.record(timeline::unit_row(issue.unit), t, t + vl + latency);
+    }
+
+    /// A memory reference stream (scalar, block, vector, gather, scatter) starting at
+    /// `t` on `port`.
+    #[allow(clippy::too_many_arguments)]
+    fn memory_stream(
+        &mut self,
+        f: &Figures,
+        t: u64,
+        vl: u64,
+        port: usize,
+        memory: MemoryAccess,
+        store: bool,
+        bank_held: bool,
+        ops: &operands::Operands,
+    ) {
+        let (count, first, stride, banked) = match memory {
+            MemoryAccess::Scalar { address } => (1, address, 0, true),
+            MemoryAccess::Vector { first, stride } => (vl, first, stride, true),
+            MemoryAccess::Block { first, count } => (u64::from(count), first, 1, true),
+            MemoryAccess::Gather | MemoryAccess::None => (vl, 0, 0, false),
+        };
+        if bank_held {
+            self.counters.bank_conflicts += 1;
+        }
+        // Offer one reference per CP, in order; a busy bank delays the rest.
+        let mut at = t;
+        let mut lag = t;
+        let banks = f.banks;
+        let mut bank = first % banks;
+        let step = stride.rem_euclid(banks as i64) as u64;
+        for n in 0..count {
+            if banked {
+                let free = self.bank_free[bank as usize];
+                if free > at {
+                    at = free;
+                    self.counters.bank_conflicts += 1;
+                }
+                self.bank_free[bank as usize] = at + f.bank_busy;
+                bank = (bank + step) % banks;
+            }
+            lag = lag.max(at - n);
+            at += 1;
+        }
+        let end = at;
+        self.port_free[port] = end;
+        self.counters.memory_references += count;
+        self.record(Some(timeline::port_row(port)), t, end);
+        let vector = issue_is_vector(ops);
+        if vector {
+            self.counters.vector_instructions += 1;
+            self.counters.vector_elements += vl;
+        }
+        let mut finished = end;
+        for &register in ops.sources() {
+            if is_vector(register) {
+                let v = (register - V) as usize;
+                self.read_end[v] = self.read_end[v].max(end);
+                self.record(Some(timeline::vector_row(v)), t, end);
+            }
+        }
+        if !store {
+            for &register in ops.destinations() {
+                let index = register as usize;
+                if is_vector(register) {
+                    let v = (register - V) as usize;
+                    self.chain_slot[v] = lag + f.memory_load + f.vector_transit;
+                    self.ready[index] = end + f.memory_load + f.vector_transit;
+                    self.record(Some(timeline::vector_row(v)), t, self.ready[index]);
+                } else if is_scalar(register) {
+                    self.ready[index] = t + f.memory_load;
+                    self.reserve_result_path(register, t + f.memory_load);
+                } else {
+                    // B or T file of a block load: the last word arrives last.
+                    self.ready[index] = end + f.memory_load;
+                }
+                finished = finished.max(self.ready[index]);
+            }
+        }
+        self.finish_by(finished);
+    }
+}
+
+/// True when the instruction reads or writes V registers through a memory stream.
+fn issue_is_vector(ops: &operands::Operands) -> bool {
+    ops.sources()
+        .iter()
+        .chain(ops.destinations())
+        .any(|&r| is_vector(r) || r == VM)
+}
+
+/// Result latency of `op` on `unit` (for vector instructions: the unit time before
+/// `vector_transit`).
+fn latency(f: &Figures, op: Op, unit: Unit) -> u64 {
+    match unit {
+        Unit::AddressAdd => f.address_add,
+        Unit::AddressMultiply => f.address_multiply,
+        Unit::ScalarAdd => f.scalar_add,
+        Unit::ScalarLogical => f.scalar_logical,
+        Unit::ScalarShift => f.scalar_shift,
+        Unit::ScalarDoubleShift => f.scalar_double_shift,
+        Unit::ScalarPopulation => f.scalar_population,
+        Unit::ScalarLeadingZero => f.scalar_leading_zero,
+        Unit::FloatAdd => f.float_add,
+        Unit::FloatMultiply => f.float_multiply,
+        Unit::Reciprocal => f.reciprocal,
+        Unit::VectorAdd => f.vector_add,
+        Unit::VectorLogical => f.vector_logical,
+        Unit::VectorShift if matches!(op, Op::VDoubleShiftLeft | Op::VDoubleShiftRight) => {
+            f.vector_double_shift
+        }
+        Unit::VectorShift => f.vector_shift,
+        Unit::VectorPopulation => f.vector_population,
+        Unit::Memory => f.memory_load,
+        Unit::None | Unit::Branch if op == Op::SFromVectorElement => f.vector_element_read,
+        Unit::None | Unit::Branch => f.transfer,
+    }
+}

@@ -1,0 +1,444 @@
+//! Clock-period counts derived by hand from the rules and figures in [`super::sources`].
+//!
+//! Every test starts with a cold model: the first instruction misses the instruction
+//! buffers, so it issues at the fill time (Cray-1 14 CP, X-MP 16 CP); derivations are
+//! written relative to that first issue period `t0`.
+
+use super::*;
+use crate::isa::{decode, form_of};
+
+/// Feeds instructions at consecutive parcel addresses, as a CPU would.
+struct Driver {
+    timing: TimingModel,
+    model: Model,
+    p: u32,
+}
+
+impl Driver {
+    fn new(model: Model) -> Driver {
+        Driver {
+            timing: TimingModel::new(model),
+            model,
+            p: 0,
+        }
+    }
+
+    fn issue_at(&mut self, p: u32, p1: u16, p2: u16, vl: u32, memory: MemoryAccess) -> u64 {
+        let instruction = decode(p1, p2, self.model);
+        assert_ne!(instruction.op, Op::Undefined, "{p1:06o}");
+        let unit = form_of(p1, self.model).unwrap().unit;
+        self.p = p + instruction.len();
+        self.timing.issue(&Issue {
+            instruction,
+            parcel_address: p,
+            vl,
+            memory,
+            branch_taken: true,
+            unit,
+        })
+    }
+
+    /// Issues a one-parcel instruction without memory reference.
+    fn op(&mut self, p1: u16) -> u64 {
+        self.issue_at(self.p, p1, 0, 64, MemoryAccess::None)
+    }
+
+    /// Issues a one-parcel vector instruction with VL 64 and a memory reference.
+    fn mem(&mut self, p1: u16, memory: MemoryAccess) -> u64 {
+        self.issue_at(self.p, p1, 0, 64, memory)
+    }
+}
+
+#[test]
+fn independent_scalar_instructions_issue_every_period() {
+    // Cray-1. 030123 A1 A2+A3, 030456 A4 A5+A6, 030723 A7 A2+A3: no shared registers,
+    // the address add unit is segmented, results arrive at t0+2, t0+3, t0+4 (distinct
+    // A-file periods): one issue per CP -> t0, t0+1, t0+2; t0 = 14 (buffer miss).
+    let mut d = Driver::new(Model::Cray1);
+    assert_eq!(d.op(0o030123), 14);
+    assert_eq!(d.op(0o030456), 15);
+    assert_eq!(d.op(0o030723), 16);
+    assert_eq!(d.timing.cycles(), 17);
+    assert_eq!(d.timing.counters().hold_register, 0);
+    assert_eq!(d.timing.counters().instructions, 3);
+}
+
+#[test]
+fn dependent_scalar_instructions_wait_for_results() {
+    // Cray-1, address add 2 CP. 030123 A1 A2+A3 at t0 -> A1 at t0+2.
+    // 030413 A4 A1+A3 waits for A1: t0+2 (held 1 CP) -> A4 at t0+4.
+    // 030541 A5 A4+A1 waits for A4: t0+4 (held 1 CP).
+    let mut d = Driver::new(Model::Cray1);
+    let t0 = d.op(0o030123);
+    assert_eq!(d.op(0o030413), t0 + 2);
+    assert_eq!(d.op(0o030541), t0 + 4);
+    assert_eq!(d.timing.counters().hold_register, 2);
+}
+
+#[test]
+fn cray1_scalar_divide_takes_29_clock_periods() {
+    // The HRM p3-30 calibration point: S6 = S1/S2 in four instructions.
+    //   070320 S3 /HS2      t0       reciprocal (14)      S3 at t0+14
+    //   064413 S4 S1*FS3    t0+14    waits for S3 (7)     S4 at t0+21
+    //   067532 S5 S3*IS2    t0+15    back to back (7)     S5 at t0+22
+    //   064645 S6 S4*FS5    t0+22    waits for S5 (7)     S6 at t0+29
+    // 14 + 1 + 7 + 7 = 29 CP from the first issue to the quotient.
+    for model in [Model::Cray1, Model::XMp] {
+        let mut d = Driver::new(model);
+        let t0 = d.op(0o070320);
+        assert_eq!(d.op(0o064413), t0 + 14);
+        assert_eq!(d.op(0o067532), t0 + 15);
+        assert_eq!(d.op(0o064645), t0 + 22);
+        assert_eq!(d.timing.quiescent() - t0, 29, "{model:?}");
+        let c = d.timing.counters();
+        assert_eq!((c.float_reciprocals, c.float_multiplies), (1, 3));
+    }
+}
+
+#[test]
+fn two_results_may_not_reach_the_s_file_in_one_period() {
+    // 064123 S1 S2*FS3 at t0 arrives t0+7. 062456 S4 S5+FS6 could issue at t0+1 but
+    // would arrive t0+1+6 = t0+7 too: held one CP, issues t0+2, arrives t0+8.
+    let mut d = Driver::new(Model::Cray1);
+    let t0 = d.op(0o064123);
+    assert_eq!(d.op(0o062456), t0 + 2);
+    assert_eq!(d.timing.counters().hold_result_bus, 1);
+}
+
+#[test]
+fn chained_vector_pair_on_both_models() {
+    // VL 64. 171201 V2 V0+FV1 at t0: first element at t0 + 6 (FA) + 2 (transit) =
+    // t0+8 (the chain slot), last written by t0+72.
+    // 161423 V4 V2*FV3 is ready at t0+1, before the slot; both models let it start at
+    // the slot t0+8 (held 7). V4: first at t0+8+7+2 = t0+17, done t0+81.
+    for model in [Model::Cray1, Model::XMp] {
+        let mut d = Driver::new(model);
+        let t0 = d.op(0o171201);
+        assert_eq!(d.op(0o161423), t0 + 8, "{model:?}");
+        assert_eq!(d.timing.quiescent(), t0 + 81);
+        let c = d.timing.counters();
+        assert_eq!(c.hold_register, 7);
+        assert_eq!((c.float_adds, c.float_multiplies), (64, 64));
+        assert_eq!((c.vector_instructions, c.vector_elements), (2, 128));
+    }
+}
+
+#[test]
+fn missed_chain_slot_waits_on_the_cray1_but_not_the_xmp() {
+    // VL 64.
+    //   171201 V2 V0+FV1  t0    slot t0+8,  done t0+72
+    //   161356 V3 V5*FV6  t0+1  slot t0+1+7+2 = t0+10, done t0+74
+    //   155423 V4 V2+V3   (vector add, 3 CP) reads both.
+    // Cray-1: it cannot issue in V2's slot (t0+8) because V3 is not ready until t0+10;
+    // at t0+10 V2's slot has passed, so it waits for V2 to complete (t0+72), by which
+    // time V3's slot has passed too: it waits for V3 to complete, t0+74.
+    // Then V4 done at t0+74+3+2+64 = t0+143.
+    // X-MP (flexible chaining): starts once both first elements exist, t0+10;
+    // V4 done at t0+10+3+2+64 = t0+79.
+    for (model, issue, done) in [(Model::Cray1, 74, 143), (Model::XMp, 10, 79)] {
+        let mut d = Driver::new(model);
+        let t0 = d.op(0o171201);
+        assert_eq!(d.op(0o161356), t0 + 1);
+        assert_eq!(d.op(0o155423), t0 + issue, "{model:?}");
+        assert_eq!(d.timing.quiescent(), t0 + done, "{model:?}");
+    }
+}
+
+#[test]
+fn cray1_stores_do_not_chain_xmp_stores_do() {
+    // 171201 V2 V0+FV1 at t0 (slot t0+8, done t0+72); 177020 ,A0,1 V2 stores it.
+    // Cray-1: the store waits for the whole register, t0+72. X-MP: chains at t0+8.
+    for (model, issue) in [(Model::Cray1, 72), (Model::XMp, 8)] {
+        let mut d = Driver::new(model);
+        let t0 = d.op(0o171201);
+        let store = MemoryAccess::Vector {
+            first: 0o1000,
+            stride: 1,
+        };
+        assert_eq!(d.mem(0o177020, store), t0 + issue, "{model:?}");
+    }
+}
+
+#[test]
+fn stride_one_streams_and_a_bank_stride_conflicts() {
+    // Cray-1, 16 banks busy 4 CP, memory 11 CP, transit 2, VL 64.
+    // 176100 V1 ,A0,1 stride 1: element n goes to bank n mod 16 at t0+n; a bank is
+    // revisited every 16 CP > 4: no conflicts. Last reference t0+63, so V1 is complete
+    // at t0+64+11+2 = t0+77.
+    let mut d = Driver::new(Model::Cray1);
+    let t0 = d.mem(
+        0o176100,
+        MemoryAccess::Vector {
+            first: 0,
+            stride: 1,
+        },
+    );
+    assert_eq!(d.timing.quiescent(), t0 + 77);
+    assert_eq!(d.timing.counters().bank_conflicts, 0);
+    assert_eq!(d.timing.counters().memory_references, 64);
+
+    // Stride 16 (176101 V1 ,A0,A1 with A1 = 16): every element hits bank 0, so element n
+    // waits for the bank: reference at t0+4n; the last at t0+252, complete at
+    // t0+253+13 = t0+266; 63 conflicts.
+    let mut d = Driver::new(Model::Cray1);
+    let t0 = d.mem(
+        0o176101,
+        MemoryAccess::Vector {
+            first: 0,
+            stride: 16,
+        },
+    );
+    assert_eq!(d.timing.quiescent(), t0 + 266);
+    assert_eq!(d.timing.counters().bank_conflicts, 63);
+}
+
+#[test]
+fn xmp_stride_sixteen_uses_two_of_thirty_two_banks() {
+    // X-MP, 32 banks busy 4 CP, memory 14, transit 2. Stride 16 alternates banks 0 and
+    // 16: element 2m at t0+4m, element 2m+1 at t0+4m+1 (bank 16 is free again exactly
+    // then). Even elements 2..62 wait: 31 conflicts. Last reference (element 63) at
+    // t0+125, complete at t0+126+16 = t0+142.
+    let mut d = Driver::new(Model::XMp);
+    let t0 = d.mem(
+        0o176101,
+        MemoryAccess::Vector {
+            first: 0,
+            stride: 16,
+        },
+    );
+    assert_eq!(d.timing.quiescent(), t0 + 142);
+    assert_eq!(d.timing.counters().bank_conflicts, 31);
+}
+
+#[test]
+fn xmp_ports_overlap_loads_the_cray1_port_does_not() {
+    // Two stride-1 loads, VL 64, from word 0 and word 16 (banks never meet within 4
+    // CP: 15 or 17 CP apart). Cray-1: one memory path, busy t0..t0+64, so the second
+    // load holds until t0+64. X-MP: the second takes the other load port at t0+1, and a
+    // store of an unrelated register (V5) takes the store port at t0+2.
+    let first = MemoryAccess::Vector {
+        first: 0,
+        stride: 1,
+    };
+    let second = MemoryAccess::Vector {
+        first: 16,
+        stride: 1,
+    };
+    let store = MemoryAccess::Vector {
+        first: 0o4010,
+        stride: 1,
+    };
+    let mut d = Driver::new(Model::Cray1);
+    let t0 = d.mem(0o176100, first);
+    assert_eq!(d.mem(0o176200, second), t0 + 64);
+    assert_eq!(d.timing.counters().hold_memory, 63);
+
+    let mut d = Driver::new(Model::XMp);
+    let t0 = d.mem(0o176100, first);
+    assert_eq!(d.mem(0o176200, second), t0 + 1);
+    assert_eq!(d.mem(0o177050, store), t0 + 2);
+    assert_eq!(d.timing.counters().hold_memory, 0);
+}
+
+#[test]
+fn a_loop_over_five_buffers_misses_every_time() {
+    // Cray-1: 4 buffers of 64 parcels, miss 14 CP, taken branch 5 CP.
+    // Loop A: `J` at parcels 0, 64, 128, 192, 256 each jumping to the next, the last
+    // back to 0: five blocks rotate through four buffers, so every J misses. Each J
+    // issues 14 CP after the previous one ended and occupies 5: 19 CP per J,
+    // 3 iterations x 5 x 19 = 285 CP, 15 misses.
+    let mut d = Driver::new(Model::Cray1);
+    for _ in 0..3 {
+        for block in 0..5u32 {
+            let target = ((block + 1) % 5) * 64;
+            d.issue_at(block * 64, 0o006000, target as u16, 1, MemoryAccess::None);
+        }
+    }
+    assert_eq!(d.timing.cycles(), 285);
+    assert_eq!(d.timing.counters().instruction_buffer_misses, 15);
+    assert_eq!(d.timing.counters().hold_branch, 15 * 4);
+
+    // Loop B: the same over four blocks fits: 4 misses in the first iteration
+    // (4 x 19 = 76), then 2 iterations x 4 x 5 = 40: 116 CP.
+    let mut d = Driver::new(Model::Cray1);
+    for _ in 0..3 {
+        for block in 0..4u32 {
+            let target = ((block + 1) % 4) * 64;
+            d.issue_at(block * 64, 0o006000, target as u16, 1, MemoryAccess::None);
+        }
+    }
+    assert_eq!(d.timing.cycles(), 116);
+    assert_eq!(d.timing.counters().instruction_buffer_misses, 4);
+}
+
+#[test]
+fn scalar_float_waits_for_a_vector_on_the_shared_unit() {
+    // 171201 V2 V0+FV1 at t0 occupies the floating add unit t0..t0+64;
+    // 062123 S1 S2+FS3 holds until t0+64.
+    let mut d = Driver::new(Model::Cray1);
+    let t0 = d.op(0o171201);
+    assert_eq!(d.op(0o062123), t0 + 64);
+    assert_eq!(d.timing.counters().hold_functional_unit, 63);
+}
+
+#[test]
+fn exit_waits_for_outstanding_results() {
+    // 070320 S3 /HS2 at t0 (S3 at t0+14); 004000 EX drains: issues at t0+14.
+    let mut d = Driver::new(Model::Cray1);
+    let t0 = d.op(0o070320);
+    assert_eq!(d.op(0o004000), t0 + 14);
+}
+
+/// A mixed program: scalar, vector, memory, branches.
+fn mixed_step(d: &mut Driver, n: u32) {
+    match n % 6 {
+        0 => {
+            d.mem(
+                0o176100,
+                MemoryAccess::Vector {
+                    first: u64::from(n),
+                    stride: 16,
+                },
+            );
+        }
+        1 => {
+            d.op(0o171201);
+        }
+        2 => {
+            d.op(0o064123);
+        }
+        3 => {
+            d.issue_at(
+                d.p,
+                0o120100,
+                0o40,
+                64,
+                MemoryAccess::Scalar {
+                    address: u64::from(n),
+                },
+            );
+        }
+        4 => {
+            d.op(0o030123);
+        }
+        _ => {
+            let back = (n * 37) % 600;
+            d.issue_at(d.p, 0o011000, back as u16, 64, MemoryAccess::None);
+            d.p = back;
+        }
+    }
+}
+
+#[test]
+fn a_restored_model_counts_the_same_clock_periods() {
+    for model in [Model::Cray1, Model::XMp] {
+        let mut uninterrupted = Driver::new(model);
+        let mut first = Driver::new(model);
+        for n in 0..200 {
+            mixed_step(&mut uninterrupted, n);
+            mixed_step(&mut first, n);
+        }
+        let bytes = postcard::to_allocvec(&first.timing).unwrap();
+        let mut restored = Driver::new(model);
+        restored.timing = postcard::from_bytes(&bytes).unwrap();
+        restored.p = first.p;
+        assert_eq!(restored.timing, first.timing);
+        for n in 200..400 {
+            mixed_step(&mut uninterrupted, n);
+            mixed_step(&mut restored, n);
+        }
+        assert_eq!(restored.timing.cycles(), uninterrupted.timing.cycles());
+        assert_eq!(restored.timing.counters(), uninterrupted.timing.counters());
+        assert_eq!(restored.timing, uninterrupted.timing);
+        assert!(uninterrupted.timing.counters().bank_conflicts > 0);
+    }
+}
+
+#[test]
+fn the_timeline_records_units_and_vector_registers() {
+    // The chained pair: FA busy t0..t0+64+6, V2 written t0..t0+72, FM from t0+8.
+    let mut d = Driver::new(Model::XMp);
+    d.timing.enable_timeline(0, 200);
+    let t0 = d.op(0o171201);
+    d.op(0o161423);
+    let timeline = d.timing.timeline().unwrap();
+    let fa = timeline::unit_row(Unit::FloatAdd).unwrap();
+    assert!(timeline.intervals().contains(&Interval {
+        row: fa,
+        start: t0,
+        end: t0 + 70
+    }));
+    let v4 = timeline::vector_row(4);
+    assert!(timeline.intervals().contains(&Interval {
+        row: v4,
+        start: t0 + 8,
+        end: t0 + 81
+    }));
+    let svg = timeline.to_svg();
+    assert!(svg.contains("floating multiply"));
+    // Recording is not state: equality and serialization ignore it.
+    let mut plain = Driver::new(Model::XMp);
+    plain.op(0o171201);
+    plain.op(0o161423);
+    assert_eq!(plain.timing, d.timing);
+    assert!(d.timing.take_timeline().is_some());
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Instructions the property test draws from: scalar, vector, memory, branch.
+    const PARCELS: [u16; 12] = [
+        0o030123, 0o030413, 0o064123, 0o070320, 0o062456, 0o171201, 0o161423, 0o155423, 0o176100,
+        0o177020, 0o120100, 0o011000,
+    ];
+
+    fn run(d: &mut Driver, steps: &[(usize, u32, u16)]) -> Vec<u64> {
+        steps
+            .iter()
+            .map(|&(which, vl, address)| {
+                let p1 = PARCELS[which];
+                let memory = match p1 >> 9 {
+                    0o176 | 0o177 => MemoryAccess::Vector {
+                        first: u64::from(address),
+                        stride: i64::from(address % 5) - 2,
+                    },
+                    0o120 => MemoryAccess::Scalar {
+                        address: u64::from(address),
+                    },
+                    _ => MemoryAccess::None,
+                };
+                d.issue_at(u32::from(address) % 700, p1, address, vl, memory)
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Issue periods strictly increase, and a model restored from its serialized
+        /// form at any point continues exactly as the uninterrupted one.
+        #[test]
+        fn restore_anywhere_is_invisible(
+            steps in proptest::collection::vec((0..PARCELS.len(), 1u32..=64, any::<u16>()), 1..60),
+            cut in 0usize..60,
+            xmp in any::<bool>(),
+        ) {
+            let model = if xmp { Model::XMp } else { Model::Cray1 };
+            let cut = cut.min(steps.len());
+            let mut uninterrupted = Driver::new(model);
+            let all = run(&mut uninterrupted, &steps);
+            prop_assert!(all.windows(2).all(|w| w[0] < w[1]));
+
+            let mut before = Driver::new(model);
+            let mut times = run(&mut before, &steps[..cut]);
+            let bytes = postcard::to_allocvec(&before.timing).unwrap();
+            let mut after = Driver::new(model);
+            after.timing = postcard::from_bytes(&bytes).unwrap();
+            times.extend(run(&mut after, &steps[cut..]));
+            prop_assert_eq!(times, all);
+            prop_assert_eq!(&after.timing, &uninterrupted.timing);
+        }
+    }
+}
