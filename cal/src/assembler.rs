@@ -469,8 +469,10 @@ impl Asm<'_> {
     /// The error for a statement no row accepts, with what was expected.
     fn no_match(&self, result: Src<'_>, operand: Src<'_>) -> Problem {
         let mut expected: Vec<String> = Vec::new();
-        for form in matcher::forms(self.options.model) {
-            let syntax = cray_emulator::isa::syntax::parse(form.syntax);
+        for (form, syntax) in cray_emulator::isa::FORMS.iter().zip(matcher::parsed_forms()) {
+            if form.xmp_only && self.options.model == cray_emulator::isa::Model::Cray1 {
+                continue;
+            }
             if matcher::match_field(&syntax.result, result).is_some() {
                 let shown = matcher::readable_syntax(form.syntax);
                 if !expected.contains(&shown) {

@@ -11,7 +11,8 @@
 use crate::error::{PResult, Problem};
 use crate::expr::{self, Attr, Env, Value};
 use crate::lexer::is_symbol_char;
-use cray_emulator::isa::syntax::{self, Piece, Placeholder};
+use cray_emulator::isa::syntax::{self, Piece, Placeholder, Syntax};
+use std::sync::OnceLock;
 use cray_emulator::isa::{Form, Model, Op, FORMS};
 
 /// An encoded instruction.
@@ -346,14 +347,22 @@ pub struct Candidate {
     pub captures: Vec<Capture>,
 }
 
+/// The parsed syntax of every row of [`FORMS`], in table order (parsed once).
+pub fn parsed_forms() -> &'static [Syntax] {
+    static PARSED: OnceLock<Vec<Syntax>> = OnceLock::new();
+    PARSED.get_or_init(|| FORMS.iter().map(|f| syntax::parse(f.syntax)).collect())
+}
+
 /// Every row (other than value-driven ones) that matches the two fields.
 pub fn candidates(result: Src<'_>, operand: Src<'_>, model: Model) -> Vec<Candidate> {
     let mut out = Vec::new();
-    for form in forms(model) {
-        if is_value_driven(form.op) {
+    let r: Vec<char> = result.text.chars().collect();
+    let o: Vec<char> = operand.text.chars().collect();
+    for (form, parsed) in FORMS.iter().zip(parsed_forms()) {
+        if (form.xmp_only && model == Model::Cray1) || is_value_driven(form.op) {
             continue;
         }
-        if let Some(captures) = match_syntax(form.syntax, result, operand) {
+        if let Some(captures) = match_chars(parsed, (&r, result.column), (&o, operand.column)) {
             out.push(Candidate { form, captures });
         }
     }
@@ -363,9 +372,25 @@ pub fn candidates(result: Src<'_>, operand: Src<'_>, model: Model) -> Vec<Candid
 /// Matches both fields against a syntax string; repeated register placeholders must
 /// be written the same way.
 pub fn match_syntax(syntax_text: &str, result: Src<'_>, operand: Src<'_>) -> Option<Vec<Capture>> {
-    let syntax = syntax::parse(syntax_text);
-    let mut captures = match_field(&syntax.result, result)?;
-    captures.extend(match_field(&syntax.operand, operand)?);
+    match_parsed(&syntax::parse(syntax_text), result, operand)
+}
+
+/// [`match_syntax`] for an already parsed syntax.
+pub fn match_parsed(syntax: &Syntax, result: Src<'_>, operand: Src<'_>) -> Option<Vec<Capture>> {
+    let r: Vec<char> = result.text.chars().collect();
+    let o: Vec<char> = operand.text.chars().collect();
+    match_chars(syntax, (&r, result.column), (&o, operand.column))
+}
+
+/// [`match_parsed`] on fields already split into characters.
+fn match_chars(syntax: &Syntax, result: (&[char], usize), operand: (&[char], usize)) -> Option<Vec<Capture>> {
+    let mut captures = Vec::new();
+    if !match_from(&syntax.result, result.0, 0, result.1, &mut captures) {
+        return None;
+    }
+    if !match_from(&syntax.operand, operand.0, 0, operand.1, &mut captures) {
+        return None;
+    }
     for (index, a) in captures.iter().enumerate() {
         for b in &captures[index + 1..] {
             if a.field == b.field && !a.text.eq_ignore_ascii_case(&b.text) {
