@@ -12,7 +12,8 @@ use crate::error::{PResult, Problem};
 use crate::expr::{self, Attr, Env, Value};
 use crate::lexer::is_symbol_char;
 use cray_emulator::isa::syntax::{self, Piece, Placeholder, Syntax};
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
 use cray_emulator::isa::{Form, Model, Op, FORMS};
 
 /// An encoded instruction.
@@ -70,15 +71,8 @@ fn match_from(
     };
     match piece {
         Piece::Literal(literal) => {
-            let lit: Vec<char> = literal.chars().collect();
-            if chars.len() - pos < lit.len() {
-                return false;
-            }
-            let same = lit
-                .iter()
-                .zip(&chars[pos..])
-                .all(|(a, b)| a.eq_ignore_ascii_case(b));
-            same && match_from(rest, chars, pos + lit.len(), column, captures)
+            starts_with_ignore_case(&chars[pos..], literal)
+                && match_from(rest, chars, pos + literal.chars().count(), column, captures)
         }
         Piece::Field(field) if !field.is_expression() => {
             let end = register_end(chars, pos);
@@ -104,6 +98,15 @@ fn match_from(
                 if end == pos && !allow_empty {
                     continue;
                 }
+                // Cheap test before capturing: what follows must fit the next piece.
+                let fits = match rest.first() {
+                    None => end == chars.len(),
+                    Some(Piece::Literal(next)) => starts_with_ignore_case(&chars[end..], next),
+                    Some(Piece::Field(_)) => true,
+                };
+                if !fits {
+                    continue;
+                }
                 captures.push(Capture {
                     field: *field,
                     text: chars[pos..end].iter().collect(),
@@ -117,6 +120,13 @@ fn match_from(
             false
         }
     }
+}
+
+fn starts_with_ignore_case(chars: &[char], literal: &str) -> bool {
+    let mut rest = chars.iter();
+    literal
+        .chars()
+        .all(|l| rest.next().is_some_and(|c| c.eq_ignore_ascii_case(&l)))
 }
 
 /// End of a register designator: octal digits, or `.` and a symbol name.
@@ -370,9 +380,16 @@ pub fn candidates(result: Src<'_>, operand: Src<'_>, model: Model) -> Vec<Candid
 }
 
 /// Matches both fields against a syntax string; repeated register placeholders must
-/// be written the same way.
-pub fn match_syntax(syntax_text: &str, result: Src<'_>, operand: Src<'_>) -> Option<Vec<Capture>> {
-    match_parsed(&syntax::parse(syntax_text), result, operand)
+/// be written the same way. Syntax strings are parsed once and kept.
+pub fn match_syntax(syntax_text: &'static str, result: Src<'_>, operand: Src<'_>) -> Option<Vec<Capture>> {
+    static CACHE: OnceLock<Mutex<BTreeMap<&'static str, &'static Syntax>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
+    let parsed: &'static Syntax = {
+        let mut map = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.entry(syntax_text)
+            .or_insert_with(|| Box::leak(Box::new(syntax::parse(syntax_text))))
+    };
+    match_parsed(parsed, result, operand)
 }
 
 /// [`match_syntax`] for an already parsed syntax.
