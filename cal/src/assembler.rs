@@ -172,7 +172,11 @@ pub(crate) fn run(source: &str, file: &str, options: &Options) -> Result<Assembl
                 _ => s.value.value as u32,
             },
             None => {
-                errors.push(asm.error_at(*line, *column, format!("START names `{name}`, which is not defined")));
+                errors.push(asm.error_at(
+                    *line,
+                    *column,
+                    format!("START names `{name}`, which is not defined"),
+                ));
                 0
             }
         },
@@ -201,14 +205,39 @@ pub(crate) fn run(source: &str, file: &str, options: &Options) -> Result<Assembl
     })
 }
 
+/// True when `text` starts with a register designator (`A2`, `S.I`, `SB`, `V3`).
+fn looks_like_register(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    let mut chars = upper.chars();
+    let (Some(first), Some(second)) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    if !matches!(first, 'A' | 'S' | 'B' | 'T' | 'V') {
+        return false;
+    }
+    if second == '.' || upper.starts_with("SB") {
+        return true;
+    }
+    let digits: String = upper[1..]
+        .chars()
+        .take_while(|c| lexer::is_symbol_char(*c))
+        .collect();
+    !digits.is_empty() && digits.chars().all(|c| c.is_digit(8))
+}
+
 impl Asm<'_> {
+    /// An error at a line and column of the source.
     pub fn error_at(&self, line: usize, column: usize, message: String) -> AsmError {
         AsmError {
             file: self.file.clone(),
             line,
             column: column.max(1),
             message,
-            source_line: self.lines.get(line.wrapping_sub(1)).unwrap_or(&"").to_string(),
+            source_line: self
+                .lines
+                .get(line.wrapping_sub(1))
+                .unwrap_or(&"")
+                .to_string(),
         }
     }
 
@@ -231,7 +260,11 @@ impl Asm<'_> {
                 self.error_at(
                     origin.line,
                     column,
-                    format!("{} (in expansion of macro {name}: `{}`)", problem.message, text.trim()),
+                    format!(
+                        "{} (in expansion of macro {name}: `{}`)",
+                        problem.message,
+                        text.trim()
+                    ),
                 )
             }
         };
@@ -267,12 +300,18 @@ impl Asm<'_> {
         }
     }
 
-    pub fn list(&mut self, origin: &Origin, address: Option<u32>, code: String, value: Option<String>) {
+    pub fn list(
+        &mut self,
+        origin: &Origin,
+        address: Option<u32>,
+        code: String,
+        value: Option<String>,
+    ) {
         if self.first {
             return;
         }
         let source = match &origin.expansion {
-            Some((_, text)) => format!("{text}"),
+            Some((_, text)) => text.clone(),
             None => self.lines.get(origin.line - 1).unwrap_or(&"").to_string(),
         };
         self.listing.push(ListingLine {
@@ -335,10 +374,8 @@ impl Asm<'_> {
         if self.first {
             if let Some(old) = self.symbols.get(&name) {
                 if !(old.redefinable && redefinable) {
-                    let message = format!(
-                        "symbol `{name}` is already defined at line {}",
-                        old.line
-                    );
+                    let message =
+                        format!("symbol `{name}` is already defined at line {}", old.line);
                     self.report(origin, Problem::new(label.column, message), true);
                     return;
                 }
@@ -360,7 +397,7 @@ impl Asm<'_> {
 
     /// Pads with PASS to the next word boundary.
     pub fn align_word(&mut self) {
-        while self.loc % 4 != 0 {
+        while self.loc & 3 != 0 {
             self.put_parcel(PASS);
         }
     }
@@ -377,7 +414,7 @@ impl Asm<'_> {
     }
 
     pub fn put_word(&mut self, value: u64) {
-        debug_assert!(self.loc % 4 == 0);
+        debug_assert!(self.loc & 3 == 0);
         if !self.first {
             self.image.insert(self.loc / 4, value);
         }
@@ -436,7 +473,12 @@ impl Asm<'_> {
         }
     }
 
-    fn encode(&self, result: Src<'_>, operand: Src<'_>, force_long: bool) -> PResult<matcher::Encoded> {
+    fn encode(
+        &self,
+        result: Src<'_>,
+        operand: Src<'_>,
+        force_long: bool,
+    ) -> PResult<matcher::Encoded> {
         let model = self.options.model;
         if let Some(done) = choices::special(result, operand, self) {
             return done;
@@ -461,7 +503,11 @@ impl Asm<'_> {
             }
         }
         if let Some(done) = choices::constant(result, operand, self, force_long) {
-            return done;
+            // A register-looking operand that fits no row is a wrong form, not a
+            // constant with an undefined symbol.
+            if done.is_ok() || !looks_like_register(operand.text) {
+                return done;
+            }
         }
         Err(self.no_match(result, operand))
     }
@@ -469,7 +515,10 @@ impl Asm<'_> {
     /// The error for a statement no row accepts, with what was expected.
     fn no_match(&self, result: Src<'_>, operand: Src<'_>) -> Problem {
         let mut expected: Vec<String> = Vec::new();
-        for (form, syntax) in cray_emulator::isa::FORMS.iter().zip(matcher::parsed_forms()) {
+        for (form, syntax) in cray_emulator::isa::FORMS
+            .iter()
+            .zip(matcher::parsed_forms())
+        {
             if form.xmp_only && self.options.model == cray_emulator::isa::Model::Cray1 {
                 continue;
             }
@@ -489,6 +538,17 @@ impl Asm<'_> {
                 ),
             );
         }
+        // Forms using the same operators as the operand come first.
+        let operators =
+            |t: &str| -> Vec<char> { t.chars().filter(|c| "+-*/&!\\<>#,".contains(*c)).collect() };
+        let wanted = operators(operand.text);
+        expected.sort_by_key(|form| {
+            let operand_part = form.split_once(' ').map(|(_, o)| o).unwrap_or("");
+            let have = operators(operand_part);
+            let common = wanted.iter().filter(|c| have.contains(c)).count();
+            let extra = have.iter().filter(|c| !wanted.contains(c)).count();
+            (std::cmp::Reverse(common), extra)
+        });
         let shown: Vec<String> = expected.iter().take(8).map(|s| format!("`{s}`")).collect();
         let more = if expected.len() > 8 { ", ..." } else { "" };
         let what = if operand.text.is_empty() {
@@ -519,14 +579,24 @@ impl Asm<'_> {
                     return;
                 }
                 let Some(name) = statement.result.clone() else {
-                    self.report(origin, Problem::new(1, "expected the macro prototype (name and parameters)"), false);
+                    self.report(
+                        origin,
+                        Problem::new(1, "expected the macro prototype (name and parameters)"),
+                        false,
+                    );
                     self.defining = Some((Some(Macro::default()), start_line));
                     return;
                 };
                 let made = Macro::from_prototype(
-                    statement.label.as_ref().map(|l| (l.text.as_str(), l.column)),
+                    statement
+                        .label
+                        .as_ref()
+                        .map(|l| (l.text.as_str(), l.column)),
                     &name.text,
-                    statement.operand.as_ref().map(|o| (o.text.as_str(), o.column)),
+                    statement
+                        .operand
+                        .as_ref()
+                        .map(|o| (o.text.as_str(), o.column)),
                     origin.line,
                 );
                 match made {
@@ -558,7 +628,10 @@ impl Asm<'_> {
         self.list(origin, None, String::new(), None);
         let values = match m.bind(
             statement.label.as_ref().map(|l| l.text.as_str()),
-            statement.operand.as_ref().map(|o| (o.text.as_str(), o.column)),
+            statement
+                .operand
+                .as_ref()
+                .map(|o| (o.text.as_str(), o.column)),
         ) {
             Ok(v) => v,
             Err(p) => {
@@ -577,7 +650,17 @@ impl Asm<'_> {
             }
         }
         if self.depth >= MAX_MACRO_DEPTH {
-            self.report(origin, Problem::new(1, format!("macro {} nests deeper than {MAX_MACRO_DEPTH} levels", m.name)), false);
+            self.report(
+                origin,
+                Problem::new(
+                    1,
+                    format!(
+                        "macro {} nests deeper than {MAX_MACRO_DEPTH} levels",
+                        m.name
+                    ),
+                ),
+                false,
+            );
             return;
         }
         self.depth += 1;
@@ -617,22 +700,27 @@ impl Asm<'_> {
                 line: self.lines.len().max(1),
                 expansion: None,
             };
-            let address = self.loc;
-            match crate::pseudo::data_item(self, &text, 1) {
-                Ok(words) => {
-                    for w in words {
-                        self.put_word(w);
-                    }
+            let words = match crate::pseudo::data_item(self, &text, 1) {
+                Ok(words) => words,
+                Err(p) => {
+                    self.report(&origin, p, false);
+                    vec![0; crate::pseudo::item_words(&text)]
                 }
-                Err(p) => self.report(&origin, p, false),
-            }
-            if !self.first {
+            };
+            for (index, w) in words.into_iter().enumerate() {
+                let address = self.loc;
+                self.put_word(w);
+                let source = if index == 0 {
+                    format!("         ={text}")
+                } else {
+                    String::new()
+                };
                 self.listing.push(ListingLine {
                     line: 0,
                     address: Some(address),
-                    code: String::new(),
+                    code: format!("{w:022o}"),
                     value: None,
-                    source: format!("         ={text}"),
+                    source,
                 });
             }
         }

@@ -32,7 +32,7 @@ fn one(p1: u16) -> Encoded {
     }
 }
 
-fn capture_of<'a>(captures: &'a [Capture], field: cray_emulator::isa::syntax::Placeholder) -> &'a Capture {
+fn capture_of(captures: &[Capture], field: cray_emulator::isa::syntax::Placeholder) -> &Capture {
     captures
         .iter()
         .find(|c| c.field == field)
@@ -42,7 +42,10 @@ fn capture_of<'a>(captures: &'a [Capture], field: cray_emulator::isa::syntax::Pl
 fn count(capture: &Capture, env: &dyn Env) -> PResult<i64> {
     let v = expr::evaluate(&capture.text, capture.column, env, false)?;
     if v.is_relocatable() {
-        return Err(Problem::new(capture.column, "a shift or mask count cannot be an address"));
+        return Err(Problem::new(
+            capture.column,
+            "a shift or mask count cannot be an address",
+        ));
     }
     Ok(if v.undefined { 1 } else { v.value })
 }
@@ -84,7 +87,10 @@ pub fn special(result: Src<'_>, operand: Src<'_>, env: &dyn Env) -> Option<PResu
             })());
         }
     }
-    for (syntax, base) in [("S0 S{i}>{jk#}", 0o052000u16), ("S{i} S{i}>{jk#}", 0o054000)] {
+    for (syntax, base) in [
+        ("S0 S{i}>{jk#}", 0o052000u16),
+        ("S{i} S{i}>{jk#}", 0o054000),
+    ] {
         if let Some(c) = match_syntax(syntax, result, operand) {
             match count(capture_of(&c, ConstJk), env) {
                 Ok(0) => {
@@ -140,7 +146,12 @@ pub fn respellings(text: &str) -> Vec<String> {
 
 /// `Ai exp` and `Si exp`, tried after the table rows. `force_long` keeps the
 /// two-parcel form chosen in the first pass for a forward reference.
-pub fn constant(result: Src<'_>, operand: Src<'_>, env: &dyn Env, force_long: bool) -> Option<PResult<Encoded>> {
+pub fn constant(
+    result: Src<'_>,
+    operand: Src<'_>,
+    env: &dyn Env,
+    force_long: bool,
+) -> Option<PResult<Encoded>> {
     use cray_emulator::isa::syntax::Placeholder::*;
     for (syntax, scalar) in [("A{i} {jkm#}", false), ("S{i} {jkm#}", true)] {
         let Some(c) = match_syntax(syntax, result, operand) else {

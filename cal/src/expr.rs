@@ -105,13 +105,24 @@ impl CharConstant {
     pub fn words(&self) -> Vec<u64> {
         let mut bytes = self.text.clone();
         if let Some(count) = self.count {
-            bytes.resize(count, if self.justify == Justify::Blank { b' ' } else { 0 });
+            bytes.resize(
+                count,
+                if self.justify == Justify::Blank {
+                    b' '
+                } else {
+                    0
+                },
+            );
         }
         let mut length = bytes.len().div_ceil(8).max(1) * 8;
         if self.justify == Justify::Zero && bytes.len() == length {
             length += 8;
         }
-        let fill = if self.justify == Justify::Blank { b' ' } else { 0 };
+        let fill = if self.justify == Justify::Blank {
+            b' '
+        } else {
+            0
+        };
         let pad = length - bytes.len();
         let mut all = Vec::with_capacity(length);
         if self.justify == Justify::Right {
@@ -133,7 +144,14 @@ impl CharConstant {
             return None;
         }
         let mut bytes = self.text.clone();
-        bytes.resize(len, if self.justify == Justify::Blank { b' ' } else { 0 });
+        bytes.resize(
+            len,
+            if self.justify == Justify::Blank {
+                b' '
+            } else {
+                0
+            },
+        );
         let mut v: u64 = 0;
         for b in &bytes {
             v = (v << 8) | u64::from(*b);
@@ -160,13 +178,20 @@ impl CharConstant {
 
 /// Parses a character constant starting at `pos` (at the optional `A`/`C`/`E`
 /// prefix or the quote). Returns the constant and the index after it.
-pub fn parse_char_constant(chars: &[char], pos: usize, column: usize) -> PResult<(CharConstant, usize)> {
+pub fn parse_char_constant(
+    chars: &[char],
+    pos: usize,
+    column: usize,
+) -> PResult<(CharConstant, usize)> {
     let mut i = pos;
     if i < chars.len() && chars[i] != '\'' {
         i += 1; // character-set prefix A, C or E
     }
     if chars.get(i) != Some(&'\'') {
-        return Err(Problem::new(column + i, "expected `'` opening a character constant"));
+        return Err(Problem::new(
+            column + i,
+            "expected `'` opening a character constant",
+        ));
     }
     i += 1;
     let mut text = Vec::new();
@@ -235,8 +260,7 @@ pub fn starts_char_constant(chars: &[char], pos: usize) -> bool {
     match chars.get(pos) {
         Some('\'') => true,
         Some(c) if matches!(c.to_ascii_uppercase(), 'A' | 'C' | 'E') => {
-            chars.get(pos + 1) == Some(&'\'')
-                && (pos == 0 || !is_symbol_char(chars[pos - 1]))
+            chars.get(pos + 1) == Some(&'\'') && (pos == 0 || !is_symbol_char(chars[pos - 1]))
         }
         _ => false,
     }
@@ -368,7 +392,10 @@ impl Parser<'_> {
                 if v.is_relocatable() {
                     return Err(Problem::new(at, "an address cannot be complemented"));
                 }
-                Ok(Value { value: !v.value, ..v })
+                Ok(Value {
+                    value: !v.value,
+                    ..v
+                })
             }
             _ => self.primary(),
         }
@@ -413,7 +440,10 @@ impl Parser<'_> {
             let (constant, end) = parse_char_constant(self.chars, self.pos, self.column)?;
             self.pos = end;
             let value = constant.value().ok_or_else(|| {
-                Problem::new(at, "a character constant used as a value holds at most 8 characters")
+                Problem::new(
+                    at,
+                    "a character constant used as a value holds at most 8 characters",
+                )
             })?;
             return Ok(Value::absolute(value as i64));
         }
@@ -422,7 +452,10 @@ impl Parser<'_> {
         }
         let upper = c.to_ascii_uppercase();
         let next = self.chars.get(self.pos + 1).copied();
-        if next == Some('\'') && matches!(upper, 'O' | 'D' | 'X') && !quote_opens(self.chars, self.pos + 1) {
+        if next == Some('\'')
+            && matches!(upper, 'O' | 'D' | 'X')
+            && !quote_opens(self.chars, self.pos + 1)
+        {
             self.pos += 2;
             let radix = match upper {
                 'O' => 8,
@@ -469,13 +502,19 @@ impl Parser<'_> {
     /// decides (10 is then a placeholder).
     fn number(&mut self, radix: u32, under_base: bool, start: usize) -> PResult<Value> {
         let digits_start = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_hexdigit() && (radix == 16 || c.is_ascii_digit())) {
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_hexdigit() && (radix == 16 || c.is_ascii_digit()))
+        {
             self.pos += 1;
         }
         let digits: String = self.chars[digits_start..self.pos].iter().collect();
         let at = self.column + start;
         if digits.is_empty() {
-            return Err(Problem::new(self.col(), "expected digits after the radix prefix"));
+            return Err(Problem::new(
+                self.col(),
+                "expected digits after the radix prefix",
+            ));
         }
         let radix = if under_base {
             match self.env.base() {
@@ -520,7 +559,10 @@ fn convert_address(v: Value, to_word: bool) -> Value {
             attr: Attr::Parcel,
             ..v
         },
-        (Attr::Absolute, true) => Value { attr: Attr::Word, ..v },
+        (Attr::Absolute, true) => Value {
+            attr: Attr::Word,
+            ..v
+        },
         (Attr::Absolute, false) => Value {
             attr: Attr::Parcel,
             ..v

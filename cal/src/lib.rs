@@ -95,6 +95,10 @@ pub struct Assembly {
 }
 
 /// Assembles `source` (named `file_name` in messages).
-pub fn assemble(source: &str, file_name: &str, options: &Options) -> Result<Assembly, Vec<AsmError>> {
+pub fn assemble(
+    source: &str,
+    file_name: &str,
+    options: &Options,
+) -> Result<Assembly, Vec<AsmError>> {
     assembler::run(source, file_name, options)
 }

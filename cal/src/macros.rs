@@ -63,7 +63,10 @@ fn check_name(name: &str, column: usize) -> PResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(Problem::new(column, format!("`{name}` is not a valid parameter name")))
+        Err(Problem::new(
+            column,
+            format!("`{name}` is not a valid parameter name"),
+        ))
     }
 }
 

@@ -12,9 +12,9 @@ use crate::error::{PResult, Problem};
 use crate::expr::{self, Attr, Env, Value};
 use crate::lexer::is_symbol_char;
 use cray_emulator::isa::syntax::{self, Piece, Placeholder, Syntax};
+use cray_emulator::isa::{Form, Model, Op, FORMS};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
-use cray_emulator::isa::{Form, Model, Op, FORMS};
 
 /// An encoded instruction.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,12 +173,21 @@ fn expression_ends(chars: &[char], pos: usize) -> Vec<usize> {
             ends.push(i);
         }
     }
+    // An unbalanced expression still reaches the evaluator, which says what is
+    // missing.
+    if ends.last() != Some(&chars.len()) {
+        ends.push(chars.len());
+    }
     ends
 }
 
 /// Evaluates a register designator capture.
 pub fn register_number(capture: &Capture, env: &dyn Env) -> PResult<u32> {
-    let limit = if capture.field == Placeholder::RegJk { 0o77 } else { 7 };
+    let limit = if capture.field == Placeholder::RegJk {
+        0o77
+    } else {
+        7
+    };
     let value = if let Some(name) = capture.text.strip_prefix('.') {
         match env.symbol(name) {
             Some(v) if v.attr == Attr::Absolute => v.value,
@@ -276,7 +285,10 @@ pub fn place(builder: &mut Builder, capture: &Capture, env: &dyn Env) -> PResult
                 _ => (1, 64, "a count 1..100 (octal)"),
             };
             if v.is_relocatable() {
-                return Err(Problem::new(capture.column, "a constant field cannot hold an address"));
+                return Err(Problem::new(
+                    capture.column,
+                    "a constant field cannot hold an address",
+                ));
             }
             let value = if v.undefined { low } else { v.value };
             if !(low..=high).contains(&value) {
@@ -309,10 +321,17 @@ pub fn place(builder: &mut Builder, capture: &Capture, env: &dyn Env) -> PResult
             let v = expr::to_parcel(expr::evaluate(&capture.text, capture.column, env, true)?);
             builder.note(&v);
             if v.attr == Attr::Word {
-                return Err(Problem::new(capture.column, "jump target must be a parcel address"));
+                return Err(Problem::new(
+                    capture.column,
+                    "jump target must be a parcel address",
+                ));
             }
             if !v.undefined && !(0..(1 << 24)).contains(&v.value) {
-                return Err(range_error(capture, v.value, "a parcel address below 100000000 (octal)"));
+                return Err(range_error(
+                    capture,
+                    v.value,
+                    "a parcel address below 100000000 (octal)",
+                ));
             }
             let target = (v.value as u64 & 0xFF_FFFF) as u32;
             builder.p1 |= ((target >> 16) & 0o777) as u16;
@@ -381,11 +400,17 @@ pub fn candidates(result: Src<'_>, operand: Src<'_>, model: Model) -> Vec<Candid
 
 /// Matches both fields against a syntax string; repeated register placeholders must
 /// be written the same way. Syntax strings are parsed once and kept.
-pub fn match_syntax(syntax_text: &'static str, result: Src<'_>, operand: Src<'_>) -> Option<Vec<Capture>> {
+pub fn match_syntax(
+    syntax_text: &'static str,
+    result: Src<'_>,
+    operand: Src<'_>,
+) -> Option<Vec<Capture>> {
     static CACHE: OnceLock<Mutex<BTreeMap<&'static str, &'static Syntax>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
     let parsed: &'static Syntax = {
-        let mut map = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut map = cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         map.entry(syntax_text)
             .or_insert_with(|| Box::leak(Box::new(syntax::parse(syntax_text))))
     };
@@ -400,7 +425,11 @@ pub fn match_parsed(syntax: &Syntax, result: Src<'_>, operand: Src<'_>) -> Optio
 }
 
 /// [`match_parsed`] on fields already split into characters.
-fn match_chars(syntax: &Syntax, result: (&[char], usize), operand: (&[char], usize)) -> Option<Vec<Capture>> {
+fn match_chars(
+    syntax: &Syntax,
+    result: (&[char], usize),
+    operand: (&[char], usize),
+) -> Option<Vec<Capture>> {
     let mut captures = Vec::new();
     if !match_from(&syntax.result, result.0, 0, result.1, &mut captures) {
         return None;
@@ -437,15 +466,26 @@ pub fn encode(form: &Form, captures: &[Capture], env: &dyn Env) -> PResult<Encod
 
 /// Picks the best of several matching rows.
 pub fn best(mut found: Vec<Candidate>) -> Option<Candidate> {
-    let expressions = |c: &Candidate| c.captures.iter().filter(|x| x.field.is_expression()).count();
+    let expressions = |c: &Candidate| {
+        c.captures
+            .iter()
+            .filter(|x| x.field.is_expression())
+            .count()
+    };
     let mut best_index = None;
     for (index, candidate) in found.iter().enumerate() {
         match best_index {
             None => best_index = Some(index),
             Some(b) => {
                 let current: &Candidate = &found[b];
-                let key_new = (expressions(candidate), std::cmp::Reverse(candidate.form.specificity()));
-                let key_old = (expressions(current), std::cmp::Reverse(current.form.specificity()));
+                let key_new = (
+                    expressions(candidate),
+                    std::cmp::Reverse(candidate.form.specificity()),
+                );
+                let key_old = (
+                    expressions(current),
+                    std::cmp::Reverse(current.form.specificity()),
+                );
                 if key_new < key_old {
                     best_index = Some(index);
                 }

@@ -38,7 +38,11 @@ impl Assembly {
         if self.origin != absolute::ORIGIN {
             return Err(OutputError::CosOrigin(self.origin));
         }
-        Ok(AbsoluteBinary::new(&self.module, self.words.clone(), self.entry_parcel))
+        Ok(AbsoluteBinary::new(
+            &self.module,
+            self.words.clone(),
+            self.entry_parcel,
+        ))
     }
 
     /// The program as a raw COS absolute binary (PDT then TXT, no control words).
@@ -61,4 +65,3 @@ impl Assembly {
         text
     }
 }
-

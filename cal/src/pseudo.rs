@@ -48,7 +48,10 @@ fn need_operand<'a>(statement: &'a Statement, name: &str, what: &str) -> PResult
 
 fn unquote(text: &str) -> String {
     let t = text.trim();
-    let inner = t.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).unwrap_or(t);
+    let inner = t
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .unwrap_or(t);
     inner.replace("''", "'")
 }
 
@@ -86,9 +89,29 @@ impl Asm<'_> {
     pub fn pseudo(&mut self, name: &str, statement: &Statement, origin: &Origin) -> bool {
         let known = matches!(
             name,
-            "IDENT" | "END" | "TITLE" | "SUBTITLE" | "COMMENT" | "ENTRY" | "EXT" | "START"
-                | "BASE" | "ORG" | "BSS" | "BSSZ" | "CON" | "DATA" | "VWD" | "ALIGN" | "="
-                | "SET" | "MACRO" | "ENDM" | "LIST" | "SPACE" | "EJECT"
+            "IDENT"
+                | "END"
+                | "TITLE"
+                | "SUBTITLE"
+                | "COMMENT"
+                | "ENTRY"
+                | "EXT"
+                | "START"
+                | "BASE"
+                | "ORG"
+                | "BSS"
+                | "BSSZ"
+                | "CON"
+                | "DATA"
+                | "VWD"
+                | "ALIGN"
+                | "="
+                | "SET"
+                | "MACRO"
+                | "ENDM"
+                | "LIST"
+                | "SPACE"
+                | "EJECT"
         );
         if !known {
             return false;
@@ -156,7 +179,10 @@ impl Asm<'_> {
                     _ => {
                         return Err(Problem::new(
                             f.column,
-                            format!("unknown base `{}`; expected O (octal), D (decimal) or M (mixed)", f.text),
+                            format!(
+                                "unknown base `{}`; expected O (octal), D (decimal) or M (mixed)",
+                                f.text
+                            ),
                         ))
                     }
                 };
@@ -166,7 +192,10 @@ impl Asm<'_> {
                 let f = need_operand(statement, name, "a word address")?;
                 let v = self.eval(f)?;
                 if v.undefined {
-                    return Err(Problem::new(f.column, "ORG must use only symbols defined before it"));
+                    return Err(Problem::new(
+                        f.column,
+                        "ORG must use only symbols defined before it",
+                    ));
                 }
                 let parcel = match v.attr {
                     Attr::Parcel => v.value,
@@ -223,7 +252,7 @@ impl Asm<'_> {
                         Ok(w) => all.extend(w),
                         Err(p) => {
                             // Keep the size stable, report, and go on.
-                            all.extend(std::iter::repeat(0).take(item_words(&item)));
+                            all.extend(vec![0; item_words(&item)]);
                             self.report(origin, p, false);
                         }
                     }
@@ -231,7 +260,8 @@ impl Asm<'_> {
                 self.emit_words(origin, address, &all);
             }
             "VWD" => {
-                let f = need_operand(statement, name, "fields width/value separated by commas")?.clone();
+                let f = need_operand(statement, name, "fields width/value separated by commas")?
+                    .clone();
                 self.word_label(statement, origin);
                 let address = self.loc;
                 let mut bits: Vec<bool> = Vec::new();
@@ -242,7 +272,10 @@ impl Asm<'_> {
                     };
                     let w = expr::evaluate(width, column, self, false)?;
                     if w.is_relocatable() || !(0..=64).contains(&w.value) {
-                        return Err(Problem::new(column, "VWD field width must be 0..64 (decimal)"));
+                        return Err(Problem::new(
+                            column,
+                            "VWD field width must be 0..64 (decimal)",
+                        ));
                     }
                     let v = expr::evaluate(value, column + width.len() + 1, self, false)?;
                     for bit in (0..w.value).rev() {
@@ -270,7 +303,10 @@ impl Asm<'_> {
             "=" | "SET" => {
                 let Some(label) = statement.label.clone() else {
                     let column = statement.result.as_ref().map(|r| r.column).unwrap_or(1);
-                    return Err(Problem::new(column, format!("`{name}` needs a symbol in the location field")));
+                    return Err(Problem::new(
+                        column,
+                        format!("`{name}` needs a symbol in the location field"),
+                    ));
                 };
                 let f = need_operand(statement, name, "a value")?;
                 let v = self.eval(f)?;

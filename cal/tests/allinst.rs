@@ -10,8 +10,7 @@ const SOURCE_COLUMN: usize = 44;
 
 fn snapshot() -> String {
     let path = isa_tests::corpus_dir().join("allinst.snapshot");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 /// One source line per listing line (so line numbers agree); page headers and the
@@ -66,22 +65,34 @@ fn every_instruction_line_matches_the_listing() {
             let word = assembly.words.get(p / 4).copied().unwrap_or(0);
             let got = (word >> ((3 - p % 4) * 16)) as u16;
             if got != *parcel {
-                failures.push(format!("line {}: parcel {p:o} is {got:06o}, want {parcel:06o}", line.line_number));
+                failures.push(format!(
+                    "line {}: parcel {p:o} is {got:06o}, want {parcel:06o}",
+                    line.line_number
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn listing_text_reproduces_the_code_column() {
     let listing = snapshot();
-    let assembly = assemble(&source_of(&listing), "allinst.cal", &Options::aout()).expect("assembles");
+    let assembly =
+        assemble(&source_of(&listing), "allinst.cal", &Options::aout()).expect("assembles");
     let text = assembly.listing_text();
     let reread = instruction_lines(&text);
     assert_eq!(reread.len(), 314);
     let expected = instruction_lines(&listing);
     for (a, b) in reread.iter().zip(&expected) {
-        assert_eq!((a.parcel_address, &a.code, &a.source), (b.parcel_address, &b.code, &b.source));
+        assert_eq!(
+            (a.parcel_address, &a.code, &a.source),
+            (b.parcel_address, &b.code, &b.source)
+        );
     }
 }

@@ -7,7 +7,9 @@ use cray_emulator::cos::{absolute, dataset};
 use std::path::PathBuf;
 
 fn image(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../images").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../images")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -17,8 +19,16 @@ fn parcel(words: &[u64], p: u32) -> u16 {
 
 #[test]
 fn hello_assembles_to_an_aout_that_loads() {
-    let assembly = assemble(&image("hello.cal"), "hello.cal", &Options::aout())
-        .unwrap_or_else(|e| panic!("{}", e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("\n")));
+    let assembly =
+        assemble(&image("hello.cal"), "hello.cal", &Options::aout()).unwrap_or_else(|e| {
+            panic!(
+                "{}",
+                e.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
     assert_eq!(assembly.module, "HELLO");
     assert_eq!(assembly.entry_parcel, 0);
     let words = assembly.to_aout_words();
@@ -46,7 +56,15 @@ fn hello_assembles_to_an_aout_that_loads() {
 #[test]
 fn cos_hello_assembles_to_a_cos_absolute_binary() {
     let assembly = assemble(&image("cos_hello.cal"), "cos_hello.cal", &Options::cos())
-        .unwrap_or_else(|e| panic!("{}", e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("\n")));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}",
+                e.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
     assert_eq!(assembly.origin, 0o200);
     assert_eq!(assembly.entry_parcel, 0o200 * 4);
     let raw = assembly.to_cos_raw().expect("COS origin");
@@ -56,7 +74,10 @@ fn cos_hello_assembles_to_a_cos_absolute_binary() {
     assert_eq!(binary.text, assembly.words);
     let blocked = assembly.to_cos_blocked().expect("COS origin");
     let record = dataset::first_record(&blocked).expect("blocked dataset");
-    assert_eq!(absolute::parse(&record).expect("record is an absolute"), binary);
+    assert_eq!(
+        absolute::parse(&record).expect("record is an absolute"),
+        binary
+    );
     // S1 = address of the literal, which holds the zero-terminated message.
     let text = &assembly.words;
     assert_eq!(parcel(text, 2), 0o040100);
