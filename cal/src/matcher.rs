@@ -189,7 +189,9 @@ pub fn register_number(capture: &Capture, env: &dyn Env) -> PResult<u32> {
         7
     };
     let value = if let Some(name) = capture.text.strip_prefix('.') {
-        match env.symbol(name) {
+        // `A.3` (a macro argument substituted after the dot) is a plain number.
+        let number = i64::from_str_radix(name, 8).ok();
+        match number.map(Value::absolute).or_else(|| env.symbol(name)) {
             Some(v) if v.attr == Attr::Absolute => v.value,
             Some(_) => {
                 return Err(Problem::new(
