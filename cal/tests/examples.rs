@@ -89,3 +89,41 @@ fn cos_hello_assembles_to_a_cos_absolute_binary() {
     let wrong = assemble(&image("cos_hello.cal"), "cos_hello.cal", &Options::aout()).unwrap();
     assert!(wrong.to_cos_raw().is_err());
 }
+
+#[test]
+fn formats_write_what_the_loaders_read() {
+    use cray_cal::Format;
+    for (name, format) in [
+        ("aout", Format::Aout),
+        ("cos", Format::Cos),
+        ("cos-raw", Format::CosRaw),
+    ] {
+        assert_eq!(Format::from_name(name), Some(format));
+        let assembly =
+            assemble(&image("cos_hello.cal"), "cos_hello.cal", &format.options()).unwrap();
+        let bytes = assembly.output_bytes(format).expect("writes");
+        let words = absolute::words_from_bytes(&bytes).expect("whole words");
+        match format {
+            Format::Aout => assert!(AOut::parse(&words).is_ok()),
+            Format::Cos => {
+                assert!(absolute::parse(&dataset::first_record(&words).unwrap()).is_ok())
+            }
+            Format::CosRaw => assert!(absolute::parse(&words).is_ok()),
+        }
+    }
+    let listing = assemble(&image("hello.cal"), "hello.cal", &Options::aout())
+        .unwrap()
+        .listing_text();
+    assert!(
+        listing.contains(&format!(" {:<19} W+   3\n", "WARGS")),
+        "{listing}"
+    );
+    assert!(
+        listing.contains(&format!(" {:<19} P+   0a\n", "HELLO")),
+        "{listing}"
+    );
+    assert!(
+        listing.contains(&format!(" {:<19} V    16\n", "MSGLEN")),
+        "{listing}"
+    );
+}

@@ -6,7 +6,13 @@ use cray_emulator::isa::Model;
 fn asm(lines: &[&str]) -> Assembly {
     let source = lines.join("\n");
     assemble(&source, "t.cal", &Options::aout()).unwrap_or_else(|e| {
-        panic!("{}", e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("\n"))
+        panic!(
+            "{}",
+            e.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     })
 }
 
@@ -121,7 +127,10 @@ fn literals_are_pooled_once_after_the_code() {
         "         END",
     ]);
     let p = parcels(&a);
-    assert_eq!(p[1], 2, "literal after three 2-parcel instructions (word 2)");
+    assert_eq!(
+        p[1], 2,
+        "literal after three 2-parcel instructions (word 2)"
+    );
     assert_eq!(p[3], 2, "same literal, same address");
     assert_eq!(p[5], 3);
     assert_eq!(a.words[2], u64::from_be_bytes(*b"Hello\0\0\0"));
@@ -149,7 +158,11 @@ fn macros_with_positional_keyword_and_location_parameters() {
 
 #[test]
 fn externals_take_long_forms_and_are_marked() {
-    let a = asm(&["         EXT       FAR", "         A1        FAR+1", "         J         FAR"]);
+    let a = asm(&[
+        "         EXT       FAR",
+        "         A1        FAR+1",
+        "         J         FAR",
+    ]);
     assert_eq!(&parcels(&a)[..4], &[0o020100, 1, 0o006000, 0]);
     assert_eq!(a.listing[1].code, "0201 00000001+");
     assert_eq!(a.externals, vec!["FAR".to_string()]);
