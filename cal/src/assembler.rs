@@ -241,12 +241,11 @@ impl Asm<'_> {
         }
     }
 
-    /// Records a problem of a statement (pass 2 only, unless `always`).
-    pub fn report(&mut self, origin: &Origin, problem: Problem, always: bool) {
-        if self.first && !always {
-            return;
-        }
-        if !self.first && always {
+    /// Records a problem of a statement. Most problems are reported from the second
+    /// pass; those only the first pass can see (duplicate definitions) pass
+    /// `first_pass_only`.
+    pub fn report(&mut self, origin: &Origin, problem: Problem, first_pass_only: bool) {
+        if self.first != first_pass_only {
             return;
         }
         let error = match &origin.expansion {
