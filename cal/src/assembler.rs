@@ -205,7 +205,28 @@ pub(crate) fn run(source: &str, file: &str, options: &Options) -> Result<Assembl
     })
 }
 
+/// True when `text` starts with a register designator (`A2`, `S.I`, `SB`, `V3`).
+fn looks_like_register(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    let mut chars = upper.chars();
+    let (Some(first), Some(second)) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    if !matches!(first, 'A' | 'S' | 'B' | 'T' | 'V') {
+        return false;
+    }
+    if second == '.' || upper.starts_with("SB") {
+        return true;
+    }
+    let digits: String = upper[1..]
+        .chars()
+        .take_while(|c| lexer::is_symbol_char(*c))
+        .collect();
+    !digits.is_empty() && digits.chars().all(|c| c.is_digit(8))
+}
+
 impl Asm<'_> {
+    /// An error at a line and column of the source.
     pub fn error_at(&self, line: usize, column: usize, message: String) -> AsmError {
         AsmError {
             file: self.file.clone(),
@@ -220,12 +241,11 @@ impl Asm<'_> {
         }
     }
 
-    /// Records a problem of a statement (pass 2 only, unless `always`).
-    pub fn report(&mut self, origin: &Origin, problem: Problem, always: bool) {
-        if self.first && !always {
-            return;
-        }
-        if !self.first && always {
+    /// Records a problem of a statement. Most problems are reported from the second
+    /// pass; those only the first pass can see (duplicate definitions) pass
+    /// `first_pass_only`.
+    pub fn report(&mut self, origin: &Origin, problem: Problem, first_pass_only: bool) {
+        if self.first != first_pass_only {
             return;
         }
         let error = match &origin.expansion {
@@ -290,7 +310,7 @@ impl Asm<'_> {
             return;
         }
         let source = match &origin.expansion {
-            Some((_, text)) => format!("{text}"),
+            Some((_, text)) => text.clone(),
             None => self.lines.get(origin.line - 1).unwrap_or(&"").to_string(),
         };
         self.listing.push(ListingLine {
@@ -376,7 +396,7 @@ impl Asm<'_> {
 
     /// Pads with PASS to the next word boundary.
     pub fn align_word(&mut self) {
-        while self.loc % 4 != 0 {
+        while self.loc & 3 != 0 {
             self.put_parcel(PASS);
         }
     }
@@ -393,7 +413,7 @@ impl Asm<'_> {
     }
 
     pub fn put_word(&mut self, value: u64) {
-        debug_assert!(self.loc % 4 == 0);
+        debug_assert!(self.loc & 3 == 0);
         if !self.first {
             self.image.insert(self.loc / 4, value);
         }
@@ -482,7 +502,11 @@ impl Asm<'_> {
             }
         }
         if let Some(done) = choices::constant(result, operand, self, force_long) {
-            return done;
+            // A register-looking operand that fits no row is a wrong form, not a
+            // constant with an undefined symbol.
+            if done.is_ok() || !looks_like_register(operand.text) {
+                return done;
+            }
         }
         Err(self.no_match(result, operand))
     }
@@ -490,8 +514,13 @@ impl Asm<'_> {
     /// The error for a statement no row accepts, with what was expected.
     fn no_match(&self, result: Src<'_>, operand: Src<'_>) -> Problem {
         let mut expected: Vec<String> = Vec::new();
-        for form in matcher::forms(self.options.model) {
-            let syntax = cray_emulator::isa::syntax::parse(form.syntax);
+        for (form, syntax) in cray_emulator::isa::FORMS
+            .iter()
+            .zip(matcher::parsed_forms())
+        {
+            if form.xmp_only && self.options.model == cray_emulator::isa::Model::Cray1 {
+                continue;
+            }
             if matcher::match_field(&syntax.result, result).is_some() {
                 let shown = matcher::readable_syntax(form.syntax);
                 if !expected.contains(&shown) {
@@ -508,6 +537,17 @@ impl Asm<'_> {
                 ),
             );
         }
+        // Forms using the same operators as the operand come first.
+        let operators =
+            |t: &str| -> Vec<char> { t.chars().filter(|c| "+-*/&!\\<>#,".contains(*c)).collect() };
+        let wanted = operators(operand.text);
+        expected.sort_by_key(|form| {
+            let operand_part = form.split_once(' ').map(|(_, o)| o).unwrap_or("");
+            let have = operators(operand_part);
+            let common = wanted.iter().filter(|c| have.contains(c)).count();
+            let extra = have.iter().filter(|c| !wanted.contains(c)).count();
+            (std::cmp::Reverse(common), extra)
+        });
         let shown: Vec<String> = expected.iter().take(8).map(|s| format!("`{s}`")).collect();
         let more = if expected.len() > 8 { ", ..." } else { "" };
         let what = if operand.text.is_empty() {
@@ -659,22 +699,27 @@ impl Asm<'_> {
                 line: self.lines.len().max(1),
                 expansion: None,
             };
-            let address = self.loc;
-            match crate::pseudo::data_item(self, &text, 1) {
-                Ok(words) => {
-                    for w in words {
-                        self.put_word(w);
-                    }
+            let words = match crate::pseudo::data_item(self, &text, 1) {
+                Ok(words) => words,
+                Err(p) => {
+                    self.report(&origin, p, false);
+                    vec![0; crate::pseudo::item_words(&text)]
                 }
-                Err(p) => self.report(&origin, p, false),
-            }
-            if !self.first {
+            };
+            for (index, w) in words.into_iter().enumerate() {
+                let address = self.loc;
+                self.put_word(w);
+                let source = if index == 0 {
+                    format!("         ={text}")
+                } else {
+                    String::new()
+                };
                 self.listing.push(ListingLine {
                     line: 0,
                     address: Some(address),
-                    code: String::new(),
+                    code: format!("{w:022o}"),
                     value: None,
-                    source: format!("         ={text}"),
+                    source,
                 });
             }
         }

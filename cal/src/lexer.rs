@@ -48,7 +48,10 @@ pub fn quote_opens(chars: &[char], index: usize) -> bool {
     } else {
         None
     };
-    let starts_name = before.is_none_or(|c| !is_symbol_char(c));
+    let starts_name = match before {
+        None => true,
+        Some(c) => !is_symbol_char(c),
+    };
     !starts_name
 }
 

@@ -22,7 +22,7 @@ mod pseudo;
 pub use error::AsmError;
 pub use expr::{Attr, Value};
 pub use listing::ListingLine;
-pub use output::OutputError;
+pub use output::{Format, OutputError};
 
 use cray_emulator::isa::Model;
 use std::collections::BTreeMap;

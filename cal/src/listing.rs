@@ -43,7 +43,7 @@ pub fn instruction_code(parcels: &[u16], relocatable: bool) -> String {
     }
     let p2 = u32::from(parcels[1]);
     let gh = p1 >> 9;
-    if matches!(gh, 0o006 | 0o007 | 0o010..=0o017) {
+    if matches!(gh, 0o006..=0o017) {
         let target = (u32::from(p1 & 0o777) << 16) | p2;
         let letter = (b'a' + (target % 4) as u8) as char;
         format!("{gh:03o}  {:08o}{letter}{mark}", target / 4)

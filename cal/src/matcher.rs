@@ -11,8 +11,10 @@
 use crate::error::{PResult, Problem};
 use crate::expr::{self, Attr, Env, Value};
 use crate::lexer::is_symbol_char;
-use cray_emulator::isa::syntax::{self, Piece, Placeholder};
+use cray_emulator::isa::syntax::{self, Piece, Placeholder, Syntax};
 use cray_emulator::isa::{Form, Model, Op, FORMS};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
 
 /// An encoded instruction.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,15 +71,8 @@ fn match_from(
     };
     match piece {
         Piece::Literal(literal) => {
-            let lit: Vec<char> = literal.chars().collect();
-            if chars.len() - pos < lit.len() {
-                return false;
-            }
-            let same = lit
-                .iter()
-                .zip(&chars[pos..])
-                .all(|(a, b)| a.eq_ignore_ascii_case(b));
-            same && match_from(rest, chars, pos + lit.len(), column, captures)
+            starts_with_ignore_case(&chars[pos..], literal)
+                && match_from(rest, chars, pos + literal.chars().count(), column, captures)
         }
         Piece::Field(field) if !field.is_expression() => {
             let end = register_end(chars, pos);
@@ -103,6 +98,15 @@ fn match_from(
                 if end == pos && !allow_empty {
                     continue;
                 }
+                // Cheap test before capturing: what follows must fit the next piece.
+                let fits = match rest.first() {
+                    None => end == chars.len(),
+                    Some(Piece::Literal(next)) => starts_with_ignore_case(&chars[end..], next),
+                    Some(Piece::Field(_)) => true,
+                };
+                if !fits {
+                    continue;
+                }
                 captures.push(Capture {
                     field: *field,
                     text: chars[pos..end].iter().collect(),
@@ -116,6 +120,13 @@ fn match_from(
             false
         }
     }
+}
+
+fn starts_with_ignore_case(chars: &[char], literal: &str) -> bool {
+    let mut rest = chars.iter();
+    literal
+        .chars()
+        .all(|l| rest.next().is_some_and(|c| c.eq_ignore_ascii_case(&l)))
 }
 
 /// End of a register designator: octal digits, or `.` and a symbol name.
@@ -162,6 +173,11 @@ fn expression_ends(chars: &[char], pos: usize) -> Vec<usize> {
             ends.push(i);
         }
     }
+    // An unbalanced expression still reaches the evaluator, which says what is
+    // missing.
+    if ends.last() != Some(&chars.len()) {
+        ends.push(chars.len());
+    }
     ends
 }
 
@@ -173,7 +189,9 @@ pub fn register_number(capture: &Capture, env: &dyn Env) -> PResult<u32> {
         7
     };
     let value = if let Some(name) = capture.text.strip_prefix('.') {
-        match env.symbol(name) {
+        // `A.3` (a macro argument substituted after the dot) is a plain number.
+        let number = i64::from_str_radix(name, 8).ok();
+        match number.map(Value::absolute).or_else(|| env.symbol(name)) {
             Some(v) if v.attr == Attr::Absolute => v.value,
             Some(_) => {
                 return Err(Problem::new(
@@ -360,14 +378,22 @@ pub struct Candidate {
     pub captures: Vec<Capture>,
 }
 
+/// The parsed syntax of every row of [`FORMS`], in table order (parsed once).
+pub fn parsed_forms() -> &'static [Syntax] {
+    static PARSED: OnceLock<Vec<Syntax>> = OnceLock::new();
+    PARSED.get_or_init(|| FORMS.iter().map(|f| syntax::parse(f.syntax)).collect())
+}
+
 /// Every row (other than value-driven ones) that matches the two fields.
 pub fn candidates(result: Src<'_>, operand: Src<'_>, model: Model) -> Vec<Candidate> {
     let mut out = Vec::new();
-    for form in forms(model) {
-        if is_value_driven(form.op) {
+    let r: Vec<char> = result.text.chars().collect();
+    let o: Vec<char> = operand.text.chars().collect();
+    for (form, parsed) in FORMS.iter().zip(parsed_forms()) {
+        if (form.xmp_only && model == Model::Cray1) || is_value_driven(form.op) {
             continue;
         }
-        if let Some(captures) = match_syntax(form.syntax, result, operand) {
+        if let Some(captures) = match_chars(parsed, (&r, result.column), (&o, operand.column)) {
             out.push(Candidate { form, captures });
         }
     }
@@ -375,11 +401,44 @@ pub fn candidates(result: Src<'_>, operand: Src<'_>, model: Model) -> Vec<Candid
 }
 
 /// Matches both fields against a syntax string; repeated register placeholders must
-/// be written the same way.
-pub fn match_syntax(syntax_text: &str, result: Src<'_>, operand: Src<'_>) -> Option<Vec<Capture>> {
-    let syntax = syntax::parse(syntax_text);
-    let mut captures = match_field(&syntax.result, result)?;
-    captures.extend(match_field(&syntax.operand, operand)?);
+/// be written the same way. Syntax strings are parsed once and kept.
+pub fn match_syntax(
+    syntax_text: &'static str,
+    result: Src<'_>,
+    operand: Src<'_>,
+) -> Option<Vec<Capture>> {
+    static CACHE: OnceLock<Mutex<BTreeMap<&'static str, &'static Syntax>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
+    let parsed: &'static Syntax = {
+        let mut map = cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.entry(syntax_text)
+            .or_insert_with(|| Box::leak(Box::new(syntax::parse(syntax_text))))
+    };
+    match_parsed(parsed, result, operand)
+}
+
+/// [`match_syntax`] for an already parsed syntax.
+pub fn match_parsed(syntax: &Syntax, result: Src<'_>, operand: Src<'_>) -> Option<Vec<Capture>> {
+    let r: Vec<char> = result.text.chars().collect();
+    let o: Vec<char> = operand.text.chars().collect();
+    match_chars(syntax, (&r, result.column), (&o, operand.column))
+}
+
+/// [`match_parsed`] on fields already split into characters.
+fn match_chars(
+    syntax: &Syntax,
+    result: (&[char], usize),
+    operand: (&[char], usize),
+) -> Option<Vec<Capture>> {
+    let mut captures = Vec::new();
+    if !match_from(&syntax.result, result.0, 0, result.1, &mut captures) {
+        return None;
+    }
+    if !match_from(&syntax.operand, operand.0, 0, operand.1, &mut captures) {
+        return None;
+    }
     for (index, a) in captures.iter().enumerate() {
         for b in &captures[index + 1..] {
             if a.field == b.field && !a.text.eq_ignore_ascii_case(&b.text) {

@@ -252,7 +252,7 @@ impl Asm<'_> {
                         Ok(w) => all.extend(w),
                         Err(p) => {
                             // Keep the size stable, report, and go on.
-                            all.extend(std::iter::repeat(0).take(item_words(&item)));
+                            all.extend(vec![0; item_words(&item)]);
                             self.report(origin, p, false);
                         }
                     }

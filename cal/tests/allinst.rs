@@ -96,3 +96,36 @@ fn listing_text_reproduces_the_code_column() {
         );
     }
 }
+
+#[test]
+fn symbol_table_values_match_the_listing() {
+    let listing = snapshot();
+    let assembly =
+        assemble(&source_of(&listing), "allinst.cal", &Options::aout()).expect("assembles");
+    // The listing's symbol table: name, attribute, octal value (words for labels).
+    let table = listing.split("SYMBOL TABLE").nth(1).expect("symbol table");
+    let mut checked = 0;
+    for row in table.lines().skip(1) {
+        let fields: Vec<&str> = row.split_whitespace().collect();
+        let [name, attribute, value] = fields.as_slice() else {
+            continue;
+        };
+        let symbol = &assembly.symbols[*name];
+        let want = u64::from_str_radix(value, 8).expect("octal");
+        let got = symbol.value.value as u64;
+        if attribute.starts_with('R') {
+            // SET symbols: the listing shows the last value.
+            assert_eq!(got, want, "{name}");
+        } else if attribute.starts_with('W') {
+            assert_eq!(
+                (symbol.value.attr, got),
+                (cray_cal::Attr::Word, want),
+                "{name}"
+            );
+        } else {
+            assert_eq!(got, want, "{name}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 25);
+}

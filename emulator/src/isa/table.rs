@@ -523,7 +523,6 @@ pub static FORMS: &[Form] = &[
     row(S0ShiftRight, "053ijk", "S0 S{i}>{64-jk#}", ScalarShift),
     row(SShiftLeft, "054ijk", "S{i} S{i}<{jk#}", ScalarShift),
     row(SShiftRight, "055ijk", "S{i} S{i}>{64-jk#}", ScalarShift),
-    row(SDoubleShiftLeft, "056i00", "S{i} S{i}<1", ScalarDoubleShift),
     row(
         SDoubleShiftLeft,
         "056i0k",
@@ -540,12 +539,6 @@ pub static FORMS: &[Form] = &[
         SDoubleShiftLeft,
         "056ijk",
         "S{i} S{i},S{j}<A{k}",
-        ScalarDoubleShift,
-    ),
-    row(
-        SDoubleShiftRight,
-        "057i00",
-        "S{i} S{i}>1",
         ScalarDoubleShift,
     ),
     row(
