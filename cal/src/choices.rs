@@ -32,14 +32,7 @@ fn one(p1: u16) -> Encoded {
     }
 }
 
-<<<<<<< HEAD
-fn capture_of<'a>(
-    captures: &'a [Capture],
-    field: cray_emulator::isa::syntax::Placeholder,
-) -> &'a Capture {
-=======
 fn capture_of(captures: &[Capture], field: cray_emulator::isa::syntax::Placeholder) -> &Capture {
->>>>>>> asm
     captures
         .iter()
         .find(|c| c.field == field)
