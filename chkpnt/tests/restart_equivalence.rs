@@ -191,7 +191,7 @@ fn register_instruction() -> impl Strategy<Value = u16> {
 /// A program: VL 64, the generated instructions, then exit(0) with S1 = 0 as argument
 /// list address (word 0 holds the first parcels, whose value is the status).
 fn generated_program(body: &[u16]) -> Vec<u64> {
-    let mut parcels = vec![0o022100 | 0o0, 0o002001]; // A1 0 ; VL A1 (64)
+    let mut parcels = vec![0o022100, 0o002001]; // A1 0 ; VL A1 (64)
     parcels.extend_from_slice(body);
     // S1 <address of EXITS> ; S0 1 ; EX
     let exit_word = (parcels.len() as u64 + 7).div_ceil(4) + 1;
