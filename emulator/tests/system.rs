@@ -342,6 +342,25 @@ fn error_exit_in_the_only_process_ends_the_job_with_a_signal_status() {
     assert!(stderr(&system).contains("ERR"), "{}", stderr(&system));
 }
 
+#[test]
+fn operand_range_error_ends_the_process_with_sigsegv() {
+    let mut p = Program::default();
+    p.load_s(1, 0o3_000_000, 0);
+    p.call(SYS_EXIT, &[0]);
+    let (system, event, _dir) = run(&p);
+    assert_eq!(
+        event,
+        Event::Exited {
+            status: ExitStatus::Signaled(cray_emulator::system::signals::SIGSEGV)
+        }
+    );
+    let message = stderr(&system);
+    assert!(
+        message.contains("pid 1: operand range error at P=0 "),
+        "{message}"
+    );
+}
+
 /// A handler for SIGUSR1 writes "sig " and returns with J B00; SIGTERM to a child
 /// blocked in read ends it with status 15.
 #[test]
