@@ -482,6 +482,11 @@ fn terminal_input_is_asked_of_the_driver() {
     assert_eq!(system.run(1_000_000), Event::InputWanted { pid });
     system.provide_input(b"abc");
     assert_eq!(system.run(1_000_000), Event::InputWanted { pid });
+    assert_eq!(
+        system.run(1_000_000),
+        Event::InputWanted { pid },
+        "still waiting"
+    );
     assert_eq!(stdout(&system), "abc");
     system.end_input();
     assert_eq!(

@@ -100,7 +100,7 @@ impl System {
             if end < u64::from(process.break_floor) || end > u64::from(u32::MAX >> 8) {
                 return Err(Errno::EINVAL);
             }
-            if in_use - process.field_words() + end > self.config.memory_words
+            if (in_use - process.field_words()).saturating_add(end) > self.config.memory_words
                 || end > self.config.max_field_words
             {
                 return Err(Errno::ENOMEM);
@@ -166,8 +166,11 @@ impl System {
             let envp =
                 guest::read_string_list(memory, envp, loader::MAX_ARGS, loader::MAX_ARG_BYTES)?;
             let own = self.processes[&pid].field_words();
-            let available = (self.config.memory_words - (self.memory_in_use() - own))
-                .min(self.config.max_field_words);
+            let available = (self
+                .config
+                .memory_words
+                .saturating_sub(self.memory_in_use() - own))
+            .min(self.config.max_field_words);
             let bytes = self.root.read_all(&path, available.saturating_mul(8))?;
             if bytes.len() % 8 != 0 {
                 return Err(Errno::ENOEXEC);

@@ -49,7 +49,10 @@ impl System {
                 return Event::BudgetExhausted;
             }
             let Some(pid) = self.next_runnable() else {
-                return Event::Idle;
+                return match self.waiting_for_terminal() {
+                    Some(pid) => Event::InputWanted { pid },
+                    None => Event::Idle,
+                };
             };
             self.cursor = pid;
             if let Some(event) = self.run_slice(pid, budget - used) {
@@ -66,6 +69,14 @@ impl System {
             .map(|(_, p)| p)
             .find(runnable)
             .or_else(|| self.processes.values().find(runnable))
+            .map(|p| p.pid)
+    }
+
+    /// The first process blocked reading the terminal, if any.
+    fn waiting_for_terminal(&self) -> Option<Pid> {
+        self.processes
+            .values()
+            .find(|p| p.state == ProcessState::Blocked(super::WaitOn::Terminal))
             .map(|p| p.pid)
     }
 
