@@ -6,11 +6,44 @@
 //! beyond the array, so nothing a guest does can index out of bounds on the host.
 
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Source of content versions: every value is handed out once per process.
+static NEXT_VERSION: AtomicU64 = AtomicU64::new(1);
+
+/// A version stamp of a memory's contents: a fresh, process-unique value after every
+/// change made through the public API. Derived data: not saved, never compared.
+#[derive(Clone, Debug)]
+struct Version(u64);
+
+impl Version {
+    fn fresh() -> Version {
+        Version(NEXT_VERSION.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl Default for Version {
+    fn default() -> Version {
+        Version::fresh()
+    }
+}
+
+impl PartialEq for Version {
+    fn eq(&self, _: &Version) -> bool {
+        true
+    }
+}
+
+impl Eq for Version {}
 
 /// A block of 64-bit words.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Memory {
     words: Vec<u64>,
+    /// Changes whenever the words may have changed (the CPU's decoded-instruction
+    /// cache uses it to notice writes made outside the CPU).
+    #[serde(skip)]
+    version: Version,
 }
 
 impl Memory {
@@ -18,12 +51,16 @@ impl Memory {
     pub fn new(len: usize) -> Memory {
         Memory {
             words: vec![0; len],
+            version: Version::fresh(),
         }
     }
 
     /// Memory holding exactly `words`.
     pub fn from_words(words: Vec<u64>) -> Memory {
-        Memory { words }
+        Memory {
+            words,
+            version: Version::fresh(),
+        }
     }
 
     /// Number of words.
@@ -47,6 +84,7 @@ impl Memory {
     /// Stores `value` at `address`; false (and nothing written) beyond the end.
     #[inline]
     pub fn write(&mut self, address: u32, value: u64) -> bool {
+        self.version = Version::fresh();
         match self.words.get_mut(address as usize) {
             Some(word) => {
                 *word = value;
@@ -73,11 +111,32 @@ impl Memory {
     /// All words, mutable.
     #[inline]
     pub fn words_mut(&mut self) -> &mut [u64] {
+        self.version = Version::fresh();
         &mut self.words
+    }
+
+    /// All words, mutable, without a new version: for the CPU's own stores, which
+    /// keep its decoded-instruction cache current themselves.
+    #[inline]
+    pub(crate) fn words_mut_by_cpu(&mut self) -> &mut [u64] {
+        &mut self.words
+    }
+
+    /// The current content version (changes after every change through the public
+    /// API; see [`Memory::new_version`]).
+    #[inline]
+    pub fn version(&self) -> u64 {
+        self.version.0
+    }
+
+    /// Gives the contents a new version (after changes the version did not see).
+    pub fn new_version(&mut self) {
+        self.version = Version::fresh();
     }
 
     /// Changes the length, zero-filling new words (brk, F$MEM).
     pub fn resize(&mut self, len: usize) {
+        self.version = Version::fresh();
         self.words.resize(len, 0);
     }
 

@@ -2,6 +2,7 @@
 use std::path::PathBuf;
 
 pub mod listing;
+pub mod machine;
 pub mod reference_float;
 
 /// The corpus directory: `$CRAY_CORPUS`, or `shared/corpus` beside the project root

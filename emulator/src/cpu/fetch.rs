@@ -1,12 +1,16 @@
 //! Instruction fetch: relocation by the instruction base, the program range check,
 //! and the decoded-instruction cache.
 //!
-//! The cache holds one decoded [`Instruction`] per physical parcel address. Every hit
-//! is checked against the parcels currently in memory (one word read, one compare),
-//! so a store into a code word, by this CPU's scalar, block or vector stores or by
-//! the system writing a process's memory directly, can never execute a stale
-//! decoding: the mismatch simply decodes again. That check costs less than a decode
-//! and needs no invalidation protocol with the rest of the system.
+//! The cache holds one decoded [`Instruction`] per physical parcel address, filled
+//! only for instructions whose parcels all lie inside the instruction field, so a
+//! hit needs neither a decode nor a range check. It stays correct because:
+//! - every store of this CPU (scalar, block, vector) goes through one function that
+//!   invalidates the entries overlapping the stored word;
+//! - at every entry to [`Cpu::run`] / [`Cpu::step`] the cache is dropped (in O(1),
+//!   by a new generation) if the model, the instruction base or limit, or the
+//!   memory's content version changed since the CPU last ran: a write to memory made
+//!   outside the CPU (the system loading a program, a `read` into a buffer), or a
+//!   different memory, always changes that version.
 
 use super::{Cpu, Flags, Stop};
 use crate::isa::{decode, instruction_length, Instruction, Model, Op};
@@ -16,13 +20,14 @@ use crate::memory::Memory;
 pub(crate) const P_MASK: u32 = 0xFF_FFFF;
 
 /// Smallest number of cache entries allocated at once.
-const MIN_ENTRIES: usize = 1 << 12;
+const MIN_ENTRIES: usize = 1 << 8;
 
-/// One cache slot: `len` 0 means empty.
+/// One cache slot, valid when its generation is the cache's.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     instruction: Instruction,
     len: u8,
+    generation: u32,
 }
 
 const EMPTY: Entry = Entry {
@@ -32,13 +37,24 @@ const EMPTY: Entry = Entry {
         p2: 0,
     },
     len: 0,
+    generation: 0,
 };
+
+/// What the cached decodings depend on besides the words themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Key {
+    model: Model,
+    instruction_base: u32,
+    instruction_limit: u32,
+    memory_version: u64,
+}
 
 /// Decoded instructions by physical parcel address (derived data: cloning gives an
 /// empty cache and every cache compares equal, so snapshots ignore it).
 #[derive(Default)]
 pub struct DecodeCache {
-    model: Option<Model>,
+    generation: u32,
+    key: Option<Key>,
     entries: Vec<Entry>,
 }
 
@@ -63,61 +79,104 @@ impl std::fmt::Debug for DecodeCache {
 }
 
 impl DecodeCache {
-    /// Forgets everything if the cache was filled for another model.
-    #[inline]
-    pub(crate) fn prepare(&mut self, model: Model) {
-        if self.model != Some(model) {
+    /// Invalidates every entry.
+    pub fn clear(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // After 2^32 generations old entries could look valid again.
             self.entries.clear();
-            self.model = Some(model);
+            self.generation = 1;
+        }
+        self.key = None;
+    }
+
+    /// Invalidates the entries that may contain parcels of physical `word`: its four
+    /// parcels and a two-parcel instruction starting in the last parcel before it.
+    #[inline(always)]
+    pub(crate) fn word_written(&mut self, word: usize) {
+        let first = (word * 4).saturating_sub(1);
+        if first < self.entries.len() {
+            let end = (word * 4 + 4).min(self.entries.len());
+            for entry in &mut self.entries[first..end] {
+                entry.generation = 0;
+            }
         }
     }
 
-    /// Empties the cache (never needed for correctness; frees its memory).
-    pub fn clear(&mut self) {
-        self.entries = Vec::new();
+    /// Invalidates the entries of `count` consecutive physical words from `word`.
+    #[inline]
+    pub(crate) fn words_written(&mut self, word: usize, count: usize) {
+        let first = (word * 4).saturating_sub(1);
+        if first < self.entries.len() {
+            let end = ((word + count) * 4).min(self.entries.len());
+            for entry in &mut self.entries[first..end] {
+                entry.generation = 0;
+            }
+        }
     }
 }
 
 impl Cpu {
-    /// Fetches the instruction at P, or the program range exchange if any of its
-    /// parcels lies outside the instruction field or memory.
-    #[inline(always)]
-    pub(crate) fn fetch(&mut self, memory: &Memory) -> Result<Instruction, Stop> {
-        let phys = self.p.wrapping_add(self.instruction_base << 2);
-        let Some(p1) = self.fetch_parcel(phys, memory) else {
-            return Err(self.program_range());
+    /// Called on entry to `run`/`step`: drops the cache if what it depends on changed.
+    #[inline]
+    pub(crate) fn prepare_fetch(&mut self, memory: &Memory) {
+        let key = Key {
+            model: self.model,
+            instruction_base: self.instruction_base,
+            instruction_limit: self.instruction_limit,
+            memory_version: memory.version(),
         };
-        if let Some(entry) = self.decoded.entries.get(phys as usize) {
-            if entry.len == 1 && entry.instruction.p1 == p1 {
-                return Ok(entry.instruction);
-            }
-            if entry.len == 2 && entry.instruction.p1 == p1 {
-                match self.fetch_parcel(phys.wrapping_add(1), memory) {
-                    Some(p2) if p2 == entry.instruction.p2 => return Ok(entry.instruction),
-                    _ => {}
-                }
+        if self.decoded.key != Some(key) {
+            self.decoded.clear();
+            self.decoded.key = Some(key);
+        }
+    }
+
+    /// Called on exit from `run`/`step`: this CPU's stores are already reflected in
+    /// the cache, so the memory gets a new version that only this cache knows.
+    #[inline]
+    pub(crate) fn finish_fetch(&mut self, memory: &mut Memory) {
+        memory.new_version();
+        if let Some(key) = &mut self.decoded.key {
+            key.memory_version = memory.version();
+        }
+    }
+
+    /// Fetches the instruction at P and its length in parcels, or the program range
+    /// exchange if any of its parcels lies outside the instruction field or memory.
+    #[inline(always)]
+    pub(crate) fn fetch(&mut self, memory: &Memory) -> Result<(Instruction, u32), Stop> {
+        let phys = self.p as usize + self.instruction_base as usize * 4;
+        if let Some(entry) = self.decoded.entries.get(phys) {
+            if entry.generation == self.decoded.generation {
+                return Ok((entry.instruction, u32::from(entry.len)));
             }
         }
-        self.fetch_slow(phys, p1, memory)
+        self.fetch_slow(phys, memory)
     }
 
     /// The parcel at physical parcel address `phys` if its word is inside the
     /// instruction field and memory.
-    #[inline(always)]
-    fn fetch_parcel(&self, phys: u32, memory: &Memory) -> Option<u16> {
-        if phys >> 2 >= self.instruction_limit {
+    #[inline]
+    fn fetch_parcel(&self, phys: usize, memory: &Memory) -> Option<u16> {
+        let word = phys / 4;
+        if word >= self.instruction_limit as usize {
             return None;
         }
-        memory.parcel(phys)
+        let word = *memory.words().get(word)?;
+        Some((word >> (48 - 16 * (phys % 4))) as u16)
     }
 
     /// Decodes and caches the instruction at `phys` (a cache miss).
     #[cold]
     #[inline(never)]
-    fn fetch_slow(&mut self, phys: u32, p1: u16, memory: &Memory) -> Result<Instruction, Stop> {
+    fn fetch_slow(&mut self, phys: usize, memory: &Memory) -> Result<(Instruction, u32), Stop> {
+        let Some(p1) = self.fetch_parcel(phys, memory) else {
+            return Err(self.program_range());
+        };
         let len = instruction_length(p1);
         let p2 = if len == 2 {
-            match self.fetch_parcel(phys.wrapping_add(1), memory) {
+            match self.fetch_parcel(phys + 1, memory) {
                 Some(p2) => p2,
                 None => return Err(self.program_range()),
             }
@@ -125,20 +184,23 @@ impl Cpu {
             0
         };
         let instruction = decode(p1, p2, self.model);
-        let index = phys as usize;
         let cache = &mut self.decoded;
-        if index >= cache.entries.len() {
-            let wanted = (index + 1).max(MIN_ENTRIES).next_power_of_two();
-            let cap = memory.len().saturating_mul(4).max(index + 1);
+        if cache.generation == 0 {
+            cache.generation = 1;
+        }
+        if phys >= cache.entries.len() {
+            let wanted = (phys + 2).max(MIN_ENTRIES).next_power_of_two();
+            let cap = memory.len().saturating_mul(4).max(phys + 1);
             cache.entries.resize(wanted.min(cap), EMPTY);
         }
-        if let Some(slot) = cache.entries.get_mut(index) {
+        if let Some(slot) = cache.entries.get_mut(phys) {
             *slot = Entry {
                 instruction,
                 len: len as u8,
+                generation: cache.generation,
             };
         }
-        Ok(instruction)
+        Ok((instruction, len))
     }
 
     /// Raises the program range error: always an exchange, at the faulting P.

@@ -54,8 +54,8 @@ impl Cpu {
     }
 
     /// Writes the data word at `address`: the one function every data store of the
-    /// CPU goes through (the decoded-instruction cache re-checks code on fetch, so a
-    /// store into code needs no further action here).
+    /// CPU goes through (the contiguous vector store does the same for its whole
+    /// range). A store invalidates the decoded instructions it overlaps.
     #[inline(always)]
     pub(crate) fn write_word(
         &mut self,
@@ -66,8 +66,9 @@ impl Cpu {
     ) -> Result<(), Stop> {
         match self.data_index(address, memory) {
             Some(index) => {
-                if let Some(word) = memory.words_mut().get_mut(index) {
+                if let Some(word) = memory.words_mut_by_cpu().get_mut(index) {
                     *word = value;
+                    self.decoded.word_written(index);
                 }
                 Ok(())
             }
@@ -141,6 +142,7 @@ impl Cpu {
     }
 
     /// 034 `Bjk,Ai ,A0`.
+    #[inline(never)]
     pub(crate) fn block_load_b(
         &mut self,
         x: Instruction,
@@ -155,6 +157,7 @@ impl Cpu {
     }
 
     /// 035 `,A0 Bjk,Ai`.
+    #[inline(never)]
     pub(crate) fn block_store_b(
         &mut self,
         x: Instruction,
@@ -169,6 +172,7 @@ impl Cpu {
     }
 
     /// 036 `Tjk,Ai ,A0`.
+    #[inline(never)]
     pub(crate) fn block_load_t(
         &mut self,
         x: Instruction,
@@ -183,6 +187,7 @@ impl Cpu {
     }
 
     /// 037 `,A0 Tjk,Ai`.
+    #[inline(never)]
     pub(crate) fn block_store_t(
         &mut self,
         x: Instruction,
@@ -210,6 +215,7 @@ impl Cpu {
 
     /// 176i0k `Vi ,A0,Ak`: Vi[n] <- memory[A0 + n*Ak] (Ak sign-extended 24-bit; k = 0
     /// gives stride 1).
+    #[inline(never)]
     pub(crate) fn vector_load(
         &mut self,
         x: Instruction,
@@ -234,6 +240,7 @@ impl Cpu {
     }
 
     /// 176i1k `Vi ,A0,Vk` (X-MP gather): Vi[n] <- memory[A0 + Vk[n]], 24-bit address.
+    #[inline(never)]
     pub(crate) fn vector_gather(
         &mut self,
         x: Instruction,
@@ -252,6 +259,7 @@ impl Cpu {
     }
 
     /// 1770jk `,A0,Ak Vj`: memory[A0 + n*Ak] <- Vj[n].
+    #[inline(never)]
     pub(crate) fn vector_store(
         &mut self,
         x: Instruction,
@@ -263,8 +271,9 @@ impl Cpu {
         let stride = self.ak(x);
         let source = self.v[x.j()];
         if let Some(first) = self.contiguous_range(stride, n, memory) {
-            if let Some(words) = memory.words_mut().get_mut(first..first + n) {
+            if let Some(words) = memory.words_mut_by_cpu().get_mut(first..first + n) {
                 words.copy_from_slice(&source[..n]);
+                self.decoded.words_written(first, n);
                 return Ok(());
             }
         }
@@ -276,6 +285,7 @@ impl Cpu {
     }
 
     /// 1771jk `,A0,Vk Vj` (X-MP scatter): memory[A0 + Vk[n]] <- Vj[n].
+    #[inline(never)]
     pub(crate) fn vector_scatter(
         &mut self,
         x: Instruction,

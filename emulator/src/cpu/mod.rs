@@ -3,12 +3,20 @@
 //! [`Cpu`] is plain data (it derives `Serialize`, `PartialEq`), so a snapshot is a
 //! copy and equality is a field comparison. Memory is passed in to every call.
 //!
-//! Execution is split by instruction group: [`fetch`](self) (relocation, program
-//! range, decoded-instruction cache), `execute` (the one `match` over [`Op`]),
-//! `address` (A and B), `scalar` (S and T, shifts, logicals, counts), `float`
-//! glue, `vector`, `memory_ops` (relocation and range checks of data references,
-//! scalar/block/vector transfers), `control` (jumps, exits, monitor instructions,
-//! semaphores, shared registers, clocks) and `exchange` (the exchange package).
+//! Execution is split by instruction group: `fetch` (relocation, program range,
+//! the decoded-instruction cache), `execute` (the one `match` over [`Op`]),
+//! `operands` (register-0 rules, which flags request an exchange), `address` (A and
+//! B), `scalar` (S and T, shifts, masks, floating glue), `vector`, `memory_ops`
+//! (relocation and range checks of data references; scalar, block and vector
+//! transfers), `control` (exits, monitor instructions, semaphores, shared
+//! registers, clocks, SR0) and `exchange` (the exchange package).
+//!
+//! Conventions: P advances before an instruction executes; an instruction that
+//! requests an exchange returns [`Stop::Exchange`] with `at` = its own parcel
+//! address. EX, ERR and floating-point errors leave P past the instruction;
+//! operand range errors (with ERI), undefined instructions and test-and-set holds
+//! leave P on it; a program range error leaves P at the address that could not be
+//! fetched. Every issued instruction adds one clock period (see `account`).
 //!
 //! [`Op`]: crate::isa::Op
 
@@ -34,19 +42,24 @@ impl Cpu {
     /// Runs until an exchange is requested, test-and-set holds issue, or `cycles`
     /// reaches `until_cycle` (checked between instructions: [`Stop::Budget`]).
     pub fn run(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
-        self.decoded.prepare(self.model);
+        self.prepare_fetch(memory);
+        let mut stop = Stop::Budget;
         while self.cycles < until_cycle {
-            if let Err(stop) = self.issue(memory) {
-                return stop;
+            if let Err(exchange) = self.issue(memory) {
+                stop = exchange;
+                break;
             }
         }
-        Stop::Budget
+        self.finish_fetch(memory);
+        stop
     }
 
     /// Executes exactly one instruction (None if it completed without stopping).
     pub fn step(&mut self, memory: &mut Memory) -> Option<Stop> {
-        self.decoded.prepare(self.model);
-        self.issue(memory).err()
+        self.prepare_fetch(memory);
+        let stop = self.issue(memory).err();
+        self.finish_fetch(memory);
+        stop
     }
 
     /// Fetches, executes and accounts for one instruction.
@@ -56,17 +69,23 @@ impl Cpu {
     /// range error with interrupts enabled, test-and-set holding issue) puts P back.
     #[inline(always)]
     fn issue(&mut self, memory: &mut Memory) -> Result<(), Stop> {
-        let instruction = self.fetch(memory)?;
+        let (instruction, len) = self.fetch(memory)?;
         let at = self.p;
-        self.p = at.wrapping_add(instruction_len(instruction)) & fetch::P_MASK;
+        self.p = at.wrapping_add(len) & fetch::P_MASK;
         match self.execute(instruction, at, memory) {
             Ok(()) => self.account(instruction),
             Err(stop) => {
-                if let Stop::Exchange { flags, .. } = stop {
-                    if flags.has(Flags::NORMAL_EXIT | Flags::ERROR_EXIT | Flags::FLOATING_POINT) {
-                        // The instruction completed: it issued and took its time.
+                const COMPLETED: u16 =
+                    Flags::NORMAL_EXIT | Flags::ERROR_EXIT | Flags::FLOATING_POINT;
+                match stop {
+                    // The instruction completed: it issued and took its time.
+                    Stop::Exchange { flags, .. } if flags.has(COMPLETED) => {
                         let _ = self.account(instruction);
                     }
+                    // Holding issue still takes a clock period, so a system that
+                    // retries under a cycle budget makes progress through its budget.
+                    Stop::SemaphoreWait => self.cycles = self.cycles.wrapping_add(1),
+                    _ => {}
                 }
                 Err(stop)
             }
@@ -86,10 +105,4 @@ impl Cpu {
         }
         Ok(())
     }
-}
-
-/// Number of parcels of a decoded instruction, from its first parcel.
-#[inline(always)]
-fn instruction_len(instruction: Instruction) -> u32 {
-    crate::isa::instruction_length(instruction.p1)
 }

@@ -132,19 +132,19 @@ impl Cpu {
     }
 
     /// 062, 063: floating add or subtract of Sj and Sk.
-    #[inline]
+    #[inline(never)]
     pub(crate) fn scalar_float(
         &mut self,
         x: Instruction,
         at: u32,
-        unit: fn(u64, u64) -> FloatResult,
+        unit: impl Fn(u64, u64) -> FloatResult,
     ) -> Result<(), Stop> {
         let result = unit(self.sj(x), self.sk(x));
         self.float_result(x, at, result)
     }
 
     /// 064..067: the floating multiply family on Sj and Sk.
-    #[inline]
+    #[inline(never)]
     pub(crate) fn scalar_multiply(
         &mut self,
         x: Instruction,
@@ -156,7 +156,7 @@ impl Cpu {
     }
 
     /// 070 `Si /HSj`.
-    #[inline]
+    #[inline(never)]
     pub(crate) fn scalar_reciprocal(&mut self, x: Instruction, at: u32) -> Result<(), Stop> {
         let result = reciprocal(self.sj(x));
         self.float_result(x, at, result)

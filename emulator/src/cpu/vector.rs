@@ -22,7 +22,7 @@ impl Cpu {
     }
 
     /// Vi[n] <- f(Sj, Vk[n]).
-    #[inline(always)]
+    #[inline(never)]
     pub(crate) fn vector_scalar(&mut self, x: Instruction, f: impl Fn(u64, u64) -> u64) {
         let n = self.vector_length();
         let scalar = self.sj(x);
@@ -35,7 +35,7 @@ impl Cpu {
     }
 
     /// Vi[n] <- f(Vj[n], Vk[n]).
-    #[inline(always)]
+    #[inline(never)]
     pub(crate) fn vector_vector(&mut self, x: Instruction, f: impl Fn(u64, u64) -> u64) {
         let n = self.vector_length();
         let left = self.v[x.j()];
@@ -48,7 +48,7 @@ impl Cpu {
     }
 
     /// Vi[n] <- f(Vj[n]).
-    #[inline(always)]
+    #[inline(never)]
     pub(crate) fn vector_unary(&mut self, x: Instruction, f: impl Fn(u64) -> u64) {
         let n = self.vector_length();
         let source = self.v[x.j()];
@@ -60,6 +60,7 @@ impl Cpu {
     }
 
     /// 146 `Vi Sj!Vk&VM`: Sj where the VM bit is 1, else Vk[n].
+    #[inline(never)]
     pub(crate) fn vector_merge_scalar(&mut self, x: Instruction) {
         let n = self.vector_length();
         let scalar = self.sj(x);
@@ -77,6 +78,7 @@ impl Cpu {
     }
 
     /// 147 `Vi Vj!Vk&VM`: Vj[n] where the VM bit is 1, else Vk[n].
+    #[inline(never)]
     pub(crate) fn vector_merge(&mut self, x: Instruction) {
         let n = self.vector_length();
         let left = self.v[x.j()];
@@ -94,6 +96,7 @@ impl Cpu {
     }
 
     /// 150, 151: single shifts of Vj by Ak (k = 0: 1); counts >= 64 give 0.
+    #[inline(never)]
     pub(crate) fn vector_shift(&mut self, x: Instruction, shift: fn(u64, u32) -> u64) {
         let count = self.ak(x);
         self.vector_unary(x, |v| shift(v, count));
@@ -101,6 +104,7 @@ impl Cpu {
 
     /// 152 `Vi Vj,Vj<Ak`: element n is the high word of (Vj[n]:Vj[n+1]) << Ak; the
     /// last element (n = VL-1) pairs with 0.
+    #[inline(never)]
     pub(crate) fn vector_double_shift_left(&mut self, x: Instruction) {
         let n = self.vector_length();
         let count = self.ak(x);
@@ -115,6 +119,7 @@ impl Cpu {
 
     /// 153 `Vi Vj,Vj>Ak`: element n is the low word of (Vj[n-1]:Vj[n]) >> Ak;
     /// element 0 pairs with 0.
+    #[inline(never)]
     pub(crate) fn vector_double_shift_right(&mut self, x: Instruction) {
         let n = self.vector_length();
         let count = self.ak(x);
@@ -159,6 +164,7 @@ impl Cpu {
     }
 
     /// 160..167: floating multiply family.
+    #[inline(never)]
     pub(crate) fn vector_multiply(
         &mut self,
         x: Instruction,
@@ -170,17 +176,19 @@ impl Cpu {
     }
 
     /// 170..173: floating add or subtract.
+    #[inline(never)]
     pub(crate) fn vector_float(
         &mut self,
         x: Instruction,
         at: u32,
         scalar: bool,
-        unit: fn(u64, u64) -> FloatResult,
+        unit: impl Fn(u64, u64) -> FloatResult,
     ) -> Result<(), Stop> {
         self.vector_float_unit(x, at, scalar, unit)
     }
 
     /// 174ij0 `Vi /HVj`.
+    #[inline(never)]
     pub(crate) fn vector_reciprocal(&mut self, x: Instruction, at: u32) -> Result<(), Stop> {
         let n = self.vector_length();
         let source = self.v[x.j()];
@@ -201,6 +209,7 @@ impl Cpu {
     /// 175: VM bit n <- test of Vj[n] (k mod 4: zero, nonzero, plus, minus) for
     /// n < VL, other bits 0. With `compress` (175ij4..7, X-MP) the indices of the true
     /// elements are also written to Vi[0], Vi[1], ...; the rest of Vi is unchanged.
+    #[inline(never)]
     pub(crate) fn vector_mask_from_test(&mut self, x: Instruction, compress: bool) {
         let n = self.vector_length();
         let source = self.v[x.j()];

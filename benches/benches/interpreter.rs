@@ -1,0 +1,95 @@
+//! Interpreter speed: emulated instructions per second on a scalar loop and on a
+//! strip-mined vector loop (Y = a*X + Y).
+use cray_emulator::cpu::{Cpu, Flags, Stop};
+use cray_emulator::isa::Model;
+use cray_emulator::memory::Memory;
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+
+const EX: u16 = 0o004000;
+
+/// Stores parcels from parcel address 0.
+fn load(memory: &mut Memory, parcels: &[u16]) {
+    for (n, parcel) in parcels.iter().enumerate() {
+        let shift = 48 - 16 * (n % 4);
+        let word = &mut memory.words_mut()[n / 4];
+        *word = (*word & !(0xFFFF << shift)) | (u64::from(*parcel) << shift);
+    }
+}
+
+fn expect_exit(stop: Stop) {
+    assert!(
+        matches!(stop, Stop::Exchange { flags, .. } if flags == Flags(Flags::NORMAL_EXIT)),
+        "{stop:?}"
+    );
+}
+
+/// `A1 A1+1; A0 A1-A2; JAN 0` repeated `ITERATIONS` times, then EX.
+fn scalar_loop(c: &mut Criterion) {
+    const ITERATIONS: u32 = 10_000;
+    let program = [0o030110, 0o031012, 0o011000, 0, EX];
+    let mut memory = Memory::new(0o1000);
+    load(&mut memory, &program);
+    let mut cpu = Cpu::new(Model::XMp, 0o1000);
+    let instructions = 3 * u64::from(ITERATIONS) + 1;
+    let mut group = c.benchmark_group("interpreter");
+    group.throughput(Throughput::Elements(instructions));
+    group.bench_function("scalar_loop", |b| {
+        b.iter(|| {
+            cpu.p = 0;
+            cpu.a[1] = 0;
+            cpu.a[2] = ITERATIONS;
+            expect_exit(cpu.run(&mut memory, u64::MAX));
+            black_box(cpu.a[1])
+        })
+    });
+    group.finish();
+}
+
+/// Y = a*X + Y over `STRIPS` * 64 elements, 64 at a time.
+fn vector_loop(c: &mut Criterion) {
+    const STRIPS: u32 = 1563; // 100032 elements
+    const X: u32 = 0o1000;
+    const Y: u32 = X + STRIPS * 64;
+    let program = [
+        0o030003, // A0 A3
+        0o176100, // V1 ,A0,1
+        0o030004, // A0 A4
+        0o176200, // V2 ,A0,1
+        0o160311, // V3 S1*FV1
+        0o171432, // V4 V3+FV2
+        0o177040, // ,A0,1 V4
+        0o030336, // A3 A3+A6
+        0o030446, // A4 A4+A6
+        0o031550, // A5 A5-1
+        0o030005, // A0 A5
+        0o011000, 0, // JAN 0
+        EX,
+    ];
+    let words = (Y + STRIPS * 64) as usize;
+    let mut memory = Memory::new(words);
+    load(&mut memory, &program);
+    for n in 0..STRIPS * 64 {
+        memory.words_mut()[(X + n) as usize] = 0o0400014000000000000000; // 1.0
+    }
+    let mut cpu = Cpu::new(Model::XMp, words as u32);
+    let instructions = 12 * u64::from(STRIPS) + 1;
+    let mut group = c.benchmark_group("interpreter");
+    group.throughput(Throughput::Elements(instructions));
+    group.bench_function("vector_loop", |b| {
+        b.iter(|| {
+            cpu.p = 0;
+            cpu.vl = 64;
+            cpu.s[1] = 0o0400004000000000000000; // 0.5
+            cpu.a[3] = X;
+            cpu.a[4] = Y;
+            cpu.a[5] = STRIPS;
+            cpu.a[6] = 64;
+            expect_exit(cpu.run(&mut memory, u64::MAX));
+            black_box(cpu.v[4][0])
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, scalar_loop, vector_loop);
+criterion_main!(benches);

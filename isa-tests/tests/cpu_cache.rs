@@ -1,0 +1,119 @@
+//! The decoded-instruction cache never runs stale code: stores by the CPU (scalar,
+//! block, vector, scatter), writes by the system between runs, and changes of the
+//! instruction base are all seen. Snapshot equality ignores the cache.
+use cray_emulator::cpu::{Flags, Stop};
+use isa_tests::machine::{jump, with_jkm, Machine, EX};
+
+const PASS: u16 = 0o001000;
+
+fn normal_exit(at: u32) -> Stop {
+    Stop::Exchange {
+        flags: Flags(Flags::NORMAL_EXIT),
+        at,
+    }
+}
+
+/// Word holding `A1 value` (022) followed by EX.
+fn a1_then_ex(value: u16) -> u64 {
+    (u64::from(0o022100 | value) << 48) | (u64::from(EX) << 32)
+}
+
+/// Puts the word to store in place.
+type Setup = fn(&mut Machine);
+
+fn run_from(m: &mut Machine, p: u32) -> Stop {
+    m.cpu.p = p;
+    let until = m.cpu.cycles + 1000;
+    m.cpu.run(&mut m.memory, until)
+}
+
+#[test]
+fn store_into_the_second_parcel_of_a_straddling_instruction() {
+    let mut m = Machine::xmp();
+    // Parcels 3-4: A1 5 (020, straddling words 0 and 1); parcel 5: EX.
+    let mut program = vec![PASS, PASS, PASS];
+    program.extend(with_jkm(0o020100, 5));
+    program.extend([EX, PASS, PASS]);
+    // Word 2: 1, S1 (store over word 1); J 3.
+    program.extend(with_jkm(0o130100, 1));
+    program.extend(jump(0o006, 3));
+    m.load(&program);
+    assert_eq!(run_from(&mut m, 0), normal_exit(5));
+    assert_eq!(m.cpu.a[1], 5);
+    // New word 1: parcel a (the constant) = 7, parcel b = EX.
+    m.cpu.s[1] = (7 << 48) | (u64::from(EX) << 32);
+    assert_eq!(run_from(&mut m, 8), normal_exit(5));
+    assert_eq!(m.cpu.a[1], 7, "the new second parcel was used");
+}
+
+#[test]
+fn vector_block_and_scatter_stores_into_code() {
+    // Word 3 starts as EX; each store replaces it with A1 n; EX.
+    let stores: [(&str, u16, Setup); 3] = [
+        ("vector store", 0o177010, |m| m.cpu.v[1][0] = a1_then_ex(1)),
+        ("block store", 0o037500, |m| m.cpu.t[0] = a1_then_ex(1)),
+        ("scatter", 0o177012, |m| {
+            m.cpu.v[1][0] = a1_then_ex(1);
+            m.cpu.v[2][0] = 0;
+        }),
+    ];
+    for (name, store, setup) in stores {
+        let mut m = Machine::xmp();
+        let mut program = vec![store];
+        program.extend(jump(0o006, 12));
+        program.extend([PASS; 9]);
+        program.push(EX); // parcel 12 = word 3
+        m.load(&program);
+        assert_eq!(
+            run_from(&mut m, 12),
+            normal_exit(12),
+            "{name}: warm the cache"
+        );
+        m.cpu.vl = 1;
+        m.cpu.a[0] = 3;
+        m.cpu.a[5] = 1;
+        setup(&mut m);
+        assert_eq!(run_from(&mut m, 0), normal_exit(13), "{name}");
+        assert_eq!(m.cpu.a[1], 1, "{name}");
+    }
+}
+
+#[test]
+fn changing_the_instruction_base_redecodes() {
+    let mut m = Machine::xmp();
+    m.set_word(0, a1_then_ex(1));
+    m.set_word(0o10, a1_then_ex(2));
+    assert_eq!(run_from(&mut m, 0), normal_exit(1));
+    assert_eq!(m.cpu.a[1], 1);
+    m.cpu.instruction_base = 0o10;
+    assert_eq!(run_from(&mut m, 0), normal_exit(1));
+    assert_eq!(m.cpu.a[1], 2);
+}
+
+#[test]
+fn a_different_memory_is_seen() {
+    let mut m = Machine::xmp();
+    m.set_word(0, a1_then_ex(1));
+    assert_eq!(run_from(&mut m, 0), normal_exit(1));
+    let mut other = Machine::xmp();
+    other.set_word(0, a1_then_ex(3));
+    m.memory = other.memory.clone();
+    assert_eq!(run_from(&mut m, 0), normal_exit(1));
+    assert_eq!(m.cpu.a[1], 3);
+}
+
+#[test]
+fn snapshots_ignore_the_cache() {
+    let mut m = Machine::xmp();
+    m.set_word(0, a1_then_ex(1));
+    let fresh = m.cpu.clone();
+    run_from(&mut m, 0);
+    let mut ran = m.cpu.clone();
+    assert_ne!(ran, fresh);
+    ran.a = fresh.a;
+    ran.p = fresh.p;
+    ran.cycles = fresh.cycles;
+    ran.instructions = fresh.instructions;
+    ran.flags = fresh.flags;
+    assert_eq!(ran, fresh, "only architectural state differs");
+}
