@@ -520,3 +520,34 @@ fn budget_bounds_an_endless_loop() {
     assert_eq!(system.run(1000), Event::BudgetExhausted);
     assert!(system.clock >= 1000 && system.clock < 1100);
 }
+
+/// Saving the system half way (postcard), restoring it and running on gives the same
+/// final state as running straight through.
+#[test]
+fn a_saved_and_restored_system_ends_in_the_same_state() {
+    let (straight, _, _d) = run(&pipe_program());
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = system(&dir);
+    first
+        .load("prog", &pipe_program().aout(), &["prog".into()], &[])
+        .unwrap();
+    assert_eq!(first.run(straight.clock / 2), Event::BudgetExhausted);
+    let image = postcard::to_allocvec(&first).unwrap();
+    let mut second: System = postcard::from_bytes(&image).unwrap();
+    assert_eq!(second.state_hash(), first.state_hash());
+    second.attach(HostRoot::new(dir.path()), Console::captured());
+    assert_eq!(
+        second.run(10_000_000),
+        Event::Exited {
+            status: ExitStatus::Exited(0)
+        }
+    );
+    assert_eq!(second.clock, straight.clock);
+    assert_eq!(second.state_hash(), straight.state_hash());
+    let output = [
+        first.console().captured_stdout(),
+        second.console().captured_stdout(),
+    ]
+    .concat();
+    assert_eq!(output, b"ping");
+}

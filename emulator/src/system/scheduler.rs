@@ -5,6 +5,12 @@
 //! same number of clock periods on every run. A process keeps the CPU through its
 //! system calls until its slice is used up, it blocks, or it ends. Each system call
 //! costs [`SYSTEM_CALL_PERIODS`] clock periods of kernel time, charged to the caller.
+//!
+//! Exchanges: EX is a system call; a programmable-clock interrupt posts SIGALRM to the
+//! process; ERR, undefined instructions, range, floating-point and memory errors end
+//! the process (see [`signals`](super::signals) for the signal numbers) with a line
+//! on stderr: `cray: pid N: <what> at P=<octal parcel address> (<word><parcel
+//! letter>): <parcels in octal> <CAL text>; killed with SIGxxx (n)`.
 
 use super::process::{ExitStatus, Pid, ProcessState};
 use super::signals::{self, Delivery};
@@ -134,7 +140,11 @@ impl System {
                         | Flags::OPERAND_RANGE
                         | Flags::FLOATING_POINT
                         | Flags::MEMORY_ERROR;
-                    if flags.has(Flags::NORMAL_EXIT) && !flags.has(errors) {
+                    if flags.0 == Flags::PROGRAMMABLE_CLOCK {
+                        // The programmable clock (ECI) is the process's alarm clock.
+                        process.cpu.flags = Flags::default();
+                        self.post_signal(pid, signals::SIGALRM);
+                    } else if flags.has(Flags::NORMAL_EXIT) && !flags.has(errors) {
                         process.cpu.flags = Flags::default();
                         process.cpu.cycles += SYSTEM_CALL_PERIODS;
                         self.clock += SYSTEM_CALL_PERIODS;
