@@ -361,6 +361,26 @@ fn operand_range_error_ends_the_process_with_sigsegv() {
     );
 }
 
+#[test]
+fn jumping_outside_the_field_is_a_program_range_error() {
+    let mut p = Program::default();
+    let j = p.jump(0o006);
+    p.patch(j, 0o7_000_000);
+    let (system, event, _dir) = run(&p);
+    assert_eq!(
+        event,
+        Event::Exited {
+            status: ExitStatus::Signaled(cray_emulator::system::signals::SIGSEGV)
+        }
+    );
+    let message = stderr(&system);
+    assert!(message.contains("program range error"), "{message}");
+    assert!(
+        message.contains("outside the instruction field"),
+        "{message}"
+    );
+}
+
 /// A handler for SIGUSR1 writes "sig " and returns with J B00; SIGTERM to a child
 /// blocked in read ends it with status 15.
 #[test]
