@@ -156,6 +156,8 @@ fn hello_writes_to_stdout_and_exits() {
         }
     );
     assert!(system.clock > 0);
+    // Two system calls of three instructions each.
+    assert_eq!(system.instructions, 6);
 }
 
 /// fork; the child exits 7; the parent waits and writes the status word to stdout.

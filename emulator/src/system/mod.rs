@@ -169,6 +169,8 @@ pub struct System {
     pub next_pid: Pid,
     /// Clock periods run by all processes together: the machine's time.
     pub clock: u64,
+    /// Instructions issued by all processes together.
+    pub instructions: u64,
     /// The process that ran last (round-robin position).
     pub cursor: Pid,
     /// The first process loaded.
@@ -190,6 +192,7 @@ impl System {
             files: files::FileTable::default(),
             next_pid: 1,
             clock: 0,
+            instructions: 0,
             cursor: 0,
             leader: None,
             leader_status: None,

@@ -122,9 +122,10 @@ impl System {
             if process.state != ProcessState::Runnable || process.cpu.cycles >= slice_end {
                 return None;
             }
-            let before = process.cpu.cycles;
+            let (before, issued) = (process.cpu.cycles, process.cpu.instructions);
             let stop = process.cpu.run(&mut process.memory, slice_end);
             self.clock += process.cpu.cycles.wrapping_sub(before);
+            self.instructions += process.cpu.instructions.wrapping_sub(issued);
             match stop {
                 Stop::Budget => return None,
                 Stop::SemaphoreWait => {
