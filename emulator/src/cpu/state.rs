@@ -89,17 +89,23 @@ pub struct SharedRegisters {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stop {
     /// An exchange was requested (EX, ERR, a range error, an enabled floating-point
-    /// error, an undefined instruction): `flags` says which. P has already advanced
-    /// past an EX or ERR; for a range error it addresses the faulting instruction.
+    /// error, an undefined instruction, the programmable clock): `flags` says which
+    /// (the same bits are also set in [`Cpu::flags`]). P has already advanced past an
+    /// EX, ERR or floating-point error; for an operand range error or an undefined
+    /// instruction it addresses that instruction; for a program range error it is
+    /// the address that could not be fetched.
     Exchange {
         /// The flags that caused the exchange.
         flags: Flags,
-        /// Parcel address of the instruction that raised it.
+        /// Parcel address of the instruction that raised it (for the programmable
+        /// clock: of the next instruction).
         at: u32,
     },
     /// The cycle budget given to `run` was used up between two instructions.
     Budget,
-    /// Test-and-set found the semaphore set: the CPU holds issue (P unchanged).
+    /// Test-and-set found the semaphore set: the CPU holds issue (P stays on the
+    /// test-and-set, one clock period passes). Running again retries it; deciding
+    /// about deadlock (every CPU of the cluster waiting) is the system's job.
     SemaphoreWait,
 }
 

@@ -7,7 +7,6 @@ use super::signals::{Handler, MAX_SIGNAL};
 use super::syscalls::{Outcome, WNOHANG};
 use super::{guest, loader, CheckpointKind, Event, System};
 use crate::aout::AOut;
-use crate::cpu::Cpu;
 
 /// Longest path or string argument of exece, chkpnt and restart.
 const MAX_PATH: usize = 1024;
@@ -101,7 +100,9 @@ impl System {
             if end < u64::from(process.break_floor) || end > u64::from(u32::MAX >> 8) {
                 return Err(Errno::EINVAL);
             }
-            if in_use - process.field_words() + end > self.config.memory_words {
+            if (in_use - process.field_words()).saturating_add(end) > self.config.memory_words
+                || end > self.config.max_field_words
+            {
                 return Err(Errno::ENOMEM);
             }
             process.set_field(end as u32);
@@ -165,7 +166,11 @@ impl System {
             let envp =
                 guest::read_string_list(memory, envp, loader::MAX_ARGS, loader::MAX_ARG_BYTES)?;
             let own = self.processes[&pid].field_words();
-            let available = self.config.memory_words - (self.memory_in_use() - own);
+            let available = (self
+                .config
+                .memory_words
+                .saturating_sub(self.memory_in_use() - own))
+            .min(self.config.max_field_words);
             let bytes = self.root.read_all(&path, available.saturating_mul(8))?;
             if bytes.len() % 8 != 0 {
                 return Err(Errno::ENOEXEC);
@@ -187,13 +192,9 @@ impl System {
                     })?;
             let model = self.config.model;
             let process = self.processes.get_mut(&pid).ok_or(Errno::ESRCH)?;
-            let mut cpu = Cpu::new(model, image.memory.len() as u32);
+            let mut cpu = image.cpu(model);
             cpu.cycles = process.cpu.cycles;
             cpu.instructions = process.cpu.instructions;
-            cpu.p = image.entry;
-            cpu.s[1] = image.argc;
-            cpu.s[2] = image.argv;
-            cpu.s[3] = image.envp;
             process.cpu = cpu;
             process.memory = image.memory;
             process.break_floor = image.break_floor;

@@ -14,6 +14,8 @@
 //! S3 = address of envp.
 
 use crate::aout::AOut;
+use crate::cpu::Cpu;
+use crate::isa::Model;
 use crate::memory::Memory;
 use thiserror::Error;
 
@@ -58,6 +60,21 @@ pub struct Image {
     pub envp: u64,
     /// First word above the arguments: brk may not go lower.
     pub break_floor: u32,
+}
+
+impl Image {
+    /// The CPU of a process starting this image: P at the entry, S1 = argc, S2 = argv,
+    /// S3 = envp, field limits = the field, and operand range errors interrupting (so
+    /// a reference outside the field ends the process instead of reading zero).
+    pub fn cpu(&self, model: Model) -> Cpu {
+        let mut cpu = Cpu::new(model, self.memory.len() as u32);
+        cpu.p = self.entry;
+        cpu.s[1] = self.argc;
+        cpu.s[2] = self.argv;
+        cpu.s[3] = self.envp;
+        cpu.modes.interrupt_on_range = true;
+        cpu
+    }
 }
 
 fn string_words(s: &[u8]) -> u64 {

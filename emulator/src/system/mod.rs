@@ -33,7 +33,6 @@ pub use host_files::{Console, HostRoot};
 pub use process::{ExitStatus, Personality, Pid, Process, ProcessState, WaitOn};
 
 use crate::aout::AOut;
-use crate::cpu::Cpu;
 use crate::isa::Model;
 use files::Description;
 use serde::{Deserialize, Serialize};
@@ -48,6 +47,8 @@ pub struct Config {
     pub model: Model,
     /// Words of machine memory: the total of all memory fields (`--memory`).
     pub memory_words: u64,
+    /// Most words one process's field may have (brk and exece give ENOMEM beyond).
+    pub max_field_words: u64,
     /// Most live processes in one job (fork gives EAGAIN beyond).
     pub max_processes_per_job: usize,
     /// Most open descriptors per process (EMFILE beyond).
@@ -67,6 +68,7 @@ impl Default for Config {
         Config {
             model: Model::XMp,
             memory_words: 8 * 1024 * 1024,
+            max_field_words: 4 * 1024 * 1024,
             max_processes_per_job: 64,
             max_open_files: 64,
             time_slice: 10_000,
@@ -271,7 +273,8 @@ impl System {
         let available = self
             .config
             .memory_words
-            .saturating_sub(self.memory_in_use());
+            .saturating_sub(self.memory_in_use())
+            .min(self.config.max_field_words);
         let image = loader::load_aout(
             program,
             &to_bytes(argv),
@@ -285,11 +288,7 @@ impl System {
         })?;
         let pid = self.next_pid;
         self.next_pid += 1;
-        let mut cpu = Cpu::new(self.config.model, image.memory.len() as u32);
-        cpu.p = image.entry;
-        cpu.s[1] = image.argc;
-        cpu.s[2] = image.argv;
-        cpu.s[3] = image.envp;
+        let cpu = image.cpu(self.config.model);
         let mut fds = BTreeMap::new();
         for (fd, description) in [Description::Stdin, Description::Stdout, Description::Stderr]
             .into_iter()

@@ -5,6 +5,12 @@
 //! same number of clock periods on every run. A process keeps the CPU through its
 //! system calls until its slice is used up, it blocks, or it ends. Each system call
 //! costs [`SYSTEM_CALL_PERIODS`] clock periods of kernel time, charged to the caller.
+//!
+//! Exchanges: EX is a system call; a programmable-clock interrupt posts SIGALRM to the
+//! process; ERR, undefined instructions, range, floating-point and memory errors end
+//! the process (see [`signals`](super::signals) for the signal numbers) with a line
+//! on stderr: `cray: pid N: <what> at P=<octal parcel address> (<word><parcel
+//! letter>): <parcels in octal> <CAL text>; killed with SIGxxx (n)`.
 
 use super::process::{ExitStatus, Pid, ProcessState};
 use super::signals::{self, Delivery};
@@ -59,7 +65,10 @@ impl System {
                 self.cursor
             } else {
                 let Some(pid) = self.next_runnable() else {
-                    return Event::Idle;
+                    return match self.waiting_for_terminal() {
+                        Some(pid) => Event::InputWanted { pid },
+                        None => Event::Idle,
+                    };
                 };
                 self.cursor = pid;
                 self.slice_left = self.config.time_slice.max(1);
@@ -79,6 +88,14 @@ impl System {
             .map(|(_, p)| p)
             .find(runnable)
             .or_else(|| self.processes.values().find(runnable))
+            .map(|p| p.pid)
+    }
+
+    /// The first process blocked reading the terminal, if any.
+    fn waiting_for_terminal(&self) -> Option<Pid> {
+        self.processes
+            .values()
+            .find(|p| p.state == ProcessState::Blocked(super::WaitOn::Terminal))
             .map(|p| p.pid)
     }
 
@@ -132,11 +149,10 @@ impl System {
             if process.state != ProcessState::Runnable || process.cpu.cycles >= slice_end {
                 return None;
             }
-            let before = process.cpu.cycles;
-            let issued_before = process.cpu.instructions;
+            let (before, issued) = (process.cpu.cycles, process.cpu.instructions);
             let stop = process.cpu.run(&mut process.memory, slice_end);
             self.clock += process.cpu.cycles.wrapping_sub(before);
-            self.instructions += process.cpu.instructions.wrapping_sub(issued_before);
+            self.instructions += process.cpu.instructions.wrapping_sub(issued);
             match stop {
                 Stop::Budget => return None,
                 Stop::SemaphoreWait => {
@@ -152,7 +168,11 @@ impl System {
                         | Flags::OPERAND_RANGE
                         | Flags::FLOATING_POINT
                         | Flags::MEMORY_ERROR;
-                    if flags.has(Flags::NORMAL_EXIT) && !flags.has(errors) {
+                    if flags.0 == Flags::PROGRAMMABLE_CLOCK {
+                        // The programmable clock (ECI) is the process's alarm clock.
+                        process.cpu.flags = Flags::default();
+                        self.post_signal(pid, signals::SIGALRM);
+                    } else if flags.has(Flags::NORMAL_EXIT) && !flags.has(errors) {
                         process.cpu.flags = Flags::default();
                         process.cpu.cycles += SYSTEM_CALL_PERIODS;
                         self.clock += SYSTEM_CALL_PERIODS;

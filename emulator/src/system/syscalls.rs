@@ -6,6 +6,13 @@
 //! of an empty pipe, a wait for a running child) leaves the process blocked with P at
 //! its EX, so the call is issued again when the process is woken.
 //!
+//! Pipes hold [`PIPE_CAPACITY`](super::files::PIPE_CAPACITY) bytes. A write to a pipe
+//! blocks only while the pipe is full; otherwise it writes what fits and returns that
+//! count (callers loop, as for any short write). A read returns what is there, and 0
+//! at end of file (buffer empty, no writer left). A write with no reader left gives
+//! EPIPE and SIGPIPE. Reading fd 0 with no terminal input buffered blocks the process
+//! and makes [`System::run`] return [`Event::InputWanted`].
+//!
 //! | no. | call | arguments |
 //! |---|---|---|
 //! | 1 | exit | status |

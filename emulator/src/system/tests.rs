@@ -338,3 +338,15 @@ fn state_round_trips_through_serde() {
     assert_eq!(back.state_hash(), f.system.state_hash());
     assert_eq!(back.processes, f.system.processes);
 }
+
+#[test]
+fn time_is_epoch_plus_machine_clock() {
+    let mut f = fixture(Config {
+        epoch: 1000,
+        ..small()
+    });
+    assert_eq!(f.call(SYS_TIME, &[]), (1000, 0));
+    // 9.5 ns periods: 210526316 periods are a little over 2 seconds.
+    f.system.clock = 210_526_316;
+    assert_eq!(f.call(SYS_TIME, &[]), (1002, 0));
+}
