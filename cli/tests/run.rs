@@ -521,18 +521,28 @@ fn an_image_with_files_recreates_them() {
 fn sigusr1_checkpoints_the_job_and_lets_it_go_on() {
     let dir = tempfile::tempdir().unwrap();
     let (child, id) = spinning(dir.path());
-    let status = Command::new("kill").args(["-USR1", &id.to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-USR1", &id.to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let ended = child.wait_with_output().unwrap();
     assert!(ended.status.success(), "{}", text(&ended.stderr));
-    assert_eq!(text(&ended.stdout), "spin done\n", "the job went on to its end");
+    assert_eq!(
+        text(&ended.stdout),
+        "spin done\n",
+        "the job went on to its end"
+    );
     assert!(text(&ended.stderr).contains("SIGUSR1"));
     let image = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "chk"))
         .expect("an image was written");
-    let resumed = cray().args(["restart", "-f", image.to_str().unwrap()]).output().unwrap();
+    let resumed = cray()
+        .args(["restart", "-f", image.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(resumed.status.success());
     assert_eq!(text(&resumed.stdout), "spin done\n");
 }

@@ -82,7 +82,9 @@ pub enum AOutError {
 impl AOut {
     /// Words of memory the program needs: text + data + bss.
     pub fn image_words(&self) -> u64 {
-        self.text.len() as u64 + self.data.len() as u64 + self.bss_words
+        (self.text.len() as u64)
+            .saturating_add(self.data.len() as u64)
+            .saturating_add(self.bss_words)
     }
 
     /// The file's words.
@@ -161,6 +163,13 @@ mod tests {
             symbols: vec![],
             entry_parcel: 1,
         }
+    }
+
+    #[test]
+    fn a_huge_bss_does_not_overflow() {
+        let mut a = sample();
+        a.bss_words = u64::MAX;
+        assert_eq!(a.image_words(), u64::MAX);
     }
 
     #[test]
