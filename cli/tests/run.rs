@@ -329,6 +329,25 @@ fn corrupted_and_truncated_images_are_refused_with_the_file_named() {
     );
 }
 
+/// The image a signal made `cray run` write into `dir`.
+fn written_image(dir: &Path) -> PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "chk"))
+        .expect("an image was written")
+}
+
+/// Restarting an image of spin.cal runs it to its end.
+fn restart_finishes_the_spin(image: &Path) {
+    let resumed = cray()
+        .args(["restart", "-f", image.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert_eq!(text(&resumed.stdout), "spin done\n");
+}
+
 /// Starts `cray run` on the spin program and waits until its control socket answers.
 fn spinning(dir: &Path) -> (std::process::Child, u32) {
     let child = cray()
@@ -380,12 +399,7 @@ fn chkpnt_from_the_command_line_kills_and_restart_finishes() {
     let perms = std::fs::metadata(dir.path().join("cray")).unwrap();
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(perms.permissions().mode() & 0o777, 0o700);
-    let resumed = cray()
-        .args(["restart", "-f", chk.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
-    assert_eq!(text(&resumed.stdout), "spin done\n");
+    restart_finishes_the_spin(&chk);
 }
 
 #[test]
@@ -401,17 +415,7 @@ fn sigterm_checkpoints_the_job_and_stops_it() {
     assert!(ended.status.success(), "{}", text(&ended.stderr));
     let message = text(&ended.stderr);
     assert!(message.contains("SIGTERM"), "{message}");
-    let image = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "chk"))
-        .expect("an image was written");
-    let resumed = cray()
-        .args(["restart", "-f", image.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(resumed.status.success());
-    assert_eq!(text(&resumed.stdout), "spin done\n");
+    restart_finishes_the_spin(&written_image(dir.path()));
 }
 
 /// Runs readfile.cal in `root` up to clock period 100000 and checkpoints it.
@@ -534,15 +538,5 @@ fn sigusr1_checkpoints_the_job_and_lets_it_go_on() {
         "the job went on to its end"
     );
     assert!(text(&ended.stderr).contains("SIGUSR1"));
-    let image = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "chk"))
-        .expect("an image was written");
-    let resumed = cray()
-        .args(["restart", "-f", image.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(resumed.status.success());
-    assert_eq!(text(&resumed.stdout), "spin done\n");
+    restart_finishes_the_spin(&written_image(dir.path()));
 }
