@@ -36,6 +36,11 @@ impl System {
             child.signals.pending = 0;
             child.cpu.s[1] = 0;
             child.cpu.s[0] = 0;
+            // The child times on from the parent's state (it is a copy of the
+            // machine), but only the parent records the timeline.
+            if let Some(model) = child.cpu.timing.as_deref_mut() {
+                model.take_timeline();
+            }
             for &id in child.fds.values() {
                 self.files.share(id);
             }
@@ -190,6 +195,12 @@ impl System {
             let mut cpu = Cpu::new(model, image.memory.len() as u32);
             cpu.cycles = process.cpu.cycles;
             cpu.instructions = process.cpu.instructions;
+            // The process's timing goes on (clock, counters, timeline); only the
+            // instruction buffers lose the old program.
+            cpu.timing = process.cpu.timing.take();
+            if let Some(timing) = cpu.timing.as_deref_mut() {
+                timing.new_program();
+            }
             cpu.p = image.entry;
             cpu.s[1] = image.argc;
             cpu.s[2] = image.argv;

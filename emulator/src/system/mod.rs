@@ -35,6 +35,7 @@ pub use process::{ExitStatus, Personality, Pid, Process, ProcessState, WaitOn};
 use crate::aout::AOut;
 use crate::cpu::Cpu;
 use crate::isa::Model;
+use crate::timing::HpmCounters;
 use files::Description;
 use serde::{Deserialize, Serialize};
 use signals::Signals;
@@ -60,6 +61,15 @@ pub struct Config {
     pub heap_words: u64,
     /// User id of new jobs.
     pub uid: u32,
+    /// Whether new processes get a cycle-approximate timing model (`--timing
+    /// approx`, the default) or take one clock period per instruction (`--timing
+    /// off`).
+    #[serde(default = "timing_default")]
+    pub timing: bool,
+}
+
+fn timing_default() -> bool {
+    true
 }
 
 impl Default for Config {
@@ -73,6 +83,7 @@ impl Default for Config {
             epoch: 0,
             heap_words: 4096,
             uid: 0,
+            timing: true,
         }
     }
 }
@@ -188,6 +199,10 @@ pub struct System {
     /// The COS job log: every F$MSG line of every COS job, in order (it outlives the
     /// job so the driver can write it out at the end).
     pub cos_log: Vec<String>,
+    /// The hardware performance monitor counters of the processes that have ended
+    /// (the live ones keep theirs in their timing models).
+    #[serde(default)]
+    pub hpm_retired: HpmCounters,
     #[serde(skip)]
     root: HostRoot,
     #[serde(skip)]
@@ -209,6 +224,7 @@ impl System {
             leader: None,
             leader_status: None,
             cos_log: Vec::new(),
+            hpm_retired: HpmCounters::default(),
             root,
             console,
         }
@@ -244,6 +260,26 @@ impl System {
     /// The canonical hash of the whole kernel state (host side excluded).
     pub fn state_hash(&self) -> u64 {
         crate::snapshot::state_hash(self)
+    }
+
+    /// The hardware performance monitor counters of the whole machine: the ended
+    /// processes' and the live ones' (zero when timing is off).
+    pub fn hpm(&self) -> HpmCounters {
+        let mut total = self.hpm_retired.clone();
+        for process in self.processes.values().filter(|p| p.is_alive()) {
+            if let Some(model) = &process.cpu.timing {
+                total.add(model.counters());
+            }
+        }
+        total
+    }
+
+    /// A CPU for a new process of this system: relocated to `field_words` words, with
+    /// a timing model when the configuration asks for one.
+    pub(crate) fn new_cpu(&self, field_words: u32) -> Cpu {
+        let mut cpu = Cpu::new(self.config.model, field_words);
+        cpu.set_timing(self.config.timing);
+        cpu
     }
 
     /// Words of memory all fields hold together.
@@ -285,7 +321,7 @@ impl System {
         })?;
         let pid = self.next_pid;
         self.next_pid += 1;
-        let mut cpu = Cpu::new(self.config.model, image.memory.len() as u32);
+        let mut cpu = self.new_cpu(image.memory.len() as u32);
         cpu.p = image.entry;
         cpu.s[1] = image.argc;
         cpu.s[2] = image.argv;
@@ -449,6 +485,9 @@ impl System {
         let Some(process) = self.processes.get_mut(&pid) else {
             return;
         };
+        if let Some(model) = &process.cpu.timing {
+            self.hpm_retired.add(model.counters());
+        }
         process.memory = crate::memory::Memory::new(0);
         process.cpu.instruction_limit = 0;
         process.cpu.data_limit = 0;
