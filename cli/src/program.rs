@@ -135,12 +135,11 @@ pub fn run(
     let window = timeline_window(options)?;
     let mut system = load(options, personality, program, args)?;
     if let Some((start, len)) = window {
-        let model = system
-            .leader
-            .and_then(|pid| system.processes.get_mut(&pid))
-            .and_then(|process| process.cpu.timing.as_deref_mut())
-            .ok_or_else(|| CliError::new("--timeline needs --timing approx".to_string()))?;
-        model.enable_timeline(start, len);
+        if !system.enable_leader_timeline(start, len) {
+            return Err(CliError::new(
+                "--timeline needs --timing approx".to_string(),
+            ));
+        }
     }
     let name = program.display().to_string();
     let mut session = Session::new(system, root_dir(options)?, triggers(options), name);
@@ -189,12 +188,7 @@ fn write_timeline(options: &RunOptions, system: &mut System) -> Result<(), CliEr
     let Some(path) = &options.timeline else {
         return Ok(());
     };
-    let timeline = system
-        .leader
-        .and_then(|pid| system.processes.get_mut(&pid))
-        .and_then(|process| process.cpu.timing.as_deref_mut())
-        .and_then(|model| model.take_timeline());
-    let Some(timeline) = timeline else {
+    let Some(timeline) = system.take_leader_timeline() else {
         return Err(CliError::new(format!(
             "{}: no timeline was recorded (the first process has no timing model)",
             path.display()
@@ -266,6 +260,11 @@ fn hpm_json(system: &System) -> serde_json::Value {
         instructions: system.instructions,
         ..system.hpm()
     };
+    // The periods the CPUs issued in (kernel time excluded), before `clock_periods`
+    // becomes the machine's clock.
+    if let Some(issue) = hpm.remove("clock_periods") {
+        hpm.insert("issue_clock_periods".into(), issue);
+    }
     hpm.insert("clock_periods".into(), json!(system.clock));
     hpm.insert("instructions_issued".into(), json!(system.instructions));
     hpm.insert("timing".into(), json!(system.config.timing));

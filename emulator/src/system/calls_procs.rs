@@ -37,9 +37,11 @@ impl System {
             child.cpu.s[1] = 0;
             child.cpu.s[0] = 0;
             // The child times on from the parent's state (it is a copy of the
-            // machine), but only the parent records the timeline.
+            // machine), but counts only its own work, and only the parent records
+            // the timeline.
             if let Some(model) = child.cpu.timing.as_deref_mut() {
                 model.take_timeline();
+                model.clear_counters();
             }
             for &id in child.fds.values() {
                 self.files.share(id);

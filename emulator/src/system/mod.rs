@@ -35,7 +35,7 @@ pub use process::{ExitStatus, Personality, Pid, Process, ProcessState, WaitOn};
 use crate::aout::AOut;
 use crate::cpu::Cpu;
 use crate::isa::Model;
-use crate::timing::HpmCounters;
+use crate::timing::{HpmCounters, Timeline};
 use files::Description;
 use serde::{Deserialize, Serialize};
 use signals::Signals;
@@ -203,6 +203,9 @@ pub struct System {
     /// (the live ones keep theirs in their timing models).
     #[serde(default)]
     pub hpm_retired: HpmCounters,
+    /// The timeline the job leader recorded, kept when it ended (output, not state).
+    #[serde(skip)]
+    leader_timeline: Option<Timeline>,
     #[serde(skip)]
     root: HostRoot,
     #[serde(skip)]
@@ -225,6 +228,7 @@ impl System {
             leader_status: None,
             cos_log: Vec::new(),
             hpm_retired: HpmCounters::default(),
+            leader_timeline: None,
             root,
             console,
         }
@@ -272,6 +276,36 @@ impl System {
             }
         }
         total
+    }
+
+    /// Starts recording a timeline of the job leader's clock periods [start, start +
+    /// len) (see [`TimingModel::enable_timeline`]); false if the leader has no timing
+    /// model.
+    ///
+    /// [`TimingModel::enable_timeline`]: crate::timing::TimingModel::enable_timeline
+    pub fn enable_leader_timeline(&mut self, start: u64, len: u64) -> bool {
+        let model = self
+            .leader
+            .and_then(|pid| self.processes.get_mut(&pid))
+            .and_then(|process| process.cpu.timing.as_deref_mut());
+        match model {
+            Some(model) => {
+                model.enable_timeline(start, len);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The timeline the job leader recorded (from its model while it runs, or kept
+    /// when it ended), taken out of the system.
+    pub fn take_leader_timeline(&mut self) -> Option<Timeline> {
+        let live = self
+            .leader
+            .and_then(|pid| self.processes.get_mut(&pid))
+            .and_then(|process| process.cpu.timing.as_deref_mut())
+            .and_then(|model| model.take_timeline());
+        live.or_else(|| self.leader_timeline.take())
     }
 
     /// A CPU for a new process of this system: relocated to `field_words` words, with
@@ -485,8 +519,11 @@ impl System {
         let Some(process) = self.processes.get_mut(&pid) else {
             return;
         };
-        if let Some(model) = &process.cpu.timing {
+        if let Some(model) = process.cpu.timing.as_deref_mut() {
             self.hpm_retired.add(model.counters());
+            if self.leader == Some(pid) {
+                self.leader_timeline = model.take_timeline();
+            }
         }
         process.memory = crate::memory::Memory::new(0);
         process.cpu.instruction_limit = 0;

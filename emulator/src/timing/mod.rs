@@ -182,6 +182,12 @@ impl TimingModel {
         self.counters.report(self.model)
     }
 
+    /// Zeroes the counters (a forked process counts only its own work; its clock and
+    /// reservations go on from the parent's).
+    pub fn clear_counters(&mut self) {
+        self.counters = HpmCounters::default();
+    }
+
     /// A new program image replaced the old one (exec): the instruction buffers hold
     /// parcels that are gone, so they are emptied. The clock, the reservations, the
     /// counters and the timeline go on.
@@ -289,8 +295,8 @@ impl TimingModel {
             }
             self.counters.hold_branch += occupancy - 1;
         }
+        self.counters.clock_periods += t + occupancy - self.next_issue;
         self.next_issue = t + occupancy;
-        self.counters.clock_periods = self.next_issue;
         t
     }
 
