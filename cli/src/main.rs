@@ -52,6 +52,14 @@ pub struct RunOptions {
     /// Print the hardware-performance-monitor report at exit.
     #[arg(long)]
     pub stats: bool,
+    /// Write an SVG chart of which functional unit, memory port and V register is busy
+    /// in each clock period of the job's first process (needs --timing approx).
+    #[arg(long, value_name = "FILE")]
+    pub timeline: Option<PathBuf>,
+    /// The clock periods the timeline covers, START:LEN (default 0:1000), counted on
+    /// the process's issue clock (kernel time excluded).
+    #[arg(long, value_name = "START:LEN", requires = "timeline")]
+    pub timeline_window: Option<String>,
     /// Write the run's figures as JSON to this file.
     #[arg(long)]
     pub stats_json: Option<PathBuf>,

@@ -17,6 +17,7 @@ pub fn config(options: &RunOptions) -> Config {
         model: options.model,
         memory_words: options.memory,
         epoch: options.epoch,
+        timing: options.timing == "approx",
         ..Config::default()
     }
 }
@@ -131,15 +132,79 @@ pub fn run(
             options.timing
         )));
     }
-    let system = load(options, personality, program, args)?;
+    let window = timeline_window(options)?;
+    let mut system = load(options, personality, program, args)?;
+    if let Some((start, len)) = window {
+        if !system.enable_leader_timeline(start, len) {
+            return Err(CliError::new(
+                "--timeline needs --timing approx".to_string(),
+            ));
+        }
+    }
     let name = program.display().to_string();
     let mut session = Session::new(system, root_dir(options)?, triggers(options), name);
-    let outcome = session.drive()?;
-    report(options, &session.system, &outcome)
+    let outcome = session.drive();
+    // The chart covers what ran, even when the run ended in an error.
+    write_timeline(options, &mut session.system)?;
+    report(options, &session.system, &outcome?)
+}
+
+/// Default `--timeline-window`: the first 1000 clock periods.
+const DEFAULT_WINDOW: (u64, u64) = (0, 1000);
+
+/// The `--timeline-window START:LEN` of a run with `--timeline` (numbers in decimal,
+/// or octal with a leading 0), `None` without `--timeline`.
+fn timeline_window(options: &RunOptions) -> Result<Option<(u64, u64)>, CliError> {
+    if options.timeline.is_none() {
+        return Ok(None);
+    }
+    let Some(text) = &options.timeline_window else {
+        return Ok(Some(DEFAULT_WINDOW));
+    };
+    parse_window(text).map(Some).ok_or_else(|| {
+        CliError::new(format!(
+            "--timeline-window {text}: expected START:LEN, two numbers of clock periods with LEN at least 1 (e.g. 0:1000)"
+        ))
+    })
+}
+
+/// Parses `START:LEN` (LEN > 0, START + LEN must not overflow).
+pub fn parse_window(text: &str) -> Option<(u64, u64)> {
+    let (start, len) = text.split_once(':')?;
+    let number = |t: &str| -> Option<u64> {
+        let t = t.trim();
+        if t.len() > 1 && t.starts_with('0') {
+            u64::from_str_radix(&t[1..], 8).ok()
+        } else {
+            t.parse().ok()
+        }
+    };
+    let (start, len) = (number(start)?, number(len)?);
+    (len > 0 && start.checked_add(len).is_some()).then_some((start, len))
+}
+
+/// Writes the timeline of the job's first process to `--timeline`, if asked.
+fn write_timeline(options: &RunOptions, system: &mut System) -> Result<(), CliError> {
+    let Some(path) = &options.timeline else {
+        return Ok(());
+    };
+    let Some(timeline) = system.take_leader_timeline() else {
+        return Err(CliError::new(format!(
+            "{}: no timeline was recorded (the first process has no timing model)",
+            path.display()
+        )));
+    };
+    std::fs::write(path, timeline.to_svg()).map_err(|e| CliError::io(path, e))
 }
 
 /// `cray restart`.
 pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCode, CliError> {
+    if options.timeline.is_some() {
+        // A restored model's clock is not at the start of the job.
+        return Err(CliError::new(
+            "--timeline is an option of cray run, not of cray restart".to_string(),
+        ));
+    }
     let root = root_dir(options)?;
     let host_root = HostRoot::new(&root);
     let restored = system_image::restore(image, &host_root, force)
@@ -177,11 +242,50 @@ pub fn stats_json(system: &System, outcome: &Outcome) -> serde_json::Value {
         "wall_seconds": outcome.wall_seconds,
         "model": system.config.model.name(),
         "checkpoints": outcome.checkpoints.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-        "hpm": {
-            "clock_periods": system.clock,
-            "instructions_issued": system.instructions,
-        },
+        "hpm": hpm_json(system),
     })
+}
+
+/// The `hpm` object of the stats JSON: the timing model's counters of every process
+/// of the run (with `--timing off`, only clock periods and instructions are known).
+fn hpm_json(system: &System) -> serde_json::Value {
+    let model = system.config.model;
+    let mut hpm = match serde_json::to_value(system.hpm()) {
+        Ok(serde_json::Value::Object(map)) if system.config.timing => map,
+        _ => serde_json::Map::new(),
+    };
+    // The machine's clock (kernel time included) and every issued instruction.
+    let counters = cray_emulator::timing::HpmCounters {
+        clock_periods: system.clock,
+        instructions: system.instructions,
+        ..system.hpm()
+    };
+    // The periods the CPUs issued in (kernel time excluded), before `clock_periods`
+    // becomes the machine's clock.
+    if let Some(issue) = hpm.remove("clock_periods") {
+        hpm.insert("issue_clock_periods".into(), issue);
+    }
+    hpm.insert("clock_periods".into(), json!(system.clock));
+    hpm.insert("instructions_issued".into(), json!(system.instructions));
+    hpm.insert("timing".into(), json!(system.config.timing));
+    hpm.insert("mflops".into(), json!(counters.mflops(model)));
+    hpm.insert("mips".into(), json!(counters.mips(model)));
+    serde_json::Value::Object(hpm)
+}
+
+/// The hpm(1)-like report of the whole run: the counters of every process, with the
+/// machine's clock periods (kernel time included) and instructions.
+pub fn hpm_report(system: &System) -> String {
+    let counters = cray_emulator::timing::HpmCounters {
+        clock_periods: system.clock,
+        instructions: system.instructions,
+        ..system.hpm()
+    };
+    let mut text = counters.report(system.config.model);
+    if !system.config.timing {
+        text.push_str("(--timing off: one clock period per instruction; no hold or unit counts)\n");
+    }
+    text
 }
 
 fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<ExitCode, CliError> {
@@ -192,6 +296,7 @@ fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<Ex
         std::fs::write(path, text + "\n").map_err(|e| CliError::io(path, e))?;
     }
     if options.stats {
+        eprint!("{}", hpm_report(system));
         let seconds = system.clock as f64 * system.config.model.clock_period_ps() as f64 * 1e-12;
         let mips = if seconds > 0.0 {
             system.instructions as f64 / seconds / 1e6

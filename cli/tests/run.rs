@@ -190,9 +190,10 @@ fn periodic_checkpoints_are_written_and_each_restarts() {
         .map(|e| e.unwrap().path())
         .collect();
     images.sort();
-    assert_eq!(images.len(), 5, "{images:?}");
+    // daxpy runs about 2.6 M clock periods with timing on (1 M with it off).
+    assert!(images.len() >= 5, "{images:?}");
     let last = cray()
-        .args(["restart", "-f", images[4].to_str().unwrap()])
+        .args(["restart", "-f", images[images.len() - 1].to_str().unwrap()])
         .output()
         .unwrap();
     assert!(last.status.success());

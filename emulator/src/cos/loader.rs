@@ -12,7 +12,6 @@ use super::job::{
     Backing, CosJob, BUFFER_WORDS, DSP_WORDS, HEAP_WORDS, LFT_ENTRY_WORDS, MAX_DATASETS,
     SYSTEM_AREA_WORDS,
 };
-use crate::cpu::Cpu;
 use crate::memory::Memory;
 use crate::system::loader::LoadError;
 use crate::system::{
@@ -77,7 +76,7 @@ impl System {
         words[load..load + binary.text.len()].copy_from_slice(&binary.text);
         let pid = self.next_pid;
         self.next_pid += 1;
-        let mut cpu = Cpu::new(self.config.model, fl32);
+        let mut cpu = self.new_cpu(fl32);
         cpu.p = binary.entry_parcel;
         let job = CosJob {
             control_statement: jcb.control_statement.clone(),

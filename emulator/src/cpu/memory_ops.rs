@@ -91,7 +91,9 @@ impl Cpu {
     /// 10hi `Ai exp,Ah`: the low 24 bits of the word.
     #[inline]
     pub(crate) fn load_a(&mut self, x: Instruction, at: u32, memory: &Memory) -> Result<(), Stop> {
-        let word = self.read_word(self.scalar_address(x), at, memory)?;
+        let address = self.scalar_address(x);
+        self.trace_scalar(address);
+        let word = self.read_word(address, at, memory)?;
         self.set_ai(x, word as u32);
         Ok(())
     }
@@ -105,13 +107,17 @@ impl Cpu {
         memory: &mut Memory,
     ) -> Result<(), Stop> {
         let value = u64::from(self.a[x.i()]);
-        self.write_word(self.scalar_address(x), value, at, memory)
+        let address = self.scalar_address(x);
+        self.trace_scalar(address);
+        self.write_word(address, value, at, memory)
     }
 
     /// 12hi `Si exp,Ah`.
     #[inline]
     pub(crate) fn load_s(&mut self, x: Instruction, at: u32, memory: &Memory) -> Result<(), Stop> {
-        let word = self.read_word(self.scalar_address(x), at, memory)?;
+        let address = self.scalar_address(x);
+        self.trace_scalar(address);
+        let word = self.read_word(address, at, memory)?;
         self.set_si(x, word);
         Ok(())
     }
@@ -125,7 +131,9 @@ impl Cpu {
         memory: &mut Memory,
     ) -> Result<(), Stop> {
         let value = self.s[x.i()];
-        self.write_word(self.scalar_address(x), value, at, memory)
+        let address = self.scalar_address(x);
+        self.trace_scalar(address);
+        self.write_word(address, value, at, memory)
     }
 
     /// Block transfer count: the low 7 bits of Ai (0 moves nothing; counts above 64
@@ -149,6 +157,7 @@ impl Cpu {
         at: u32,
         memory: &Memory,
     ) -> Result<(), Stop> {
+        self.trace_block(self.a[0], self.block_count(x));
         for n in 0..self.block_count(x) {
             let word = self.read_word(self.block_address(n), at, memory)?;
             self.b[(x.jk() + n as usize) & 0o77] = word as u32 & A_MASK;
@@ -164,6 +173,7 @@ impl Cpu {
         at: u32,
         memory: &mut Memory,
     ) -> Result<(), Stop> {
+        self.trace_block(self.a[0], self.block_count(x));
         for n in 0..self.block_count(x) {
             let value = u64::from(self.b[(x.jk() + n as usize) & 0o77]);
             self.write_word(self.block_address(n), value, at, memory)?;
@@ -179,6 +189,7 @@ impl Cpu {
         at: u32,
         memory: &Memory,
     ) -> Result<(), Stop> {
+        self.trace_block(self.a[0], self.block_count(x));
         for n in 0..self.block_count(x) {
             let word = self.read_word(self.block_address(n), at, memory)?;
             self.t[(x.jk() + n as usize) & 0o77] = word;
@@ -194,6 +205,7 @@ impl Cpu {
         at: u32,
         memory: &mut Memory,
     ) -> Result<(), Stop> {
+        self.trace_block(self.a[0], self.block_count(x));
         for n in 0..self.block_count(x) {
             let value = self.t[(x.jk() + n as usize) & 0o77];
             self.write_word(self.block_address(n), value, at, memory)?;
@@ -225,6 +237,7 @@ impl Cpu {
         self.vector_not_used = false;
         let n = self.vector_length();
         let stride = self.ak(x);
+        self.trace_vector(self.a[0], stride);
         if let Some(first) = self.contiguous_range(stride, n, memory) {
             if let Some(words) = memory.words().get(first..first + n) {
                 self.v[x.i()][..n].copy_from_slice(words);
@@ -248,6 +261,7 @@ impl Cpu {
         memory: &Memory,
     ) -> Result<(), Stop> {
         self.vector_not_used = false;
+        self.trace_gather();
         let n = self.vector_length();
         let index = self.v[x.k()];
         for (e, offset) in index[..n].iter().enumerate() {
@@ -269,6 +283,7 @@ impl Cpu {
         self.vector_not_used = false;
         let n = self.vector_length();
         let stride = self.ak(x);
+        self.trace_vector(self.a[0], stride);
         let source = self.v[x.j()];
         if let Some(first) = self.contiguous_range(stride, n, memory) {
             if let Some(words) = memory.words_mut_by_cpu().get_mut(first..first + n) {
@@ -293,6 +308,7 @@ impl Cpu {
         memory: &mut Memory,
     ) -> Result<(), Stop> {
         self.vector_not_used = false;
+        self.trace_gather();
         let n = self.vector_length();
         let source = self.v[x.j()];
         let index = self.v[x.k()];

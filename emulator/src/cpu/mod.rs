@@ -16,7 +16,8 @@
 //! address. EX, ERR and floating-point errors leave P past the instruction;
 //! operand range errors (with ERI), undefined instructions and test-and-set holds
 //! leave P on it; a program range error leaves P at the address that could not be
-//! fetched. Every issued instruction adds one clock period (see `account`).
+//! fetched. Every issued instruction advances `cycles` by what the timing model says
+//! (see `account`), or by one clock period when the CPU has no model (`--timing off`).
 //!
 //! [`Op`]: crate::isa::Op
 
@@ -29,6 +30,7 @@ mod memory_ops;
 mod operands;
 mod scalar;
 mod state;
+mod timed;
 mod vector;
 
 pub use exchange::{ExchangeError, PACKAGE_WORDS};
@@ -73,14 +75,14 @@ impl Cpu {
         let at = self.p;
         self.p = at.wrapping_add(len) & fetch::P_MASK;
         match self.execute(instruction, at, memory) {
-            Ok(()) => self.account(instruction),
+            Ok(()) => self.account(instruction, at),
             Err(stop) => {
                 const COMPLETED: u16 =
                     Flags::NORMAL_EXIT | Flags::ERROR_EXIT | Flags::FLOATING_POINT;
                 match stop {
                     // The instruction completed: it issued and took its time.
                     Stop::Exchange { flags, .. } if flags.has(COMPLETED) => {
-                        let _ = self.account(instruction);
+                        let _ = self.account(instruction, at);
                     }
                     // Holding issue still takes a clock period, so a system that
                     // retries under a cycle budget makes progress through its budget.
@@ -92,12 +94,17 @@ impl Cpu {
         }
     }
 
-    /// The one place where an issued instruction is accounted for: the timing model
-    /// will replace the fixed clock period here. Also counts down the programmable
+    /// The one place where an issued instruction is accounted for: the clock periods
+    /// the timing model gives it (one without a model; the check is a single branch
+    /// that is predicted the same way every time). Also counts down the programmable
     /// clock (X-MP), whose interrupt is an exchange when enabled.
     #[inline(always)]
-    fn account(&mut self, _instruction: Instruction) -> Result<(), Stop> {
-        let periods = 1;
+    fn account(&mut self, instruction: Instruction, at: u32) -> Result<(), Stop> {
+        let periods = if self.timing.is_none() {
+            1
+        } else {
+            self.timed_periods(instruction, at)
+        };
         self.cycles = self.cycles.wrapping_add(periods);
         self.instructions = self.instructions.wrapping_add(1);
         if self.clock_interval != 0 {

@@ -1,7 +1,9 @@
 //! The programmer-visible state of one CPU (ISA.md section 1).
 
 use super::fetch::DecodeCache;
+use super::timed::Trace;
 use crate::isa::Model;
+use crate::timing::TimingModel;
 use serde::{Deserialize, Serialize};
 
 /// Interrupt/exchange flags (the F field of the exchange package, ISA.md 1.6).
@@ -177,6 +179,15 @@ pub struct Cpu {
     /// Processor number (0..3) reported in SR0 and the exchange package.
     #[serde(default)]
     pub processor_number: u8,
+    /// The cycle-approximate timing model: `None` with `--timing off` (then every
+    /// instruction takes one clock period). Part of every snapshot, so a restarted
+    /// run counts the same clock periods as an uninterrupted one.
+    #[serde(default)]
+    pub timing: Option<Box<TimingModel>>,
+    /// What the executing instruction referenced, for the timing model: transient,
+    /// never saved and never compared.
+    #[serde(skip)]
+    pub(crate) trace: Trace,
     /// Decoded instructions by physical parcel address: derived data, never saved
     /// and never compared.
     #[serde(skip)]
@@ -216,6 +227,8 @@ impl Cpu {
             external_interrupts: false,
             second_vector_logical: false,
             processor_number: 0,
+            timing: None,
+            trace: Trace::default(),
             decoded: DecodeCache::default(),
         }
     }

@@ -35,6 +35,13 @@ impl System {
             child.signals.pending = 0;
             child.cpu.s[1] = 0;
             child.cpu.s[0] = 0;
+            // The child times on from the parent's state (it is a copy of the
+            // machine), but counts only its own work, and only the parent records
+            // the timeline.
+            if let Some(model) = child.cpu.timing.as_deref_mut() {
+                model.take_timeline();
+                model.clear_counters();
+            }
             for &id in child.fds.values() {
                 self.files.share(id);
             }
@@ -195,6 +202,12 @@ impl System {
             let mut cpu = image.cpu(model);
             cpu.cycles = process.cpu.cycles;
             cpu.instructions = process.cpu.instructions;
+            // The process's timing goes on (clock, counters, timeline); only the
+            // instruction buffers lose the old program.
+            cpu.timing = process.cpu.timing.take();
+            if let Some(timing) = cpu.timing.as_deref_mut() {
+                timing.new_program();
+            }
             process.cpu = cpu;
             process.memory = image.memory;
             process.break_floor = image.break_floor;

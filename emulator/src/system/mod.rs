@@ -33,7 +33,9 @@ pub use host_files::{Console, HostRoot};
 pub use process::{ExitStatus, Personality, Pid, Process, ProcessState, WaitOn};
 
 use crate::aout::AOut;
+use crate::cpu::Cpu;
 use crate::isa::Model;
+use crate::timing::{HpmCounters, Timeline};
 use files::Description;
 use serde::{Deserialize, Serialize};
 use signals::Signals;
@@ -61,6 +63,15 @@ pub struct Config {
     pub heap_words: u64,
     /// User id of new jobs.
     pub uid: u32,
+    /// Whether new processes get a cycle-approximate timing model (`--timing
+    /// approx`, the default) or take one clock period per instruction (`--timing
+    /// off`).
+    #[serde(default = "timing_default")]
+    pub timing: bool,
+}
+
+fn timing_default() -> bool {
+    true
 }
 
 impl Default for Config {
@@ -75,6 +86,7 @@ impl Default for Config {
             epoch: 0,
             heap_words: 4096,
             uid: 0,
+            timing: true,
         }
     }
 }
@@ -190,6 +202,13 @@ pub struct System {
     /// The COS job log: every F$MSG line of every COS job, in order (it outlives the
     /// job so the driver can write it out at the end).
     pub cos_log: Vec<String>,
+    /// The hardware performance monitor counters of the processes that have ended
+    /// (the live ones keep theirs in their timing models).
+    #[serde(default)]
+    pub hpm_retired: HpmCounters,
+    /// The timeline the job leader recorded, kept when it ended (output, not state).
+    #[serde(skip)]
+    leader_timeline: Option<Timeline>,
     #[serde(skip)]
     root: HostRoot,
     #[serde(skip)]
@@ -211,6 +230,8 @@ impl System {
             leader: None,
             leader_status: None,
             cos_log: Vec::new(),
+            hpm_retired: HpmCounters::default(),
+            leader_timeline: None,
             root,
             console,
         }
@@ -246,6 +267,56 @@ impl System {
     /// The canonical hash of the whole kernel state (host side excluded).
     pub fn state_hash(&self) -> u64 {
         crate::snapshot::state_hash(self)
+    }
+
+    /// The hardware performance monitor counters of the whole machine: the ended
+    /// processes' and the live ones' (zero when timing is off).
+    pub fn hpm(&self) -> HpmCounters {
+        let mut total = self.hpm_retired.clone();
+        for process in self.processes.values().filter(|p| p.is_alive()) {
+            if let Some(model) = &process.cpu.timing {
+                total.add(model.counters());
+            }
+        }
+        total
+    }
+
+    /// Starts recording a timeline of the job leader's clock periods [start, start +
+    /// len) (see [`TimingModel::enable_timeline`]); false if the leader has no timing
+    /// model.
+    ///
+    /// [`TimingModel::enable_timeline`]: crate::timing::TimingModel::enable_timeline
+    pub fn enable_leader_timeline(&mut self, start: u64, len: u64) -> bool {
+        let model = self
+            .leader
+            .and_then(|pid| self.processes.get_mut(&pid))
+            .and_then(|process| process.cpu.timing.as_deref_mut());
+        match model {
+            Some(model) => {
+                model.enable_timeline(start, len);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The timeline the job leader recorded (from its model while it runs, or kept
+    /// when it ended), taken out of the system.
+    pub fn take_leader_timeline(&mut self) -> Option<Timeline> {
+        let live = self
+            .leader
+            .and_then(|pid| self.processes.get_mut(&pid))
+            .and_then(|process| process.cpu.timing.as_deref_mut())
+            .and_then(|model| model.take_timeline());
+        live.or_else(|| self.leader_timeline.take())
+    }
+
+    /// A CPU for a new process of this system: relocated to `field_words` words, with
+    /// a timing model when the configuration asks for one.
+    pub(crate) fn new_cpu(&self, field_words: u32) -> Cpu {
+        let mut cpu = Cpu::new(self.config.model, field_words);
+        cpu.set_timing(self.config.timing);
+        cpu
     }
 
     /// Words of memory all fields hold together.
@@ -288,7 +359,8 @@ impl System {
         })?;
         let pid = self.next_pid;
         self.next_pid += 1;
-        let cpu = image.cpu(self.config.model);
+        let mut cpu = image.cpu(self.config.model);
+        cpu.set_timing(self.config.timing);
         let mut fds = BTreeMap::new();
         for (fd, description) in [Description::Stdin, Description::Stdout, Description::Stderr]
             .into_iter()
@@ -448,6 +520,12 @@ impl System {
         let Some(process) = self.processes.get_mut(&pid) else {
             return;
         };
+        if let Some(model) = process.cpu.timing.as_deref_mut() {
+            self.hpm_retired.add(model.counters());
+            if self.leader == Some(pid) {
+                self.leader_timeline = model.take_timeline();
+            }
+        }
         process.memory = crate::memory::Memory::new(0);
         process.cpu.instruction_limit = 0;
         process.cpu.data_limit = 0;

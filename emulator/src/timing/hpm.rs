@@ -49,6 +49,49 @@ pub struct HpmCounters {
 }
 
 impl HpmCounters {
+    /// Adds `other`'s counts to these (the counters of several CPUs or processes
+    /// together; clock periods add up like CPU time).
+    pub fn add(&mut self, other: &HpmCounters) {
+        let HpmCounters {
+            clock_periods,
+            instructions,
+            hold_register,
+            hold_functional_unit,
+            hold_result_bus,
+            hold_memory,
+            hold_instruction_buffer,
+            hold_branch,
+            float_adds,
+            float_multiplies,
+            float_reciprocals,
+            vector_instructions,
+            vector_elements,
+            memory_references,
+            bank_conflicts,
+            instruction_buffer_misses,
+            branches,
+            branches_taken,
+        } = other;
+        self.clock_periods += clock_periods;
+        self.instructions += instructions;
+        self.hold_register += hold_register;
+        self.hold_functional_unit += hold_functional_unit;
+        self.hold_result_bus += hold_result_bus;
+        self.hold_memory += hold_memory;
+        self.hold_instruction_buffer += hold_instruction_buffer;
+        self.hold_branch += hold_branch;
+        self.float_adds += float_adds;
+        self.float_multiplies += float_multiplies;
+        self.float_reciprocals += float_reciprocals;
+        self.vector_instructions += vector_instructions;
+        self.vector_elements += vector_elements;
+        self.memory_references += memory_references;
+        self.bank_conflicts += bank_conflicts;
+        self.instruction_buffer_misses += instruction_buffer_misses;
+        self.branches += branches;
+        self.branches_taken += branches_taken;
+    }
+
     /// Floating-point operations: adds, multiplies and reciprocals.
     pub fn flops(&self) -> u64 {
         self.float_adds + self.float_multiplies + self.float_reciprocals
@@ -150,5 +193,23 @@ mod tests {
         assert!(report.contains("MFLOPS"), "{report}");
         assert!(report.contains("40.000"), "{report}");
         assert_eq!(HpmCounters::default().mips(Model::XMp), 0.0);
+    }
+
+    #[test]
+    fn add_sums_every_counter() {
+        let one = HpmCounters {
+            clock_periods: 10,
+            instructions: 4,
+            hold_branch: 3,
+            branches_taken: 1,
+            ..HpmCounters::default()
+        };
+        let mut total = one.clone();
+        total.add(&one);
+        assert_eq!(total.clock_periods, 20);
+        assert_eq!(total.instructions, 8);
+        assert_eq!(total.hold_branch, 6);
+        assert_eq!(total.branches_taken, 2);
+        assert_eq!(total.float_adds, 0);
     }
 }

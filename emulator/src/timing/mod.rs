@@ -84,7 +84,7 @@ const UNITS: usize = Unit::Memory as usize + 1;
 const RING: usize = 64;
 
 /// The timing model of one CPU.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimingModel {
     model: Model,
     /// Earliest CP at which the next instruction may issue.
@@ -130,6 +130,8 @@ impl PartialEq for Recorder {
         true
     }
 }
+
+impl Eq for Recorder {}
 
 impl TimingModel {
     /// A model at clock period 0 with empty instruction buffers.
@@ -178,6 +180,20 @@ impl TimingModel {
     /// The hpm(1)-style report at this model's clock rate.
     pub fn report(&self) -> String {
         self.counters.report(self.model)
+    }
+
+    /// Zeroes the counters (a forked process counts only its own work; its clock and
+    /// reservations go on from the parent's).
+    pub fn clear_counters(&mut self) {
+        self.counters = HpmCounters::default();
+    }
+
+    /// A new program image replaced the old one (exec): the instruction buffers hold
+    /// parcels that are gone, so they are emptied. The clock, the reservations, the
+    /// counters and the timeline go on.
+    pub fn new_program(&mut self) {
+        self.buffers = [0; 4];
+        self.next_buffer = 0;
     }
 
     /// Starts recording a timeline of clock periods [start, start + len).
@@ -279,8 +295,8 @@ impl TimingModel {
             }
             self.counters.hold_branch += occupancy - 1;
         }
+        self.counters.clock_periods += t + occupancy - self.next_issue;
         self.next_issue = t + occupancy;
-        self.counters.clock_periods = self.next_issue;
         t
     }
 
