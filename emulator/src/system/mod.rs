@@ -188,6 +188,10 @@ pub struct System {
     /// The COS job log: every F$MSG line of every COS job, in order (it outlives the
     /// job so the driver can write it out at the end).
     pub cos_log: Vec<String>,
+    /// Print every COS F$ request (code, name, S1, S2, P) and its status on stderr
+    /// (`--trace-requests`); a debugging aid, not machine state.
+    #[serde(skip)]
+    pub trace_requests: bool,
     #[serde(skip)]
     root: HostRoot,
     #[serde(skip)]
@@ -209,6 +213,7 @@ impl System {
             leader: None,
             leader_status: None,
             cos_log: Vec::new(),
+            trace_requests: false,
             root,
             console,
         }
