@@ -180,14 +180,22 @@ impl System {
         let process = self.processes.get_mut(&pid).ok_or("no process")?;
         let job = process.cos.as_mut().ok_or("not a COS job")?;
         job.open.insert(slot, dataset);
-        let count = job.open.len() as u64;
+        self.cos_count_datasets(pid);
+        Ok(slot)
+    }
+
+    /// JCNPF (JCB word 0102 bits 0–15): the number of open datasets.
+    fn cos_count_datasets(&mut self, pid: Pid) {
+        let Some(process) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        let count = process.cos.as_ref().map_or(0, |j| j.open.len() as u64);
         let jcdsp = super::jcb::JCDSP as u32;
         if let Some(word) = process.memory.read(jcdsp) {
             process
                 .memory
                 .write(jcdsp, super::bits::with_field(word, 0, 15, count));
         }
-        Ok(slot)
     }
 
     /// The slot and DSP address named by the address in S1 (see the module notes);
@@ -328,6 +336,7 @@ impl System {
         if let Some(lft) = lft {
             self.cos_write(pid, u64::from(lft), &[0, 0]);
         }
+        self.cos_count_datasets(pid);
         match flushed {
             Ok(()) => Reply::Status(0),
             Err(message) => {
@@ -417,6 +426,8 @@ mod tests {
 
         assert!(matches!(system.cos_open(pid, odn), Reply::Status(0)));
         let word = |system: &System, a: u64| system.cos_read(pid, a, 1).unwrap()[0];
+        let jcnpf = |system: &System| field(word(system, jcb::JCDSP as u64), 0, 15);
+        assert_eq!(jcnpf(&system), 1);
         let jcdsp = field(word(&system, jcb::JCDSP as u64), 40, 63);
         let jcbfb = field(word(&system, jcb::JCDSP as u64), 16, 39);
         let dsp = field(word(&system, odn + 1), 40, 63);
