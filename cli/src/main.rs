@@ -92,6 +92,9 @@ pub struct RunOptions {
     /// COS: write the job log (every F$MSG line) to this file when the run ends.
     #[arg(long = "log", value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// COS: print every F$ request (code, name, S1, S2, P) and its status on stderr.
+    #[arg(long)]
+    pub trace_requests: bool,
 }
 
 #[derive(Subcommand)]

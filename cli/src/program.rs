@@ -45,6 +45,7 @@ pub fn load(
 ) -> Result<System, CliError> {
     let root = root_dir(options)?;
     let mut system = System::new(config(options), HostRoot::new(&root), Console::Host);
+    system.trace_requests = options.trace_requests;
     let name = program.file_name().map_or_else(
         || program.display().to_string(),
         |n| n.to_string_lossy().to_string(),
@@ -224,6 +225,7 @@ pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCo
         ));
     }
     system.attach(host_root, Console::Host);
+    system.trace_requests = options.trace_requests;
     let mut session = Session::new(system, root, triggers(options), image.display().to_string());
     let outcome = session.drive()?;
     report(options, &session.system, &outcome)

@@ -180,14 +180,22 @@ impl System {
         let process = self.processes.get_mut(&pid).ok_or("no process")?;
         let job = process.cos.as_mut().ok_or("not a COS job")?;
         job.open.insert(slot, dataset);
-        let count = job.open.len() as u64;
+        self.cos_count_datasets(pid);
+        Ok(slot)
+    }
+
+    /// JCNPF (JCB word 0102 bits 0–15): the number of open datasets.
+    fn cos_count_datasets(&mut self, pid: Pid) {
+        let Some(process) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        let count = process.cos.as_ref().map_or(0, |j| j.open.len() as u64);
         let jcdsp = super::jcb::JCDSP as u32;
         if let Some(word) = process.memory.read(jcdsp) {
             process
                 .memory
                 .write(jcdsp, super::bits::with_field(word, 0, 15, count));
         }
-        Ok(slot)
     }
 
     /// The slot and DSP address named by the address in S1 (see the module notes);
@@ -319,9 +327,16 @@ impl System {
             return Reply::Status(STATUS_NO_DATASET);
         };
         let flushed = self.cos_flush(pid, slot);
+        let mut lft = None;
         if let Some(job) = self.processes.get_mut(&pid).and_then(|p| p.cos.as_mut()) {
             job.open.remove(&slot);
+            lft = Some(job.lft_address(slot));
         }
+        // The library searches the LFT by name: a closed dataset must leave none.
+        if let Some(lft) = lft {
+            self.cos_write(pid, u64::from(lft), &[0, 0]);
+        }
+        self.cos_count_datasets(pid);
         match flushed {
             Ok(()) => Reply::Status(0),
             Err(message) => {
@@ -371,6 +386,76 @@ impl System {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cos::absolute::AbsoluteBinary;
+    use crate::cos::bits::{ascii_word, field};
+    use crate::cos::jcb;
+    use crate::cos::requests::Reply;
+    use crate::system::{Config, Console, HostRoot};
+    use std::collections::BTreeMap;
+
+    /// The LFT entries the Cray library's `$SLFT` would see: two words each from
+    /// JCLFT up to JCDSP, as (address, name word, pointer word).
+    fn lft_entries(system: &System, pid: Pid) -> Vec<(u64, u64, u64)> {
+        let word = |a: u64| system.cos_read(pid, a, 1).unwrap()[0];
+        let jcdsp = field(word(jcb::JCDSP as u64), 40, 63);
+        let jclft = field(word(jcb::JCLFT as u64), 40, 63);
+        (jclft..jcdsp)
+            .step_by(2)
+            .map(|a| (a, word(a), word(a + 1)))
+            .collect()
+    }
+
+    #[test]
+    fn open_and_close_keep_the_lft_as_the_library_searches_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut system = System::new(
+            Config::default(),
+            HostRoot::new(dir.path()),
+            Console::captured(),
+        );
+        let binary = AbsoluteBinary::new("T", vec![0; 8], 0o200 * 4);
+        let pid = system
+            .load_cos("t", &binary, "T.", BTreeMap::new())
+            .unwrap();
+        let odn = 0o204;
+        let name = ascii_word("FT01");
+        assert!(system.cos_write(pid, odn, &[name, 0]));
+        assert!(lft_entries(&system, pid)
+            .iter()
+            .all(|e| e.1 == 0 && e.2 == 0));
+
+        assert!(matches!(system.cos_open(pid, odn), Reply::Status(0)));
+        let word = |system: &System, a: u64| system.cos_read(pid, a, 1).unwrap()[0];
+        let jcnpf = |system: &System| field(word(system, jcb::JCDSP as u64), 0, 15);
+        assert_eq!(jcnpf(&system), 1);
+        let jcdsp = field(word(&system, jcb::JCDSP as u64), 40, 63);
+        let jcbfb = field(word(&system, jcb::JCDSP as u64), 16, 39);
+        let dsp = field(word(&system, odn + 1), 40, 63);
+        // DSPs lie strictly above JCDSP (offset 0 would read as "no DSP") and
+        // below the buffers; the DSP's name is not inside the LFT's range.
+        assert!(
+            dsp > jcdsp && dsp + u64::from(DSP_WORDS) <= jcbfb,
+            "{dsp:o}"
+        );
+        assert_eq!(word(&system, dsp), name);
+        let found: Vec<_> = lft_entries(&system, pid)
+            .into_iter()
+            .filter(|e| e.1 == name)
+            .collect();
+        assert_eq!(found.len(), 1, "exactly one LFT entry names FT01");
+        assert_eq!(field(found[0].2, 40, 63), dsp);
+        let buffer = field(
+            word(&system, dsp + u64::from(super::super::job::DPFIRST)),
+            40,
+            63,
+        );
+        assert!(buffer >= jcbfb);
+
+        assert!(matches!(system.cos_close(pid, odn), Reply::Status(0)));
+        assert!(lft_entries(&system, pid)
+            .iter()
+            .all(|e| e.1 == 0 && e.2 == 0));
+    }
 
     #[test]
     fn text_and_blocked_host_files_round_trip() {

@@ -3,16 +3,21 @@
 //! open (the job log is [`System::cos_log`](crate::system::System::cos_log)). All of it is plain serde data inside [`Process`](crate::system::Process),
 //! so a checkpoint carries it and a restart resumes open datasets where they were.
 //!
-//! Field layout of a COS job (word addresses, FL = field length):
+//! Field layout of a COS job (word addresses, FL = field length), as the Cray
+//! library expects it: its `$SLFT` searches the LFT from JCLFT up to JCDSP, two words
+//! per entry, and it and libcos turn a negative DSP pointer p into JCDSP − p, so DSPs
+//! sit above JCDSP and below the buffers. `$SLFT` hands out a DSP as its offset
+//! JCDSP − DSP, and offset 0 reads as "no DSP", so the first DSP_WORDS above JCDSP
+//! stay unused:
 //!
 //! ```text
 //! 0 .. 0177                JCB
 //! 0200 .. HLM              the program (TXT, then zeroed memory up to HLM)
 //! HLM .. JCLFT             free: heap from JCHLM up, stack down from JCLFT − 050
-//! JCLFT .. JCBFB           the LFT: two words per dataset slot (name, DSP address)
-//! JCBFB .. JCDSP − 01000   I/O buffers: BUFFER_WORDS per dataset slot
-//! JCDSP − 040·(k+1)        the DSP of dataset slot k
-//! JCDSP = FL
+//! JCLFT .. JCDSP           the LFT: two words per dataset slot (name, DSP address);
+//!                          a free slot's entry is zero
+//! JCDSP + 040·(k+1)        the DSP of dataset slot k
+//! JCBFB + BUFFER_WORDS·k   the I/O buffer of dataset slot k, up to FL
 //! ```
 //!
 //! The system area at the top holds [`MAX_DATASETS`] slots; [`SYSTEM_AREA_WORDS`] is
@@ -31,7 +36,8 @@ pub const LFT_ENTRY_WORDS: u32 = 2;
 /// Words of the circular buffer the system gives each open dataset (two blocks).
 pub const BUFFER_WORDS: u32 = 0o2000;
 /// Words of the system area at the top of the field: DSPs, buffers and the LFT.
-pub const SYSTEM_AREA_WORDS: u32 = MAX_DATASETS * (DSP_WORDS + LFT_ENTRY_WORDS + BUFFER_WORDS);
+pub const SYSTEM_AREA_WORDS: u32 =
+    MAX_DATASETS * (LFT_ENTRY_WORDS + BUFFER_WORDS) + (MAX_DATASETS + 1) * DSP_WORDS;
 /// Free words the loader leaves between HLM and the system area (heap and stack).
 pub const HEAP_WORDS: u32 = 0o40000;
 
@@ -103,18 +109,21 @@ pub struct CosJob {
     pub map: BTreeMap<String, Backing>,
     /// Open datasets by slot.
     pub open: BTreeMap<u32, LocalDataset>,
-    /// JCDSP: DSPs are at JCDSP − DSP_WORDS × (slot + 1).
+    /// JCDSP: the DSP of slot k is at JCDSP + DSP_WORDS × (k + 1).
     pub dsp_base: u32,
     /// JCLFT: LFT entry of slot k at JCLFT + 2k.
     pub lft_base: u32,
     /// First word of the buffer area (buffer of slot k at + BUFFER_WORDS × k).
     pub buffer_base: u32,
+    /// The F$RPV request word (S1) of the last reprieve the job set up, if any. The
+    /// emulator never calls the handler: errors end the job.
+    pub reprieve: Option<u64>,
 }
 
 impl CosJob {
     /// Word address of the DSP of `slot`.
     pub fn dsp_address(&self, slot: u32) -> u32 {
-        self.dsp_base - DSP_WORDS * (slot + 1)
+        self.dsp_base + DSP_WORDS * (slot + 1)
     }
 
     /// Word address of the buffer of `slot`.

@@ -57,9 +57,9 @@ impl System {
             }));
         }
         let fl32 = fl as u32;
-        let dsp_base = fl32;
-        let buffer_base = dsp_base - MAX_DATASETS * DSP_WORDS - MAX_DATASETS * BUFFER_WORDS;
-        let lft_base = buffer_base - MAX_DATASETS * LFT_ENTRY_WORDS;
+        let buffer_base = fl32 - MAX_DATASETS * BUFFER_WORDS;
+        let dsp_base = buffer_base - (MAX_DATASETS + 1) * DSP_WORDS;
+        let lft_base = dsp_base - MAX_DATASETS * LFT_ENTRY_WORDS;
         let mut jcb =
             JobCommunicationBlock::for_program(binary, control_statement, fl32).map_err(|e| {
                 SystemError::Cos {
@@ -85,6 +85,7 @@ impl System {
             dsp_base,
             lft_base,
             buffer_base,
+            reprieve: None,
         };
         self.processes.insert(
             pid,

@@ -13,23 +13,33 @@
 //! | 004 | F$MSG | the NUL-terminated line at S1 (≤ 80 characters) to stderr and the job log |
 //! | 005 | F$RCL | nothing to wait for: all I/O completes inside the request |
 //! | 006 | F$TRM | as F$ADV |
-//! | 010 | F$OPN | opens the dataset of the ODN at S1; DSP address into ODN word 1 bits 40–63 |
+//! | 010 | F$OPN | opens the dataset of the ODN at S1: its DSP above JCDSP, its LFT entry (name, DSP) between JCLFT and JCDSP; DSP address into ODN word 1 bits 40–63 |
 //! | 011, 073 | F$MEM, F$MEMORY | S1 = new FL (0: none); grows the field (never below the system area); S1 = FL |
 //! | 012 | F$LBN | S1 = last block number of the dataset at S1 |
-//! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset |
+//! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset and clears its LFT entry |
 //! | 014 | F$DNT | accepted (local datasets are created when opened) |
 //! | 016 | F$GNS | the control statement at S1 (10 words, NUL-padded) |
 //! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O ([`circular`](super::circular)) |
+//! | 024 | F$GRN | the COS revision word (JCCRL, `COS 1.17`) at S1; one word (uncertain: the request may return more) |
 //! | 026 | F$JDA | `   yyddd` at S1 |
 //! | 027 | F$JTI | the job's CPU time in clock periods at S1 (an integer; uncertain) |
+//! | 030 | F$ACT | accepted, nothing stored: the emulator keeps no accounting, and the block's layout is not known, so the library sees the block as it left it |
 //! | 034 | F$BIO | buffered I/O ([`bio`](super::bio)) |
 //! | 041 | F$IOA | accepted (no I/O-area locking is needed) |
+//! | 042 | F$LFT | accepted: S1 = a user LFT entry (name; DSP pointer in bits 40–63), S2 = 0 delete, 1 change, 2 create (as the library's `$ALF` uses it). The library keeps those entries itself; datasets are found by name or DSP |
+//! | 045 | F$RPV | S1 recorded as the job's reprieve; the handler is never called (errors end the job) |
 //! | 056 | F$SYM | accepted, nothing stored (no JCL symbols) |
 //! | 063 | F$POS | rewinds the dataset at S1 |
 //!
 //! Any other code ends the job with a message naming the code (octal), its name and
-//! P, and exit status "killed by SIGSYS" (host code 140). A request whose addresses
+//! P, and exit status "killed by SIGSYS" (host code 140): among them F$PDM
+//! (permanent datasets), F$PRV/F$DSD/F$ENC (security), which this COS has nothing to
+//! answer with, and F$TDT/F$DTT/F$MTT/F$TMT and codes 017 and 0122, whose formats
+//! are not known here (no corpus binary reaches them). A request whose addresses
 //! fall outside the field ends the job the same way with SIGSEGV.
+//!
+//! `System::trace_requests` (`cray run --trace-requests`) prints each request, its
+//! S1 (with the word there when it reads as a name), S2, P and the reply on stderr.
 
 use super::bits::field;
 use super::clock;
@@ -91,14 +101,22 @@ pub mod code {
     pub const F_RDC: u64 = 0o22;
     /// Write circular.
     pub const F_WDC: u64 = 0o23;
+    /// System revision numbers.
+    pub const F_GRN: u64 = 0o24;
     /// Julian date.
     pub const F_JDA: u64 = 0o26;
     /// Job time.
     pub const F_JTI: u64 = 0o27;
+    /// Accounting information.
+    pub const F_ACT: u64 = 0o30;
     /// Buffered I/O.
     pub const F_BIO: u64 = 0o34;
     /// I/O-area lock.
     pub const F_IOA: u64 = 0o41;
+    /// Create, change or delete a user LFT entry.
+    pub const F_LFT: u64 = 0o42;
+    /// Reprieve (set up an error handler).
+    pub const F_RPV: u64 = 0o45;
     /// JCL symbols.
     pub const F_SYM: u64 = 0o56;
     /// Position.
@@ -123,9 +141,9 @@ pub const STATEMENT_WORDS: u64 = 10;
 impl System {
     /// Serves the F$ request `pid` just made with EX at parcel `at`.
     pub(crate) fn cos_request(&mut self, pid: Pid, at: u32) -> Option<Event> {
-        let (request, s1) = {
+        let (request, s1, s2) = {
             let process = self.processes.get(&pid)?;
-            (process.cpu.s[0], process.cpu.s[1])
+            (process.cpu.s[0], process.cpu.s[1], process.cpu.s[2])
         };
         use code::*;
         let reply = match request {
@@ -139,7 +157,7 @@ impl System {
                 self.store_words(pid, s1, &[cycles])
             }
             F_MSG => self.cos_message(pid, s1),
-            F_RCL | F_DNT | F_IOA | F_SYM => Reply::Status(0),
+            F_RCL | F_DNT | F_IOA | F_SYM | F_LFT | F_ACT => Reply::Status(0),
             F_GNS => {
                 let statement = self.processes[&pid]
                     .cos
@@ -154,6 +172,19 @@ impl System {
                 self.store_words(pid, s1, &words)
             }
             F_MEM | F_MEMORY => self.cos_memory(pid, s1),
+            F_GRN => {
+                // The revision the JCB announces (JCCRL), so the two always agree.
+                let revision = self
+                    .cos_read(pid, super::jcb::JCCRL as u64, 1)
+                    .map_or(0, |w| w[0]);
+                self.store_words(pid, s1, &[revision])
+            }
+            F_RPV => {
+                if let Some(job) = self.processes.get_mut(&pid).and_then(|p| p.cos.as_mut()) {
+                    job.reprieve = Some(s1);
+                }
+                Reply::Status(0)
+            }
             F_OPN => self.cos_open(pid, s1),
             F_CLS | F_RLS => self.cos_close(pid, s1),
             F_LBN => self.cos_last_block(pid, s1),
@@ -173,6 +204,35 @@ impl System {
                 )
             }
         };
+        if self.trace_requests {
+            let result = match &reply {
+                Reply::Status(status) => format!("S0={status:o}"),
+                Reply::Value(value) => format!("S0=0 S1={value:o}"),
+                Reply::End(status, _) => format!("ends: {status:?}"),
+            };
+            // The word at S1 as text when it reads as a name (ODN, DSP, DDL, message).
+            let text = self
+                .cos_read(pid, s1 & 0xFF_FFFF, 1)
+                .map(|w| w[0].to_be_bytes())
+                .filter(|b| {
+                    b[0].is_ascii_graphic()
+                        && b.iter()
+                            .all(|&c| c == 0 || c.is_ascii_graphic() || c == b' ')
+                })
+                .map_or(String::new(), |b| {
+                    let name: String = b
+                        .iter()
+                        .take_while(|&&c| c != 0)
+                        .map(|&c| char::from(c))
+                        .collect();
+                    format!(" ({name:?})")
+                });
+            let line = format!(
+                "cray: F$ {request:03o} {:<8} S1={s1:o}{text} S2={s2:o} P={at:o}: {result}\n",
+                request_name(request)
+            );
+            self.console_mut().stderr(line.as_bytes());
+        }
         let process = self.processes.get_mut(&pid)?;
         match reply {
             Reply::Status(status) => process.cpu.s[0] = status,
@@ -332,6 +392,65 @@ pub fn address_field(word: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cos::absolute::AbsoluteBinary;
+    use crate::system::{Config, Console, HostRoot};
+    use std::collections::BTreeMap;
+
+    /// Makes request `code` with S1 = `s1` from a fresh job; returns the system,
+    /// the pid and S0 after the request.
+    fn request(code: u64, s1: u64) -> (tempfile::TempDir, System, Pid, u64) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut system = System::new(
+            Config::default(),
+            HostRoot::new(dir.path()),
+            Console::captured(),
+        );
+        let binary = AbsoluteBinary::new("T", vec![0; 8], 0o200 * 4);
+        let pid = system
+            .load_cos("t", &binary, "T.", BTreeMap::new())
+            .unwrap();
+        let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;
+        cpu.s[0] = code;
+        cpu.s[1] = s1;
+        cpu.s[0o2] = 0;
+        system.cos_request(pid, 0o1000);
+        // A job the request ended may be gone already (nobody waits for it).
+        let s0 = system.processes.get(&pid).map_or(u64::MAX, |p| p.cpu.s[0]);
+        (dir, system, pid, s0)
+    }
+
+    #[test]
+    fn served_requests_answer_and_store() {
+        let (_d, system, pid, s0) = request(code::F_GRN, 0o204);
+        assert_eq!(s0, 0);
+        assert_eq!(
+            system.cos_read(pid, 0o204, 1).unwrap()[0],
+            crate::cos::bits::ascii_word(crate::cos::jcb::DEFAULT_COS_REVISION)
+        );
+        let (_d, system, pid, s0) = request(code::F_RPV, 0o1234);
+        assert_eq!(s0, 0);
+        let job = system.processes[&pid].cos.as_ref().unwrap();
+        assert_eq!(job.reprieve, Some(0o1234));
+        for code in [code::F_ACT, code::F_LFT] {
+            let (_d, system, pid, s0) = request(code, 0o204);
+            assert_eq!(s0, 0, "{}", request_name(code));
+            assert!(system.processes[&pid].is_alive(), "{}", request_name(code));
+        }
+    }
+
+    #[test]
+    fn unserved_requests_end_the_job_with_sigsys() {
+        // F$PDM, F$PRV, F$DSD, F$ENC: permanent datasets and security.
+        for code in [0o21, 0o74, 0o75, 0o76] {
+            let (_d, system, _, _) = request(code, 0o204);
+            assert_eq!(
+                system.leader_status,
+                Some(ExitStatus::Signaled(SIGSYS)),
+                "{}",
+                request_name(code)
+            );
+        }
+    }
 
     #[test]
     fn names() {

@@ -209,6 +209,10 @@ pub struct System {
     /// The timeline the job leader recorded, kept when it ended (output, not state).
     #[serde(skip)]
     leader_timeline: Option<Timeline>,
+    /// Print every COS F$ request (code, name, S1, S2, P) and its status on stderr
+    /// (`--trace-requests`); a debugging aid, not machine state.
+    #[serde(skip)]
+    pub trace_requests: bool,
     #[serde(skip)]
     root: HostRoot,
     #[serde(skip)]
@@ -232,6 +236,7 @@ impl System {
             cos_log: Vec::new(),
             hpm_retired: HpmCounters::default(),
             leader_timeline: None,
+            trace_requests: false,
             root,
             console,
         }
