@@ -59,7 +59,22 @@ impl Errno {
             PermissionDenied => Errno::EACCES,
             AlreadyExists => Errno::EEXIST,
             InvalidInput => Errno::EINVAL,
-            _ => Errno::EIO,
+            _ => Errno::from_host_code(error).unwrap_or(Errno::EIO),
+        }
+    }
+
+    /// ENOTDIR, EISDIR and ENOSPC from the host's error number: Unix hosts number
+    /// them as System V does (20, 21, 28), and their `io::ErrorKind` names need a
+    /// newer Rust than the workspace's minimum.
+    fn from_host_code(error: &std::io::Error) -> Option<Errno> {
+        if !cfg!(unix) {
+            return None;
+        }
+        match error.raw_os_error() {
+            Some(20) => Some(Errno::ENOTDIR),
+            Some(21) => Some(Errno::EISDIR),
+            Some(28) => Some(Errno::ENOSPC),
+            _ => None,
         }
     }
 

@@ -346,4 +346,21 @@ mod tests {
         root.unlink("f").unwrap();
         assert_eq!(root.read_at("f", 0, 1), Err(Errno::ENOENT));
     }
+
+    #[test]
+    fn directories_give_eisdir_and_enotdir() {
+        let (dir, root) = root();
+        std::fs::create_dir(dir.path().join("sub/x")).unwrap();
+        let write = OpenHow {
+            write: true,
+            ..OpenHow::default()
+        };
+        assert_eq!(root.open("x", write), Err(Errno::EISDIR));
+        root.open("x", OpenHow::default()).unwrap();
+        #[cfg(unix)]
+        {
+            assert_eq!(root.read_at("x", 0, 8), Err(Errno::EISDIR));
+            assert_eq!(root.open("a/y", OpenHow::default()), Err(Errno::ENOTDIR));
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //! Exchanges: EX is a system call; a programmable-clock interrupt posts SIGALRM to the
 //! process; ERR, undefined instructions, range, floating-point and memory errors end
 //! the process (see [`signals`](super::signals) for the signal numbers) with a line
-//! on stderr: `cray: pid N: <what> at P=<octal parcel address> (<word><parcel
+//! on stderr: `cray: pid N: <what> at P=<octal parcel address> (<octal word><parcel
 //! letter>): <parcels in octal> <CAL text>; killed with SIGxxx (n)`.
 
 use super::process::{ExitStatus, Pid, ProcessState};
@@ -213,7 +213,7 @@ impl System {
             _ => "(outside the instruction field)".to_string(),
         };
         let message = format!(
-            "cray: pid {pid}: {what} at P={at:o} ({}{}): {instruction}; killed with {} ({signal})\n",
+            "cray: pid {pid}: {what} at P={at:o} ({:o}{}): {instruction}; killed with {} ({signal})\n",
             at >> 2,
             (b'a' + (at & 3) as u8) as char,
             signals::name(signal),
