@@ -469,7 +469,8 @@ impl Parser<'_> {
             });
         }
         if starts_char_constant(self.chars, self.pos) {
-            let (constant, end) = parse_char_constant(self.chars, self.pos, self.column, self.env.base())?;
+            let (constant, end) =
+                parse_char_constant(self.chars, self.pos, self.column, self.env.base())?;
             self.pos = end;
             let value = constant.value().ok_or_else(|| {
                 Problem::new(

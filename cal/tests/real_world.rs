@@ -66,23 +66,20 @@ fn forms_instructions() {
         0o022405, // $IN SETR A4,VAL=5
         0o043100, // SETR S.F$ONE: S1 0
         0o006000, // J HERE: parcel 3, not word 0
-        0o000003,
-        0o020500, // A5 P.HERE
-        0o000003,
-        0o110000, // STORE A0,TAB+1: TAB+1,A0
-        0o000006,
-        0o100000, // A0 TAB+1,
-        0o000006,
-        0o121300, // S3 TAB,A1: h = 1, i = 3
-        0o000005,
-        0o040200, // S2 =A'XY'R
-        literal,
-        0o005000, // J B00
+        0o000003, 0o020500, // A5 P.HERE
+        0o000003, 0o110000, // STORE A0,TAB+1: TAB+1,A0
+        0o000006, 0o100000, // A0 TAB+1,
+        0o000006, 0o121300, // S3 TAB,A1: h = 1, i = 3
+        0o000005, 0o040200, // S2 =A'XY'R
+        literal, 0o005000, // J B00
         0o001000, // ALIGN pads with PASS
         0o001000,
     ];
     assert_eq!(&p[..20], &expected);
-    assert_eq!(a.words[literal as usize], u64::from_be_bytes(*b"\0\0\0\0\0\0XY"));
+    assert_eq!(
+        a.words[literal as usize],
+        u64::from_be_bytes(*b"\0\0\0\0\0\0XY")
+    );
 }
 
 #[test]
