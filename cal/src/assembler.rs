@@ -79,7 +79,7 @@ impl Env for Asm<'_> {
         if self.first {
             self.pool
                 .borrow_mut()
-                .intern(text, crate::pseudo::item_words(text));
+                .intern(text, crate::pseudo::item_words(text, self.base));
         }
         let address = self.pool.borrow().address(text);
         match address {
@@ -727,7 +727,7 @@ impl Asm<'_> {
                 Ok(words) => words,
                 Err(p) => {
                     self.report(&origin, p, false);
-                    vec![0; crate::pseudo::item_words(&text)]
+                    vec![0; crate::pseudo::item_words(&text, self.base)]
                 }
             };
             for (index, w) in words.into_iter().enumerate() {

@@ -62,6 +62,18 @@ pub enum Base {
     Mixed,
 }
 
+impl Base {
+    /// Radix of counts that CAL reads in decimal under mixed base (character
+    /// counts of `'...'n`, VWD field widths).
+    pub fn count_radix(self) -> u32 {
+        if self == Base::Octal {
+            8
+        } else {
+            10
+        }
+    }
+}
+
 /// What an expression can see of the assembler's state.
 pub trait Env {
     /// The value of a symbol, if defined.
@@ -104,37 +116,32 @@ pub struct CharConstant {
 }
 
 impl CharConstant {
-    /// The constant as data words (8 characters a word).
+    /// The constant as data words (8 characters a word): the characters fill a
+    /// field of `count` characters (by default the length rounded up to whole words,
+    /// counting the terminating zero byte of `Z`), blank- or zero-filled on the right,
+    /// or zero-filled on the left for `R`; the last word is completed with zeros.
     pub fn words(&self) -> Vec<u64> {
-        let mut bytes = self.text.clone();
-        if let Some(count) = self.count {
-            bytes.resize(
-                count,
-                if self.justify == Justify::Blank {
-                    b' '
-                } else {
-                    0
-                },
-            );
-        }
-        let mut length = bytes.len().div_ceil(8).max(1) * 8;
-        if self.justify == Justify::Zero && bytes.len() == length {
-            length += 8;
-        }
+        let zero_end = usize::from(self.justify == Justify::Zero);
+        let field = self
+            .count
+            .unwrap_or_else(|| (self.text.len() + zero_end).div_ceil(8).max(1) * 8);
+        let mut chars = self.text.clone();
+        // `Z` keeps at least one zero byte inside its field.
+        chars.truncate(field - zero_end.min(field));
         let fill = if self.justify == Justify::Blank {
             b' '
         } else {
             0
         };
-        let pad = length - bytes.len();
-        let mut all = Vec::with_capacity(length);
+        let mut all = Vec::with_capacity(field + 8);
         if self.justify == Justify::Right {
-            all.resize(pad, 0);
-            all.extend_from_slice(&bytes);
+            all.resize(field - chars.len(), 0);
+            all.extend_from_slice(&chars);
         } else {
-            all.extend_from_slice(&bytes);
-            all.resize(length, fill);
+            all.extend_from_slice(&chars);
+            all.resize(field, fill);
         }
+        all.resize(all.len().div_ceil(8).max(1) * 8, 0);
         all.chunks(8)
             .map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8])))
             .collect()
@@ -145,6 +152,15 @@ impl CharConstant {
         let len = self.count.unwrap_or(self.text.len());
         if len > 8 {
             return None;
+        }
+        if self.justify == Justify::Right {
+            // Right-justified: the characters (at most `count`), zeros on the left.
+            return Some(
+                self.text
+                    .iter()
+                    .take(len)
+                    .fold(0u64, |v, b| (v << 8) | u64::from(*b)),
+            );
         }
         let mut bytes = self.text.clone();
         bytes.resize(
@@ -181,10 +197,12 @@ impl CharConstant {
 
 /// Parses a character constant starting at `pos` (at the optional `A`/`C`/`E`
 /// prefix or the quote). Returns the constant and the index after it.
+/// The count (`'AB'3R`) is read in `base` (decimal under mixed base).
 pub fn parse_char_constant(
     chars: &[char],
     pos: usize,
     column: usize,
+    base: Base,
 ) -> PResult<(CharConstant, usize)> {
     let mut i = pos;
     if i < chars.len() && chars[i] != '\'' {
@@ -227,12 +245,15 @@ pub fn parse_char_constant(
     }
     if i > digits_start {
         let n: String = chars[digits_start..i].iter().collect();
-        count = match n.parse::<usize>() {
+        count = match usize::from_str_radix(&n, base.count_radix()) {
             Ok(c) if c <= MAX_CHARACTERS => Some(c),
             _ => {
                 return Err(Problem::new(
                     column + digits_start,
-                    format!("character count {n} is too large; at most {MAX_CHARACTERS}"),
+                    format!(
+                        "character count {n} is not a base-{} count of at most {MAX_CHARACTERS}",
+                        base.count_radix()
+                    ),
                 ))
             }
         };
@@ -448,7 +469,8 @@ impl Parser<'_> {
             });
         }
         if starts_char_constant(self.chars, self.pos) {
-            let (constant, end) = parse_char_constant(self.chars, self.pos, self.column)?;
+            let (constant, end) =
+                parse_char_constant(self.chars, self.pos, self.column, self.env.base())?;
             self.pos = end;
             let value = constant.value().ok_or_else(|| {
                 Problem::new(
@@ -477,8 +499,11 @@ impl Parser<'_> {
         }
         if next == Some('.') && matches!(upper, 'W' | 'P') {
             self.pos += 2;
-            let v = self.primary()?;
-            return Ok(convert_address(v, upper == 'W'));
+            // The term keeps its own attribute (a label's parcel) until converted.
+            let jump = std::mem::replace(&mut self.jump, true);
+            let v = self.primary();
+            self.jump = jump;
+            return Ok(convert_address(v?, upper == 'W'));
         }
         if is_symbol_char(c) && !c.is_ascii_digit() {
             while self.peek().is_some_and(is_symbol_char) {

@@ -16,7 +16,7 @@ const MEMORY_WORDS: i64 = 1 << 24;
 pub fn data_item(asm: &Asm<'_>, text: &str, column: usize) -> PResult<Vec<u64>> {
     let chars: Vec<char> = text.chars().collect();
     if starts_char_constant(&chars, 0) {
-        let (constant, end) = parse_char_constant(&chars, 0, column)?;
+        let (constant, end) = parse_char_constant(&chars, 0, column, asm.base)?;
         if end == chars.len() {
             return Ok(constant.words());
         }
@@ -26,10 +26,10 @@ pub fn data_item(asm: &Asm<'_>, text: &str, column: usize) -> PResult<Vec<u64>> 
 }
 
 /// Number of words a literal or DATA item takes (known without evaluating it).
-pub fn item_words(text: &str) -> usize {
+pub fn item_words(text: &str, base: Base) -> usize {
     let chars: Vec<char> = text.chars().collect();
     if starts_char_constant(&chars, 0) {
-        if let Ok((constant, end)) = parse_char_constant(&chars, 0, 1) {
+        if let Ok((constant, end)) = parse_char_constant(&chars, 0, 1, base) {
             if end == chars.len() {
                 return constant.words().len();
             }
@@ -261,7 +261,7 @@ impl Asm<'_> {
                         Ok(w) => all.extend(w),
                         Err(p) => {
                             // Keep the size stable, report, and go on.
-                            all.extend(vec![0; item_words(&item)]);
+                            all.extend(vec![0; item_words(&item, self.base)]);
                             self.report(origin, p, false);
                         }
                     }
@@ -279,7 +279,14 @@ impl Asm<'_> {
                     let Some((width, value)) = item.split_once('/') else {
                         return Err(Problem::new(column, "expected a field `width/value`"));
                     };
-                    let w = expr::evaluate(width, column, self, false)?;
+                    // Field widths are decimal under mixed base.
+                    let base = self.base;
+                    if base == Base::Mixed {
+                        self.base = Base::Decimal;
+                    }
+                    let w = expr::evaluate(width, column, self, false);
+                    self.base = base;
+                    let w = w?;
                     if w.is_relocatable() || !(0..=64).contains(&w.value) {
                         return Err(Problem::new(
                             column,
@@ -318,7 +325,10 @@ impl Asm<'_> {
                     ));
                 };
                 let f = need_operand(statement, name, "a value")?;
-                let v = self.eval(f)?;
+                // A symbol defined from `*` or an instruction label names a parcel,
+                // as a label does (`HERE = *` then `J HERE`); an expression mixing
+                // parcels and words (`*-BUF`) is taken in words.
+                let v = expr::evaluate(&f.text, f.column, self, true).or_else(|_| self.eval(f))?;
                 self.define(&label, v, name == "SET", origin);
                 self.list(origin, None, String::new(), Some(Asm::value_text(&v)));
             }
