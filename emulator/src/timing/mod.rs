@@ -336,7 +336,7 @@ impl TimingModel {
                 port = self.port_for(f, store);
                 let mut free = t.max(self.port_free[port]);
                 if let MemoryAccess::Scalar { address } = issue.memory {
-                    let bank = self.bank_free[(address % f.banks) as usize];
+                    let bank = self.bank_free[(address & (f.banks - 1)) as usize];
                     if bank > free {
                         free = bank;
                         bank_held = true;
@@ -494,6 +494,14 @@ impl TimingModel {
         }
     }
 
+    /// Records `unit` busy in [start, end), looking up its row only when recording.
+    #[inline]
+    fn record_unit(&mut self, unit: Unit, start: u64, end: u64) {
+        if self.recorder.0.is_some() {
+            self.record(timeline::unit_row(unit), start, end);
+        }
+    }
+
     fn count_flops(&mut self, unit: Unit, operations: u64) {
         match unit {
             Unit::FloatAdd => self.counters.float_adds += operations,
@@ -520,7 +528,7 @@ impl TimingModel {
         self.unit_free[unit] = self.unit_free[unit].max(t + 1);
         self.count_flops(issue.unit, 1);
         self.finish_by(arrival);
-        self.record(timeline::unit_row(issue.unit), t, arrival);
+        self.record_unit(issue.unit, t, arrival);
     }
 
     /// A vector functional-unit instruction whose element stream starts at `t`.
@@ -555,7 +563,7 @@ impl TimingModel {
         self.counters.vector_elements += vl;
         self.count_flops(issue.unit, vl);
         self.finish_by(done);
-        self.record(timeline::unit_row(issue.unit), t, t + vl + latency);
+        self.record_unit(issue.unit, t, t + vl + latency);
     }
 
     /// A memory reference stream (scalar, block, vector, gather, scatter) starting at
@@ -585,8 +593,12 @@ impl TimingModel {
         let mut at = t;
         let mut lag = t;
         let banks = f.banks;
-        let mut bank = first % banks;
-        let step = stride.rem_euclid(banks as i64) as u64;
+        // Bank counts are powers of two: masks, not divisions, per element (the
+        // two's complement of a negative stride masks to its remainder).
+        debug_assert!(banks.is_power_of_two());
+        let mask = banks - 1;
+        let mut bank = first & mask;
+        let step = stride as u64 & mask;
         for n in 0..count {
             if banked {
                 let free = self.bank_free[bank as usize];
@@ -595,7 +607,7 @@ impl TimingModel {
                     self.counters.bank_conflicts += 1;
                 }
                 self.bank_free[bank as usize] = at + f.bank_busy;
-                bank = (bank + step) % banks;
+                bank = (bank + step) & mask;
             }
             lag = lag.max(at - n);
             at += 1;
