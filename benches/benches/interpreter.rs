@@ -1,5 +1,7 @@
 //! Interpreter speed: emulated instructions per second on a scalar loop and on a
-//! strip-mined vector loop (Y = a*X + Y).
+//! strip-mined vector loop (Y = a*X + Y), with the timing model off and on
+//! (`interpreter/...`), and the same runs counted in emulated clock periods per second
+//! (`emulated_cp/...`; a real X-MP does 105 M CP/s, a Cray-1 80 M).
 use cray_emulator::cpu::{Cpu, Flags, Stop};
 use cray_emulator::isa::Model;
 use cray_emulator::memory::Memory;
@@ -23,26 +25,52 @@ fn expect_exit(stop: Stop) {
     );
 }
 
+/// The timing settings benchmarked: `--timing off` and `--timing approx`.
+const TIMINGS: [(&str, bool); 2] = [("off", false), ("approx", true)];
+
+/// Benchmarks `one_run` (which runs the program once on `cpu` and `memory`) as
+/// `interpreter/NAME/TIMING` in instructions per second and as `emulated_cp/NAME/TIMING`
+/// in emulated clock periods per second.
+fn bench_program(
+    c: &mut Criterion,
+    name: &str,
+    mut cpu: Cpu,
+    mut memory: Memory,
+    one_run: impl Fn(&mut Cpu, &mut Memory) + Copy,
+) {
+    for (timing, on) in TIMINGS {
+        cpu.set_timing(on);
+        // Warm the model (buffers, reservations) and measure one run.
+        one_run(&mut cpu, &mut memory);
+        let (cycles, issued) = (cpu.cycles, cpu.instructions);
+        one_run(&mut cpu, &mut memory);
+        let cycles = cpu.cycles - cycles;
+        let instructions = cpu.instructions - issued;
+        for (group, per_run) in [("interpreter", instructions), ("emulated_cp", cycles)] {
+            let mut group = c.benchmark_group(group);
+            group.throughput(Throughput::Elements(per_run));
+            group.bench_function(format!("{name}/{timing}"), |b| {
+                b.iter(|| one_run(black_box(&mut cpu), &mut memory))
+            });
+            group.finish();
+        }
+    }
+}
+
 /// `A1 A1+1; A0 A1-A2; JAN 0` repeated `ITERATIONS` times, then EX.
 fn scalar_loop(c: &mut Criterion) {
     const ITERATIONS: u32 = 10_000;
     let program = [0o030110, 0o031012, 0o011000, 0, EX];
     let mut memory = Memory::new(0o1000);
     load(&mut memory, &program);
-    let mut cpu = Cpu::new(Model::XMp, 0o1000);
-    let instructions = 3 * u64::from(ITERATIONS) + 1;
-    let mut group = c.benchmark_group("interpreter");
-    group.throughput(Throughput::Elements(instructions));
-    group.bench_function("scalar_loop", |b| {
-        b.iter(|| {
-            cpu.p = 0;
-            cpu.a[1] = 0;
-            cpu.a[2] = ITERATIONS;
-            expect_exit(cpu.run(&mut memory, u64::MAX));
-            black_box(cpu.a[1])
-        })
+    let cpu = Cpu::new(Model::XMp, 0o1000);
+    bench_program(c, "scalar_loop", cpu, memory, |cpu, memory| {
+        cpu.p = 0;
+        cpu.a[1] = 0;
+        cpu.a[2] = ITERATIONS;
+        expect_exit(cpu.run(memory, u64::MAX));
+        black_box(cpu.a[1]);
     });
-    group.finish();
 }
 
 /// Y = a*X + Y over `STRIPS` * 64 elements, 64 at a time.
@@ -71,24 +99,18 @@ fn vector_loop(c: &mut Criterion) {
     for n in 0..STRIPS * 64 {
         memory.words_mut()[(X + n) as usize] = 0o0400014000000000000000; // 1.0
     }
-    let mut cpu = Cpu::new(Model::XMp, words as u32);
-    let instructions = 12 * u64::from(STRIPS) + 1;
-    let mut group = c.benchmark_group("interpreter");
-    group.throughput(Throughput::Elements(instructions));
-    group.bench_function("vector_loop", |b| {
-        b.iter(|| {
-            cpu.p = 0;
-            cpu.vl = 64;
-            cpu.s[1] = 0o0400004000000000000000; // 0.5
-            cpu.a[3] = X;
-            cpu.a[4] = Y;
-            cpu.a[5] = STRIPS;
-            cpu.a[6] = 64;
-            expect_exit(cpu.run(&mut memory, u64::MAX));
-            black_box(cpu.v[4][0])
-        })
+    let cpu = Cpu::new(Model::XMp, words as u32);
+    bench_program(c, "vector_loop", cpu, memory, |cpu, memory| {
+        cpu.p = 0;
+        cpu.vl = 64;
+        cpu.s[1] = 0o0400004000000000000000; // 0.5
+        cpu.a[3] = X;
+        cpu.a[4] = Y;
+        cpu.a[5] = STRIPS;
+        cpu.a[6] = 64;
+        expect_exit(cpu.run(memory, u64::MAX));
+        black_box(cpu.v[4][0]);
     });
-    group.finish();
 }
 
 criterion_group!(benches, scalar_loop, vector_loop);

@@ -13,7 +13,7 @@
 //!   different memory, always changes that version.
 
 use super::{Cpu, Flags, Stop};
-use crate::isa::{decode, instruction_length, Instruction, Model, Op};
+use crate::isa::{decode, form_of, instruction_length, Instruction, Model, Op, Unit};
 use crate::memory::Memory;
 
 /// A program address is 24 bits (parcels).
@@ -27,6 +27,8 @@ const MIN_ENTRIES: usize = 1 << 8;
 struct Entry {
     instruction: Instruction,
     len: u8,
+    /// Its functional unit, for the timing model.
+    unit: Unit,
     generation: u32,
 }
 
@@ -37,6 +39,7 @@ const EMPTY: Entry = Entry {
         p2: 0,
     },
     len: 0,
+    unit: Unit::None,
     generation: 0,
 };
 
@@ -142,14 +145,15 @@ impl Cpu {
         }
     }
 
-    /// Fetches the instruction at P and its length in parcels, or the program range
-    /// exchange if any of its parcels lies outside the instruction field or memory.
+    /// Fetches the instruction at P, its length in parcels and its functional unit,
+    /// or the program range exchange if any of its parcels lies outside the
+    /// instruction field or memory.
     #[inline(always)]
-    pub(crate) fn fetch(&mut self, memory: &Memory) -> Result<(Instruction, u32), Stop> {
+    pub(crate) fn fetch(&mut self, memory: &Memory) -> Result<(Instruction, u32, Unit), Stop> {
         let phys = self.p as usize + self.instruction_base as usize * 4;
         if let Some(entry) = self.decoded.entries.get(phys) {
             if entry.generation == self.decoded.generation {
-                return Ok((entry.instruction, u32::from(entry.len)));
+                return Ok((entry.instruction, u32::from(entry.len), entry.unit));
             }
         }
         self.fetch_slow(phys, memory)
@@ -170,7 +174,11 @@ impl Cpu {
     /// Decodes and caches the instruction at `phys` (a cache miss).
     #[cold]
     #[inline(never)]
-    fn fetch_slow(&mut self, phys: usize, memory: &Memory) -> Result<(Instruction, u32), Stop> {
+    fn fetch_slow(
+        &mut self,
+        phys: usize,
+        memory: &Memory,
+    ) -> Result<(Instruction, u32, Unit), Stop> {
         let Some(p1) = self.fetch_parcel(phys, memory) else {
             return Err(self.program_range());
         };
@@ -184,6 +192,7 @@ impl Cpu {
             0
         };
         let instruction = decode(p1, p2, self.model);
+        let unit = form_of(p1, self.model).map_or(Unit::None, |form| form.unit);
         let cache = &mut self.decoded;
         if cache.generation == 0 {
             cache.generation = 1;
@@ -197,10 +206,11 @@ impl Cpu {
             *slot = Entry {
                 instruction,
                 len: len as u8,
+                unit,
                 generation: cache.generation,
             };
         }
-        Ok((instruction, len))
+        Ok((instruction, len, unit))
     }
 
     /// Raises the program range error: always an exchange, at the faulting P.

@@ -37,7 +37,7 @@ pub use exchange::{ExchangeError, PACKAGE_WORDS};
 pub use fetch::DecodeCache;
 pub use state::{Cpu, Flags, Modes, SharedRegisters, Stop};
 
-use crate::isa::Instruction;
+use crate::isa::{Instruction, Unit};
 use crate::memory::Memory;
 
 impl Cpu {
@@ -71,18 +71,18 @@ impl Cpu {
     /// range error with interrupts enabled, test-and-set holding issue) puts P back.
     #[inline(always)]
     fn issue(&mut self, memory: &mut Memory) -> Result<(), Stop> {
-        let (instruction, len) = self.fetch(memory)?;
+        let (instruction, len, unit) = self.fetch(memory)?;
         let at = self.p;
         self.p = at.wrapping_add(len) & fetch::P_MASK;
         match self.execute(instruction, at, memory) {
-            Ok(()) => self.account(instruction, at),
+            Ok(()) => self.account(instruction, at, unit),
             Err(stop) => {
                 const COMPLETED: u16 =
                     Flags::NORMAL_EXIT | Flags::ERROR_EXIT | Flags::FLOATING_POINT;
                 match stop {
                     // The instruction completed: it issued and took its time.
                     Stop::Exchange { flags, .. } if flags.has(COMPLETED) => {
-                        let _ = self.account(instruction, at);
+                        let _ = self.account(instruction, at, unit);
                     }
                     // Holding issue still takes a clock period, so a system that
                     // retries under a cycle budget makes progress through its budget.
@@ -99,11 +99,11 @@ impl Cpu {
     /// that is predicted the same way every time). Also counts down the programmable
     /// clock (X-MP), whose interrupt is an exchange when enabled.
     #[inline(always)]
-    fn account(&mut self, instruction: Instruction, at: u32) -> Result<(), Stop> {
+    fn account(&mut self, instruction: Instruction, at: u32, unit: Unit) -> Result<(), Stop> {
         let periods = if self.timing.is_none() {
             1
         } else {
-            self.timed_periods(instruction, at)
+            self.timed_periods(instruction, at, unit)
         };
         self.cycles = self.cycles.wrapping_add(periods);
         self.instructions = self.instructions.wrapping_add(1);

@@ -6,7 +6,7 @@
 //! many clock periods passed. Functional results never read any of this.
 
 use super::Cpu;
-use crate::isa::{form_of, Instruction, Model, Unit};
+use crate::isa::{Instruction, Unit};
 use crate::timing::{Issue, MemoryAccess, TimingModel};
 
 /// What the instruction being executed referenced: transient, reset by every memory
@@ -73,11 +73,11 @@ impl Cpu {
         self.trace.memory = MemoryAccess::Gather;
     }
 
-    /// Clock periods the timing model gives `instruction`, issued from parcel address
-    /// `at`: the advance of the model's clock (which waits for the instruction's
+    /// Clock periods the timing model gives `instruction` (on functional unit `unit`),
+    /// issued from parcel address `at`: the advance of the model's clock (which waits for the instruction's
     /// operands, unit, memory and instruction buffers). Called only with a model.
     #[inline(never)]
-    pub(crate) fn timed_periods(&mut self, instruction: Instruction, at: u32) -> u64 {
+    pub(crate) fn timed_periods(&mut self, instruction: Instruction, at: u32, unit: Unit) -> u64 {
         let memory = if is_memory_reference(instruction) {
             std::mem::take(&mut self.trace.memory)
         } else {
@@ -92,7 +92,7 @@ impl Cpu {
             vl: self.vl,
             memory,
             branch_taken,
-            unit: unit_of(instruction, self.model),
+            unit,
         };
         let Some(model) = self.timing.as_deref_mut() else {
             return 1;
@@ -101,12 +101,6 @@ impl Cpu {
         model.issue(&issue);
         model.cycles() - before
     }
-}
-
-/// The functional unit of `instruction` (from its table row).
-#[inline]
-fn unit_of(instruction: Instruction, model: Model) -> Unit {
-    form_of(instruction.p1, model).map_or(Unit::None, |form| form.unit)
 }
 
 /// True for the instructions that record a memory reference: 034..037 (block),

@@ -118,7 +118,84 @@ pub struct TimingModel {
     counters: HpmCounters,
     #[serde(skip)]
     recorder: Recorder,
+    #[serde(skip)]
+    derived: DerivedCache,
 }
+
+/// Slots of the derived-instruction cache (indexed by parcel address).
+const DERIVED_SLOTS: usize = 256;
+
+/// What the model derives from an instruction alone (its operands, latency and kind).
+///
+/// Laid out so that no field straddles a 16-byte boundary: a cached entry is copied
+/// with 16-byte moves and its fields read back at once, which stalls when a read
+/// spans two of those moves.
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(16))]
+struct Derived {
+    ops: operands::Operands,
+    vector: bool,
+    store: bool,
+    chainable: bool,
+    reserves_unit: bool,
+    /// EX, ERR and CMR wait until all issued work has finished.
+    drains: bool,
+    /// The A or S register it writes, if any (for the result paths).
+    scalar_destination: Option<u8>,
+    latency: u64,
+    instruction: Instruction,
+    unit: Unit,
+}
+
+// Operands (9 bytes) and the flags fill the first 16 bytes; the rest the second.
+const _: () = assert!(std::mem::size_of::<Derived>() == 32);
+
+impl Derived {
+    fn of(f: &Figures, issue: &Issue) -> Derived {
+        let instruction = issue.instruction;
+        let op = instruction.op;
+        let ops = operands::operands(instruction);
+        let vector = instruction.p1 >> 9 >= 0o140;
+        let store = matches!(
+            op,
+            Op::StoreA | Op::StoreS | Op::BlockStoreB | Op::BlockStoreT | Op::VStore | Op::VScatter
+        );
+        Derived {
+            instruction,
+            unit: issue.unit,
+            ops,
+            latency: latency(f, op, issue.unit),
+            vector,
+            store,
+            chainable: vector && (f.store_chaining || !store),
+            reserves_unit: !matches!(issue.unit, Unit::None | Unit::Branch | Unit::Memory),
+            drains: matches!(
+                op,
+                Op::NormalExit | Op::ErrorExit | Op::CompleteMemoryReferences
+            ),
+            scalar_destination: ops.destinations().iter().copied().find(|&r| is_scalar(r)),
+        }
+    }
+}
+
+/// Cached [`Derived`] entries by parcel address: derived data, so it is never saved,
+/// every cache compares equal, and a clone starts empty.
+#[derive(Debug, Default)]
+struct DerivedCache(Vec<Option<Derived>>);
+
+impl Clone for DerivedCache {
+    fn clone(&self) -> DerivedCache {
+        DerivedCache::default()
+    }
+}
+
+impl PartialEq for DerivedCache {
+    fn eq(&self, _: &DerivedCache) -> bool {
+        true
+    }
+}
+
+impl Eq for DerivedCache {}
 
 /// Holds the optional timeline; equal to every other recorder, so recording never
 /// makes two machine states differ.
@@ -152,6 +229,7 @@ impl TimingModel {
             quiescent: 0,
             counters: HpmCounters::default(),
             recorder: Recorder::default(),
+            derived: DerivedCache::default(),
         }
     }
 
@@ -212,35 +290,37 @@ impl TimingModel {
     }
 
     /// Accounts one instruction; returns the clock period in which it issued.
+    ///
+    /// Inlined into its caller so that the `Issue` the CPU just built is read from
+    /// registers, not reloaded from memory.
+    #[inline]
     pub fn issue(&mut self, issue: &Issue) -> u64 {
         let f = figures(self.model);
-        let instruction = issue.instruction;
-        let op = instruction.op;
-        let ops = operands::operands(instruction);
-        let vector = instruction.p1 >> 9 >= 0o140;
+        let d = self.derived(f, issue);
+        let Derived {
+            ops,
+            latency,
+            vector,
+            store,
+            chainable,
+            reserves_unit,
+            drains,
+            scalar_destination,
+            ..
+        } = d;
+        let op = issue.instruction.op;
         let vl = u64::from(issue.vl.clamp(1, 64));
-        let store = matches!(
-            op,
-            Op::StoreA | Op::StoreS | Op::BlockStoreB | Op::BlockStoreT | Op::VStore | Op::VScatter
-        );
-        let chainable = vector && (f.store_chaining || !store);
-        let latency = latency(f, op, issue.unit);
         let unit_index = issue.unit as usize;
-        let reserves_unit = !matches!(issue.unit, Unit::None | Unit::Branch | Unit::Memory);
 
         let mut t = self.next_issue;
         self.fetch(f, issue.parcel_address, &mut t);
-        if matches!(
-            op,
-            Op::NormalExit | Op::ErrorExit | Op::CompleteMemoryReferences
-        ) {
+        if drains {
             let drained = t.max(self.quiescent);
             self.counters.hold_register += drained - t;
             t = drained;
         }
 
         // Hold issue until every condition holds at once.
-        let scalar_destination = ops.destinations().iter().copied().find(|&r| is_scalar(r));
         let mut port = 0;
         let mut bank_held = false;
         loop {
@@ -256,7 +336,7 @@ impl TimingModel {
                 port = self.port_for(f, store);
                 let mut free = t.max(self.port_free[port]);
                 if let MemoryAccess::Scalar { address } = issue.memory {
-                    let bank = self.bank_free[(address % f.banks) as usize];
+                    let bank = self.bank_free[(address & (f.banks - 1)) as usize];
                     if bank > free {
                         free = bank;
                         bank_held = true;
@@ -300,10 +380,31 @@ impl TimingModel {
         t
     }
 
+    /// What `issue` needs to know about the instruction alone, from the cache when the
+    /// same instruction issued from the same slot before.
+    #[inline]
+    fn derived(&mut self, f: &Figures, issue: &Issue) -> Derived {
+        let slot = issue.parcel_address as usize % DERIVED_SLOTS;
+        if let Some(Some(d)) = self.derived.0.get(slot) {
+            if d.instruction == issue.instruction && d.unit == issue.unit {
+                return *d;
+            }
+        }
+        let d = Derived::of(f, issue);
+        if self.derived.0.is_empty() {
+            self.derived.0 = vec![None; DERIVED_SLOTS];
+        }
+        self.derived.0[slot] = Some(d);
+        d
+    }
+
     /// Checks the instruction buffers for the parcel at `address`; on a miss loads the
     /// next buffer in rotation and delays issue by the fill time.
+    #[inline]
     fn fetch(&mut self, f: &Figures, address: u32, t: &mut u64) {
-        let block = address / f.buffer_parcels + 1;
+        // Buffer sizes are powers of two: a shift, not a division, per instruction.
+        debug_assert!(f.buffer_parcels.is_power_of_two());
+        let block = (address >> f.buffer_parcels.trailing_zeros()) + 1;
         let buffers = &mut self.buffers[..f.instruction_buffers];
         if buffers.contains(&block) {
             return;
@@ -318,6 +419,7 @@ impl TimingModel {
 
     /// The earliest CP at or after `t` at which the sources and destinations allow
     /// issue, applying the model's chaining rule to V sources of vector instructions.
+    #[inline]
     fn registers_ready(
         &self,
         f: &Figures,
@@ -362,6 +464,7 @@ impl TimingModel {
         }
     }
 
+    #[inline]
     fn result_path_taken(&self, register: u8, cp: u64) -> bool {
         let ring = if register < S {
             &self.a_results
@@ -371,6 +474,7 @@ impl TimingModel {
         ring[(cp % RING as u64) as usize] == cp + 1
     }
 
+    #[inline]
     fn reserve_result_path(&mut self, register: u8, cp: u64) {
         let ring = if register < S {
             &mut self.a_results
@@ -390,6 +494,14 @@ impl TimingModel {
         }
     }
 
+    /// Records `unit` busy in [start, end), looking up its row only when recording.
+    #[inline]
+    fn record_unit(&mut self, unit: Unit, start: u64, end: u64) {
+        if self.recorder.0.is_some() {
+            self.record(timeline::unit_row(unit), start, end);
+        }
+    }
+
     fn count_flops(&mut self, unit: Unit, operations: u64) {
         match unit {
             Unit::FloatAdd => self.counters.float_adds += operations,
@@ -400,6 +512,7 @@ impl TimingModel {
     }
 
     /// A scalar, transfer or control instruction issued at `t`.
+    #[inline]
     fn scalar_operation(&mut self, t: u64, latency: u64, issue: &Issue, ops: &operands::Operands) {
         let arrival = t + latency;
         for &register in ops.destinations() {
@@ -415,7 +528,7 @@ impl TimingModel {
         self.unit_free[unit] = self.unit_free[unit].max(t + 1);
         self.count_flops(issue.unit, 1);
         self.finish_by(arrival);
-        self.record(timeline::unit_row(issue.unit), t, arrival);
+        self.record_unit(issue.unit, t, arrival);
     }
 
     /// A vector functional-unit instruction whose element stream starts at `t`.
@@ -450,7 +563,7 @@ impl TimingModel {
         self.counters.vector_elements += vl;
         self.count_flops(issue.unit, vl);
         self.finish_by(done);
-        self.record(timeline::unit_row(issue.unit), t, t + vl + latency);
+        self.record_unit(issue.unit, t, t + vl + latency);
     }
 
     /// A memory reference stream (scalar, block, vector, gather, scatter) starting at
@@ -480,8 +593,12 @@ impl TimingModel {
         let mut at = t;
         let mut lag = t;
         let banks = f.banks;
-        let mut bank = first % banks;
-        let step = stride.rem_euclid(banks as i64) as u64;
+        // Bank counts are powers of two: masks, not divisions, per element (the
+        // two's complement of a negative stride masks to its remainder).
+        debug_assert!(banks.is_power_of_two());
+        let mask = banks - 1;
+        let mut bank = first & mask;
+        let step = stride as u64 & mask;
         for n in 0..count {
             if banked {
                 let free = self.bank_free[bank as usize];
@@ -490,7 +607,7 @@ impl TimingModel {
                     self.counters.bank_conflicts += 1;
                 }
                 self.bank_free[bank as usize] = at + f.bank_busy;
-                bank = (bank + step) % banks;
+                bank = (bank + step) & mask;
             }
             lag = lag.max(at - n);
             at += 1;
