@@ -116,6 +116,13 @@ fn file_corners() {
     std::fs::create_dir(dir.path().join("d")).unwrap();
     let out = run_in(dir.path(), "edges", &[]);
     assert_all_ok("edges", &out, EDGES);
+    // The file unlinked while open went away with its last descriptor.
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["d", "e1"]);
 }
 
 #[test]
@@ -359,6 +366,14 @@ const EDGES: &[&str] = &[
     "through-file-enotdir",
     "kill-job-errno",
     "kill-job-self",
+    "unlink-open-file",
+    "unlinked-name-gone",
+    "read-after-unlink",
+    "read-after-unlink-bytes",
+    "write-after-unlink",
+    "name-free-again",
+    "kill-zombie",
+    "kill-reaped-esrch",
 ];
 
 const LIMITS: &[&str] = &[
