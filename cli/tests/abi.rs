@@ -83,6 +83,85 @@ fn brk_and_time() {
 }
 
 #[test]
+fn time_follows_the_epoch_option() {
+    // The same program with another epoch sees another time, and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(dir.path(), "memtime", &["--epoch", "2999999"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let failures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert_eq!(
+        failures,
+        [
+            "FAIL time-epoch got 0000000000000013343277 want 0000000000000013343300",
+            "FAIL time-again got 0000000000000013343277 want 0000000000000013343300",
+        ]
+    );
+}
+
+/// A CAL line: location, result and operand fields in columns 1, 10 and 20.
+fn line(location: &str, result: &str, operand: &str) -> String {
+    format!("{location:<8} {result:<9} {operand}\n")
+}
+
+/// Runs a small CAL program: the `body` lines, then exit(STATUS).
+fn run_exit_program(dir: &Path, body: &[String], status: &str) -> Output {
+    let mut source =
+        line("", "IDENT", "X") + &line("", "START", "MAIN") + &line("MAIN", "PASS", "");
+    for l in body {
+        source += l;
+    }
+    source += &(line("", "S1", "ARGS") + &line("", "S0", "1") + &line("", "EX", ""));
+    source += &(line("ARGS", "CON", status) + &line("", "END", ""));
+    let path = dir.join("x.cal");
+    std::fs::write(&path, source).unwrap();
+    cray().arg("run").arg(&path).output().unwrap()
+}
+
+#[test]
+fn cray_exits_with_the_low_8_bits_of_the_status_or_128_plus_the_signal() {
+    let dir = tempfile::tempdir().unwrap();
+    for (status, code) in [
+        ("0", 0),
+        ("7", 7),
+        ("D'255", 255),
+        ("D'256", 0),
+        ("D'263", 7),
+    ] {
+        let out = run_exit_program(dir.path(), &[], status);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "exit({status}): {}",
+            text(&out.stderr)
+        );
+    }
+    // kill(getpid(), SIGKILL) and kill(getpid(), SIGTERM): 128 + the signal.
+    for (signal, code) in [("D'9", 137), ("D'15", 143)] {
+        let body = [
+            line("", "S0", "D'20"),
+            line("", "EX", ""),
+            line("", "KARGS,0", "S1"),
+            line("", "S1", signal),
+            line("", "KARGS+1,0", "S1"),
+            line("", "S1", "KARGS"),
+            line("", "S0", "D'37"),
+            line("", "EX", ""),
+            line("", "J", "OUT"),
+            line("KARGS", "BSS", "2"),
+            line("OUT", "PASS", ""),
+        ];
+        let out = run_exit_program(dir.path(), &body, "0");
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "kill(self, {signal}): {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
 fn hardware_errors_end_children_with_signal_statuses() {
     let out = check_in_empty_root("faults", FAULTS);
     let stderr = text(&out.stderr);
@@ -222,6 +301,13 @@ const PROCS: &[&str] = &[
     "wait-echild-result",
     "waitpid-echild",
     "waitpid-not-child",
+    "unknown-call-enosys",
+    "unknown-call-result",
+    "args-outside-field-efault",
+    "status-outside-field-efault",
+    "child-kept-after-efault",
+    "chkpnt-bad-kind-einval",
+    "chkpnt-no-process-esrch",
 ];
 
 const FILES: &[&str] = &[
