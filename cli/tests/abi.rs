@@ -76,6 +76,11 @@ fn signals_kill_and_pipes() {
 }
 
 #[test]
+fn pipes_under_load() {
+    check_in_empty_root("pipes", PIPES);
+}
+
+#[test]
 fn brk_and_time() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_in(dir.path(), "memtime", &["--epoch", "3000000"]);
@@ -524,4 +529,10 @@ const EXECE: &[&str] = &[
     "exec-fd-inherited",
     "exece-child-status",
     "exece-fd-written",
+];
+
+const PIPES: &[&str] = &[
+    "pipe-bulk-total",
+    "pipe-bulk-writer",
+    "blocked-writer-sigpipe",
 ];
