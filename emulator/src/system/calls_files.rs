@@ -1,7 +1,7 @@
 //! System calls on files: read, write, open, close, unlink, lseek, dup, pipe.
 
 use super::errno::{Errno, SysResult};
-use super::files::{Description, FileId, PipeOutcome};
+use super::files::{Description, FileId, PipeOutcome, UNLINKED_PREFIX};
 use super::host_files::OpenHow;
 use super::process::{Pid, WaitOn};
 use super::syscalls::{Outcome, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC};
@@ -199,7 +199,15 @@ impl System {
         let result = (|| {
             let [pointer] = self.args::<1>(pid)?;
             let path = self.path_arg(pid, pointer)?;
-            self.root.unlink(&path)?;
+            match self.files.host_open(&path) {
+                // Still open: hide it until the last descriptor goes (see UNLINKED_PREFIX).
+                Some(id) if !self.root.host_path(&path).is_dir() => {
+                    let hidden = format!("{UNLINKED_PREFIX}{id}");
+                    self.root.rename(&path, &hidden)?;
+                    self.files.rename_host(&path, &hidden);
+                }
+                _ => self.root.unlink(&path)?,
+            }
             Ok(0)
         })();
         result.into()

@@ -132,12 +132,13 @@ impl System {
             };
             let mut found = false;
             for t in targets {
-                let alive = self.processes.get(&t).is_some_and(|p| p.is_alive());
-                if alive {
-                    found = true;
-                    if signal != 0 {
-                        self.post_signal(t, signal as u32);
-                    }
+                // A zombie still exists (until its parent waits): found, nothing to post.
+                let Some(process) = self.processes.get(&t) else {
+                    continue;
+                };
+                found = true;
+                if process.is_alive() && signal != 0 {
+                    self.post_signal(t, signal as u32);
                 }
             }
             if found {

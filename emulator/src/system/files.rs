@@ -13,6 +13,11 @@ use std::collections::{BTreeMap, VecDeque};
 /// Bytes a pipe holds before writers block.
 pub const PIPE_CAPACITY: usize = 4096;
 
+/// Start of the hidden name (in the root) that an open host file takes when it is
+/// unlinked: as in UNIX it stays readable and writable through the descriptors that
+/// have it open, and goes away when the last of them is closed.
+pub const UNLINKED_PREFIX: &str = ".cray-unlinked-";
+
 /// Identifier of an open file description in the kernel table.
 pub type FileId = u64;
 
@@ -114,6 +119,45 @@ impl FileTable {
             },
         );
         id
+    }
+
+    /// The lowest description open on host file `path`, if any.
+    pub fn host_open(&self, path: &str) -> Option<FileId> {
+        self.open
+            .iter()
+            .find_map(|(&id, file)| match &file.description {
+                Description::Host { path: p, .. } if p == path => Some(id),
+                _ => None,
+            })
+    }
+
+    /// Every description of host file `from` now names `to` (the file was renamed).
+    pub fn rename_host(&mut self, from: &str, to: &str) {
+        for file in self.open.values_mut() {
+            if let Description::Host { path, .. } = &mut file.description {
+                if path == from {
+                    *path = to.to_string();
+                }
+            }
+        }
+    }
+
+    /// The hidden name of an unlinked host file that closing the last reference to
+    /// `id` must remove (none if other descriptions still have it open).
+    pub fn unlinked_if_last(&self, id: FileId) -> Option<String> {
+        let file = self.open.get(&id)?;
+        match &file.description {
+            Description::Host { path, .. }
+                if file.refs == 1 && path.starts_with(UNLINKED_PREFIX) =>
+            {
+                let others = self.open.iter().any(|(&other, f)| {
+                    other != id
+                        && matches!(&f.description, Description::Host { path: p, .. } if p == path)
+                });
+                (!others).then(|| path.clone())
+            }
+            _ => None,
+        }
     }
 
     /// Another descriptor now refers to `id` (fork, dup).
@@ -235,6 +279,33 @@ mod tests {
         assert!(table.get(id).is_ok());
         table.release(id);
         assert_eq!(table.get(id).err(), Some(Errno::EBADF));
+    }
+
+    #[test]
+    fn an_unlinked_file_goes_with_its_last_description() {
+        let mut table = FileTable::default();
+        let host = |path: &str| Description::Host {
+            path: path.to_string(),
+            readable: true,
+            writable: false,
+            append: false,
+            offset: 0,
+        };
+        table.add(host("other"));
+        let a = table.add(host("f"));
+        let b = table.add(host("f"));
+        table.share(b);
+        assert_eq!(table.host_open("f"), Some(a));
+        let hidden = format!("{UNLINKED_PREFIX}{a}");
+        table.rename_host("f", &hidden);
+        assert_eq!(table.host_open("f"), None);
+        assert_eq!(table.host_open(&hidden), Some(a));
+        assert_eq!(table.unlinked_if_last(a), None, "b still has it open");
+        table.release(a);
+        assert_eq!(table.unlinked_if_last(b), None, "b has two references");
+        table.release(b);
+        assert_eq!(table.unlinked_if_last(b), Some(hidden));
+        assert_eq!(table.unlinked_if_last(0), None, "not unlinked");
     }
 
     #[test]

@@ -218,6 +218,11 @@ impl HostRoot {
         }
         std::fs::remove_file(path).map_err(|e| Errno::from_io(&e))
     }
+
+    /// Renames resolved file `from` to `to` (both inside the root).
+    pub fn rename(&self, from: &str, to: &str) -> SysResult<()> {
+        std::fs::rename(self.host_path(from), self.host_path(to)).map_err(|e| Errno::from_io(&e))
+    }
 }
 
 /// Where the guest's standard output and error go.

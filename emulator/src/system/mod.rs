@@ -506,6 +506,10 @@ impl System {
     fn close_fd(&mut self, pid: Pid, fd: u32) -> Result<(), Errno> {
         let process = self.processes.get_mut(&pid).ok_or(Errno::ESRCH)?;
         let id = process.fds.remove(&fd).ok_or(Errno::EBADF)?;
+        if let Some(hidden) = self.files.unlinked_if_last(id) {
+            // The last descriptor of a file unlinked while open: now it goes.
+            let _ = self.root.unlink(&hidden);
+        }
         if let Some(pipe) = self.files.release(id) {
             self.wake(WaitOn::PipeRead(pipe));
             self.wake(WaitOn::PipeWrite(pipe));

@@ -13,6 +13,11 @@
 //! EPIPE and SIGPIPE. Reading fd 0 with no terminal input buffered blocks the process
 //! and makes [`System::run`] return [`Event::InputWanted`].
 //!
+//! As in UNIX, unlinking a file that is still open only removes its name: the file
+//! is renamed to a hidden name in the root
+//! ([`UNLINKED_PREFIX`](super::files::UNLINKED_PREFIX)) and removed when its last
+//! descriptor closes. `kill` finds a zombie (signal 0 succeeds) until it is waited for.
+//!
 //! | no. | call | arguments |
 //! |---|---|---|
 //! | 1 | exit | status |
