@@ -541,3 +541,36 @@ fn sigusr1_checkpoints_the_job_and_lets_it_go_on() {
     assert!(text(&ended.stderr).contains("SIGUSR1"));
     restart_finishes_the_spin(&written_image(dir.path()));
 }
+
+#[test]
+fn exece_runs_a_cos_binary_in_place_of_the_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let abs = dir.path().join("hello.abs");
+    let asm = cray()
+        .args([
+            "asm",
+            image("cos_hello.cal").to_str().unwrap(),
+            "--format",
+            "cos",
+            "-o",
+            abs.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(asm.status.success(), "{}", text(&asm.stderr));
+    let out = cray()
+        .args([
+            "run",
+            "--root",
+            dir.path().to_str().unwrap(),
+            image("execcos.cal").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Hello from COS"),
+        "{}",
+        text(&out.stderr)
+    );
+}

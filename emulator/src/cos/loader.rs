@@ -30,6 +30,68 @@ pub fn field_length(binary: &AbsoluteBinary) -> u64 {
     fl.div_ceil(FIELD_GRANULE) * FIELD_GRANULE
 }
 
+/// A COS job's memory field, built but not yet given to a process.
+pub(crate) struct CosField {
+    /// The field: JCB, program, zeros.
+    pub words: Vec<u64>,
+    /// The job's COS state (datasets, LFT/DSP layout).
+    pub job: CosJob,
+    /// Field length in words.
+    pub fl: u32,
+}
+
+/// Why a COS field could not be built.
+pub(crate) enum CosFieldError {
+    /// Not enough memory.
+    Load(LoadError),
+    /// The JCB cannot hold what it must (control statement too long).
+    Jcb(String),
+}
+
+/// Builds the field of `binary` (JCB, TXT at its load address, the LFT, DSP and buffer
+/// areas at the top) in at most `available` words.
+pub(crate) fn cos_field(
+    binary: &AbsoluteBinary,
+    control_statement: &str,
+    datasets: BTreeMap<String, Backing>,
+    available: u64,
+) -> Result<CosField, CosFieldError> {
+    let fl = field_length(binary);
+    if fl > available || fl >= 1 << 24 {
+        return Err(CosFieldError::Load(LoadError::NoMemory {
+            needed: fl,
+            available,
+        }));
+    }
+    let fl32 = fl as u32;
+    let buffer_base = fl32 - MAX_DATASETS * BUFFER_WORDS;
+    let dsp_base = buffer_base - (MAX_DATASETS + 1) * DSP_WORDS;
+    let lft_base = dsp_base - MAX_DATASETS * LFT_ENTRY_WORDS;
+    let mut jcb = JobCommunicationBlock::for_program(binary, control_statement, fl32)
+        .map_err(|e| CosFieldError::Jcb(e.to_string()))?;
+    jcb.dsp = dsp_base;
+    jcb.bfb = buffer_base;
+    jcb.lft = lft_base;
+    let mut words = vec![0u64; fl as usize];
+    words[..JCB_WORDS].copy_from_slice(&jcb.to_words());
+    let load = binary.load_address as usize;
+    words[load..load + binary.text.len()].copy_from_slice(&binary.text);
+    let job = CosJob {
+        control_statement: jcb.control_statement.clone(),
+        map: datasets,
+        open: BTreeMap::new(),
+        dsp_base,
+        lft_base,
+        buffer_base,
+        reprieve: None,
+    };
+    Ok(CosField {
+        words,
+        job,
+        fl: fl32,
+    })
+}
+
 impl System {
     /// Starts `binary` as the first process of a new COS job with control statement
     /// `control_statement` (JCCCI) and the dataset map `datasets` (name -> backing;
@@ -45,48 +107,23 @@ impl System {
             program: name.to_string(),
             source,
         };
-        let fl = field_length(binary);
         let available = self
             .config
             .memory_words
             .saturating_sub(self.memory_in_use());
-        if fl > available || fl >= 1 << 24 {
-            return Err(load_error(LoadError::NoMemory {
-                needed: fl,
-                available,
-            }));
-        }
-        let fl32 = fl as u32;
-        let buffer_base = fl32 - MAX_DATASETS * BUFFER_WORDS;
-        let dsp_base = buffer_base - (MAX_DATASETS + 1) * DSP_WORDS;
-        let lft_base = dsp_base - MAX_DATASETS * LFT_ENTRY_WORDS;
-        let mut jcb =
-            JobCommunicationBlock::for_program(binary, control_statement, fl32).map_err(|e| {
-                SystemError::Cos {
+        let field =
+            cos_field(binary, control_statement, datasets, available).map_err(|e| match e {
+                CosFieldError::Load(source) => load_error(source),
+                CosFieldError::Jcb(detail) => SystemError::Cos {
                     program: name.to_string(),
-                    detail: e.to_string(),
-                }
+                    detail,
+                },
             })?;
-        jcb.dsp = dsp_base;
-        jcb.bfb = buffer_base;
-        jcb.lft = lft_base;
-        let mut words = vec![0u64; fl as usize];
-        words[..JCB_WORDS].copy_from_slice(&jcb.to_words());
-        let load = binary.load_address as usize;
-        words[load..load + binary.text.len()].copy_from_slice(&binary.text);
         let pid = self.next_pid;
         self.next_pid += 1;
-        let mut cpu = self.new_cpu(fl32);
+        let mut cpu = self.new_cpu(field.fl);
         cpu.p = binary.entry_parcel;
-        let job = CosJob {
-            control_statement: jcb.control_statement.clone(),
-            map: datasets,
-            open: BTreeMap::new(),
-            dsp_base,
-            lft_base,
-            buffer_base,
-            reprieve: None,
-        };
+        let (words, job, fl32) = (field.words, field.job, field.fl);
         self.processes.insert(
             pid,
             Process {

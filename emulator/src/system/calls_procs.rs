@@ -188,8 +188,7 @@ impl System {
                 .map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8])))
                 .collect();
             if !AOut::looks_like(&words) {
-                // COS absolute binaries are not loadable through exece yet.
-                return Err(Errno::ENOEXEC);
+                return self.exece_cos(pid, &path, &words, &argv, available);
             }
             let program = AOut::parse(&words).map_err(|_| Errno::ENOEXEC)?;
             let image =
@@ -217,6 +216,61 @@ impl System {
             Ok(Outcome::Done)
         })();
         result.unwrap_or_else(Outcome::Fail)
+    }
+
+    /// exece of a COS absolute binary: the process becomes a COS job step with the
+    /// control statement `NAME,ARG1,ARG2.` built from argv (NAME is the file name in
+    /// capitals), no datasets mapped, and its descriptors kept for when it ends.
+    fn exece_cos(
+        &mut self,
+        pid: Pid,
+        path: &str,
+        words: &[u64],
+        argv: &[Vec<u8>],
+        available: u64,
+    ) -> SysResult<Outcome> {
+        let binary = crate::cos::absolute::parse(words).map_err(|_| Errno::ENOEXEC)?;
+        let name = path
+            .rsplit('/')
+            .next()
+            .unwrap_or(path)
+            .split('.')
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let mut statement = name;
+        for arg in argv.iter().skip(1) {
+            statement.push(',');
+            statement.push_str(&String::from_utf8_lossy(arg));
+        }
+        statement.push('.');
+        let field = crate::cos::loader::cos_field(
+            &binary,
+            &statement,
+            std::collections::BTreeMap::new(),
+            available,
+        )
+        .map_err(|e| match e {
+            crate::cos::loader::CosFieldError::Load(_) => Errno::ENOMEM,
+            crate::cos::loader::CosFieldError::Jcb(_) => Errno::E2BIG,
+        })?;
+        let mut cpu = self.new_cpu(field.fl);
+        cpu.p = binary.entry_parcel;
+        let process = self.processes.get_mut(&pid).ok_or(Errno::ESRCH)?;
+        cpu.cycles = process.cpu.cycles;
+        cpu.instructions = process.cpu.instructions;
+        cpu.timing = process.cpu.timing.take();
+        if let Some(timing) = cpu.timing.as_deref_mut() {
+            timing.new_program();
+        }
+        process.cpu = cpu;
+        process.memory = crate::memory::Memory::from_words(field.words);
+        process.break_floor = field.fl;
+        process.signals.reset_caught();
+        process.personality = super::Personality::Cos;
+        process.cos = Some(Box::new(field.job));
+        process.program = path.to_string();
+        Ok(Outcome::Done)
     }
 
     fn string_arg(&self, pid: Pid, pointer: u64) -> SysResult<String> {
