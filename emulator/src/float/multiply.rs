@@ -88,8 +88,32 @@ pub fn multiply(x: u64, y: u64, kind: MultiplyKind) -> FloatResult {
 /// The truncated partial-product array: for every set bit `t` of the 48-bit `b`, the
 /// 56-bit `a` shifted right by `47 − t` (each term truncated on its own) is summed.
 /// The sum is below 2^57.
+///
+/// Done a byte of `b` at a time: for the bits `t = p + j` of the byte at bit `p`, the
+/// terms are `a' >> (7 − j)` with `a' = a >> (40 − p)`, and their sum is the one
+/// product `(a' · byte) >> 7` less the fractional carries that the separate
+/// truncations lose, which depend only on `a' mod 128` and the byte
+/// ([`TRUNCATION_LOSS`]). Six multiplies replace up to 48 shifts and adds; the
+/// proptests compare it with the bit-by-bit definition ([`pyramid_by_bits`]).
 #[inline]
 fn pyramid(a: u64, b: u64) -> u64 {
+    let mut acc = 0u64;
+    let mut p = 0;
+    while p <= 40 {
+        let byte = ((b >> p) & 0xFF) as usize;
+        if byte != 0 {
+            let shifted = a >> (40 - p);
+            let loss = TRUNCATION_LOSS[(shifted & 0x7F) as usize][byte];
+            acc += (shifted.wrapping_mul(byte as u64) >> 7) - u64::from(loss);
+        }
+        p += 8;
+    }
+    acc
+}
+
+/// The definition of [`pyramid`], bit by bit (kept for the tests).
+#[cfg(test)]
+fn pyramid_by_bits(a: u64, b: u64) -> u64 {
     let mut acc = 0u64;
     let mut bits = b & super::COEFFICIENT_MASK;
     while bits != 0 {
@@ -98,6 +122,34 @@ fn pyramid(a: u64, b: u64) -> u64 {
         bits &= bits - 1;
     }
     acc
+}
+
+/// `TRUNCATION_LOSS[r][byte]` = `(r · byte) >> 7` − Σ over set bits j of byte of
+/// `(r << j) >> 7`: what truncating each term separately loses against truncating
+/// their sum once, for the low 7 bits `r` of the shifted multiplicand.
+static TRUNCATION_LOSS: [[u8; 256]; 128] = truncation_loss_table();
+
+const fn truncation_loss_table() -> [[u8; 256]; 128] {
+    let mut table = [[0u8; 256]; 128];
+    let mut r = 0;
+    while r < 128 {
+        let mut byte = 0;
+        while byte < 256 {
+            let whole = (r * byte) >> 7;
+            let mut separate = 0;
+            let mut j = 0;
+            while j < 8 {
+                if byte & (1 << j) != 0 {
+                    separate += (r << j) >> 7;
+                }
+                j += 1;
+            }
+            table[r][byte] = (whole - separate) as u8;
+            byte += 1;
+        }
+        r += 1;
+    }
+    table
 }
 
 /// An operand whose exponent field is nonzero but below 020000 enters as zero.
@@ -114,6 +166,24 @@ fn underflow_to_zero(x: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_wise_pyramid_equals_the_bit_by_bit_definition() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let a = (x >> 8) & ((1 << 56) - 1);
+            let b = x.rotate_left(23) & super::super::COEFFICIENT_MASK;
+            assert_eq!(pyramid(a, b), pyramid_by_bits(a, b), "{a:#x} * {b:#x}");
+        }
+        let all = (1u64 << 56) - 1;
+        assert_eq!(
+            pyramid(all, super::super::COEFFICIENT_MASK),
+            pyramid_by_bits(all, super::super::COEFFICIENT_MASK)
+        );
+    }
 
     const ONE: u64 = 0o0400014000000000000000;
     const THREE: u64 = 0o0400026000000000000000;
