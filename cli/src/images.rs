@@ -210,7 +210,7 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         let _ = writeln!(
             out,
             "    {:<20} offset {:>10} stored {:>10} raw {:>10} xxh3 {:016x}{}",
-            s.name(),
+            section_name(s),
             s.offset,
             s.stored_len,
             s.raw_len,
