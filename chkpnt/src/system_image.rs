@@ -303,6 +303,19 @@ pub fn file_identities(image: &Image) -> Result<Vec<FileIdentity>, CheckpointErr
 /// files its processes had open inside `root`.
 pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, CheckpointError> {
     let mut image = Image::open(path)?;
+    if let Some(info) = image.find(SectionKind::State, 0) {
+        if info.version != STATE_VERSION {
+            return Err(CheckpointError::Image(ImageError::BadSection {
+                file: path.to_path_buf(),
+                section: info.name(),
+                offset: crate::ByteOffset(info.offset),
+                reason: format!(
+                    "kernel state version {} is not one this cray reads (it reads {STATE_VERSION})",
+                    info.version
+                ),
+            }));
+        }
+    }
     let mut system: System = image.state()?;
     let pids: Vec<Pid> = system.processes.keys().copied().collect();
     for pid in pids {
