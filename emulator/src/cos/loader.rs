@@ -14,9 +14,7 @@ use super::job::{
 };
 use crate::memory::Memory;
 use crate::system::loader::LoadError;
-use crate::system::{
-    signals::Signals, Personality, Pid, Process, ProcessState, System, SystemError,
-};
+use crate::system::{Personality, Pid, Process, System, SystemError};
 use std::collections::BTreeMap;
 
 /// Fields are multiples of this many words.
@@ -119,31 +117,12 @@ impl System {
                     detail,
                 },
             })?;
-        let pid = self.next_pid;
-        self.next_pid += 1;
         let mut cpu = self.new_cpu(field.fl);
         cpu.p = binary.entry_parcel;
-        let (words, job, fl32) = (field.words, field.job, field.fl);
-        self.processes.insert(
-            pid,
-            Process {
-                pid,
-                ppid: 0,
-                jid: pid,
-                uid: self.config.uid,
-                cpu,
-                memory: Memory::from_words(words),
-                break_floor: fl32,
-                fds: BTreeMap::new(),
-                signals: Signals::default(),
-                state: ProcessState::Runnable,
-                personality: Personality::Cos,
-                program: name.to_string(),
-                cos: Some(Box::new(job)),
-            },
-        );
-        self.leader.get_or_insert(pid);
-        Ok(pid)
+        let memory = Memory::from_words(field.words);
+        let mut process = Process::new(cpu, memory, field.fl, Personality::Cos, name.to_string());
+        process.cos = Some(Box::new(field.job));
+        Ok(self.start_job(process))
     }
 
     /// Parses an absolute binary (raw or blocked) from its words and loads it.

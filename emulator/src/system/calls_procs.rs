@@ -197,22 +197,9 @@ impl System {
                         loader::LoadError::NoMemory { .. } => Errno::ENOMEM,
                         loader::LoadError::ArgumentsTooLong { .. } => Errno::E2BIG,
                     })?;
-            let model = self.config.model;
+            let cpu = image.cpu(self.config.model);
             let process = self.processes.get_mut(&pid).ok_or(Errno::ESRCH)?;
-            let mut cpu = image.cpu(model);
-            cpu.cycles = process.cpu.cycles;
-            cpu.instructions = process.cpu.instructions;
-            // The process's timing goes on (clock, counters, timeline); only the
-            // instruction buffers lose the old program.
-            cpu.timing = process.cpu.timing.take();
-            if let Some(timing) = cpu.timing.as_deref_mut() {
-                timing.new_program();
-            }
-            process.cpu = cpu;
-            process.memory = image.memory;
-            process.break_floor = image.break_floor;
-            process.signals.reset_caught();
-            process.program = path;
+            process.replace_program(cpu, image.memory, image.break_floor, path);
             Ok(Outcome::Done)
         })();
         result.unwrap_or_else(Outcome::Fail)
@@ -257,19 +244,10 @@ impl System {
         let mut cpu = self.new_cpu(field.fl);
         cpu.p = binary.entry_parcel;
         let process = self.processes.get_mut(&pid).ok_or(Errno::ESRCH)?;
-        cpu.cycles = process.cpu.cycles;
-        cpu.instructions = process.cpu.instructions;
-        cpu.timing = process.cpu.timing.take();
-        if let Some(timing) = cpu.timing.as_deref_mut() {
-            timing.new_program();
-        }
-        process.cpu = cpu;
-        process.memory = crate::memory::Memory::from_words(field.words);
-        process.break_floor = field.fl;
-        process.signals.reset_caught();
+        let memory = crate::memory::Memory::from_words(field.words);
+        process.replace_program(cpu, memory, field.fl, path.to_string());
         process.personality = super::Personality::Cos;
         process.cos = Some(Box::new(field.job));
-        process.program = path.to_string();
         Ok(Outcome::Done)
     }
 

@@ -38,7 +38,6 @@ use crate::isa::Model;
 use crate::timing::{HpmCounters, Timeline};
 use files::Description;
 use serde::{Deserialize, Serialize};
-use signals::Signals;
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -242,6 +241,20 @@ impl System {
         }
     }
 
+    /// Adds `process` as the first process of a new job: it gets the next pid, which
+    /// is also its jid, and the configured user id.
+    pub(crate) fn start_job(&mut self, mut process: Process) -> Pid {
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        process.pid = pid;
+        process.ppid = 0;
+        process.jid = pid;
+        process.uid = self.config.uid;
+        self.processes.insert(pid, process);
+        self.leader.get_or_insert(pid);
+        pid
+    }
+
     /// Attaches the host side after deserializing a saved system.
     pub fn attach(&mut self, root: HostRoot, console: Console) {
         self.root = root;
@@ -362,37 +375,22 @@ impl System {
             program: name.to_string(),
             source,
         })?;
-        let pid = self.next_pid;
-        self.next_pid += 1;
         let mut cpu = image.cpu(self.config.model);
         cpu.set_timing(self.config.timing);
-        let mut fds = BTreeMap::new();
+        let mut process = Process::new(
+            cpu,
+            image.memory,
+            image.break_floor,
+            Personality::Unicos,
+            name.to_string(),
+        );
         for (fd, description) in [Description::Stdin, Description::Stdout, Description::Stderr]
             .into_iter()
             .enumerate()
         {
-            fds.insert(fd as u32, self.files.add(description));
+            process.fds.insert(fd as u32, self.files.add(description));
         }
-        self.processes.insert(
-            pid,
-            Process {
-                pid,
-                ppid: 0,
-                jid: pid,
-                uid: self.config.uid,
-                cpu,
-                memory: image.memory,
-                break_floor: image.break_floor,
-                fds,
-                signals: Signals::default(),
-                state: ProcessState::Runnable,
-                personality: Personality::Unicos,
-                program: name.to_string(),
-                cos: None,
-            },
-        );
-        self.leader.get_or_insert(pid);
-        Ok(pid)
+        Ok(self.start_job(process))
     }
 
     /// Parses an a.out from its words and loads it (see [`System::load`]).

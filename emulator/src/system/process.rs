@@ -105,6 +105,57 @@ pub struct Process {
 }
 
 impl Process {
+    /// A runnable process with no descriptors and default signal handling; its pid,
+    /// parent, job and user are set when it joins a system ([`System::start_job`]).
+    ///
+    /// [`System::start_job`]: super::System::start_job
+    pub fn new(
+        cpu: crate::cpu::Cpu,
+        memory: crate::memory::Memory,
+        break_floor: u32,
+        personality: Personality,
+        program: String,
+    ) -> Process {
+        Process {
+            pid: 0,
+            ppid: 0,
+            jid: 0,
+            uid: 0,
+            cpu,
+            memory,
+            break_floor,
+            fds: std::collections::BTreeMap::new(),
+            signals: super::signals::Signals::default(),
+            state: ProcessState::Runnable,
+            personality,
+            program,
+            cos: None,
+        }
+    }
+
+    /// Replaces the running program (exece): new registers, field and name, caught
+    /// signals back to their defaults. The process's clock, counters and timing model
+    /// go on; only the instruction buffers lose the old program.
+    pub(crate) fn replace_program(
+        &mut self,
+        mut cpu: crate::cpu::Cpu,
+        memory: crate::memory::Memory,
+        break_floor: u32,
+        program: String,
+    ) {
+        cpu.cycles = self.cpu.cycles;
+        cpu.instructions = self.cpu.instructions;
+        cpu.timing = self.cpu.timing.take();
+        if let Some(timing) = cpu.timing.as_deref_mut() {
+            timing.new_program();
+        }
+        self.cpu = cpu;
+        self.memory = memory;
+        self.break_floor = break_floor;
+        self.signals.reset_caught();
+        self.program = program;
+    }
+
     /// True unless the process has ended.
     pub fn is_alive(&self) -> bool {
         !matches!(self.state, ProcessState::Zombie(_))
