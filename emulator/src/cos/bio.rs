@@ -77,12 +77,7 @@ impl System {
     }
 
     fn bio_read(&mut self, pid: Pid, slot: u32, count: usize, whole: bool) -> ReadResult {
-        let Some(dataset) = self
-            .processes
-            .get_mut(&pid)
-            .and_then(|p| p.cos.as_mut())
-            .and_then(|j| j.open.get_mut(&slot))
-        else {
+        let Some(dataset) = self.open_dataset(pid, slot) else {
             return ReadResult {
                 words: vec![],
                 control: CWF_EOD,

@@ -49,12 +49,7 @@ impl System {
         let Some(circle) = self.circle(pid, dsp) else {
             return Self::bad_address("F$RDC buffer", dsp);
         };
-        let Some(dataset) = self
-            .processes
-            .get_mut(&pid)
-            .and_then(|p| p.cos.as_mut())
-            .and_then(|j| j.open.get_mut(&slot))
-        else {
+        let Some(dataset) = self.open_dataset(pid, slot) else {
             return Reply::Status(super::datasets::STATUS_NO_DATASET);
         };
         if dataset.read_stream.is_none() {

@@ -102,6 +102,14 @@ impl LocalDataset {
 }
 
 impl System {
+    /// Dataset `slot` that COS process `pid` has open.
+    pub(super) fn open_dataset(&mut self, pid: Pid, slot: u32) -> Option<&mut LocalDataset> {
+        self.processes
+            .get_mut(&pid)
+            .and_then(|p| p.cos.as_mut())
+            .and_then(|j| j.open.get_mut(&slot))
+    }
+
     /// Reads the host side of dataset `name` of `pid`'s job.
     fn load_dataset(
         &self,
@@ -256,12 +264,7 @@ impl System {
 
     /// Writes dataset `slot` of `pid` back to its host file if it was written.
     fn cos_flush(&mut self, pid: Pid, slot: u32) -> Result<(), String> {
-        let Some(dataset) = self
-            .processes
-            .get_mut(&pid)
-            .and_then(|p| p.cos.as_mut())
-            .and_then(|j| j.open.get_mut(&slot))
-        else {
+        let Some(dataset) = self.open_dataset(pid, slot) else {
             return Ok(());
         };
         if !dataset.pending.is_empty() {
@@ -386,12 +389,9 @@ impl System {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cos::absolute::AbsoluteBinary;
     use crate::cos::bits::{ascii_word, field};
     use crate::cos::jcb;
     use crate::cos::requests::Reply;
-    use crate::system::{Config, Console, HostRoot};
-    use std::collections::BTreeMap;
 
     /// The LFT entries the Cray library's `$SLFT` would see: two words each from
     /// JCLFT up to JCDSP, as (address, name word, pointer word).
@@ -408,15 +408,7 @@ mod tests {
     #[test]
     fn open_and_close_keep_the_lft_as_the_library_searches_it() {
         let dir = tempfile::tempdir().unwrap();
-        let mut system = System::new(
-            Config::default(),
-            HostRoot::new(dir.path()),
-            Console::captured(),
-        );
-        let binary = AbsoluteBinary::new("T", vec![0; 8], 0o200 * 4);
-        let pid = system
-            .load_cos("t", &binary, "T.", BTreeMap::new())
-            .unwrap();
+        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
         let odn = 0o204;
         let name = ascii_word("FT01");
         assert!(system.cos_write(pid, odn, &[name, 0]));

@@ -140,3 +140,16 @@ impl System {
         self.load_cos(name, &binary, control_statement, datasets)
     }
 }
+
+/// A COS job of eight zero words (which never run) in a system rooted at `root`, for
+/// tests of the requests.
+#[cfg(test)]
+pub(crate) fn test_job(root: &std::path::Path) -> (System, Pid) {
+    use crate::system::{Config, Console, HostRoot};
+    let mut system = System::new(Config::default(), HostRoot::new(root), Console::captured());
+    let binary = AbsoluteBinary::new("T", vec![0; 8], 0o200 * 4);
+    let pid = system
+        .load_cos("t", &binary, "T.", BTreeMap::new())
+        .expect("an eight-word program loads");
+    (system, pid)
+}

@@ -392,23 +392,12 @@ pub fn address_field(word: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cos::absolute::AbsoluteBinary;
-    use crate::system::{Config, Console, HostRoot};
-    use std::collections::BTreeMap;
 
     /// Makes request `code` with S1 = `s1` from a fresh job; returns the system,
     /// the pid and S0 after the request.
     fn request(code: u64, s1: u64) -> (tempfile::TempDir, System, Pid, u64) {
         let dir = tempfile::tempdir().unwrap();
-        let mut system = System::new(
-            Config::default(),
-            HostRoot::new(dir.path()),
-            Console::captured(),
-        );
-        let binary = AbsoluteBinary::new("T", vec![0; 8], 0o200 * 4);
-        let pid = system
-            .load_cos("t", &binary, "T.", BTreeMap::new())
-            .unwrap();
+        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
         let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;
         cpu.s[0] = code;
         cpu.s[1] = s1;
