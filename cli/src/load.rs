@@ -128,11 +128,13 @@ pub fn program_words(path: &Path, personality: &str) -> Result<Runnable, CliErro
     if AOut::looks_like(&words) {
         return Ok(Runnable::AOut(words));
     }
-    if absolute::parse(&words).is_ok() {
-        return Ok(Runnable::Cos(words));
+    match absolute::parse(&words) {
+        Ok(_) => Ok(Runnable::Cos(words)),
+        Err(why) => Err(CliError::invalid(
+            path,
+            format!(
+                "neither a UNICOS a.out (magic 0407 in word 0) nor a COS absolute binary ({why})"
+            ),
+        )),
     }
-    Err(CliError::invalid(
-        path,
-        "neither a UNICOS a.out (magic 0407 in word 0) nor a COS absolute binary",
-    ))
 }
