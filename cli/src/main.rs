@@ -37,9 +37,9 @@ pub struct RunOptions {
     /// Directory that guest file names resolve in (default: the current directory).
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
-    /// Machine model: xmp or cray1.
-    #[arg(long, default_value = "xmp", value_parser = parse_model)]
-    pub model: Model,
+    /// Machine model: xmp (the default) or cray1; `restart` takes the image's.
+    #[arg(long, value_parser = parse_model)]
+    pub model: Option<Model>,
     /// Machine memory in 64-bit words.
     #[arg(long, default_value_t = 8 * 1024 * 1024)]
     pub memory: u64,

@@ -5,6 +5,7 @@ use crate::session::{Outcome, Session, Triggers};
 use crate::{CliError, RunOptions};
 use cray_chkpnt::system_image;
 use cray_emulator::cos::job::Backing;
+use cray_emulator::isa::Model;
 use cray_emulator::system::{Config, Console, ExitStatus, HostRoot, System};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 /// The kernel configuration the run options ask for.
 pub fn config(options: &RunOptions) -> Config {
     Config {
-        model: options.model,
+        model: options.model.unwrap_or(Model::XMp),
         memory_words: options.memory,
         epoch: options.epoch,
         timing: options.timing == "approx",
@@ -214,13 +215,13 @@ pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCo
         eprintln!("cray: restart: {note}");
     }
     let mut system = restored.system;
-    if system.config.model != options.model && options.model != cray_emulator::isa::Model::XMp {
+    if let Some(model) = options.model.filter(|&m| m != system.config.model) {
         return Err(CliError::invalid(
             image,
             format!(
-                "the image is of a {} machine, not {}",
+                "the image is of a {} machine; it cannot restart on a {}",
                 system.config.model.name(),
-                options.model.name()
+                model.name()
             ),
         ));
     }
