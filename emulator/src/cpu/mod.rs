@@ -51,14 +51,19 @@ impl Cpu {
     /// (the one kind of instruction that sets P and completes) makes it reread P.
     pub fn run(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
         self.prepare_fetch(memory);
-        let stop = self.run_loop(memory, until_cycle);
+        // Nothing an instruction does switches the model on or off.
+        let stop = if self.timing.is_none() {
+            self.run_loop::<false>(memory, until_cycle)
+        } else {
+            self.run_loop::<true>(memory, until_cycle)
+        };
         self.finish_fetch(memory);
         stop
     }
 
-    /// The body of [`Cpu::run`].
+    /// The body of [`Cpu::run`], for a CPU with (`TIMED`) or without a timing model.
     #[inline(never)]
-    fn run_loop(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
+    fn run_loop<const TIMED: bool>(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
         // Neither changes while the CPU runs: only an exchange changes them, and
         // an exchange ends the run.
         let base = self.instruction_base as usize * 4;
@@ -86,10 +91,10 @@ impl Cpu {
                     return self.stopped(stop, instruction, at, fetched.unit);
                 }
             }
-            let periods = if self.timing.is_none() {
-                1
-            } else {
+            let periods = if TIMED {
                 self.timed_periods(instruction, at, fetched.unit)
+            } else {
+                1
             };
             cycles = cycles.wrapping_add(periods);
             instructions = instructions.wrapping_add(1);
