@@ -49,20 +49,17 @@ impl Cpu {
             Op::SemaphoreTestSet => return self.semaphore_test_set(x, at),
             Op::SemaphoreClear => self.semaphore_write(x, false),
             Op::SemaphoreSet => self.semaphore_write(x, true),
-            Op::JumpB => self.p = self.b[x.jk()],
-            Op::Jump => self.p = x.target(),
-            Op::ReturnJump => {
-                self.b[0] = self.p;
-                self.p = x.target();
-            }
-            Op::JumpAZero => self.jump_if(x, self.a[0] == 0),
-            Op::JumpANonZero => self.jump_if(x, self.a[0] != 0),
-            Op::JumpAPlus => self.jump_if(x, self.a[0] & 0x80_0000 == 0),
-            Op::JumpAMinus => self.jump_if(x, self.a[0] & 0x80_0000 != 0),
-            Op::JumpSZero => self.jump_if(x, self.s[0] == 0),
-            Op::JumpSNonZero => self.jump_if(x, self.s[0] != 0),
-            Op::JumpSPlus => self.jump_if(x, (self.s[0] as i64) >= 0),
-            Op::JumpSMinus => self.jump_if(x, (self.s[0] as i64) < 0),
+            Op::JumpB
+            | Op::Jump
+            | Op::ReturnJump
+            | Op::JumpAZero
+            | Op::JumpANonZero
+            | Op::JumpAPlus
+            | Op::JumpAMinus
+            | Op::JumpSZero
+            | Op::JumpSNonZero
+            | Op::JumpSPlus
+            | Op::JumpSMinus => self.p = self.jump(x, self.p),
             // 020-037: address.
             Op::AConstant => self.set_ai(x, x.jkm()),
             Op::AComplementConstant => self.set_ai(x, !x.jkm()),
@@ -202,11 +199,32 @@ impl Cpu {
         Ok(())
     }
 
-    /// Conditional jump to the instruction's target.
+    /// Executes jump `x` (006, 007, 0050, 010..017) with P = `next` (already past
+    /// it); returns the new P. The issue loop calls this directly for the jumps, so
+    /// their new P stays in a register.
     #[inline(always)]
-    fn jump_if(&mut self, instruction: Instruction, condition: bool) {
-        if condition {
-            self.p = instruction.target();
+    pub(crate) fn jump(&mut self, x: Instruction, next: u32) -> u32 {
+        let taken = match x.op {
+            Op::JumpB => return self.b[x.jk()],
+            Op::Jump => true,
+            Op::ReturnJump => {
+                self.b[0] = next;
+                true
+            }
+            Op::JumpAZero => self.a[0] == 0,
+            Op::JumpANonZero => self.a[0] != 0,
+            Op::JumpAPlus => self.a[0] & 0x80_0000 == 0,
+            Op::JumpAMinus => self.a[0] & 0x80_0000 != 0,
+            Op::JumpSZero => self.s[0] == 0,
+            Op::JumpSNonZero => self.s[0] != 0,
+            Op::JumpSPlus => (self.s[0] as i64) >= 0,
+            Op::JumpSMinus => (self.s[0] as i64) < 0,
+            _ => false,
+        };
+        if taken {
+            x.target()
+        } else {
+            next
         }
     }
 }

@@ -26,10 +26,27 @@ const MIN_ENTRIES: usize = 1 << 8;
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     instruction: Instruction,
-    len: u8,
+    /// P after it: its parcel address relative to the instruction base (part of the
+    /// key) plus its length, wrapped to 24 bits. Kept ready because the issue loop's
+    /// critical path runs from one P through the cache to the next.
+    next: u32,
     /// Its functional unit, for the timing model.
     unit: Unit,
+    /// True for the jumps: the instructions that may set P and complete.
+    jumps: bool,
     generation: u32,
+}
+
+/// A fetched instruction with what the issue loop needs to know about it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fetched {
+    pub(crate) instruction: Instruction,
+    /// P after it (the address of the next instruction in sequence).
+    pub(crate) next: u32,
+    /// Its functional unit, for the timing model.
+    pub(crate) unit: Unit,
+    /// True if it is a jump (P must be reread after it executes).
+    pub(crate) jumps: bool,
 }
 
 const EMPTY: Entry = Entry {
@@ -38,8 +55,9 @@ const EMPTY: Entry = Entry {
         p1: 0,
         p2: 0,
     },
-    len: 0,
+    next: 0,
     unit: Unit::None,
+    jumps: false,
     generation: 0,
 };
 
@@ -82,6 +100,18 @@ impl std::fmt::Debug for DecodeCache {
 }
 
 impl DecodeCache {
+    /// The valid entry at physical parcel address `phys`, if any.
+    #[inline(always)]
+    pub(crate) fn lookup(&self, phys: usize) -> Option<Fetched> {
+        let entry = self.entries.get(phys)?;
+        (entry.generation == self.generation).then_some(Fetched {
+            instruction: entry.instruction,
+            next: entry.next,
+            unit: entry.unit,
+            jumps: entry.jumps,
+        })
+    }
+
     /// Invalidates every entry.
     pub fn clear(&mut self) {
         self.generation = self.generation.wrapping_add(1);
@@ -145,20 +175,6 @@ impl Cpu {
         }
     }
 
-    /// Fetches the instruction at P, its length in parcels and its functional unit,
-    /// or the program range exchange if any of its parcels lies outside the
-    /// instruction field or memory.
-    #[inline(always)]
-    pub(crate) fn fetch(&mut self, memory: &Memory) -> Result<(Instruction, u32, Unit), Stop> {
-        let phys = self.p as usize + self.instruction_base as usize * 4;
-        if let Some(entry) = self.decoded.entries.get(phys) {
-            if entry.generation == self.decoded.generation {
-                return Ok((entry.instruction, u32::from(entry.len), entry.unit));
-            }
-        }
-        self.fetch_slow(phys, memory)
-    }
-
     /// The parcel at physical parcel address `phys` if its word is inside the
     /// instruction field and memory.
     #[inline]
@@ -174,11 +190,7 @@ impl Cpu {
     /// Decodes and caches the instruction at `phys` (a cache miss).
     #[cold]
     #[inline(never)]
-    fn fetch_slow(
-        &mut self,
-        phys: usize,
-        memory: &Memory,
-    ) -> Result<(Instruction, u32, Unit), Stop> {
+    pub(crate) fn fetch_slow(&mut self, phys: usize, memory: &Memory) -> Result<Fetched, Stop> {
         let Some(p1) = self.fetch_parcel(phys, memory) else {
             return Err(self.program_range());
         };
@@ -193,6 +205,8 @@ impl Cpu {
         };
         let instruction = decode(p1, p2, self.model);
         let unit = form_of(p1, self.model).map_or(Unit::None, |form| form.unit);
+        let jumps = is_jump(instruction.op);
+        let next = self.p.wrapping_add(len) & P_MASK;
         let cache = &mut self.decoded;
         if cache.generation == 0 {
             cache.generation = 1;
@@ -205,12 +219,18 @@ impl Cpu {
         if let Some(slot) = cache.entries.get_mut(phys) {
             *slot = Entry {
                 instruction,
-                len: len as u8,
+                next,
                 unit,
+                jumps,
                 generation: cache.generation,
             };
         }
-        Ok((instruction, len, unit))
+        Ok(Fetched {
+            instruction,
+            next,
+            unit,
+            jumps,
+        })
     }
 
     /// Raises the program range error: always an exchange, at the faulting P.
@@ -222,4 +242,23 @@ impl Cpu {
             at: self.p,
         }
     }
+}
+
+/// True for the operations that may set P and still complete normally (every other
+/// change of P comes with a stop).
+fn is_jump(op: Op) -> bool {
+    matches!(
+        op,
+        Op::JumpB
+            | Op::Jump
+            | Op::ReturnJump
+            | Op::JumpAZero
+            | Op::JumpANonZero
+            | Op::JumpAPlus
+            | Op::JumpAMinus
+            | Op::JumpSZero
+            | Op::JumpSNonZero
+            | Op::JumpSPlus
+            | Op::JumpSMinus
+    )
 }

@@ -284,14 +284,16 @@ impl Cpu {
         let n = self.vector_length();
         let stride = self.ak(x);
         self.trace_vector(self.a[0], stride);
-        let source = self.v[x.j()];
         if let Some(first) = self.contiguous_range(stride, n, memory) {
             if let Some(words) = memory.words_mut_by_cpu().get_mut(first..first + n) {
-                words.copy_from_slice(&source[..n]);
+                words.copy_from_slice(&self.v[x.j()][..n]);
                 self.decoded.words_written(first, n);
                 return Ok(());
             }
         }
+        // Element stores need the whole CPU (range checks, the cache), so this path
+        // works on a copy of the operand.
+        let source = self.v[x.j()];
         for (e, value) in source[..n].iter().enumerate() {
             let address = self.a[0].wrapping_add((e as u32).wrapping_mul(stride)) & A_MASK;
             self.write_word(address, *value, at, memory)?;

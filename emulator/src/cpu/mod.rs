@@ -43,17 +43,70 @@ use crate::memory::Memory;
 impl Cpu {
     /// Runs until an exchange is requested, test-and-set holds issue, or `cycles`
     /// reaches `until_cycle` (checked between instructions: [`Stop::Budget`]).
+    ///
+    /// This is `issue` in a loop, with P, `cycles` and `instructions` shadowed in
+    /// locals: the fields are still written after every instruction (so everything
+    /// that reads them sees the same values as with `step`), but the loop never reads
+    /// them back, which keeps memory round trips off its critical path. Only a jump
+    /// (the one kind of instruction that sets P and completes) makes it reread P.
     pub fn run(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
         self.prepare_fetch(memory);
-        let mut stop = Stop::Budget;
-        while self.cycles < until_cycle {
-            if let Err(exchange) = self.issue(memory) {
-                stop = exchange;
-                break;
-            }
-        }
+        // Nothing an instruction does switches the model on or off.
+        let stop = if self.timing.is_none() {
+            self.run_loop::<false>(memory, until_cycle)
+        } else {
+            self.run_loop::<true>(memory, until_cycle)
+        };
         self.finish_fetch(memory);
         stop
+    }
+
+    /// The body of [`Cpu::run`], for a CPU with (`TIMED`) or without a timing model.
+    #[inline(never)]
+    fn run_loop<const TIMED: bool>(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
+        // Neither changes while the CPU runs: only an exchange changes them, and
+        // an exchange ends the run.
+        let base = self.instruction_base as usize * 4;
+        let mut p = self.p;
+        let mut cycles = self.cycles;
+        let mut instructions = self.instructions;
+        while cycles < until_cycle {
+            let phys = p as usize + base;
+            let fetched = match self.decoded.lookup(phys) {
+                Some(fetched) => fetched,
+                None => match self.fetch_slow(phys, memory) {
+                    Ok(fetched) => fetched,
+                    Err(stop) => return stop,
+                },
+            };
+            let instruction = fetched.instruction;
+            let at = p;
+            if fetched.jumps {
+                p = self.jump(instruction, fetched.next);
+                self.p = p;
+            } else {
+                p = fetched.next;
+                self.p = p;
+                if let Err(stop) = self.execute(instruction, at, memory) {
+                    return self.stopped(stop, instruction, at, fetched.unit);
+                }
+            }
+            let periods = if TIMED {
+                self.timed_periods(instruction, at, fetched.unit)
+            } else {
+                1
+            };
+            cycles = cycles.wrapping_add(periods);
+            instructions = instructions.wrapping_add(1);
+            self.cycles = cycles;
+            self.instructions = instructions;
+            if self.clock_interval != 0 {
+                if let Err(stop) = self.tick_programmable_clock(periods) {
+                    return stop;
+                }
+            }
+        }
+        Stop::Budget
     }
 
     /// Executes exactly one instruction (None if it completed without stopping).
@@ -71,27 +124,36 @@ impl Cpu {
     /// range error with interrupts enabled, test-and-set holding issue) puts P back.
     #[inline(always)]
     fn issue(&mut self, memory: &mut Memory) -> Result<(), Stop> {
-        let (instruction, len, unit) = self.fetch(memory)?;
+        let phys = self.p as usize + self.instruction_base as usize * 4;
+        let fetched = match self.decoded.lookup(phys) {
+            Some(fetched) => fetched,
+            None => self.fetch_slow(phys, memory)?,
+        };
+        let (instruction, unit) = (fetched.instruction, fetched.unit);
         let at = self.p;
-        self.p = at.wrapping_add(len) & fetch::P_MASK;
+        self.p = fetched.next;
         match self.execute(instruction, at, memory) {
             Ok(()) => self.account(instruction, at, unit),
-            Err(stop) => {
-                const COMPLETED: u16 =
-                    Flags::NORMAL_EXIT | Flags::ERROR_EXIT | Flags::FLOATING_POINT;
-                match stop {
-                    // The instruction completed: it issued and took its time.
-                    Stop::Exchange { flags, .. } if flags.has(COMPLETED) => {
-                        let _ = self.account(instruction, at, unit);
-                    }
-                    // Holding issue still takes a clock period, so a system that
-                    // retries under a cycle budget makes progress through its budget.
-                    Stop::SemaphoreWait => self.cycles = self.cycles.wrapping_add(1),
-                    _ => {}
-                }
-                Err(stop)
-            }
+            Err(stop) => Err(self.stopped(stop, instruction, at, unit)),
         }
+    }
+
+    /// Accounts for an instruction that requested `stop` and passes the stop on.
+    #[cold]
+    #[inline(never)]
+    fn stopped(&mut self, stop: Stop, instruction: Instruction, at: u32, unit: Unit) -> Stop {
+        const COMPLETED: u16 = Flags::NORMAL_EXIT | Flags::ERROR_EXIT | Flags::FLOATING_POINT;
+        match stop {
+            // The instruction completed: it issued and took its time.
+            Stop::Exchange { flags, .. } if flags.has(COMPLETED) => {
+                let _ = self.account(instruction, at, unit);
+            }
+            // Holding issue still takes a clock period, so a system that
+            // retries under a cycle budget makes progress through its budget.
+            Stop::SemaphoreWait => self.cycles = self.cycles.wrapping_add(1),
+            _ => {}
+        }
+        stop
     }
 
     /// The one place where an issued instruction is accounted for: the clock periods

@@ -1,7 +1,13 @@
 //! Vector register instructions (140..175): whole-register loops over elements
-//! 0..VL-1; elements at and beyond VL keep their values. Operands are copied before
-//! the destination is written, so a destination that is also a source is read whole
-//! first (the hardware's result stream never overtakes its operand stream).
+//! 0..VL-1; elements at and beyond VL keep their values. A destination that is also a
+//! source must read as if it were read whole first (the hardware's result stream
+//! never overtakes its operand stream): the element-by-element instructions read
+//! element n of their operands before writing element n and never read it again,
+//! so they work in place; the others (double shifts, compress) copy their operand.
+
+// Working in place, a source may be the destination itself, so the loops index the
+// register file instead of iterating over borrowed registers.
+#![allow(clippy::needless_range_loop)]
 
 use super::scalar::{double_shift_left, double_shift_right};
 use super::{Cpu, Stop};
@@ -26,10 +32,10 @@ impl Cpu {
     pub(crate) fn vector_scalar(&mut self, x: Instruction, f: impl Fn(u64, u64) -> u64) {
         let n = self.vector_length();
         let scalar = self.sj(x);
-        let source = self.v[x.k()];
-        let destination = &mut self.v[x.i()];
-        for (d, v) in destination[..n].iter_mut().zip(&source[..n]) {
-            *d = f(scalar, *v);
+        let (i, k) = (x.i(), x.k());
+        let v = &mut *self.v;
+        for e in 0..n {
+            v[i][e] = f(scalar, v[k][e]);
         }
         self.vector_not_used = false;
     }
@@ -38,11 +44,10 @@ impl Cpu {
     #[inline(never)]
     pub(crate) fn vector_vector(&mut self, x: Instruction, f: impl Fn(u64, u64) -> u64) {
         let n = self.vector_length();
-        let left = self.v[x.j()];
-        let right = self.v[x.k()];
-        let destination = &mut self.v[x.i()];
-        for ((d, a), b) in destination[..n].iter_mut().zip(&left[..n]).zip(&right[..n]) {
-            *d = f(*a, *b);
+        let (i, j, k) = (x.i(), x.j(), x.k());
+        let v = &mut *self.v;
+        for e in 0..n {
+            v[i][e] = f(v[j][e], v[k][e]);
         }
         self.vector_not_used = false;
     }
@@ -51,10 +56,10 @@ impl Cpu {
     #[inline(never)]
     pub(crate) fn vector_unary(&mut self, x: Instruction, f: impl Fn(u64) -> u64) {
         let n = self.vector_length();
-        let source = self.v[x.j()];
-        let destination = &mut self.v[x.i()];
-        for (d, v) in destination[..n].iter_mut().zip(&source[..n]) {
-            *d = f(*v);
+        let (i, j) = (x.i(), x.j());
+        let v = &mut *self.v;
+        for e in 0..n {
+            v[i][e] = f(v[j][e]);
         }
         self.vector_not_used = false;
     }
@@ -64,14 +69,14 @@ impl Cpu {
     pub(crate) fn vector_merge_scalar(&mut self, x: Instruction) {
         let n = self.vector_length();
         let scalar = self.sj(x);
-        let source = self.v[x.k()];
+        let (i, k) = (x.i(), x.k());
         let vm = self.vm;
-        let destination = &mut self.v[x.i()];
-        for (e, d) in destination[..n].iter_mut().enumerate() {
-            *d = if vm & mask_bit(e) != 0 {
+        let v = &mut *self.v;
+        for e in 0..n {
+            v[i][e] = if vm & mask_bit(e) != 0 {
                 scalar
             } else {
-                source[e]
+                v[k][e]
             };
         }
         self.vector_not_used = false;
@@ -81,15 +86,14 @@ impl Cpu {
     #[inline(never)]
     pub(crate) fn vector_merge(&mut self, x: Instruction) {
         let n = self.vector_length();
-        let left = self.v[x.j()];
-        let right = self.v[x.k()];
+        let (i, j, k) = (x.i(), x.j(), x.k());
         let vm = self.vm;
-        let destination = &mut self.v[x.i()];
-        for (e, d) in destination[..n].iter_mut().enumerate() {
-            *d = if vm & mask_bit(e) != 0 {
-                left[e]
+        let v = &mut *self.v;
+        for e in 0..n {
+            v[i][e] = if vm & mask_bit(e) != 0 {
+                v[j][e]
             } else {
-                right[e]
+                v[k][e]
             };
         }
         self.vector_not_used = false;
@@ -143,18 +147,23 @@ impl Cpu {
         unit: impl Fn(u64, u64) -> FloatResult,
     ) -> Result<(), Stop> {
         let n = self.vector_length();
-        let left = if scalar {
-            [self.sj(x); 64]
-        } else {
-            self.v[x.j()]
-        };
-        let right = self.v[x.k()];
-        let destination = &mut self.v[x.i()];
+        let (i, j, k) = (x.i(), x.j(), x.k());
         let mut error = false;
-        for ((d, a), b) in destination[..n].iter_mut().zip(&left[..n]).zip(&right[..n]) {
-            let result = unit(*a, *b);
-            *d = result.value;
-            error |= result.error;
+        if scalar {
+            let left = self.sj(x);
+            let v = &mut *self.v;
+            for e in 0..n {
+                let result = unit(left, v[k][e]);
+                v[i][e] = result.value;
+                error |= result.error;
+            }
+        } else {
+            let v = &mut *self.v;
+            for e in 0..n {
+                let result = unit(v[j][e], v[k][e]);
+                v[i][e] = result.value;
+                error |= result.error;
+            }
         }
         self.vector_not_used = false;
         if error {
@@ -191,12 +200,12 @@ impl Cpu {
     #[inline(never)]
     pub(crate) fn vector_reciprocal(&mut self, x: Instruction, at: u32) -> Result<(), Stop> {
         let n = self.vector_length();
-        let source = self.v[x.j()];
-        let destination = &mut self.v[x.i()];
+        let (i, j) = (x.i(), x.j());
+        let v = &mut *self.v;
         let mut error = false;
-        for (d, v) in destination[..n].iter_mut().zip(&source[..n]) {
-            let result = reciprocal(*v);
-            *d = result.value;
+        for e in 0..n {
+            let result = reciprocal(v[j][e]);
+            v[i][e] = result.value;
             error |= result.error;
         }
         self.vector_not_used = false;
