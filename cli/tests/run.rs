@@ -34,6 +34,22 @@ fn stats(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("stats written")).expect("json")
 }
 
+/// Runs `program` with `--stats-json` into `dir`; its output and its figures.
+fn run_with_stats(dir: &Path, program: &str) -> (Output, Value) {
+    let json = dir.join(format!("{program}.json"));
+    let out = cray()
+        .args([
+            "run",
+            "--stats-json",
+            json.to_str().unwrap(),
+            image(program).to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{program}: {}", text(&out.stderr));
+    (out, stats(&json))
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).to_string()
 }
@@ -86,18 +102,7 @@ fn two_runs_give_identical_cycles_output_and_state_hash() {
 #[test]
 fn stats_json_has_the_documented_fields() {
     let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("s.json");
-    let out = cray()
-        .args([
-            "run",
-            "--stats-json",
-            json.to_str().unwrap(),
-            image("forkwait.cal").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let s = stats(&json);
+    let (_, s) = run_with_stats(dir.path(), "forkwait.cal");
     for field in [
         "cycles",
         "instructions",
@@ -117,17 +122,7 @@ fn stats_json_has_the_documented_fields() {
 #[test]
 fn stop_at_and_restart_continue_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let straight = dir.path().join("straight.json");
-    let out = cray()
-        .args([
-            "run",
-            "--stats-json",
-            straight.to_str().unwrap(),
-            image("pipeline.cal").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let expected = stats(&straight);
+    let (out, expected) = run_with_stats(dir.path(), "pipeline.cal");
     let full_output = out.stdout;
     let total = expected["cycles"].as_u64().unwrap();
     for n in [total / 5, total / 2, total * 4 / 5] {
