@@ -1,26 +1,14 @@
 //! Pseudo-instructions, expressions, macros, literals and the value-driven choices.
 
+mod common;
+
+use common::parcels;
 use cray_cal::{assemble, Assembly, Attr, Options};
 use cray_emulator::isa::Model;
 
 fn asm(lines: &[&str]) -> Assembly {
     let source = lines.join("\n");
-    assemble(&source, "t.cal", &Options::aout()).unwrap_or_else(|e| {
-        panic!(
-            "{}",
-            e.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })
-}
-
-fn parcels(a: &Assembly) -> Vec<u16> {
-    a.words
-        .iter()
-        .flat_map(|w| (0..4).map(move |k| (w >> (48 - 16 * k)) as u16))
-        .collect()
+    common::assemble_ok(&source, "t.cal", &Options::aout())
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Programs written the way real CAL is written (cal/tests/programs/*.cal), checked
 //! against encodings worked out by hand from the ISA tables.
 
-use cray_cal::{assemble, Assembly, Attr, Options};
+mod common;
+
+use common::parcels;
+use cray_cal::{Assembly, Attr, Options};
 use std::path::PathBuf;
 
 fn program(name: &str) -> Assembly {
@@ -9,22 +12,7 @@ fn program(name: &str) -> Assembly {
         .join("tests/programs")
         .join(name);
     let source = std::fs::read_to_string(&path).expect("program exists");
-    assemble(&source, name, &Options::aout()).unwrap_or_else(|e| {
-        panic!(
-            "{}",
-            e.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })
-}
-
-fn parcels(a: &Assembly) -> Vec<u16> {
-    a.words
-        .iter()
-        .flat_map(|w| (0..4).map(move |k| (w >> (48 - 16 * k)) as u16))
-        .collect()
+    common::assemble_ok(&source, name, &Options::aout())
 }
 
 fn symbol(a: &Assembly, name: &str) -> (i64, Attr) {
