@@ -181,7 +181,22 @@ impl Cpu {
         scalar: bool,
         kind: MultiplyKind,
     ) -> Result<(), Stop> {
-        self.vector_float_unit(x, at, scalar, |a, b| multiply(a, b, kind))
+        // One loop per kind, so that inside each `kind` is a constant and the
+        // multiply's kind tests fold away.
+        match kind {
+            MultiplyKind::Full => {
+                self.vector_float_unit(x, at, scalar, |a, b| multiply(a, b, MultiplyKind::Full))
+            }
+            MultiplyKind::Half => {
+                self.vector_float_unit(x, at, scalar, |a, b| multiply(a, b, MultiplyKind::Half))
+            }
+            MultiplyKind::Rounded => {
+                self.vector_float_unit(x, at, scalar, |a, b| multiply(a, b, MultiplyKind::Rounded))
+            }
+            MultiplyKind::ReciprocalIteration => self.vector_float_unit(x, at, scalar, |a, b| {
+                multiply(a, b, MultiplyKind::ReciprocalIteration)
+            }),
+        }
     }
 
     /// 170..173: floating add or subtract.
