@@ -612,7 +612,22 @@ impl TimingModel {
             let busy = f.bank_busy;
             let mut conflicts = 0;
             let bank_free = &mut self.bank_free;
-            for n in 0..count {
+            // The stream comes back to a bank every `cycle` elements (banks / gcd of
+            // step and banks). When that is at least the bank busy time, an element
+            // after the first round finds its bank freed by the previous round at
+            // least `cycle` >= `busy` CP earlier: only the first round can wait, and
+            // the rest go one per CP with `lag` unchanged.
+            let cycle = if step == 0 {
+                1
+            } else {
+                banks >> step.trailing_zeros()
+            };
+            let waits = if cycle >= busy {
+                count.min(cycle)
+            } else {
+                count
+            };
+            for n in 0..waits {
                 let slot = &mut bank_free[bank as usize];
                 let free = *slot;
                 conflicts += u64::from(free > at);
@@ -620,6 +635,11 @@ impl TimingModel {
                 *slot = at + busy;
                 bank = (bank + step) & mask;
                 lag = lag.max(at - n);
+                at += 1;
+            }
+            for _ in waits..count {
+                bank_free[bank as usize] = at + busy;
+                bank = (bank + step) & mask;
                 at += 1;
             }
             self.counters.bank_conflicts += conflicts;
