@@ -412,10 +412,12 @@ impl TimingModel {
         // Buffer sizes are powers of two: a shift, not a division, per instruction.
         debug_assert!(f.buffer_parcels.is_power_of_two());
         let block = (address >> f.buffer_parcels.trailing_zeros()) + 1;
-        let buffers = &mut self.buffers[..f.instruction_buffers];
-        if buffers.contains(&block) {
+        // Buffers past the model's count are never loaded and stay 0, which no block
+        // number equals: all four can be compared at once.
+        if self.buffers.contains(&block) {
             return;
         }
+        let buffers = &mut self.buffers[..f.instruction_buffers];
         let victim = self.next_buffer as usize % buffers.len();
         buffers[victim] = block;
         self.next_buffer = ((victim + 1) % buffers.len()) as u8;
