@@ -88,11 +88,11 @@ impl Cpu {
                 p = fetched.next;
                 self.p = p;
                 if let Err(stop) = self.execute(instruction, at, memory) {
-                    return self.stopped(stop, instruction, at, fetched.unit);
+                    return self.stopped(stop, instruction, at, fetched.next, fetched.unit);
                 }
             }
             let periods = if TIMED {
-                self.timed_periods(instruction, at, fetched.unit)
+                self.timed_periods(instruction, at, fetched.next, fetched.unit)
             } else {
                 1
             };
@@ -129,24 +129,31 @@ impl Cpu {
             Some(fetched) => fetched,
             None => self.fetch_slow(phys, memory)?,
         };
-        let (instruction, unit) = (fetched.instruction, fetched.unit);
+        let (instruction, next, unit) = (fetched.instruction, fetched.next, fetched.unit);
         let at = self.p;
-        self.p = fetched.next;
+        self.p = next;
         match self.execute(instruction, at, memory) {
-            Ok(()) => self.account(instruction, at, unit),
-            Err(stop) => Err(self.stopped(stop, instruction, at, unit)),
+            Ok(()) => self.account(instruction, at, next, unit),
+            Err(stop) => Err(self.stopped(stop, instruction, at, next, unit)),
         }
     }
 
     /// Accounts for an instruction that requested `stop` and passes the stop on.
     #[cold]
     #[inline(never)]
-    fn stopped(&mut self, stop: Stop, instruction: Instruction, at: u32, unit: Unit) -> Stop {
+    fn stopped(
+        &mut self,
+        stop: Stop,
+        instruction: Instruction,
+        at: u32,
+        next: u32,
+        unit: Unit,
+    ) -> Stop {
         const COMPLETED: u16 = Flags::NORMAL_EXIT | Flags::ERROR_EXIT | Flags::FLOATING_POINT;
         match stop {
             // The instruction completed: it issued and took its time.
             Stop::Exchange { flags, .. } if flags.has(COMPLETED) => {
-                let _ = self.account(instruction, at, unit);
+                let _ = self.account(instruction, at, next, unit);
             }
             // Holding issue still takes a clock period, so a system that
             // retries under a cycle budget makes progress through its budget.
@@ -161,11 +168,17 @@ impl Cpu {
     /// that is predicted the same way every time). Also counts down the programmable
     /// clock (X-MP), whose interrupt is an exchange when enabled.
     #[inline(always)]
-    fn account(&mut self, instruction: Instruction, at: u32, unit: Unit) -> Result<(), Stop> {
+    fn account(
+        &mut self,
+        instruction: Instruction,
+        at: u32,
+        next: u32,
+        unit: Unit,
+    ) -> Result<(), Stop> {
         let periods = if self.timing.is_none() {
             1
         } else {
-            self.timed_periods(instruction, at, unit)
+            self.timed_periods(instruction, at, next, unit)
         };
         self.cycles = self.cycles.wrapping_add(periods);
         self.instructions = self.instructions.wrapping_add(1);

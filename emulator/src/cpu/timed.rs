@@ -74,10 +74,17 @@ impl Cpu {
     }
 
     /// Clock periods the timing model gives `instruction` (on functional unit `unit`),
-    /// issued from parcel address `at`: the advance of the model's clock (which waits for the instruction's
+    /// issued from parcel address `at` and followed in sequence by parcel address `next`
+    /// (from the decode cache, which keeps it ready): the advance of the model's clock (which waits for the instruction's
     /// operands, unit, memory and instruction buffers). Called only with a model.
     #[inline(never)]
-    pub(crate) fn timed_periods(&mut self, instruction: Instruction, at: u32, unit: Unit) -> u64 {
+    pub(crate) fn timed_periods(
+        &mut self,
+        instruction: Instruction,
+        at: u32,
+        next: u32,
+        unit: Unit,
+    ) -> u64 {
         let memory = if is_memory_reference(instruction) {
             std::mem::take(&mut self.trace.memory)
         } else {
@@ -85,7 +92,7 @@ impl Cpu {
         };
         // A branch is taken when P is not simply past it (a jump to the next
         // instruction costs as a branch not taken, which is what it amounts to).
-        let branch_taken = self.p != at.wrapping_add(instruction.len()) & super::fetch::P_MASK;
+        let branch_taken = self.p != next;
         let issue = Issue {
             instruction,
             parcel_address: at,

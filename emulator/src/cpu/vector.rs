@@ -20,6 +20,12 @@ fn mask_bit(n: usize) -> u64 {
     1u64 << (63 - n)
 }
 
+/// `KIND` of [`Cpu::vector_multiply_as`] for each [`MultiplyKind`].
+const FULL: u8 = 0;
+const HALF: u8 = 1;
+const ROUNDED: u8 = 2;
+const ITERATION: u8 = 3;
+
 impl Cpu {
     /// The vector length as an element count (always 1..=64, whatever VL holds).
     #[inline(always)]
@@ -181,7 +187,57 @@ impl Cpu {
         scalar: bool,
         kind: MultiplyKind,
     ) -> Result<(), Stop> {
-        self.vector_float_unit(x, at, scalar, |a, b| multiply(a, b, kind))
+        // One loop per kind, with the multiply inlined and `kind` a constant in it.
+        match kind {
+            MultiplyKind::Full => self.vector_multiply_as::<FULL>(x, at, scalar),
+            MultiplyKind::Half => self.vector_multiply_as::<HALF>(x, at, scalar),
+            MultiplyKind::Rounded => self.vector_multiply_as::<ROUNDED>(x, at, scalar),
+            MultiplyKind::ReciprocalIteration => {
+                self.vector_multiply_as::<ITERATION>(x, at, scalar)
+            }
+        }
+    }
+
+    /// [`Cpu::vector_multiply`] for one kind (`KIND`, a constant so that the kind
+    /// tests of the inlined multiply fold away): the loops of `vector_float_unit`,
+    /// written out because a multiply passed to it as a closure is not inlined.
+    #[inline(never)]
+    fn vector_multiply_as<const KIND: u8>(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        scalar: bool,
+    ) -> Result<(), Stop> {
+        let kind = match KIND {
+            FULL => MultiplyKind::Full,
+            HALF => MultiplyKind::Half,
+            ROUNDED => MultiplyKind::Rounded,
+            _ => MultiplyKind::ReciprocalIteration,
+        };
+        let n = self.vector_length();
+        let (i, j, k) = (x.i(), x.j(), x.k());
+        let mut error = false;
+        if scalar {
+            let left = self.sj(x);
+            let v = &mut *self.v;
+            for e in 0..n {
+                let result = multiply(left, v[k][e], kind);
+                v[i][e] = result.value;
+                error |= result.error;
+            }
+        } else {
+            let v = &mut *self.v;
+            for e in 0..n {
+                let result = multiply(v[j][e], v[k][e], kind);
+                v[i][e] = result.value;
+                error |= result.error;
+            }
+        }
+        self.vector_not_used = false;
+        if error {
+            return self.float_error(at);
+        }
+        Ok(())
     }
 
     /// 170..173: floating add or subtract.

@@ -33,7 +33,9 @@ const ACC_CARRY_BIT: u64 = 1 << 56;
 /// unit multiplies in integer mode (result exponent 0, no exponent adjustment, and the
 /// half-precision clearing is not applied). The product is not post-normalized. See the
 /// module documentation on overflow.
-#[inline]
+///
+/// Always inlined: the vector loops call it with a constant `kind`.
+#[inline(always)]
 pub fn multiply(x: u64, y: u64, kind: MultiplyKind) -> FloatResult {
     let operand_overflow = is_overflow_exponent(exponent(x)) || is_overflow_exponent(exponent(y));
     let x = underflow_to_zero(x);

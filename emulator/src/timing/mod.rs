@@ -311,6 +311,9 @@ impl TimingModel {
         let op = issue.instruction.op;
         let vl = u64::from(issue.vl.clamp(1, 64));
         let unit_index = issue.unit as usize;
+        // Without the Cray-1 chain-slot rule the register check only ever raises t to
+        // a fixed CP, so checking again at a later t changes nothing.
+        let settles = !chainable || f.flexible_chaining;
 
         let mut t = self.next_issue;
         self.fetch(f, issue.parcel_address, &mut t);
@@ -349,9 +352,13 @@ impl TimingModel {
                 if self.result_path_taken(register, t + latency) {
                     self.counters.hold_result_bus += 1;
                     t += 1;
+                    continue;
                 }
             }
-            if t == before {
+            // Every other condition is "t at or past some CP" (and, with `settles`,
+            // so is the register check): a pass that ends without the result path
+            // moving t leaves them all holding, so another pass would change nothing.
+            if settles || t == before {
                 break;
             }
         }
@@ -405,10 +412,12 @@ impl TimingModel {
         // Buffer sizes are powers of two: a shift, not a division, per instruction.
         debug_assert!(f.buffer_parcels.is_power_of_two());
         let block = (address >> f.buffer_parcels.trailing_zeros()) + 1;
-        let buffers = &mut self.buffers[..f.instruction_buffers];
-        if buffers.contains(&block) {
+        // Buffers past the model's count are never loaded and stay 0, which no block
+        // number equals: all four can be compared at once.
+        if self.buffers.contains(&block) {
             return;
         }
+        let buffers = &mut self.buffers[..f.instruction_buffers];
         let victim = self.next_buffer as usize % buffers.len();
         buffers[victim] = block;
         self.next_buffer = ((victim + 1) % buffers.len()) as u8;
@@ -599,18 +608,46 @@ impl TimingModel {
         let mask = banks - 1;
         let mut bank = first & mask;
         let step = stride as u64 & mask;
-        for n in 0..count {
-            if banked {
-                let free = self.bank_free[bank as usize];
-                if free > at {
-                    at = free;
-                    self.counters.bank_conflicts += 1;
-                }
-                self.bank_free[bank as usize] = at + f.bank_busy;
+        if banked {
+            // Locals, so nothing in the loop but `at` and `lag` is carried through
+            // memory from one element to the next.
+            let busy = f.bank_busy;
+            let mut conflicts = 0;
+            let bank_free = &mut self.bank_free;
+            // The stream comes back to a bank every `cycle` elements (banks / gcd of
+            // step and banks). When that is at least the bank busy time, an element
+            // after the first round finds its bank freed by the previous round at
+            // least `cycle` >= `busy` CP earlier: only the first round can wait, and
+            // the rest go one per CP with `lag` unchanged.
+            let cycle = if step == 0 {
+                1
+            } else {
+                banks >> step.trailing_zeros()
+            };
+            let waits = if cycle >= busy {
+                count.min(cycle)
+            } else {
+                count
+            };
+            for n in 0..waits {
+                let slot = &mut bank_free[bank as usize];
+                let free = *slot;
+                conflicts += u64::from(free > at);
+                at = at.max(free);
+                *slot = at + busy;
                 bank = (bank + step) & mask;
+                lag = lag.max(at - n);
+                at += 1;
             }
-            lag = lag.max(at - n);
-            at += 1;
+            for _ in waits..count {
+                bank_free[bank as usize] = at + busy;
+                bank = (bank + step) & mask;
+                at += 1;
+            }
+            self.counters.bank_conflicts += conflicts;
+        } else {
+            // Unbanked elements go one per CP: element n at t + n.
+            at = t + count;
         }
         let end = at;
         self.port_free[port] = end;
