@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The PASS instruction, used to pad to word boundaries.
 const PASS: u16 = 0o001000;
+/// Most repetitions of the first pass for symbols defined from later symbols.
+const MAX_DEFINITION_PASSES: usize = 4;
 /// Deepest macro nesting accepted.
 const MAX_MACRO_DEPTH: usize = 32;
 
@@ -53,6 +55,8 @@ pub(crate) struct Asm<'s> {
     pub defining: Option<(Option<Macro>, usize)>,
     pub ended: bool,
     pub depth: usize,
+    /// Which repetition of the first pass this is (0 = the first).
+    pub iteration: usize,
 }
 
 impl Env for Asm<'_> {
@@ -125,26 +129,22 @@ pub(crate) fn run(source: &str, file: &str, options: &Options) -> Result<Assembl
         defining: None,
         ended: false,
         depth: 0,
+        iteration: 0,
     };
     asm.pass();
     let pass1_errors = std::mem::take(&mut asm.errors);
+    // `=` symbols defined from later symbols: repeat the first pass (sizes fixed by
+    // the first iteration) until every value is known.
+    while asm.iteration < MAX_DEFINITION_PASSES && asm.symbols.values().any(|s| s.value.undefined) {
+        asm.iteration += 1;
+        asm.reset();
+        asm.pass();
+        asm.errors.clear();
+    }
     let pass1_symbols = asm.symbols.clone();
     // Second pass: same statements, symbols known.
     asm.first = false;
-    asm.loc = options.origin * 4;
-    asm.base = Base::Decimal;
-    asm.image.clear();
-    asm.end_word = options.origin;
-    asm.listing.clear();
-    asm.serial = 0;
-    asm.module = None;
-    asm.comment = None;
-    asm.entries.clear();
-    asm.externals.clear();
-    asm.start = None;
-    asm.first_instruction = None;
-    asm.macros.clear();
-    asm.ended = false;
+    asm.reset();
     asm.pass();
     let mut errors = pass1_errors;
     errors.append(&mut asm.errors);
@@ -153,7 +153,10 @@ pub(crate) fn run(source: &str, file: &str, options: &Options) -> Result<Assembl
             continue;
         }
         if let Some(before) = pass1_symbols.get(name) {
-            if before.value.value != symbol.value.value && errors.is_empty() {
+            if before.value.value != symbol.value.value
+                && !before.value.undefined
+                && errors.is_empty()
+            {
                 errors.push(asm.error_at(
                     symbol.line,
                     1,
@@ -245,7 +248,8 @@ impl Asm<'_> {
     /// pass; those only the first pass can see (duplicate definitions) pass
     /// `first_pass_only`.
     pub fn report(&mut self, origin: &Origin, problem: Problem, first_pass_only: bool) {
-        if self.first != first_pass_only {
+        let first_iteration = self.first && self.iteration == 0;
+        if first_iteration != first_pass_only || (self.first && self.iteration > 0) {
             return;
         }
         let error = match &origin.expansion {
@@ -370,7 +374,7 @@ impl Asm<'_> {
             );
             return;
         }
-        if self.first {
+        if self.first && self.iteration == 0 {
             if let Some(old) = self.symbols.get(&name) {
                 if !(old.redefinable && redefinable) {
                     let message =
@@ -392,6 +396,26 @@ impl Asm<'_> {
                 line: origin.line,
             },
         );
+    }
+
+    /// Resets the per-pass state (symbols, literal pool and size decisions stay).
+    fn reset(&mut self) {
+        self.loc = self.options.origin * 4;
+        self.base = Base::Decimal;
+        self.image.clear();
+        self.end_word = self.options.origin;
+        self.listing.clear();
+        self.serial = 0;
+        self.module = None;
+        self.comment = None;
+        self.entries.clear();
+        self.externals.clear();
+        self.start = None;
+        self.first_instruction = None;
+        self.macros.clear();
+        self.defining = None;
+        self.ended = false;
+        self.depth = 0;
     }
 
     /// Pads with PASS to the next word boundary.

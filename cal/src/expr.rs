@@ -89,6 +89,9 @@ pub enum Justify {
     Zero,
 }
 
+/// Longest character constant accepted (characters).
+const MAX_CHARACTERS: usize = 4096;
+
 /// A parsed character constant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CharConstant {
@@ -224,7 +227,15 @@ pub fn parse_char_constant(
     }
     if i > digits_start {
         let n: String = chars[digits_start..i].iter().collect();
-        count = n.parse().ok();
+        count = match n.parse::<usize>() {
+            Ok(c) if c <= MAX_CHARACTERS => Some(c),
+            _ => {
+                return Err(Problem::new(
+                    column + digits_start,
+                    format!("character count {n} is too large; at most {MAX_CHARACTERS}"),
+                ))
+            }
+        };
     } else if chars.get(i) == Some(&'*') {
         count = Some(text.len());
         i += 1;
@@ -475,6 +486,12 @@ impl Parser<'_> {
             }
             let name: String = self.chars[start..self.pos].iter().collect();
             return match self.env.symbol(&name) {
+                Some(v) if v.undefined && !self.env.first_pass() => Err(Problem::new(
+                    at,
+                    format!(
+                        "`{name}` is defined from symbols that are never defined (or from itself)"
+                    ),
+                )),
                 Some(v) => Ok(if !self.jump && v.attr == Attr::Parcel {
                     Value {
                         value: v.value.div_euclid(4),

@@ -8,6 +8,9 @@ use crate::expr::{self, parse_char_constant, starts_char_constant, Attr, Base, V
 use crate::lexer::{Field, Statement};
 use crate::macros::split_commas;
 
+/// Words of memory an X-MP program can address (2^24).
+const MEMORY_WORDS: i64 = 1 << 24;
+
 /// The words of one DATA item (a character constant or an expression), also used
 /// for literals.
 pub fn data_item(asm: &Asm<'_>, text: &str, column: usize) -> PResult<Vec<u64>> {
@@ -225,6 +228,12 @@ impl Asm<'_> {
             "BSS" | "BSSZ" => {
                 let f = need_operand(statement, name, "a word count")?.clone();
                 let n = count(self, &f, name)?;
+                if n > MEMORY_WORDS - i64::from(self.loc / 4) {
+                    return Err(Problem::new(
+                        f.column,
+                        format!("{name} {n:o} would run past the end of memory (100000000 words, octal)"),
+                    ));
+                }
                 self.word_label(statement, origin);
                 let address = self.loc;
                 if !self.first {

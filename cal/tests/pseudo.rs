@@ -220,3 +220,28 @@ fn cray1_lacks_xmp_instructions() {
     assert_eq!(e.len(), 1);
     assert!(assemble("         A1        VL\n", "t.cal", &Options::aout()).is_ok());
 }
+
+#[test]
+fn equates_defined_from_later_equates() {
+    let a = asm(&[
+        "         A1        FIRST",
+        "FIRST    =         SECOND+1",
+        "SECOND   =         THIRD*2",
+        "THIRD    =         O'100",
+    ]);
+    assert_eq!(a.symbols["FIRST"].value.value, 0o201);
+    // Sized in the first pass as a forward reference: the long form.
+    assert_eq!(&parcels(&a)[..2], &[0o020100, 0o201]);
+}
+
+#[test]
+fn circular_equates_are_errors() {
+    let e = assemble(
+        "A        =         B\nB        =         A\n",
+        "t.cal",
+        &Options::aout(),
+    )
+    .unwrap_err();
+    assert!(!e.is_empty());
+    assert!(e.iter().all(|x| x.line <= 2), "{e:#?}");
+}

@@ -75,3 +75,33 @@ fn every_defined_instruction_round_trips() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+mod random_second_parcels {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// First parcels of the two-parcel instructions: 006, 007, 010..017, 020, 021,
+    /// 040, 041, 100..137.
+    fn two_parcel_first() -> impl Strategy<Value = u16> {
+        let ghs: Vec<u16> = (0o006..=0o021)
+            .chain([0o040, 0o041])
+            .chain(0o100..=0o137)
+            .collect();
+        (proptest::sample::select(ghs), 0u16..0o1000).prop_map(|(gh, low)| (gh << 9) | low)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn two_parcel_instructions_round_trip(p1 in two_parcel_first(), p2 in any::<u16>()) {
+            let inst = decode(p1, p2, Model::XMp);
+            let text = disassemble(inst, Model::XMp).expect("defined");
+            let source = format!("         {}\n", text.replacen(' ', "   ", 1));
+            let assembly = assemble(&source, "one.cal", &Options::aout())
+                .map_err(|e| TestCaseError::fail(e[0].to_string()))?;
+            let w = assembly.words[0];
+            let got = vec![(w >> 48) as u16, (w >> 32) as u16];
+            prop_assert_eq!(got, significant(inst.parcels()), "`{}`", text);
+        }
+    }
+}
