@@ -19,7 +19,7 @@ const PASS: u16 = 0o001000;
 /// Most repetitions of the first pass for symbols defined from later symbols.
 const MAX_DEFINITION_PASSES: usize = 4;
 /// Deepest macro nesting accepted.
-const MAX_MACRO_DEPTH: usize = 32;
+pub(crate) const MAX_MACRO_DEPTH: usize = 32;
 
 /// Where a statement comes from, for messages.
 #[derive(Clone, Debug)]
@@ -587,118 +587,6 @@ impl Asm<'_> {
                 shown.join(", ")
             ),
         )
-    }
-
-    fn collect_macro_line(&mut self, text: &str, origin: &Origin) {
-        let statement = lexer::split(text);
-        self.list(origin, None, String::new(), None);
-        let Some((proto, start_line)) = self.defining.take() else {
-            return;
-        };
-        match proto {
-            None => {
-                if statement.is_empty() {
-                    self.defining = Some((None, start_line));
-                    return;
-                }
-                let Some(name) = statement.result.clone() else {
-                    self.report(
-                        origin,
-                        Problem::new(1, "expected the macro prototype (name and parameters)"),
-                        false,
-                    );
-                    self.defining = Some((Some(Macro::default()), start_line));
-                    return;
-                };
-                let made = Macro::from_prototype(
-                    statement
-                        .label
-                        .as_ref()
-                        .map(|l| (l.text.as_str(), l.column)),
-                    &name.text,
-                    statement
-                        .operand
-                        .as_ref()
-                        .map(|o| (o.text.as_str(), o.column)),
-                    origin.line,
-                );
-                match made {
-                    Ok(m) => self.defining = Some((Some(m), start_line)),
-                    Err(p) => {
-                        self.report(origin, p, false);
-                        self.defining = Some((Some(Macro::default()), start_line));
-                    }
-                }
-            }
-            Some(mut m) => {
-                let is_end = statement
-                    .result
-                    .as_ref()
-                    .is_some_and(|r| r.text.eq_ignore_ascii_case("ENDM"));
-                if is_end {
-                    if !m.name.is_empty() {
-                        self.macros.insert(m.name.clone(), m);
-                    }
-                } else {
-                    m.body.push((origin.line, text.to_string()));
-                    self.defining = Some((Some(m), start_line));
-                }
-            }
-        }
-    }
-
-    fn expand(&mut self, m: &Macro, statement: &Statement, origin: &Origin) {
-        self.list(origin, None, String::new(), None);
-        let values = match m.bind(
-            statement.label.as_ref().map(|l| l.text.as_str()),
-            statement
-                .operand
-                .as_ref()
-                .map(|o| (o.text.as_str(), o.column)),
-        ) {
-            Ok(v) => v,
-            Err(p) => {
-                self.report(origin, p, false);
-                return;
-            }
-        };
-        if m.location.is_none() {
-            if let Some(label) = &statement.label {
-                let value = Value {
-                    value: i64::from(self.loc),
-                    attr: Attr::Parcel,
-                    undefined: false,
-                };
-                self.define(label, value, false, origin);
-            }
-        }
-        if self.depth >= MAX_MACRO_DEPTH {
-            self.report(
-                origin,
-                Problem::new(
-                    1,
-                    format!(
-                        "macro {} nests deeper than {MAX_MACRO_DEPTH} levels",
-                        m.name
-                    ),
-                ),
-                false,
-            );
-            return;
-        }
-        self.depth += 1;
-        for (_, body) in &m.body {
-            let text = crate::macros::substitute(body, &values);
-            let inner = Origin {
-                line: origin.line,
-                expansion: Some((m.name.clone(), text.clone())),
-            };
-            self.statement(&text, &inner);
-            if self.ended {
-                break;
-            }
-        }
-        self.depth -= 1;
     }
 
     /// Places the literal pool (END, or the end of the file).

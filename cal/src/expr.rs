@@ -414,6 +414,12 @@ impl Parser<'_> {
             Some('-') => {
                 let at = self.col();
                 self.pos += 1;
+                // Cray floating point is sign-magnitude: `-1.5` sets the sign bit.
+                if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    if let Some(word) = self.float()? {
+                        return Ok(Value::absolute((word | (1 << 63)) as i64));
+                    }
+                }
                 let v = self.unary()?;
                 combine_additive(Value::absolute(0), v, true, at)
             }
@@ -481,6 +487,9 @@ impl Parser<'_> {
             return Ok(Value::absolute(value as i64));
         }
         if c.is_ascii_digit() {
+            if let Some(value) = self.float()? {
+                return Ok(Value::absolute(value as i64));
+            }
             return self.number(10, true, start);
         }
         let upper = c.to_ascii_uppercase();
@@ -540,6 +549,54 @@ impl Parser<'_> {
         ))
     }
 
+    /// A decimal floating constant (`1.`, `0.75`, `1.5E3`) as a Cray floating-point
+    /// word, or `None` (position unchanged) if the digits are not followed by `.`.
+    fn float(&mut self) -> PResult<Option<u64>> {
+        let start = self.pos;
+        let mut end = start;
+        while self.chars.get(end).is_some_and(|c| c.is_ascii_digit()) {
+            end += 1;
+        }
+        if self.chars.get(end) != Some(&'.') {
+            return Ok(None);
+        }
+        end += 1;
+        while self.chars.get(end).is_some_and(|c| c.is_ascii_digit()) {
+            end += 1;
+        }
+        if self
+            .chars
+            .get(end)
+            .is_some_and(|c| c.eq_ignore_ascii_case(&'E'))
+        {
+            let mut e = end + 1;
+            if matches!(self.chars.get(e), Some('+') | Some('-')) {
+                e += 1;
+            }
+            let digits = e;
+            while self.chars.get(e).is_some_and(|c| c.is_ascii_digit()) {
+                e += 1;
+            }
+            if e > digits {
+                end = e;
+            }
+        }
+        let text: String = self.chars[start..end].iter().collect();
+        let value: f64 = text.parse().map_err(|_| {
+            Problem::new(
+                self.column + start,
+                format!("`{text}` is not a floating constant"),
+            )
+        })?;
+        self.pos = end;
+        cray_float(value).map(Some).ok_or_else(|| {
+            Problem::new(
+                self.column + start,
+                format!("`{text}` is outside the range of Cray floating point"),
+            )
+        })
+    }
+
     /// A number in `radix`; `under_base` means no prefix was written, so the BASE
     /// decides (10 is then a placeholder).
     fn number(&mut self, radix: u32, under_base: bool, start: usize) -> PResult<Value> {
@@ -587,6 +644,31 @@ impl Parser<'_> {
         }
         Ok(Value::absolute(value as i64))
     }
+}
+
+/// A non-negative host float as a Cray floating-point word: exponent biased by
+/// 040000 in bits 62..48, normalized 48-bit coefficient (truncated), 0 for 0.
+pub fn cray_float(value: f64) -> Option<u64> {
+    if value == 0.0 {
+        return Some(0);
+    }
+    if !value.is_finite() || value < 0.0 {
+        return None;
+    }
+    // value = m * 2^e with 0.5 <= m < 1.
+    let bits = value.to_bits();
+    let raw_exponent = ((bits >> 52) & 0x7FF) as i64;
+    if raw_exponent == 0 {
+        return None; // subnormal host values are below the Cray range we model
+    }
+    let e = raw_exponent - 1022;
+    let mantissa = (bits & ((1 << 52) - 1)) | (1 << 52); // 53 bits, top bit set
+    let coefficient = mantissa >> 5; // 48 bits
+    let exponent = 0o40000 + e;
+    if !(0..=0o77777).contains(&exponent) {
+        return None;
+    }
+    Some(((exponent as u64) << 48) | coefficient)
 }
 
 fn convert_address(v: Value, to_word: bool) -> Value {

@@ -10,6 +10,7 @@
 mod assembler;
 pub mod choices;
 pub mod error;
+mod expansion;
 pub mod expr;
 pub mod lexer;
 pub mod listing;

@@ -233,3 +233,21 @@ fn circular_equates_are_errors() {
     assert!(!e.is_empty());
     assert!(e.iter().all(|x| x.line <= 2), "{e:#?}");
 }
+
+#[test]
+fn floating_constants_in_data() {
+    let a = asm(&["         CON       1.,2.,4.,0.5,0.75,1.5E1,0."]);
+    assert_eq!(a.words[0], 0o400014000000000000000);
+    assert_eq!(a.words[1], 0o400024000000000000000);
+    assert_eq!(a.words[2], 0o400034000000000000000);
+    assert_eq!(a.words[3], 0o400004000000000000000);
+    assert_eq!(a.words[4], 0o400006000000000000000);
+    assert_eq!(a.words[5], (0o40004 << 48) | (0xF << 44));
+    assert_eq!(a.words[6], 0);
+    let n = asm(&["         CON       -1.,-1"]);
+    assert_eq!(n.words[0], 0o1400014000000000000000);
+    assert_eq!(n.words[1], u64::MAX);
+    // The 071 constants still come from the table rows.
+    let b = asm(&["         S1        1.", "         S2        0.6"]);
+    assert_eq!(&parcels(&b)[..2], &[0o071150, 0o071230]);
+}
