@@ -198,9 +198,8 @@ impl Cpu {
         }
     }
 
-    /// [`Cpu::vector_multiply`] for one kind (`KIND`, a constant so that the kind
-    /// tests of the inlined multiply fold away): the loops of `vector_float_unit`,
-    /// written out because a multiply passed to it as a closure is not inlined.
+    /// [`Cpu::vector_multiply`] for one kind: `KIND` is a constant, so the kind tests
+    /// of the multiply, inlined through [`Cpu::vector_float_unit`], fold away.
     #[inline(never)]
     fn vector_multiply_as<const KIND: u8>(
         &mut self,
@@ -214,30 +213,7 @@ impl Cpu {
             ROUNDED => MultiplyKind::Rounded,
             _ => MultiplyKind::ReciprocalIteration,
         };
-        let n = self.vector_length();
-        let (i, j, k) = (x.i(), x.j(), x.k());
-        let mut error = false;
-        if scalar {
-            let left = self.sj(x);
-            let v = &mut *self.v;
-            for e in 0..n {
-                let result = multiply(left, v[k][e], kind);
-                v[i][e] = result.value;
-                error |= result.error;
-            }
-        } else {
-            let v = &mut *self.v;
-            for e in 0..n {
-                let result = multiply(v[j][e], v[k][e], kind);
-                v[i][e] = result.value;
-                error |= result.error;
-            }
-        }
-        self.vector_not_used = false;
-        if error {
-            return self.float_error(at);
-        }
-        Ok(())
+        self.vector_float_unit(x, at, scalar, |a, b| multiply(a, b, kind))
     }
 
     /// 170..173: floating add or subtract.
