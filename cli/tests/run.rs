@@ -50,6 +50,13 @@ fn run_with_stats(dir: &Path, program: &str) -> (Output, Value) {
     (out, stats(&json))
 }
 
+/// Runs `cray` with `args` and requires success, showing its stderr otherwise.
+fn succeed(args: &[&str]) -> Output {
+    let out = cray().args(args).output().expect("cray runs");
+    assert!(out.status.success(), "cray {args:?}: {}", text(&out.stderr));
+    out
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).to_string()
 }
@@ -127,30 +134,22 @@ fn stop_at_and_restart_continue_exactly() {
     let total = expected["cycles"].as_u64().unwrap();
     for n in [total / 5, total / 2, total * 4 / 5] {
         let chk = dir.path().join(format!("at{n}.chk"));
-        let first = cray()
-            .args([
-                "run",
-                "--stop-at",
-                &n.to_string(),
-                "--checkpoint",
-                chk.to_str().unwrap(),
-                image("pipeline.cal").to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
-        assert!(first.status.success(), "{}", text(&first.stderr));
+        let first = succeed(&[
+            "run",
+            "--stop-at",
+            &n.to_string(),
+            "--checkpoint",
+            chk.to_str().unwrap(),
+            image("pipeline.cal").to_str().unwrap(),
+        ]);
         let resumed_json = dir.path().join(format!("at{n}.json"));
-        let second = cray()
-            .args([
-                "restart",
-                "-f",
-                chk.to_str().unwrap(),
-                "--stats-json",
-                resumed_json.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
-        assert!(second.status.success(), "{}", text(&second.stderr));
+        let second = succeed(&[
+            "restart",
+            "-f",
+            chk.to_str().unwrap(),
+            "--stats-json",
+            resumed_json.to_str().unwrap(),
+        ]);
         let resumed = stats(&resumed_json);
         assert_eq!(resumed["cycles"], expected["cycles"], "checkpoint at {n}");
         assert_eq!(
@@ -199,23 +198,15 @@ fn periodic_checkpoints_are_written_and_each_restarts() {
 fn a_program_checkpoints_itself_and_knows_which_side_it_is_on() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_str().unwrap();
-    let first = cray()
-        .args([
-            "run",
-            "--root",
-            root,
-            image("selfchk.cal").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(first.status.success(), "{}", text(&first.stderr));
+    let first = succeed(&[
+        "run",
+        "--root",
+        root,
+        image("selfchk.cal").to_str().unwrap(),
+    ]);
     assert_eq!(text(&first.stdout), "continue\n");
     let chk = dir.path().join("selfchk.chk");
-    let second = cray()
-        .args(["restart", "--root", root, "-f", chk.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(second.status.success(), "{}", text(&second.stderr));
+    let second = succeed(&["restart", "--root", root, "-f", chk.to_str().unwrap()]);
     assert_eq!(text(&second.stdout), "restart \n");
 }
 
@@ -336,11 +327,7 @@ fn written_image(dir: &Path) -> PathBuf {
 
 /// Restarting an image of spin.cal runs it to its end.
 fn restart_finishes_the_spin(image: &Path) {
-    let resumed = cray()
-        .args(["restart", "-f", image.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    let resumed = succeed(&["restart", "-f", image.to_str().unwrap()]);
     assert_eq!(text(&resumed.stdout), "spin done\n");
 }
 
@@ -486,17 +473,13 @@ fn an_image_with_files_recreates_them() {
     let root = dir.path();
     let (chk, _) = readfile_checkpoint(root, true);
     std::fs::write(root.join("data.txt"), "something else entirely\n").unwrap();
-    let out = cray()
-        .args([
-            "restart",
-            "--root",
-            root.to_str().unwrap(),
-            "-f",
-            chk.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = succeed(&[
+        "restart",
+        "--root",
+        root.to_str().unwrap(),
+        "-f",
+        chk.to_str().unwrap(),
+    ]);
     assert_eq!(text(&out.stdout), "rest of the file\n");
     assert_eq!(
         std::fs::read_to_string(root.join("data.txt")).unwrap(),
@@ -541,28 +524,20 @@ fn sigusr1_checkpoints_the_job_and_lets_it_go_on() {
 fn exece_runs_a_cos_binary_in_place_of_the_process() {
     let dir = tempfile::tempdir().unwrap();
     let abs = dir.path().join("hello.abs");
-    let asm = cray()
-        .args([
-            "asm",
-            image("cos_hello.cal").to_str().unwrap(),
-            "--format",
-            "cos",
-            "-o",
-            abs.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(asm.status.success(), "{}", text(&asm.stderr));
-    let out = cray()
-        .args([
-            "run",
-            "--root",
-            dir.path().to_str().unwrap(),
-            image("execcos.cal").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let asm = succeed(&[
+        "asm",
+        image("cos_hello.cal").to_str().unwrap(),
+        "--format",
+        "cos",
+        "-o",
+        abs.to_str().unwrap(),
+    ]);
+    let out = succeed(&[
+        "run",
+        "--root",
+        dir.path().to_str().unwrap(),
+        image("execcos.cal").to_str().unwrap(),
+    ]);
     assert!(
         text(&out.stderr).contains("Hello from COS"),
         "{}",
