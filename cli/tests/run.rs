@@ -524,7 +524,7 @@ fn sigusr1_checkpoints_the_job_and_lets_it_go_on() {
 fn exece_runs_a_cos_binary_in_place_of_the_process() {
     let dir = tempfile::tempdir().unwrap();
     let abs = dir.path().join("hello.abs");
-    let asm = succeed(&[
+    succeed(&[
         "asm",
         image("cos_hello.cal").to_str().unwrap(),
         "--format",
