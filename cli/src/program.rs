@@ -4,6 +4,7 @@ use crate::load::Runnable;
 use crate::session::{Outcome, Session, Triggers};
 use crate::{CliError, RunOptions};
 use cray_chkpnt::system_image;
+use cray_emulator::cos::jcb::statement_for;
 use cray_emulator::cos::job::Backing;
 use cray_emulator::isa::Model;
 use cray_emulator::system::{Config, Console, ExitStatus, HostRoot, System};
@@ -61,7 +62,7 @@ pub fn load(
             let statement = options
                 .control
                 .clone()
-                .unwrap_or_else(|| default_statement(program, args));
+                .unwrap_or_else(|| statement_for(&program.to_string_lossy(), args));
             let datasets = dataset_map(&options.datasets)?;
             system
                 .load_cos_words(&name, &words, &statement, datasets)
@@ -69,17 +70,6 @@ pub fn load(
         }
     };
     Ok(system)
-}
-
-/// The default COS control statement: `NAME,ARG1,ARG2.` with NAME the program's file
-/// stem in capitals.
-pub fn default_statement(program: &Path, args: &[String]) -> String {
-    let stem = program
-        .file_stem()
-        .map_or_else(String::new, |s| s.to_string_lossy().to_uppercase());
-    let mut parts = vec![stem];
-    parts.extend(args.iter().cloned());
-    format!("{}.", parts.join(","))
 }
 
 /// The `--dataset NAME=PATH` options as a dataset map.

@@ -238,9 +238,30 @@ pub fn terminate_statement(command: &str) -> String {
     }
 }
 
+/// The control statement that runs `program` with `args` the way a COS job deck would
+/// name it: `NAME,ARG1,ARG2.`, NAME being the file name without its extension, in
+/// capitals.
+pub fn statement_for(program: &str, args: &[String]) -> String {
+    let stem = std::path::Path::new(program)
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().to_uppercase());
+    let mut parts = vec![stem];
+    parts.extend(args.iter().cloned());
+    format!("{}.", parts.join(","))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_name_the_program_in_capitals() {
+        assert_eq!(statement_for("dir/hello.abs", &[]), "HELLO.");
+        assert_eq!(
+            statement_for("copy", &["IN".to_string(), "OUT".to_string()]),
+            "COPY,IN,OUT."
+        );
+    }
 
     fn program() -> AbsoluteBinary {
         let mut bin = AbsoluteBinary::new("HELLO", vec![0; 0o100], 0o1000);

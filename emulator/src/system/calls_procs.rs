@@ -217,20 +217,12 @@ impl System {
         available: u64,
     ) -> SysResult<Outcome> {
         let binary = crate::cos::absolute::parse(words).map_err(|_| Errno::ENOEXEC)?;
-        let name = path
-            .rsplit('/')
-            .next()
-            .unwrap_or(path)
-            .split('.')
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        let mut statement = name;
-        for arg in argv.iter().skip(1) {
-            statement.push(',');
-            statement.push_str(&String::from_utf8_lossy(arg));
-        }
-        statement.push('.');
+        let args: Vec<String> = argv
+            .iter()
+            .skip(1)
+            .map(|arg| String::from_utf8_lossy(arg).into_owned())
+            .collect();
+        let statement = crate::cos::jcb::statement_for(path, &args);
         let field = crate::cos::loader::cos_field(
             &binary,
             &statement,
