@@ -104,6 +104,19 @@ impl Session {
         self.checkpoint(Selection::Job(jid), path, self.triggers.with_files)
     }
 
+    /// Checkpoints the job to `cray-JID-CLOCK.chk` in the current directory because
+    /// the host sent `signal`, and says so on stderr.
+    fn checkpoint_on_signal(&mut self, signal: &str, then: &str) -> Result<(), CliError> {
+        let file = PathBuf::from(format!("cray-{}-{}.chk", self.job_id(), self.system.clock));
+        self.checkpoint_job(&file)?;
+        eprintln!(
+            "cray: {signal}: checkpointed job {} to {}{then}",
+            self.job_id(),
+            file.display()
+        );
+        Ok(())
+    }
+
     fn checkpoint(
         &mut self,
         selection: Selection,
@@ -155,22 +168,10 @@ impl Session {
                 }
             }
             if self.usr1.swap(false, Ordering::Relaxed) {
-                let file = PathBuf::from(format!("cray-{}-{clock}.chk", self.job_id()));
-                self.checkpoint_job(&file)?;
-                eprintln!(
-                    "cray: SIGUSR1: checkpointed job {} to {}",
-                    self.job_id(),
-                    file.display()
-                );
+                self.checkpoint_on_signal("SIGUSR1", "")?;
             }
             if self.term.swap(false, Ordering::Relaxed) {
-                let file = PathBuf::from(format!("cray-{}-{clock}.chk", self.job_id()));
-                self.checkpoint_job(&file)?;
-                eprintln!(
-                    "cray: SIGTERM: checkpointed job {} to {} and stopped",
-                    self.job_id(),
-                    file.display()
-                );
+                self.checkpoint_on_signal("SIGTERM", " and stopped")?;
                 return Ok(self.outcome(None, started));
             }
             self.serve_control();
