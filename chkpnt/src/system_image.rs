@@ -91,6 +91,19 @@ pub enum CheckpointError {
         /// What changed.
         detail: String,
     },
+    /// The image names a host file outside the root (a damaged or crafted image: the
+    /// kernel only ever records names it resolved inside the root).
+    #[error("{image}: {what} names file {path:?}, which is not inside the root {root}; refusing to restart")]
+    OutsideRoot {
+        /// The image.
+        image: PathBuf,
+        /// Where the name was found ("the open-files list", "the kernel state").
+        what: &'static str,
+        /// The name as recorded.
+        path: String,
+        /// The root it should lie in.
+        root: PathBuf,
+    },
     /// A host file could not be read or recreated.
     #[error("{path}: {source}")]
     HostFile {
@@ -299,6 +312,34 @@ pub fn file_identities(image: &Image) -> Result<Vec<FileIdentity>, CheckpointErr
     }
 }
 
+/// Refuses a host file name from `image` that could reach outside `root`: the kernel
+/// records names it resolved (relative, plain components), so anything else, an
+/// absolute name, `..`, or a symbolic link out of the root, means a damaged or crafted
+/// image, and restart would read, write or recreate a file it must not touch.
+fn confine(
+    image: &Path,
+    root: &HostRoot,
+    what: &'static str,
+    name: &str,
+) -> Result<(), CheckpointError> {
+    // The empty name is the root itself (a process may have the root directory open).
+    if name.is_empty() {
+        return Ok(());
+    }
+    let plain = Path::new(name)
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if plain && root.resolve(name).is_ok() {
+        return Ok(());
+    }
+    Err(CheckpointError::OutsideRoot {
+        image: image.to_path_buf(),
+        what,
+        path: name.to_string(),
+        root: root.path().to_path_buf(),
+    })
+}
+
 /// Reads an image and rebuilds the system it holds, checking (or recreating) the
 /// files its processes had open inside `root`.
 pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, CheckpointError> {
@@ -317,6 +358,9 @@ pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, Ch
         }
     }
     let mut system: System = image.state()?;
+    for name in open_host_files(&system) {
+        confine(path, root, "the kernel state", &name)?;
+    }
     let pids: Vec<Pid> = system.processes.keys().copied().collect();
     for pid in pids {
         let words = image.take_memory(pid)?;
@@ -326,6 +370,7 @@ pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, Ch
     }
     let mut notes = Vec::new();
     for (index, identity) in file_identities(&image)?.iter().enumerate() {
+        confine(path, root, "the open-files list", &identity.path)?;
         let host = root.host_path(&identity.path);
         if identity.carried {
             let bytes = image.file(index as u32)?;
@@ -377,4 +422,42 @@ pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, Ch
         summary: image.summary().clone(),
         notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(root: &HostRoot, name: &str) -> bool {
+        matches!(
+            confine(Path::new("x.chk"), root, "the open-files list", name),
+            Err(CheckpointError::OutsideRoot { .. })
+        )
+    }
+
+    #[test]
+    fn only_plain_names_inside_the_root_are_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = HostRoot::new(dir.path().join("root"));
+        std::fs::create_dir_all(dir.path().join("root/sub")).unwrap();
+        std::fs::write(dir.path().join("outside"), "").unwrap();
+        for name in ["", "a.txt", "sub/b.txt", "new/dir/c.txt"] {
+            assert!(!refused(&root, name), "{name:?} refused");
+        }
+        let absolute = dir.path().join("outside").display().to_string();
+        for name in [
+            "../outside",
+            "sub/../../outside",
+            "./a.txt",
+            "/etc/passwd",
+            &absolute,
+        ] {
+            assert!(refused(&root, name), "{name:?} accepted");
+        }
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("root/link")).unwrap();
+        assert!(
+            refused(&root, "link/outside"),
+            "a symbolic link out of the root"
+        );
+    }
 }

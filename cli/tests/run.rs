@@ -544,3 +544,62 @@ fn exece_runs_a_cos_binary_in_place_of_the_process() {
         text(&out.stderr)
     );
 }
+
+/// Rewrites the image at `chk` with every occurrence of `from` in its sections replaced
+/// by `to` (same length, so postcard's length prefixes stay right), sealed with fresh
+/// checksums: what a crafted image looks like.
+fn rewrite_names(chk: &Path, from: &[u8], to: &[u8]) {
+    use cray_chkpnt::{Image, ImageWriter, SectionKind};
+    assert_eq!(from.len(), to.len());
+    let image = Image::open(chk).unwrap();
+    let mut sections = Vec::new();
+    for info in &image.sections()[1..] {
+        let mut bytes = image.section(info.kind, info.id).unwrap().into_owned();
+        for at in 0..bytes.len().saturating_sub(from.len() - 1) {
+            if &bytes[at..at + from.len()] == from {
+                bytes[at..at + from.len()].copy_from_slice(to);
+            }
+        }
+        sections.push((info.kind, info.id, info.version, bytes));
+    }
+    let mut writer = ImageWriter::new(image.summary().clone());
+    for (kind, id, version, bytes) in sections {
+        assert_ne!(kind, SectionKind::Summary);
+        writer.add_section(kind, id, version, bytes);
+    }
+    writer.write_atomic(chk).unwrap();
+}
+
+#[test]
+fn restart_refuses_an_image_naming_a_file_outside_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    let (chk, _) = readfile_checkpoint(&root, true);
+    // "data.txt" becomes "../e.txt": the sibling of the root, inside the temporary
+    // directory, which a faithful restart would recreate from the carried contents.
+    rewrite_names(&chk, b"data.txt", b"../e.txt");
+    let out = cray()
+        .args([
+            "restart",
+            "--root",
+            root.to_str().unwrap(),
+            "-f",
+            chk.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let message = text(&out.stderr);
+    assert!(
+        message.contains("rf.chk")
+            && message.contains("../e.txt")
+            && message.contains("not inside the root"),
+        "{message}"
+    );
+    assert!(
+        !dir.path().join("e.txt").exists(),
+        "nothing is written outside the root"
+    );
+    assert!(out.stdout.is_empty());
+}
