@@ -104,6 +104,15 @@ pub enum CheckpointError {
         /// The root it should lie in.
         root: PathBuf,
     },
+    /// The kernel state decodes but breaks an invariant the kernel keeps (a damaged or
+    /// crafted image whose checksums are right).
+    #[error("{image}: the kernel state is inconsistent: {reason}; refusing to restart")]
+    InconsistentState {
+        /// The image.
+        image: PathBuf,
+        /// Which invariant fails, and where.
+        reason: String,
+    },
     /// A host file could not be read or recreated.
     #[error("{path}: {source}")]
     HostFile {
@@ -358,6 +367,12 @@ pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, Ch
         }
     }
     let mut system: System = image.state()?;
+    system
+        .check_consistency()
+        .map_err(|reason| CheckpointError::InconsistentState {
+            image: path.to_path_buf(),
+            reason,
+        })?;
     for name in open_host_files(&system) {
         confine(path, root, "the kernel state", &name)?;
     }

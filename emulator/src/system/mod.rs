@@ -18,6 +18,8 @@
 
 mod calls_files;
 mod calls_procs;
+mod consistency;
+pub use consistency::MAX_PLAUSIBLE_CLOCK;
 pub mod errno;
 pub mod files;
 pub mod guest;

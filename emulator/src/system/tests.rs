@@ -350,3 +350,27 @@ fn time_is_epoch_plus_machine_clock() {
     f.system.clock = 210_526_316;
     assert_eq!(f.call(SYS_TIME, &[]), (1002, 0));
 }
+
+#[test]
+fn consistency_check_names_each_broken_invariant() {
+    let f = fixture(small());
+    assert_eq!(f.system.check_consistency(), Ok(()));
+    let broken = |change: &dyn Fn(&mut System)| {
+        let mut system = f.system.clone();
+        change(&mut system);
+        system.check_consistency().unwrap_err()
+    };
+    let pid = f.pid;
+    let e = broken(&|s| s.processes.get_mut(&pid).unwrap().pid = pid + 70);
+    assert!(e.contains(&format!("entry {pid} holds pid {}", pid + 70)), "{e}");
+    let e = broken(&|s| s.next_pid = pid);
+    assert!(e.contains("next pid"), "{e}");
+    let e = broken(&|s| s.processes.get_mut(&pid).unwrap().cpu.cycles = s.clock + 1);
+    assert!(e.contains("more than the machine clock"), "{e}");
+    let e = broken(&|s| s.clock = u64::MAX);
+    assert!(e.contains("machine clock"), "{e}");
+    let e = broken(&|s| {
+        s.processes.get_mut(&pid).unwrap().fds.insert(9, 0o777);
+    });
+    assert!(e.contains("descriptor 9 refers to open file 511"), "{e}");
+}
