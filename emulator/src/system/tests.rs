@@ -362,7 +362,10 @@ fn consistency_check_names_each_broken_invariant() {
     };
     let pid = f.pid;
     let e = broken(&|s| s.processes.get_mut(&pid).unwrap().pid = pid + 70);
-    assert!(e.contains(&format!("entry {pid} holds pid {}", pid + 70)), "{e}");
+    assert!(
+        e.contains(&format!("entry {pid} holds pid {}", pid + 70)),
+        "{e}"
+    );
     let e = broken(&|s| s.next_pid = pid);
     assert!(e.contains("next pid"), "{e}");
     let e = broken(&|s| s.processes.get_mut(&pid).unwrap().cpu.cycles = s.clock + 1);
