@@ -199,7 +199,7 @@ impl Cpu {
         Ok(())
     }
 
-    /// Executes jump `x` (006, 007, 0050, 010..017) with P = `next` (already past
+    /// Executes jump `x` (an [`Op::is_jump`] operation) with P = `next` (already past
     /// it); returns the new P. The issue loop calls this directly for the jumps, so
     /// their new P stays in a register.
     #[inline(always)]
@@ -219,7 +219,10 @@ impl Cpu {
             Op::JumpSNonZero => self.s[0] != 0,
             Op::JumpSPlus => (self.s[0] as i64) >= 0,
             Op::JumpSMinus => (self.s[0] as i64) < 0,
-            _ => false,
+            _ => {
+                debug_assert!(!x.op.is_jump(), "{:?} has no arm here", x.op);
+                false
+            }
         };
         if taken {
             x.target()

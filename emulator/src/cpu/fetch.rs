@@ -205,7 +205,7 @@ impl Cpu {
         };
         let instruction = decode(p1, p2, self.model);
         let unit = form_of(p1, self.model).map_or(Unit::None, |form| form.unit);
-        let jumps = is_jump(instruction.op);
+        let jumps = instruction.op.is_jump();
         let next = self.p.wrapping_add(len) & P_MASK;
         let cache = &mut self.decoded;
         if cache.generation == 0 {
@@ -242,23 +242,4 @@ impl Cpu {
             at: self.p,
         }
     }
-}
-
-/// True for the operations that may set P and still complete normally (every other
-/// change of P comes with a stop).
-fn is_jump(op: Op) -> bool {
-    matches!(
-        op,
-        Op::JumpB
-            | Op::Jump
-            | Op::ReturnJump
-            | Op::JumpAZero
-            | Op::JumpANonZero
-            | Op::JumpAPlus
-            | Op::JumpAMinus
-            | Op::JumpSZero
-            | Op::JumpSNonZero
-            | Op::JumpSPlus
-            | Op::JumpSMinus
-    )
 }

@@ -359,6 +359,28 @@ pub struct Form {
     pub xmp_only: bool,
 }
 
+impl Op {
+    /// True for the operations that may set P and still complete normally: the
+    /// branches (005, 006, 007, 010..017). Every other change of P comes with an
+    /// exchange (EX, ERR, a range error, an interrupt).
+    pub fn is_jump(self) -> bool {
+        matches!(
+            self,
+            Op::JumpB
+                | Op::Jump
+                | Op::ReturnJump
+                | Op::JumpAZero
+                | Op::JumpANonZero
+                | Op::JumpAPlus
+                | Op::JumpAMinus
+                | Op::JumpSZero
+                | Op::JumpSNonZero
+                | Op::JumpSPlus
+                | Op::JumpSMinus
+        )
+    }
+}
+
 impl Form {
     /// The fixed bits of the first parcel and the mask of the bits that are fixed.
     pub fn code_and_mask(&self) -> (u16, u16) {
@@ -670,3 +692,19 @@ pub static FORMS: &[Form] = &[
     row(VStore, "1770jk", ",A0,A{k} V{j}", Mem),
     xmp(VScatter, "1771jk", ",A0,V{k} V{j}", Mem),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The jumps are exactly the branch-unit rows other than the exits, so the fetch
+    /// loop's fast path for jumps and the timing model's branch accounting agree.
+    #[test]
+    fn jumps_are_the_branch_unit_rows_other_than_the_exits() {
+        for form in FORMS {
+            let branch =
+                form.unit == Unit::Branch && !matches!(form.op, Op::NormalExit | Op::ErrorExit);
+            assert_eq!(form.op.is_jump(), branch, "{:?}", form.op);
+        }
+    }
+}
