@@ -49,17 +49,7 @@ impl Cpu {
             Op::SemaphoreTestSet => return self.semaphore_test_set(x, at),
             Op::SemaphoreClear => self.semaphore_write(x, false),
             Op::SemaphoreSet => self.semaphore_write(x, true),
-            Op::JumpB
-            | Op::Jump
-            | Op::ReturnJump
-            | Op::JumpAZero
-            | Op::JumpANonZero
-            | Op::JumpAPlus
-            | Op::JumpAMinus
-            | Op::JumpSZero
-            | Op::JumpSNonZero
-            | Op::JumpSPlus
-            | Op::JumpSMinus => self.p = self.jump(x, self.p),
+            crate::isa::jump_ops!() => self.p = self.jump(x, self.p),
             // 020-037: address.
             Op::AConstant => self.set_ai(x, x.jkm()),
             Op::AComplementConstant => self.set_ai(x, !x.jkm()),
