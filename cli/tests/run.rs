@@ -401,6 +401,21 @@ fn sigterm_checkpoints_the_job_and_stops_it() {
     restart_finishes_the_spin(&written_image(dir.path()));
 }
 
+/// `cray restart --root ROOT -f CHK [extra...]`.
+fn restart_in(root: &Path, chk: &Path, extra: &[&str]) -> Output {
+    cray()
+        .args([
+            "restart",
+            "--root",
+            root.to_str().unwrap(),
+            "-f",
+            chk.to_str().unwrap(),
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 /// Runs readfile.cal in `root` up to clock period 100000 and checkpoints it.
 fn readfile_checkpoint(root: &Path, with_files: bool) -> (PathBuf, Vec<u8>) {
     std::fs::write(root.join("data.txt"), "ABCDEFGHrest of the file\n").unwrap();
@@ -429,19 +444,7 @@ fn restart_refuses_when_an_open_file_changed_unless_forced() {
     let root = dir.path();
     let (chk, first) = readfile_checkpoint(root, false);
     assert_eq!(text(&first), "ABCDEFGH");
-    let restart = |force: bool| {
-        let mut args = vec![
-            "restart",
-            "--root",
-            root.to_str().unwrap(),
-            "-f",
-            chk.to_str().unwrap(),
-        ];
-        if force {
-            args.push("--force");
-        }
-        cray().args(&args).output().unwrap()
-    };
+    let restart = |force: bool| restart_in(root, &chk, if force { &["--force"] } else { &[] });
     // Unchanged: the rest of the file follows from the restored offset.
     let out = restart(false);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -473,29 +476,15 @@ fn an_image_with_files_recreates_them() {
     let root = dir.path();
     let (chk, _) = readfile_checkpoint(root, true);
     std::fs::write(root.join("data.txt"), "something else entirely\n").unwrap();
-    let out = succeed(&[
-        "restart",
-        "--root",
-        root.to_str().unwrap(),
-        "-f",
-        chk.to_str().unwrap(),
-    ]);
+    let out = restart_in(root, &chk, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "rest of the file\n");
     assert_eq!(
         std::fs::read_to_string(root.join("data.txt")).unwrap(),
         "ABCDEFGHrest of the file\n"
     );
     std::fs::remove_file(root.join("data.txt")).unwrap();
-    let out = cray()
-        .args([
-            "restart",
-            "--root",
-            root.to_str().unwrap(),
-            "-f",
-            chk.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = restart_in(root, &chk, &[]);
     assert!(out.status.success());
     assert_eq!(text(&out.stdout), "rest of the file\n");
 }
@@ -579,16 +568,7 @@ fn restart_refuses_an_image_naming_a_file_outside_the_root() {
     // "data.txt" becomes "../e.txt": the sibling of the root, inside the temporary
     // directory, which a faithful restart would recreate from the carried contents.
     rewrite_names(&chk, b"data.txt", b"../e.txt");
-    let out = cray()
-        .args([
-            "restart",
-            "--root",
-            root.to_str().unwrap(),
-            "-f",
-            chk.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = restart_in(&root, &chk, &[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let message = text(&out.stderr);
     assert!(
