@@ -47,11 +47,11 @@ pub struct AbsoluteBinary {
     pub flags: u64,
     /// The trailer words (PDT words after the entry points: date, time, OS, OS date,
     /// reserved, product, version, reserved ×4, optional comment), kept verbatim so
-    /// that [`write`] reproduces them.
+    /// that [`write()`] reproduces them.
     pub trailer_words: Vec<u64>,
     /// The trailer as text, e.g. `07/07/88 19:42:34 COS 1.16 06/09/88 SEGLDR 3.1`;
     /// `None` when the PDT has no trailer or it is all zero. Derived from
-    /// `trailer_words` by [`parse`]; [`write`] ignores it.
+    /// `trailer_words` by [`parse`]; [`write()`] ignores it.
     pub trailer: Option<String>,
 }
 

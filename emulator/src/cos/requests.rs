@@ -19,12 +19,12 @@
 //! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset and clears its LFT entry |
 //! | 014 | F$DNT | accepted (local datasets are created when opened) |
 //! | 016 | F$GNS | the control statement at S1 (10 words, NUL-padded) |
-//! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O ([`circular`](super::circular)) |
+//! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`) |
 //! | 024 | F$GRN | the COS revision word (JCCRL, `COS 1.17`) at S1; one word (uncertain: the request may return more) |
 //! | 026 | F$JDA | `   yyddd` at S1 |
 //! | 027 | F$JTI | the job's CPU time in clock periods at S1 (an integer; uncertain) |
 //! | 030 | F$ACT | accepted, nothing stored: the emulator keeps no accounting, and the block's layout is not known, so the library sees the block as it left it |
-//! | 034 | F$BIO | buffered I/O ([`bio`](super::bio)) |
+//! | 034 | F$BIO | buffered I/O (module `cos::bio`) |
 //! | 041 | F$IOA | accepted (no I/O-area locking is needed) |
 //! | 042 | F$LFT | accepted: S1 = a user LFT entry (name; DSP pointer in bits 40–63), S2 = 0 delete, 1 change, 2 create (as the library's `$ALF` uses it). The library keeps those entries itself; datasets are found by name or DSP |
 //! | 045 | F$RPV | S1 recorded as the job's reprieve; the handler is never called (errors end the job) |

@@ -106,9 +106,8 @@ pub struct Process {
 
 impl Process {
     /// A runnable process with no descriptors and default signal handling; its pid,
-    /// parent, job and user are set when it joins a system ([`System::start_job`]).
-    ///
-    /// [`System::start_job`]: super::System::start_job
+    /// parent, job and user are set when it joins a system (when the kernel starts it
+    /// as a job, or forks it).
     pub fn new(
         cpu: crate::cpu::Cpu,
         memory: crate::memory::Memory,
