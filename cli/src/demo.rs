@@ -5,11 +5,12 @@
 //! back into a fresh system and run to the end. The output, the clock periods and the
 //! state hash must equal those of the uninterrupted run.
 
+use crate::output::{out, outln};
 use crate::session::{Outcome, Session, Triggers};
 use crate::CliError;
 use cray_cal::{assemble, Options};
 use cray_chkpnt::system_image;
-use cray_emulator::system::{Config, Console, HostRoot, System};
+use cray_emulator::system::{Config, Console, ExitStatus, HostRoot, System};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -33,6 +34,15 @@ fn drive(system: System, root: &Path, triggers: Triggers) -> Result<(System, Out
     Ok((session.system, outcome))
 }
 
+/// How a run ended, in words: "status 0", "signal 9", or "still running".
+fn ending(status: Option<ExitStatus>) -> String {
+    match status {
+        Some(ExitStatus::Exited(code)) => format!("status {code}"),
+        Some(ExitStatus::Signaled(signal)) => format!("signal {signal}"),
+        None => "still running".into(),
+    }
+}
+
 fn stdout_of(system: &System) -> Vec<u8> {
     system.console().captured_stdout().to_vec()
 }
@@ -50,16 +60,16 @@ pub fn run() -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::new(format!("demo: temporary directory: {e}")))?;
     let root = dir.path();
 
-    println!("cray demo: daxpy over 100000 elements (Y = 3.0 * X + Y) on an emulated Cray X-MP");
+    outln!("cray demo: daxpy over 100000 elements (Y = 3.0 * X + Y) on an emulated Cray X-MP");
     let started = Instant::now();
     let (straight, outcome) = drive(fresh_system(root, &words)?, root, Triggers::default())?;
     let straight_seconds = started.elapsed().as_secs_f64();
     let output = stdout_of(&straight);
-    println!(
-        "  1. uninterrupted run: {} clock periods, {} instructions, exit {:?}, state hash {:016x} ({:.3} s)",
-        straight.clock, straight.instructions, outcome.status, straight.state_hash(), straight_seconds
+    outln!(
+        "  1. uninterrupted run: {} clock periods, {} instructions, exit {}, state hash {:016x} ({:.3} s)",
+        straight.clock, straight.instructions, ending(outcome.status), straight.state_hash(), straight_seconds
     );
-    print!("     output: {}", String::from_utf8_lossy(&output));
+    out!("     output: {}", String::from_utf8_lossy(&output));
 
     let half = straight.clock / 2;
     let image = root.join("daxpy.chk");
@@ -70,7 +80,7 @@ pub fn run() -> Result<ExitCode, CliError> {
     };
     let (first, _) = drive(fresh_system(root, &words)?, root, triggers)?;
     let size = std::fs::metadata(&image).map(|m| m.len()).unwrap_or(0);
-    println!(
+    outln!(
         "  2. same job stopped at clock period {} and checkpointed: {} ({} bytes) in {:.3} s",
         first.clock,
         image.file_name().unwrap_or_default().to_string_lossy(),
@@ -88,21 +98,21 @@ pub fn run() -> Result<ExitCode, CliError> {
     let (resumed, resumed_outcome) = drive(system, root, Triggers::default())?;
     let mut combined = stdout_of(&first);
     combined.extend(stdout_of(&resumed));
-    println!(
-        "  3. restarted from the image (state hash at restart {:016x}) and ran to the end: {} clock periods, exit {:?}, state hash {:016x} ({:.3} s)",
+    outln!(
+        "  3. restarted from the image (state hash at restart {:016x}) and ran to the end: {} clock periods, exit {}, state hash {:016x} ({:.3} s)",
         restored_hash,
         resumed.clock,
-        resumed_outcome.status,
+        ending(resumed_outcome.status),
         resumed.state_hash(),
         started.elapsed().as_secs_f64()
     );
-    print!("     output: {}", String::from_utf8_lossy(&combined));
+    out!("     output: {}", String::from_utf8_lossy(&combined));
 
     let same_output = combined == output;
     let same_cycles = resumed.clock == straight.clock;
     let same_hash = resumed.state_hash() == straight.state_hash();
     let same_status = resumed_outcome.status == outcome.status;
-    println!(
+    outln!(
         "  result: output {}, clock periods {}, state hash {}, exit status {}",
         verdict(same_output),
         verdict(same_cycles),
@@ -110,7 +120,7 @@ pub fn run() -> Result<ExitCode, CliError> {
         verdict(same_status)
     );
     if same_output && same_cycles && same_hash && same_status {
-        println!("cray demo: the restarted job continued exactly as if it had never stopped");
+        outln!("cray demo: the restarted job continued exactly as if it had never stopped");
         Ok(ExitCode::SUCCESS)
     } else {
         Err(CliError::new(

@@ -1,6 +1,7 @@
 //! `cray chkpnt`, `cray inspect`, `cray diff` and `cray ps`.
 
 use crate::control::{self, Request, Response};
+use crate::output::{out, outln};
 use crate::CliError;
 use cray_chkpnt::system_image::{file_identities, FileIdentity};
 use cray_chkpnt::Image;
@@ -40,7 +41,7 @@ pub fn chkpnt(
     };
     match control::ask(&socket, &request)? {
         Response::Ok(message) => {
-            println!("{message}");
+            outln!("{message}");
             Ok(ExitCode::SUCCESS)
         }
         Response::Error(message) => Err(CliError::new(format!("chkpnt: {message}"))),
@@ -50,16 +51,26 @@ pub fn chkpnt(
 
 /// `cray ps`.
 pub fn ps() -> Result<ExitCode, CliError> {
-    println!(
+    outln!(
         "{:>8} {:>6} {:>6} {:>6} {:>14}  {:<24} PROGRAM",
-        "SESSION", "PID", "PPID", "JID", "CYCLES", "STATE"
+        "SESSION",
+        "PID",
+        "PPID",
+        "JID",
+        "CYCLES",
+        "STATE"
     );
     for (id, socket) in control::sessions()? {
         if let Ok(Response::Ps(rows)) = control::ask(&socket, &Request::Ps) {
             for row in rows {
-                println!(
+                outln!(
                     "{id:>8} {:>6} {:>6} {:>6} {:>14}  {:<24} {}",
-                    row.pid, row.ppid, row.jid, row.cycles, row.state, row.program
+                    row.pid,
+                    row.ppid,
+                    row.jid,
+                    row.cycles,
+                    row.state,
+                    row.program
                 );
             }
         }
@@ -157,7 +168,7 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         "sections": sections,
     });
     if as_json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
@@ -218,7 +229,7 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
             if s.compressed() { " zstd" } else { "" }
         );
     }
-    print!("{out}");
+    out!("{out}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -365,13 +376,13 @@ pub fn diff(a_path: &Path, b_path: &Path) -> Result<ExitCode, CliError> {
         let _ = writeln!(out, "kernel state differs (pipes, signals or scheduler)");
     }
     if out.is_empty() {
-        println!(
+        outln!(
             "images hold the same state (hash {:016x})",
             a.system.state_hash()
         );
         Ok(ExitCode::SUCCESS)
     } else {
-        print!("{out}");
+        out!("{out}");
         Ok(ExitCode::from(1))
     }
 }

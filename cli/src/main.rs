@@ -10,6 +10,7 @@ mod dis;
 mod error;
 mod images;
 mod load;
+mod output;
 mod program;
 mod program_source;
 mod session;
@@ -17,6 +18,7 @@ mod session;
 use clap::{Args, Parser, Subcommand};
 use cray_emulator::isa::Model;
 pub use error::CliError;
+use output::out;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -256,7 +258,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 count,
                 model,
             };
-            print!("{}", dis::disassemble_file(&file, &options)?);
+            out!("{}", dis::disassemble_file(&file, &options)?);
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -109,3 +109,29 @@ fn bad_files_give_a_clear_error_and_status_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("junk.bin"));
 }
+
+/// `cray dis X | head`: the reader goes away after a line; cray ends quietly with
+/// status 0 instead of panicking on the closed pipe.
+#[test]
+fn a_closed_output_pipe_ends_the_listing_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let binary = isa_tests::corpus_dir().join("cos/acctdef.bin");
+    let mut child = cray()
+        .arg("dis")
+        .arg(&binary)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cray starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("ACCTDEF"), "{first}");
+    // The reader is dropped here: the rest of the listing meets a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
