@@ -65,8 +65,8 @@ pub struct RunOptions {
     /// Write the run's figures as JSON to this file.
     #[arg(long)]
     pub stats_json: Option<PathBuf>,
-    /// Checkpoint the job every CYCLES clock periods (with --checkpoint-dir).
-    #[arg(long, requires = "checkpoint_dir")]
+    /// Checkpoint the job every CYCLES clock periods (with --checkpoint-dir; at least 1).
+    #[arg(long, requires = "checkpoint_dir", value_parser = clap::value_parser!(u64).range(1..))]
     pub checkpoint_every: Option<u64>,
     /// Directory of periodic checkpoints.
     #[arg(long, requires = "checkpoint_every")]

@@ -54,7 +54,14 @@ pub fn load(
     );
     let mut argv = vec![name.clone()];
     argv.extend(args.iter().cloned());
+    let datasets = dataset_map(&options.datasets)?;
     match crate::load::program_words(program, personality)? {
+        Runnable::AOut(_) if !datasets.is_empty() => {
+            return Err(CliError::new(format!(
+                "{}: --dataset maps COS datasets, but this is a UNICOS program (assemble it with `cray asm --format cos`, or pass --personality cos)",
+                program.display()
+            )))
+        }
         Runnable::AOut(words) => system
             .load_words(&name, &words, &argv, &[])
             .map_err(|e| CliError::invalid(program, e))?,
@@ -63,7 +70,6 @@ pub fn load(
                 .control
                 .clone()
                 .unwrap_or_else(|| statement_for(&program.to_string_lossy(), args));
-            let datasets = dataset_map(&options.datasets)?;
             system
                 .load_cos_words(&name, &words, &statement, datasets)
                 .map_err(|e| CliError::invalid(program, e))?

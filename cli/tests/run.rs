@@ -583,3 +583,41 @@ fn restart_refuses_an_image_naming_a_file_outside_the_root() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn malformed_run_options_are_refused_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = dir.path().to_str().unwrap();
+    for (args, message) in [
+        (
+            vec!["--checkpoint-every", "0", "--checkpoint-dir", checkpoints],
+            "--checkpoint-every",
+        ),
+        (
+            vec!["--dataset", "FOO"],
+            "--dataset FOO: expected NAME=PATH",
+        ),
+        (vec!["--dataset", "TOOLONGNAME=x"], "1 to 8 characters"),
+        (vec!["--dataset", "FT05=in.txt"], "this is a UNICOS program"),
+    ] {
+        let out = cray()
+            .arg("run")
+            .args(&args)
+            .arg(image("hello.cal"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(message),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(!text(&out.stderr).contains("panicked"));
+        assert!(out.stdout.is_empty(), "{args:?} ran the program");
+    }
+}
