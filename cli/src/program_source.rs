@@ -17,19 +17,30 @@ pub enum Format {
     CosRaw,
 }
 
-/// Assembles `path`; every error is printed on stderr (FILE:LINE:COLUMN, the line, a
-/// caret) and the result is an error naming the count.
+/// Errors printed before the rest are only counted: a file that is not CAL at all
+/// would otherwise bury the terminal in one error per line.
+const ERRORS_SHOWN: usize = 100;
+
+/// Assembles `path`; the errors are printed on stderr (FILE:LINE:COLUMN, the line, a
+/// caret), the first [`ERRORS_SHOWN`] of them, and the result is an error naming the
+/// count.
 pub fn assemble_path(path: &Path, options: &Options) -> Result<Assembly, CliError> {
     let source = std::fs::read_to_string(path).map_err(|e| CliError::io(path, e))?;
     let name = path.display().to_string();
     assemble(&source, &name, options).map_err(|errors| {
-        for error in &errors {
+        for error in errors.iter().take(ERRORS_SHOWN) {
             eprintln!("{error}");
         }
+        let unshown = errors.len().saturating_sub(ERRORS_SHOWN);
         CliError::new(format!(
-            "{name}: {} error{}; nothing written",
+            "{name}: {} error{}{}; nothing written",
             errors.len(),
-            if errors.len() == 1 { "" } else { "s" }
+            if errors.len() == 1 { "" } else { "s" },
+            if unshown > 0 {
+                format!(" ({unshown} not shown)")
+            } else {
+                String::new()
+            }
         ))
     })
 }

@@ -621,3 +621,25 @@ fn malformed_run_options_are_refused_with_a_message() {
         assert!(out.stdout.is_empty(), "{args:?} ran the program");
     }
 }
+
+#[test]
+fn asm_of_a_file_that_is_not_cal_shows_the_first_errors_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("numbers.cal");
+    let lines: String = (1..=500).map(|n| format!("{n}\n")).collect();
+    std::fs::write(&source, lines).unwrap();
+    let out = dir.path().join("numbers.out");
+    let result = cray()
+        .args(["asm", source.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    // 1, as compilers do: the source has errors (2 is for what cray itself cannot do).
+    assert_eq!(result.status.code(), Some(1));
+    let message = text(&result.stderr);
+    assert_eq!(message.matches(": error: ").count(), 100, "{message}");
+    assert!(
+        message.contains("numbers.cal: 500 errors (400 not shown); nothing written"),
+        "{message}"
+    );
+    assert!(!out.exists());
+}
