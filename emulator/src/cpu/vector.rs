@@ -11,7 +11,8 @@
 
 use super::scalar::{double_shift_left, double_shift_right};
 use super::{Cpu, Stop};
-use crate::float::{multiply, reciprocal, FloatResult, MultiplyKind};
+use crate::float::{any_overflow_exponent, difference, overflow_exponent_in, product, sum};
+use crate::float::{reciprocal, MultiplyKind};
 use crate::isa::Instruction;
 
 /// VM bit of element `n` (element 0 is 2^63).
@@ -25,6 +26,47 @@ const FULL: u8 = 0;
 const HALF: u8 = 1;
 const ROUNDED: u8 = 2;
 const ITERATION: u8 = 3;
+
+/// A floating unit as the vector loop sees it: the result word of one element, called
+/// directly (not through a closure) so that it is always inlined into the loop.
+trait FloatUnit {
+    /// The result word for operands `x` (Sj or Vj[n]) and `y` (Vk[n]).
+    fn word(x: u64, y: u64) -> u64;
+}
+
+/// The floating add unit forming a sum (170, 171).
+struct Sum;
+/// The floating add unit forming a difference (172, 173).
+struct Difference;
+/// The floating multiply unit with [`Cpu::vector_multiply_as`]'s `KIND` (160..167).
+struct Product<const KIND: u8>;
+
+impl FloatUnit for Sum {
+    #[inline(always)]
+    fn word(x: u64, y: u64) -> u64 {
+        sum(x, y)
+    }
+}
+
+impl FloatUnit for Difference {
+    #[inline(always)]
+    fn word(x: u64, y: u64) -> u64 {
+        difference(x, y)
+    }
+}
+
+impl<const KIND: u8> FloatUnit for Product<KIND> {
+    #[inline(always)]
+    fn word(x: u64, y: u64) -> u64 {
+        let kind = match KIND {
+            FULL => MultiplyKind::Full,
+            HALF => MultiplyKind::Half,
+            ROUNDED => MultiplyKind::Rounded,
+            _ => MultiplyKind::ReciprocalIteration,
+        };
+        product(x, y, kind)
+    }
+}
 
 impl Cpu {
     /// The vector length as an element count (always 1..=64, whatever VL holds).
@@ -142,35 +184,38 @@ impl Cpu {
         self.vector_not_used = false;
     }
 
-    /// Applies a floating unit element by element; the first operand is Sj
-    /// (`scalar`) or Vj[n]. Any element in error raises the floating-point error once.
+    /// Applies the floating add or multiply unit element by element; the first operand
+    /// is Sj (`scalar`) or Vj[n]. `U` gives the result word; an element is in error
+    /// when an operand or its result has an out-of-range exponent (as for
+    /// [`crate::float::sum`] and [`crate::float::product`]), and any element in error
+    /// raises the floating-point error once, after the whole register is written. The
+    /// operands are checked before the loop (the result may overwrite them) and the
+    /// results after it, each in one branch-free pass, so that the loop itself only
+    /// computes words.
     #[inline(always)]
-    fn vector_float_unit(
+    fn vector_float_unit<U: FloatUnit>(
         &mut self,
         x: Instruction,
         at: u32,
         scalar: bool,
-        unit: impl Fn(u64, u64) -> FloatResult,
     ) -> Result<(), Stop> {
         let n = self.vector_length();
         let (i, j, k) = (x.i(), x.j(), x.k());
-        let mut error = false;
+        let left = self.sj(x);
+        let v = &mut *self.v;
+        let mut error = any_overflow_exponent(&v[k][..n]);
         if scalar {
-            let left = self.sj(x);
-            let v = &mut *self.v;
+            error |= overflow_exponent_in(left);
             for e in 0..n {
-                let result = unit(left, v[k][e]);
-                v[i][e] = result.value;
-                error |= result.error;
+                v[i][e] = U::word(left, v[k][e]);
             }
         } else {
-            let v = &mut *self.v;
+            error |= any_overflow_exponent(&v[j][..n]);
             for e in 0..n {
-                let result = unit(v[j][e], v[k][e]);
-                v[i][e] = result.value;
-                error |= result.error;
+                v[i][e] = U::word(v[j][e], v[k][e]);
             }
         }
+        error |= any_overflow_exponent(&v[i][..n]);
         self.vector_not_used = false;
         if error {
             return self.float_error(at);
@@ -207,25 +252,23 @@ impl Cpu {
         at: u32,
         scalar: bool,
     ) -> Result<(), Stop> {
-        let kind = match KIND {
-            FULL => MultiplyKind::Full,
-            HALF => MultiplyKind::Half,
-            ROUNDED => MultiplyKind::Rounded,
-            _ => MultiplyKind::ReciprocalIteration,
-        };
-        self.vector_float_unit(x, at, scalar, |a, b| multiply(a, b, kind))
+        self.vector_float_unit::<Product<KIND>>(x, at, scalar)
     }
 
-    /// 170..173: floating add or subtract.
+    /// 170..173: floating add (`subtract` false) or subtract.
     #[inline(never)]
-    pub(crate) fn vector_float(
+    pub(crate) fn vector_float_add(
         &mut self,
         x: Instruction,
         at: u32,
         scalar: bool,
-        unit: impl Fn(u64, u64) -> FloatResult,
+        subtract: bool,
     ) -> Result<(), Stop> {
-        self.vector_float_unit(x, at, scalar, unit)
+        if subtract {
+            self.vector_float_unit::<Difference>(x, at, scalar)
+        } else {
+            self.vector_float_unit::<Sum>(x, at, scalar)
+        }
     }
 
     /// 174ij0 `Vi /HVj`.

@@ -1,6 +1,6 @@
 //! Floating multiply unit (064–067, 160–167; ISA.md 5.3).
 
-use super::{coefficient, exponent, is_overflow_exponent, pack, sign, FloatResult};
+use super::{coefficient, exponent, overflow_exponent_in, pack, FloatResult};
 use super::{EXPONENT_BIAS, EXPONENT_MIN};
 
 /// Which of the four floating multiply instructions is performed.
@@ -37,53 +37,56 @@ const ACC_CARRY_BIT: u64 = 1 << 56;
 /// Always inlined: the vector loops call it with a constant `kind`.
 #[inline(always)]
 pub fn multiply(x: u64, y: u64, kind: MultiplyKind) -> FloatResult {
-    let operand_overflow = is_overflow_exponent(exponent(x)) || is_overflow_exponent(exponent(y));
-    let x = underflow_to_zero(x);
-    let y = underflow_to_zero(y);
-    if x == 0 || y == 0 {
-        return FloatResult {
-            value: 0,
-            error: operand_overflow,
-        };
+    let value = product(x, y, kind);
+    FloatResult {
+        value,
+        error: overflow_exponent_in(x) || overflow_exponent_in(y) || overflow_exponent_in(value),
     }
+}
+
+/// The result word of [`multiply`] alone. Its error flag is whether `x`, `y` or this
+/// word has an out-of-range exponent (see [`overflow_exponent_in`]): a result exponent
+/// that is out of range but wraps modulo 2^15 needs an operand exponent >= 060000, and
+/// the zero and integer-mode results have exponent 0.
+///
+/// Written without branches on the operands: every case is computed and the word
+/// chosen by selects, so that the vector loops keep their pipelines full.
+#[inline(always)]
+pub fn product(x: u64, y: u64, kind: MultiplyKind) -> u64 {
     let (ex, ey) = (exponent(x), exponent(y));
-    let negative = sign(x) != sign(y);
-    let integer_mode = ex == 0 && ey == 0;
+    let negative = (x ^ y) >> 63 != 0;
 
     let product = pyramid(coefficient(x) << 8, coefficient(y));
-    let mut acc = match kind {
+    let acc = match kind {
         MultiplyKind::Full => product.wrapping_add(FULL_CORRECTION),
         MultiplyKind::Rounded => product.wrapping_add(ROUNDED_CORRECTION),
         MultiplyKind::Half => product.wrapping_add(HALF_CORRECTION),
         MultiplyKind::ReciprocalIteration => !product.wrapping_add(!FULL_CORRECTION),
     };
 
-    let e = if integer_mode {
-        acc >>= 1;
+    // Integer mode (both exponent fields zero): exponent 0, the accumulator halved.
+    let integer_mode = ex | ey == 0;
+    let integer = pack(negative, 0, acc >> 9);
+
+    // Floating mode: the biased sum of exponents, one lower to account for the
+    // normalizing bit, one higher again when the coefficient product is >= 1/2 (the
+    // accumulator then shifts right once). Both fields are < 2^15, so the sum is
+    // exact; below 020000 (negative included, as an i64) the product underflows.
+    let carry = (acc & ACC_CARRY_BIT) >> 56;
+    let e = (ex + ey + carry).wrapping_sub(EXPONENT_BIAS + 1);
+    let mut kept = acc >> carry;
+    if kind == MultiplyKind::Half {
+        kept &= HALF_MASK;
+    }
+    let floating = pack(negative, e, kept >> 8);
+    let underflow = (e as i64) < EXPONENT_MIN as i64;
+
+    let zero = x == 0 || y == 0 || underflows(ex) || underflows(ey);
+    let word = if integer_mode { integer } else { floating };
+    if zero | (!integer_mode & underflow) {
         0
     } else {
-        // Biased sum of exponents, one lower to account for the normalizing bit;
-        // both fields are < 2^15, so this cannot overflow an i64.
-        let mut e = (ex + ey) as i64 - (EXPONENT_BIAS as i64 + 1);
-        if acc & ACC_CARRY_BIT != 0 {
-            e += 1;
-            acc >>= 1;
-        }
-        if e < EXPONENT_MIN as i64 {
-            return FloatResult {
-                value: 0,
-                error: operand_overflow,
-            };
-        }
-        if kind == MultiplyKind::Half {
-            acc &= HALF_MASK;
-        }
-        e as u64
-    };
-
-    FloatResult {
-        value: pack(negative, e, acc >> 8),
-        error: operand_overflow || is_overflow_exponent(e),
+        word
     }
 }
 
@@ -154,20 +157,98 @@ const fn truncation_loss_table() -> [[u8; 256]; 128] {
     table
 }
 
-/// An operand whose exponent field is nonzero but below 020000 enters as zero.
-#[inline]
-fn underflow_to_zero(x: u64) -> u64 {
-    let e = exponent(x);
-    if e != 0 && e < EXPONENT_MIN {
-        0
-    } else {
-        x
-    }
+/// An operand whose exponent field `e` is nonzero but below 020000 enters as zero.
+#[inline(always)]
+fn underflows(e: u64) -> bool {
+    e != 0 && e < EXPONENT_MIN
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_operands::operand_pairs;
+    use super::super::{sign, EXPONENT_BIAS};
     use super::*;
+
+    /// The multiply unit as first written, with early returns: the reference the
+    /// branch-free [`product`] and its error rule are checked against.
+    fn multiply_by_cases(x: u64, y: u64, kind: MultiplyKind) -> FloatResult {
+        let operand_overflow = super::super::is_overflow_exponent(exponent(x))
+            || super::super::is_overflow_exponent(exponent(y));
+        let x = zero_if_underflow(x);
+        let y = zero_if_underflow(y);
+        if x == 0 || y == 0 {
+            return FloatResult {
+                value: 0,
+                error: operand_overflow,
+            };
+        }
+        let (ex, ey) = (exponent(x), exponent(y));
+        let negative = sign(x) != sign(y);
+        let integer_mode = ex == 0 && ey == 0;
+
+        let product = pyramid(coefficient(x) << 8, coefficient(y));
+        let mut acc = match kind {
+            MultiplyKind::Full => product.wrapping_add(FULL_CORRECTION),
+            MultiplyKind::Rounded => product.wrapping_add(ROUNDED_CORRECTION),
+            MultiplyKind::Half => product.wrapping_add(HALF_CORRECTION),
+            MultiplyKind::ReciprocalIteration => !product.wrapping_add(!FULL_CORRECTION),
+        };
+
+        let e = if integer_mode {
+            acc >>= 1;
+            0
+        } else {
+            // Biased sum of exponents, one lower to account for the normalizing bit;
+            // both fields are < 2^15, so this cannot overflow an i64.
+            let mut e = (ex + ey) as i64 - (EXPONENT_BIAS as i64 + 1);
+            if acc & ACC_CARRY_BIT != 0 {
+                e += 1;
+                acc >>= 1;
+            }
+            if e < EXPONENT_MIN as i64 {
+                return FloatResult {
+                    value: 0,
+                    error: operand_overflow,
+                };
+            }
+            if kind == MultiplyKind::Half {
+                acc &= HALF_MASK;
+            }
+            e as u64
+        };
+
+        FloatResult {
+            value: pack(negative, e, acc >> 8),
+            error: operand_overflow || super::super::is_overflow_exponent(e),
+        }
+    }
+
+    fn zero_if_underflow(x: u64) -> u64 {
+        if underflows(exponent(x)) {
+            0
+        } else {
+            x
+        }
+    }
+
+    #[test]
+    fn branch_free_multiply_equals_the_multiply_by_cases() {
+        let kinds = [
+            MultiplyKind::Full,
+            MultiplyKind::Half,
+            MultiplyKind::Rounded,
+            MultiplyKind::ReciprocalIteration,
+        ];
+        for (x, y) in operand_pairs(200_000) {
+            for kind in kinds {
+                assert_eq!(
+                    multiply(x, y, kind),
+                    multiply_by_cases(x, y, kind),
+                    "{x:022o} {kind:?} {y:022o}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn byte_wise_pyramid_equals_the_bit_by_bit_definition() {
