@@ -56,7 +56,7 @@ pub fn product(x: u64, y: u64, kind: MultiplyKind) -> u64 {
     let (ex, ey) = (exponent(x), exponent(y));
     let negative = (x ^ y) >> 63 != 0;
 
-    let product = pyramid(coefficient(x) << 8, coefficient(y));
+    let product = pyramid(coefficient(x), coefficient(y));
     let acc = match kind {
         MultiplyKind::Full => product.wrapping_add(FULL_CORRECTION),
         MultiplyKind::Rounded => product.wrapping_add(ROUNDED_CORRECTION),
@@ -90,28 +90,33 @@ pub fn product(x: u64, y: u64, kind: MultiplyKind) -> u64 {
     }
 }
 
-/// The truncated partial-product array: for every set bit `t` of the 48-bit `b`, the
-/// 56-bit `a` shifted right by `47 − t` (each term truncated on its own) is summed.
+/// The truncated partial-product array of the coefficients `c` (the multiplicand) and
+/// `b`: for every set bit `t` of the 48-bit `b`, the multiplicand as the unit holds it,
+/// `a = c << 8`, shifted right by `47 − t` (each term truncated on its own), is summed.
 /// The sum is below 2^57.
 ///
-/// Done a byte of `b` at a time: for the bits `t = p + j` of the byte at bit `p`, the
-/// terms are `a' >> (7 − j)` with `a' = a >> (40 − p)`, and their sum is the one
-/// product `(a' · byte) >> 7` less the fractional carries that the separate
-/// truncations lose, which depend only on `a' mod 128` and the byte
-/// ([`TRUNCATION_LOSS`]). Six multiplies replace up to 48 shifts and adds; the
-/// proptests compare it with the bit-by-bit definition ([`pyramid_by_bits`]).
-#[inline]
-fn pyramid(a: u64, b: u64) -> u64 {
-    let mut acc = 0u64;
-    let mut p = 0;
-    while p <= 40 {
-        let byte = ((b >> p) & 0xFF) as usize;
+/// The terms of bits `t >= 39` are exact (`a` has 8 low zero bits), so they are the one
+/// product `c · (b >> 39)`. The other 39 bits are taken a byte at a time, the bits
+/// `t = t0 + j` of the byte at `t0` = 31, 23, 15, 7, −1 (bit −1 being 0): their terms
+/// are `s >> (7 − j)` with `s = c >> (32 − t0)`, and their sum is the one product
+/// `(s · byte) >> 7` less the fractional carries that the separate truncations lose,
+/// which depend only on `s mod 128` and the byte ([`TRUNCATION_LOSS`]). Six multiplies
+/// and five lookups replace up to 48 shifts and adds; the tests compare it with the
+/// bit-by-bit definition ([`pyramid_by_bits`]).
+#[inline(always)]
+fn pyramid(c: u64, b: u64) -> u64 {
+    let mut acc = c * (b >> 39);
+    // `b << 1` puts bit t0 of b at bit t0 + 1, so the byte at t0 = −1 is its low byte.
+    let low = b << 1;
+    let mut k = 0;
+    while k < 5 {
+        let byte = ((low >> (32 - 8 * k)) & 0xFF) as usize;
         if byte != 0 {
-            let shifted = a >> (40 - p);
-            let loss = TRUNCATION_LOSS[(shifted & 0x7F) as usize][byte];
-            acc += (shifted.wrapping_mul(byte as u64) >> 7) - u64::from(loss);
+            let s = c >> (1 + 8 * k);
+            let loss = TRUNCATION_LOSS[(s & 0x7F) as usize][byte];
+            acc += ((s * byte as u64) >> 7) - u64::from(loss);
         }
-        p += 8;
+        k += 1;
     }
     acc
 }
@@ -186,7 +191,7 @@ mod tests {
         let negative = sign(x) != sign(y);
         let integer_mode = ex == 0 && ey == 0;
 
-        let product = pyramid(coefficient(x) << 8, coefficient(y));
+        let product = pyramid(coefficient(x), coefficient(y));
         let mut acc = match kind {
             MultiplyKind::Full => product.wrapping_add(FULL_CORRECTION),
             MultiplyKind::Rounded => product.wrapping_add(ROUNDED_CORRECTION),
@@ -257,15 +262,33 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let a = (x >> 8) & ((1 << 56) - 1);
-            let b = x.rotate_left(23) & super::super::COEFFICIENT_MASK;
-            assert_eq!(pyramid(a, b), pyramid_by_bits(a, b), "{a:#x} * {b:#x}");
+            let c = x >> 16;
+            // Some multipliers with runs of zero bytes, as round numbers have.
+            let b = x.rotate_left(23) & super::super::COEFFICIENT_MASK & !(x << 40 >> (x % 48));
+            assert_eq!(pyramid(c, b), pyramid_by_bits(c << 8, b), "{c:#x} * {b:#x}");
         }
-        let all = (1u64 << 56) - 1;
-        assert_eq!(
-            pyramid(all, super::super::COEFFICIENT_MASK),
-            pyramid_by_bits(all, super::super::COEFFICIENT_MASK)
-        );
+        let all = super::super::COEFFICIENT_MASK;
+        assert_eq!(pyramid(all, all), pyramid_by_bits(all << 8, all));
+    }
+
+    #[test]
+    fn pyramid_is_exact_for_every_byte_value_at_every_byte_position() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut multiplicands = vec![0, 1, 0x7F, 0x80, super::super::COEFFICIENT_MASK, 1 << 47];
+        for _ in 0..58 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            multiplicands.push(x >> 16);
+        }
+        for c in multiplicands {
+            for shift in 0..41 {
+                for byte in 0..256u64 {
+                    let b = byte << shift;
+                    assert_eq!(pyramid(c, b), pyramid_by_bits(c << 8, b), "{c:#x} * {b:#x}");
+                }
+            }
+        }
     }
 
     const ONE: u64 = 0o0400014000000000000000;
@@ -281,9 +304,9 @@ mod tests {
     #[test]
     fn pyramid_of_exact_product_has_no_truncation() {
         // 2^47 × 2^47: a single term, 2^55 × 2^47 / 2^47.
-        assert_eq!(pyramid(1 << 55, 1 << 47), 1 << 55);
+        assert_eq!(pyramid(1 << 47, 1 << 47), 1 << 55);
         // With b = 1 only the most-shifted term remains.
-        assert_eq!(pyramid(1 << 55, 1), 1 << 8);
+        assert_eq!(pyramid(1 << 47, 1), 1 << 8);
         assert_eq!(pyramid(12345, 0), 0);
     }
 
