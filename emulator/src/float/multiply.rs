@@ -64,29 +64,32 @@ pub fn product(x: u64, y: u64, kind: MultiplyKind) -> u64 {
         MultiplyKind::ReciprocalIteration => !product.wrapping_add(!FULL_CORRECTION),
     };
 
-    // Integer mode (both exponent fields zero): exponent 0, the accumulator halved.
-    let integer_mode = ex | ey == 0;
-    let integer = pack(negative, 0, acc >> 9);
-
     // Floating mode: the biased sum of exponents, one lower to account for the
     // normalizing bit, one higher again when the coefficient product is >= 1/2 (the
-    // accumulator then shifts right once). Both fields are < 2^15, so the sum is
-    // exact; below 020000 (negative included, as an i64) the product underflows.
+    // accumulator then shifts right once). Both fields are < 2^15, so `sum` is exact;
+    // a result exponent below 020000 (`sum` below 060001) underflows to zero.
     let carry = (acc & ACC_CARRY_BIT) >> 56;
-    let e = (ex + ey + carry).wrapping_sub(EXPONENT_BIAS + 1);
+    let sum = ex + ey + carry;
     let mut kept = acc >> carry;
     if kind == MultiplyKind::Half {
         kept &= HALF_MASK;
     }
-    let floating = pack(negative, e, kept >> 8);
-    let underflow = (e as i64) < EXPONENT_MIN as i64;
 
-    let zero = x == 0 || y == 0 || underflows(ex) || underflows(ey);
-    let word = if integer_mode { integer } else { floating };
-    if zero | (!integer_mode & underflow) {
+    // Integer mode (both exponent fields zero): exponent 0, the accumulator halved,
+    // no half-precision clearing and no underflow.
+    let integer_mode = ex | ey == 0;
+    let (e, kept) = if integer_mode {
+        (0, acc >> 1)
+    } else {
+        (sum.wrapping_sub(EXPONENT_BIAS + 1), kept)
+    };
+    let underflow = !integer_mode && sum < EXPONENT_BIAS + 1 + EXPONENT_MIN;
+
+    let zero = x == 0 || y == 0 || underflows(ex) || underflows(ey) || underflow;
+    if zero {
         0
     } else {
-        word
+        pack(negative, e, kept >> 8)
     }
 }
 
