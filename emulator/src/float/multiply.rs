@@ -105,21 +105,23 @@ pub fn product(x: u64, y: u64, kind: MultiplyKind) -> u64 {
 /// `(s · byte) >> 7` less the fractional carries that the separate truncations lose,
 /// which depend only on `s mod 128` and the byte ([`TRUNCATION_LOSS`]). Six multiplies
 /// and five lookups replace up to 48 shifts and adds; the tests compare it with the
-/// bit-by-bit definition ([`pyramid_by_bits`]).
+/// bit-by-bit definition ([`pyramid_by_bits`]). A zero byte costs the same as any
+/// other (its loss is 0), so the bytes are not tested one by one.
 #[inline(always)]
 fn pyramid(c: u64, b: u64) -> u64 {
     let mut acc = c * (b >> 39);
-    // `b << 1` puts bit t0 of b at bit t0 + 1, so the byte at t0 = −1 is its low byte.
-    let low = b << 1;
-    let mut k = 0;
-    while k < 5 {
-        let byte = ((low >> (32 - 8 * k)) & 0xFF) as usize;
-        if byte != 0 {
+    // Short multipliers (1.0, 0.5, 3.0, small integers) have no low bits: one test
+    // skips all five bytes. Otherwise the bytes are taken without further tests.
+    if b & ((1 << 39) - 1) != 0 {
+        // `b << 1` puts bit t0 of b at bit t0 + 1, so the byte at t0 = −1 is its low
+        // byte.
+        let low = b << 1;
+        for k in 0..5 {
+            let byte = ((low >> (32 - 8 * k)) & 0xFF) as usize;
             let s = c >> (1 + 8 * k);
             let loss = TRUNCATION_LOSS[(s & 0x7F) as usize][byte];
             acc += ((s * byte as u64) >> 7) - u64::from(loss);
         }
-        k += 1;
     }
     acc
 }
