@@ -348,7 +348,7 @@ mod tests {
                 3 => 0o50000,
                 _ => 0o37770 + (state >> 8) % 0o20,
             };
-            let exponent = if state % 509 == 0 { 0o60000 } else { exponent };
+            let exponent = if state % 509 == 1 { 0o60000 } else { exponent };
             (state & (1 << 63)) | (exponent << 48) | (state >> 16)
         })
     }
