@@ -170,12 +170,10 @@ impl Cpu {
             Op::VReciprocalIteration => {
                 return self.vector_multiply(x, at, false, MultiplyKind::ReciprocalIteration)
             }
-            Op::VFloatAddScalar => return self.vector_float(x, at, true, crate::float::add),
-            Op::VFloatAdd => return self.vector_float(x, at, false, crate::float::add),
-            Op::VFloatSubtractScalar => {
-                return self.vector_float(x, at, true, crate::float::subtract)
-            }
-            Op::VFloatSubtract => return self.vector_float(x, at, false, crate::float::subtract),
+            Op::VFloatAddScalar => return self.vector_float_add(x, at, true, false),
+            Op::VFloatAdd => return self.vector_float_add(x, at, false, false),
+            Op::VFloatSubtractScalar => return self.vector_float_add(x, at, true, true),
+            Op::VFloatSubtract => return self.vector_float_add(x, at, false, true),
             Op::VReciprocalApproximation => return self.vector_reciprocal(x, at),
             Op::VPopulation => self.vector_unary(x, |v| u64::from(v.count_ones())),
             Op::VParity => self.vector_unary(x, |v| u64::from(v.count_ones() & 1)),

@@ -15,6 +15,18 @@ use crate::memory::Memory;
 /// Scalar addresses are 22 bits unless enhanced addressing is on.
 const SHORT_ADDRESS_MASK: u32 = 0x3F_FFFF;
 
+/// Address of element `e` of a strided transfer: A0 + e*stride, 24-bit arithmetic.
+#[inline(always)]
+fn stride_address(base: u32, stride: u32, e: usize) -> u32 {
+    base.wrapping_add((e as u32).wrapping_mul(stride)) & A_MASK
+}
+
+/// Address of an element of a gather or scatter: A0 + its index word, 24-bit arithmetic.
+#[inline(always)]
+fn index_address(base: u32, index: u64) -> u32 {
+    base.wrapping_add(index as u32) & A_MASK
+}
+
 impl Cpu {
     /// Physical word index of data address `address`, if inside the data field and
     /// memory.
@@ -244,12 +256,8 @@ impl Cpu {
                 return Ok(());
             }
         }
-        for e in 0..n {
-            let address = self.a[0].wrapping_add((e as u32).wrapping_mul(stride)) & A_MASK;
-            let word = self.read_word(address, at, memory)?;
-            self.v[x.i()][e] = word;
-        }
-        Ok(())
+        let base = self.a[0];
+        self.load_elements(x, at, memory, |e| stride_address(base, stride, e))
     }
 
     /// 176i1k `Vi ,A0,Vk` (X-MP gather): Vi[n] <- memory[A0 + Vk[n]], 24-bit address.
@@ -262,14 +270,8 @@ impl Cpu {
     ) -> Result<(), Stop> {
         self.vector_not_used = false;
         self.trace_gather();
-        let n = self.vector_length();
-        let index = self.v[x.k()];
-        for (e, offset) in index[..n].iter().enumerate() {
-            let address = self.a[0].wrapping_add(*offset as u32) & A_MASK;
-            let word = self.read_word(address, at, memory)?;
-            self.v[x.i()][e] = word;
-        }
-        Ok(())
+        let (base, index) = (self.a[0], self.v[x.k()]);
+        self.load_elements(x, at, memory, |e| index_address(base, index[e]))
     }
 
     /// 1770jk `,A0,Ak Vj`: memory[A0 + n*Ak] <- Vj[n].
@@ -291,14 +293,8 @@ impl Cpu {
                 return Ok(());
             }
         }
-        // Element stores need the whole CPU (range checks, the cache), so this path
-        // works on a copy of the operand.
-        let source = self.v[x.j()];
-        for (e, value) in source[..n].iter().enumerate() {
-            let address = self.a[0].wrapping_add((e as u32).wrapping_mul(stride)) & A_MASK;
-            self.write_word(address, *value, at, memory)?;
-        }
-        Ok(())
+        let base = self.a[0];
+        self.store_elements(x, at, memory, |e| stride_address(base, stride, e))
     }
 
     /// 1771jk `,A0,Vk Vj` (X-MP scatter): memory[A0 + Vk[n]] <- Vj[n].
@@ -311,12 +307,41 @@ impl Cpu {
     ) -> Result<(), Stop> {
         self.vector_not_used = false;
         self.trace_gather();
-        let n = self.vector_length();
+        let (base, index) = (self.a[0], self.v[x.k()]);
+        self.store_elements(x, at, memory, |e| index_address(base, index[e]))
+    }
+
+    /// The element loop of 176: Vi[n] <- the data word at `address(n)` for n < VL,
+    /// stopping at the first range error that exchanges.
+    #[inline(always)]
+    fn load_elements(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &Memory,
+        address: impl Fn(usize) -> u32,
+    ) -> Result<(), Stop> {
+        for e in 0..self.vector_length() {
+            let word = self.read_word(address(e), at, memory)?;
+            self.v[x.i()][e] = word;
+        }
+        Ok(())
+    }
+
+    /// The element loop of 177: the data word at `address(n)` <- Vj[n] for n < VL,
+    /// stopping at the first range error that exchanges. Element stores need the whole
+    /// CPU (range checks, the cache), so the loop works on a copy of the operand.
+    #[inline(always)]
+    fn store_elements(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &mut Memory,
+        address: impl Fn(usize) -> u32,
+    ) -> Result<(), Stop> {
         let source = self.v[x.j()];
-        let index = self.v[x.k()];
-        for e in 0..n {
-            let address = self.a[0].wrapping_add(index[e] as u32) & A_MASK;
-            self.write_word(address, source[e], at, memory)?;
+        for (e, value) in source[..self.vector_length()].iter().enumerate() {
+            self.write_word(address(e), *value, at, memory)?;
         }
         Ok(())
     }

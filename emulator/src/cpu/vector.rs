@@ -11,7 +11,8 @@
 
 use super::scalar::{double_shift_left, double_shift_right};
 use super::{Cpu, Stop};
-use crate::float::{multiply, reciprocal, FloatResult, MultiplyKind};
+use crate::float::{any_overflow_exponent, difference, overflow_exponent_in, product, sum};
+use crate::float::{reciprocal, MultiplyKind};
 use crate::isa::Instruction;
 
 /// VM bit of element `n` (element 0 is 2^63).
@@ -25,6 +26,47 @@ const FULL: u8 = 0;
 const HALF: u8 = 1;
 const ROUNDED: u8 = 2;
 const ITERATION: u8 = 3;
+
+/// A floating unit as the vector loop sees it: the result word of one element, called
+/// directly (not through a closure) so that it is always inlined into the loop.
+trait FloatUnit {
+    /// The result word for operands `x` (Sj or Vj[n]) and `y` (Vk[n]).
+    fn word(x: u64, y: u64) -> u64;
+}
+
+/// The floating add unit forming a sum (170, 171).
+struct Sum;
+/// The floating add unit forming a difference (172, 173).
+struct Difference;
+/// The floating multiply unit with [`Cpu::vector_multiply_as`]'s `KIND` (160..167).
+struct Product<const KIND: u8>;
+
+impl FloatUnit for Sum {
+    #[inline(always)]
+    fn word(x: u64, y: u64) -> u64 {
+        sum(x, y)
+    }
+}
+
+impl FloatUnit for Difference {
+    #[inline(always)]
+    fn word(x: u64, y: u64) -> u64 {
+        difference(x, y)
+    }
+}
+
+impl<const KIND: u8> FloatUnit for Product<KIND> {
+    #[inline(always)]
+    fn word(x: u64, y: u64) -> u64 {
+        let kind = match KIND {
+            FULL => MultiplyKind::Full,
+            HALF => MultiplyKind::Half,
+            ROUNDED => MultiplyKind::Rounded,
+            _ => MultiplyKind::ReciprocalIteration,
+        };
+        product(x, y, kind)
+    }
+}
 
 impl Cpu {
     /// The vector length as an element count (always 1..=64, whatever VL holds).
@@ -142,35 +184,38 @@ impl Cpu {
         self.vector_not_used = false;
     }
 
-    /// Applies a floating unit element by element; the first operand is Sj
-    /// (`scalar`) or Vj[n]. Any element in error raises the floating-point error once.
+    /// Applies the floating add or multiply unit element by element; the first operand
+    /// is Sj (`scalar`) or Vj[n]. `U` gives the result word; an element is in error
+    /// when an operand or its result has an out-of-range exponent (as for
+    /// [`crate::float::sum`] and [`crate::float::product`]), and any element in error
+    /// raises the floating-point error once, after the whole register is written. The
+    /// operands are checked before the loop (the result may overwrite them) and the
+    /// results after it, each in one branch-free pass, so that the loop itself only
+    /// computes words.
     #[inline(always)]
-    fn vector_float_unit(
+    fn vector_float_unit<U: FloatUnit>(
         &mut self,
         x: Instruction,
         at: u32,
         scalar: bool,
-        unit: impl Fn(u64, u64) -> FloatResult,
     ) -> Result<(), Stop> {
         let n = self.vector_length();
         let (i, j, k) = (x.i(), x.j(), x.k());
-        let mut error = false;
+        let left = self.sj(x);
+        let v = &mut *self.v;
+        let mut error = any_overflow_exponent(&v[k][..n]);
         if scalar {
-            let left = self.sj(x);
-            let v = &mut *self.v;
+            error |= overflow_exponent_in(left);
             for e in 0..n {
-                let result = unit(left, v[k][e]);
-                v[i][e] = result.value;
-                error |= result.error;
+                v[i][e] = U::word(left, v[k][e]);
             }
         } else {
-            let v = &mut *self.v;
+            error |= any_overflow_exponent(&v[j][..n]);
             for e in 0..n {
-                let result = unit(v[j][e], v[k][e]);
-                v[i][e] = result.value;
-                error |= result.error;
+                v[i][e] = U::word(v[j][e], v[k][e]);
             }
         }
+        error |= any_overflow_exponent(&v[i][..n]);
         self.vector_not_used = false;
         if error {
             return self.float_error(at);
@@ -207,25 +252,23 @@ impl Cpu {
         at: u32,
         scalar: bool,
     ) -> Result<(), Stop> {
-        let kind = match KIND {
-            FULL => MultiplyKind::Full,
-            HALF => MultiplyKind::Half,
-            ROUNDED => MultiplyKind::Rounded,
-            _ => MultiplyKind::ReciprocalIteration,
-        };
-        self.vector_float_unit(x, at, scalar, |a, b| multiply(a, b, kind))
+        self.vector_float_unit::<Product<KIND>>(x, at, scalar)
     }
 
-    /// 170..173: floating add or subtract.
+    /// 170..173: floating add (`subtract` false) or subtract.
     #[inline(never)]
-    pub(crate) fn vector_float(
+    pub(crate) fn vector_float_add(
         &mut self,
         x: Instruction,
         at: u32,
         scalar: bool,
-        unit: impl Fn(u64, u64) -> FloatResult,
+        subtract: bool,
     ) -> Result<(), Stop> {
-        self.vector_float_unit(x, at, scalar, unit)
+        if subtract {
+            self.vector_float_unit::<Difference>(x, at, scalar)
+        } else {
+            self.vector_float_unit::<Sum>(x, at, scalar)
+        }
     }
 
     /// 174ij0 `Vi /HVj`.
@@ -279,5 +322,116 @@ impl Cpu {
             }
         }
         self.vector_not_used = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::float::{add, multiply, subtract, FloatResult};
+    use crate::isa::{decode, Model};
+
+    /// Operand words of every exponent class: zero, underflowing, integer, in range,
+    /// near the top, and (rarely, so that some instructions have no error)
+    /// overflowing.
+    fn register(seed: u64) -> [u64; 64] {
+        let mut state = seed;
+        std::array::from_fn(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let exponent = match state % 7 {
+                0 => 0,
+                1 => 0o17777,
+                // Sums and products near the top may overflow.
+                2 => 0o57777 - (state >> 8) % 2,
+                3 => 0o50000,
+                _ => 0o37770 + (state >> 8) % 0o20,
+            };
+            let exponent = if state % 509 == 1 { 0o60000 } else { exponent };
+            (state & (1 << 63)) | (exponent << 48) | (state >> 16)
+        })
+    }
+
+    /// Runs `parcel` (a 160..173 vector floating instruction) with VL = `vl` and
+    /// compares every element and the error flag with the scalar `unit`, whose first
+    /// operand is S1 or Vj.
+    fn check(parcel: u16, vl: usize, unit: fn(u64, u64) -> FloatResult) {
+        let opcode = parcel >> 9;
+        let scalar = opcode & 1 == 0;
+        for seed in 1..40u64 {
+            let mut cpu = Cpu::new(Model::XMp, 0o1000);
+            for (r, v) in cpu.v.iter_mut().enumerate() {
+                *v = register(seed * 8 + r as u64);
+            }
+            cpu.s[1] = register(seed)[0];
+            cpu.vl = vl as u32;
+            let before = *cpu.v;
+            let x = decode(parcel, 0, Model::XMp);
+            let (i, j, k) = (x.i(), x.j(), x.k());
+            let left = |e: usize| if scalar { cpu.s[j] } else { before[j][e] };
+            let expected: Vec<FloatResult> = (0..vl).map(|e| unit(left(e), before[k][e])).collect();
+            let stop = if opcode < 0o170 {
+                let kind = [
+                    MultiplyKind::Full,
+                    MultiplyKind::Half,
+                    MultiplyKind::Rounded,
+                    MultiplyKind::ReciprocalIteration,
+                ][usize::from((opcode - 0o160) >> 1)];
+                cpu.vector_multiply(x, 0, scalar, kind)
+            } else {
+                cpu.vector_float_add(x, 0, scalar, opcode >= 0o172)
+            };
+            assert!(stop.is_ok(), "{parcel:06o}");
+            for (e, result) in expected.iter().enumerate() {
+                assert_eq!(cpu.v[i][e], result.value, "{parcel:06o} element {e}");
+            }
+            assert_eq!(cpu.v[i][vl..], before[i][vl..], "{parcel:06o}");
+            let error = expected.iter().any(|r| r.error);
+            assert_eq!(
+                cpu.modes.float_error_status, error,
+                "{parcel:06o} seed {seed}"
+            );
+        }
+    }
+
+    #[test]
+    fn vector_floating_units_match_the_scalar_ones_element_by_element() {
+        // 170 Vi Sj+FVk, 171 Vi Vj+FVk, 172/173 the differences; 160/161 full
+        // multiply, 162/163 half, 164/165 rounded, 166/167 reciprocal iteration.
+        for (parcel, unit) in [
+            (0o170123, add as fn(u64, u64) -> FloatResult),
+            (0o171123, add),
+            (0o172123, subtract),
+            (0o173123, subtract),
+            // In place: the destination is an operand.
+            (0o171333, add),
+            (0o173223, subtract),
+        ] {
+            check(parcel, 64, unit);
+            check(parcel, 37, unit);
+        }
+        let kinds = [
+            MultiplyKind::Full,
+            MultiplyKind::Half,
+            MultiplyKind::Rounded,
+            MultiplyKind::ReciprocalIteration,
+        ];
+        for (n, kind) in kinds.into_iter().enumerate() {
+            let unit: fn(u64, u64) -> FloatResult = match kind {
+                MultiplyKind::Full => |x, y| multiply(x, y, MultiplyKind::Full),
+                MultiplyKind::Half => |x, y| multiply(x, y, MultiplyKind::Half),
+                MultiplyKind::Rounded => |x, y| multiply(x, y, MultiplyKind::Rounded),
+                MultiplyKind::ReciprocalIteration => {
+                    |x, y| multiply(x, y, MultiplyKind::ReciprocalIteration)
+                }
+            };
+            // Sj form, Vj form, and Vj form in place.
+            let base = (0o160 + 2 * n as u16) << 9;
+            for parcel in [base | 0o123, base | 0o1000 | 0o123, base | 0o1000 | 0o444] {
+                check(parcel, 64, unit);
+                check(parcel, 5, unit);
+            }
+        }
     }
 }

@@ -20,9 +20,9 @@ mod host;
 mod multiply;
 mod reciprocal;
 
-pub use add::{add, subtract};
+pub use add::{add, difference, subtract, sum};
 pub use host::{from_f64, to_f64};
-pub use multiply::{multiply, MultiplyKind};
+pub use multiply::{multiply, product, MultiplyKind};
 pub use reciprocal::{reciprocal, truncmul};
 
 /// Result of a floating operation: the 64-bit result word and whether the FP error
@@ -75,9 +75,80 @@ pub fn is_overflow_exponent(e: u64) -> bool {
     e >= EXPONENT_OVERFLOW
 }
 
+/// Whether the exponent field of `x` is out of range high (>= 060000), tested on the
+/// word itself: the field is >= 060000 exactly when its two top bits (word bits
+/// 2^62 and 2^61) are both set.
+#[inline(always)]
+pub fn overflow_exponent_in(x: u64) -> bool {
+    x & (x << 1) & (SIGN_BIT >> 1) != 0
+}
+
+/// Whether any of `words` has an out-of-range exponent ([`overflow_exponent_in`]).
+/// One pass of ands and ors without branches, which the compiler vectorizes; the
+/// vector floating add and multiply raise their error flag from it.
+#[inline]
+pub fn any_overflow_exponent(words: &[u64]) -> bool {
+    words.iter().fold(0, |any, &x| any | (x & (x << 1))) & (SIGN_BIT >> 1) != 0
+}
+
 /// Assembles a word from sign, exponent and coefficient. The exponent is kept modulo
 /// 2^15 (see the module documentation on overflow) and the coefficient modulo 2^48.
 #[inline]
 pub fn pack(negative: bool, e: u64, c: u64) -> u64 {
     (if negative { SIGN_BIT } else { 0 }) | ((e & EXPONENT_FIELD) << 48) | (c & COEFFICIENT_MASK)
+}
+
+/// Operand words for the tests that compare the branch-free units with their
+/// definitions: every exponent class (zero, underflowing, near the limits, overflowing,
+/// anywhere) with full, short and zero coefficients, both signs, and pairs whose
+/// exponents are close so that alignment, carries and cancellation all occur.
+#[cfg(test)]
+mod test_operands {
+    use super::{pack, COEFFICIENT_MASK};
+
+    /// `count` pseudo-random operand pairs (a fixed xorshift sequence).
+    pub(super) fn operand_pairs(count: usize) -> impl Iterator<Item = (u64, u64)> {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..count).map(move |_| {
+            let x = operand(next(), next());
+            let y = if next() % 4 == 0 {
+                // Close to x: same or neighbouring exponent, similar coefficient.
+                let r = next();
+                let e = ((x >> 48) & 0o77777).wrapping_add(r % 5).wrapping_sub(2);
+                pack(r >> 63 != 0, e, x ^ (r >> (8 + (r >> 3) % 56)))
+            } else {
+                operand(next(), next())
+            };
+            (x, y)
+        })
+    }
+
+    fn operand(r: u64, c: u64) -> u64 {
+        let negative = r >> 63 != 0;
+        let exponent = match r % 9 {
+            0 => 0,
+            1 => 1 + (r >> 8) % 0o17777,
+            2 => 0o17770 + (r >> 8) % 0o30,
+            3 => 0o37760 + (r >> 8) % 0o40,
+            4 => 0o57760 + (r >> 8) % 0o30,
+            5 => 0o60000 + (r >> 8) % 0o20000,
+            6 => 0o77770 + (r >> 8) % 0o10,
+            _ => (r >> 8) & 0o77777,
+        };
+        let coefficient = match (r >> 24) % 6 {
+            0 => c | (1 << 47),
+            1 => (c & COEFFICIENT_MASK) >> ((r >> 32) % 48),
+            2 => 0,
+            3 => COEFFICIENT_MASK,
+            4 => 1 << ((r >> 32) % 48),
+            _ => c,
+        };
+        pack(negative, exponent, coefficient)
+    }
 }

@@ -1,6 +1,6 @@
 //! Floating multiply unit (064–067, 160–167; ISA.md 5.3).
 
-use super::{coefficient, exponent, is_overflow_exponent, pack, sign, FloatResult};
+use super::{coefficient, exponent, overflow_exponent_in, pack, FloatResult};
 use super::{EXPONENT_BIAS, EXPONENT_MIN};
 
 /// Which of the four floating multiply instructions is performed.
@@ -37,78 +37,91 @@ const ACC_CARRY_BIT: u64 = 1 << 56;
 /// Always inlined: the vector loops call it with a constant `kind`.
 #[inline(always)]
 pub fn multiply(x: u64, y: u64, kind: MultiplyKind) -> FloatResult {
-    let operand_overflow = is_overflow_exponent(exponent(x)) || is_overflow_exponent(exponent(y));
-    let x = underflow_to_zero(x);
-    let y = underflow_to_zero(y);
-    if x == 0 || y == 0 {
-        return FloatResult {
-            value: 0,
-            error: operand_overflow,
-        };
+    let value = product(x, y, kind);
+    FloatResult {
+        value,
+        error: overflow_exponent_in(x) || overflow_exponent_in(y) || overflow_exponent_in(value),
     }
-    let (ex, ey) = (exponent(x), exponent(y));
-    let negative = sign(x) != sign(y);
-    let integer_mode = ex == 0 && ey == 0;
+}
 
-    let product = pyramid(coefficient(x) << 8, coefficient(y));
-    let mut acc = match kind {
+/// The result word of [`multiply`] alone. Its error flag is whether `x`, `y` or this
+/// word has an out-of-range exponent (see [`overflow_exponent_in`]): a result exponent
+/// that is out of range but wraps modulo 2^15 needs an operand exponent >= 060000, and
+/// the zero and integer-mode results have exponent 0.
+///
+/// Written without branches on the operands: every case is computed and the word
+/// chosen by selects, so that the vector loops keep their pipelines full.
+#[inline(always)]
+pub fn product(x: u64, y: u64, kind: MultiplyKind) -> u64 {
+    let (ex, ey) = (exponent(x), exponent(y));
+    let negative = (x ^ y) >> 63 != 0;
+
+    let product = pyramid(coefficient(x), coefficient(y));
+    let acc = match kind {
         MultiplyKind::Full => product.wrapping_add(FULL_CORRECTION),
         MultiplyKind::Rounded => product.wrapping_add(ROUNDED_CORRECTION),
         MultiplyKind::Half => product.wrapping_add(HALF_CORRECTION),
         MultiplyKind::ReciprocalIteration => !product.wrapping_add(!FULL_CORRECTION),
     };
 
-    let e = if integer_mode {
-        acc >>= 1;
+    // Floating mode: the biased sum of exponents, one lower to account for the
+    // normalizing bit, one higher again when the coefficient product is >= 1/2 (the
+    // accumulator then shifts right once). Both fields are < 2^15, so `sum` is exact;
+    // a result exponent below 020000 (`sum` below 060001) underflows to zero.
+    let carry = (acc & ACC_CARRY_BIT) >> 56;
+    let sum = ex + ey + carry;
+    let mut kept = acc >> carry;
+    if kind == MultiplyKind::Half {
+        kept &= HALF_MASK;
+    }
+
+    // Integer mode (both exponent fields zero): exponent 0, the accumulator halved,
+    // no half-precision clearing and no underflow.
+    let integer_mode = ex | ey == 0;
+    let (e, kept) = if integer_mode {
+        (0, acc >> 1)
+    } else {
+        (sum.wrapping_sub(EXPONENT_BIAS + 1), kept)
+    };
+    let underflow = !integer_mode && sum < EXPONENT_BIAS + 1 + EXPONENT_MIN;
+
+    let zero = x == 0 || y == 0 || underflows(ex) || underflows(ey) || underflow;
+    if zero {
         0
     } else {
-        // Biased sum of exponents, one lower to account for the normalizing bit;
-        // both fields are < 2^15, so this cannot overflow an i64.
-        let mut e = (ex + ey) as i64 - (EXPONENT_BIAS as i64 + 1);
-        if acc & ACC_CARRY_BIT != 0 {
-            e += 1;
-            acc >>= 1;
-        }
-        if e < EXPONENT_MIN as i64 {
-            return FloatResult {
-                value: 0,
-                error: operand_overflow,
-            };
-        }
-        if kind == MultiplyKind::Half {
-            acc &= HALF_MASK;
-        }
-        e as u64
-    };
-
-    FloatResult {
-        value: pack(negative, e, acc >> 8),
-        error: operand_overflow || is_overflow_exponent(e),
+        pack(negative, e, kept >> 8)
     }
 }
 
-/// The truncated partial-product array: for every set bit `t` of the 48-bit `b`, the
-/// 56-bit `a` shifted right by `47 − t` (each term truncated on its own) is summed.
+/// The truncated partial-product array of the coefficients `c` (the multiplicand) and
+/// `b`: for every set bit `t` of the 48-bit `b`, the multiplicand as the unit holds it,
+/// `a = c << 8`, shifted right by `47 − t` (each term truncated on its own), is summed.
 /// The sum is below 2^57.
 ///
-/// Done a byte of `b` at a time: for the bits `t = p + j` of the byte at bit `p`, the
-/// terms are `a' >> (7 − j)` with `a' = a >> (40 − p)`, and their sum is the one
-/// product `(a' · byte) >> 7` less the fractional carries that the separate
-/// truncations lose, which depend only on `a' mod 128` and the byte
-/// ([`TRUNCATION_LOSS`]). Six multiplies replace up to 48 shifts and adds; the
-/// proptests compare it with the bit-by-bit definition ([`pyramid_by_bits`]).
-#[inline]
-fn pyramid(a: u64, b: u64) -> u64 {
-    let mut acc = 0u64;
-    let mut p = 0;
-    while p <= 40 {
-        let byte = ((b >> p) & 0xFF) as usize;
-        if byte != 0 {
-            let shifted = a >> (40 - p);
-            let loss = TRUNCATION_LOSS[(shifted & 0x7F) as usize][byte];
-            acc += (shifted.wrapping_mul(byte as u64) >> 7) - u64::from(loss);
+/// The terms of bits `t >= 39` are exact (`a` has 8 low zero bits), so they are the one
+/// product `c · (b >> 39)`. The other 39 bits are taken a byte at a time, the bits
+/// `t = t0 + j` of the byte at `t0` = 31, 23, 15, 7, −1 (bit −1 being 0): their terms
+/// are `s >> (7 − j)` with `s = c >> (32 − t0)`, and their sum is the one product
+/// `(s · byte) >> 7` less the fractional carries that the separate truncations lose,
+/// which depend only on `s mod 128` and the byte ([`TRUNCATION_LOSS`]). Six multiplies
+/// and five lookups replace up to 48 shifts and adds; the tests compare it with the
+/// bit-by-bit definition ([`pyramid_by_bits`]). A zero byte costs the same as any
+/// other (its loss is 0), so the bytes are not tested one by one.
+#[inline(always)]
+fn pyramid(c: u64, b: u64) -> u64 {
+    let mut acc = c * (b >> 39);
+    // Short multipliers (1.0, 0.5, 3.0, small integers) have no low bits: one test
+    // skips all five bytes. Otherwise the bytes are taken without further tests.
+    if b & ((1 << 39) - 1) != 0 {
+        // `b << 1` puts bit t0 of b at bit t0 + 1, so the byte at t0 = −1 is its low
+        // byte.
+        let low = b << 1;
+        for k in 0..5 {
+            let byte = ((low >> (32 - 8 * k)) & 0xFF) as usize;
+            let s = c >> (1 + 8 * k);
+            let loss = TRUNCATION_LOSS[(s & 0x7F) as usize][byte];
+            acc += ((s * byte as u64) >> 7) - u64::from(loss);
         }
-        p += 8;
     }
     acc
 }
@@ -154,20 +167,98 @@ const fn truncation_loss_table() -> [[u8; 256]; 128] {
     table
 }
 
-/// An operand whose exponent field is nonzero but below 020000 enters as zero.
-#[inline]
-fn underflow_to_zero(x: u64) -> u64 {
-    let e = exponent(x);
-    if e != 0 && e < EXPONENT_MIN {
-        0
-    } else {
-        x
-    }
+/// An operand whose exponent field `e` is nonzero but below 020000 enters as zero.
+#[inline(always)]
+fn underflows(e: u64) -> bool {
+    e != 0 && e < EXPONENT_MIN
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_operands::operand_pairs;
+    use super::super::{sign, EXPONENT_BIAS};
     use super::*;
+
+    /// The multiply unit as first written, with early returns: the reference the
+    /// branch-free [`product`] and its error rule are checked against.
+    fn multiply_by_cases(x: u64, y: u64, kind: MultiplyKind) -> FloatResult {
+        let operand_overflow = super::super::is_overflow_exponent(exponent(x))
+            || super::super::is_overflow_exponent(exponent(y));
+        let x = zero_if_underflow(x);
+        let y = zero_if_underflow(y);
+        if x == 0 || y == 0 {
+            return FloatResult {
+                value: 0,
+                error: operand_overflow,
+            };
+        }
+        let (ex, ey) = (exponent(x), exponent(y));
+        let negative = sign(x) != sign(y);
+        let integer_mode = ex == 0 && ey == 0;
+
+        let product = pyramid(coefficient(x), coefficient(y));
+        let mut acc = match kind {
+            MultiplyKind::Full => product.wrapping_add(FULL_CORRECTION),
+            MultiplyKind::Rounded => product.wrapping_add(ROUNDED_CORRECTION),
+            MultiplyKind::Half => product.wrapping_add(HALF_CORRECTION),
+            MultiplyKind::ReciprocalIteration => !product.wrapping_add(!FULL_CORRECTION),
+        };
+
+        let e = if integer_mode {
+            acc >>= 1;
+            0
+        } else {
+            // Biased sum of exponents, one lower to account for the normalizing bit;
+            // both fields are < 2^15, so this cannot overflow an i64.
+            let mut e = (ex + ey) as i64 - (EXPONENT_BIAS as i64 + 1);
+            if acc & ACC_CARRY_BIT != 0 {
+                e += 1;
+                acc >>= 1;
+            }
+            if e < EXPONENT_MIN as i64 {
+                return FloatResult {
+                    value: 0,
+                    error: operand_overflow,
+                };
+            }
+            if kind == MultiplyKind::Half {
+                acc &= HALF_MASK;
+            }
+            e as u64
+        };
+
+        FloatResult {
+            value: pack(negative, e, acc >> 8),
+            error: operand_overflow || super::super::is_overflow_exponent(e),
+        }
+    }
+
+    fn zero_if_underflow(x: u64) -> u64 {
+        if underflows(exponent(x)) {
+            0
+        } else {
+            x
+        }
+    }
+
+    #[test]
+    fn branch_free_multiply_equals_the_multiply_by_cases() {
+        let kinds = [
+            MultiplyKind::Full,
+            MultiplyKind::Half,
+            MultiplyKind::Rounded,
+            MultiplyKind::ReciprocalIteration,
+        ];
+        for (x, y) in operand_pairs(200_000) {
+            for kind in kinds {
+                assert_eq!(
+                    multiply(x, y, kind),
+                    multiply_by_cases(x, y, kind),
+                    "{x:022o} {kind:?} {y:022o}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn byte_wise_pyramid_equals_the_bit_by_bit_definition() {
@@ -176,15 +267,33 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let a = (x >> 8) & ((1 << 56) - 1);
-            let b = x.rotate_left(23) & super::super::COEFFICIENT_MASK;
-            assert_eq!(pyramid(a, b), pyramid_by_bits(a, b), "{a:#x} * {b:#x}");
+            let c = x >> 16;
+            // Some multipliers with runs of zero bytes, as round numbers have.
+            let b = x.rotate_left(23) & super::super::COEFFICIENT_MASK & !(x << 40 >> (x % 48));
+            assert_eq!(pyramid(c, b), pyramid_by_bits(c << 8, b), "{c:#x} * {b:#x}");
         }
-        let all = (1u64 << 56) - 1;
-        assert_eq!(
-            pyramid(all, super::super::COEFFICIENT_MASK),
-            pyramid_by_bits(all, super::super::COEFFICIENT_MASK)
-        );
+        let all = super::super::COEFFICIENT_MASK;
+        assert_eq!(pyramid(all, all), pyramid_by_bits(all << 8, all));
+    }
+
+    #[test]
+    fn pyramid_is_exact_for_every_byte_value_at_every_byte_position() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut multiplicands = vec![0, 1, 0x7F, 0x80, super::super::COEFFICIENT_MASK, 1 << 47];
+        for _ in 0..58 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            multiplicands.push(x >> 16);
+        }
+        for c in multiplicands {
+            for shift in 0..41 {
+                for byte in 0..256u64 {
+                    let b = byte << shift;
+                    assert_eq!(pyramid(c, b), pyramid_by_bits(c << 8, b), "{c:#x} * {b:#x}");
+                }
+            }
+        }
     }
 
     const ONE: u64 = 0o0400014000000000000000;
@@ -200,9 +309,9 @@ mod tests {
     #[test]
     fn pyramid_of_exact_product_has_no_truncation() {
         // 2^47 × 2^47: a single term, 2^55 × 2^47 / 2^47.
-        assert_eq!(pyramid(1 << 55, 1 << 47), 1 << 55);
+        assert_eq!(pyramid(1 << 47, 1 << 47), 1 << 55);
         // With b = 1 only the most-shifted term remains.
-        assert_eq!(pyramid(1 << 55, 1), 1 << 8);
+        assert_eq!(pyramid(1 << 47, 1), 1 << 8);
         assert_eq!(pyramid(12345, 0), 0);
     }
 
