@@ -125,14 +125,60 @@ pub struct TimingModel {
 /// Slots of the derived-instruction cache (indexed by parcel address).
 const DERIVED_SLOTS: usize = 256;
 
-/// What the model derives from an instruction alone (its operands, latency and kind).
-///
-/// Laid out so that no field straddles a 16-byte boundary: a cached entry is copied
-/// with 16-byte moves and its fields read back at once, which stalls when a read
-/// spans two of those moves.
+/// The key of an empty cache slot: no instruction and unit pack to it (an `Op` index
+/// is far below 0xFFFF).
+const EMPTY_KEY: u64 = u64::MAX;
+
+/// The instruction and unit an entry was derived from, packed into one word so that a
+/// cache hit is one comparison.
+#[inline]
+fn key_of(instruction: Instruction, unit: Unit) -> u64 {
+    u64::from(instruction.p1)
+        | u64::from(instruction.p2) << 16
+        | (instruction.op as u64) << 32
+        | (unit as u64) << 48
+}
+
+/// What the plain path needs of a scalar, transfer, control or branch instruction
+/// that references no memory and no V register and waits for nothing else: the whole
+/// issue rule then reduces to a few maxima (see [`TimingModel::issue_plain`]).
 #[derive(Clone, Copy, Debug)]
-#[repr(C, align(16))]
+struct Plain {
+    /// The registers whose reservations bound issue (sources and destinations),
+    /// padded by repeating one of them (a maximum does not mind repeats).
+    reads: [u8; 4],
+    /// False when there are none (then `reads` is not looked at).
+    any_reads: bool,
+    /// The register written, or [`NO_REGISTER`].
+    destination: u8,
+    /// True when it writes an A or S register (it then needs the file's result path).
+    scalar_destination: bool,
+    /// Its result latency.
+    latency: u8,
+    /// Its functional unit.
+    unit: Unit,
+    /// True when it must wait for its functional unit.
+    reserves_unit: bool,
+    /// True when it counts as a branch (branch unit, not EX or ERR).
+    branch: bool,
+    /// True when it always branches (J, R, B-register jump).
+    unconditional: bool,
+    /// True when it counts a floating-point operation.
+    flops: bool,
+}
+
+/// `Plain::destination` of an instruction that writes no register.
+const NO_REGISTER: u8 = u8::MAX;
+
+/// What the model derives from an instruction alone (its operands, latency and kind).
+#[derive(Clone, Copy, Debug)]
 struct Derived {
+    /// [`key_of`] the instruction and unit, [`EMPTY_KEY`] for an empty slot.
+    key: u64,
+    /// True when the plain path applies (unless the CPU reports a memory reference).
+    plain: bool,
+    /// The plain path's data.
+    fast: Plain,
     ops: operands::Operands,
     vector: bool,
     store: bool,
@@ -143,16 +189,35 @@ struct Derived {
     /// The A or S register it writes, if any (for the result paths).
     scalar_destination: Option<u8>,
     latency: u64,
-    instruction: Instruction,
-    unit: Unit,
 }
 
-// Operands (9 bytes) and the flags fill the first 16 bytes; the rest the second.
-const _: () = assert!(std::mem::size_of::<Derived>() == 32);
-
 impl Derived {
-    fn of(f: &Figures, issue: &Issue) -> Derived {
-        let instruction = issue.instruction;
+    const EMPTY: Derived = Derived {
+        key: EMPTY_KEY,
+        plain: false,
+        fast: Plain {
+            reads: [0; 4],
+            any_reads: false,
+            destination: NO_REGISTER,
+            scalar_destination: false,
+            latency: 0,
+            unit: Unit::None,
+            reserves_unit: false,
+            branch: false,
+            unconditional: false,
+            flops: false,
+        },
+        ops: operands::Operands::NONE,
+        vector: false,
+        store: false,
+        chainable: false,
+        reserves_unit: false,
+        drains: false,
+        scalar_destination: None,
+        latency: 0,
+    };
+
+    fn of(f: &Figures, instruction: Instruction, unit: Unit) -> Derived {
         let op = instruction.op;
         let ops = operands::operands(instruction);
         let vector = instruction.p1 >> 9 >= 0o140;
@@ -160,28 +225,95 @@ impl Derived {
             op,
             Op::StoreA | Op::StoreS | Op::BlockStoreB | Op::BlockStoreT | Op::VStore | Op::VScatter
         );
+        let latency = latency(f, op, unit);
+        let reserves_unit = !matches!(unit, Unit::None | Unit::Branch | Unit::Memory);
+        let drains = matches!(
+            op,
+            Op::NormalExit | Op::ErrorExit | Op::CompleteMemoryReferences
+        );
+        let scalar_destination = ops.destinations().iter().copied().find(|&r| is_scalar(r));
+        let (plain, fast) = plain(instruction, unit, &ops, latency, reserves_unit, drains);
         Derived {
-            instruction,
-            unit: issue.unit,
+            key: key_of(instruction, unit),
+            plain: plain && !vector,
+            fast,
             ops,
-            latency: latency(f, op, issue.unit),
+            latency,
             vector,
             store,
             chainable: vector && (f.store_chaining || !store),
-            reserves_unit: !matches!(issue.unit, Unit::None | Unit::Branch | Unit::Memory),
-            drains: matches!(
-                op,
-                Op::NormalExit | Op::ErrorExit | Op::CompleteMemoryReferences
-            ),
-            scalar_destination: ops.destinations().iter().copied().find(|&r| is_scalar(r)),
+            reserves_unit,
+            drains,
+            scalar_destination,
         }
     }
+}
+
+/// Whether the plain path applies to an instruction, and its data.
+fn plain(
+    instruction: Instruction,
+    unit: Unit,
+    ops: &operands::Operands,
+    latency: u64,
+    reserves_unit: bool,
+    drains: bool,
+) -> (bool, Plain) {
+    let op = instruction.op;
+    // At most 5 sources and 2 destinations.
+    let mut distinct = [0u8; 7];
+    let mut count = 0;
+    for &register in ops.sources().iter().chain(ops.destinations()) {
+        if !distinct[..count].contains(&register) {
+            distinct[count] = register;
+            count += 1;
+        }
+    }
+    let reads = &distinct[..count];
+    let destination = match ops.destinations() {
+        [] => Some(NO_REGISTER),
+        [one] => Some(*one),
+        _ => None,
+    };
+    let applies = !drains
+        && !is_memory_reference(instruction)
+        && unit != Unit::Memory
+        && reads.len() <= 4
+        && !reads.iter().any(|&r| is_vector(r))
+        && destination.is_some()
+        && latency <= u64::from(u8::MAX);
+    let mut padded = [reads.first().copied().unwrap_or(0); 4];
+    padded[..reads.len().min(4)].copy_from_slice(&reads[..reads.len().min(4)]);
+    let destination = destination.unwrap_or(NO_REGISTER);
+    let fast = Plain {
+        reads: padded,
+        any_reads: !reads.is_empty(),
+        destination,
+        scalar_destination: destination != NO_REGISTER && is_scalar(destination),
+        latency: latency.min(u64::from(u8::MAX)) as u8,
+        unit,
+        reserves_unit,
+        branch: unit == Unit::Branch && !matches!(op, Op::NormalExit | Op::ErrorExit),
+        unconditional: matches!(op, Op::Jump | Op::ReturnJump | Op::JumpB),
+        flops: matches!(
+            unit,
+            Unit::FloatAdd | Unit::FloatMultiply | Unit::Reciprocal
+        ),
+    };
+    (applies, fast)
+}
+
+/// True for the instructions that reference memory: 034..037 (block), 100..137
+/// (scalar), 176 and 177 (vector).
+#[inline]
+pub(crate) fn is_memory_reference(instruction: Instruction) -> bool {
+    let gh = instruction.p1 >> 9;
+    matches!(gh, 0o034..=0o037 | 0o100..=0o137 | 0o176 | 0o177)
 }
 
 /// Cached [`Derived`] entries by parcel address: derived data, so it is never saved,
 /// every cache compares equal, and a clone starts empty.
 #[derive(Debug, Default)]
-struct DerivedCache(Vec<Option<Derived>>);
+struct DerivedCache(Vec<Derived>);
 
 impl Clone for DerivedCache {
     fn clone(&self) -> DerivedCache {
@@ -290,13 +422,151 @@ impl TimingModel {
     }
 
     /// Accounts one instruction; returns the clock period in which it issued.
-    ///
-    /// Inlined into its caller so that the `Issue` the CPU just built is read from
-    /// registers, not reloaded from memory.
     #[inline]
     pub fn issue(&mut self, issue: &Issue) -> u64 {
+        self.issue_with::<true>(issue)
+    }
+
+    /// [`TimingModel::issue`], with (`FAST`) or without the shortcuts that give the
+    /// same result as the general rules in fewer steps (the tests compare the two).
+    #[inline]
+    fn issue_with<const FAST: bool>(&mut self, issue: &Issue) -> u64 {
+        let slot = self.derive(issue.instruction, issue.unit, issue.parcel_address);
+        let d = &self.derived.0[slot];
+        if FAST && d.plain && issue.memory == MemoryAccess::None {
+            let plain = d.fast;
+            return self.issue_plain(&plain, issue.parcel_address, issue.branch_taken);
+        }
+        self.issue_general::<FAST>(issue, slot)
+    }
+
+    /// The CPU's call: accounts `instruction` (on `unit`, at parcel address `at`, with
+    /// `vl` and the memory reference `memory` reports, asked only when the general
+    /// rules need it) and returns the clock periods the model's clock advanced.
+    #[inline]
+    pub(crate) fn advance(
+        &mut self,
+        instruction: Instruction,
+        at: u32,
+        unit: Unit,
+        branch_taken: bool,
+        vl: u32,
+        memory: impl FnOnce() -> MemoryAccess,
+    ) -> u64 {
+        let before = self.next_issue;
+        let slot = self.derive(instruction, unit, at);
+        let d = &self.derived.0[slot];
+        // A plain instruction references no memory, so the CPU has none to report.
+        if d.plain {
+            let plain = d.fast;
+            self.issue_plain(&plain, at, branch_taken);
+        } else {
+            let issue = Issue {
+                instruction,
+                parcel_address: at,
+                vl,
+                memory: memory(),
+                branch_taken,
+                unit,
+            };
+            self.issue_general::<true>(&issue, slot);
+        }
+        self.next_issue - before
+    }
+
+    /// The slot of the derived-instruction cache holding `instruction` on `unit` at
+    /// parcel address `at`, deriving it on a miss.
+    #[inline]
+    fn derive(&mut self, instruction: Instruction, unit: Unit, at: u32) -> usize {
+        let slot = at as usize % DERIVED_SLOTS;
+        let key = key_of(instruction, unit);
+        match self.derived.0.get(slot) {
+            Some(d) if d.key == key => slot,
+            _ => self.derive_miss(instruction, unit, slot),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn derive_miss(&mut self, instruction: Instruction, unit: Unit, slot: usize) -> usize {
+        if self.derived.0.is_empty() {
+            self.derived.0 = vec![Derived::EMPTY; DERIVED_SLOTS];
+        }
+        self.derived.0[slot] = Derived::of(figures(self.model), instruction, unit);
+        slot
+    }
+
+    /// A plain instruction (see [`Plain`]): the general rules of `issue_general` with
+    /// everything that cannot apply left out. Every hold condition is "t at or past
+    /// some CP" except the result path, so t is the maximum of those CPs, then moved
+    /// on past any taken result-path periods.
+    #[inline]
+    fn issue_plain(&mut self, p: &Plain, at: u32, branch_taken: bool) -> u64 {
         let f = figures(self.model);
-        let d = self.derived(f, issue);
+        let start = self.next_issue;
+        let mut t = start;
+        self.fetch(f, at, &mut t);
+        let [r0, r1, r2, r3] = p.reads;
+        let ready = self.ready[r0 as usize]
+            .max(self.ready[r1 as usize])
+            .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
+        let ready = if p.any_reads { ready } else { 0 };
+        let held = t.max(ready);
+        self.counters.hold_register += held - t;
+        t = held;
+        let unit = p.unit as usize;
+        let free = if p.reserves_unit {
+            self.unit_free[unit]
+        } else {
+            0
+        };
+        let held = t.max(free);
+        self.counters.hold_functional_unit += held - t;
+        t = held;
+        let latency = u64::from(p.latency);
+        if p.scalar_destination {
+            while self.result_path_taken(p.destination, t + latency) {
+                self.counters.hold_result_bus += 1;
+                t += 1;
+            }
+        }
+
+        self.counters.instructions += 1;
+        let arrival = t + latency;
+        if p.destination != NO_REGISTER {
+            self.ready[p.destination as usize] = arrival;
+            if p.scalar_destination {
+                self.reserve_result_path(p.destination, arrival);
+            }
+        }
+        self.unit_free[unit] = self.unit_free[unit].max(t + 1);
+        if p.flops {
+            self.count_flops(p.unit, 1);
+        }
+        self.finish_by(arrival);
+        self.record_unit(p.unit, t, arrival);
+
+        let mut occupancy = 1;
+        if p.branch {
+            self.counters.branches += 1;
+            if branch_taken || p.unconditional {
+                self.counters.branches_taken += 1;
+                occupancy = f.branch_taken;
+            } else {
+                occupancy = f.branch_not_taken;
+            }
+            self.counters.hold_branch += occupancy - 1;
+        }
+        self.counters.clock_periods += t + occupancy - start;
+        self.next_issue = t + occupancy;
+        t
+    }
+
+    /// Accounts one instruction by the general rules, with the derived data in cache
+    /// slot `slot`.
+    #[inline(never)]
+    fn issue_general<const FAST: bool>(&mut self, issue: &Issue, slot: usize) -> u64 {
+        let f = figures(self.model);
         let Derived {
             ops,
             latency,
@@ -307,7 +577,7 @@ impl TimingModel {
             drains,
             scalar_destination,
             ..
-        } = d;
+        } = self.derived.0[slot];
         let op = issue.instruction.op;
         let vl = u64::from(issue.vl.clamp(1, 64));
         let unit_index = issue.unit as usize;
@@ -367,7 +637,7 @@ impl TimingModel {
         match issue.memory {
             MemoryAccess::None if vector => self.vector_operation(f, t, vl, latency, issue, &ops),
             MemoryAccess::None => self.scalar_operation(t, latency, issue, &ops),
-            memory => self.memory_stream(f, t, vl, port, memory, store, bank_held, &ops),
+            memory => self.memory_stream::<FAST>(f, t, vl, port, memory, store, bank_held, &ops),
         }
 
         let mut occupancy = 1;
@@ -385,24 +655,6 @@ impl TimingModel {
         self.counters.clock_periods += t + occupancy - self.next_issue;
         self.next_issue = t + occupancy;
         t
-    }
-
-    /// What `issue` needs to know about the instruction alone, from the cache when the
-    /// same instruction issued from the same slot before.
-    #[inline]
-    fn derived(&mut self, f: &Figures, issue: &Issue) -> Derived {
-        let slot = issue.parcel_address as usize % DERIVED_SLOTS;
-        if let Some(Some(d)) = self.derived.0.get(slot) {
-            if d.instruction == issue.instruction && d.unit == issue.unit {
-                return *d;
-            }
-        }
-        let d = Derived::of(f, issue);
-        if self.derived.0.is_empty() {
-            self.derived.0 = vec![None; DERIVED_SLOTS];
-        }
-        self.derived.0[slot] = Some(d);
-        d
     }
 
     /// Checks the instruction buffers for the parcel at `address`; on a miss loads the
@@ -578,7 +830,7 @@ impl TimingModel {
     /// A memory reference stream (scalar, block, vector, gather, scatter) starting at
     /// `t` on `port`.
     #[allow(clippy::too_many_arguments)]
-    fn memory_stream(
+    fn memory_stream<const FAST: bool>(
         &mut self,
         f: &Figures,
         t: u64,

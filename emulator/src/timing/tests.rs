@@ -441,4 +441,75 @@ mod properties {
             prop_assert_eq!(&after.timing, &uninterrupted.timing);
         }
     }
+
+    /// One random instruction: any parcel pair, any memory reference a CPU could
+    /// report for it, any VL, taken or not, at one of a few parcel addresses (so the
+    /// instruction buffers and the derived cache both hit and miss).
+    fn any_issue(model: Model) -> impl Strategy<Value = Issue> {
+        (
+            any::<u16>(),
+            any::<u16>(),
+            0u32..=64,
+            any::<bool>(),
+            0u32..600,
+            (any::<u64>(), -40i64..40, 0u32..80, 0u8..4),
+        )
+            .prop_map(
+                move |(p1, p2, vl, branch_taken, at, (address, stride, count, kind))| {
+                    let instruction = decode(p1, p2, model);
+                    let memory = if is_memory_reference(instruction) {
+                        let address = address % 0o100000;
+                        match kind {
+                            0 => MemoryAccess::Scalar { address },
+                            1 => MemoryAccess::Vector {
+                                first: address,
+                                stride,
+                            },
+                            2 => MemoryAccess::Block {
+                                first: address,
+                                count,
+                            },
+                            _ => MemoryAccess::Gather,
+                        }
+                    } else {
+                        MemoryAccess::None
+                    };
+                    Issue {
+                        instruction,
+                        parcel_address: at,
+                        vl,
+                        memory,
+                        branch_taken,
+                        unit: form_of(p1, model).map_or(Unit::None, |f| f.unit),
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// The shortcuts (the plain path, the memory-stream shortcuts) leave exactly
+        /// the state and give exactly the issue periods of the general rules.
+        #[test]
+        fn shortcuts_match_the_general_rules(
+            xmp in any::<bool>(),
+            seeds in proptest::collection::vec(any::<u8>(), 1..4),
+            issues in proptest::collection::vec(any_issue(Model::XMp), 1..200),
+            cray1 in proptest::collection::vec(any_issue(Model::Cray1), 1..200),
+        ) {
+            let (model, issues) = if xmp { (Model::XMp, issues) } else { (Model::Cray1, cray1) };
+            let mut fast = TimingModel::new(model);
+            let mut general = TimingModel::new(model);
+            // Repeat the stream so that cached derivations and warm reservations are used.
+            for _ in &seeds {
+                for issue in &issues {
+                    let a = fast.issue(issue);
+                    let b = general.issue_with::<false>(issue);
+                    prop_assert_eq!(a, b, "{:?}", issue);
+                    prop_assert_eq!(&fast, &general, "{:?}", issue);
+                }
+            }
+        }
+    }
 }
