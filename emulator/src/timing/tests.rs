@@ -446,8 +446,15 @@ mod properties {
     /// report for it, any VL, taken or not, at one of a few parcel addresses (so the
     /// instruction buffers and the derived cache both hit and miss).
     fn any_issue(model: Model) -> impl Strategy<Value = Issue> {
-        (
+        // Half any parcel at all, half the kinds that stress the model: vector and
+        // block streams, scalar references, chained vector operations, branches.
+        let p1 = prop_oneof![
             any::<u16>(),
+            (0usize..PARCELS.len(), 0u16..0o100).prop_map(|(n, ijk)| PARCELS[n] & !0o77 | ijk),
+            (0o034u16..=0o037, 0u16..0o1000).prop_map(|(gh, ijk)| gh << 9 | ijk),
+        ];
+        (
+            p1,
             any::<u16>(),
             0u32..=64,
             any::<bool>(),
