@@ -889,7 +889,27 @@ impl TimingModel {
             // writes the same bank. Same result as the general loop below, with
             // fewer steps per element.
             let round = count.min(cycle);
-            if FAST && waits == round {
+            let ramp = if FAST && step == 1 && count > 0 {
+                ramp_start(&bank_free[..banks as usize], first & mask, round)
+            } else {
+                None
+            };
+            if let Some(free) = ramp {
+                // Stride one over bank times that rise by one CP per bank in the
+                // stream's order (as a previous stride-one stream over the same banks
+                // leaves them): the first element waits for its bank or not, and the
+                // rest follow it one per CP, each finding its bank just free.
+                conflicts += u64::from(free > t);
+                lag = t.max(free);
+                at = lag + count;
+                let last = count - round;
+                fill_ramp(
+                    &mut bank_free[..banks as usize],
+                    first.wrapping_add(last) & mask,
+                    round,
+                    lag + last + busy,
+                );
+            } else if FAST && waits == round {
                 let tail = count - round;
                 let overwritten = tail >= cycle;
                 let mut offset = first;
@@ -973,6 +993,45 @@ impl TimingModel {
             }
         }
         self.finish_by(finished);
+    }
+}
+
+/// When the `len` banks from `start` (in the order a stride-one stream visits them,
+/// wrapping round `bank_free`) become free one CP apart, the time of the first.
+fn ramp_start(bank_free: &[u64], start: u64, len: u64) -> Option<u64> {
+    let start = start as usize;
+    let len = len as usize;
+    let first = bank_free[start];
+    // Times near the top of the range would wrap; they never occur in a run.
+    if first > u64::MAX - 128 {
+        return None;
+    }
+    let (wrapped, from_start) = bank_free.split_at(start);
+    let upper = len.min(from_start.len());
+    // Differences from the ramp, or-ed together without stopping early, so that
+    // the loops have no branch in them.
+    let mut off = 0;
+    for (n, &free) in from_start[..upper].iter().enumerate() {
+        off |= free ^ (first + n as u64);
+    }
+    for (n, &free) in wrapped[..len - upper].iter().enumerate() {
+        off |= free ^ (first + (upper + n) as u64);
+    }
+    (off == 0).then_some(first)
+}
+
+/// Sets the `len` banks from `start` (wrapping round `bank_free`) to `value`,
+/// `value + 1`, ... in stride-one order.
+fn fill_ramp(bank_free: &mut [u64], start: u64, len: u64, value: u64) {
+    let start = start as usize;
+    let len = len as usize;
+    let (wrapped, from_start) = bank_free.split_at_mut(start);
+    let upper = len.min(from_start.len());
+    for (n, slot) in from_start[..upper].iter_mut().enumerate() {
+        *slot = value + n as u64;
+    }
+    for (n, slot) in wrapped[..len - upper].iter_mut().enumerate() {
+        *slot = value + (upper + n) as u64;
     }
 }
 
