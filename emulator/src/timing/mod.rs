@@ -142,29 +142,43 @@ fn key_of(instruction: Instruction, unit: Unit) -> u64 {
 /// What the plain path needs of a scalar, transfer, control or branch instruction
 /// that references no memory and no V register and waits for nothing else: the whole
 /// issue rule then reduces to a few maxima (see [`TimingModel::issue_plain`]).
+///
+/// Eight bytes, so that taking it from the cache is one load.
 #[derive(Clone, Copy, Debug)]
+#[repr(C, align(8))]
 struct Plain {
     /// The registers whose reservations bound issue (sources and destinations),
     /// padded by repeating one of them (a maximum does not mind repeats).
     reads: [u8; 4],
-    /// False when there are none (then `reads` is not looked at).
-    any_reads: bool,
     /// The register written, or [`NO_REGISTER`].
     destination: u8,
-    /// True when it writes an A or S register (it then needs the file's result path).
-    scalar_destination: bool,
     /// Its result latency.
     latency: u8,
     /// Its functional unit.
     unit: Unit,
-    /// True when it must wait for its functional unit.
-    reserves_unit: bool,
-    /// True when it counts as a branch (branch unit, not EX or ERR).
-    branch: bool,
-    /// True when it always branches (J, R, B-register jump).
-    unconditional: bool,
-    /// True when it counts a floating-point operation.
-    flops: bool,
+    /// [`Plain::APPLIES`] and the other flags below.
+    flags: u8,
+}
+
+impl Plain {
+    /// The plain path applies (unless the CPU reports a memory reference).
+    const APPLIES: u8 = 1;
+    /// It has registers to wait for (else `reads` is not looked at).
+    const ANY_READS: u8 = 2;
+    /// It writes an A or S register (it then needs the file's result path).
+    const SCALAR_DESTINATION: u8 = 4;
+    /// It must wait for its functional unit.
+    const RESERVES_UNIT: u8 = 8;
+    /// It counts as a branch (branch unit, not EX or ERR).
+    const BRANCH: u8 = 16;
+    /// It always branches (J, R, B-register jump).
+    const UNCONDITIONAL: u8 = 32;
+    /// It counts a floating-point operation.
+    const FLOPS: u8 = 64;
+
+    fn has(self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
 }
 
 /// `Plain::destination` of an instruction that writes no register.
@@ -175,8 +189,6 @@ const NO_REGISTER: u8 = u8::MAX;
 struct Derived {
     /// [`key_of`] the instruction and unit, [`EMPTY_KEY`] for an empty slot.
     key: u64,
-    /// True when the plain path applies (unless the CPU reports a memory reference).
-    plain: bool,
     /// The plain path's data.
     fast: Plain,
     ops: operands::Operands,
@@ -194,18 +206,12 @@ struct Derived {
 impl Derived {
     const EMPTY: Derived = Derived {
         key: EMPTY_KEY,
-        plain: false,
         fast: Plain {
             reads: [0; 4],
-            any_reads: false,
             destination: NO_REGISTER,
-            scalar_destination: false,
             latency: 0,
             unit: Unit::None,
-            reserves_unit: false,
-            branch: false,
-            unconditional: false,
-            flops: false,
+            flags: 0,
         },
         ops: operands::Operands::NONE,
         vector: false,
@@ -232,10 +238,16 @@ impl Derived {
             Op::NormalExit | Op::ErrorExit | Op::CompleteMemoryReferences
         );
         let scalar_destination = ops.destinations().iter().copied().find(|&r| is_scalar(r));
-        let (plain, fast) = plain(instruction, unit, &ops, latency, reserves_unit, drains);
+        let fast = plain(
+            instruction,
+            unit,
+            &ops,
+            latency,
+            reserves_unit,
+            drains || vector,
+        );
         Derived {
             key: key_of(instruction, unit),
-            plain: plain && !vector,
             fast,
             ops,
             latency,
@@ -256,8 +268,8 @@ fn plain(
     ops: &operands::Operands,
     latency: u64,
     reserves_unit: bool,
-    drains: bool,
-) -> (bool, Plain) {
+    excluded: bool,
+) -> Plain {
     let op = instruction.op;
     // At most 5 sources and 2 destinations.
     let mut distinct = [0u8; 7];
@@ -274,7 +286,7 @@ fn plain(
         [one] => Some(*one),
         _ => None,
     };
-    let applies = !drains
+    let applies = !excluded
         && !is_memory_reference(instruction)
         && unit != Unit::Memory
         && reads.len() <= 4
@@ -284,22 +296,40 @@ fn plain(
     let mut padded = [reads.first().copied().unwrap_or(0); 4];
     padded[..reads.len().min(4)].copy_from_slice(&reads[..reads.len().min(4)]);
     let destination = destination.unwrap_or(NO_REGISTER);
-    let fast = Plain {
+    let flags = [
+        (applies, Plain::APPLIES),
+        (!reads.is_empty(), Plain::ANY_READS),
+        (
+            destination != NO_REGISTER && is_scalar(destination),
+            Plain::SCALAR_DESTINATION,
+        ),
+        (reserves_unit, Plain::RESERVES_UNIT),
+        (
+            unit == Unit::Branch && !matches!(op, Op::NormalExit | Op::ErrorExit),
+            Plain::BRANCH,
+        ),
+        (
+            matches!(op, Op::Jump | Op::ReturnJump | Op::JumpB),
+            Plain::UNCONDITIONAL,
+        ),
+        (
+            matches!(
+                unit,
+                Unit::FloatAdd | Unit::FloatMultiply | Unit::Reciprocal
+            ),
+            Plain::FLOPS,
+        ),
+    ]
+    .iter()
+    .filter(|(set, _)| *set)
+    .fold(0, |flags, (_, flag)| flags | flag);
+    Plain {
         reads: padded,
-        any_reads: !reads.is_empty(),
         destination,
-        scalar_destination: destination != NO_REGISTER && is_scalar(destination),
         latency: latency.min(u64::from(u8::MAX)) as u8,
         unit,
-        reserves_unit,
-        branch: unit == Unit::Branch && !matches!(op, Op::NormalExit | Op::ErrorExit),
-        unconditional: matches!(op, Op::Jump | Op::ReturnJump | Op::JumpB),
-        flops: matches!(
-            unit,
-            Unit::FloatAdd | Unit::FloatMultiply | Unit::Reciprocal
-        ),
-    };
-    (applies, fast)
+        flags,
+    }
 }
 
 /// True for the instructions that reference memory: 034..037 (block), 100..137
@@ -431,11 +461,9 @@ impl TimingModel {
     /// same result as the general rules in fewer steps (the tests compare the two).
     #[inline]
     fn issue_with<const FAST: bool>(&mut self, issue: &Issue) -> u64 {
-        let slot = self.derive(issue.instruction, issue.unit, issue.parcel_address);
-        let d = &self.derived.0[slot];
-        if FAST && d.plain && issue.memory == MemoryAccess::None {
-            let plain = d.fast;
-            return self.issue_plain(&plain, issue.parcel_address, issue.branch_taken);
+        let (slot, plain) = self.derive(issue.instruction, issue.unit, issue.parcel_address);
+        if FAST && plain.has(Plain::APPLIES) && issue.memory == MemoryAccess::None {
+            return self.issue_plain(plain, issue.parcel_address, issue.branch_taken);
         }
         self.issue_general::<FAST>(issue, slot)
     }
@@ -454,12 +482,10 @@ impl TimingModel {
         memory: impl FnOnce() -> MemoryAccess,
     ) -> u64 {
         let before = self.next_issue;
-        let slot = self.derive(instruction, unit, at);
-        let d = &self.derived.0[slot];
+        let (slot, plain) = self.derive(instruction, unit, at);
         // A plain instruction references no memory, so the CPU has none to report.
-        if d.plain {
-            let plain = d.fast;
-            self.issue_plain(&plain, at, branch_taken);
+        if plain.has(Plain::APPLIES) {
+            self.issue_plain(plain, at, branch_taken);
         } else {
             let issue = Issue {
                 instruction,
@@ -475,25 +501,26 @@ impl TimingModel {
     }
 
     /// The slot of the derived-instruction cache holding `instruction` on `unit` at
-    /// parcel address `at`, deriving it on a miss.
+    /// parcel address `at` (deriving it on a miss), and its plain-path data.
     #[inline]
-    fn derive(&mut self, instruction: Instruction, unit: Unit, at: u32) -> usize {
+    fn derive(&mut self, instruction: Instruction, unit: Unit, at: u32) -> (usize, Plain) {
         let slot = at as usize % DERIVED_SLOTS;
         let key = key_of(instruction, unit);
         match self.derived.0.get(slot) {
-            Some(d) if d.key == key => slot,
+            Some(d) if d.key == key => (slot, d.fast),
             _ => self.derive_miss(instruction, unit, slot),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn derive_miss(&mut self, instruction: Instruction, unit: Unit, slot: usize) -> usize {
+    fn derive_miss(&mut self, instruction: Instruction, unit: Unit, slot: usize) -> (usize, Plain) {
         if self.derived.0.is_empty() {
             self.derived.0 = vec![Derived::EMPTY; DERIVED_SLOTS];
         }
-        self.derived.0[slot] = Derived::of(figures(self.model), instruction, unit);
-        slot
+        let d = Derived::of(figures(self.model), instruction, unit);
+        self.derived.0[slot] = d;
+        (slot, d.fast)
     }
 
     /// A plain instruction (see [`Plain`]): the general rules of `issue_general` with
@@ -501,7 +528,7 @@ impl TimingModel {
     /// some CP" except the result path, so t is the maximum of those CPs, then moved
     /// on past any taken result-path periods.
     #[inline]
-    fn issue_plain(&mut self, p: &Plain, at: u32, branch_taken: bool) -> u64 {
+    fn issue_plain(&mut self, p: Plain, at: u32, branch_taken: bool) -> u64 {
         let f = figures(self.model);
         let start = self.next_issue;
         let mut t = start;
@@ -510,12 +537,12 @@ impl TimingModel {
         let ready = self.ready[r0 as usize]
             .max(self.ready[r1 as usize])
             .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
-        let ready = if p.any_reads { ready } else { 0 };
+        let ready = if p.has(Plain::ANY_READS) { ready } else { 0 };
         let held = t.max(ready);
         self.counters.hold_register += held - t;
         t = held;
         let unit = p.unit as usize;
-        let free = if p.reserves_unit {
+        let free = if p.has(Plain::RESERVES_UNIT) {
             self.unit_free[unit]
         } else {
             0
@@ -524,7 +551,7 @@ impl TimingModel {
         self.counters.hold_functional_unit += held - t;
         t = held;
         let latency = u64::from(p.latency);
-        if p.scalar_destination {
+        if p.has(Plain::SCALAR_DESTINATION) {
             while self.result_path_taken(p.destination, t + latency) {
                 self.counters.hold_result_bus += 1;
                 t += 1;
@@ -535,21 +562,21 @@ impl TimingModel {
         let arrival = t + latency;
         if p.destination != NO_REGISTER {
             self.ready[p.destination as usize] = arrival;
-            if p.scalar_destination {
+            if p.has(Plain::SCALAR_DESTINATION) {
                 self.reserve_result_path(p.destination, arrival);
             }
         }
         self.unit_free[unit] = self.unit_free[unit].max(t + 1);
-        if p.flops {
+        if p.has(Plain::FLOPS) {
             self.count_flops(p.unit, 1);
         }
         self.finish_by(arrival);
         self.record_unit(p.unit, t, arrival);
 
         let mut occupancy = 1;
-        if p.branch {
+        if p.has(Plain::BRANCH) {
             self.counters.branches += 1;
-            if branch_taken || p.unconditional {
+            if branch_taken || p.has(Plain::UNCONDITIONAL) {
                 self.counters.branches_taken += 1;
                 occupancy = f.branch_taken;
             } else {
