@@ -12,6 +12,15 @@
 //! optional [`Timeline`] is output, not state: it is not serialized and does not take
 //! part in equality.
 //!
+//! The CPU itself calls the crate-internal `advance`, which is `issue` without an
+//! `Issue` to build for the instructions that take the plain path (scalar, transfer,
+//! control and branch instructions without memory or V registers).
+//!
+//! Speed: the rules are applied in their general form (`issue_general`) only where
+//! they can hold issue in more than one way; the plain path and the memory-stream
+//! shortcuts give the same clock periods and the same state in fewer steps, and the
+//! property tests compare every shortcut with the general rules.
+//!
 //! The figures and rules, with their sources, are in [`sources`].
 
 mod hpm;
