@@ -7,7 +7,7 @@
 
 use super::Cpu;
 use crate::isa::{Instruction, Unit};
-use crate::timing::{Issue, MemoryAccess, TimingModel};
+use crate::timing::{is_memory_reference, MemoryAccess, TimingModel};
 
 /// What the instruction being executed referenced: transient, reset by every memory
 /// instruction before it is read. Never saved, and every trace compares equal, so it
@@ -85,35 +85,20 @@ impl Cpu {
         next: u32,
         unit: Unit,
     ) -> u64 {
-        let memory = if is_memory_reference(instruction) {
-            std::mem::take(&mut self.trace.memory)
-        } else {
-            MemoryAccess::None
-        };
         // A branch is taken when P is not simply past it (a jump to the next
         // instruction costs as a branch not taken, which is what it amounts to).
         let branch_taken = self.p != next;
-        let issue = Issue {
-            instruction,
-            parcel_address: at,
-            vl: self.vl,
-            memory,
-            branch_taken,
-            unit,
-        };
+        let vl = self.vl;
+        let trace = &mut self.trace;
         let Some(model) = self.timing.as_deref_mut() else {
             return 1;
         };
-        let before = model.cycles();
-        model.issue(&issue);
-        model.cycles() - before
+        model.advance(instruction, at, unit, branch_taken, vl, || {
+            if is_memory_reference(instruction) {
+                std::mem::take(&mut trace.memory)
+            } else {
+                MemoryAccess::None
+            }
+        })
     }
-}
-
-/// True for the instructions that record a memory reference: 034..037 (block),
-/// 100..137 (scalar), 176 and 177 (vector).
-#[inline]
-fn is_memory_reference(instruction: Instruction) -> bool {
-    let gh = instruction.p1 >> 9;
-    matches!(gh, 0o034..=0o037 | 0o100..=0o137 | 0o176 | 0o177)
 }

@@ -12,6 +12,15 @@
 //! optional [`Timeline`] is output, not state: it is not serialized and does not take
 //! part in equality.
 //!
+//! The CPU itself calls the crate-internal `advance`, which is `issue` without an
+//! `Issue` to build for the instructions that take the plain path (scalar, transfer,
+//! control and branch instructions without memory or V registers).
+//!
+//! Speed: the rules are applied in their general form (`issue_general`) only where
+//! they can hold issue in more than one way; the plain path and the memory-stream
+//! shortcuts give the same clock periods and the same state in fewer steps, and the
+//! property tests compare every shortcut with the general rules.
+//!
 //! The figures and rules, with their sources, are in [`sources`].
 
 mod hpm;
@@ -125,14 +134,72 @@ pub struct TimingModel {
 /// Slots of the derived-instruction cache (indexed by parcel address).
 const DERIVED_SLOTS: usize = 256;
 
-/// What the model derives from an instruction alone (its operands, latency and kind).
+/// The key of an empty cache slot: no instruction and unit pack to it (an `Op` index
+/// is far below 0xFFFF).
+const EMPTY_KEY: u64 = u64::MAX;
+
+/// The instruction and unit an entry was derived from, packed into one word so that a
+/// cache hit is one comparison.
+#[inline]
+fn key_of(instruction: Instruction, unit: Unit) -> u64 {
+    u64::from(instruction.p1)
+        | u64::from(instruction.p2) << 16
+        | (instruction.op as u64) << 32
+        | (unit as u64) << 48
+}
+
+/// What the plain path needs of a scalar, transfer, control or branch instruction
+/// that references no memory and no V register and waits for nothing else: the whole
+/// issue rule then reduces to a few maxima (see [`TimingModel::issue_plain`]).
 ///
-/// Laid out so that no field straddles a 16-byte boundary: a cached entry is copied
-/// with 16-byte moves and its fields read back at once, which stalls when a read
-/// spans two of those moves.
+/// Eight bytes, so that taking it from the cache is one load.
 #[derive(Clone, Copy, Debug)]
-#[repr(C, align(16))]
+#[repr(C, align(8))]
+struct Plain {
+    /// The registers whose reservations bound issue (sources and destinations),
+    /// padded by repeating one of them (a maximum does not mind repeats).
+    reads: [u8; 4],
+    /// The register written, or [`NO_REGISTER`].
+    destination: u8,
+    /// Its result latency.
+    latency: u8,
+    /// Its functional unit.
+    unit: Unit,
+    /// [`Plain::APPLIES`] and the other flags below.
+    flags: u8,
+}
+
+impl Plain {
+    /// The plain path applies (unless the CPU reports a memory reference).
+    const APPLIES: u8 = 1;
+    /// It has registers to wait for (else `reads` is not looked at).
+    const ANY_READS: u8 = 2;
+    /// It writes an A or S register (it then needs the file's result path).
+    const SCALAR_DESTINATION: u8 = 4;
+    /// It must wait for its functional unit.
+    const RESERVES_UNIT: u8 = 8;
+    /// It counts as a branch (branch unit, not EX or ERR).
+    const BRANCH: u8 = 16;
+    /// It always branches (J, R, B-register jump).
+    const UNCONDITIONAL: u8 = 32;
+    /// It counts a floating-point operation.
+    const FLOPS: u8 = 64;
+
+    fn has(self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// `Plain::destination` of an instruction that writes no register.
+const NO_REGISTER: u8 = u8::MAX;
+
+/// What the model derives from an instruction alone (its operands, latency and kind).
+#[derive(Clone, Copy, Debug)]
 struct Derived {
+    /// [`key_of`] the instruction and unit, [`EMPTY_KEY`] for an empty slot.
+    key: u64,
+    /// The plain path's data.
+    fast: Plain,
     ops: operands::Operands,
     vector: bool,
     store: bool,
@@ -143,16 +210,29 @@ struct Derived {
     /// The A or S register it writes, if any (for the result paths).
     scalar_destination: Option<u8>,
     latency: u64,
-    instruction: Instruction,
-    unit: Unit,
 }
 
-// Operands (9 bytes) and the flags fill the first 16 bytes; the rest the second.
-const _: () = assert!(std::mem::size_of::<Derived>() == 32);
-
 impl Derived {
-    fn of(f: &Figures, issue: &Issue) -> Derived {
-        let instruction = issue.instruction;
+    const EMPTY: Derived = Derived {
+        key: EMPTY_KEY,
+        fast: Plain {
+            reads: [0; 4],
+            destination: NO_REGISTER,
+            latency: 0,
+            unit: Unit::None,
+            flags: 0,
+        },
+        ops: operands::Operands::NONE,
+        vector: false,
+        store: false,
+        chainable: false,
+        reserves_unit: false,
+        drains: false,
+        scalar_destination: None,
+        latency: 0,
+    };
+
+    fn of(f: &Figures, instruction: Instruction, unit: Unit) -> Derived {
         let op = instruction.op;
         let ops = operands::operands(instruction);
         let vector = instruction.p1 >> 9 >= 0o140;
@@ -160,28 +240,119 @@ impl Derived {
             op,
             Op::StoreA | Op::StoreS | Op::BlockStoreB | Op::BlockStoreT | Op::VStore | Op::VScatter
         );
-        Derived {
+        let latency = latency(f, op, unit);
+        let reserves_unit = !matches!(unit, Unit::None | Unit::Branch | Unit::Memory);
+        let drains = matches!(
+            op,
+            Op::NormalExit | Op::ErrorExit | Op::CompleteMemoryReferences
+        );
+        let scalar_destination = ops.destinations().iter().copied().find(|&r| is_scalar(r));
+        let fast = plain(
             instruction,
-            unit: issue.unit,
+            unit,
+            &ops,
+            latency,
+            reserves_unit,
+            drains || vector,
+        );
+        Derived {
+            key: key_of(instruction, unit),
+            fast,
             ops,
-            latency: latency(f, op, issue.unit),
+            latency,
             vector,
             store,
             chainable: vector && (f.store_chaining || !store),
-            reserves_unit: !matches!(issue.unit, Unit::None | Unit::Branch | Unit::Memory),
-            drains: matches!(
-                op,
-                Op::NormalExit | Op::ErrorExit | Op::CompleteMemoryReferences
-            ),
-            scalar_destination: ops.destinations().iter().copied().find(|&r| is_scalar(r)),
+            reserves_unit,
+            drains,
+            scalar_destination,
         }
     }
+}
+
+/// Whether the plain path applies to an instruction, and its data.
+fn plain(
+    instruction: Instruction,
+    unit: Unit,
+    ops: &operands::Operands,
+    latency: u64,
+    reserves_unit: bool,
+    excluded: bool,
+) -> Plain {
+    let op = instruction.op;
+    // At most 5 sources and 2 destinations.
+    let mut distinct = [0u8; 7];
+    let mut count = 0;
+    for &register in ops.sources().iter().chain(ops.destinations()) {
+        if !distinct[..count].contains(&register) {
+            distinct[count] = register;
+            count += 1;
+        }
+    }
+    let reads = &distinct[..count];
+    let destination = match ops.destinations() {
+        [] => Some(NO_REGISTER),
+        [one] => Some(*one),
+        _ => None,
+    };
+    let applies = !excluded
+        && !is_memory_reference(instruction)
+        && unit != Unit::Memory
+        && reads.len() <= 4
+        && !reads.iter().any(|&r| is_vector(r))
+        && destination.is_some()
+        && latency <= u64::from(u8::MAX);
+    let mut padded = [reads.first().copied().unwrap_or(0); 4];
+    padded[..reads.len().min(4)].copy_from_slice(&reads[..reads.len().min(4)]);
+    let destination = destination.unwrap_or(NO_REGISTER);
+    let flags = [
+        (applies, Plain::APPLIES),
+        (!reads.is_empty(), Plain::ANY_READS),
+        (
+            destination != NO_REGISTER && is_scalar(destination),
+            Plain::SCALAR_DESTINATION,
+        ),
+        (reserves_unit, Plain::RESERVES_UNIT),
+        (
+            unit == Unit::Branch && !matches!(op, Op::NormalExit | Op::ErrorExit),
+            Plain::BRANCH,
+        ),
+        (
+            matches!(op, Op::Jump | Op::ReturnJump | Op::JumpB),
+            Plain::UNCONDITIONAL,
+        ),
+        (
+            matches!(
+                unit,
+                Unit::FloatAdd | Unit::FloatMultiply | Unit::Reciprocal
+            ),
+            Plain::FLOPS,
+        ),
+    ]
+    .iter()
+    .filter(|(set, _)| *set)
+    .fold(0, |flags, (_, flag)| flags | flag);
+    Plain {
+        reads: padded,
+        destination,
+        latency: latency.min(u64::from(u8::MAX)) as u8,
+        unit,
+        flags,
+    }
+}
+
+/// True for the instructions that reference memory: 034..037 (block), 100..137
+/// (scalar), 176 and 177 (vector).
+#[inline]
+pub(crate) fn is_memory_reference(instruction: Instruction) -> bool {
+    let gh = instruction.p1 >> 9;
+    matches!(gh, 0o034..=0o037 | 0o100..=0o137 | 0o176 | 0o177)
 }
 
 /// Cached [`Derived`] entries by parcel address: derived data, so it is never saved,
 /// every cache compares equal, and a clone starts empty.
 #[derive(Debug, Default)]
-struct DerivedCache(Vec<Option<Derived>>);
+struct DerivedCache(Vec<Derived>);
 
 impl Clone for DerivedCache {
     fn clone(&self) -> DerivedCache {
@@ -290,13 +461,148 @@ impl TimingModel {
     }
 
     /// Accounts one instruction; returns the clock period in which it issued.
-    ///
-    /// Inlined into its caller so that the `Issue` the CPU just built is read from
-    /// registers, not reloaded from memory.
     #[inline]
     pub fn issue(&mut self, issue: &Issue) -> u64 {
+        self.issue_with::<true>(issue)
+    }
+
+    /// [`TimingModel::issue`], with (`FAST`) or without the shortcuts that give the
+    /// same result as the general rules in fewer steps (the tests compare the two).
+    #[inline]
+    fn issue_with<const FAST: bool>(&mut self, issue: &Issue) -> u64 {
+        let (slot, plain) = self.derive(issue.instruction, issue.unit, issue.parcel_address);
+        if FAST && plain.has(Plain::APPLIES) && issue.memory == MemoryAccess::None {
+            return self.issue_plain(plain, issue.parcel_address, issue.branch_taken);
+        }
+        self.issue_general::<FAST>(issue, slot)
+    }
+
+    /// The CPU's call: accounts `instruction` (on `unit`, at parcel address `at`, with
+    /// `vl` and the memory reference `memory` reports, asked only when the general
+    /// rules need it) and returns the clock periods the model's clock advanced.
+    #[inline]
+    pub(crate) fn advance(
+        &mut self,
+        instruction: Instruction,
+        at: u32,
+        unit: Unit,
+        branch_taken: bool,
+        vl: u32,
+        memory: impl FnOnce() -> MemoryAccess,
+    ) -> u64 {
+        let before = self.next_issue;
+        let (slot, plain) = self.derive(instruction, unit, at);
+        // A plain instruction references no memory, so the CPU has none to report.
+        if plain.has(Plain::APPLIES) {
+            self.issue_plain(plain, at, branch_taken);
+        } else {
+            let issue = Issue {
+                instruction,
+                parcel_address: at,
+                vl,
+                memory: memory(),
+                branch_taken,
+                unit,
+            };
+            self.issue_general::<true>(&issue, slot);
+        }
+        self.next_issue - before
+    }
+
+    /// The slot of the derived-instruction cache holding `instruction` on `unit` at
+    /// parcel address `at` (deriving it on a miss), and its plain-path data.
+    #[inline]
+    fn derive(&mut self, instruction: Instruction, unit: Unit, at: u32) -> (usize, Plain) {
+        let slot = at as usize % DERIVED_SLOTS;
+        let key = key_of(instruction, unit);
+        match self.derived.0.get(slot) {
+            Some(d) if d.key == key => (slot, d.fast),
+            _ => self.derive_miss(instruction, unit, slot),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn derive_miss(&mut self, instruction: Instruction, unit: Unit, slot: usize) -> (usize, Plain) {
+        if self.derived.0.is_empty() {
+            self.derived.0 = vec![Derived::EMPTY; DERIVED_SLOTS];
+        }
+        let d = Derived::of(figures(self.model), instruction, unit);
+        self.derived.0[slot] = d;
+        (slot, d.fast)
+    }
+
+    /// A plain instruction (see [`Plain`]): the general rules of `issue_general` with
+    /// everything that cannot apply left out. Every hold condition is "t at or past
+    /// some CP" except the result path, so t is the maximum of those CPs, then moved
+    /// on past any taken result-path periods.
+    #[inline]
+    fn issue_plain(&mut self, p: Plain, at: u32, branch_taken: bool) -> u64 {
         let f = figures(self.model);
-        let d = self.derived(f, issue);
+        let start = self.next_issue;
+        let mut t = start;
+        self.fetch(f, at, &mut t);
+        let [r0, r1, r2, r3] = p.reads;
+        let ready = self.ready[r0 as usize]
+            .max(self.ready[r1 as usize])
+            .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
+        let ready = if p.has(Plain::ANY_READS) { ready } else { 0 };
+        let held = t.max(ready);
+        self.counters.hold_register += held - t;
+        t = held;
+        let unit = p.unit as usize;
+        let free = if p.has(Plain::RESERVES_UNIT) {
+            self.unit_free[unit]
+        } else {
+            0
+        };
+        let held = t.max(free);
+        self.counters.hold_functional_unit += held - t;
+        t = held;
+        let latency = u64::from(p.latency);
+        if p.has(Plain::SCALAR_DESTINATION) {
+            while self.result_path_taken(p.destination, t + latency) {
+                self.counters.hold_result_bus += 1;
+                t += 1;
+            }
+        }
+
+        self.counters.instructions += 1;
+        let arrival = t + latency;
+        if p.destination != NO_REGISTER {
+            self.ready[p.destination as usize] = arrival;
+            if p.has(Plain::SCALAR_DESTINATION) {
+                self.reserve_result_path(p.destination, arrival);
+            }
+        }
+        self.unit_free[unit] = self.unit_free[unit].max(t + 1);
+        if p.has(Plain::FLOPS) {
+            self.count_flops(p.unit, 1);
+        }
+        self.finish_by(arrival);
+        self.record_unit(p.unit, t, arrival);
+
+        let mut occupancy = 1;
+        if p.has(Plain::BRANCH) {
+            self.counters.branches += 1;
+            if branch_taken || p.has(Plain::UNCONDITIONAL) {
+                self.counters.branches_taken += 1;
+                occupancy = f.branch_taken;
+            } else {
+                occupancy = f.branch_not_taken;
+            }
+            self.counters.hold_branch += occupancy - 1;
+        }
+        self.counters.clock_periods += t + occupancy - start;
+        self.next_issue = t + occupancy;
+        t
+    }
+
+    /// Accounts one instruction by the general rules, with the derived data in cache
+    /// slot `slot`.
+    #[inline(never)]
+    fn issue_general<const FAST: bool>(&mut self, issue: &Issue, slot: usize) -> u64 {
+        let f = figures(self.model);
         let Derived {
             ops,
             latency,
@@ -307,7 +613,7 @@ impl TimingModel {
             drains,
             scalar_destination,
             ..
-        } = d;
+        } = self.derived.0[slot];
         let op = issue.instruction.op;
         let vl = u64::from(issue.vl.clamp(1, 64));
         let unit_index = issue.unit as usize;
@@ -367,7 +673,7 @@ impl TimingModel {
         match issue.memory {
             MemoryAccess::None if vector => self.vector_operation(f, t, vl, latency, issue, &ops),
             MemoryAccess::None => self.scalar_operation(t, latency, issue, &ops),
-            memory => self.memory_stream(f, t, vl, port, memory, store, bank_held, &ops),
+            memory => self.memory_stream::<FAST>(f, t, vl, port, memory, store, bank_held, &ops),
         }
 
         let mut occupancy = 1;
@@ -385,24 +691,6 @@ impl TimingModel {
         self.counters.clock_periods += t + occupancy - self.next_issue;
         self.next_issue = t + occupancy;
         t
-    }
-
-    /// What `issue` needs to know about the instruction alone, from the cache when the
-    /// same instruction issued from the same slot before.
-    #[inline]
-    fn derived(&mut self, f: &Figures, issue: &Issue) -> Derived {
-        let slot = issue.parcel_address as usize % DERIVED_SLOTS;
-        if let Some(Some(d)) = self.derived.0.get(slot) {
-            if d.instruction == issue.instruction && d.unit == issue.unit {
-                return *d;
-            }
-        }
-        let d = Derived::of(f, issue);
-        if self.derived.0.is_empty() {
-            self.derived.0 = vec![None; DERIVED_SLOTS];
-        }
-        self.derived.0[slot] = Some(d);
-        d
     }
 
     /// Checks the instruction buffers for the parcel at `address`; on a miss loads the
@@ -578,7 +866,7 @@ impl TimingModel {
     /// A memory reference stream (scalar, block, vector, gather, scatter) starting at
     /// `t` on `port`.
     #[allow(clippy::too_many_arguments)]
-    fn memory_stream(
+    fn memory_stream<const FAST: bool>(
         &mut self,
         f: &Figures,
         t: u64,
@@ -629,20 +917,76 @@ impl TimingModel {
             } else {
                 count
             };
-            for n in 0..waits {
-                let slot = &mut bank_free[bank as usize];
-                let free = *slot;
-                conflicts += u64::from(free > at);
-                at = at.max(free);
-                *slot = at + busy;
-                bank = (bank + step) & mask;
-                lag = lag.max(at - n);
-                at += 1;
-            }
-            for _ in waits..count {
-                bank_free[bank as usize] = at + busy;
-                bank = (bank + step) & mask;
-                at += 1;
+            // The first round visits distinct banks (when it is all that can wait,
+            // or all there is): no element reads what an earlier one of the stream
+            // wrote. Then `lag` is simply where the round ended, and of the elements
+            // after it (which go one per CP) only the last `cycle` leave a bank's
+            // final time, as do the round's own writes only when no later element
+            // writes the same bank. Same result as the general loop below, with
+            // fewer steps per element.
+            let round = count.min(cycle);
+            let ramp = if FAST && step == 1 && count > 0 {
+                ramp_start(&bank_free[..banks as usize], first & mask, round)
+            } else {
+                None
+            };
+            if let Some(free) = ramp {
+                // Stride one over bank times that rise by one CP per bank in the
+                // stream's order (as a previous stride-one stream over the same banks
+                // leaves them): the first element waits for its bank or not, and the
+                // rest follow it one per CP, each finding its bank just free.
+                conflicts += u64::from(free > t);
+                lag = t.max(free);
+                at = lag + count;
+                let last = count - round;
+                fill_ramp(
+                    &mut bank_free[..banks as usize],
+                    first.wrapping_add(last) & mask,
+                    round,
+                    lag + last + busy,
+                );
+            } else if FAST && waits == round {
+                let tail = count - round;
+                let overwritten = tail >= cycle;
+                let mut offset = first;
+                for _ in 0..round {
+                    let slot = &mut bank_free[(offset & mask) as usize];
+                    let free = *slot;
+                    conflicts += u64::from(free > at);
+                    at = at.max(free);
+                    if !overwritten {
+                        *slot = at + busy;
+                    }
+                    offset = offset.wrapping_add(step);
+                    at += 1;
+                }
+                if round > 0 {
+                    lag = at - round;
+                }
+                let skip = tail - tail.min(cycle);
+                offset = offset.wrapping_add(skip.wrapping_mul(step));
+                at += skip;
+                for _ in skip..tail {
+                    bank_free[(offset & mask) as usize] = at + busy;
+                    offset = offset.wrapping_add(step);
+                    at += 1;
+                }
+            } else {
+                for n in 0..waits {
+                    let slot = &mut bank_free[bank as usize];
+                    let free = *slot;
+                    conflicts += u64::from(free > at);
+                    at = at.max(free);
+                    *slot = at + busy;
+                    bank = (bank + step) & mask;
+                    lag = lag.max(at - n);
+                    at += 1;
+                }
+                for _ in waits..count {
+                    bank_free[bank as usize] = at + busy;
+                    bank = (bank + step) & mask;
+                    at += 1;
+                }
             }
             self.counters.bank_conflicts += conflicts;
         } else {
@@ -685,6 +1029,45 @@ impl TimingModel {
             }
         }
         self.finish_by(finished);
+    }
+}
+
+/// When the `len` banks from `start` (in the order a stride-one stream visits them,
+/// wrapping round `bank_free`) become free one CP apart, the time of the first.
+fn ramp_start(bank_free: &[u64], start: u64, len: u64) -> Option<u64> {
+    let start = start as usize;
+    let len = len as usize;
+    let first = bank_free[start];
+    // Times near the top of the range would wrap; they never occur in a run.
+    if first > u64::MAX - 128 {
+        return None;
+    }
+    let (wrapped, from_start) = bank_free.split_at(start);
+    let upper = len.min(from_start.len());
+    // Differences from the ramp, or-ed together without stopping early, so that
+    // the loops have no branch in them.
+    let mut off = 0;
+    for (n, &free) in from_start[..upper].iter().enumerate() {
+        off |= free ^ (first + n as u64);
+    }
+    for (n, &free) in wrapped[..len - upper].iter().enumerate() {
+        off |= free ^ (first + (upper + n) as u64);
+    }
+    (off == 0).then_some(first)
+}
+
+/// Sets the `len` banks from `start` (wrapping round `bank_free`) to `value`,
+/// `value + 1`, ... in stride-one order.
+fn fill_ramp(bank_free: &mut [u64], start: u64, len: u64, value: u64) {
+    let start = start as usize;
+    let len = len as usize;
+    let (wrapped, from_start) = bank_free.split_at_mut(start);
+    let upper = len.min(from_start.len());
+    for (n, slot) in from_start[..upper].iter_mut().enumerate() {
+        *slot = value + n as u64;
+    }
+    for (n, slot) in wrapped[..len - upper].iter_mut().enumerate() {
+        *slot = value + (upper + n) as u64;
     }
 }
 
