@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod error;
 pub mod format;
 mod load;
+mod pipeline;
 pub mod reader;
 pub mod system_image;
 pub mod writer;

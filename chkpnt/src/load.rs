@@ -15,7 +15,7 @@ use std::io::{self, Read};
 use std::path::Path;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3Default};
 
-/// Bytes read per step of a memory section (see `writer::CHUNK_WORDS`).
+/// Bytes read per step of a memory section (see `pipeline::CHUNK_WORDS`).
 const CHUNK_BYTES: usize = 1024 * 1024;
 
 /// The contents of one section after verification.

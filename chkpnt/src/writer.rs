@@ -9,6 +9,7 @@ use crate::format::{
     header_checksum, Header, ImageSummary, SectionInfo, SectionKind, MAJOR_VERSION, MAX_SECTIONS,
     MAX_SECTION_BYTES, MINOR_VERSION, SECTION_FLAG_ZSTD, SUMMARY_VERSION,
 };
+use crate::pipeline;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -16,11 +17,6 @@ use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3Default;
 
-/// Words converted to big-endian bytes per step: 1 MiB of bytes still mostly stays in the
-/// L2 cache between the conversion, the checksum and the write, and needs a eighth of
-/// the `write` system calls of 128 KiB, which measured slower (benches/checkpoint.rs).
-/// Converting on a second thread while this one writes measured slower still.
-const CHUNK_WORDS: usize = 128 * 1024;
 /// Buffer for the small writes (header placeholder, postcard sections). It is smaller
 /// than a memory chunk so that `BufWriter` hands memory chunks straight to the file.
 const SMALL_WRITE_BUFFER: usize = 64 * 1024;
@@ -56,17 +52,7 @@ impl Payload<'_> {
     fn for_each_chunk(&self, mut f: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
         match self {
             Payload::Bytes(b) => f(b),
-            Payload::Words(words) => {
-                let mut buf = vec![0u8; CHUNK_WORDS.min(words.len()) * 8];
-                for chunk in words.chunks(CHUNK_WORDS) {
-                    let bytes = &mut buf[..chunk.len() * 8];
-                    for (dst, w) in bytes.chunks_exact_mut(8).zip(chunk) {
-                        dst.copy_from_slice(&w.to_be_bytes());
-                    }
-                    f(bytes)?;
-                }
-                Ok(())
-            }
+            Payload::Words(words) => pipeline::for_each_be_chunk(words, f),
         }
     }
 }
@@ -313,6 +299,15 @@ struct Written {
 }
 
 fn write_plain<W: Write>(out: &mut W, payload: &Payload<'_>) -> io::Result<Written> {
+    if let Payload::Words(words) = payload {
+        let checksum = pipeline::write_words(out, words)?;
+        return Ok(Written {
+            compressed: false,
+            stored_len: payload.raw_len(),
+            stored_checksum: checksum,
+            raw_checksum: checksum,
+        });
+    }
     let mut hasher = Xxh3Default::new();
     payload.for_each_chunk(|bytes| {
         hasher.update(bytes);
