@@ -33,8 +33,10 @@ fn stream(model: Model) -> Vec<Issue> {
         (0o011000, 0, MemoryAccess::None),
     ];
     let mut issues = Vec::new();
-    let mut p = 0;
     for _ in 0..128 {
+        // Every pass starts again at parcel 0, as a loop does: each instruction keeps
+        // its parcel address (and so its slot in the model's per-address caches).
+        let mut p = 0;
         for &(p1, p2, memory) in &body {
             let instruction = decode(p1, p2, model);
             issues.push(Issue {
@@ -45,7 +47,7 @@ fn stream(model: Model) -> Vec<Issue> {
                 branch_taken: true,
                 unit: form_of(p1, model).map_or(cray_emulator::isa::Unit::None, |f| f.unit),
             });
-            p = (p + instruction.len()) % 12;
+            p += instruction.len();
         }
     }
     issues
