@@ -1,12 +1,12 @@
 //! Every timing figure the model uses, per machine model, with where it comes from.
 //!
 //! Source tags (as in ISA.md section 6):
-//! - **[HRM]**: CRAY-1 Hardware Reference Manual 2240004 (page cited);
-//! - **[WEB]**: a public web page (Edinburgh comp-arch Cray notes, Gordon Bell's
+//! - **\[HRM\]**: CRAY-1 Hardware Reference Manual 2240004 (page cited);
+//! - **\[WEB\]**: a public web page (Edinburgh comp-arch Cray notes, Gordon Bell's
 //!   *Computer Structures* Cray-1 chapter);
-//! - **[UNVERIFIED]**: recalled from the published manuals, listed in ISA.md but not
+//! - **\[UNVERIFIED\]**: recalled from the published manuals, listed in ISA.md but not
 //!   checked against a page;
-//! - **[GUESS]**: chosen here because no source gives it; the reason is stated.
+//! - **\[GUESS\]**: chosen here because no source gives it; the reason is stated.
 //!
 //! # Rules the model applies (and their sources)
 //!
@@ -38,7 +38,7 @@
 //!   one element per CP never overtakes the writer.
 //! - Cray-1 vector stores do not chain from functional units; they wait for the
 //!   whole register [ISA.md 6.4, UNVERIFIED]. X-MP stores chain.
-//! - Two vector instructions may read the same V register at once [GUESS].
+//! - Two vector instructions may read the same V register at once \[GUESS\].
 //! - Memory: word address `a` is in bank `a mod banks` [WEB Gordon Bell CSP p.745]. A
 //!   bank stays busy `bank_busy` CP after a reference. A vector (or block) stream offers
 //!   one reference per CP; an element whose bank is busy waits, and the elements after
@@ -47,8 +47,8 @@
 //! - Ports. Cray-1: one path to memory for all references [WEB Gordon Bell]. X-MP: two
 //!   load ports and one store port per CPU [WEB Edinburgh cray-xmp-ch]; a load takes the
 //!   load port that frees first; scalar, block and vector references all use ports the
-//!   same way [GUESS]. Gather and scatter (X-MP) addresses are not given to the model:
-//!   they stream one element per CP without bank modelling [GUESS].
+//!   same way \[GUESS\]. Gather and scatter (X-MP) addresses are not given to the model:
+//!   they stream one element per CP without bank modelling \[GUESS\].
 //! - Instruction buffers: 4 buffers [WEB Edinburgh cray1-iss]; each holds an aligned
 //!   block of `buffer_parcels` parcels; a parcel address outside all buffers loads the
 //!   oldest buffer (round-robin) and costs `buffer_miss` CP [UNVERIFIED ISA.md 6.3:
@@ -60,7 +60,7 @@
 //! - `EX`, `ERR` and `CMR` wait until every issued instruction has finished (all
 //!   results arrived, all memory streams done) [GUESS: an exchange must save finished
 //!   registers; CMR waits for memory by definition].
-//! - Every instruction issues in 1 CP, whether one or two parcels [GUESS].
+//! - Every instruction issues in 1 CP, whether one or two parcels \[GUESS\].
 
 /// The timing figures of one machine model (clock periods unless stated).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,19 +141,19 @@ pub struct Figures {
 /// | address multiply | 6 | [HRM p3-11] |
 /// | scalar add | 3 | [WEB Edinburgh cray1-units] |
 /// | scalar shift single / double | 2 / 3 | [WEB Edinburgh] |
-/// | scalar logical | 1 | [UNVERIFIED] |
-/// | population / leading zero | 4 / 3 | [UNVERIFIED] |
-/// | floating add / multiply / reciprocal | 6 / 7 / 14 | [UNVERIFIED]; the 29-CP divide [HRM p3-30] is reproduced with 14 + 1 + 7 + 7 |
-/// | vector add / logical / shift / pop | 3 / 2 / 4 / 6 | [UNVERIFIED] |
-/// | transfers | 1 | [UNVERIFIED] |
-/// | 076 element read | 5 | [UNVERIFIED] |
-/// | memory load | 11 | [UNVERIFIED] |
+/// | scalar logical | 1 | \[UNVERIFIED\] |
+/// | population / leading zero | 4 / 3 | \[UNVERIFIED\] |
+/// | floating add / multiply / reciprocal | 6 / 7 / 14 | \[UNVERIFIED\]; the 29-CP divide [HRM p3-30] is reproduced with 14 + 1 + 7 + 7 |
+/// | vector add / logical / shift / pop | 3 / 2 / 4 / 6 | \[UNVERIFIED\] |
+/// | transfers | 1 | \[UNVERIFIED\] |
+/// | 076 element read | 5 | \[UNVERIFIED\] |
+/// | memory load | 11 | \[UNVERIFIED\] |
 /// | vector transit | 2 | [WEB Edinburgh "~2 CP"] |
 /// | banks / bank busy | 16 / 4 | [WEB Gordon Bell CSP p.745] |
 /// | ports | 1 shared | [WEB Gordon Bell] |
 /// | buffers | 4 × 64 parcels | [WEB Edinburgh cray1-iss] |
-/// | buffer miss | 14 | [UNVERIFIED "14-16"]: 11 CP memory access + 16 words at 4 words/CP, overlapped by one CP [GUESS] |
-/// | branch taken / not taken | 5 / 2 | [UNVERIFIED] |
+/// | buffer miss | 14 | [UNVERIFIED "14-16"]: 11 CP memory access + 16 words at 4 words/CP, overlapped by one CP \[GUESS\] |
+/// | branch taken / not taken | 5 / 2 | \[UNVERIFIED\] |
 pub const CRAY1: Figures = Figures {
     clock_period_ps: 12_500,
     address_add: 2,
@@ -194,13 +194,13 @@ pub const CRAY1: Figures = Figures {
 /// | figure | value | source |
 /// |---|---|---|
 /// | clock period | 9.5 ns | [WEB Edinburgh cray-xmp-ch] (early machines; later 8.5 ns) |
-/// | address add / multiply | 2 / 4 | [UNVERIFIED] |
-/// | scalar units | as the Cray-1 | [UNVERIFIED] |
-/// | floating add / multiply / reciprocal | 6 / 7 / 14 | [UNVERIFIED] |
-/// | vector add / logical / shift single, double / pop | 3 / 2 / 3, 4 / 5 | [UNVERIFIED] |
-/// | memory load | 14 | [UNVERIFIED] |
+/// | address add / multiply | 2 / 4 | \[UNVERIFIED\] |
+/// | scalar units | as the Cray-1 | \[UNVERIFIED\] |
+/// | floating add / multiply / reciprocal | 6 / 7 / 14 | \[UNVERIFIED\] |
+/// | vector add / logical / shift single, double / pop | 3 / 2 / 3, 4 / 5 | \[UNVERIFIED\] |
+/// | memory load | 14 | \[UNVERIFIED\] |
 /// | vector transit | 2 | [GUESS: as the Cray-1] |
-/// | banks / bank busy | 32 / 4 | ISA.md 6.2 [UNVERIFIED]: 32 banks is the X-MP/2x; 4 CP is bipolar memory |
+/// | banks / bank busy | 32 / 4 | ISA.md 6.2 \[UNVERIFIED\]: 32 banks is the X-MP/2x; 4 CP is bipolar memory |
 /// | ports | 2 load + 1 store | [WEB Edinburgh cray-xmp-ch] |
 /// | buffers | 4 × 128 parcels | [WEB Edinburgh cray-xmp-ch "doubling"] |
 /// | buffer miss | 16 | [GUESS: 14 CP access + 32 words at 8 words/CP, overlapped] |
