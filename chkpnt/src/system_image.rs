@@ -163,12 +163,30 @@ fn open_host_files(system: &System) -> Vec<String> {
     paths.into_iter().collect()
 }
 
+/// The content hash recorded for an open directory (a process may open one to read):
+/// a directory has no contents to compare, so its identity is "a directory", which a
+/// file put in its place does not match.
+fn directory_hash() -> u64 {
+    xxhash_rust::xxh3::xxh3_64(b"cray: an open directory")
+}
+
 fn identify(
     root: &HostRoot,
     path: &str,
     carry: bool,
 ) -> Result<(FileIdentity, Vec<u8>), CheckpointError> {
     let host = root.host_path(path);
+    if host.is_dir() {
+        let identity = FileIdentity {
+            path: path.to_string(),
+            existed: true,
+            size: 0,
+            mtime_ns: 0,
+            content_hash: directory_hash(),
+            carried: false,
+        };
+        return Ok((identity, Vec::new()));
+    }
     match std::fs::read(&host) {
         Ok(bytes) => {
             let mtime_ns = std::fs::metadata(&host)
@@ -403,10 +421,18 @@ pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, Ch
             continue;
         }
         let (now, _) = identify(root, &identity.path, false)?;
+        let was_directory = identity.content_hash == directory_hash();
+        let is_directory = now.content_hash == directory_hash();
         let detail = if identity.existed && !now.existed {
             Some("it no longer exists".to_string())
         } else if !identity.existed && now.existed {
             Some("it exists now but did not then".to_string())
+        } else if was_directory != is_directory {
+            Some(if was_directory {
+                "it was a directory and is not one now".to_string()
+            } else {
+                "it is a directory now".to_string()
+            })
         } else if now.size != identity.size {
             Some(format!(
                 "size was {} bytes, now {}",

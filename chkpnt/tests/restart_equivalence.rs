@@ -22,8 +22,17 @@ fn program(name: &str) -> Vec<u64> {
         .to_aout_words()
 }
 
+/// The time of day the runs start at, as `--epoch` (images/abi/memtime.cal checks it).
+const EPOCH: u64 = 3_000_000;
+
 fn system(root: &Path, words: &[u64], input: &[u8]) -> System {
-    let mut system = System::new(Config::default(), HostRoot::new(root), Console::captured());
+    // images/abi/edges.cal opens a directory `d` of the root.
+    let _ = std::fs::create_dir(root.join("d"));
+    let config = Config {
+        epoch: EPOCH,
+        ..Config::default()
+    };
+    let mut system = System::new(config, HostRoot::new(root), Console::captured());
     system
         .load_words("prog", words, &["prog".to_string()], &[])
         .expect("program loads");
@@ -163,6 +172,25 @@ fn a_pipeline_checkpointed_mid_stream_resumes_exactly() {
 #[test]
 fn the_vector_kernel_resumes_exactly() {
     check_program("daxpy.cal", b"", 6);
+}
+
+/// The self-checking ABI programs (images/abi), written against INTERFACE.md alone:
+/// fork, wait and exit; files and their offsets; signal handlers, kill and alarms;
+/// pipes under load; descriptor and process limits; brk and time.
+#[test]
+fn the_abi_programs_resume_exactly() {
+    for name in [
+        "procs", "files", "signals", "pipes", "edges", "limits", "memtime",
+    ] {
+        let name = format!("abi/{name}.cal");
+        let straight = straight_run(&program(&name), b"");
+        let printed = String::from_utf8_lossy(&straight.stdout);
+        assert!(
+            printed.starts_with("ok ") && !printed.contains("FAIL"),
+            "{name} does not pass on its own:\n{printed}"
+        );
+        check_program(&name, b"", 20);
+    }
 }
 
 #[test]

@@ -643,3 +643,62 @@ fn asm_of_a_file_that_is_not_cal_shows_the_first_errors_and_counts_the_rest() {
     );
     assert!(!out.exists());
 }
+
+/// Opens the directory `d` for reading, computes for a while, exits 0.
+const OPEN_DIRECTORY: &str = "         IDENT     OPENDIR
+         START     MAIN
+MAIN     S1        OARGS
+         S0        5
+         EX                          ; open(\"d\", O_RDONLY, 0)
+         JSN       FAIL
+         A1        O'200000
+SPIN     A1        A1-1
+         A0        A1
+         JAN       SPIN
+         S1        EXIT0
+         S0        1
+         EX
+FAIL     S1        EXIT1
+         S0        1
+         EX
+OARGS    CON       NAME
+         CON       0
+         CON       0
+NAME     CON       'd'L
+         CON       0
+EXIT0    CON       0
+EXIT1    CON       1
+         END
+";
+
+#[test]
+fn a_job_with_a_directory_open_checkpoints_and_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("d")).unwrap();
+    let source = root.join("opendir.cal");
+    std::fs::write(&source, OPEN_DIRECTORY).unwrap();
+    let chk = root.join("od.chk");
+    succeed(&[
+        "run",
+        "--root",
+        root.to_str().unwrap(),
+        "--stop-at",
+        "100000",
+        "--checkpoint",
+        chk.to_str().unwrap(),
+        source.to_str().unwrap(),
+    ]);
+    let out = restart_in(root, &chk, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A file where the directory was is a change like any other.
+    std::fs::remove_dir(root.join("d")).unwrap();
+    std::fs::write(root.join("d"), "").unwrap();
+    let out = restart_in(root, &chk, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = text(&out.stderr);
+    assert!(
+        message.contains("it was a directory and is not one now"),
+        "{message}"
+    );
+}
