@@ -25,9 +25,20 @@ fn program(name: &str) -> Vec<u64> {
 /// The time of day the runs start at, as `--epoch` (images/abi/memtime.cal checks it).
 const EPOCH: u64 = 3_000_000;
 
-fn system(root: &Path, words: &[u64], input: &[u8]) -> System {
-    // images/abi/edges.cal opens a directory `d` of the root.
+/// What the image programs expect in their root: a directory `d`
+/// (images/abi/edges.cal opens it) and the a.out `argecho` (images/abi/exece.cal
+/// executes it).
+fn prepare_root(root: &Path) {
     let _ = std::fs::create_dir(root.join("d"));
+    let argecho: Vec<u8> = program("abi/argecho.cal")
+        .iter()
+        .flat_map(|w| w.to_be_bytes())
+        .collect();
+    std::fs::write(root.join("argecho"), argecho).unwrap();
+}
+
+fn system(root: &Path, words: &[u64], input: &[u8]) -> System {
+    prepare_root(root);
     let config = Config {
         epoch: EPOCH,
         ..Config::default()
@@ -176,7 +187,7 @@ fn the_vector_kernel_resumes_exactly() {
 
 /// The self-checking ABI programs (images/abi), written against INTERFACE.md alone:
 /// fork, wait and exit; files and their offsets; signal handlers, kill and alarms;
-/// pipes under load; descriptor and process limits; brk and time.
+/// pipes under load; descriptor and process limits; brk and time; exece.
 #[test]
 fn the_abi_programs_resume_exactly() {
     for name in [
