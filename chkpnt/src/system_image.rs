@@ -12,6 +12,9 @@
 //!   processes have open (name, size, mtime, content hash), and with `--with-files`
 //!   one FileContents section per file (id = index in that list).
 //!
+//! A process checkpointed without the rest of its job restarts as if the others had
+//! ended at the checkpoint (`System::settle_absent_processes`).
+//!
 //! Files, as UNICOS did it: positions are restored, contents are not, and restart
 //! refuses when a file changed, unless forced. With the contents in the image,
 //! restart recreates the files instead, so it works after they changed or vanished.
@@ -394,6 +397,8 @@ pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, Ch
     for name in open_host_files(&system) {
         confine(path, root, "the kernel state", &name)?;
     }
+    // A process taken without the rest of its job: what the others held is gone.
+    system.settle_absent_processes();
     let pids: Vec<Pid> = system.processes.keys().copied().collect();
     for pid in pids {
         let words = image.take_memory(pid)?;

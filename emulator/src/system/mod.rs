@@ -19,6 +19,7 @@
 mod calls_files;
 mod calls_procs;
 mod consistency;
+mod selection;
 pub use consistency::MAX_PLAUSIBLE_CLOCK;
 pub mod errno;
 pub mod files;
