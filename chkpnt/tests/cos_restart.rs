@@ -4,12 +4,14 @@
 //! state hash and exit status. Their state is the COS personality's: the JCB, the
 //! dataset tables, circular buffers part way through a block.
 
-use cray_chkpnt::system_image::{restore, save, SaveOptions, Selection};
 use cray_emulator::cos::absolute;
 use cray_emulator::cos::jcb::statement_for;
-use cray_emulator::system::{Config, Console, Event, ExitStatus, HostRoot, System};
+use cray_emulator::system::{Config, Console, ExitStatus, HostRoot, System};
 use std::collections::BTreeMap;
 use std::path::Path;
+
+mod jobs;
+use jobs::{checkpoint_and_restore, run_until};
 
 /// Checkpoints taken per binary.
 const POINTS: u64 = 60;
@@ -33,23 +35,6 @@ fn job(root: &Path, name: &str, words: &[u64]) -> System {
     system
 }
 
-/// Runs to the end, or to clock period `stop` (None then).
-fn run(system: &mut System, stop: Option<u64>) -> Option<ExitStatus> {
-    loop {
-        let budget = match stop {
-            Some(stop) if system.clock >= stop => return None,
-            Some(stop) => stop - system.clock,
-            None => 1 << 40,
-        };
-        match system.run(budget) {
-            Event::Exited { status } => return Some(status),
-            Event::BudgetExhausted => {}
-            Event::InputWanted { .. } => system.end_input(),
-            other => panic!("unexpected event {other:?}"),
-        }
-    }
-}
-
 fn ending(system: &System, status: ExitStatus, stdout: Vec<u8>, stderr: Vec<u8>) -> Ending {
     Ending {
         status,
@@ -64,7 +49,7 @@ fn ending(system: &System, status: ExitStatus, stdout: Vec<u8>, stderr: Vec<u8>)
 fn straight(name: &str, words: &[u64]) -> Ending {
     let dir = tempfile::tempdir().unwrap();
     let mut system = job(dir.path(), name, words);
-    let status = run(&mut system, None).expect("ends");
+    let status = run_until(&mut system, None).expect("ends");
     let console = system.console();
     let (out, err) = (
         console.captured_stdout().to_vec(),
@@ -76,28 +61,15 @@ fn straight(name: &str, words: &[u64]) -> Ending {
 fn interrupted(name: &str, words: &[u64], n: u64) -> Ending {
     let dir = tempfile::tempdir().unwrap();
     let mut first = job(dir.path(), name, words);
-    let status = run(&mut first, Some(n));
+    let status = run_until(&mut first, Some(n));
     let mut stdout = first.console().captured_stdout().to_vec();
     let mut stderr = first.console().captured_stderr().to_vec();
     if let Some(status) = status {
         return ending(&first, status, stdout, stderr);
     }
     let image = dir.path().join("job.chk");
-    let jid = first.leader.expect("a job");
-    save(
-        &mut first,
-        Selection::Job(jid),
-        SaveOptions::default(),
-        "test",
-        &image,
-    )
-    .unwrap_or_else(|e| panic!("{name}: checkpoint at {n}: {e}"));
-    let root = HostRoot::new(dir.path());
-    let mut restored = restore(&image, &root, false)
-        .unwrap_or_else(|e| panic!("{name}: restore of the checkpoint at {n}: {e}"))
-        .system;
-    restored.attach(root, Console::captured());
-    let status = run(&mut restored, None).expect("ends");
+    let mut restored = checkpoint_and_restore(&mut first, dir.path(), &image);
+    let status = run_until(&mut restored, None).expect("ends");
     stdout.extend_from_slice(restored.console().captured_stdout());
     stderr.extend_from_slice(restored.console().captured_stderr());
     ending(&restored, status, stdout, stderr)

@@ -3,10 +3,12 @@
 //! restarting gives the output, clock periods and state hash of an uninterrupted run.
 
 use cray_cal::{assemble, Options};
-use cray_chkpnt::system_image::{restore, save, SaveOptions, Selection};
-use cray_emulator::system::{Config, Console, Event, ExitStatus, HostRoot, System};
+use cray_emulator::system::{Config, Console, ExitStatus, HostRoot, System};
 use proptest::prelude::*;
 use std::path::Path;
+
+mod jobs;
+use jobs::{checkpoint_and_restore, run_until};
 
 fn image_source(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -52,23 +54,6 @@ fn system(root: &Path, words: &[u64], input: &[u8]) -> System {
     system
 }
 
-/// Runs until the job ends (Some) or `limit` clock periods have passed (None).
-fn run_until(system: &mut System, limit: Option<u64>) -> Option<ExitStatus> {
-    loop {
-        let budget = match limit {
-            Some(limit) if system.clock >= limit => return None,
-            Some(limit) => limit - system.clock,
-            None => 1 << 40,
-        };
-        match system.run(budget) {
-            Event::Exited { status } => return Some(status),
-            Event::BudgetExhausted => {}
-            Event::InputWanted { .. } => system.end_input(),
-            other => panic!("unexpected event {other:?}"),
-        }
-    }
-}
-
 struct Finished {
     status: ExitStatus,
     cycles: u64,
@@ -103,26 +88,9 @@ fn interrupted_run(words: &[u64], input: &[u8], n: u64) -> Finished {
         };
     }
     let image = dir.path().join("job.chk");
-    let jid = first.leader.expect("a job");
-    save(
-        &mut first,
-        Selection::Job(jid),
-        SaveOptions::default(),
-        "test",
-        &image,
-    )
-    .expect("checkpoint");
     let mut stdout = first.console().captured_stdout().to_vec();
-    let hash_at_checkpoint = first.state_hash();
+    let mut restored = checkpoint_and_restore(&mut first, dir.path(), &image);
     drop(first);
-    let root = HostRoot::new(dir.path());
-    let mut restored = restore(&image, &root, false).expect("restore").system;
-    restored.attach(root, Console::captured());
-    assert_eq!(
-        restored.state_hash(),
-        hash_at_checkpoint,
-        "state hash right after restore (N = {n})"
-    );
     let status = run_until(&mut restored, None).expect("finishes");
     stdout.extend_from_slice(restored.console().captured_stdout());
     Finished {
