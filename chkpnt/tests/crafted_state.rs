@@ -246,7 +246,7 @@ fn mutate(value: &mut serde_json::Value, seed: &mut u64) -> String {
                 1 => 1,
                 2 => old.wrapping_add(1),
                 3 => old.wrapping_sub(1),
-                4 => u64::MAX >> (r >> 8) % 64,
+                4 => u64::MAX >> ((r >> 8) % 64),
                 5 => (r >> 16) % 256,
                 _ => r >> 3,
             };
@@ -269,7 +269,7 @@ fn mutate(value: &mut serde_json::Value, seed: &mut u64) -> String {
         }
         Value::Array(items) if !items.is_empty() => {
             let i = (r >> 8) as usize % items.len();
-            if r % 2 == 0 {
+            if r.is_multiple_of(2) {
                 items.remove(i);
                 format!("element {i} removed")
             } else {
