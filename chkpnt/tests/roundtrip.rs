@@ -228,11 +228,12 @@ fn truncated_file_on_disk_is_refused() {
     );
 }
 
-/// A memory of several 1 MiB conversion chunks and a partial last one goes through the
-/// chunked writer and reader, from a file and from memory, word for word.
+/// A memory of many 1 MiB conversion chunks and a partial last one (more than 2 MW,
+/// so the writer converts on a second thread) goes through the chunked writer and
+/// reader, from a file and from memory, word for word.
 #[test]
 fn round_trip_memory_of_several_chunks() {
-    let mem = words(3 * 131_072 + 12_345, 9);
+    let mem = words(17 * 131_072 + 12_345, 9);
     let mut w = ImageWriter::new(summary());
     w.add_memory(0, &mem);
     let dir = tempfile::tempdir().unwrap();
