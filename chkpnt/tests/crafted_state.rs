@@ -140,6 +140,50 @@ fn cos_job_image(dir: &Path) -> PathBuf {
     path
 }
 
+/// What became of the mutants.
+#[derive(Default)]
+struct Tally {
+    undecodable: u64,
+    refused: u64,
+    ran: u64,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    /// Writes the image `bytes`, restores and runs it under the watchdog, and counts
+    /// the outcome; `case` describes the mutant for a failure (and for CRAFTED_TRACE).
+    fn try_mutant(&mut self, bytes: &[u8], case: impl FnOnce() -> String) {
+        let case = case();
+        if std::env::var_os("CRAFTED_TRACE").is_some() {
+            eprintln!("{case}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mutant.chk");
+        std::fs::write(&path, bytes).unwrap();
+        match run_watched(path, dir) {
+            Outcome::Ran => self.ran += 1,
+            Outcome::Refused => self.refused += 1,
+            Outcome::Failed(what) => self.failures.push(format!("{case}: {what}")),
+        }
+    }
+
+    fn assert_none_failed(&self) {
+        let Tally {
+            undecodable,
+            refused,
+            ran,
+            failures,
+        } = self;
+        eprintln!("{undecodable} undecodable, {refused} refused, {ran} ran");
+        assert!(
+            failures.is_empty(),
+            "{} mutants failed ({refused} refused, {ran} ran):\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}
+
 /// The images mutated: the golden ones and a COS job made in `cos_dir`.
 fn source_images(cos_dir: &Path) -> Vec<PathBuf> {
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("../images/golden");
@@ -152,8 +196,7 @@ fn source_images(cos_dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn mutated_kernel_states_are_refused_or_run_but_never_panic() {
-    let mut failures = Vec::new();
-    let (mut refused, mut ran) = (0, 0);
+    let mut tally = Tally::default();
     let cos_dir = tempfile::tempdir().unwrap();
     for path in source_images(cos_dir.path()) {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -172,29 +215,10 @@ fn mutated_kernel_states_are_refused_or_run_but_never_panic() {
                     state[at] = value;
                 }
             });
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("mutant.chk");
-            std::fs::write(&path, &bytes).unwrap();
-            if std::env::var_os("CRAFTED_TRACE").is_some() {
-                eprintln!("{name} case {case} edits {edits:?}");
-            }
-            match run_watched(path, dir) {
-                Outcome::Ran => ran += 1,
-                Outcome::Refused => refused += 1,
-                Outcome::Failed(what) => {
-                    failures.push(format!("{name} case {case} edits {edits:?}: {what}"))
-                }
-            }
+            tally.try_mutant(&bytes, || format!("{name} case {case} edits {edits:?}"));
         }
     }
-    eprintln!("{refused} refused, {ran} ran");
-    assert!(
-        failures.is_empty(),
-        "{} of {} mutants panicked ({refused} refused, {ran} ran):\n{}",
-        failures.len(),
-        failures.len() + refused + ran,
-        failures.join("\n")
-    );
+    tally.assert_none_failed();
 }
 
 /// Every leaf of a JSON tree (numbers, strings, booleans) and every array, by path.
@@ -287,8 +311,7 @@ fn mutate(value: &mut serde_json::Value, seed: &mut u64) -> String {
 /// the kernel's invariants, where byte flips mostly stop at the decoder.
 #[test]
 fn structurally_mutated_kernel_states_are_refused_or_run_but_never_panic() {
-    let mut failures = Vec::new();
-    let (mut undecodable, mut refused, mut ran) = (0, 0, 0);
+    let mut tally = Tally::default();
     let cos_dir = tempfile::tempdir().unwrap();
     for path in source_images(cos_dir.path()) {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -307,28 +330,13 @@ fn structurally_mutated_kernel_states_are_refused_or_run_but_never_panic() {
                 said.push(format!("{place:?}: {change}"));
             }
             let Ok(system) = serde_json::from_value::<System>(mutant) else {
-                undecodable += 1;
+                tally.undecodable += 1;
                 continue;
             };
             let encoded = postcard::to_stdvec(&system).unwrap();
             let bytes = sealed_with(&image, |state| *state = encoded.clone());
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("mutant.chk");
-            std::fs::write(&path, &bytes).unwrap();
-            match run_watched(path, dir) {
-                Outcome::Ran => ran += 1,
-                Outcome::Refused => refused += 1,
-                Outcome::Failed(what) => {
-                    failures.push(format!("{name} case {case} {said:?}: {what}"))
-                }
-            }
+            tally.try_mutant(&bytes, || format!("{name} case {case} {said:?}"));
         }
     }
-    eprintln!("{undecodable} undecodable, {refused} refused, {ran} ran");
-    assert!(
-        failures.is_empty(),
-        "{} mutants failed ({refused} refused, {ran} ran):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    tally.assert_none_failed();
 }
