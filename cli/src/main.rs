@@ -18,7 +18,7 @@ mod session;
 use clap::{Args, Parser, Subcommand};
 use cray_emulator::isa::Model;
 pub use error::CliError;
-use output::out;
+use output::{errln, out};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -269,7 +269,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("cray: {error}");
+            errln!("cray: {error}");
             ExitCode::from(2)
         }
     }

@@ -1,6 +1,7 @@
 //! `cray run` and `cray restart`: build a system, drive the session, report.
 
 use crate::load::Runnable;
+use crate::output::{err, errln};
 use crate::session::{Outcome, Session, Triggers};
 use crate::{CliError, RunOptions};
 use cray_chkpnt::system_image;
@@ -208,7 +209,7 @@ pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCo
     let restored = system_image::restore(image, &host_root, force)
         .map_err(|e| CliError::new(format!("restart: {e}")))?;
     for note in &restored.notes {
-        eprintln!("cray: restart: {note}");
+        errln!("cray: restart: {note}");
     }
     let mut system = restored.system;
     if let Some(model) = options.model.filter(|&m| m != system.config.model) {
@@ -295,14 +296,14 @@ fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<Ex
         std::fs::write(path, text + "\n").map_err(|e| CliError::io(path, e))?;
     }
     if options.stats {
-        eprint!("{}", hpm_report(system));
+        err!("{}", hpm_report(system));
         let seconds = system.clock as f64 * system.config.model.clock_period_ps() as f64 * 1e-12;
         let mips = if seconds > 0.0 {
             system.instructions as f64 / seconds / 1e6
         } else {
             0.0
         };
-        eprintln!(
+        errln!(
             "cray: {} clock periods, {} instructions, {:.6} s of {} time, {:.1} MIPS, state hash {:016x}",
             system.clock,
             system.instructions,

@@ -1,6 +1,7 @@
 //! CAL sources: `cray asm`, and `.cal` programs given to `cray run` (assembled in
 //! memory).
 
+use crate::output::errln;
 use crate::CliError;
 use cray_cal::{assemble, Assembly, Options};
 use std::path::{Path, PathBuf};
@@ -29,7 +30,7 @@ pub fn assemble_path(path: &Path, options: &Options) -> Result<Assembly, CliErro
     let name = path.display().to_string();
     assemble(&source, &name, options).map_err(|errors| {
         for error in errors.iter().take(ERRORS_SHOWN) {
-            eprintln!("{error}");
+            errln!("{error}");
         }
         let unshown = errors.len().saturating_sub(ERRORS_SHOWN);
         CliError::new(format!(
@@ -80,7 +81,7 @@ pub fn asm(
     let assembly = match assemble_path(source, &options) {
         Ok(assembly) => assembly,
         Err(error) => {
-            eprintln!("cray: {error}");
+            errln!("cray: {error}");
             return Ok(ExitCode::from(1));
         }
     };

@@ -4,6 +4,7 @@
 //! SIGTERM (checkpoint and stop) and requests arriving on the control socket.
 
 use crate::control::{ControlServer, Request, Response};
+use crate::output::errln;
 use crate::CliError;
 use cray_chkpnt::system_image::{self, SaveOptions, Selection};
 use cray_emulator::system::{CheckpointKind, Event, ExitStatus, HostRoot, System};
@@ -109,7 +110,7 @@ impl Session {
     fn checkpoint_on_signal(&mut self, signal: &str, then: &str) -> Result<(), CliError> {
         let file = PathBuf::from(format!("cray-{}-{}.chk", self.job_id(), self.system.clock));
         self.checkpoint_job(&file)?;
-        eprintln!(
+        errln!(
             "cray: {signal}: checkpointed job {} to {}{then}",
             self.job_id(),
             file.display()
@@ -238,7 +239,7 @@ impl Session {
             Ok(file) => match self.checkpoint(selection, &file, self.triggers.with_files) {
                 Ok(()) => Ok(()),
                 Err(e) => {
-                    eprintln!("cray: {e}");
+                    errln!("cray: {e}");
                     Err(cray_emulator::system::Errno::EIO)
                 }
             },
@@ -266,7 +267,7 @@ impl Session {
                 Ok(())
             }
             Err(e) => {
-                eprintln!("cray: restart: {e}");
+                errln!("cray: restart: {e}");
                 self.system
                     .restart_failed(pid, cray_emulator::system::Errno::EINVAL);
                 Ok(())

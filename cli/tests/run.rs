@@ -702,3 +702,21 @@ fn a_job_with_a_directory_open_checkpoints_and_restarts() {
         "{message}"
     );
 }
+
+/// `cray run --stats P 2>&1 | head`: the report meets a closed standard error; the
+/// command still ends with the job's status instead of panicking.
+#[test]
+fn a_closed_standard_error_does_not_fail_the_run() {
+    let mut child = cray()
+        .args(["run", "--stats"])
+        .arg(image("hello.cal"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before cray writes its report.
+    drop(child.stderr.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{:?}", out.status);
+    assert_eq!(text(&out.stdout), "Hello, world!\n");
+}
