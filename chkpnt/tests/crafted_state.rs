@@ -5,11 +5,9 @@
 //! image with fresh checksums, restores it and runs what came back for a bounded number
 //! of clock periods.
 
-use cray_cal::{assemble, Options};
-use cray_chkpnt::system_image::{restore, save, SaveOptions, Selection};
+use cray_chkpnt::system_image::restore;
 use cray_chkpnt::{Image, ImageWriter, SectionKind};
-use cray_emulator::system::{Config, Console, Event, HostRoot, System};
-use std::collections::BTreeMap;
+use cray_emulator::system::{Console, Event, HostRoot, System};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -92,54 +90,6 @@ fn run_watched(path: PathBuf, dir: tempfile::TempDir) -> Outcome {
         .unwrap_or_else(|_| Outcome::Failed(format!("still running after {WATCHDOG:?}")))
 }
 
-/// An image of a COS job (images/cos/copy.cal copying a two-record dataset) stopped
-/// half way, for the COS personality's state (JCB, dataset tables, buffers), which the
-/// golden images, all UNICOS, do not hold.
-fn cos_job_image(dir: &Path) -> PathBuf {
-    let source_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../images/cos/copy.cal");
-    let source = std::fs::read_to_string(&source_path).unwrap();
-    let words = assemble(&source, "copy.cal", &Options::cos())
-        .unwrap()
-        .to_cos_blocked()
-        .unwrap();
-    std::fs::write(dir.join("in.txt"), "first record\nsecond record\n").unwrap();
-    let fresh = || {
-        let mut system = System::new(Config::default(), HostRoot::new(dir), Console::captured());
-        let datasets = BTreeMap::from([(
-            "$IN".to_string(),
-            cray_emulator::cos::job::Backing::File {
-                path: "in.txt".into(),
-                text: true,
-            },
-        )]);
-        system
-            .load_cos_words("copy", &words, "COPY.", datasets)
-            .unwrap();
-        system
-    };
-    let mut straight = fresh();
-    while !matches!(straight.run(1 << 30), Event::Exited { .. }) {}
-    let mut system = fresh();
-    let half = straight.clock / 2;
-    while system.clock < half {
-        assert!(matches!(
-            system.run(half - system.clock),
-            Event::BudgetExhausted
-        ));
-    }
-    let jid = system.leader.unwrap();
-    let path = dir.join("cos.chk");
-    save(
-        &mut system,
-        Selection::Job(jid),
-        SaveOptions::default(),
-        "test",
-        &path,
-    )
-    .unwrap();
-    path
-}
-
 /// What became of the mutants.
 #[derive(Default)]
 struct Tally {
@@ -184,21 +134,24 @@ impl Tally {
     }
 }
 
-/// The images mutated: the golden ones and a COS job made in `cos_dir`.
-fn source_images(cos_dir: &Path) -> Vec<PathBuf> {
+/// The images mutated: the golden ones (UNICOS jobs and a COS job part way through a
+/// copy, whose state holds the COS personality's JCB and dataset tables).
+fn source_images() -> Vec<PathBuf> {
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("../images/golden");
-    ["forkwait-v1.0.chk", "pipeline-v1.0.chk", "daxpy-v1.0.chk"]
-        .map(|name| golden.join(name))
-        .into_iter()
-        .chain([cos_job_image(cos_dir)])
-        .collect()
+    [
+        "forkwait-v1.0.chk",
+        "pipeline-v1.0.chk",
+        "daxpy-v1.0.chk",
+        "cos-copy-v1.0.chk",
+    ]
+    .map(|name| golden.join(name))
+    .to_vec()
 }
 
 #[test]
 fn mutated_kernel_states_are_refused_or_run_but_never_panic() {
     let mut tally = Tally::default();
-    let cos_dir = tempfile::tempdir().unwrap();
-    for path in source_images(cos_dir.path()) {
+    for path in source_images() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let image = Image::open(&path).unwrap();
         let state_len = image.section(SectionKind::State, 0).unwrap().len() as u64;
@@ -312,8 +265,7 @@ fn mutate(value: &mut serde_json::Value, seed: &mut u64) -> String {
 #[test]
 fn structurally_mutated_kernel_states_are_refused_or_run_but_never_panic() {
     let mut tally = Tally::default();
-    let cos_dir = tempfile::tempdir().unwrap();
-    for path in source_images(cos_dir.path()) {
+    for path in source_images() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let image = Image::open(&path).unwrap();
         let state: System = image.state().unwrap();

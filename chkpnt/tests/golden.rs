@@ -10,20 +10,27 @@
 use cray_cal::{assemble, Options};
 use cray_chkpnt::system_image::{restore, save, SaveOptions, Selection};
 use cray_chkpnt::{MAJOR_VERSION, MINOR_VERSION};
+use cray_emulator::cos::job::Backing;
 use cray_emulator::system::{Config, Console, Event, ExitStatus, HostRoot, System};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../images/golden")
 }
 
-/// Programs of the golden set, where they are stopped (a fraction of their run), and
-/// whether their memory sections are compressed.
-const GOLDEN: [(&str, u64, u64, bool); 3] = [
+/// Programs of the golden set (under images/), where they are stopped (a fraction of
+/// their run), and whether their memory sections are compressed. `cos/` programs run
+/// as COS jobs; cos/copy.cal copies a two-record `$IN` to `$OUT`.
+const GOLDEN: [(&str, u64, u64, bool); 4] = [
     ("forkwait.cal", 1, 3, false),
     ("pipeline.cal", 1, 2, false),
     ("daxpy.cal", 2, 3, true),
+    ("cos/copy.cal", 1, 2, true),
 ];
+
+/// The `$IN` of the COS golden job, written into its root before it starts.
+const COS_INPUT: &str = "first record\nsecond record\n";
 
 fn run_to_end(system: &mut System) -> ExitStatus {
     loop {
@@ -52,20 +59,43 @@ fn bless(dir: &Path) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../images")
             .join(program);
+        let stem = program.trim_end_matches(".cal").replace('/', "-");
+        let image = dir.join(format!("{stem}-{version}.chk"));
+        if image.exists() {
+            // A released image is never rewritten.
+            continue;
+        }
         let source = std::fs::read_to_string(&path).unwrap();
-        let words = assemble(&source, program, &Options::aout())
-            .unwrap()
-            .to_aout_words();
+        let cos = program.starts_with("cos/");
+        let options = if cos { Options::cos() } else { Options::aout() };
+        let assembly = assemble(&source, program, &options).unwrap();
+        let words = if cos {
+            assembly.to_cos_blocked().unwrap()
+        } else {
+            assembly.to_aout_words()
+        };
         let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("in.txt"), COS_INPUT).unwrap();
         let fresh = || {
             let mut system = System::new(
                 Config::default(),
                 HostRoot::new(root.path()),
                 Console::captured(),
             );
-            system
-                .load_words("prog", &words, &["prog".into()], &[])
-                .unwrap();
+            if cos {
+                let input = Backing::File {
+                    path: "in.txt".into(),
+                    text: true,
+                };
+                let datasets = BTreeMap::from([("$IN".to_string(), input)]);
+                system
+                    .load_cos_words("copy", &words, "COPY.", datasets)
+                    .unwrap();
+            } else {
+                system
+                    .load_words("prog", &words, &["prog".into()], &[])
+                    .unwrap();
+            }
             system.end_input();
             system
         };
@@ -79,8 +109,6 @@ fn bless(dir: &Path) {
                 other => panic!("{program}: ended before clock period {stop}: {other:?}"),
             }
         }
-        let stem = program.trim_end_matches(".cal");
-        let image = dir.join(format!("{stem}-{version}.chk"));
         let jid = system.leader.unwrap();
         let options = SaveOptions {
             compress,
