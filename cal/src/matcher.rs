@@ -79,16 +79,7 @@ fn match_from(
             if end == pos {
                 return false;
             }
-            captures.push(Capture {
-                field: *field,
-                text: chars[pos..end].iter().collect(),
-                column: column + pos,
-            });
-            if match_from(rest, chars, end, column, captures) {
-                return true;
-            }
-            captures.pop();
-            false
+            capture_then_match(*field, rest, chars, pos..end, column, captures)
         }
         Piece::Field(field) => {
             // Try every end point at parenthesis/quote depth 0, shortest first.
@@ -107,19 +98,35 @@ fn match_from(
                 if !fits {
                     continue;
                 }
-                captures.push(Capture {
-                    field: *field,
-                    text: chars[pos..end].iter().collect(),
-                    column: column + pos,
-                });
-                if match_from(rest, chars, end, column, captures) {
+                if capture_then_match(*field, rest, chars, pos..end, column, captures) {
                     return true;
                 }
-                captures.pop();
             }
             false
         }
     }
+}
+
+/// Captures `chars[span]` for `field` and matches `rest` after it; on failure the
+/// capture is taken back, so the caller can try another span.
+fn capture_then_match(
+    field: Placeholder,
+    rest: &[Piece],
+    chars: &[char],
+    span: std::ops::Range<usize>,
+    column: usize,
+    captures: &mut Vec<Capture>,
+) -> bool {
+    captures.push(Capture {
+        field,
+        text: chars[span.clone()].iter().collect(),
+        column: column + span.start,
+    });
+    if match_from(rest, chars, span.end, column, captures) {
+        return true;
+    }
+    captures.pop();
+    false
 }
 
 fn starts_with_ignore_case(chars: &[char], literal: &str) -> bool {
