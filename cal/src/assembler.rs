@@ -340,12 +340,7 @@ impl Asm<'_> {
         let Some(result) = statement.result.clone() else {
             // A label alone: it names the current parcel.
             if let Some(label) = &statement.label {
-                let value = Value {
-                    value: i64::from(self.loc),
-                    attr: Attr::Parcel,
-                    undefined: false,
-                };
-                self.define(label, value, false, origin);
+                self.define_here(label, origin);
             }
             self.list(origin, None, String::new(), None);
             return;
@@ -362,6 +357,17 @@ impl Asm<'_> {
     }
 
     /// Defines a label or `=`/SET symbol.
+    /// Defines `label` as the current parcel address (a label on an instruction, on a
+    /// macro call, or alone on its line).
+    pub fn define_here(&mut self, label: &Field, origin: &Origin) {
+        let value = Value {
+            value: i64::from(self.loc),
+            attr: Attr::Parcel,
+            undefined: false,
+        };
+        self.define(label, value, false, origin);
+    }
+
     pub fn define(&mut self, label: &Field, value: Value, redefinable: bool, origin: &Origin) {
         let name = label.text.clone();
         let valid = name.chars().next().is_some_and(|c| !c.is_ascii_digit())
@@ -449,12 +455,7 @@ impl Asm<'_> {
         let serial = self.serial;
         self.serial += 1;
         if let Some(label) = &statement.label {
-            let value = Value {
-                value: i64::from(self.loc),
-                attr: Attr::Parcel,
-                undefined: false,
-            };
-            self.define(label, value, false, origin);
+            self.define_here(label, origin);
         }
         let result_src = Src {
             text: &result.text,

@@ -3,7 +3,6 @@
 
 use crate::assembler::{Asm, Origin, MAX_MACRO_DEPTH};
 use crate::error::Problem;
-use crate::expr::{Attr, Value};
 use crate::lexer::{self, Statement};
 use crate::macros::Macro;
 
@@ -85,12 +84,7 @@ impl Asm<'_> {
         };
         if m.location.is_none() {
             if let Some(label) = &statement.label {
-                let value = Value {
-                    value: i64::from(self.loc),
-                    attr: Attr::Parcel,
-                    undefined: false,
-                };
-                self.define(label, value, false, origin);
+                self.define_here(label, origin);
             }
         }
         if self.depth >= MAX_MACRO_DEPTH {
