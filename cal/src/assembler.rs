@@ -368,6 +368,17 @@ impl Asm<'_> {
         self.define(label, value, false, origin);
     }
 
+    /// Defines `label` as the current word address (DATA, BSS, ORG and the like, which
+    /// start on a word boundary).
+    pub fn define_word_here(&mut self, label: &Field, origin: &Origin) {
+        let value = Value {
+            value: i64::from(self.loc / 4),
+            attr: Attr::Word,
+            undefined: false,
+        };
+        self.define(label, value, false, origin);
+    }
+
     pub fn define(&mut self, label: &Field, value: Value, redefinable: bool, origin: &Origin) {
         let name = label.text.clone();
         let valid = name.chars().next().is_some_and(|c| !c.is_ascii_digit())

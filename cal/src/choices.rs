@@ -176,11 +176,7 @@ pub fn constant(
                 }
             };
             let too_wide = || {
-                let shown = if value < 0 {
-                    format!("-{:o}", value.unsigned_abs())
-                } else {
-                    format!("{value:o}")
-                };
+                let shown = crate::listing::signed_octal(value);
                 Problem::new(
                     capture.column,
                     format!(

@@ -260,11 +260,7 @@ impl Builder {
 }
 
 fn range_error(capture: &Capture, value: i64, what: &str) -> Problem {
-    let shown = if value < 0 {
-        format!("-{:o}", value.unsigned_abs())
-    } else {
-        format!("{value:o}")
-    };
+    let shown = crate::listing::signed_octal(value);
     Problem::new(
         capture.column,
         format!("value {shown} (octal) is out of range; expected {what}"),

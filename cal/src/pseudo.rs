@@ -79,12 +79,7 @@ impl Asm<'_> {
     fn word_label(&mut self, statement: &Statement, origin: &Origin) {
         self.align_word();
         if let Some(label) = &statement.label {
-            let value = Value {
-                value: i64::from(self.loc / 4),
-                attr: Attr::Word,
-                undefined: false,
-            };
-            self.define(label, value, false, origin);
+            self.define_word_here(label, origin);
         }
     }
 
@@ -216,12 +211,7 @@ impl Asm<'_> {
                 }
                 self.loc = parcel as u32;
                 if let Some(label) = &statement.label {
-                    let value = Value {
-                        value: i64::from(self.loc / 4),
-                        attr: Attr::Word,
-                        undefined: false,
-                    };
-                    self.define(label, value, false, origin);
+                    self.define_word_here(label, origin);
                 }
                 self.list(origin, Some(self.loc), String::new(), None);
             }
