@@ -78,13 +78,7 @@ pub fn asm(
         Format::Aout => Options::aout(),
         Format::Cos | Format::CosRaw => Options::cos(),
     };
-    let assembly = match assemble_path(source, &options) {
-        Ok(assembly) => assembly,
-        Err(error) => {
-            errln!("cray: {error}");
-            return Ok(ExitCode::from(1));
-        }
-    };
+    let assembly = assemble_path(source, &options)?;
     let words = match format {
         Format::Aout => assembly.to_aout_words(),
         Format::Cos => assembly

@@ -633,8 +633,8 @@ fn asm_of_a_file_that_is_not_cal_shows_the_first_errors_and_counts_the_rest() {
         .args(["asm", source.to_str().unwrap(), "-o", out.to_str().unwrap()])
         .output()
         .unwrap();
-    // 1, as compilers do: the source has errors (2 is for what cray itself cannot do).
-    assert_eq!(result.status.code(), Some(1));
+    // 2, as for any input cray cannot use (INTERFACE.md), and as `cray run` of it.
+    assert_eq!(result.status.code(), Some(2));
     let message = text(&result.stderr);
     assert_eq!(message.matches(": error: ").count(), 100, "{message}");
     assert!(
