@@ -13,6 +13,7 @@ mod load;
 mod output;
 mod program;
 mod program_source;
+mod resume;
 mod session;
 
 use clap::{Args, Parser, Subcommand};
@@ -71,6 +72,14 @@ pub struct RunOptions {
     /// Directory of periodic checkpoints.
     #[arg(long, requires = "checkpoint_every")]
     pub checkpoint_dir: Option<PathBuf>,
+    /// Keep only the newest N periodic checkpoints in --checkpoint-dir (at least 1).
+    #[arg(long, value_name = "N", requires = "checkpoint_dir", value_parser = clap::value_parser!(u64).range(1..))]
+    pub checkpoint_keep: Option<u64>,
+    /// Run: continue from the newest good checkpoint in --checkpoint-dir when an earlier
+    /// run of this job was interrupted (crash, SIGTERM); once the job ends, running the
+    /// command again only reports how it ended.
+    #[arg(long, requires = "checkpoint_dir")]
+    pub resume: bool,
     /// Checkpoint the job when it reaches CYCLES, then stop it (with --checkpoint).
     #[arg(long, requires = "checkpoint")]
     pub stop_at: Option<u64>,

@@ -2,9 +2,10 @@
 
 use crate::load::Runnable;
 use crate::output::{err, errln};
+use crate::resume::{self, Finished, Found};
 use crate::session::{Outcome, Session, Triggers};
 use crate::{CliError, RunOptions};
-use cray_chkpnt::system_image;
+use cray_chkpnt::system_image::{self, Restored};
 use cray_emulator::cos::jcb::statement_for;
 use cray_emulator::cos::job::Backing;
 use cray_emulator::isa::Model;
@@ -32,6 +33,19 @@ pub fn triggers(options: &RunOptions) -> Triggers {
         every: options.checkpoint_every.zip(options.checkpoint_dir.clone()),
         stop_at: options.stop_at.zip(options.checkpoint.clone()),
         with_files: options.checkpoint_with_files,
+        keep: options
+            .checkpoint_keep
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        resume: options.resume,
+    }
+}
+
+/// Creates `--checkpoint-dir` if it does not exist yet, so that the first periodic
+/// checkpoint does not fail a long run.
+fn make_checkpoint_dir(options: &RunOptions) -> Result<(), CliError> {
+    match &options.checkpoint_dir {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e)),
+        None => Ok(()),
     }
 }
 
@@ -49,10 +63,7 @@ pub fn load(
     let root = root_dir(options)?;
     let mut system = System::new(config(options), HostRoot::new(&root), Console::Host);
     system.trace_requests = options.trace_requests;
-    let name = program.file_name().map_or_else(
-        || program.display().to_string(),
-        |n| n.to_string_lossy().to_string(),
-    );
+    let name = program_name(program);
     let mut argv = vec![name.clone()];
     argv.extend(args.iter().cloned());
     let datasets = dataset_map(&options.datasets)?;
@@ -132,6 +143,17 @@ pub fn run(
         )));
     }
     let window = timeline_window(options)?;
+    make_checkpoint_dir(options)?;
+    if options.resume {
+        if window.is_some() {
+            return Err(CliError::new(
+                "--timeline cannot be combined with --resume: a resumed job does not start at clock period 0".to_string(),
+            ));
+        }
+        if let Some(code) = resume(options, program)? {
+            return Ok(code);
+        }
+    }
     let mut system = load(options, personality, program, args)?;
     if let Some((start, len)) = window {
         if !system.enable_leader_timeline(start, len) {
@@ -145,7 +167,80 @@ pub fn run(
     let outcome = session.drive();
     // The chart covers what ran, even when the run ended in an error.
     write_timeline(options, &mut session.system)?;
-    report(options, &session.system, &outcome?)
+    let outcome = outcome?;
+    record_finished(options, &session.system, &outcome, program)?;
+    report(options, &session.system, &outcome)
+}
+
+/// The file name a program's process carries (`cray ps`, and the leader of its job).
+fn program_name(program: &Path) -> String {
+    program.file_name().map_or_else(
+        || program.display().to_string(),
+        |n| n.to_string_lossy().to_string(),
+    )
+}
+
+/// `--resume`: the checkpoint directory says where the job stands. The exit code when
+/// the job ran here (continued from an image, or ended before), `None` when there is
+/// nothing to continue and the program starts afresh.
+fn resume(options: &RunOptions, program: &Path) -> Result<Option<ExitCode>, CliError> {
+    let Some(dir) = &options.checkpoint_dir else {
+        return Err(CliError::new("--resume needs --checkpoint-dir".to_string()));
+    };
+    if let Some(finished) = Finished::read(dir)? {
+        errln!(
+            "cray: resume: job {} ({}) already ended at clock period {} with exit status {}; remove {} to run it again",
+            finished.jid,
+            finished.program,
+            finished.clock,
+            finished.exit_status,
+            dir.join(resume::FINISHED).display()
+        );
+        return Ok(Some(ExitCode::from(
+            finished.exit_status.clamp(0, 255) as u8
+        )));
+    }
+    let root = root_dir(options)?;
+    match resume::newest(dir, &HostRoot::new(&root), &program_name(program))? {
+        Found::Nothing => {
+            errln!(
+                "cray: resume: no checkpoint in {}; starting {}",
+                dir.display(),
+                program.display()
+            );
+            Ok(None)
+        }
+        Found::Image(image, restored) => {
+            errln!(
+                "cray: resume: continuing job {} from {} (clock period {})",
+                restored.system.leader.unwrap_or(1),
+                image.display(),
+                restored.system.clock
+            );
+            continue_restored(options, *restored, &image, Some(program)).map(Some)
+        }
+    }
+}
+
+/// With `--resume`, records in the checkpoint directory that the job ended, so that
+/// running the command again does not run it again.
+fn record_finished(
+    options: &RunOptions,
+    system: &System,
+    outcome: &Outcome,
+    program: &Path,
+) -> Result<(), CliError> {
+    let (Some(dir), Some(status), true) = (&options.checkpoint_dir, outcome.status, options.resume)
+    else {
+        return Ok(());
+    };
+    Finished {
+        program: program.display().to_string(),
+        jid: system.leader.unwrap_or(1),
+        clock: system.clock,
+        exit_status: status.host_code(),
+    }
+    .write(dir)
 }
 
 /// Default `--timeline-window`: the first 1000 clock periods.
@@ -204,10 +299,27 @@ pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCo
             "--timeline is an option of cray run, not of cray restart".to_string(),
         ));
     }
+    if options.resume {
+        return Err(CliError::new(
+            "--resume is an option of cray run (cray restart -f names the image itself)"
+                .to_string(),
+        ));
+    }
+    make_checkpoint_dir(options)?;
     let root = root_dir(options)?;
-    let host_root = HostRoot::new(&root);
-    let restored = system_image::restore(image, &host_root, force)
+    let restored = system_image::restore(image, &HostRoot::new(&root), force)
         .map_err(|e| CliError::new(format!("restart: {e}")))?;
+    continue_restored(options, restored, image, None)
+}
+
+/// Runs a restored job to its end: `cray restart`, and `cray run --resume` of
+/// `resumed_program` (whose end is then recorded in the checkpoint directory).
+fn continue_restored(
+    options: &RunOptions,
+    restored: Restored,
+    image: &Path,
+    resumed_program: Option<&Path>,
+) -> Result<ExitCode, CliError> {
     for note in &restored.notes {
         errln!("cray: restart: {note}");
     }
@@ -222,10 +334,14 @@ pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCo
             ),
         ));
     }
-    system.attach(host_root, Console::Host);
+    let root = root_dir(options)?;
+    system.attach(HostRoot::new(&root), Console::Host);
     system.trace_requests = options.trace_requests;
     let mut session = Session::new(system, root, triggers(options), image.display().to_string());
     let outcome = session.drive()?;
+    if let Some(program) = resumed_program {
+        record_finished(options, &session.system, &outcome, program)?;
+    }
     report(options, &session.system, &outcome)
 }
 

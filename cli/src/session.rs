@@ -5,6 +5,7 @@
 
 use crate::control::{ControlServer, Request, Response};
 use crate::output::errln;
+use crate::resume;
 use crate::CliError;
 use cray_chkpnt::system_image::{self, SaveOptions, Selection};
 use cray_emulator::system::{CheckpointKind, Event, ExitStatus, HostRoot, System};
@@ -25,6 +26,11 @@ pub struct Triggers {
     pub stop_at: Option<(u64, PathBuf)>,
     /// `--checkpoint-with-files`.
     pub with_files: bool,
+    /// `--checkpoint-keep N`: only the newest N periodic images stay in the directory.
+    pub keep: Option<usize>,
+    /// `--resume`: SIGTERM and SIGUSR1 checkpoint into the checkpoint directory, where
+    /// the next run of the same command will find the image.
+    pub resume: bool,
 }
 
 /// How a session ended.
@@ -105,17 +111,37 @@ impl Session {
         self.checkpoint(Selection::Job(jid), path, self.triggers.with_files)
     }
 
-    /// Checkpoints the job to `cray-JID-CLOCK.chk` in the current directory because
-    /// the host sent `signal`, and says so on stderr.
+    /// Checkpoints the job because the host sent `signal`, and says so on stderr: to
+    /// `cray-JID-CLOCK.chk` in the current directory, or with `--resume` as a periodic
+    /// image in the checkpoint directory.
     fn checkpoint_on_signal(&mut self, signal: &str, then: &str) -> Result<(), CliError> {
-        let file = PathBuf::from(format!("cray-{}-{}.chk", self.job_id(), self.system.clock));
-        self.checkpoint_job(&file)?;
+        let file = match self.triggers.every.clone() {
+            Some((_, dir)) if self.triggers.resume => self.periodic_checkpoint(&dir)?,
+            _ => {
+                let file =
+                    PathBuf::from(format!("cray-{}-{}.chk", self.job_id(), self.system.clock));
+                self.checkpoint_job(&file)?;
+                file
+            }
+        };
         errln!(
             "cray: {signal}: checkpointed job {} to {}{then}",
             self.job_id(),
             file.display()
         );
         Ok(())
+    }
+
+    /// Writes the job's periodic image into `dir`, then drops the images beyond
+    /// `--checkpoint-keep` (only once the new one is safely on disk). The image's path.
+    fn periodic_checkpoint(&mut self, dir: &Path) -> Result<PathBuf, CliError> {
+        let jid = self.job_id();
+        let file = dir.join(resume::periodic_name(jid, self.system.clock));
+        self.checkpoint_job(&file)?;
+        if let Some(keep) = self.triggers.keep {
+            resume::prune(dir, jid, keep)?;
+        }
+        Ok(file)
     }
 
     fn checkpoint(
@@ -163,8 +189,7 @@ impl Session {
                 (self.next_periodic, self.triggers.every.clone())
             {
                 if clock >= next {
-                    let file = dir.join(format!("{}-{clock:012}.chk", self.job_id()));
-                    self.checkpoint_job(&file)?;
+                    self.periodic_checkpoint(&dir)?;
                     self.next_periodic = Some(next + every);
                 }
             }

@@ -1,0 +1,257 @@
+//! The checkpoint directory of a job, and `cray run --resume`: restart after a crash
+//! the way NQS did, by running the same command again.
+//!
+//! `--checkpoint-dir DIR` holds the job's periodic images, `JID-CLOCK.chk` with the
+//! clock period in twelve digits so that names sort in the order they were taken.
+//! With `--resume`, a run first looks in DIR: when it holds images, the job continues
+//! from the newest one that restores (a damaged image is skipped, with a message, for
+//! the one before it); when it holds none, the program starts afresh. SIGTERM and
+//! SIGUSR1 then checkpoint into DIR as well, so that a host shutting down stops the job
+//! where the next run will find it. When the job ends, `finished.json` in DIR records
+//! its status, and running the command again only reports it: a batch system that
+//! submits a finished job a second time does not repeat its work or its output.
+
+use crate::output::errln;
+use crate::CliError;
+use cray_chkpnt::system_image::{self, CheckpointError, Restored};
+use cray_emulator::system::HostRoot;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The record of a finished job in its checkpoint directory.
+pub const FINISHED: &str = "finished.json";
+
+/// The file name of the job's periodic checkpoint at `clock`.
+pub fn periodic_name(jid: u32, clock: u64) -> String {
+    format!("{jid}-{clock:012}.chk")
+}
+
+/// The job id and clock period of a periodic checkpoint's file name.
+fn parse_periodic(name: &str) -> Option<(u32, u64)> {
+    let (jid, clock) = name.strip_suffix(".chk")?.split_once('-')?;
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(jid) || !digits(clock) {
+        return None;
+    }
+    Some((jid.parse().ok()?, clock.parse().ok()?))
+}
+
+/// The periodic checkpoints in `dir`, oldest first.
+fn periodic_images(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
+    let mut images = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| CliError::io(dir, e))? {
+        let entry = entry.map_err(|e| CliError::io(dir, e))?;
+        let name = entry.file_name();
+        if let Some((_, clock)) = name.to_str().and_then(parse_periodic) {
+            images.push((clock, entry.path()));
+        }
+    }
+    images.sort();
+    Ok(images)
+}
+
+/// Removes all but the newest `keep` periodic checkpoints of job `jid` in `dir`, and
+/// says which. Called only after a newer image is safely on disk.
+pub fn prune(dir: &Path, jid: u32, keep: usize) -> Result<(), CliError> {
+    let mine: Vec<PathBuf> = periodic_images(dir)?
+        .into_iter()
+        .filter(|(_, path)| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(parse_periodic)
+                .is_some_and(|(j, _)| j == jid)
+        })
+        .map(|(_, path)| path)
+        .collect();
+    let surplus = mine.len().saturating_sub(keep);
+    for old in &mine[..surplus] {
+        std::fs::remove_file(old).map_err(|e| CliError::io(old, e))?;
+    }
+    Ok(())
+}
+
+/// Removes the temporary files of checkpoints that a crash interrupted before their
+/// rename (`.JID-CLOCK.chk.XXXXXX`, see `cray_chkpnt::atomic`): nothing refers to them
+/// and each may be as large as the job's memory.
+fn remove_interrupted(dir: &Path) -> Result<(), CliError> {
+    for entry in std::fs::read_dir(dir).map_err(|e| CliError::io(dir, e))? {
+        let entry = entry.map_err(|e| CliError::io(dir, e))?;
+        let name = entry.file_name();
+        let interrupted = name
+            .to_str()
+            .and_then(|n| n.strip_prefix('.'))
+            .and_then(|n| n.rsplit_once('.'))
+            .is_some_and(|(image, _)| parse_periodic(image).is_some());
+        if interrupted {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(|e| CliError::io(&path, e))?;
+            errln!(
+                "cray: resume: removed {}, a checkpoint that was interrupted before it was complete",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// How a job whose checkpoint directory is `dir` ended, as `finished.json` says.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Finished {
+    /// The program, as given to `cray run`.
+    pub program: String,
+    /// The job id.
+    pub jid: u32,
+    /// The clock period the job ended at.
+    pub clock: u64,
+    /// Its exit status on the host (128 + signal for a signal).
+    pub exit_status: i32,
+}
+
+impl Finished {
+    /// Reads `dir`'s record, if there is one.
+    pub fn read(dir: &Path) -> Result<Option<Finished>, CliError> {
+        let path = dir.join(FINISHED);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+                CliError::invalid(&path, format!("not a record of a finished job: {e}"))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(CliError::io(&path, e)),
+        }
+    }
+
+    /// Writes the record into `dir`, atomically like an image.
+    pub fn write(&self, dir: &Path) -> Result<(), CliError> {
+        let path = dir.join(FINISHED);
+        let text = serde_json::to_string_pretty(self).map_err(|e| CliError::new(e.to_string()))?;
+        cray_chkpnt::atomic::replace_file(&path, |file| {
+            std::io::Write::write_all(file, format!("{text}\n").as_bytes())
+        })
+        .map_err(|e| CliError::new(e.to_string()))
+    }
+}
+
+/// What `--resume` found in the checkpoint directory.
+pub enum Found {
+    /// No image: the program starts afresh.
+    Nothing,
+    /// The job continues from this image.
+    Image(PathBuf, Box<Restored>),
+}
+
+/// Restores the newest image in `dir` that restores, skipping damaged ones (with a
+/// message for each). Only damage to the image itself is skipped: when the newest
+/// image is whole but cannot restart here (a file it had open changed, say), an older
+/// one would meet the same files, so that error is the answer.
+pub fn newest(dir: &Path, root: &HostRoot, program: &str) -> Result<Found, CliError> {
+    remove_interrupted(dir)?;
+    let images = periodic_images(dir)?;
+    if images.is_empty() {
+        return Ok(Found::Nothing);
+    }
+    let mut skipped = 0;
+    for (_, path) in images.iter().rev() {
+        match system_image::restore(path, root, false) {
+            Ok(restored) => {
+                check_program(dir, path, &restored, program)?;
+                return Ok(Found::Image(path.clone(), Box::new(restored)));
+            }
+            Err(CheckpointError::Image(e)) => {
+                skipped += 1;
+                errln!("cray: resume: skipping a damaged checkpoint: {e}");
+            }
+            Err(e) => return Err(CliError::new(format!("resume: {e}"))),
+        }
+    }
+    Err(CliError::new(format!(
+        "resume: {}: none of its {skipped} checkpoints can be read (see above); nothing was run",
+        dir.display()
+    )))
+}
+
+/// Refuses to resume another program's job: a checkpoint directory belongs to one job.
+fn check_program(
+    dir: &Path,
+    image: &Path,
+    restored: &Restored,
+    program: &str,
+) -> Result<(), CliError> {
+    let system = &restored.system;
+    let leader = system.leader.and_then(|pid| system.processes.get(&pid));
+    match leader {
+        Some(process) if process.program != program => Err(CliError::invalid(
+            image,
+            format!(
+                "this checkpoint is of a job running {}, not {program}; give this job its own --checkpoint-dir (or remove the images in {})",
+                process.program,
+                dir.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periodic_names_round_trip_and_sort_by_clock() {
+        assert_eq!(periodic_name(1, 1 << 20), "1-000001048576.chk");
+        assert_eq!(parse_periodic("1-000001048576.chk"), Some((1, 1 << 20)));
+        assert_eq!(parse_periodic("12-7.chk"), Some((12, 7)));
+        for other in [
+            "1-.chk",
+            "-5.chk",
+            "1-5.chk.tmp",
+            "a-5.chk",
+            "1-5x.chk",
+            "finished.json",
+        ] {
+            assert_eq!(parse_periodic(other), None, "{other}");
+        }
+        let mut names = [
+            periodic_name(1, 99),
+            periodic_name(1, 100),
+            periodic_name(1, 7),
+        ];
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                periodic_name(1, 7),
+                periodic_name(1, 99),
+                periodic_name(1, 100)
+            ]
+        );
+    }
+
+    #[test]
+    fn prune_keeps_the_newest_of_the_job_and_nothing_else_is_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "1-000000000010.chk",
+            "1-000000000030.chk",
+            "1-000000000020.chk",
+            "2-000000000005.chk",
+            "notes.txt",
+        ] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        prune(dir.path(), 1, 2).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "1-000000000020.chk",
+                "1-000000000030.chk",
+                "2-000000000005.chk",
+                "notes.txt"
+            ]
+        );
+    }
+}

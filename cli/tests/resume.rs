@@ -1,0 +1,263 @@
+//! `cray run --resume`: after a crash (SIGKILL), a SIGTERM or a stop, running the same
+//! command again continues the job from the newest good checkpoint in its directory and
+//! ends exactly as an uninterrupted run; once the job has ended, it is not run again.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn cray(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cray"));
+    // The control socket goes to the test's directory, not the user's.
+    command.current_dir(dir).env("XDG_RUNTIME_DIR", dir);
+    command
+}
+
+fn image(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../images")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+/// `cray run --resume` of `program` with its checkpoints in `dir`/ck, every `every`
+/// clock periods, and `extra` options.
+fn resumable(dir: &Path, every: &str, extra: &[&str], program: &str) -> Command {
+    let mut command = cray(dir);
+    command
+        .args(["run", "--resume", "--checkpoint-dir", "ck"])
+        .args(["--checkpoint-every", every])
+        .args(extra)
+        .arg(image(program));
+    command
+}
+
+/// Cycles and state hash from a `--stats-json` file.
+fn figures(path: &Path) -> (u64, String) {
+    let text = std::fs::read_to_string(path).expect("stats written");
+    let stats: Value = serde_json::from_str(&text).expect("json");
+    (
+        stats["cycles"].as_u64().unwrap(),
+        stats["state_hash"].as_str().unwrap().to_string(),
+    )
+}
+
+/// The figures of an uninterrupted run of `program`.
+fn uninterrupted(dir: &Path, program: &str) -> (u64, String) {
+    let out = cray(dir)
+        .args(["run", "--stats-json", "straight.json"])
+        .arg(image(program))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    figures(&dir.join("straight.json"))
+}
+
+/// The periodic images in `dir`/ck, oldest first.
+fn checkpoints(dir: &Path) -> Vec<PathBuf> {
+    let mut images: Vec<PathBuf> = std::fs::read_dir(dir.join("ck"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "chk"))
+        .collect();
+    images.sort();
+    images
+}
+
+/// Waits until `dir`/ck holds `count` images, then sends `signal` to `child`.
+fn signal_after_checkpoints(dir: &Path, child: &mut Child, count: usize, signal: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !dir.join("ck").exists() || checkpoints(dir).len() < count {
+        assert!(Instant::now() < deadline, "no checkpoints appeared");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Runs the resumable spin again, with `extra` options, to its end and checks it
+/// against `straight`.
+fn resume_spin_to_the_end(dir: &Path, extra: &[&str], straight: &(u64, String)) -> Output {
+    let options = [extra, &["--stats-json", "resumed.json"]].concat();
+    let out = resumable(dir, "40000000", &options, "spin.cal")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "spin done\n");
+    assert_eq!(&figures(&dir.join("resumed.json")), straight);
+    out
+}
+
+#[test]
+fn a_run_killed_by_a_crash_continues_when_the_command_is_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let straight = uninterrupted(dir, "spin.cal");
+    let mut child = resumable(dir, "40000000", &["--checkpoint-keep", "2"], "spin.cal")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    signal_after_checkpoints(dir, &mut child, 2, "-KILL");
+    let killed = child.wait_with_output().unwrap();
+    assert_eq!(killed.status.code(), None, "killed by SIGKILL");
+    assert!(text(&killed.stdout).is_empty());
+
+    let out = resume_spin_to_the_end(dir, &["--checkpoint-keep", "2"], &straight);
+    let message = text(&out.stderr);
+    assert!(
+        message.contains("cray: resume: continuing job 1 from ck/1-"),
+        "{message}"
+    );
+    // --checkpoint-keep 2: the older images went as newer ones were written.
+    assert!(checkpoints(dir).len() <= 2, "{:?}", checkpoints(dir));
+    let finished: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("ck/finished.json")).unwrap())
+            .unwrap();
+    assert_eq!(finished["exit_status"], 0);
+    assert_eq!(finished["clock"].as_u64(), Some(straight.0));
+
+    // The job has ended: the same command again reports it and runs nothing.
+    let again = resumable(dir, "40000000", &[], "spin.cal")
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0));
+    assert!(text(&again.stdout).is_empty());
+    let message = text(&again.stderr);
+    assert!(
+        message.contains("already ended at clock period"),
+        "{message}"
+    );
+}
+
+#[test]
+fn sigterm_leaves_the_job_where_the_next_run_finds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let straight = uninterrupted(dir, "spin.cal");
+    let mut child = resumable(dir, "40000000", &[], "spin.cal")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    signal_after_checkpoints(dir, &mut child, 1, "-TERM");
+    let stopped = child.wait_with_output().unwrap();
+    assert!(stopped.status.success(), "{}", text(&stopped.stderr));
+    let message = text(&stopped.stderr);
+    assert!(
+        message.contains("SIGTERM: checkpointed job 1 to ck/1-"),
+        "{message}"
+    );
+    let newest = checkpoints(dir).pop().unwrap();
+    assert!(!dir.join("ck/finished.json").exists());
+
+    let out = resume_spin_to_the_end(dir, &[], &straight);
+    let message = text(&out.stderr);
+    let from = format!(
+        "continuing job 1 from ck/{}",
+        newest.file_name().unwrap().to_string_lossy()
+    );
+    assert!(message.contains(&from), "{message}");
+}
+
+/// Runs daxpy with checkpoints every 300000 clock periods until --max-cycles stops it
+/// at 1000000: images at 300003, 600003 and 900003.
+fn stopped_daxpy(dir: &Path) -> Vec<PathBuf> {
+    let out = resumable(dir, "300000", &["--max-cycles", "1000000"], "daxpy.cal")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let images = checkpoints(dir);
+    assert_eq!(images.len(), 3, "{images:?}");
+    images
+}
+
+#[test]
+fn a_damaged_newest_checkpoint_is_skipped_for_the_one_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let straight = uninterrupted(dir, "daxpy.cal");
+    let images = stopped_daxpy(dir);
+    let newest = &images[2];
+    let mut bytes = std::fs::read(newest).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x10;
+    std::fs::write(newest, bytes).unwrap();
+    // What a crash during a checkpoint leaves: the temporary file, never renamed.
+    let interrupted = dir.join("ck/.1-000001200003.chk.a1b2c3");
+    std::fs::write(&interrupted, b"half an image").unwrap();
+
+    let out = resumable(
+        dir,
+        "300000",
+        &["--stats-json", "resumed.json"],
+        "daxpy.cal",
+    )
+    .output()
+    .unwrap();
+    let message = text(&out.stderr);
+    assert!(out.status.success(), "{message}");
+    assert_eq!(text(&out.stdout), "daxpy checksum: 4023ba433d2e0000\n");
+    assert_eq!(figures(&dir.join("resumed.json")), straight);
+    assert!(
+        message.contains("skipping a damaged checkpoint: ck/1-000000900003.chk"),
+        "{message}"
+    );
+    assert!(message.contains("from ck/1-000000600003.chk"), "{message}");
+    assert!(
+        message.contains("removed ck/.1-000001200003.chk.a1b2c3"),
+        "{message}"
+    );
+    assert!(!interrupted.exists());
+}
+
+#[test]
+fn resume_refuses_the_checkpoints_of_another_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    stopped_daxpy(dir);
+    let out = resumable(dir, "300000", &[], "hello.cal").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).is_empty(), "hello.cal must not run");
+    let message = text(&out.stderr);
+    assert!(
+        message.contains(
+            "ck/1-000000900003.chk: this checkpoint is of a job running daxpy.cal, not hello.cal"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn resume_is_refused_where_it_means_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let chk = stopped_daxpy(dir).pop().unwrap();
+    let restart = cray(dir)
+        .args(["restart", "--resume", "--checkpoint-every", "300000"])
+        .args(["--checkpoint-dir", "ck", "-f"])
+        .arg(&chk)
+        .output()
+        .unwrap();
+    assert_eq!(restart.status.code(), Some(2));
+    assert!(text(&restart.stderr).contains("--resume is an option of cray run"));
+    let alone = cray(dir)
+        .args(["run", "--resume"])
+        .arg(image("hello.cal"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        alone.status.code(),
+        Some(2),
+        "--resume needs a checkpoint directory"
+    );
+}
