@@ -116,6 +116,14 @@ pub enum CheckpointError {
         /// Which invariant fails, and where.
         reason: String,
     },
+    /// The caller of [`restore_if`] refused what the image holds.
+    #[error("{image}: {reason}")]
+    NotAccepted {
+        /// The image.
+        image: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A host file could not be read or recreated.
     #[error("{path}: {source}")]
     HostFile {
@@ -373,6 +381,17 @@ fn confine(
 /// Reads an image and rebuilds the system it holds, checking (or recreating) the
 /// files its processes had open inside `root`.
 pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, CheckpointError> {
+    restore_if(path, root, force, |_| Ok(()))
+}
+
+/// [`restore`], but first `accept` looks at the system the image holds and may refuse
+/// it (with the reason) before any host file is checked or recreated.
+pub fn restore_if(
+    path: &Path,
+    root: &HostRoot,
+    force: bool,
+    accept: impl FnOnce(&System) -> Result<(), String>,
+) -> Result<Restored, CheckpointError> {
     let mut image = Image::open(path)?;
     if let Some(info) = image.find(SectionKind::State, 0) {
         if info.version != STATE_VERSION {
@@ -397,6 +416,10 @@ pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, Ch
     for name in open_host_files(&system) {
         confine(path, root, "the kernel state", &name)?;
     }
+    accept(&system).map_err(|reason| CheckpointError::NotAccepted {
+        image: path.to_path_buf(),
+        reason,
+    })?;
     // A process taken without the rest of its job: what the others held is gone.
     system.settle_absent_processes();
     let pids: Vec<Pid> = system.processes.keys().copied().collect();

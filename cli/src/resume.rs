@@ -14,7 +14,7 @@
 use crate::output::errln;
 use crate::CliError;
 use cray_chkpnt::system_image::{self, CheckpointError, Restored};
-use cray_emulator::system::HostRoot;
+use cray_emulator::system::{HostRoot, System};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -151,11 +151,10 @@ pub fn newest(dir: &Path, root: &HostRoot, program: &str) -> Result<Found, CliEr
     }
     let mut skipped = 0;
     for (_, path) in images.iter().rev() {
-        match system_image::restore(path, root, false) {
-            Ok(restored) => {
-                check_program(dir, path, &restored, program)?;
-                return Ok(Found::Image(path.clone(), Box::new(restored)));
-            }
+        match system_image::restore_if(path, root, false, |system| {
+            same_program(system, program, dir)
+        }) {
+            Ok(restored) => return Ok(Found::Image(path.clone(), Box::new(restored))),
             Err(CheckpointError::Image(e)) => {
                 skipped += 1;
                 errln!("cray: resume: skipping a damaged checkpoint: {e}");
@@ -169,23 +168,15 @@ pub fn newest(dir: &Path, root: &HostRoot, program: &str) -> Result<Found, CliEr
     )))
 }
 
-/// Refuses to resume another program's job: a checkpoint directory belongs to one job.
-fn check_program(
-    dir: &Path,
-    image: &Path,
-    restored: &Restored,
-    program: &str,
-) -> Result<(), CliError> {
-    let system = &restored.system;
+/// Refuses to resume another program's job (a checkpoint directory belongs to one job),
+/// before the restore touches any file.
+fn same_program(system: &System, program: &str, dir: &Path) -> Result<(), String> {
     let leader = system.leader.and_then(|pid| system.processes.get(&pid));
     match leader {
-        Some(process) if process.program != program => Err(CliError::invalid(
-            image,
-            format!(
-                "this checkpoint is of a job running {}, not {program}; give this job its own --checkpoint-dir (or remove the images in {})",
-                process.program,
-                dir.display()
-            ),
+        Some(process) if process.program != program => Err(format!(
+            "this checkpoint is of a job running {}, not {program}; give this job its own --checkpoint-dir (or remove the images in {})",
+            process.program,
+            dir.display()
         )),
         _ => Ok(()),
     }
