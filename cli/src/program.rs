@@ -40,13 +40,35 @@ pub fn triggers(options: &RunOptions) -> Triggers {
     }
 }
 
-/// Creates `--checkpoint-dir` if it does not exist yet, so that the first periodic
-/// checkpoint does not fail a long run.
-fn make_checkpoint_dir(options: &RunOptions) -> Result<(), CliError> {
-    match &options.checkpoint_dir {
-        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e)),
-        None => Ok(()),
+/// Prepares the places the run will write to before it starts, so that a long run
+/// does not end by failing to write its results: creates `--checkpoint-dir` if it does
+/// not exist yet, and refuses a `--stats-json`, `--timeline`, `--log` or `--checkpoint`
+/// file whose directory does not exist.
+fn prepare_outputs(options: &RunOptions) -> Result<(), CliError> {
+    if let Some(dir) = &options.checkpoint_dir {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
     }
+    let files = [
+        ("--stats-json", &options.stats_json),
+        ("--timeline", &options.timeline),
+        ("--log", &options.log),
+        ("--checkpoint", &options.checkpoint),
+    ];
+    for (option, file) in files {
+        let Some(file) = file else { continue };
+        let dir = match file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(CliError::new(format!(
+                "{option} {}: directory {} does not exist",
+                file.display(),
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn root_dir(options: &RunOptions) -> Result<PathBuf, CliError> {
@@ -143,7 +165,7 @@ pub fn run(
         )));
     }
     let window = timeline_window(options)?;
-    make_checkpoint_dir(options)?;
+    prepare_outputs(options)?;
     if options.resume {
         if window.is_some() {
             return Err(CliError::new(
@@ -305,7 +327,7 @@ pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCo
                 .to_string(),
         ));
     }
-    make_checkpoint_dir(options)?;
+    prepare_outputs(options)?;
     let root = root_dir(options)?;
     let restored = system_image::restore(image, &HostRoot::new(&root), force)
         .map_err(|e| CliError::new(format!("restart: {e}")))?;

@@ -599,6 +599,15 @@ fn malformed_run_options_are_refused_with_a_message() {
         ),
         (vec!["--dataset", "TOOLONGNAME=x"], "1 to 8 characters"),
         (vec!["--dataset", "FT05=in.txt"], "this is a UNICOS program"),
+        // Refused before the run, not after it, when its figures would be lost.
+        (
+            vec!["--stats-json", "/nonexistent/s.json"],
+            "--stats-json /nonexistent/s.json: directory /nonexistent does not exist",
+        ),
+        (
+            vec!["--stop-at", "9", "--checkpoint", "no/such/dir/x.chk"],
+            "directory no/such/dir does not exist",
+        ),
     ] {
         let out = cray()
             .arg("run")
