@@ -6,24 +6,9 @@ use cray_emulator::aout::AOut;
 use cray_emulator::cos::absolute;
 use std::path::Path;
 
-/// What kind of program a file holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // `cray run` dispatches on it once the loaders are wired in.
-pub enum ProgramKind {
-    /// COS absolute binary (PDT + TXT), raw or in a blocked dataset.
-    Cos,
-    /// UNICOS-style a.out.
-    AOut,
-    /// Raw big-endian words (only with `--raw`).
-    Raw,
-}
-
 /// A program's memory image as a disassembler or loader sees it.
 #[derive(Clone, Debug)]
 pub struct ProgramImage {
-    /// The kind of file.
-    #[allow(dead_code)]
-    pub kind: ProgramKind,
     /// Words of the image, starting at `load_address`.
     pub words: Vec<u64>,
     /// Word address of `words[0]`.
@@ -56,7 +41,6 @@ impl ProgramImage {
     /// A raw word file loaded at word 0, entered at parcel 0.
     pub fn raw(path: &Path) -> Result<ProgramImage, CliError> {
         Ok(ProgramImage {
-            kind: ProgramKind::Raw,
             words: read_words(path)?,
             load_address: 0,
             entry_parcel: 0,
@@ -65,15 +49,15 @@ impl ProgramImage {
     }
 }
 
-/// Reads a COS absolute binary or an a.out, deciding by content.
+/// Reads a COS absolute binary or an a.out, deciding by content, or assembles a `.cal`
+/// source into an a.out as `cray run` would.
 pub fn load_program_file(path: &Path) -> Result<ProgramImage, CliError> {
-    let words = read_words(path)?;
+    let (Runnable::AOut(words) | Runnable::Cos(words)) = program_words(path, "unicos")?;
     if AOut::looks_like(&words) {
         let aout = AOut::parse(&words).map_err(|e| CliError::invalid(path, e.to_string()))?;
         let mut image = aout.text.clone();
         image.extend_from_slice(&aout.data);
         return Ok(ProgramImage {
-            kind: ProgramKind::AOut,
             words: image,
             load_address: 0,
             entry_parcel: aout.entry_parcel,
@@ -94,7 +78,6 @@ pub fn load_program_file(path: &Path) -> Result<ProgramImage, CliError> {
         description.push_str(&format!(", {trailer}"));
     }
     Ok(ProgramImage {
-        kind: ProgramKind::Cos,
         words: binary.text,
         load_address: binary.load_address,
         entry_parcel: binary.entry_parcel,

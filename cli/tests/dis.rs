@@ -135,3 +135,20 @@ fn a_closed_output_pipe_ends_the_listing_quietly() {
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_cal_source_is_assembled_and_disassembled() {
+    let hello = Path::new(env!("CARGO_MANIFEST_DIR")).join("../images/hello.cal");
+    let out = dis(&hello, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.starts_with("* a.out: text"), "{text}");
+    // hello.cal begins `S0 4` (write), marked as the entry point, then calls the kernel.
+    let first = text.lines().nth(1).unwrap_or_default();
+    assert!(first.starts_with('>') && first.ends_with("S0 4"), "{text}");
+    assert!(text.lines().any(|l| l.ends_with(" EX")), "{text}");
+}
