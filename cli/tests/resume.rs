@@ -261,3 +261,32 @@ fn resume_is_refused_where_it_means_nothing() {
         "--resume needs a checkpoint directory"
     );
 }
+
+#[test]
+fn refusing_another_programs_checkpoint_leaves_the_files_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    std::fs::write(dir.join("data.txt"), "ABCDEFGHrest of the file\n").unwrap();
+    // readfile.cal reads 8 bytes, then spins before reading the rest: stopped there,
+    // with the file's contents carried in each image.
+    let options = ["--checkpoint-with-files", "--max-cycles", "100000"];
+    let out = resumable(dir, "50000", &options, "readfile.cal")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(!checkpoints(dir).is_empty());
+    std::fs::write(dir.join("data.txt"), "the user's new data\n").unwrap();
+
+    let out = resumable(dir, "50000", &[], "hello.cal").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not hello.cal"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The refusal came before the restore recreated the file from the image.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("data.txt")).unwrap(),
+        "the user's new data\n"
+    );
+}
