@@ -52,6 +52,15 @@ pub fn replace_file<T>(
     Ok(value)
 }
 
+/// The name of the file that the temporary file `name` (`.NAME.XXXXXX.tmp`, as
+/// [`replace_file`] makes them) was to become, if `name` is one: a host crash between
+/// its creation and the rename leaves it behind.
+pub fn temporary_target(name: &str) -> Option<&str> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (target, random) = inner.rsplit_once('.')?;
+    (!target.is_empty() && !random.is_empty()).then_some(target)
+}
+
 #[cfg(unix)]
 fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
@@ -61,4 +70,36 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(not(unix))]
 fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_temporary_file_names_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("1-000000000007.chk");
+        // The name replace_file really gives its temporary file, seen while it writes.
+        let seen = replace_file(&target, |_| {
+            let names: Vec<String> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            Ok(names)
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert_eq!(temporary_target(&seen[0]), Some("1-000000000007.chk"));
+        for other in [
+            "1-000000000007.chk",
+            ".x.tmp",
+            "..abc.tmp",
+            ".a.b.c",
+            "a.b.tmp",
+        ] {
+            assert_eq!(temporary_target(other), None, "{other}");
+        }
+        assert_eq!(temporary_target(".a.b.tmp"), Some("a"));
+    }
 }

@@ -71,17 +71,16 @@ pub fn prune(dir: &Path, jid: u32, keep: usize) -> Result<(), CliError> {
 }
 
 /// Removes the temporary files of checkpoints that a crash interrupted before their
-/// rename (`.JID-CLOCK.chk.XXXXXX`, see `cray_chkpnt::atomic`): nothing refers to them
-/// and each may be as large as the job's memory.
+/// rename (see [`cray_chkpnt::atomic::temporary_target`]): nothing refers to them and
+/// each may be as large as the job's memory.
 fn remove_interrupted(dir: &Path) -> Result<(), CliError> {
     for entry in std::fs::read_dir(dir).map_err(|e| CliError::io(dir, e))? {
         let entry = entry.map_err(|e| CliError::io(dir, e))?;
         let name = entry.file_name();
         let interrupted = name
             .to_str()
-            .and_then(|n| n.strip_prefix('.'))
-            .and_then(|n| n.rsplit_once('.'))
-            .is_some_and(|(image, _)| parse_periodic(image).is_some());
+            .and_then(cray_chkpnt::atomic::temporary_target)
+            .is_some_and(|image| parse_periodic(image).is_some());
         if interrupted {
             let path = entry.path();
             std::fs::remove_file(&path).map_err(|e| CliError::io(&path, e))?;

@@ -193,7 +193,7 @@ fn a_damaged_newest_checkpoint_is_skipped_for_the_one_before() {
     bytes[middle] ^= 0x10;
     std::fs::write(newest, bytes).unwrap();
     // What a crash during a checkpoint leaves: the temporary file, never renamed.
-    let interrupted = dir.join("ck/.1-000001200003.chk.a1b2c3");
+    let interrupted = dir.join("ck/.1-000001200003.chk.a1b2c3.tmp");
     std::fs::write(&interrupted, b"half an image").unwrap();
 
     let out = resumable(
@@ -214,7 +214,7 @@ fn a_damaged_newest_checkpoint_is_skipped_for_the_one_before() {
     );
     assert!(message.contains("from ck/1-000000600003.chk"), "{message}");
     assert!(
-        message.contains("removed ck/.1-000001200003.chk.a1b2c3"),
+        message.contains("removed ck/.1-000001200003.chk.a1b2c3.tmp"),
         "{message}"
     );
     assert!(!interrupted.exists());
