@@ -3,21 +3,14 @@
 //! program checks itself and prints `ok NAME` or `FAIL NAME got .. want ..` (octal);
 //! here each must exit 0 and print exactly its list of `ok` lines.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn cray() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cray"))
-}
+use common::{cray, text};
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn program(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../images/abi")
-        .join(name)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
+    common::image("abi").join(name)
 }
 
 /// Runs `images/abi/NAME.cal` in `root` with `extra` options before the program.

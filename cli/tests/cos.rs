@@ -1,17 +1,14 @@
 //! The COS personality: CAL programs under images/cos assembled with `--format cos`
 //! and run, checkpoint/restart of a COS job, and every corpus binary run to its end
 //! or to a request it cannot serve.
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn cray() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cray"))
-}
+use common::{cray, text};
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn image(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../images/cos")
-        .join(name)
+    common::image("cos").join(name)
 }
 
 /// Assembles images/cos/NAME.cal with --format cos into `dir`.
@@ -38,10 +35,6 @@ fn run(dir: &Path, extra: &[&str], program: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("cray runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
 }
 
 #[test]

@@ -1,10 +1,8 @@
 //! `cray dis` on every corpus binary, on raw words and on bad input.
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-fn cray() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cray"))
-}
+use common::{cray, image, text};
+use std::path::Path;
 
 fn dis(path: &Path, extra: &[&str]) -> std::process::Output {
     cray()
@@ -26,11 +24,7 @@ fn disassembles_every_corpus_binary() {
             continue;
         }
         let out = dis(&path, &[]);
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
         let text = String::from_utf8(out.stdout).expect("utf-8");
         assert!(text.starts_with("* COS absolute binary"), "{name}");
         // The entry point is marked, and most of the image decodes as code.
@@ -131,20 +125,15 @@ fn a_closed_output_pipe_ends_the_listing_quietly() {
     assert!(first.contains("ACCTDEF"), "{first}");
     // The reader is dropped here: the rest of the listing meets a closed pipe.
     let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = text(&out.stderr);
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]
 fn a_cal_source_is_assembled_and_disassembled() {
-    let hello = Path::new(env!("CARGO_MANIFEST_DIR")).join("../images/hello.cal");
-    let out = dis(&hello, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = dis(&image("hello.cal"), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(text.starts_with("* a.out: text"), "{text}");
     // hello.cal begins `S0 4` (write), marked as the entry point, then calls the kernel.

@@ -4,19 +4,14 @@
 //!
 //! Mounting needs root (CI runs as root); elsewhere the test says so and does nothing.
 
+mod common;
+
+use common::{cray, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn cray() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cray"))
-}
-
 fn spin() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../images/spin.cal")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
+    common::image("spin.cal")
 }
 
 /// A tmpfs of `kib` KiB mounted at `dir`, unmounted when dropped.

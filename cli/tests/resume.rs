@@ -2,28 +2,19 @@
 //! command again continues the job from the newest good checkpoint in its directory and
 //! ends exactly as an uninterrupted run; once the job has ended, it is not run again.
 
+mod common;
+
+use common::{image, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn cray(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cray"));
+    let mut command = common::cray();
     // The control socket goes to the test's directory, not the user's.
     command.current_dir(dir).env("XDG_RUNTIME_DIR", dir);
     command
-}
-
-fn image(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../images")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
 }
 
 /// `cray run --resume` of `program` with its checkpoints in `dir`/ck, every `every`

@@ -1,20 +1,13 @@
 //! `cray run`, `cray restart`, `cray chkpnt`, `cray inspect`, `cray diff`: the
 //! sample programs, determinism, and every way of taking a checkpoint.
 
+mod common;
+
+use common::{cray, image, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn cray() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cray"))
-}
-
-fn image(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../images")
-        .join(name)
-}
 
 fn run_with_input(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;
@@ -55,10 +48,6 @@ fn succeed(args: &[&str]) -> Output {
     let out = cray().args(args).output().expect("cray runs");
     assert!(out.status.success(), "cray {args:?}: {}", text(&out.stderr));
     out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
 }
 
 #[test]

@@ -1,24 +1,15 @@
 //! `--timing`, `--stats`, `--stats-json` and `--timeline`: the timing model seen from
 //! the command line.
 
+mod common;
+
+use common::{cray, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn cray() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cray"))
-}
+use std::process::Output;
 
 fn image(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../images")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
+    common::image(name).display().to_string()
 }
 
 /// Runs `cray run ARGS... PROGRAM` with `--stats --stats-json`; returns the output and
