@@ -1,0 +1,403 @@
+//! Independent review of the timing model: small CAL kernels written for this review
+//! (not taken from the model's own tests), each with its clock-period count derived
+//! by hand beside it from the figures and rules of ISA.md section 6 and
+//! `emulator/src/timing/sources.rs`, and from published CRAY-1 figures where the
+//! derivation cites them.
+//!
+//! Harness: the kernel is assembled at word 0 and run on a bare CPU (base 0, so a
+//! data word address is its bank address) with a fresh timing model until its EX.
+//! Every kernel starts cold: its first instruction misses the instruction buffers and
+//! issues at `t0` = 14 (Cray-1) or 16 (X-MP). EX waits until every issued instruction
+//! has finished, issues, and occupies the issue stage one CP, so the count a kernel
+//! reports (`cpu.cycles` after the EX) is the last arrival + 1 when the EX is ready
+//! before then.
+
+use cray_cal::{assemble, Options};
+use cray_emulator::cpu::{Cpu, Stop};
+use cray_emulator::isa::Model;
+use cray_emulator::memory::Memory;
+use cray_emulator::timing::HpmCounters;
+
+/// Words of memory the kernels run in.
+const FIELD: u32 = 0o20000;
+
+/// The end of every kernel: exit(0) under the UNICOS-like ABI (S0 = 1, S1 = address
+/// of the status word). Bare, the EX just stops the CPU.
+const EXIT: &str = "
+         S1        EXIT0
+         S0        1
+         EX
+EXIT0    CON       0
+";
+
+/// A finished kernel run.
+struct Run {
+    /// `cpu.cycles` after each instruction, in execution order (the issue period of a
+    /// non-branch instruction is this minus 1).
+    after: Vec<u64>,
+    /// The parcel address of each instruction executed.
+    at: Vec<u32>,
+    /// The clock periods of the whole run (after the EX).
+    cycles: u64,
+    counters: HpmCounters,
+    /// S0..S7 at the end (to check that the kernel computed what it claims).
+    s: [u64; 8],
+}
+
+impl Run {
+    /// Issue periods of the first `n` instructions (all non-branches).
+    fn issues(&self, n: usize) -> Vec<u64> {
+        self.after[..n].iter().map(|c| c - 1).collect()
+    }
+}
+
+/// Assembles `body` (instructions from label MAIN, then [`EXIT`], then `data`) for
+/// `model` and runs it to its EX.
+fn run(model: Model, body: &str, data: &str) -> Run {
+    let source = format!(
+        "         IDENT     KERNEL\n         START     MAIN\n{body}{EXIT}{data}         END\n"
+    );
+    let options = Options { origin: 0, model };
+    let assembly =
+        assemble(&source, "kernel.cal", &options).unwrap_or_else(|e| panic!("{e:?}\n{source}"));
+    let mut words = assembly.words.clone();
+    words.resize(FIELD as usize, 0);
+    let mut memory = Memory::from_words(words);
+    let mut cpu = Cpu::new(model, FIELD);
+    cpu.p = assembly.entry_parcel;
+    cpu.set_timing(true);
+    let (mut after, mut at) = (Vec::new(), Vec::new());
+    loop {
+        let p = cpu.p;
+        let stop = cpu.step(&mut memory);
+        at.push(p);
+        after.push(cpu.cycles);
+        match stop {
+            None => assert!(after.len() < 100_000, "runaway kernel"),
+            Some(Stop::Exchange { .. }) => break,
+            Some(other) => panic!("stopped: {other:?} at P={:o}", cpu.p),
+        }
+    }
+    let counters = cpu.timing.as_deref().unwrap().counters().clone();
+    if std::env::var_os("TIMING_TRACE").is_some() {
+        for (p, c) in at.iter().zip(&after) {
+            eprintln!("{model:?} P={p:o} after={c}");
+        }
+        eprintln!("{counters:?}");
+    }
+    Run {
+        after,
+        at,
+        cycles: cpu.cycles,
+        counters,
+        s: cpu.s,
+    }
+}
+
+/// First issue period of a cold kernel: the instruction-buffer fill.
+fn t0(model: Model) -> u64 {
+    match model {
+        Model::Cray1 => 14,
+        Model::XMp => 16,
+    }
+}
+
+/// The Cray floating-point form of a small positive integer: exponent 040000 + the
+/// bit length, coefficient normalized to 0.1xxx (binary).
+fn float(n: u64) -> u64 {
+    let bits = u64::from(64 - n.leading_zeros());
+    ((0o40000 + bits) << 48) | (n << (48 - bits))
+}
+
+// ---------------------------------------------------------------------------------
+// K1. A chain of dependent floating adds.
+//
+// Figures: 071 constant 1 CP (transfer), floating add 6 CP, 040 (S1 EXIT0) 1 CP,
+// 042 (S0 1) 1 CP (scalar logical); one S result per CP.
+//
+//   S1 1.      t0       S1 at t0+1
+//   S2 2.      t0+1     S2 at t0+2
+//   S3 S1+FS2  t0+2     waits for S2; S3 at t0+8
+//   S4 S3+FS1  t0+8     waits for S3 (held 5); S4 at t0+14
+//   S5 S4+FS3  t0+14    held 5; S5 at t0+20
+//   S6 S5+FS4  t0+20    held 5; S6 at t0+26
+//   S1 EXIT0   t0+21    S1 at t0+22 (no S result then)
+//   S0 1       t0+22    S0 at t0+23
+//   EX         t0+26    waits for S6 (held 3)
+// cycles = t0+27: Cray-1 41, X-MP 43. Register holds 5+5+5+3 = 18.
+// ---------------------------------------------------------------------------------
+const K1: &str = "
+MAIN     S1        1.
+         S2        2.
+         S3        S1+FS2
+         S4        S3+FS1
+         S5        S4+FS3
+         S6        S5+FS4
+";
+
+#[test]
+fn k1_dependent_float_adds() {
+    for model in [Model::Cray1, Model::XMp] {
+        let r = run(model, K1, "");
+        let t = t0(model);
+        let expect: Vec<u64> = [0, 1, 2, 8, 14, 20, 21, 22, 26]
+            .iter()
+            .map(|d| t + d)
+            .collect();
+        assert_eq!(r.issues(9), expect, "{model:?}");
+        assert_eq!(r.cycles, t + 27, "{model:?}");
+        let c = &r.counters;
+        assert_eq!(
+            (c.hold_register, c.float_adds, c.hold_result_bus),
+            (18, 4, 0)
+        );
+        // S3 = 3, S4 = 4, S5 = 7, S6 = 11.
+        assert_eq!(r.s[6], float(11), "{model:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// K2. Independent floating adds and multiplies interleaved: nothing waits for an
+// operand, but only one result may reach the S registers per CP [HRM; Edinburgh
+// cray1-iss], so an add issued one CP after a multiply (6 = 7 - 1) collides.
+//
+//   S1 1.      t0       S1 at t0+1
+//   S2 2.      t0+1     S2 at t0+2
+//   S3 S1*FS2  t0+2     waits for S2; S3 at t0+9
+//   S4 S1+FS2  t0+4     at t0+3 it would arrive t0+9: held 1 (result path); at t0+10
+//   S5 S2*FS1  t0+5     S5 at t0+12
+//   S6 S2+FS1  t0+7     t0+6 would arrive t0+12: held 1; at t0+13
+//   A1 D'3     t0+8     A file: no collision; A1 at t0+9
+//   S7 S1*FS1  t0+9     S7 at t0+16
+//   S1 EXIT0   t0+10    S1 at t0+11
+//   S0 1       t0+13    t0+11 -> arrives t0+12 (S5), t0+12 -> t0+13 (S6): held 2
+//   EX         t0+16    waits for S7
+// cycles = t0+17: Cray-1 31, X-MP 33. Result-path holds 1+1+2 = 4.
+// ---------------------------------------------------------------------------------
+const K2: &str = "
+MAIN     S1        1.
+         S2        2.
+         S3        S1*FS2
+         S4        S1+FS2
+         S5        S2*FS1
+         S6        S2+FS1
+         A1        D'3
+         S7        S1*FS1
+";
+
+#[test]
+fn k2_independent_adds_and_multiplies_share_the_s_result_path() {
+    for model in [Model::Cray1, Model::XMp] {
+        let r = run(model, K2, "");
+        let t = t0(model);
+        let expect: Vec<u64> = [0, 1, 2, 4, 5, 7, 8, 9, 10, 13, 16]
+            .iter()
+            .map(|d| t + d)
+            .collect();
+        assert_eq!(r.issues(11), expect, "{model:?}");
+        assert_eq!(r.cycles, t + 17, "{model:?}");
+        let c = &r.counters;
+        assert_eq!(c.hold_result_bus, 4, "{model:?}");
+        assert_eq!((c.float_adds, c.float_multiplies), (2, 3));
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// K3. Division by reciprocal approximation, full and half precision, on both models.
+// HRM 2240004 p3-30: S6 = S1/S2 in four operations, "a scalar quotient is computed
+// in 29 clock periods since operations 2 and 3 issue in successive clock periods".
+// Reciprocal 14 CP, multiplies 7 CP.
+//
+//   S1 4.      t0       S1 at t0+1
+//   S2 2.      t0+1     S2 at t0+2
+//   S3 /HS2    t0+2     waits for S2; S3 at t0+16
+//   S4 S3*IS2  t0+16    waits for S3; S4 at t0+23
+//   S5 S1*FS3  t0+17    S5 at t0+24
+//   S7 S1*HS3  t0+18    half-precision quotient at t0+25 (23 CP after the 070)
+//   S6 S4*FS5  t0+24    waits for S5; S6 at t0+31 = 070 issue + 29
+//   S1 EXIT0   t0+25    S1 at t0+26
+//   S0 1       t0+26    S0 at t0+27
+//   EX         t0+31
+// cycles = t0+32: Cray-1 46, X-MP 48.
+// ---------------------------------------------------------------------------------
+const K3: &str = "
+MAIN     S1        4.
+         S2        2.
+         S3        /HS2
+         S4        S3*IS2
+         S5        S1*FS3
+         S7        S1*HS3
+         S6        S4*FS5
+";
+
+#[test]
+fn k3_reciprocal_divide_idioms() {
+    for model in [Model::Cray1, Model::XMp] {
+        let r = run(model, K3, "");
+        let t = t0(model);
+        let expect: Vec<u64> = [0, 1, 2, 16, 17, 18, 24, 25, 26, 31]
+            .iter()
+            .map(|d| t + d)
+            .collect();
+        assert_eq!(r.issues(10), expect, "{model:?}");
+        assert_eq!(r.cycles, t + 32, "{model:?}");
+        // The quotient 29 CP after the reciprocal issued: S6 arrives at t0+31 and the
+        // EX (which waits for it) issues then.
+        assert_eq!(r.issues(10)[9] - r.issues(10)[2], 29);
+        assert_eq!(r.s[6], float(2), "{model:?}: 4/2");
+        let c = &r.counters;
+        assert_eq!((c.float_reciprocals, c.float_multiplies), (1, 4));
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// K4. A vector load chained into a multiply chained into an add, VL 64.
+//
+// Published: the first element of a vector load is ready for delivery to its V
+// register (chain slot) 7 CP after the load issues [WEB Edinburgh cray1-ch: "after a
+// start-up delay of seven clock periods"]; a functional unit's chain slot is its unit
+// time + 2 [HRM 2240004 "V register reservations": "functional unit time plus two
+// clock periods"]. X-MP vector load start-up: 16 CP (the model's figure, a guess:
+// 14 CP memory + 2 CP transit).
+//
+//   A0 X       t0       A0 at t0+1
+//   A1 D'64    t0+1     A1 at t0+2
+//   S1 2.      t0+2
+//   VL A1      t0+3     VL at t0+4
+//   V0 ,A0,1   T=t0+4   stride 1, no conflicts: elements at the register from
+//                       T+L (L = 7 Cray-1, 16 X-MP), last by T+L+64
+//   V1 S1*FV0  T+L      chains at the load's slot; multiply slot T+L+9, done T+L+73
+//   V3 V1+FV2  T+L+9    chains at the multiply's slot; add slot T+L+17, done T+L+81
+//   S1 EXIT0   T+L+10
+//   S0 1       T+L+11
+//   EX         T+L+81
+// cycles = T+L+82: Cray-1 18+7+82 = 107, X-MP 20+16+82 = 118.
+// ---------------------------------------------------------------------------------
+const K4: &str = "
+MAIN     A0        X
+         A1        D'64
+         S1        2.
+         VL        A1
+         V0        ,A0,1
+         V1        S1*FV0
+         V3        V1+FV2
+";
+
+/// 64 data words.
+const X64: &str = "X        BSS       D'64\n";
+
+#[test]
+fn k4_load_multiply_add_chain() {
+    for (model, load) in [(Model::Cray1, 7), (Model::XMp, 16)] {
+        let r = run(model, K4, X64);
+        let t = t0(model);
+        let v = t + 4 + load;
+        let expect = vec![
+            t,
+            t + 1,
+            t + 2,
+            t + 3,
+            t + 4,
+            v,
+            v + 9,
+            v + 10,
+            v + 11,
+            v + 81,
+        ];
+        assert_eq!(r.issues(10), expect, "{model:?}");
+        assert_eq!(r.cycles, v + 82, "{model:?}");
+        let c = &r.counters;
+        assert_eq!((c.float_multiplies, c.float_adds), (64, 64));
+        assert_eq!((c.vector_instructions, c.vector_elements), (3, 192));
+        assert_eq!(c.bank_conflicts, 0);
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// K5. One vector add at VL = 1, 5, 64, then an independent vector add on the same
+// (busy) floating add unit. A vector occupies its unit for VL CP ("a vector
+// operation will occupy the selected functional unit until the vector has been
+// processed", HRM 2240004 "Vector processing"); results start at unit time + 2.
+//
+//   A1 D'n     t0       (D'64 is a two-parcel 020; the rest one-parcel 022)
+//   VL A1      t0+1     VL at t0+2
+//   V2 V0+FV1  T=t0+2   first result T+8, last by T+8+n
+//   V5 V3+FV4  T+n      (T+1 for n = 1) waits n-1 CP for the unit; done T+2n+8
+//   S1 EXIT0   T+n+1
+//   S0 1       T+n+2
+//   EX         T+2n+8
+// cycles = T+2n+9 = t0+2n+11: Cray-1 27 / 35 / 153, X-MP 29 / 37 / 155.
+// ---------------------------------------------------------------------------------
+#[test]
+fn k5_vector_length_1_5_64() {
+    for model in [Model::Cray1, Model::XMp] {
+        for n in [1u64, 5, 64] {
+            let body = format!(
+                "MAIN     A1        D'{n}\n         VL        A1\n         V2        V0+FV1\n         V5        V3+FV4\n"
+            );
+            let r = run(model, &body, "");
+            let t = t0(model) + 2;
+            let expect = vec![t - 2, t - 1, t, t + n, t + n + 1, t + n + 2, t + 2 * n + 8];
+            assert_eq!(r.issues(7), expect, "{model:?} VL {n}");
+            assert_eq!(r.cycles, t + 2 * n + 9, "{model:?} VL {n}");
+            let c = &r.counters;
+            assert_eq!(c.hold_functional_unit, n - 1, "{model:?} VL {n}");
+            assert_eq!((c.float_adds, c.vector_elements), (2 * n, 2 * n));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// K6. A 64-element load at strides 1, 8, 16 (and 32 on the X-MP). Banks: word address
+// mod 16 (Cray-1) or mod 32 (X-MP X-MP/2x), busy 4 CP [Gordon Bell CSP p.745: only
+// strides that are multiples of 8 or 16 conflict on the Cray-1].
+//
+//   A0 X       t0
+//   A1 D's     t0+1
+//   A2 D'64    t0+2
+//   VL A2      t0+3     VL at t0+4
+//   V0 ,A0,A1  T=t0+4   the stream ends (last reference + 1) at T+E, its last element
+//                       is at the register by T+E+L (L as in K4)
+//   S1 EXIT0   T+1
+//   S0 1       T+2
+//   EX         T+E+L
+// E: stride 1, or any stride visiting >= 4 banks per round: 64, no conflicts.
+//    Two banks in turn (Cray-1 stride 8, X-MP stride 16): element 2k at T+4k, 2k+1 at
+//    T+4k+1, so E = 4*31+2 = 126, with 31 elements waiting (2, 4, ..., 62).
+//    One bank (Cray-1 16, X-MP 32): element k at T+4k, E = 253, 63 waiting.
+// cycles = T+E+L+1.
+//   Cray-1 (T=18, L=7): s1 90, s8 152, s16 279.
+//   X-MP (T=20, L=16):  s1 101, s8 101, s16 163, s32 290.
+// ---------------------------------------------------------------------------------
+#[test]
+fn k6_strides_and_bank_conflicts() {
+    let cases = [
+        (Model::Cray1, 1, 64, 0),
+        (Model::Cray1, 8, 126, 31),
+        (Model::Cray1, 16, 253, 63),
+        (Model::XMp, 1, 64, 0),
+        (Model::XMp, 8, 64, 0),
+        (Model::XMp, 16, 126, 31),
+        (Model::XMp, 32, 253, 63),
+    ];
+    for (model, stride, end, conflicts) in cases {
+        let body = format!(
+            "MAIN     A0        X\n         A1        D'{stride}\n         A2        D'64\n         VL        A2\n         V0        ,A0,A1\n"
+        );
+        let data = format!("X        BSS       D'{}\n", 64 * stride);
+        let r = run(model, &body, &data);
+        let load = if model == Model::Cray1 { 7 } else { 16 };
+        let t = t0(model) + 4;
+        assert_eq!(
+            r.issues(8)[4..],
+            [t, t + 1, t + 2, t + end + load],
+            "{model:?} stride {stride}"
+        );
+        assert_eq!(r.cycles, t + end + load + 1, "{model:?} stride {stride}");
+        assert_eq!(
+            r.counters.bank_conflicts, conflicts,
+            "{model:?} stride {stride}"
+        );
+        assert_eq!(r.counters.memory_references, 64);
+    }
+}
