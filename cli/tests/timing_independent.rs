@@ -17,6 +17,8 @@ use cray_emulator::cpu::{Cpu, Stop};
 use cray_emulator::isa::Model;
 use cray_emulator::memory::Memory;
 use cray_emulator::timing::HpmCounters;
+use serde_json::Value;
+use std::process::Command;
 
 /// Words of memory the kernels run in.
 const FIELD: u32 = 0o20000;
@@ -399,5 +401,261 @@ fn k6_strides_and_bank_conflicts() {
             "{model:?} stride {stride}"
         );
         assert_eq!(r.counters.memory_references, 64);
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// K7. Two vector loads in a row, then an add of the two. X-MP: two load ports [WEB
+// Edinburgh cray-xmp-ch]; Cray-1: one memory path [WEB Gordon Bell]. Y = X + 64 (or
+// + 32): Y[k] is in the bank of X[k] on both models.
+//
+//   A0 X       t0
+//   A1 D'n     t0+1
+//   VL A1      t0+2     VL at t0+3
+//   V0 ,A0,1   T=t0+3   stream T..T+n
+//   A0 Y       T+1      (A0 is free again once the load has issued, HRM)
+//   V1 ,A0,1   Cray-1: the path is busy until T+n: issues T+n (held n-2);
+//              X-MP: second port at T+2; Y[0]'s bank was referenced by X[0] at T,
+//              busy until T+4, so the stream starts at T+4 (1 conflict) and runs
+//              one per CP (Y[k] finds bank of X[k] free at T+k+4).
+//   V2 V0+FV1
+//
+// n = 32, Cray-1 (T=17, L=7): V0 slot T+7, complete T+39. V1 stream T+32..T+64
+//   (Y[k]'s bank last used by X[16+k] at T+16+k, free by T+20+k): slot T+39, complete
+//   T+71. V2 at T+33: V0 is past its slot and not complete, so it waits for V0 at T+39,
+//   which is V1's slot: issues T+39, done T+39+8+32 = T+79.
+//   S1 EXIT0 T+40, S0 1 T+41, EX T+79: cycles T+80 = 97.
+// n = 32, X-MP (T=19, L=16): V0 slot T+16, V1 stream T+4..T+36, slot T+20. V2
+//   (flexible chaining) at T+20, done T+20+8+32 = T+60. S1 EXIT0 T+21, S0 1 T+22,
+//   EX T+60: cycles T+61 = 80.
+// ---------------------------------------------------------------------------------
+fn two_loads(n: u64) -> (String, String) {
+    let body = format!(
+        "MAIN     A0        X\n         A1        D'{n}\n         VL        A1\n         V0        ,A0,1\n         A0        Y\n         V1        ,A0,1\n         V2        V0+FV1\n"
+    );
+    let data = format!("X        BSS       D'{n}\nY        BSS       D'{n}\n");
+    (body, data)
+}
+
+#[test]
+fn k7_two_loads_one_port_or_two() {
+    let (body, data) = two_loads(32);
+    let r = run(Model::Cray1, &body, &data);
+    let t = 17;
+    let expect = vec![14, 15, 16, t, t + 1, t + 32, t + 39, t + 40, t + 41, t + 79];
+    assert_eq!(r.issues(10), expect);
+    assert_eq!(r.cycles, t + 80);
+    assert_eq!(r.counters.hold_memory, 30);
+    assert_eq!(r.counters.bank_conflicts, 0);
+
+    let r = run(Model::XMp, &body, &data);
+    let t = 19;
+    let expect = vec![16, 17, 18, t, t + 1, t + 2, t + 20, t + 21, t + 22, t + 60];
+    assert_eq!(r.issues(10), expect);
+    assert_eq!(r.cycles, t + 61);
+    assert_eq!(r.counters.hold_memory, 0);
+    assert_eq!(r.counters.bank_conflicts, 1);
+}
+
+// Same with n = 64 on the X-MP. By the documented rule ("a bank stays busy bank_busy
+// CP after a reference") the second stream again starts at T+4: Y[k] (k < 60) at
+// T+4+k meets the bank of X[k] (referenced at T+k) and X[32+k] (at T+32+k), neither
+// busy then; Y[32+k] at T+36+k finds X[32+k]'s reference just over. V1 slot T+20,
+// complete T+84; V2 at T+20, done T+20+8+64 = T+92; cycles T+93 = 112.
+//
+// The model keeps one "free from" time per bank, the end of the bank's LAST
+// reservation. The first stream has already reserved the banks of X[32..64] up to
+// T+67 when the second is issued, so Y[0] waits for X[32]'s reference (T+32..T+36):
+// the stream starts at T+36, V1's slot is T+52, V2 issues at T+52: cycles T+125 = 144.
+// Known deviation (not fixed: the bank state is part of the checkpoint format).
+#[test]
+#[ignore = "known deviation: a later stream waits for the last reservation of a bank, not its busy intervals"]
+fn k7_two_full_loads_on_the_xmp_overlap_after_four_periods() {
+    let (body, data) = two_loads(64);
+    let r = run(Model::XMp, &body, &data);
+    let t = 19;
+    let expect = vec![16, 17, 18, t, t + 1, t + 2, t + 20, t + 21, t + 22, t + 92];
+    assert_eq!(r.issues(10), expect);
+    assert_eq!(r.cycles, t + 93);
+}
+
+// ---------------------------------------------------------------------------------
+// K8. A loop that fits the four instruction buffers against one a few parcels longer
+// (Cray-1: 4 buffers x 64 parcels, fill 14 CP, round-robin replacement; "large loops
+// containing up to 256 consecutive instruction parcels can be maintained in the four
+// buffers", HRM 2240004 p3-36). Branch taken 5 CP, not taken 2 CP.
+//
+//   p0       A1 D'3               loop count
+//   p1..     LOOP: F x (S3 S4&S5) independent, logical 1 CP: one per CP
+//            A1 A1-1              2 CP
+//            A0 A1                waits for A1 (2 CP)
+//            JAN LOOP             waits for A0 (2 CP); two parcels
+//   then     S1 EXIT0, S0 1, EX
+// One iteration from its first filler at S: fillers S..S+F-1, A1-1 at S+F, A0 at
+// S+F+2, JAN at S+F+4, next S+F+9 (taken) or S+F+6 (falls through); plus 14 per miss.
+//
+// Fits (F = 251: the loop is parcels 1..255, the exit starts at parcel 256):
+//   A1 D'3 at 14 (miss of block 0). Pass 1: S = 15, misses at parcels 64, 128, 192:
+//   JAN at 15+255+42 = 312, next 317. Pass 2: S = 317, JAN 572, next 577.
+//   Pass 3: S = 577, JAN 832 falls through, next 834. S1 EXIT0 (parcel 256, block 4:
+//   miss) at 848, S0 1 at 849, EX at 850: cycles 851. Misses 5.
+// Longer (F = 253: parcels 1..257, JAN at parcels 256-257 in block 4):
+//   Pass 1: S = 15; last filler at 15+252+42 = 309, A1-1 310, A0 312, JAN: block 4
+//   misses (its buffer replaces block 0's), 313+14 = 327, next 332.
+//   Pass 2: block 0 is gone: every block misses (five blocks, four buffers, round
+//   robin). S = 332+14 = 346; fillers S..S+252 with three misses (the last at
+//   S+294), A1-1 S+295, A0 S+297, JAN after its miss S+298+14 = S+312 = 658, next 663.
+//   Pass 3: S = 677, JAN at 989 falls through, next 991. The exit is in block 4
+//   (in a buffer): S1 EXIT0 991, S0 1 992, EX 993: cycles 994. Misses 15.
+// ---------------------------------------------------------------------------------
+fn loop_kernel(fillers: usize) -> String {
+    let mut body = String::from("MAIN     A1        D'3\nLOOP     =         *\n");
+    for _ in 0..fillers {
+        body.push_str("         S3        S4&S5\n");
+    }
+    body.push_str("         A1        A1-1\n         A0        A1\n         JAN       LOOP\n");
+    body
+}
+
+#[test]
+fn k8_loop_in_and_beyond_the_instruction_buffers() {
+    let r = run(Model::Cray1, &loop_kernel(251), "");
+    assert_eq!(r.at[r.at.len() - 3], 256, "the exit starts in block 4");
+    assert_eq!(r.cycles, 851);
+    let c = &r.counters;
+    assert_eq!(c.instruction_buffer_misses, 5);
+    assert_eq!((c.branches, c.branches_taken), (3, 2));
+
+    let r = run(Model::Cray1, &loop_kernel(253), "");
+    assert_eq!(r.cycles, 994);
+    let c = &r.counters;
+    assert_eq!(c.instruction_buffer_misses, 15);
+    assert_eq!(c.hold_instruction_buffer, 15 * 14);
+}
+
+// ---------------------------------------------------------------------------------
+// K9. Branches taken and not taken (taken 5 CP, falling through 2 CP, in buffer).
+//
+//   A1 D'1     t0       A1 at t0+1
+//   A0 A1      t0+1     A0 at t0+3 (address add 2 CP)
+//   JAZ DONE   t0+3     A0 = 1: falls through, occupies 2 CP
+//   JAN NEXT   t0+5     taken, 5 CP
+//   S2 1.               skipped
+//   NEXT J DONE t0+10   taken, 5 CP
+//   S3 2.               skipped
+//   DONE S1 EXIT0 t0+15, S0 1 t0+16, EX t0+17
+// cycles = t0+18: Cray-1 32, X-MP 34. Branch holds 1+4+4 = 9.
+// ---------------------------------------------------------------------------------
+const K9: &str = "
+MAIN     A1        D'1
+         A0        A1
+         JAZ       DONE
+         JAN       NEXT
+         S2        1.
+NEXT     J         DONE
+         S3        2.
+DONE     =         *
+";
+
+#[test]
+fn k9_branches_taken_and_not_taken() {
+    for model in [Model::Cray1, Model::XMp] {
+        let r = run(model, K9, "");
+        let t = t0(model);
+        let expect: Vec<u64> = [1, 2, 5, 10, 15, 16, 17, 18]
+            .iter()
+            .map(|d| t + d)
+            .collect();
+        assert_eq!(r.after, expect, "{model:?}: cycles after each instruction");
+        assert_eq!(r.cycles, t + 18);
+        let c = &r.counters;
+        assert_eq!((c.branches, c.branches_taken, c.hold_branch), (3, 2, 9));
+        assert_eq!(
+            c.instructions, 8,
+            "the skipped instructions are not counted"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// K10. One V register read by two vector instructions (HRM 2240004, "V register
+// reservations": "A V register may serve only one vector operation as the source of
+// one or both operands"). VL 64.
+//
+//   A1 D'64    t0
+//   VL A1      t0+1     VL at t0+2
+//   V2 V0+FV1  T=t0+2   reads V0 during T..T+64; done T+72
+//   V3 V0*FV4  Cray-1: waits for V0's read, T+64; done T+64+9+64 = T+137
+//              X-MP (guess: two readers allowed): T+1, done T+74
+//   S1 EXIT0, S0 1 the next two CP; EX at the last result.
+// Cray-1: cycles T+138 = 154; X-MP: T+75 = 93.
+// ---------------------------------------------------------------------------------
+const K10: &str = "
+MAIN     A1        D'64
+         VL        A1
+         V2        V0+FV1
+         V3        V0*FV4
+";
+
+#[test]
+fn k10_one_v_register_two_readers() {
+    for (model, wait, done) in [(Model::Cray1, 64, 137), (Model::XMp, 1, 74)] {
+        let r = run(model, K10, "");
+        let t = t0(model) + 2;
+        let expect = vec![
+            t - 2,
+            t - 1,
+            t,
+            t + wait,
+            t + wait + 1,
+            t + wait + 2,
+            t + done,
+        ];
+        assert_eq!(r.issues(7), expect, "{model:?}");
+        assert_eq!(r.cycles, t + done + 1, "{model:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The same counts through `cray run`, the way an outside check would measure them:
+// the job's clock is the kernel's issue periods (hpm `issue_clock_periods`, the count
+// derived above) plus the 50 CP of kernel time of its one system call (exit).
+// K1: Cray-1 41, X-MP 43. K4: Cray-1 107, X-MP 118.
+// ---------------------------------------------------------------------------------
+#[test]
+fn kernels_count_the_same_through_cray_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body, data, cray1, xmp) in [("k1", K1, "", 41, 43), ("k4", K4, X64, 107, 118)] {
+        let source = dir.path().join(format!("{name}.cal"));
+        std::fs::write(
+            &source,
+            format!("         IDENT     {name}\n         START     MAIN\n{body}{EXIT}{data}         END\n"),
+        )
+        .unwrap();
+        for (model, issue) in [("cray1", cray1), ("xmp", xmp)] {
+            let json = dir.path().join(format!("{name}-{model}.json"));
+            let out = Command::new(env!("CARGO_BIN_EXE_cray"))
+                .args([
+                    "run",
+                    "--model",
+                    model,
+                    "--timing",
+                    "approx",
+                    "--stats-json",
+                ])
+                .arg(&json)
+                .arg(&source)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let stats: Value =
+                serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+            assert_eq!(stats["hpm"]["issue_clock_periods"], issue, "{name} {model}");
+            assert_eq!(stats["cycles"], issue + 50, "{name} {model}");
+        }
     }
 }
