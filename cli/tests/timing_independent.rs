@@ -659,3 +659,55 @@ fn kernels_count_the_same_through_cray_run() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------
+// K11. Vector divide V6 = V1/V2, VL 50, in the order HRM 2240004 p3-30 describes
+// ("operations 1 and 3 are chained together ... two 50-element vectors are divided in
+// about 3 * 50 clock periods", overhead not included): the three multiplies share the
+// one floating multiply unit, so it is busy 3 * 50 CP.
+//
+//   A1 D'50      t0
+//   VL A1        t0+1     VL at t0+2
+//   V3 /HV2      T=t0+2   reciprocal: slot T+16, V3 complete T+66
+//   V5 V1*FV3    T+16     chains; multiply busy to T+66; slot T+25, complete T+75
+//   V4 V3*IV2    T+66     waits for the multiply unit (and, on the Cray-1, for the
+//                         read of V3 by V5, also T+66); slot T+75, complete T+125
+//   V6 V4*FV5    the unit is free at T+116, past V4's slot T+75:
+//                Cray-1: waits for V4 complete, T+125; done T+125+9+50 = T+184.
+//                X-MP (flexible chaining): T+116; done T+175.
+//   S1 EXIT0, S0 1 the next two CP, EX at the quotient.
+// cycles: Cray-1 T+185 = 201; X-MP T+176 = 194. The multiply unit's 150 CP plus the
+// reciprocal's 16 CP to its chain slot and the last multiply's 9, and on the Cray-1
+// the 9 CP lost to the missed chain slot: "about 3 * 50" plus overhead.
+// ---------------------------------------------------------------------------------
+const K11: &str = "
+MAIN     A1        D'50
+         VL        A1
+         V3        /HV2
+         V5        V1*FV3
+         V4        V3*IV2
+         V6        V4*FV5
+";
+
+#[test]
+fn k11_vector_divide() {
+    for (model, last, done) in [(Model::Cray1, 125, 184), (Model::XMp, 116, 175)] {
+        let r = run(model, K11, "");
+        let t = t0(model) + 2;
+        let expect = vec![
+            t - 2,
+            t - 1,
+            t,
+            t + 16,
+            t + 66,
+            t + last,
+            t + last + 1,
+            t + last + 2,
+            t + done,
+        ];
+        assert_eq!(r.issues(9), expect, "{model:?}");
+        assert_eq!(r.cycles, t + done + 1, "{model:?}");
+        let c = &r.counters;
+        assert_eq!((c.float_reciprocals, c.float_multiplies), (50, 150));
+    }
+}
