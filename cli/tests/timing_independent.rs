@@ -711,3 +711,56 @@ fn k11_vector_divide() {
         assert_eq!((c.float_reciprocals, c.float_multiplies), (50, 150));
     }
 }
+
+// ---------------------------------------------------------------------------------
+// K12. Scalar loads in a row. Cray-1: "1 word per 2 clock periods transfer rate for A
+// and S registers" [WEB Gordon Bell CSP p.745, Table 1], memory 11 CP. X-MP: one word
+// per CP (a guess), memory 14 CP.
+//
+// (S5 X,A0 is a memory load: A0 as the index register reads 0.)
+// Consecutive words (distinct banks):
+//   S5 X      t0        S5 at t0+11
+//   S6 X+1    Cray-1 t0+2 (path busy 2 CP, held 1), X-MP t0+1
+//   S7 X+2    Cray-1 t0+4, X-MP t0+2
+//   A1 X+3    Cray-1 t0+6, X-MP t0+3
+//   S1 EXIT0, S0 1 the next two CP; EX at the last load's arrival.
+//   Cray-1: A1 at 20+11 = 31, EX 31, cycles 32. X-MP: A1 at 19+14 = 33, cycles 34.
+// One bank (X+16 on the Cray-1, X+32 on the X-MP; bank busy 4 CP):
+//   S5 X      t0
+//   S6 X+b    t0+4 (held 3 for the bank, one bank conflict); arrives t0+4+L
+//   S1 EXIT0 t0+5, S0 1 t0+6, EX t0+4+L. Cray-1 29, cycles 30; X-MP 34, cycles 35.
+// ---------------------------------------------------------------------------------
+#[test]
+fn k12_scalar_loads_in_a_row() {
+    let body = "MAIN     S5        X,A0\n         S6        X+1,A0\n         S7        X+2,A0\n         A1        X+3,A0\n";
+    for (model, gap, load) in [(Model::Cray1, 2, 11), (Model::XMp, 1, 14)] {
+        let r = run(model, body, X64);
+        let t = t0(model);
+        let last = t + 3 * gap;
+        let expect = vec![
+            t,
+            t + gap,
+            t + 2 * gap,
+            last,
+            last + 1,
+            last + 2,
+            last + load,
+        ];
+        assert_eq!(r.issues(7), expect, "{model:?}");
+        assert_eq!(r.cycles, last + load + 1, "{model:?}");
+        assert_eq!(r.counters.hold_memory, 3 * (gap - 1), "{model:?}");
+        assert_eq!(r.counters.bank_conflicts, 0);
+    }
+    for (model, banks, load) in [(Model::Cray1, 16, 11), (Model::XMp, 32, 14)] {
+        let body = format!("MAIN     S5        X,A0\n         S6        X+D'{banks},A0\n");
+        let r = run(model, &body, X64);
+        let t = t0(model);
+        assert_eq!(
+            r.issues(5),
+            vec![t, t + 4, t + 5, t + 6, t + 4 + load],
+            "{model:?}"
+        );
+        assert_eq!(r.cycles, t + 5 + load, "{model:?}");
+        assert_eq!((r.counters.hold_memory, r.counters.bank_conflicts), (3, 1));
+    }
+}

@@ -1004,7 +1004,12 @@ impl TimingModel {
             at = t + count;
         }
         let end = at;
-        self.port_free[port] = end;
+        // A scalar (A or S) reference holds the path for its own transfer period,
+        // which on the Cray-1 is longer than the one CP of its reference.
+        self.port_free[port] = match memory {
+            MemoryAccess::Scalar { .. } => end.max(t + f.scalar_transfer),
+            _ => end,
+        };
         self.counters.memory_references += count;
         self.record(Some(timeline::port_row(port)), t, end);
         let vector = issue_is_vector(ops);

@@ -55,6 +55,9 @@
 //!   one reference per CP; an element whose bank is busy waits, and the elements after
 //!   it follow it (the stream stays in order) [GUESS: in-order streams are what the
 //!   hardware's single address generator per port implies].
+//! - A scalar (A or S) reference keeps its path busy `scalar_transfer` CP: Cray-1 2
+//!   [WEB Gordon Bell CSP p.745: "1 word per 2 clock periods transfer rate for A and S
+//!   registers", against one word per CP for B, T and V], X-MP 1 \[GUESS\].
 //! - Ports. Cray-1: one path to memory for all references [WEB Gordon Bell]. X-MP: two
 //!   load ports and one store port per CPU [WEB Edinburgh cray-xmp-ch]; a load takes the
 //!   load port that frees first; scalar, block and vector references all use ports the
@@ -125,6 +128,9 @@ pub struct Figures {
     /// True when two vector instructions may read one V register at once (X-MP);
     /// false when a V register serves one vector operation at a time (Cray-1).
     pub shared_vector_reads: bool,
+    /// CP a scalar (A or S register) reference keeps its memory path busy: the
+    /// path's scalar transfer rate is one word per this many CP.
+    pub scalar_transfer: u64,
     /// Number of memory banks.
     pub banks: u64,
     /// CP a bank stays busy after a reference.
@@ -169,6 +175,7 @@ pub struct Figures {
 /// | vector load to chain slot | 7 | [WEB Edinburgh cray1-ch "start-up delay of seven clock periods"] |
 /// | V register read by one vector instruction at a time | yes | [HRM 2240004 "V register reservations"] |
 /// | banks / bank busy | 16 / 4 | [WEB Gordon Bell CSP p.745] |
+/// | scalar transfer: one word to A or S per | 2 CP | [WEB Gordon Bell CSP p.745, Table 1: "1 word per 2 clock periods transfer rate for A and S registers"] |
 /// | ports | 1 shared | [WEB Gordon Bell] |
 /// | buffers | 4 × 64 parcels | [WEB Edinburgh cray1-iss] |
 /// | buffer miss | 14 | [UNVERIFIED "14-16"]: 11 CP memory access + 16 words at 4 words/CP, overlapped by one CP \[GUESS\] |
@@ -197,6 +204,7 @@ pub const CRAY1: Figures = Figures {
     vector_transit: 2,
     vector_load: 7,
     shared_vector_reads: false,
+    scalar_transfer: 2,
     banks: 16,
     bank_busy: 4,
     load_ports: 1,
@@ -224,6 +232,7 @@ pub const CRAY1: Figures = Figures {
 /// | vector load to chain slot | 16 | [GUESS: memory 14 + transit 2] |
 /// | V register read by one vector instruction at a time | no | [GUESS] |
 /// | banks / bank busy | 32 / 4 | ISA.md 6.2 \[UNVERIFIED\]: 32 banks is the X-MP/2x; 4 CP is bipolar memory |
+/// | scalar transfer: one word to A or S per | 1 CP | \[GUESS\]: no X-MP figure found |
 /// | ports | 2 load + 1 store | [WEB Edinburgh cray-xmp-ch] |
 /// | buffers | 4 × 128 parcels | [WEB Edinburgh cray-xmp-ch "doubling"] |
 /// | buffer miss | 16 | [GUESS: 14 CP access + 32 words at 8 words/CP, overlapped] |
@@ -252,6 +261,7 @@ pub const XMP: Figures = Figures {
     vector_transit: 2,
     vector_load: 16,
     shared_vector_reads: true,
+    scalar_transfer: 1,
     banks: 32,
     bank_busy: 4,
     load_ports: 2,

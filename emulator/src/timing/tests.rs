@@ -245,6 +245,29 @@ fn cray1_v_register_serves_one_vector_operation_at_a_time() {
 }
 
 #[test]
+fn cray1_scalar_references_transfer_one_word_per_two_periods() {
+    // Gordon Bell CSP p.745, Table 1: "1 word per 2 clock periods transfer rate for A
+    // and S registers". Cray-1, loads from words 0, 1, 2 (three banks):
+    //   120100 S1 0,A0   t0     S1 at t0+11
+    //   120200 S2 1,A0   t0+2   the path is busy 2 CP (held 1)
+    //   100300 A3 2,A0   t0+4
+    // X-MP (one word per CP, a guess): t0, t0+1, t0+2.
+    for (model, gap) in [(Model::Cray1, 2), (Model::XMp, 1)] {
+        let mut d = Driver::new(model);
+        let t0 = d.mem(0o120100, MemoryAccess::Scalar { address: 0 });
+        assert_eq!(
+            d.mem(0o120200, MemoryAccess::Scalar { address: 1 }),
+            t0 + gap
+        );
+        assert_eq!(
+            d.mem(0o100300, MemoryAccess::Scalar { address: 2 }),
+            t0 + 2 * gap
+        );
+        assert_eq!(d.timing.counters().hold_memory, 2 * (gap - 1));
+    }
+}
+
+#[test]
 fn xmp_stride_sixteen_uses_two_of_thirty_two_banks() {
     // X-MP, 32 banks busy 4 CP, memory 14, transit 2. Stride 16 alternates banks 0 and
     // 16: element 2m at t0+4m, element 2m+1 at t0+4m+1 (bank 16 is free again exactly
