@@ -764,3 +764,59 @@ fn k12_scalar_loads_in_a_row() {
         assert_eq!((r.counters.hold_memory, r.counters.bank_conflicts), (3, 1));
     }
 }
+
+// ---------------------------------------------------------------------------------
+// K13. Load, add, store: the store chains on the X-MP ("chaining through memory",
+// its own store port) but not on the Cray-1 ("the vector store instruction (177) is
+// blocked from chain slot execution", HRM 2240004 "V register reservations"). VL 32,
+// Y = X + 32: Y[k] is in the bank of X[k] on both models, long free by then.
+//
+//   A0 X       t0
+//   A1 D'32    t0+1
+//   VL A1      t0+2     VL at t0+3
+//   V0 ,A0,1   T=t0+3   slot T+L, complete T+L+32
+//   V1 V0+FV2  T+L      slot T+L+8, complete T+L+40
+//   A0 Y       T+L+1    A0 at T+L+2
+//   ,A0,1 V1   Cray-1: waits for V1 complete, T+47; stream to T+79.
+//              X-MP: store port, chains at V1's slot T+24; stream to T+56.
+//   S1 EXIT0, S0 1 the next two CP; EX when the store's stream ends.
+// Cray-1 (T=17, L=7): cycles T+80 = 97. X-MP (T=19, L=16): cycles T+57 = 76.
+// ---------------------------------------------------------------------------------
+const K13: &str = "
+MAIN     A0        X
+         A1        D'32
+         VL        A1
+         V0        ,A0,1
+         V1        V0+FV2
+         A0        Y
+         ,A0,1     V1
+";
+
+#[test]
+fn k13_store_chains_on_the_xmp_only() {
+    let data = "X        BSS       D'32\nY        BSS       D'32\n";
+    for (model, load, store, end) in [(Model::Cray1, 7, 47, 79), (Model::XMp, 16, 24, 56)] {
+        let r = run(model, K13, data);
+        let t = t0(model) + 3;
+        let expect = vec![
+            t - 3,
+            t - 2,
+            t - 1,
+            t,
+            t + load,
+            t + load + 1,
+            t + store,
+            t + store + 1,
+            t + store + 2,
+            t + end,
+        ];
+        assert_eq!(r.issues(10), expect, "{model:?}");
+        assert_eq!(r.cycles, t + end + 1, "{model:?}");
+        let c = &r.counters;
+        assert_eq!(
+            (c.memory_references, c.bank_conflicts),
+            (64, 0),
+            "{model:?}"
+        );
+    }
+}
