@@ -123,10 +123,11 @@ fn chained_pair_on_both_models_and_a_missed_chain_slot_on_the_cray1() {
 fn stride_one_streams_and_a_stride_of_the_bank_count_conflicts() {
     // Cray-1: 16 banks busy 4 CP, memory 11 CP, transit 2; 176101 V1 ,A0,A1, VL 64.
     // A1 = 1: element n goes to bank n mod 16 at t0+n, each bank revisited every
-    // 16 CP: no conflict; the last reference at t0+63, V1 complete at t0+64+11+2.
+    // 16 CP: no conflict; the last reference at t0+63, V1 complete at t0+64+7 (vector
+    // load start-up 7 CP).
     // A1 = 16: every element hits one bank, one reference per 4 CP: the last at
-    // t0+252, V1 complete at t0+253+11+2 = t0+266; 63 references wait.
-    for (stride, complete, conflicts) in [(1, 77, 0), (16, 266, 63)] {
+    // t0+252, V1 complete at t0+253+7 = t0+260; 63 references wait.
+    for (stride, complete, conflicts) in [(1, 71, 0), (16, 260, 63)] {
         let mut m = timed(Model::Cray1, &[0o176101]);
         m.cpu.a[0] = DATA;
         m.cpu.a[1] = stride;

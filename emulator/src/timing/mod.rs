@@ -634,7 +634,7 @@ impl TimingModel {
         let mut bank_held = false;
         loop {
             let before = t;
-            let ready = self.registers_ready(f, t, &ops, chainable);
+            let ready = self.registers_ready(f, t, &ops, chainable, vector);
             self.counters.hold_register += ready - t;
             t = ready;
             if reserves_unit && self.unit_free[unit_index] > t {
@@ -715,7 +715,9 @@ impl TimingModel {
     }
 
     /// The earliest CP at or after `t` at which the sources and destinations allow
-    /// issue, applying the model's chaining rule to V sources of vector instructions.
+    /// issue, applying the model's chaining rule to V sources of vector instructions
+    /// and, on a machine whose V registers serve one vector operation at a time, the
+    /// end of earlier reads of a `vector` instruction's V sources.
     #[inline]
     fn registers_ready(
         &self,
@@ -723,7 +725,15 @@ impl TimingModel {
         mut t: u64,
         ops: &operands::Operands,
         chainable: bool,
+        vector: bool,
     ) -> u64 {
+        if vector && !f.shared_vector_reads {
+            for &register in ops.sources() {
+                if is_vector(register) {
+                    t = t.max(self.read_end[(register - V) as usize]);
+                }
+            }
+        }
         for &register in ops.sources() {
             let ready = self.ready[register as usize];
             if t >= ready {
@@ -994,7 +1004,12 @@ impl TimingModel {
             at = t + count;
         }
         let end = at;
-        self.port_free[port] = end;
+        // A scalar (A or S) reference holds the path for its own transfer period,
+        // which on the Cray-1 is longer than the one CP of its reference.
+        self.port_free[port] = match memory {
+            MemoryAccess::Scalar { .. } => end.max(t + f.scalar_transfer),
+            _ => end,
+        };
         self.counters.memory_references += count;
         self.record(Some(timeline::port_row(port)), t, end);
         let vector = issue_is_vector(ops);
@@ -1015,8 +1030,8 @@ impl TimingModel {
                 let index = register as usize;
                 if is_vector(register) {
                     let v = (register - V) as usize;
-                    self.chain_slot[v] = lag + f.memory_load + f.vector_transit;
-                    self.ready[index] = end + f.memory_load + f.vector_transit;
+                    self.chain_slot[v] = lag + f.vector_load;
+                    self.ready[index] = end + f.vector_load;
                     self.record(Some(timeline::vector_row(v)), t, self.ready[index]);
                 } else if is_scalar(register) {
                     self.ready[index] = t + f.memory_load;

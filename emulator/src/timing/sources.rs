@@ -38,12 +38,26 @@
 //!   one element per CP never overtakes the writer.
 //! - Cray-1 vector stores do not chain from functional units; they wait for the
 //!   whole register [ISA.md 6.4, UNVERIFIED]. X-MP stores chain.
-//! - Two vector instructions may read the same V register at once \[GUESS\].
+//! - Cray-1: a V register may be the operand register of only one vector
+//!   instruction at a time [HRM 2240004 "V register reservations": "A V register may
+//!   serve only one vector operation as the source of one or both operands"; WEB
+//!   Edinburgh cray1-iss gives the reason, one 4-bit slice of 16 elements readable per
+//!   CP]: a vector instruction (stores included) that reads a V register another
+//!   vector instruction is still reading waits until that read ends. X-MP: two vector
+//!   instructions may read the same V register at once \[GUESS\].
+//! - A vector load's first element reaches its V register (its chain slot)
+//!   `vector_load` CP after its stream starts, the rest one per CP as the stream
+//!   delivers them. Cray-1 7 CP [WEB Edinburgh cray1-ch: "after a start-up delay of
+//!   seven clock periods, the first element of the vector from store becomes available
+//!   for delivery to V0"]; X-MP 16 CP \[GUESS: its 14 CP memory time + 2 CP transit\].
 //! - Memory: word address `a` is in bank `a mod banks` [WEB Gordon Bell CSP p.745]. A
 //!   bank stays busy `bank_busy` CP after a reference. A vector (or block) stream offers
 //!   one reference per CP; an element whose bank is busy waits, and the elements after
 //!   it follow it (the stream stays in order) [GUESS: in-order streams are what the
 //!   hardware's single address generator per port implies].
+//! - A scalar (A or S) reference keeps its path busy `scalar_transfer` CP: Cray-1 2
+//!   [WEB Gordon Bell CSP p.745: "1 word per 2 clock periods transfer rate for A and S
+//!   registers", against one word per CP for B, T and V], X-MP 1 \[GUESS\].
 //! - Ports. Cray-1: one path to memory for all references [WEB Gordon Bell]. X-MP: two
 //!   load ports and one store port per CPU [WEB Edinburgh cray-xmp-ch]; a load takes the
 //!   load port that frees first; scalar, block and vector references all use ports the
@@ -108,6 +122,15 @@ pub struct Figures {
     pub memory_load: u64,
     /// CP from a vector unit's output to the V register (added to the unit time).
     pub vector_transit: u64,
+    /// Vector load: CP from the start of its memory stream to its first element in
+    /// the V register (the load's chain slot).
+    pub vector_load: u64,
+    /// True when two vector instructions may read one V register at once (X-MP);
+    /// false when a V register serves one vector operation at a time (Cray-1).
+    pub shared_vector_reads: bool,
+    /// CP a scalar (A or S register) reference keeps its memory path busy: the
+    /// path's scalar transfer rate is one word per this many CP.
+    pub scalar_transfer: u64,
     /// Number of memory banks.
     pub banks: u64,
     /// CP a bank stays busy after a reference.
@@ -148,8 +171,11 @@ pub struct Figures {
 /// | transfers | 1 | \[UNVERIFIED\] |
 /// | 076 element read | 5 | \[UNVERIFIED\] |
 /// | memory load | 11 | \[UNVERIFIED\] |
-/// | vector transit | 2 | [WEB Edinburgh "~2 CP"] |
+/// | vector transit | 2 | [WEB Edinburgh "~2 CP"]; [HRM 2240004: chain slot = unit time + 2] |
+/// | vector load to chain slot | 7 | [WEB Edinburgh cray1-ch "start-up delay of seven clock periods"] |
+/// | V register read by one vector instruction at a time | yes | [HRM 2240004 "V register reservations"] |
 /// | banks / bank busy | 16 / 4 | [WEB Gordon Bell CSP p.745] |
+/// | scalar transfer: one word to A or S per | 2 CP | [WEB Gordon Bell CSP p.745, Table 1: "1 word per 2 clock periods transfer rate for A and S registers"] |
 /// | ports | 1 shared | [WEB Gordon Bell] |
 /// | buffers | 4 × 64 parcels | [WEB Edinburgh cray1-iss] |
 /// | buffer miss | 14 | [UNVERIFIED "14-16"]: 11 CP memory access + 16 words at 4 words/CP, overlapped by one CP \[GUESS\] |
@@ -176,6 +202,9 @@ pub const CRAY1: Figures = Figures {
     vector_element_read: 5,
     memory_load: 11,
     vector_transit: 2,
+    vector_load: 7,
+    shared_vector_reads: false,
+    scalar_transfer: 2,
     banks: 16,
     bank_busy: 4,
     load_ports: 1,
@@ -200,7 +229,10 @@ pub const CRAY1: Figures = Figures {
 /// | vector add / logical / shift single, double / pop | 3 / 2 / 3, 4 / 5 | \[UNVERIFIED\] |
 /// | memory load | 14 | \[UNVERIFIED\] |
 /// | vector transit | 2 | [GUESS: as the Cray-1] |
+/// | vector load to chain slot | 16 | [GUESS: memory 14 + transit 2] |
+/// | V register read by one vector instruction at a time | no | [GUESS] |
 /// | banks / bank busy | 32 / 4 | ISA.md 6.2 \[UNVERIFIED\]: 32 banks is the X-MP/2x; 4 CP is bipolar memory |
+/// | scalar transfer: one word to A or S per | 1 CP | \[GUESS\]: no X-MP figure found |
 /// | ports | 2 load + 1 store | [WEB Edinburgh cray-xmp-ch] |
 /// | buffers | 4 × 128 parcels | [WEB Edinburgh cray-xmp-ch "doubling"] |
 /// | buffer miss | 16 | [GUESS: 14 CP access + 32 words at 8 words/CP, overlapped] |
@@ -227,6 +259,9 @@ pub const XMP: Figures = Figures {
     vector_element_read: 5,
     memory_load: 14,
     vector_transit: 2,
+    vector_load: 16,
+    shared_vector_reads: true,
+    scalar_transfer: 1,
     banks: 32,
     bank_busy: 4,
     load_ports: 2,

@@ -161,10 +161,10 @@ fn cray1_stores_do_not_chain_xmp_stores_do() {
 
 #[test]
 fn stride_one_streams_and_a_bank_stride_conflicts() {
-    // Cray-1, 16 banks busy 4 CP, memory 11 CP, transit 2, VL 64.
+    // Cray-1, 16 banks busy 4 CP, vector load start-up 7 CP, VL 64.
     // 176100 V1 ,A0,1 stride 1: element n goes to bank n mod 16 at t0+n; a bank is
     // revisited every 16 CP > 4: no conflicts. Last reference t0+63, so V1 is complete
-    // at t0+64+11+2 = t0+77.
+    // at t0+64+7 = t0+71.
     let mut d = Driver::new(Model::Cray1);
     let t0 = d.mem(
         0o176100,
@@ -173,13 +173,13 @@ fn stride_one_streams_and_a_bank_stride_conflicts() {
             stride: 1,
         },
     );
-    assert_eq!(d.timing.quiescent(), t0 + 77);
+    assert_eq!(d.timing.quiescent(), t0 + 71);
     assert_eq!(d.timing.counters().bank_conflicts, 0);
     assert_eq!(d.timing.counters().memory_references, 64);
 
     // Stride 16 (176101 V1 ,A0,A1 with A1 = 16): every element hits bank 0, so element n
     // waits for the bank: reference at t0+4n; the last at t0+252, complete at
-    // t0+253+13 = t0+266; 63 conflicts.
+    // t0+253+7 = t0+260; 63 conflicts.
     let mut d = Driver::new(Model::Cray1);
     let t0 = d.mem(
         0o176101,
@@ -188,8 +188,83 @@ fn stride_one_streams_and_a_bank_stride_conflicts() {
             stride: 16,
         },
     );
-    assert_eq!(d.timing.quiescent(), t0 + 266);
+    assert_eq!(d.timing.quiescent(), t0 + 260);
     assert_eq!(d.timing.counters().bank_conflicts, 63);
+}
+
+#[test]
+fn cray1_vector_load_reaches_its_chain_slot_after_seven_periods() {
+    // Published start-up of a Cray-1 vector load [WEB Edinburgh cray1-ch]: "after a
+    // start-up delay of seven clock periods, the first element of the vector from store
+    // becomes available for delivery to V0", and the chained multiply issues in that
+    // clock period (the chain slot). VL 64, stride 1, no bank conflicts.
+    //   176000 V0 ,A0,1   t0     elements at V0 from t0+7, V0 complete at t0+71
+    //   160110 V1 S1*FV0  t0+7   chain slot; multiply slot t0+7+7+2 = t0+16, done t0+80
+    // (The model used 11 + 2 = 13 CP, the scalar memory time plus transit, before.)
+    let mut d = Driver::new(Model::Cray1);
+    let t0 = d.mem(
+        0o176000,
+        MemoryAccess::Vector {
+            first: 0,
+            stride: 1,
+        },
+    );
+    assert_eq!(d.op(0o160110), t0 + 7);
+    assert_eq!(d.timing.quiescent(), t0 + 80);
+    assert_eq!(d.timing.counters().hold_register, 6);
+}
+
+#[test]
+fn cray1_v_register_serves_one_vector_operation_at_a_time() {
+    // HRM 2240004, "V register reservations": "A V register may serve only one vector
+    // operation as the source of one or both operands." VL 64.
+    //   171201 V2 V0+FV1  t0     reads V0 and V1 during t0..t0+64; V2 done t0+72
+    //   161304 V3 V0*FV4  Cray-1: waits for the read of V0 to end, t0+64; done
+    //                     t0+64+7+2+64 = t0+137. X-MP (two readers allowed, a guess):
+    //                     t0+1, done t0+74.
+    let mut d = Driver::new(Model::Cray1);
+    let t0 = d.op(0o171201);
+    assert_eq!(d.op(0o161304), t0 + 64);
+    assert_eq!(d.timing.quiescent(), t0 + 137);
+    assert_eq!(d.timing.counters().hold_register, 63);
+    let mut d = Driver::new(Model::XMp);
+    let t0 = d.op(0o171201);
+    assert_eq!(d.op(0o161304), t0 + 1);
+    assert_eq!(d.timing.quiescent(), t0 + 74);
+    // A store of V0 is a vector operation too: on the Cray-1 it waits for the read.
+    let mut d = Driver::new(Model::Cray1);
+    let t0 = d.op(0o171201);
+    let store = d.mem(
+        0o177000,
+        MemoryAccess::Vector {
+            first: 0o1000,
+            stride: 1,
+        },
+    );
+    assert_eq!(store, t0 + 64);
+}
+
+#[test]
+fn cray1_scalar_references_transfer_one_word_per_two_periods() {
+    // Gordon Bell CSP p.745, Table 1: "1 word per 2 clock periods transfer rate for A
+    // and S registers". Cray-1, loads from words 0, 1, 2 (three banks):
+    //   120100 S1 0,A0   t0     S1 at t0+11
+    //   120200 S2 1,A0   t0+2   the path is busy 2 CP (held 1)
+    //   100300 A3 2,A0   t0+4
+    // X-MP (one word per CP, a guess): t0, t0+1, t0+2.
+    for (model, gap) in [(Model::Cray1, 2), (Model::XMp, 1)] {
+        let mut d = Driver::new(model);
+        let t0 = d.mem(0o120100, MemoryAccess::Scalar { address: 0 });
+        assert_eq!(
+            d.mem(0o120200, MemoryAccess::Scalar { address: 1 }),
+            t0 + gap
+        );
+        assert_eq!(
+            d.mem(0o100300, MemoryAccess::Scalar { address: 2 }),
+            t0 + 2 * gap
+        );
+        assert_eq!(d.timing.counters().hold_memory, 2 * (gap - 1));
+    }
 }
 
 #[test]
