@@ -12,13 +12,15 @@
 //! reports (`cpu.cycles` after the EX) is the last arrival + 1 when the EX is ready
 //! before then.
 
+mod common;
+
+use common::{cray, text};
 use cray_cal::{assemble, Options};
 use cray_emulator::cpu::{Cpu, Stop};
 use cray_emulator::isa::Model;
 use cray_emulator::memory::Memory;
 use cray_emulator::timing::HpmCounters;
 use serde_json::Value;
-use std::process::Command;
 
 /// Words of memory the kernels run in.
 const FIELD: u32 = 0o20000;
@@ -634,7 +636,7 @@ fn kernels_count_the_same_through_cray_run() {
         .unwrap();
         for (model, issue) in [("cray1", cray1), ("xmp", xmp)] {
             let json = dir.path().join(format!("{name}-{model}.json"));
-            let out = Command::new(env!("CARGO_BIN_EXE_cray"))
+            let out = cray()
                 .args([
                     "run",
                     "--model",
@@ -647,11 +649,7 @@ fn kernels_count_the_same_through_cray_run() {
                 .arg(&source)
                 .output()
                 .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            assert!(out.status.success(), "{}", text(&out.stderr));
             let stats: Value =
                 serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
             assert_eq!(stats["hpm"]["issue_clock_periods"], issue, "{name} {model}");
