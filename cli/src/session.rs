@@ -95,8 +95,14 @@ impl Session {
         self
     }
 
+    /// The job of the first process (after a restart of one process without its
+    /// job, the process restarted: its jid is not its pid).
     fn job_id(&self) -> u32 {
-        self.system.leader.unwrap_or(1)
+        let leader = self.system.leader.unwrap_or(1);
+        self.system
+            .processes
+            .get(&leader)
+            .map_or(leader, |process| process.jid)
     }
 
     /// Writes an image of the whole job.
