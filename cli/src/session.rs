@@ -40,6 +40,9 @@ pub struct Outcome {
 /// Most clock periods run between two looks at signals and the control socket.
 const SLICE: u64 = 1 << 20;
 
+/// Bytes asked of the host's standard input at a time (see `read_terminal`).
+const INPUT_CHUNK: usize = 64 * 1024;
+
 /// A session in progress.
 pub struct Session {
     /// The kernel.
@@ -222,9 +225,17 @@ impl Session {
             self.system.end_input();
             return;
         }
-        let mut buffer = [0u8; 4096];
+        // Larger than the standard library's stdin buffer (8 KiB), so every read goes
+        // straight to the host's descriptor: what cray takes from it is then exactly
+        // what the guest has read or the kernel holds (and a checkpoint carries), and
+        // a restart given the same descriptor (`{ cray run --stop-at ..; cray restart
+        // ..; } < input`) reads on from the first byte nobody has seen.
+        let mut buffer = vec![0u8; INPUT_CHUNK];
         match std::io::stdin().read(&mut buffer) {
-            Ok(0) | Err(_) => self.system.end_input(),
+            Ok(0) => self.system.end_input(),
+            // A host signal (SIGUSR1, SIGTERM) is no end of input: asked again next time.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => self.system.end_input(),
             Ok(n) => self.system.provide_input(&buffer[..n]),
         }
     }

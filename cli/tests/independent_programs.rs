@@ -2,10 +2,11 @@
 //! against INTERFACE.md and not after the sample programs (`cli/tests/independent/`):
 //! a pipe fanned in from four children, a host file written, sought and read back with
 //! a child sharing its offset, signals between vector loops, a job that checkpoints
-//! itself, and a parent that checkpoints its children one by one. Each is stopped at
-//! many clock periods and restarted, and must end exactly as an uninterrupted run:
-//! output, exit status, clock periods, state hash and the files it leaves. Images are
-//! then damaged byte by byte and must be refused with the file and the place named.
+//! itself, a parent that checkpoints its children one by one, and a filter of its
+//! standard input. Each is stopped at many clock periods and restarted, and must end
+//! exactly as an uninterrupted run: output, exit status, clock periods, state hash and
+//! the files it leaves. Images are then damaged byte by byte and must be refused with
+//! the file and the place named.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -30,7 +31,6 @@ fn text(bytes: &[u8]) -> String {
 /// Runs `command`, killing it and failing the test if it takes longer than a hang.
 fn finish(command: &mut Command) -> Output {
     let mut child = command
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -111,9 +111,25 @@ impl Place {
 
     /// `cray VERB --root ROOT --stats-json STATS.json ARGS...`; the output and figures.
     fn cray(&self, verb: &str, stats: &str, args: &[&str]) -> (Output, Option<Value>) {
+        self.cray_reading(None, verb, stats, args)
+    }
+
+    /// As [`Place::cray`], with standard input from `input` (empty without).
+    fn cray_reading(
+        &self,
+        input: Option<&std::fs::File>,
+        verb: &str,
+        stats: &str,
+        args: &[&str],
+    ) -> (Output, Option<Value>) {
         let json = self.file(&format!("{stats}.json"));
+        let stdin = match input {
+            Some(file) => Stdio::from(file.try_clone().unwrap()),
+            None => Stdio::null(),
+        };
         let out = finish(
             cray()
+                .stdin(stdin)
                 .arg(verb)
                 .arg("--root")
                 .arg(self.root())
@@ -515,4 +531,62 @@ fn damaged_images_are_refused_with_the_file_and_the_place_named() {
     }
     // None of it touched the root: the file the image carries was never recreated.
     assert!(elsewhere.files().is_empty());
+}
+
+#[test]
+fn a_restart_given_the_same_input_reads_on_where_the_stopped_run_left_it() {
+    // `{ cray run --stop-at N ..; cray restart ..; } < input`: both read one open file
+    // (one offset). What the first took from it is in the guest or in the image, so
+    // the restart's output continues the first's exactly, wherever N falls.
+    let place = Place::new();
+    let input = place.file("input.txt");
+    let lines: String = (1..=3000).map(|n| format!("{n}\n")).collect();
+    std::fs::write(&input, &lines).unwrap();
+    let tally = program("tally");
+    let (full, figures) = place.cray_reading(
+        Some(&std::fs::File::open(&input).unwrap()),
+        "run",
+        "full",
+        &[tally.to_str().unwrap()],
+    );
+    assert_eq!(
+        text(&full.stdout),
+        format!("{lines}bytes 13893 lines 3000\n")
+    );
+    let figures = figures.unwrap();
+    let total = figures["cycles"].as_u64().unwrap();
+    let at = stops(total, 10);
+    in_parallel(&at, |&at| {
+        let shared = std::fs::File::open(&input).unwrap();
+        let chk = place.file(&format!("tally{at}.chk"));
+        let at_text = at.to_string();
+        let (first, _) = place.cray_reading(
+            Some(&shared),
+            "run",
+            &format!("first{at}"),
+            &[
+                "--stop-at",
+                &at_text,
+                "--checkpoint",
+                chk.to_str().unwrap(),
+                tally.to_str().unwrap(),
+            ],
+        );
+        assert!(first.status.success(), "{}", text(&first.stderr));
+        let (rest, again) = place.cray_reading(
+            Some(&shared),
+            "restart",
+            &format!("rest{at}"),
+            &["-f", chk.to_str().unwrap()],
+        );
+        let mut both = first.stdout.clone();
+        both.extend_from_slice(&rest.stdout);
+        assert_eq!(text(&both), text(&full.stdout), "stopped at {at}");
+        let again = again.unwrap();
+        assert_eq!(again["cycles"], figures["cycles"], "stopped at {at}");
+        assert_eq!(
+            again["state_hash"], figures["state_hash"],
+            "stopped at {at}"
+        );
+    });
 }
