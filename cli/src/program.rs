@@ -290,6 +290,15 @@ pub fn hpm_report(system: &System) -> String {
 
 fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<ExitCode, CliError> {
     write_log(options, system)?;
+    // A script that restarts the image next must learn why there is none.
+    if let (Some(at), Some(file), Some(_)) = (options.stop_at, &options.checkpoint, outcome.status)
+    {
+        errln!(
+            "cray: the job ended at clock period {}, so nothing was taken for --stop-at {at}: {} was not written",
+            system.clock,
+            file.display()
+        );
+    }
     if let Some(path) = &options.stats_json {
         let text = serde_json::to_string_pretty(&stats_json(system, outcome))
             .map_err(|e| CliError::new(e.to_string()))?;

@@ -540,7 +540,8 @@ fn a_restart_given_the_same_input_reads_on_where_the_stopped_run_left_it() {
     // the restart's output continues the first's exactly, wherever N falls.
     let place = Place::new();
     let input = place.file("input.txt");
-    let lines: String = (1..=3000).map(|n| format!("{n}\n")).collect();
+    // More than one read of the host's input (64 KiB) holds.
+    let lines: String = (1..=20000).map(|n| format!("{n}\n")).collect();
     std::fs::write(&input, &lines).unwrap();
     let tally = program("tally");
     let (full, figures) = place.cray_reading(
@@ -551,7 +552,7 @@ fn a_restart_given_the_same_input_reads_on_where_the_stopped_run_left_it() {
     );
     assert_eq!(
         text(&full.stdout),
-        format!("{lines}bytes 13893 lines 3000\n")
+        format!("{lines}bytes {} lines 20000\n", lines.len())
     );
     let figures = figures.unwrap();
     let total = figures["cycles"].as_u64().unwrap();
@@ -589,4 +590,32 @@ fn a_restart_given_the_same_input_reads_on_where_the_stopped_run_left_it() {
             "stopped at {at}"
         );
     });
+}
+
+#[test]
+fn a_stop_the_job_never_reaches_says_that_no_image_was_written() {
+    let place = Place::new();
+    let chk = place.file("never.chk");
+    let (out, figures) = place.cray(
+        "run",
+        "run",
+        &[
+            "--stop-at",
+            "99999999",
+            "--checkpoint",
+            chk.to_str().unwrap(),
+            program("fanin").to_str().unwrap(),
+        ],
+    );
+    // The job's own end, and a word on why the image is missing.
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stdout).ends_with("parent read 500 bytes\n"));
+    let message = text(&out.stderr);
+    let cycles = figures.unwrap()["cycles"].as_u64().unwrap();
+    assert!(
+        message.contains(&format!("ended at clock period {cycles}"))
+            && message.contains("never.chk was not written"),
+        "{message}"
+    );
+    assert!(!chk.exists());
 }
