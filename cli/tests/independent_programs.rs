@@ -499,6 +499,8 @@ fn damaged_images_are_refused_with_the_file_and_the_place_named() {
     let mut offsets: Vec<usize> = (0..table_end).collect();
     offsets.extend((table_end..bytes.len()).step_by(193));
     offsets.push(bytes.len() - 1);
+    offsets.sort_unstable();
+    offsets.dedup();
     // Restarts get a root of their own, which must stay empty.
     let elsewhere = Place::new();
     let root = elsewhere.root();
@@ -513,9 +515,36 @@ fn damaged_images_are_refused_with_the_file_and_the_place_named() {
         assert_refused(&["inspect"], &image, &what);
         std::fs::remove_file(image).unwrap();
     });
+    // Each section is named in the message as `cray inspect` names it.
+    for (kind, name) in [
+        (1u16, "summary"),
+        (2, "state"),
+        (3, "memory"),
+        (4, "file"),
+        (16, "open-files"),
+    ] {
+        let entry = (0..sections)
+            .map(|i| 32 + 56 * i)
+            .find(|&e| u16::from_le_bytes([bytes[e], bytes[e + 1]]) == kind)
+            .expect("section present");
+        let start = u64::from_le_bytes(bytes[entry + 16..entry + 24].try_into().unwrap()) as usize;
+        let mut bad = bytes.clone();
+        bad[start] ^= 0x40;
+        let image = place.file(&format!("in-{name}.chk"));
+        std::fs::write(&image, &bad).unwrap();
+        let out = finish(cray().args(restart).arg(&image).stdin(Stdio::null()));
+        let message = text(&out.stderr);
+        assert!(
+            message.contains(&format!(" {name} ")) && message.contains("checksum mismatch"),
+            "{name}: {message}"
+        );
+    }
     let mut lengths: Vec<usize> = vec![0, 1, 8, 31, 32, 33, table_end - 1, table_end];
     lengths.extend((table_end..bytes.len()).step_by(997));
     lengths.push(bytes.len() - 1);
+    // One case per length: two threads must not share a file.
+    lengths.sort_unstable();
+    lengths.dedup();
     in_parallel(&lengths, |&len| {
         let image = place.file(&format!("cut{len}.chk"));
         std::fs::write(&image, &bytes[..len]).unwrap();
