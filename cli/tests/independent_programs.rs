@@ -2,11 +2,11 @@
 //! against INTERFACE.md and not after the sample programs (`cli/tests/independent/`):
 //! a pipe fanned in from four children, a host file written, sought and read back with
 //! a child sharing its offset, signals between vector loops, a job that checkpoints
-//! itself, a parent that checkpoints its children one by one, and a filter of its
-//! standard input. Each is stopped at many clock periods and restarted, and must end
-//! exactly as an uninterrupted run: output, exit status, clock periods, state hash and
-//! the files it leaves. Images are then damaged byte by byte and must be refused with
-//! the file and the place named.
+//! itself, a parent that checkpoints its children one by one (and a file of its own
+//! beside them), and a filter of its standard input. Each is stopped at many clock
+//! periods and restarted, and must end exactly as an uninterrupted run: output, exit
+//! status, clock periods, state hash and the files it leaves. Images are then damaged
+//! byte by byte and must be refused with the file and the place named.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -647,4 +647,45 @@ fn a_stop_the_job_never_reaches_says_that_no_image_was_written() {
         "{message}"
     );
     assert!(!chk.exists());
+}
+
+#[test]
+fn a_process_image_leaves_alone_the_files_only_others_had_open() {
+    for with_files in [false, true] {
+        let place = Place::new();
+        let mut args = vec![program("procfile").to_str().unwrap().to_string()];
+        if with_files {
+            args.insert(0, "--checkpoint-with-files".into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (out, _) = place.cray("run", "run", &args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let parents = place.root().join("parent.txt");
+        assert_eq!(
+            std::fs::read_to_string(&parents).unwrap(),
+            "written!written!"
+        );
+        // The user's file now; the child's image must not care, nor write over it.
+        std::fs::write(&parents, "user data\n").unwrap();
+        let chk = place.root().join("kid.chk");
+        let (alone, _) = place.cray("restart", "alone", &["-f", chk.to_str().unwrap()]);
+        assert_eq!(
+            alone.status.code(),
+            Some(5),
+            "with files {with_files}: {}",
+            text(&alone.stderr)
+        );
+        assert!(alone.stderr.is_empty(), "{}", text(&alone.stderr));
+        assert_eq!(std::fs::read_to_string(&parents).unwrap(), "user data\n");
+        let shown = finish(
+            cray()
+                .args(["inspect", chk.to_str().unwrap()])
+                .stdin(Stdio::null()),
+        );
+        assert!(
+            !text(&shown.stdout).contains("parent.txt"),
+            "{}",
+            text(&shown.stdout)
+        );
+    }
 }
