@@ -3,10 +3,11 @@
 //! a pipe fanned in from four children, a host file written, sought and read back with
 //! a child sharing its offset, signals between vector loops, a job that checkpoints
 //! itself, a parent that checkpoints its children one by one (and a file of its own
-//! beside them), and a filter of its standard input. Each is stopped at many clock
-//! periods and restarted, and must end exactly as an uninterrupted run: output, exit
-//! status, clock periods, state hash and the files it leaves. Images are then damaged
-//! byte by byte and must be refused with the file and the place named.
+//! beside them), children that exece another program, and a filter of its standard
+//! input. Each is stopped at many clock periods and restarted, and must end exactly as
+//! an uninterrupted run: output, exit status, clock periods, state hash and the files
+//! it leaves. Images are then damaged byte by byte and must be refused with the file
+//! and the place named.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -159,9 +160,27 @@ impl Place {
     }
 }
 
+/// A fresh place for `name`, its root holding what the program needs.
+fn prepared(name: &str) -> Place {
+    let place = Place::new();
+    if name == "execs" {
+        let argv = place.root().join("argv.out");
+        let out = finish(
+            cray()
+                .arg("asm")
+                .arg(program("argv"))
+                .arg("-o")
+                .arg(&argv)
+                .stdin(Stdio::null()),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    place
+}
+
 /// Runs `name` uninterrupted in a fresh root.
 fn uninterrupted(name: &str, extra: &[&str]) -> End {
-    let place = Place::new();
+    let place = prepared(name);
     let path = program(name);
     let mut args = extra.to_vec();
     args.push(path.to_str().unwrap());
@@ -178,7 +197,7 @@ fn uninterrupted(name: &str, extra: &[&str]) -> End {
 /// restart of the image the one before wrote) and then to its end; `None` when the
 /// job ended before one of the stops. `prepare` runs between legs on the root.
 fn interrupted(name: &str, stops: &[u64], extra: &[&str], prepare: &dyn Fn(&Path)) -> Option<End> {
-    let place = Place::new();
+    let place = prepared(name);
     let path = program(name);
     let mut stdout = Vec::new();
     let mut image: Option<PathBuf> = None;
@@ -296,6 +315,14 @@ fn each_program_does_what_its_header_says() {
     // 40 + the SIGUSR1s counted: inherited from the parent and the two sent to it.
     assert!(sigvec.stdout.contains("\nstubborn status 4"));
 
+    let execs = uninterrupted("execs", &[]);
+    assert_eq!(execs.code, Some(0));
+    assert_eq!(execs.stdout.matches("argv\nchild\n").count(), 3);
+    for i in 1..=3 {
+        assert!(execs.stdout.contains(&format!("child\n{i}\n")));
+    }
+    assert_eq!(execs.stdout.matches("status 3\n").count(), 3);
+
     let selfjob = uninterrupted("selfjob", &[]);
     assert_eq!(selfjob.code, Some(20));
     assert!(selfjob.stdout.starts_with("chkpnt errno 0 side 0\n"));
@@ -306,7 +333,7 @@ fn each_program_does_what_its_header_says() {
 
 #[test]
 fn stopped_anywhere_and_restarted_each_program_ends_as_if_never_stopped() {
-    let references: BTreeMap<&str, End> = ["fanin", "filerw", "sigvec", "selfjob"]
+    let references: BTreeMap<&str, End> = ["fanin", "filerw", "sigvec", "selfjob", "execs"]
         .into_iter()
         .map(|name| (name, uninterrupted(name, &[])))
         .collect();
