@@ -4,15 +4,15 @@
 //! SIGTERM (checkpoint and stop) and requests arriving on the control socket.
 
 use crate::control::{ControlServer, Request, Response};
+use crate::input::{HostInput, Reply};
 use crate::output::errln;
 use crate::CliError;
 use cray_chkpnt::system_image::{self, SaveOptions, Selection};
 use cray_emulator::system::{CheckpointKind, Event, ExitStatus, HostRoot, System};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The runner's checkpoint and limit options.
 #[derive(Clone, Debug, Default)]
@@ -40,8 +40,9 @@ pub struct Outcome {
 /// Most clock periods run between two looks at signals and the control socket.
 const SLICE: u64 = 1 << 20;
 
-/// Bytes asked of the host's standard input at a time (see `read_terminal`).
-const INPUT_CHUNK: usize = 64 * 1024;
+/// Longest wait for the host's input before the loop looks at signals and the control
+/// socket again.
+const INPUT_WAIT: Duration = Duration::from_millis(50);
 
 /// A session in progress.
 pub struct Session {
@@ -50,6 +51,8 @@ pub struct Session {
     root: PathBuf,
     triggers: Triggers,
     interactive_input: bool,
+    /// The thread reading the host's input, started when the job first wants some.
+    input: Option<HostInput>,
     usr1: Arc<AtomicBool>,
     term: Arc<AtomicBool>,
     control: Option<ControlServer>,
@@ -75,6 +78,7 @@ impl Session {
             root,
             triggers,
             interactive_input: true,
+            input: None,
             usr1,
             term,
             control: ControlServer::start().ok(),
@@ -133,6 +137,10 @@ impl Session {
         path: &Path,
         with_files: bool,
     ) -> Result<(), CliError> {
+        // Bytes already read from the host belong to the job, so to the image.
+        if let Some(reply) = self.input.as_mut().and_then(HostInput::ready) {
+            self.accept_input(reply);
+        }
         let options = SaveOptions {
             with_files,
             compress: false,
@@ -225,18 +233,20 @@ impl Session {
             self.system.end_input();
             return;
         }
-        // Larger than the standard library's stdin buffer (8 KiB), so every read goes
-        // straight to the host's descriptor: what cray takes from it is then exactly
-        // what the guest has read or the kernel holds (and a checkpoint carries), and
-        // a restart given the same descriptor (`{ cray run --stop-at ..; cray restart
-        // ..; } < input`) reads on from the first byte nobody has seen.
-        let mut buffer = vec![0u8; INPUT_CHUNK];
-        match std::io::stdin().read(&mut buffer) {
-            Ok(0) => self.system.end_input(),
-            // A host signal (SIGUSR1, SIGTERM) is no end of input: asked again next time.
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+        // Nothing yet: the loop looks at signals and the control socket, then the
+        // job asks again.
+        let input = self.input.get_or_insert_with(HostInput::start);
+        if let Some(reply) = input.poll(INPUT_WAIT) {
+            self.accept_input(reply);
+        }
+    }
+
+    /// Gives the job what a read of the host's input gave.
+    fn accept_input(&mut self, reply: Reply) {
+        match reply {
+            Ok(bytes) if bytes.is_empty() => self.system.end_input(),
+            Ok(bytes) => self.system.provide_input(&bytes),
             Err(_) => self.system.end_input(),
-            Ok(n) => self.system.provide_input(&buffer[..n]),
         }
     }
 

@@ -716,3 +716,79 @@ fn a_process_image_leaves_alone_the_files_only_others_had_open() {
         );
     }
 }
+
+#[test]
+fn a_job_waiting_for_keyboard_input_still_answers_chkpnt_and_sigterm() {
+    let place = Place::new();
+    let runtime = place.file("runtime");
+    std::fs::create_dir(&runtime).unwrap();
+    // Standard input is a pipe nobody writes to: the job waits for it for ever.
+    let mut running = cray()
+        .args(["run", "--root"])
+        .arg(place.root())
+        .arg(program("tally"))
+        .current_dir(place.root())
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let socket = runtime.join("cray").join(format!("{}.sock", running.id()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !socket.exists() {
+        assert!(Instant::now() < deadline, "no control socket");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let chk = place.file("waiting.chk");
+    let asked = Instant::now();
+    let out = finish(
+        cray()
+            .args(["chkpnt", "-j", "1", "-f"])
+            .arg(&chk)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .stdin(Stdio::null()),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "chkpnt waited for input"
+    );
+    let term = Command::new("kill")
+        .args(["-TERM", &running.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let asked = Instant::now();
+    while running.try_wait().unwrap().is_none() {
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "SIGTERM waited for input"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let ended = running.wait_with_output().unwrap();
+    assert_eq!(ended.status.code(), Some(0), "{}", text(&ended.stderr));
+    assert!(
+        text(&ended.stderr).contains("SIGTERM"),
+        "{}",
+        text(&ended.stderr)
+    );
+    // Both images go on with the input the restart is given.
+    let by_signal = std::fs::read_dir(place.root())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "chk"))
+        .expect("SIGTERM wrote an image");
+    for image in [chk, by_signal] {
+        let input = place.file("typed.txt");
+        std::fs::write(&input, "typed\n").unwrap();
+        let (out, _) = place.cray_reading(
+            Some(&std::fs::File::open(&input).unwrap()),
+            "restart",
+            "typed",
+            &["-f", image.to_str().unwrap()],
+        );
+        assert_eq!(text(&out.stdout), "typed\nbytes 6 lines 1\n", "{image:?}");
+    }
+}
