@@ -25,14 +25,38 @@ pub fn config(options: &RunOptions) -> Config {
     }
 }
 
-/// The runner's triggers from the run options.
-pub fn triggers(options: &RunOptions) -> Triggers {
-    Triggers {
+/// The runner's triggers from the run options, refused before the job runs when an
+/// image could not be written where they say (instead of ending the job with an error
+/// at its first checkpoint, after it has run that long).
+pub fn triggers(options: &RunOptions) -> Result<Triggers, CliError> {
+    if let Some(dir) = &options.checkpoint_dir {
+        if !dir.is_dir() {
+            return Err(CliError::new(format!(
+                "--checkpoint-dir {}: no such directory",
+                dir.display()
+            )));
+        }
+    }
+    if let Some(file) = &options.checkpoint {
+        let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
+        if file.is_dir() || parent.is_some_and(|p| !p.is_dir()) {
+            return Err(CliError::new(format!(
+                "--checkpoint {}: {}",
+                file.display(),
+                if file.is_dir() {
+                    "is a directory, not an image file"
+                } else {
+                    "its directory does not exist"
+                }
+            )));
+        }
+    }
+    Ok(Triggers {
         max_cycles: options.max_cycles,
         every: options.checkpoint_every.zip(options.checkpoint_dir.clone()),
         stop_at: options.stop_at.zip(options.checkpoint.clone()),
         with_files: options.checkpoint_with_files,
-    }
+    })
 }
 
 fn root_dir(options: &RunOptions) -> Result<PathBuf, CliError> {
@@ -132,6 +156,7 @@ pub fn run(
         )));
     }
     let window = timeline_window(options)?;
+    let triggers = triggers(options)?;
     let mut system = load(options, personality, program, args)?;
     if let Some((start, len)) = window {
         if !system.enable_leader_timeline(start, len) {
@@ -141,7 +166,7 @@ pub fn run(
         }
     }
     let name = program.display().to_string();
-    let mut session = Session::new(system, root_dir(options)?, triggers(options), name);
+    let mut session = Session::new(system, root_dir(options)?, triggers, name);
     let outcome = session.drive();
     // The chart covers what ran, even when the run ended in an error.
     write_timeline(options, &mut session.system)?;
@@ -204,6 +229,7 @@ pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCo
             "--timeline is an option of cray run, not of cray restart".to_string(),
         ));
     }
+    let triggers = triggers(options)?;
     let root = root_dir(options)?;
     let host_root = HostRoot::new(&root);
     let restored = system_image::restore(image, &host_root, force)
@@ -224,7 +250,7 @@ pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCo
     }
     system.attach(host_root, Console::Host);
     system.trace_requests = options.trace_requests;
-    let mut session = Session::new(system, root, triggers(options), image.display().to_string());
+    let mut session = Session::new(system, root, triggers, image.display().to_string());
     let outcome = session.drive()?;
     report(options, &session.system, &outcome)
 }

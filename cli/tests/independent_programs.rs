@@ -792,3 +792,58 @@ fn a_job_waiting_for_keyboard_input_still_answers_chkpnt_and_sigterm() {
         assert_eq!(text(&out.stdout), "typed\nbytes 6 lines 1\n", "{image:?}");
     }
 }
+
+#[test]
+fn checkpoint_places_that_cannot_be_written_are_refused_before_the_job_runs() {
+    let place = Place::new();
+    let missing = place.file("missing");
+    let inside = missing.join("x.chk");
+    let a_directory = place.root();
+    let fanin = program("fanin");
+    let cases: [(Vec<&str>, &str); 3] = [
+        (
+            vec![
+                "--stop-at",
+                "1000",
+                "--checkpoint",
+                inside.to_str().unwrap(),
+            ],
+            "its directory does not exist",
+        ),
+        (
+            vec![
+                "--stop-at",
+                "1000",
+                "--checkpoint",
+                a_directory.to_str().unwrap(),
+            ],
+            "is a directory",
+        ),
+        (
+            vec![
+                "--checkpoint-every",
+                "100000",
+                "--checkpoint-dir",
+                missing.to_str().unwrap(),
+            ],
+            "no such directory",
+        ),
+    ];
+    for (options, why) in cases {
+        let out = finish(
+            cray()
+                .arg("run")
+                .args(&options)
+                .arg(&fanin)
+                .stdin(Stdio::null()),
+        );
+        let message = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{options:?}: {message}");
+        assert!(
+            message.contains(options[options.len() - 1]) && message.contains(why),
+            "{options:?}: {message}"
+        );
+        // Refused at once, not after the job had run up to its first checkpoint.
+        assert!(out.stdout.is_empty(), "{options:?} ran the job");
+    }
+}
