@@ -81,6 +81,9 @@ impl fmt::Display for SectionKind {
             SectionKind::State => f.write_str("state"),
             SectionKind::Memory => f.write_str("memory"),
             SectionKind::FileContents => f.write_str("file"),
+            // The one other kind this crate writes, named as `cray inspect` names it,
+            // so a damaged open-files list is not reported as an unknown "kind16".
+            SectionKind::Other(crate::system_image::FILES_SECTION) => f.write_str("open-files"),
             SectionKind::Other(n) => write!(f, "kind{n}"),
         }
     }

@@ -174,6 +174,26 @@ fn open_host_files(system: &System) -> Vec<String> {
     paths.into_iter().collect()
 }
 
+/// Host files that a descriptor of one of `pids` refers to (sorted, each once): what
+/// an image of those processes depends on. A file only the processes left out had open
+/// is none of its business: a restart must neither refuse because it changed nor, with
+/// `--with-files`, write the old contents over it.
+fn held_host_files(system: &System, pids: &[Pid]) -> Vec<String> {
+    let mut paths = BTreeSet::new();
+    let held = pids
+        .iter()
+        .filter_map(|pid| system.processes.get(pid))
+        .flat_map(|process| process.fds.values());
+    for id in held {
+        if let Some(file) = system.files.open.get(id) {
+            if let Description::Host { path, .. } = &file.description {
+                paths.insert(path.clone());
+            }
+        }
+    }
+    paths.into_iter().collect()
+}
+
 /// The content hash recorded for an open directory (a process may open one to read):
 /// a directory has no contents to compare, so its identity is "a directory", which a
 /// file put in its place does not match.
@@ -270,7 +290,7 @@ pub fn save(
     let root = system.root().clone();
     let mut identities = Vec::new();
     let mut contents = Vec::new();
-    for file in open_host_files(system) {
+    for file in held_host_files(system, &pids) {
         let (identity, bytes) = identify(&root, &file, options.with_files)?;
         identities.push(identity);
         contents.push(bytes);

@@ -9,6 +9,7 @@ mod demo;
 mod dis;
 mod error;
 mod images;
+mod input;
 mod load;
 mod output;
 mod program;

@@ -54,6 +54,12 @@ fn prepare_outputs(options: &RunOptions) -> Result<(), CliError> {
         ("--log", &options.log),
         ("--checkpoint", &options.checkpoint),
     ];
+    if let Some(file) = options.checkpoint.as_ref().filter(|f| f.is_dir()) {
+        return Err(CliError::new(format!(
+            "--checkpoint {}: is a directory, not an image file",
+            file.display()
+        )));
+    }
     for (option, file) in files {
         let Some(file) = file else { continue };
         let dir = match file.parent() {
@@ -428,6 +434,15 @@ pub fn hpm_report(system: &System) -> String {
 
 fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<ExitCode, CliError> {
     write_log(options, system)?;
+    // A script that restarts the image next must learn why there is none.
+    if let (Some(at), Some(file), Some(_)) = (options.stop_at, &options.checkpoint, outcome.status)
+    {
+        errln!(
+            "cray: the job ended at clock period {}, so nothing was taken for --stop-at {at}: {} was not written",
+            system.clock,
+            file.display()
+        );
+    }
     if let Some(path) = &options.stats_json {
         let text = serde_json::to_string_pretty(&stats_json(system, outcome))
             .map_err(|e| CliError::new(e.to_string()))?;

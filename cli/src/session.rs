@@ -4,16 +4,16 @@
 //! SIGTERM (checkpoint and stop) and requests arriving on the control socket.
 
 use crate::control::{ControlServer, Request, Response};
+use crate::input::{HostInput, Reply};
 use crate::output::errln;
 use crate::resume;
 use crate::CliError;
 use cray_chkpnt::system_image::{self, SaveOptions, Selection};
 use cray_emulator::system::{CheckpointKind, Event, ExitStatus, HostRoot, System};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The runner's checkpoint and limit options.
 #[derive(Clone, Debug, Default)]
@@ -46,6 +46,10 @@ pub struct Outcome {
 /// Most clock periods run between two looks at signals and the control socket.
 const SLICE: u64 = 1 << 20;
 
+/// Longest wait for the host's input before the loop looks at signals and the control
+/// socket again.
+const INPUT_WAIT: Duration = Duration::from_millis(50);
+
 /// A session in progress.
 pub struct Session {
     /// The kernel.
@@ -53,6 +57,8 @@ pub struct Session {
     root: PathBuf,
     triggers: Triggers,
     interactive_input: bool,
+    /// The thread reading the host's input, started when the job first wants some.
+    input: Option<HostInput>,
     usr1: Arc<AtomicBool>,
     term: Arc<AtomicBool>,
     control: Option<ControlServer>,
@@ -78,6 +84,7 @@ impl Session {
             root,
             triggers,
             interactive_input: true,
+            input: None,
             usr1,
             term,
             control: ControlServer::start().ok(),
@@ -101,8 +108,14 @@ impl Session {
         self
     }
 
+    /// The job of the first process (after a restart of one process without its
+    /// job, the process restarted: its jid is not its pid).
     fn job_id(&self) -> u32 {
-        self.system.leader.unwrap_or(1)
+        let leader = self.system.leader.unwrap_or(1);
+        self.system
+            .processes
+            .get(&leader)
+            .map_or(leader, |process| process.jid)
     }
 
     /// Writes an image of the whole job.
@@ -150,6 +163,10 @@ impl Session {
         path: &Path,
         with_files: bool,
     ) -> Result<(), CliError> {
+        // Bytes already read from the host belong to the job, so to the image.
+        if let Some(reply) = self.input.as_mut().and_then(HostInput::ready) {
+            self.accept_input(reply);
+        }
         let options = SaveOptions {
             with_files,
             compress: false,
@@ -241,10 +258,20 @@ impl Session {
             self.system.end_input();
             return;
         }
-        let mut buffer = [0u8; 4096];
-        match std::io::stdin().read(&mut buffer) {
-            Ok(0) | Err(_) => self.system.end_input(),
-            Ok(n) => self.system.provide_input(&buffer[..n]),
+        // Nothing yet: the loop looks at signals and the control socket, then the
+        // job asks again.
+        let input = self.input.get_or_insert_with(HostInput::start);
+        if let Some(reply) = input.poll(INPUT_WAIT) {
+            self.accept_input(reply);
+        }
+    }
+
+    /// Gives the job what a read of the host's input gave.
+    fn accept_input(&mut self, reply: Reply) {
+        match reply {
+            Ok(bytes) if bytes.is_empty() => self.system.end_input(),
+            Ok(bytes) => self.system.provide_input(&bytes),
+            Err(_) => self.system.end_input(),
         }
     }
 

@@ -16,6 +16,17 @@ impl System {
     /// wait can no longer end the way they expected (a blocked system call is made
     /// again when its process runs, so it then returns ECHILD, end of file or EPIPE).
     pub fn settle_absent_processes(&mut self) {
+        // The job's first process stayed behind and had not ended: the lowest pid
+        // present takes its part, so the end of what was restarted is the job's exit
+        // status (and not the 0 of a leader that never ends here).
+        let leader_present = self
+            .leader
+            .is_some_and(|pid| self.processes.contains_key(&pid));
+        if !leader_present && self.leader_status.is_none() {
+            if let Some(&first) = self.processes.keys().next() {
+                self.leader = Some(first);
+            }
+        }
         let mut held: BTreeMap<FileId, u32> = BTreeMap::new();
         for process in self.processes.values().filter(|p| p.is_alive()) {
             for &id in process.fds.values() {
