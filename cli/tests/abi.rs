@@ -306,6 +306,8 @@ const PROCS: &[&str] = &[
     "child-kept-after-efault",
     "chkpnt-bad-kind-einval",
     "chkpnt-no-process-esrch",
+    "chkpnt-unknown-flag-einval",
+    "restart-unknown-flag-einval",
 ];
 
 const FILES: &[&str] = &[

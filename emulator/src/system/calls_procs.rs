@@ -11,6 +11,9 @@ use crate::aout::AOut;
 /// Longest path or string argument of exece, chkpnt and restart.
 const MAX_PATH: usize = 1024;
 
+/// The chkpnt system call's flag: kill the process or job after the checkpoint.
+const CHKPNT_KILL: u64 = 1;
+
 impl System {
     pub(crate) fn sys_exit(&mut self, pid: Pid) -> Outcome {
         let status = self.arg(pid, 0).unwrap_or(0);
@@ -251,6 +254,11 @@ impl System {
     pub(crate) fn sys_chkpnt(&mut self, pid: Pid) -> Outcome {
         let result = (|| {
             let [kind, id, pointer, flags] = self.args::<4>(pid)?;
+            // Bit 0 (kill after) is the only flag; others are refused, not ignored, so
+            // that a program asking for something this kernel does not do finds out.
+            if flags & !CHKPNT_KILL != 0 {
+                return Err(Errno::EINVAL);
+            }
             let path = self.string_arg(pid, pointer)?;
             let process = &self.processes[&pid];
             let (kind, id) = match (kind, id) {
@@ -276,7 +284,7 @@ impl System {
                 kind,
                 id,
                 path,
-                kill: flags & 1 != 0,
+                kill: flags & CHKPNT_KILL != 0,
             }))
         })();
         result.unwrap_or_else(Outcome::Fail)
@@ -285,6 +293,10 @@ impl System {
     pub(crate) fn sys_restart(&mut self, pid: Pid) -> Outcome {
         let result = (|| {
             let [pointer, flags] = self.args::<2>(pid)?;
+            // No restart flag is defined yet: refused rather than ignored (see chkpnt).
+            if flags != 0 {
+                return Err(Errno::EINVAL);
+            }
             let path = self.string_arg(pid, pointer)?;
             let process = self.processes.get_mut(&pid).ok_or(Errno::ESRCH)?;
             process.cpu.s[1] = 0;

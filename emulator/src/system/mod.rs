@@ -131,7 +131,7 @@ pub enum Event {
         id: Pid,
         /// Image file name, as the guest gave it (resolve it inside the root).
         path: String,
-        /// Kill the target after the checkpoint (flags bit 1).
+        /// Kill the target after the checkpoint (flags value 1, bit 0).
         kill: bool,
     },
     /// The `restart` system call: restart the image at `path`. On failure call
@@ -141,7 +141,7 @@ pub enum Event {
         pid: Pid,
         /// Image file name, as the guest gave it.
         path: String,
-        /// Flags word of the call.
+        /// Flags word of the call (none is defined: the call refuses any).
         flags: u64,
     },
     /// Live processes exist but none can run and nothing inside the system can wake
