@@ -3,7 +3,7 @@
 use crate::load::Runnable;
 use crate::output::{err, errln};
 use crate::resume::{self, Finished, Found};
-use crate::session::{Outcome, Session, Triggers};
+use crate::session::{job_of, Outcome, Session, Triggers};
 use crate::{CliError, RunOptions};
 use cray_chkpnt::system_image::{self, Restored};
 use cray_emulator::cos::jcb::statement_for;
@@ -241,7 +241,7 @@ fn resume(options: &RunOptions, program: &Path) -> Result<Option<ExitCode>, CliE
         Found::Image(image, restored) => {
             errln!(
                 "cray: resume: continuing job {} from {} (clock period {})",
-                restored.system.leader.unwrap_or(1),
+                job_of(&restored.system),
                 image.display(),
                 restored.system.clock
             );
@@ -264,7 +264,7 @@ fn record_finished(
     };
     Finished {
         program: program.display().to_string(),
-        jid: system.leader.unwrap_or(1),
+        jid: outcome.jid,
         clock: system.clock,
         exit_status: status.host_code(),
     }
@@ -382,7 +382,7 @@ pub fn stats_json(system: &System, outcome: &Outcome) -> serde_json::Value {
         "exit_status": outcome.status.map(ExitStatus::host_code),
         "state_hash": format!("{:016x}", system.state_hash()),
         "pid": leader,
-        "jid": leader,
+        "jid": outcome.jid,
         "wall_seconds": outcome.wall_seconds,
         "model": system.config.model.name(),
         "checkpoints": outcome.checkpoints.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),

@@ -41,6 +41,8 @@ pub struct Outcome {
     pub wall_seconds: f64,
     /// Checkpoints written, in order.
     pub checkpoints: Vec<PathBuf>,
+    /// The job's id.
+    pub jid: u32,
 }
 
 /// Most clock periods run between two looks at signals and the control socket.
@@ -65,6 +67,18 @@ pub struct Session {
     checkpoints: Vec<PathBuf>,
     next_periodic: Option<u64>,
     program: String,
+    /// The job's id, taken while its first process exists (it is gone once it ended).
+    jid: u32,
+}
+
+/// The job of `system`'s first process: after a restart of one process without its
+/// job, the process restarted leads, and its jid is not its pid.
+pub fn job_of(system: &System) -> u32 {
+    let leader = system.leader.unwrap_or(1);
+    system
+        .processes
+        .get(&leader)
+        .map_or(leader, |process| process.jid)
 }
 
 impl Session {
@@ -79,7 +93,9 @@ impl Session {
             .every
             .as_ref()
             .map(|(every, _)| system.clock - system.clock % every + every);
+        let jid = job_of(&system);
         Session {
+            jid,
             system,
             root,
             triggers,
@@ -108,14 +124,8 @@ impl Session {
         self
     }
 
-    /// The job of the first process (after a restart of one process without its
-    /// job, the process restarted: its jid is not its pid).
     fn job_id(&self) -> u32 {
-        let leader = self.system.leader.unwrap_or(1);
-        self.system
-            .processes
-            .get(&leader)
-            .map_or(leader, |process| process.jid)
+        self.jid
     }
 
     /// Writes an image of the whole job.
@@ -250,6 +260,7 @@ impl Session {
             status,
             wall_seconds: started.elapsed().as_secs_f64(),
             checkpoints: self.checkpoints.clone(),
+            jid: self.jid,
         }
     }
 
@@ -315,6 +326,7 @@ impl Session {
                 let console = self.system.console().clone();
                 let mut system = restored.system;
                 system.attach(root, console);
+                self.jid = job_of(&system);
                 self.system = system;
                 Ok(())
             }

@@ -447,7 +447,11 @@ fn a_process_restarted_without_its_job_ends_with_its_own_status() {
             "{image}: {}",
             text(&alone.stderr)
         );
-        assert_eq!(figures.unwrap()["exit_status"], status, "{image}");
+        let figures = figures.unwrap();
+        assert_eq!(figures["exit_status"], status, "{image}");
+        // The lone process is not its job's first process, and still of job 1.
+        assert_ne!(figures["pid"], 1, "{image}");
+        assert_eq!(figures["jid"], 1, "{image}");
         assert!(alone.stdout.is_empty(), "{image}: {}", text(&alone.stdout));
         // Stopped part way, the lone process still ends the same way.
         let at = "2000";
