@@ -230,7 +230,7 @@ pub const CRAY1: Figures = Figures {
 /// | memory load | 14 | \[UNVERIFIED\] |
 /// | vector transit | 2 | [GUESS: as the Cray-1] |
 /// | vector load to chain slot | 16 | [GUESS: memory 14 + transit 2] |
-/// | V register read by one vector instruction at a time | no | [GUESS] |
+/// | V register read by one vector instruction at a time | no | \[GUESS\] |
 /// | banks / bank busy | 32 / 4 | ISA.md 6.2 \[UNVERIFIED\]: 32 banks is the X-MP/2x; 4 CP is bipolar memory |
 /// | scalar transfer: one word to A or S per | 1 CP | \[GUESS\]: no X-MP figure found |
 /// | ports | 2 load + 1 store | [WEB Edinburgh cray-xmp-ch] |
