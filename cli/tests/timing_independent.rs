@@ -465,13 +465,9 @@ fn k7_two_loads_one_port_or_two() {
 // busy then; Y[32+k] at T+36+k finds X[32+k]'s reference just over. V1 slot T+20,
 // complete T+84; V2 at T+20, done T+20+8+64 = T+92; cycles T+93 = 112.
 //
-// The model keeps one "free from" time per bank, the end of the bank's LAST
-// reservation. The first stream has already reserved the banks of X[32..64] up to
-// T+67 when the second is issued, so Y[0] waits for X[32]'s reference (T+32..T+36):
-// the stream starts at T+36, V1's slot is T+52, V2 issues at T+52: cycles T+125 = 144.
-// Known deviation (not fixed: the bank state is part of the checkpoint format).
+// (The model once kept only the end of each bank's last reservation, and started the
+// second stream at T+36: cycles 144.)
 #[test]
-#[ignore = "known deviation: a later stream waits for the last reservation of a bank, not its busy intervals"]
 fn k7_two_full_loads_on_the_xmp_overlap_after_four_periods() {
     let (body, data) = two_loads(64);
     let r = run(Model::XMp, &body, &data);

@@ -109,9 +109,13 @@ pub struct TimingModel {
     unit_free: [u64; UNITS],
     /// Per memory port: the CP from which it accepts a new reference stream.
     port_free: [u64; 3],
-    /// Per bank: the CP from which it accepts a new reference.
-    #[serde(with = "crate::serde_arrays")]
-    bank_free: [u64; 64],
+    /// Per bank: the CP from which it accepts a new reference (the end of its last
+    /// reservation).
+    bank_free: [u64; BANK_SLOTS],
+    /// Per bank: when not 0, the bank is also free from this CP up to the start of its
+    /// last reservation (`bank_free - bank_busy`): the gap that a stream running on
+    /// another port leaves between its visits, which a later stream may use.
+    bank_gap: [u64; BANK_SLOTS],
     /// Result arrivals at the A file: slot `cp % RING` holds `cp + 1` when taken.
     #[serde(with = "crate::serde_arrays")]
     a_results: [u64; RING],
@@ -392,7 +396,8 @@ impl TimingModel {
             read_end: [0; 8],
             unit_free: [0; UNITS],
             port_free: [0; 3],
-            bank_free: [0; 64],
+            bank_free: [0; BANK_SLOTS],
+            bank_gap: [0; BANK_SLOTS],
             a_results: [0; RING],
             s_results: [0; RING],
             buffers: [0; 4],
@@ -645,9 +650,10 @@ impl TimingModel {
                 port = self.port_for(f, store);
                 let mut free = t.max(self.port_free[port]);
                 if let MemoryAccess::Scalar { address } = issue.memory {
-                    let bank = self.bank_free[(address & (f.banks - 1)) as usize];
-                    if bank > free {
-                        free = bank;
+                    let b = (address & (f.banks - 1)) as usize;
+                    let start = bank_start(self.bank_free[b], self.bank_gap[b], free, f.bank_busy);
+                    if start > free {
+                        free = start;
                         bank_held = true;
                     }
                 }
@@ -673,7 +679,7 @@ impl TimingModel {
         match issue.memory {
             MemoryAccess::None if vector => self.vector_operation(f, t, vl, latency, issue, &ops),
             MemoryAccess::None => self.scalar_operation(t, latency, issue, &ops),
-            memory => self.memory_stream::<FAST>(f, t, vl, port, memory, store, bank_held, &ops),
+            memory => self.memory_stream(f, t, vl, port, memory, store, bank_held, &ops),
         }
 
         let mut occupancy = 1;
@@ -876,7 +882,7 @@ impl TimingModel {
     /// A memory reference stream (scalar, block, vector, gather, scatter) starting at
     /// `t` on `port`.
     #[allow(clippy::too_many_arguments)]
-    fn memory_stream<const FAST: bool>(
+    fn memory_stream(
         &mut self,
         f: &Figures,
         t: u64,
@@ -907,96 +913,20 @@ impl TimingModel {
         let mut bank = first & mask;
         let step = stride as u64 & mask;
         if banked {
-            // Locals, so nothing in the loop but `at` and `lag` is carried through
-            // memory from one element to the next.
             let busy = f.bank_busy;
             let mut conflicts = 0;
-            let bank_free = &mut self.bank_free;
-            // The stream comes back to a bank every `cycle` elements (banks / gcd of
-            // step and banks). When that is at least the bank busy time, an element
-            // after the first round finds its bank freed by the previous round at
-            // least `cycle` >= `busy` CP earlier: only the first round can wait, and
-            // the rest go one per CP with `lag` unchanged.
-            let cycle = if step == 0 {
-                1
-            } else {
-                banks >> step.trailing_zeros()
-            };
-            let waits = if cycle >= busy {
-                count.min(cycle)
-            } else {
-                count
-            };
-            // The first round visits distinct banks (when it is all that can wait,
-            // or all there is): no element reads what an earlier one of the stream
-            // wrote. Then `lag` is simply where the round ended, and of the elements
-            // after it (which go one per CP) only the last `cycle` leave a bank's
-            // final time, as do the round's own writes only when no later element
-            // writes the same bank. Same result as the general loop below, with
-            // fewer steps per element.
-            let round = count.min(cycle);
-            let ramp = if FAST && step == 1 && count > 0 {
-                ramp_start(&bank_free[..banks as usize], first & mask, round)
-            } else {
-                None
-            };
-            if let Some(free) = ramp {
-                // Stride one over bank times that rise by one CP per bank in the
-                // stream's order (as a previous stride-one stream over the same banks
-                // leaves them): the first element waits for its bank or not, and the
-                // rest follow it one per CP, each finding its bank just free.
-                conflicts += u64::from(free > t);
-                lag = t.max(free);
-                at = lag + count;
-                let last = count - round;
-                fill_ramp(
-                    &mut bank_free[..banks as usize],
-                    first.wrapping_add(last) & mask,
-                    round,
-                    lag + last + busy,
-                );
-            } else if FAST && waits == round {
-                let tail = count - round;
-                let overwritten = tail >= cycle;
-                let mut offset = first;
-                for _ in 0..round {
-                    let slot = &mut bank_free[(offset & mask) as usize];
-                    let free = *slot;
-                    conflicts += u64::from(free > at);
-                    at = at.max(free);
-                    if !overwritten {
-                        *slot = at + busy;
-                    }
-                    offset = offset.wrapping_add(step);
-                    at += 1;
-                }
-                if round > 0 {
-                    lag = at - round;
-                }
-                let skip = tail - tail.min(cycle);
-                offset = offset.wrapping_add(skip.wrapping_mul(step));
-                at += skip;
-                for _ in skip..tail {
-                    bank_free[(offset & mask) as usize] = at + busy;
-                    offset = offset.wrapping_add(step);
-                    at += 1;
-                }
-            } else {
-                for n in 0..waits {
-                    let slot = &mut bank_free[bank as usize];
-                    let free = *slot;
-                    conflicts += u64::from(free > at);
-                    at = at.max(free);
-                    *slot = at + busy;
-                    bank = (bank + step) & mask;
-                    lag = lag.max(at - n);
-                    at += 1;
-                }
-                for _ in waits..count {
-                    bank_free[bank as usize] = at + busy;
-                    bank = (bank + step) & mask;
-                    at += 1;
-                }
+            let (free, gaps) = (&mut self.bank_free, &mut self.bank_gap);
+            // Each element in order: it waits for its bank unless the bank is free or
+            // has room for the whole reference in the gap before its last reservation
+            // (where a stream on another port has not come back yet).
+            for n in 0..count {
+                let b = bank as usize;
+                let start = bank_start(free[b], gaps[b], at, busy);
+                conflicts += u64::from(start > at);
+                claim_bank(&mut free[b], &mut gaps[b], start, busy);
+                lag = lag.max(start - n);
+                at = start + 1;
+                bank = (bank + step) & mask;
             }
             self.counters.bank_conflicts += conflicts;
         } else {
@@ -1047,42 +977,39 @@ impl TimingModel {
     }
 }
 
-/// When the `len` banks from `start` (in the order a stride-one stream visits them,
-/// wrapping round `bank_free`) become free one CP apart, the time of the first.
-fn ramp_start(bank_free: &[u64], start: u64, len: u64) -> Option<u64> {
-    let start = start as usize;
-    let len = len as usize;
-    let first = bank_free[start];
-    // Times near the top of the range would wrap; they never occur in a run.
-    if first > u64::MAX - 128 {
-        return None;
+/// Banks of the largest machine (the X-MP's 32). Two arrays of 32 are written exactly
+/// as the one array of 64 that images of format 1.0 hold (postcard writes arrays as
+/// tuples), whose upper half no model ever used: those images read with no gaps.
+const BANK_SLOTS: usize = 32;
+
+/// The first CP from `at` at which a bank can take a reference that holds it `busy`
+/// CP: `at` itself once the bank is past its last reservation (`free`), a CP in its
+/// gap before that reservation when the whole reference fits there, else `free`.
+#[inline(always)]
+fn bank_start(free: u64, gap: u64, at: u64, busy: u64) -> u64 {
+    if at >= free {
+        return at;
     }
-    let (wrapped, from_start) = bank_free.split_at(start);
-    let upper = len.min(from_start.len());
-    // Differences from the ramp, or-ed together without stopping early, so that
-    // the loops have no branch in them.
-    let mut off = 0;
-    for (n, &free) in from_start[..upper].iter().enumerate() {
-        off |= free ^ (first + n as u64);
+    let last = free.saturating_sub(busy);
+    let start = at.max(gap);
+    if gap != 0 && start.saturating_add(busy) <= last {
+        start
+    } else {
+        free
     }
-    for (n, &free) in wrapped[..len - upper].iter().enumerate() {
-        off |= free ^ (first + (upper + n) as u64);
-    }
-    (off == 0).then_some(first)
 }
 
-/// Sets the `len` banks from `start` (wrapping round `bank_free`) to `value`,
-/// `value + 1`, ... in stride-one order.
-fn fill_ramp(bank_free: &mut [u64], start: u64, len: u64, value: u64) {
-    let start = start as usize;
-    let len = len as usize;
-    let (wrapped, from_start) = bank_free.split_at_mut(start);
-    let upper = len.min(from_start.len());
-    for (n, slot) in from_start[..upper].iter_mut().enumerate() {
-        *slot = value + n as u64;
-    }
-    for (n, slot) in wrapped[..len - upper].iter_mut().enumerate() {
-        *slot = value + (upper + n) as u64;
+/// Records a reference from `start` for `busy` CP in a bank (see [`bank_start`]): after
+/// its last reservation it becomes the last, leaving the CP between them as the gap; in
+/// the gap, what is left of the gap after it stays free (what came before is forgotten,
+/// which only ever delays a later reference).
+#[inline(always)]
+fn claim_bank(free: &mut u64, gap: &mut u64, start: u64, busy: u64) {
+    if start >= *free {
+        *gap = if start > *free { *free } else { 0 };
+        *free = start.saturating_add(busy);
+    } else {
+        *gap = start.saturating_add(busy);
     }
 }
 
