@@ -690,3 +690,30 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_scalar_reference_uses_a_bank_between_two_visits_of_a_stream() {
+    // X-MP, 32 banks busy 4 CP. 176100 loads 64 words from word 0 at t0 on a load
+    // port: bank 5 is referenced at t0+5 and again at t0+37, busy [t0+5, t0+9) and
+    // [t0+37, t0+41). 120100 S1 5,A0 (bank 5), offered at t0+1 on the other load port:
+    // the bank is busy until t0+9, then free until t0+37, room for a 4 CP reference:
+    // issue at t0+9 (held 8 CP, one bank conflict). A model that kept only the end of
+    // the bank's last reservation would hold it until t0+41.
+    let mut d = Driver::new(Model::XMp);
+    let t0 = d.mem(
+        0o176100,
+        MemoryAccess::Vector {
+            first: 0,
+            stride: 1,
+        },
+    );
+    assert_eq!(d.mem(0o120100, MemoryAccess::Scalar { address: 5 }), t0 + 9);
+    assert_eq!(d.timing.counters().hold_memory, 8);
+    assert_eq!(d.timing.counters().bank_conflicts, 1);
+    // Bank 5's gap now starts after that reference, at t0+13: a second word of bank
+    // 5 (word 37) offered at t0+10 goes at t0+13 (32 banks: t0+13+4 <= t0+37).
+    assert_eq!(
+        d.mem(0o120200, MemoryAccess::Scalar { address: 37 }),
+        t0 + 13
+    );
+}
