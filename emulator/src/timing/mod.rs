@@ -679,7 +679,7 @@ impl TimingModel {
         match issue.memory {
             MemoryAccess::None if vector => self.vector_operation(f, t, vl, latency, issue, &ops),
             MemoryAccess::None => self.scalar_operation(t, latency, issue, &ops),
-            memory => self.memory_stream(f, t, vl, port, memory, store, bank_held, &ops),
+            memory => self.memory_stream::<FAST>(f, t, vl, port, memory, store, bank_held, &ops),
         }
 
         let mut occupancy = 1;
@@ -882,7 +882,7 @@ impl TimingModel {
     /// A memory reference stream (scalar, block, vector, gather, scatter) starting at
     /// `t` on `port`.
     #[allow(clippy::too_many_arguments)]
-    fn memory_stream(
+    fn memory_stream<const FAST: bool>(
         &mut self,
         f: &Figures,
         t: u64,
@@ -916,10 +916,36 @@ impl TimingModel {
             let busy = f.bank_busy;
             let mut conflicts = 0;
             let (free, gaps) = (&mut self.bank_free, &mut self.bank_gap);
+            let mut done = 0;
+            if FAST && step == 1 {
+                // Round by round (each bank once) while the banks' times rise by one CP
+                // per bank in the stream's order, as a stride-one stream leaves them:
+                // then the round's first element decides for all of it (see
+                // `flowing_round`), in closed form.
+                let banks = banks as usize;
+                while done < count {
+                    let len = (count - done).min(banks as u64);
+                    let Some(start) = flowing_round(
+                        &mut free[..banks],
+                        &mut gaps[..banks],
+                        bank as usize,
+                        len as usize,
+                        at,
+                        busy,
+                    ) else {
+                        break;
+                    };
+                    conflicts += u64::from(start > at);
+                    lag = lag.max(start - done);
+                    at = start + len;
+                    bank = (bank + len) & mask;
+                    done += len;
+                }
+            }
             // Each element in order: it waits for its bank unless the bank is free or
             // has room for the whole reference in the gap before its last reservation
             // (where a stream on another port has not come back yet).
-            for n in 0..count {
+            for n in done..count {
                 let b = bank as usize;
                 let start = bank_start(free[b], gaps[b], at, busy);
                 conflicts += u64::from(start > at);
@@ -1010,6 +1036,92 @@ fn claim_bank(free: &mut u64, gap: &mut u64, start: u64, busy: u64) {
         *free = start.saturating_add(busy);
     } else {
         *gap = start.saturating_add(busy);
+    }
+}
+
+/// One round of a stride-one stream (`len` <= bank count elements from bank `first`,
+/// the first offered at `at`) when the banks' last reservations end one CP apart in
+/// the stream's order, and their gaps do too (or there are none): element 0 finds its
+/// bank past its last reservation, in its gap, or waits for it, and every later
+/// element then meets its own bank one CP later in the same state, so it goes at the
+/// first element's start + its index without waiting. Claims the round's banks and
+/// gives that start; `None` (nothing changed) when the banks are not in that shape.
+fn flowing_round(
+    free: &mut [u64],
+    gaps: &mut [u64],
+    first: usize,
+    len: usize,
+    at: u64,
+    busy: u64,
+) -> Option<u64> {
+    let last_free = ramp_from(free, first, len)?;
+    let gap = if all_zero(gaps, first, len) {
+        0
+    } else {
+        ramp_from(gaps, first, len).filter(|&g| g != 0)?
+    };
+    let start = bank_start(last_free, gap, at, busy);
+    if start >= last_free {
+        // Past the last reservations: each reference becomes its bank's last.
+        fill_ramp(free, first, len, start + busy);
+        if start > last_free {
+            fill_ramp(gaps, first, len, last_free);
+        } else {
+            fill_ramp_of(gaps, first, len, |_| 0);
+        }
+    } else {
+        // In the gaps: what is left of each gap starts after its reference.
+        fill_ramp(gaps, first, len, start + busy);
+    }
+    Some(start)
+}
+
+/// When the `len` values from `first` (wrapping round the slice) are `v`, `v + 1`,
+/// ...: `Some(v)`. Or-ed differences, no early exit, so the loop has no branch.
+fn ramp_from(values: &[u64], first: usize, len: usize) -> Option<u64> {
+    let v = values[first];
+    // Times near the top of the range would wrap; they never occur in a run.
+    if v > u64::MAX - 128 {
+        return None;
+    }
+    let (wrapped, from_first) = values.split_at(first);
+    let upper = len.min(from_first.len());
+    let mut off = 0;
+    for (n, &x) in from_first[..upper].iter().enumerate() {
+        off |= x ^ (v + n as u64);
+    }
+    for (n, &x) in wrapped[..len - upper].iter().enumerate() {
+        off |= x ^ (v + (upper + n) as u64);
+    }
+    (off == 0).then_some(v)
+}
+
+/// Whether the `len` values from `first` (wrapping round the slice) are all 0.
+fn all_zero(values: &[u64], first: usize, len: usize) -> bool {
+    let (wrapped, from_first) = values.split_at(first);
+    let upper = len.min(from_first.len());
+    from_first[..upper]
+        .iter()
+        .chain(&wrapped[..len - upper])
+        .fold(0, |acc, &x| acc | x)
+        == 0
+}
+
+/// Sets the `len` values from `first` (wrapping round the slice) to `value`,
+/// `value + 1`, ...
+fn fill_ramp(values: &mut [u64], first: usize, len: usize, value: u64) {
+    fill_ramp_of(values, first, len, |n| value + n);
+}
+
+/// Sets value `n` of the `len` from `first` (wrapping round the slice) to `of(n)`.
+fn fill_ramp_of(values: &mut [u64], first: usize, len: usize, of: impl Fn(u64) -> u64) {
+    let (wrapped, from_first) = values.split_at_mut(first);
+    let upper = len.min(from_first.len());
+    for (n, slot) in from_first[..upper].iter_mut().enumerate() {
+        *slot = of(n as u64);
+    }
+    for (n, slot) in wrapped[..len - upper].iter_mut().enumerate() {
+        *slot = of((upper + n) as u64);
     }
 }
 
