@@ -918,28 +918,31 @@ impl TimingModel {
             let (free, gaps) = (&mut self.bank_free, &mut self.bank_gap);
             let mut done = 0;
             if FAST && step == 1 {
-                // Round by round (each bank once) while the banks' times rise by one CP
-                // per bank in the stream's order, as a stride-one stream leaves them:
-                // then the round's first element decides for all of it (see
-                // `flowing_round`), in closed form.
+                // Banks whose times rise by one CP per bank in the stream's order (as a
+                // stride-one stream leaves them): each round's first element decides for
+                // all of it (see `BankRamp::round`), and the banks are written once.
                 let banks = banks as usize;
-                while done < count {
-                    let len = (count - done).min(banks as u64);
-                    let Some(start) = flowing_round(
-                        &mut free[..banks],
-                        &mut gaps[..banks],
-                        bank as usize,
-                        len as usize,
-                        at,
-                        busy,
-                    ) else {
-                        break;
-                    };
-                    conflicts += u64::from(start > at);
-                    lag = lag.max(start - done);
-                    at = start + len;
-                    bank = (bank + len) & mask;
-                    done += len;
+                let first_bank = bank as usize;
+                let first_len = count.min(banks as u64) as usize;
+                if let Some(mut ramp) = BankRamp::read(free, gaps, banks, first_bank, first_len) {
+                    let mut before_last = ramp;
+                    let mut last_len = 0;
+                    while done < count {
+                        let len = (count - done).min(banks as u64);
+                        let (start, next) = ramp.round(at, busy);
+                        conflicts += u64::from(start > at);
+                        lag = lag.max(start - done);
+                        at = start + len;
+                        done += len;
+                        before_last = ramp;
+                        ramp = next;
+                        last_len = len as usize;
+                    }
+                    // A short last round leaves the banks after it as the round before.
+                    if last_len < first_len {
+                        before_last.write(free, gaps, banks, first_bank, first_len);
+                    }
+                    ramp.write(free, gaps, banks, first_bank, last_len);
                 }
             }
             // Each element in order: it waits for its bank unless the bank is free or
@@ -1039,41 +1042,69 @@ fn claim_bank(free: &mut u64, gap: &mut u64, start: u64, busy: u64) {
     }
 }
 
-/// One round of a stride-one stream (`len` <= bank count elements from bank `first`,
-/// the first offered at `at`) when the banks' last reservations end one CP apart in
-/// the stream's order, and their gaps do too (or there are none): element 0 finds its
-/// bank past its last reservation, in its gap, or waits for it, and every later
-/// element then meets its own bank one CP later in the same state, so it goes at the
-/// first element's start + its index without waiting. Claims the round's banks and
-/// gives that start; `None` (nothing changed) when the banks are not in that shape.
-fn flowing_round(
-    free: &mut [u64],
-    gaps: &mut [u64],
-    first: usize,
-    len: usize,
-    at: u64,
-    busy: u64,
-) -> Option<u64> {
-    let last_free = ramp_from(free, first, len)?;
-    let gap = if all_zero(gaps, first, len) {
-        0
-    } else {
-        ramp_from(gaps, first, len).filter(|&g| g != 0)?
-    };
-    let start = bank_start(last_free, gap, at, busy);
-    if start >= last_free {
-        // Past the last reservations: each reference becomes its bank's last.
-        fill_ramp(free, first, len, start + busy);
-        if start > last_free {
-            fill_ramp(gaps, first, len, last_free);
+/// The bank times a stride-one stream leaves: bank `k` of a round (in the stream's
+/// order) ends its last reservation at `free + k` and has its gap from `gap + k` (no
+/// gaps when `gap` is 0).
+#[derive(Clone, Copy)]
+struct BankRamp {
+    free: u64,
+    gap: u64,
+}
+
+impl BankRamp {
+    /// The ramp of the `len` banks from `first` (wrapping round the `banks` in use),
+    /// if they form one.
+    fn read(
+        free: &[u64; BANK_SLOTS],
+        gaps: &[u64; BANK_SLOTS],
+        banks: usize,
+        first: usize,
+        len: usize,
+    ) -> Option<BankRamp> {
+        let free = ramp_from(&free[..banks], first, len)?;
+        let gap = if all_zero(&gaps[..banks], first, len) {
+            0
         } else {
-            fill_ramp_of(gaps, first, len, |_| 0);
-        }
-    } else {
-        // In the gaps: what is left of each gap starts after its reference.
-        fill_ramp(gaps, first, len, start + busy);
+            ramp_from(&gaps[..banks], first, len).filter(|&g| g != 0)?
+        };
+        Some(BankRamp { free, gap })
     }
-    Some(start)
+
+    /// A round offered from `at`, one element per CP: its first element's start, and
+    /// the ramp after it. The first element finds its bank past its last reservation,
+    /// in its gap, or waits for it; every later element meets its own bank one CP later
+    /// in the same state, so it goes at the first's start + its index, without waiting.
+    fn round(self, at: u64, busy: u64) -> (u64, BankRamp) {
+        let start = bank_start(self.free, self.gap, at, busy);
+        let after = if start >= self.free {
+            // Past the last reservations: each reference becomes its bank's last.
+            BankRamp {
+                free: start + busy,
+                gap: if start > self.free { self.free } else { 0 },
+            }
+        } else {
+            // In the gaps: what is left of each gap starts after its reference.
+            BankRamp {
+                free: self.free,
+                gap: start + busy,
+            }
+        };
+        (start, after)
+    }
+
+    /// Writes the ramp into the `len` banks from `first`.
+    fn write(
+        self,
+        free: &mut [u64; BANK_SLOTS],
+        gaps: &mut [u64; BANK_SLOTS],
+        banks: usize,
+        first: usize,
+        len: usize,
+    ) {
+        fill_ramp(&mut free[..banks], first, len, self.free, 1);
+        let slope = u64::from(self.gap != 0);
+        fill_ramp(&mut gaps[..banks], first, len, self.gap, slope);
+    }
 }
 
 /// When the `len` values from `first` (wrapping round the slice) are `v`, `v + 1`,
@@ -1108,20 +1139,15 @@ fn all_zero(values: &[u64], first: usize, len: usize) -> bool {
 }
 
 /// Sets the `len` values from `first` (wrapping round the slice) to `value`,
-/// `value + 1`, ...
-fn fill_ramp(values: &mut [u64], first: usize, len: usize, value: u64) {
-    fill_ramp_of(values, first, len, |n| value + n);
-}
-
-/// Sets value `n` of the `len` from `first` (wrapping round the slice) to `of(n)`.
-fn fill_ramp_of(values: &mut [u64], first: usize, len: usize, of: impl Fn(u64) -> u64) {
+/// `value + slope`, `value + 2 * slope`, ...
+fn fill_ramp(values: &mut [u64], first: usize, len: usize, value: u64, slope: u64) {
     let (wrapped, from_first) = values.split_at_mut(first);
     let upper = len.min(from_first.len());
     for (n, slot) in from_first[..upper].iter_mut().enumerate() {
-        *slot = of(n as u64);
+        *slot = value + slope * n as u64;
     }
     for (n, slot) in wrapped[..len - upper].iter_mut().enumerate() {
-        *slot = of((upper + n) as u64);
+        *slot = value + slope * (upper + n) as u64;
     }
 }
 
