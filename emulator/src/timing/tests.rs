@@ -717,3 +717,39 @@ fn a_scalar_reference_uses_a_bank_between_two_visits_of_a_stream() {
         t0 + 13
     );
 }
+
+/// The bank rules against a plain list of every reservation a bank holds: whatever
+/// order references come in, one never overlaps another, it never starts before it is
+/// offered, and it never waits while the whole reference would fit before it.
+mod bank_reservations {
+    use super::super::{bank_start, claim_bank};
+    use proptest::prelude::*;
+
+    const BUSY: u64 = 4;
+
+    /// Whether [start, start + BUSY) meets no reservation in `held`.
+    fn clear(held: &[u64], start: u64) -> bool {
+        held.iter().all(|&r| start + BUSY <= r || r + BUSY <= start)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn references_never_overlap(offers in proptest::collection::vec(0u64..200, 1..40)) {
+            let (mut free, mut gap) = (0u64, 0u64);
+            let mut held: Vec<u64> = Vec::new();
+            for at in offers {
+                let start = bank_start(free, gap, at, BUSY);
+                prop_assert!(start >= at);
+                prop_assert!(clear(&held, start), "{start} meets {held:?}");
+                // A reference never waits past the end of every reservation.
+                let past_all = held.iter().map(|r| r + BUSY).max().unwrap_or(0).max(at);
+                prop_assert!(start <= past_all);
+                claim_bank(&mut free, &mut gap, start, BUSY);
+                held.push(start);
+                prop_assert_eq!(free, held.iter().map(|r| r + BUSY).max().unwrap_or(0));
+            }
+        }
+    }
+}
