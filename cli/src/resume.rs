@@ -50,8 +50,8 @@ fn periodic_images(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
     Ok(images)
 }
 
-/// Removes all but the newest `keep` periodic checkpoints of job `jid` in `dir`, and
-/// says which. Called only after a newer image is safely on disk.
+/// Removes all but the newest `keep` periodic checkpoints of job `jid` in `dir`.
+/// Called only after a newer image is safely on disk.
 pub fn prune(dir: &Path, jid: u32, keep: usize) -> Result<(), CliError> {
     let mine: Vec<PathBuf> = periodic_images(dir)?
         .into_iter()
