@@ -21,7 +21,7 @@
 
 use crate::{Compression, Image, ImageError, ImageKind, ImageSummary, ImageWriter, SectionKind};
 use cray_emulator::memory::Memory;
-use cray_emulator::system::files::Description;
+use cray_emulator::system::files::{Description, OpenFile};
 use cray_emulator::system::{HostRoot, Pid, System};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -165,13 +165,7 @@ pub fn selected_pids(system: &System, selection: Selection) -> Result<Vec<Pid>, 
 
 /// Host files open in `system` (sorted, each once).
 fn open_host_files(system: &System) -> Vec<String> {
-    let mut paths = BTreeSet::new();
-    for file in system.files.open.values() {
-        if let Description::Host { path, .. } = &file.description {
-            paths.insert(path.clone());
-        }
-    }
-    paths.into_iter().collect()
+    host_paths(system.files.open.values())
 }
 
 /// Host files that a descriptor of one of `pids` refers to (sorted, each once): what
@@ -179,19 +173,23 @@ fn open_host_files(system: &System) -> Vec<String> {
 /// is none of its business: a restart must neither refuse because it changed nor, with
 /// `--with-files`, write the old contents over it.
 fn held_host_files(system: &System, pids: &[Pid]) -> Vec<String> {
-    let mut paths = BTreeSet::new();
     let held = pids
         .iter()
         .filter_map(|pid| system.processes.get(pid))
-        .flat_map(|process| process.fds.values());
-    for id in held {
-        if let Some(file) = system.files.open.get(id) {
-            if let Description::Host { path, .. } = &file.description {
-                paths.insert(path.clone());
-            }
-        }
-    }
-    paths.into_iter().collect()
+        .flat_map(|process| process.fds.values())
+        .filter_map(|id| system.files.open.get(id));
+    host_paths(held)
+}
+
+/// The host names of `files` (sorted, each once).
+fn host_paths<'a>(files: impl Iterator<Item = &'a OpenFile>) -> Vec<String> {
+    let paths: BTreeSet<&String> = files
+        .filter_map(|file| match &file.description {
+            Description::Host { path, .. } => Some(path),
+            _ => None,
+        })
+        .collect();
+    paths.into_iter().cloned().collect()
 }
 
 /// The content hash recorded for an open directory (a process may open one to read):
