@@ -48,18 +48,18 @@ fn prepare_outputs(options: &RunOptions) -> Result<(), CliError> {
     if let Some(dir) = &options.checkpoint_dir {
         std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
     }
-    let files = [
-        ("--stats-json", &options.stats_json),
-        ("--timeline", &options.timeline),
-        ("--log", &options.log),
-        ("--checkpoint", &options.checkpoint),
-    ];
     if let Some(file) = options.checkpoint.as_ref().filter(|f| f.is_dir()) {
         return Err(CliError::new(format!(
             "--checkpoint {}: is a directory, not an image file",
             file.display()
         )));
     }
+    let files = [
+        ("--stats-json", &options.stats_json),
+        ("--timeline", &options.timeline),
+        ("--log", &options.log),
+        ("--checkpoint", &options.checkpoint),
+    ];
     for (option, file) in files {
         let Some(file) = file else { continue };
         let dir = match file.parent() {
@@ -245,7 +245,7 @@ fn resume(options: &RunOptions, program: &Path) -> Result<Option<ExitCode>, CliE
                 image.display(),
                 restored.system.clock
             );
-            continue_restored(options, *restored, &image, Some(program)).map(Some)
+            continue_restored(options, root, *restored, &image, Some(program)).map(Some)
         }
     }
 }
@@ -337,13 +337,15 @@ pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCo
     let root = root_dir(options)?;
     let restored = system_image::restore(image, &HostRoot::new(&root), force)
         .map_err(|e| CliError::new(format!("restart: {e}")))?;
-    continue_restored(options, restored, image, None)
+    continue_restored(options, root, restored, image, None)
 }
 
-/// Runs a restored job to its end: `cray restart`, and `cray run --resume` of
-/// `resumed_program` (whose end is then recorded in the checkpoint directory).
+/// Runs a restored job to its end with file names resolving in `root`: `cray
+/// restart`, and `cray run --resume` of `resumed_program` (whose end is then recorded
+/// in the checkpoint directory).
 fn continue_restored(
     options: &RunOptions,
+    root: PathBuf,
     restored: Restored,
     image: &Path,
     resumed_program: Option<&Path>,
@@ -362,7 +364,6 @@ fn continue_restored(
             ),
         ));
     }
-    let root = root_dir(options)?;
     system.attach(HostRoot::new(&root), Console::Host);
     system.trace_requests = options.trace_requests;
     let mut session = Session::new(system, root, triggers(options), image.display().to_string());

@@ -124,13 +124,9 @@ impl Session {
         self
     }
 
-    fn job_id(&self) -> u32 {
-        self.jid
-    }
-
     /// Writes an image of the whole job.
     fn checkpoint_job(&mut self, path: &Path) -> Result<(), CliError> {
-        let jid = self.job_id();
+        let jid = self.jid;
         self.checkpoint(Selection::Job(jid), path, self.triggers.with_files)
     }
 
@@ -141,15 +137,14 @@ impl Session {
         let file = match self.triggers.every.clone() {
             Some((_, dir)) if self.triggers.resume => self.periodic_checkpoint(&dir)?,
             _ => {
-                let file =
-                    PathBuf::from(format!("cray-{}-{}.chk", self.job_id(), self.system.clock));
+                let file = PathBuf::from(format!("cray-{}-{}.chk", self.jid, self.system.clock));
                 self.checkpoint_job(&file)?;
                 file
             }
         };
         errln!(
             "cray: {signal}: checkpointed job {} to {}{then}",
-            self.job_id(),
+            self.jid,
             file.display()
         );
         Ok(())
@@ -158,7 +153,7 @@ impl Session {
     /// Writes the job's periodic image into `dir`, then drops the images beyond
     /// `--checkpoint-keep` (only once the new one is safely on disk). The image's path.
     fn periodic_checkpoint(&mut self, dir: &Path) -> Result<PathBuf, CliError> {
-        let jid = self.job_id();
+        let jid = self.jid;
         let file = dir.join(resume::periodic_name(jid, self.system.clock));
         self.checkpoint_job(&file)?;
         if let Some(keep) = self.triggers.keep {
