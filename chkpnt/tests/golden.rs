@@ -7,7 +7,8 @@
 //! ones for the current format (`NAME` gets the format version in it, so old images are
 //! never overwritten). The images never change; an `.expect` records how the job ends
 //! under the current timing model, so a deliberate change of the model's rules updates
-//! it (daxpy-v1.0: banks with gaps, 2707880 -> 2701609 clock periods).
+//! it (daxpy-v1.0: banks with gaps, 2707880 -> 2701609 clock periods; the X-MP's 076
+//! element read in 4 CP instead of 5, -> 2701545).
 
 use cray_cal::{assemble, Options};
 use cray_chkpnt::system_image::{restore, save, SaveOptions, Selection};

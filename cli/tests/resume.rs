@@ -161,7 +161,7 @@ fn sigterm_leaves_the_job_where_the_next_run_finds_it() {
 }
 
 /// Runs daxpy with checkpoints every 300000 clock periods until --max-cycles stops it
-/// at 1000000: images at 300003, 600003 and 900003.
+/// at 1000000: images at 300001, 600001 and 900001.
 fn stopped_daxpy(dir: &Path) -> Vec<PathBuf> {
     let out = resumable(dir, "300000", &["--max-cycles", "1000000"], "daxpy.cal")
         .output()
@@ -200,10 +200,10 @@ fn a_damaged_newest_checkpoint_is_skipped_for_the_one_before() {
     assert_eq!(text(&out.stdout), "daxpy checksum: 4023ba433d2e0000\n");
     assert_eq!(figures(&dir.join("resumed.json")), straight);
     assert!(
-        message.contains("skipping a damaged checkpoint: ck/1-000000900003.chk"),
+        message.contains("skipping a damaged checkpoint: ck/1-000000900001.chk"),
         "{message}"
     );
-    assert!(message.contains("from ck/1-000000600003.chk"), "{message}");
+    assert!(message.contains("from ck/1-000000600001.chk"), "{message}");
     assert!(
         message.contains("removed ck/.1-000001200003.chk.a1b2c3.tmp"),
         "{message}"
@@ -222,7 +222,7 @@ fn resume_refuses_the_checkpoints_of_another_program() {
     let message = text(&out.stderr);
     assert!(
         message.contains(
-            "ck/1-000000900003.chk: this checkpoint is of a job running daxpy.cal, not hello.cal"
+            "ck/1-000000900001.chk: this checkpoint is of a job running daxpy.cal, not hello.cal"
         ),
         "{message}"
     );

@@ -7,7 +7,7 @@
 //! Harness: the kernel is assembled at word 0 and run on a bare CPU (base 0, so a
 //! data word address is its bank address) with a fresh timing model until its EX.
 //! Every kernel starts cold: its first instruction misses the instruction buffers and
-//! issues at `t0` = 14 (Cray-1) or 16 (X-MP). EX waits until every issued instruction
+//! issues at `t0` = 14 (both models). EX waits until every issued instruction
 //! has finished, issues, and occupies the issue stage one CP, so the count a kernel
 //! reports (`cpu.cycles` after the EX) is the last arrival + 1 when the EX is ready
 //! before then.
@@ -102,7 +102,9 @@ fn run(model: Model, body: &str, data: &str) -> Run {
 fn t0(model: Model) -> u64 {
     match model {
         Model::Cray1 => 14,
-        Model::XMp => 16,
+        // 19 CP for a branch to an address in no buffer (CSM-0111000-B section 5, as
+        // transcribed by a MiSTer Cray core's notes) less the branch's 5.
+        Model::XMp => 14,
     }
 }
 
@@ -128,7 +130,7 @@ fn float(n: u64) -> u64 {
 //   S1 EXIT0   t0+21    S1 at t0+22 (no S result then)
 //   S0 1       t0+22    S0 at t0+23
 //   EX         t0+26    waits for S6 (held 3)
-// cycles = t0+27: Cray-1 41, X-MP 43. Register holds 5+5+5+3 = 18.
+// cycles = t0+27: Cray-1 41, X-MP 41. Register holds 5+5+5+3 = 18.
 // ---------------------------------------------------------------------------------
 const K1: &str = "
 MAIN     S1        1.
@@ -176,7 +178,7 @@ fn k1_dependent_float_adds() {
 //   S1 EXIT0   t0+10    S1 at t0+11
 //   S0 1       t0+13    t0+11 -> arrives t0+12 (S5), t0+12 -> t0+13 (S6): held 2
 //   EX         t0+16    waits for S7
-// cycles = t0+17: Cray-1 31, X-MP 33. Result-path holds 1+1+2 = 4.
+// cycles = t0+17: Cray-1 31, X-MP 31. Result-path holds 1+1+2 = 4.
 // ---------------------------------------------------------------------------------
 const K2: &str = "
 MAIN     S1        1.
@@ -222,7 +224,7 @@ fn k2_independent_adds_and_multiplies_share_the_s_result_path() {
 //   S1 EXIT0   t0+25    S1 at t0+26
 //   S0 1       t0+26    S0 at t0+27
 //   EX         t0+31
-// cycles = t0+32: Cray-1 46, X-MP 48.
+// cycles = t0+32: Cray-1 46, X-MP 46.
 // ---------------------------------------------------------------------------------
 const K3: &str = "
 MAIN     S1        4.
@@ -275,7 +277,7 @@ fn k3_reciprocal_divide_idioms() {
 //   S1 EXIT0   T+L+10
 //   S0 1       T+L+11
 //   EX         T+L+81
-// cycles = T+L+82: Cray-1 18+7+82 = 107, X-MP 20+16+82 = 118.
+// cycles = T+L+82: Cray-1 18+7+82 = 107, X-MP 18+16+82 = 116.
 // ---------------------------------------------------------------------------------
 const K4: &str = "
 MAIN     A0        X
@@ -330,7 +332,7 @@ fn k4_load_multiply_add_chain() {
 //   S1 EXIT0   T+n+1
 //   S0 1       T+n+2
 //   EX         T+2n+8
-// cycles = T+2n+9 = t0+2n+11: Cray-1 27 / 35 / 153, X-MP 29 / 37 / 155.
+// cycles = T+2n+9 = t0+2n+11: Cray-1 27 / 35 / 153, X-MP 27 / 35 / 153.
 // ---------------------------------------------------------------------------------
 #[test]
 fn k5_vector_length_1_5_64() {
@@ -371,7 +373,7 @@ fn k5_vector_length_1_5_64() {
 //    One bank (Cray-1 16, X-MP 32): element k at T+4k, E = 253, 63 waiting.
 // cycles = T+E+L+1.
 //   Cray-1 (T=18, L=7): s1 90, s8 152, s16 279.
-//   X-MP (T=20, L=16):  s1 101, s8 101, s16 163, s32 290.
+//   X-MP (T=18, L=16):  s1 99, s8 99, s16 161, s32 288.
 // ---------------------------------------------------------------------------------
 #[test]
 fn k6_strides_and_bank_conflicts() {
@@ -427,9 +429,9 @@ fn k6_strides_and_bank_conflicts() {
 //   T+71. V2 at T+33: V0 is past its slot and not complete, so it waits for V0 at T+39,
 //   which is V1's slot: issues T+39, done T+39+8+32 = T+79.
 //   S1 EXIT0 T+40, S0 1 T+41, EX T+79: cycles T+80 = 97.
-// n = 32, X-MP (T=19, L=16): V0 slot T+16, V1 stream T+4..T+36, slot T+20. V2
+// n = 32, X-MP (T=17, L=16): V0 slot T+16, V1 stream T+4..T+36, slot T+20. V2
 //   (flexible chaining) at T+20, done T+20+8+32 = T+60. S1 EXIT0 T+21, S0 1 T+22,
-//   EX T+60: cycles T+61 = 80.
+//   EX T+60: cycles T+61 = 78.
 // ---------------------------------------------------------------------------------
 fn two_loads(n: u64) -> (String, String) {
     let body = format!(
@@ -451,8 +453,8 @@ fn k7_two_loads_one_port_or_two() {
     assert_eq!(r.counters.bank_conflicts, 0);
 
     let r = run(Model::XMp, &body, &data);
-    let t = 19;
-    let expect = vec![16, 17, 18, t, t + 1, t + 2, t + 20, t + 21, t + 22, t + 60];
+    let t = 17;
+    let expect = vec![14, 15, 16, t, t + 1, t + 2, t + 20, t + 21, t + 22, t + 60];
     assert_eq!(r.issues(10), expect);
     assert_eq!(r.cycles, t + 61);
     assert_eq!(r.counters.hold_memory, 0);
@@ -463,7 +465,7 @@ fn k7_two_loads_one_port_or_two() {
 // CP after a reference") the second stream again starts at T+4: Y[k] (k < 60) at
 // T+4+k meets the bank of X[k] (referenced at T+k) and X[32+k] (at T+32+k), neither
 // busy then; Y[32+k] at T+36+k finds X[32+k]'s reference just over. V1 slot T+20,
-// complete T+84; V2 at T+20, done T+20+8+64 = T+92; cycles T+93 = 112.
+// complete T+84; V2 at T+20, done T+20+8+64 = T+92; cycles T+93 = 110 (T = 17).
 //
 // (The model once kept only the end of each bank's last reservation, and started the
 // second stream at T+36: cycles 144.)
@@ -471,8 +473,8 @@ fn k7_two_loads_one_port_or_two() {
 fn k7_two_full_loads_on_the_xmp_overlap_after_four_periods() {
     let (body, data) = two_loads(64);
     let r = run(Model::XMp, &body, &data);
-    let t = 19;
-    let expect = vec![16, 17, 18, t, t + 1, t + 2, t + 20, t + 21, t + 22, t + 92];
+    let t = 17;
+    let expect = vec![14, 15, 16, t, t + 1, t + 2, t + 20, t + 21, t + 22, t + 92];
     assert_eq!(r.issues(10), expect);
     assert_eq!(r.cycles, t + 93);
 }
@@ -481,7 +483,11 @@ fn k7_two_full_loads_on_the_xmp_overlap_after_four_periods() {
 // K8. A loop that fits the four instruction buffers against one a few parcels longer
 // (Cray-1: 4 buffers x 64 parcels, fill 14 CP, round-robin replacement; "large loops
 // containing up to 256 consecutive instruction parcels can be maintained in the four
-// buffers", HRM 2240004 p3-36). Branch taken 5 CP, not taken 2 CP.
+// buffers", HRM 2240004 p3-36). Branch taken 5 CP, not taken 2 CP, whichever buffer
+// the target is in. An instruction that runs on from another buffer than the one
+// before it, when its buffer is in place, issues 2 CP later ("after a two clock period
+// delay if a change of buffers is involved", Edinburgh comp-arch Ibuff/cray1); a miss
+// costs the fill alone.
 //
 //   p0       A1 D'3               loop count
 //   p1..     LOOP: F x (S3 S4&S5) independent, logical 1 CP: one per CP
@@ -490,19 +496,23 @@ fn k7_two_full_loads_on_the_xmp_overlap_after_four_periods() {
 //            JAN LOOP             waits for A0 (2 CP); two parcels
 //   then     S1 EXIT0, S0 1, EX
 // One iteration from its first filler at S: fillers S..S+F-1, A1-1 at S+F, A0 at
-// S+F+2, JAN at S+F+4, next S+F+9 (taken) or S+F+6 (falls through); plus 14 per miss.
+// S+F+2, JAN at S+F+4, next S+F+9 (taken) or S+F+6 (falls through); plus 14 per miss
+// and 2 per change of buffers in sequence.
 //
 // Fits (F = 251: the loop is parcels 1..255, the exit starts at parcel 256):
 //   A1 D'3 at 14 (miss of block 0). Pass 1: S = 15, misses at parcels 64, 128, 192:
-//   JAN at 15+255+42 = 312, next 317. Pass 2: S = 317, JAN 572, next 577.
-//   Pass 3: S = 577, JAN 832 falls through, next 834. S1 EXIT0 (parcel 256, block 4:
-//   miss) at 848, S0 1 at 849, EX at 850: cycles 851. Misses 5.
+//   JAN at 15+255+42 = 312, next 317. Pass 2: the branch back to block 0 costs its
+//   5 CP alone; parcels 64, 128 and 192 run on into another buffer: 3 x 2 CP.
+//   S = 317, JAN at 317+255+6 = 578, next 583. Pass 3: S = 583, JAN 844 falls
+//   through, next 846. S1 EXIT0 (parcel 256, block 4: miss) at 860, S0 1 at 861, EX
+//   at 862: cycles 863. Misses 5; buffer holds 5 x 14 + 6 x 2 = 82.
 // Longer (F = 253: parcels 1..257, JAN at parcels 256-257 in block 4):
 //   Pass 1: S = 15; last filler at 15+252+42 = 309, A1-1 310, A0 312, JAN: block 4
 //   misses (its buffer replaces block 0's), 313+14 = 327, next 332.
 //   Pass 2: block 0 is gone: every block misses (five blocks, four buffers, round
-//   robin). S = 332+14 = 346; fillers S..S+252 with three misses (the last at
-//   S+294), A1-1 S+295, A0 S+297, JAN after its miss S+298+14 = S+312 = 658, next 663.
+//   robin). S = 332+14 = 346;
+//   fillers S..S+252 with three misses (the last at S+294), A1-1 S+295, A0 S+297, JAN
+//   after its miss S+298+14 = S+312 = 658, next 663.
 //   Pass 3: S = 677, JAN at 989 falls through, next 991. The exit is in block 4
 //   (in a buffer): S1 EXIT0 991, S0 1 992, EX 993: cycles 994. Misses 15.
 // ---------------------------------------------------------------------------------
@@ -519,9 +529,10 @@ fn loop_kernel(fillers: usize) -> String {
 fn k8_loop_in_and_beyond_the_instruction_buffers() {
     let r = run(Model::Cray1, &loop_kernel(251), "");
     assert_eq!(r.at[r.at.len() - 3], 256, "the exit starts in block 4");
-    assert_eq!(r.cycles, 851);
+    assert_eq!(r.cycles, 863);
     let c = &r.counters;
     assert_eq!(c.instruction_buffer_misses, 5);
+    assert_eq!(c.hold_instruction_buffer, 5 * 14 + 6 * 2);
     assert_eq!((c.branches, c.branches_taken), (3, 2));
 
     let r = run(Model::Cray1, &loop_kernel(253), "");
@@ -542,7 +553,7 @@ fn k8_loop_in_and_beyond_the_instruction_buffers() {
 //   NEXT J DONE t0+10   taken, 5 CP
 //   S3 2.               skipped
 //   DONE S1 EXIT0 t0+15, S0 1 t0+16, EX t0+17
-// cycles = t0+18: Cray-1 32, X-MP 34. Branch holds 1+4+4 = 9.
+// cycles = t0+18: Cray-1 32, X-MP 32. Branch holds 1+4+4 = 9.
 // ---------------------------------------------------------------------------------
 const K9: &str = "
 MAIN     A1        D'1
@@ -586,7 +597,7 @@ fn k9_branches_taken_and_not_taken() {
 //   V3 V0*FV4  Cray-1: waits for V0's read, T+64; done T+64+9+64 = T+137
 //              X-MP (guess: two readers allowed): T+1, done T+74
 //   S1 EXIT0, S0 1 the next two CP; EX at the last result.
-// Cray-1: cycles T+138 = 154; X-MP: T+75 = 93.
+// Cray-1: cycles T+138 = 154; X-MP: T+75 = 91.
 // ---------------------------------------------------------------------------------
 const K10: &str = "
 MAIN     A1        D'64
@@ -618,12 +629,12 @@ fn k10_one_v_register_two_readers() {
 // The same counts through `cray run`, the way an outside check would measure them:
 // the job's clock is the kernel's issue periods (hpm `issue_clock_periods`, the count
 // derived above) plus the 50 CP of kernel time of its one system call (exit).
-// K1: Cray-1 41, X-MP 43. K4: Cray-1 107, X-MP 118.
+// K1: Cray-1 41, X-MP 41. K4: Cray-1 107, X-MP 116.
 // ---------------------------------------------------------------------------------
 #[test]
 fn kernels_count_the_same_through_cray_run() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, body, data, cray1, xmp) in [("k1", K1, "", 41, 43), ("k4", K4, X64, 107, 118)] {
+    for (name, body, data, cray1, xmp) in [("k1", K1, "", 41, 41), ("k4", K4, X64, 107, 116)] {
         let source = dir.path().join(format!("{name}.cal"));
         std::fs::write(
             &source,
@@ -670,7 +681,7 @@ fn kernels_count_the_same_through_cray_run() {
 //                Cray-1: waits for V4 complete, T+125; done T+125+9+50 = T+184.
 //                X-MP (flexible chaining): T+116; done T+175.
 //   S1 EXIT0, S0 1 the next two CP, EX at the quotient.
-// cycles: Cray-1 T+185 = 201; X-MP T+176 = 194. The multiply unit's 150 CP plus the
+// cycles: Cray-1 T+185 = 201; X-MP T+176 = 192. The multiply unit's 150 CP plus the
 // reciprocal's 16 CP to its chain slot and the last multiply's 9, and on the Cray-1
 // the 9 CP lost to the missed chain slot: "about 3 * 50" plus overhead.
 // ---------------------------------------------------------------------------------
@@ -718,11 +729,11 @@ fn k11_vector_divide() {
 //   S7 X+2    Cray-1 t0+4, X-MP t0+2
 //   A1 X+3    Cray-1 t0+6, X-MP t0+3
 //   S1 EXIT0, S0 1 the next two CP; EX at the last load's arrival.
-//   Cray-1: A1 at 20+11 = 31, EX 31, cycles 32. X-MP: A1 at 19+14 = 33, cycles 34.
+//   Cray-1: A1 at 20+11 = 31, EX 31, cycles 32. X-MP: A1 at 17+14 = 31, cycles 32.
 // One bank (X+16 on the Cray-1, X+32 on the X-MP; bank busy 4 CP):
 //   S5 X      t0
 //   S6 X+b    t0+4 (held 3 for the bank, one bank conflict); arrives t0+4+L
-//   S1 EXIT0 t0+5, S0 1 t0+6, EX t0+4+L. Cray-1 29, cycles 30; X-MP 34, cycles 35.
+//   S1 EXIT0 t0+5, S0 1 t0+6, EX t0+4+L. Cray-1 29, cycles 30; X-MP 32, cycles 33.
 // ---------------------------------------------------------------------------------
 #[test]
 fn k12_scalar_loads_in_a_row() {
@@ -774,7 +785,7 @@ fn k12_scalar_loads_in_a_row() {
 //   ,A0,1 V1   Cray-1: waits for V1 complete, T+47; stream to T+79.
 //              X-MP: store port, chains at V1's slot T+24; stream to T+56.
 //   S1 EXIT0, S0 1 the next two CP; EX when the store's stream ends.
-// Cray-1 (T=17, L=7): cycles T+80 = 97. X-MP (T=19, L=16): cycles T+57 = 76.
+// Cray-1 (T=17, L=7): cycles T+80 = 97. X-MP (T=17, L=16): cycles T+57 = 74.
 // ---------------------------------------------------------------------------------
 const K13: &str = "
 MAIN     A0        X

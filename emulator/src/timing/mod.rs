@@ -124,8 +124,9 @@ pub struct TimingModel {
     s_results: [u64; RING],
     /// Instruction buffers: buffer-sized block number + 1 of the parcels held, 0 = empty.
     buffers: [u32; 4],
-    /// The buffer the next miss loads (round robin).
-    next_buffer: u8,
+    /// The buffer the next miss loads and the buffer that supplied the last
+    /// instruction.
+    cursor: BufferCursor,
     /// The CP by which every issued instruction has finished.
     quiescent: u64,
     counters: HpmCounters,
@@ -133,6 +134,52 @@ pub struct TimingModel {
     recorder: Recorder,
     #[serde(skip)]
     derived: DerivedCache,
+}
+
+/// Which instruction buffer the next miss loads (round robin) and which one supplied
+/// the last instruction, in one byte: bits 0-1 the next to load, bits 4-6 one more
+/// than the current buffer (0: none since the buffers were emptied or a branch was
+/// taken). Images of format
+/// 1.0 kept the next buffer alone in this byte, so they read as having no current
+/// buffer: their first instruction after a restart pays no change time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+struct BufferCursor(u8);
+
+impl BufferCursor {
+    const NEXT: u8 = 0o3;
+    const CURRENT_SHIFT: u32 = 4;
+
+    /// The buffer the next miss loads.
+    fn next_miss(self) -> usize {
+        usize::from(self.0 & Self::NEXT)
+    }
+
+    /// The buffer that supplied the last instruction, unless the buffers were emptied
+    /// or a branch was taken since.
+    fn current(self) -> Option<usize> {
+        // A damaged image may hold any byte: a buffer number past the four is none.
+        usize::from((self.0 >> Self::CURRENT_SHIFT) & 0o7)
+            .checked_sub(1)
+            .filter(|&i| i < 4)
+    }
+
+    /// Buffer `i` supplies the instruction now issuing.
+    fn set_current(&mut self, i: usize) {
+        self.0 = (self.0 & Self::NEXT) | (((i as u8) + 1) << Self::CURRENT_SHIFT);
+    }
+
+    /// A branch was taken: its issue time covers reaching its target in whichever
+    /// buffer that is.
+    fn branched(&mut self) {
+        self.0 &= Self::NEXT;
+    }
+
+    /// Buffer `i` of `count` was loaded by a miss and supplies the instruction.
+    fn loaded(&mut self, i: usize, count: usize) {
+        self.0 = ((i + 1) % count) as u8;
+        self.set_current(i);
+    }
 }
 
 /// Slots of the derived-instruction cache (indexed by parcel address).
@@ -401,7 +448,7 @@ impl TimingModel {
             a_results: [0; RING],
             s_results: [0; RING],
             buffers: [0; 4],
-            next_buffer: 0,
+            cursor: BufferCursor::default(),
             quiescent: 0,
             counters: HpmCounters::default(),
             recorder: Recorder::default(),
@@ -447,7 +494,7 @@ impl TimingModel {
     /// counters and the timeline go on.
     pub fn new_program(&mut self) {
         self.buffers = [0; 4];
-        self.next_buffer = 0;
+        self.cursor = BufferCursor::default();
     }
 
     /// Starts recording a timeline of clock periods [start, start + len).
@@ -592,6 +639,7 @@ impl TimingModel {
             self.counters.branches += 1;
             if branch_taken || p.has(Plain::UNCONDITIONAL) {
                 self.counters.branches_taken += 1;
+                self.cursor.branched();
                 occupancy = f.branch_taken;
             } else {
                 occupancy = f.branch_not_taken;
@@ -688,6 +736,7 @@ impl TimingModel {
             let taken = issue.branch_taken || matches!(op, Op::Jump | Op::ReturnJump | Op::JumpB);
             if taken {
                 self.counters.branches_taken += 1;
+                self.cursor.branched();
                 occupancy = f.branch_taken;
             } else {
                 occupancy = f.branch_not_taken;
@@ -699,22 +748,34 @@ impl TimingModel {
         t
     }
 
-    /// Checks the instruction buffers for the parcel at `address`; on a miss loads the
-    /// next buffer in rotation and delays issue by the fill time.
+    /// Checks the instruction buffers for the parcel at `address`: running on into
+    /// another buffer than the last instruction's delays issue by the change time; on
+    /// a miss, the next buffer in rotation is loaded and issue waits the fill time.
     #[inline]
     fn fetch(&mut self, f: &Figures, address: u32, t: &mut u64) {
         // Buffer sizes are powers of two: a shift, not a division, per instruction.
         debug_assert!(f.buffer_parcels.is_power_of_two());
         let block = (address >> f.buffer_parcels.trailing_zeros()) + 1;
-        // Buffers past the model's count are never loaded and stay 0, which no block
-        // number equals: all four can be compared at once.
-        if self.buffers.contains(&block) {
+        let current = self.cursor.current();
+        // Most instructions come from the buffer of the one before.
+        if current.is_some_and(|i| self.buffers[i] == block) {
             return;
         }
-        let buffers = &mut self.buffers[..f.instruction_buffers];
-        let victim = self.next_buffer as usize % buffers.len();
-        buffers[victim] = block;
-        self.next_buffer = ((victim + 1) % buffers.len()) as u8;
+        // Buffers past the model's count are never loaded and stay 0, which no block
+        // number equals.
+        if let Some(i) = self.buffers.iter().position(|&b| b == block) {
+            self.cursor.set_current(i);
+            // After a taken branch (no current buffer) the branch's time covers it.
+            if current.is_some() {
+                self.counters.hold_instruction_buffer += f.buffer_change;
+                *t += f.buffer_change;
+            }
+            return;
+        }
+        let count = f.instruction_buffers;
+        let victim = self.cursor.next_miss() % count;
+        self.buffers[victim] = block;
+        self.cursor.loaded(victim, count);
         self.counters.instruction_buffer_misses += 1;
         self.counters.hold_instruction_buffer += f.buffer_miss;
         *t += f.buffer_miss;

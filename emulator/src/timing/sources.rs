@@ -6,6 +6,11 @@
 //!   *Computer Structures* Cray-1 chapter);
 //! - **\[UNVERIFIED\]**: recalled from the published manuals, listed in ISA.md but not
 //!   checked against a page;
+//! - **\[SECONDARY\]**: a manual's figure as transcribed, with its page, by another
+//!   project: the timing tests of a MiSTer Cray X-MP FPGA core
+//!   (`tests/rtl_only/gen_timing.py`, "against the numbers of the X-MP's manual
+//!   (CSM-0111000 section 5)") and its notes, for the X-MP Model 14 manual
+//!   CSM-0111000-B;
 //! - **\[GUESS\]**: chosen here because no source gives it; the reason is stated.
 //!
 //! # Rules the model applies (and their sources)
@@ -66,8 +71,19 @@
 //! - Instruction buffers: 4 buffers [WEB Edinburgh cray1-iss]; each holds an aligned
 //!   block of `buffer_parcels` parcels; a parcel address outside all buffers loads the
 //!   oldest buffer (round-robin) and costs `buffer_miss` CP [UNVERIFIED ISA.md 6.3:
-//!   "≈ 14-16 CP on Cray-1"]. Only the first parcel of an instruction is checked
-//!   [GUESS: two-parcel instructions straddling buffers are rare].
+//!   "≈ 14-16 CP on Cray-1"]. An instruction that follows the one before it in
+//!   sequence but comes from another buffer issues `buffer_change` CP later: 2 CP
+//!   [WEB Edinburgh Ibuff/cray1: a parcel is selected "immediately, if the buffer
+//!   concerned is the same as the one which supplied the previous parcel, or after a
+//!   two clock period delay if a change of buffers is involved"; X-MP \[SECONDARY\]:
+//!   "2-CP delay" for running on into another buffer]. A taken branch costs its
+//!   `branch_taken` CP whichever buffer its target is in [X-MP \[SECONDARY\]: "a
+//!   branch that is taken costs its 5 CPs whichever buffer its address is in";
+//!   Cray-1 \[GUESS\]: as the X-MP]; a miss costs the fill alone.
+//!   Only the first parcel of an instruction is checked
+//!   [GUESS: two-parcel instructions straddling buffers are rare; on the X-MP one
+//!   whose second parcel is in another buffer takes 2 CP more \[SECONDARY\], which the
+//!   model leaves out].
 //! - Branches: a taken branch occupies the issue stage `branch_taken` CP, a conditional
 //!   branch that falls through `branch_not_taken` CP [UNVERIFIED ISA.md 6.3: "≈ 5 CP",
 //!   "≈ 2-3 CP"]; out-of-buffer targets add the miss above.
@@ -145,6 +161,9 @@ pub struct Figures {
     pub buffer_parcels: u32,
     /// CP to load an instruction buffer on a miss.
     pub buffer_miss: u64,
+    /// CP of delay when an instruction comes from another buffer than the one before
+    /// it (the buffer is in place: no miss).
+    pub buffer_change: u64,
     /// CP a taken branch occupies the issue stage.
     pub branch_taken: u64,
     /// CP a conditional branch that falls through occupies the issue stage.
@@ -179,6 +198,7 @@ pub struct Figures {
 /// | ports | 1 shared | [WEB Gordon Bell] |
 /// | buffers | 4 × 64 parcels | [WEB Edinburgh cray1-iss] |
 /// | buffer miss | 14 | [UNVERIFIED "14-16"]: 11 CP memory access + 16 words at 4 words/CP, overlapped by one CP \[GUESS\] |
+/// | change of buffers in sequence | 2 | [WEB Edinburgh Ibuff/cray1 "after a two clock period delay"]; none after a taken branch \[GUESS\]: as the X-MP |
 /// | branch taken / not taken | 5 / 2 | \[UNVERIFIED\] |
 pub const CRAY1: Figures = Figures {
     clock_period_ps: 12_500,
@@ -212,6 +232,7 @@ pub const CRAY1: Figures = Figures {
     instruction_buffers: 4,
     buffer_parcels: 64,
     buffer_miss: 14,
+    buffer_change: 2,
     branch_taken: 5,
     branch_not_taken: 2,
     flexible_chaining: false,
@@ -235,8 +256,10 @@ pub const CRAY1: Figures = Figures {
 /// | scalar transfer: one word to A or S per | 1 CP | \[GUESS\]: no X-MP figure found |
 /// | ports | 2 load + 1 store | [WEB Edinburgh cray-xmp-ch] |
 /// | buffers | 4 × 128 parcels | [WEB Edinburgh cray-xmp-ch "doubling"] |
-/// | buffer miss | 16 | [GUESS: 14 CP access + 32 words at 8 words/CP, overlapped] |
-/// | branch taken / not taken | 5 / 2 | [GUESS: as the Cray-1] |
+/// | buffer miss | 14 | \[SECONDARY\] CSM-0111000-B section 5: "19 clock periods for a branch to an address that is in no instruction buffer" = branch 5 + 14 |
+/// | change of buffers in sequence | 2 | \[SECONDARY\] CSM-0111000-B section 5: "2-CP delay"; none after a taken branch, same source |
+/// | branch taken / not taken | 5 / 2 | \[SECONDARY\] CSM-0111000-B pages 5-19 to 5-26: "5 CPs taken with the address in a buffer, 2 CPs not taken" |
+/// | 076 element read | 4 | \[SECONDARY\] CSM-0111000-B page 5-63: "076: Si ready in 4 CPs" |
 pub const XMP: Figures = Figures {
     clock_period_ps: 9_500,
     address_add: 2,
@@ -256,7 +279,7 @@ pub const XMP: Figures = Figures {
     vector_double_shift: 4,
     vector_population: 5,
     transfer: 1,
-    vector_element_read: 5,
+    vector_element_read: 4,
     memory_load: 14,
     vector_transit: 2,
     vector_load: 16,
@@ -268,7 +291,8 @@ pub const XMP: Figures = Figures {
     store_port: true,
     instruction_buffers: 4,
     buffer_parcels: 128,
-    buffer_miss: 16,
+    buffer_miss: 14,
+    buffer_change: 2,
     branch_taken: 5,
     branch_not_taken: 2,
     flexible_chaining: true,

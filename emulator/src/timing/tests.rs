@@ -1,7 +1,7 @@
 //! Clock-period counts derived by hand from the rules and figures in [`super::sources`].
 //!
 //! Every test starts with a cold model: the first instruction misses the instruction
-//! buffers, so it issues at the fill time (Cray-1 14 CP, X-MP 16 CP); derivations are
+//! buffers, so it issues at the fill time (14 CP on both models); derivations are
 //! written relative to that first issue period `t0`.
 
 use super::*;
@@ -334,7 +334,8 @@ fn a_loop_over_five_buffers_misses_every_time() {
     assert_eq!(d.timing.counters().hold_branch, 15 * 4);
 
     // Loop B: the same over four blocks fits: 4 misses in the first iteration
-    // (4 x 19 = 76), then 2 iterations x 4 x 5 = 40: 116 CP.
+    // (4 x 19 = 76), then 2 iterations x 4 x 5 = 40: 116 CP. Each J's target is in
+    // another buffer, which a taken branch's 5 CP cover.
     let mut d = Driver::new(Model::Cray1);
     for _ in 0..3 {
         for block in 0..4u32 {
@@ -344,6 +345,67 @@ fn a_loop_over_five_buffers_misses_every_time() {
     }
     assert_eq!(d.timing.cycles(), 116);
     assert_eq!(d.timing.counters().instruction_buffer_misses, 4);
+    assert_eq!(d.timing.counters().hold_instruction_buffer, 4 * 14);
+}
+
+#[test]
+fn running_into_a_buffer_already_loaded_costs_the_change_time() {
+    // A jump from parcel 0 to block 1 (parcel 64 on the Cray-1, 128 on the X-MP)
+    // loads it (miss at 14, J issues 14 and occupies 5), then a jump back to parcel 0:
+    // its target is still in buffer 0, so no miss, and a taken branch reaches any
+    // buffer in its 5 CP. Then straight-line code from parcel 0 runs on into block 1:
+    // 2 CP (both models).
+    //   J at parcel 0: 14, next 19. J 0 in block 1: miss, 19+14 = 33, next 38.
+    //   S1 S2&S3 at parcels 0..N-1: 38..38+N-1. Parcel N: 38+N+2.
+    for (model, n) in [(Model::Cray1, 64), (Model::XMp, 128)] {
+        let mut d = Driver::new(model);
+        assert_eq!(d.issue_at(0, 0o006000, n as u16, 1, MemoryAccess::None), 14);
+        assert_eq!(d.issue_at(n, 0o006000, 0, 1, MemoryAccess::None), 33);
+        d.p = 0;
+        for p in 0..u64::from(n) {
+            assert_eq!(d.op(0o042123), 38 + p, "{model:?}");
+        }
+        assert_eq!(d.op(0o042123), 38 + u64::from(n) + 2);
+        assert_eq!(d.timing.counters().instruction_buffer_misses, 2);
+        assert_eq!(d.timing.counters().hold_instruction_buffer, 2 * 14 + 2);
+    }
+    let mut d = Driver::new(Model::Cray1);
+    d.op(0o042123);
+
+    // After an exec the buffers are empty: the first instruction misses, with no
+    // change time on top.
+    d.timing.new_program();
+    let next = d.timing.cycles();
+    assert_eq!(
+        d.issue_at(64, 0o042123, 0, 1, MemoryAccess::None),
+        next + 14
+    );
+}
+
+#[test]
+fn the_buffer_cursor_keeps_the_one_byte_of_format_1_0() {
+    // Images of format 1.0 stored the next buffer to load as one byte; they must read
+    // back as that buffer, with no current buffer.
+    for next in 0..4u8 {
+        let cursor: BufferCursor = postcard::from_bytes(&[next]).unwrap();
+        assert_eq!(
+            (cursor.next_miss(), cursor.current()),
+            (usize::from(next), None)
+        );
+    }
+    let mut cursor = BufferCursor::default();
+    cursor.loaded(3, 4);
+    assert_eq!((cursor.next_miss(), cursor.current()), (0, Some(3)));
+    cursor.set_current(1);
+    assert_eq!((cursor.next_miss(), cursor.current()), (0, Some(1)));
+    assert_eq!(postcard::to_allocvec(&cursor).unwrap().len(), 1);
+    // Any byte a damaged image holds names no buffer past the four.
+    for byte in 0..=u8::MAX {
+        assert!(
+            BufferCursor(byte).current().is_none_or(|i| i < 4),
+            "{byte:o}"
+        );
+    }
 }
 
 #[test]
