@@ -164,6 +164,12 @@ impl BufferCursor {
             .filter(|&i| i < 4)
     }
 
+    /// True when buffer `i` supplied the last instruction.
+    #[inline]
+    fn is_current(self, i: usize) -> bool {
+        self.0 >> Self::CURRENT_SHIFT == (i as u8) + 1
+    }
+
     /// Buffer `i` supplies the instruction now issuing.
     fn set_current(&mut self, i: usize) {
         self.0 = (self.0 & Self::NEXT) | (((i as u8) + 1) << Self::CURRENT_SHIFT);
@@ -756,19 +762,17 @@ impl TimingModel {
         // Buffer sizes are powers of two: a shift, not a division, per instruction.
         debug_assert!(f.buffer_parcels.is_power_of_two());
         let block = (address >> f.buffer_parcels.trailing_zeros()) + 1;
-        let current = self.cursor.current();
-        // Most instructions come from the buffer of the one before.
-        if current.is_some_and(|i| self.buffers[i] == block) {
-            return;
-        }
         // Buffers past the model's count are never loaded and stay 0, which no block
         // number equals.
         if let Some(i) = self.buffers.iter().position(|&b| b == block) {
-            self.cursor.set_current(i);
-            // After a taken branch (no current buffer) the branch's time covers it.
-            if current.is_some() {
-                self.counters.hold_instruction_buffer += f.buffer_change;
-                *t += f.buffer_change;
+            // Most instructions come from the buffer of the one before.
+            if !self.cursor.is_current(i) {
+                // After a taken branch (no current buffer) the branch's time covers it.
+                if self.cursor.current().is_some() {
+                    self.counters.hold_instruction_buffer += f.buffer_change;
+                    *t += f.buffer_change;
+                }
+                self.cursor.set_current(i);
             }
             return;
         }
