@@ -139,9 +139,9 @@ pub struct TimingModel {
 /// Which instruction buffer the next miss loads (round robin) and which one supplied
 /// the last instruction, in one byte: bits 0-1 the next to load, bits 4-6 one more
 /// than the current buffer (0: none since the buffers were emptied or a branch was
-/// taken). Images of format
-/// 1.0 kept the next buffer alone in this byte, so they read as having no current
-/// buffer: their first instruction after a restart pays no change time.
+/// taken). Images of format 1.0 kept the next buffer alone in this byte, so they read
+/// as having no current buffer: their first instruction after a restart pays no
+/// change time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 struct BufferCursor(u8);
