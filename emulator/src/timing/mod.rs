@@ -640,18 +640,11 @@ impl TimingModel {
         self.finish_by(arrival);
         self.record_unit(p.unit, t, arrival);
 
-        let mut occupancy = 1;
-        if p.has(Plain::BRANCH) {
-            self.counters.branches += 1;
-            if branch_taken || p.has(Plain::UNCONDITIONAL) {
-                self.counters.branches_taken += 1;
-                self.cursor.branched();
-                occupancy = f.branch_taken;
-            } else {
-                occupancy = f.branch_not_taken;
-            }
-            self.counters.hold_branch += occupancy - 1;
-        }
+        let occupancy = if p.has(Plain::BRANCH) {
+            self.branch(f, branch_taken || p.has(Plain::UNCONDITIONAL))
+        } else {
+            1
+        };
         self.counters.clock_periods += t + occupancy - start;
         self.next_issue = t + occupancy;
         t
@@ -736,22 +729,33 @@ impl TimingModel {
             memory => self.memory_stream::<FAST>(f, t, vl, port, memory, store, bank_held, &ops),
         }
 
-        let mut occupancy = 1;
-        if issue.unit == Unit::Branch && !matches!(op, Op::NormalExit | Op::ErrorExit) {
-            self.counters.branches += 1;
-            let taken = issue.branch_taken || matches!(op, Op::Jump | Op::ReturnJump | Op::JumpB);
-            if taken {
-                self.counters.branches_taken += 1;
-                self.cursor.branched();
-                occupancy = f.branch_taken;
+        let occupancy =
+            if issue.unit == Unit::Branch && !matches!(op, Op::NormalExit | Op::ErrorExit) {
+                let unconditional = matches!(op, Op::Jump | Op::ReturnJump | Op::JumpB);
+                self.branch(f, issue.branch_taken || unconditional)
             } else {
-                occupancy = f.branch_not_taken;
-            }
-            self.counters.hold_branch += occupancy - 1;
-        }
+                1
+            };
         self.counters.clock_periods += t + occupancy - self.next_issue;
         self.next_issue = t + occupancy;
         t
+    }
+
+    /// Counts a branch (`taken` or falling through) and returns the clock periods it
+    /// occupies the issue stage. A taken branch's time covers reaching its target in
+    /// whichever buffer that is, so no buffer is in use after it.
+    #[inline]
+    fn branch(&mut self, f: &Figures, taken: bool) -> u64 {
+        self.counters.branches += 1;
+        let occupancy = if taken {
+            self.counters.branches_taken += 1;
+            self.cursor.branched();
+            f.branch_taken
+        } else {
+            f.branch_not_taken
+        };
+        self.counters.hold_branch += occupancy - 1;
+        occupancy
     }
 
     /// Checks the instruction buffers for the parcel at `address`: running on into
