@@ -1,96 +1,109 @@
-//! The host's standard input as the guest's terminal, read by a thread of its own so
-//! the session never blocks on it: a job waiting for keyboard input still answers
-//! `cray ps` and `cray chkpnt`, and SIGTERM or SIGUSR1 still checkpoint it.
+//! The host's standard input as the guest's terminal, read only once `poll` says a
+//! read will not block, so the session never blocks on it: a job waiting for keyboard
+//! input still answers `cray ps` and `cray chkpnt`, and SIGTERM or SIGUSR1 still
+//! checkpoint it.
 //!
-//! The thread reads only when asked, one read at a time, and hands over every byte it
-//! read, so what cray takes from the host is what the guest has read or the kernel
-//! holds (and a checkpoint carries): a restart given the same descriptor
+//! Nothing reads ahead and no read is ever left waiting: every byte cray takes from
+//! the host is handed to the guest before the session does anything else, so what
+//! cray has taken is what the guest has read (and a checkpoint carries), and the rest
+//! stays with the kernel. A restart given the same descriptor
 //! (`{ cray run --stop-at ..; cray restart ..; } < input`) reads on from the first
-//! byte nobody has seen.
+//! byte nobody has seen. (A reading thread blocked in `read` could not promise that:
+//! bytes arriving while the session checkpoints and stops would go to a read whose
+//! result nobody takes.)
 
-use std::io::Read;
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
-/// Bytes asked of the host's standard input at a time: more than the standard
-/// library's stdin buffer (8 KiB), so each read goes straight to the descriptor and
-/// nothing stays behind in a buffer that a stopped cray would take with it.
+/// Bytes asked of the host at a time.
 const CHUNK: usize = 64 * 1024;
 
 /// What one read gave: bytes (none at end of file) or the error.
-pub type Reply = std::io::Result<Vec<u8>>;
+pub type Reply = io::Result<Vec<u8>>;
 
-/// The reading thread and the one request that may be outstanding.
+/// The host descriptor the guest's terminal reads from.
 pub struct HostInput {
-    requests: Sender<()>,
-    replies: Receiver<Reply>,
-    outstanding: bool,
+    source: OwnedFd,
+    buffer: Vec<u8>,
 }
 
 impl HostInput {
-    /// Starts the thread; it waits for the first request.
-    pub fn start() -> HostInput {
-        let (requests, asked) = channel::<()>();
-        let (answer, replies) = channel::<Reply>();
-        std::thread::spawn(move || {
-            let mut buffer = vec![0u8; CHUNK];
-            while asked.recv().is_ok() {
-                let reply = loop {
-                    match std::io::stdin().read(&mut buffer) {
-                        // A host signal is no end of input.
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                        other => break other.map(|n| buffer[..n].to_vec()),
-                    }
-                };
-                if answer.send(reply).is_err() {
-                    break;
-                }
-            }
-        });
+    /// The host's standard input (a duplicate of descriptor 0, which shares its file
+    /// position, so the bytes it reads are gone for every other reader too).
+    pub fn stdin() -> io::Result<HostInput> {
+        Ok(HostInput::new(io::stdin().as_fd().try_clone_to_owned()?))
+    }
+
+    /// Reads from `source`.
+    pub fn new(source: OwnedFd) -> HostInput {
         HostInput {
-            requests,
-            replies,
-            outstanding: false,
+            source,
+            buffer: vec![0; CHUNK],
         }
     }
 
-    /// Asks for input (unless already asked) and waits at most `wait` for it.
+    /// Waits at most `wait` for input, and reads what there is once a read will not
+    /// block (bytes, end of file or an error). `None` when the wait ran out or a host
+    /// signal cut it short: nothing was read.
     pub fn poll(&mut self, wait: Duration) -> Option<Reply> {
-        if !self.outstanding {
-            if self.requests.send(()).is_err() {
-                return Some(Ok(Vec::new()));
-            }
-            self.outstanding = true;
+        let timeout = Timespec {
+            tv_sec: wait.as_secs().try_into().unwrap_or(i64::MAX),
+            tv_nsec: wait.subsec_nanos().into(),
+        };
+        let mut watched = [PollFd::new(&self.source, PollFlags::IN)];
+        match poll(&mut watched, Some(&timeout)) {
+            Ok(0) => return None,
+            Ok(_) => {}
+            // A signal: the session looks at it, then asks again.
+            Err(rustix::io::Errno::INTR) => return None,
+            Err(error) => return Some(Err(error.into())),
         }
-        match self.replies.recv_timeout(wait) {
-            Ok(reply) => {
-                self.outstanding = false;
-                Some(reply)
-            }
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => {
-                self.outstanding = false;
-                Some(Ok(Vec::new()))
+        // Readable, hung up or in error: the read returns at once in every case.
+        loop {
+            match rustix::io::read(&self.source, &mut self.buffer[..]) {
+                Ok(n) => return Some(Ok(self.buffer[..n].to_vec())),
+                Err(rustix::io::Errno::INTR) => continue,
+                // Another reader of a shared descriptor took the bytes first.
+                Err(rustix::io::Errno::AGAIN) => return None,
+                Err(error) => return Some(Err(error.into())),
             }
         }
     }
+}
 
-    /// What an outstanding read has already given, without waiting (taken before a
-    /// checkpoint, so bytes read from the host are in the image).
-    pub fn ready(&mut self) -> Option<Reply> {
-        if !self.outstanding {
-            return None;
-        }
-        match self.replies.try_recv() {
-            Ok(reply) => {
-                self.outstanding = false;
-                Some(reply)
-            }
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => {
-                self.outstanding = false;
-                Some(Ok(Vec::new()))
-            }
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    const NO_WAIT: Duration = Duration::from_millis(0);
+
+    #[test]
+    fn a_wait_that_runs_out_leaves_later_bytes_to_the_next_reader() {
+        let (reader, mut writer) = io::pipe().unwrap();
+        let mut input = HostInput::new(reader.as_fd().try_clone_to_owned().unwrap());
+        assert!(input.poll(Duration::from_millis(20)).is_none());
+        // A read left waiting would take these; nothing may.
+        writer.write_all(b"typed\n").unwrap();
+        drop(writer);
+        std::thread::sleep(Duration::from_millis(20));
+        drop(input);
+        let mut rest = String::new();
+        (&reader).read_to_string(&mut rest).unwrap();
+        assert_eq!(rest, "typed\n");
+    }
+
+    #[test]
+    fn waiting_bytes_are_read_then_end_of_file_is_an_empty_reply() {
+        let (reader, mut writer) = io::pipe().unwrap();
+        let mut input = HostInput::new(reader.into());
+        writer.write_all(b"line one\nline two\n").unwrap();
+        let bytes = input.poll(NO_WAIT).expect("readable").unwrap();
+        assert_eq!(bytes, b"line one\nline two\n");
+        assert!(input.poll(NO_WAIT).is_none(), "nothing more yet");
+        drop(writer);
+        assert_eq!(input.poll(NO_WAIT).expect("end of file").unwrap(), b"");
     }
 }

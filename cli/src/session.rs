@@ -59,7 +59,7 @@ pub struct Session {
     root: PathBuf,
     triggers: Triggers,
     interactive_input: bool,
-    /// The thread reading the host's input, started when the job first wants some.
+    /// The host's input, opened when the job first wants some.
     input: Option<HostInput>,
     usr1: Arc<AtomicBool>,
     term: Arc<AtomicBool>,
@@ -168,10 +168,6 @@ impl Session {
         path: &Path,
         with_files: bool,
     ) -> Result<(), CliError> {
-        // Bytes already read from the host belong to the job, so to the image.
-        if let Some(reply) = self.input.as_mut().and_then(HostInput::ready) {
-            self.accept_input(reply);
-        }
         let options = SaveOptions {
             with_files,
             compress: false,
@@ -266,8 +262,13 @@ impl Session {
         }
         // Nothing yet: the loop looks at signals and the control socket, then the
         // job asks again.
-        let input = self.input.get_or_insert_with(HostInput::start);
-        if let Some(reply) = input.poll(INPUT_WAIT) {
+        if self.input.is_none() {
+            match HostInput::stdin() {
+                Ok(input) => self.input = Some(input),
+                Err(_) => return self.system.end_input(),
+            }
+        }
+        if let Some(reply) = self.input.as_mut().and_then(|input| input.poll(INPUT_WAIT)) {
             self.accept_input(reply);
         }
     }
