@@ -33,6 +33,10 @@ pub enum Request {
         kill: bool,
         /// Carry the contents of open files.
         with_files: bool,
+        /// Compress the memory and carried files (absent from the requests of a
+        /// `cray chkpnt` that predates the option: not compressed).
+        #[serde(default)]
+        compress: bool,
     },
 }
 

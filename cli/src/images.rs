@@ -3,7 +3,7 @@
 use crate::control::{self, Request, Response};
 use crate::output::{out, outln};
 use crate::CliError;
-use cray_chkpnt::system_image::{file_identities, FileIdentity};
+use cray_chkpnt::system_image::{file_identities, FileIdentity, SaveOptions};
 use cray_chkpnt::Image;
 use cray_emulator::system::files::Description;
 use cray_emulator::system::{Process, System};
@@ -12,13 +12,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// `cray chkpnt (-p PID | -j JID) -f FILE [-k] [--with-files] [--session ID]`.
+/// `cray chkpnt (-p PID | -j JID) -f FILE [-k] [--with-files] [-z] [--session ID]`.
 pub fn chkpnt(
     pid: Option<u32>,
     jid: Option<u32>,
     file: &Path,
     kill: bool,
-    with_files: bool,
+    options: SaveOptions,
     session: Option<u32>,
 ) -> Result<ExitCode, CliError> {
     let (job, id) = match (pid, jid) {
@@ -37,7 +37,8 @@ pub fn chkpnt(
         id,
         file: file.display().to_string(),
         kill,
-        with_files,
+        with_files: options.with_files,
+        compress: options.compress,
     };
     match control::ask(&socket, &request)? {
         Response::Ok(message) => {

@@ -18,6 +18,7 @@ mod resume;
 mod session;
 
 use clap::{Args, Parser, Subcommand};
+use cray_chkpnt::system_image::SaveOptions;
 use cray_emulator::isa::Model;
 pub use error::CliError;
 use output::{errln, out};
@@ -90,6 +91,9 @@ pub struct RunOptions {
     /// Carry the contents of open files in every checkpoint.
     #[arg(long)]
     pub checkpoint_with_files: bool,
+    /// Compress the memory (and carried files) of every checkpoint with zstd.
+    #[arg(long)]
+    pub checkpoint_compress: bool,
     /// Seconds since 1970 that the guest's `time` returns at cycle 0.
     #[arg(long, default_value_t = 0)]
     pub epoch: u64,
@@ -154,6 +158,9 @@ enum Command {
         /// Carry the contents of open files in the image.
         #[arg(long)]
         with_files: bool,
+        /// Compress the memory (and carried files) with zstd.
+        #[arg(short = 'z', long)]
+        compress: bool,
         /// Session id (see `cray ps`); needed only when several are running.
         #[arg(long)]
         session: Option<u32>,
@@ -244,8 +251,15 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             file,
             kill,
             with_files,
+            compress,
             session,
-        } => images::chkpnt(pid, jid, &file, kill, with_files, session),
+        } => {
+            let options = SaveOptions {
+                with_files,
+                compress,
+            };
+            images::chkpnt(pid, jid, &file, kill, options, session)
+        }
         Command::Inspect { file, json } => images::inspect(&file, json),
         Command::Diff { a, b } => images::diff(&a, &b),
         Command::Ps => images::ps(),

@@ -33,6 +33,7 @@ pub fn triggers(options: &RunOptions) -> Triggers {
         every: options.checkpoint_every.zip(options.checkpoint_dir.clone()),
         stop_at: options.stop_at.zip(options.checkpoint.clone()),
         with_files: options.checkpoint_with_files,
+        compress: options.checkpoint_compress,
         keep: options
             .checkpoint_keep
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),

@@ -26,6 +26,8 @@ pub struct Triggers {
     pub stop_at: Option<(u64, PathBuf)>,
     /// `--checkpoint-with-files`.
     pub with_files: bool,
+    /// `--checkpoint-compress`.
+    pub compress: bool,
     /// `--checkpoint-keep N`: only the newest N periodic images stay in the directory.
     pub keep: Option<usize>,
     /// `--resume`: SIGTERM and SIGUSR1 checkpoint into the checkpoint directory, where
@@ -127,7 +129,7 @@ impl Session {
     /// Writes an image of the whole job.
     fn checkpoint_job(&mut self, path: &Path) -> Result<(), CliError> {
         let jid = self.jid;
-        self.checkpoint(Selection::Job(jid), path, self.triggers.with_files)
+        self.checkpoint(Selection::Job(jid), path, self.save_options())
     }
 
     /// Checkpoints the job because the host sent `signal`, and says so on stderr: to
@@ -162,16 +164,21 @@ impl Session {
         Ok(file)
     }
 
+    /// What every checkpoint of this session carries and how it is stored (the run
+    /// options); `cray chkpnt` may ask for more.
+    fn save_options(&self) -> SaveOptions {
+        SaveOptions {
+            with_files: self.triggers.with_files,
+            compress: self.triggers.compress,
+        }
+    }
+
     fn checkpoint(
         &mut self,
         selection: Selection,
         path: &Path,
-        with_files: bool,
+        options: SaveOptions,
     ) -> Result<(), CliError> {
-        let options = SaveOptions {
-            with_files,
-            compress: false,
-        };
         system_image::save(
             &mut self.system,
             selection,
@@ -295,7 +302,7 @@ impl Session {
             .resolve(path)
             .map(|relative| self.root.join(relative));
         let result = match result {
-            Ok(file) => match self.checkpoint(selection, &file, self.triggers.with_files) {
+            Ok(file) => match self.checkpoint(selection, &file, self.save_options()) {
                 Ok(()) => Ok(()),
                 Err(e) => {
                     errln!("cray: {e}");
@@ -351,17 +358,19 @@ impl Session {
                     file,
                     kill,
                     with_files,
+                    compress,
                 } => {
                     let selection = if job {
                         Selection::Job(id)
                     } else {
                         Selection::Process(id)
                     };
-                    match self.checkpoint(
-                        selection,
-                        Path::new(&file),
-                        with_files || self.triggers.with_files,
-                    ) {
+                    let run = self.save_options();
+                    let options = SaveOptions {
+                        with_files: with_files || run.with_files,
+                        compress: compress || run.compress,
+                    };
+                    match self.checkpoint(selection, Path::new(&file), options) {
                         Ok(()) => {
                             if kill {
                                 let targets = if job {

@@ -151,6 +151,64 @@ fn stop_at_and_restart_continue_exactly() {
     }
 }
 
+/// Whether every memory section of `chk` is stored compressed (and there is one).
+fn memory_is_compressed(chk: &Path) -> bool {
+    let shown = succeed(&["inspect", "--json", chk.to_str().unwrap()]);
+    let shown: Value = serde_json::from_slice(&shown.stdout).expect("inspect --json");
+    let memory: Vec<&Value> = shown["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .filter(|s| s["name"].as_str().is_some_and(|n| n.contains(" memory ")))
+        .collect();
+    assert!(!memory.is_empty(), "{shown}");
+    memory.iter().all(|s| s["compressed"] == true)
+}
+
+#[test]
+fn compressed_checkpoints_are_smaller_and_continue_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, expected) = run_with_stats(dir.path(), "daxpy.cal");
+    let half = (expected["cycles"].as_u64().unwrap() / 2).to_string();
+    let program = image("daxpy.cal");
+    let mut sizes = Vec::new();
+    for compress in [false, true] {
+        let chk = dir.path().join(format!("compress-{compress}.chk"));
+        let mut args = vec![
+            "run",
+            "--stop-at",
+            &half,
+            "--checkpoint",
+            chk.to_str().unwrap(),
+        ];
+        if compress {
+            args.push("--checkpoint-compress");
+        }
+        args.push(program.to_str().unwrap());
+        let mut output = succeed(&args).stdout;
+        assert_eq!(memory_is_compressed(&chk), compress);
+        sizes.push(std::fs::metadata(&chk).unwrap().len());
+        let json = dir.path().join(format!("compress-{compress}.json"));
+        let rest = succeed(&[
+            "restart",
+            "-f",
+            chk.to_str().unwrap(),
+            "--stats-json",
+            json.to_str().unwrap(),
+        ]);
+        output.extend_from_slice(&rest.stdout);
+        assert_eq!(output, out.stdout, "compress {compress}");
+        let resumed = stats(&json);
+        assert_eq!(resumed["cycles"], expected["cycles"], "compress {compress}");
+        assert_eq!(
+            resumed["state_hash"], expected["state_hash"],
+            "compress {compress}"
+        );
+    }
+    // daxpy's field is mostly the zeros above its arrays.
+    assert!(sizes[1] * 4 < sizes[0], "{sizes:?}");
+}
+
 #[test]
 fn periodic_checkpoints_are_written_and_each_restarts() {
     let dir = tempfile::tempdir().unwrap();
@@ -372,6 +430,32 @@ fn chkpnt_from_the_command_line_kills_and_restart_finishes() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(perms.permissions().mode() & 0o777, 0o700);
     restart_finishes_the_spin(&chk);
+}
+
+#[test]
+fn chkpnt_z_compresses_the_image_it_asks_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, _) = spinning(dir.path());
+    let plain = dir.path().join("plain.chk");
+    let packed = dir.path().join("packed.chk");
+    for (chk, extra) in [(&plain, None), (&packed, Some("-z"))] {
+        let mut args = vec!["chkpnt", "-j", "1", "-f", chk.to_str().unwrap()];
+        args.extend(extra);
+        if chk == &packed {
+            args.push("-k");
+        }
+        let out = cray()
+            .args(&args)
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let ended = child.wait_with_output().unwrap();
+    assert_eq!(ended.status.code(), Some(128 + 9), "killed with SIGKILL");
+    assert!(!memory_is_compressed(&plain));
+    assert!(memory_is_compressed(&packed));
+    restart_finishes_the_spin(&packed);
 }
 
 #[test]
