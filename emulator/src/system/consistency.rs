@@ -4,11 +4,18 @@
 //! misbehaving later.
 
 use super::System;
+use crate::timing::HpmCounters;
 
 /// Clock periods beyond which a state is taken as damaged: 2^62 CP is over 1,300
 /// years of X-MP time, and it leaves the kernel's sums of clock periods far from
 /// overflowing.
 pub const MAX_PLAUSIBLE_CLOCK: u64 = 1 << 62;
+
+/// Clock periods of outstanding work past a process's clock beyond which its timing
+/// state is taken as damaged. The longest a model can make is a few thousand (a
+/// vector stream waiting on busy banks behind others); a time past this would bring
+/// the model's sums near overflow.
+pub const MAX_PENDING_WORK: u64 = 1 << 20;
 
 impl System {
     /// Checks the invariants of a restored state; the error says which one fails and
@@ -39,6 +46,16 @@ impl System {
                     self.next_pid
                 ));
             }
+            if let Some(model) = &process.cpu.timing {
+                plausible_counters(model.counters(), &format!("pid {key}'s"))?;
+                let latest = model.latest_reservation();
+                if latest > process.cpu.cycles.saturating_add(MAX_PENDING_WORK) {
+                    return Err(format!(
+                        "pid {key}'s timing model holds a reservation up to clock period {latest}, more than {MAX_PENDING_WORK} past its {} clock periods",
+                        process.cpu.cycles
+                    ));
+                }
+            }
             for (&fd, id) in &process.fds {
                 if !self.files.open.contains_key(id) {
                     return Err(format!(
@@ -47,6 +64,38 @@ impl System {
                 }
             }
         }
+        // The kernel sums the counters of every process into the job's report, and a
+        // run only ever adds to them: bounding the sum keeps that arithmetic exact.
+        let mut total = self.hpm_retired.named();
+        let live = self
+            .processes
+            .values()
+            .filter_map(|p| p.cpu.timing.as_ref());
+        for model in live {
+            for (sum, (_, count)) in total.iter_mut().zip(model.counters().named()) {
+                sum.1 = sum.1.saturating_add(count);
+            }
+        }
+        if let Some((name, count)) = total.into_iter().find(|&(_, c)| c > MAX_PLAUSIBLE_CLOCK) {
+            return Err(format!(
+                "the job's hardware performance counter {name} totals {count}, past {MAX_PLAUSIBLE_CLOCK}"
+            ));
+        }
         Ok(())
+    }
+}
+
+/// Refuses hardware performance counters past [`MAX_PLAUSIBLE_CLOCK`] (no counter
+/// grows by more than a few per clock period). `whose` names them in the message.
+fn plausible_counters(counters: &HpmCounters, whose: &str) -> Result<(), String> {
+    match counters
+        .named()
+        .into_iter()
+        .find(|&(_, count)| count > MAX_PLAUSIBLE_CLOCK)
+    {
+        Some((name, count)) => Err(format!(
+            "{whose} hardware performance counter {name} is {count}, past {MAX_PLAUSIBLE_CLOCK}"
+        )),
+        None => Ok(()),
     }
 }

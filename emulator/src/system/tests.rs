@@ -376,4 +376,9 @@ fn consistency_check_names_each_broken_invariant() {
         s.processes.get_mut(&pid).unwrap().fds.insert(9, 0o777);
     });
     assert!(e.contains("descriptor 9 refers to open file 511"), "{e}");
+    let e = broken(&|s| s.hpm_retired.bank_conflicts = u64::MAX);
+    assert!(
+        e.contains("hardware performance counter bank_conflicts totals"),
+        "{e}"
+    );
 }

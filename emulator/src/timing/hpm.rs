@@ -92,6 +92,51 @@ impl HpmCounters {
         self.branches_taken += branches_taken;
     }
 
+    /// Every counter with its field name, in declaration order.
+    pub fn named(&self) -> [(&'static str, u64); 18] {
+        // Destructured, so that a new counter cannot be left out of the list.
+        let HpmCounters {
+            clock_periods,
+            instructions,
+            hold_register,
+            hold_functional_unit,
+            hold_result_bus,
+            hold_memory,
+            hold_instruction_buffer,
+            hold_branch,
+            float_adds,
+            float_multiplies,
+            float_reciprocals,
+            vector_instructions,
+            vector_elements,
+            memory_references,
+            bank_conflicts,
+            instruction_buffer_misses,
+            branches,
+            branches_taken,
+        } = *self;
+        [
+            ("clock_periods", clock_periods),
+            ("instructions", instructions),
+            ("hold_register", hold_register),
+            ("hold_functional_unit", hold_functional_unit),
+            ("hold_result_bus", hold_result_bus),
+            ("hold_memory", hold_memory),
+            ("hold_instruction_buffer", hold_instruction_buffer),
+            ("hold_branch", hold_branch),
+            ("float_adds", float_adds),
+            ("float_multiplies", float_multiplies),
+            ("float_reciprocals", float_reciprocals),
+            ("vector_instructions", vector_instructions),
+            ("vector_elements", vector_elements),
+            ("memory_references", memory_references),
+            ("bank_conflicts", bank_conflicts),
+            ("instruction_buffer_misses", instruction_buffer_misses),
+            ("branches", branches),
+            ("branches_taken", branches_taken),
+        ]
+    }
+
     /// Floating-point operations: adds, multiplies and reciprocals.
     pub fn flops(&self) -> u64 {
         self.float_adds + self.float_multiplies + self.float_reciprocals

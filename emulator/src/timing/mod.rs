@@ -479,6 +479,26 @@ impl TimingModel {
         self.quiescent.max(self.next_issue)
     }
 
+    /// The latest clock period any reservation of the model reaches (issue, registers,
+    /// units, ports, banks, result arrivals): at most the longest outstanding work
+    /// past [`TimingModel::cycles`] in a state the model made itself. A restored state
+    /// is checked against it, so that no time near the top of the range reaches the
+    /// model's arithmetic.
+    pub fn latest_reservation(&self) -> u64 {
+        let times = [self.next_issue, self.quiescent]
+            .into_iter()
+            .chain(self.ready)
+            .chain(self.chain_slot)
+            .chain(self.read_end)
+            .chain(self.unit_free)
+            .chain(self.port_free)
+            .chain(self.bank_free)
+            .chain(self.bank_gap)
+            .chain(self.a_results)
+            .chain(self.s_results);
+        times.max().unwrap_or(0)
+    }
+
     /// The hardware performance monitor counters.
     pub fn counters(&self) -> &HpmCounters {
         &self.counters

@@ -813,3 +813,26 @@ mod bank_reservations {
         }
     }
 }
+
+#[test]
+fn the_latest_reservation_is_the_end_of_the_longest_outstanding_work() {
+    // The stride-16 load of the test above ties up bank 0 until its last reference
+    // (t0+252) + 4 and fills V1 at t0+260: nothing the model holds reaches later.
+    let mut d = Driver::new(Model::Cray1);
+    assert_eq!(d.timing.latest_reservation(), 0);
+    let t0 = d.mem(
+        0o176101,
+        MemoryAccess::Vector {
+            first: 0,
+            stride: 16,
+        },
+    );
+    assert_eq!(d.timing.latest_reservation(), t0 + 260);
+    // Every kind of time counts, the banks' included.
+    let mut damaged = d.timing.clone();
+    damaged.bank_free[5] = u64::MAX;
+    assert_eq!(damaged.latest_reservation(), u64::MAX);
+    let mut damaged = d.timing.clone();
+    damaged.s_results[3] = t0 + 9000;
+    assert_eq!(damaged.latest_reservation(), t0 + 9000);
+}
