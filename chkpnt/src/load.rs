@@ -13,10 +13,20 @@ use crate::format::{
 use std::collections::BTreeSet;
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::mpsc;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3Default};
 
-/// Bytes read per step of a memory section (see `pipeline::CHUNK_WORDS`).
-const CHUNK_BYTES: usize = 1024 * 1024;
+/// Bytes read per step of a memory section: small enough that the reader stays a
+/// chunk ahead of the converter and that the first and last chunks, which the two
+/// threads do not share, are short; 128 KiB chunks cost more in hand-overs than that
+/// (1 MW: 1.4 ms) and 1 MiB ones about 7 % more than these.
+const CHUNK_BYTES: usize = 256 * 1024;
+/// Memory sections of more bytes than this (512 KW) are converted on a second thread;
+/// below, starting the thread costs more than it saves (4 KW: 11 us here, 42 us
+/// beside; 256 KW: 0.30 and 0.40 ms; 512 KW: both 0.6 ms).
+const BESIDE_ABOVE_BYTES: usize = 4 * 1024 * 1024;
+/// Chunk buffers in flight between the reader and the converter.
+const BUFFERS: usize = 4;
 
 /// The contents of one section after verification.
 #[derive(Debug)]
@@ -282,19 +292,7 @@ fn load_section<R: Read>(
         computed,
     };
     if info.kind == SectionKind::Memory && !info.compressed() {
-        // stored_len <= file length was checked, so this allocation is backed by the file.
-        // Zeroed rather than reserved so that each chunk is converted straight into its
-        // place; a large zeroed allocation comes from the kernel already zero, unwritten.
-        let mut words = vec![0u64; (info.stored_len / 8) as usize];
-        let mut hasher = Xxh3Default::new();
-        buf.resize(CHUNK_BYTES.min(info.stored_len as usize), 0);
-        for dst in words.chunks_mut(CHUNK_BYTES / 8) {
-            let bytes = &mut buf[..dst.len() * 8];
-            read_exact(file, r, bytes, &name, len)?;
-            hasher.update(bytes);
-            be_words_into(dst, bytes);
-        }
-        let computed = hasher.digest();
+        let (words, computed) = load_words(file, r, &name, info.stored_len, len, buf)?;
         if computed != info.stored_checksum {
             return Err(checksum_err("stored", info.stored_checksum, computed));
         }
@@ -325,10 +323,132 @@ fn load_section<R: Read>(
     })
 }
 
+/// Reads `bytes` (a multiple of 8) of big-endian words from `r`; returns them and the
+/// xxh3-64 of the bytes. `buf` is a chunk buffer kept between sections.
+fn load_words<R: Read>(
+    file: &Path,
+    r: &mut R,
+    what: &str,
+    bytes: u64,
+    len: u64,
+    buf: &mut Vec<u8>,
+) -> Result<(Vec<u64>, u64), ImageError> {
+    // bytes <= file length was checked, so the words reserved are backed by the file.
+    let bytes = bytes as usize;
+    if bytes > BESIDE_ABOVE_BYTES {
+        if let Some(result) = load_words_beside(file, r, what, bytes, len, buf) {
+            return result;
+        }
+    }
+    load_words_here(file, r, what, bytes, len, buf)
+}
+
+/// The checksum and the conversion on this thread, after each chunk is read.
+fn load_words_here<R: Read>(
+    file: &Path,
+    r: &mut R,
+    what: &str,
+    bytes: usize,
+    len: u64,
+    buf: &mut Vec<u8>,
+) -> Result<(Vec<u64>, u64), ImageError> {
+    let mut words = Vec::with_capacity(bytes / 8);
+    let mut hasher = Xxh3Default::new();
+    let mut remaining = bytes;
+    while remaining > 0 {
+        let step = remaining.min(CHUNK_BYTES);
+        buf.resize(step, 0);
+        read_exact(file, r, buf, what, len)?;
+        hasher.update(buf);
+        append_be_words(&mut words, buf);
+        remaining -= step;
+    }
+    Ok((words, hasher.digest()))
+}
+
+/// The conversion on a second thread while this one reads and checksums the next
+/// chunk; None when that thread cannot be started (the caller then does it all here).
+/// The checksum stays with the read: the chunk is then still in this core's cache, and
+/// checksumming on the converter made the restore of 1 MW 30 % slower.
+fn load_words_beside<R: Read>(
+    file: &Path,
+    r: &mut R,
+    what: &str,
+    bytes: usize,
+    len: u64,
+    buf: &mut Vec<u8>,
+) -> Option<Result<(Vec<u64>, u64), ImageError>> {
+    std::thread::scope(|scope| {
+        let (filled, to_convert) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
+        let (converted, to_fill) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
+        // Allocated here, not on the converter: glibc would take it from that thread's
+        // own arena, which hands large blocks back to the kernel as soon as they are
+        // freed, so that every restore would fault its memory in afresh.
+        let mut words = Vec::with_capacity(bytes / 8);
+        let converter = std::thread::Builder::new()
+            .name("chkpnt-restore".into())
+            .spawn_scoped(scope, move || {
+                // Ends when the reader stops sending, at the end or on an error.
+                for chunk in &to_convert {
+                    append_be_words(&mut words, &chunk);
+                    // The channel has room for every buffer: this cannot block.
+                    let _ = converted.send(chunk);
+                }
+                words
+            })
+            .ok()?;
+        let mut free = vec![std::mem::take(buf)];
+        free.resize_with(BUFFERS, Vec::new);
+        let mut hasher = Xxh3Default::new();
+        let mut result = Ok(());
+        let mut remaining = bytes;
+        while remaining > 0 {
+            // The converter closes its end only by stopping early; join reports that.
+            let Some(mut chunk) = free.pop().or_else(|| to_fill.recv().ok()) else {
+                break;
+            };
+            let step = remaining.min(CHUNK_BYTES);
+            chunk.resize(step, 0);
+            if let Err(error) = read_exact(file, r, &mut chunk, what, len) {
+                result = Err(error);
+                break;
+            }
+            hasher.update(&chunk);
+            remaining -= step;
+            if filled.send(chunk).is_err() {
+                break;
+            }
+        }
+        drop(filled);
+        let joined = converter.join();
+        *buf = to_fill.try_recv().unwrap_or_default();
+        Some(result.and_then(|()| match joined {
+            Ok(words) if words.len() * 8 == bytes => Ok((words, hasher.digest())),
+            _ => Err(ImageError::Io {
+                file: file.to_path_buf(),
+                source: io::Error::other("the thread converting memory words stopped early"),
+            }),
+        }))
+    })
+}
+
+/// Appends the big-endian words in `bytes` (a multiple of 8) to `words`, whose capacity
+/// is already reserved. This spares zeroing the words before they are written (10 %
+/// of a restore). It compiles to one scalar byte swap a word, not vector swaps as
+/// `be_words_into` does: on the converter that is hidden behind the read, on this
+/// thread it costs 2 % (256 KW: 0.30 ms). Extending from `as_chunks::<8>` would
+/// vectorise, but needs Rust 1.88 and the workspace promises 1.87.
+fn append_be_words(words: &mut Vec<u64>, bytes: &[u8]) {
+    words.extend(
+        bytes
+            .chunks_exact(8)
+            .map(|b| u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])),
+    );
+}
+
 /// Converts `bytes` (big-endian, `8 * words.len()` of them) into `words`. A plain loop
 /// over two slices, which the compiler turns into vector byte swaps; converting through
-/// `Vec::extend` instead compiled to one scalar word at a time and cost more than
-/// reading the file.
+/// `Vec::extend` instead compiles to one scalar word at a time (see `append_be_words`).
 fn be_words_into(words: &mut [u64], bytes: &[u8]) {
     for (w, b) in words.iter_mut().zip(bytes.chunks_exact(8)) {
         *w = u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
@@ -360,4 +480,139 @@ fn decompress(file: &Path, info: &SectionInfo, stored: &[u8]) -> Result<Vec<u8>,
         )));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Image, ImageKind, ImageSummary, ImageWriter};
+
+    fn words(n: usize) -> Vec<u64> {
+        (0..n as u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect()
+    }
+
+    fn be_bytes(words: &[u64]) -> Vec<u8> {
+        words.iter().flat_map(|w| w.to_be_bytes()).collect()
+    }
+
+    const CHUNK_WORDS: usize = CHUNK_BYTES / 8;
+
+    /// Both ways over the same reader; the errors as their messages.
+    fn both<R: Read>(
+        mut make: impl FnMut() -> R,
+        bytes: usize,
+        len: u64,
+    ) -> [Result<(Vec<u64>, u64), String>; 2] {
+        let file = Path::new("test.img");
+        let here = load_words_here(
+            file,
+            &mut make(),
+            "#1 memory 0",
+            bytes,
+            len,
+            &mut Vec::new(),
+        );
+        let beside = load_words_beside(
+            file,
+            &mut make(),
+            "#1 memory 0",
+            bytes,
+            len,
+            &mut Vec::new(),
+        )
+        .expect("a thread starts");
+        [here, beside].map(|r| r.map_err(|e| e.to_string()))
+    }
+
+    #[test]
+    fn both_ways_read_the_same_words_and_checksum() {
+        for n in [0, 1, CHUNK_WORDS, 2 * CHUNK_WORDS + 1, 9 * CHUNK_WORDS + 17] {
+            let words = words(n);
+            let bytes = be_bytes(&words);
+            let digest = xxh3_64(&bytes);
+            for (way, result) in ["here", "beside"]
+                .iter()
+                .zip(both(|| &bytes[..], bytes.len(), 0))
+            {
+                let (got, got_digest) = result.unwrap();
+                assert_eq!(got, words, "{n} words {way}");
+                assert_eq!(got_digest, digest, "{n} words {way}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_file_is_truncated_both_ways() {
+        let bytes = be_bytes(&words(6 * CHUNK_WORDS));
+        for have in [0, 5, CHUNK_BYTES, 3 * CHUNK_BYTES + 8, bytes.len() - 1] {
+            let [here, beside] = both(|| &bytes[..have], bytes.len(), 0o1000);
+            let here = here.unwrap_err();
+            assert!(here.contains("truncated"), "{here}");
+            assert!(here.contains("#1 memory 0"), "{here}");
+            assert_eq!(beside.unwrap_err(), here, "{have} bytes");
+        }
+    }
+
+    /// Gives `room` bytes of `bytes`, then fails as a failing disk does.
+    struct FailsAfter<'a> {
+        bytes: &'a [u8],
+        room: usize,
+    }
+
+    impl Read for FailsAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(self.room).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            self.room -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_stops_the_converter_and_is_returned() {
+        let bytes = be_bytes(&words(6 * CHUNK_WORDS));
+        for room in [0, CHUNK_BYTES, 4 * CHUNK_BYTES + 16] {
+            let [here, beside] = both(
+                || FailsAfter {
+                    bytes: &bytes,
+                    room,
+                },
+                bytes.len(),
+                0,
+            );
+            let here = here.unwrap_err();
+            assert!(here.contains("disk on fire"), "{here}");
+            assert_eq!(beside.unwrap_err(), here, "{room} bytes");
+        }
+    }
+
+    /// An image whose memory is restored beside, with one byte of it changed.
+    #[test]
+    fn a_corrupt_memory_fails_its_checksum_beside() {
+        let words = words(BESIDE_ABOVE_BYTES / 8 + 3 * CHUNK_WORDS + 5);
+        let summary = ImageSummary {
+            model: "X-MP/48".into(),
+            kind: ImageKind::Process,
+            pids: vec![0o12],
+            jid: 0o3,
+            cycle: 0o1234567,
+            created_by: "load tests".into(),
+        };
+        let mut w = ImageWriter::new(summary);
+        w.add_memory(0, &words);
+        let good = w.to_bytes().unwrap();
+        let image = Image::from_bytes(&good, "good.img").unwrap();
+        assert_eq!(image.memory(0).unwrap(), words);
+        let mut bad = good.clone();
+        let at = bad.len() - 8 * (2 * CHUNK_WORDS) + 3;
+        bad[at] ^= 0o40;
+        let e = Image::from_bytes(&bad, "bad.img").unwrap_err();
+        assert!(matches!(e, ImageError::SectionChecksum { .. }), "{e}");
+    }
 }
