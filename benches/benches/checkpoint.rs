@@ -18,6 +18,9 @@
 //!   over the target, followed by an fsync of the directory: the same system calls as
 //!   `write_atomic`, without the format's work.
 //! - `restore_image`: `Image::open` (reads and verifies everything) + `take_memory(0)`.
+//!   Above 512 KW the restore converts on a second thread while it reads (see
+//!   `cray_chkpnt`'s `load` module for the figures), so it uses both cores and
+//!   `raw_read` one: at 8 MW the restore is the faster of the two.
 //! - `raw_read`: `std::fs::read` of a file of the image's length (bytes only).
 //! - `raw_read_words`: `std::fs::read` + conversion of the whole buffer into a zeroed
 //!   `Vec<u64>` of big-endian words by one vectorisable loop: the naive restore without
