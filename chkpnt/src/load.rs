@@ -13,8 +13,8 @@
 //!
 //! Criterion on the 2-core test machine (shared with other builds, so ±10 %), restore
 //! of an image against `std::fs::read` of as many bytes from the page cache:
-//! 1 MW 1.08-1.16 ms against 0.30-0.35 ms (one thread, words zeroed: 1.43-1.50 ms);
-//! 8 MW 31.6-32.7 ms against 37-40 ms (one thread: 42.3-42.8 ms). At 1 MW the reader
+//! 1 MW 1.01-1.16 ms against 0.30-0.35 ms (one thread, words zeroed: 1.43-1.50 ms);
+//! 8 MW 30.4-32.7 ms against 37-40 ms (one thread: 42.3-42.8 ms). At 1 MW the reader
 //! is the limit: the kernel's copy and the checksum (about 0.35 and 0.3 ms) stay on
 //! one thread (with the checksum on the converter, which reads each chunk from the
 //! other core's cache, the restore was 30 % slower). At 8 MW the words are mapped
