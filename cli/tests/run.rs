@@ -153,16 +153,22 @@ fn stop_at_and_restart_continue_exactly() {
 
 /// Whether every memory section of `chk` is stored compressed (and there is one).
 fn memory_is_compressed(chk: &Path) -> bool {
+    sections_are_compressed(chk, " memory ")
+}
+
+/// Whether every section of `chk` whose name holds `kind` is stored compressed (and
+/// there is one).
+fn sections_are_compressed(chk: &Path, kind: &str) -> bool {
     let shown = succeed(&["inspect", "--json", chk.to_str().unwrap()]);
     let shown: Value = serde_json::from_slice(&shown.stdout).expect("inspect --json");
-    let memory: Vec<&Value> = shown["sections"]
+    let chosen: Vec<&Value> = shown["sections"]
         .as_array()
         .expect("sections")
         .iter()
-        .filter(|s| s["name"].as_str().is_some_and(|n| n.contains(" memory ")))
+        .filter(|s| s["name"].as_str().is_some_and(|n| n.contains(kind)))
         .collect();
-    assert!(!memory.is_empty(), "{shown}");
-    memory.iter().all(|s| s["compressed"] == true)
+    assert!(!chosen.is_empty(), "no {kind} section: {shown}");
+    chosen.iter().all(|s| s["compressed"] == true)
 }
 
 #[test]
@@ -491,6 +497,18 @@ fn restart_in(root: &Path, chk: &Path, extra: &[&str]) -> Output {
 
 /// Runs readfile.cal in `root` up to clock period 100000 and checkpoints it.
 fn readfile_checkpoint(root: &Path, with_files: bool) -> (PathBuf, Vec<u8>) {
+    readfile_checkpoint_with(
+        root,
+        if with_files {
+            &["--checkpoint-with-files"]
+        } else {
+            &[]
+        },
+    )
+}
+
+/// As `readfile_checkpoint`, with the run options `extra`.
+fn readfile_checkpoint_with(root: &Path, extra: &[&str]) -> (PathBuf, Vec<u8>) {
     std::fs::write(root.join("data.txt"), "ABCDEFGHrest of the file\n").unwrap();
     let chk = root.join("rf.chk");
     let mut args = vec![
@@ -502,9 +520,7 @@ fn readfile_checkpoint(root: &Path, with_files: bool) -> (PathBuf, Vec<u8>) {
         "--checkpoint".into(),
         chk.display().to_string(),
     ];
-    if with_files {
-        args.push("--checkpoint-with-files".into());
-    }
+    args.extend(extra.iter().map(|option| option.to_string()));
     args.push(image("readfile.cal").display().to_string());
     let out = cray().args(&args).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -545,21 +561,30 @@ fn restart_refuses_when_an_open_file_changed_unless_forced() {
 
 #[test]
 fn an_image_with_files_recreates_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let (chk, _) = readfile_checkpoint(root, true);
-    std::fs::write(root.join("data.txt"), "something else entirely\n").unwrap();
-    let out = restart_in(root, &chk, &[]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "rest of the file\n");
-    assert_eq!(
-        std::fs::read_to_string(root.join("data.txt")).unwrap(),
-        "ABCDEFGHrest of the file\n"
-    );
-    std::fs::remove_file(root.join("data.txt")).unwrap();
-    let out = restart_in(root, &chk, &[]);
-    assert!(out.status.success());
-    assert_eq!(text(&out.stdout), "rest of the file\n");
+    for compress in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut options = vec!["--checkpoint-with-files"];
+        if compress {
+            options.push("--checkpoint-compress");
+        }
+        let (chk, _) = readfile_checkpoint_with(root, &options);
+        assert_eq!(memory_is_compressed(&chk), compress);
+        assert_eq!(sections_are_compressed(&chk, " file "), compress);
+        std::fs::write(root.join("data.txt"), "something else entirely\n").unwrap();
+        let out = restart_in(root, &chk, &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "rest of the file\n");
+        assert_eq!(
+            std::fs::read_to_string(root.join("data.txt")).unwrap(),
+            "ABCDEFGHrest of the file\n",
+            "compress {compress}"
+        );
+        std::fs::remove_file(root.join("data.txt")).unwrap();
+        let out = restart_in(root, &chk, &[]);
+        assert!(out.status.success());
+        assert_eq!(text(&out.stdout), "rest of the file\n");
+    }
 }
 
 #[test]
