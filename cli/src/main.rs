@@ -14,6 +14,7 @@ mod load;
 mod output;
 mod program;
 mod program_source;
+mod replay;
 mod resume;
 mod session;
 
@@ -111,6 +112,17 @@ pub struct RunOptions {
     /// COS: print every F$ request (code, name, S1, S2, P) and its status on stderr.
     #[arg(long)]
     pub trace_requests: bool,
+    /// Run: write a replay log of the job's terminal input (each piece with the clock
+    /// period at which it reached the job) and of how the run ended (see `cray replay`).
+    #[arg(long, value_name = "LOG")]
+    pub record: Option<PathBuf>,
+    /// Give the job the input of this replay log instead of the host's (set by `cray
+    /// replay`).
+    #[arg(long, value_name = "LOG", hide = true)]
+    pub replay: Option<PathBuf>,
+    /// The arguments of this `cray` command, for `--record`.
+    #[arg(skip)]
+    pub command: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -164,6 +176,12 @@ enum Command {
         /// Session id (see `cray ps`); needed only when several are running.
         #[arg(long)]
         session: Option<u32>,
+    },
+    /// Run a command recorded with `cray run --record` again, with the recorded input
+    /// at the recorded clock periods, and check that it ends as it did.
+    Replay {
+        /// The replay log.
+        log: PathBuf,
     },
     /// Show an image: version, what it holds, pids, jid, files, sizes, checksums.
     Inspect {
@@ -235,11 +253,17 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Demo => demo::run(),
         Command::Run {
-            options,
+            mut options,
             personality,
             program,
             args,
-        } => program::run(&options, &personality, &program, &args),
+        } => {
+            if options.record.is_some() {
+                options.command = command_line()?;
+            }
+            program::run(&options, &personality, &program, &args)
+        }
+        Command::Replay { log } => replay(&log),
         Command::Restart {
             file,
             force,
@@ -286,6 +310,51 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The arguments of this `cray` command as text (`--record` writes them down).
+fn command_line() -> Result<Vec<String>, CliError> {
+    std::env::args_os()
+        .skip(1)
+        .map(|arg| {
+            arg.into_string().map_err(|arg| {
+                CliError::new(format!(
+                    "--record: the argument {arg:?} is not UTF-8 text, which a replay log cannot hold"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `cray replay LOG`: the recorded `cray run`, fed from the log.
+fn replay(log: &std::path::Path) -> Result<ExitCode, CliError> {
+    let recorded = replay::ReplayLog::read(log)?;
+    let argv = std::iter::once("cray".to_string()).chain(recorded.command);
+    let parsed = Cli::try_parse_from(argv).map_err(|e| {
+        let reason = e.to_string();
+        CliError::invalid(
+            log,
+            format!(
+                "the recorded command does not parse: {}",
+                reason.lines().next().unwrap_or_default()
+            ),
+        )
+    })?;
+    let Command::Run {
+        mut options,
+        personality,
+        program,
+        args,
+    } = parsed.command
+    else {
+        return Err(CliError::invalid(
+            log,
+            "the recorded command is not a `cray run`",
+        ));
+    };
+    options.record = None;
+    options.replay = Some(log.to_path_buf());
+    program::run(&options, &personality, &program, &args)
 }
 
 fn main() -> ExitCode {

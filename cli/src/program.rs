@@ -2,6 +2,7 @@
 
 use crate::load::Runnable;
 use crate::output::{err, errln};
+use crate::replay::{self, EndFigures, Player, ReplayLog, StreamFigures};
 use crate::resume::{self, Finished, Found};
 use crate::session::{job_of, Outcome, Session, Triggers};
 use crate::{CliError, RunOptions};
@@ -60,6 +61,7 @@ fn prepare_outputs(options: &RunOptions) -> Result<(), CliError> {
         ("--timeline", &options.timeline),
         ("--log", &options.log),
         ("--checkpoint", &options.checkpoint),
+        ("--record", &options.record),
     ];
     for (option, file) in files {
         let Some(file) = file else { continue };
@@ -90,7 +92,13 @@ pub fn load(
     args: &[String],
 ) -> Result<System, CliError> {
     let root = root_dir(options)?;
-    let mut system = System::new(config(options), HostRoot::new(&root), Console::Host);
+    // A recorded or replayed run sums up what it writes, to compare it.
+    let console = if options.record.is_some() || options.replay.is_some() {
+        Console::digested()
+    } else {
+        Console::Host
+    };
+    let mut system = System::new(config(options), HostRoot::new(&root), console);
     system.trace_requests = options.trace_requests;
     let name = program_name(program);
     let mut argv = vec![name.clone()];
@@ -173,6 +181,15 @@ pub fn run(
     }
     let window = timeline_window(options)?;
     prepare_outputs(options)?;
+    if options.resume && (options.record.is_some() || options.replay.is_some()) {
+        return Err(CliError::new(
+            "--record cannot be combined with --resume: a replay starts the job afresh".to_string(),
+        ));
+    }
+    let player = match &options.replay {
+        Some(log) => Some(Player::new(&ReplayLog::read(log)?, log)),
+        None => None,
+    };
     if options.resume {
         if window.is_some() {
             return Err(CliError::new(
@@ -193,12 +210,56 @@ pub fn run(
     }
     let name = program.display().to_string();
     let mut session = Session::new(system, root_dir(options)?, triggers(options), name);
+    if options.record.is_some() {
+        session = session.recording();
+    }
+    if let Some(player) = player {
+        session = session.replaying(player);
+    }
     let outcome = session.drive();
     // The chart covers what ran, even when the run ended in an error.
     write_timeline(options, &mut session.system)?;
     let outcome = outcome?;
     record_finished(options, &session.system, &outcome, program)?;
-    report(options, &session.system, &outcome)
+    let code = report(options, &session.system, &outcome)?;
+    let Some((stdout, stderr)) = session.system.console().digests() else {
+        return Ok(code);
+    };
+    let end = EndFigures {
+        cycles: session.system.clock,
+        instructions: session.system.instructions,
+        exit_status: outcome.status.map(ExitStatus::host_code),
+        state_hash: format!("{:016x}", session.system.state_hash()),
+        stdout: StreamFigures::of(stdout),
+        stderr: StreamFigures::of(stderr),
+    };
+    if let Some(path) = &options.record {
+        ReplayLog {
+            format: replay::FORMAT.to_string(),
+            command: options.command.clone(),
+            input: session.take_recording(),
+            end,
+        }
+        .write(path)?;
+    } else if let Some(path) = &options.replay {
+        let differences = ReplayLog::read(path)?.differences(&end);
+        if !differences.is_empty() {
+            return Err(CliError::invalid(
+                path,
+                format!(
+                    "replay diverged: the job ended with {}",
+                    differences.join(", ")
+                ),
+            ));
+        }
+        errln!(
+            "cray: replay: the job ended as recorded in {}: {} clock periods, state hash {}",
+            path.display(),
+            end.cycles,
+            end.state_hash
+        );
+    }
+    Ok(code)
 }
 
 /// The file name a program's process carries (`cray ps`, and the leader of its job).
@@ -331,6 +392,12 @@ pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCo
     if options.resume {
         return Err(CliError::new(
             "--resume is an option of cray run (cray restart -f names the image itself)"
+                .to_string(),
+        ));
+    }
+    if options.record.is_some() || options.replay.is_some() {
+        return Err(CliError::new(
+            "--record is an option of cray run: a replay starts the job from the beginning"
                 .to_string(),
         ));
     }

@@ -6,6 +6,7 @@
 use crate::control::{ControlServer, Request, Response};
 use crate::input::{HostInput, Reply};
 use crate::output::errln;
+use crate::replay::{InputRecord, Player};
 use crate::resume;
 use crate::CliError;
 use cray_chkpnt::system_image::{self, SaveOptions, Selection};
@@ -63,6 +64,10 @@ pub struct Session {
     interactive_input: bool,
     /// The host's input, opened when the job first wants some.
     input: Option<HostInput>,
+    /// `cray replay`: the recorded input, given instead of the host's.
+    player: Option<Player>,
+    /// `--record`: every delivery of input to the job so far.
+    recording: Option<Vec<InputRecord>>,
     usr1: Arc<AtomicBool>,
     term: Arc<AtomicBool>,
     control: Option<ControlServer>,
@@ -103,6 +108,8 @@ impl Session {
             triggers,
             interactive_input: true,
             input: None,
+            player: None,
+            recording: None,
             usr1,
             term,
             control: ControlServer::start().ok(),
@@ -118,6 +125,23 @@ impl Session {
         self.system.end_input();
         self.interactive_input = false;
         self
+    }
+
+    /// Records every delivery of input (`--record`); see [`Session::take_recording`].
+    pub fn recording(mut self) -> Session {
+        self.recording = Some(Vec::new());
+        self
+    }
+
+    /// Gives the job the input `player` holds instead of the host's (`cray replay`).
+    pub fn replaying(mut self, player: Player) -> Session {
+        self.player = Some(player);
+        self
+    }
+
+    /// The deliveries of input recorded so far.
+    pub fn take_recording(&mut self) -> Vec<InputRecord> {
+        self.recording.take().unwrap_or_default()
     }
 
     /// Turns the control socket off (demo, nested sessions).
@@ -240,7 +264,7 @@ impl Session {
             match self.system.run(budget) {
                 Event::Exited { status } => return Ok(self.outcome(Some(status), started)),
                 Event::BudgetExhausted => {}
-                Event::InputWanted { .. } => self.read_terminal(),
+                Event::InputWanted { .. } => self.read_terminal()?,
                 event @ Event::CheckpointRequested { .. } => self.guest_checkpoint(&event),
                 Event::RestartRequested { pid, path, .. } => self.guest_restart(pid, &path)?,
                 Event::Idle => {
@@ -262,26 +286,48 @@ impl Session {
         }
     }
 
-    fn read_terminal(&mut self) {
+    fn read_terminal(&mut self) -> Result<(), CliError> {
+        if let Some(player) = self.player.as_mut() {
+            let clock = self.system.clock;
+            match player.deliver(clock) {
+                Ok(Some(reply)) => self.accept_input(reply),
+                Ok(None) => {}
+                Err(reason) => {
+                    return Err(CliError::invalid(
+                        player.source(),
+                        format!("replay diverged: {reason}"),
+                    ))
+                }
+            }
+            return Ok(());
+        }
         if !self.interactive_input {
             self.system.end_input();
-            return;
+            return Ok(());
         }
         // Nothing yet: the loop looks at signals and the control socket, then the
         // job asks again.
         if self.input.is_none() {
             match HostInput::stdin() {
                 Ok(input) => self.input = Some(input),
-                Err(_) => return self.system.end_input(),
+                Err(error) => {
+                    self.accept_input(Err(error));
+                    return Ok(());
+                }
             }
         }
         if let Some(reply) = self.input.as_mut().and_then(|input| input.poll(INPUT_WAIT)) {
             self.accept_input(reply);
         }
+        Ok(())
     }
 
-    /// Gives the job what a read of the host's input gave.
+    /// Gives the job what a read of the host's input gave (and records it with
+    /// `--record`).
     fn accept_input(&mut self, reply: Reply) {
+        if let Some(recording) = self.recording.as_mut() {
+            recording.push(InputRecord::of(self.system.clock, &reply));
+        }
         match reply {
             Ok(bytes) if bytes.is_empty() => self.system.end_input(),
             Ok(bytes) => self.system.provide_input(&bytes),

@@ -238,6 +238,51 @@ pub enum Console {
         /// Bytes written to fd 2 streams, and kernel messages.
         stderr: Vec<u8>,
     },
+    /// The host's stdout and stderr, each also summed up as it is written (a run that
+    /// is recorded or replayed compares what it wrote without keeping it).
+    Digested {
+        /// What went to standard output.
+        stdout: OutputDigest,
+        /// What went to standard error.
+        stderr: OutputDigest,
+    },
+}
+
+/// The length and xxh3-64 of a stream of bytes, however it was split into writes.
+#[derive(Clone, Default)]
+pub struct OutputDigest {
+    len: u64,
+    // Boxed: the hasher's state is larger than everything else a console holds.
+    hasher: Box<xxhash_rust::xxh3::Xxh3Default>,
+}
+
+impl OutputDigest {
+    /// Adds `bytes` to the stream.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.len += bytes.len() as u64;
+        self.hasher.update(bytes);
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The xxh3-64 of the bytes written so far.
+    pub fn digest(&self) -> u64 {
+        self.hasher.digest()
+    }
+}
+
+impl std::fmt::Debug for OutputDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} bytes, xxh3 {:016x}", self.len, self.digest())
+    }
 }
 
 impl Console {
@@ -249,44 +294,67 @@ impl Console {
         }
     }
 
+    /// The host's console, summing up what is written ([`Console::Digested`]).
+    pub fn digested() -> Console {
+        Console::Digested {
+            stdout: OutputDigest::default(),
+            stderr: OutputDigest::default(),
+        }
+    }
+
     /// Writes to standard output.
     pub fn stdout(&mut self, bytes: &[u8]) {
         match self {
-            Console::Host => {
-                let mut out = std::io::stdout().lock();
-                // The guest cannot act on a host write error; it is not reported.
-                let _ = out.write_all(bytes).and_then(|_| out.flush());
-            }
+            Console::Host => host_write(&mut std::io::stdout().lock(), bytes),
             Console::Captured { stdout, .. } => stdout.extend_from_slice(bytes),
+            Console::Digested { stdout, .. } => {
+                stdout.update(bytes);
+                host_write(&mut std::io::stdout().lock(), bytes);
+            }
         }
     }
 
     /// Writes to standard error.
     pub fn stderr(&mut self, bytes: &[u8]) {
         match self {
-            Console::Host => {
-                let mut err = std::io::stderr().lock();
-                let _ = err.write_all(bytes).and_then(|_| err.flush());
-            }
+            Console::Host => host_write(&mut std::io::stderr().lock(), bytes),
             Console::Captured { stderr, .. } => stderr.extend_from_slice(bytes),
+            Console::Digested { stderr, .. } => {
+                stderr.update(bytes);
+                host_write(&mut std::io::stderr().lock(), bytes);
+            }
+        }
+    }
+
+    /// What went to standard output and standard error, for a digested console.
+    pub fn digests(&self) -> Option<(&OutputDigest, &OutputDigest)> {
+        match self {
+            Console::Digested { stdout, stderr } => Some((stdout, stderr)),
+            _ => None,
         }
     }
 
     /// Captured standard output (empty for the host console).
     pub fn captured_stdout(&self) -> &[u8] {
         match self {
-            Console::Host => &[],
             Console::Captured { stdout, .. } => stdout,
+            Console::Host | Console::Digested { .. } => &[],
         }
     }
 
     /// Captured standard error (empty for the host console).
     pub fn captured_stderr(&self) -> &[u8] {
         match self {
-            Console::Host => &[],
             Console::Captured { stderr, .. } => stderr,
+            Console::Host | Console::Digested { .. } => &[],
         }
     }
+}
+
+/// Writes and flushes `bytes` on a host stream. The guest cannot act on a host write
+/// error; it is not reported.
+fn host_write(out: &mut impl Write, bytes: &[u8]) {
+    let _ = out.write_all(bytes).and_then(|_| out.flush());
 }
 
 #[cfg(test)]
