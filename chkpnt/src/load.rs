@@ -424,31 +424,14 @@ fn load_words_beside<R: Read>(
                 words
             })
             .ok()?;
-        let mut free = vec![std::mem::take(buf)];
-        free.resize_with(BUFFERS, Vec::new);
         let mut hasher = Xxh3Default::new();
-        let mut result = Ok(());
-        let mut remaining = bytes;
-        while remaining > 0 {
-            // The converter closes its end only by stopping early; join reports that.
-            let Some(mut chunk) = free.pop().or_else(|| to_fill.recv().ok()) else {
-                break;
-            };
-            let step = remaining.min(CHUNK_BYTES);
-            chunk.resize(step, 0);
-            if let Err(error) = read_exact(file, r, &mut chunk, what, len) {
-                result = Err(error);
-                break;
-            }
-            hasher.update(&chunk);
-            remaining -= step;
-            if filled.send(chunk).is_err() {
-                break;
-            }
-        }
+        let mut reader = ChunkReader::new(file, r, what, len, buf, &to_fill);
+        let result = reader.read_all(bytes, &mut hasher, |_, chunk| {
+            filled.send(chunk).map(|()| None).map_err(drop)
+        });
         drop(filled);
         let joined = converter.join();
-        *buf = to_fill.try_recv().unwrap_or_default();
+        *buf = reader.spare();
         Some(result.and_then(|()| match joined {
             Ok(words) if words.len() * 8 == bytes => Ok((words, hasher.digest())),
             _ => Err(ImageError::Io {
@@ -499,38 +482,20 @@ fn load_words_shared<R: Read>(
                 done
             })
             .ok()?;
-        let mut free = vec![std::mem::take(buf)];
-        free.resize_with(BUFFERS, Vec::new);
         let mut mine = mine.into_iter();
-        let mut result = Ok(());
-        let mut remaining = bytes;
-        let mut index = 0;
-        while remaining > 0 {
-            // The converter closes its end only by stopping early; join reports that.
-            let Some(mut chunk) = free.pop().or_else(|| to_fill.recv().ok()) else {
-                break;
-            };
-            let step = remaining.min(CHUNK_BYTES);
-            chunk.resize(step, 0);
-            if let Err(error) = read_exact(file, r, &mut chunk, what, len) {
-                result = Err(error);
-                break;
+        let mut reader = ChunkReader::new(file, r, what, len, buf, &to_fill);
+        let result = reader.read_all(bytes, &mut hasher, |index, chunk| {
+            if !is_mine(index) {
+                return filled.send(chunk).map(|()| None).map_err(drop);
             }
-            hasher.update(&chunk);
-            remaining -= step;
-            if is_mine(index) {
-                if let Some(dst) = mine.next() {
-                    be_words_into(dst, &chunk);
-                }
-                free.push(chunk);
-            } else if filled.send(chunk).is_err() {
-                break;
+            if let Some(dst) = mine.next() {
+                be_words_into(dst, &chunk);
             }
-            index += 1;
-        }
+            Ok(Some(chunk))
+        });
         drop(filled);
         let joined = converter.join();
-        *buf = free.pop().unwrap_or_default();
+        *buf = reader.spare();
         Some(result.map(|()| matches!(joined, Ok(done) if done == their_count)))
     })?;
     Some(converted_all.and_then(|all| {
@@ -543,6 +508,81 @@ fn load_words_shared<R: Read>(
             })
         }
     }))
+}
+
+/// The reading side of the two-thread ways: chunk buffers, first its own, then those
+/// the converter sends back once it has converted them.
+struct ChunkReader<'a, R> {
+    file: &'a Path,
+    r: &'a mut R,
+    what: &'a str,
+    len: u64,
+    free: Vec<Vec<u8>>,
+    returned: &'a mpsc::Receiver<Vec<u8>>,
+}
+
+impl<'a, R: Read> ChunkReader<'a, R> {
+    /// A reader of `r` (the image `file` of `len` bytes, section `what`) with `BUFFERS`
+    /// buffers, `buf` the first.
+    fn new(
+        file: &'a Path,
+        r: &'a mut R,
+        what: &'a str,
+        len: u64,
+        buf: &mut Vec<u8>,
+        returned: &'a mpsc::Receiver<Vec<u8>>,
+    ) -> Self {
+        let mut free = vec![std::mem::take(buf)];
+        free.resize_with(BUFFERS, Vec::new);
+        ChunkReader {
+            file,
+            r,
+            what,
+            len,
+            free,
+            returned,
+        }
+    }
+
+    /// Reads `bytes` a chunk at a time, checksums each chunk into `hasher`, and gives
+    /// it with its index to `hand_over`, which gives the buffer back if it is done
+    /// with it, or fails when the converter has stopped (the caller's join then
+    /// reports that). The first read error is returned.
+    fn read_all(
+        &mut self,
+        bytes: usize,
+        hasher: &mut Xxh3Default,
+        mut hand_over: impl FnMut(usize, Vec<u8>) -> Result<Option<Vec<u8>>, ()>,
+    ) -> Result<(), ImageError> {
+        let mut remaining = bytes;
+        let mut index = 0;
+        while remaining > 0 {
+            // The converter closes its end only by stopping early.
+            let Some(mut chunk) = self.free.pop().or_else(|| self.returned.recv().ok()) else {
+                break;
+            };
+            let step = remaining.min(CHUNK_BYTES);
+            chunk.resize(step, 0);
+            read_exact(self.file, self.r, &mut chunk, self.what, self.len)?;
+            hasher.update(&chunk);
+            remaining -= step;
+            match hand_over(index, chunk) {
+                Ok(Some(back)) => self.free.push(back),
+                Ok(None) => {}
+                Err(()) => break,
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+
+    /// A buffer to keep for the next section (after the converter has finished).
+    fn spare(&mut self) -> Vec<u8> {
+        self.free
+            .pop()
+            .or_else(|| self.returned.try_recv().ok())
+            .unwrap_or_default()
+    }
 }
 
 /// Appends the big-endian words in `bytes` (a multiple of 8) to `words`, whose capacity

@@ -197,44 +197,23 @@ impl ReplayLog {
     /// The differences between the recorded end and `figures`, one per line; empty
     /// when the replay ended as the recorded run did.
     pub fn differences(&self, figures: &EndFigures) -> Vec<String> {
-        let recorded = &self.end;
-        let mut found = Vec::new();
-        if figures.cycles != recorded.cycles {
-            found.push(format!(
-                "clock periods {} (recorded {})",
-                figures.cycles, recorded.cycles
-            ));
-        }
-        if figures.instructions != recorded.instructions {
-            found.push(format!(
-                "instructions {} (recorded {})",
-                figures.instructions, recorded.instructions
-            ));
-        }
-        if figures.exit_status != recorded.exit_status {
-            found.push(format!(
-                "exit status {:?} (recorded {:?})",
-                figures.exit_status, recorded.exit_status
-            ));
-        }
-        if figures.state_hash != recorded.state_hash {
-            found.push(format!(
-                "state hash {} (recorded {})",
-                figures.state_hash, recorded.state_hash
-            ));
-        }
-        for (name, now, then) in [
-            ("standard output", &figures.stdout, &recorded.stdout),
-            ("standard error", &figures.stderr, &recorded.stderr),
-        ] {
-            if now != then {
-                found.push(format!(
-                    "{name} of {} bytes, xxh3 {} (recorded {} bytes, xxh3 {})",
-                    now.bytes, now.xxh3, then.bytes, then.xxh3
-                ));
-            }
-        }
-        found
+        let stream = |s: &StreamFigures| format!("{} bytes, xxh3 {}", s.bytes, s.xxh3);
+        let compared = |end: &EndFigures| {
+            [
+                ("clock periods", end.cycles.to_string()),
+                ("instructions", end.instructions.to_string()),
+                ("exit status", format!("{:?}", end.exit_status)),
+                ("state hash", end.state_hash.clone()),
+                ("standard output of", stream(&end.stdout)),
+                ("standard error of", stream(&end.stderr)),
+            ]
+        };
+        compared(figures)
+            .into_iter()
+            .zip(compared(&self.end))
+            .filter(|((_, now), (_, then))| now != then)
+            .map(|((what, now), (_, then))| format!("{what} {now} (recorded {then})"))
+            .collect()
     }
 }
 

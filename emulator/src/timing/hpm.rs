@@ -52,48 +52,18 @@ impl HpmCounters {
     /// Adds `other`'s counts to these (the counters of several CPUs or processes
     /// together; clock periods add up like CPU time).
     pub fn add(&mut self, other: &HpmCounters) {
-        let HpmCounters {
-            clock_periods,
-            instructions,
-            hold_register,
-            hold_functional_unit,
-            hold_result_bus,
-            hold_memory,
-            hold_instruction_buffer,
-            hold_branch,
-            float_adds,
-            float_multiplies,
-            float_reciprocals,
-            vector_instructions,
-            vector_elements,
-            memory_references,
-            bank_conflicts,
-            instruction_buffer_misses,
-            branches,
-            branches_taken,
-        } = other;
-        self.clock_periods += clock_periods;
-        self.instructions += instructions;
-        self.hold_register += hold_register;
-        self.hold_functional_unit += hold_functional_unit;
-        self.hold_result_bus += hold_result_bus;
-        self.hold_memory += hold_memory;
-        self.hold_instruction_buffer += hold_instruction_buffer;
-        self.hold_branch += hold_branch;
-        self.float_adds += float_adds;
-        self.float_multiplies += float_multiplies;
-        self.float_reciprocals += float_reciprocals;
-        self.vector_instructions += vector_instructions;
-        self.vector_elements += vector_elements;
-        self.memory_references += memory_references;
-        self.bank_conflicts += bank_conflicts;
-        self.instruction_buffer_misses += instruction_buffer_misses;
-        self.branches += branches;
-        self.branches_taken += branches_taken;
+        for ((_, mine), (_, theirs)) in self.named_mut().into_iter().zip(other.named()) {
+            *mine += theirs;
+        }
     }
 
     /// Every counter with its field name, in declaration order.
     pub fn named(&self) -> [(&'static str, u64); 18] {
+        self.clone().named_mut().map(|(name, count)| (name, *count))
+    }
+
+    /// Every counter with its field name, in declaration order, to change.
+    fn named_mut(&mut self) -> [(&'static str, &mut u64); 18] {
         // Destructured, so that a new counter cannot be left out of the list.
         let HpmCounters {
             clock_periods,
@@ -114,7 +84,7 @@ impl HpmCounters {
             instruction_buffer_misses,
             branches,
             branches_taken,
-        } = *self;
+        } = self;
         [
             ("clock_periods", clock_periods),
             ("instructions", instructions),
@@ -256,5 +226,35 @@ mod tests {
         assert_eq!(total.hold_branch, 6);
         assert_eq!(total.branches_taken, 2);
         assert_eq!(total.float_adds, 0);
+    }
+
+    #[test]
+    fn named_lists_every_counter_once_by_its_field_name() {
+        let mut counters = HpmCounters::default();
+        for (n, (_, count)) in counters.named_mut().into_iter().enumerate() {
+            *count = n as u64 + 1;
+        }
+        let fields = debug_fields(&counters);
+        let named = counters.named();
+        assert_eq!(named.len(), fields.len());
+        for (n, (name, count)) in named.into_iter().enumerate() {
+            assert_eq!(count, n as u64 + 1, "{name}");
+            assert!(fields.contains(&(name.to_string(), count)), "{name}");
+        }
+    }
+
+    /// The fields of `counters` as their derived `Debug` shows them: `name: value`
+    /// pairs in declaration order, named by the compiler, not by `named`.
+    fn debug_fields(counters: &HpmCounters) -> Vec<(String, u64)> {
+        let text = format!("{counters:?}");
+        let body = text
+            .trim_start_matches("HpmCounters {")
+            .trim_end_matches('}');
+        body.split(',')
+            .filter_map(|pair| {
+                let (name, value) = pair.split_once(':')?;
+                Some((name.trim().to_string(), value.trim().parse().ok()?))
+            })
+            .collect()
     }
 }
