@@ -434,10 +434,7 @@ fn load_words_beside<R: Read>(
         *buf = reader.spare();
         Some(result.and_then(|()| match joined {
             Ok(words) if words.len() * 8 == bytes => Ok((words, hasher.digest())),
-            _ => Err(ImageError::Io {
-                file: file.to_path_buf(),
-                source: io::Error::other("the thread converting memory words stopped early"),
-            }),
+            _ => Err(converter_stopped(file)),
         }))
     })
 }
@@ -502,12 +499,17 @@ fn load_words_shared<R: Read>(
         if all {
             Ok((words, hasher.digest()))
         } else {
-            Err(ImageError::Io {
-                file: file.to_path_buf(),
-                source: io::Error::other("the thread converting memory words stopped early"),
-            })
+            Err(converter_stopped(file))
         }
     }))
+}
+
+/// The error of a restore whose converting thread ended before its last chunk.
+fn converter_stopped(file: &Path) -> ImageError {
+    ImageError::Io {
+        file: file.to_path_buf(),
+        source: io::Error::other("the thread converting memory words stopped early"),
+    }
 }
 
 /// The reading side of the two-thread ways: chunk buffers, first its own, then those
