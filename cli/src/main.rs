@@ -4,6 +4,7 @@
 //! signal when the guest died of a signal or a hardware error, 2 when `cray` itself
 //! could not do what was asked (always with a one-line message naming the file).
 
+mod batch;
 mod control;
 mod demo;
 mod dis;
@@ -183,6 +184,12 @@ enum Command {
         /// The replay log.
         log: PathBuf,
     },
+    /// A queue of jobs run one after the other with periodic checkpoints, continued
+    /// after a crash where it stopped (NQS style).
+    Batch {
+        #[command(subcommand)]
+        action: BatchAction,
+    },
     /// Show an image: version, what it holds, pids, jid, files, sizes, checksums.
     Inspect {
         /// The image.
@@ -233,6 +240,103 @@ enum Command {
     },
 }
 
+/// What `cray batch` does.
+#[derive(Subcommand)]
+enum BatchAction {
+    /// Queue a job: the arguments of `cray run` (options, program, its arguments).
+    Submit {
+        /// The queue's directory (created if missing).
+        queue: PathBuf,
+        /// `cray run` arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Run every job of the queue that has not ended, in order, continuing one that was
+    /// interrupted from its newest checkpoint.
+    Run {
+        /// The queue's directory.
+        queue: PathBuf,
+        /// Checkpoint interval of jobs that do not give --checkpoint-every.
+        #[arg(long, default_value_t = batch::DEFAULT_EVERY, value_parser = clap::value_parser!(u64).range(1..))]
+        checkpoint_every: u64,
+    },
+    /// List the jobs of the queue and where each stands.
+    Status {
+        /// The queue's directory.
+        queue: PathBuf,
+    },
+}
+
+/// The options of `cray run COMMAND` as a batch job runs it (the queue gives the
+/// checkpoint directory, and an interval unless COMMAND has one), or why it does not
+/// parse.
+fn run_options_of(command: &[String]) -> Result<(RunOptions, PathBuf), String> {
+    let parse = |queue_options: &[&str]| {
+        let argv = ["cray", "run"]
+            .iter()
+            .chain(queue_options)
+            .map(|arg| arg.to_string())
+            .chain(command.iter().cloned());
+        match Cli::try_parse_from(argv) {
+            Ok(Cli {
+                command: Command::Run {
+                    options, program, ..
+                },
+            }) => Ok((options, program)),
+            Ok(_) => Err("not the arguments of cray run".to_string()),
+            Err(e) => Err(format!(
+                "cray run {}: {}",
+                command.join(" "),
+                e.to_string().lines().next().unwrap_or_default()
+            )),
+        }
+    };
+    // With an interval of its own, a second one is refused.
+    parse(&["--checkpoint-dir", "queue", "--checkpoint-every", "1"]).or_else(|with_interval| {
+        parse(&["--checkpoint-dir", "queue"])
+            .ok()
+            .filter(|(options, _)| options.checkpoint_every.is_some())
+            .ok_or(with_interval)
+    })
+}
+
+/// Whether `cray run COMMAND` gives its own `--checkpoint-every` and its own
+/// `--checkpoint-keep`.
+fn own_checkpoint_options(command: &[String]) -> (bool, bool) {
+    let argv = ["cray", "run", "--checkpoint-dir", "queue"]
+        .into_iter()
+        .map(String::from)
+        .chain(command.iter().cloned());
+    match Cli::try_parse_from(argv) {
+        Ok(Cli {
+            command: Command::Run { options, .. },
+        }) => (
+            options.checkpoint_every.is_some(),
+            options.checkpoint_keep.is_some(),
+        ),
+        _ => (false, false),
+    }
+}
+
+/// `cray batch ...`.
+fn batch_command(action: BatchAction) -> Result<ExitCode, CliError> {
+    match action {
+        BatchAction::Submit { queue, command } => batch::submit(&queue, &command, |command| {
+            let (_, program) = run_options_of(command)?;
+            if program.is_file() {
+                Ok(())
+            } else {
+                Err(format!("{}: no such program file", program.display()))
+            }
+        }),
+        BatchAction::Run {
+            queue,
+            checkpoint_every,
+        } => batch::run(&queue, checkpoint_every, own_checkpoint_options),
+        BatchAction::Status { queue } => batch::status(&queue),
+    }
+}
+
 /// Parses a number: `0` prefix means octal (as Cray people write addresses), `0x` hex.
 fn parse_number(text: &str) -> Result<u32, String> {
     let parsed = if let Some(hex) = text.strip_prefix("0x") {
@@ -264,6 +368,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             program::run(&options, &personality, &program, &args)
         }
         Command::Replay { log } => replay(&log),
+        Command::Batch { action } => batch_command(action),
         Command::Restart {
             file,
             force,

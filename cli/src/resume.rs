@@ -50,6 +50,15 @@ fn periodic_images(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
     Ok(images)
 }
 
+/// The clock period of the newest periodic checkpoint in `dir`, if it holds any (a
+/// missing directory holds none).
+pub fn newest_clock(dir: &Path) -> Result<Option<u64>, CliError> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    Ok(periodic_images(dir)?.last().map(|(clock, _)| *clock))
+}
+
 /// Removes all but the newest `keep` periodic checkpoints of job `jid` in `dir`.
 /// Called only after a newer image is safely on disk.
 pub fn prune(dir: &Path, jid: u32, keep: usize) -> Result<(), CliError> {

@@ -1,0 +1,247 @@
+//! `cray batch`: a queue of jobs run one after the other, each checkpointed as it
+//! runs, that picks up after a crash where it was, as NQS did.
+//!
+//! A queue is a directory. `cray batch submit QUEUE [RUN OPTIONS] PROGRAM [ARGS]`
+//! writes `NNNN.json` there: the job's number, the directory it was submitted from and
+//! its `cray run` arguments. `cray batch run QUEUE` runs every job that has not ended,
+//! in order, as `cray run --resume --checkpoint-dir QUEUE/NNNN`, with periodic
+//! checkpoints, no terminal, and its standard output and error appended to
+//! `QUEUE/NNNN/stdout` and `stderr`. When the host crashes, or the runner is stopped
+//! (SIGTERM is passed on to the job, which checkpoints), running `cray batch run
+//! QUEUE` again continues the job from its newest checkpoint and then the rest of the
+//! queue; a job that ended is never run twice (`finished.json`). Output the job wrote
+//! after its last checkpoint and before a crash is written again when it continues.
+
+use crate::output::{errln, outln};
+use crate::resume::{self, Finished};
+use crate::CliError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Checkpoint interval of a job that does not give `--checkpoint-every`: about a
+/// second of X-MP time.
+pub const DEFAULT_EVERY: u64 = 100_000_000;
+
+/// Periodic images kept of a job that does not give `--checkpoint-keep`: the newest,
+/// and the one before in case a crash damaged it.
+pub const KEEP: u64 = 2;
+
+/// Run options the queue sets itself for every job.
+const RESERVED: [&str; 5] = [
+    "--resume",
+    "--checkpoint-dir",
+    "--stop-at",
+    "--checkpoint",
+    "--record",
+];
+
+/// A job of a queue.
+#[derive(Debug, Serialize, Deserialize)]
+struct Job {
+    /// Its number in the queue.
+    job: u32,
+    /// The directory it was submitted from: its relative names resolve there.
+    cwd: PathBuf,
+    /// Its `cray run` arguments (options, program, program arguments).
+    command: Vec<String>,
+}
+
+impl Job {
+    fn file(queue: &Path, number: u32) -> PathBuf {
+        queue.join(format!("{number:04}.json"))
+    }
+
+    /// The job's checkpoint directory, which also holds its output.
+    fn dir(&self, queue: &Path) -> PathBuf {
+        queue.join(format!("{:04}", self.job))
+    }
+}
+
+/// `cray batch submit QUEUE COMMAND...`; `checks` says whether `cray run COMMAND`
+/// parses, and whether it gives `--checkpoint-every`.
+pub fn submit(
+    queue: &Path,
+    command: &[String],
+    checks: impl Fn(&[String]) -> Result<(), String>,
+) -> Result<ExitCode, CliError> {
+    if let Some(reserved) = command.iter().find(|arg| {
+        RESERVED
+            .iter()
+            .any(|r| arg.as_str() == *r || arg.starts_with(&format!("{r}=")))
+    }) {
+        return Err(CliError::new(format!(
+            "batch submit: {reserved} is set by the queue for every job ({} are)",
+            RESERVED.join(", ")
+        )));
+    }
+    checks(command).map_err(|reason| CliError::new(format!("batch submit: {reason}")))?;
+    std::fs::create_dir_all(queue).map_err(|e| CliError::io(queue, e))?;
+    let number = jobs(queue)?.last().map_or(1, |job| job.job + 1);
+    let cwd = std::env::current_dir().map_err(|e| CliError::io(Path::new("."), e))?;
+    let job = Job {
+        job: number,
+        cwd,
+        command: command.to_vec(),
+    };
+    let path = Job::file(queue, number);
+    let text = serde_json::to_string_pretty(&job).map_err(|e| CliError::new(e.to_string()))?;
+    cray_chkpnt::atomic::replace_file(&path, |file| {
+        std::io::Write::write_all(file, format!("{text}\n").as_bytes())
+    })
+    .map_err(|e| CliError::new(e.to_string()))?;
+    outln!("batch: job {number} queued in {}", queue.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The jobs of `queue`, in order.
+fn jobs(queue: &Path) -> Result<Vec<Job>, CliError> {
+    let mut found = Vec::new();
+    let entries = match std::fs::read_dir(queue) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(found),
+        Err(e) => return Err(CliError::io(queue, e)),
+    };
+    for entry in entries {
+        let path = entry.map_err(|e| CliError::io(queue, e))?.path();
+        let numbered = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+        if !numbered || path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| CliError::io(&path, e))?;
+        let job: Job = serde_json::from_str(&text)
+            .map_err(|e| CliError::invalid(&path, format!("not a queued job: {e}")))?;
+        if Job::file(queue, job.job) != path {
+            return Err(CliError::invalid(
+                &path,
+                format!("the file holds job {}", job.job),
+            ));
+        }
+        found.push(job);
+    }
+    found.sort_by_key(|job| job.job);
+    Ok(found)
+}
+
+/// `cray batch run QUEUE`: runs every job that has not ended, in order, each with a
+/// checkpoint every `every` clock periods and the newest [`KEEP`] images kept, unless
+/// its command sets these itself (`own` says whether it gives `--checkpoint-every`
+/// and `--checkpoint-keep`).
+pub fn run(
+    queue: &Path,
+    every: u64,
+    own: impl Fn(&[String]) -> (bool, bool),
+) -> Result<ExitCode, CliError> {
+    let queue = std::path::absolute(queue).map_err(|e| CliError::io(queue, e))?;
+    let term = Arc::new(AtomicBool::new(false));
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&term));
+    let program = std::env::current_exe().map_err(|e| CliError::io(Path::new("cray"), e))?;
+    for job in jobs(&queue)? {
+        let dir = job.dir(&queue);
+        if Finished::read(&dir)?.is_some() {
+            continue;
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
+        let output = |name: &str| -> Result<std::fs::File, CliError> {
+            let path = dir.join(name);
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| CliError::io(&path, e))
+        };
+        let mut command = Command::new(&program);
+        command
+            .arg("run")
+            .arg("--resume")
+            .arg("--checkpoint-dir")
+            .arg(&dir);
+        let (own_every, own_keep) = own(&job.command);
+        if !own_every {
+            command.args(["--checkpoint-every", &every.to_string()]);
+        }
+        if !own_keep {
+            command.args(["--checkpoint-keep", &KEEP.to_string()]);
+        }
+        errln!(
+            "cray: batch: job {} starts: {}",
+            job.job,
+            job.command.join(" ")
+        );
+        let mut child = command
+            .args(&job.command)
+            .current_dir(&job.cwd)
+            .stdin(Stdio::null())
+            .stdout(output("stdout")?)
+            .stderr(output("stderr")?)
+            .spawn()
+            .map_err(|e| CliError::io(&program, e))?;
+        let mut passed_on = false;
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(|e| CliError::io(&program, e))? {
+                break status;
+            }
+            if term.load(Ordering::Relaxed) && !passed_on {
+                // The job checkpoints into its directory and stops.
+                let pid = rustix::process::Pid::from_child(&child);
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+                passed_on = true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        match Finished::read(&dir)? {
+            Some(finished) => errln!(
+                "cray: batch: job {} ended at clock period {} with exit status {}",
+                job.job,
+                finished.clock,
+                finished.exit_status
+            ),
+            None if passed_on => {
+                errln!(
+                    "cray: batch: job {} checkpointed and stopped (SIGTERM); `cray batch run {}` continues it",
+                    job.job,
+                    queue.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            None => {
+                return Err(CliError::new(format!(
+                    "batch: job {} stopped without ending ({status}); see {}; `cray batch run {}` continues it from its newest checkpoint",
+                    job.job,
+                    dir.join("stderr").display(),
+                    queue.display()
+                )))
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cray batch status QUEUE`: each job, its command and where it stands.
+pub fn status(queue: &Path) -> Result<ExitCode, CliError> {
+    let jobs = jobs(queue)?;
+    if jobs.is_empty() {
+        outln!("batch: no jobs in {}", queue.display());
+    }
+    for job in jobs {
+        let dir = job.dir(queue);
+        let state = match Finished::read(&dir)? {
+            Some(finished) => format!(
+                "ended at clock period {} with exit status {}",
+                finished.clock, finished.exit_status
+            ),
+            None => match resume::newest_clock(&dir)? {
+                Some(clock) => format!("checkpointed at clock period {clock}"),
+                None => "queued".to_string(),
+            },
+        };
+        outln!("{:>4}  {:<44}  {}", job.job, state, job.command.join(" "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
