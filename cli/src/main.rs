@@ -6,6 +6,7 @@
 
 mod batch;
 mod control;
+mod debug;
 mod demo;
 mod dis;
 mod error;
@@ -132,6 +133,20 @@ enum Command {
     Demo,
     /// Run a program (.cal source, COS absolute binary or a.out) as a new job.
     Run {
+        #[command(flatten)]
+        options: RunOptions,
+        /// Personality of a .cal source: unicos or cos.
+        #[arg(long, default_value = "unicos", value_parser = ["unicos", "cos"])]
+        personality: String,
+        /// The program.
+        program: PathBuf,
+        /// Its arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run a program under a command loop: step, breakpoints, registers, memory,
+    /// processes, checkpoints (commands from standard input; `help` lists them).
+    Debug {
         #[command(flatten)]
         options: RunOptions,
         /// Personality of a .cal source: unicos or cos.
@@ -368,6 +383,12 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             program::run(&options, &personality, &program, &args)
         }
         Command::Replay { log } => replay(&log),
+        Command::Debug {
+            options,
+            personality,
+            program,
+            args,
+        } => program::debug(&options, &personality, &program, &args),
         Command::Batch { action } => batch_command(action),
         Command::Restart {
             file,

@@ -262,6 +262,29 @@ pub fn run(
     Ok(code)
 }
 
+/// `cray debug`: the program's job under the debugger's command loop, with no
+/// terminal input (the commands come from standard input).
+pub fn debug(
+    options: &RunOptions,
+    personality: &str,
+    program: &Path,
+    args: &[String],
+) -> Result<ExitCode, CliError> {
+    if options.record.is_some() || options.resume || options.timeline.is_some() {
+        return Err(CliError::new(
+            "--record, --resume and --timeline are options of cray run, not of cray debug"
+                .to_string(),
+        ));
+    }
+    prepare_outputs(options)?;
+    let system = load(options, personality, program, args)?;
+    let name = program.display().to_string();
+    let session =
+        Session::new(system, root_dir(options)?, triggers(options), name).without_terminal();
+    crate::debug::run(session)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The file name a program's process carries (`cray ps`, and the leader of its job).
 fn program_name(program: &Path) -> String {
     program.file_name().map_or_else(

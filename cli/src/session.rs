@@ -49,7 +49,7 @@ pub struct Outcome {
 }
 
 /// Most clock periods run between two looks at signals and the control socket.
-const SLICE: u64 = 1 << 20;
+pub const SLICE: u64 = 1 << 20;
 
 /// Longest wait for the host's input before the loop looks at signals and the control
 /// socket again.
@@ -127,6 +127,13 @@ impl Session {
         self
     }
 
+    /// Gives the job no terminal: a read of it meets end of file, as with standard
+    /// input from /dev/null (`cray debug`, whose commands come from standard input).
+    pub fn without_terminal(mut self) -> Session {
+        self.interactive_input = false;
+        self
+    }
+
     /// Records every delivery of input (`--record`); see [`Session::take_recording`].
     pub fn recording(mut self) -> Session {
         self.recording = Some(Vec::new());
@@ -151,7 +158,7 @@ impl Session {
     }
 
     /// Writes an image of the whole job.
-    fn checkpoint_job(&mut self, path: &Path) -> Result<(), CliError> {
+    pub fn checkpoint_job(&mut self, path: &Path) -> Result<(), CliError> {
         let jid = self.jid;
         self.checkpoint(Selection::Job(jid), path, self.save_options())
     }
@@ -219,62 +226,72 @@ impl Session {
     pub fn drive(&mut self) -> Result<Outcome, CliError> {
         let started = Instant::now();
         loop {
-            let clock = self.system.clock;
-            if let Some(max) = self.triggers.max_cycles {
-                if clock >= max {
-                    return Err(CliError::new(format!(
-                        "{}: stopped at --max-cycles {max}: the job ran {clock} clock periods without finishing",
-                        self.program
-                    )));
-                }
-            }
-            if let Some((at, file)) = self.triggers.stop_at.clone() {
-                if clock >= at {
-                    self.checkpoint_job(&file)?;
-                    return Ok(self.outcome(None, started));
-                }
-            }
-            if let (Some(next), Some((every, dir))) =
-                (self.next_periodic, self.triggers.every.clone())
-            {
-                if clock >= next {
-                    self.periodic_checkpoint(&dir)?;
-                    self.next_periodic = Some(next + every);
-                }
-            }
-            if self.usr1.swap(false, Ordering::Relaxed) {
-                self.checkpoint_on_signal("SIGUSR1", "")?;
-            }
-            if self.term.swap(false, Ordering::Relaxed) {
-                self.checkpoint_on_signal("SIGTERM", " and stopped")?;
-                return Ok(self.outcome(None, started));
-            }
-            self.serve_control();
-            let mut budget = SLICE;
-            for limit in [
-                self.triggers.max_cycles,
-                self.triggers.stop_at.as_ref().map(|(at, _)| *at),
-                self.next_periodic,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                budget = budget.min(limit.saturating_sub(clock).max(1));
-            }
-            match self.system.run(budget) {
-                Event::Exited { status } => return Ok(self.outcome(Some(status), started)),
-                Event::BudgetExhausted => {}
-                Event::InputWanted { .. } => self.read_terminal()?,
-                event @ Event::CheckpointRequested { .. } => self.guest_checkpoint(&event),
-                Event::RestartRequested { pid, path, .. } => self.guest_restart(pid, &path)?,
-                Event::Idle => {
-                    return Err(CliError::new(format!(
-                        "{}: every process is blocked and nothing can wake them (deadlock) at clock period {}",
-                        self.program, self.system.clock
-                    )))
-                }
+            if let Some(outcome) = self.advance(SLICE, started)? {
+                return Ok(outcome);
             }
         }
+    }
+
+    /// Runs the job for at most `most` clock periods (less when a trigger falls due
+    /// first; an instruction or a system call is never cut, so at least one runs) and
+    /// performs what it asked for. The outcome once the job has ended or the runner
+    /// stopped it; `started` is when the session began, for its wall time.
+    pub fn advance(&mut self, most: u64, started: Instant) -> Result<Option<Outcome>, CliError> {
+        let clock = self.system.clock;
+        if let Some(max) = self.triggers.max_cycles {
+            if clock >= max {
+                return Err(CliError::new(format!(
+                    "{}: stopped at --max-cycles {max}: the job ran {clock} clock periods without finishing",
+                    self.program
+                )));
+            }
+        }
+        if let Some((at, file)) = self.triggers.stop_at.clone() {
+            if clock >= at {
+                self.checkpoint_job(&file)?;
+                return Ok(Some(self.outcome(None, started)));
+            }
+        }
+        if let (Some(next), Some((every, dir))) = (self.next_periodic, self.triggers.every.clone())
+        {
+            if clock >= next {
+                self.periodic_checkpoint(&dir)?;
+                self.next_periodic = Some(next + every);
+            }
+        }
+        if self.usr1.swap(false, Ordering::Relaxed) {
+            self.checkpoint_on_signal("SIGUSR1", "")?;
+        }
+        if self.term.swap(false, Ordering::Relaxed) {
+            self.checkpoint_on_signal("SIGTERM", " and stopped")?;
+            return Ok(Some(self.outcome(None, started)));
+        }
+        self.serve_control();
+        let mut budget = most;
+        for limit in [
+            self.triggers.max_cycles,
+            self.triggers.stop_at.as_ref().map(|(at, _)| *at),
+            self.next_periodic,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            budget = budget.min(limit.saturating_sub(clock).max(1));
+        }
+        match self.system.run(budget) {
+            Event::Exited { status } => return Ok(Some(self.outcome(Some(status), started))),
+            Event::BudgetExhausted => {}
+            Event::InputWanted { .. } => self.read_terminal()?,
+            event @ Event::CheckpointRequested { .. } => self.guest_checkpoint(&event),
+            Event::RestartRequested { pid, path, .. } => self.guest_restart(pid, &path)?,
+            Event::Idle => {
+                return Err(CliError::new(format!(
+                    "{}: every process is blocked and nothing can wake them (deadlock) at clock period {}",
+                    self.program, self.system.clock
+                )))
+            }
+        }
+        Ok(None)
     }
 
     fn outcome(&self, status: Option<ExitStatus>, started: Instant) -> Outcome {

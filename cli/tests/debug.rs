@@ -1,0 +1,135 @@
+//! `cray debug`: stepping, breakpoints, registers, memory and a checkpoint taken at an
+//! instruction boundary that restarts exactly.
+
+mod common;
+
+use common::{cray, image, text};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+/// Runs `cray debug PROGRAM` in `dir` with `commands` on its standard input.
+fn debug(dir: &Path, program: &str, commands: &str) -> Output {
+    let mut child = cray()
+        .arg("debug")
+        .arg(image(program))
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(commands.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out
+}
+
+/// Cycles and state hash of a `--stats-json` file.
+fn figures(path: &Path) -> (serde_json::Value, serde_json::Value) {
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    (stats["cycles"].clone(), stats["state_hash"].clone())
+}
+
+#[test]
+fn a_breakpoint_stops_each_pass_of_a_loop_and_a_checkpoint_there_restarts_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    // daxpy.cal's first loop: parcel 7 (word 1, parcel d) is the target of its JAN;
+    // A1 counts the passes.
+    let out = debug(
+        dir.path(),
+        "daxpy.cal",
+        "b 7\nc\nr\nc\nr\nchkpnt here.chk\nq\n",
+    );
+    let shown = text(&out.stdout);
+    assert_eq!(shown.matches("breakpoint at 1d").count(), 3, "{shown}");
+    let registers: Vec<&str> = shown.lines().filter(|l| l.starts_with("A0 ")).collect();
+    assert_eq!(registers.len(), 2, "{shown}");
+    assert!(registers[0].contains("A1 00000000"), "{shown}");
+    assert!(registers[1].contains("A1 00000001"), "{shown}");
+    assert!(
+        shown.contains("checkpointed the job at clock period"),
+        "{shown}"
+    );
+    // Nothing ran to the end: the job's output has not been written.
+    assert!(!shown.contains("daxpy checksum"), "{shown}");
+
+    let straight = dir.path().join("straight.json");
+    let resumed = dir.path().join("resumed.json");
+    let run = cray()
+        .args(["run", "--stats-json"])
+        .arg(&straight)
+        .arg(image("daxpy.cal"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let restart = cray()
+        .args(["restart", "-f", "here.chk", "--stats-json"])
+        .arg(&resumed)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(restart.status.success(), "{}", text(&restart.stderr));
+    assert_eq!(restart.stdout, run.stdout);
+    assert_eq!(figures(&resumed), figures(&straight));
+}
+
+#[test]
+fn steps_count_instructions_and_the_end_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = debug(dir.path(), "daxpy.cal", "s 3\nr\ndis 0 2\nc\nr\n");
+    let shown = text(&out.stdout);
+    assert!(shown.contains("instructions 3"), "{shown}");
+    // After three instructions P is at the fourth, 1b (A4).
+    assert!(shown.contains("P=1b"), "{shown}");
+    assert!(shown.contains("      0a 022100         A1 0"), "{shown}");
+    assert!(
+        shown.contains("      0b 020200 000044  A2 +O'44"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("daxpy checksum: 4023ba433d2e0000"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("the job ended with exit status 0"),
+        "{shown}"
+    );
+    assert!(shown.contains("pid 1 is gone"), "{shown}");
+}
+
+#[test]
+fn mistakes_are_said_and_the_loop_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = debug(
+        dir.path(),
+        "hello.cal",
+        "bogus\npid 9\nv 8\nx 077777777\nd 5\nb zz\nr\n",
+    );
+    let shown = text(&out.stdout);
+    for expected in [
+        "unknown command \"bogus\"",
+        "no process 9",
+        "v I, with I in 0..7",
+        "is outside pid 1's memory",
+        "no breakpoint at 1b",
+        "`zz` is not a number",
+        "pid 1 (hello.cal) Runnable",
+    ] {
+        assert!(shown.contains(expected), "{expected}: {shown}");
+    }
+    let refused = cray()
+        .args(["debug", "--record", "x.json"])
+        .arg(image("hello.cal"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("not of cray debug"));
+}
