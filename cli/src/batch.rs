@@ -147,6 +147,14 @@ pub fn run(
         if Finished::read(&dir)?.is_some() {
             continue;
         }
+        if term.load(Ordering::Relaxed) {
+            errln!(
+                "cray: batch: stopped (SIGTERM) before job {}; `cray batch run {}` goes on from there",
+                job.job,
+                queue.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
         let output = |name: &str| -> Result<std::fs::File, CliError> {
             let path = dir.join(name);
