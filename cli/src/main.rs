@@ -144,16 +144,21 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Run a program under a command loop: step, breakpoints, registers, memory,
-    /// processes, checkpoints (commands from standard input; `help` lists them).
+    /// Run a program, or the job of a checkpoint image, under a command loop: step,
+    /// breakpoints, registers, memory, processes, checkpoints (commands from standard
+    /// input; `help` lists them).
     Debug {
+        /// Debug the job this image holds instead of starting a program.
+        #[arg(short = 'f', long = "file", conflicts_with = "program")]
+        image: Option<PathBuf>,
         #[command(flatten)]
         options: RunOptions,
         /// Personality of a .cal source: unicos or cos.
         #[arg(long, default_value = "unicos", value_parser = ["unicos", "cos"])]
         personality: String,
         /// The program.
-        program: PathBuf,
+        #[arg(required_unless_present = "image")]
+        program: Option<PathBuf>,
         /// Its arguments.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -384,11 +389,19 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Replay { log } => replay(&log),
         Command::Debug {
+            image,
             options,
             personality,
             program,
             args,
-        } => program::debug(&options, &personality, &program, &args),
+        } => {
+            let target = match (&image, &program) {
+                (Some(image), _) => program::DebugTarget::Image(image),
+                (None, Some(program)) => program::DebugTarget::Program(program, &args),
+                (None, None) => return Err(CliError::new("debug: give a program or -f IMAGE")),
+            };
+            program::debug(&options, &personality, target)
+        }
         Command::Batch { action } => batch_command(action),
         Command::Restart {
             file,

@@ -262,13 +262,20 @@ pub fn run(
     Ok(code)
 }
 
-/// `cray debug`: the program's job under the debugger's command loop, with no
-/// terminal input (the commands come from standard input).
+/// What `cray debug` starts from.
+pub enum DebugTarget<'a> {
+    /// A program, started afresh with its arguments.
+    Program(&'a Path, &'a [String]),
+    /// The job a checkpoint image holds (`-f IMAGE`).
+    Image(&'a Path),
+}
+
+/// `cray debug`: the job under the debugger's command loop, with no terminal input
+/// (the commands come from standard input).
 pub fn debug(
     options: &RunOptions,
     personality: &str,
-    program: &Path,
-    args: &[String],
+    target: DebugTarget,
 ) -> Result<ExitCode, CliError> {
     if options.record.is_some() || options.resume || options.timeline.is_some() {
         return Err(CliError::new(
@@ -277,11 +284,20 @@ pub fn debug(
         ));
     }
     prepare_outputs(options)?;
-    let system = load(options, personality, program, args)?;
-    let name = program.display().to_string();
-    let session =
-        Session::new(system, root_dir(options)?, triggers(options), name).without_terminal();
-    crate::debug::run(session)?;
+    let root = root_dir(options)?;
+    let session = match target {
+        DebugTarget::Program(program, args) => {
+            let system = load(options, personality, program, args)?;
+            let name = program.display().to_string();
+            Session::new(system, root, triggers(options), name)
+        }
+        DebugTarget::Image(image) => {
+            let restored = system_image::restore(image, &HostRoot::new(&root), false)
+                .map_err(|e| CliError::new(format!("debug: {e}")))?;
+            restored_session(options, root, restored, image)?
+        }
+    };
+    crate::debug::run(session.without_terminal())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -441,6 +457,22 @@ fn continue_restored(
     image: &Path,
     resumed_program: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
+    let mut session = restored_session(options, root, restored, image)?;
+    let outcome = session.drive()?;
+    if let Some(program) = resumed_program {
+        record_finished(options, &session.system, &outcome, program)?;
+    }
+    report(options, &session.system, &outcome)
+}
+
+/// A session around the job `restored` from `image`, its file names resolving in
+/// `root`: the restore's notes said, the model checked against `--model`.
+fn restored_session(
+    options: &RunOptions,
+    root: PathBuf,
+    restored: Restored,
+    image: &Path,
+) -> Result<Session, CliError> {
     for note in &restored.notes {
         errln!("cray: restart: {note}");
     }
@@ -457,12 +489,12 @@ fn continue_restored(
     }
     system.attach(HostRoot::new(&root), Console::Host);
     system.trace_requests = options.trace_requests;
-    let mut session = Session::new(system, root, triggers(options), image.display().to_string());
-    let outcome = session.drive()?;
-    if let Some(program) = resumed_program {
-        record_finished(options, &session.system, &outcome, program)?;
-    }
-    report(options, &session.system, &outcome)
+    Ok(Session::new(
+        system,
+        root,
+        triggers(options),
+        image.display().to_string(),
+    ))
 }
 
 /// The figures of a finished run, as `--stats-json` writes them.

@@ -10,9 +10,14 @@ use std::process::{Output, Stdio};
 
 /// Runs `cray debug PROGRAM` in `dir` with `commands` on its standard input.
 fn debug(dir: &Path, program: &str, commands: &str) -> Output {
+    debug_with(dir, &[image(program).to_str().unwrap()], commands)
+}
+
+/// Runs `cray debug ARGS` in `dir` with `commands` on its standard input.
+fn debug_with(dir: &Path, args: &[&str], commands: &str) -> Output {
     let mut child = cray()
         .arg("debug")
-        .arg(image(program))
+        .args(args)
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -59,6 +64,13 @@ fn a_breakpoint_stops_each_pass_of_a_loop_and_a_checkpoint_there_restarts_exactl
     );
     // Nothing ran to the end: the job's output has not been written.
     assert!(!shown.contains("daxpy checksum"), "{shown}");
+
+    // The image under the debugger: the same registers, and the next pass.
+    let again = text(&debug_with(dir.path(), &["-f", "here.chk"], "r\nb 7\nc\nr\nq\n").stdout);
+    let registers: Vec<&str> = again.lines().filter(|l| l.starts_with("A0 ")).collect();
+    assert_eq!(registers.len(), 2, "{again}");
+    assert!(registers[0].contains("A1 00000001"), "{again}");
+    assert!(registers[1].contains("A1 00000002"), "{again}");
 
     let straight = dir.path().join("straight.json");
     let resumed = dir.path().join("resumed.json");
