@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{cray, image, text};
+use common::{cray, image, spawn_piped, text};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Output, Stdio};
@@ -15,15 +15,7 @@ fn debug(dir: &Path, program: &str, commands: &str) -> Output {
 
 /// Runs `cray debug ARGS` in `dir` with `commands` on its standard input.
 fn debug_with(dir: &Path, args: &[&str], commands: &str) -> Output {
-    let mut child = cray()
-        .arg("debug")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(cray().arg("debug").args(args).current_dir(dir));
     child
         .stdin
         .take()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{cray, image, text};
+use common::{cray, image, spawn_piped, text};
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
@@ -15,16 +15,13 @@ use std::time::Duration;
 /// with pauses between them, so that the job meets each piece at its own read.
 fn recorded_wc(dir: &Path, pieces: &[&str]) -> (Output, std::path::PathBuf) {
     let log = dir.join("wc.json");
-    let mut child = cray()
-        .args(["run", "--record"])
-        .arg(&log)
-        .arg(image("wc.cal"))
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(
+        cray()
+            .args(["run", "--record"])
+            .arg(&log)
+            .arg(image("wc.cal"))
+            .current_dir(dir),
+    );
     let mut stdin = child.stdin.take().unwrap();
     for piece in pieces {
         // The job is waiting at its read long before this (it polls every 50 ms).

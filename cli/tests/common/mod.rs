@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses some of these
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 /// The `cray` binary under test.
 pub fn cray() -> Command {
@@ -20,4 +20,14 @@ pub fn image(name: &str) -> PathBuf {
 /// Output bytes as text (lossy, so that a test shows whatever came out).
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).to_string()
+}
+
+/// Starts `command` with its standard input, output and error all piped.
+pub fn spawn_piped(command: &mut Command) -> Child {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cray starts")
 }
