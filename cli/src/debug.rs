@@ -17,6 +17,8 @@ use cray_emulator::system::{Pid, Process};
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Instructions `dis` shows when not told.
@@ -31,17 +33,22 @@ struct Debugger {
     breakpoints: BTreeSet<u32>,
     /// Set once the job has ended.
     ended: Option<Outcome>,
+    /// Set by SIGINT (Ctrl-C): `continue` and `step` stop and the loop asks again.
+    interrupted: Arc<AtomicBool>,
 }
 
 /// Runs the command loop on `session` until `quit` or the end of the commands.
 pub fn run(session: Session) -> Result<(), CliError> {
     let pid = session.system.leader.unwrap_or(1);
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&interrupted));
     let mut debugger = Debugger {
         session,
         started: Instant::now(),
         pid,
         breakpoints: BTreeSet::new(),
         ended: None,
+        interrupted,
     };
     debugger.show_next();
     let prompt = std::io::stdin().is_terminal();
@@ -74,8 +81,9 @@ impl Debugger {
         match command {
             "s" | "step" => {
                 let count = number(0)?.unwrap_or(1);
+                self.interrupted.store(false, Ordering::Relaxed);
                 for _ in 0..count {
-                    if !self.step()? {
+                    if !self.step()? || self.interrupted() {
                         break;
                     }
                 }
@@ -181,6 +189,15 @@ impl Debugger {
             .ok_or_else(|| format!("pid {} is gone", self.pid))
     }
 
+    /// Whether Ctrl-C was pressed since the last look (it is then said).
+    fn interrupted(&self) -> bool {
+        let pressed = self.interrupted.swap(false, Ordering::Relaxed);
+        if pressed {
+            outln!("interrupted");
+        }
+        pressed
+    }
+
     /// Runs one instruction of the job (of whichever process the scheduler runs);
     /// false once the job has ended.
     fn step(&mut self) -> Result<bool, String> {
@@ -207,9 +224,14 @@ impl Debugger {
 
     /// Runs until the process shown reaches a breakpoint, or the job ends.
     fn continue_to_breakpoint(&mut self) -> Result<(), String> {
+        self.interrupted.store(false, Ordering::Relaxed);
         if self.breakpoints.is_empty() {
-            // Nothing to stop at: at full speed.
+            // Nothing to stop at: at full speed, a slice at a time.
             while self.ended.is_none() {
+                if self.interrupted() {
+                    self.show_next();
+                    return Ok(());
+                }
                 let outcome = self
                     .session
                     .advance(SLICE, self.started)
@@ -223,6 +245,10 @@ impl Debugger {
             return Ok(());
         }
         while self.step()? {
+            if self.interrupted() {
+                self.show_next();
+                return Ok(());
+            }
             let at = self.process().map(|p| p.cpu.p);
             if let Ok(parcel) = at {
                 if self.breakpoints.contains(&parcel) {
@@ -328,6 +354,7 @@ fn parse_number(text: &str) -> Result<u32, String> {
 const HELP: &str = "\
 s|step [N]          run N instructions (default 1) and show the next
 c|continue          run to a breakpoint of the process shown, or to the end
+                    (Ctrl-C stops either and asks for the next command)
 b|break [PARCEL]    stop when the process shown reaches PARCEL; alone, list them
 d|delete PARCEL     remove a breakpoint
 r|regs              P, A, S, VL, VM and flags of the process shown

@@ -137,3 +137,38 @@ fn mistakes_are_said_and_the_loop_goes_on() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(text(&refused.stderr).contains("not of cray debug"));
 }
+
+#[test]
+fn ctrl_c_stops_a_continue_and_the_loop_asks_again() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_piped(
+        cray()
+            .arg("debug")
+            .arg(image("spin.cal"))
+            .current_dir(dir.path()),
+    );
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("pid 1 clock 0"), "{first}");
+    let mut commands = child.stdin.take().unwrap();
+    commands.write_all(b"c\n").unwrap();
+    commands.flush().unwrap();
+    // spin runs for seconds; it is well inside its loop by now.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let interrupt = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupt.success());
+    commands.write_all(b"r\nq\n").unwrap();
+    drop(commands);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(rest.contains("interrupted"), "{rest}");
+    assert!(rest.contains("pid 1 (spin.cal) Runnable"), "{rest}");
+    assert!(!rest.contains("spin done"), "{rest}");
+}
