@@ -3,7 +3,8 @@
 //! processes of the job, and can checkpoint it at any instruction boundary.
 //!
 //! Commands come one per line from standard input (so the debugger also runs from a
-//! script); the job gets no terminal input. Numbers are decimal, or octal with a
+//! script; on a terminal with line editing and history); the job gets no terminal
+//! input. Ctrl-C stops a `step` or `continue` and the loop asks for the next command. Numbers are decimal, or octal with a
 //! leading 0, or hex with 0x, as `cray dis --from` takes them. The job runs inside an
 //! ordinary session, so its system calls, checkpoints, signals and the control socket
 //! work as under `cray run`.
@@ -51,16 +52,11 @@ pub fn run(session: Session) -> Result<(), CliError> {
         interrupted,
     };
     debugger.show_next();
-    let prompt = std::io::stdin().is_terminal();
-    let mut lines = std::io::stdin().lock().lines();
+    let mut commands = Commands::open();
     loop {
-        if prompt {
-            out!("(cray) ");
-        }
-        let Some(line) = lines.next() else {
+        let Some(line) = commands.next()? else {
             return Ok(());
         };
-        let line = line.map_err(|e| CliError::new(format!("debug: standard input: {e}")))?;
         let words: Vec<&str> = line.split_whitespace().collect();
         let Some((&command, arguments)) = words.split_first() else {
             continue;
@@ -70,6 +66,46 @@ pub fn run(session: Session) -> Result<(), CliError> {
             Ok(false) => return Ok(()),
             // A mistyped command is said and the loop goes on.
             Err(message) => outln!("{message}"),
+        }
+    }
+}
+
+/// Where the commands come from: a terminal, with line editing and history, or lines
+/// of a script.
+enum Commands {
+    Terminal(Box<rustyline::DefaultEditor>),
+    Lines(std::io::Lines<std::io::StdinLock<'static>>),
+}
+
+impl Commands {
+    fn open() -> Commands {
+        if std::io::stdin().is_terminal() {
+            if let Ok(editor) = rustyline::DefaultEditor::new() {
+                return Commands::Terminal(Box::new(editor));
+            }
+        }
+        Commands::Lines(std::io::stdin().lock().lines())
+    }
+
+    /// The next command line; `None` at the end of the commands.
+    fn next(&mut self) -> Result<Option<String>, CliError> {
+        use rustyline::error::ReadlineError;
+        let failed =
+            |e: &dyn std::fmt::Display| CliError::new(format!("debug: standard input: {e}"));
+        match self {
+            Commands::Terminal(editor) => loop {
+                match editor.readline("(cray) ") {
+                    Ok(line) => {
+                        let _ = editor.add_history_entry(line.as_str());
+                        return Ok(Some(line));
+                    }
+                    // Ctrl-C at the prompt drops the line, as in a shell.
+                    Err(ReadlineError::Interrupted) => continue,
+                    Err(ReadlineError::Eof) => return Ok(None),
+                    Err(e) => return Err(failed(&e)),
+                }
+            },
+            Commands::Lines(lines) => lines.next().transpose().map_err(|e| failed(&e)),
         }
     }
 }
