@@ -9,8 +9,9 @@
 //! `QUEUE/NNNN/stdout` and `stderr`. When the host crashes, or the runner is stopped
 //! (SIGTERM is passed on to the job, which checkpoints), running `cray batch run
 //! QUEUE` again continues the job from its newest checkpoint and then the rest of the
-//! queue; a job that ended is never run twice (`finished.json`). Output the job wrote
-//! after its last checkpoint and before a crash is written again when it continues.
+//! queue; a job that ended is never run twice (`finished.json`). What the job wrote
+//! after its last checkpoint and before a crash is cut from its `stdout` before it
+//! continues (see `resume::cut_back_output`), so it is there once.
 
 use crate::output::{errln, outln};
 use crate::resume::{self, Finished};

@@ -346,6 +346,12 @@ fn resume(options: &RunOptions, program: &Path) -> Result<Option<ExitCode>, CliE
                 image.display(),
                 restored.system.clock
             );
+            if let Some((was, now)) = resume::cut_back_output(&image)? {
+                errln!(
+                    "cray: resume: standard output cut back from {was} to {now} bytes, its length when {} was taken",
+                    image.display()
+                );
+            }
             continue_restored(options, root, *restored, &image, Some(program)).map(Some)
         }
     }

@@ -9,7 +9,9 @@
 //! SIGUSR1 then checkpoint into DIR as well, so that a host shutting down stops the job
 //! where the next run will find it. When the job ends, `finished.json` in DIR records
 //! its status, and running the command again only reports it: a batch system that
-//! submits a finished job a second time does not repeat its work or its output.
+//! submits a finished job a second time does not repeat its work or its output. When
+//! standard output is a file, an [`OutputMark`] beside each image lets a continued job
+//! cut back what it wrote after the image, which it writes again.
 
 use crate::output::errln;
 use crate::CliError;
@@ -20,6 +22,70 @@ use std::path::{Path, PathBuf};
 
 /// The record of a finished job in its checkpoint directory.
 pub const FINISHED: &str = "finished.json";
+
+/// Beside each periodic image, when the job's standard output is a file: how long
+/// that file was when the image was taken (`1-000000005001.out` for
+/// `1-000000005001.chk`). A job continued from the image writes again what it wrote
+/// after that point, so the file is first cut back to this length.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OutputMark {
+    /// Bytes in the standard output file.
+    pub stdout_bytes: u64,
+}
+
+/// The output mark of periodic image `image`.
+pub fn mark_path(image: &Path) -> PathBuf {
+    image.with_extension("out")
+}
+
+/// The length of standard output when it is a regular file.
+fn stdout_file_len() -> Option<u64> {
+    use std::os::fd::AsFd;
+    let stat = rustix::fs::fstat(std::io::stdout().as_fd()).ok()?;
+    let regular =
+        rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile;
+    regular.then(|| u64::try_from(stat.st_size).unwrap_or(0))
+}
+
+/// Writes the output mark of `image`, just taken, when standard output is a file.
+pub fn write_mark(image: &Path) -> Result<(), CliError> {
+    let Some(stdout_bytes) = stdout_file_len() else {
+        return Ok(());
+    };
+    let path = mark_path(image);
+    let text = serde_json::to_string(&OutputMark { stdout_bytes })
+        .map_err(|e| CliError::new(e.to_string()))?;
+    cray_chkpnt::atomic::replace_file(&path, |file| {
+        std::io::Write::write_all(file, format!("{text}\n").as_bytes())
+    })
+    .map_err(|e| CliError::new(e.to_string()))
+}
+
+/// Before a job continues from `image`: cuts standard output, when it is a file,
+/// back to the length it had when the image was taken, so that what the job writes
+/// again is not there twice. The lengths before and after, when it was cut.
+pub fn cut_back_output(image: &Path) -> Result<Option<(u64, u64)>, CliError> {
+    use std::os::fd::AsFd;
+    let path = mark_path(image);
+    let mark: OutputMark = match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|e| CliError::invalid(&path, format!("not an output mark: {e}")))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CliError::io(&path, e)),
+    };
+    // A file shorter than the mark is not the one the job wrote to (or was emptied
+    // by `>`): it is left alone.
+    let Some(len) = stdout_file_len().filter(|&len| len > mark.stdout_bytes) else {
+        return Ok(None);
+    };
+    let stdout = std::io::stdout();
+    let fd = stdout.as_fd();
+    let failed = |e: rustix::io::Errno| CliError::new(format!("standard output: {e}"));
+    rustix::fs::ftruncate(fd, mark.stdout_bytes).map_err(failed)?;
+    // Without O_APPEND the next write would land at the old offset, past the end.
+    rustix::fs::seek(fd, rustix::fs::SeekFrom::End(0)).map_err(failed)?;
+    Ok(Some((len, mark.stdout_bytes)))
+}
 
 /// The file name of the job's periodic checkpoint at `clock`.
 pub fn periodic_name(jid: u32, clock: u64) -> String {
@@ -75,6 +141,13 @@ pub fn prune(dir: &Path, jid: u32, keep: usize) -> Result<(), CliError> {
     let surplus = mine.len().saturating_sub(keep);
     for old in &mine[..surplus] {
         std::fs::remove_file(old).map_err(|e| CliError::io(old, e))?;
+        let mark = mark_path(old);
+        match std::fs::remove_file(&mark) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(CliError::io(&mark, e))
+            }
+            _ => {}
+        }
     }
     Ok(())
 }

@@ -188,6 +188,14 @@ impl Session {
     fn periodic_checkpoint(&mut self, dir: &Path) -> Result<PathBuf, CliError> {
         let jid = self.jid;
         let file = dir.join(resume::periodic_name(jid, self.system.clock));
+        if self.triggers.resume {
+            // Before the image, so that no image is ever without its mark (a mark whose
+            // image a crash cut short is never read). Without it a continued job's
+            // output is duplicated, not wrong: said, not fatal.
+            if let Err(e) = resume::write_mark(&file) {
+                errln!("cray: {}: output mark not written: {e}", file.display());
+            }
+        }
         self.checkpoint_job(&file)?;
         if let Some(keep) = self.triggers.keep {
             resume::prune(dir, jid, keep)?;

@@ -281,3 +281,48 @@ fn refusing_another_programs_checkpoint_leaves_the_files_alone() {
         "the user's new data\n"
     );
 }
+
+#[test]
+fn output_written_after_the_last_checkpoint_is_not_written_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let out = dir.join("out.txt");
+    let appending = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&out)
+            .unwrap()
+    };
+    let mut child = resumable(dir, "7000000", &[], "ticks.cal")
+        .stdout(appending())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    signal_after_checkpoints(dir, &mut child, 3, "-KILL");
+    assert_eq!(child.wait().unwrap().code(), None, "killed by SIGKILL");
+    // Whatever the job wrote after its newest checkpoint, it wrote one more tick
+    // before the crash: that tick will be written again.
+    let mark: Value = serde_json::from_str(
+        &std::fs::read_to_string(checkpoints(dir).last().unwrap().with_extension("out")).unwrap(),
+    )
+    .unwrap();
+    std::io::Write::write_all(&mut appending(), b"tick\n").unwrap();
+    let written = std::fs::metadata(&out).unwrap().len();
+    assert!(written > mark["stdout_bytes"].as_u64().unwrap());
+
+    let again = resumable(dir, "7000000", &[], "ticks.cal")
+        .stdout(appending())
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let said = text(&again.stderr);
+    assert!(
+        said.contains(&format!(
+            "standard output cut back from {written} to {} bytes",
+            mark["stdout_bytes"]
+        )),
+        "{said}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "tick\n".repeat(10));
+}
