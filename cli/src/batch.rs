@@ -9,7 +9,8 @@
 //! `QUEUE/NNNN/stdout` and `stderr`. When the host crashes, or the runner is stopped
 //! (SIGTERM is passed on to the job, which checkpoints), running `cray batch run
 //! QUEUE` again continues the job from its newest checkpoint and then the rest of the
-//! queue; a job that ended is never run twice (`finished.json`). What the job wrote
+//! queue; a job that ended is never run twice (`finished.json`), nor one that `cray
+//! run` could not carry on (`failed.json`, exit status 2). What the job wrote
 //! after its last checkpoint and before a crash is cut from its `stdout` before it
 //! continues (see `resume::cut_back_output`), so it is there once.
 
@@ -145,7 +146,7 @@ pub fn run(
     let program = std::env::current_exe().map_err(|e| CliError::io(Path::new("cray"), e))?;
     for job in jobs(&queue)? {
         let dir = job.dir(&queue);
-        if Finished::read(&dir)?.is_some() {
+        if Finished::read(&dir)?.is_some() || Failed::read(&dir)?.is_some() {
             continue;
         }
         if term.load(Ordering::Relaxed) {
@@ -219,6 +220,23 @@ pub fn run(
                 );
                 return Ok(ExitCode::SUCCESS);
             }
+            // cray itself refused or failed (a program that no longer loads, a
+            // --max-cycles reached): running it again would fail again, so the job
+            // is marked and the queue goes on.
+            None if status.code().is_some() => {
+                let failed = Failed {
+                    status: status.code().unwrap_or(2),
+                };
+                failed.write(&dir)?;
+                errln!(
+                    "cray: batch: job {} failed (exit status {}); see {}; remove {} to run it again",
+                    job.job,
+                    failed.status,
+                    dir.join("stderr").display(),
+                    dir.join(FAILED).display()
+                );
+            }
+            // Killed by a signal: as a crash, the next run continues it.
             None => {
                 return Err(CliError::new(format!(
                     "batch: job {} stopped without ending ({status}); see {}; `cray batch run {}` continues it from its newest checkpoint",
@@ -232,6 +250,39 @@ pub fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The record of a job that `cray run` could not carry on (exit status 2 without
+/// ending the job), in the job's directory.
+const FAILED: &str = "failed.json";
+
+/// What `failed.json` holds.
+#[derive(Debug, Serialize, Deserialize)]
+struct Failed {
+    /// The exit status of `cray run`.
+    status: i32,
+}
+
+impl Failed {
+    fn read(dir: &Path) -> Result<Option<Failed>, CliError> {
+        let path = dir.join(FAILED);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+                CliError::invalid(&path, format!("not a record of a failed job: {e}"))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(CliError::io(&path, e)),
+        }
+    }
+
+    fn write(&self, dir: &Path) -> Result<(), CliError> {
+        let path = dir.join(FAILED);
+        let text = serde_json::to_string(self).map_err(|e| CliError::new(e.to_string()))?;
+        cray_chkpnt::atomic::replace_file(&path, |file| {
+            std::io::Write::write_all(file, format!("{text}\n").as_bytes())
+        })
+        .map_err(|e| CliError::new(e.to_string()))
+    }
+}
+
 /// `cray batch status QUEUE`: each job, its command and where it stands.
 pub fn status(queue: &Path) -> Result<ExitCode, CliError> {
     let jobs = jobs(queue)?;
@@ -240,12 +291,13 @@ pub fn status(queue: &Path) -> Result<ExitCode, CliError> {
     }
     for job in jobs {
         let dir = job.dir(queue);
-        let state = match Finished::read(&dir)? {
-            Some(finished) => format!(
+        let state = match (Finished::read(&dir)?, Failed::read(&dir)?) {
+            (Some(finished), _) => format!(
                 "ended at clock period {} with exit status {}",
                 finished.clock, finished.exit_status
             ),
-            None => match resume::newest_clock(&dir)? {
+            (None, Some(failed)) => format!("failed: cray exited with status {}", failed.status),
+            (None, None) => match resume::newest_clock(&dir)? {
                 Some(clock) => format!("checkpointed at clock period {clock}"),
                 None => "queued".to_string(),
             },

@@ -200,3 +200,34 @@ fn submit_refuses_what_the_queue_sets_and_what_cannot_run() {
     let status = text(&succeed(&queue, &["status"]).stdout);
     assert!(status.contains("no jobs"), "{status}");
 }
+
+#[test]
+fn a_job_cray_cannot_carry_on_is_marked_failed_and_the_queue_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = dir.path().join("q");
+    let spin = image("spin.cal");
+    succeed(
+        &queue,
+        &["submit", "--max-cycles", "1000", spin.to_str().unwrap()],
+    );
+    submit(&queue, "daxpy.cal");
+    let out = succeed(&queue, &["run"]);
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("job 1 failed (exit status 2)") && said.contains("job 2 ended"),
+        "{said}"
+    );
+    assert!(read(queue.join("0001/stderr")).contains("--max-cycles 1000"));
+    let status = text(&succeed(&queue, &["status"]).stdout);
+    assert!(
+        status.contains("failed: cray exited with status 2") && status.contains("exit status 0"),
+        "{status}"
+    );
+    // Neither runs again.
+    let again = succeed(&queue, &["run"]);
+    assert!(
+        !text(&again.stderr).contains("starts"),
+        "{}",
+        text(&again.stderr)
+    );
+}
