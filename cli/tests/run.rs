@@ -115,39 +115,56 @@ fn stats_json_has_the_documented_fields() {
     assert!(s["cycles"].as_u64().unwrap() > 0);
 }
 
+/// Runs `program` with `--stop-at at --checkpoint chk` and the run options `extra`,
+/// restarts the image, and checks that the output of the two runs together, the
+/// cycles and the state hash are those of the straight run (`straight` and its
+/// `--stats-json` figures).
+fn stop_and_restart_continue_exactly(
+    dir: &Path,
+    program: &str,
+    at: u64,
+    extra: &[&str],
+    straight: &Output,
+    expected: &Value,
+) -> PathBuf {
+    let chk = dir.join(format!("at{at}{}.chk", extra.join("")));
+    let at_text = at.to_string();
+    let program = image(program);
+    let mut args = vec![
+        "run",
+        "--stop-at",
+        &at_text,
+        "--checkpoint",
+        chk.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    args.push(program.to_str().unwrap());
+    let first = succeed(&args);
+    let resumed_json = chk.with_extension("json");
+    let second = succeed(&[
+        "restart",
+        "-f",
+        chk.to_str().unwrap(),
+        "--stats-json",
+        resumed_json.to_str().unwrap(),
+    ]);
+    let resumed = stats(&resumed_json);
+    let case = format!("checkpoint at {at} {extra:?}");
+    assert_eq!(resumed["cycles"], expected["cycles"], "{case}");
+    assert_eq!(resumed["state_hash"], expected["state_hash"], "{case}");
+    let mut output = first.stdout;
+    output.extend_from_slice(&second.stdout);
+    assert_eq!(output, straight.stdout, "{case}");
+    chk
+}
+
 #[test]
 fn stop_at_and_restart_continue_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let (out, expected) = run_with_stats(dir.path(), "pipeline.cal");
-    let full_output = out.stdout;
     let total = expected["cycles"].as_u64().unwrap();
     for n in [total / 5, total / 2, total * 4 / 5] {
-        let chk = dir.path().join(format!("at{n}.chk"));
-        let first = succeed(&[
-            "run",
-            "--stop-at",
-            &n.to_string(),
-            "--checkpoint",
-            chk.to_str().unwrap(),
-            image("pipeline.cal").to_str().unwrap(),
-        ]);
-        let resumed_json = dir.path().join(format!("at{n}.json"));
-        let second = succeed(&[
-            "restart",
-            "-f",
-            chk.to_str().unwrap(),
-            "--stats-json",
-            resumed_json.to_str().unwrap(),
-        ]);
-        let resumed = stats(&resumed_json);
-        assert_eq!(resumed["cycles"], expected["cycles"], "checkpoint at {n}");
-        assert_eq!(
-            resumed["state_hash"], expected["state_hash"],
-            "checkpoint at {n}"
-        );
-        let mut output = first.stdout.clone();
-        output.extend_from_slice(&second.stdout);
-        assert_eq!(output, full_output, "checkpoint at {n}");
+        stop_and_restart_continue_exactly(dir.path(), "pipeline.cal", n, &[], &out, &expected);
     }
 }
 
@@ -175,41 +192,19 @@ fn sections_are_compressed(chk: &Path, kind: &str) -> bool {
 fn compressed_checkpoints_are_smaller_and_continue_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let (out, expected) = run_with_stats(dir.path(), "daxpy.cal");
-    let half = (expected["cycles"].as_u64().unwrap() / 2).to_string();
-    let program = image("daxpy.cal");
+    let half = expected["cycles"].as_u64().unwrap() / 2;
     let mut sizes = Vec::new();
-    for compress in [false, true] {
-        let chk = dir.path().join(format!("compress-{compress}.chk"));
-        let mut args = vec![
-            "run",
-            "--stop-at",
-            &half,
-            "--checkpoint",
-            chk.to_str().unwrap(),
-        ];
-        if compress {
-            args.push("--checkpoint-compress");
-        }
-        args.push(program.to_str().unwrap());
-        let mut output = succeed(&args).stdout;
+    for (compress, extra) in [(false, &[][..]), (true, &["--checkpoint-compress"][..])] {
+        let chk = stop_and_restart_continue_exactly(
+            dir.path(),
+            "daxpy.cal",
+            half,
+            extra,
+            &out,
+            &expected,
+        );
         assert_eq!(memory_is_compressed(&chk), compress);
         sizes.push(std::fs::metadata(&chk).unwrap().len());
-        let json = dir.path().join(format!("compress-{compress}.json"));
-        let rest = succeed(&[
-            "restart",
-            "-f",
-            chk.to_str().unwrap(),
-            "--stats-json",
-            json.to_str().unwrap(),
-        ]);
-        output.extend_from_slice(&rest.stdout);
-        assert_eq!(output, out.stdout, "compress {compress}");
-        let resumed = stats(&json);
-        assert_eq!(resumed["cycles"], expected["cycles"], "compress {compress}");
-        assert_eq!(
-            resumed["state_hash"], expected["state_hash"],
-            "compress {compress}"
-        );
     }
     // daxpy's field is mostly the zeros above its arrays.
     assert!(sizes[1] * 4 < sizes[0], "{sizes:?}");
