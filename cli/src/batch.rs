@@ -14,6 +14,7 @@
 //! after its last checkpoint and before a crash is cut from its `stdout` before it
 //! continues (see `resume::cut_back_output`), so it is there once.
 
+use crate::json_file;
 use crate::output::{errln, outln};
 use crate::resume::{self, Finished};
 use crate::CliError;
@@ -89,12 +90,7 @@ pub fn submit(
         cwd,
         command: command.to_vec(),
     };
-    let path = Job::file(queue, number);
-    let text = serde_json::to_string_pretty(&job).map_err(|e| CliError::new(e.to_string()))?;
-    cray_chkpnt::atomic::replace_file(&path, |file| {
-        std::io::Write::write_all(file, format!("{text}\n").as_bytes())
-    })
-    .map_err(|e| CliError::new(e.to_string()))?;
+    json_file::write(&Job::file(queue, number), &job)?;
     outln!("batch: job {number} queued in {}", queue.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -263,23 +259,11 @@ struct Failed {
 
 impl Failed {
     fn read(dir: &Path) -> Result<Option<Failed>, CliError> {
-        let path = dir.join(FAILED);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-                CliError::invalid(&path, format!("not a record of a failed job: {e}"))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(CliError::io(&path, e)),
-        }
+        json_file::read_if_present(&dir.join(FAILED), "a record of a failed job")
     }
 
     fn write(&self, dir: &Path) -> Result<(), CliError> {
-        let path = dir.join(FAILED);
-        let text = serde_json::to_string(self).map_err(|e| CliError::new(e.to_string()))?;
-        cray_chkpnt::atomic::replace_file(&path, |file| {
-            std::io::Write::write_all(file, format!("{text}\n").as_bytes())
-        })
-        .map_err(|e| CliError::new(e.to_string()))
+        json_file::write(&dir.join(FAILED), self)
     }
 }
 

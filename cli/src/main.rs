@@ -12,6 +12,7 @@ mod dis;
 mod error;
 mod images;
 mod input;
+mod json_file;
 mod load;
 mod output;
 mod program;

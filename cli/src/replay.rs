@@ -179,19 +179,9 @@ impl ReplayLog {
         Ok(log)
     }
 
-    /// Writes the log to `path` (a temporary file renamed into place).
+    /// Writes the log to `path`, atomically like an image.
     pub fn write(&self, path: &Path) -> Result<(), CliError> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| CliError::new(e.to_string()))?;
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| CliError::io(path, e))?;
-        std::io::Write::write_all(&mut file, (text + "\n").as_bytes())
-            .map_err(|e| CliError::io(path, e))?;
-        file.persist(path)
-            .map_err(|e| CliError::io(path, e.error))?;
-        Ok(())
+        crate::json_file::write(path, self)
     }
 
     /// The differences between the recorded end and `figures`, one per line; empty

@@ -13,6 +13,7 @@
 //! standard output is a file, an [`OutputMark`] beside each image lets a continued job
 //! cut back what it wrote after the image, which it writes again.
 
+use crate::json_file;
 use crate::output::errln;
 use crate::CliError;
 use cray_chkpnt::system_image::{self, CheckpointError, Restored};
@@ -52,13 +53,7 @@ pub fn write_mark(image: &Path) -> Result<(), CliError> {
     let Some(stdout_bytes) = stdout_file_len() else {
         return Ok(());
     };
-    let path = mark_path(image);
-    let text = serde_json::to_string(&OutputMark { stdout_bytes })
-        .map_err(|e| CliError::new(e.to_string()))?;
-    cray_chkpnt::atomic::replace_file(&path, |file| {
-        std::io::Write::write_all(file, format!("{text}\n").as_bytes())
-    })
-    .map_err(|e| CliError::new(e.to_string()))
+    json_file::write(&mark_path(image), &OutputMark { stdout_bytes })
 }
 
 /// Before a job continues from `image`: cuts standard output, when it is a file,
@@ -66,12 +61,9 @@ pub fn write_mark(image: &Path) -> Result<(), CliError> {
 /// again is not there twice. The lengths before and after, when it was cut.
 pub fn cut_back_output(image: &Path) -> Result<Option<(u64, u64)>, CliError> {
     use std::os::fd::AsFd;
-    let path = mark_path(image);
-    let mark: OutputMark = match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text)
-            .map_err(|e| CliError::invalid(&path, format!("not an output mark: {e}")))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CliError::io(&path, e)),
+    let Some(mark) = json_file::read_if_present::<OutputMark>(&mark_path(image), "an output mark")?
+    else {
+        return Ok(None);
     };
     // A file shorter than the mark is not the one the job wrote to (or was emptied
     // by `>`): it is left alone.
@@ -191,24 +183,12 @@ pub struct Finished {
 impl Finished {
     /// Reads `dir`'s record, if there is one.
     pub fn read(dir: &Path) -> Result<Option<Finished>, CliError> {
-        let path = dir.join(FINISHED);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-                CliError::invalid(&path, format!("not a record of a finished job: {e}"))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(CliError::io(&path, e)),
-        }
+        json_file::read_if_present(&dir.join(FINISHED), "a record of a finished job")
     }
 
     /// Writes the record into `dir`, atomically like an image.
     pub fn write(&self, dir: &Path) -> Result<(), CliError> {
-        let path = dir.join(FINISHED);
-        let text = serde_json::to_string_pretty(self).map_err(|e| CliError::new(e.to_string()))?;
-        cray_chkpnt::atomic::replace_file(&path, |file| {
-            std::io::Write::write_all(file, format!("{text}\n").as_bytes())
-        })
-        .map_err(|e| CliError::new(e.to_string()))
+        json_file::write(&dir.join(FINISHED), self)
     }
 }
 
