@@ -288,35 +288,57 @@ enum BatchAction {
     },
 }
 
-/// The options of `cray run COMMAND` as a batch job runs it (the queue gives the
-/// checkpoint directory, and an interval unless COMMAND has one), or why it does not
-/// parse.
-fn run_options_of(command: &[String]) -> Result<(RunOptions, PathBuf), String> {
-    let parse = |queue_options: &[&str]| {
-        let argv = ["cray", "run"]
-            .iter()
-            .chain(queue_options)
-            .map(|arg| arg.to_string())
-            .chain(command.iter().cloned());
-        match Cli::try_parse_from(argv) {
-            Ok(Cli {
-                command: Command::Run {
-                    options, program, ..
+/// A `cray run` command line, parsed.
+struct RunCommand {
+    options: RunOptions,
+    personality: String,
+    program: PathBuf,
+    args: Vec<String>,
+}
+
+/// Parses `cray run ARGS` (options, program, its arguments); the error is clap's
+/// first line.
+fn parse_run(args: impl IntoIterator<Item = String>) -> Result<RunCommand, String> {
+    let argv = ["cray", "run"].map(String::from).into_iter().chain(args);
+    match Cli::try_parse_from(argv) {
+        Ok(Cli {
+            command:
+                Command::Run {
+                    options,
+                    personality,
+                    program,
+                    args,
                 },
-            }) => Ok((options, program)),
-            Ok(_) => Err("not the arguments of cray run".to_string()),
-            Err(e) => Err(format!(
-                "cray run {}: {}",
-                command.join(" "),
-                e.to_string().lines().next().unwrap_or_default()
-            )),
-        }
-    };
+        }) => Ok(RunCommand {
+            options,
+            personality,
+            program,
+            args,
+        }),
+        Ok(_) => Err("not the arguments of cray run".to_string()),
+        Err(e) => Err(e.to_string().lines().next().unwrap_or_default().to_string()),
+    }
+}
+
+/// `cray run COMMAND` as a batch job runs it: the queue gives the checkpoint
+/// directory, and an interval unless COMMAND has one.
+fn parse_queued(command: &[String], queue_options: &[&str]) -> Result<RunCommand, String> {
+    let given = queue_options.iter().map(|arg| arg.to_string());
+    parse_run(given.chain(command.iter().cloned()))
+        .map_err(|reason| format!("cray run {}: {reason}", command.join(" ")))
+}
+
+/// The options of `cray run COMMAND` as a batch job runs it, or why it does not parse.
+fn run_options_of(command: &[String]) -> Result<RunCommand, String> {
     // With an interval of its own, a second one is refused.
-    parse(&["--checkpoint-dir", "queue", "--checkpoint-every", "1"]).or_else(|with_interval| {
-        parse(&["--checkpoint-dir", "queue"])
+    parse_queued(
+        command,
+        &["--checkpoint-dir", "queue", "--checkpoint-every", "1"],
+    )
+    .or_else(|with_interval| {
+        parse_queued(command, &["--checkpoint-dir", "queue"])
             .ok()
-            .filter(|(options, _)| options.checkpoint_every.is_some())
+            .filter(|run| run.options.checkpoint_every.is_some())
             .ok_or(with_interval)
     })
 }
@@ -324,30 +346,23 @@ fn run_options_of(command: &[String]) -> Result<(RunOptions, PathBuf), String> {
 /// Whether `cray run COMMAND` gives its own `--checkpoint-every` and its own
 /// `--checkpoint-keep`.
 fn own_checkpoint_options(command: &[String]) -> (bool, bool) {
-    let argv = ["cray", "run", "--checkpoint-dir", "queue"]
-        .into_iter()
-        .map(String::from)
-        .chain(command.iter().cloned());
-    match Cli::try_parse_from(argv) {
-        Ok(Cli {
-            command: Command::Run { options, .. },
-        }) => (
-            options.checkpoint_every.is_some(),
-            options.checkpoint_keep.is_some(),
-        ),
-        _ => (false, false),
-    }
+    parse_queued(command, &["--checkpoint-dir", "queue"]).map_or((false, false), |run| {
+        (
+            run.options.checkpoint_every.is_some(),
+            run.options.checkpoint_keep.is_some(),
+        )
+    })
 }
 
 /// `cray batch ...`.
 fn batch_command(action: BatchAction) -> Result<ExitCode, CliError> {
     match action {
         BatchAction::Submit { queue, command } => batch::submit(&queue, &command, |command| {
-            let (_, program) = run_options_of(command)?;
-            if program.is_file() {
+            let run = run_options_of(command)?;
+            if run.program.is_file() {
                 Ok(())
             } else {
-                Err(format!("{}: no such program file", program.display()))
+                Err(format!("{}: no such program file", run.program.display()))
             }
         }),
         BatchAction::Run {
@@ -469,32 +484,16 @@ fn command_line() -> Result<Vec<String>, CliError> {
 /// `cray replay LOG`: the recorded `cray run`, fed from the log.
 fn replay(log: &std::path::Path) -> Result<ExitCode, CliError> {
     let recorded = replay::ReplayLog::read(log)?;
-    let argv = std::iter::once("cray".to_string()).chain(recorded.command);
-    let parsed = Cli::try_parse_from(argv).map_err(|e| {
-        let reason = e.to_string();
+    // `read` checked that the command is a `run`.
+    let mut run = parse_run(recorded.command.into_iter().skip(1)).map_err(|reason| {
         CliError::invalid(
             log,
-            format!(
-                "the recorded command does not parse: {}",
-                reason.lines().next().unwrap_or_default()
-            ),
+            format!("the recorded command does not parse: {reason}"),
         )
     })?;
-    let Command::Run {
-        mut options,
-        personality,
-        program,
-        args,
-    } = parsed.command
-    else {
-        return Err(CliError::invalid(
-            log,
-            "the recorded command is not a `cray run`",
-        ));
-    };
-    options.record = None;
-    options.replay = Some(log.to_path_buf());
-    program::run(&options, &personality, &program, &args)
+    run.options.record = None;
+    run.options.replay = Some(log.to_path_buf());
+    program::run(&run.options, &run.personality, &run.program, &run.args)
 }
 
 fn main() -> ExitCode {
