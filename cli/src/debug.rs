@@ -11,7 +11,7 @@
 
 use crate::dis::parcel_label;
 use crate::output::{out, outln};
-use crate::session::{Outcome, Session, SLICE};
+use crate::session::{Session, SLICE};
 use crate::CliError;
 use cray_emulator::isa::{decode, disassemble, instruction_length, Op};
 use cray_emulator::system::{Pid, Process};
@@ -32,8 +32,8 @@ struct Debugger {
     /// The process shown and stopped at breakpoints (the job's leader at first).
     pid: Pid,
     breakpoints: BTreeSet<u32>,
-    /// Set once the job has ended.
-    ended: Option<Outcome>,
+    /// Set once the job has ended (or the runner stopped it).
+    ended: bool,
     /// Set by SIGINT (Ctrl-C): `continue` and `step` stop and the loop asks again.
     interrupted: Arc<AtomicBool>,
 }
@@ -48,7 +48,7 @@ pub fn run(session: Session) -> Result<(), CliError> {
         started: Instant::now(),
         pid,
         breakpoints: BTreeSet::new(),
-        ended: None,
+        ended: false,
         interrupted,
     };
     debugger.show_next();
@@ -113,7 +113,12 @@ impl Commands {
 impl Debugger {
     /// Performs one command; false to quit.
     fn command(&mut self, command: &str, arguments: &[&str]) -> Result<bool, String> {
-        let number = |at: usize| arguments.get(at).map(|text| parse_number(text)).transpose();
+        let number = |at: usize| {
+            arguments
+                .get(at)
+                .map(|text| crate::parse_number(text))
+                .transpose()
+        };
         match command {
             "s" | "step" => {
                 let count = number(0)?.unwrap_or(1);
@@ -237,25 +242,34 @@ impl Debugger {
     /// Runs one instruction of the job (of whichever process the scheduler runs);
     /// false once the job has ended.
     fn step(&mut self) -> Result<bool, String> {
-        if self.ended.is_some() {
+        if self.ended {
             return Err("the job has ended".to_string());
         }
         let before = self.session.system.instructions;
         while self.session.system.instructions == before {
-            let outcome = self
-                .session
-                .advance(1, self.started)
-                .map_err(|e| e.to_string())?;
-            if let Some(outcome) = outcome {
-                match outcome.status {
-                    Some(status) => outln!("the job ended with exit status {}", status.host_code()),
-                    None => outln!("the job was stopped"),
-                }
-                self.ended = Some(outcome);
+            if !self.advance(1)? {
                 return Ok(false);
             }
         }
         Ok(true)
+    }
+
+    /// Runs the job's session for at most `most` clock periods; false (and said)
+    /// once the job has ended or the runner stopped it.
+    fn advance(&mut self, most: u64) -> Result<bool, String> {
+        let outcome = self
+            .session
+            .advance(most, self.started)
+            .map_err(|e| e.to_string())?;
+        let Some(outcome) = outcome else {
+            return Ok(true);
+        };
+        match outcome.status {
+            Some(status) => outln!("the job ended with exit status {}", status.host_code()),
+            None => outln!("the job was stopped"),
+        }
+        self.ended = true;
+        Ok(false)
     }
 
     /// Runs until the process shown reaches a breakpoint, or the job ends.
@@ -263,20 +277,12 @@ impl Debugger {
         self.interrupted.store(false, Ordering::Relaxed);
         if self.breakpoints.is_empty() {
             // Nothing to stop at: at full speed, a slice at a time.
-            while self.ended.is_none() {
+            while !self.ended {
                 if self.interrupted() {
                     self.show_next();
                     return Ok(());
                 }
-                let outcome = self
-                    .session
-                    .advance(SLICE, self.started)
-                    .map_err(|e| e.to_string())?;
-                if let Some(outcome) = outcome {
-                    let status = outcome.status.map_or(-1, |s| s.host_code());
-                    outln!("the job ended with exit status {status}");
-                    self.ended = Some(outcome);
-                }
+                self.advance(SLICE)?;
             }
             return Ok(());
         }
@@ -379,11 +385,6 @@ fn show_words(words: &[u64], first: u32) {
         let shown: Vec<String> = chunk.iter().map(|w| format!("{w:022o}")).collect();
         outln!("{:>8o}: {}", first as usize + row * 4, shown.join(" "));
     }
-}
-
-/// A number as `cray dis --from` takes it.
-fn parse_number(text: &str) -> Result<u32, String> {
-    crate::parse_number(text)
 }
 
 /// What `help` prints.
