@@ -47,7 +47,11 @@ impl System {
                 ));
             }
             if let Some(model) = &process.cpu.timing {
-                plausible_counters(model.counters(), &format!("pid {key}'s"))?;
+                if let Some((name, count)) = implausible_counter(model.counters()) {
+                    return Err(format!(
+                        "pid {key}'s hardware performance counter {name} is {count}, past {MAX_PLAUSIBLE_CLOCK}"
+                    ));
+                }
                 let latest = model.latest_reservation();
                 if latest > process.cpu.cycles.saturating_add(MAX_PENDING_WORK) {
                     return Err(format!(
@@ -66,17 +70,7 @@ impl System {
         }
         // The kernel sums the counters of every process into the job's report, and a
         // run only ever adds to them: bounding the sum keeps that arithmetic exact.
-        let mut total = self.hpm_retired.named();
-        let live = self
-            .processes
-            .values()
-            .filter_map(|p| p.cpu.timing.as_ref());
-        for model in live {
-            for (sum, (_, count)) in total.iter_mut().zip(model.counters().named()) {
-                sum.1 = sum.1.saturating_add(count);
-            }
-        }
-        if let Some((name, count)) = total.into_iter().find(|&(_, c)| c > MAX_PLAUSIBLE_CLOCK) {
+        if let Some((name, count)) = implausible_counter(&self.hpm()) {
             return Err(format!(
                 "the job's hardware performance counter {name} totals {count}, past {MAX_PLAUSIBLE_CLOCK}"
             ));
@@ -85,17 +79,11 @@ impl System {
     }
 }
 
-/// Refuses hardware performance counters past [`MAX_PLAUSIBLE_CLOCK`] (no counter
-/// grows by more than a few per clock period). `whose` names them in the message.
-fn plausible_counters(counters: &HpmCounters, whose: &str) -> Result<(), String> {
-    match counters
+/// The first counter past [`MAX_PLAUSIBLE_CLOCK`] (no counter grows by more than a
+/// few per clock period), with its name.
+fn implausible_counter(counters: &HpmCounters) -> Option<(&'static str, u64)> {
+    counters
         .named()
         .into_iter()
         .find(|&(_, count)| count > MAX_PLAUSIBLE_CLOCK)
-    {
-        Some((name, count)) => Err(format!(
-            "{whose} hardware performance counter {name} is {count}, past {MAX_PLAUSIBLE_CLOCK}"
-        )),
-        None => Ok(()),
-    }
 }

@@ -50,10 +50,12 @@ pub struct HpmCounters {
 
 impl HpmCounters {
     /// Adds `other`'s counts to these (the counters of several CPUs or processes
-    /// together; clock periods add up like CPU time).
+    /// together; clock periods add up like CPU time). A sum past 2^64 stays at the top
+    /// instead of wrapping: only a damaged state comes near it, and the restore
+    /// refuses such a state by that sum ([`crate::system::System::check_consistency`]).
     pub fn add(&mut self, other: &HpmCounters) {
         for ((_, mine), (_, theirs)) in self.named_mut().into_iter().zip(other.named()) {
-            *mine += theirs;
+            *mine = mine.saturating_add(theirs);
         }
     }
 
