@@ -86,7 +86,7 @@ fn write_image(path: &Path, words: &[u64]) -> u64 {
     let mut w = ImageWriter::new(summary());
     w.add_state(1, &state()).expect("encode state");
     w.add_memory(0, words);
-    w.write_atomic(path).expect("write image")
+    w.write_atomic(path).expect("write image").bytes
 }
 
 fn raw_write(path: &Path, bytes: &[u8]) {

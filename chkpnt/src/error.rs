@@ -204,6 +204,55 @@ pub enum ImageError {
     },
 
     /// State could not be encoded with postcard while building an image.
+    /// An incremental image's parent cannot be read.
+    #[error("{file}: this incremental image builds on {parent}, which cannot be read: {source}; the images of a chain must stay together in one directory")]
+    ParentUnreadable {
+        /// The incremental image.
+        file: PathBuf,
+        /// Where its parent should be.
+        parent: PathBuf,
+        /// Why it cannot be read.
+        #[source]
+        source: io::Error,
+    },
+
+    /// The file where an incremental image's parent should be is another image.
+    #[error("{file}: this incremental image builds on {parent} with header checksum {expected:016x}, but that file's header checksum is {found:016x}: it is another image of the same name")]
+    ParentMismatch {
+        /// The incremental image.
+        file: PathBuf,
+        /// The file found in the parent's place.
+        parent: PathBuf,
+        /// The header checksum the child records.
+        expected: u64,
+        /// The header checksum of the file found.
+        found: u64,
+    },
+
+    /// Following parents did not reach a full image.
+    #[error("{file}: following parent images from here goes past {limit} images without reaching a full one (a chain of images that loops?)")]
+    ChainTooLong {
+        /// The image whose chain was followed.
+        file: PathBuf,
+        /// Most parents followed.
+        limit: usize,
+    },
+
+    /// A memory field put together through a chain is not the field the image recorded.
+    #[error("{file}: section {section} at offset {offset}: the memory field put together from the parent images has xxh3 {computed:016x}, but this image recorded {stored:016x}; a parent image is not the one this image was written on")]
+    FieldChecksum {
+        /// The incremental image.
+        file: PathBuf,
+        /// Its delta section.
+        section: String,
+        /// Where the section starts.
+        offset: ByteOffset,
+        /// The checksum recorded in the delta.
+        stored: u64,
+        /// The checksum of the field put together.
+        computed: u64,
+    },
+
     #[error("cannot encode checkpoint section {section}: {source}")]
     Encode {
         /// Section name.

@@ -9,7 +9,7 @@ pub const MAGIC: [u8; 8] = *b"CRAYCKPT";
 /// The format major version this crate writes and the only one it reads.
 pub const MAJOR_VERSION: u16 = 1;
 /// The format minor version this crate writes; readers accept any minor of their major.
-pub const MINOR_VERSION: u16 = 0;
+pub const MINOR_VERSION: u16 = 1;
 /// Length in bytes of the fixed header that precedes the section table.
 pub const HEADER_LEN: usize = 32;
 /// Length in bytes of one section table entry.
@@ -25,8 +25,12 @@ pub const MAX_SECTION_BYTES: u64 = 1 << 31;
 pub const SECTION_FLAG_ZSTD: u32 = 1;
 /// Section flags this version understands; readers refuse any other bit.
 pub const KNOWN_SECTION_FLAGS: u32 = SECTION_FLAG_ZSTD;
-/// Header flags this version understands (none yet); readers refuse any other bit.
-pub const KNOWN_HEADER_FLAGS: u32 = 0;
+/// Header flag (format 1.1): the image is incremental: some of its memory fields are
+/// given as the pages changed since its parent image, named in its Parent section.
+/// Readers of 1.0 refuse the bit, which is right: they would find those fields missing.
+pub const HEADER_FLAG_INCREMENTAL: u32 = 1;
+/// Header flags this version understands; readers refuse any other bit.
+pub const KNOWN_HEADER_FLAGS: u32 = HEADER_FLAG_INCREMENTAL;
 /// Version of the summary section's postcard encoding.
 pub const SUMMARY_VERSION: u16 = 1;
 
@@ -41,6 +45,11 @@ pub enum SectionKind {
     Memory,
     /// 4: the raw bytes of one host file carried in the image.
     FileContents,
+    /// 5 (format 1.1): the pages of one memory field that changed since the parent
+    /// image (see `incremental`).
+    MemoryDelta,
+    /// 6 (format 1.1): which image an incremental image builds on, postcard.
+    Parent,
     /// Any other number: a kind from a later minor version; readers keep it but ignore it.
     Other(u16),
 }
@@ -53,6 +62,8 @@ impl SectionKind {
             SectionKind::State => 2,
             SectionKind::Memory => 3,
             SectionKind::FileContents => 4,
+            SectionKind::MemoryDelta => 5,
+            SectionKind::Parent => 6,
             SectionKind::Other(n) => n,
         }
     }
@@ -64,6 +75,8 @@ impl SectionKind {
             2 => SectionKind::State,
             3 => SectionKind::Memory,
             4 => SectionKind::FileContents,
+            5 => SectionKind::MemoryDelta,
+            6 => SectionKind::Parent,
             n => SectionKind::Other(n),
         }
     }
@@ -81,6 +94,8 @@ impl fmt::Display for SectionKind {
             SectionKind::State => f.write_str("state"),
             SectionKind::Memory => f.write_str("memory"),
             SectionKind::FileContents => f.write_str("file"),
+            SectionKind::MemoryDelta => f.write_str("memory-delta"),
+            SectionKind::Parent => f.write_str("parent"),
             // The one other kind this crate writes, named as `cray inspect` names it,
             // so a damaged open-files list is not reported as an unknown "kind16".
             SectionKind::Other(crate::system_image::FILES_SECTION) => f.write_str("open-files"),
@@ -191,7 +206,7 @@ pub struct Header {
     pub major: u16,
     /// Format minor version.
     pub minor: u16,
-    /// Header flags (none defined).
+    /// Header flags ([`HEADER_FLAG_INCREMENTAL`]).
     pub flags: u32,
     /// Number of section table entries.
     pub section_count: u32,

@@ -8,6 +8,7 @@
 pub mod atomic;
 pub mod error;
 pub mod format;
+pub mod incremental;
 mod load;
 mod pipeline;
 pub mod reader;
@@ -19,4 +20,4 @@ pub use format::{
     Header, ImageKind, ImageSummary, SectionInfo, SectionKind, MAJOR_VERSION, MINOR_VERSION,
 };
 pub use reader::Image;
-pub use writer::{Compression, ImageWriter};
+pub use writer::{Compression, ImageWriter, WrittenImage};

@@ -24,8 +24,8 @@
 use crate::error::{ByteOffset, ImageError};
 use crate::format::{
     header_checksum, Header, SectionInfo, SectionKind, ENTRY_LEN, HEADER_CHECKSUM_OFFSET,
-    HEADER_LEN, KNOWN_HEADER_FLAGS, KNOWN_SECTION_FLAGS, MAGIC, MAJOR_VERSION, MAX_SECTIONS,
-    MAX_SECTION_BYTES,
+    HEADER_FLAG_INCREMENTAL, HEADER_LEN, KNOWN_HEADER_FLAGS, KNOWN_SECTION_FLAGS, MAGIC,
+    MAJOR_VERSION, MAX_SECTIONS, MAX_SECTION_BYTES,
 };
 use std::collections::BTreeSet;
 use std::io::{self, Read};
@@ -71,6 +71,26 @@ pub(crate) struct Loaded {
 
 /// Reads an image of `len` bytes from `r` and verifies all of it.
 pub(crate) fn load<R: Read>(file: &Path, r: &mut R, len: u64) -> Result<Loaded, ImageError> {
+    let (header, sections) = load_head(file, r, len)?;
+    let mut buf = Vec::new();
+    let data = sections
+        .iter()
+        .map(|info| load_section(file, r, info, len, &mut buf))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Loaded {
+        header,
+        sections,
+        data,
+    })
+}
+
+/// Reads and verifies the header and the section table of an image of `len` bytes
+/// from `r`, leaving `r` at the first section.
+pub(crate) fn load_head<R: Read>(
+    file: &Path,
+    r: &mut R,
+    len: u64,
+) -> Result<(Header, Vec<SectionInfo>), ImageError> {
     let mut head = [0u8; HEADER_LEN];
     let have = len.min(HEADER_LEN as u64) as usize;
     read_exact(file, r, &mut head[..have], "header", len)?;
@@ -97,16 +117,71 @@ pub(crate) fn load<R: Read>(file: &Path, r: &mut R, len: u64) -> Result<Loaded, 
         ));
     }
     let sections = parse_table(file, &header, &table, len)?;
-    let mut buf = Vec::new();
-    let data = sections
+    check_incremental(file, &header, &sections)?;
+    Ok((header, sections))
+}
+
+/// An incremental image (header flag) has a Parent section and a full one has none;
+/// memory deltas appear only in incremental images, and a field is whole or a delta,
+/// never both.
+fn check_incremental(
+    file: &Path,
+    header: &Header,
+    sections: &[SectionInfo],
+) -> Result<(), ImageError> {
+    let flagged = header.flags & HEADER_FLAG_INCREMENTAL != 0;
+    let has_parent = sections.iter().any(|s| s.kind == SectionKind::Parent);
+    if flagged != has_parent {
+        return Err(bad_header(
+            file,
+            12,
+            if flagged {
+                "the incremental flag is set but there is no parent section".into()
+            } else {
+                "a parent section, but the incremental flag is clear".into()
+            },
+        ));
+    }
+    for s in sections
         .iter()
-        .map(|info| load_section(file, r, info, len, &mut buf))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Loaded {
-        header,
-        sections,
-        data,
-    })
+        .filter(|s| s.kind == SectionKind::MemoryDelta)
+    {
+        let bad = |reason: String| ImageError::BadSection {
+            file: file.to_path_buf(),
+            section: s.name(),
+            offset: ByteOffset(entry_offset(s.index)),
+            reason,
+        };
+        if !flagged {
+            return Err(bad(
+                "a memory delta in an image that is not incremental".into()
+            ));
+        }
+        if sections
+            .iter()
+            .any(|m| m.kind == SectionKind::Memory && m.id == s.id)
+        {
+            return Err(bad(format!(
+                "memory field {} is both whole and a delta",
+                s.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads section `info` (with `r` at its start) as bytes, decompressed and verified.
+pub(crate) fn load_bytes<R: Read>(
+    file: &Path,
+    r: &mut R,
+    info: &SectionInfo,
+    len: u64,
+) -> Result<Vec<u8>, ImageError> {
+    match load_section(file, r, info, len, &mut Vec::new())? {
+        SectionData::Bytes(bytes) => Ok(bytes),
+        SectionData::Words(words) => Ok(words.iter().flat_map(|w| w.to_be_bytes()).collect()),
+        SectionData::Taken => Ok(Vec::new()),
+    }
 }
 
 /// Offset of table entry `index`.

@@ -2,6 +2,7 @@
 
 use crate::error::{ByteOffset, ImageError};
 use crate::format::{Header, ImageSummary, SectionInfo, SectionKind, SUMMARY_VERSION};
+use crate::incremental::{decode_parent, ParentRef};
 use crate::load::{entry_offset, load, SectionData};
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
@@ -135,6 +136,23 @@ impl Image {
             SectionData::Words(w) => Ok(w),
             _ => Err(self.taken(i)),
         }
+    }
+
+    /// Whether the image is incremental (format 1.1): its memory fields may need its
+    /// parent images, which [`crate::incremental::memory_fields`] follows.
+    pub fn is_incremental(&self) -> bool {
+        self.header.flags & crate::format::HEADER_FLAG_INCREMENTAL != 0
+    }
+
+    /// The image an incremental image builds on, `None` for a full image.
+    pub fn parent(&self) -> Result<Option<ParentRef>, ImageError> {
+        let Some(i) = self.index(SectionKind::Parent, 0) else {
+            return Ok(None);
+        };
+        let SectionData::Bytes(raw) = &self.data[i] else {
+            return Err(self.taken(i));
+        };
+        decode_parent(&self.file, &self.sections[i], raw).map(Some)
     }
 
     /// The contents of host file `id`.

@@ -19,12 +19,15 @@
 //! refuses when a file changed, unless forced. With the contents in the image,
 //! restart recreates the files instead, so it works after they changed or vanished.
 
-use crate::{Compression, Image, ImageError, ImageKind, ImageSummary, ImageWriter, SectionKind};
+use crate::incremental::{memory_fields, FieldPrint, ParentRef};
+use crate::{
+    Compression, Image, ImageError, ImageKind, ImageSummary, ImageWriter, SectionKind, WrittenImage,
+};
 use cray_emulator::memory::Memory;
 use cray_emulator::system::files::{Description, OpenFile};
 use cray_emulator::system::{HostRoot, Pid, System};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -276,6 +279,31 @@ fn split_state(system: &mut System, pids: &[Pid]) -> (System, Vec<(Pid, Memory)>
     (state, fields)
 }
 
+/// What an incremental checkpoint keeps of the image it just wrote, for the next one
+/// to store only the pages changed since: where the image is, its header checksum, and
+/// a fingerprint of every memory field in it.
+#[derive(Clone, Debug)]
+pub struct Baseline {
+    path: PathBuf,
+    header_checksum: u64,
+    cycle: u64,
+    depth: u32,
+    fields: BTreeMap<Pid, FieldPrint>,
+}
+
+impl Baseline {
+    /// The image.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Incremental images between it and the full image its chain starts at (0 for a
+    /// full image).
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+}
+
 /// Writes an image of `selection` to `path` atomically. Returns the bytes written.
 pub fn save(
     system: &mut System,
@@ -284,6 +312,61 @@ pub fn save(
     created_by: &str,
     path: &Path,
 ) -> Result<u64, CheckpointError> {
+    Ok(
+        write_image(system, selection, options, created_by, path, None)?
+            .0
+            .image
+            .bytes,
+    )
+}
+
+/// Writes an image of `selection` to `path` atomically, incremental on `parent` when
+/// there is one (format 1.1): each memory field the parent holds at the same length is
+/// stored as the pages that changed since. The parent must lie in the same directory
+/// (readers look for it beside the image); otherwise, or when no field could be a
+/// delta, the image is full. Returns the bytes written and the baseline of this image
+/// for the next.
+pub fn save_incremental(
+    system: &mut System,
+    selection: Selection,
+    options: SaveOptions,
+    created_by: &str,
+    path: &Path,
+    parent: Option<&Baseline>,
+) -> Result<(u64, Baseline), CheckpointError> {
+    let beside = parent.filter(|p| p.path.parent() == path.parent() && p.path != path);
+    let (written, fields) =
+        write_image(system, selection, options, created_by, path, Some(beside))?;
+    let baseline = Baseline {
+        path: path.to_path_buf(),
+        header_checksum: written.image.header_checksum,
+        cycle: system.clock,
+        depth: match beside {
+            Some(parent) if written.incremental => parent.depth + 1,
+            _ => 0,
+        },
+        fields,
+    };
+    Ok((written.image.bytes, baseline))
+}
+
+/// What [`write_image`] wrote.
+struct Written {
+    image: WrittenImage,
+    /// Whether some field is a delta on the parent.
+    incremental: bool,
+}
+
+/// The work of [`save`] (`incremental` None) and [`save_incremental`] (Some, with the
+/// parent if any): the second also fingerprints every field and returns the prints.
+fn write_image(
+    system: &mut System,
+    selection: Selection,
+    options: SaveOptions,
+    created_by: &str,
+    path: &Path,
+    incremental: Option<Option<&Baseline>>,
+) -> Result<(Written, BTreeMap<Pid, FieldPrint>), CheckpointError> {
     let pids = selected_pids(system, selection)?;
     let root = system.root().clone();
     let mut identities = Vec::new();
@@ -309,6 +392,23 @@ pub fn save(
         cycle: system.clock,
         created_by: created_by.to_string(),
     };
+    let prints: BTreeMap<Pid, FieldPrint> = match incremental {
+        Some(_) => fields
+            .iter()
+            .map(|(pid, memory)| (*pid, FieldPrint::of(memory.words())))
+            .collect(),
+        None => BTreeMap::new(),
+    };
+    let parent = incremental.flatten();
+    // The fields stored as deltas, with the pages each stores.
+    let mut deltas: BTreeMap<Pid, Vec<u32>> = BTreeMap::new();
+    if let Some(parent) = parent {
+        for (pid, print) in &prints {
+            if let Some(pages) = parent.fields.get(pid).and_then(|p| p.changed_pages(print)) {
+                deltas.insert(*pid, pages);
+            }
+        }
+    }
     let result = (|| {
         let mut writer = ImageWriter::new(summary);
         writer.add_state(STATE_VERSION, &state)?;
@@ -317,18 +417,37 @@ pub fn save(
             source,
         })?;
         writer.add_section(SectionKind::Other(FILES_SECTION), 0, 1, files);
+        if let Some(parent) = parent.filter(|_| !deltas.is_empty()) {
+            writer.parent(&ParentRef {
+                name: parent
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                header_checksum: parent.header_checksum,
+                cycle: parent.cycle,
+            })?;
+        }
         if options.compress {
             writer.compression(Compression::Zstd(1));
         }
         for (pid, memory) in &fields {
-            writer.add_memory(*pid, memory.words());
+            match deltas.remove(pid) {
+                Some(pages) => {
+                    writer.add_memory_delta(*pid, memory.words(), pages, prints[pid].checksum())
+                }
+                None => writer.add_memory(*pid, memory.words()),
+            };
         }
         for (index, (identity, bytes)) in identities.iter().zip(&contents).enumerate() {
             if identity.carried {
                 writer.add_file(index as u32, bytes);
             }
         }
-        writer.write_atomic(path)
+        let incremental = writer.is_incremental();
+        writer
+            .write_atomic(path)
+            .map(|image| Written { image, incremental })
     })();
     // Put the fields back whatever happened.
     for (pid, memory) in fields {
@@ -336,7 +455,7 @@ pub fn save(
             process.memory = memory;
         }
     }
-    Ok(result?)
+    Ok((result?, prints))
 }
 
 /// What [`restore`] gives back.
@@ -441,8 +560,7 @@ pub fn restore_if(
     // A process taken without the rest of its job: what the others held is gone.
     system.settle_absent_processes();
     let pids: Vec<Pid> = system.processes.keys().copied().collect();
-    for pid in pids {
-        let words = image.take_memory(pid)?;
+    for (pid, words) in memory_fields(&mut image, &pids)? {
         if let Some(process) = system.processes.get_mut(&pid) {
             process.memory = Memory::from_words(words);
         }

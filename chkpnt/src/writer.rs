@@ -6,9 +6,11 @@
 use crate::atomic;
 use crate::error::{ByteOffset, ImageError};
 use crate::format::{
-    header_checksum, Header, ImageSummary, SectionInfo, SectionKind, MAJOR_VERSION, MAX_SECTIONS,
-    MAX_SECTION_BYTES, MINOR_VERSION, SECTION_FLAG_ZSTD, SUMMARY_VERSION,
+    header_checksum, Header, ImageSummary, SectionInfo, SectionKind, HEADER_FLAG_INCREMENTAL,
+    MAJOR_VERSION, MAX_SECTIONS, MAX_SECTION_BYTES, MINOR_VERSION, SECTION_FLAG_ZSTD,
+    SUMMARY_VERSION,
 };
+use crate::incremental::{self, ParentRef, PAGE_WORDS};
 use crate::pipeline;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -38,6 +40,13 @@ enum Payload<'a> {
     Bytes(Cow<'a, [u8]>),
     /// Written as big-endian words, converted a chunk at a time.
     Words(&'a [u64]),
+    /// A memory delta: `head` (lengths, checksum and page numbers), then the words of
+    /// the pages `pages` of `words`, big-endian.
+    Pages {
+        head: Vec<u8>,
+        words: &'a [u64],
+        pages: Vec<u32>,
+    },
 }
 
 impl Payload<'_> {
@@ -45,6 +54,12 @@ impl Payload<'_> {
         match self {
             Payload::Bytes(b) => b.len() as u64,
             Payload::Words(w) => w.len() as u64 * 8,
+            Payload::Pages { head, words, pages } => {
+                let words: usize = incremental::page_runs(pages)
+                    .map(|run| incremental::run_words(run, words.len()).len())
+                    .sum();
+                head.len() as u64 + words as u64 * 8
+            }
         }
     }
 
@@ -53,8 +68,26 @@ impl Payload<'_> {
         match self {
             Payload::Bytes(b) => f(b),
             Payload::Words(words) => pipeline::for_each_be_chunk(words, f),
+            Payload::Pages { head, words, pages } => {
+                f(head)?;
+                // Runs of neighbouring pages go out as one piece each.
+                for run in incremental::page_runs(pages) {
+                    let range = incremental::run_words(run, words.len());
+                    pipeline::for_each_be_chunk(&words[range], &mut f)?;
+                }
+                Ok(())
+            }
         }
     }
+}
+
+/// What [`ImageWriter::write_atomic`] wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WrittenImage {
+    /// Length of the image in bytes.
+    pub bytes: u64,
+    /// Its header checksum, which identifies it to an incremental image built on it.
+    pub header_checksum: u64,
 }
 
 struct Pending<'a> {
@@ -71,6 +104,9 @@ pub struct ImageWriter<'a> {
     summary: ImageSummary,
     sections: Vec<Pending<'a>>,
     compression: Compression,
+    /// Whether a Parent section was added: the header then carries
+    /// [`HEADER_FLAG_INCREMENTAL`].
+    incremental: bool,
 }
 
 impl<'a> ImageWriter<'a> {
@@ -80,6 +116,7 @@ impl<'a> ImageWriter<'a> {
             summary,
             sections: Vec::new(),
             compression: Compression::None,
+            incremental: false,
         }
     }
 
@@ -107,6 +144,55 @@ impl<'a> ImageWriter<'a> {
     /// Adds the words of memory field `id`, stored as raw big-endian words.
     pub fn add_memory(&mut self, id: u32, words: &'a [u64]) -> &mut Self {
         self.push(SectionKind::Memory, id, 1, Payload::Words(words))
+    }
+
+    /// Makes the image incremental (format 1.1): adds the Parent section naming the image
+    /// it builds on, and the header flag that tells readers to follow it. The memory
+    /// fields are then given with [`ImageWriter::add_memory_delta`] or, for a field the
+    /// parent does not hold, whole as usual.
+    pub fn parent(&mut self, parent: &ParentRef) -> Result<&mut Self, ImageError> {
+        let bytes = postcard::to_stdvec(parent).map_err(|source| ImageError::Encode {
+            section: format!("{} 0", SectionKind::Parent),
+            source,
+        })?;
+        // Never compressed: pruning reads it without reading the rest of the image.
+        let compression = std::mem::take(&mut self.compression);
+        self.add_section(SectionKind::Parent, 0, incremental::PARENT_VERSION, bytes);
+        self.compression = compression;
+        self.incremental = true;
+        Ok(self)
+    }
+
+    /// Whether [`ImageWriter::parent`] made the image incremental.
+    pub fn is_incremental(&self) -> bool {
+        self.incremental
+    }
+
+    /// Adds memory field `id` as the pages `changed` (ascending page numbers, pages of
+    /// [`PAGE_WORDS`] words) of `words`, the field as it is now: the rest is as the
+    /// parent image holds it. `field_checksum` is the xxh3-64 of the whole field as
+    /// big-endian bytes, which a reader checks after putting the field together.
+    pub fn add_memory_delta(
+        &mut self,
+        id: u32,
+        words: &'a [u64],
+        changed: Vec<u32>,
+        field_checksum: u64,
+    ) -> &mut Self {
+        let head = incremental::delta_head(words.len() as u64, field_checksum, &changed);
+        debug_assert!(changed
+            .iter()
+            .all(|&page| (page as usize) * PAGE_WORDS < words.len()));
+        self.push(
+            SectionKind::MemoryDelta,
+            id,
+            incremental::DELTA_VERSION,
+            Payload::Pages {
+                head,
+                words,
+                pages: changed,
+            },
+        )
     }
 
     /// Adds the contents of host file `id` (its number in the state's file table).
@@ -153,6 +239,7 @@ impl<'a> ImageWriter<'a> {
         let summary = self.prepare(&file)?;
         let mut out = io::Cursor::new(Vec::new());
         self.stream(&summary, &mut out)
+            .map(|_| ())
             .map_err(|source| ImageError::WriteFailed {
                 file,
                 stage: "writing",
@@ -164,15 +251,15 @@ impl<'a> ImageWriter<'a> {
 
     /// Writes the image to `path` atomically: into a temporary file in the same directory,
     /// fsync, rename over `path`, fsync the directory. On failure before the rename the
-    /// previous image at `path`, if any, is untouched. Returns the image length in bytes.
-    pub fn write_atomic(&self, path: impl AsRef<Path>) -> Result<u64, ImageError> {
+    /// previous image at `path`, if any, is untouched.
+    pub fn write_atomic(&self, path: impl AsRef<Path>) -> Result<WrittenImage, ImageError> {
         let path = path.as_ref();
         let summary = self.prepare(path)?;
         atomic::replace_file(path, |file| {
             let mut out = BufWriter::with_capacity(SMALL_WRITE_BUFFER, file);
-            let len = self.stream(&summary, &mut out)?;
+            let written = self.stream(&summary, &mut out)?;
             out.flush()?;
-            Ok(len)
+            Ok(written)
         })
     }
 
@@ -215,8 +302,8 @@ impl<'a> ImageWriter<'a> {
         Ok(summary)
     }
 
-    /// Writes the image to `out` from its start; returns its length.
-    fn stream<W: Write + Seek>(&self, summary: &[u8], out: &mut W) -> io::Result<u64> {
+    /// Writes the image to `out` from its start.
+    fn stream<W: Write + Seek>(&self, summary: &[u8], out: &mut W) -> io::Result<WrittenImage> {
         let count = self.sections.len() as u32 + 1;
         let header_len = Header::len_for(count);
         out.write_all(&vec![0u8; header_len as usize])?;
@@ -271,7 +358,11 @@ impl<'a> ImageWriter<'a> {
         let header = Header {
             major: MAJOR_VERSION,
             minor: MINOR_VERSION,
-            flags: 0,
+            flags: if self.incremental {
+                HEADER_FLAG_INCREMENTAL
+            } else {
+                0
+            },
             section_count: count,
             header_len: header_len as u32,
             checksum: 0,
@@ -286,7 +377,10 @@ impl<'a> ImageWriter<'a> {
         out.seek(SeekFrom::Start(0))?;
         out.write_all(&head)?;
         out.seek(SeekFrom::Start(pos))?;
-        Ok(pos)
+        Ok(WrittenImage {
+            bytes: pos,
+            header_checksum: checksum,
+        })
     }
 }
 

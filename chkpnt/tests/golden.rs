@@ -9,9 +9,14 @@
 //! under the current timing model, so a deliberate change of the model's rules updates
 //! it (daxpy-v1.0: banks with gaps, 2707880 -> 2701609 clock periods; the X-MP's 076
 //! element read in 4 CP instead of 5, -> 2701545).
+//!
+//! Format 1.1 added incremental images; its golden set is a chain: a full image of
+//! pipeline.cal a third of the way through and an incremental one on it two thirds of
+//! the way. Full images of 1.1 differ from 1.0 only in the minor version, so each
+//! program of the full set is blessed once, in the version current when it was added.
 
 use cray_cal::{assemble, Options};
-use cray_chkpnt::system_image::{restore, save, SaveOptions, Selection};
+use cray_chkpnt::system_image::{restore, save, save_incremental, SaveOptions, Selection};
 use cray_chkpnt::{MAJOR_VERSION, MINOR_VERSION};
 use cray_emulator::cos::job::Backing;
 use cray_emulator::system::{Config, Console, Event, ExitStatus, HostRoot, System};
@@ -56,62 +61,85 @@ fn expectation(system: &System, status: ExitStatus, stdout: &[u8]) -> String {
     )
 }
 
+/// The a.out or COS words of `program` under images/.
+fn assembled(program: &str) -> Vec<u64> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../images")
+        .join(program);
+    let source = std::fs::read_to_string(&path).unwrap();
+    let cos = program.starts_with("cos/");
+    let options = if cos { Options::cos() } else { Options::aout() };
+    let assembly = assemble(&source, program, &options).unwrap();
+    if cos {
+        assembly.to_cos_blocked().unwrap()
+    } else {
+        assembly.to_aout_words()
+    }
+}
+
+/// A fresh system running `program` (words from [`assembled`]) in `root`.
+fn fresh(program: &str, words: &[u64], root: &Path) -> System {
+    std::fs::write(root.join("in.txt"), COS_INPUT).unwrap();
+    let mut system = System::new(Config::default(), HostRoot::new(root), Console::captured());
+    if program.starts_with("cos/") {
+        let input = Backing::File {
+            path: "in.txt".into(),
+            text: true,
+        };
+        let datasets = BTreeMap::from([("$IN".to_string(), input)]);
+        system
+            .load_cos_words("copy", words, "COPY.", datasets)
+            .unwrap();
+    } else {
+        system
+            .load_words("prog", words, &["prog".into()], &[])
+            .unwrap();
+    }
+    system.end_input();
+    system
+}
+
+/// Runs `system` to clock period `stop`, which it must not end before.
+fn run_to(system: &mut System, stop: u64, program: &str) {
+    while system.clock < stop {
+        match system.run(stop - system.clock) {
+            Event::BudgetExhausted => {}
+            other => panic!("{program}: ended before clock period {stop}: {other:?}"),
+        }
+    }
+}
+
+/// Restores `image` in `root`, runs it to the end and writes its `.expect`.
+fn write_expectation(image: &Path, root: &Path) {
+    let mut resumed = restore(image, &HostRoot::new(root), false).unwrap().system;
+    resumed.attach(HostRoot::new(root), Console::captured());
+    let status = run_to_end(&mut resumed);
+    let text = expectation(&resumed, status, resumed.console().captured_stdout());
+    std::fs::write(image.with_extension("expect"), text).unwrap();
+}
+
 fn bless(dir: &Path) {
     let version = format!("v{MAJOR_VERSION}.{MINOR_VERSION}");
     for (program, numerator, denominator, compress) in GOLDEN {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../images")
-            .join(program);
         let stem = program.trim_end_matches(".cal").replace('/', "-");
-        let image = dir.join(format!("{stem}-{version}.chk"));
-        if image.exists() {
-            // A released image is never rewritten.
+        let blessed = std::fs::read_dir(dir).unwrap().any(|entry| {
+            let name = entry.unwrap().file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(&format!("{stem}-v")) && name.ends_with(".chk")
+        });
+        if blessed {
+            // A released image is never rewritten, nor blessed again in a layout that
+            // has not changed.
             continue;
         }
-        let source = std::fs::read_to_string(&path).unwrap();
-        let cos = program.starts_with("cos/");
-        let options = if cos { Options::cos() } else { Options::aout() };
-        let assembly = assemble(&source, program, &options).unwrap();
-        let words = if cos {
-            assembly.to_cos_blocked().unwrap()
-        } else {
-            assembly.to_aout_words()
-        };
+        let image = dir.join(format!("{stem}-{version}.chk"));
+        let words = assembled(program);
         let root = tempfile::tempdir().unwrap();
-        std::fs::write(root.path().join("in.txt"), COS_INPUT).unwrap();
-        let fresh = || {
-            let mut system = System::new(
-                Config::default(),
-                HostRoot::new(root.path()),
-                Console::captured(),
-            );
-            if cos {
-                let input = Backing::File {
-                    path: "in.txt".into(),
-                    text: true,
-                };
-                let datasets = BTreeMap::from([("$IN".to_string(), input)]);
-                system
-                    .load_cos_words("copy", &words, "COPY.", datasets)
-                    .unwrap();
-            } else {
-                system
-                    .load_words("prog", &words, &["prog".into()], &[])
-                    .unwrap();
-            }
-            system.end_input();
-            system
-        };
-        let mut straight = fresh();
+        let mut straight = fresh(program, &words, root.path());
         run_to_end(&mut straight);
         let stop = straight.clock * numerator / denominator;
-        let mut system = fresh();
-        while system.clock < stop {
-            match system.run(stop - system.clock) {
-                Event::BudgetExhausted => {}
-                other => panic!("{program}: ended before clock period {stop}: {other:?}"),
-            }
-        }
+        let mut system = fresh(program, &words, root.path());
+        run_to(&mut system, stop, program);
         let jid = system.leader.unwrap();
         let options = SaveOptions {
             compress,
@@ -125,13 +153,46 @@ fn bless(dir: &Path) {
             &image,
         )
         .unwrap();
-        let mut resumed = restore(&image, &HostRoot::new(root.path()), false)
-            .unwrap()
-            .system;
-        resumed.attach(HostRoot::new(root.path()), Console::captured());
-        let status = run_to_end(&mut resumed);
-        let text = expectation(&resumed, status, resumed.console().captured_stdout());
-        std::fs::write(image.with_extension("expect"), text).unwrap();
+        write_expectation(&image, root.path());
+    }
+    bless_chain(dir, &version);
+}
+
+/// The chain of the current version: `pipeline-base-V.chk` and `pipeline-delta-V.chk`.
+fn bless_chain(dir: &Path, version: &str) {
+    let program = "pipeline.cal";
+    let base = dir.join(format!("pipeline-base-{version}.chk"));
+    let delta = dir.join(format!("pipeline-delta-{version}.chk"));
+    if base.exists() || delta.exists() {
+        return;
+    }
+    let words = assembled(program);
+    let root = tempfile::tempdir().unwrap();
+    let mut straight = fresh(program, &words, root.path());
+    run_to_end(&mut straight);
+    let mut system = fresh(program, &words, root.path());
+    let jid = system.leader.unwrap();
+    let mut parent = None;
+    for (third, image) in [(1, &base), (2, &delta)] {
+        run_to(&mut system, straight.clock * third / 3, program);
+        let (_, written) = save_incremental(
+            &mut system,
+            Selection::Job(jid),
+            SaveOptions::default(),
+            "cray golden",
+            image,
+            parent.as_ref(),
+        )
+        .unwrap();
+        parent = Some(written);
+    }
+    assert_eq!(
+        parent.map(|p| p.depth()),
+        Some(1),
+        "the second image is incremental"
+    );
+    for image in [&base, &delta] {
+        write_expectation(image, root.path());
     }
 }
 

@@ -2,27 +2,12 @@
 //! images/ and for generated programs, checkpointing after N clock periods and
 //! restarting gives the output, clock periods and state hash of an uninterrupted run.
 
-use cray_cal::{assemble, Options};
 use cray_emulator::system::{Config, Console, ExitStatus, HostRoot, System};
 use proptest::prelude::*;
 use std::path::Path;
 
 mod jobs;
-use jobs::{checkpoint_and_restore, run_until};
-
-fn image_source(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../images")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn program(name: &str) -> Vec<u64> {
-    let source = image_source(name);
-    assemble(&source, name, &Options::aout())
-        .unwrap_or_else(|errors| panic!("{name}: {}", errors[0]))
-        .to_aout_words()
-}
+use jobs::{checkpoint_and_restore, program, run_until};
 
 /// The time of day the runs start at, as `--epoch` (images/abi/memtime.cal checks it).
 const EPOCH: u64 = 3_000_000;

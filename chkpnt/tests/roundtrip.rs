@@ -3,7 +3,9 @@
 mod common;
 
 use common::{fake_state, summary, words, FakeState};
-use cray_chkpnt::{Compression, Image, ImageError, ImageWriter, SectionKind, MAJOR_VERSION};
+use cray_chkpnt::{
+    Compression, Image, ImageError, ImageWriter, SectionKind, MAJOR_VERSION, MINOR_VERSION,
+};
 
 #[test]
 fn round_trip_plain() {
@@ -19,7 +21,7 @@ fn round_trip_plain() {
 
     let img = Image::from_bytes(&bytes, "t.img").unwrap();
     assert_eq!(img.summary(), &summary());
-    assert_eq!(img.version(), (MAJOR_VERSION, 0));
+    assert_eq!(img.version(), (MAJOR_VERSION, MINOR_VERSION));
     assert_eq!(img.state::<FakeState>().unwrap(), fake_state());
     assert_eq!(img.find(SectionKind::State, 0).unwrap().version, 7);
     assert_eq!(img.memory(2).unwrap(), mem2);
@@ -156,7 +158,7 @@ fn write_atomic_and_open() {
     let mut w = ImageWriter::new(summary());
     w.add_state(1, &fake_state()).unwrap();
     w.add_memory(2, &mem);
-    let n = w.write_atomic(&path).unwrap();
+    let n = w.write_atomic(&path).unwrap().bytes;
     assert_eq!(n, std::fs::metadata(&path).unwrap().len());
     assert_eq!(std::fs::read(&path).unwrap(), w.to_bytes().unwrap());
     let img = Image::open(&path).unwrap();
@@ -184,7 +186,7 @@ fn layout_matches_format_md() {
     let le32 = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
     let le64 = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
     assert_eq!(&b[0..8], b"CRAYCKPT");
-    assert_eq!((le16(8), le16(10)), (1, 0));
+    assert_eq!((le16(8), le16(10)), (1, 1));
     assert_eq!(le32(12), 0);
     assert_eq!(le32(16), 2);
     assert_eq!(le32(20), 32 + 2 * 56);
@@ -238,7 +240,7 @@ fn round_trip_memory_of_several_chunks() {
     w.add_memory(0, &mem);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.img");
-    let len = w.write_atomic(&path).unwrap();
+    let len = w.write_atomic(&path).unwrap().bytes;
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(bytes, w.to_bytes().unwrap());
     assert_eq!(len, bytes.len() as u64);

@@ -1,8 +1,22 @@
 //! Shared helpers of the tests that run jobs through checkpoints.
+#![allow(dead_code)]
 
+use cray_cal::{assemble, Options};
 use cray_chkpnt::system_image::{restore, save, SaveOptions, Selection};
 use cray_emulator::system::{Console, Event, ExitStatus, HostRoot, System};
 use std::path::Path;
+
+/// The a.out words of program `name` under images/.
+pub fn program(name: &str) -> Vec<u64> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../images")
+        .join(name);
+    let source =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assemble(&source, name, &Options::aout())
+        .unwrap_or_else(|errors| panic!("{name}: {}", errors[0]))
+        .to_aout_words()
+}
 
 /// Runs until the job ends (Some) or `limit` clock periods have passed (None); input
 /// wanted meets end of file.

@@ -1,0 +1,482 @@
+//! Incremental images (format 1.1): memory fields given as the pages that changed since
+//! a parent image.
+//!
+//! Periodic checkpoints of a long job write its memory again and again, though most of
+//! it has not changed since the last one (the code, the constants, the input already
+//! read). An incremental image holds the whole kernel state, as every image does, but
+//! a memory field that its parent image also holds, at the same length, is stored as a
+//! MemoryDelta section: the pages of [`PAGE_WORDS`] words that differ from the parent's.
+//!
+//! Which pages differ is found by comparing fingerprints ([`FieldPrint`]: the xxh3-128
+//! of each page) of the field now and when the parent was written. So the emulator
+//! keeps no dirty bits, every store stays as cheap as it was, and finding the changes
+//! costs one pass over memory rather than a write of it.
+//!
+//! A reader puts a field together from the nearest image up the chain that holds it
+//! whole, applies each delta down to the image asked for, and after each one checks the
+//! xxh3-64 of the whole field that the delta records (the raw checksum a whole Memory
+//! section of that field would have). So a parent replaced by another image of the same
+//! name, a page a fingerprint collision left out or a fault in the chain is an error
+//! naming the image, never a wrong memory restored. Each parent is also identified by
+//! its header checksum, recorded in the Parent section of its child.
+
+use crate::error::{ByteOffset, ImageError};
+use crate::format::{SectionInfo, SectionKind, MAX_SECTION_BYTES};
+use crate::load;
+use crate::reader::Image;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{Seek, SeekFrom};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use xxhash_rust::xxh3::{xxh3_128, Xxh3Default};
+
+/// Words in a page of a memory delta: 4 KiB, small enough that a loop storing into a
+/// few arrays changes few pages, large enough that the page list stays short.
+pub const PAGE_WORDS: usize = 512;
+/// Version of the MemoryDelta section's encoding.
+pub const DELTA_VERSION: u16 = 1;
+/// Version of the Parent section's encoding.
+pub const PARENT_VERSION: u16 = 1;
+/// Most parents followed from one image: a chain longer than this is refused (a loop
+/// of images naming each other is one).
+pub const MAX_CHAIN: usize = 256;
+/// Bytes of a memory delta before its page numbers.
+const DELTA_HEAD_LEN: usize = 24;
+
+/// The Parent section (postcard): which image an incremental image builds on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentRef {
+    /// File name of the parent, in the same directory as the child (so a directory of
+    /// images can be moved or copied as a whole).
+    pub name: String,
+    /// The parent's header checksum, which covers its section table and so every
+    /// section checksum: it identifies the parent's exact bytes.
+    pub header_checksum: u64,
+    /// The clock period the parent was taken at (for messages and `cray inspect`).
+    pub cycle: u64,
+}
+
+/// A fingerprint of one memory field: its length, the xxh3-128 of each page and the
+/// xxh3-64 of the whole field, all over the big-endian bytes an image stores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldPrint {
+    words: usize,
+    pages: Vec<u128>,
+    checksum: u64,
+}
+
+impl FieldPrint {
+    /// The fingerprint of `words`.
+    pub fn of(words: &[u64]) -> FieldPrint {
+        let mut field = Xxh3Default::new();
+        let mut buf = [0u8; PAGE_WORDS * 8];
+        let pages = words
+            .chunks(PAGE_WORDS)
+            .map(|page| {
+                let bytes = &mut buf[..page.len() * 8];
+                for (dst, word) in bytes.chunks_exact_mut(8).zip(page) {
+                    dst.copy_from_slice(&word.to_be_bytes());
+                }
+                field.update(bytes);
+                xxh3_128(bytes)
+            })
+            .collect();
+        FieldPrint {
+            words: words.len(),
+            pages,
+            checksum: field.digest(),
+        }
+    }
+
+    /// Words in the field.
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
+    /// The xxh3-64 of the whole field as big-endian bytes.
+    pub fn checksum(&self) -> u64 {
+        self.checksum
+    }
+
+    /// The numbers of the pages where the field printed as `now` differs from this one,
+    /// or `None` when the two differ in length (the field is then stored whole).
+    pub fn changed_pages(&self, now: &FieldPrint) -> Option<Vec<u32>> {
+        if self.words != now.words {
+            return None;
+        }
+        Some(
+            self.pages
+                .iter()
+                .zip(&now.pages)
+                .enumerate()
+                .filter(|(_, (then, now))| then != now)
+                .map(|(page, _)| page as u32)
+                .collect(),
+        )
+    }
+}
+
+/// The head of a MemoryDelta section (version 1), all little-endian: the field's length
+/// in words (u64), the xxh3-64 of the whole field (u64), the words in a page (u32), the
+/// number of pages stored (u32), then their page numbers (u32 each, ascending). The
+/// pages' words follow, big-endian; the last page of the field may be short.
+pub(crate) fn delta_head(field_words: u64, field_checksum: u64, pages: &[u32]) -> Vec<u8> {
+    let mut head = Vec::with_capacity(DELTA_HEAD_LEN + 4 * pages.len());
+    head.extend_from_slice(&field_words.to_le_bytes());
+    head.extend_from_slice(&field_checksum.to_le_bytes());
+    head.extend_from_slice(&(PAGE_WORDS as u32).to_le_bytes());
+    head.extend_from_slice(&(pages.len() as u32).to_le_bytes());
+    for page in pages {
+        head.extend_from_slice(&page.to_le_bytes());
+    }
+    head
+}
+
+/// The runs of consecutive page numbers in `pages` (ascending), as page ranges.
+pub(crate) fn page_runs(pages: &[u32]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let first = *pages.get(i)? as usize;
+        let mut end = first + 1;
+        i += 1;
+        while pages.get(i).is_some_and(|&p| p as usize == end) {
+            end += 1;
+            i += 1;
+        }
+        Some(first..end)
+    })
+}
+
+/// The words pages `run` cover in a field of `field_words` words.
+pub(crate) fn run_words(run: Range<usize>, field_words: usize) -> Range<usize> {
+    (run.start * PAGE_WORDS).min(field_words)..(run.end * PAGE_WORDS).min(field_words)
+}
+
+/// A MemoryDelta section, checked and parsed.
+struct Delta {
+    field_words: usize,
+    field_checksum: u64,
+    pages: Vec<u32>,
+    /// The stored pages' words, big-endian, one page after another.
+    bytes: Vec<u8>,
+}
+
+impl Delta {
+    /// Parses section `info` of `file`, whose raw bytes are `raw`.
+    fn parse(file: &Path, info: &SectionInfo, raw: &[u8]) -> Result<Delta, ImageError> {
+        let bad = |reason: String| ImageError::BadSection {
+            file: file.to_path_buf(),
+            section: info.name(),
+            offset: ByteOffset(info.offset),
+            reason,
+        };
+        if info.version != DELTA_VERSION {
+            return Err(bad(format!(
+                "memory delta version {} is not one this program reads ({DELTA_VERSION})",
+                info.version
+            )));
+        }
+        if raw.len() < DELTA_HEAD_LEN {
+            return Err(bad(format!(
+                "memory delta of {} bytes is shorter than its {DELTA_HEAD_LEN}-byte head",
+                raw.len()
+            )));
+        }
+        let le64 = |at: usize| u64::from_le_bytes(raw[at..at + 8].try_into().unwrap_or([0; 8]));
+        let le32 = |at: usize| u32::from_le_bytes(raw[at..at + 4].try_into().unwrap_or([0; 4]));
+        let field_words = le64(0);
+        let field_checksum = le64(8);
+        let page_words = le32(16);
+        let count = le32(20) as usize;
+        if page_words as usize != PAGE_WORDS {
+            return Err(bad(format!(
+                "memory delta of pages of {page_words} words; version {DELTA_VERSION} has pages of {PAGE_WORDS}"
+            )));
+        }
+        if field_words > MAX_SECTION_BYTES / 8 {
+            return Err(bad(format!(
+                "memory delta for a field of {field_words} words, more than the limit of {}",
+                MAX_SECTION_BYTES / 8
+            )));
+        }
+        let field_words = field_words as usize;
+        let field_pages = field_words.div_ceil(PAGE_WORDS);
+        let numbers_end = DELTA_HEAD_LEN + 4 * count;
+        if count > field_pages || raw.len() < numbers_end {
+            return Err(bad(format!(
+                "memory delta claims {count} pages (the field has {field_pages}) in {} bytes",
+                raw.len()
+            )));
+        }
+        let pages: Vec<u32> = (0..count).map(|i| le32(DELTA_HEAD_LEN + 4 * i)).collect();
+        for (i, pair) in pages.windows(2).enumerate() {
+            if pair[0] >= pair[1] {
+                return Err(bad(format!(
+                    "page numbers are not ascending: page {} is number {} after {} (byte {} of the section)",
+                    i + 1,
+                    pair[1],
+                    pair[0],
+                    DELTA_HEAD_LEN + 4 * (i + 1)
+                )));
+            }
+        }
+        if let Some(&last) = pages.last() {
+            if last as usize >= field_pages {
+                return Err(bad(format!(
+                    "page number {last} is past the field's {field_pages} pages"
+                )));
+            }
+        }
+        let words: usize = page_runs(&pages)
+            .map(|run| run_words(run, field_words).len())
+            .sum();
+        if raw.len() != numbers_end + 8 * words {
+            return Err(bad(format!(
+                "memory delta of {} bytes; its head and {count} pages make {}",
+                raw.len(),
+                numbers_end + 8 * words
+            )));
+        }
+        Ok(Delta {
+            field_words,
+            field_checksum,
+            pages,
+            bytes: raw[numbers_end..].to_vec(),
+        })
+    }
+
+    /// Writes the stored pages over `field`, the parent's field of the same length.
+    fn apply(&self, field: &mut [u64]) {
+        let mut bytes = self.bytes.as_slice();
+        for run in page_runs(&self.pages) {
+            let range = run_words(run, self.field_words);
+            let (these, rest) = bytes.split_at(range.len() * 8);
+            for (word, b) in field[range].iter_mut().zip(these.chunks_exact(8)) {
+                *word = u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
+            }
+            bytes = rest;
+        }
+    }
+}
+
+/// Decodes a Parent section's raw bytes, refusing a name that is not a plain file name
+/// (a parent always lies beside its child).
+pub(crate) fn decode_parent(
+    file: &Path,
+    info: &SectionInfo,
+    raw: &[u8],
+) -> Result<ParentRef, ImageError> {
+    let bad = |reason: String| ImageError::BadSection {
+        file: file.to_path_buf(),
+        section: info.name(),
+        offset: ByteOffset(info.offset),
+        reason,
+    };
+    if info.version != PARENT_VERSION {
+        return Err(bad(format!(
+            "parent section version {} is not one this program reads ({PARENT_VERSION})",
+            info.version
+        )));
+    }
+    let parent: ParentRef = postcard::from_bytes(raw).map_err(|source| ImageError::Decode {
+        file: file.to_path_buf(),
+        section: info.name(),
+        offset: ByteOffset(info.offset),
+        source,
+    })?;
+    let mut parts = Path::new(&parent.name).components();
+    let plain = matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(_)), None)
+    );
+    if !plain {
+        return Err(bad(format!(
+            "parent {:?} is not the name of a file beside this image",
+            parent.name
+        )));
+    }
+    Ok(parent)
+}
+
+/// Where the parent `parent` of the image at `child` lies: beside it.
+pub fn parent_path(child: &Path, parent: &ParentRef) -> PathBuf {
+    child.with_file_name(&parent.name)
+}
+
+/// The parent named by the image at `path`, or `None` for a full image, reading only
+/// its header, section table and Parent section (all verified): what pruning a
+/// directory of images needs, at the cost of a few hundred bytes per image.
+pub fn parent_of(path: &Path) -> Result<Option<ParentRef>, ImageError> {
+    let io_err = |source| ImageError::Io {
+        file: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io_err)?;
+    let len = file.metadata().map_err(io_err)?.len();
+    let (_, sections) = load::load_head(path, &mut file, len)?;
+    let Some(info) = sections.iter().find(|s| s.kind == SectionKind::Parent) else {
+        return Ok(None);
+    };
+    file.seek(SeekFrom::Start(info.offset)).map_err(io_err)?;
+    let raw = load::load_bytes(path, &mut file, info, len)?;
+    decode_parent(path, info, &raw).map(Some)
+}
+
+/// The deltas of one image of a chain that the fields asked for still need.
+struct Level {
+    file: PathBuf,
+    deltas: Vec<(u32, SectionInfo, Delta)>,
+}
+
+/// Takes out of `image` the fields `wanted` it holds whole (into `fields`) and parses
+/// those it holds as deltas. Returns the deltas; their fields are still wanted.
+fn take_level(
+    image: &mut Image,
+    wanted: &[u32],
+    fields: &mut BTreeMap<u32, Vec<u64>>,
+) -> Result<Level, ImageError> {
+    let mut deltas = Vec::new();
+    for &id in wanted {
+        if image.find(SectionKind::Memory, id).is_some() {
+            fields.insert(id, image.take_memory(id)?);
+        } else if let Some(info) = image.find(SectionKind::MemoryDelta, id).copied() {
+            let raw = image.section(SectionKind::MemoryDelta, id)?;
+            deltas.push((id, info, Delta::parse(image.path(), &info, &raw)?));
+        } else {
+            return Err(ImageError::MissingSection {
+                file: image.path().to_path_buf(),
+                section: format!(
+                    "{} {id} (nor {} {id})",
+                    SectionKind::Memory,
+                    SectionKind::MemoryDelta
+                ),
+            });
+        }
+    }
+    Ok(Level {
+        file: image.path().to_path_buf(),
+        deltas,
+    })
+}
+
+/// The memory fields `ids` of `image`, put together through its parents when it is
+/// incremental; each field's words are moved out of the image they are whole in.
+pub fn memory_fields(
+    image: &mut Image,
+    ids: &[u32],
+) -> Result<BTreeMap<u32, Vec<u64>>, ImageError> {
+    let mut fields = BTreeMap::new();
+    let mut levels = vec![take_level(image, ids, &mut fields)?];
+    let mut child_parent = image.parent()?;
+    let mut child_path = image.path().to_path_buf();
+    while let Some(wanted) = levels
+        .last()
+        .map(|level| {
+            level
+                .deltas
+                .iter()
+                .map(|(id, _, _)| *id)
+                .collect::<Vec<_>>()
+        })
+        .filter(|wanted| !wanted.is_empty())
+    {
+        let Some(parent) = child_parent else {
+            // load() refuses deltas in an image without a parent; kept as an error.
+            return Err(ImageError::BadHeader {
+                file: child_path,
+                offset: ByteOffset(12),
+                reason: "memory deltas but no parent image".into(),
+            });
+        };
+        if levels.len() > MAX_CHAIN {
+            return Err(ImageError::ChainTooLong {
+                file: image.path().to_path_buf(),
+                limit: MAX_CHAIN,
+            });
+        }
+        let path = parent_path(&child_path, &parent);
+        let mut parent_image = Image::open(&path).map_err(|e| match e {
+            ImageError::Io { source, .. } => ImageError::ParentUnreadable {
+                file: child_path.clone(),
+                parent: path.clone(),
+                source,
+            },
+            other => other,
+        })?;
+        if parent_image.header().checksum != parent.header_checksum {
+            return Err(ImageError::ParentMismatch {
+                file: child_path,
+                parent: path,
+                expected: parent.header_checksum,
+                found: parent_image.header().checksum,
+            });
+        }
+        levels.push(take_level(&mut parent_image, &wanted, &mut fields)?);
+        child_parent = parent_image.parent()?;
+        child_path = path;
+    }
+    // From the image nearest the whole fields back to the one asked for.
+    for level in levels.iter().rev() {
+        for (id, info, delta) in &level.deltas {
+            let field = fields
+                .get_mut(id)
+                .ok_or_else(|| ImageError::MissingSection {
+                    file: level.file.clone(),
+                    section: format!("{} {id} in its parent", SectionKind::Memory),
+                })?;
+            let at = |reason: String| ImageError::BadSection {
+                file: level.file.clone(),
+                section: info.name(),
+                offset: ByteOffset(info.offset),
+                reason,
+            };
+            if field.len() != delta.field_words {
+                return Err(at(format!(
+                    "memory delta for a field of {} words, but the parent's field is {} words",
+                    delta.field_words,
+                    field.len()
+                )));
+            }
+            delta.apply(field);
+            let computed = FieldPrint::of(field).checksum();
+            if computed != delta.field_checksum {
+                return Err(ImageError::FieldChecksum {
+                    file: level.file.clone(),
+                    section: info.name(),
+                    offset: ByteOffset(info.offset),
+                    stored: delta.field_checksum,
+                    computed,
+                });
+            }
+        }
+    }
+    Ok(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_runs_group_neighbours() {
+        let runs: Vec<_> = page_runs(&[0, 1, 2, 5, 7, 8]).collect();
+        assert_eq!(runs, [0..3, 5..6, 7..9]);
+        assert_eq!(page_runs(&[]).count(), 0);
+        assert_eq!(run_words(2..4, 1500), 1024..1500);
+    }
+
+    #[test]
+    fn changed_pages_are_those_whose_words_differ() {
+        let mut words = vec![7u64; 3 * PAGE_WORDS + 10];
+        let before = FieldPrint::of(&words);
+        words[PAGE_WORDS + 3] = 8;
+        words[3 * PAGE_WORDS + 9] = 9;
+        let after = FieldPrint::of(&words);
+        assert_eq!(before.changed_pages(&after), Some(vec![1, 3]));
+        assert_ne!(before.checksum(), after.checksum());
+        assert_eq!(before.changed_pages(&FieldPrint::of(&words[1..])), None);
+        let whole: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+        assert_eq!(after.checksum(), xxhash_rust::xxh3::xxh3_64(&whole));
+    }
+}
