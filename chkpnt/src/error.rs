@@ -216,6 +216,17 @@ pub enum ImageError {
         source: io::Error,
     },
 
+    /// An image an incremental image builds on (its parent, or a parent of that) is
+    /// damaged, missing or not the one it was written on.
+    #[error("{file}: an image it builds on is damaged: {source}")]
+    ParentDamaged {
+        /// The incremental image.
+        file: PathBuf,
+        /// What is wrong with the parent (which names it).
+        #[source]
+        source: Box<ImageError>,
+    },
+
     /// The file where an incremental image's parent should be is another image.
     #[error("{file}: this incremental image builds on {parent} with header checksum {expected:016x}, but that file's header checksum is {found:016x}: it is another image of the same name")]
     ParentMismatch {

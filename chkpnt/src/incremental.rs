@@ -362,96 +362,140 @@ fn take_level(
 
 /// The memory fields `ids` of `image`, put together through its parents when it is
 /// incremental; each field's words are moved out of the image they are whole in.
+/// Errors met in a parent are given as `image`'s ([`ImageError::ParentDamaged`]), so
+/// that a message names the image asked for first.
 pub fn memory_fields(
     image: &mut Image,
     ids: &[u32],
 ) -> Result<BTreeMap<u32, Vec<u64>>, ImageError> {
+    let top = image.path().to_path_buf();
     let mut fields = BTreeMap::new();
     let mut levels = vec![take_level(image, ids, &mut fields)?];
     let mut child_parent = image.parent()?;
-    let mut child_path = image.path().to_path_buf();
-    while let Some(wanted) = levels
-        .last()
-        .map(|level| {
-            level
-                .deltas
-                .iter()
-                .map(|(id, _, _)| *id)
-                .collect::<Vec<_>>()
-        })
-        .filter(|wanted| !wanted.is_empty())
-    {
+    let mut child_path = top.clone();
+    loop {
+        let wanted: Vec<u32> = levels
+            .last()
+            .map_or(&[][..], |level| &level.deltas[..])
+            .iter()
+            .map(|(id, _, _)| *id)
+            .collect();
+        if wanted.is_empty() {
+            break;
+        }
         let Some(parent) = child_parent else {
             // load() refuses deltas in an image without a parent; kept as an error.
-            return Err(ImageError::BadHeader {
-                file: child_path,
-                offset: ByteOffset(12),
-                reason: "memory deltas but no parent image".into(),
-            });
+            return Err(in_chain(
+                &top,
+                &child_path,
+                ImageError::BadHeader {
+                    file: child_path.clone(),
+                    offset: ByteOffset(12),
+                    reason: "memory deltas but no parent image".into(),
+                },
+            ));
         };
         if levels.len() > MAX_CHAIN {
             return Err(ImageError::ChainTooLong {
-                file: image.path().to_path_buf(),
+                file: top,
                 limit: MAX_CHAIN,
             });
         }
         let path = parent_path(&child_path, &parent);
         let mut parent_image = Image::open(&path).map_err(|e| match e {
-            ImageError::Io { source, .. } => ImageError::ParentUnreadable {
-                file: child_path.clone(),
-                parent: path.clone(),
-                source,
-            },
-            other => other,
+            ImageError::Io { source, .. } => in_chain(
+                &top,
+                &child_path,
+                ImageError::ParentUnreadable {
+                    file: child_path.clone(),
+                    parent: path.clone(),
+                    source,
+                },
+            ),
+            other => in_chain(&top, &path, other),
         })?;
         if parent_image.header().checksum != parent.header_checksum {
-            return Err(ImageError::ParentMismatch {
-                file: child_path,
-                parent: path,
-                expected: parent.header_checksum,
-                found: parent_image.header().checksum,
-            });
+            return Err(in_chain(
+                &top,
+                &child_path,
+                ImageError::ParentMismatch {
+                    file: child_path.clone(),
+                    parent: path,
+                    expected: parent.header_checksum,
+                    found: parent_image.header().checksum,
+                },
+            ));
         }
-        levels.push(take_level(&mut parent_image, &wanted, &mut fields)?);
-        child_parent = parent_image.parent()?;
+        levels.push(
+            take_level(&mut parent_image, &wanted, &mut fields)
+                .map_err(|e| in_chain(&top, &path, e))?,
+        );
+        child_parent = parent_image
+            .parent()
+            .map_err(|e| in_chain(&top, &path, e))?;
         child_path = path;
     }
     // From the image nearest the whole fields back to the one asked for.
     for level in levels.iter().rev() {
         for (id, info, delta) in &level.deltas {
-            let field = fields
-                .get_mut(id)
-                .ok_or_else(|| ImageError::MissingSection {
-                    file: level.file.clone(),
-                    section: format!("{} {id} in its parent", SectionKind::Memory),
-                })?;
-            let at = |reason: String| ImageError::BadSection {
-                file: level.file.clone(),
-                section: info.name(),
-                offset: ByteOffset(info.offset),
-                reason,
-            };
-            if field.len() != delta.field_words {
-                return Err(at(format!(
-                    "memory delta for a field of {} words, but the parent's field is {} words",
-                    delta.field_words,
-                    field.len()
-                )));
-            }
-            delta.apply(field);
-            let computed = FieldPrint::of(field).checksum();
-            if computed != delta.field_checksum {
-                return Err(ImageError::FieldChecksum {
-                    file: level.file.clone(),
-                    section: info.name(),
-                    offset: ByteOffset(info.offset),
-                    stored: delta.field_checksum,
-                    computed,
-                });
-            }
+            apply_checked(&level.file, *id, info, delta, &mut fields)
+                .map_err(|e| in_chain(&top, &level.file, e))?;
         }
     }
     Ok(fields)
+}
+
+/// An error met at image `at` of `top`'s chain, as `top`'s own.
+fn in_chain(top: &Path, at: &Path, e: ImageError) -> ImageError {
+    if at == top {
+        e
+    } else {
+        ImageError::ParentDamaged {
+            file: top.to_path_buf(),
+            source: Box::new(e),
+        }
+    }
+}
+
+/// Applies `delta`, section `info` of `file`, to field `id`, and checks the result
+/// against the checksum the delta records.
+fn apply_checked(
+    file: &Path,
+    id: u32,
+    info: &SectionInfo,
+    delta: &Delta,
+    fields: &mut BTreeMap<u32, Vec<u64>>,
+) -> Result<(), ImageError> {
+    let field = fields
+        .get_mut(&id)
+        .ok_or_else(|| ImageError::MissingSection {
+            file: file.to_path_buf(),
+            section: format!("{} {id} in its parent", SectionKind::Memory),
+        })?;
+    if field.len() != delta.field_words {
+        return Err(ImageError::BadSection {
+            file: file.to_path_buf(),
+            section: info.name(),
+            offset: ByteOffset(info.offset),
+            reason: format!(
+                "memory delta for a field of {} words, but the parent's field is {} words",
+                delta.field_words,
+                field.len()
+            ),
+        });
+    }
+    delta.apply(field);
+    let computed = FieldPrint::of(field).checksum();
+    if computed != delta.field_checksum {
+        return Err(ImageError::FieldChecksum {
+            file: file.to_path_buf(),
+            section: info.name(),
+            offset: ByteOffset(info.offset),
+            stored: delta.field_checksum,
+            computed,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

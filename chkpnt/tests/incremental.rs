@@ -105,19 +105,55 @@ fn a_missing_parent_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let chain = chain(dir.path());
     std::fs::remove_file(&chain.paths[0]).unwrap();
-    let e = resolve(&chain.paths[2], &[2]).unwrap_err();
+    let e = resolve(&chain.paths[1], &[2]).unwrap_err();
     assert!(matches!(e, ImageError::ParentUnreadable { .. }), "{e}");
     let text = e.to_string();
     assert!(
-        text.starts_with(&format!("{}:", chain.paths[1].display())),
+        text.starts_with(&format!(
+            "{}: this incremental image builds on {}, which cannot be read",
+            chain.paths[1].display(),
+            chain.paths[0].display()
+        )),
         "{text}"
     );
-    assert!(text.contains("a.chk, which cannot be read"), "{text}");
+    // Two images up: the message names the image asked for, then the broken link.
+    let e = resolve(&chain.paths[2], &[2]).unwrap_err();
+    let text = e.to_string();
+    assert!(matches!(e, ImageError::ParentDamaged { .. }), "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "{}: an image it builds on is damaged: {}: this incremental image builds on",
+            chain.paths[2].display(),
+            chain.paths[1].display()
+        )),
+        "{text}"
+    );
     // A field the broken part of the chain does not hold still comes back.
     assert_eq!(
         resolve(&chain.paths[2], &[3]).unwrap()[&3],
         chain.fields[2][&3]
     );
+}
+
+#[test]
+fn a_damaged_parent_is_named_after_the_image_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain(dir.path());
+    let mut bytes = std::fs::read(&chain.paths[0]).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&chain.paths[0], bytes).unwrap();
+    let e = resolve(&chain.paths[1], &[2]).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "{}: an image it builds on is damaged: {}: section",
+            chain.paths[1].display(),
+            chain.paths[0].display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("checksum mismatch"), "{text}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use crate::control::{self, Request, Response};
 use crate::output::{out, outln};
 use crate::CliError;
+use cray_chkpnt::incremental;
 use cray_chkpnt::system_image::{file_identities, FileIdentity, SaveOptions};
 use cray_chkpnt::Image;
 use cray_emulator::system::files::Description;
@@ -89,11 +90,13 @@ struct Loaded {
 fn load(path: &Path) -> Result<Loaded, CliError> {
     let mut image = Image::open(path).map_err(|e| CliError::new(e.to_string()))?;
     let mut system: System = image.state().map_err(|e| CliError::new(e.to_string()))?;
-    for (pid, process) in system.processes.iter_mut() {
-        let words = image
-            .take_memory(*pid)
-            .map_err(|e| CliError::new(e.to_string()))?;
-        process.memory = cray_emulator::memory::Memory::from_words(words);
+    let pids: Vec<u32> = system.processes.keys().copied().collect();
+    let fields =
+        incremental::memory_fields(&mut image, &pids).map_err(|e| CliError::new(e.to_string()))?;
+    for (pid, words) in fields {
+        if let Some(process) = system.processes.get_mut(&pid) {
+            process.memory = cray_emulator::memory::Memory::from_words(words);
+        }
     }
     let files = file_identities(&image).map_err(|e| CliError::new(e.to_string()))?;
     Ok(Loaded {
@@ -143,6 +146,7 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
             })
         })
         .collect();
+    let parent = image.parent().map_err(|e| CliError::new(e.to_string()))?;
     let processes: Vec<serde_json::Value> =
         loaded.system.processes.values().map(process_json).collect();
     let files: Vec<serde_json::Value> = loaded
@@ -163,6 +167,10 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         "jid": summary.jid,
         "cycle": summary.cycle,
         "created_by": summary.created_by,
+        "parent": parent.as_ref().map(|p| json!({
+            "file": p.name, "cycle": p.cycle,
+            "header_checksum": format!("{:016x}", p.header_checksum),
+        })),
         "state_hash": format!("{:016x}", loaded.system.state_hash()),
         "processes": processes,
         "files": files,
@@ -195,6 +203,13 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         summary.model,
         summary.created_by
     );
+    if let Some(p) = &parent {
+        let _ = writeln!(
+            out,
+            "  incremental: builds on {} (taken at clock period {}, header xxh3 {:016x})",
+            p.name, p.cycle, p.header_checksum
+        );
+    }
     let _ = writeln!(out, "  state hash {:016x}", loaded.system.state_hash());
     let _ = writeln!(out, "  processes:");
     for p in loaded.system.processes.values() {

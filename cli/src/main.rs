@@ -81,6 +81,15 @@ pub struct RunOptions {
     /// Keep only the newest N periodic checkpoints in --checkpoint-dir (at least 1).
     #[arg(long, value_name = "N", requires = "checkpoint_dir", value_parser = clap::value_parser!(u64).range(1..))]
     pub checkpoint_keep: Option<u64>,
+    /// Write the periodic checkpoints in --checkpoint-dir as incremental images (format
+    /// 1.1): each holds only the memory pages changed since the one before, and names it
+    /// as its parent. --checkpoint-keep keeps every image a kept one builds on.
+    #[arg(long, requires = "checkpoint_dir")]
+    pub checkpoint_incremental: bool,
+    /// With --checkpoint-incremental: every Nth periodic image is full, so that no chain
+    /// is longer than N images (default 8; 1 makes every image full).
+    #[arg(long, value_name = "N", requires = "checkpoint_incremental", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub checkpoint_full_every: Option<u32>,
     /// Run: continue from the newest good checkpoint in --checkpoint-dir when an earlier
     /// run of this job was interrupted (crash, SIGTERM); once the job ends, running the
     /// command again only reports how it ended.

@@ -39,8 +39,15 @@ pub fn triggers(options: &RunOptions) -> Triggers {
             .checkpoint_keep
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         resume: options.resume,
+        incremental: options
+            .checkpoint_incremental
+            .then(|| options.checkpoint_full_every.unwrap_or(DEFAULT_FULL_EVERY)),
     }
 }
+
+/// Periodic images per full one with `--checkpoint-incremental`, unless
+/// `--checkpoint-full-every` says otherwise: a restart then reads at most seven deltas.
+pub const DEFAULT_FULL_EVERY: u32 = 8;
 
 /// Prepares the places the run will write to before it starts, so that a long run
 /// does not end by failing to write its results: creates `--checkpoint-dir` if it does

@@ -16,9 +16,11 @@
 use crate::json_file;
 use crate::output::errln;
 use crate::CliError;
+use cray_chkpnt::incremental;
 use cray_chkpnt::system_image::{self, CheckpointError, Restored};
 use cray_emulator::system::{HostRoot, System};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The record of a finished job in its checkpoint directory.
@@ -117,8 +119,9 @@ pub fn newest_clock(dir: &Path) -> Result<Option<u64>, CliError> {
     Ok(periodic_images(dir)?.last().map(|(clock, _)| *clock))
 }
 
-/// Removes all but the newest `keep` periodic checkpoints of job `jid` in `dir`.
-/// Called only after a newer image is safely on disk.
+/// Removes all but the newest `keep` periodic checkpoints of job `jid` in `dir`, and
+/// their output marks, except the images a kept one builds on (incremental images need
+/// their parents). Called only after a newer image is safely on disk.
 pub fn prune(dir: &Path, jid: u32, keep: usize) -> Result<(), CliError> {
     let mine: Vec<PathBuf> = periodic_images(dir)?
         .into_iter()
@@ -130,8 +133,11 @@ pub fn prune(dir: &Path, jid: u32, keep: usize) -> Result<(), CliError> {
         })
         .map(|(_, path)| path)
         .collect();
-    let surplus = mine.len().saturating_sub(keep);
-    for old in &mine[..surplus] {
+    let (old, kept) = mine.split_at(mine.len().saturating_sub(keep));
+    let Some(needed) = ancestors(kept) else {
+        return Ok(());
+    };
+    for old in old.iter().filter(|path| !needed.contains(*path)) {
         std::fs::remove_file(old).map_err(|e| CliError::io(old, e))?;
         let mark = mark_path(old);
         match std::fs::remove_file(&mark) {
@@ -142,6 +148,33 @@ pub fn prune(dir: &Path, jid: u32, keep: usize) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// The images that `images` build on, through every parent; `None`, said on stderr,
+/// when a parent reference cannot be read (nothing is pruned then: an image that
+/// cannot be told unneeded stays).
+fn ancestors(images: &[PathBuf]) -> Option<BTreeSet<PathBuf>> {
+    let mut needed = BTreeSet::new();
+    for image in images {
+        let mut child = image.clone();
+        loop {
+            match incremental::parent_of(&child) {
+                Ok(Some(parent)) => {
+                    let parent = incremental::parent_path(&child, &parent);
+                    if !needed.insert(parent.clone()) {
+                        break; // The rest of this chain is already in.
+                    }
+                    child = parent;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    errln!("cray: checkpoint: older images kept: {e}");
+                    return None;
+                }
+            }
+        }
+    }
+    Some(needed)
 }
 
 /// Removes the temporary files of checkpoints that a crash interrupted before their
@@ -278,6 +311,47 @@ mod tests {
         );
     }
 
+    /// Writes a small image at `dir`/`name`, incremental on `parent` when given.
+    fn image(dir: &Path, name: &str, parent: Option<&str>) {
+        use cray_chkpnt::incremental::{FieldPrint, ParentRef};
+        use cray_chkpnt::{ImageKind, ImageSummary, ImageWriter};
+        let words = [0o17u64; 600];
+        let mut w = ImageWriter::new(ImageSummary {
+            model: "xmp".into(),
+            kind: ImageKind::Job,
+            pids: vec![1],
+            jid: 1,
+            cycle: 0,
+            created_by: "test".into(),
+        });
+        match parent {
+            Some(parent) => {
+                let header = cray_chkpnt::Image::open(dir.join(parent)).unwrap();
+                w.parent(&ParentRef {
+                    name: parent.into(),
+                    header_checksum: header.header().checksum,
+                    cycle: 0,
+                })
+                .unwrap();
+                let checksum = FieldPrint::of(&words).checksum();
+                w.add_memory_delta(1, &words, vec![], checksum);
+            }
+            None => {
+                w.add_memory(1, &words);
+            }
+        }
+        w.write_atomic(dir.join(name)).unwrap();
+    }
+
+    fn left(dir: &Path) -> Vec<String> {
+        let mut left: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        left
+    }
+
     #[test]
     fn prune_keeps_the_newest_of_the_job_and_nothing_else_is_touched() {
         let dir = tempfile::tempdir().unwrap();
@@ -286,18 +360,13 @@ mod tests {
             "1-000000000030.chk",
             "1-000000000020.chk",
             "2-000000000005.chk",
-            "notes.txt",
         ] {
-            std::fs::write(dir.path().join(name), b"x").unwrap();
+            image(dir.path(), name, None);
         }
+        std::fs::write(dir.path().join("notes.txt"), b"x").unwrap();
         prune(dir.path(), 1, 2).unwrap();
-        let mut left: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
         assert_eq!(
-            left,
+            left(dir.path()),
             [
                 "1-000000000020.chk",
                 "1-000000000030.chk",
@@ -305,5 +374,41 @@ mod tests {
                 "notes.txt"
             ]
         );
+    }
+
+    #[test]
+    fn prune_keeps_the_images_a_kept_one_builds_on() {
+        let dir = tempfile::tempdir().unwrap();
+        image(dir.path(), "1-000000000010.chk", None);
+        image(dir.path(), "1-000000000020.chk", Some("1-000000000010.chk"));
+        image(dir.path(), "1-000000000030.chk", Some("1-000000000020.chk"));
+        image(dir.path(), "1-000000000040.chk", None);
+        image(dir.path(), "1-000000000050.chk", Some("1-000000000040.chk"));
+        prune(dir.path(), 1, 2).unwrap();
+        // The newest two are 40 and 50; 50 builds on 40, which is one of them.
+        assert_eq!(
+            left(dir.path()),
+            ["1-000000000040.chk", "1-000000000050.chk"]
+        );
+        image(dir.path(), "1-000000000060.chk", Some("1-000000000050.chk"));
+        prune(dir.path(), 1, 1).unwrap();
+        assert_eq!(
+            left(dir.path()),
+            [
+                "1-000000000040.chk",
+                "1-000000000050.chk",
+                "1-000000000060.chk"
+            ]
+        );
+    }
+
+    #[test]
+    fn prune_removes_nothing_when_a_kept_image_cannot_be_read() {
+        let dir = tempfile::tempdir().unwrap();
+        image(dir.path(), "1-000000000010.chk", None);
+        image(dir.path(), "1-000000000020.chk", None);
+        std::fs::write(dir.path().join("1-000000000030.chk"), b"damaged").unwrap();
+        prune(dir.path(), 1, 1).unwrap();
+        assert_eq!(left(dir.path()).len(), 3);
     }
 }

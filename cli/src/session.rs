@@ -9,7 +9,7 @@ use crate::output::errln;
 use crate::replay::{InputRecord, Player};
 use crate::resume;
 use crate::CliError;
-use cray_chkpnt::system_image::{self, SaveOptions, Selection};
+use cray_chkpnt::system_image::{self, Baseline, SaveOptions, Selection};
 use cray_emulator::system::{CheckpointKind, Event, ExitStatus, HostRoot, System};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,6 +34,9 @@ pub struct Triggers {
     /// `--resume`: SIGTERM and SIGUSR1 checkpoint into the checkpoint directory, where
     /// the next run of the same command will find the image.
     pub resume: bool,
+    /// `--checkpoint-incremental`, with `--checkpoint-full-every N`: periodic images
+    /// build on the one before, and every Nth is full.
+    pub incremental: Option<u32>,
 }
 
 /// How a session ended.
@@ -73,6 +76,8 @@ pub struct Session {
     control: Option<ControlServer>,
     checkpoints: Vec<PathBuf>,
     next_periodic: Option<u64>,
+    /// With `--checkpoint-incremental`: the last periodic image, which the next builds on.
+    baseline: Option<Baseline>,
     program: String,
     /// The job's id, taken while its first process exists (it is gone once it ended).
     jid: u32,
@@ -115,6 +120,7 @@ impl Session {
             control: ControlServer::start().ok(),
             checkpoints: Vec::new(),
             next_periodic,
+            baseline: None,
             program,
         }
     }
@@ -196,7 +202,27 @@ impl Session {
                 errln!("cray: {}: output mark not written: {e}", file.display());
             }
         }
-        self.checkpoint_job(&file)?;
+        match self.triggers.incremental {
+            Some(full_every) => {
+                let options = self.save_options();
+                let parent = self
+                    .baseline
+                    .as_ref()
+                    .filter(|b| b.depth() + 1 < full_every);
+                let (_, baseline) = system_image::save_incremental(
+                    &mut self.system,
+                    Selection::Job(jid),
+                    options,
+                    crate::CREATED_BY,
+                    &file,
+                    parent,
+                )
+                .map_err(|e| CliError::new(format!("checkpoint: {e}")))?;
+                self.checkpoints.push(file.clone());
+                self.baseline = Some(baseline);
+            }
+            None => self.checkpoint_job(&file)?,
+        }
         if let Some(keep) = self.triggers.keep {
             resume::prune(dir, jid, keep)?;
         }

@@ -326,3 +326,112 @@ fn output_written_after_the_last_checkpoint_is_not_written_twice() {
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "tick\n".repeat(10));
 }
+
+/// The parent an image names, as `cray inspect --json` shows it (null for a full image).
+fn parent_of(dir: &Path, image: &Path) -> Value {
+    let out = cray(dir)
+        .args(["inspect", "--json"])
+        .arg(image)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let inspected: Value = serde_json::from_slice(&out.stdout).unwrap();
+    inspected["parent"]["file"].clone()
+}
+
+#[test]
+fn incremental_checkpoints_restart_exactly_and_pruning_keeps_what_they_build_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let straight = uninterrupted(dir, "daxpy.cal");
+    // Images at 300001, 600001, ..., 2700001: full, incremental, full, ... (every
+    // second one full); the newest two kept, with the image the older one builds on.
+    let options = [
+        "--checkpoint-incremental",
+        "--checkpoint-full-every",
+        "2",
+        "--checkpoint-keep",
+        "2",
+    ];
+    let out = resumable(dir, "300000", &options, "daxpy.cal")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let names: Vec<String> = checkpoints(dir)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let clocks: Vec<&str> = names.iter().map(|n| &n[2..9]).collect();
+    assert_eq!(clocks, ["0000021", "0000024", "0000027"], "{names:?}");
+    let images = checkpoints(dir);
+    assert_eq!(parent_of(dir, &images[0]), Value::Null);
+    assert_eq!(parent_of(dir, &images[1]), names[0].as_str());
+    assert_eq!(parent_of(dir, &images[2]), Value::Null);
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    assert!(
+        size(&images[1]) * 4 < size(&images[0]),
+        "incremental {} bytes, full {}",
+        size(&images[1]),
+        size(&images[0])
+    );
+
+    // Restarted from the incremental image, the job ends as a straight run.
+    let out = cray(dir)
+        .args(["restart", "--stats-json", "restarted.json", "-f"])
+        .arg(&images[1])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "daxpy checksum: 4023ba433d2e0000\n");
+    assert_eq!(figures(&dir.join("restarted.json")), straight);
+
+    // Without its parent it cannot, and says which file is missing.
+    std::fs::remove_file(&images[0]).unwrap();
+    let out = cray(dir)
+        .args(["restart", "-f"])
+        .arg(&images[1])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let message = text(&out.stderr);
+    let missing = format!("builds on {}, which cannot be read", images[0].display());
+    assert!(message.contains(&missing), "{message}");
+}
+
+#[test]
+fn a_crashed_job_continues_from_the_end_of_its_chain_or_before_a_damaged_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let straight = uninterrupted(dir, "daxpy.cal");
+    let options = ["--checkpoint-incremental", "--max-cycles", "1000000"];
+    let out = resumable(dir, "300000", &options, "daxpy.cal")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let images = checkpoints(dir);
+    assert_eq!(images.len(), 3, "{images:?}");
+    assert_eq!(parent_of(dir, &images[2]), "1-000000600001.chk");
+    assert_eq!(parent_of(dir, &images[1]), "1-000000300001.chk");
+
+    // The middle link is damaged: the newest image cannot be put together, nor the
+    // middle one; the job continues from the full image before them.
+    let mut bytes = std::fs::read(&images[1]).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x10;
+    std::fs::write(&images[1], bytes).unwrap();
+    let resumed = ["--checkpoint-incremental", "--stats-json", "resumed.json"];
+    let out = resumable(dir, "300000", &resumed, "daxpy.cal")
+        .output()
+        .unwrap();
+    let message = text(&out.stderr);
+    assert!(out.status.success(), "{message}");
+    assert_eq!(text(&out.stdout), "daxpy checksum: 4023ba433d2e0000\n");
+    assert_eq!(figures(&dir.join("resumed.json")), straight);
+    assert!(
+        message.contains(
+            "skipping a damaged checkpoint: ck/1-000000900001.chk: an image it builds on is damaged: ck/1-000000600001.chk"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("from ck/1-000000300001.chk"), "{message}");
+}
