@@ -33,8 +33,19 @@
 //! The other reads are from the page cache (the files were just written), so they
 //! measure copies and the CPU work, not the disk: `raw_read` of 1 MW is one `memcpy`.
 //! Throughput is the image length in bytes.
+//!
+//! Group `incremental/<size>`: periodic checkpoints of a job that stored into 1 % of its
+//! pages since the last one (a full image of the field is the parent):
+//! - `fingerprint`: `FieldPrint::of`, the pass over memory that finds the changed pages;
+//! - `write_delta`: fingerprint the field, then write an incremental image of the
+//!   changed pages atomically (what `save_incremental` does), to compare with
+//!   `checkpoint/write_image` of the same size;
+//! - `restore_delta`: open the incremental image and put the field together through its
+//!   parent (`memory_fields`: reads the parent whole, applies the pages, checks the
+//!   field's checksum), to compare with `checkpoint/restore_image`.
 
-use cray_chkpnt::{Image, ImageKind, ImageSummary, ImageWriter};
+use cray_chkpnt::incremental::{memory_fields, FieldPrint, ParentRef};
+use cray_chkpnt::{Image, ImageKind, ImageSummary, ImageWriter, WrittenImage};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use serde::Serialize;
 use std::fs::{self, File};
@@ -196,5 +207,71 @@ fn checkpoint(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, checkpoint);
+/// Writes an incremental image of `now` on the image `parent` (at `parent_path`, whose
+/// field was printed as `then`); the bytes written.
+fn write_delta(
+    path: &Path,
+    now: &[u64],
+    then: &FieldPrint,
+    parent_path: &Path,
+    parent: WrittenImage,
+) -> u64 {
+    let print = FieldPrint::of(now);
+    let pages = then.changed_pages(&print).expect("same length");
+    let mut w = ImageWriter::new(summary());
+    w.add_state(1, &state()).expect("encode state");
+    w.parent(&ParentRef {
+        name: parent_path
+            .file_name()
+            .expect("a file")
+            .to_string_lossy()
+            .into(),
+        header_checksum: parent.header_checksum,
+        cycle: 0,
+    })
+    .expect("encode parent");
+    w.add_memory_delta(0, now, pages, print.checksum());
+    w.write_atomic(path).expect("write image").bytes
+}
+
+fn incremental(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let parent_path = dir.path().join("parent.chk");
+    let delta_path = dir.path().join("delta.chk");
+    let mut group = c.benchmark_group("incremental");
+    group.sample_size(20);
+    for (words, name) in SIZES {
+        let then = memory(words);
+        let mut w = ImageWriter::new(summary());
+        w.add_state(1, &state()).expect("encode state");
+        w.add_memory(0, &then);
+        let parent = w.write_atomic(&parent_path).expect("write parent");
+        let then_print = FieldPrint::of(&then);
+        // One word changed in every hundredth page.
+        let mut now = then.clone();
+        for page in (0..words / 512).step_by(100) {
+            now[page * 512 + 7] ^= 1;
+        }
+        let delta_len = write_delta(&delta_path, &now, &then_print, &parent_path, parent);
+        let mut check = Image::open(&delta_path).expect("open delta");
+        assert_eq!(memory_fields(&mut check, &[0]).expect("field")[&0], now);
+        group.throughput(Throughput::Bytes(words as u64 * 8));
+        group.bench_function(BenchmarkId::new("fingerprint", name), |b| {
+            b.iter(|| FieldPrint::of(black_box(&now)))
+        });
+        group.bench_function(BenchmarkId::new("write_delta", name), |b| {
+            b.iter(|| write_delta(&delta_path, &now, &then_print, &parent_path, parent))
+        });
+        group.bench_function(BenchmarkId::new("restore_delta", name), |b| {
+            b.iter(|| {
+                let mut image = Image::open(&delta_path).expect("open delta");
+                memory_fields(&mut image, &[0]).expect("field")
+            })
+        });
+        black_box(delta_len);
+    }
+    group.finish();
+}
+
+criterion_group!(benches, checkpoint, incremental);
 criterion_main!(benches);

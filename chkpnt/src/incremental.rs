@@ -66,26 +66,63 @@ pub struct FieldPrint {
     checksum: u64,
 }
 
+/// Fields of more words than this are fingerprinted on two threads: the page hashes on
+/// this one, the whole field's checksum beside it, each converting the words itself.
+/// Criterion medians on the 2-core test machine: 8 MW in 7.8 ms so, 9.5 ms in one pass
+/// on one thread; 1 MW in 1.19 ms in one pass, 1.75 ms in two.
+const PRINT_BESIDE_ABOVE_WORDS: usize = 1 << 20;
+
+/// Calls `f` with each page of `words` as big-endian bytes.
+fn for_each_be_page(words: &[u64], mut f: impl FnMut(&[u8])) {
+    let mut buf = [0u8; PAGE_WORDS * 8];
+    for page in words.chunks(PAGE_WORDS) {
+        let bytes = &mut buf[..page.len() * 8];
+        for (dst, word) in bytes.chunks_exact_mut(8).zip(page) {
+            dst.copy_from_slice(&word.to_be_bytes());
+        }
+        f(bytes);
+    }
+}
+
+/// The xxh3-64 of `words` as big-endian bytes: the raw checksum of a Memory section
+/// holding them, and the field checksum of a MemoryDelta.
+pub fn field_checksum(words: &[u64]) -> u64 {
+    let mut field = Xxh3Default::new();
+    for_each_be_page(words, |bytes| field.update(bytes));
+    field.digest()
+}
+
+fn page_hashes(words: &[u64]) -> Vec<u128> {
+    let mut pages = Vec::with_capacity(words.len().div_ceil(PAGE_WORDS));
+    for_each_be_page(words, |bytes| pages.push(xxh3_128(bytes)));
+    pages
+}
+
 impl FieldPrint {
     /// The fingerprint of `words`.
     pub fn of(words: &[u64]) -> FieldPrint {
-        let mut field = Xxh3Default::new();
-        let mut buf = [0u8; PAGE_WORDS * 8];
-        let pages = words
-            .chunks(PAGE_WORDS)
-            .map(|page| {
-                let bytes = &mut buf[..page.len() * 8];
-                for (dst, word) in bytes.chunks_exact_mut(8).zip(page) {
-                    dst.copy_from_slice(&word.to_be_bytes());
-                }
-                field.update(bytes);
-                xxh3_128(bytes)
+        let (pages, checksum) = if words.len() > PRINT_BESIDE_ABOVE_WORDS {
+            std::thread::scope(|scope| {
+                let beside = scope.spawn(|| field_checksum(words));
+                let pages = page_hashes(words);
+                // A thread that cannot run (or panicked) leaves the work to this one.
+                let checksum = beside.join().unwrap_or_else(|_| field_checksum(words));
+                (pages, checksum)
             })
-            .collect();
+        } else {
+            // One pass: each page converted once for both hashes.
+            let mut field = Xxh3Default::new();
+            let mut pages = Vec::with_capacity(words.len().div_ceil(PAGE_WORDS));
+            for_each_be_page(words, |bytes| {
+                field.update(bytes);
+                pages.push(xxh3_128(bytes));
+            });
+            (pages, field.digest())
+        };
         FieldPrint {
             words: words.len(),
             pages,
-            checksum: field.digest(),
+            checksum,
         }
     }
 
@@ -485,7 +522,7 @@ fn apply_checked(
         });
     }
     delta.apply(field);
-    let computed = FieldPrint::of(field).checksum();
+    let computed = field_checksum(field);
     if computed != delta.field_checksum {
         return Err(ImageError::FieldChecksum {
             file: file.to_path_buf(),
