@@ -182,10 +182,12 @@ fn unknown_flags_are_refused() {
     let e = Image::from_bytes(&bad, "flags.img").unwrap_err();
     assert!(matches!(e, ImageError::BadSection { .. }), "{e}");
 
+    // Bit 0 is the incremental flag of format 1.1; bit 1 means nothing yet.
     let mut bad = small_image(Compression::None);
-    patch(&mut bad, 12, &1u32.to_le_bytes());
+    patch(&mut bad, 12, &2u32.to_le_bytes());
     let e = Image::from_bytes(&bad, "flags.img").unwrap_err();
     assert!(matches!(e, ImageError::BadHeader { .. }), "{e}");
+    assert!(e.to_string().contains("unknown header flags 2"), "{e}");
 }
 
 #[test]

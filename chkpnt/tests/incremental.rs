@@ -405,3 +405,30 @@ fn a_new_full_image_starts_every_few() {
     let kinds: Vec<bool> = sizes.iter().map(|(_, incremental)| *incremental).collect();
     assert_eq!(kinds, [false, true, false, true, false]);
 }
+
+#[test]
+fn every_single_byte_corruption_of_a_chain_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let then = BTreeMap::from([(2, words(1100, 1))]);
+    let mut now = then.clone();
+    now.get_mut(&2).unwrap()[600] = 0;
+    let parent_path = dir.path().join("p.chk");
+    let child_path = dir.path().join("c.chk");
+    let parent = write(&parent_path, &then, None);
+    write(&child_path, &now, Some((&parent_path, parent, &then)));
+    assert_eq!(resolve(&child_path, &[2]).unwrap(), now);
+    for path in [&parent_path, &child_path] {
+        let good = std::fs::read(path).unwrap();
+        for at in 0..good.len() {
+            let mut bad = good.clone();
+            bad[at] ^= 0x40;
+            std::fs::write(path, &bad).unwrap();
+            let name = path.file_name().unwrap().to_string_lossy();
+            match resolve(&child_path, &[2]) {
+                Ok(_) => panic!("a flip at byte {at} of {name} went unnoticed"),
+                Err(e) => assert!(e.to_string().contains(&*name), "byte {at} of {name}: {e}"),
+            }
+        }
+        std::fs::write(path, &good).unwrap();
+    }
+}
