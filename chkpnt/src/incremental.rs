@@ -21,7 +21,7 @@
 //! its header checksum, recorded in the Parent section of its child.
 
 use crate::error::{ByteOffset, ImageError};
-use crate::format::{SectionInfo, SectionKind, MAX_SECTION_BYTES};
+use crate::format::{Header, SectionInfo, SectionKind, MAX_SECTION_BYTES};
 use crate::load;
 use crate::reader::Image;
 use serde::{Deserialize, Serialize};
@@ -341,23 +341,75 @@ pub fn parent_path(child: &Path, parent: &ParentRef) -> PathBuf {
     child.with_file_name(&parent.name)
 }
 
-/// The parent named by the image at `path`, or `None` for a full image, reading only
-/// its header, section table and Parent section (all verified): what pruning a
-/// directory of images needs, at the cost of a few hundred bytes per image.
-pub fn parent_of(path: &Path) -> Result<Option<ParentRef>, ImageError> {
+/// What pruning and continuing a chain need of an image, without reading its sections.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageHead {
+    /// The header (its checksum identifies the image to one built on it).
+    pub header: Header,
+    /// The parent, `None` for a full image.
+    pub parent: Option<ParentRef>,
+}
+
+/// The header and the parent of the image at `path`, reading only its header, section
+/// table and Parent section (all verified): a few hundred bytes per image.
+pub fn head_of(path: &Path) -> Result<ImageHead, ImageError> {
     let io_err = |source| ImageError::Io {
         file: path.to_path_buf(),
         source,
     };
     let mut file = std::fs::File::open(path).map_err(io_err)?;
     let len = file.metadata().map_err(io_err)?.len();
-    let (_, sections) = load::load_head(path, &mut file, len)?;
+    let (header, sections) = load::load_head(path, &mut file, len)?;
     let Some(info) = sections.iter().find(|s| s.kind == SectionKind::Parent) else {
-        return Ok(None);
+        return Ok(ImageHead {
+            header,
+            parent: None,
+        });
     };
     file.seek(SeekFrom::Start(info.offset)).map_err(io_err)?;
     let raw = load::load_bytes(path, &mut file, info, len)?;
-    decode_parent(path, info, &raw).map(Some)
+    Ok(ImageHead {
+        header,
+        parent: Some(decode_parent(path, info, &raw)?),
+    })
+}
+
+/// The parent named by the image at `path`, or `None` for a full image (see
+/// [`head_of`]): what pruning a directory of images needs.
+pub fn parent_of(path: &Path) -> Result<Option<ParentRef>, ImageError> {
+    Ok(head_of(path)?.parent)
+}
+
+/// How many parents the image at `path` has before a full image (0 for a full image),
+/// reading only their heads.
+pub fn chain_depth(path: &Path) -> Result<u32, ImageError> {
+    let mut depth = 0;
+    let mut at = path.to_path_buf();
+    while let Some(parent) = parent_of(&at)? {
+        depth += 1;
+        if depth as usize > MAX_CHAIN {
+            return Err(ImageError::ChainTooLong {
+                file: path.to_path_buf(),
+                limit: MAX_CHAIN,
+            });
+        }
+        at = parent_path(&at, &parent);
+    }
+    Ok(depth)
+}
+
+/// Pages stored and pages in the field, of the MemoryDelta section `id` of `image`
+/// (for `cray inspect`); `None` when the field is not a delta.
+pub fn delta_pages(image: &Image, id: u32) -> Result<Option<(usize, usize)>, ImageError> {
+    let Some(info) = image.find(SectionKind::MemoryDelta, id).copied() else {
+        return Ok(None);
+    };
+    let raw = image.section(SectionKind::MemoryDelta, id)?;
+    let delta = Delta::parse(image.path(), &info, &raw)?;
+    Ok(Some((
+        delta.pages.len(),
+        delta.field_words.div_ceil(PAGE_WORDS),
+    )))
 }
 
 /// The deltas of one image of a chain that the fields asked for still need.

@@ -19,7 +19,7 @@
 //! refuses when a file changed, unless forced. With the contents in the image,
 //! restart recreates the files instead, so it works after they changed or vanished.
 
-use crate::incremental::{memory_fields, FieldPrint, ParentRef};
+use crate::incremental::{self, memory_fields, FieldPrint, ParentRef};
 use crate::{
     Compression, Image, ImageError, ImageKind, ImageSummary, ImageWriter, SectionKind, WrittenImage,
 };
@@ -302,6 +302,36 @@ impl Baseline {
     pub fn depth(&self) -> u32 {
         self.depth
     }
+
+    /// The baseline of the image at `path`, from which `system` was just restored (so
+    /// its memory fields are the image's): a job continued from a periodic image builds
+    /// its next images on that one instead of starting a new chain with a full image.
+    /// Reads the heads of the image and of its parents (for the chain's length).
+    pub fn of_restored(path: &Path, system: &System) -> Result<Baseline, ImageError> {
+        let head = incremental::head_of(path)?;
+        Ok(Baseline {
+            path: path.to_path_buf(),
+            header_checksum: head.header.checksum,
+            cycle: system.clock,
+            depth: incremental::chain_depth(path)?,
+            fields: system
+                .processes
+                .iter()
+                .map(|(pid, process)| (*pid, FieldPrint::of(process.memory.words())))
+                .collect(),
+        })
+    }
+}
+
+/// Whether `a` and `b` lie in the same directory (names relative to the current
+/// directory compared as absolute ones).
+fn same_directory(a: &Path, b: &Path) -> bool {
+    let dir = |p: &Path| {
+        std::path::absolute(p)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+    };
+    dir(a).is_some() && dir(a) == dir(b)
 }
 
 /// Writes an image of `selection` to `path` atomically. Returns the bytes written.
@@ -334,7 +364,7 @@ pub fn save_incremental(
     path: &Path,
     parent: Option<&Baseline>,
 ) -> Result<(u64, Baseline), CheckpointError> {
-    let beside = parent.filter(|p| p.path.parent() == path.parent() && p.path != path);
+    let beside = parent.filter(|p| same_directory(&p.path, path) && p.path != path);
     let (written, fields) =
         write_image(system, selection, options, created_by, path, Some(beside))?;
     let baseline = Baseline {

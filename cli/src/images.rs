@@ -135,15 +135,26 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
     let image = &loaded.image;
     let summary = image.summary();
     let (major, minor) = image.version();
+    let pages = |s: &cray_chkpnt::SectionInfo| {
+        incremental::delta_pages(image, s.id)
+            .ok()
+            .flatten()
+            .filter(|_| s.kind == cray_chkpnt::SectionKind::MemoryDelta)
+    };
     let sections: Vec<serde_json::Value> = image
         .sections()
         .iter()
         .map(|s| {
-            json!({
+            let mut entry = json!({
                 "name": section_name(s), "offset": s.offset, "stored_bytes": s.stored_len,
                 "raw_bytes": s.raw_len, "checksum": format!("{:016x}", s.raw_checksum),
                 "compressed": s.compressed(),
-            })
+            });
+            if let Some((stored, field)) = pages(s) {
+                entry["pages_stored"] = json!(stored);
+                entry["field_pages"] = json!(field);
+            }
+            entry
         })
         .collect();
     let parent = image.parent().map_err(|e| CliError::new(e.to_string()))?;
@@ -244,6 +255,12 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
             s.raw_checksum,
             if s.compressed() { " zstd" } else { "" }
         );
+        if let Some((stored, field)) = pages(s) {
+            let _ = writeln!(
+                out,
+                "      {stored} of the field's {field} pages (512 words each)"
+            );
+        }
     }
     out!("{out}");
     Ok(ExitCode::SUCCESS)

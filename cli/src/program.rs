@@ -502,12 +502,10 @@ fn restored_session(
     }
     system.attach(HostRoot::new(&root), Console::Host);
     system.trace_requests = options.trace_requests;
-    Ok(Session::new(
-        system,
-        root,
-        triggers(options),
-        image.display().to_string(),
-    ))
+    Ok(
+        Session::new(system, root, triggers(options), image.display().to_string())
+            .building_on(image),
+    )
 }
 
 /// The figures of a finished run, as `--stats-json` writes them.

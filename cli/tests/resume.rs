@@ -327,16 +327,20 @@ fn output_written_after_the_last_checkpoint_is_not_written_twice() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "tick\n".repeat(10));
 }
 
-/// The parent an image names, as `cray inspect --json` shows it (null for a full image).
-fn parent_of(dir: &Path, image: &Path) -> Value {
+/// What `cray inspect --json` says of `image`.
+fn inspected(dir: &Path, image: &Path) -> Value {
     let out = cray(dir)
         .args(["inspect", "--json"])
         .arg(image)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let inspected: Value = serde_json::from_slice(&out.stdout).unwrap();
-    inspected["parent"]["file"].clone()
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The parent an image names, as `cray inspect --json` shows it (null for a full image).
+fn parent_of(dir: &Path, image: &Path) -> Value {
+    inspected(dir, image)["parent"]["file"].clone()
 }
 
 #[test]
@@ -367,6 +371,13 @@ fn incremental_checkpoints_restart_exactly_and_pruning_keeps_what_they_build_on(
     assert_eq!(parent_of(dir, &images[0]), Value::Null);
     assert_eq!(parent_of(dir, &images[1]), names[0].as_str());
     assert_eq!(parent_of(dir, &images[2]), Value::Null);
+    // Only the pages of daxpy's y array it stored into since the image before (48 of
+    // its field's 399 under the present timing model).
+    let delta = &inspected(dir, &images[1])["sections"][4];
+    assert_eq!(delta["name"], "#4 memory-delta 1");
+    assert_eq!(delta["field_pages"], 399);
+    let stored = delta["pages_stored"].as_u64().unwrap();
+    assert!((1..100).contains(&stored), "{delta}");
     let size = |p: &Path| std::fs::metadata(p).unwrap().len();
     assert!(
         size(&images[1]) * 4 < size(&images[0]),
@@ -434,4 +445,39 @@ fn a_crashed_job_continues_from_the_end_of_its_chain_or_before_a_damaged_link() 
         "{message}"
     );
     assert!(message.contains("from ck/1-000000300001.chk"), "{message}");
+}
+
+#[test]
+fn a_job_continued_from_a_chain_builds_its_next_images_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let first = ["--checkpoint-incremental", "--max-cycles", "1000000"];
+    let out = resumable(dir, "300000", &first, "daxpy.cal")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let then = checkpoints(dir);
+    assert_eq!(then.len(), 3, "{then:?}");
+
+    let second = ["--checkpoint-incremental", "--max-cycles", "1400000"];
+    let out = resumable(dir, "300000", &second, "daxpy.cal")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let now = checkpoints(dir);
+    assert_eq!(now.len(), 4, "{now:?}");
+    let newest_before = then[2].file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(parent_of(dir, &now[3]), newest_before.as_str());
+
+    // And continued from there, through four images, it ends as a straight run.
+    let straight = uninterrupted(dir, "daxpy.cal");
+    let last = ["--checkpoint-incremental", "--stats-json", "resumed.json"];
+    let out = resumable(dir, "300000", &last, "daxpy.cal")
+        .output()
+        .unwrap();
+    let message = text(&out.stderr);
+    assert!(out.status.success(), "{message}");
+    let from = now[3].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(message.contains(&format!("from ck/{from}")), "{message}");
+    assert_eq!(figures(&dir.join("resumed.json")), straight);
 }
