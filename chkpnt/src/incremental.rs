@@ -190,6 +190,16 @@ pub(crate) fn run_words(run: Range<usize>, field_words: usize) -> Range<usize> {
     (run.start * PAGE_WORDS).min(field_words)..(run.end * PAGE_WORDS).min(field_words)
 }
 
+/// A fault in section `info` of `file`.
+fn bad_section(file: &Path, info: &SectionInfo, reason: String) -> ImageError {
+    ImageError::BadSection {
+        file: file.to_path_buf(),
+        section: info.name(),
+        offset: ByteOffset(info.offset),
+        reason,
+    }
+}
+
 /// A MemoryDelta section, checked and parsed.
 struct Delta {
     field_words: usize,
@@ -202,12 +212,7 @@ struct Delta {
 impl Delta {
     /// Parses section `info` of `file`, whose raw bytes are `raw`.
     fn parse(file: &Path, info: &SectionInfo, raw: &[u8]) -> Result<Delta, ImageError> {
-        let bad = |reason: String| ImageError::BadSection {
-            file: file.to_path_buf(),
-            section: info.name(),
-            offset: ByteOffset(info.offset),
-            reason,
-        };
+        let bad = |reason: String| bad_section(file, info, reason);
         if info.version != DELTA_VERSION {
             return Err(bad(format!(
                 "memory delta version {} is not one this program reads ({DELTA_VERSION})",
@@ -304,12 +309,7 @@ pub(crate) fn decode_parent(
     info: &SectionInfo,
     raw: &[u8],
 ) -> Result<ParentRef, ImageError> {
-    let bad = |reason: String| ImageError::BadSection {
-        file: file.to_path_buf(),
-        section: info.name(),
-        offset: ByteOffset(info.offset),
-        reason,
-    };
+    let bad = |reason: String| bad_section(file, info, reason);
     if info.version != PARENT_VERSION {
         return Err(bad(format!(
             "parent section version {} is not one this program reads ({PARENT_VERSION})",
@@ -562,16 +562,15 @@ fn apply_checked(
             section: format!("{} {id} in its parent", SectionKind::Memory),
         })?;
     if field.len() != delta.field_words {
-        return Err(ImageError::BadSection {
-            file: file.to_path_buf(),
-            section: info.name(),
-            offset: ByteOffset(info.offset),
-            reason: format!(
+        return Err(bad_section(
+            file,
+            info,
+            format!(
                 "memory delta for a field of {} words, but the parent's field is {} words",
                 delta.field_words,
                 field.len()
             ),
-        });
+        ));
     }
     delta.apply(field);
     let computed = field_checksum(field);

@@ -160,10 +160,11 @@ fn sigterm_leaves_the_job_where_the_next_run_finds_it() {
     assert!(message.contains(&from), "{message}");
 }
 
-/// Runs daxpy with checkpoints every 300000 clock periods until --max-cycles stops it
-/// at 1000000: images at 300001, 600001 and 900001.
-fn stopped_daxpy(dir: &Path) -> Vec<PathBuf> {
-    let out = resumable(dir, "300000", &["--max-cycles", "1000000"], "daxpy.cal")
+/// Runs daxpy with checkpoints every 300000 clock periods, and `extra` options, until
+/// --max-cycles stops it at 1000000: images at 300001, 600001 and 900001.
+fn stopped_daxpy(dir: &Path, extra: &[&str]) -> Vec<PathBuf> {
+    let options = [extra, &["--max-cycles", "1000000"]].concat();
+    let out = resumable(dir, "300000", &options, "daxpy.cal")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
@@ -172,33 +173,44 @@ fn stopped_daxpy(dir: &Path) -> Vec<PathBuf> {
     images
 }
 
+/// Runs the resumable daxpy again, with `extra` options, to its end, checks it against
+/// `straight`, and returns what it said on stderr.
+fn resume_daxpy_to_the_end(dir: &Path, extra: &[&str], straight: &(u64, String)) -> String {
+    let options = [extra, &["--stats-json", "resumed.json"]].concat();
+    let out = resumable(dir, "300000", &options, "daxpy.cal")
+        .output()
+        .unwrap();
+    let message = text(&out.stderr);
+    assert!(out.status.success(), "{message}");
+    assert_eq!(text(&out.stdout), "daxpy checksum: 4023ba433d2e0000\n");
+    assert_eq!(&figures(&dir.join("resumed.json")), straight);
+    message
+}
+
+/// Flips a bit of the byte `back` bytes from the end of `path`.
+fn damage(path: &Path, back: usize) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = bytes.len() - back;
+    bytes[at] ^= 0x10;
+    std::fs::write(path, bytes).unwrap();
+}
+
 #[test]
 fn a_damaged_newest_checkpoint_is_skipped_for_the_one_before() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     let straight = uninterrupted(dir, "daxpy.cal");
-    let images = stopped_daxpy(dir);
+    let images = stopped_daxpy(dir, &[]);
     let newest = &images[2];
-    let mut bytes = std::fs::read(newest).unwrap();
-    let middle = bytes.len() / 2;
-    bytes[middle] ^= 0x10;
-    std::fs::write(newest, bytes).unwrap();
+    damage(
+        newest,
+        std::fs::metadata(newest).unwrap().len() as usize / 2,
+    );
     // What a crash during a checkpoint leaves: the temporary file, never renamed.
     let interrupted = dir.join("ck/.1-000001200003.chk.a1b2c3.tmp");
     std::fs::write(&interrupted, b"half an image").unwrap();
 
-    let out = resumable(
-        dir,
-        "300000",
-        &["--stats-json", "resumed.json"],
-        "daxpy.cal",
-    )
-    .output()
-    .unwrap();
-    let message = text(&out.stderr);
-    assert!(out.status.success(), "{message}");
-    assert_eq!(text(&out.stdout), "daxpy checksum: 4023ba433d2e0000\n");
-    assert_eq!(figures(&dir.join("resumed.json")), straight);
+    let message = resume_daxpy_to_the_end(dir, &[], &straight);
     assert!(
         message.contains("skipping a damaged checkpoint: ck/1-000000900001.chk"),
         "{message}"
@@ -215,7 +227,7 @@ fn a_damaged_newest_checkpoint_is_skipped_for_the_one_before() {
 fn resume_refuses_the_checkpoints_of_another_program() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    stopped_daxpy(dir);
+    stopped_daxpy(dir, &[]);
     let out = resumable(dir, "300000", &[], "hello.cal").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stdout).is_empty(), "hello.cal must not run");
@@ -232,7 +244,7 @@ fn resume_refuses_the_checkpoints_of_another_program() {
 fn resume_is_refused_where_it_means_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    let chk = stopped_daxpy(dir).pop().unwrap();
+    let chk = stopped_daxpy(dir, &[]).pop().unwrap();
     let restart = cray(dir)
         .args(["restart", "--resume", "--checkpoint-every", "300000"])
         .args(["--checkpoint-dir", "ck", "-f"])
@@ -414,30 +426,14 @@ fn a_crashed_job_continues_from_the_end_of_its_chain_or_before_a_damaged_link() 
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     let straight = uninterrupted(dir, "daxpy.cal");
-    let options = ["--checkpoint-incremental", "--max-cycles", "1000000"];
-    let out = resumable(dir, "300000", &options, "daxpy.cal")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    let images = checkpoints(dir);
-    assert_eq!(images.len(), 3, "{images:?}");
+    let images = stopped_daxpy(dir, &["--checkpoint-incremental"]);
     assert_eq!(parent_of(dir, &images[2]), "1-000000600001.chk");
     assert_eq!(parent_of(dir, &images[1]), "1-000000300001.chk");
 
     // The middle link is damaged: the newest image cannot be put together, nor the
     // middle one; the job continues from the full image before them.
-    let mut bytes = std::fs::read(&images[1]).unwrap();
-    let last = bytes.len() - 1;
-    bytes[last] ^= 0x10;
-    std::fs::write(&images[1], bytes).unwrap();
-    let resumed = ["--checkpoint-incremental", "--stats-json", "resumed.json"];
-    let out = resumable(dir, "300000", &resumed, "daxpy.cal")
-        .output()
-        .unwrap();
-    let message = text(&out.stderr);
-    assert!(out.status.success(), "{message}");
-    assert_eq!(text(&out.stdout), "daxpy checksum: 4023ba433d2e0000\n");
-    assert_eq!(figures(&dir.join("resumed.json")), straight);
+    damage(&images[1], 1);
+    let message = resume_daxpy_to_the_end(dir, &["--checkpoint-incremental"], &straight);
     assert!(
         message.contains(
             "skipping a damaged checkpoint: ck/1-000000900001.chk: an image it builds on is damaged: ck/1-000000600001.chk"
@@ -451,13 +447,7 @@ fn a_crashed_job_continues_from_the_end_of_its_chain_or_before_a_damaged_link() 
 fn a_job_continued_from_a_chain_builds_its_next_images_on_it() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    let first = ["--checkpoint-incremental", "--max-cycles", "1000000"];
-    let out = resumable(dir, "300000", &first, "daxpy.cal")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    let then = checkpoints(dir);
-    assert_eq!(then.len(), 3, "{then:?}");
+    let then = stopped_daxpy(dir, &["--checkpoint-incremental"]);
 
     let second = ["--checkpoint-incremental", "--max-cycles", "1400000"];
     let out = resumable(dir, "300000", &second, "daxpy.cal")
@@ -471,13 +461,7 @@ fn a_job_continued_from_a_chain_builds_its_next_images_on_it() {
 
     // And continued from there, through four images, it ends as a straight run.
     let straight = uninterrupted(dir, "daxpy.cal");
-    let last = ["--checkpoint-incremental", "--stats-json", "resumed.json"];
-    let out = resumable(dir, "300000", &last, "daxpy.cal")
-        .output()
-        .unwrap();
-    let message = text(&out.stderr);
-    assert!(out.status.success(), "{message}");
+    let message = resume_daxpy_to_the_end(dir, &["--checkpoint-incremental"], &straight);
     let from = now[3].file_name().unwrap().to_string_lossy().into_owned();
     assert!(message.contains(&format!("from ck/{from}")), "{message}");
-    assert_eq!(figures(&dir.join("resumed.json")), straight);
 }
