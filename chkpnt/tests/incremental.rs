@@ -24,6 +24,16 @@ type Written<'a> = (&'a Path, WrittenImage, &'a Fields);
 /// Writes an image holding `fields`, each whole or, when `parent` holds it at the same
 /// length, as the pages that changed (from the fingerprints in `parent`).
 fn write(path: &Path, fields: &Fields, parent: Option<Written<'_>>) -> WrittenImage {
+    write_compressed(path, fields, parent, false)
+}
+
+/// [`write`], with the memory sections compressed when `zstd`.
+fn write_compressed(
+    path: &Path,
+    fields: &Fields,
+    parent: Option<Written<'_>>,
+    zstd: bool,
+) -> WrittenImage {
     let mut w = ImageWriter::new(summary());
     w.add_state(7, &fake_state()).unwrap();
     if let Some((parent_path, written, _)) = parent {
@@ -33,6 +43,9 @@ fn write(path: &Path, fields: &Fields, parent: Option<Written<'_>>) -> WrittenIm
             cycle: 5,
         })
         .unwrap();
+    }
+    if zstd {
+        w.compression(cray_chkpnt::Compression::Zstd(1));
     }
     for (id, now) in fields {
         let print = FieldPrint::of(now);
@@ -430,5 +443,61 @@ fn every_single_byte_corruption_of_a_chain_is_refused() {
             }
         }
         std::fs::write(path, &good).unwrap();
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Fields of any length, changed anywhere, grown or shrunk, through chains of up to
+    /// six images, some compressed: every image gives back exactly its own fields.
+    #[test]
+    fn generated_chains_give_back_every_field(
+        lengths in proptest::collection::vec(0usize..2500, 1..4),
+        // Each step: words stored (field, address modulo its length, value), and a
+        // field whose length changes (field, new length), if any.
+        steps in proptest::collection::vec(
+            (
+                proptest::collection::vec((0u32..4, 0usize..2500, proptest::prelude::any::<u64>()), 0..40),
+                proptest::option::of((0u32..4, 0usize..2500)),
+            ),
+            1..6,
+        ),
+        zstd in proptest::prelude::any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut fields: Fields = lengths
+            .iter()
+            .enumerate()
+            .map(|(id, &len)| (id as u32, words(len, id as u64)))
+            .collect();
+        let mut images = vec![(dir.path().join("0.chk"), fields.clone())];
+        let mut written = write_compressed(&images[0].0, &fields, None, zstd);
+        for (i, (stores, resize)) in steps.iter().enumerate() {
+            for &(id, address, value) in stores {
+                if let Some(field) = fields.get_mut(&id).filter(|f| !f.is_empty()) {
+                    let at = address % field.len();
+                    field[at] = value;
+                }
+            }
+            if let Some((id, len)) = *resize {
+                if let Some(field) = fields.get_mut(&id) {
+                    field.resize(len, 0o7);
+                }
+            }
+            let path = dir.path().join(format!("{}.chk", i + 1));
+            let (parent_path, parent_fields) = images.last().unwrap();
+            written = write_compressed(
+                &path,
+                &fields,
+                Some((parent_path, written, parent_fields)),
+                zstd,
+            );
+            images.push((path, fields.clone()));
+        }
+        for (path, expected) in &images {
+            let ids: Vec<u32> = expected.keys().copied().collect();
+            proptest::prop_assert_eq!(&resolve(path, &ids).unwrap(), expected);
+        }
     }
 }
