@@ -343,7 +343,7 @@ pub fn save(
     path: &Path,
 ) -> Result<u64, CheckpointError> {
     Ok(
-        write_image(system, selection, options, created_by, path, None)?
+        write_image(system, selection, options, created_by, path, Mode::Full)?
             .0
             .image
             .bytes,
@@ -365,8 +365,8 @@ pub fn save_incremental(
     parent: Option<&Baseline>,
 ) -> Result<(u64, Baseline), CheckpointError> {
     let beside = parent.filter(|p| same_directory(&p.path, path) && p.path != path);
-    let (written, fields) =
-        write_image(system, selection, options, created_by, path, Some(beside))?;
+    let mode = Mode::Incremental(beside);
+    let (written, fields) = write_image(system, selection, options, created_by, path, mode)?;
     let baseline = Baseline {
         path: path.to_path_buf(),
         header_checksum: written.image.header_checksum,
@@ -387,15 +387,25 @@ struct Written {
     incremental: bool,
 }
 
-/// The work of [`save`] (`incremental` None) and [`save_incremental`] (Some, with the
-/// parent if any): the second also fingerprints every field and returns the prints.
+/// How [`write_image`] stores memory.
+#[derive(Clone, Copy)]
+enum Mode<'b> {
+    /// Every field whole, without fingerprints ([`save`]).
+    Full,
+    /// Every field fingerprinted, and stored as a delta on the parent where the parent
+    /// holds it ([`save_incremental`]).
+    Incremental(Option<&'b Baseline>),
+}
+
+/// The work of [`save`] and [`save_incremental`]; the fields' prints with
+/// [`Mode::Incremental`] (none with [`Mode::Full`]).
 fn write_image(
     system: &mut System,
     selection: Selection,
     options: SaveOptions,
     created_by: &str,
     path: &Path,
-    incremental: Option<Option<&Baseline>>,
+    mode: Mode<'_>,
 ) -> Result<(Written, BTreeMap<Pid, FieldPrint>), CheckpointError> {
     let pids = selected_pids(system, selection)?;
     let root = system.root().clone();
@@ -422,14 +432,16 @@ fn write_image(
         cycle: system.clock,
         created_by: created_by.to_string(),
     };
-    let prints: BTreeMap<Pid, FieldPrint> = match incremental {
-        Some(_) => fields
-            .iter()
-            .map(|(pid, memory)| (*pid, FieldPrint::of(memory.words())))
-            .collect(),
-        None => BTreeMap::new(),
+    let (prints, parent) = match mode {
+        Mode::Incremental(parent) => (
+            fields
+                .iter()
+                .map(|(pid, memory)| (*pid, FieldPrint::of(memory.words())))
+                .collect(),
+            parent,
+        ),
+        Mode::Full => (BTreeMap::new(), None),
     };
-    let parent = incremental.flatten();
     // The fields stored as deltas, with the pages each stores.
     let mut deltas: BTreeMap<Pid, Vec<u32>> = BTreeMap::new();
     if let Some(parent) = parent {

@@ -157,22 +157,16 @@ impl Session {
         self.recording.take().unwrap_or_default()
     }
 
-    /// With `--checkpoint-incremental`, when `image` (which the job was just restored
-    /// from) lies in the checkpoint directory: the next periodic image builds on it.
-    /// When its chain cannot be read the next image is full, as in a new run.
+    /// With `--checkpoint-incremental`: the next periodic image builds on `image`, which
+    /// the job was just restored from, when it lies in the checkpoint directory (see
+    /// [`system_image::save_incremental`]). When its chain cannot be read the next
+    /// image is full, as in a new run.
     pub fn building_on(mut self, image: &Path) -> Session {
-        let in_dir = self.triggers.every.as_ref().is_some_and(|(_, dir)| {
-            let image_dir = std::path::absolute(image)
-                .ok()
-                .and_then(|p| p.parent().map(Path::to_path_buf));
-            image_dir.is_some() && image_dir == std::path::absolute(dir).ok()
-        });
-        if self.triggers.incremental.is_none() || !in_dir {
-            return self;
-        }
-        match Baseline::of_restored(image, &self.system) {
-            Ok(baseline) => self.baseline = Some(baseline),
-            Err(e) => errln!("cray: checkpoint: the next image will be full: {e}"),
+        if self.triggers.incremental.is_some() {
+            match Baseline::of_restored(image, &self.system) {
+                Ok(baseline) => self.baseline = Some(baseline),
+                Err(e) => errln!("cray: checkpoint: the next image will be full: {e}"),
+            }
         }
         self
     }
