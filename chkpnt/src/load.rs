@@ -131,6 +131,17 @@ fn check_incremental(
 ) -> Result<(), ImageError> {
     let flagged = header.flags & HEADER_FLAG_INCREMENTAL != 0;
     let has_parent = sections.iter().any(|s| s.kind == SectionKind::Parent);
+    if let Some(s) = sections
+        .iter()
+        .find(|s| s.kind == SectionKind::Parent && s.id != 0)
+    {
+        return Err(ImageError::BadSection {
+            file: file.to_path_buf(),
+            section: s.name(),
+            offset: ByteOffset(entry_offset(s.index)),
+            reason: "an image has one parent, section id 0".into(),
+        });
+    }
     if flagged != has_parent {
         return Err(bad_header(
             file,

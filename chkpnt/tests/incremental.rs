@@ -306,6 +306,15 @@ fn the_incremental_flag_and_the_parent_section_go_together() {
             .contains("a parent section, but the incremental flag is clear"),
         "{e}"
     );
+    // A parent section other than id 0.
+    let mut w = ImageWriter::new(summary());
+    w.add_section(SectionKind::Parent, 3, 1, vec![0u8; 10]);
+    let e = Image::from_bytes(&w.to_bytes().unwrap(), "two.chk").unwrap_err();
+    assert!(
+        e.to_string().contains("two.chk: section #1 parent 3"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("one parent, section id 0"), "{e}");
 }
 
 #[test]
