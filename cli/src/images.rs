@@ -85,25 +85,45 @@ struct Loaded {
     image: Image,
     system: System,
     files: Vec<FileIdentity>,
+    /// Why the memory fields could not be put together (an incremental image whose
+    /// chain is broken); the fields are then empty.
+    memory_error: Option<String>,
 }
 
+/// Reads the image at `path`; an incremental image whose memory cannot be put
+/// together still loads, with the reason in `memory_error` (`cray inspect` shows the
+/// rest, parent included, to help mend the chain).
 fn load(path: &Path) -> Result<Loaded, CliError> {
     let mut image = Image::open(path).map_err(|e| CliError::new(e.to_string()))?;
     let mut system: System = image.state().map_err(|e| CliError::new(e.to_string()))?;
     let pids: Vec<u32> = system.processes.keys().copied().collect();
-    let fields =
-        incremental::memory_fields(&mut image, &pids).map_err(|e| CliError::new(e.to_string()))?;
-    for (pid, words) in fields {
-        if let Some(process) = system.processes.get_mut(&pid) {
-            process.memory = cray_emulator::memory::Memory::from_words(words);
+    let memory_error = match incremental::memory_fields(&mut image, &pids) {
+        Ok(fields) => {
+            for (pid, words) in fields {
+                if let Some(process) = system.processes.get_mut(&pid) {
+                    process.memory = cray_emulator::memory::Memory::from_words(words);
+                }
+            }
+            None
         }
-    }
+        Err(e) => Some(e.to_string()),
+    };
     let files = file_identities(&image).map_err(|e| CliError::new(e.to_string()))?;
     Ok(Loaded {
         image,
         system,
         files,
+        memory_error,
     })
+}
+
+/// [`load`], refusing an image whose memory cannot be put together.
+fn load_whole(path: &Path) -> Result<Loaded, CliError> {
+    let loaded = load(path)?;
+    match &loaded.memory_error {
+        Some(e) => Err(CliError::new(e.clone())),
+        None => Ok(loaded),
+    }
 }
 
 /// A section's name, with the open-files list of system images named as such.
@@ -115,7 +135,7 @@ fn section_name(section: &cray_chkpnt::SectionInfo) -> String {
     }
 }
 
-fn process_json(p: &Process) -> serde_json::Value {
+fn process_json(p: &Process, memory_known: bool) -> serde_json::Value {
     json!({
         "pid": p.pid, "ppid": p.ppid, "jid": p.jid, "uid": p.uid,
         "program": p.program,
@@ -124,7 +144,7 @@ fn process_json(p: &Process) -> serde_json::Value {
         "p": format!("{:o}", p.cpu.p),
         "cycles": p.cpu.cycles,
         "instructions": p.cpu.instructions,
-        "field_words": p.memory.len(),
+        "field_words": memory_known.then(|| p.memory.len()),
         "open_fds": p.fds.keys().collect::<Vec<_>>(),
     })
 }
@@ -158,8 +178,16 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         })
         .collect();
     let parent = image.parent().map_err(|e| CliError::new(e.to_string()))?;
-    let processes: Vec<serde_json::Value> =
-        loaded.system.processes.values().map(process_json).collect();
+    let processes: Vec<serde_json::Value> = loaded
+        .system
+        .processes
+        .values()
+        .map(|p| process_json(p, loaded.memory_error.is_none()))
+        .collect();
+    let state_hash = loaded
+        .memory_error
+        .is_none()
+        .then(|| format!("{:016x}", loaded.system.state_hash()));
     let files: Vec<serde_json::Value> = loaded
         .files
         .iter()
@@ -182,7 +210,8 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
             "file": p.name, "cycle": p.cycle,
             "header_checksum": format!("{:016x}", p.header_checksum),
         })),
-        "state_hash": format!("{:016x}", loaded.system.state_hash()),
+        "state_hash": state_hash,
+        "memory_error": loaded.memory_error,
         "processes": processes,
         "files": files,
         "sections": sections,
@@ -192,7 +221,7 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
-        return Ok(ExitCode::SUCCESS);
+        return inspected(&loaded);
     }
     let mut out = String::new();
     let _ = writeln!(
@@ -221,13 +250,27 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
             p.name, p.cycle, p.header_checksum
         );
     }
-    let _ = writeln!(out, "  state hash {:016x}", loaded.system.state_hash());
+    match &state_hash {
+        Some(hash) => {
+            let _ = writeln!(out, "  state hash {hash}");
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  memory and state hash unknown: the chain is broken (below)"
+            );
+        }
+    }
     let _ = writeln!(out, "  processes:");
     for p in loaded.system.processes.values() {
+        let field = match loaded.memory_error {
+            None => format!("{} words", p.memory.len()),
+            Some(_) => "unknown".to_string(),
+        };
         let _ = writeln!(
             out,
-            "    pid {:<5} ppid {:<5} jid {:<5} {:<12} P={:o} cycles {} field {} words fds {:?} {:?}",
-            p.pid, p.ppid, p.jid, p.program, p.cpu.p, p.cpu.cycles, p.memory.len(), p.fds.keys().collect::<Vec<_>>(), p.state
+            "    pid {:<5} ppid {:<5} jid {:<5} {:<12} P={:o} cycles {} field {field} fds {:?} {:?}",
+            p.pid, p.ppid, p.jid, p.program, p.cpu.p, p.cpu.cycles, p.fds.keys().collect::<Vec<_>>(), p.state
         );
     }
     if !loaded.files.is_empty() {
@@ -263,7 +306,16 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         }
     }
     out!("{out}");
-    Ok(ExitCode::SUCCESS)
+    inspected(&loaded)
+}
+
+/// How `cray inspect` ends once it has shown what it could: with the reason the
+/// memory could not be put together, if it could not.
+fn inspected(loaded: &Loaded) -> Result<ExitCode, CliError> {
+    match &loaded.memory_error {
+        Some(e) => Err(CliError::new(format!("inspect: {e}"))),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// Ranges of word addresses where two memory fields differ, as "first-last" strings.
@@ -329,8 +381,8 @@ fn register_differences(a: &Process, b: &Process) -> Vec<String> {
 
 /// `cray diff A B`: exit status 0 when the images hold the same state, 1 otherwise.
 pub fn diff(a_path: &Path, b_path: &Path) -> Result<ExitCode, CliError> {
-    let a = load(a_path)?;
-    let b = load(b_path)?;
+    let a = load_whole(a_path)?;
+    let b = load_whole(b_path)?;
     let mut out = String::new();
     let (sa, sb) = (a.image.summary(), b.image.summary());
     if sa.cycle != sb.cycle {

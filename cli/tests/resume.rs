@@ -419,6 +419,18 @@ fn incremental_checkpoints_restart_exactly_and_pruning_keeps_what_they_build_on(
     let message = text(&out.stderr);
     let missing = format!("builds on {}, which cannot be read", images[0].display());
     assert!(message.contains(&missing), "{message}");
+    // Inspect still shows the image, and what it builds on, and says what is wrong.
+    let out = cray(dir).arg("inspect").arg(&images[1]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let shown = text(&out.stdout);
+    let parent = format!("incremental: builds on {}", names[0]);
+    assert!(shown.contains(&parent), "{shown}");
+    assert!(shown.contains("memory and state hash unknown"), "{shown}");
+    assert!(
+        text(&out.stderr).contains(&missing),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
