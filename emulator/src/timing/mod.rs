@@ -673,9 +673,11 @@ impl TimingModel {
         // and the rest as the unit hold.
         let by_registers = t.max(ready);
         let held = t.max(ready.max(free));
-        self.counters.hold_register += by_registers - t;
-        self.counters.hold_functional_unit += held - by_registers;
-        t = held;
+        if held > t {
+            self.counters.hold_register += by_registers - t;
+            self.counters.hold_functional_unit += held - by_registers;
+            t = held;
+        }
         let latency = u64::from(p.latency);
         if p.has(Plain::SCALAR_DESTINATION) {
             while self.result_path_taken(p.destination, t + latency) {
@@ -925,8 +927,11 @@ impl TimingModel {
         ring[(cp % RING as u64) as usize] = cp + 1;
     }
 
+    #[inline]
     fn finish_by(&mut self, cp: u64) {
-        self.quiescent = self.quiescent.max(cp);
+        if cp > self.quiescent {
+            self.quiescent = cp;
+        }
     }
 
     fn record(&mut self, row: Option<u8>, start: u64, end: u64) {
@@ -1038,7 +1043,7 @@ impl TimingModel {
         // two's complement of a negative stride masks to its remainder).
         debug_assert!(banks.is_power_of_two());
         let mask = banks - 1;
-        let mut bank = first & mask;
+        let bank = first & mask;
         let step = stride as u64 & mask;
         if banked {
             let mut claims = Claims {
@@ -1053,31 +1058,24 @@ impl TimingModel {
                 count: banks as usize,
                 busy: f.bank_busy,
             };
-            // Stride one may take the ramp shortcut: from the first element, and once
-            // more after one round by the rules (which leaves a ramp where the stream
-            // found none, as after a scalar reference in one of its banks, when no
-            // element of the round but the first waits).
-            let shortcut = FAST && step == 1;
-            let mut done = 0;
-            if shortcut {
-                done = banks.ramp_rounds(bank as usize, 0..count, &mut claims);
-            }
-            if done < count {
-                banks.hint.0 = None;
-                let round_end = if shortcut {
-                    count.min(done + banks.count as u64)
-                } else {
-                    count
-                };
-                let stride = Stride { bank, step, mask };
-                bank = banks.claim_each(stride, done..round_end, &mut claims);
-                done = round_end;
-                if shortcut && done < count {
-                    // A whole round of stride one comes back to its first bank.
-                    done = banks.ramp_rounds(bank as usize, done..count, &mut claims);
-                    let stride = Stride { bank, step, mask };
-                    banks.claim_each(stride, done..count, &mut claims);
+            if FAST && step == 1 {
+                let done = banks.ramp_rounds(bank as usize, 0..count, &mut claims);
+                if done < count {
+                    // No ramp from the first element's bank. Often that bank alone is
+                    // out of order (a scalar reference claimed it after the last
+                    // stream): the first element by the rules, the rest of its round by
+                    // the shortcut, and the rounds after it by the shortcut once more
+                    // (a round leaves a ramp when none of its elements but the first
+                    // waits), each by the rules where the shortcut does not apply.
+                    banks.hint.0 = None;
+                    let round = count.min(banks.count as u64);
+                    banks.claim_each(Stride { bank, step, mask }, 0..1, &mut claims);
+                    banks.stride_one((bank + 1) & mask, mask, 1..round, &mut claims);
+                    banks.stride_one((bank + round) & mask, mask, round..count, &mut claims);
                 }
+            } else {
+                banks.hint.0 = None;
+                banks.claim_each(Stride { bank, step, mask }, 0..count, &mut claims);
             }
             (at, lag) = (claims.at, claims.lag);
             self.counters.bank_conflicts += claims.conflicts;
@@ -1199,9 +1197,9 @@ impl Banks<'_> {
     /// Claims the banks of `elements` of a stream one at a time, in order: an element
     /// waits for its bank unless the bank is free or has room for the whole reference
     /// in the gap before its last reservation (where a stream on another port has not
-    /// come back yet). Returns the bank of the element after them.
+    /// come back yet).
     #[inline]
-    fn claim_each(&mut self, stride: Stride, elements: Range<u64>, claims: &mut Claims) -> u64 {
+    fn claim_each(&mut self, stride: Stride, elements: Range<u64>, claims: &mut Claims) {
         let Stride {
             mut bank,
             step,
@@ -1217,7 +1215,26 @@ impl Banks<'_> {
             claims.at = start + 1;
             bank = (bank + step) & mask;
         }
-        bank
+    }
+
+    /// `elements` of a stride-one stream, the first of them at bank `first` (of the
+    /// banks `mask` selects): by the ramp shortcut when it applies, else one at a time
+    /// by the rules.
+    fn stride_one(&mut self, first: u64, mask: u64, elements: Range<u64>, claims: &mut Claims) {
+        if elements.is_empty() {
+            return;
+        }
+        let end = elements.end;
+        let done = self.ramp_rounds(first as usize, elements, claims);
+        if done < end {
+            self.hint.0 = None;
+            let stride = Stride {
+                bank: first,
+                step: 1,
+                mask,
+            };
+            self.claim_each(stride, done..end, claims);
+        }
     }
 
     /// The stride-one shortcut for `elements` of a stream whose next element is at
@@ -1347,6 +1364,12 @@ fn ramp_from(values: &[u64], first: usize, len: usize) -> Option<u64> {
     let v = values[first];
     // Times near the top of the range would wrap; they never occur in a run.
     if v > u64::MAX - 128 {
+        return None;
+    }
+    // The value after the first decides most refusals (a bank claimed out of the
+    // stream's order, often the first) without the whole scan.
+    let second = if first + 1 < values.len() { first + 1 } else { 0 };
+    if len > 1 && values[second] != v + 1 {
         return None;
     }
     let (wrapped, from_first) = values.split_at(first);
