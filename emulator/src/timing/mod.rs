@@ -1368,7 +1368,11 @@ fn ramp_from(values: &[u64], first: usize, len: usize) -> Option<u64> {
     }
     // The value after the first decides most refusals (a bank claimed out of the
     // stream's order, often the first) without the whole scan.
-    let second = if first + 1 < values.len() { first + 1 } else { 0 };
+    let second = if first + 1 < values.len() {
+        first + 1
+    } else {
+        0
+    };
     if len > 1 && values[second] != v + 1 {
         return None;
     }
