@@ -38,6 +38,7 @@ pub use timeline::{Interval, Timeline, MAX_INTERVALS, ROWS};
 use crate::isa::{Instruction, Model, Op, Unit};
 use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// The memory an instruction referenced, as the CPU computed it (word addresses; the
 /// bank is the address modulo the number of banks, so absolute and base-relative
@@ -134,6 +135,8 @@ pub struct TimingModel {
     recorder: Recorder,
     #[serde(skip)]
     derived: DerivedCache,
+    #[serde(skip)]
+    ramp_hint: RampHint,
 }
 
 /// Which instruction buffer the next miss loads (round robin) and which one supplied
@@ -425,6 +428,39 @@ impl PartialEq for DerivedCache {
 
 impl Eq for DerivedCache {}
 
+/// Derived from the banks, so never saved, equal to every other hint, and a clone
+/// starts without one: when set, every bank in use holds the ramp (see [`BankRamp`])
+/// that starts at the given bank and wraps round them all, as a stride-one stream of a
+/// whole number of rounds leaves them. Any other claim of a bank clears it. A stream
+/// starting at that bank then needs not read the banks to find the ramp: it is there.
+#[derive(Debug, Default)]
+struct RampHint(Option<(usize, BankRamp)>);
+
+impl Clone for RampHint {
+    fn clone(&self) -> RampHint {
+        RampHint::default()
+    }
+}
+
+impl PartialEq for RampHint {
+    fn eq(&self, _: &RampHint) -> bool {
+        true
+    }
+}
+
+impl Eq for RampHint {}
+
+impl RampHint {
+    /// The ramp of the banks from `first`, when the hint knows it.
+    #[inline]
+    fn from(&self, first: usize) -> Option<BankRamp> {
+        match self.0 {
+            Some((bank, ramp)) if bank == first && ramp.readable() => Some(ramp),
+            _ => None,
+        }
+    }
+}
+
 /// Holds the optional timeline; equal to every other recorder, so recording never
 /// makes two machine states differ.
 #[derive(Clone, Debug, Default)]
@@ -459,6 +495,7 @@ impl TimingModel {
             counters: HpmCounters::default(),
             recorder: Recorder::default(),
             derived: DerivedCache::default(),
+            ramp_hint: RampHint::default(),
         }
     }
 
@@ -625,18 +662,22 @@ impl TimingModel {
             .max(self.ready[r1 as usize])
             .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
         let ready = if p.has(Plain::ANY_READS) { ready } else { 0 };
-        let held = t.max(ready);
-        self.counters.hold_register += held - t;
-        t = held;
         let unit = p.unit as usize;
         let free = if p.has(Plain::RESERVES_UNIT) {
             self.unit_free[unit]
         } else {
             0
         };
-        let held = t.max(free);
-        self.counters.hold_functional_unit += held - t;
-        t = held;
+        // Waiting for the registers, then for the unit, ends at the later of the two:
+        // one step from t, with the periods to `ready` counted as the register hold
+        // and the rest as the unit hold.
+        let by_registers = t.max(ready);
+        let held = t.max(ready.max(free));
+        if held > t {
+            self.counters.hold_register += by_registers - t;
+            self.counters.hold_functional_unit += held - by_registers;
+            t = held;
+        }
         let latency = u64::from(p.latency);
         if p.has(Plain::SCALAR_DESTINATION) {
             while self.result_path_taken(p.destination, t + latency) {
@@ -886,8 +927,11 @@ impl TimingModel {
         ring[(cp % RING as u64) as usize] = cp + 1;
     }
 
+    #[inline]
     fn finish_by(&mut self, cp: u64) {
-        self.quiescent = self.quiescent.max(cp);
+        if cp > self.quiescent {
+            self.quiescent = cp;
+        }
     }
 
     fn record(&mut self, row: Option<u8>, start: u64, end: u64) {
@@ -999,54 +1043,42 @@ impl TimingModel {
         // two's complement of a negative stride masks to its remainder).
         debug_assert!(banks.is_power_of_two());
         let mask = banks - 1;
-        let mut bank = first & mask;
+        let bank = first & mask;
         let step = stride as u64 & mask;
         if banked {
-            let busy = f.bank_busy;
-            let mut conflicts = 0;
-            let (free, gaps) = (&mut self.bank_free, &mut self.bank_gap);
-            let mut done = 0;
+            let mut claims = Claims {
+                at,
+                lag,
+                conflicts: 0,
+            };
+            let mut banks = Banks {
+                free: &mut self.bank_free,
+                gaps: &mut self.bank_gap,
+                hint: &mut self.ramp_hint,
+                count: banks as usize,
+                busy: f.bank_busy,
+            };
             if FAST && step == 1 {
-                // Banks whose times rise by one CP per bank in the stream's order (as a
-                // stride-one stream leaves them): each round's first element decides for
-                // all of it (see `BankRamp::round`), and the banks are written once.
-                let banks = banks as usize;
-                let first_bank = bank as usize;
-                let first_len = count.min(banks as u64) as usize;
-                if let Some(mut ramp) = BankRamp::read(free, gaps, banks, first_bank, first_len) {
-                    let mut before_last = ramp;
-                    let mut last_len = 0;
-                    while done < count {
-                        let len = (count - done).min(banks as u64);
-                        let (start, next) = ramp.round(at, busy);
-                        conflicts += u64::from(start > at);
-                        lag = lag.max(start - done);
-                        at = start + len;
-                        done += len;
-                        before_last = ramp;
-                        ramp = next;
-                        last_len = len as usize;
-                    }
-                    // A short last round leaves the banks after it as the round before.
-                    if last_len < first_len {
-                        before_last.write(free, gaps, banks, first_bank, first_len);
-                    }
-                    ramp.write(free, gaps, banks, first_bank, last_len);
+                let done = banks.ramp_rounds(bank as usize, 0..count, &mut claims);
+                if done < count {
+                    // No ramp from the first element's bank. Often that bank alone is
+                    // out of order (a scalar reference claimed it after the last
+                    // stream): the first element by the rules, the rest of its round by
+                    // the shortcut, and the rounds after it by the shortcut once more
+                    // (a round leaves a ramp when none of its elements but the first
+                    // waits), each by the rules where the shortcut does not apply.
+                    banks.hint.0 = None;
+                    let round = count.min(banks.count as u64);
+                    banks.claim_each(Stride { bank, step, mask }, 0..1, &mut claims);
+                    banks.stride_one((bank + 1) & mask, mask, 1..round, &mut claims);
+                    banks.stride_one((bank + round) & mask, mask, round..count, &mut claims);
                 }
+            } else {
+                banks.hint.0 = None;
+                banks.claim_each(Stride { bank, step, mask }, 0..count, &mut claims);
             }
-            // Each element in order: it waits for its bank unless the bank is free or
-            // has room for the whole reference in the gap before its last reservation
-            // (where a stream on another port has not come back yet).
-            for n in done..count {
-                let b = bank as usize;
-                let start = bank_start(free[b], gaps[b], at, busy);
-                conflicts += u64::from(start > at);
-                claim_bank(&mut free[b], &mut gaps[b], start, busy);
-                lag = lag.max(start - n);
-                at = start + 1;
-                bank = (bank + step) & mask;
-            }
-            self.counters.bank_conflicts += conflicts;
+            (at, lag) = (claims.at, claims.lag);
+            self.counters.bank_conflicts += claims.conflicts;
         } else {
             // Unbanked elements go one per CP: element n at t + n.
             at = t + count;
@@ -1131,10 +1163,127 @@ fn claim_bank(free: &mut u64, gap: &mut u64, start: u64, busy: u64) {
     }
 }
 
+/// Which banks a stream visits: `bank` first, then every `step` banks, masked by
+/// `mask` (the model's bank count less one).
+#[derive(Clone, Copy)]
+struct Stride {
+    bank: u64,
+    step: u64,
+    mask: u64,
+}
+
+/// How far a stream's claims have gone: the CP at which its next element is offered,
+/// the latest start less element index (the lag a chained reader of a loaded register
+/// must keep), and how many elements found their bank busy.
+#[derive(Clone, Copy)]
+struct Claims {
+    at: u64,
+    lag: u64,
+    conflicts: u64,
+}
+
+/// The bank times of a model, for one stream's claims.
+struct Banks<'a> {
+    free: &'a mut [u64; BANK_SLOTS],
+    gaps: &'a mut [u64; BANK_SLOTS],
+    hint: &'a mut RampHint,
+    /// Banks in use (a power of two, at most `BANK_SLOTS`).
+    count: usize,
+    /// CP a reference holds its bank.
+    busy: u64,
+}
+
+impl Banks<'_> {
+    /// Claims the banks of `elements` of a stream one at a time, in order: an element
+    /// waits for its bank unless the bank is free or has room for the whole reference
+    /// in the gap before its last reservation (where a stream on another port has not
+    /// come back yet).
+    #[inline]
+    fn claim_each(&mut self, stride: Stride, elements: Range<u64>, claims: &mut Claims) {
+        let Stride {
+            mut bank,
+            step,
+            mask,
+        } = stride;
+        let busy = self.busy;
+        for n in elements {
+            let b = bank as usize;
+            let start = bank_start(self.free[b], self.gaps[b], claims.at, busy);
+            claims.conflicts += u64::from(start > claims.at);
+            claim_bank(&mut self.free[b], &mut self.gaps[b], start, busy);
+            claims.lag = claims.lag.max(start - n);
+            claims.at = start + 1;
+            bank = (bank + step) & mask;
+        }
+    }
+
+    /// `elements` of a stride-one stream, the first of them at bank `first` (of the
+    /// banks `mask` selects): by the ramp shortcut when it applies, else one at a time
+    /// by the rules.
+    fn stride_one(&mut self, first: u64, mask: u64, elements: Range<u64>, claims: &mut Claims) {
+        if elements.is_empty() {
+            return;
+        }
+        let end = elements.end;
+        let done = self.ramp_rounds(first as usize, elements, claims);
+        if done < end {
+            self.hint.0 = None;
+            let stride = Stride {
+                bank: first,
+                step: 1,
+                mask,
+            };
+            self.claim_each(stride, done..end, claims);
+        }
+    }
+
+    /// The stride-one shortcut for `elements` of a stream whose next element is at
+    /// bank `first`: when the banks from it form a ramp (as a stride-one stream
+    /// leaves them), each round's first element decides for all of it (see
+    /// [`BankRamp::round`]), and the banks are written once. Returns the end of
+    /// `elements` when it applied, else their start (and nothing changed).
+    fn ramp_rounds(&mut self, first: usize, elements: Range<u64>, claims: &mut Claims) -> u64 {
+        let Range { start: from, end } = elements;
+        let banks = self.count;
+        let first_len = (end - from).min(banks as u64) as usize;
+        let known = self.hint.from(first);
+        debug_assert!(known.is_none_or(|ramp| {
+            BankRamp::read(self.free, self.gaps, banks, first, first_len, claims.at) == Some(ramp)
+        }));
+        let ramp = known
+            .or_else(|| BankRamp::read(self.free, self.gaps, banks, first, first_len, claims.at));
+        let Some(mut ramp) = ramp else {
+            return from;
+        };
+        let mut before_last = ramp;
+        let mut last_len = 0;
+        let mut done = from;
+        while done < end {
+            let len = (end - done).min(banks as u64);
+            let (start, next) = ramp.round(claims.at, self.busy);
+            claims.conflicts += u64::from(start > claims.at);
+            claims.lag = claims.lag.max(start - done);
+            claims.at = start + len;
+            done += len;
+            before_last = ramp;
+            ramp = next;
+            last_len = len as usize;
+        }
+        // A short last round leaves the banks after it as the round before.
+        if last_len < first_len {
+            before_last.write(self.free, self.gaps, banks, first, first_len);
+        }
+        ramp.write(self.free, self.gaps, banks, first, last_len);
+        // Whole rounds over every bank leave one ramp round them all.
+        self.hint.0 = (first_len == banks && last_len == banks).then_some((first, ramp));
+        end
+    }
+}
+
 /// The bank times a stride-one stream leaves: bank `k` of a round (in the stream's
 /// order) ends its last reservation at `free + k` and has its gap from `gap + k` (no
 /// gaps when `gap` is 0).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct BankRamp {
     free: u64,
     gap: u64,
@@ -1142,21 +1291,34 @@ struct BankRamp {
 
 impl BankRamp {
     /// The ramp of the `len` banks from `first` (wrapping round the `banks` in use),
-    /// if they form one.
+    /// if they form one, for a round offered from `at`.
     fn read(
         free: &[u64; BANK_SLOTS],
         gaps: &[u64; BANK_SLOTS],
         banks: usize,
         first: usize,
         len: usize,
+        at: u64,
     ) -> Option<BankRamp> {
         let free = ramp_from(&free[..banks], first, len)?;
         let gap = if all_zero(&gaps[..banks], first, len) {
             0
+        } else if let Some(gap) = ramp_from(&gaps[..banks], first, len).filter(|&g| g != 0) {
+            gap
+        } else if at >= free {
+            // The round offered from `at` finds every bank past its last reservation,
+            // where the gaps play no part (see `round`), and leaves them a ramp: any
+            // gap will do.
+            0
         } else {
-            ramp_from(&gaps[..banks], first, len).filter(|&g| g != 0)?
+            return None;
         };
         Some(BankRamp { free, gap })
+    }
+
+    /// False for times so near the top of the range that `read` refuses them.
+    fn readable(self) -> bool {
+        self.free <= u64::MAX - 128 && self.gap <= u64::MAX - 128
     }
 
     /// A round offered from `at`, one element per CP: its first element's start, and
@@ -1202,6 +1364,16 @@ fn ramp_from(values: &[u64], first: usize, len: usize) -> Option<u64> {
     let v = values[first];
     // Times near the top of the range would wrap; they never occur in a run.
     if v > u64::MAX - 128 {
+        return None;
+    }
+    // The value after the first decides most refusals (a bank claimed out of the
+    // stream's order, often the first) without the whole scan.
+    let second = if first + 1 < values.len() {
+        first + 1
+    } else {
+        0
+    };
+    if len > 1 && values[second] != v + 1 {
         return None;
     }
     let (wrapped, from_first) = values.split_at(first);

@@ -749,6 +749,51 @@ mod properties {
             }
         }
     }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// With scalar references between the streams, in their banks or not (what puts
+        /// a stream's first bank out of the stride-one order), the shortcuts still
+        /// match the general rules.
+        #[test]
+        fn stream_shortcuts_after_scalar_references_match_the_general_rules(
+            steps in stream_steps(),
+            xmp in any::<bool>(),
+        ) {
+            let model = if xmp { Model::XMp } else { Model::Cray1 };
+            let mut fast = TimingModel::new(model);
+            let mut general = TimingModel::new(model);
+            for (store, first, stride, vl, scalars) in steps {
+                let p1 = if store { 0o177040 } else { 0o176100 };
+                let stream = Issue {
+                    instruction: decode(p1, 0, model),
+                    parcel_address: 0,
+                    vl,
+                    memory: MemoryAccess::Vector { first, stride },
+                    branch_taken: false,
+                    unit: Unit::Memory,
+                };
+                // 120100 S1 address,A0: a scalar load, in the stream's first bank for
+                // an even count, in the next for an odd one.
+                let scalar = Issue {
+                    instruction: decode(0o120100, 0, model),
+                    parcel_address: 2,
+                    vl,
+                    memory: MemoryAccess::Scalar { address: first + scalars as u64 % 2 },
+                    branch_taken: false,
+                    unit: form_of(0o120100, model).map_or(Unit::None, |f| f.unit),
+                };
+                let issues = std::iter::repeat_n(&scalar, scalars).chain([&stream]);
+                for issue in issues {
+                    let a = fast.issue(issue);
+                    let b = general.issue_with::<false>(issue);
+                    prop_assert_eq!(a, b, "{:?}", issue);
+                    prop_assert_eq!(&fast, &general, "{:?}", issue);
+                }
+            }
+        }
+    }
 }
 
 #[test]
