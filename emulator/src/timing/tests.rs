@@ -710,6 +710,20 @@ mod properties {
         )
     }
 
+    /// A vector store (177040) or load (176100) of `vl` elements from `first` by
+    /// `stride`, at parcel 0.
+    fn stream_issue(store: bool, first: u64, stride: i64, vl: u32, model: Model) -> Issue {
+        let p1 = if store { 0o177040 } else { 0o176100 };
+        Issue {
+            instruction: decode(p1, 0, model),
+            parcel_address: 0,
+            vl,
+            memory: MemoryAccess::Vector { first, stride },
+            branch_taken: false,
+            unit: Unit::Memory,
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -721,15 +735,7 @@ mod properties {
             let mut general = TimingModel::new(model);
             let mut issues = Vec::new();
             for (store, first, stride, vl, gap) in steps {
-                let p1 = if store { 0o177040 } else { 0o176100 };
-                issues.push(Issue {
-                    instruction: decode(p1, 0, model),
-                    parcel_address: 0,
-                    vl,
-                    memory: MemoryAccess::Vector { first, stride },
-                    branch_taken: false,
-                    unit: Unit::Memory,
-                });
+                issues.push(stream_issue(store, first, stride, vl, model));
                 for _ in 0..gap {
                     issues.push(Issue {
                         instruction: decode(0o030123, 0, model),
@@ -765,15 +771,7 @@ mod properties {
             let mut fast = TimingModel::new(model);
             let mut general = TimingModel::new(model);
             for (store, first, stride, vl, scalars) in steps {
-                let p1 = if store { 0o177040 } else { 0o176100 };
-                let stream = Issue {
-                    instruction: decode(p1, 0, model),
-                    parcel_address: 0,
-                    vl,
-                    memory: MemoryAccess::Vector { first, stride },
-                    branch_taken: false,
-                    unit: Unit::Memory,
-                };
+                let stream = stream_issue(store, first, stride, vl, model);
                 // 120100 S1 address,A0: a scalar load, in the stream's first bank for
                 // an even count, in the next for an odd one.
                 let scalar = Issue {
