@@ -520,7 +520,11 @@ pub fn stats_json(system: &System, outcome: &Outcome) -> serde_json::Value {
         "jid": outcome.jid,
         "wall_seconds": outcome.wall_seconds,
         "model": system.config.model.name(),
-        "checkpoints": outcome.checkpoints.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "checkpoints": outcome.checkpoints.iter().map(|c| c.file.display().to_string()).collect::<Vec<_>>(),
+        "checkpoint_costs": outcome.checkpoints.iter().map(|c| json!({
+            "file": c.file.display().to_string(), "clock": c.clock, "bytes": c.bytes,
+            "incremental": c.incremental, "seconds": c.seconds,
+        })).collect::<Vec<_>>(),
         "hpm": hpm_json(system),
     })
 }

@@ -46,9 +46,25 @@ pub struct Outcome {
     /// Wall-clock seconds spent.
     pub wall_seconds: f64,
     /// Checkpoints written, in order.
-    pub checkpoints: Vec<PathBuf>,
+    pub checkpoints: Vec<Written>,
     /// The job's id.
     pub jid: u32,
+}
+
+/// A checkpoint a session wrote, and what it cost (`checkpoint_costs` in the stats
+/// JSON: the figures a study of checkpoint overhead needs).
+#[derive(Clone, Debug)]
+pub struct Written {
+    /// The image.
+    pub file: PathBuf,
+    /// The system clock when it was taken.
+    pub clock: u64,
+    /// Its length in bytes.
+    pub bytes: u64,
+    /// Whether it builds on a parent image.
+    pub incremental: bool,
+    /// Host seconds spent writing it (never seen by the guest).
+    pub seconds: f64,
 }
 
 /// Most clock periods run between two looks at signals and the control socket.
@@ -74,7 +90,7 @@ pub struct Session {
     usr1: Arc<AtomicBool>,
     term: Arc<AtomicBool>,
     control: Option<ControlServer>,
-    checkpoints: Vec<PathBuf>,
+    checkpoints: Vec<Written>,
     next_periodic: Option<u64>,
     /// With `--checkpoint-incremental`: the last periodic image, which the next builds on.
     baseline: Option<Baseline>,
@@ -223,7 +239,8 @@ impl Session {
                     .baseline
                     .as_ref()
                     .filter(|b| b.depth() + 1 < full_every);
-                let (_, baseline) = system_image::save_incremental(
+                let started = Instant::now();
+                let (bytes, baseline) = system_image::save_incremental(
                     &mut self.system,
                     Selection::Job(jid),
                     options,
@@ -232,7 +249,13 @@ impl Session {
                     parent,
                 )
                 .map_err(|e| CliError::new(format!("checkpoint: {e}")))?;
-                self.checkpoints.push(file.clone());
+                self.checkpoints.push(Written {
+                    file: file.clone(),
+                    clock: self.system.clock,
+                    bytes,
+                    incremental: baseline.depth() > 0,
+                    seconds: started.elapsed().as_secs_f64(),
+                });
                 self.baseline = Some(baseline);
             }
             None => self.checkpoint_job(&file)?,
@@ -258,7 +281,8 @@ impl Session {
         path: &Path,
         options: SaveOptions,
     ) -> Result<(), CliError> {
-        system_image::save(
+        let started = Instant::now();
+        let bytes = system_image::save(
             &mut self.system,
             selection,
             options,
@@ -266,7 +290,13 @@ impl Session {
             path,
         )
         .map_err(|e| CliError::new(format!("checkpoint: {e}")))?;
-        self.checkpoints.push(path.to_path_buf());
+        self.checkpoints.push(Written {
+            file: path.to_path_buf(),
+            clock: self.system.clock,
+            bytes,
+            incremental: false,
+            seconds: started.elapsed().as_secs_f64(),
+        });
         Ok(())
     }
 

@@ -368,11 +368,23 @@ fn incremental_checkpoints_restart_exactly_and_pruning_keeps_what_they_build_on(
         "2",
         "--checkpoint-keep",
         "2",
+        "--stats-json",
+        "costs.json",
     ];
     let out = resumable(dir, "300000", &options, "daxpy.cal")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // What each checkpoint cost, as the stats say.
+    let stats: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("costs.json")).unwrap()).unwrap();
+    let costs = stats["checkpoint_costs"].as_array().unwrap();
+    assert_eq!(costs.len(), 9, "{costs:?}");
+    for (i, cost) in costs.iter().enumerate() {
+        assert_eq!(cost["incremental"], i % 2 == 1, "{cost}");
+        assert_eq!(cost["clock"].as_u64().unwrap() / 100000, 3 * (i as u64 + 1));
+        assert!(cost["seconds"].as_f64().unwrap() >= 0.0);
+    }
     let names: Vec<String> = checkpoints(dir)
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -391,6 +403,9 @@ fn incremental_checkpoints_restart_exactly_and_pruning_keeps_what_they_build_on(
     let stored = delta["pages_stored"].as_u64().unwrap();
     assert!((1..100).contains(&stored), "{delta}");
     let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    for (cost, image) in costs[6..].iter().zip(&images) {
+        assert_eq!(cost["bytes"].as_u64(), Some(size(image)), "{cost}");
+    }
     assert!(
         size(&images[1]) * 4 < size(&images[0]),
         "incremental {} bytes, full {}",
