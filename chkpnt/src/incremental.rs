@@ -21,9 +21,9 @@
 //! its header checksum, recorded in the Parent section of its child.
 
 use crate::error::{ByteOffset, ImageError};
-use crate::format::{Header, SectionInfo, SectionKind, MAX_SECTION_BYTES};
-use crate::load;
+use crate::format::{le32, le64, Header, SectionInfo, SectionKind, MAX_SECTION_BYTES};
 use crate::reader::Image;
+use crate::{load, pipeline};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{Seek, SeekFrom};
@@ -77,9 +77,7 @@ fn for_each_be_page(words: &[u64], mut f: impl FnMut(&[u8])) {
     let mut buf = [0u8; PAGE_WORDS * 8];
     for page in words.chunks(PAGE_WORDS) {
         let bytes = &mut buf[..page.len() * 8];
-        for (dst, word) in bytes.chunks_exact_mut(8).zip(page) {
-            dst.copy_from_slice(&word.to_be_bytes());
-        }
+        pipeline::be_bytes_into(bytes, page);
         f(bytes);
     }
 }
@@ -225,12 +223,10 @@ impl Delta {
                 raw.len()
             )));
         }
-        let le64 = |at: usize| u64::from_le_bytes(raw[at..at + 8].try_into().unwrap_or([0; 8]));
-        let le32 = |at: usize| u32::from_le_bytes(raw[at..at + 4].try_into().unwrap_or([0; 4]));
-        let field_words = le64(0);
-        let field_checksum = le64(8);
-        let page_words = le32(16);
-        let count = le32(20) as usize;
+        let field_words = le64(raw, 0);
+        let field_checksum = le64(raw, 8);
+        let page_words = le32(raw, 16);
+        let count = le32(raw, 20) as usize;
         if page_words as usize != PAGE_WORDS {
             return Err(bad(format!(
                 "memory delta of pages of {page_words} words; version {DELTA_VERSION} has pages of {PAGE_WORDS}"
@@ -251,7 +247,9 @@ impl Delta {
                 raw.len()
             )));
         }
-        let pages: Vec<u32> = (0..count).map(|i| le32(DELTA_HEAD_LEN + 4 * i)).collect();
+        let pages: Vec<u32> = (0..count)
+            .map(|i| le32(raw, DELTA_HEAD_LEN + 4 * i))
+            .collect();
         for (i, pair) in pages.windows(2).enumerate() {
             if pair[0] >= pair[1] {
                 return Err(bad(format!(
@@ -294,9 +292,7 @@ impl Delta {
         for run in page_runs(&self.pages) {
             let range = run_words(run, self.field_words);
             let (these, rest) = bytes.split_at(range.len() * 8);
-            for (word, b) in field[range].iter_mut().zip(these.chunks_exact(8)) {
-                *word = u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
-            }
+            load::be_words_into(&mut field[range], these);
             bytes = rest;
         }
     }

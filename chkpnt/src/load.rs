@@ -690,7 +690,7 @@ fn append_be_words(words: &mut Vec<u64>, bytes: &[u8]) {
 /// Converts `bytes` (big-endian, `8 * words.len()` of them) into `words`. A plain loop
 /// over two slices, which the compiler turns into vector byte swaps; converting through
 /// `Vec::extend` instead compiles to one scalar word at a time (see `append_be_words`).
-fn be_words_into(words: &mut [u64], bytes: &[u8]) {
+pub(crate) fn be_words_into(words: &mut [u64], bytes: &[u8]) {
     for (w, b) in words.iter_mut().zip(bytes.chunks_exact(8)) {
         *w = u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
     }

@@ -22,7 +22,7 @@ const BESIDE_ABOVE_WORDS: usize = 16 * CHUNK_WORDS;
 const BUFFERS: usize = 3;
 
 /// Converts `words` into `bytes` (8 per word, big-endian).
-fn be_bytes_into(bytes: &mut [u8], words: &[u64]) {
+pub(crate) fn be_bytes_into(bytes: &mut [u8], words: &[u64]) {
     for (dst, w) in bytes.chunks_exact_mut(8).zip(words) {
         dst.copy_from_slice(&w.to_be_bytes());
     }
