@@ -376,12 +376,13 @@ pub fn parent_of(path: &Path) -> Result<Option<ParentRef>, ImageError> {
     Ok(head_of(path)?.parent)
 }
 
-/// How many parents the image at `path` has before a full image (0 for a full image),
-/// reading only their heads.
-pub fn chain_depth(path: &Path) -> Result<u32, ImageError> {
+/// How many parents the image at `path`, whose head is `head`, has before a full
+/// image (0 for a full image), reading only the parents' heads.
+pub fn chain_depth(path: &Path, head: &ImageHead) -> Result<u32, ImageError> {
     let mut depth = 0;
     let mut at = path.to_path_buf();
-    while let Some(parent) = parent_of(&at)? {
+    let mut parent = head.parent.clone();
+    while let Some(named) = parent {
         depth += 1;
         if depth as usize > MAX_CHAIN {
             return Err(ImageError::ChainTooLong {
@@ -389,7 +390,8 @@ pub fn chain_depth(path: &Path) -> Result<u32, ImageError> {
                 limit: MAX_CHAIN,
             });
         }
-        at = parent_path(&at, &parent);
+        at = parent_path(&at, &named);
+        parent = parent_of(&at)?;
     }
     Ok(depth)
 }

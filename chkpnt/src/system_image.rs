@@ -306,14 +306,15 @@ impl Baseline {
     /// The baseline of the image at `path`, from which `system` was just restored (so
     /// its memory fields are the image's): a job continued from a periodic image builds
     /// its next images on that one instead of starting a new chain with a full image.
-    /// Reads the heads of the image and of its parents (for the chain's length).
+    /// Reads the head of the image and those of its parents (for the chain's length),
+    /// each once.
     pub fn of_restored(path: &Path, system: &System) -> Result<Baseline, ImageError> {
         let head = incremental::head_of(path)?;
         Ok(Baseline {
             path: path.to_path_buf(),
             header_checksum: head.header.checksum,
             cycle: system.clock,
-            depth: incremental::chain_depth(path)?,
+            depth: incremental::chain_depth(path, &head)?,
             fields: system
                 .processes
                 .iter()

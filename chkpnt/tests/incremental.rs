@@ -7,7 +7,9 @@ mod common;
 mod jobs;
 
 use common::{fake_state, summary, words};
-use cray_chkpnt::incremental::{memory_fields, parent_of, FieldPrint, ParentRef, MAX_CHAIN};
+use cray_chkpnt::incremental::{
+    chain_depth, head_of, memory_fields, parent_of, FieldPrint, ParentRef, MAX_CHAIN,
+};
 use cray_chkpnt::system_image::{restore, save_incremental, Baseline, SaveOptions, Selection};
 use cray_chkpnt::{Image, ImageError, ImageWriter, SectionKind, WrittenImage};
 use cray_emulator::system::{Config, Console, HostRoot, System};
@@ -111,6 +113,11 @@ fn fields_are_put_back_together_through_every_parent() {
     assert_eq!(parent.header_checksum, chain.written[0].header_checksum);
     assert_eq!(parent_of(&chain.paths[1]).unwrap(), Some(parent));
     assert_eq!(parent_of(&chain.paths[0]).unwrap(), None);
+    for (depth, path) in chain.paths.iter().enumerate() {
+        let head = head_of(path).unwrap();
+        assert_eq!(head.header.checksum, chain.written[depth].header_checksum);
+        assert_eq!(chain_depth(path, &head).unwrap(), depth as u32);
+    }
 }
 
 #[test]
