@@ -155,12 +155,18 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
     let image = &loaded.image;
     let summary = image.summary();
     let (major, minor) = image.version();
-    let pages = |s: &cray_chkpnt::SectionInfo| {
-        incremental::delta_pages(image, s.id)
-            .ok()
-            .flatten()
-            .filter(|_| s.kind == cray_chkpnt::SectionKind::MemoryDelta)
-    };
+    // Per section, in table order: for a memory delta, its pages stored and the
+    // field's pages (a delta too damaged to count shows none; memory_error says why).
+    let delta_pages: Vec<Option<(usize, usize)>> = image
+        .sections()
+        .iter()
+        .map(|s| {
+            (s.kind == cray_chkpnt::SectionKind::MemoryDelta)
+                .then(|| incremental::delta_pages(image, s.id).ok().flatten())
+                .flatten()
+        })
+        .collect();
+    let pages = |s: &cray_chkpnt::SectionInfo| delta_pages[s.index];
     let sections: Vec<serde_json::Value> = image
         .sections()
         .iter()
