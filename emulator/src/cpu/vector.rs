@@ -11,7 +11,7 @@
 
 use super::scalar::{double_shift_left, double_shift_right};
 use super::{Cpu, Stop};
-use crate::float::{any_overflow_exponent, difference, overflow_exponent_in, product, sum};
+use crate::float::{any_overflow_exponent, wide, SIGN_BIT};
 use crate::float::{reciprocal, MultiplyKind};
 use crate::isa::Instruction;
 
@@ -19,53 +19,6 @@ use crate::isa::Instruction;
 #[inline(always)]
 fn mask_bit(n: usize) -> u64 {
     1u64 << (63 - n)
-}
-
-/// `KIND` of [`Cpu::vector_multiply_as`] for each [`MultiplyKind`].
-const FULL: u8 = 0;
-const HALF: u8 = 1;
-const ROUNDED: u8 = 2;
-const ITERATION: u8 = 3;
-
-/// A floating unit as the vector loop sees it: the result word of one element, called
-/// directly (not through a closure) so that it is always inlined into the loop.
-trait FloatUnit {
-    /// The result word for operands `x` (Sj or Vj[n]) and `y` (Vk[n]).
-    fn word(x: u64, y: u64) -> u64;
-}
-
-/// The floating add unit forming a sum (170, 171).
-struct Sum;
-/// The floating add unit forming a difference (172, 173).
-struct Difference;
-/// The floating multiply unit with [`Cpu::vector_multiply_as`]'s `KIND` (160..167).
-struct Product<const KIND: u8>;
-
-impl FloatUnit for Sum {
-    #[inline(always)]
-    fn word(x: u64, y: u64) -> u64 {
-        sum(x, y)
-    }
-}
-
-impl FloatUnit for Difference {
-    #[inline(always)]
-    fn word(x: u64, y: u64) -> u64 {
-        difference(x, y)
-    }
-}
-
-impl<const KIND: u8> FloatUnit for Product<KIND> {
-    #[inline(always)]
-    fn word(x: u64, y: u64) -> u64 {
-        let kind = match KIND {
-            FULL => MultiplyKind::Full,
-            HALF => MultiplyKind::Half,
-            ROUNDED => MultiplyKind::Rounded,
-            _ => MultiplyKind::ReciprocalIteration,
-        };
-        product(x, y, kind)
-    }
 }
 
 impl Cpu {
@@ -184,45 +137,6 @@ impl Cpu {
         self.vector_not_used = false;
     }
 
-    /// Applies the floating add or multiply unit element by element; the first operand
-    /// is Sj (`scalar`) or Vj[n]. `U` gives the result word; an element is in error
-    /// when an operand or its result has an out-of-range exponent (as for
-    /// [`crate::float::sum`] and [`crate::float::product`]), and any element in error
-    /// raises the floating-point error once, after the whole register is written. The
-    /// operands are checked before the loop (the result may overwrite them) and the
-    /// results after it, each in one branch-free pass, so that the loop itself only
-    /// computes words.
-    #[inline(always)]
-    fn vector_float_unit<U: FloatUnit>(
-        &mut self,
-        x: Instruction,
-        at: u32,
-        scalar: bool,
-    ) -> Result<(), Stop> {
-        let n = self.vector_length();
-        let (i, j, k) = (x.i(), x.j(), x.k());
-        let left = self.sj(x);
-        let v = &mut *self.v;
-        let mut error = any_overflow_exponent(&v[k][..n]);
-        if scalar {
-            error |= overflow_exponent_in(left);
-            for e in 0..n {
-                v[i][e] = U::word(left, v[k][e]);
-            }
-        } else {
-            error |= any_overflow_exponent(&v[j][..n]);
-            for e in 0..n {
-                v[i][e] = U::word(v[j][e], v[k][e]);
-            }
-        }
-        error |= any_overflow_exponent(&v[i][..n]);
-        self.vector_not_used = false;
-        if error {
-            return self.float_error(at);
-        }
-        Ok(())
-    }
-
     /// 160..167: floating multiply family.
     #[inline(never)]
     pub(crate) fn vector_multiply(
@@ -232,27 +146,9 @@ impl Cpu {
         scalar: bool,
         kind: MultiplyKind,
     ) -> Result<(), Stop> {
-        // One loop per kind, with the multiply inlined and `kind` a constant in it.
-        match kind {
-            MultiplyKind::Full => self.vector_multiply_as::<FULL>(x, at, scalar),
-            MultiplyKind::Half => self.vector_multiply_as::<HALF>(x, at, scalar),
-            MultiplyKind::Rounded => self.vector_multiply_as::<ROUNDED>(x, at, scalar),
-            MultiplyKind::ReciprocalIteration => {
-                self.vector_multiply_as::<ITERATION>(x, at, scalar)
-            }
-        }
-    }
-
-    /// [`Cpu::vector_multiply`] for one kind: `KIND` is a constant, so the kind tests
-    /// of the multiply, inlined through [`Cpu::vector_float_unit`], fold away.
-    #[inline(never)]
-    fn vector_multiply_as<const KIND: u8>(
-        &mut self,
-        x: Instruction,
-        at: u32,
-        scalar: bool,
-    ) -> Result<(), Stop> {
-        self.vector_float_unit::<Product<KIND>>(x, at, scalar)
+        self.vector_float_unit(x, at, scalar, |left, right, n, result| {
+            wide::products(left, right, kind, n, result)
+        })
     }
 
     /// 170..173: floating add (`subtract` false) or subtract.
@@ -264,11 +160,60 @@ impl Cpu {
         scalar: bool,
         subtract: bool,
     ) -> Result<(), Stop> {
-        if subtract {
-            self.vector_float_unit::<Difference>(x, at, scalar)
+        let flip = if subtract { SIGN_BIT } else { 0 };
+        self.vector_float_unit(x, at, scalar, |left, right, n, result| {
+            wide::sums(left, right, flip, n, result)
+        })
+    }
+
+    /// Applies a floating unit to whole registers: `unit(left, right, n, result)` forms
+    /// elements 0..n-1 of `result` from Sj (`scalar`, in every element of `left`) or Vj
+    /// and from Vk, on the host's vector instructions ([`wide`]). An element is in error
+    /// when an operand or its result has an out-of-range exponent (as for
+    /// [`crate::float::sum`] and [`crate::float::product`]), and any element in error
+    /// raises the floating-point error once, after the whole register is written. The
+    /// operands are checked before the unit runs and the results after, each in one
+    /// branch-free pass, so that the unit itself only computes words.
+    #[inline(always)]
+    fn vector_float_unit(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        scalar: bool,
+        unit: impl FnOnce(&[u64; 64], &[u64; 64], usize, &mut [u64; 64]),
+    ) -> Result<(), Stop> {
+        let n = self.vector_length();
+        let (i, j, k) = (x.i(), x.j(), x.k());
+        let broadcast = [self.sj(x); wide::ELEMENTS];
+        let v = &mut *self.v;
+        let operand_error = |left: &[u64; 64], right: &[u64; 64]| {
+            any_overflow_exponent(&left[..n]) | any_overflow_exponent(&right[..n])
+        };
+        let error = if i != k && (scalar || i != j) {
+            // Vi is not read: the unit writes it in place.
+            let (before, rest) = v.split_at_mut(i);
+            let (result, after) = rest.split_first_mut().expect("i < 8");
+            let source = |r: usize| if r < i { &before[r] } else { &after[r - i - 1] };
+            let left = if scalar { &broadcast } else { source(j) };
+            let right = source(k);
+            let error = operand_error(left, right);
+            unit(left, right, n, result);
+            error | any_overflow_exponent(&result[..n])
         } else {
-            self.vector_float_unit::<Sum>(x, at, scalar)
+            // The result overwrites an operand: it is formed beside them, then copied.
+            let left = if scalar { &broadcast } else { &v[j] };
+            let right = &v[k];
+            let mut result = v[i];
+            let error = operand_error(left, right);
+            unit(left, right, n, &mut result);
+            v[i] = result;
+            error | any_overflow_exponent(&result[..n])
+        };
+        self.vector_not_used = false;
+        if error {
+            return self.float_error(at);
         }
+        Ok(())
     }
 
     /// 174ij0 `Vi /HVj`.

@@ -19,10 +19,12 @@ mod add;
 mod host;
 mod multiply;
 mod reciprocal;
+pub mod wide;
 
 pub use add::{add, difference, subtract, sum};
 pub use host::{from_f64, to_f64};
 pub use multiply::{multiply, product, MultiplyKind};
+use multiply::{product_as, Multiplier, SHORT_MULTIPLIER_LOW_BITS};
 pub use reciprocal::{reciprocal, truncmul};
 
 /// Result of a floating operation: the 64-bit result word and whether the FP error

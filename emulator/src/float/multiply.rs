@@ -53,10 +53,36 @@ pub fn multiply(x: u64, y: u64, kind: MultiplyKind) -> FloatResult {
 /// chosen by selects, so that the vector loops keep their pipelines full.
 #[inline(always)]
 pub fn product(x: u64, y: u64, kind: MultiplyKind) -> u64 {
+    product_as(x, y, kind, Multiplier::Tested)
+}
+
+/// What is known of the multiplier's low bits when [`product_as`] forms a product:
+/// always a constant where it is called, so that the tests it implies fold away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Multiplier {
+    /// Nothing: one test skips the low bytes of short multipliers (scalar code, where
+    /// a branch is cheap and short multipliers common).
+    Tested,
+    /// The coefficient of `y` has no bits below 2^39 ([`SHORT_MULTIPLIER_LOW_BITS`]):
+    /// the low bytes are not computed.
+    Short,
+    /// Anything: the low bytes are computed without a test (a zero byte adds 0), so
+    /// that a loop over many elements has no branch and vectorises.
+    Whole,
+}
+
+/// The bits of a multiplier coefficient below its high 9 (2^47..2^39): where none is
+/// set, the pyramid is one product ([`pyramid`]).
+pub(crate) const SHORT_MULTIPLIER_LOW_BITS: u64 = (1 << 39) - 1;
+
+/// [`product`] with what is known of the multiplier (see [`Multiplier`]); the same word
+/// whichever is given, as long as `Short` is given only for short multipliers.
+#[inline(always)]
+pub(crate) fn product_as(x: u64, y: u64, kind: MultiplyKind, multiplier: Multiplier) -> u64 {
     let (ex, ey) = (exponent(x), exponent(y));
     let negative = (x ^ y) >> 63 != 0;
 
-    let product = pyramid(coefficient(x), coefficient(y));
+    let product = pyramid(coefficient(x), coefficient(y), multiplier);
     let acc = match kind {
         MultiplyKind::Full => product.wrapping_add(FULL_CORRECTION),
         MultiplyKind::Rounded => product.wrapping_add(ROUNDED_CORRECTION),
@@ -107,12 +133,18 @@ pub fn product(x: u64, y: u64, kind: MultiplyKind) -> u64 {
 /// and five lookups replace up to 48 shifts and adds; the tests compare it with the
 /// bit-by-bit definition ([`pyramid_by_bits`]). A zero byte costs the same as any
 /// other (its loss is 0), so the bytes are not tested one by one.
+///
+/// Short multipliers (1.0, 0.5, 3.0, small integers) have no low bits, so no bytes to
+/// add: `multiplier` says whether that is tested, known, or not looked at.
 #[inline(always)]
-fn pyramid(c: u64, b: u64) -> u64 {
+fn pyramid(c: u64, b: u64, multiplier: Multiplier) -> u64 {
     let mut acc = c * (b >> 39);
-    // Short multipliers (1.0, 0.5, 3.0, small integers) have no low bits: one test
-    // skips all five bytes. Otherwise the bytes are taken without further tests.
-    if b & ((1 << 39) - 1) != 0 {
+    let has_low_bits = match multiplier {
+        Multiplier::Tested => b & SHORT_MULTIPLIER_LOW_BITS != 0,
+        Multiplier::Short => false,
+        Multiplier::Whole => true,
+    };
+    if has_low_bits {
         // `b << 1` puts bit t0 of b at bit t0 + 1, so the byte at t0 = −1 is its low
         // byte.
         let low = b << 1;
@@ -196,7 +228,7 @@ mod tests {
         let negative = sign(x) != sign(y);
         let integer_mode = ex == 0 && ey == 0;
 
-        let product = pyramid(coefficient(x), coefficient(y));
+        let product = pyramid(coefficient(x), coefficient(y), Multiplier::Tested);
         let mut acc = match kind {
             MultiplyKind::Full => product.wrapping_add(FULL_CORRECTION),
             MultiplyKind::Rounded => product.wrapping_add(ROUNDED_CORRECTION),
@@ -270,10 +302,28 @@ mod tests {
             let c = x >> 16;
             // Some multipliers with runs of zero bytes, as round numbers have.
             let b = x.rotate_left(23) & super::super::COEFFICIENT_MASK & !(x << 40 >> (x % 48));
-            assert_eq!(pyramid(c, b), pyramid_by_bits(c << 8, b), "{c:#x} * {b:#x}");
+            assert_eq!(
+                pyramid(c, b, Multiplier::Tested),
+                pyramid_by_bits(c << 8, b),
+                "{c:#x} * {b:#x}"
+            );
+            assert_eq!(
+                pyramid(c, b, Multiplier::Whole),
+                pyramid_by_bits(c << 8, b),
+                "{c:#x} * {b:#x}"
+            );
+            let short = b & !SHORT_MULTIPLIER_LOW_BITS;
+            assert_eq!(
+                pyramid(c, short, Multiplier::Short),
+                pyramid_by_bits(c << 8, short),
+                "{c:#x} * {short:#x}"
+            );
         }
         let all = super::super::COEFFICIENT_MASK;
-        assert_eq!(pyramid(all, all), pyramid_by_bits(all << 8, all));
+        assert_eq!(
+            pyramid(all, all, Multiplier::Tested),
+            pyramid_by_bits(all << 8, all)
+        );
     }
 
     #[test]
@@ -290,7 +340,9 @@ mod tests {
             for shift in 0..41 {
                 for byte in 0..256u64 {
                     let b = byte << shift;
-                    assert_eq!(pyramid(c, b), pyramid_by_bits(c << 8, b), "{c:#x} * {b:#x}");
+                    let want = pyramid_by_bits(c << 8, b);
+                    assert_eq!(pyramid(c, b, Multiplier::Tested), want, "{c:#x} * {b:#x}");
+                    assert_eq!(pyramid(c, b, Multiplier::Whole), want, "{c:#x} * {b:#x}");
                 }
             }
         }
@@ -309,10 +361,10 @@ mod tests {
     #[test]
     fn pyramid_of_exact_product_has_no_truncation() {
         // 2^47 × 2^47: a single term, 2^55 × 2^47 / 2^47.
-        assert_eq!(pyramid(1 << 47, 1 << 47), 1 << 55);
+        assert_eq!(pyramid(1 << 47, 1 << 47, Multiplier::Tested), 1 << 55);
         // With b = 1 only the most-shifted term remains.
-        assert_eq!(pyramid(1 << 47, 1), 1 << 8);
-        assert_eq!(pyramid(12345, 0), 0);
+        assert_eq!(pyramid(1 << 47, 1, Multiplier::Tested), 1 << 8);
+        assert_eq!(pyramid(12345, 0, Multiplier::Tested), 0);
     }
 
     #[test]

@@ -1,0 +1,230 @@
+//! The floating add and multiply units over a whole vector register, compiled once for
+//! every level of the host's vector instructions and chosen when first called (the
+//! `multiversion` crate detects the CPU; the workspace itself has no `unsafe`).
+//!
+//! Each loop is the same source for every level, the unit's branch-free word function
+//! on each element, which the compiler turns into 8 elements per AVX-512 instruction or
+//! 4 per AVX2 one (the multiply's table of truncation losses is read by gathers).
+//! Integer code vectorised this way gives the same bits as the element-at-a-time loop;
+//! the tests compare the two on every class of operand, for every multiply kind.
+//!
+//! Measured on the 2-core test machine (AMD EPYC, AVX-512), ns per element, for the
+//! baseline x86-64 build, AVX2 and AVX-512:
+//!
+//! | loop | baseline | AVX2 | AVX-512 |
+//! |---|---|---|---|
+//! | add | 4.0 | 1.6 | 0.8 |
+//! | multiply, any multipliers | 7.8 | 4.3 | 4.0 |
+//! | multiply, short multipliers (all of them) | 3.0 | 0.9 | 0.7 |
+
+use super::{product_as, sum, Multiplier, MultiplyKind, SHORT_MULTIPLIER_LOW_BITS};
+use multiversion::multiversion;
+
+/// Elements of a vector register.
+pub const ELEMENTS: usize = 64;
+
+/// `out[e] = sum(left[e], right[e] ^ flip)` for `e < n` (`n` at most 64); the other
+/// elements of `out` are left as they are. `flip` is 0 for sums and the sign bit for
+/// differences. The error flag of each element is not formed here: the vector
+/// instructions take it from the operands and results in one pass
+/// ([`super::any_overflow_exponent`]).
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
+    "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
+))]
+pub fn sums(
+    left: &[u64; ELEMENTS],
+    right: &[u64; ELEMENTS],
+    flip: u64,
+    n: usize,
+    out: &mut [u64; ELEMENTS],
+) {
+    let n = n.min(ELEMENTS);
+    for ((o, &x), &y) in out[..n].iter_mut().zip(&left[..n]).zip(&right[..n]) {
+        *o = sum(x, y ^ flip);
+    }
+}
+
+/// `out[e] = product(left[e], right[e], kind)` for `e < n` (`n` at most 64); the other
+/// elements of `out` are left as they are. When no multiplier (`right[e]`, whose
+/// coefficient is the unit's `b`) has low bits, the pyramid is one multiply per element
+/// ([`Multiplier::Short`]); otherwise every element takes all its bytes
+/// ([`Multiplier::Whole`]), so that neither loop branches on the data. The error flag
+/// is left to the caller, as for [`sums`].
+pub fn products(
+    left: &[u64; ELEMENTS],
+    right: &[u64; ELEMENTS],
+    kind: MultiplyKind,
+    n: usize,
+    out: &mut [u64; ELEMENTS],
+) {
+    let n = n.min(ELEMENTS);
+    let low_bits = right[..n].iter().fold(0, |any, &y| any | y) & SHORT_MULTIPLIER_LOW_BITS;
+    if low_bits == 0 {
+        products_short(left, right, kind, n, out);
+    } else {
+        products_whole(left, right, kind, n, out);
+    }
+}
+
+/// [`products`] of short multipliers.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
+    "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
+))]
+fn products_short(
+    left: &[u64; ELEMENTS],
+    right: &[u64; ELEMENTS],
+    kind: MultiplyKind,
+    n: usize,
+    out: &mut [u64; ELEMENTS],
+) {
+    products_of(left, right, kind, Multiplier::Short, n, out);
+}
+
+/// [`products`] of any multipliers.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
+    "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
+))]
+fn products_whole(
+    left: &[u64; ELEMENTS],
+    right: &[u64; ELEMENTS],
+    kind: MultiplyKind,
+    n: usize,
+    out: &mut [u64; ELEMENTS],
+) {
+    products_of(left, right, kind, Multiplier::Whole, n, out);
+}
+
+/// The loop of [`products`], one per kind so that the kind is a constant in each
+/// (inlined into the multiversioned callers, whose target features it takes).
+#[inline(always)]
+fn products_of(
+    left: &[u64; ELEMENTS],
+    right: &[u64; ELEMENTS],
+    kind: MultiplyKind,
+    multiplier: Multiplier,
+    n: usize,
+    out: &mut [u64; ELEMENTS],
+) {
+    #[inline(always)]
+    fn each(
+        left: &[u64],
+        right: &[u64],
+        out: &mut [u64],
+        kind: MultiplyKind,
+        multiplier: Multiplier,
+    ) {
+        for ((o, &x), &y) in out.iter_mut().zip(left).zip(right) {
+            *o = product_as(x, y, kind, multiplier);
+        }
+    }
+    let (left, right, out) = (&left[..n], &right[..n], &mut out[..n]);
+    match kind {
+        MultiplyKind::Full => each(left, right, out, MultiplyKind::Full, multiplier),
+        MultiplyKind::Half => each(left, right, out, MultiplyKind::Half, multiplier),
+        MultiplyKind::Rounded => each(left, right, out, MultiplyKind::Rounded, multiplier),
+        MultiplyKind::ReciprocalIteration => each(
+            left,
+            right,
+            out,
+            MultiplyKind::ReciprocalIteration,
+            multiplier,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_operands::operand_pairs;
+    use super::super::SIGN_BIT;
+    use super::*;
+
+    /// Every operand pair of the add unit's tests, 64 at a time, at every vector length
+    /// in turn and both ways round: the dispatched loop equals [`sum`] element by
+    /// element, and leaves the elements at and past `n` alone.
+    #[test]
+    fn whole_register_sums_equal_the_element_loop() {
+        let pairs: Vec<_> = operand_pairs(64 * 512).collect();
+        for (round, block) in pairs.chunks_exact(ELEMENTS).enumerate() {
+            let mut left = [0u64; ELEMENTS];
+            let mut right = [0u64; ELEMENTS];
+            for (e, &(x, y)) in block.iter().enumerate() {
+                left[e] = x;
+                right[e] = y;
+            }
+            let n = round % ELEMENTS + 1;
+            for flip in [0, SIGN_BIT] {
+                let untouched = 0o1234567;
+                let mut out = [untouched; ELEMENTS];
+                sums(&left, &right, flip, n, &mut out);
+                for e in 0..ELEMENTS {
+                    let want = if e < n {
+                        sum(left[e], right[e] ^ flip)
+                    } else {
+                        untouched
+                    };
+                    assert_eq!(
+                        out[e], want,
+                        "element {e} of {n}: {:022o} + {:022o} ^ {flip:o}",
+                        left[e], right[e]
+                    );
+                }
+            }
+        }
+    }
+
+    /// As for [`sums`], for every multiply kind, with blocks whose multipliers are all
+    /// short (the short loop), blocks with one long multiplier among short ones, and
+    /// blocks of any operands (the whole loop).
+    #[test]
+    fn whole_register_products_equal_the_element_loop() {
+        use super::super::product;
+        let pairs: Vec<_> = operand_pairs(64 * 384).collect();
+        let kinds = [
+            MultiplyKind::Full,
+            MultiplyKind::Half,
+            MultiplyKind::Rounded,
+            MultiplyKind::ReciprocalIteration,
+        ];
+        for (round, block) in pairs.chunks_exact(ELEMENTS).enumerate() {
+            let mut left = [0u64; ELEMENTS];
+            let mut right = [0u64; ELEMENTS];
+            for (e, &(x, y)) in block.iter().enumerate() {
+                left[e] = x;
+                right[e] = match round % 3 {
+                    0 => y & !SHORT_MULTIPLIER_LOW_BITS,
+                    1 if e != round % ELEMENTS => y & !SHORT_MULTIPLIER_LOW_BITS,
+                    _ => y,
+                };
+            }
+            let n = (round * 7) % ELEMENTS + 1;
+            for kind in kinds {
+                let untouched = 0o7654321;
+                let mut out = [untouched; ELEMENTS];
+                products(&left, &right, kind, n, &mut out);
+                for e in 0..ELEMENTS {
+                    let want = if e < n {
+                        product(left[e], right[e], kind)
+                    } else {
+                        untouched
+                    };
+                    assert_eq!(
+                        out[e], want,
+                        "element {e} of {n}, {kind:?}: {:022o} * {:022o}",
+                        left[e], right[e]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn more_than_a_register_is_cut_to_one() {
+        let one = 0o0400014000000000000000;
+        let mut out = [0; ELEMENTS];
+        sums(&[one; ELEMENTS], &[one; ELEMENTS], 0, 1000, &mut out);
+        assert_eq!(out, [0o0400024000000000000000; ELEMENTS]);
+    }
+}
