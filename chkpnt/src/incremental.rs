@@ -22,8 +22,9 @@
 
 use crate::error::{ByteOffset, ImageError};
 use crate::format::{le32, le64, Header, SectionInfo, SectionKind, MAX_SECTION_BYTES};
+use crate::load;
 use crate::reader::Image;
-use crate::{load, pipeline};
+use crate::words::{be_bytes_into, be_words_into};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{Seek, SeekFrom};
@@ -77,7 +78,7 @@ fn for_each_be_page(words: &[u64], mut f: impl FnMut(&[u8])) {
     let mut buf = [0u8; PAGE_WORDS * 8];
     for page in words.chunks(PAGE_WORDS) {
         let bytes = &mut buf[..page.len() * 8];
-        pipeline::be_bytes_into(bytes, page);
+        be_bytes_into(bytes, page);
         f(bytes);
     }
 }
@@ -292,7 +293,7 @@ impl Delta {
         for run in page_runs(&self.pages) {
             let range = run_words(run, self.field_words);
             let (these, rest) = bytes.split_at(range.len() * 8);
-            load::be_words_into(&mut field[range], these);
+            be_words_into(&mut field[range], these);
             bytes = rest;
         }
     }

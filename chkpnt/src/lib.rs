@@ -13,6 +13,7 @@ mod load;
 mod pipeline;
 pub mod reader;
 pub mod system_image;
+mod words;
 pub mod writer;
 
 pub use error::{ByteOffset, ImageError};
