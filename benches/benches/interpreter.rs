@@ -1,5 +1,5 @@
-//! Interpreter speed: emulated instructions per second on a scalar loop and on a
-//! strip-mined vector loop (Y = a*X + Y), with the timing model off and on
+//! Interpreter speed: emulated instructions per second on a scalar loop and on
+//! strip-mined vector loops (Y = a*X + Y, and Y = X / Z), with the timing model off and on
 //! (`interpreter/...`), and the same runs counted in emulated clock periods per second
 //! (`emulated_cp/...`; a real X-MP does 105 M CP/s, a Cray-1 80 M).
 use cray_emulator::cpu::{Cpu, Flags, Stop};
@@ -113,5 +113,61 @@ fn vector_loop(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, scalar_loop, vector_loop);
+/// Y = X / Z over `STRIPS` * 64 elements, 64 at a time, the Cray way: a reciprocal
+/// approximation, one Newton step (`*I`), then a full multiply. The operands have full
+/// coefficients, so every multiply forms its whole partial-product pyramid.
+fn vector_divide(c: &mut Criterion) {
+    const STRIPS: u32 = 400; // 25600 elements
+    const X: u32 = 0o1000;
+    const Z: u32 = X + STRIPS * 64;
+    const Y: u32 = Z + STRIPS * 64;
+    let program = [
+        0o030003, // A0 A3
+        0o176100, // V1 ,A0,1
+        0o030004, // A0 A4
+        0o176200, // V2 ,A0,1
+        0o174320, // V3 /HV2
+        0o167423, // V4 V2*IV3
+        0o161534, // V5 V3*FV4
+        0o161615, // V6 V1*FV5
+        0o030007, // A0 A7
+        0o177060, // ,A0,1 V6
+        0o030336, // A3 A3+A6
+        0o030446, // A4 A4+A6
+        0o030776, // A7 A7+A6
+        0o031550, // A5 A5-1
+        0o030005, // A0 A5
+        0o011000, 0, // JAN 0
+        EX,
+    ];
+    let words = (Y + STRIPS * 64) as usize;
+    let mut memory = Memory::new(words);
+    load(&mut memory, &program);
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    for n in 0..STRIPS * 64 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        // Exponents near 040000, normalized coefficients of every bit pattern.
+        let coefficient = (state & ((1 << 47) - 1)) | (1 << 47);
+        let exponent = 0o40000 - 4 + (state >> 60);
+        memory.words_mut()[(X + n) as usize] = (exponent << 48) | coefficient;
+        let divisor = coefficient.rotate_left(7) & ((1 << 48) - 1) | (1 << 47);
+        memory.words_mut()[(Z + n) as usize] = (0o40001 << 48) | divisor;
+    }
+    let cpu = Cpu::new(Model::XMp, words as u32);
+    bench_program(c, "vector_divide", cpu, memory, |cpu, memory| {
+        cpu.p = 0;
+        cpu.vl = 64;
+        cpu.a[3] = X;
+        cpu.a[4] = Z;
+        cpu.a[7] = Y;
+        cpu.a[5] = STRIPS;
+        cpu.a[6] = 64;
+        expect_exit(cpu.run(memory, u64::MAX));
+        black_box(cpu.v[6][0]);
+    });
+}
+
+criterion_group!(benches, scalar_loop, vector_loop, vector_divide);
 criterion_main!(benches);

@@ -11,8 +11,8 @@
 
 use super::scalar::{double_shift_left, double_shift_right};
 use super::{Cpu, Stop};
+use crate::float::MultiplyKind;
 use crate::float::{any_overflow_exponent, wide, SIGN_BIT};
-use crate::float::{reciprocal, MultiplyKind};
 use crate::isa::Instruction;
 
 /// VM bit of element `n` (element 0 is 2^63).
@@ -221,13 +221,10 @@ impl Cpu {
     pub(crate) fn vector_reciprocal(&mut self, x: Instruction, at: u32) -> Result<(), Stop> {
         let n = self.vector_length();
         let (i, j) = (x.i(), x.j());
-        let v = &mut *self.v;
-        let mut error = false;
-        for e in 0..n {
-            let result = reciprocal(v[j][e]);
-            v[i][e] = result.value;
-            error |= result.error;
-        }
+        // The result may overwrite the operand: it is formed beside it, then copied.
+        let mut result = self.v[i];
+        let error = wide::reciprocals(&self.v[j], n, &mut result);
+        self.v[i] = result;
         self.vector_not_used = false;
         if error {
             return self.float_error(at);

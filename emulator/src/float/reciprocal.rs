@@ -17,7 +17,10 @@ const EXPONENT_LOW_LIMIT: u64 = 0o20001;
 /// Reciprocal approximation `/H x` (about 30 correct bits). Out-of-range operands
 /// (exponent <= 020001 or >= 060000, which includes zero) give exponent 060000 with
 /// the normalizing bit cleared and raise the error flag.
-#[inline]
+///
+/// Always inlined, and without branches on the operand, so that the vector loop over
+/// 64 elements compiles to vector instructions.
+#[inline(always)]
 pub fn reciprocal(x: u64) -> FloatResult {
     let c = coefficient(x);
     let e = exponent(x);
@@ -26,11 +29,11 @@ pub fn reciprocal(x: u64) -> FloatResult {
     // First refinement: 2·A0 − A0²·C, with the product truncated term by term.
     let a0_squared = (a0 * a0) & 0xFFFF;
     let c_high = c >> 24;
+    // Each term is masked in (or out) by its multiplier bit rather than tested: the
+    // bits are data, and a branch on each was mispredicted half the time.
     let mut p0 = 0u64;
     for b in 0..16 {
-        if a0_squared >> b & 1 != 0 {
-            p0 += c_high >> (15 - b);
-        }
+        p0 += (c_high >> (15 - b)) & bit_mask(a0_squared, b);
     }
     let a1 = (((2 * a0) << 16).wrapping_add(a0).wrapping_sub(p0) >> 6) & 0x3FFFF;
 
@@ -55,10 +58,30 @@ pub fn reciprocal(x: u64) -> FloatResult {
 
 /// The reciprocal ROM: `round(32768 / (128 + i + 0.5))` for the 7-bit index `i`,
 /// i.e. `floor(65536 / (257 + 2i) + 1/2)`; values run from 255 down to 128.
-#[inline]
+#[inline(always)]
 fn rom_entry(i: u64) -> u64 {
-    let d = 257 + 2 * (i & 0x7F);
-    (2 * 65536 + d) / (2 * d)
+    u64::from(ROM[(i & 0x7F) as usize])
+}
+
+/// The reciprocal ROM's 128 entries (see [`rom_entry`]), computed when compiling: a
+/// lookup, where a division per reciprocal cost more than the rest of the unit.
+static ROM: [u8; 128] = rom();
+
+const fn rom() -> [u8; 128] {
+    let mut rom = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let d = 257 + 2 * i as u64;
+        rom[i] = ((2 * 65536 + d) / (2 * d)) as u8;
+        i += 1;
+    }
+    rom
+}
+
+/// All ones when bit `k` of `bits` is set, else 0.
+#[inline(always)]
+fn bit_mask(bits: u64, k: u32) -> u64 {
+    0u64.wrapping_sub(bits >> k & 1)
 }
 
 /// How many low bits of partial-product term `k` the truncated array drops, or
@@ -81,6 +104,22 @@ const TERM_CLEAR: [Option<u8>; 36] = [
     Some(2), Some(2), Some(2), Some(2),
 ];
 
+/// The bits each partial-product term keeps ([`TERM_CLEAR`] as masks; none for the
+/// term left out), so that every term is formed the same way, without a test.
+const TERM_KEEP: [u64; 36] = term_keep();
+
+const fn term_keep() -> [u64; 36] {
+    let mut keep = [0u64; 36];
+    let mut k = 0;
+    while k < 36 {
+        if let Some(clear) = TERM_CLEAR[k] {
+            keep[k] = !((1u64 << clear) - 1);
+        }
+        k += 1;
+    }
+    keep
+}
+
 /// The adder groups of the truncated array: first term, one past the last term, and
 /// how many low bits of the group sum are dropped.
 const GROUPS: [(usize, usize, u32); 7] = [
@@ -95,19 +134,16 @@ const GROUPS: [(usize, usize, u32); 7] = [
 
 /// The reciprocal unit's truncated product of `a` (37 bits, bit 36 unused) and `b`
 /// (37 bits) — ISA.md 5.4 TRUNCMUL. Public so conformance tests can check it alone.
-#[inline]
+#[inline(always)]
 pub fn truncmul(a: u64, b: u64) -> u64 {
     let a = a & ((1 << 37) - 1);
     let b = (b & ((1 << 37) - 1)) << 3;
     let mut p = 0u64;
     for &(first, end, group_clear) in &GROUPS {
         let mut group = 0u64;
-        for (k, clear) in TERM_CLEAR.iter().enumerate().take(end).skip(first) {
-            if let Some(clear) = clear {
-                if a >> k & 1 != 0 {
-                    group += ((b >> (35 - k)) >> clear) << clear;
-                }
-            }
+        for k in first..end {
+            // Masked in by its bit of `a`, not tested (see `reciprocal`).
+            group += (b >> (35 - k)) & TERM_KEEP[k] & bit_mask(a, k as u32);
         }
         p += (group >> group_clear) << group_clear;
     }
@@ -124,6 +160,10 @@ mod tests {
 
     #[test]
     fn rom_spans_255_to_128() {
+        for i in 0..128 {
+            let d = 257 + 2 * i;
+            assert_eq!(rom_entry(i), (2 * 65536 + d) / (2 * d), "entry {i}");
+        }
         assert_eq!(rom_entry(0), 255);
         assert_eq!(rom_entry(127), 128);
         for i in 1..128 {

@@ -1,4 +1,4 @@
-//! The floating add and multiply units over a whole vector register, compiled once for
+//! The floating add, multiply and reciprocal units over a whole vector register, compiled once for
 //! every level of the host's vector instructions and chosen when first called (the
 //! `multiversion` crate detects the CPU; the workspace itself has no `unsafe`).
 //!
@@ -16,8 +16,9 @@
 //! | add | 4.0 | 1.6 | 0.8 |
 //! | multiply, any multipliers | 7.8 | 4.3 | 4.0 |
 //! | multiply, short multipliers (all of them) | 3.0 | 0.9 | 0.7 |
+//! | reciprocal approximation | 17 | | 4.9 |
 
-use super::{product_as, sum, Multiplier, MultiplyKind, SHORT_MULTIPLIER_LOW_BITS};
+use super::{product_as, reciprocal, sum, Multiplier, MultiplyKind, SHORT_MULTIPLIER_LOW_BITS};
 use multiversion::multiversion;
 
 /// Elements of a vector register.
@@ -135,6 +136,24 @@ fn products_of(
     }
 }
 
+/// `out[e] = reciprocal(operand[e]).value` for `e < n` (`n` at most 64); the other
+/// elements of `out` are left as they are. Returns whether any of those elements raised
+/// the error flag (an operand out of range).
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
+    "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
+))]
+pub fn reciprocals(operand: &[u64; ELEMENTS], n: usize, out: &mut [u64; ELEMENTS]) -> bool {
+    let n = n.min(ELEMENTS);
+    let mut error = false;
+    for (o, &x) in out[..n].iter_mut().zip(&operand[..n]) {
+        let result = reciprocal(x);
+        *o = result.value;
+        error |= result.error;
+    }
+    error
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_operands::operand_pairs;
@@ -217,6 +236,32 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// As for [`sums`]: every operand class, every length, and the error flag of
+    /// exactly the elements formed.
+    #[test]
+    fn whole_register_reciprocals_equal_the_element_loop() {
+        let operands: Vec<u64> = operand_pairs(64 * 256).flat_map(|(x, y)| [x, y]).collect();
+        for (round, block) in operands.chunks_exact(ELEMENTS).enumerate() {
+            let operand: [u64; ELEMENTS] = block.try_into().unwrap();
+            let n = (round * 5) % ELEMENTS + 1;
+            let untouched = 0o1357;
+            let mut out = [untouched; ELEMENTS];
+            let error = reciprocals(&operand, n, &mut out);
+            let mut want_error = false;
+            for e in 0..ELEMENTS {
+                let want = if e < n {
+                    let result = reciprocal(operand[e]);
+                    want_error |= result.error;
+                    result.value
+                } else {
+                    untouched
+                };
+                assert_eq!(out[e], want, "element {e} of {n}: /H {:022o}", operand[e]);
+            }
+            assert_eq!(error, want_error, "error flag of {n} elements");
         }
     }
 
