@@ -135,6 +135,9 @@ const GROUPS: [(usize, usize, u32); 7] = [
 /// The reciprocal unit's truncated product of `a` (37 bits, bit 36 unused) and `b`
 /// (37 bits) — ISA.md 5.4 TRUNCMUL. Public so conformance tests can check it alone.
 #[inline(always)]
+// A range loop over each group's terms: the compiler unrolls it whole, where
+// `iter().take().skip()` compiled to a loop that made the reciprocal three times slower.
+#[allow(clippy::needless_range_loop)]
 pub fn truncmul(a: u64, b: u64) -> u64 {
     let a = a & ((1 << 37) - 1);
     let b = (b & ((1 << 37) - 1)) << 3;
