@@ -48,10 +48,9 @@ pub fn sums(
 
 /// `out[e] = product(left[e], right[e], kind)` for `e < n` (`n` at most 64); the other
 /// elements of `out` are left as they are. When no multiplier (`right[e]`, whose
-/// coefficient is the unit's `b`) has low bits, the pyramid is one multiply per element
-/// ([`Multiplier::Short`]); otherwise every element takes all its bytes
-/// ([`Multiplier::Whole`]), so that neither loop branches on the data. The error flag
-/// is left to the caller, as for [`sums`].
+/// coefficient is the unit's `b`) has low bits, the pyramid is one multiply per element;
+/// otherwise every element takes all its bytes, so that neither loop branches on the
+/// data. The error flag is left to the caller, as for [`sums`].
 pub fn products(
     left: &[u64; ELEMENTS],
     right: &[u64; ELEMENTS],
