@@ -12,7 +12,7 @@
 use super::scalar::{double_shift_left, double_shift_right};
 use super::{Cpu, Stop};
 use crate::float::MultiplyKind;
-use crate::float::{any_overflow_exponent, wide, SIGN_BIT};
+use crate::float::{wide, SIGN_BIT};
 use crate::isa::Instruction;
 
 /// VM bit of element `n` (element 0 is 2^63).
@@ -168,46 +168,37 @@ impl Cpu {
 
     /// Applies a floating unit to whole registers: `unit(left, right, n, result)` forms
     /// elements 0..n-1 of `result` from Sj (`scalar`, in every element of `left`) or Vj
-    /// and from Vk, on the host's vector instructions ([`wide`]). An element is in error
-    /// when an operand or its result has an out-of-range exponent (as for
-    /// [`crate::float::sum`] and [`crate::float::product`]), and any element in error
-    /// raises the floating-point error once, after the whole register is written. The
-    /// operands are checked before the unit runs and the results after, each in one
-    /// branch-free pass, so that the unit itself only computes words.
+    /// and from Vk, on the host's vector instructions ([`wide`]), and tells whether
+    /// any of those elements is in error (an operand or its result with an
+    /// out-of-range exponent, as for [`crate::float::add`] and
+    /// [`crate::float::multiply`]). Any element in error raises the floating-point
+    /// error once, after the whole register is written.
     #[inline(always)]
     fn vector_float_unit(
         &mut self,
         x: Instruction,
         at: u32,
         scalar: bool,
-        unit: impl FnOnce(&[u64; 64], &[u64; 64], usize, &mut [u64; 64]),
+        unit: impl FnOnce(&[u64; 64], &[u64; 64], usize, &mut [u64; 64]) -> bool,
     ) -> Result<(), Stop> {
         let n = self.vector_length();
         let (i, j, k) = (x.i(), x.j(), x.k());
         let broadcast = [self.sj(x); wide::ELEMENTS];
         let v = &mut *self.v;
-        let operand_error = |left: &[u64; 64], right: &[u64; 64]| {
-            any_overflow_exponent(&left[..n]) | any_overflow_exponent(&right[..n])
-        };
         let error = if i != k && (scalar || i != j) {
             // Vi is not read: the unit writes it in place.
             let (before, rest) = v.split_at_mut(i);
             let (result, after) = rest.split_first_mut().expect("i < 8");
             let source = |r: usize| if r < i { &before[r] } else { &after[r - i - 1] };
             let left = if scalar { &broadcast } else { source(j) };
-            let right = source(k);
-            let error = operand_error(left, right);
-            unit(left, right, n, result);
-            error | any_overflow_exponent(&result[..n])
+            unit(left, source(k), n, result)
         } else {
             // The result overwrites an operand: it is formed beside them, then copied.
             let left = if scalar { &broadcast } else { &v[j] };
-            let right = &v[k];
             let mut result = v[i];
-            let error = operand_error(left, right);
-            unit(left, right, n, &mut result);
+            let error = unit(left, &v[k], n, &mut result);
             v[i] = result;
-            error | any_overflow_exponent(&result[..n])
+            error
         };
         self.vector_not_used = false;
         if error {

@@ -85,14 +85,6 @@ pub fn overflow_exponent_in(x: u64) -> bool {
     x & (x << 1) & (SIGN_BIT >> 1) != 0
 }
 
-/// Whether any of `words` has an out-of-range exponent ([`overflow_exponent_in`]).
-/// One pass of ands and ors without branches, which the compiler vectorizes; the
-/// vector floating add and multiply raise their error flag from it.
-#[inline]
-pub fn any_overflow_exponent(words: &[u64]) -> bool {
-    words.iter().fold(0, |any, &x| any | (x & (x << 1))) & (SIGN_BIT >> 1) != 0
-}
-
 /// Assembles a word from sign, exponent and coefficient. The exponent is kept modulo
 /// 2^15 (see the module documentation on overflow) and the coefficient modulo 2^48.
 #[inline]

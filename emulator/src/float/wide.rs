@@ -18,17 +18,28 @@
 //! | multiply, short multipliers (all of them) | 3.0 | 0.9 | 0.7 |
 //! | reciprocal approximation | 17 | | 4.9 |
 
+use super::SIGN_BIT;
 use super::{product_as, reciprocal, sum, Multiplier, MultiplyKind, SHORT_MULTIPLIER_LOW_BITS};
 use multiversion::multiversion;
 
 /// Elements of a vector register.
 pub const ELEMENTS: usize = 64;
 
+/// The bit of [`overflow_bits`] that is set when an exponent is out of range.
+const OVERFLOW_BIT: u64 = SIGN_BIT >> 1;
+
+/// `x` with bit 2^62 set when its exponent is out of range high (>= 060000: its two
+/// top bits set, as [`super::overflow_exponent_in`] tests). Or-ed over the elements of
+/// a loop, tested once at its end: the error flag without a branch in the loop.
+#[inline(always)]
+fn overflow_bits(x: u64) -> u64 {
+    x & (x << 1)
+}
+
 /// `out[e] = sum(left[e], right[e] ^ flip)` for `e < n` (`n` at most 64); the other
 /// elements of `out` are left as they are. `flip` is 0 for sums and the sign bit for
-/// differences. The error flag of each element is not formed here: the vector
-/// instructions take it from the operands and results in one pass
-/// ([`super::any_overflow_exponent`]).
+/// differences. Returns the error flag of the instruction: whether an operand or a
+/// result of those elements has an out-of-range exponent (as for [`super::add`]).
 #[multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
     "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
@@ -39,31 +50,35 @@ pub fn sums(
     flip: u64,
     n: usize,
     out: &mut [u64; ELEMENTS],
-) {
+) -> bool {
     let n = n.min(ELEMENTS);
+    let mut seen = 0;
     for ((o, &x), &y) in out[..n].iter_mut().zip(&left[..n]).zip(&right[..n]) {
-        *o = sum(x, y ^ flip);
+        let result = sum(x, y ^ flip);
+        *o = result;
+        seen |= overflow_bits(x) | overflow_bits(y) | overflow_bits(result);
     }
+    seen & OVERFLOW_BIT != 0
 }
 
 /// `out[e] = product(left[e], right[e], kind)` for `e < n` (`n` at most 64); the other
 /// elements of `out` are left as they are. When no multiplier (`right[e]`, whose
 /// coefficient is the unit's `b`) has low bits, the pyramid is one multiply per element;
 /// otherwise every element takes all its bytes, so that neither loop branches on the
-/// data. The error flag is left to the caller, as for [`sums`].
+/// data. Returns the error flag as [`sums`] does (see [`super::multiply`]).
 pub fn products(
     left: &[u64; ELEMENTS],
     right: &[u64; ELEMENTS],
     kind: MultiplyKind,
     n: usize,
     out: &mut [u64; ELEMENTS],
-) {
+) -> bool {
     let n = n.min(ELEMENTS);
     let low_bits = right[..n].iter().fold(0, |any, &y| any | y) & SHORT_MULTIPLIER_LOW_BITS;
     if low_bits == 0 {
-        products_short(left, right, kind, n, out);
+        products_short(left, right, kind, n, out)
     } else {
-        products_whole(left, right, kind, n, out);
+        products_whole(left, right, kind, n, out)
     }
 }
 
@@ -78,8 +93,8 @@ fn products_short(
     kind: MultiplyKind,
     n: usize,
     out: &mut [u64; ELEMENTS],
-) {
-    products_of(left, right, kind, Multiplier::Short, n, out);
+) -> bool {
+    products_of(left, right, kind, Multiplier::Short, n, out)
 }
 
 /// [`products`] of any multipliers.
@@ -93,8 +108,8 @@ fn products_whole(
     kind: MultiplyKind,
     n: usize,
     out: &mut [u64; ELEMENTS],
-) {
-    products_of(left, right, kind, Multiplier::Whole, n, out);
+) -> bool {
+    products_of(left, right, kind, Multiplier::Whole, n, out)
 }
 
 /// The loop of [`products`], one per kind so that the kind is a constant in each
@@ -107,7 +122,7 @@ fn products_of(
     multiplier: Multiplier,
     n: usize,
     out: &mut [u64; ELEMENTS],
-) {
+) -> bool {
     #[inline(always)]
     fn each(
         left: &[u64],
@@ -115,10 +130,14 @@ fn products_of(
         out: &mut [u64],
         kind: MultiplyKind,
         multiplier: Multiplier,
-    ) {
+    ) -> bool {
+        let mut seen = 0;
         for ((o, &x), &y) in out.iter_mut().zip(left).zip(right) {
-            *o = product_as(x, y, kind, multiplier);
+            let result = product_as(x, y, kind, multiplier);
+            *o = result;
+            seen |= overflow_bits(x) | overflow_bits(y) | overflow_bits(result);
         }
+        seen & OVERFLOW_BIT != 0
     }
     let (left, right, out) = (&left[..n], &right[..n], &mut out[..n]);
     match kind {
@@ -176,7 +195,9 @@ mod tests {
             for flip in [0, SIGN_BIT] {
                 let untouched = 0o1234567;
                 let mut out = [untouched; ELEMENTS];
-                sums(&left, &right, flip, n, &mut out);
+                let error = sums(&left, &right, flip, n, &mut out);
+                let want_error = (0..n).any(|e| super::super::add(left[e], right[e] ^ flip).error);
+                assert_eq!(error, want_error, "error flag of {n} sums");
                 for e in 0..ELEMENTS {
                     let want = if e < n {
                         sum(left[e], right[e] ^ flip)
@@ -221,7 +242,10 @@ mod tests {
             for kind in kinds {
                 let untouched = 0o7654321;
                 let mut out = [untouched; ELEMENTS];
-                products(&left, &right, kind, n, &mut out);
+                let error = products(&left, &right, kind, n, &mut out);
+                let want_error =
+                    (0..n).any(|e| super::super::multiply(left[e], right[e], kind).error);
+                assert_eq!(error, want_error, "error flag of {n} products, {kind:?}");
                 for e in 0..ELEMENTS {
                     let want = if e < n {
                         product(left[e], right[e], kind)
