@@ -75,41 +75,28 @@ pub fn products(
 ) -> bool {
     let n = n.min(ELEMENTS);
     let low_bits = right[..n].iter().fold(0, |any, &y| any | y) & SHORT_MULTIPLIER_LOW_BITS;
-    if low_bits == 0 {
-        products_short(left, right, kind, n, out)
+    products_on_host(left, right, kind, low_bits == 0, n, out)
+}
+
+/// [`products`] on the host's vector instructions, `short` when no multiplier has low
+/// bits. Each branch inlines its own loops, with the multiplier's form a constant.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
+    "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
+))]
+fn products_on_host(
+    left: &[u64; ELEMENTS],
+    right: &[u64; ELEMENTS],
+    kind: MultiplyKind,
+    short: bool,
+    n: usize,
+    out: &mut [u64; ELEMENTS],
+) -> bool {
+    if short {
+        products_of(left, right, kind, Multiplier::Short, n, out)
     } else {
-        products_whole(left, right, kind, n, out)
+        products_of(left, right, kind, Multiplier::Whole, n, out)
     }
-}
-
-/// [`products`] of short multipliers.
-#[multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
-    "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
-))]
-fn products_short(
-    left: &[u64; ELEMENTS],
-    right: &[u64; ELEMENTS],
-    kind: MultiplyKind,
-    n: usize,
-    out: &mut [u64; ELEMENTS],
-) -> bool {
-    products_of(left, right, kind, Multiplier::Short, n, out)
-}
-
-/// [`products`] of any multipliers.
-#[multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
-    "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
-))]
-fn products_whole(
-    left: &[u64; ELEMENTS],
-    right: &[u64; ELEMENTS],
-    kind: MultiplyKind,
-    n: usize,
-    out: &mut [u64; ELEMENTS],
-) -> bool {
-    products_of(left, right, kind, Multiplier::Whole, n, out)
 }
 
 /// The loop of [`products`], one per kind so that the kind is a constant in each
