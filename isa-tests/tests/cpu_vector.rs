@@ -371,3 +371,106 @@ fn compressed_index() {
         }
     }
 }
+
+/// A float-shaped word from `r`: any sign, an exponent from every class (zero,
+/// underflowing, in range, near and past the overflow limit) and a coefficient that is
+/// normalized, short (no bits below 2^39: a short multiplier), or anything.
+fn float_word(r: u64) -> u64 {
+    let exponent = match r % 7 {
+        0 => 0,
+        1 => 0o17770 + (r >> 8) % 0o20,
+        2 | 3 => 0o37770 + (r >> 8) % 0o20,
+        4 => 0o57774 + (r >> 8) % 0o10,
+        5 => (r >> 8) & 0o77777,
+        _ => 0o40000 + (r >> 8) % 0o100,
+    };
+    let coefficient = match (r >> 24) % 3 {
+        0 => (r >> 16) | (1 << 47),
+        1 => ((r >> 16) | (1 << 47)) & !((1 << 39) - 1),
+        _ => r >> 16,
+    } & ((1 << 48) - 1);
+    (r & SB) | (exponent << 48) | coefficient
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// Every floating add, multiply and reciprocal instruction, with any registers as
+    /// destination and operands (a destination that is also an operand included), any
+    /// VL and float-shaped contents: each element below VL is the scalar unit's result
+    /// on the operands as they were before the instruction, every other element and
+    /// register keeps its value, and the error flag is raised exactly when an element
+    /// below VL is in error.
+    #[test]
+    fn vector_float_units_equal_the_scalar_units_for_any_registers(
+        op in 0usize..13,
+        i in 0u16..8,
+        j in 0u16..8,
+        k in 0u16..8,
+        vl in 1u32..=64,
+        seeds in proptest::array::uniform8(proptest::prelude::any::<u64>()),
+        scalar in proptest::prelude::any::<u64>(),
+    ) {
+        // (opcode, what the element's result is)
+        let kinds = [
+            MultiplyKind::Full,
+            MultiplyKind::Half,
+            MultiplyKind::Rounded,
+            MultiplyKind::ReciprocalIteration,
+        ];
+        let opcode: u16 = match op {
+            0..=7 => 0o160 + op as u16,
+            8..=11 => 0o170 + (op - 8) as u16,
+            _ => 0o174,
+        };
+        let reciprocal_op = op == 12;
+        let k = if reciprocal_op { 0 } else { k };
+        let parcel = (opcode << 9) | (i << 6) | (j << 3) | k;
+        let mut registers = [[0u64; 64]; 8];
+        for (r, seed) in registers.iter_mut().zip(seeds) {
+            let mut state = seed | 1;
+            for word in r.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *word = float_word(state);
+            }
+        }
+        let s_j = float_word(scalar);
+        let m = run(&[parcel], |m| {
+            m.cpu.vl = vl;
+            *m.cpu.v = registers;
+            m.cpu.s[j as usize] = s_j;
+        });
+        let n = vl as usize;
+        let left = |e: usize| {
+            let scalar_form = !reciprocal_op && op % 2 == 0;
+            match (scalar_form, j) {
+                (true, 0) => 0,
+                (true, _) => s_j,
+                (false, _) => registers[j as usize][e],
+            }
+        };
+        let mut error = false;
+        for e in 0..64 {
+            let want = if e >= n {
+                registers[i as usize][e]
+            } else {
+                let (x, y) = (left(e), registers[k as usize][e]);
+                let result = match op {
+                    0..=7 => multiply(x, y, kinds[op / 2]),
+                    8 | 9 => add(x, y),
+                    10 | 11 => subtract(x, y),
+                    _ => reciprocal(registers[j as usize][e]),
+                };
+                error |= result.error;
+                result.value
+            };
+            proptest::prop_assert_eq!(m.cpu.v[i as usize][e], want, "{:06o} VL {} element {}", parcel, vl, e);
+        }
+        for r in (0..8).filter(|&r| r != i as usize) {
+            proptest::prop_assert_eq!(m.cpu.v[r], registers[r], "{:06o} changed V{}", parcel, r);
+        }
+        proptest::prop_assert_eq!(m.cpu.flags.has(Flags::FLOATING_POINT), error, "{:06o} VL {}", parcel, vl);
+    }
+}
