@@ -452,7 +452,7 @@ proptest::proptest! {
             }
         };
         let mut error = false;
-        for e in 0..64 {
+        for (e, &got) in m.cpu.v[i as usize].iter().enumerate() {
             let want = if e >= n {
                 registers[i as usize][e]
             } else {
@@ -466,7 +466,7 @@ proptest::proptest! {
                 error |= result.error;
                 result.value
             };
-            proptest::prop_assert_eq!(m.cpu.v[i as usize][e], want, "{:06o} VL {} element {}", parcel, vl, e);
+            proptest::prop_assert_eq!(got, want, "{:06o} VL {} element {}", parcel, vl, e);
         }
         for r in (0..8).filter(|&r| r != i as usize) {
             proptest::prop_assert_eq!(m.cpu.v[r], registers[r], "{:06o} changed V{}", parcel, r);
