@@ -1,6 +1,8 @@
-//! The floating add, multiply and reciprocal units over a whole vector register, compiled once for
-//! every level of the host's vector instructions and chosen when first called (the
-//! `multiversion` crate detects the CPU; the workspace itself has no `unsafe`).
+//! The floating add, multiply and reciprocal units over a whole vector register,
+//! compiled once for every level of the host's vector instructions and chosen when
+//! first called (the `multiversion` crate detects the CPU; the workspace itself has no
+//! `unsafe`). CI runs the tests on emulated processors of each level
+//! (`.ci/other-cpus`).
 //!
 //! Each loop is the same source for every level, the unit's branch-free word function
 //! on each element, which the compiler turns into 8 elements per AVX-512 instruction or
