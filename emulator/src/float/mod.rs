@@ -82,7 +82,18 @@ pub fn is_overflow_exponent(e: u64) -> bool {
 /// 2^62 and 2^61) are both set.
 #[inline(always)]
 pub fn overflow_exponent_in(x: u64) -> bool {
-    x & (x << 1) & (SIGN_BIT >> 1) != 0
+    overflow_bits(x) & OVERFLOW_BIT != 0
+}
+
+/// The bit of [`overflow_bits`] that is set when an exponent is out of range.
+const OVERFLOW_BIT: u64 = SIGN_BIT >> 1;
+
+/// `x` with bit 2^62 ([`OVERFLOW_BIT`]) set when its exponent is out of range high:
+/// the test of [`overflow_exponent_in`] before its mask, so that a loop over many words
+/// can or them together and test the mask once at its end.
+#[inline(always)]
+fn overflow_bits(x: u64) -> u64 {
+    x & (x << 1)
 }
 
 /// Assembles a word from sign, exponent and coefficient. The exponent is kept modulo

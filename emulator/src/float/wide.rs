@@ -20,23 +20,12 @@
 //! | multiply, short multipliers (all of them) | 3.0 | 0.9 | 0.7 |
 //! | reciprocal approximation | 17 | | 4.9 |
 
-use super::SIGN_BIT;
+use super::{overflow_bits, OVERFLOW_BIT};
 use super::{product_as, reciprocal, sum, Multiplier, MultiplyKind, SHORT_MULTIPLIER_LOW_BITS};
 use multiversion::multiversion;
 
 /// Elements of a vector register.
 pub const ELEMENTS: usize = 64;
-
-/// The bit of [`overflow_bits`] that is set when an exponent is out of range.
-const OVERFLOW_BIT: u64 = SIGN_BIT >> 1;
-
-/// `x` with bit 2^62 set when its exponent is out of range high (>= 060000: its two
-/// top bits set, as [`super::overflow_exponent_in`] tests). Or-ed over the elements of
-/// a loop, tested once at its end: the error flag without a branch in the loop.
-#[inline(always)]
-fn overflow_bits(x: u64) -> u64 {
-    x & (x << 1)
-}
 
 /// `out[e] = sum(left[e], right[e] ^ flip)` for `e < n` (`n` at most 64); the other
 /// elements of `out` are left as they are. `flip` is 0 for sums and the sign bit for
