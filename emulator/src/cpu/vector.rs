@@ -183,18 +183,19 @@ impl Cpu {
     ) -> Result<(), Stop> {
         let n = self.vector_length();
         let (i, j, k) = (x.i(), x.j(), x.k());
-        let broadcast = [self.sj(x); wide::ELEMENTS];
+        // Sj in every element, formed only when it is the operand.
+        let broadcast = scalar.then(|| [self.sj(x); wide::ELEMENTS]);
         let v = &mut *self.v;
         let error = if i != k && (scalar || i != j) {
             // Vi is not read: the unit writes it in place.
             let (before, rest) = v.split_at_mut(i);
             let (result, after) = rest.split_first_mut().expect("i < 8");
             let source = |r: usize| if r < i { &before[r] } else { &after[r - i - 1] };
-            let left = if scalar { &broadcast } else { source(j) };
+            let left = broadcast.as_ref().unwrap_or_else(|| source(j));
             unit(left, source(k), n, result)
         } else {
             // The result overwrites an operand: it is formed beside them, then copied.
-            let left = if scalar { &broadcast } else { &v[j] };
+            let left = broadcast.as_ref().unwrap_or(&v[j]);
             let mut result = v[i];
             let error = unit(left, &v[k], n, &mut result);
             v[i] = result;
