@@ -7,9 +7,10 @@
 //! memory never holds it twice. Above 512 KW the conversion runs on a second thread
 //! while this one reads and checksums the next chunk (the mirror of `pipeline`); above
 //! 4 MW this thread also converts every other chunk, because the converter alone then
-//! spends most of its time faulting in the fresh pages of the words. The words are
-//! reserved, not zeroed, where they come from reused heap (zeroing was 10 % of a
-//! restore of 1 MW).
+//! spends most of its time faulting in the fresh pages of the words. Where the words
+//! come from reused heap they are reserved, not zeroed all at once (that was 10 % of a
+//! restore of 1 MW): each chunk's words are zeroed just before they are converted
+//! (`words::append_be_words`), so the conversion finds them in the cache.
 //!
 //! Criterion on the 2-core test machine (shared with other builds, so ±10 %), restore
 //! of an image against `std::fs::read` of as many bytes from the page cache:
