@@ -14,6 +14,7 @@ pub mod cpu;
 pub mod float;
 pub mod isa;
 pub mod memory;
+mod not_state;
 mod serde_arrays;
 pub mod snapshot;
 pub mod system;

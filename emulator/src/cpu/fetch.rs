@@ -70,28 +70,14 @@ struct Key {
     memory_version: u64,
 }
 
-/// Decoded instructions by physical parcel address (derived data: cloning gives an
-/// empty cache and every cache compares equal, so snapshots ignore it).
+/// Decoded instructions by physical parcel address (derived data: the CPU keeps it as
+/// `NotState`, so cloning gives an empty cache and snapshots ignore it).
 #[derive(Default)]
 pub struct DecodeCache {
     generation: u32,
     key: Option<Key>,
     entries: Vec<Entry>,
 }
-
-impl Clone for DecodeCache {
-    fn clone(&self) -> DecodeCache {
-        DecodeCache::default()
-    }
-}
-
-impl PartialEq for DecodeCache {
-    fn eq(&self, _: &DecodeCache) -> bool {
-        true
-    }
-}
-
-impl Eq for DecodeCache {}
 
 impl std::fmt::Debug for DecodeCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -207,7 +193,7 @@ impl Cpu {
         let unit = form_of(p1, self.model).map_or(Unit::None, |form| form.unit);
         let jumps = instruction.op.is_jump();
         let next = self.p.wrapping_add(len) & P_MASK;
-        let cache = &mut self.decoded;
+        let cache = &mut self.decoded.0;
         if cache.generation == 0 {
             cache.generation = 1;
         }

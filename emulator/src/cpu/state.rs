@@ -3,6 +3,7 @@
 use super::fetch::DecodeCache;
 use super::timed::Trace;
 use crate::isa::Model;
+use crate::not_state::NotState;
 use crate::timing::TimingModel;
 use serde::{Deserialize, Serialize};
 
@@ -191,7 +192,7 @@ pub struct Cpu {
     /// Decoded instructions by physical parcel address: derived data, never saved
     /// and never compared.
     #[serde(skip)]
-    pub(crate) decoded: DecodeCache,
+    pub(crate) decoded: NotState<DecodeCache>,
 }
 
 impl Cpu {
@@ -229,7 +230,7 @@ impl Cpu {
             processor_number: 0,
             timing: None,
             trace: Trace::default(),
-            decoded: DecodeCache::default(),
+            decoded: NotState::default(),
         }
     }
 }

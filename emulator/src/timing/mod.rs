@@ -36,6 +36,7 @@ pub use sources::{figures, Figures};
 pub use timeline::{Interval, Timeline, MAX_INTERVALS, ROWS};
 
 use crate::isa::{Instruction, Model, Op, Unit};
+use crate::not_state::NotState;
 use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -133,10 +134,11 @@ pub struct TimingModel {
     counters: HpmCounters,
     #[serde(skip)]
     recorder: Recorder,
+    /// [`Derived`] entries by parcel address.
     #[serde(skip)]
-    derived: DerivedCache,
+    derived: NotState<Vec<Derived>>,
     #[serde(skip)]
-    ramp_hint: RampHint,
+    ramp_hint: NotState<RampHint>,
 }
 
 /// Which instruction buffer the next miss loads (round robin) and which one supplied
@@ -409,46 +411,13 @@ pub(crate) fn is_memory_reference(instruction: Instruction) -> bool {
     matches!(gh, 0o034..=0o037 | 0o100..=0o137 | 0o176 | 0o177)
 }
 
-/// Cached [`Derived`] entries by parcel address: derived data, so it is never saved,
-/// every cache compares equal, and a clone starts empty.
-#[derive(Debug, Default)]
-struct DerivedCache(Vec<Derived>);
-
-impl Clone for DerivedCache {
-    fn clone(&self) -> DerivedCache {
-        DerivedCache::default()
-    }
-}
-
-impl PartialEq for DerivedCache {
-    fn eq(&self, _: &DerivedCache) -> bool {
-        true
-    }
-}
-
-impl Eq for DerivedCache {}
-
-/// Derived from the banks, so never saved, equal to every other hint, and a clone
-/// starts without one: when set, every bank in use holds the ramp (see [`BankRamp`])
-/// that starts at the given bank and wraps round them all, as a stride-one stream of a
-/// whole number of rounds leaves them. Any other claim of a bank clears it. A stream
-/// starting at that bank then needs not read the banks to find the ramp: it is there.
+/// When set, every bank in use holds the ramp (see [`BankRamp`]) that starts at the
+/// given bank and wraps round them all, as a stride-one stream of a whole number of
+/// rounds leaves them. Any other claim of a bank clears it. A stream starting at that
+/// bank then needs not read the banks to find the ramp: it is there. Derived from the
+/// banks, so kept as [`NotState`]: never saved, and a clone starts without one.
 #[derive(Debug, Default)]
 struct RampHint(Option<(usize, BankRamp)>);
-
-impl Clone for RampHint {
-    fn clone(&self) -> RampHint {
-        RampHint::default()
-    }
-}
-
-impl PartialEq for RampHint {
-    fn eq(&self, _: &RampHint) -> bool {
-        true
-    }
-}
-
-impl Eq for RampHint {}
 
 impl RampHint {
     /// The ramp of the banks from `first`, when the hint knows it.
@@ -494,8 +463,8 @@ impl TimingModel {
             quiescent: 0,
             counters: HpmCounters::default(),
             recorder: Recorder::default(),
-            derived: DerivedCache::default(),
-            ramp_hint: RampHint::default(),
+            derived: NotState::default(),
+            ramp_hint: NotState::default(),
         }
     }
 
@@ -1054,7 +1023,7 @@ impl TimingModel {
             let mut banks = Banks {
                 free: &mut self.bank_free,
                 gaps: &mut self.bank_gap,
-                hint: &mut self.ramp_hint,
+                hint: &mut self.ramp_hint.0,
                 count: banks as usize,
                 busy: f.bank_busy,
             };
