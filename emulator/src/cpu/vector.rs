@@ -11,8 +11,9 @@
 
 use super::scalar::{double_shift_left, double_shift_right};
 use super::{Cpu, Stop};
+use crate::float::wide::{self, Operand};
 use crate::float::MultiplyKind;
-use crate::float::{wide, SIGN_BIT};
+use crate::float::SIGN_BIT;
 use crate::isa::Instruction;
 
 /// VM bit of element `n` (element 0 is 2^63).
@@ -167,8 +168,8 @@ impl Cpu {
     }
 
     /// Applies a floating unit to whole registers: `unit(left, right, n, result)` forms
-    /// elements 0..n-1 of `result` from Sj (`scalar`, in every element of `left`) or Vj
-    /// and from Vk, on the host's vector instructions ([`wide`]), and tells whether
+    /// elements 0..n-1 of `result` from Sj (`scalar`: the same word in every element)
+    /// or Vj and from Vk, on the host's vector instructions ([`wide`]), and tells whether
     /// any of those elements is in error (an operand or its result with an
     /// out-of-range exponent, as for [`crate::float::add`] and
     /// [`crate::float::multiply`]). Any element in error raises the floating-point
@@ -179,23 +180,22 @@ impl Cpu {
         x: Instruction,
         at: u32,
         scalar: bool,
-        unit: impl FnOnce(&[u64; 64], &[u64; 64], usize, &mut [u64; 64]) -> bool,
+        unit: impl FnOnce(Operand<'_>, &[u64; 64], usize, &mut [u64; 64]) -> bool,
     ) -> Result<(), Stop> {
         let n = self.vector_length();
         let (i, j, k) = (x.i(), x.j(), x.k());
-        // Sj in every element, formed only when it is the operand.
-        let broadcast = scalar.then(|| [self.sj(x); wide::ELEMENTS]);
+        let sj = scalar.then(|| self.sj(x));
         let v = &mut *self.v;
         let error = if i != k && (scalar || i != j) {
             // Vi is not read: the unit writes it in place.
             let (before, rest) = v.split_at_mut(i);
             let (result, after) = rest.split_first_mut().expect("i < 8");
             let source = |r: usize| if r < i { &before[r] } else { &after[r - i - 1] };
-            let left = broadcast.as_ref().unwrap_or_else(|| source(j));
+            let left = sj.map_or_else(|| Operand::Register(source(j)), Operand::Scalar);
             unit(left, source(k), n, result)
         } else {
             // The result overwrites an operand: it is formed beside them, then copied.
-            let left = broadcast.as_ref().unwrap_or(&v[j]);
+            let left = sj.map_or(Operand::Register(&v[j]), Operand::Scalar);
             let mut result = v[i];
             let error = unit(left, &v[k], n, &mut result);
             v[i] = result;

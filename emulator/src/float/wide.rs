@@ -27,6 +27,32 @@ use multiversion::multiversion;
 /// Elements of a vector register.
 pub const ELEMENTS: usize = 64;
 
+/// The left operand of a whole-register unit: Sj in every element (the `Vi Sj op Vk`
+/// forms) or the register Vj.
+#[derive(Clone, Copy, Debug)]
+pub enum Operand<'a> {
+    /// The same word in every element.
+    Scalar(u64),
+    /// A vector register.
+    Register(&'a [u64; ELEMENTS]),
+}
+
+impl<'a> Operand<'a> {
+    /// The first `n` elements, a scalar spread over `spread` first. Inlined into the
+    /// multiversioned loops, where spreading a scalar takes a few wide stores (it took
+    /// 64 scalar ones in the caller, compiled for the baseline host).
+    #[inline(always)]
+    fn elements<'s>(self, spread: &'s mut Option<[u64; ELEMENTS]>, n: usize) -> &'s [u64]
+    where
+        'a: 's,
+    {
+        match self {
+            Operand::Scalar(x) => &spread.insert([x; ELEMENTS])[..n],
+            Operand::Register(register) => &register[..n],
+        }
+    }
+}
+
 /// `out[e] = sum(left[e], right[e] ^ flip)` for `e < n` (`n` at most 64); the other
 /// elements of `out` are left as they are. `flip` is 0 for sums and the sign bit for
 /// differences. Returns the error flag of the instruction: whether an operand or a
@@ -35,16 +61,19 @@ pub const ELEMENTS: usize = 64;
     "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
     "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
 ))]
-pub fn sums(
-    left: &[u64; ELEMENTS],
+pub fn sums<'a>(
+    left: Operand<'a>,
     right: &[u64; ELEMENTS],
     flip: u64,
     n: usize,
     out: &mut [u64; ELEMENTS],
 ) -> bool {
     let n = n.min(ELEMENTS);
+    let (right, out) = (&right[..n], &mut out[..n]);
+    let mut spread = None;
+    let left = left.elements(&mut spread, n);
     let mut seen = 0;
-    for ((o, &x), &y) in out[..n].iter_mut().zip(&left[..n]).zip(&right[..n]) {
+    for ((o, &x), &y) in out.iter_mut().zip(left).zip(right) {
         let result = sum(x, y ^ flip);
         *o = result;
         seen |= overflow_bits(x) | overflow_bits(y) | overflow_bits(result);
@@ -57,50 +86,42 @@ pub fn sums(
 /// coefficient is the unit's `b`) has low bits, the pyramid is one multiply per element;
 /// otherwise every element takes all its bytes, so that neither loop branches on the
 /// data. Returns the error flag as [`sums`] does (see [`super::multiply`]).
-pub fn products(
-    left: &[u64; ELEMENTS],
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
+    "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
+))]
+pub fn products<'a>(
+    left: Operand<'a>,
     right: &[u64; ELEMENTS],
     kind: MultiplyKind,
     n: usize,
     out: &mut [u64; ELEMENTS],
 ) -> bool {
     let n = n.min(ELEMENTS);
-    let low_bits = right[..n].iter().fold(0, |any, &y| any | y) & SHORT_MULTIPLIER_LOW_BITS;
-    products_on_host(left, right, kind, low_bits == 0, n, out)
-}
-
-/// [`products`] on the host's vector instructions, `short` when no multiplier has low
-/// bits. Each branch inlines its own loops, with the multiplier's form a constant.
-#[multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
-    "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
-))]
-fn products_on_host(
-    left: &[u64; ELEMENTS],
-    right: &[u64; ELEMENTS],
-    kind: MultiplyKind,
-    short: bool,
-    n: usize,
-    out: &mut [u64; ELEMENTS],
-) -> bool {
-    if short {
-        products_of(left, right, kind, Multiplier::Short, n, out)
+    let (right, out) = (&right[..n], &mut out[..n]);
+    let low_bits = right.iter().fold(0, |any, &y| any | y) & SHORT_MULTIPLIER_LOW_BITS;
+    let mut spread = None;
+    let left = left.elements(&mut spread, n);
+    // Each branch inlines its own loops, with the multiplier's form a constant.
+    if low_bits == 0 {
+        products_of(left, right, kind, Multiplier::Short, out)
     } else {
-        products_of(left, right, kind, Multiplier::Whole, n, out)
+        products_of(left, right, kind, Multiplier::Whole, out)
     }
 }
 
 /// The loop of [`products`], one per kind so that the kind is a constant in each
-/// (inlined into the multiversioned callers, whose target features it takes).
+/// (inlined into the multiversioned caller, whose target features it takes).
 #[inline(always)]
 fn products_of(
-    left: &[u64; ELEMENTS],
-    right: &[u64; ELEMENTS],
+    left: &[u64],
+    right: &[u64],
     kind: MultiplyKind,
     multiplier: Multiplier,
-    n: usize,
-    out: &mut [u64; ELEMENTS],
+    out: &mut [u64],
 ) -> bool {
+    /// A plain loop, not a closure handed to a shared one: a closure this large is
+    /// not inlined, and the loop then calls it once an element.
     #[inline(always)]
     fn each(
         left: &[u64],
@@ -117,18 +138,12 @@ fn products_of(
         }
         seen & OVERFLOW_BIT != 0
     }
-    let (left, right, out) = (&left[..n], &right[..n], &mut out[..n]);
+    use MultiplyKind::{Full, Half, ReciprocalIteration, Rounded};
     match kind {
-        MultiplyKind::Full => each(left, right, out, MultiplyKind::Full, multiplier),
-        MultiplyKind::Half => each(left, right, out, MultiplyKind::Half, multiplier),
-        MultiplyKind::Rounded => each(left, right, out, MultiplyKind::Rounded, multiplier),
-        MultiplyKind::ReciprocalIteration => each(
-            left,
-            right,
-            out,
-            MultiplyKind::ReciprocalIteration,
-            multiplier,
-        ),
+        Full => each(left, right, out, Full, multiplier),
+        Half => each(left, right, out, Half, multiplier),
+        Rounded => each(left, right, out, Rounded, multiplier),
+        ReciprocalIteration => each(left, right, out, ReciprocalIteration, multiplier),
     }
 }
 
@@ -173,7 +188,7 @@ mod tests {
             for flip in [0, SIGN_BIT] {
                 let untouched = 0o1234567;
                 let mut out = [untouched; ELEMENTS];
-                let error = sums(&left, &right, flip, n, &mut out);
+                let error = sums(Operand::Register(&left), &right, flip, n, &mut out);
                 let want_error = (0..n).any(|e| super::super::add(left[e], right[e] ^ flip).error);
                 assert_eq!(error, want_error, "error flag of {n} sums");
                 for e in 0..ELEMENTS {
@@ -220,7 +235,7 @@ mod tests {
             for kind in kinds {
                 let untouched = 0o7654321;
                 let mut out = [untouched; ELEMENTS];
-                let error = products(&left, &right, kind, n, &mut out);
+                let error = products(Operand::Register(&left), &right, kind, n, &mut out);
                 let want_error =
                     (0..n).any(|e| super::super::multiply(left[e], right[e], kind).error);
                 assert_eq!(error, want_error, "error flag of {n} products, {kind:?}");
@@ -266,11 +281,51 @@ mod tests {
         }
     }
 
+    /// Sj as the left operand (the `Vi Sj op Vk` forms) gives what the register with Sj
+    /// in every element gives, for sums and for every kind of product, with short and
+    /// long multipliers, and leaves the elements past `n` alone.
+    #[test]
+    fn a_scalar_operand_is_the_same_word_in_every_element() {
+        let pairs: Vec<_> = operand_pairs(64 * 64).collect();
+        let kinds = [
+            MultiplyKind::Full,
+            MultiplyKind::Half,
+            MultiplyKind::Rounded,
+            MultiplyKind::ReciprocalIteration,
+        ];
+        for (round, block) in pairs.chunks_exact(ELEMENTS).enumerate() {
+            let scalar = block[round % ELEMENTS].0;
+            let mut right = [0u64; ELEMENTS];
+            for (e, &(_, y)) in block.iter().enumerate() {
+                right[e] = if round % 2 == 0 {
+                    y & !SHORT_MULTIPLIER_LOW_BITS
+                } else {
+                    y
+                };
+            }
+            let spread = [scalar; ELEMENTS];
+            let n = (round * 11) % ELEMENTS + 1;
+            let both = |unit: &dyn Fn(Operand, &mut [u64; ELEMENTS]) -> bool| {
+                let (mut by_scalar, mut by_register) = ([0o4321; ELEMENTS], [0o4321; ELEMENTS]);
+                let error = unit(Operand::Scalar(scalar), &mut by_scalar);
+                let want_error = unit(Operand::Register(&spread), &mut by_register);
+                assert_eq!(by_scalar, by_register, "{scalar:022o}, {n} elements");
+                assert_eq!(error, want_error, "error flag, {scalar:022o}, {n} elements");
+            };
+            for flip in [0, SIGN_BIT] {
+                both(&|left, out| sums(left, &right, flip, n, out));
+            }
+            for kind in kinds {
+                both(&|left, out| products(left, &right, kind, n, out));
+            }
+        }
+    }
+
     #[test]
     fn more_than_a_register_is_cut_to_one() {
         let one = 0o0400014000000000000000;
         let mut out = [0; ELEMENTS];
-        sums(&[one; ELEMENTS], &[one; ELEMENTS], 0, 1000, &mut out);
+        sums(Operand::Scalar(one), &[one; ELEMENTS], 0, 1000, &mut out);
         assert_eq!(out, [0o0400024000000000000000; ELEMENTS]);
     }
 }
