@@ -1,5 +1,5 @@
 //! The CPU's side of the timing model: what an executed instruction referenced, and
-//! the [`Issue`] built from it.
+//! the [`Issue`](crate::timing::Issue) built from it.
 //!
 //! The execute functions only record their memory reference in [`Trace`] (one store,
 //! whether timing is on or off); `account` builds the `Issue` and asks the model how

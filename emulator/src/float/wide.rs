@@ -56,7 +56,7 @@ impl<'a> Operand<'a> {
 /// `out[e] = sum(left[e], right[e] ^ flip)` for `e < n` (`n` at most 64); the other
 /// elements of `out` are left as they are. `flip` is 0 for sums and the sign bit for
 /// differences. Returns the error flag of the instruction: whether an operand or a
-/// result of those elements has an out-of-range exponent (as for [`super::add`]).
+/// result of those elements has an out-of-range exponent (as for [`super::add()`]).
 #[multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
     "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",
@@ -85,7 +85,7 @@ pub fn sums<'a>(
 /// elements of `out` are left as they are. When no multiplier (`right[e]`, whose
 /// coefficient is the unit's `b`) has low bits, the pyramid is one multiply per element;
 /// otherwise every element takes all its bytes, so that neither loop branches on the
-/// data. Returns the error flag as [`sums`] does (see [`super::multiply`]).
+/// data. Returns the error flag as [`sums`] does (see [`super::multiply()`]).
 #[multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+bmi1+bmi2+lzcnt+popcnt",
     "x86_64+avx2+bmi1+bmi2+lzcnt+popcnt+sse4.2",

@@ -825,7 +825,7 @@ fn a_scalar_reference_uses_a_bank_between_two_visits_of_a_stream() {
 /// order references come in, one never overlaps another, it never starts before it is
 /// offered, and it never waits while the whole reference would fit before it.
 mod bank_reservations {
-    use super::super::{bank_start, claim_bank};
+    use super::super::banks::{bank_start, claim_bank};
     use proptest::prelude::*;
 
     const BUSY: u64 = 4;

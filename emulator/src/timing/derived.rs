@@ -1,0 +1,246 @@
+//! What the timing model derives from an instruction alone, once per parcel address:
+//! its operands, latency and kind ([`Derived`]), and for the instructions that can
+//! take the plain path the few bytes that path reads ([`Plain`]). Kept in a cache
+//! indexed by parcel address, which is not machine state ([`crate::not_state`]).
+
+use super::operands::{self, is_scalar, is_vector};
+use super::{is_memory_reference, Figures};
+use crate::isa::{Instruction, Op, Unit};
+
+/// Slots of the derived-instruction cache (indexed by parcel address).
+pub(super) const DERIVED_SLOTS: usize = 256;
+
+/// The key of an empty cache slot: no instruction and unit pack to it (an `Op` index
+/// is far below 0xFFFF).
+const EMPTY_KEY: u64 = u64::MAX;
+
+/// The instruction and unit an entry was derived from, packed into one word so that a
+/// cache hit is one comparison.
+#[inline]
+pub(super) fn key_of(instruction: Instruction, unit: Unit) -> u64 {
+    u64::from(instruction.p1)
+        | u64::from(instruction.p2) << 16
+        | (instruction.op as u64) << 32
+        | (unit as u64) << 48
+}
+
+/// What the plain path needs of a scalar, transfer, control or branch instruction
+/// that references no memory and no V register and waits for nothing else: the whole
+/// issue rule then reduces to a few maxima (see `TimingModel::issue_plain`).
+///
+/// Eight bytes, so that taking it from the cache is one load.
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(8))]
+pub(super) struct Plain {
+    /// The registers whose reservations bound issue (sources and destinations),
+    /// padded by repeating one of them (a maximum does not mind repeats).
+    pub(super) reads: [u8; 4],
+    /// The register written, or [`NO_REGISTER`].
+    pub(super) destination: u8,
+    /// Its result latency.
+    pub(super) latency: u8,
+    /// Its functional unit.
+    pub(super) unit: Unit,
+    /// [`Plain::APPLIES`] and the other flags below.
+    pub(super) flags: u8,
+}
+
+impl Plain {
+    /// The plain path applies (unless the CPU reports a memory reference).
+    pub(super) const APPLIES: u8 = 1;
+    /// It has registers to wait for (else `reads` is not looked at).
+    pub(super) const ANY_READS: u8 = 2;
+    /// It writes an A or S register (it then needs the file's result path).
+    pub(super) const SCALAR_DESTINATION: u8 = 4;
+    /// It must wait for its functional unit.
+    pub(super) const RESERVES_UNIT: u8 = 8;
+    /// It counts as a branch (branch unit, not EX or ERR).
+    pub(super) const BRANCH: u8 = 16;
+    /// It always branches (J, R, B-register jump).
+    pub(super) const UNCONDITIONAL: u8 = 32;
+    /// It counts a floating-point operation.
+    pub(super) const FLOPS: u8 = 64;
+
+    pub(super) fn has(self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// `Plain::destination` of an instruction that writes no register.
+pub(super) const NO_REGISTER: u8 = u8::MAX;
+
+/// What the model derives from an instruction alone (its operands, latency and kind).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Derived {
+    /// [`key_of`] the instruction and unit, [`EMPTY_KEY`] for an empty slot.
+    pub(super) key: u64,
+    /// The plain path's data.
+    pub(super) fast: Plain,
+    pub(super) ops: operands::Operands,
+    pub(super) vector: bool,
+    pub(super) store: bool,
+    pub(super) chainable: bool,
+    pub(super) reserves_unit: bool,
+    /// EX, ERR and CMR wait until all issued work has finished.
+    pub(super) drains: bool,
+    /// The A or S register it writes, if any (for the result paths).
+    pub(super) scalar_destination: Option<u8>,
+    pub(super) latency: u64,
+}
+
+impl Derived {
+    pub(super) const EMPTY: Derived = Derived {
+        key: EMPTY_KEY,
+        fast: Plain {
+            reads: [0; 4],
+            destination: NO_REGISTER,
+            latency: 0,
+            unit: Unit::None,
+            flags: 0,
+        },
+        ops: operands::Operands::NONE,
+        vector: false,
+        store: false,
+        chainable: false,
+        reserves_unit: false,
+        drains: false,
+        scalar_destination: None,
+        latency: 0,
+    };
+
+    pub(super) fn of(f: &Figures, instruction: Instruction, unit: Unit) -> Derived {
+        let op = instruction.op;
+        let ops = operands::operands(instruction);
+        let vector = instruction.p1 >> 9 >= 0o140;
+        let store = matches!(
+            op,
+            Op::StoreA | Op::StoreS | Op::BlockStoreB | Op::BlockStoreT | Op::VStore | Op::VScatter
+        );
+        let latency = latency(f, op, unit);
+        let reserves_unit = !matches!(unit, Unit::None | Unit::Branch | Unit::Memory);
+        let drains = matches!(
+            op,
+            Op::NormalExit | Op::ErrorExit | Op::CompleteMemoryReferences
+        );
+        let scalar_destination = ops.destinations().iter().copied().find(|&r| is_scalar(r));
+        let fast = plain(
+            instruction,
+            unit,
+            &ops,
+            latency,
+            reserves_unit,
+            drains || vector,
+        );
+        Derived {
+            key: key_of(instruction, unit),
+            fast,
+            ops,
+            latency,
+            vector,
+            store,
+            chainable: vector && (f.store_chaining || !store),
+            reserves_unit,
+            drains,
+            scalar_destination,
+        }
+    }
+}
+
+/// Whether the plain path applies to an instruction, and its data.
+fn plain(
+    instruction: Instruction,
+    unit: Unit,
+    ops: &operands::Operands,
+    latency: u64,
+    reserves_unit: bool,
+    excluded: bool,
+) -> Plain {
+    let op = instruction.op;
+    // At most 5 sources and 2 destinations.
+    let mut distinct = [0u8; 7];
+    let mut count = 0;
+    for &register in ops.sources().iter().chain(ops.destinations()) {
+        if !distinct[..count].contains(&register) {
+            distinct[count] = register;
+            count += 1;
+        }
+    }
+    let reads = &distinct[..count];
+    let destination = match ops.destinations() {
+        [] => Some(NO_REGISTER),
+        [one] => Some(*one),
+        _ => None,
+    };
+    let applies = !excluded
+        && !is_memory_reference(instruction)
+        && unit != Unit::Memory
+        && reads.len() <= 4
+        && !reads.iter().any(|&r| is_vector(r))
+        && destination.is_some()
+        && latency <= u64::from(u8::MAX);
+    let mut padded = [reads.first().copied().unwrap_or(0); 4];
+    padded[..reads.len().min(4)].copy_from_slice(&reads[..reads.len().min(4)]);
+    let destination = destination.unwrap_or(NO_REGISTER);
+    let flags = [
+        (applies, Plain::APPLIES),
+        (!reads.is_empty(), Plain::ANY_READS),
+        (
+            destination != NO_REGISTER && is_scalar(destination),
+            Plain::SCALAR_DESTINATION,
+        ),
+        (reserves_unit, Plain::RESERVES_UNIT),
+        (
+            unit == Unit::Branch && !matches!(op, Op::NormalExit | Op::ErrorExit),
+            Plain::BRANCH,
+        ),
+        (
+            matches!(op, Op::Jump | Op::ReturnJump | Op::JumpB),
+            Plain::UNCONDITIONAL,
+        ),
+        (
+            matches!(
+                unit,
+                Unit::FloatAdd | Unit::FloatMultiply | Unit::Reciprocal
+            ),
+            Plain::FLOPS,
+        ),
+    ]
+    .iter()
+    .filter(|(set, _)| *set)
+    .fold(0, |flags, (_, flag)| flags | flag);
+    Plain {
+        reads: padded,
+        destination,
+        latency: latency.min(u64::from(u8::MAX)) as u8,
+        unit,
+        flags,
+    }
+}
+
+/// Result latency of `op` on `unit` (for vector instructions: the unit time before
+/// `vector_transit`).
+pub(super) fn latency(f: &Figures, op: Op, unit: Unit) -> u64 {
+    match unit {
+        Unit::AddressAdd => f.address_add,
+        Unit::AddressMultiply => f.address_multiply,
+        Unit::ScalarAdd => f.scalar_add,
+        Unit::ScalarLogical => f.scalar_logical,
+        Unit::ScalarShift => f.scalar_shift,
+        Unit::ScalarDoubleShift => f.scalar_double_shift,
+        Unit::ScalarPopulation => f.scalar_population,
+        Unit::ScalarLeadingZero => f.scalar_leading_zero,
+        Unit::FloatAdd => f.float_add,
+        Unit::FloatMultiply => f.float_multiply,
+        Unit::Reciprocal => f.reciprocal,
+        Unit::VectorAdd => f.vector_add,
+        Unit::VectorLogical => f.vector_logical,
+        Unit::VectorShift if matches!(op, Op::VDoubleShiftLeft | Op::VDoubleShiftRight) => {
+            f.vector_double_shift
+        }
+        Unit::VectorShift => f.vector_shift,
+        Unit::VectorPopulation => f.vector_population,
+        Unit::Memory => f.memory_load,
+        Unit::None | Unit::Branch if op == Op::SFromVectorElement => f.vector_element_read,
+        Unit::None | Unit::Branch => f.transfer,
+    }
+}
