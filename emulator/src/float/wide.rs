@@ -171,6 +171,14 @@ mod tests {
     use super::super::SIGN_BIT;
     use super::*;
 
+    /// Every multiply instruction's kind.
+    const KINDS: [MultiplyKind; 4] = [
+        MultiplyKind::Full,
+        MultiplyKind::Half,
+        MultiplyKind::Rounded,
+        MultiplyKind::ReciprocalIteration,
+    ];
+
     /// Every operand pair of the add unit's tests, 64 at a time, at every vector length
     /// in turn and both ways round: the dispatched loop equals [`sum`] element by
     /// element, and leaves the elements at and past `n` alone.
@@ -214,12 +222,6 @@ mod tests {
     fn whole_register_products_equal_the_element_loop() {
         use super::super::product;
         let pairs: Vec<_> = operand_pairs(64 * 384).collect();
-        let kinds = [
-            MultiplyKind::Full,
-            MultiplyKind::Half,
-            MultiplyKind::Rounded,
-            MultiplyKind::ReciprocalIteration,
-        ];
         for (round, block) in pairs.chunks_exact(ELEMENTS).enumerate() {
             let mut left = [0u64; ELEMENTS];
             let mut right = [0u64; ELEMENTS];
@@ -232,7 +234,7 @@ mod tests {
                 };
             }
             let n = (round * 7) % ELEMENTS + 1;
-            for kind in kinds {
+            for kind in KINDS {
                 let untouched = 0o7654321;
                 let mut out = [untouched; ELEMENTS];
                 let error = products(Operand::Register(&left), &right, kind, n, &mut out);
@@ -287,12 +289,6 @@ mod tests {
     #[test]
     fn a_scalar_operand_is_the_same_word_in_every_element() {
         let pairs: Vec<_> = operand_pairs(64 * 64).collect();
-        let kinds = [
-            MultiplyKind::Full,
-            MultiplyKind::Half,
-            MultiplyKind::Rounded,
-            MultiplyKind::ReciprocalIteration,
-        ];
         for (round, block) in pairs.chunks_exact(ELEMENTS).enumerate() {
             let scalar = block[round % ELEMENTS].0;
             let mut right = [0u64; ELEMENTS];
@@ -315,7 +311,7 @@ mod tests {
             for flip in [0, SIGN_BIT] {
                 both(&|left, out| sums(left, &right, flip, n, out));
             }
-            for kind in kinds {
+            for kind in KINDS {
                 both(&|left, out| products(left, &right, kind, n, out));
             }
         }
