@@ -237,7 +237,7 @@ impl Cpu {
         Some(first)
     }
 
-    /// 176i0k `Vi ,A0,Ak`: Vi[n] <- memory[A0 + n*Ak] (Ak sign-extended 24-bit; k = 0
+    /// 176i0k `Vi ,A0,Ak`: `Vi[n] <- memory[A0 + n*Ak]` (Ak sign-extended 24-bit; k = 0
     /// gives stride 1).
     #[inline(never)]
     pub(crate) fn vector_load(
@@ -260,7 +260,7 @@ impl Cpu {
         self.load_elements(x, at, memory, |e| stride_address(base, stride, e))
     }
 
-    /// 176i1k `Vi ,A0,Vk` (X-MP gather): Vi[n] <- memory[A0 + Vk[n]], 24-bit address.
+    /// 176i1k `Vi ,A0,Vk` (X-MP gather): `Vi[n] <- memory[A0 + Vk[n]]`, 24-bit address.
     #[inline(never)]
     pub(crate) fn vector_gather(
         &mut self,
@@ -274,7 +274,7 @@ impl Cpu {
         self.load_elements(x, at, memory, |e| index_address(base, index[e]))
     }
 
-    /// 1770jk `,A0,Ak Vj`: memory[A0 + n*Ak] <- Vj[n].
+    /// 1770jk `,A0,Ak Vj`: `memory[A0 + n*Ak] <- Vj[n]`.
     #[inline(never)]
     pub(crate) fn vector_store(
         &mut self,
@@ -297,7 +297,7 @@ impl Cpu {
         self.store_elements(x, at, memory, |e| stride_address(base, stride, e))
     }
 
-    /// 1771jk `,A0,Vk Vj` (X-MP scatter): memory[A0 + Vk[n]] <- Vj[n].
+    /// 1771jk `,A0,Vk Vj` (X-MP scatter): `memory[A0 + Vk[n]] <- Vj[n]`.
     #[inline(never)]
     pub(crate) fn vector_scatter(
         &mut self,
@@ -311,7 +311,7 @@ impl Cpu {
         self.store_elements(x, at, memory, |e| index_address(base, index[e]))
     }
 
-    /// The element loop of 176: Vi[n] <- the data word at `address(n)` for n < VL,
+    /// The element loop of 176: `Vi[n]` <- the data word at `address(n)` for n < VL,
     /// stopping at the first range error that exchanges.
     #[inline(always)]
     fn load_elements(
@@ -328,7 +328,7 @@ impl Cpu {
         Ok(())
     }
 
-    /// The element loop of 177: the data word at `address(n)` <- Vj[n] for n < VL,
+    /// The element loop of 177: the data word at `address(n)` <- `Vj[n]` for n < VL,
     /// stopping at the first range error that exchanges. Element stores need the whole
     /// CPU (range checks, the cache), so the loop works on a copy of the operand.
     #[inline(always)]

@@ -29,7 +29,7 @@ impl Cpu {
         (self.vl as usize).clamp(1, 64)
     }
 
-    /// Vi[n] <- f(Sj, Vk[n]).
+    /// `Vi[n] <- f(Sj, Vk[n])`.
     #[inline(never)]
     pub(crate) fn vector_scalar(&mut self, x: Instruction, f: impl Fn(u64, u64) -> u64) {
         let n = self.vector_length();
@@ -42,7 +42,7 @@ impl Cpu {
         self.vector_not_used = false;
     }
 
-    /// Vi[n] <- f(Vj[n], Vk[n]).
+    /// `Vi[n] <- f(Vj[n], Vk[n])`.
     #[inline(never)]
     pub(crate) fn vector_vector(&mut self, x: Instruction, f: impl Fn(u64, u64) -> u64) {
         let n = self.vector_length();
@@ -54,7 +54,7 @@ impl Cpu {
         self.vector_not_used = false;
     }
 
-    /// Vi[n] <- f(Vj[n]).
+    /// `Vi[n] <- f(Vj[n])`.
     #[inline(never)]
     pub(crate) fn vector_unary(&mut self, x: Instruction, f: impl Fn(u64) -> u64) {
         let n = self.vector_length();
@@ -66,7 +66,7 @@ impl Cpu {
         self.vector_not_used = false;
     }
 
-    /// 146 `Vi Sj!Vk&VM`: Sj where the VM bit is 1, else Vk[n].
+    /// 146 `Vi Sj!Vk&VM`: Sj where the VM bit is 1, else `Vk[n]`.
     #[inline(never)]
     pub(crate) fn vector_merge_scalar(&mut self, x: Instruction) {
         let n = self.vector_length();
@@ -84,7 +84,7 @@ impl Cpu {
         self.vector_not_used = false;
     }
 
-    /// 147 `Vi Vj!Vk&VM`: Vj[n] where the VM bit is 1, else Vk[n].
+    /// 147 `Vi Vj!Vk&VM`: `Vj[n]` where the VM bit is 1, else `Vk[n]`.
     #[inline(never)]
     pub(crate) fn vector_merge(&mut self, x: Instruction) {
         let n = self.vector_length();
@@ -108,7 +108,7 @@ impl Cpu {
         self.vector_unary(x, |v| shift(v, count));
     }
 
-    /// 152 `Vi Vj,Vj<Ak`: element n is the high word of (Vj[n]:Vj[n+1]) << Ak; the
+    /// 152 `Vi Vj,Vj<Ak`: element n is the high word of `(Vj[n]:Vj[n+1]) << Ak`; the
     /// last element (n = VL-1) pairs with 0.
     #[inline(never)]
     pub(crate) fn vector_double_shift_left(&mut self, x: Instruction) {
@@ -123,7 +123,7 @@ impl Cpu {
         self.vector_not_used = false;
     }
 
-    /// 153 `Vi Vj,Vj>Ak`: element n is the low word of (Vj[n-1]:Vj[n]) >> Ak;
+    /// 153 `Vi Vj,Vj>Ak`: element n is the low word of `(Vj[n-1]:Vj[n]) >> Ak`;
     /// element 0 pairs with 0.
     #[inline(never)]
     pub(crate) fn vector_double_shift_right(&mut self, x: Instruction) {
@@ -224,9 +224,9 @@ impl Cpu {
         Ok(())
     }
 
-    /// 175: VM bit n <- test of Vj[n] (k mod 4: zero, nonzero, plus, minus) for
+    /// 175: VM bit n <- test of `Vj[n]` (k mod 4: zero, nonzero, plus, minus) for
     /// n < VL, other bits 0. With `compress` (175ij4..7, X-MP) the indices of the true
-    /// elements are also written to Vi[0], Vi[1], ...; the rest of Vi is unchanged.
+    /// elements are also written to `Vi[0]`, `Vi[1]`, ...; the rest of Vi is unchanged.
     #[inline(never)]
     pub(crate) fn vector_mask_from_test(&mut self, x: Instruction, compress: bool) {
         let n = self.vector_length();

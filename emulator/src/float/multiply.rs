@@ -131,7 +131,7 @@ pub(crate) fn product_as(x: u64, y: u64, kind: MultiplyKind, multiplier: Multipl
 /// `(s · byte) >> 7` less the fractional carries that the separate truncations lose,
 /// which depend only on `s mod 128` and the byte ([`TRUNCATION_LOSS`]). Six multiplies
 /// and five lookups replace up to 48 shifts and adds; the tests compare it with the
-/// bit-by-bit definition ([`pyramid_by_bits`]). A zero byte costs the same as any
+/// bit-by-bit definition (`pyramid_by_bits`, in the tests). A zero byte costs the same as any
 /// other (its loss is 0), so the bytes are not tested one by one.
 ///
 /// Short multipliers (1.0, 0.5, 3.0, small integers) have no low bits, so no bytes to

@@ -3,7 +3,7 @@
 //! [`table::FORMS`] is the single source of truth for encodings: every row gives the
 //! operation, the octal pattern of the first parcel (fixed digits and free fields), the
 //! number of parcels, the CAL syntax and the models that have it. Decoding
-//! ([`decode`]), encoding ([`Instruction::parcels`]) and disassembly
+//! ([`decode()`]), encoding ([`Instruction::parcels`]) and disassembly
 //! ([`disassemble`]) are all views of that table, and so is the CAL assembler.
 
 mod decode;

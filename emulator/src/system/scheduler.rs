@@ -8,7 +8,7 @@
 //!
 //! Exchanges: EX is a system call; a programmable-clock interrupt posts SIGALRM to the
 //! process; ERR, undefined instructions, range, floating-point and memory errors end
-//! the process (see [`signals`](super::signals) for the signal numbers) with a line
+//! the process (see [`signals`] for the signal numbers) with a line
 //! on stderr: `cray: pid N: <what> at P=<octal parcel address> (<octal word><parcel
 //! letter>): <parcels in octal> <CAL text>; killed with SIGxxx (n)`.
 
