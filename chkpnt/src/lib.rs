@@ -10,6 +10,7 @@ pub mod error;
 pub mod format;
 pub mod incremental;
 mod load;
+mod memory_load;
 mod pipeline;
 pub mod reader;
 pub mod system_image;
