@@ -58,25 +58,47 @@ pub(crate) fn load_words<R: Read>(
 ) -> Result<(Vec<u64>, u64), ImageError> {
     // bytes <= file length was checked, so the words reserved are backed by the file.
     let bytes = bytes as usize;
+    let source = &mut Source { file, r, what, len };
     if bytes > SHARE_ABOVE_BYTES {
-        if let Some(result) = load_words_shared(file, r, what, bytes, len, buf) {
+        if let Some(result) = load_words_shared(source, bytes, buf) {
             return result;
         }
     } else if bytes > BESIDE_ABOVE_BYTES {
-        if let Some(result) = load_words_beside(file, r, what, bytes, len, buf) {
+        if let Some(result) = load_words_beside(source, bytes, buf) {
             return result;
         }
     }
-    load_words_here(file, r, what, bytes, len, buf)
+    load_words_here(source, bytes, buf)
+}
+
+/// The section being read: the reader of the image `file` (of `len` bytes) and the
+/// section's name, which the errors give.
+struct Source<'a, R> {
+    file: &'a Path,
+    r: &'a mut R,
+    what: &'a str,
+    len: u64,
+}
+
+impl<R: Read> Source<'_, R> {
+    /// Fills `buf` with the next bytes of the section.
+    fn read(&mut self, buf: &mut [u8]) -> Result<(), ImageError> {
+        read_exact(self.file, self.r, buf, self.what, self.len)
+    }
+
+    /// The error of a restore whose converting thread ended before its last chunk.
+    fn converter_stopped(&self) -> ImageError {
+        ImageError::Io {
+            file: self.file.to_path_buf(),
+            source: io::Error::other("the thread converting memory words stopped early"),
+        }
+    }
 }
 
 /// The checksum and the conversion on this thread, after each chunk is read.
 fn load_words_here<R: Read>(
-    file: &Path,
-    r: &mut R,
-    what: &str,
+    source: &mut Source<'_, R>,
     bytes: usize,
-    len: u64,
     buf: &mut Vec<u8>,
 ) -> Result<(Vec<u64>, u64), ImageError> {
     let mut words = Vec::with_capacity(bytes / 8);
@@ -85,7 +107,7 @@ fn load_words_here<R: Read>(
     while remaining > 0 {
         let step = remaining.min(CHUNK_BYTES);
         buf.resize(step, 0);
-        read_exact(file, r, buf, what, len)?;
+        source.read(buf)?;
         hasher.update(buf);
         append_be_words(&mut words, buf);
         remaining -= step;
@@ -98,11 +120,8 @@ fn load_words_here<R: Read>(
 /// The checksum stays with the read: the chunk is then still in this core's cache, and
 /// checksumming on the converter made the restore of 1 MW 30 % slower.
 fn load_words_beside<R: Read>(
-    file: &Path,
-    r: &mut R,
-    what: &str,
+    source: &mut Source<'_, R>,
     bytes: usize,
-    len: u64,
     buf: &mut Vec<u8>,
 ) -> Option<Result<(Vec<u64>, u64), ImageError>> {
     std::thread::scope(|scope| {
@@ -125,7 +144,7 @@ fn load_words_beside<R: Read>(
             })
             .ok()?;
         let mut hasher = Xxh3Default::new();
-        let mut reader = ChunkReader::new(file, r, what, len, buf, &to_fill);
+        let mut reader = ChunkReader::new(source, buf, &to_fill);
         let result = reader.read_all(bytes, &mut hasher, |_, chunk| {
             filled.send(chunk).map(|()| None).map_err(drop)
         });
@@ -134,18 +153,15 @@ fn load_words_beside<R: Read>(
         *buf = reader.spare();
         Some(result.and_then(|()| match joined {
             Ok(words) if words.len() * 8 == bytes => Ok((words, hasher.digest())),
-            _ => Err(converter_stopped(file)),
+            _ => Err(source.converter_stopped()),
         }))
     })
 }
 
 /// As `load_words_beside`, but this thread also converts one chunk in `SHARE_EVERY`.
 fn load_words_shared<R: Read>(
-    file: &Path,
-    r: &mut R,
-    what: &str,
+    source: &mut Source<'_, R>,
     bytes: usize,
-    len: u64,
     buf: &mut Vec<u8>,
 ) -> Option<Result<(Vec<u64>, u64), ImageError>> {
     // So large a block is mapped afresh by glibc's calloc, already zero and not yet
@@ -180,7 +196,7 @@ fn load_words_shared<R: Read>(
             })
             .ok()?;
         let mut mine = mine.into_iter();
-        let mut reader = ChunkReader::new(file, r, what, len, buf, &to_fill);
+        let mut reader = ChunkReader::new(source, buf, &to_fill);
         let result = reader.read_all(bytes, &mut hasher, |index, chunk| {
             if !is_mine(index) {
                 return filled.send(chunk).map(|()| None).map_err(drop);
@@ -199,48 +215,30 @@ fn load_words_shared<R: Read>(
         if all {
             Ok((words, hasher.digest()))
         } else {
-            Err(converter_stopped(file))
+            Err(source.converter_stopped())
         }
     }))
 }
 
-/// The error of a restore whose converting thread ended before its last chunk.
-fn converter_stopped(file: &Path) -> ImageError {
-    ImageError::Io {
-        file: file.to_path_buf(),
-        source: io::Error::other("the thread converting memory words stopped early"),
-    }
-}
-
 /// The reading side of the two-thread ways: chunk buffers, first its own, then those
 /// the converter sends back once it has converted them.
-struct ChunkReader<'a, R> {
-    file: &'a Path,
-    r: &'a mut R,
-    what: &'a str,
-    len: u64,
+struct ChunkReader<'a, 's, R> {
+    source: &'a mut Source<'s, R>,
     free: Vec<Vec<u8>>,
     returned: &'a mpsc::Receiver<Vec<u8>>,
 }
 
-impl<'a, R: Read> ChunkReader<'a, R> {
-    /// A reader of `r` (the image `file` of `len` bytes, section `what`) with `BUFFERS`
-    /// buffers, `buf` the first.
+impl<'a, 's, R: Read> ChunkReader<'a, 's, R> {
+    /// A reader of `source` with `BUFFERS` buffers, `buf` the first.
     fn new(
-        file: &'a Path,
-        r: &'a mut R,
-        what: &'a str,
-        len: u64,
+        source: &'a mut Source<'s, R>,
         buf: &mut Vec<u8>,
         returned: &'a mpsc::Receiver<Vec<u8>>,
     ) -> Self {
         let mut free = vec![std::mem::take(buf)];
         free.resize_with(BUFFERS, Vec::new);
         ChunkReader {
-            file,
-            r,
-            what,
-            len,
+            source,
             free,
             returned,
         }
@@ -265,7 +263,7 @@ impl<'a, R: Read> ChunkReader<'a, R> {
             };
             let step = remaining.min(CHUNK_BYTES);
             chunk.resize(step, 0);
-            read_exact(self.file, self.r, &mut chunk, self.what, self.len)?;
+            self.source.read(&mut chunk)?;
             hasher.update(&chunk);
             remaining -= step;
             match hand_over(index, chunk) {
@@ -290,14 +288,9 @@ impl<'a, R: Read> ChunkReader<'a, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::words::test_words as words;
     use crate::{Image, ImageKind, ImageSummary, ImageWriter};
     use xxhash_rust::xxh3::xxh3_64;
-
-    fn words(n: usize) -> Vec<u64> {
-        (0..n as u64)
-            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-            .collect()
-    }
 
     fn be_bytes(words: &[u64]) -> Vec<u8> {
         words.iter().flat_map(|w| w.to_be_bytes()).collect()
@@ -313,12 +306,13 @@ mod tests {
         bytes: usize,
         len: u64,
     ) -> [Result<(Vec<u64>, u64), String>; 3] {
-        let file = Path::new("test.img");
-        let what = "#1 memory 0";
-        let here = load_words_here(file, &mut make(), what, bytes, len, &mut Vec::new());
-        let beside = load_words_beside(file, &mut make(), what, bytes, len, &mut Vec::new())
+        let (file, what) = (Path::new("test.img"), "#1 memory 0");
+        let source = |r| Source { file, r, what, len };
+        let (mut here, mut beside, mut shared) = (make(), make(), make());
+        let here = load_words_here(&mut source(&mut here), bytes, &mut Vec::new());
+        let beside = load_words_beside(&mut source(&mut beside), bytes, &mut Vec::new())
             .expect("a thread starts");
-        let shared = load_words_shared(file, &mut make(), what, bytes, len, &mut Vec::new())
+        let shared = load_words_shared(&mut source(&mut shared), bytes, &mut Vec::new())
             .expect("a thread starts");
         [here, beside, shared].map(|r| r.map_err(|e| e.to_string()))
     }

@@ -110,12 +110,7 @@ fn write_words_beside<W: Write>(out: &mut W, words: &[u64]) -> Option<io::Result
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn words(n: usize) -> Vec<u64> {
-        (0..n as u64)
-            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-            .collect()
-    }
+    use crate::words::test_words as words;
 
     fn expected(words: &[u64]) -> (Vec<u8>, u64) {
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();

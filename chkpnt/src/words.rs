@@ -43,6 +43,15 @@ pub(crate) fn be_bytes_into(bytes: &mut [u8], words: &[u64]) {
     }
 }
 
+/// `n` words of test data, every bit pattern different (for the tests of the readers
+/// and writers of memory sections).
+#[cfg(test)]
+pub(crate) fn test_words(n: usize) -> Vec<u64> {
+    (0..n as u64)
+        .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
