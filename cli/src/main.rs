@@ -8,6 +8,7 @@ mod batch;
 mod control;
 mod debug;
 mod demo;
+mod dir_lock;
 mod dis;
 mod error;
 mod images;
@@ -132,6 +133,11 @@ pub struct RunOptions {
     /// replay`).
     #[arg(long, value_name = "LOG", hide = true)]
     pub replay: Option<PathBuf>,
+    /// Set by `cray batch run` for its job: the pid of the runner. The job dies with the
+    /// runner (SIGTERM, so it checkpoints), and waits for its checkpoint directory's
+    /// lock instead of refusing it.
+    #[arg(long, value_name = "PID", hide = true)]
+    pub runner_pid: Option<u32>,
     /// The arguments of this `cray` command, for `--record`.
     #[arg(skip)]
     pub command: Vec<String>,

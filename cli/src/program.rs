@@ -1,5 +1,6 @@
 //! `cray run` and `cray restart`: build a system, drive the session, report.
 
+use crate::dir_lock::DirLock;
 use crate::load::Runnable;
 use crate::output::{err, errln};
 use crate::replay::{self, EndFigures, Player, ReplayLog, StreamFigures};
@@ -49,14 +50,30 @@ pub fn triggers(options: &RunOptions) -> Triggers {
 /// `--checkpoint-full-every` says otherwise: a restart then reads at most seven deltas.
 pub const DEFAULT_FULL_EVERY: u32 = 8;
 
+/// The exit status of a run that the runner stopped with the job checkpointed
+/// (`--stop-at`, SIGTERM, and SIGINT, SIGHUP or SIGQUIT with a checkpoint directory):
+/// EX_TEMPFAIL of `sysexits.h`, "try again later", which a batch script can tell from
+/// a job's own status.
+pub const STOPPED_RESUMABLE: u8 = 75;
+
 /// Prepares the places the run will write to before it starts, so that a long run
 /// does not end by failing to write its results: creates `--checkpoint-dir` if it does
-/// not exist yet, and refuses a `--stats-json`, `--timeline`, `--log` or `--checkpoint`
-/// file whose directory does not exist.
-fn prepare_outputs(options: &RunOptions) -> Result<(), CliError> {
-    if let Some(dir) = &options.checkpoint_dir {
-        std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
-    }
+/// not exist yet and locks it (one runner at a time: the lock is held until the
+/// returned guard is dropped), and refuses a `--stats-json`, `--timeline`, `--log` or
+/// `--checkpoint` file whose directory does not exist.
+fn prepare_outputs(options: &RunOptions) -> Result<Option<DirLock>, CliError> {
+    let lock = match &options.checkpoint_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
+            let what = "checkpoint directory";
+            // A batch job whose runner died waits for the job the dead runner left.
+            Some(match options.runner_pid {
+                Some(_) => DirLock::wait(dir, what)?,
+                None => DirLock::acquire(dir, what)?,
+            })
+        }
+        None => None,
+    };
     if let Some(file) = options.checkpoint.as_ref().filter(|f| f.is_dir()) {
         return Err(CliError::new(format!(
             "--checkpoint {}: is a directory, not an image file",
@@ -83,6 +100,24 @@ fn prepare_outputs(options: &RunOptions) -> Result<(), CliError> {
                 dir.display()
             )));
         }
+    }
+    Ok(lock)
+}
+
+/// A batch job (`--runner-pid`, set by `cray batch run`) dies with its runner: SIGTERM
+/// when the runner dies, so that it checkpoints and stops. If the runner died before
+/// that was arranged, the job is not started at all.
+fn die_with_runner(options: &RunOptions) -> Result<(), CliError> {
+    let Some(runner) = options.runner_pid else {
+        return Ok(());
+    };
+    rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM))
+        .map_err(|e| CliError::new(format!("--runner-pid {runner}: {e}")))?;
+    let parent = rustix::process::getppid().map_or(0, |pid| pid.as_raw_nonzero().get());
+    if u32::try_from(parent).ok() != Some(runner) {
+        return Err(CliError::new(format!(
+            "--runner-pid {runner}: the batch runner has already ended; the job was not started"
+        )));
     }
     Ok(())
 }
@@ -187,7 +222,8 @@ pub fn run(
         )));
     }
     let window = timeline_window(options)?;
-    prepare_outputs(options)?;
+    die_with_runner(options)?;
+    let _lock = prepare_outputs(options)?;
     if options.resume && (options.record.is_some() || options.replay.is_some()) {
         return Err(CliError::new(
             "--record cannot be combined with --resume: a replay starts the job afresh".to_string(),
@@ -290,7 +326,7 @@ pub fn debug(
                 .to_string(),
         ));
     }
-    prepare_outputs(options)?;
+    let _lock = prepare_outputs(options)?;
     let root = root_dir(options)?;
     let session = match target {
         DebugTarget::Program(program, args) => {
@@ -337,13 +373,42 @@ fn resume(options: &RunOptions, program: &Path) -> Result<Option<ExitCode>, CliE
         )));
     }
     let root = root_dir(options)?;
-    match resume::newest(dir, &HostRoot::new(&root), &program_name(program))? {
+    let mut notes = Vec::new();
+    let found = resume::newest(
+        dir,
+        &HostRoot::new(&root),
+        &program_name(program),
+        &mut notes,
+    );
+    let say = |notes: &[String]| {
+        for note in notes {
+            errln!("cray: resume: {note}");
+        }
+    };
+    let found = found.inspect_err(|_| say(&notes))?;
+    // Standard output and error are cut back before anything is said on them: what
+    // this run says after the point the job continues from must stay.
+    let (mark, when) = match &found {
+        Found::Nothing => (dir.join(resume::START_MARK), "the job started".to_string()),
+        Found::Image(image, _) => (
+            resume::mark_path(image),
+            format!("{} was taken", image.display()),
+        ),
+    };
+    let cut = resume::cut_back_output(&mark, &when);
+    say(&notes);
+    say(&cut?);
+    match found {
         Found::Nothing => {
             errln!(
                 "cray: resume: no checkpoint in {}; starting {}",
                 dir.display(),
                 program.display()
             );
+            // Where the job's output starts, for a crash before its first image.
+            if let Err(e) = resume::write_mark(&mark) {
+                errln!("cray: resume: output mark not written: {e}");
+            }
             Ok(None)
         }
         Found::Image(image, restored) => {
@@ -353,12 +418,6 @@ fn resume(options: &RunOptions, program: &Path) -> Result<Option<ExitCode>, CliE
                 image.display(),
                 restored.system.clock
             );
-            if let Some((was, now)) = resume::cut_back_output(&image)? {
-                errln!(
-                    "cray: resume: standard output cut back from {was} to {now} bytes, its length when {} was taken",
-                    image.display()
-                );
-            }
             continue_restored(options, root, *restored, &image, Some(program)).map(Some)
         }
     }
@@ -453,7 +512,7 @@ pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCo
                 .to_string(),
         ));
     }
-    prepare_outputs(options)?;
+    let _lock = prepare_outputs(options)?;
     let root = root_dir(options)?;
     let restored = system_image::restore(image, &HostRoot::new(&root), force)
         .map_err(|e| CliError::new(format!("restart: {e}")))?;
@@ -520,10 +579,10 @@ pub fn stats_json(system: &System, outcome: &Outcome) -> serde_json::Value {
         "jid": outcome.jid,
         "wall_seconds": outcome.wall_seconds,
         "model": system.config.model.name(),
-        "checkpoints": outcome.checkpoints.iter().map(|c| c.file.display().to_string()).collect::<Vec<_>>(),
+        "checkpoints": outcome.checkpoints.iter().filter(|c| c.error.is_none()).map(|c| c.file.display().to_string()).collect::<Vec<_>>(),
         "checkpoint_costs": outcome.checkpoints.iter().map(|c| json!({
             "file": c.file.display().to_string(), "clock": c.clock, "bytes": c.bytes,
-            "incremental": c.incremental, "seconds": c.seconds,
+            "incremental": c.incremental, "seconds": c.seconds, "error": c.error,
         })).collect::<Vec<_>>(),
         "hpm": hpm_json(system),
     })
@@ -607,6 +666,6 @@ fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<Ex
     }
     Ok(match outcome.status {
         Some(status) => ExitCode::from(status.host_code().clamp(0, 255) as u8),
-        None => ExitCode::SUCCESS,
+        None => ExitCode::from(STOPPED_RESUMABLE),
     })
 }

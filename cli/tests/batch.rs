@@ -146,7 +146,8 @@ fn sigterm_stops_the_queue_and_the_next_run_continues_it() {
         .unwrap();
     assert!(term.success());
     let stopped = runner.wait_with_output().unwrap();
-    assert_eq!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
+    // 75, EX_TEMPFAIL: stopped, resumable (not 0, which a script would take for done).
+    assert_eq!(stopped.status.code(), Some(75), "{}", text(&stopped.stderr));
     assert!(text(&stopped.stderr).contains("job 1 checkpointed and stopped"));
     let status = text(&succeed(&queue, &["status"]).stdout);
     assert!(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{cray, image, text};
+use common::{cray, image, text, STOPPED};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -41,6 +41,19 @@ fn run_with_stats(dir: &Path, program: &str) -> (Output, Value) {
         .unwrap();
     assert!(out.status.success(), "{program}: {}", text(&out.stderr));
     (out, stats(&json))
+}
+
+/// Runs `cray` with `args` and requires it to stop the job checkpointed (`--stop-at`):
+/// exit status 75, "stopped, resumable".
+fn stopped(args: &[&str]) -> Output {
+    let out = cray().args(args).output().expect("cray runs");
+    assert_eq!(
+        out.status.code(),
+        Some(STOPPED),
+        "cray {args:?}: {}",
+        text(&out.stderr)
+    );
+    out
 }
 
 /// Runs `cray` with `args` and requires success, showing its stderr otherwise.
@@ -139,7 +152,7 @@ fn stop_and_restart_continue_exactly(
     ];
     args.extend(extra);
     args.push(program.to_str().unwrap());
-    let first = succeed(&args);
+    let first = stopped(&args);
     let resumed_json = chk.with_extension("json");
     let second = succeed(&[
         "restart",
@@ -275,7 +288,7 @@ fn inspect_and_diff_describe_images() {
             ])
             .output()
             .unwrap();
-        assert!(out.status.success());
+        assert_eq!(out.status.code(), Some(STOPPED), "{}", text(&out.stderr));
     }
     let out = cray()
         .args(["inspect", "--json", a.to_str().unwrap()])
@@ -469,7 +482,12 @@ fn sigterm_checkpoints_the_job_and_stops_it() {
         .unwrap();
     assert!(status.success());
     let ended = child.wait_with_output().unwrap();
-    assert!(ended.status.success(), "{}", text(&ended.stderr));
+    assert_eq!(
+        ended.status.code(),
+        Some(STOPPED),
+        "{}",
+        text(&ended.stderr)
+    );
     let message = text(&ended.stderr);
     assert!(message.contains("SIGTERM"), "{message}");
     restart_finishes_the_spin(&written_image(dir.path()));
@@ -518,7 +536,7 @@ fn readfile_checkpoint_with(root: &Path, extra: &[&str]) -> (PathBuf, Vec<u8>) {
     args.extend(extra.iter().map(|option| option.to_string()));
     args.push(image("readfile.cal").display().to_string());
     let out = cray().args(&args).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(STOPPED), "{}", text(&out.stderr));
     (chk, out.stdout)
 }
 
@@ -781,7 +799,7 @@ fn a_job_with_a_directory_open_checkpoints_and_restarts() {
     let source = root.join("opendir.cal");
     std::fs::write(&source, OPEN_DIRECTORY).unwrap();
     let chk = root.join("od.chk");
-    succeed(&[
+    stopped(&[
         "run",
         "--root",
         root.to_str().unwrap(),
