@@ -10,6 +10,7 @@ mod debug;
 mod demo;
 mod dis;
 mod error;
+mod files;
 mod images;
 mod input;
 mod json_file;
