@@ -25,7 +25,7 @@ use crate::{
 };
 use cray_emulator::memory::Memory;
 use cray_emulator::system::files::{Description, OpenFile};
-use cray_emulator::system::{HostRoot, Pid, System};
+use cray_emulator::system::{Errno, HostRoot, Pid, System};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -135,6 +135,20 @@ pub enum CheckpointError {
         /// The error.
         source: std::io::Error,
     },
+}
+
+impl CheckpointError {
+    /// The errno a guest's `restart` (or `chkpnt`) call gets for this failure: the one
+    /// that names its cause (ENOENT for a missing image, EACCES for one the host may
+    /// not read), EINVAL for an image that is not one this system can restart.
+    pub fn guest_errno(&self) -> Errno {
+        match self {
+            CheckpointError::Image(ImageError::Io { source, .. })
+            | CheckpointError::HostFile { source, .. } => Errno::from_io(source),
+            CheckpointError::NoSuchTarget { .. } => Errno::ESRCH,
+            _ => Errno::EINVAL,
+        }
+    }
 }
 
 /// The pids a selection covers (zombies of a job included, so waits still work).
