@@ -622,9 +622,14 @@ pub fn restore_if(
             process.memory = Memory::from_words(words);
         }
     }
-    let mut notes = Vec::new();
-    for (index, identity) in file_identities(&image)?.iter().enumerate() {
+    let identities = file_identities(&image)?;
+    // Every name is checked before any file is recreated: a refused image leaves the
+    // host's files as they were.
+    for identity in &identities {
         confine(path, root, "the open-files list", &identity.path)?;
+    }
+    let mut notes = Vec::new();
+    for (index, identity) in identities.iter().enumerate() {
         let host = root.host_path(&identity.path);
         if identity.carried {
             let bytes = image.file(index as u32)?;
