@@ -8,6 +8,7 @@
 pub mod atomic;
 pub mod error;
 pub mod format;
+pub mod host_file;
 pub mod incremental;
 mod load;
 mod memory_load;

@@ -25,7 +25,7 @@ use crate::{
 };
 use cray_emulator::memory::Memory;
 use cray_emulator::system::files::{Description, OpenFile};
-use cray_emulator::system::{HostRoot, Pid, System};
+use cray_emulator::system::{Errno, HostRoot, Pid, System};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -135,6 +135,20 @@ pub enum CheckpointError {
         /// The error.
         source: std::io::Error,
     },
+}
+
+impl CheckpointError {
+    /// The errno a guest's `restart` (or `chkpnt`) call gets for this failure: the one
+    /// that names its cause (ENOENT for a missing image, EACCES for one the host may
+    /// not read), EINVAL for an image that is not one this system can restart.
+    pub fn guest_errno(&self) -> Errno {
+        match self {
+            CheckpointError::Image(ImageError::Io { source, .. })
+            | CheckpointError::HostFile { source, .. } => Errno::from_io(source),
+            CheckpointError::NoSuchTarget { .. } => Errno::ESRCH,
+            _ => Errno::EINVAL,
+        }
+    }
 }
 
 /// The pids a selection covers (zombies of a job included, so waits still work).
@@ -608,9 +622,14 @@ pub fn restore_if(
             process.memory = Memory::from_words(words);
         }
     }
-    let mut notes = Vec::new();
-    for (index, identity) in file_identities(&image)?.iter().enumerate() {
+    let identities = file_identities(&image)?;
+    // Every name is checked before any file is recreated: a refused image leaves the
+    // host's files as they were.
+    for identity in &identities {
         confine(path, root, "the open-files list", &identity.path)?;
+    }
+    let mut notes = Vec::new();
+    for (index, identity) in identities.iter().enumerate() {
         let host = root.host_path(&identity.path);
         if identity.carried {
             let bytes = image.file(index as u32)?;

@@ -19,9 +19,15 @@ pub struct ProgramImage {
     pub description: Option<String>,
 }
 
-/// Reads a file as big-endian 64-bit words.
+/// Longest program file read, in 64-bit words. A program's text and data must fit in
+/// the 24-bit word addresses of the machine (2^24 words), so no a.out or COS absolute
+/// binary that could run is longer; one eighth more leaves room for the loader tables
+/// and the control words of a blocked dataset.
+pub const MAX_PROGRAM_WORDS: u64 = (1 << 24) + (1 << 21);
+
+/// Reads a file as big-endian 64-bit words (at most [`MAX_PROGRAM_WORDS`]).
 pub fn read_words(path: &Path) -> Result<Vec<u64>, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+    let bytes = crate::files::read_input(path, MAX_PROGRAM_WORDS * 8, "a program")?;
     if bytes.len() % 8 != 0 {
         return Err(CliError::invalid(
             path,

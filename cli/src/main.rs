@@ -11,6 +11,7 @@ mod demo;
 mod dir_lock;
 mod dis;
 mod error;
+mod files;
 mod images;
 mod input;
 mod json_file;

@@ -205,7 +205,7 @@ fn write_log(options: &RunOptions, system: &System) -> Result<(), CliError> {
         text.push_str(line);
         text.push('\n');
     }
-    std::fs::write(path, text).map_err(|e| CliError::io(path, e))
+    crate::files::write_output(path, text.as_bytes())
 }
 
 /// `cray run`.
@@ -489,7 +489,7 @@ fn write_timeline(options: &RunOptions, system: &mut System) -> Result<(), CliEr
             path.display()
         )));
     };
-    std::fs::write(path, timeline.to_svg()).map_err(|e| CliError::io(path, e))
+    crate::files::write_output(path, timeline.to_svg().as_bytes())
 }
 
 /// `cray restart`.
@@ -644,7 +644,7 @@ fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<Ex
     if let Some(path) = &options.stats_json {
         let text = serde_json::to_string_pretty(&stats_json(system, outcome))
             .map_err(|e| CliError::new(e.to_string()))?;
-        std::fs::write(path, text + "\n").map_err(|e| CliError::io(path, e))?;
+        crate::files::write_output(path, (text + "\n").as_bytes())?;
     }
     if options.stats {
         err!("{}", hpm_report(system));

@@ -152,6 +152,10 @@ pub struct Session {
     program: String,
     /// The job's id, taken while its first process exists (it is gone once it ended).
     jid: u32,
+    /// The system clock when the session began plus every clock period run since,
+    /// across restarts of the guest (each of which sets the clock back): what
+    /// `--max-cycles` limits, so that a guest restarting itself cannot escape it.
+    spent: u64,
 }
 
 /// The job of `system`'s first process: after a restart of one process without its
@@ -180,6 +184,7 @@ impl Session {
             .as_ref()
             .map(|(every, _)| system.clock - system.clock % every + every);
         let jid = job_of(&system);
+        let system_clock = system.clock;
         Session {
             jid,
             system,
@@ -196,6 +201,7 @@ impl Session {
             next_periodic,
             baseline: None,
             program,
+            spent: system_clock,
         }
     }
 
@@ -494,10 +500,10 @@ impl Session {
     pub fn advance(&mut self, most: u64, started: Instant) -> Result<Option<Outcome>, CliError> {
         let clock = self.system.clock;
         if let Some(max) = self.triggers.max_cycles {
-            if clock >= max {
+            if self.spent >= max {
                 return Err(CliError::new(format!(
-                    "{}: stopped at --max-cycles {max}: the job ran {clock} clock periods without finishing",
-                    self.program
+                    "{}: stopped at --max-cycles {max}: the job ran {} clock periods without finishing",
+                    self.program, self.spent
                 )));
             }
         }
@@ -524,8 +530,10 @@ impl Session {
         }
         self.serve_control();
         let mut budget = most;
+        if let Some(max) = self.triggers.max_cycles {
+            budget = budget.min(max.saturating_sub(self.spent).max(1));
+        }
         for limit in [
-            self.triggers.max_cycles,
             self.triggers.stop_at.as_ref().map(|(at, _)| *at),
             self.next_periodic,
         ]
@@ -534,7 +542,12 @@ impl Session {
         {
             budget = budget.min(limit.saturating_sub(clock).max(1));
         }
-        match self.system.run(budget) {
+        let event = self.system.run(budget);
+        // Counted before a restart the event asks for replaces the system.
+        self.spent = self
+            .spent
+            .saturating_add(self.system.clock.saturating_sub(clock));
+        match event {
             Event::Exited { status } => return Ok(Some(self.outcome(Some(status), started))),
             Event::BudgetExhausted => {}
             Event::InputWanted { .. } => self.read_terminal()?,
@@ -652,10 +665,9 @@ impl Session {
                 self.system = system;
                 Ok(())
             }
+            // The guest learns why from the errno and handles it: nothing to say here.
             Err(e) => {
-                errln!("cray: restart: {e}");
-                self.system
-                    .restart_failed(pid, cray_emulator::system::Errno::EINVAL);
+                self.system.restart_failed(pid, e.guest_errno());
                 Ok(())
             }
         }
