@@ -280,7 +280,9 @@ fn fail_without_submit_dir(job: &Job, dir: &Path) -> Result<(), CliError> {
         .create(true)
         .append(true)
         .open(&stderr)
-        .and_then(|mut file| std::io::Write::write_all(&mut file, format!("{message}\n").as_bytes()))
+        .and_then(|mut file| {
+            std::io::Write::write_all(&mut file, format!("{message}\n").as_bytes())
+        })
         .map_err(|e| CliError::io(&stderr, e))?;
     Failed { status: 2 }.write(dir)?;
     errln!("{message}");

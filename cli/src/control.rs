@@ -103,7 +103,6 @@ pub fn process_rows(system: &System, _program: &str) -> Vec<ProcessRow> {
         .collect()
 }
 
-
 /// The longest request line, newline included: a checkpoint request with a long file
 /// name fits many times over.
 pub const MAX_REQUEST: usize = 4096;

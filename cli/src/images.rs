@@ -73,6 +73,7 @@ pub fn chkpnt(
 /// `cray ps`: the processes of every session the caller may see (its own; root's,
 /// everyone's), a session that does not answer at once shown as such.
 pub fn ps() -> Result<ExitCode, CliError> {
+    let sessions = control_client::sessions()?;
     outln!(
         "{:>8} {:>6} {:>6} {:>6} {:>6} {:>14}  {:<24} PROGRAM",
         "SESSION",
@@ -83,7 +84,7 @@ pub fn ps() -> Result<ExitCode, CliError> {
         "CYCLES",
         "STATE"
     );
-    for session in control_client::sessions()? {
+    for session in sessions {
         let (id, uid) = (session.id, session.owner);
         let answer = control_client::ask(&session, &Request::Ps, Some(control_client::PS_DEADLINE));
         match answer {

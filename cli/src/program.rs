@@ -115,7 +115,10 @@ fn check_datasets(root: &Path, datasets: &BTreeMap<String, Backing>) -> Result<(
             Ok(relative) => match Path::new(&relative).parent() {
                 // Written at the end of the job: its directory must be there.
                 Some(dir) if !root.join(dir).is_dir() => {
-                    format!("cannot be written: directory {} does not exist", dir.display())
+                    format!(
+                        "cannot be written: directory {} does not exist",
+                        dir.display()
+                    )
                 }
                 _ => continue,
             },
@@ -124,7 +127,9 @@ fn check_datasets(root: &Path, datasets: &BTreeMap<String, Backing>) -> Result<(
             }
             Err(errno) => format!("cannot be used in --root {}: {errno:?}", root.display()),
         };
-        return Err(CliError::new(format!("--dataset {name}={path}: {path} {reason}")));
+        return Err(CliError::new(format!(
+            "--dataset {name}={path}: {path} {reason}"
+        )));
     }
     Ok(())
 }
