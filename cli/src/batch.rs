@@ -148,9 +148,7 @@ pub fn run(
     own: impl Fn(&[String]) -> (bool, bool),
 ) -> Result<ExitCode, CliError> {
     let queue = std::path::absolute(queue).map_err(|e| CliError::io(queue, e))?;
-    if !queue.is_dir() {
-        return Ok(ExitCode::SUCCESS); // No queue, no jobs.
-    }
+    existing_queue(&queue)?;
     // One runner per queue, for as long as it runs.
     let _lock = DirLock::acquire(&queue, "batch queue")?;
     let term = Arc::new(AtomicBool::new(false));
@@ -175,6 +173,11 @@ pub fn run(
             return Ok(ExitCode::from(STOPPED_RESUMABLE));
         }
         std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
+        if !job.cwd.is_dir() {
+            // It would fail again each time: marked, and the queue goes on.
+            fail_without_submit_dir(&job, &dir)?;
+            continue;
+        }
         let output = |name: &str| -> Result<std::fs::File, CliError> {
             let path = dir.join(name);
             std::fs::OpenOptions::new()
@@ -292,6 +295,43 @@ fn after(
     }
 }
 
+/// Refuses a queue directory that does not exist: `run` and `status` of a mistyped
+/// queue name would otherwise report an empty queue.
+fn existing_queue(queue: &Path) -> Result<(), CliError> {
+    let wrong = |what: &str| CliError::new(format!("batch: queue {}: {what}", queue.display()));
+    match std::fs::metadata(queue) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(wrong("is not a directory")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(wrong(
+            "does not exist (`cray batch submit` creates a queue with its first job)",
+        )),
+        Err(e) => Err(CliError::io(queue, e)),
+    }
+}
+
+/// Marks `job`, whose submit directory is gone, as failed, saying so on the runner's
+/// standard error and in the job's `stderr`.
+fn fail_without_submit_dir(job: &Job, dir: &Path) -> Result<(), CliError> {
+    let message = format!(
+        "cray: batch: job {} cannot start: its submit directory {} does not exist any more (its relative file names resolve there); remove {} to run it again",
+        job.job,
+        job.cwd.display(),
+        dir.join(FAILED).display()
+    );
+    let stderr = dir.join("stderr");
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&stderr)
+        .and_then(|mut file| {
+            std::io::Write::write_all(&mut file, format!("{message}\n").as_bytes())
+        })
+        .map_err(|e| CliError::io(&stderr, e))?;
+    Failed { status: 2 }.write(dir)?;
+    errln!("{message}");
+    Ok(())
+}
+
 /// The record of a job that `cray run` could not carry on (exit status 2 without
 /// ending the job), in the job's directory.
 const FAILED: &str = "failed.json";
@@ -315,6 +355,7 @@ impl Failed {
 
 /// `cray batch status QUEUE`: each job, its command and where it stands.
 pub fn status(queue: &Path) -> Result<ExitCode, CliError> {
+    existing_queue(queue)?;
     let jobs = jobs(queue)?;
     if jobs.is_empty() {
         outln!("batch: no jobs in {}", queue.display());

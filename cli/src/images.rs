@@ -1,7 +1,8 @@
 //! `cray chkpnt`, `cray inspect`, `cray diff` and `cray ps`.
 
-use crate::control::{self, Request, Response};
-use crate::output::{out, outln};
+use crate::control::{Request, Response};
+use crate::control_client::{self, AskError};
+use crate::output::{errln, out, outln};
 use crate::CliError;
 use cray_chkpnt::incremental;
 use cray_chkpnt::system_image::{file_identities, FileIdentity, SaveOptions};
@@ -32,7 +33,7 @@ pub fn chkpnt(
         }
     };
     let file = std::path::absolute(file).map_err(|e| CliError::io(file, e))?;
-    let (_, socket) = control::find_session(session)?;
+    let session = control_client::find_session(session)?;
     let request = Request::Chkpnt {
         job,
         id,
@@ -41,40 +42,78 @@ pub fn chkpnt(
         with_files: options.with_files,
         compress: options.compress,
     };
-    match control::ask(&socket, &request)? {
-        Response::Ok(message) => {
+    let target = format!("{} {id}", if job { "job" } else { "process" });
+    let ended = || {
+        CliError::new(format!(
+            "chkpnt: session {} ended before {target} could be checkpointed (the job ended)",
+            session.id
+        ))
+    };
+    match control_client::ask(&session, &request, None) {
+        Ok(Response::Ok(message)) => {
             outln!("{message}");
             Ok(ExitCode::SUCCESS)
         }
-        Response::Error(message) => Err(CliError::new(format!("chkpnt: {message}"))),
-        Response::Ps(_) => Err(CliError::new("chkpnt: unexpected answer from the session")),
+        Ok(Response::Error(message)) => Err(CliError::new(format!("chkpnt: {message}"))),
+        Ok(Response::Ended) => Err(ended()),
+        Ok(Response::Ps(_)) => Err(CliError::new("chkpnt: unexpected answer from the session")),
+        Err(AskError::Gone(_)) if control_client::session_ended(&session) => Err(ended()),
+        Err(AskError::Gone(e)) => Err(CliError::new(format!(
+            "chkpnt: session {} closed the connection without answering: {e}",
+            session.id
+        ))),
+        Err(AskError::NotAnswering) => Err(CliError::new(format!(
+            "chkpnt: session {} is not answering (is it suspended?)",
+            session.id
+        ))),
+        Err(AskError::Failed(e)) => Err(CliError::new(format!("chkpnt: {e}"))),
     }
 }
 
-/// `cray ps`.
+/// `cray ps`: the processes of every session the caller may see (its own; root's,
+/// everyone's), a session that does not answer at once shown as such.
 pub fn ps() -> Result<ExitCode, CliError> {
+    let sessions = control_client::sessions()?;
     outln!(
-        "{:>8} {:>6} {:>6} {:>6} {:>14}  {:<24} PROGRAM",
+        "{:>8} {:>6} {:>6} {:>6} {:>6} {:>14}  {:<24} PROGRAM",
         "SESSION",
+        "UID",
         "PID",
         "PPID",
         "JID",
         "CYCLES",
         "STATE"
     );
-    for (id, socket) in control::sessions()? {
-        if let Ok(Response::Ps(rows)) = control::ask(&socket, &Request::Ps) {
-            for row in rows {
-                outln!(
-                    "{id:>8} {:>6} {:>6} {:>6} {:>14}  {:<24} {}",
-                    row.pid,
-                    row.ppid,
-                    row.jid,
-                    row.cycles,
-                    row.state,
-                    row.program
-                );
+    for session in sessions {
+        let (id, uid) = (session.id, session.owner);
+        let answer = control_client::ask(&session, &Request::Ps, Some(control_client::PS_DEADLINE));
+        match answer {
+            Ok(Response::Ps(rows)) => {
+                for row in rows {
+                    outln!(
+                        "{id:>8} {uid:>6} {:>6} {:>6} {:>6} {:>14}  {:<24} {}",
+                        row.pid,
+                        row.ppid,
+                        row.jid,
+                        row.cycles,
+                        row.state,
+                        row.program
+                    );
+                }
             }
+            Err(AskError::NotAnswering) => outln!(
+                "{id:>8} {uid:>6} {:>6} {:>6} {:>6} {:>14}  {:<24} -",
+                "-",
+                "-",
+                "-",
+                "-",
+                "not answering"
+            ),
+            // Ended since it was found.
+            Ok(Response::Ended) | Err(AskError::Gone(_)) => {}
+            Ok(Response::Error(message)) => errln!("cray: ps: session {id}: {message}"),
+            Ok(Response::Ok(_)) => errln!("cray: ps: session {id}: unexpected answer"),
+            Err(AskError::Failed(e)) => errln!("cray: ps: session {id}: {e}"),
         }
     }
     Ok(ExitCode::SUCCESS)

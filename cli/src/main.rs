@@ -6,6 +6,7 @@
 
 mod batch;
 mod control;
+mod control_client;
 mod debug;
 mod demo;
 mod dir_lock;
@@ -22,6 +23,7 @@ mod program_source;
 mod replay;
 mod resume;
 mod session;
+mod socket_dir;
 
 use clap::{Args, Parser, Subcommand};
 use cray_chkpnt::system_image::SaveOptions;

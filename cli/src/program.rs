@@ -122,8 +122,51 @@ fn die_with_runner(options: &RunOptions) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The `--root` directory, canonical; refused when it is not a directory.
 fn root_dir(options: &RunOptions) -> Result<PathBuf, CliError> {
-    std::fs::canonicalize(&options.root).map_err(|e| CliError::io(&options.root, e))
+    let root = &options.root;
+    let wrong = |what: String| CliError::new(format!("--root {}: {what}", root.display()));
+    match std::fs::metadata(root) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Err(wrong("is not a directory".into())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(wrong("does not exist".into()))
+        }
+        Err(e) => return Err(wrong(e.to_string())),
+    }
+    std::fs::canonicalize(root).map_err(|e| wrong(e.to_string()))
+}
+
+/// Refuses a `--dataset NAME=PATH` whose PATH the job could not use: outside
+/// `--root` (through `..`, an absolute name or a symbolic link), or not resolvable,
+/// so that the job does not start only to fail on its first request.
+fn check_datasets(root: &Path, datasets: &BTreeMap<String, Backing>) -> Result<(), CliError> {
+    let host = HostRoot::new(root);
+    for (name, backing) in datasets {
+        let Backing::File { path, .. } = backing else {
+            continue;
+        };
+        let reason = match host.resolve(path) {
+            Ok(relative) => match Path::new(&relative).parent() {
+                // Written at the end of the job: its directory must be there.
+                Some(dir) if !root.join(dir).is_dir() => {
+                    format!(
+                        "cannot be written: directory {} does not exist",
+                        dir.display()
+                    )
+                }
+                _ => continue,
+            },
+            Err(cray_emulator::system::Errno::EACCES) => {
+                format!("is outside --root {}", root.display())
+            }
+            Err(errno) => format!("cannot be used in --root {}: {errno:?}", root.display()),
+        };
+        return Err(CliError::new(format!(
+            "--dataset {name}={path}: {path} {reason}"
+        )));
+    }
+    Ok(())
 }
 
 /// Loads `program` into a fresh system as the first process of a new job.
@@ -146,6 +189,7 @@ pub fn load(
     let mut argv = vec![name.clone()];
     argv.extend(args.iter().cloned());
     let datasets = dataset_map(&options.datasets)?;
+    check_datasets(&root, &datasets)?;
     match crate::load::program_words(program, personality)? {
         Runnable::AOut(_) if !datasets.is_empty() => {
             return Err(CliError::new(format!(
@@ -252,7 +296,8 @@ pub fn run(
         }
     }
     let name = program.display().to_string();
-    let mut session = Session::new(system, root_dir(options)?, triggers(options), name);
+    let mut session =
+        Session::new(system, root_dir(options)?, triggers(options), name).listening()?;
     if options.record.is_some() {
         session = session.recording();
     }
@@ -332,7 +377,7 @@ pub fn debug(
         DebugTarget::Program(program, args) => {
             let system = load(options, personality, program, args)?;
             let name = program.display().to_string();
-            Session::new(system, root, triggers(options), name)
+            Session::new(system, root, triggers(options), name).listening()?
         }
         DebugTarget::Image(image) => {
             let restored = system_image::restore(image, &HostRoot::new(&root), false)
@@ -561,10 +606,9 @@ fn restored_session(
     }
     system.attach(HostRoot::new(&root), Console::Host);
     system.trace_requests = options.trace_requests;
-    Ok(
-        Session::new(system, root, triggers(options), image.display().to_string())
-            .building_on(image),
-    )
+    Session::new(system, root, triggers(options), image.display().to_string())
+        .building_on(image)
+        .listening()
 }
 
 /// The figures of a finished run, as `--stats-json` writes them.

@@ -196,7 +196,7 @@ impl Session {
             recording: None,
             usr1,
             stop,
-            control: ControlServer::start().ok(),
+            control: None,
             checkpoints: Vec::new(),
             next_periodic,
             baseline: None,
@@ -251,10 +251,12 @@ impl Session {
         self
     }
 
-    /// Turns the control socket off (demo, nested sessions).
-    pub fn without_control(mut self) -> Session {
-        self.control = None;
-        self
+    /// Listens on the control socket, so that `cray ps` and `cray chkpnt` reach the
+    /// job; refuses a socket directory that another user could tamper with (a job
+    /// whose control was silently lost, or taken over, is worse than one not started).
+    pub fn listening(mut self) -> Result<Session, CliError> {
+        self.control = Some(ControlServer::start()?);
+        Ok(self)
     }
 
     /// Writes an image of the whole job.
@@ -673,13 +675,13 @@ impl Session {
         }
     }
 
+    /// Serves the requests that arrived on the control socket since the last look.
     fn serve_control(&mut self) {
         let Some(control) = self.control.as_mut() else {
             return;
         };
-        let requests = control.poll();
-        for (request, reply) in requests {
-            let response = match request {
+        for pending in control.poll() {
+            let response = match &pending.request {
                 Request::Ps => {
                     Response::Ps(crate::control::process_rows(&self.system, &self.program))
                 }
@@ -691,43 +693,45 @@ impl Session {
                     with_files,
                     compress,
                 } => {
-                    let selection = if job {
-                        Selection::Job(id)
+                    let selection = if *job {
+                        Selection::Job(*id)
                     } else {
-                        Selection::Process(id)
+                        Selection::Process(*id)
                     };
                     let run = self.save_options();
                     let options = SaveOptions {
-                        with_files: with_files || run.with_files,
-                        compress: compress || run.compress,
+                        with_files: *with_files || run.with_files,
+                        compress: *compress || run.compress,
                     };
-                    match self.checkpoint(selection, Path::new(&file), options) {
-                        Ok(()) => {
-                            if kill {
-                                let targets = if job {
-                                    self.system.job_members(id)
-                                } else {
-                                    vec![id]
-                                };
-                                for target in targets {
-                                    self.system.post_signal(
-                                        target,
-                                        cray_emulator::system::signals::SIGKILL,
-                                    );
-                                }
-                            }
-                            Response::Ok(format!(
-                                "checkpointed {} {id} to {file}",
-                                if job { "job" } else { "process" }
-                            ))
-                        }
-                        Err(e) => Response::Error(e.to_string()),
-                    }
+                    self.chkpnt_request(selection, Path::new(file), options, *kill)
                 }
             };
-            if let Some(control) = self.control.as_mut() {
-                control.reply(reply, &response);
+            pending.answer(response);
+        }
+    }
+
+    /// `cray chkpnt`: writes the image of `selection` to `file`, then with `kill`
+    /// kills what it holds.
+    fn chkpnt_request(
+        &mut self,
+        selection: Selection,
+        file: &Path,
+        options: SaveOptions,
+        kill: bool,
+    ) -> Response {
+        if let Err(e) = self.checkpoint(selection, file, options) {
+            return Response::Error(e.to_string());
+        }
+        let (what, id, targets) = match selection {
+            Selection::Job(jid) => ("job", jid, self.system.job_members(jid)),
+            Selection::Process(pid) => ("process", pid, vec![pid]),
+        };
+        if kill {
+            for target in targets {
+                self.system
+                    .post_signal(target, cray_emulator::system::signals::SIGKILL);
             }
         }
+        Response::Ok(format!("checkpointed {what} {id} to {}", file.display()))
     }
 }
