@@ -135,7 +135,7 @@ fn mistakes_are_said_and_the_loop_goes_on() {
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
-    assert!(text(&refused.stderr).contains("not of cray debug"));
+    assert!(text(&refused.stderr).contains("unexpected argument '--record'"));
 }
 
 #[test]
