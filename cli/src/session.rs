@@ -315,6 +315,27 @@ impl Session {
     /// performs what it asked for. The outcome once the job has ended or the runner
     /// stopped it; `started` is when the session began, for its wall time.
     pub fn advance(&mut self, most: u64, started: Instant) -> Result<Option<Outcome>, CliError> {
+        self.advance_serving(most, started, true)
+    }
+
+    /// As [`Session::advance`], without answering the control socket (a system call
+    /// per call): for the debugger's single instructions, which answer it every so
+    /// many through [`Session::advance`].
+    pub fn advance_unserved(
+        &mut self,
+        most: u64,
+        started: Instant,
+    ) -> Result<Option<Outcome>, CliError> {
+        self.advance_serving(most, started, false)
+    }
+
+    /// [`Session::advance`], answering the control socket when `serve`.
+    fn advance_serving(
+        &mut self,
+        most: u64,
+        started: Instant,
+        serve: bool,
+    ) -> Result<Option<Outcome>, CliError> {
         let clock = self.system.clock;
         if let Some(max) = self.triggers.max_cycles {
             if clock >= max {
@@ -351,7 +372,9 @@ impl Session {
             self.checkpoint_on_signal("SIGTERM", " and stopped")?;
             return Ok(Some(self.outcome(None, started)));
         }
-        self.serve_control();
+        if serve {
+            self.serve_control();
+        }
         let mut budget = most;
         for limit in [
             self.triggers.max_cycles,
@@ -490,7 +513,8 @@ impl Session {
         }
     }
 
-    fn serve_control(&mut self) {
+    /// Answers the requests waiting on the control socket (`cray ps`, `cray chkpnt`).
+    pub fn serve_control(&mut self) {
         let Some(control) = self.control.as_mut() else {
             return;
         };
