@@ -2,11 +2,12 @@
 
 use crate::dir_lock::DirLock;
 use crate::load::Runnable;
+use crate::options::DEFAULT_MEMORY;
 use crate::output::{err, errln};
 use crate::replay::{self, EndFigures, Player, ReplayLog, StreamFigures};
 use crate::resume::{self, Finished, Found};
 use crate::session::{job_of, Outcome, Session, Triggers};
-use crate::{CliError, RunOptions};
+use crate::{CliError, RunOptions, Timing};
 use cray_chkpnt::system_image::{self, Restored};
 use cray_emulator::cos::jcb::statement_for;
 use cray_emulator::cos::job::Backing;
@@ -21,9 +22,9 @@ use std::process::ExitCode;
 pub fn config(options: &RunOptions) -> Config {
     Config {
         model: options.model.unwrap_or(Model::XMp),
-        memory_words: options.memory,
-        epoch: options.epoch,
-        timing: options.timing == "approx",
+        memory_words: options.memory.unwrap_or(DEFAULT_MEMORY),
+        epoch: options.epoch.unwrap_or(0),
+        timing: options.timing != Some(Timing::Off),
         ..Config::default()
     }
 }
@@ -259,12 +260,6 @@ pub fn run(
     program: &Path,
     args: &[String],
 ) -> Result<ExitCode, CliError> {
-    if options.timing != "approx" && options.timing != "off" {
-        return Err(CliError::new(format!(
-            "--timing {}: approx or off",
-            options.timing
-        )));
-    }
     let window = timeline_window(options)?;
     die_with_runner(options)?;
     let _lock = prepare_outputs(options)?;
@@ -365,12 +360,6 @@ pub fn debug(
     personality: &str,
     target: DebugTarget,
 ) -> Result<ExitCode, CliError> {
-    if options.record.is_some() || options.resume || options.timeline.is_some() {
-        return Err(CliError::new(
-            "--record, --resume and --timeline are options of cray run, not of cray debug"
-                .to_string(),
-        ));
-    }
     let _lock = prepare_outputs(options)?;
     let root = root_dir(options)?;
     let session = match target {
@@ -539,24 +528,6 @@ fn write_timeline(options: &RunOptions, system: &mut System) -> Result<(), CliEr
 
 /// `cray restart`.
 pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCode, CliError> {
-    if options.timeline.is_some() {
-        // A restored model's clock is not at the start of the job.
-        return Err(CliError::new(
-            "--timeline is an option of cray run, not of cray restart".to_string(),
-        ));
-    }
-    if options.resume {
-        return Err(CliError::new(
-            "--resume is an option of cray run (cray restart -f names the image itself)"
-                .to_string(),
-        ));
-    }
-    if options.record.is_some() || options.replay.is_some() {
-        return Err(CliError::new(
-            "--record is an option of cray run: a replay starts the job from the beginning"
-                .to_string(),
-        ));
-    }
     let _lock = prepare_outputs(options)?;
     let root = root_dir(options)?;
     let restored = system_image::restore(image, &HostRoot::new(&root), force)
@@ -594,21 +565,58 @@ fn restored_session(
         errln!("cray: restart: {note}");
     }
     let mut system = restored.system;
-    if let Some(model) = options.model.filter(|&m| m != system.config.model) {
-        return Err(CliError::invalid(
-            image,
-            format!(
-                "the image is of a {} machine; it cannot restart on a {}",
-                system.config.model.name(),
-                model.name()
-            ),
-        ));
-    }
+    check_machine(options, &system.config).map_err(|reason| CliError::invalid(image, reason))?;
     system.attach(HostRoot::new(&root), Console::Host);
     system.trace_requests = options.trace_requests;
     Session::new(system, root, triggers(options), image.display().to_string())
         .building_on(image)
         .listening()
+}
+
+/// A restored job runs on the machine its image gives: a `--model`, `--memory`,
+/// `--timing` or `--epoch` given with it must agree, and is refused otherwise (rather
+/// than silently ignored).
+fn check_machine(options: &RunOptions, image: &Config) -> Result<(), String> {
+    if let Some(model) = options.model.filter(|&m| m != image.model) {
+        return Err(format!(
+            "the image is of a {} machine; it cannot restart on a {}",
+            image.model.name(),
+            model.name()
+        ));
+    }
+    if let Some(memory) = options.memory.filter(|&m| m != image.memory_words) {
+        return Err(format!(
+            "the image's machine has {} words of memory, not --memory {memory}: a restart runs on the image's machine",
+            image.memory_words
+        ));
+    }
+    let image_timing = if image.timing {
+        Timing::Approx
+    } else {
+        Timing::Off
+    };
+    if let Some(timing) = options.timing.filter(|&t| t != image_timing) {
+        return Err(format!(
+            "the image's job runs with --timing {}, not {}: a restart keeps the image's timing",
+            timing_name(image_timing),
+            timing_name(timing)
+        ));
+    }
+    if let Some(epoch) = options.epoch.filter(|&e| e != image.epoch) {
+        return Err(format!(
+            "the image's clock starts at epoch {}, not --epoch {epoch}: a restart keeps the image's epoch",
+            image.epoch
+        ));
+    }
+    Ok(())
+}
+
+/// `--timing`'s word for `timing`.
+fn timing_name(timing: Timing) -> &'static str {
+    match timing {
+        Timing::Approx => "approx",
+        Timing::Off => "off",
+    }
 }
 
 /// The figures of a finished run, as `--stats-json` writes them.

@@ -500,6 +500,27 @@ impl Session {
     /// performs what it asked for. The outcome once the job has ended or the runner
     /// stopped it; `started` is when the session began, for its wall time.
     pub fn advance(&mut self, most: u64, started: Instant) -> Result<Option<Outcome>, CliError> {
+        self.advance_serving(most, started, true)
+    }
+
+    /// As [`Session::advance`], without answering the control socket (a system call
+    /// per call): for the debugger's single instructions, which answer it every so
+    /// many through [`Session::advance`].
+    pub fn advance_unserved(
+        &mut self,
+        most: u64,
+        started: Instant,
+    ) -> Result<Option<Outcome>, CliError> {
+        self.advance_serving(most, started, false)
+    }
+
+    /// [`Session::advance`], answering the control socket when `serve`.
+    fn advance_serving(
+        &mut self,
+        most: u64,
+        started: Instant,
+        serve: bool,
+    ) -> Result<Option<Outcome>, CliError> {
         let clock = self.system.clock;
         if let Some(max) = self.triggers.max_cycles {
             if self.spent >= max {
@@ -512,6 +533,13 @@ impl Session {
         if let Some((at, file)) = self.triggers.stop_at.clone() {
             if clock >= at {
                 self.checkpoint_job(&file)?;
+                // Said as `cray chkpnt` and the signals say it, on stderr (stdout is
+                // the job's).
+                errln!(
+                    "cray: --stop-at {at}: checkpointed job {} at clock period {clock} to {} and stopped",
+                    self.jid,
+                    file.display()
+                );
                 return Ok(Some(self.outcome(None, started)));
             }
         }
@@ -530,7 +558,9 @@ impl Session {
             let signal = i32::try_from(signal).unwrap_or(signal_hook::consts::SIGTERM);
             return self.stop_on_signal(signal, started).map(Some);
         }
-        self.serve_control();
+        if serve {
+            self.serve_control();
+        }
         let mut budget = most;
         if let Some(max) = self.triggers.max_cycles {
             budget = budget.min(max.saturating_sub(self.spent).max(1));
@@ -675,8 +705,9 @@ impl Session {
         }
     }
 
-    /// Serves the requests that arrived on the control socket since the last look.
-    fn serve_control(&mut self) {
+    /// Answers the requests that arrived on the control socket since the last look
+    /// (`cray ps`, `cray chkpnt`).
+    pub fn serve_control(&mut self) {
         let Some(control) = self.control.as_mut() else {
             return;
         };

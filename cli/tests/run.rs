@@ -473,6 +473,50 @@ fn chkpnt_z_compresses_the_image_it_asks_for() {
 }
 
 #[test]
+fn chkpnt_long_forms_and_the_run_names_of_its_options_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, _) = spinning(dir.path());
+    let process = dir.path().join("process.chk");
+    let job = dir.path().join("job.chk");
+    for (args, said) in [
+        (
+            vec![
+                "--pid",
+                "1",
+                "--with-files",
+                "--file",
+                process.to_str().unwrap(),
+            ],
+            "checkpointed process 1 to ",
+        ),
+        (
+            vec![
+                "--jid",
+                "1",
+                "--checkpoint-compress",
+                "--kill",
+                "--file",
+                job.to_str().unwrap(),
+            ],
+            "checkpointed job 1 to ",
+        ),
+    ] {
+        let out = cray()
+            .arg("chkpnt")
+            .args(&args)
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).starts_with(said), "{}", text(&out.stdout));
+    }
+    let ended = child.wait_with_output().unwrap();
+    assert_eq!(ended.status.code(), Some(128 + 9), "killed with SIGKILL");
+    assert!(!memory_is_compressed(&process));
+    assert!(memory_is_compressed(&job));
+}
+
+#[test]
 fn sigterm_checkpoints_the_job_and_stops_it() {
     let dir = tempfile::tempdir().unwrap();
     let (child, id) = spinning(dir.path());
