@@ -22,6 +22,7 @@ mod resume;
 mod session;
 
 use clap::{Args, Parser, Subcommand};
+use cray_chkpnt::file_policy::FilePolicy;
 use cray_chkpnt::system_image::SaveOptions;
 use cray_emulator::isa::Model;
 pub use error::CliError;
@@ -104,6 +105,14 @@ pub struct RunOptions {
     /// Carry the contents of open files in every checkpoint.
     #[arg(long)]
     pub checkpoint_with_files: bool,
+    /// Restart (and run --resume): what to do with host file PATH the job had open,
+    /// one of replace (write the contents the image carries), append (keep the file,
+    /// go on at its end), ignore (keep it, offsets unchanged), fail (refuse if it
+    /// changed), truncate (cut it back to its length at the checkpoint). Default:
+    /// truncate for files open for writing, fail for the others, replace for carried
+    /// ones (repeatable).
+    #[arg(long = "file-policy", value_name = "PATH=POLICY", value_parser = parse_file_policy)]
+    pub file_policies: Vec<(String, FilePolicy)>,
     /// Compress the memory (and carried files) of every checkpoint with zstd.
     #[arg(long)]
     pub checkpoint_compress: bool,
@@ -392,6 +401,10 @@ fn parse_number(text: &str) -> Result<u32, String> {
         text.parse()
     };
     parsed.map_err(|e| format!("`{text}` is not a number: {e}"))
+}
+
+fn parse_file_policy(text: &str) -> Result<(String, FilePolicy), String> {
+    cray_chkpnt::file_policy::parse_assignment(text)
 }
 
 fn parse_model(text: &str) -> Result<Model, String> {

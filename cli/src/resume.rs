@@ -16,6 +16,7 @@
 use crate::json_file;
 use crate::output::errln;
 use crate::CliError;
+use cray_chkpnt::file_policy::RestartFiles;
 use cray_chkpnt::incremental;
 use cray_chkpnt::system_image::{self, CheckpointError, Restored};
 use cray_emulator::system::{HostRoot, System};
@@ -237,7 +238,12 @@ pub enum Found {
 /// message for each). Only damage to the image itself is skipped: when the newest
 /// image is whole but cannot restart here (a file it had open changed, say), an older
 /// one would meet the same files, so that error is the answer.
-pub fn newest(dir: &Path, root: &HostRoot, program: &str) -> Result<Found, CliError> {
+pub fn newest(
+    dir: &Path,
+    root: &HostRoot,
+    program: &str,
+    files: &RestartFiles,
+) -> Result<Found, CliError> {
     remove_interrupted(dir)?;
     let images = periodic_images(dir)?;
     if images.is_empty() {
@@ -245,7 +251,7 @@ pub fn newest(dir: &Path, root: &HostRoot, program: &str) -> Result<Found, CliEr
     }
     let mut skipped = 0;
     for (_, path) in images.iter().rev() {
-        match system_image::restore_if(path, root, false, |system| {
+        match system_image::restore_with(path, root, files, |system| {
             same_program(system, program, dir)
         }) {
             Ok(restored) => return Ok(Found::Image(path.clone(), Box::new(restored))),
