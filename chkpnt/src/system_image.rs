@@ -19,6 +19,7 @@
 //! refuses when a file changed, unless forced. With the contents in the image,
 //! restart recreates the files instead, so it works after they changed or vanished.
 
+use crate::file_policy::{FileRecord, RestartFiles, FILE_RECORDS_SECTION, FILE_RECORDS_VERSION};
 use crate::incremental::{self, memory_fields, FieldPrint, ParentRef};
 use crate::{
     Compression, Image, ImageError, ImageKind, ImageSummary, ImageWriter, SectionKind, WrittenImage,
@@ -88,7 +89,7 @@ pub enum CheckpointError {
         id: Pid,
     },
     /// A file the processes had open changed since the checkpoint.
-    #[error("{image}: file {path} changed since the checkpoint ({detail}); use --force to restart anyway, or checkpoint --with-files")]
+    #[error("{image}: file {path} changed since the checkpoint ({detail}); use --file-policy {path}=ignore (or =append) or --force to restart anyway, or checkpoint --with-files")]
     FileChanged {
         /// The image.
         image: PathBuf,
@@ -96,6 +97,60 @@ pub enum CheckpointError {
         path: String,
         /// What changed.
         detail: String,
+    },
+    /// A file the job wrote: bytes it had written before the checkpoint changed, so
+    /// cutting it back to its length then would not give the file the job had.
+    #[error("{image}: file {path}: its first {length} bytes, written before the checkpoint, changed since ({detail}); refusing to cut it back: use --file-policy {path}=ignore|append|replace to restart anyway")]
+    PrefixChanged {
+        /// The image.
+        image: PathBuf,
+        /// The file, relative to the root.
+        path: String,
+        /// Its length at the checkpoint.
+        length: u64,
+        /// What changed.
+        detail: String,
+    },
+    /// A file the job wrote is longer than at the checkpoint, and it is another file
+    /// (device, inode) than the one the job had open: it is not cut back.
+    #[error("{image}: file {path} is not the file the job had open (device {}, inode {} then; device {}, inode {} now) and is longer than that one was; not cutting it back: use --file-policy {path}=truncate to cut it anyway, or =append or =ignore", then.0, then.1, now.0, now.1)]
+    NotTheSameFile {
+        /// The image.
+        image: PathBuf,
+        /// The file, relative to the root.
+        path: String,
+        /// Device and inode at the checkpoint.
+        then: (u64, u64),
+        /// Device and inode now.
+        now: (u64, u64),
+    },
+    /// A file to check, cut or recreate is reached through a symbolic link now.
+    #[error("{image}: file {path}: {link} is a symbolic link now; restart never reads, cuts or writes a file through a link (remove it, or use --file-policy {path}=ignore)")]
+    SymbolicLink {
+        /// The image.
+        image: PathBuf,
+        /// The file, relative to the root.
+        path: String,
+        /// The part of the name that is the link.
+        link: String,
+    },
+    /// `--file-policy PATH=replace` for a file whose contents the image does not carry.
+    #[error("{image}: --file-policy {path}=replace: the image does not carry the contents of {path} (checkpoint with --with-files or --checkpoint-with-files)")]
+    NotCarried {
+        /// The image.
+        image: PathBuf,
+        /// The file, relative to the root.
+        path: String,
+    },
+    /// `--file-policy` names a file the job did not have open.
+    #[error("{image}: --file-policy {path}: the job had no file {path} open at the checkpoint (its open files: {})", if open.is_empty() { "none".to_string() } else { open.join(", ") })]
+    NoSuchOpenFile {
+        /// The image.
+        image: PathBuf,
+        /// The name given.
+        path: String,
+        /// The files it had open.
+        open: Vec<String>,
     },
     /// The image names a host file outside the root (a damaged or crafted image: the
     /// kernel only ever records names it resolved inside the root).
@@ -212,7 +267,7 @@ fn host_paths<'a>(files: impl Iterator<Item = &'a OpenFile>) -> Vec<String> {
 /// The content hash recorded for an open directory (a process may open one to read):
 /// a directory has no contents to compare, so its identity is "a directory", which a
 /// file put in its place does not match.
-fn directory_hash() -> u64 {
+pub(crate) fn directory_hash() -> u64 {
     xxhash_rust::xxh3::xxh3_64(b"cray: an open directory")
 }
 
@@ -426,10 +481,12 @@ fn write_image(
     let root = system.root().clone();
     let mut identities = Vec::new();
     let mut contents = Vec::new();
+    let mut records = Vec::new();
     for file in held_host_files(system, &pids) {
         let (identity, bytes) = identify(&root, &file, options.with_files)?;
         identities.push(identity);
         contents.push(bytes);
+        records.push(FileRecord::of(&root, &file));
     }
     let (state, fields) = split_state(system, &pids);
     let (kind, jid) = match selection {
@@ -474,6 +531,18 @@ fn write_image(
             source,
         })?;
         writer.add_section(SectionKind::Other(FILES_SECTION), 0, 1, files);
+        // A section of its own, so that images without it (and readers that do not
+        // know it) still work: postcard cannot add a field to the open-files list.
+        let records = postcard::to_stdvec(&records).map_err(|source| ImageError::Encode {
+            section: "file records".into(),
+            source,
+        })?;
+        writer.add_section(
+            SectionKind::Other(FILE_RECORDS_SECTION),
+            0,
+            FILE_RECORDS_VERSION,
+            records,
+        );
         if let Some(parent) = parent.filter(|_| !deltas.is_empty()) {
             writer.parent(&ParentRef {
                 name: parent
@@ -548,7 +617,7 @@ pub fn file_identities(image: &Image) -> Result<Vec<FileIdentity>, CheckpointErr
 /// records names it resolved (relative, plain components), so anything else, an
 /// absolute name, `..`, or a symbolic link out of the root, means a damaged or crafted
 /// image, and restart would read, write or recreate a file it must not touch.
-fn confine(
+pub(crate) fn confine(
     image: &Path,
     root: &HostRoot,
     what: &'static str,
@@ -573,7 +642,7 @@ fn confine(
 }
 
 /// Reads an image and rebuilds the system it holds, checking (or recreating) the
-/// files its processes had open inside `root`.
+/// files its processes had open inside `root`, each with its default policy.
 pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, CheckpointError> {
     restore_if(path, root, force, |_| Ok(()))
 }
@@ -584,6 +653,17 @@ pub fn restore_if(
     path: &Path,
     root: &HostRoot,
     force: bool,
+    accept: impl FnOnce(&System) -> Result<(), String>,
+) -> Result<Restored, CheckpointError> {
+    restore_with(path, root, &RestartFiles::forced(force), accept)
+}
+
+/// [`restore_if`] with the files treated as `files` says (`--force`, `--file-policy`;
+/// see [`crate::file_policy`]).
+pub fn restore_with(
+    path: &Path,
+    root: &HostRoot,
+    files: &RestartFiles,
     accept: impl FnOnce(&System) -> Result<(), String>,
 ) -> Result<Restored, CheckpointError> {
     let mut image = Image::open(path)?;
@@ -614,6 +694,8 @@ pub fn restore_if(
         image: path.to_path_buf(),
         reason,
     })?;
+    // Which files the job wrote is read before the processes left out let go of theirs.
+    let written = crate::file_policy::written_files(&system);
     // A process taken without the rest of its job: what the others held is gone.
     system.settle_absent_processes();
     let pids: Vec<Pid> = system.processes.keys().copied().collect();
@@ -622,68 +704,7 @@ pub fn restore_if(
             process.memory = Memory::from_words(words);
         }
     }
-    let identities = file_identities(&image)?;
-    // Every name is checked before any file is recreated: a refused image leaves the
-    // host's files as they were.
-    for identity in &identities {
-        confine(path, root, "the open-files list", &identity.path)?;
-    }
-    let mut notes = Vec::new();
-    for (index, identity) in identities.iter().enumerate() {
-        let host = root.host_path(&identity.path);
-        if identity.carried {
-            let bytes = image.file(index as u32)?;
-            if let Some(dir) = host.parent() {
-                std::fs::create_dir_all(dir).map_err(|source| CheckpointError::HostFile {
-                    path: dir.to_path_buf(),
-                    source,
-                })?;
-            }
-            std::fs::write(&host, bytes).map_err(|source| CheckpointError::HostFile {
-                path: host.clone(),
-                source,
-            })?;
-            notes.push(format!("recreated {} from the image", identity.path));
-            continue;
-        }
-        let (now, _) = identify(root, &identity.path, false)?;
-        let was_directory = identity.content_hash == directory_hash();
-        let is_directory = now.content_hash == directory_hash();
-        let detail = if identity.existed && !now.existed {
-            Some("it no longer exists".to_string())
-        } else if !identity.existed && now.existed {
-            Some("it exists now but did not then".to_string())
-        } else if was_directory != is_directory {
-            Some(if was_directory {
-                "it was a directory and is not one now".to_string()
-            } else {
-                "it is a directory now".to_string()
-            })
-        } else if now.size != identity.size {
-            Some(format!(
-                "size was {} bytes, now {}",
-                identity.size, now.size
-            ))
-        } else if now.content_hash != identity.content_hash {
-            Some("its contents differ".to_string())
-        } else {
-            None
-        };
-        if let Some(detail) = detail {
-            if force {
-                notes.push(format!(
-                    "{} changed ({detail}); restarting anyway",
-                    identity.path
-                ));
-            } else {
-                return Err(CheckpointError::FileChanged {
-                    image: path.to_path_buf(),
-                    path: identity.path.clone(),
-                    detail,
-                });
-            }
-        }
-    }
+    let notes = crate::file_policy::restore_files(&mut image, root, &mut system, &written, files)?;
     Ok(Restored {
         system,
         summary: image.summary().clone(),

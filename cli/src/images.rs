@@ -4,6 +4,7 @@ use crate::control::{Request, Response};
 use crate::control_client::{self, AskError};
 use crate::output::{errln, out, outln};
 use crate::CliError;
+use cray_chkpnt::file_policy::{file_records, written_files, FilePolicy, FileRecord};
 use cray_chkpnt::incremental;
 use cray_chkpnt::system_image::{file_identities, FileIdentity, SaveOptions};
 use cray_chkpnt::Image;
@@ -124,6 +125,8 @@ struct Loaded {
     image: Image,
     system: System,
     files: Vec<FileIdentity>,
+    /// Device and inode of each open file (empty for older images).
+    records: Vec<FileRecord>,
     /// Why the memory fields could not be put together (an incremental image whose
     /// chain is broken); the fields are then empty.
     memory_error: Option<String>,
@@ -148,10 +151,12 @@ fn load(path: &Path) -> Result<Loaded, CliError> {
         Err(e) => Some(e.to_string()),
     };
     let files = file_identities(&image).map_err(|e| CliError::new(e.to_string()))?;
+    let records = file_records(&image).map_err(|e| CliError::new(e.to_string()))?;
     Ok(Loaded {
         image,
         system,
         files,
+        records,
         memory_error,
     })
 }
@@ -169,6 +174,10 @@ fn load_whole(path: &Path) -> Result<Loaded, CliError> {
 fn section_name(section: &cray_chkpnt::SectionInfo) -> String {
     if section.kind == cray_chkpnt::SectionKind::Other(cray_chkpnt::system_image::FILES_SECTION) {
         format!("#{} open-files", section.index)
+    } else if section.kind
+        == cray_chkpnt::SectionKind::Other(cray_chkpnt::file_policy::FILE_RECORDS_SECTION)
+    {
+        format!("#{} file-records", section.index)
     } else {
         section.name()
     }
@@ -186,6 +195,63 @@ fn process_json(p: &Process, memory_known: bool) -> serde_json::Value {
         "field_words": memory_known.then(|| p.memory.len()),
         "open_fds": p.fds.keys().collect::<Vec<_>>(),
     })
+}
+
+/// An open file of an image as `cray inspect` shows it: its identity at the checkpoint
+/// and the policy a restart gives it unless told otherwise.
+struct OpenFileView<'a> {
+    identity: &'a FileIdentity,
+    /// Device and inode (images written before they were recorded have none).
+    record: Option<&'a FileRecord>,
+    /// Open for writing or appending by one of the processes.
+    written: bool,
+    policy: FilePolicy,
+}
+
+impl OpenFileView<'_> {
+    fn json(&self) -> serde_json::Value {
+        let f = self.identity;
+        json!({"path": f.path, "existed": f.existed, "size": f.size,
+               "content_hash": format!("{:016x}", f.content_hash), "carried": f.carried,
+               "device": self.record.map(|r| r.device), "inode": self.record.map(|r| r.inode),
+               "access": if self.written { "write" } else { "read" },
+               "default_policy": self.policy.name()})
+    }
+
+    fn text(&self) -> String {
+        let f = self.identity;
+        let place = match self.record {
+            Some(r) => format!("device {} inode {}, ", r.device, r.inode),
+            None => String::new(),
+        };
+        format!(
+            "{:<24} {place}{} bytes, xxh3 {:016x}{}, open for {}, restart policy {}",
+            f.path,
+            f.size,
+            f.content_hash,
+            if f.carried { ", contents carried" } else { "" },
+            if self.written { "writing" } else { "reading" },
+            self.policy
+        )
+    }
+}
+
+/// The open files of `loaded`, with what a restart would do with each.
+fn open_files(loaded: &Loaded) -> Vec<OpenFileView<'_>> {
+    let written = written_files(&loaded.system);
+    loaded
+        .files
+        .iter()
+        .map(|identity| {
+            let written = written.contains(&identity.path);
+            OpenFileView {
+                identity,
+                record: loaded.records.iter().find(|r| r.path == identity.path),
+                written,
+                policy: FilePolicy::default_for(identity, written),
+            }
+        })
+        .collect()
 }
 
 /// `cray inspect FILE [--json]`.
@@ -233,14 +299,8 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         .memory_error
         .is_none()
         .then(|| format!("{:016x}", loaded.system.state_hash()));
-    let files: Vec<serde_json::Value> = loaded
-        .files
-        .iter()
-        .map(|f| {
-            json!({"path": f.path, "existed": f.existed, "size": f.size,
-                   "content_hash": format!("{:016x}", f.content_hash), "carried": f.carried})
-        })
-        .collect();
+    let open_files = open_files(&loaded);
+    let files: Vec<serde_json::Value> = open_files.iter().map(OpenFileView::json).collect();
     let value = json!({
         "file": path.display().to_string(),
         "format_version": format!("{major}.{minor}"),
@@ -318,17 +378,10 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
             p.pid, p.ppid, p.jid, p.program, p.cpu.p, p.cpu.cycles, p.fds.keys().collect::<Vec<_>>(), p.state
         );
     }
-    if !loaded.files.is_empty() {
+    if !open_files.is_empty() {
         let _ = writeln!(out, "  open files:");
-        for f in &loaded.files {
-            let _ = writeln!(
-                out,
-                "    {:<24} {} bytes, xxh3 {:016x}{}",
-                f.path,
-                f.size,
-                f.content_hash,
-                if f.carried { ", contents carried" } else { "" }
-            );
+        for f in &open_files {
+            let _ = writeln!(out, "    {}", f.text());
         }
     }
     let _ = writeln!(out, "  sections:");

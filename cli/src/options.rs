@@ -6,6 +6,7 @@
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
+use cray_chkpnt::file_policy::FilePolicy;
 use cray_emulator::isa::Model;
 use std::path::PathBuf;
 
@@ -25,6 +26,11 @@ pub enum Timing {
     Approx,
     /// Functional only: every instruction takes one clock period.
     Off,
+}
+
+/// `--file-policy PATH=POLICY`.
+fn parse_file_policy(text: &str) -> Result<(String, FilePolicy), String> {
+    cray_chkpnt::file_policy::parse_assignment(text)
 }
 
 /// Options of every command that runs a job: `run`, `debug` and `restart`.
@@ -73,6 +79,14 @@ pub struct JobOptions {
     /// (`chkpnt -z`).
     #[arg(long, alias = "compress")]
     pub checkpoint_compress: bool,
+    /// Restart (and run --resume): what to do with host file PATH the job had open,
+    /// one of replace (write the contents the image carries), append (keep the file,
+    /// go on at its end), ignore (keep it, offsets unchanged), fail (refuse if it
+    /// changed), truncate (cut it back to its length at the checkpoint). Default:
+    /// truncate for files open for writing, fail for the others, replace for carried
+    /// ones (repeatable).
+    #[arg(long = "file-policy", value_name = "PATH=POLICY", value_parser = parse_file_policy)]
+    pub file_policies: Vec<(String, FilePolicy)>,
     /// COS: write the job log (every F$MSG line) to this file when the run ends.
     #[arg(long = "log", value_name = "FILE")]
     pub log: Option<PathBuf>,
@@ -186,6 +200,7 @@ pub struct RunOptions {
     pub datasets: Vec<String>,
     pub control: Option<String>,
     pub log: Option<PathBuf>,
+    pub file_policies: Vec<(String, FilePolicy)>,
     pub trace_requests: bool,
     pub record: Option<PathBuf>,
     pub replay: Option<PathBuf>,
@@ -212,6 +227,7 @@ impl RunOptions {
             checkpoint_with_files: job.checkpoint_with_files,
             checkpoint_compress: job.checkpoint_compress,
             log: job.log,
+            file_policies: job.file_policies,
             trace_requests: job.trace_requests,
             ..RunOptions::default()
         }

@@ -8,6 +8,7 @@ use crate::replay::{self, EndFigures, Player, ReplayLog, StreamFigures};
 use crate::resume::{self, Finished, Found};
 use crate::session::{job_of, Outcome, Session, Triggers};
 use crate::{CliError, RunOptions, Timing};
+use cray_chkpnt::file_policy::RestartFiles;
 use cray_chkpnt::system_image::{self, Restored};
 use cray_emulator::cos::jcb::statement_for;
 use cray_emulator::cos::job::Backing;
@@ -44,6 +45,14 @@ pub fn triggers(options: &RunOptions) -> Triggers {
         incremental: options
             .checkpoint_incremental
             .then(|| options.checkpoint_full_every.unwrap_or(DEFAULT_FULL_EVERY)),
+    }
+}
+
+/// How a restart treats the files the job had open: `--force` and `--file-policy`.
+pub fn restart_files(options: &RunOptions, force: bool) -> RestartFiles {
+    RestartFiles {
+        force,
+        policies: options.file_policies.iter().cloned().collect(),
     }
 }
 
@@ -272,6 +281,11 @@ pub fn run(
         Some(log) => Some(Player::new(&ReplayLog::read(log)?, log)),
         None => None,
     };
+    if !options.resume && !options.file_policies.is_empty() {
+        return Err(CliError::new(
+            "--file-policy applies when a job continues from an image: give it with --resume (or to cray restart)".to_string(),
+        ));
+    }
     if options.resume {
         if window.is_some() {
             return Err(CliError::new(
@@ -369,8 +383,10 @@ pub fn debug(
             Session::new(system, root, triggers(options), name).listening()?
         }
         DebugTarget::Image(image) => {
-            let restored = system_image::restore(image, &HostRoot::new(&root), false)
-                .map_err(|e| CliError::new(format!("debug: {e}")))?;
+            let files = restart_files(options, false);
+            let restored =
+                system_image::restore_with(image, &HostRoot::new(&root), &files, |_| Ok(()))
+                    .map_err(|e| CliError::new(format!("debug: {e}")))?;
             restored_session(options, root, restored, image)?
         }
     };
@@ -408,11 +424,13 @@ fn resume(options: &RunOptions, program: &Path) -> Result<Option<ExitCode>, CliE
     }
     let root = root_dir(options)?;
     let mut notes = Vec::new();
+    let files = restart_files(options, false);
     let found = resume::newest(
         dir,
         &HostRoot::new(&root),
         &program_name(program),
         &mut notes,
+        &files,
     );
     let say = |notes: &[String]| {
         for note in notes {
@@ -530,7 +548,8 @@ fn write_timeline(options: &RunOptions, system: &mut System) -> Result<(), CliEr
 pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCode, CliError> {
     let _lock = prepare_outputs(options)?;
     let root = root_dir(options)?;
-    let restored = system_image::restore(image, &HostRoot::new(&root), force)
+    let files = restart_files(options, force);
+    let restored = system_image::restore_with(image, &HostRoot::new(&root), &files, |_| Ok(()))
         .map_err(|e| CliError::new(format!("restart: {e}")))?;
     continue_restored(options, root, restored, image, None)
 }

@@ -16,6 +16,7 @@
 use crate::json_file;
 use crate::output::errln;
 use crate::CliError;
+use cray_chkpnt::file_policy::RestartFiles;
 use cray_chkpnt::incremental;
 use cray_chkpnt::system_image::{self, CheckpointError, Restored};
 use cray_emulator::system::{HostRoot, System};
@@ -386,6 +387,7 @@ pub fn newest(
     root: &HostRoot,
     program: &str,
     notes: &mut Vec<String>,
+    files: &RestartFiles,
 ) -> Result<Found, CliError> {
     remove_interrupted(dir, notes)?;
     let images = periodic_images(dir)?;
@@ -399,7 +401,7 @@ pub fn newest(
             notes.push(format!("skipping {}: {reason}", path.display()));
             continue;
         }
-        match system_image::restore_if(path, root, false, |system| {
+        match system_image::restore_with(path, root, files, |system| {
             same_program(system, program, dir)
         }) {
             Ok(restored) => return Ok(Found::Image(path.clone(), Box::new(restored))),
