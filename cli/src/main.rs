@@ -118,6 +118,14 @@ pub struct RunOptions {
     /// program's file name without extension, in capitals.
     #[arg(long = "control", value_name = "STATEMENT")]
     pub control: Option<String>,
+    /// COS job decks: the system directory, where a verb that is neither a system
+    /// verb nor a local dataset is found as a program (NAME.bin, name.bin, NAME, name).
+    #[arg(long, value_name = "DIR")]
+    pub system_dir: Option<PathBuf>,
+    /// COS job decks: the permanent-dataset store (catalogue and datasets) that ACCESS,
+    /// SAVE, DELETE, ADJUST, MODIFY and PERMIT use; created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub pds: Option<PathBuf>,
     /// COS: write the job log (every F$MSG line) to this file when the run ends.
     #[arg(long = "log", value_name = "FILE")]
     pub log: Option<PathBuf>,

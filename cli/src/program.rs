@@ -7,6 +7,8 @@ use crate::resume::{self, Finished, Found};
 use crate::session::{job_of, Outcome, Session, Triggers};
 use crate::{CliError, RunOptions};
 use cray_chkpnt::system_image::{self, Restored};
+use cray_emulator::cos::deck::catalogue::Catalogue;
+use cray_emulator::cos::deck::DeckHost;
 use cray_emulator::cos::jcb::statement_for;
 use cray_emulator::cos::job::Backing;
 use cray_emulator::isa::Model;
@@ -118,6 +120,12 @@ pub fn load(
                 program.display()
             )))
         }
+        Runnable::Deck(deck) => {
+            system.attach_deck_host(deck_host(options)?);
+            system
+                .load_cos_deck(&name, &deck, datasets)
+                .map_err(|e| CliError::invalid(program, e))?
+        }
         Runnable::AOut(words) => system
             .load_words(&name, &words, &argv, &[])
             .map_err(|e| CliError::invalid(program, e))?,
@@ -132,6 +140,27 @@ pub fn load(
         }
     };
     Ok(system)
+}
+
+/// The host side of the COS job layer from `--system-dir` and `--pds`.
+pub fn deck_host(options: &RunOptions) -> Result<DeckHost, CliError> {
+    if let Some(dir) = options.system_dir.as_ref().filter(|d| !d.is_dir()) {
+        return Err(CliError::new(format!(
+            "--system-dir {}: not a directory",
+            dir.display()
+        )));
+    }
+    let catalogue = match &options.pds {
+        Some(dir) => Some(
+            Catalogue::open(dir)
+                .map_err(|e| CliError::new(format!("--pds {}: {e}", dir.display())))?,
+        ),
+        None => None,
+    };
+    Ok(DeckHost {
+        system_dir: options.system_dir.clone(),
+        catalogue,
+    })
 }
 
 /// The `--dataset NAME=PATH` options as a dataset map.
@@ -501,6 +530,7 @@ fn restored_session(
         ));
     }
     system.attach(HostRoot::new(&root), Console::Host);
+    system.attach_deck_host(deck_host(options)?);
     system.trace_requests = options.trace_requests;
     Ok(
         Session::new(system, root, triggers(options), image.display().to_string())

@@ -71,6 +71,9 @@ pub enum Backing {
     Stdout,
     /// Nothing: reads meet EOD at once, writes are discarded (the default `$IN`).
     Empty,
+    /// A local dataset of the deck job (`cos::deck`): its contents live in the job's
+    /// dataset table, across steps, not in a host file.
+    Job,
 }
 
 /// One open local dataset.
