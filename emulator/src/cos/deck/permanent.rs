@@ -274,7 +274,7 @@ impl System {
                 let key = Key::of(s, "", &job.user)?;
                 let index = key.find(contents)?;
                 let entry = &contents.entries[index];
-                if granted(entry, s, &job.user) < Access::Maintenance {
+                if !allows(entry, s, &job.user, Access::Maintenance) {
                     return Err(format!(
                         " DELETE: {}: PERMISSION DENIED ({})",
                         entry.describe(),
@@ -453,7 +453,7 @@ fn permit(s: &Statement, contents: &mut Contents, job: &Job) -> Result<String, S
         None => Access::None,
     };
     let entry = &mut contents.entries[index];
-    if granted(entry, s, &job.user) < Access::Maintenance {
+    if !allows(entry, s, &job.user, Access::Maintenance) {
         return Err(format!(
             " PERMIT: {}: PERMISSION DENIED ({})",
             entry.describe(),
@@ -540,62 +540,64 @@ fn number(text: &str, verb: &str, key: &str) -> Result<u32, String> {
         .map_err(|_| format!(" {verb}: {key}={text} is not a number"))
 }
 
-/// What `user` may do with `entry` given the passwords of `s`: the highest mode
-/// whose password (and those of the modes below it) the statement gives, limited for
-/// anyone but the owner by the public access and their permit.
-fn granted(entry: &Entry, s: &Statement, user: &str) -> Access {
-    let given = |password: &str, key: &str| password.is_empty() || s.value(key) == Some(password);
-    let mut access = Access::None;
-    if given(&entry.read, "R") {
-        access = Access::Read;
-        if given(&entry.write, "W") {
-            access = Access::Write;
-            if given(&entry.maintenance, "M") {
-                access = Access::Maintenance;
-            }
-        }
-    }
-    if user != entry.own {
-        let permitted = entry
-            .permits
-            .iter()
-            .filter(|p| p.user == user)
-            .map(|p| p.access)
-            .max()
-            .unwrap_or(Access::None)
-            .max(entry.public);
-        access = access.min(permitted);
-    }
-    access
+/// Whether `user` may use `entry` in `mode` with the passwords of `s`: the mode's
+/// password (read's for execute) when the dataset has one, and for anyone but the
+/// owner the mode from the public access (PAM) or a permit.
+fn allows(entry: &Entry, s: &Statement, user: &str, mode: Access) -> bool {
+    let (password, key) = match mode {
+        Access::None => return true,
+        Access::Execute | Access::Read => (&entry.read, "R"),
+        Access::Write => (&entry.write, "W"),
+        Access::Maintenance => (&entry.maintenance, "M"),
+    };
+    let given = password.is_empty() || s.value(key) == Some(password.as_str());
+    given && (user == entry.own || permitted(entry, user) >= mode)
 }
 
-/// Why `user` does not get `wanted` on `entry`.
+/// What the public access and `user`'s permits let a user who is not the owner do.
+fn permitted(entry: &Entry, user: &str) -> Access {
+    entry
+        .permits
+        .iter()
+        .filter(|p| p.user == user)
+        .map(|p| p.access)
+        .max()
+        .unwrap_or(Access::None)
+        .max(entry.public)
+}
+
+/// What ACCESS grants `user`: nothing without read; then write, then maintenance
+/// (which includes write) as far as `allows` lets.
+fn granted(entry: &Entry, s: &Statement, user: &str) -> Access {
+    let may = |mode| allows(entry, s, user, mode);
+    if !may(Access::Read) {
+        Access::None
+    } else if may(Access::Write) && may(Access::Maintenance) {
+        Access::Maintenance
+    } else if may(Access::Write) {
+        Access::Write
+    } else {
+        Access::Read
+    }
+}
+
+/// Why `user` may not use `entry` in `wanted`.
 fn refusal(entry: &Entry, s: &Statement, user: &str, wanted: Access) -> String {
-    let missing = |password: &str, key: &str, what: &str| {
-        (!password.is_empty() && s.value(key) != Some(password)).then(|| {
-            format!(
-                "{what} password {}",
-                if s.value(key).is_some() {
-                    "wrong"
-                } else {
-                    "not given"
-                }
-            )
-        })
+    let (password, key, what) = match wanted {
+        Access::Write => (&entry.write, "W", "write"),
+        Access::Maintenance => (&entry.maintenance, "M", "maintenance"),
+        _ => (&entry.read, "R", "read"),
     };
-    let mut reasons: Vec<String> = [
-        missing(&entry.read, "R", "read"),
-        (wanted >= Access::Write)
-            .then(|| missing(&entry.write, "W", "write"))
-            .flatten(),
-        (wanted >= Access::Maintenance)
-            .then(|| missing(&entry.maintenance, "M", "maintenance"))
-            .flatten(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if user != entry.own {
+    let mut reasons = Vec::new();
+    if !password.is_empty() && s.value(key) != Some(password.as_str()) {
+        let how = if s.value(key).is_some() {
+            "wrong"
+        } else {
+            "not given"
+        };
+        reasons.push(format!("{what} password {how}"));
+    }
+    if user != entry.own && permitted(entry, user) < wanted {
         reasons.push(format!(
             "user {user} is not the owner and has no {} permission",
             wanted.letter()
