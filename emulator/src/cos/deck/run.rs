@@ -158,9 +158,7 @@ impl System {
         if status != ExitStatus::Exited(0) {
             let why = match status {
                 ExitStatus::Exited(code) => format!("exit status {code}"),
-                ExitStatus::Signaled(signal) => {
-                    format!("{}", crate::system::signals::name(signal))
-                }
+                ExitStatus::Signaled(signal) => crate::system::signals::name(signal).to_string(),
             };
             self.job_log(format!(" {verb} ABORTED ({why})"));
             self.deck_abort(pid, status);
