@@ -102,6 +102,7 @@ impl fmt::Display for SectionKind {
             SectionKind::Other(crate::file_policy::FILE_RECORDS_SECTION) => {
                 f.write_str("file-records")
             }
+            SectionKind::Other(crate::system_image::DECKS_SECTION) => f.write_str("cos-decks"),
             SectionKind::Other(n) => write!(f, "kind{n}"),
         }
     }

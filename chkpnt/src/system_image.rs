@@ -8,6 +8,8 @@
 //!   timing state) restricted to the chosen processes, encoded with postcard, with
 //!   every memory field emptied;
 //! - one Memory section per process (id = pid): its field as raw words;
+//! - with a COS deck job, the Decks section (kind [`DECKS_SECTION`]): where its
+//!   interpreter stands and its local datasets;
 //! - the Files section (kind [`FILES_SECTION`]): the identity of every host file the
 //!   processes have open (name, size, mtime, content hash), and with `--with-files`
 //!   one FileContents section per file (id = index in that list).
@@ -24,6 +26,7 @@ use crate::incremental::{self, memory_fields, FieldPrint, ParentRef};
 use crate::{
     Compression, Image, ImageError, ImageKind, ImageSummary, ImageWriter, SectionKind, WrittenImage,
 };
+use cray_emulator::cos::deck::DeckJob;
 use cray_emulator::memory::Memory;
 use cray_emulator::system::files::{Description, OpenFile};
 use cray_emulator::system::{Errno, HostRoot, Pid, System};
@@ -34,6 +37,12 @@ use thiserror::Error;
 
 /// Section kind code of the open-files list.
 pub const FILES_SECTION: u16 = 16;
+/// Section kind code of the COS deck jobs (the control-statement interpreter's state
+/// and the jobs' local datasets, `cos::deck::DeckJob` by jid, postcard). Present only
+/// when a deck job is in the image, so images without one are as they always were.
+pub const DECKS_SECTION: u16 = 18;
+/// Version of the decks section's encoding.
+pub const DECKS_VERSION: u16 = 1;
 /// Version of the State section's encoding.
 pub const STATE_VERSION: u16 = 1;
 /// Largest file whose contents `--with-files` carries (bytes).
@@ -340,6 +349,8 @@ fn split_state(system: &mut System, pids: &[Pid]) -> (System, Vec<(Pid, Memory)>
     }
     let mut state = system.clone();
     state.processes.retain(|pid, _| pids.contains(pid));
+    let jids: BTreeSet<Pid> = state.processes.values().map(|p| p.jid).collect();
+    state.cos_decks.retain(|jid, _| jids.contains(jid));
     for (pid, memory) in others {
         if let Some(process) = system.processes.get_mut(&pid) {
             process.memory = memory;
@@ -543,6 +554,14 @@ fn write_image(
             FILE_RECORDS_VERSION,
             records,
         );
+        if !state.cos_decks.is_empty() {
+            let decks =
+                postcard::to_stdvec(&state.cos_decks).map_err(|source| ImageError::Encode {
+                    section: "COS decks".into(),
+                    source,
+                })?;
+            writer.add_section(SectionKind::Other(DECKS_SECTION), 0, DECKS_VERSION, decks);
+        }
         if let Some(parent) = parent.filter(|_| !deltas.is_empty()) {
             writer.parent(&ParentRef {
                 name: parent
@@ -592,6 +611,34 @@ pub struct Restored {
     pub summary: ImageSummary,
     /// Files that had changed and were accepted because of `force`, or recreated.
     pub notes: Vec<String>,
+}
+
+/// Reads the COS deck jobs of an image (none when it has no decks section).
+fn cos_decks(image: &Image) -> Result<BTreeMap<Pid, DeckJob>, CheckpointError> {
+    let Some(info) = image.find(SectionKind::Other(DECKS_SECTION), 0) else {
+        return Ok(BTreeMap::new());
+    };
+    let offset = crate::ByteOffset(info.offset);
+    if info.version != DECKS_VERSION {
+        return Err(CheckpointError::Image(ImageError::BadSection {
+            file: image.path().to_path_buf(),
+            section: info.name(),
+            offset,
+            reason: format!(
+                "COS decks version {} is not one this cray reads (it reads {DECKS_VERSION})",
+                info.version
+            ),
+        }));
+    }
+    let bytes = image.section(SectionKind::Other(DECKS_SECTION), 0)?;
+    postcard::from_bytes(&bytes).map_err(|source| {
+        CheckpointError::Image(ImageError::Decode {
+            file: image.path().to_path_buf(),
+            section: "COS decks".into(),
+            offset,
+            source,
+        })
+    })
 }
 
 /// Reads the open-files list of an image.
@@ -681,6 +728,7 @@ pub fn restore_with(
         }
     }
     let mut system: System = image.state()?;
+    system.cos_decks = cos_decks(&image)?;
     system
         .check_consistency()
         .map_err(|reason| CheckpointError::InconsistentState {

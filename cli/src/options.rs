@@ -122,6 +122,14 @@ pub struct NewJobOptions {
     /// program's file name without extension, in capitals.
     #[arg(long = "control", value_name = "STATEMENT")]
     pub control: Option<String>,
+    /// COS job decks: the system directory, where a verb that is neither a system
+    /// verb nor a local dataset is found as a program (NAME.bin, name.bin, NAME, name).
+    #[arg(long, value_name = "DIR")]
+    pub system_dir: Option<PathBuf>,
+    /// COS job decks: the permanent-dataset store (catalogue and datasets) that ACCESS,
+    /// SAVE, DELETE, ADJUST, MODIFY and PERMIT use; created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub pds: Option<PathBuf>,
 }
 
 /// Options of `cray run` alone.
@@ -199,6 +207,8 @@ pub struct RunOptions {
     pub checkpoint_compress: bool,
     pub datasets: Vec<String>,
     pub control: Option<String>,
+    pub system_dir: Option<PathBuf>,
+    pub pds: Option<PathBuf>,
     pub log: Option<PathBuf>,
     pub file_policies: Vec<(String, FilePolicy)>,
     pub trace_requests: bool,
@@ -242,6 +252,8 @@ impl RunOptions {
             epoch: Some(new.epoch),
             datasets: new.datasets,
             control: new.control,
+            system_dir: new.system_dir,
+            pds: new.pds,
             ..RunOptions::of_job(job)
         }
     }

@@ -10,6 +10,8 @@ use crate::session::{job_of, Outcome, Session, Triggers};
 use crate::{CliError, RunOptions, Timing};
 use cray_chkpnt::file_policy::RestartFiles;
 use cray_chkpnt::system_image::{self, Restored};
+use cray_emulator::cos::deck::catalogue::Catalogue;
+use cray_emulator::cos::deck::DeckHost;
 use cray_emulator::cos::jcb::statement_for;
 use cray_emulator::cos::job::Backing;
 use cray_emulator::isa::Model;
@@ -207,6 +209,12 @@ pub fn load(
                 program.display()
             )))
         }
+        Runnable::Deck(deck) => {
+            system.attach_deck_host(deck_host(options)?);
+            system
+                .load_cos_deck(&name, &deck, datasets)
+                .map_err(|e| CliError::invalid(program, e))?
+        }
         Runnable::AOut(words) => system
             .load_words(&name, &words, &argv, &[])
             .map_err(|e| CliError::invalid(program, e))?,
@@ -221,6 +229,27 @@ pub fn load(
         }
     };
     Ok(system)
+}
+
+/// The host side of the COS job layer from `--system-dir` and `--pds`.
+pub fn deck_host(options: &RunOptions) -> Result<DeckHost, CliError> {
+    if let Some(dir) = options.system_dir.as_ref().filter(|d| !d.is_dir()) {
+        return Err(CliError::new(format!(
+            "--system-dir {}: not a directory",
+            dir.display()
+        )));
+    }
+    let catalogue = match &options.pds {
+        Some(dir) => Some(
+            Catalogue::open(dir)
+                .map_err(|e| CliError::new(format!("--pds {}: {e}", dir.display())))?,
+        ),
+        None => None,
+    };
+    Ok(DeckHost {
+        system_dir: options.system_dir.clone(),
+        catalogue,
+    })
 }
 
 /// The `--dataset NAME=PATH` options as a dataset map.
@@ -586,6 +615,7 @@ fn restored_session(
     let mut system = restored.system;
     check_machine(options, &system.config).map_err(|reason| CliError::invalid(image, reason))?;
     system.attach(HostRoot::new(&root), Console::Host);
+    system.attach_deck_host(deck_host(options)?);
     system.trace_requests = options.trace_requests;
     Session::new(system, root, triggers(options), image.display().to_string())
         .building_on(image)

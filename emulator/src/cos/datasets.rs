@@ -143,7 +143,8 @@ impl System {
                     Err(_) => vec![DatasetItem::EndOfData],
                 }
             }
-            Backing::Stdout | Backing::Empty => vec![DatasetItem::EndOfData],
+            // A job dataset's contents come from the deck (`open_job_dataset`).
+            Backing::Stdout | Backing::Empty | Backing::Job => vec![DatasetItem::EndOfData],
             // Lines come when the job reads them (module `cos::terminal`).
             Backing::Terminal => Vec::new(),
         };
@@ -179,13 +180,19 @@ impl System {
                 super::job::MAX_DATASETS
             )
         })?;
-        let backing = job.backing(name);
+        let backing = match job.map.get(name) {
+            None if self.deck_of(pid).is_some() && name != "$OUT" => Backing::Job,
+            _ => job.backing(name),
+        };
         let (dsp, buffer, lft) = (
             job.dsp_address(slot),
             job.buffer_address(slot),
             job.lft_address(slot),
         );
-        let dataset = self.load_dataset(name, &backing, slot)?;
+        let mut dataset = self.load_dataset(name, &backing, slot)?;
+        if backing == Backing::Job {
+            dataset.items = self.open_job_dataset(pid, name);
+        }
         let name_word = super::bits::ascii_word(&name.chars().take(8).collect::<String>());
         let mut table = vec![0u64; DSP_WORDS as usize];
         table[0] = name_word;
@@ -292,6 +299,14 @@ impl System {
                 deblock(&stream).map_err(|e| format!("{}: F$WDC data: {e}", dataset.name))?;
             dataset.items = items;
             dataset.written = true;
+        }
+        if dataset.backing == Backing::Job {
+            let dataset = dataset.clone();
+            self.store_job_dataset(pid, &dataset);
+            if let Some(open) = self.open_dataset(pid, slot) {
+                open.written = false;
+            }
+            return Ok(());
         }
         if !dataset.written {
             return Ok(());

@@ -78,6 +78,9 @@ pub enum Backing {
     /// discarded. (A variant added at the end: images written before it decode as
     /// they did.)
     Terminal,
+    /// A local dataset of the deck job (`cos::deck`): its contents live in the job's
+    /// dataset table, across steps, not in a host file.
+    Job,
 }
 
 /// One open local dataset.

@@ -256,7 +256,10 @@ impl System {
                     };
                     self.console_mut().stderr(text.as_bytes());
                 }
-                self.terminate(pid, status);
+                // A deck job's step ends, and the deck goes on.
+                if !self.cos_step_ended(pid, status) {
+                    self.terminate(pid, status);
+                }
             }
             Reply::WaitForTerminal => {
                 process.cpu.p = at;
