@@ -10,8 +10,11 @@
 //! where the next run will find it. When the job ends, `finished.json` in DIR records
 //! its status, and running the command again only reports it: a batch system that
 //! submits a finished job a second time does not repeat its work or its output. When
-//! standard output is a file, an [`OutputMark`] beside each image lets a continued job
-//! cut back what it wrote after the image, which it writes again.
+//! standard output or error is a file, an [`OutputMark`] beside each image, and one of
+//! the job's start, let a continued (or restarted) job cut back what it wrote after
+//! that point, which it writes again: its output is there once from clock period 0 on.
+//! An image whose own job and clock differ from its name's is skipped. The directory
+//! is one runner's at a time ([`crate::dir_lock`]).
 
 use crate::json_file;
 use crate::output::errln;
