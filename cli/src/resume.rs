@@ -134,7 +134,8 @@ pub fn mark_path(image: &Path) -> PathBuf {
 }
 
 /// Writes the output mark `path`: where standard output and error stand now, when they
-/// are files (nothing is written when neither is).
+/// are files. When neither is, there is nothing to cut back later, and an earlier mark
+/// of that name (the start of an earlier attempt) is removed.
 pub fn write_mark(path: &Path) -> Result<(), CliError> {
     // Guest output is flushed as it is written; the runner's own, to be sure.
     let _ = std::io::Write::flush(&mut std::io::stdout());
@@ -143,7 +144,10 @@ pub fn write_mark(path: &Path) -> Result<(), CliError> {
         stderr: Stream::Stderr.mark(),
     };
     if mark.stdout.is_none() && mark.stderr.is_none() {
-        return Ok(());
+        return match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(CliError::io(path, e)),
+            _ => Ok(()),
+        };
     }
     json_file::write(path, &mark)
 }
