@@ -250,7 +250,13 @@ fn periodic_images(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
     for entry in std::fs::read_dir(dir).map_err(|e| CliError::io(dir, e))? {
         let entry = entry.map_err(|e| CliError::io(dir, e))?;
         let name = entry.file_name();
-        if let Some((_, clock)) = name.to_str().and_then(parse_periodic) {
+        // A directory of that name is nobody's image.
+        let directory = entry.file_type().is_ok_and(|t| t.is_dir());
+        if let Some((_, clock)) = name
+            .to_str()
+            .and_then(parse_periodic)
+            .filter(|_| !directory)
+        {
             images.push((clock, entry.path()));
         }
     }

@@ -870,3 +870,45 @@ fn sigint_sighup_and_sigquit_end_a_job_without_a_checkpoint_directory() {
         .collect();
     assert!(images.is_empty(), "{images:?}");
 }
+
+#[test]
+fn a_checkpoint_that_cannot_be_renamed_into_place_is_tried_again_next_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // A directory where the first image is to go: its rename fails (as root too).
+    std::fs::create_dir_all(dir.join("ck/1-000000300001.chk")).unwrap();
+    let out = cray(dir)
+        .args([
+            "run",
+            "--checkpoint-dir",
+            "ck",
+            "--checkpoint-every",
+            "300000",
+        ])
+        .args(["--stats-json", "stats.json"])
+        .arg(image("daxpy.cal"))
+        .output()
+        .unwrap();
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert_eq!(text(&out.stdout), "daxpy checksum: 4023ba433d2e0000\n");
+    assert!(
+        said.contains("cray: checkpoint failed: ck/1-000000300001.chk: rename failed")
+            && said.contains("ck holds no image of job 1 yet")
+            && said.contains("tries again at clock period 600000"),
+        "{said}"
+    );
+    // The next period's image was written.
+    assert!(dir.join("ck/1-000000600001.chk").is_file());
+    let stats: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    let costs = stats["checkpoint_costs"].as_array().unwrap();
+    assert!(costs[0]["error"].as_str().is_some(), "{}", costs[0]);
+    assert_eq!(costs[1]["error"], Value::Null, "{}", costs[1]);
+    // No temporary file is left.
+    let temporary = std::fs::read_dir(dir.join("ck"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|name| name.ends_with(".tmp"));
+    assert_eq!(temporary, None);
+}
