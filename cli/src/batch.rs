@@ -12,7 +12,12 @@
 //! queue; a job that ended is never run twice (`finished.json`), nor one that `cray
 //! run` could not carry on (`failed.json`, exit status 2). What the job wrote
 //! after its last checkpoint and before a crash is cut from its `stdout` before it
-//! continues (see `resume::cut_back_output`), so it is there once.
+//! continues (see `resume::cut_back_output`), so it is there once. One runner runs a
+//! queue at a time (a lock on the queue's directory), and its job dies with it (SIGTERM
+//! when the runner dies, so it checkpoints); the next runner waits for a job that is
+//! still stopping. A runner stopped with its job checkpointed exits with status 75,
+//! "stopped, resumable"; one whose job could not checkpoint says so and exits with 2,
+//! without marking the job failed.
 
 use crate::dir_lock::DirLock;
 use crate::json_file;

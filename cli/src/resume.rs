@@ -10,8 +10,11 @@
 //! where the next run will find it. When the job ends, `finished.json` in DIR records
 //! its status, and running the command again only reports it: a batch system that
 //! submits a finished job a second time does not repeat its work or its output. When
-//! standard output is a file, an [`OutputMark`] beside each image lets a continued job
-//! cut back what it wrote after the image, which it writes again.
+//! standard output or error is a file, an [`OutputMark`] beside each image, and one of
+//! the job's start, let a continued (or restarted) job cut back what it wrote after
+//! that point, which it writes again: its output is there once from clock period 0 on.
+//! An image whose own job and clock differ from its name's is skipped. The directory
+//! is one runner's at a time ([`crate::dir_lock`]).
 
 use crate::json_file;
 use crate::output::errln;
@@ -132,7 +135,8 @@ pub fn mark_path(image: &Path) -> PathBuf {
 }
 
 /// Writes the output mark `path`: where standard output and error stand now, when they
-/// are files (nothing is written when neither is).
+/// are files. When neither is, there is nothing to cut back later, and an earlier mark
+/// of that name (the start of an earlier attempt) is removed.
 pub fn write_mark(path: &Path) -> Result<(), CliError> {
     // Guest output is flushed as it is written; the runner's own, to be sure.
     let _ = std::io::Write::flush(&mut std::io::stdout());
@@ -141,7 +145,10 @@ pub fn write_mark(path: &Path) -> Result<(), CliError> {
         stderr: Stream::Stderr.mark(),
     };
     if mark.stdout.is_none() && mark.stderr.is_none() {
-        return Ok(());
+        return match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(CliError::io(path, e)),
+            _ => Ok(()),
+        };
     }
     json_file::write(path, &mark)
 }
@@ -244,7 +251,13 @@ fn periodic_images(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CliError> {
     for entry in std::fs::read_dir(dir).map_err(|e| CliError::io(dir, e))? {
         let entry = entry.map_err(|e| CliError::io(dir, e))?;
         let name = entry.file_name();
-        if let Some((_, clock)) = name.to_str().and_then(parse_periodic) {
+        // A directory of that name is nobody's image.
+        let directory = entry.file_type().is_ok_and(|t| t.is_dir());
+        if let Some((_, clock)) = name
+            .to_str()
+            .and_then(parse_periodic)
+            .filter(|_| !directory)
+        {
             images.push((clock, entry.path()));
         }
     }

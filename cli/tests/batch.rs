@@ -287,3 +287,129 @@ fn a_job_cray_cannot_carry_on_is_marked_failed_and_the_queue_goes_on() {
         text(&again.stderr)
     );
 }
+
+/// Waits (a minute at most) until `ready` holds.
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "waited in vain for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Starts `cray batch run QUEUE` (through `sh -c "ulimit -f BLOCKS; exec ..."` when
+/// `limit` gives BLOCKS), in a process group of its own.
+fn start_runner(queue: &Path, limit: Option<u32>) -> std::process::Child {
+    let mut command = match limit {
+        Some(blocks) => {
+            let mut sh = Command::new("sh");
+            sh.arg("-c")
+                .arg(format!("ulimit -f {blocks}; exec \"$0\" \"$@\""))
+                .arg(env!("CARGO_BIN_EXE_cray"));
+            sh
+        }
+        None => cray(),
+    };
+    command
+        .args(["batch", "run"])
+        .arg(queue)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn one_runner_per_queue_and_a_job_dies_with_its_runner() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = dir.path().join("q");
+    let ticks = image("ticks.cal");
+    succeed(
+        &queue,
+        &[
+            "submit",
+            "--checkpoint-every",
+            "7000000",
+            ticks.to_str().unwrap(),
+        ],
+    );
+    let mut runner = start_runner(&queue, None);
+    let job_lock = queue.join("0001/.lock");
+    wait_until("the job's first checkpoint", || {
+        std::fs::read_dir(queue.join("0001")).is_ok_and(|mut entries| {
+            entries.any(|e| e.unwrap().path().extension().is_some_and(|x| x == "chk"))
+        })
+    });
+    // A second runner is refused, naming the first.
+    let second = batch(&queue, &["run"]);
+    assert_eq!(second.status.code(), Some(2));
+    assert!(
+        text(&second.stderr).contains(&format!(
+            "q: this batch queue is in use by another runner, pid {}",
+            runner.id()
+        )),
+        "{}",
+        text(&second.stderr)
+    );
+    assert!(std::fs::read_to_string(&job_lock).is_ok());
+
+    // The runner alone dies: its job goes with it (checkpointing), and the next runner
+    // continues the job once, not beside a job still running.
+    let crash = Command::new("kill")
+        .args(["-KILL", &runner.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(crash.success());
+    let _ = runner.wait();
+    let out = succeed(&queue, &["run"]);
+    let said = text(&out.stderr);
+    assert!(said.contains("job 1 ended"), "{said}");
+    assert_eq!(read(queue.join("0001/stdout")), "tick\n".repeat(10));
+}
+
+#[test]
+fn a_sigterm_checkpoint_that_fails_is_said_and_the_job_is_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = dir.path().join("q");
+    let ticks = image("ticks.cal");
+    succeed(
+        &queue,
+        &[
+            "submit",
+            "--checkpoint-every",
+            "7000000",
+            ticks.to_str().unwrap(),
+        ],
+    );
+    // ticks.cal's images are 34 KB: more than `ulimit -f 20` (10 KiB) allows.
+    let runner = start_runner(&queue, Some(20));
+    wait_until("a failed periodic checkpoint", || {
+        read(queue.join("0001/stderr")).contains("cray: checkpoint failed")
+    });
+    let term = Command::new("kill")
+        .args(["-TERM", &runner.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let stopped = runner.wait_with_output().unwrap();
+    let said = text(&stopped.stderr);
+    assert_eq!(stopped.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("job 1 was stopped (SIGTERM) but could not checkpoint"),
+        "{said}"
+    );
+    assert!(!said.contains("checkpointed and stopped"), "{said}");
+    assert!(
+        read(queue.join("0001/stderr")).contains("SIGTERM: checkpoint failed"),
+        "{}",
+        read(queue.join("0001/stderr"))
+    );
+    assert!(!queue.join("0001/failed.json").exists());
+
+    // Room again: the job starts over from its beginning, and its output is there once.
+    let out = succeed(&queue, &["run"]);
+    assert!(text(&out.stderr).contains("job 1 ended"));
+    assert_eq!(read(queue.join("0001/stdout")), "tick\n".repeat(10));
+}

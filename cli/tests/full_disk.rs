@@ -57,7 +57,8 @@ fn a_full_disk_keeps_the_previous_image_and_says_so() {
     };
     let image = disk.dir.join("job.chk");
     let first = checkpoint_at(100_000, &image);
-    assert!(first.status.success(), "{}", text(&first.stderr));
+    // 75: stopped, resumable.
+    assert_eq!(first.status.code(), Some(75), "{}", text(&first.stderr));
     let good = std::fs::read(&image).unwrap();
 
     // Fill the disk until less than an image's worth of room is left.

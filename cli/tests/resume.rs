@@ -20,14 +20,92 @@ fn cray(dir: &Path) -> Command {
 /// `cray run --resume` of `program` with its checkpoints in `dir`/ck, every `every`
 /// clock periods, and `extra` options.
 fn resumable(dir: &Path, every: &str, extra: &[&str], program: &str) -> Command {
+    resumable_at(dir, every, extra, &image(program))
+}
+
+/// [`resumable`] of the program file `program`.
+fn resumable_at(dir: &Path, every: &str, extra: &[&str], program: &Path) -> Command {
     let mut command = cray(dir);
     command
         .args(["run", "--resume", "--checkpoint-dir", "ck"])
         .args(["--checkpoint-every", every])
         .args(extra)
-        .arg(image(program));
+        .arg(program);
     command
 }
+
+/// `cray ARGS` in `dir` under `ulimit -f BLOCKS` (of 512 bytes, as sh counts them):
+/// a checkpoint larger than that fails with EFBIG.
+fn limited(dir: &Path, blocks: u32, args: &[&str]) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .current_dir(dir)
+        .env("XDG_RUNTIME_DIR", dir)
+        .arg("-c")
+        .arg(format!("ulimit -f {blocks}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_cray"))
+        .args(args);
+    command
+}
+
+/// Waits (a minute at most) until `ready` holds.
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "waited in vain for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `path`, opened to append to (created if missing), as a job's output is in a log.
+fn appending(path: &Path) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+}
+
+/// The lines of `path` equal to `line`.
+fn count_lines(path: &Path, line: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| *l == line)
+        .count()
+}
+
+/// ticks.cal, writing "tock" to standard error after each "tick" to standard output.
+const TICKS_AND_TOCKS: &str = r"         IDENT     TOCKS
+         START     MAIN
+MAIN     A2        D'10
+OUTER    A1        O'7777777
+INNER    A1        A1-1
+         A0        A1
+         JAN       INNER
+         S1        WARGS
+         S0        4
+         EX
+         S1        EARGS
+         S0        4
+         EX
+         A2        A2-1
+         A0        A2
+         JAN       OUTER
+         S1        EXIT0
+         S0        1
+         EX
+WARGS    CON       1
+         CON       MSG
+         CON       D'5
+EARGS    CON       2
+         CON       EMSG
+         CON       D'5
+MSG      CON       X'7469636B0A000000
+EMSG     CON       X'746F636B0A000000
+EXIT0    CON       0
+         END
+";
 
 /// Cycles and state hash from a `--stats-json` file.
 fn figures(path: &Path) -> (u64, String) {
@@ -142,7 +220,12 @@ fn sigterm_leaves_the_job_where_the_next_run_finds_it() {
         .unwrap();
     signal_after_checkpoints(dir, &mut child, 1, "-TERM");
     let stopped = child.wait_with_output().unwrap();
-    assert!(stopped.status.success(), "{}", text(&stopped.stderr));
+    assert_eq!(
+        stopped.status.code(),
+        Some(common::STOPPED),
+        "{}",
+        text(&stopped.stderr)
+    );
     let message = text(&stopped.stderr);
     assert!(
         message.contains("SIGTERM: checkpointed job 1 to ck/1-"),
@@ -209,6 +292,9 @@ fn a_damaged_newest_checkpoint_is_skipped_for_the_one_before() {
     // What a crash during a checkpoint leaves: the temporary file, never renamed.
     let interrupted = dir.join("ck/.1-000001200003.chk.a1b2c3.tmp");
     std::fs::write(&interrupted, b"half an image").unwrap();
+    // And of an output mark.
+    let interrupted_mark = dir.join("ck/.1-000001200003.out.d4e5f6.tmp");
+    std::fs::write(&interrupted_mark, b"{").unwrap();
 
     let message = resume_daxpy_to_the_end(dir, &[], &straight);
     assert!(
@@ -221,6 +307,11 @@ fn a_damaged_newest_checkpoint_is_skipped_for_the_one_before() {
         "{message}"
     );
     assert!(!interrupted.exists());
+    assert!(
+        message.contains("removed ck/.1-000001200003.out.d4e5f6.tmp"),
+        "{message}"
+    );
+    assert!(!interrupted_mark.exists());
 }
 
 #[test]
@@ -320,9 +411,15 @@ fn output_written_after_the_last_checkpoint_is_not_written_twice() {
         &std::fs::read_to_string(checkpoints(dir).last().unwrap().with_extension("out")).unwrap(),
     )
     .unwrap();
+    let mark = &mark["stdout"];
+    assert_eq!(
+        mark["path"].as_str().map(PathBuf::from),
+        Some(std::fs::canonicalize(&out).unwrap()),
+        "{mark}"
+    );
     std::io::Write::write_all(&mut appending(), b"tick\n").unwrap();
     let written = std::fs::metadata(&out).unwrap().len();
-    assert!(written > mark["stdout_bytes"].as_u64().unwrap());
+    assert!(written > mark["bytes"].as_u64().unwrap());
 
     let again = resumable(dir, "7000000", &[], "ticks.cal")
         .stdout(appending())
@@ -333,7 +430,7 @@ fn output_written_after_the_last_checkpoint_is_not_written_twice() {
     assert!(
         said.contains(&format!(
             "standard output cut back from {written} to {} bytes",
-            mark["stdout_bytes"]
+            mark["bytes"]
         )),
         "{said}"
     );
@@ -492,4 +589,327 @@ fn a_job_continued_from_a_chain_builds_its_next_images_on_it() {
     let message = resume_daxpy_to_the_end(dir, &["--checkpoint-incremental"], &straight);
     let from = now[3].file_name().unwrap().to_string_lossy().into_owned();
     assert!(message.contains(&format!("from ck/{from}")), "{message}");
+}
+
+#[test]
+fn a_job_killed_before_its_first_checkpoint_writes_its_output_and_errors_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let program = dir.join("tocks.cal");
+    std::fs::write(&program, TICKS_AND_TOCKS).unwrap();
+    let (out, err) = (dir.join("out.txt"), dir.join("err.txt"));
+    // No image is ever taken: the crash comes before the first.
+    let every = "1000000000000";
+    let mut child = resumable_at(dir, every, &[], &program)
+        .stdout(appending(&out))
+        .stderr(appending(&err))
+        .spawn()
+        .unwrap();
+    wait_until("two ticks", || {
+        count_lines(&out, "tick") >= 2 || child.try_wait().unwrap().is_some()
+    });
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "{}",
+        std::fs::read_to_string(&err).unwrap()
+    );
+    child.kill().unwrap();
+    assert_eq!(child.wait().unwrap().code(), None, "killed by SIGKILL");
+    assert!(checkpoints(dir).is_empty());
+
+    let again = resumable_at(dir, every, &[], &program)
+        .stdout(appending(&out))
+        .stderr(appending(&err))
+        .status()
+        .unwrap();
+    assert!(
+        again.success(),
+        "{}",
+        std::fs::read_to_string(&err).unwrap()
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "tick\n".repeat(10));
+    let said = std::fs::read_to_string(&err).unwrap();
+    assert_eq!(count_lines(&err, "tock"), 10, "{said}");
+    assert!(
+        said.contains("standard output cut back from ")
+            && said.contains("its length when the job started"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_second_runner_on_one_directory_is_refused_naming_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let out = dir.join("out.txt");
+    let mut first = resumable(dir, "7000000", &[], "ticks.cal")
+        .stdout(appending(&out))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = first.id().to_string();
+    let lock = dir.join("ck/.lock");
+    wait_until("the first runner's lock", || {
+        std::fs::read_to_string(&lock).is_ok_and(|t| t.trim() == pid)
+    });
+    let second = resumable(dir, "7000000", &[], "ticks.cal")
+        .stdout(appending(&out))
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(2));
+    let said = text(&second.stderr);
+    assert!(
+        said.contains(&format!(
+            "ck: this checkpoint directory is in use by another runner, pid {pid}"
+        )),
+        "{said}"
+    );
+    assert!(first.wait().unwrap().success());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "tick\n".repeat(10));
+}
+
+#[test]
+fn an_older_image_under_the_newest_ones_name_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let straight = uninterrupted(dir, "daxpy.cal");
+    let images = stopped_daxpy(dir, &[]);
+    std::fs::copy(&images[0], &images[2]).unwrap();
+    let message = resume_daxpy_to_the_end(dir, &[], &straight);
+    assert!(
+        message.contains(
+            "skipping ck/1-000000900001.chk: the image is of job 1 at clock period 300001, not of job 1 at clock period 900001 as its name says"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("from ck/1-000000600001.chk"), "{message}");
+}
+
+#[test]
+fn standard_output_that_is_another_file_now_is_not_cut_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let mut child = resumable(dir, "7000000", &[], "ticks.cal")
+        .stdout(appending(&dir.join("first.log")))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    signal_after_checkpoints(dir, &mut child, 3, "-KILL");
+    let _ = child.wait();
+    // An unrelated log, longer than anything ticks.cal writes.
+    let other = dir.join("other.log");
+    let unrelated = "an unrelated line of some other program's log\n".repeat(3);
+    std::fs::write(&other, &unrelated).unwrap();
+
+    let again = resumable(dir, "7000000", &[], "ticks.cal")
+        .stdout(appending(&other))
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let now = std::fs::read_to_string(&other).unwrap();
+    assert!(now.starts_with(&unrelated), "{now:?}");
+    let said = text(&again.stderr);
+    assert!(
+        said.contains("standard output is ")
+            && said.contains("other.log now, not ")
+            && said.contains("first.log, its file when ck/1-"),
+        "{said}"
+    );
+}
+
+#[test]
+fn failed_periodic_checkpoints_are_reported_and_the_job_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let straight = uninterrupted(dir, "daxpy.cal");
+    stopped_daxpy(dir, &[]);
+    // daxpy's images are 1.6 MB: under `ulimit -f 200` (100 KiB) every new one fails.
+    let args = [
+        "run",
+        "--resume",
+        "--checkpoint-dir",
+        "ck",
+        "--checkpoint-every",
+        "300000",
+        "--stats-json",
+        "resumed.json",
+    ];
+    let out = limited(dir, 200, &args)
+        .arg(image("daxpy.cal"))
+        .output()
+        .unwrap();
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert_eq!(text(&out.stdout), "daxpy checksum: 4023ba433d2e0000\n");
+    assert_eq!(figures(&dir.join("resumed.json")), straight);
+    assert!(
+        said.contains(
+            "cray: checkpoint failed: ck/1-000001200001.chk: writing failed: File too large"
+        ) && said.contains("the newest image, ck/1-000000900001.chk, is kept")
+            && said.contains("the job goes on and tries again at clock period 1500000"),
+        "{said}"
+    );
+    assert!(!said.contains("there was no previous image"), "{said}");
+    let stats: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("resumed.json")).unwrap()).unwrap();
+    let costs = stats["checkpoint_costs"].as_array().unwrap();
+    assert!(!costs.is_empty());
+    for cost in costs {
+        let error = cost["error"].as_str().unwrap_or_default();
+        assert!(error.contains("File too large"), "{cost}");
+    }
+    assert_eq!(stats["checkpoints"].as_array().map(Vec::len), Some(0));
+    // No temporary image, no mark without its image.
+    let mut left: Vec<String> = std::fs::read_dir(dir.join("ck"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".lock",
+            "1-000000300001.chk",
+            "1-000000600001.chk",
+            "1-000000900001.chk",
+            "finished.json"
+        ]
+    );
+}
+
+/// Starts `command`, with its output piped, and waits until its control socket is
+/// there: its signal handlers are in place.
+fn started_with_socket(dir: &Path, command: &mut Command) -> (Child, PathBuf) {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let socket = dir.join("cray").join(format!("{}.sock", child.id()));
+    wait_until("the control socket", || socket.exists());
+    (child, socket)
+}
+
+/// Sends `signal` (`-USR1`, ...) to `child`.
+fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_failed_sigusr1_checkpoint_is_reported_and_the_job_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // spin.cal's image is 34 KB: more than `ulimit -f 20` (10 KiB) allows.
+    let (child, _) = started_with_socket(dir, limited(dir, 20, &["run"]).arg(image("spin.cal")));
+    signal(&child, "-USR1");
+    let out = child.wait_with_output().unwrap();
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert_eq!(text(&out.stdout), "spin done\n");
+    assert!(
+        said.contains("cray: SIGUSR1: checkpoint failed: cray-1-")
+            && said.contains("File too large")
+            && said.contains("the job goes on"),
+        "{said}"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().contains(".chk"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn sigint_sighup_and_sigquit_checkpoint_and_stop_a_resumable_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let straight = uninterrupted(dir, "spin.cal");
+    for (name, every) in [
+        ("INT", "40000000"),
+        ("HUP", "45000000"),
+        ("QUIT", "50000000"),
+    ] {
+        let (child, socket) = started_with_socket(dir, &mut resumable(dir, every, &[], "spin.cal"));
+        signal(&child, &format!("-{name}"));
+        let out = child.wait_with_output().unwrap();
+        let said = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(common::STOPPED), "{name}: {said}");
+        assert!(
+            said.contains(&format!("cray: SIG{name}: checkpointed job 1 to ck/1-")),
+            "{said}"
+        );
+        assert!(!socket.exists(), "SIG{name} left {}", socket.display());
+    }
+    resume_spin_to_the_end(dir, &[], &straight);
+}
+
+#[test]
+fn sigint_sighup_and_sigquit_end_a_job_without_a_checkpoint_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    for (name, number) in [("INT", 2), ("HUP", 1), ("QUIT", 3)] {
+        let (child, socket) = started_with_socket(dir, cray(dir).arg("run").arg(image("spin.cal")));
+        signal(&child, &format!("-{name}"));
+        let out = child.wait_with_output().unwrap();
+        let said = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(128 + number), "{name}: {said}");
+        assert!(
+            said.contains(&format!("cray: SIG{name}: job 1 ended")),
+            "{said}"
+        );
+        assert!(!socket.exists(), "SIG{name} left {}", socket.display());
+    }
+    let images: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".chk"))
+        .collect();
+    assert!(images.is_empty(), "{images:?}");
+}
+
+#[test]
+fn a_checkpoint_that_cannot_be_renamed_into_place_is_tried_again_next_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // A directory where the first image is to go: its rename fails (as root too).
+    std::fs::create_dir_all(dir.join("ck/1-000000300001.chk")).unwrap();
+    let out = cray(dir)
+        .args([
+            "run",
+            "--checkpoint-dir",
+            "ck",
+            "--checkpoint-every",
+            "300000",
+        ])
+        .args(["--stats-json", "stats.json"])
+        .arg(image("daxpy.cal"))
+        .output()
+        .unwrap();
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert_eq!(text(&out.stdout), "daxpy checksum: 4023ba433d2e0000\n");
+    assert!(
+        said.contains("cray: checkpoint failed: ck/1-000000300001.chk: rename failed")
+            && said.contains("ck holds no image of job 1 yet")
+            && said.contains("tries again at clock period 600000"),
+        "{said}"
+    );
+    // The next period's image was written.
+    assert!(dir.join("ck/1-000000600001.chk").is_file());
+    let stats: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    let costs = stats["checkpoint_costs"].as_array().unwrap();
+    assert!(costs[0]["error"].as_str().is_some(), "{}", costs[0]);
+    assert_eq!(costs[1]["error"], Value::Null, "{}", costs[1]);
+    // No temporary file is left.
+    let temporary = std::fs::read_dir(dir.join("ck"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|name| name.ends_with(".tmp"));
+    assert_eq!(temporary, None);
 }
