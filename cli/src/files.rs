@@ -5,6 +5,7 @@
 //! written into; a symbolic link, a directory or a FIFO is refused).
 
 use crate::CliError;
+use cray_chkpnt::ImageError;
 use std::path::Path;
 
 /// The whole of the input file `path`, at most `limit` bytes; `what` names what the
@@ -29,5 +30,32 @@ pub fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, CliError
 /// Writes `bytes` to `path`, replacing it atomically (see the module's documentation).
 pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     cray_chkpnt::atomic::replace_file(path, |file| std::io::Write::write_all(file, bytes))
-        .map_err(|e| CliError::new(e.to_string()))
+        .map_err(|e| write_error(path, e))
+}
+
+/// The message for a write that failed, in the words of a file rather than of the
+/// checkpoint image the chkpnt crate's messages speak of.
+fn write_error(path: &Path, error: ImageError) -> CliError {
+    match error {
+        ImageError::WriteFailed {
+            stage,
+            previous_exists,
+            source,
+            ..
+        } => CliError::io(
+            path,
+            std::io::Error::new(
+                source.kind(),
+                format!(
+                    "not written: {stage} failed: {source}{}",
+                    if previous_exists {
+                        "; the previous file is intact"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        ),
+        other => CliError::new(other.to_string()),
+    }
 }

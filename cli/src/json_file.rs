@@ -11,10 +11,7 @@ use std::path::Path;
 /// Writes `value` to `path` as pretty JSON, replacing the file atomically.
 pub fn write<T: Serialize>(path: &Path, value: &T) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value).map_err(|e| CliError::new(e.to_string()))?;
-    cray_chkpnt::atomic::replace_file(path, |file| {
-        std::io::Write::write_all(file, format!("{text}\n").as_bytes())
-    })
-    .map_err(|e| CliError::new(e.to_string()))
+    crate::files::write_output(path, format!("{text}\n").as_bytes())
 }
 
 /// Longest record read: these records are a few hundred bytes.
