@@ -233,7 +233,7 @@ impl Listening {
                 Ok(Some(request)) => self.ask_emulation(request),
                 // A client that only looked whether the session is there.
                 Ok(None) => return,
-                Err(reason) => Response::Error(reason),
+                Err(refusal) => refusal,
             },
         };
         let _ = write_line(&mut stream, &response);
@@ -256,7 +256,7 @@ impl Listening {
 
     /// The request line, read within [`REQUEST_DEADLINE`] and [`MAX_REQUEST`] bytes;
     /// `None` when the client closed without sending anything.
-    fn read_request(&self, stream: &mut UnixStream) -> Result<Option<Request>, String> {
+    fn read_request(&self, stream: &mut UnixStream) -> Result<Option<Request>, Response> {
         let deadline = Instant::now() + REQUEST_DEADLINE;
         let mut line = Vec::new();
         let mut chunk = [0u8; 512];
@@ -266,14 +266,19 @@ impl Listening {
                 break;
             }
             if line.len() >= MAX_REQUEST {
-                return Err(format!("bad request: longer than {MAX_REQUEST} bytes"));
+                return Err(Response::Error(format!(
+                    "bad request: longer than {MAX_REQUEST} bytes"
+                )));
+            }
+            if self.stop.load(Ordering::Relaxed) {
+                return Err(Response::Ended);
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || self.stop.load(Ordering::Relaxed) {
-                return Err(format!(
+            if left.is_zero() {
+                return Err(Response::Error(format!(
                     "bad request: not complete within {} s",
                     REQUEST_DEADLINE.as_secs()
-                ));
+                )));
             }
             let _ = stream.set_read_timeout(Some(left.min(STOP_POLL)));
             let want = chunk.len().min(MAX_REQUEST - line.len());
@@ -288,7 +293,7 @@ impl Listening {
         }
         serde_json::from_slice(&line)
             .map(Some)
-            .map_err(|e| format!("bad request: {e}"))
+            .map_err(|e| Response::Error(format!("bad request: {e}")))
     }
 
     /// Hands `request` to the emulation and waits for its answer.
