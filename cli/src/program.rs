@@ -742,6 +742,18 @@ fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<Ex
             file.display()
         );
     }
+    // Said as `cray chkpnt` and the signals say it, on stderr (stdout is the job's).
+    let last_image = outcome.checkpoints.last().map(|written| &written.file);
+    if let (Some(at), Some(file), None) = (options.stop_at, &options.checkpoint, outcome.status) {
+        if last_image == Some(file) {
+            errln!(
+                "cray: --stop-at {at}: checkpointed job {} at clock period {} to {} and stopped",
+                outcome.jid,
+                system.clock,
+                file.display()
+            );
+        }
+    }
     if let Some(path) = &options.stats_json {
         let text = serde_json::to_string_pretty(&stats_json(system, outcome))
             .map_err(|e| CliError::new(e.to_string()))?;

@@ -533,13 +533,6 @@ impl Session {
         if let Some((at, file)) = self.triggers.stop_at.clone() {
             if clock >= at {
                 self.checkpoint_job(&file)?;
-                // Said as `cray chkpnt` and the signals say it, on stderr (stdout is
-                // the job's).
-                errln!(
-                    "cray: --stop-at {at}: checkpointed job {} at clock period {clock} to {} and stopped",
-                    self.jid,
-                    file.display()
-                );
                 return Ok(Some(self.outcome(None, started)));
             }
         }
