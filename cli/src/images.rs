@@ -47,7 +47,9 @@ pub fn chkpnt(
             Ok(ExitCode::SUCCESS)
         }
         Response::Error(message) => Err(CliError::new(format!("chkpnt: {message}"))),
-        Response::Ps(_) => Err(CliError::new("chkpnt: unexpected answer from the session")),
+        Response::Ps(_) | Response::Figures(_) => {
+            Err(CliError::new("chkpnt: unexpected answer from the session"))
+        }
     }
 }
 
@@ -75,6 +77,11 @@ pub fn ps() -> Result<ExitCode, CliError> {
                     row.program
                 );
             }
+        }
+        // The figures of the session's progress display; a session of an older cray
+        // does not know the request and shows none.
+        if let Ok(Response::Figures(figures)) = control::ask(&socket, &Request::Figures) {
+            outln!("{id:>8} {}", figures.describe());
         }
     }
     Ok(ExitCode::SUCCESS)

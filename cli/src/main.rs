@@ -17,6 +17,7 @@ mod load;
 mod output;
 mod program;
 mod program_source;
+mod progress;
 mod replay;
 mod resume;
 mod session;
@@ -132,6 +133,14 @@ pub struct RunOptions {
     /// replay`).
     #[arg(long, value_name = "LOG", hide = true)]
     pub replay: Option<PathBuf>,
+    /// Show a one-line progress display on standard error (clock periods, emulated
+    /// time, MIPS, checkpoints): the default when standard error is a terminal; with
+    /// standard error redirected, a line a second.
+    #[arg(long, conflicts_with = "quiet")]
+    pub progress: bool,
+    /// Show no progress display, even on a terminal.
+    #[arg(long)]
+    pub quiet: bool,
     /// The arguments of this `cray` command, for `--record`.
     #[arg(skip)]
     pub command: Vec<String>,

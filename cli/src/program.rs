@@ -223,6 +223,7 @@ pub fn run(
     if let Some(player) = player {
         session = session.replaying(player);
     }
+    session = with_progress(options, session);
     let outcome = session.drive();
     // The chart covers what ran, even when the run ended in an error.
     write_timeline(options, &mut session.system)?;
@@ -502,10 +503,19 @@ fn restored_session(
     }
     system.attach(HostRoot::new(&root), Console::Host);
     system.trace_requests = options.trace_requests;
-    Ok(
-        Session::new(system, root, triggers(options), image.display().to_string())
-            .building_on(image),
-    )
+    let session = Session::new(system, root, triggers(options), image.display().to_string())
+        .building_on(image);
+    Ok(with_progress(options, session))
+}
+
+/// `session` with the progress display `--progress`/`--quiet` and standard error ask
+/// for.
+fn with_progress(options: &RunOptions, session: Session) -> Session {
+    if crate::progress::wanted(options.progress, options.quiet) {
+        session.with_progress(crate::progress::Progress::new())
+    } else {
+        session
+    }
 }
 
 /// The figures of a finished run, as `--stats-json` writes them.
