@@ -4,7 +4,9 @@
 //!
 //! On a terminal it is a line that indicatif redraws in place, and the job's own
 //! output never lands in it: every write of the guest's console takes the line away
-//! first and draws it again after (a [`WriteGuard`]). Elsewhere (`--progress` with
+//! first (a [`WriteGuard`]), and the next figures draw it again, unless the job's
+//! last write left a line open (a prompt): the display waits for its end, so as not
+//! to draw over it or clear it. Elsewhere (`--progress` with
 //! standard error redirected) it is a plain line at most once a second, and one at the
 //! end. MIPS is measured with the host's clock, here only: nothing of it reaches the
 //! guest, whose time is its clock periods.
@@ -14,7 +16,7 @@ use cray_emulator::system::WriteGuard;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Longest a plain progress line waits for the next.
@@ -63,10 +65,46 @@ pub fn wanted(progress: bool, quiet: bool) -> bool {
     !quiet && (progress || std::io::stderr().is_terminal())
 }
 
+/// The terminal line and what the guard and the display share of it.
+#[derive(Default)]
+pub struct Terminal {
+    /// The line, while it is drawn.
+    bar: Option<ProgressBar>,
+    /// The job's last write did not end its line.
+    line_open: bool,
+}
+
+impl Terminal {
+    /// The line, drawn anew when it was taken away.
+    fn bar(&mut self) -> &ProgressBar {
+        self.bar.get_or_insert_with(|| {
+            let target = ProgressDrawTarget::stderr_with_hz(REDRAWS_PER_SECOND);
+            let bar = ProgressBar::with_draw_target(None, target);
+            // The template is constant and valid; the default shows the message too.
+            let style = ProgressStyle::with_template("cray: {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            bar.set_style(style);
+            bar
+        })
+    }
+
+    /// Takes the line off the terminal.
+    fn clear(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The shared terminal line, however a panic elsewhere left its lock.
+fn lock(terminal: &Mutex<Terminal>) -> std::sync::MutexGuard<'_, Terminal> {
+    terminal.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The display of one session.
 pub enum Progress {
     /// A line redrawn in place on the terminal.
-    Bar(ProgressBar),
+    Bar(Arc<Mutex<Terminal>>),
     /// Plain lines on standard error, the last written at `last`.
     Lines {
         /// When the last line was written (none yet: the first comes at once).
@@ -79,39 +117,44 @@ impl Progress {
     /// lines elsewhere.
     pub fn new() -> Progress {
         if std::io::stderr().is_terminal() {
-            let target = ProgressDrawTarget::stderr_with_hz(REDRAWS_PER_SECOND);
-            let bar = ProgressBar::with_draw_target(None, target);
-            bar.set_style(
-                ProgressStyle::with_template("cray: {msg}").unwrap_or_else(|_| {
-                    // The template is constant and valid; the default shows the message too.
-                    ProgressStyle::default_spinner()
-                }),
-            );
-            Progress::Bar(bar)
+            Progress::Bar(Arc::default())
         } else {
             Progress::Lines { last: None }
         }
     }
 
     /// What the guest's console wraps each write in: the terminal line is taken away
-    /// while the guest writes. None for plain lines, which are written between slices
-    /// of the job only.
+    /// before the guest writes. None for plain lines, which are written between
+    /// slices of the job only.
     pub fn guard(&self) -> Option<WriteGuard> {
         match self {
-            Progress::Bar(bar) => {
-                let bar = bar.clone();
-                Some(WriteGuard(Arc::new(move |write: &mut dyn FnMut()| {
-                    bar.suspend(&mut *write)
-                })))
+            Progress::Bar(terminal) => {
+                let terminal = Arc::clone(terminal);
+                Some(WriteGuard(Arc::new(
+                    move |bytes: &[u8], write: &mut dyn FnMut()| {
+                        let mut terminal = lock(&terminal);
+                        terminal.clear();
+                        write();
+                        if let Some(&last) = bytes.last() {
+                            terminal.line_open = last != b'\n';
+                        }
+                    },
+                )))
             }
             Progress::Lines { .. } => None,
         }
     }
 
-    /// Shows `figures` (plain lines: when a second has passed since the last).
+    /// Shows `figures` (plain lines: when a second has passed since the last; the
+    /// terminal line: unless the job left a line open).
     pub fn show(&mut self, figures: &Figures) {
         match self {
-            Progress::Bar(bar) => bar.set_message(figures.describe()),
+            Progress::Bar(terminal) => {
+                let mut terminal = lock(terminal);
+                if !terminal.line_open {
+                    terminal.bar().set_message(figures.describe());
+                }
+            }
             Progress::Lines { last } => {
                 if last.is_none_or(|at| at.elapsed() >= LINE_EVERY) {
                     errln!("cray: progress: {}", figures.describe());
@@ -124,7 +167,7 @@ impl Progress {
     /// The session ended: the terminal line goes, a plain line says where it ended.
     pub fn finish(&mut self, figures: &Figures) {
         match self {
-            Progress::Bar(bar) => bar.finish_and_clear(),
+            Progress::Bar(terminal) => lock(terminal).clear(),
             Progress::Lines { .. } => errln!("cray: progress: {}", figures.describe()),
         }
     }

@@ -256,13 +256,13 @@ pub enum Console {
     },
 }
 
-/// A wrapper run around each write of a [`Console::Guarded`]: it must call the
-/// function it is given exactly once.
+/// A wrapper run around each write of a [`Console::Guarded`], given the bytes about to
+/// be written: it must call the function it is given exactly once.
 #[derive(Clone)]
 pub struct WriteGuard(pub std::sync::Arc<WrapWrite>);
 
-/// The function of a [`WriteGuard`]: given the write, it runs it once.
-pub type WrapWrite = dyn Fn(&mut dyn FnMut()) + Send + Sync;
+/// The function of a [`WriteGuard`]: given the bytes and the write, it runs it once.
+pub type WrapWrite = dyn Fn(&[u8], &mut dyn FnMut()) + Send + Sync;
 
 impl std::fmt::Debug for WriteGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -341,7 +341,7 @@ impl Console {
                 stdout.update(bytes);
                 host_write(&mut std::io::stdout().lock(), bytes);
             }
-            Console::Guarded { console, guard } => (guard.0)(&mut || console.stdout(bytes)),
+            Console::Guarded { console, guard } => (guard.0)(bytes, &mut || console.stdout(bytes)),
         }
     }
 
@@ -354,7 +354,7 @@ impl Console {
                 stderr.update(bytes);
                 host_write(&mut std::io::stderr().lock(), bytes);
             }
-            Console::Guarded { console, guard } => (guard.0)(&mut || console.stderr(bytes)),
+            Console::Guarded { console, guard } => (guard.0)(bytes, &mut || console.stderr(bytes)),
         }
     }
 
