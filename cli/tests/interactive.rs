@@ -37,7 +37,7 @@ const AFTER: [&str; 2] = ["(REVERSE (QUOTE (P Q)))", "(EXIT)"];
 
 /// Longest a step may take before the test gives up (a guard against a hang, not a
 /// measurement).
-const PATIENCE: Duration = Duration::from_secs(120);
+const PATIENCE: Duration = Duration::from_secs(300);
 
 fn compiled(name: &str) -> PathBuf {
     isa_tests::corpus_dir().join("compiled").join(name)
@@ -193,6 +193,29 @@ fn wait_for_a_new_wait(place: &Place, not_at: Option<u64>) -> u64 {
     }
 }
 
+/// [`wait_for_a_new_wait`], saying what `typist`'s session printed if it ends first.
+fn wait_for_a_new_wait_of(place: &Place, typist: &mut Typist, not_at: Option<u64>) -> u64 {
+    let asked = Instant::now();
+    loop {
+        if let Some(status) = typist.child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            if let Some(mut err) = typist.child.stderr.take() {
+                let _ = err.read_to_string(&mut stderr);
+            }
+            panic!("the session ended ({status}) before it waited for input: {stderr}");
+        }
+        if let Some(cycles) = waiting_at(place).filter(|&c| Some(c) != not_at) {
+            return cycles;
+        }
+        assert!(
+            asked.elapsed() < PATIENCE,
+            "never waits for input:\n{}",
+            ps(place)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Every line typed, in the pieces the tests type them in.
 fn typed_whole() -> String {
     let mut typed: String = BEFORE.iter().map(|line| format!("{line}\n")).collect();
@@ -268,7 +291,7 @@ fn a_lisp_session_checkpointed_while_it_waits_restarts_and_prints_what_it_would_
     let mut restarted = place.cray();
     restarted.args(["restart", "-f"]).arg(&image);
     let mut second = Typist::start(&mut restarted);
-    let waiting = wait_for_a_new_wait(&place, None);
+    let waiting = wait_for_a_new_wait_of(&place, &mut second, None);
     second.type_in(&format!("{}\n", SPLIT.1));
     wait_for_a_new_wait(&place, Some(waiting));
     second.type_lines(&AFTER);
