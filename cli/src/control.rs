@@ -34,6 +34,9 @@ use std::time::{Duration, Instant};
 pub enum Request {
     /// List the processes.
     Ps,
+    /// The session's figures (clock, emulated time, MIPS, checkpoints): what its
+    /// progress display shows. A session older than the request answers an error.
+    Figures,
     /// Checkpoint a process or a job.
     Chkpnt {
         /// True for a job (`-j`), false for a process (`-p`).
@@ -75,6 +78,8 @@ pub struct ProcessRow {
 pub enum Response {
     /// Process list.
     Ps(Vec<ProcessRow>),
+    /// The session's figures.
+    Figures(crate::progress::Figures),
     /// Done, with a message.
     Ok(String),
     /// Failed, with a message.

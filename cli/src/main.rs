@@ -21,6 +21,7 @@ mod options;
 mod output;
 mod program;
 mod program_source;
+mod progress;
 mod replay;
 mod resume;
 mod session;

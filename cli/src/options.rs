@@ -93,6 +93,14 @@ pub struct JobOptions {
     /// COS: print every F$ request (code, name, S1, S2, P) and its status on stderr.
     #[arg(long)]
     pub trace_requests: bool,
+    /// Show a one-line progress display on standard error (clock periods, emulated
+    /// time, MIPS, checkpoints): the default when standard error is a terminal; with
+    /// standard error redirected, a line a second.
+    #[arg(long, conflicts_with = "quiet")]
+    pub progress: bool,
+    /// Show no progress display, even on a terminal.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Options of a job started from a program (`run`, `debug PROGRAM`): its machine and
@@ -212,6 +220,8 @@ pub struct RunOptions {
     pub log: Option<PathBuf>,
     pub file_policies: Vec<(String, FilePolicy)>,
     pub trace_requests: bool,
+    pub progress: bool,
+    pub quiet: bool,
     pub record: Option<PathBuf>,
     pub replay: Option<PathBuf>,
     pub runner_pid: Option<u32>,
@@ -239,6 +249,8 @@ impl RunOptions {
             log: job.log,
             file_policies: job.file_policies,
             trace_requests: job.trace_requests,
+            progress: job.progress,
+            quiet: job.quiet,
             ..RunOptions::default()
         }
     }

@@ -342,6 +342,7 @@ pub fn run(
     if let Some(player) = player {
         session = session.replaying(player);
     }
+    session = with_progress(options, session);
     let outcome = session.drive();
     // The chart covers what ran, even when the run ended in an error.
     write_timeline(options, &mut session.system)?;
@@ -617,9 +618,10 @@ fn restored_session(
     system.attach(HostRoot::new(&root), Console::Host);
     system.attach_deck_host(deck_host(options)?);
     system.trace_requests = options.trace_requests;
-    Session::new(system, root, triggers(options), image.display().to_string())
+    let session = Session::new(system, root, triggers(options), image.display().to_string())
         .building_on(image)
-        .listening()
+        .listening()?;
+    Ok(with_progress(options, session))
 }
 
 /// A restored job runs on the machine its image gives: a `--model`, `--memory`,
@@ -665,6 +667,16 @@ fn timing_name(timing: Timing) -> &'static str {
     match timing {
         Timing::Approx => "approx",
         Timing::Off => "off",
+    }
+}
+
+/// `session` with the progress display `--progress`/`--quiet` and standard error ask
+/// for.
+fn with_progress(options: &RunOptions, session: Session) -> Session {
+    if crate::progress::wanted(options.progress, options.quiet) {
+        session.with_progress(crate::progress::Progress::new())
+    } else {
+        session
     }
 }
 

@@ -10,12 +10,13 @@
 use crate::control::{ControlServer, Request, Response};
 use crate::input::{HostInput, Reply};
 use crate::output::errln;
+use crate::progress::{Figures, Progress};
 use crate::replay::{InputRecord, Player};
 use crate::resume;
 use crate::CliError;
 use cray_chkpnt::system_image::{self, Baseline, CheckpointError, SaveOptions, Selection};
 use cray_chkpnt::ImageError;
-use cray_emulator::system::{CheckpointKind, Event, ExitStatus, HostRoot, System};
+use cray_emulator::system::{CheckpointKind, Console, Event, ExitStatus, HostRoot, System};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -156,6 +157,12 @@ pub struct Session {
     /// across restarts of the guest (each of which sets the clock back): what
     /// `--max-cycles` limits, so that a guest restarting itself cannot escape it.
     spent: u64,
+    /// `--progress`: the display of the session's figures.
+    progress: Option<Progress>,
+    /// Host seconds spent running the machine (not waiting for input), and the
+    /// instructions issued in them: the MIPS of the progress display and `cray ps`.
+    running: Duration,
+    instructions_run: u64,
 }
 
 /// The job of `system`'s first process: after a restart of one process without its
@@ -202,6 +209,41 @@ impl Session {
             baseline: None,
             program,
             spent: system_clock,
+            progress: None,
+            running: Duration::ZERO,
+            instructions_run: 0,
+        }
+    }
+
+    /// Shows the session's figures in `progress` while it runs; the guest's console
+    /// takes the display off the terminal while it writes.
+    pub fn with_progress(mut self, progress: Progress) -> Session {
+        if let Some(guard) = progress.guard() {
+            let console = self.system.console().clone();
+            let root = self.system.root().clone();
+            self.system.attach(root, Console::guarded(console, guard));
+        }
+        self.progress = Some(progress);
+        self
+    }
+
+    /// The figures of the progress display and of `cray ps`.
+    pub fn figures(&self) -> Figures {
+        let period_ps = self.system.config.model.clock_period_ps();
+        let seconds = self.running.as_secs_f64();
+        Figures {
+            clock: self.system.clock,
+            emulated_seconds: self.system.clock as f64 * period_ps as f64 * 1e-12,
+            mips: if seconds > 0.0 {
+                self.instructions_run as f64 / seconds / 1e6
+            } else {
+                0.0
+            },
+            checkpoints: self.checkpoints.len(),
+            last_checkpoint: self
+                .checkpoints
+                .last()
+                .map(|w| (w.file.display().to_string(), w.clock)),
         }
     }
 
@@ -489,8 +531,22 @@ impl Session {
     pub fn drive(&mut self) -> Result<Outcome, CliError> {
         let started = Instant::now();
         loop {
-            if let Some(outcome) = self.advance(SLICE, started)? {
-                return Ok(outcome);
+            let step = self.advance(SLICE, started);
+            let figures = self.figures();
+            let Some(progress) = self.progress.as_mut() else {
+                match step? {
+                    Some(outcome) => return Ok(outcome),
+                    None => continue,
+                }
+            };
+            match step {
+                Ok(None) => progress.show(&figures),
+                ended => {
+                    progress.finish(&figures);
+                    if let Some(outcome) = ended? {
+                        return Ok(outcome);
+                    }
+                }
             }
         }
     }
@@ -567,7 +623,11 @@ impl Session {
         {
             budget = budget.min(limit.saturating_sub(clock).max(1));
         }
+        let ran = Instant::now();
+        let instructions = self.system.instructions;
         let event = self.system.run(budget);
+        self.running += ran.elapsed();
+        self.instructions_run += self.system.instructions.saturating_sub(instructions);
         // Counted before a restart the event asks for replaces the system.
         self.spent = self
             .spent
@@ -709,6 +769,7 @@ impl Session {
                 Request::Ps => {
                     Response::Ps(crate::control::process_rows(&self.system, &self.program))
                 }
+                Request::Figures => Response::Figures(self.figures()),
                 Request::Chkpnt {
                     job,
                     id,

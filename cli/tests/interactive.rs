@@ -37,7 +37,7 @@ const AFTER: [&str; 2] = ["(REVERSE (QUOTE (P Q)))", "(EXIT)"];
 
 /// Longest a step may take before the test gives up (a guard against a hang, not a
 /// measurement).
-const PATIENCE: Duration = Duration::from_secs(120);
+const PATIENCE: Duration = Duration::from_secs(300);
 
 fn compiled(name: &str) -> PathBuf {
     isa_tests::corpus_dir().join("compiled").join(name)
@@ -176,13 +176,19 @@ fn waiting_at(place: &Place) -> Option<u64> {
 
 /// Waits until the job waits for input at a clock other than `not_at`: after input
 /// was typed, the job has taken all of it (one write, so one read of the pipe) and
-/// read what it could.
-fn wait_for_a_new_wait(place: &Place, not_at: Option<u64>) -> u64 {
+/// read what it could. Says what `typist`'s session printed if it ends first.
+fn wait_for_a_new_wait_of(place: &Place, typist: &mut Typist, not_at: Option<u64>) -> u64 {
     let asked = Instant::now();
     loop {
-        match waiting_at(place) {
-            Some(cycles) if Some(cycles) != not_at => return cycles,
-            _ => {}
+        if let Some(status) = typist.child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            if let Some(mut err) = typist.child.stderr.take() {
+                let _ = err.read_to_string(&mut stderr);
+            }
+            panic!("the session ended ({status}) before it waited for input: {stderr}");
+        }
+        if let Some(cycles) = waiting_at(place).filter(|&c| Some(c) != not_at) {
+            return cycles;
         }
         assert!(
             asked.elapsed() < PATIENCE,
@@ -233,11 +239,11 @@ fn a_lisp_session_checkpointed_while_it_waits_restarts_and_prints_what_it_would_
     // them and waits for the end of the split line, whose start the session has
     // taken and the job has not read. The image must carry it.
     let mut first = Typist::start(&mut place.lisp(&[]));
-    let started = wait_for_a_new_wait(&place, None);
+    let started = wait_for_a_new_wait_of(&place, &mut first, None);
     let mut before: String = BEFORE.iter().map(|line| format!("{line}\n")).collect();
     before.push_str(SPLIT.0);
     first.type_in(&before);
-    wait_for_a_new_wait(&place, Some(started));
+    wait_for_a_new_wait_of(&place, &mut first, Some(started));
     let image = place.path("waiting.chk");
     let checkpointed = place
         .cray()
@@ -268,9 +274,9 @@ fn a_lisp_session_checkpointed_while_it_waits_restarts_and_prints_what_it_would_
     let mut restarted = place.cray();
     restarted.args(["restart", "-f"]).arg(&image);
     let mut second = Typist::start(&mut restarted);
-    let waiting = wait_for_a_new_wait(&place, None);
+    let waiting = wait_for_a_new_wait_of(&place, &mut second, None);
     second.type_in(&format!("{}\n", SPLIT.1));
-    wait_for_a_new_wait(&place, Some(waiting));
+    wait_for_a_new_wait_of(&place, &mut second, Some(waiting));
     second.type_lines(&AFTER);
     let after = second.finish();
     assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
@@ -285,10 +291,10 @@ fn a_lisp_session_recorded_piece_by_piece_replays_to_the_same_end() {
     let place = Place::new();
     let log = place.path("lisp.json");
     let mut typist = Typist::start(&mut place.lisp(&["--record", log.to_str().unwrap()]));
-    let mut waiting = wait_for_a_new_wait(&place, None);
+    let mut waiting = wait_for_a_new_wait_of(&place, &mut typist, None);
     for piece in [&BEFORE[..6], &BEFORE[6..], &AFTER[..]] {
         typist.type_lines(piece);
-        waiting = wait_for_a_new_wait(&place, Some(waiting));
+        waiting = wait_for_a_new_wait_of(&place, &mut typist, Some(waiting));
     }
     let recorded = typist.finish();
     assert_eq!(

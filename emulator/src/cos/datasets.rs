@@ -297,6 +297,20 @@ impl System {
             let stream = std::mem::take(&mut dataset.write_stream);
             let items =
                 deblock(&stream).map_err(|e| format!("{}: F$WDC data: {e}", dataset.name))?;
+            if dataset.backing == Backing::Stdout {
+                // Blocked words for the console: its records, as F$BIO's are shown.
+                let lines: String = items
+                    .iter()
+                    .filter_map(|item| match item {
+                        DatasetItem::Record { words, unused_bits } => {
+                            Some(format!("{}\n", terminal_text(words, *unused_bits)))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                self.console_mut().stdout(lines.as_bytes());
+                return Ok(());
+            }
             dataset.items = items;
             dataset.written = true;
         }
@@ -473,6 +487,32 @@ mod tests {
         assert!(lft_entries(&system, pid)
             .iter()
             .all(|e| e.1 == 0 && e.2 == 0));
+    }
+
+    #[test]
+    fn circular_writes_to_the_console_reach_it_at_the_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
+        let odn = 0o204;
+        assert!(system.cos_write(pid, odn, &[ascii_word("$OUT"), 0]));
+        assert!(matches!(system.cos_open(pid, odn), Reply::Status(0)));
+        let dsp = field(system.cos_read(pid, odn + 1, 1).unwrap()[0], 40, 63);
+        let first = field(system.cos_read(pid, dsp + 1, 1).unwrap()[0], 40, 63);
+        let (words, ubc) = pack_line("CIRCULAR  ").unwrap();
+        let blocked = block(&[DatasetItem::Record {
+            words,
+            unused_bits: ubc,
+        }])
+        .unwrap();
+        assert!(system.cos_write(pid, first, &blocked));
+        let input = first + blocked.len() as u64;
+        assert!(system.cos_write(pid, dsp + u64::from(super::super::job::DPIN), &[input]));
+        assert!(matches!(
+            system.cos_write_circular(pid, dsp),
+            Reply::Status(0)
+        ));
+        assert!(matches!(system.cos_close(pid, odn), Reply::Status(0)));
+        assert_eq!(system.console().captured_stdout(), b"CIRCULAR\n");
     }
 
     #[test]

@@ -144,6 +144,43 @@ mod tests {
         assert_eq!(pending.iter().copied().collect::<Vec<u8>>(), b"REST\n");
     }
 
+    /// Writes `word` to the dataset of `dsp` with F$BIO `function` (040 partial, 050
+    /// record).
+    fn write_word(system: &mut System, pid: u32, dsp: u64, function: u64, word: u64) {
+        assert!(system.cos_write(pid, 0o320, &[word]));
+        let mut request = with_field(0, 2, 9, function);
+        request = with_field(request, 16, 39, 1);
+        request = with_field(request, 40, 63, 0o320);
+        assert!(system.cos_write(pid, dsp + u64::from(DPBIO), &[request]));
+        let process = system.processes.get_mut(&pid).unwrap();
+        process.cpu.s[0] = code::F_BIO;
+        process.cpu.s[1] = dsp;
+        assert!(system.cos_request(pid, 0o210).is_none());
+    }
+
+    #[test]
+    fn a_prompt_is_shown_before_the_job_reads_the_terminal() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
+        let input = open_in(&mut system, pid);
+        let odn = 0o214;
+        assert!(system.cos_write(pid, odn, &[ascii_word("$OUT"), 0]));
+        let process = system.processes.get_mut(&pid).unwrap();
+        process.cpu.s[0] = code::F_OPN;
+        process.cpu.s[1] = odn;
+        assert!(system.cos_request(pid, 0o200).is_none());
+        let output = field(system.cos_read(pid, odn + 1, 1).unwrap()[0], 40, 63);
+        write_word(&mut system, pid, output, 0o40, ascii_word("NAME? "));
+        assert_eq!(system.console().captured_stdout(), b"", "a record begun");
+        assert!(read_record(&mut system, pid, input).is_some(), "waits");
+        assert_eq!(system.console().captured_stdout(), b"NAME? ");
+        system.provide_input(b"BOB\n");
+        assert!(read_record(&mut system, pid, input).is_none());
+        assert_eq!(system.console().captured_stdout(), b"NAME? ", "shown once");
+        write_word(&mut system, pid, output, 0o50, ascii_word("HI BOB  "));
+        assert_eq!(system.console().captured_stdout(), b"NAME? HI BOB\n");
+    }
+
     #[test]
     fn the_end_of_input_is_an_eof_then_the_eod() {
         let dir = tempfile::tempdir().unwrap();

@@ -246,6 +246,28 @@ pub enum Console {
         /// What went to standard error.
         stderr: OutputDigest,
     },
+    /// Another console whose every write the driver wraps (to take its progress
+    /// display off the terminal while the guest writes, then draw it again).
+    Guarded {
+        /// Where the writes go.
+        console: Box<Console>,
+        /// What each write is wrapped in.
+        guard: WriteGuard,
+    },
+}
+
+/// A wrapper run around each write of a [`Console::Guarded`], given the bytes about to
+/// be written: it must call the function it is given exactly once.
+#[derive(Clone)]
+pub struct WriteGuard(pub std::sync::Arc<WrapWrite>);
+
+/// The function of a [`WriteGuard`]: given the bytes and the write, it runs it once.
+pub type WrapWrite = dyn Fn(&[u8], &mut dyn FnMut()) + Send + Sync;
+
+impl std::fmt::Debug for WriteGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteGuard")
+    }
 }
 
 /// The length and xxh3-64 of a stream of bytes, however it was split into writes.
@@ -302,6 +324,14 @@ impl Console {
         }
     }
 
+    /// `console` with each write wrapped in `guard`.
+    pub fn guarded(console: Console, guard: WriteGuard) -> Console {
+        Console::Guarded {
+            console: Box::new(console),
+            guard,
+        }
+    }
+
     /// Writes to standard output.
     pub fn stdout(&mut self, bytes: &[u8]) {
         match self {
@@ -311,6 +341,7 @@ impl Console {
                 stdout.update(bytes);
                 host_write(&mut std::io::stdout().lock(), bytes);
             }
+            Console::Guarded { console, guard } => (guard.0)(bytes, &mut || console.stdout(bytes)),
         }
     }
 
@@ -323,6 +354,7 @@ impl Console {
                 stderr.update(bytes);
                 host_write(&mut std::io::stderr().lock(), bytes);
             }
+            Console::Guarded { console, guard } => (guard.0)(bytes, &mut || console.stderr(bytes)),
         }
     }
 
@@ -330,6 +362,7 @@ impl Console {
     pub fn digests(&self) -> Option<(&OutputDigest, &OutputDigest)> {
         match self {
             Console::Digested { stdout, stderr } => Some((stdout, stderr)),
+            Console::Guarded { console, .. } => console.digests(),
             _ => None,
         }
     }
@@ -338,6 +371,7 @@ impl Console {
     pub fn captured_stdout(&self) -> &[u8] {
         match self {
             Console::Captured { stdout, .. } => stdout,
+            Console::Guarded { console, .. } => console.captured_stdout(),
             Console::Host | Console::Digested { .. } => &[],
         }
     }
@@ -346,6 +380,7 @@ impl Console {
     pub fn captured_stderr(&self) -> &[u8] {
         match self {
             Console::Captured { stderr, .. } => stderr,
+            Console::Guarded { console, .. } => console.captured_stderr(),
             Console::Host | Console::Digested { .. } => &[],
         }
     }

@@ -32,7 +32,7 @@ pub mod signals;
 pub mod syscalls;
 
 pub use errno::Errno;
-pub use host_files::{Console, HostRoot, OutputDigest};
+pub use host_files::{Console, HostRoot, OutputDigest, WriteGuard};
 pub use process::{ExitStatus, Personality, Pid, Process, ProcessState, WaitOn};
 
 use crate::aout::AOut;
