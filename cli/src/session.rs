@@ -356,7 +356,11 @@ impl Session {
         {
             budget = budget.min(limit.saturating_sub(clock).max(1));
         }
-        match self.system.run(budget) {
+        let event = self.system.run(budget);
+        for failure in self.system.take_write_failures() {
+            errln!("cray: {failure}");
+        }
+        match event {
             Event::Exited { status } => return Ok(Some(self.outcome(Some(status), started))),
             Event::BudgetExhausted => {}
             Event::InputWanted { .. } => self.read_terminal()?,

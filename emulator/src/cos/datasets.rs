@@ -14,7 +14,7 @@
 use super::dataset::{block, deblock, is_blocked, pack_line, unpack_line, DatasetItem};
 use super::job::{Backing, LocalDataset, DPCWF, DPFIRST, DPIN, DPLIMIT, DPOUT, DSP_WORDS};
 use super::requests::{address_field, dataset_name, Reply};
-use crate::system::host_files::OpenHow;
+use crate::system::host_files::{HostWriteError, OpenHow};
 use crate::system::{Pid, System};
 
 /// Largest host file a dataset may hold (bytes).
@@ -71,8 +71,13 @@ pub fn host_bytes(items: &[DatasetItem], text: bool) -> Result<Vec<u8>, String> 
 }
 
 impl LocalDataset {
-    /// Appends a written item at the read position (dropping what followed it).
-    pub fn push_written(&mut self, item: DatasetItem, console: &mut crate::system::Console) {
+    /// Appends a written item at the read position (dropping what followed it). For
+    /// `$OUT` on the console, a record the host could not write is an error.
+    pub fn push_written(
+        &mut self,
+        item: DatasetItem,
+        console: &mut crate::system::Console,
+    ) -> Result<(), HostWriteError> {
         if self.backing == Backing::Stdout {
             if let DatasetItem::Record { words, unused_bits } = &item {
                 let line = unpack_line(words, *unused_bits).unwrap_or_else(|_| {
@@ -82,9 +87,9 @@ impl LocalDataset {
                         .map(|b| if b.is_ascii() { char::from(b) } else { '?' })
                         .collect()
                 });
-                console.stdout(format!("{line}\n").as_bytes());
+                return console.stdout(format!("{line}\n").as_bytes());
             }
-            return;
+            return Ok(());
         }
         if !self.written {
             let keep = self.item + usize::from(self.word > 0);
@@ -94,10 +99,11 @@ impl LocalDataset {
             self.written = true;
         }
         if self.backing == Backing::Empty {
-            return;
+            return Ok(());
         }
         self.items.push(item);
         self.item = self.items.len();
+        Ok(())
     }
 }
 
@@ -256,7 +262,7 @@ impl System {
             }
             Err(message) => {
                 let text = format!("cray: pid {pid}: F$OPN {name}: {message}\n");
-                self.console_mut().stderr(text.as_bytes());
+                self.console_mut().message(text.as_bytes());
                 Reply::Status(STATUS_NO_DATASET)
             }
         }
@@ -303,8 +309,9 @@ impl System {
             ..OpenHow::default()
         };
         root.open(&relative, how)
-            .and_then(|()| root.write_at(&relative, 0, false, &bytes))
             .map_err(|e| format!("{path}: {e:?}"))?;
+        root.write_at(&relative, 0, false, &bytes)
+            .map_err(|failure| format!("{path}: {}", failure.error))?;
         Ok(())
     }
 
@@ -344,7 +351,7 @@ impl System {
             Ok(()) => Reply::Status(0),
             Err(message) => {
                 let text = format!("cray: pid {pid}: close: {message}\n");
-                self.console_mut().stderr(text.as_bytes());
+                self.console_mut().message(text.as_bytes());
                 Reply::Status(STATUS_NO_DATASET)
             }
         }

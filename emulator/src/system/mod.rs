@@ -30,6 +30,7 @@ pub mod process;
 mod scheduler;
 pub mod signals;
 pub mod syscalls;
+mod write_failures;
 
 pub use errno::Errno;
 pub use host_files::{Console, HostRoot, OutputDigest};
@@ -219,6 +220,9 @@ pub struct System {
     root: HostRoot,
     #[serde(skip)]
     console: Console,
+    /// Host writes that failed, to report (host side, not machine state).
+    #[serde(skip)]
+    write_failures: write_failures::WriteFailures,
 }
 
 impl System {
@@ -241,6 +245,7 @@ impl System {
             trace_requests: false,
             root,
             console,
+            write_failures: write_failures::WriteFailures::default(),
         }
     }
 

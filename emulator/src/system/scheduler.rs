@@ -218,7 +218,7 @@ impl System {
             (b'a' + (at & 3) as u8) as char,
             signals::name(signal),
         );
-        self.console.stderr(message.as_bytes());
+        self.console.message(message.as_bytes());
         self.terminate(pid, ExitStatus::Signaled(signal));
     }
 }
