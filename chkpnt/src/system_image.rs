@@ -15,9 +15,12 @@
 //! A process checkpointed without the rest of its job restarts as if the others had
 //! ended at the checkpoint (`System::settle_absent_processes`).
 //!
-//! Files, as UNICOS did it: positions are restored, contents are not, and restart
-//! refuses when a file changed, unless forced. With the contents in the image,
-//! restart recreates the files instead, so it works after they changed or vanished.
+//! Files: positions are restored, contents are not; restart treats each file by its
+//! policy ([`crate::file_policy`]): a file the job only read must not have changed
+//! (UNICOS's rule), one it wrote is cut back to its length at the checkpoint, and with
+//! the contents in the image the files are recreated, so it works after they changed
+//! or vanished. The device and inode of each file are in a section of their own
+//! ([`crate::file_policy::FILE_RECORDS_SECTION`]).
 
 use crate::file_policy::{FileRecord, RestartFiles, FILE_RECORDS_SECTION, FILE_RECORDS_VERSION};
 use crate::incremental::{self, memory_fields, FieldPrint, ParentRef};
