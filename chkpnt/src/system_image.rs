@@ -520,18 +520,6 @@ fn write_image(
             source,
         })?;
         writer.add_section(SectionKind::Other(FILES_SECTION), 0, 1, files);
-        // A section of its own, so that images without it (and readers that do not
-        // know it) still work: postcard cannot add a field to the open-files list.
-        let records = postcard::to_stdvec(&records).map_err(|source| ImageError::Encode {
-            section: "file records".into(),
-            source,
-        })?;
-        writer.add_section(
-            SectionKind::Other(FILE_RECORDS_SECTION),
-            0,
-            FILE_RECORDS_VERSION,
-            records,
-        );
         if let Some(parent) = parent.filter(|_| !deltas.is_empty()) {
             writer.parent(&ParentRef {
                 name: parent
@@ -559,6 +547,19 @@ fn write_image(
                 writer.add_file(index as u32, bytes);
             }
         }
+        // A section of its own, so that images without it (and readers that do not
+        // know it) still work: postcard cannot add a field to the open-files list. It
+        // comes last, so the sections before it keep the places they always had.
+        let records = postcard::to_stdvec(&records).map_err(|source| ImageError::Encode {
+            section: "file records".into(),
+            source,
+        })?;
+        writer.add_section(
+            SectionKind::Other(FILE_RECORDS_SECTION),
+            0,
+            FILE_RECORDS_VERSION,
+            records,
+        );
         let incremental = writer.is_incremental();
         writer
             .write_atomic(path)
