@@ -17,9 +17,12 @@
 //! A process checkpointed without the rest of its job restarts as if the others had
 //! ended at the checkpoint (`System::settle_absent_processes`).
 //!
-//! Files, as UNICOS did it: positions are restored, contents are not, and restart
-//! refuses when a file changed, unless forced. With the contents in the image,
-//! restart recreates the files instead, so it works after they changed or vanished.
+//! Files: positions are restored, contents are not; restart treats each file by its
+//! policy ([`crate::file_policy`]): a file the job only read must not have changed
+//! (UNICOS's rule), one it wrote is cut back to its length at the checkpoint, and with
+//! the contents in the image the files are recreated, so it works after they changed
+//! or vanished. The device and inode of each file are in a section of their own
+//! ([`crate::file_policy::FILE_RECORDS_SECTION`]).
 
 use crate::file_policy::{FileRecord, RestartFiles, FILE_RECORDS_SECTION, FILE_RECORDS_VERSION};
 use crate::incremental::{self, memory_fields, FieldPrint, ParentRef};
@@ -542,18 +545,6 @@ fn write_image(
             source,
         })?;
         writer.add_section(SectionKind::Other(FILES_SECTION), 0, 1, files);
-        // A section of its own, so that images without it (and readers that do not
-        // know it) still work: postcard cannot add a field to the open-files list.
-        let records = postcard::to_stdvec(&records).map_err(|source| ImageError::Encode {
-            section: "file records".into(),
-            source,
-        })?;
-        writer.add_section(
-            SectionKind::Other(FILE_RECORDS_SECTION),
-            0,
-            FILE_RECORDS_VERSION,
-            records,
-        );
         if !state.cos_decks.is_empty() {
             let decks =
                 postcard::to_stdvec(&state.cos_decks).map_err(|source| ImageError::Encode {
@@ -589,6 +580,19 @@ fn write_image(
                 writer.add_file(index as u32, bytes);
             }
         }
+        // A section of its own, so that images without it (and readers that do not
+        // know it) still work: postcard cannot add a field to the open-files list. It
+        // comes last, so the sections before it keep the places they always had.
+        let records = postcard::to_stdvec(&records).map_err(|source| ImageError::Encode {
+            section: "file records".into(),
+            source,
+        })?;
+        writer.add_section(
+            SectionKind::Other(FILE_RECORDS_SECTION),
+            0,
+            FILE_RECORDS_VERSION,
+            records,
+        );
         let incremental = writer.is_incremental();
         writer
             .write_atomic(path)

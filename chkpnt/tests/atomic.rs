@@ -112,37 +112,88 @@ fn missing_directory_fails_cleanly() {
     assert!(e.to_string().contains("x.ckpt"), "{e}");
 }
 
+/// Set in the unprivileged copy of this test binary that
+/// `unwritable_directory_keeps_previous_image` starts as root: the directory to try.
+const UNPRIVILEGED_DIR: &str = "CRAY_ATOMIC_TEST_UNPRIVILEGED_DIR";
+
+/// The user the check runs as when the test runs as root (`nobody` on most systems;
+/// setpriv needs no account for it).
+const UNPRIVILEGED_ID: &str = "65534";
+
+/// A checkpoint into a directory the user may not write to fails, saying the previous
+/// image is intact. Root ignores directory permissions, so as root (as CI runs) the
+/// test runs itself again as an unprivileged user (setpriv, util-linux) for the write.
 #[cfg(unix)]
 #[test]
 fn unwritable_directory_keeps_previous_image() {
     use std::os::unix::fs::PermissionsExt;
+    if let Some(dir) = std::env::var_os(UNPRIVILEGED_DIR) {
+        try_to_replace_in(Path::new(&dir));
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("job.ckpt");
     write_image(&path, 1);
     let before = std::fs::read(&path).unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
-    // root ignores directory permissions; then there is nothing to test here.
-    let probe = dir.path().join("probe");
-    let root = std::fs::write(&probe, b"").is_ok();
-    let result = if root {
-        let _ = std::fs::remove_file(&probe);
-        None
+    if may_write_anyway(dir.path()) {
+        as_unprivileged_user(dir.path());
     } else {
-        let mem = words(100, 9);
-        let mut w = ImageWriter::new(summary());
-        w.add_memory(0, &mem);
-        Some(w.write_atomic(&path))
-    };
+        try_to_replace_in(dir.path());
+    }
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let Some(result) = result else {
-        eprintln!("running as root: directory permissions not enforced, skipped");
-        return;
-    };
-    let e = result.unwrap_err();
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(entries(dir.path()), ["job.ckpt"]);
+}
+
+/// Whether this process writes into `dir` whatever its permissions say (root).
+fn may_write_anyway(dir: &Path) -> bool {
+    let probe = dir.join("probe");
+    let wrote = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    wrote
+}
+
+/// Runs this test again, as an unprivileged user, on `dir`.
+fn as_unprivileged_user(dir: &Path) {
+    let out = std::process::Command::new("setpriv")
+        .arg(format!("--reuid={UNPRIVILEGED_ID}"))
+        .arg(format!("--regid={UNPRIVILEGED_ID}"))
+        .arg("--clear-groups")
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "unwritable_directory_keeps_previous_image",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env(UNPRIVILEGED_DIR, dir)
+        .output()
+        .expect("as root, the check needs setpriv (util-linux) to run as another user");
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the unprivileged check failed: {said}"
+    );
+    assert!(said.contains("1 passed"), "the check did not run: {said}");
+}
+
+/// The check itself: replacing the image in `dir` fails with a message that names it
+/// and says the previous image is intact.
+fn try_to_replace_in(dir: &Path) {
+    assert!(
+        !may_write_anyway(dir),
+        "{} is writable to this user: nothing would be checked",
+        dir.display()
+    );
+    let mem = words(100, 9);
+    let mut w = ImageWriter::new(summary());
+    w.add_memory(0, &mem);
+    let e = w.write_atomic(dir.join("job.ckpt")).unwrap_err();
     let msg = e.to_string();
     assert!(
         msg.contains("previous image is intact") && msg.contains("job.ckpt"),
         "{msg}"
     );
-    assert_eq!(std::fs::read(&path).unwrap(), before);
 }

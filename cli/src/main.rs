@@ -443,7 +443,17 @@ fn replay(log: &std::path::Path) -> Result<ExitCode, CliError> {
     program::run(&run.options, &run.personality, &run.program, &run.args)
 }
 
+/// A write past the host's file size limit (`ulimit -f`) must fail with EFBIG, which
+/// the guest (or the checkpoint) then meets as an error, instead of killing `cray`
+/// with SIGXFSZ. A handler that only sets a flag does that without `unsafe`;
+/// registering it twice is harmless.
+fn survive_file_size_limit() {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, flag);
+}
+
 fn main() -> ExitCode {
+    survive_file_size_limit();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

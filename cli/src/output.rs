@@ -5,7 +5,7 @@
 //! (`cray dis X | head`, `cray run --stats P 2>&1 | head`). With these, a closed
 //! standard output ends the command quietly, as Unix tools do, and a closed standard
 //! error is ignored. The guest's own output goes through the
-//! kernel's console, which never fails the guest.
+//! kernel's console, where a failed write is the guest's error (and the runner reports it).
 
 use std::io::Write;
 

@@ -632,6 +632,9 @@ impl Session {
         self.spent = self
             .spent
             .saturating_add(self.system.clock.saturating_sub(clock));
+        for failure in self.system.take_write_failures() {
+            errln!("cray: {failure}");
+        }
         match event {
             Event::Exited { status } => return Ok(Some(self.outcome(Some(status), started))),
             Event::BudgetExhausted => {}

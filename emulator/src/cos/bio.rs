@@ -14,6 +14,7 @@ use super::bits::{field, with_field};
 use super::dataset::DatasetItem;
 use super::job::{DPBIO, DPCWF};
 use super::requests::Reply;
+use crate::system::host_files::HostWriteError;
 use crate::system::{Pid, System};
 
 /// DPCWF code: end of record met.
@@ -70,8 +71,20 @@ impl System {
                 let Some(words) = self.cos_read(pid, buffer, count) else {
                     return Self::bad_address("F$BIO buffer", buffer);
                 };
-                self.bio_write(pid, slot, function, words, ubc as u32);
-                self.cos_write(pid, dsp + u64::from(DPBIO), &[done(request, false)]);
+                let failed = self.bio_write(pid, slot, function, words, ubc as u32);
+                if let Some(failure) = &failed {
+                    self.host_write_failed(
+                        pid,
+                        "standard output ($OUT)",
+                        failure,
+                        "the F$BIO error bit",
+                    );
+                }
+                self.cos_write(
+                    pid,
+                    dsp + u64::from(DPBIO),
+                    &[done(request, failed.is_some())],
+                );
             }
             _ => {
                 self.cos_write(pid, dsp + u64::from(DPBIO), &[done(request, true)]);
@@ -128,15 +141,20 @@ impl System {
         }
     }
 
-    fn bio_write(&mut self, pid: Pid, slot: u32, function: u64, words: Vec<u64>, ubc: u32) {
+    /// Writes what F$BIO asks; the host's failure to take a record of `$OUT`.
+    fn bio_write(
+        &mut self,
+        pid: Pid,
+        slot: u32,
+        function: u64,
+        words: Vec<u64>,
+        ubc: u32,
+    ) -> Option<HostWriteError> {
         let (processes, console) = self.processes_and_console();
-        let Some(dataset) = processes
+        let dataset = processes
             .get_mut(&pid)
             .and_then(|p| p.cos.as_mut())
-            .and_then(|j| j.open.get_mut(&slot))
-        else {
-            return;
-        };
+            .and_then(|j| j.open.get_mut(&slot))?;
         dataset.pending.extend_from_slice(&words);
         let item = match function {
             0o50 => Some(DatasetItem::Record {
@@ -149,7 +167,9 @@ impl System {
                         words: std::mem::take(&mut dataset.pending),
                         unused_bits: 0,
                     };
-                    dataset.push_written(record, console);
+                    if let Err(failure) = dataset.push_written(record, console) {
+                        return Some(failure);
+                    }
                 }
                 Some(if function == 0o52 {
                     DatasetItem::EndOfFile
@@ -159,8 +179,6 @@ impl System {
             }
             _ => None,
         };
-        if let Some(item) = item {
-            dataset.push_written(item, console);
-        }
+        item.and_then(|item| dataset.push_written(item, console).err())
     }
 }

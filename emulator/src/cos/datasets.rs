@@ -16,7 +16,7 @@
 use super::dataset::{block, deblock, host_line, is_blocked, pack_line, DatasetItem};
 use super::job::{Backing, LocalDataset, DPCWF, DPFIRST, DPIN, DPLIMIT, DPOUT, DSP_WORDS};
 use super::requests::{address_field, dataset_name, Reply};
-use crate::system::host_files::OpenHow;
+use crate::system::host_files::{HostWriteError, OpenHow};
 use crate::system::{Pid, System};
 
 /// Largest host file a dataset may hold (bytes).
@@ -86,14 +86,19 @@ pub(super) fn terminal_text(words: &[u64], unused_bits: u32) -> String {
 }
 
 impl LocalDataset {
-    /// Appends a written item at the read position (dropping what followed it).
-    pub fn push_written(&mut self, item: DatasetItem, console: &mut crate::system::Console) {
+    /// Appends a written item at the read position (dropping what followed it). For
+    /// `$OUT` on the console, a record the host could not write is an error.
+    pub fn push_written(
+        &mut self,
+        item: DatasetItem,
+        console: &mut crate::system::Console,
+    ) -> Result<(), HostWriteError> {
         if self.backing == Backing::Stdout {
             if let DatasetItem::Record { words, unused_bits } = &item {
                 let line = terminal_text(words, *unused_bits);
-                console.stdout(format!("{line}\n").as_bytes());
+                return console.stdout(format!("{line}\n").as_bytes());
             }
-            return;
+            return Ok(());
         }
         if !self.written {
             let keep = self.item + usize::from(self.word > 0);
@@ -103,10 +108,11 @@ impl LocalDataset {
             self.written = true;
         }
         if matches!(self.backing, Backing::Empty | Backing::Terminal) {
-            return;
+            return Ok(());
         }
         self.items.push(item);
         self.item = self.items.len();
+        Ok(())
     }
 }
 
@@ -274,7 +280,7 @@ impl System {
             }
             Err(message) => {
                 let text = format!("cray: pid {pid}: F$OPN {name}: {message}\n");
-                self.console_mut().stderr(text.as_bytes());
+                self.console_mut().message(text.as_bytes());
                 Reply::Status(STATUS_NO_DATASET)
             }
         }
@@ -308,7 +314,9 @@ impl System {
                         _ => None,
                     })
                     .collect();
-                self.console_mut().stdout(lines.as_bytes());
+                if let Err(failure) = self.console_mut().stdout(lines.as_bytes()) {
+                    self.host_write_failed(pid, "standard output", &failure, "no error status");
+                }
                 return Ok(());
             }
             dataset.items = items;
@@ -343,8 +351,9 @@ impl System {
             ..OpenHow::default()
         };
         root.open(&relative, how)
-            .and_then(|()| root.write_at(&relative, 0, false, &bytes))
             .map_err(|e| format!("{path}: {e:?}"))?;
+        root.write_at(&relative, 0, false, &bytes)
+            .map_err(|failure| format!("{path}: {}", failure.error))?;
         Ok(())
     }
 
@@ -384,7 +393,7 @@ impl System {
             Ok(()) => Reply::Status(0),
             Err(message) => {
                 let text = format!("cray: pid {pid}: close: {message}\n");
-                self.console_mut().stderr(text.as_bytes());
+                self.console_mut().message(text.as_bytes());
                 Reply::Status(STATUS_NO_DATASET)
             }
         }

@@ -235,7 +235,7 @@ impl System {
                 "cray: F$ {request:03o} {:<8} S1={s1:o}{text} S2={s2:o} P={at:o}: {result}\n",
                 request_name(request)
             );
-            self.console_mut().stderr(line.as_bytes());
+            self.console_mut().message(line.as_bytes());
         }
         let process = self.processes.get_mut(&pid)?;
         match reply {
@@ -254,7 +254,7 @@ impl System {
                         ),
                         ExitStatus::Exited(_) => format!("cray: pid {pid}: {message}\n"),
                     };
-                    self.console_mut().stderr(text.as_bytes());
+                    self.console_mut().message(text.as_bytes());
                 }
                 // A deck job's step ends, and the deck goes on.
                 if !self.cos_step_ended(pid, status) {
@@ -352,7 +352,7 @@ impl System {
             })
             .collect();
         let line = line.trim_end().to_string();
-        self.console_mut().stderr(format!("{line}\n").as_bytes());
+        self.console_mut().message(format!("{line}\n").as_bytes());
         self.cos_log.push(line);
         Reply::Status(0)
     }

@@ -74,6 +74,7 @@ impl System {
         let Some(job) = processes.get_mut(&pid).and_then(|p| p.cos.as_mut()) else {
             return;
         };
+        let mut failed = None;
         for dataset in job.open.values_mut() {
             if dataset.backing != Backing::Stdout || dataset.pending.is_empty() {
                 continue;
@@ -82,7 +83,12 @@ impl System {
             let text = unpack_line(&words, 0).unwrap_or_default();
             // Words are whole in a record's middle; a library may leave NULs in them.
             let shown: String = text.chars().filter(|&c| c != '\0').collect();
-            console.stdout(shown.as_bytes());
+            if let Err(failure) = console.stdout(shown.as_bytes()) {
+                failed = Some(failure);
+            }
+        }
+        if let Some(failure) = failed {
+            self.host_write_failed(pid, "standard output", &failure, "no error status");
         }
     }
 }

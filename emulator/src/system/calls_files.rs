@@ -2,7 +2,7 @@
 
 use super::errno::{Errno, SysResult};
 use super::files::{Description, FileId, PipeOutcome, UNLINKED_PREFIX};
-use super::host_files::OpenHow;
+use super::host_files::{HostWriteError, OpenHow};
 use super::process::{Pid, WaitOn};
 use super::syscalls::{Outcome, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC};
 use super::{guest, signals, System};
@@ -100,13 +100,24 @@ impl System {
                     offset,
                     ..
                 } => {
-                    let end = self.root.write_at(&path, offset, append, &bytes)?;
+                    let (end, written) = match self.root.write_at(&path, offset, append, &bytes) {
+                        Ok(end) => (end, count),
+                        Err(failure) => {
+                            let errno = failure.errno();
+                            self.host_write_failed(pid, &path, &failure, &errno.to_string());
+                            if failure.written == 0 {
+                                return Err(errno);
+                            }
+                            // Part went: the count, as a short write (the next fails).
+                            (failure.end, failure.written as u64)
+                        }
+                    };
                     if let Description::Host { offset, .. } =
                         &mut self.files.get_mut(id)?.description
                     {
                         *offset = end;
                     }
-                    Ok(Outcome::Return(count))
+                    Ok(Outcome::Return(written))
                 }
                 Description::PipeWrite { pipe } => match self.files.pipe_write(pipe, &bytes) {
                     PipeOutcome::Done(Ok(n)) => {
@@ -120,17 +131,37 @@ impl System {
                     PipeOutcome::Block => Ok(Outcome::Block(WaitOn::PipeWrite(pipe))),
                 },
                 Description::Stdout => {
-                    self.console.stdout(&bytes);
-                    Ok(Outcome::Return(count))
+                    let result = self.console.stdout(&bytes);
+                    self.console_written(pid, "standard output", result, count)
                 }
                 Description::Stderr => {
-                    self.console.stderr(&bytes);
-                    Ok(Outcome::Return(count))
+                    let result = self.console.stderr(&bytes);
+                    self.console_written(pid, "standard error", result, count)
                 }
                 _ => Err(Errno::EBADF),
             }
         })();
         result.unwrap_or_else(Outcome::Fail)
+    }
+
+    /// The result of a write of `count` bytes to the host's standard output or error:
+    /// the count, a short count when part of it went, or the host's errno.
+    fn console_written(
+        &mut self,
+        pid: Pid,
+        place: &str,
+        result: Result<(), HostWriteError>,
+        count: u64,
+    ) -> SysResult<Outcome> {
+        let Err(failure) = result else {
+            return Ok(Outcome::Return(count));
+        };
+        let errno = failure.errno();
+        self.host_write_failed(pid, place, &failure, &errno.to_string());
+        match failure.written {
+            0 => Err(errno),
+            written => Ok(Outcome::Return(written as u64)),
+        }
     }
 
     /// Gives `id` the lowest free descriptor of `pid`, or EMFILE (releasing `id`).

@@ -42,6 +42,8 @@ impl Errno {
     pub const EINVAL: Errno = Errno(22);
     /// Too many open files in the process.
     pub const EMFILE: Errno = Errno(24);
+    /// File too large (the host's file size limit, `ulimit -f`).
+    pub const EFBIG: Errno = Errno(27);
     /// No space left.
     pub const ENOSPC: Errno = Errno(28);
     /// Seek on a pipe or terminal.
@@ -63,9 +65,9 @@ impl Errno {
         }
     }
 
-    /// ENOTDIR, EISDIR and ENOSPC from the host's error number: Unix hosts number
-    /// them as System V does (20, 21, 28), and their `io::ErrorKind` names need a
-    /// newer Rust than the workspace's minimum.
+    /// ENOTDIR, EISDIR, EFBIG, ENOSPC and EPIPE from the host's error number: Unix
+    /// hosts number them as System V does (20, 21, 27, 28, 32), and some of their
+    /// `io::ErrorKind` names need a newer Rust than the workspace's minimum.
     fn from_host_code(error: &std::io::Error) -> Option<Errno> {
         if !cfg!(unix) {
             return None;
@@ -73,7 +75,9 @@ impl Errno {
         match error.raw_os_error() {
             Some(20) => Some(Errno::ENOTDIR),
             Some(21) => Some(Errno::EISDIR),
+            Some(27) => Some(Errno::EFBIG),
             Some(28) => Some(Errno::ENOSPC),
+            Some(32) => Some(Errno::EPIPE),
             _ => None,
         }
     }
@@ -98,6 +102,7 @@ impl Errno {
             21 => "EISDIR",
             22 => "EINVAL",
             24 => "EMFILE",
+            27 => "EFBIG",
             28 => "ENOSPC",
             29 => "ESPIPE",
             32 => "EPIPE",

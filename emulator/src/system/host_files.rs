@@ -173,26 +173,38 @@ impl HostRoot {
     }
 
     /// Writes `bytes` at `offset` (or at the end when `append`); returns the offset
-    /// after the write.
+    /// after the write. A write the host fails part way (a full disk, a file size
+    /// limit) says how far it got.
     pub fn write_at(
         &self,
         relative: &str,
         offset: u64,
         append: bool,
         bytes: &[u8],
-    ) -> SysResult<u64> {
+    ) -> Result<u64, HostWriteError> {
+        let failed = |error| HostWriteError {
+            written: 0,
+            end: offset,
+            error,
+        };
         let mut file = OpenOptions::new()
             .write(true)
             .open(self.host_path(relative))
-            .map_err(|e| Errno::from_io(&e))?;
+            .map_err(failed)?;
         let position = if append {
             file.seek(SeekFrom::End(0))
         } else {
             file.seek(SeekFrom::Start(offset))
         }
-        .map_err(|e| Errno::from_io(&e))?;
-        file.write_all(bytes).map_err(|e| Errno::from_io(&e))?;
-        Ok(position + bytes.len() as u64)
+        .map_err(failed)?;
+        match write_some(&mut file, bytes) {
+            (written, None) => Ok(position + written as u64),
+            (written, Some(error)) => Err(HostWriteError {
+                written,
+                end: position + written as u64,
+                error,
+            }),
+        }
     }
 
     /// Size of a resolved file in bytes.
@@ -301,6 +313,14 @@ impl OutputDigest {
     }
 }
 
+/// How many of `bytes` a console write wrote.
+fn written_of(result: &Result<(), HostWriteError>, bytes: &[u8]) -> usize {
+    match result {
+        Ok(()) => bytes.len(),
+        Err(failure) => failure.written.min(bytes.len()),
+    }
+}
+
 impl std::fmt::Debug for OutputDigest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} bytes, xxh3 {:016x}", self.len, self.digest())
@@ -332,30 +352,52 @@ impl Console {
         }
     }
 
-    /// Writes to standard output.
-    pub fn stdout(&mut self, bytes: &[u8]) {
+    /// Writes to standard output; a host write that fails says how far it got.
+    pub fn stdout(&mut self, bytes: &[u8]) -> Result<(), HostWriteError> {
         match self {
-            Console::Host => host_write(&mut std::io::stdout().lock(), bytes),
-            Console::Captured { stdout, .. } => stdout.extend_from_slice(bytes),
-            Console::Digested { stdout, .. } => {
-                stdout.update(bytes);
-                host_write(&mut std::io::stdout().lock(), bytes);
+            Console::Host => host_write(std::io::stdout().lock(), bytes),
+            Console::Captured { stdout, .. } => {
+                stdout.extend_from_slice(bytes);
+                Ok(())
             }
-            Console::Guarded { console, guard } => (guard.0)(bytes, &mut || console.stdout(bytes)),
+            Console::Digested { stdout, .. } => {
+                let result = host_write(std::io::stdout().lock(), bytes);
+                stdout.update(&bytes[..written_of(&result, bytes)]);
+                result
+            }
+            Console::Guarded { console, guard } => {
+                let mut result = Ok(());
+                (guard.0)(bytes, &mut || result = console.stdout(bytes));
+                result
+            }
         }
     }
 
-    /// Writes to standard error.
-    pub fn stderr(&mut self, bytes: &[u8]) {
+    /// Writes to standard error; a host write that fails says how far it got.
+    pub fn stderr(&mut self, bytes: &[u8]) -> Result<(), HostWriteError> {
         match self {
-            Console::Host => host_write(&mut std::io::stderr().lock(), bytes),
-            Console::Captured { stderr, .. } => stderr.extend_from_slice(bytes),
-            Console::Digested { stderr, .. } => {
-                stderr.update(bytes);
-                host_write(&mut std::io::stderr().lock(), bytes);
+            Console::Host => host_write(std::io::stderr().lock(), bytes),
+            Console::Captured { stderr, .. } => {
+                stderr.extend_from_slice(bytes);
+                Ok(())
             }
-            Console::Guarded { console, guard } => (guard.0)(bytes, &mut || console.stderr(bytes)),
+            Console::Digested { stderr, .. } => {
+                let result = host_write(std::io::stderr().lock(), bytes);
+                stderr.update(&bytes[..written_of(&result, bytes)]);
+                result
+            }
+            Console::Guarded { console, guard } => {
+                let mut result = Ok(());
+                (guard.0)(bytes, &mut || result = console.stderr(bytes));
+                result
+            }
         }
+    }
+
+    /// Writes a message of the system's own (not the guest's output) to standard
+    /// error. There is nobody to tell when that fails.
+    pub fn message(&mut self, bytes: &[u8]) {
+        let _ = self.stderr(bytes);
     }
 
     /// What went to standard output and standard error, for a digested console.
@@ -386,10 +428,74 @@ impl Console {
     }
 }
 
-/// Writes and flushes `bytes` on a host stream. The guest cannot act on a host write
-/// error; it is not reported.
-fn host_write(out: &mut impl Write, bytes: &[u8]) {
-    let _ = out.write_all(bytes).and_then(|_| out.flush());
+/// A write to the host that failed, after `written` of its bytes (a full disk may take
+/// part of a write).
+#[derive(Debug)]
+pub struct HostWriteError {
+    /// Bytes written before the failure.
+    pub written: usize,
+    /// The file offset after those bytes (host files; 0 for the console).
+    pub end: u64,
+    /// What the host said.
+    pub error: std::io::Error,
+}
+
+impl HostWriteError {
+    /// The errno the guest gets (the host's own where the ABI has it: ENOSPC, EFBIG,
+    /// EPIPE...; EIO otherwise).
+    pub fn errno(&self) -> Errno {
+        Errno::from_io(&self.error)
+    }
+}
+
+impl From<HostWriteError> for Errno {
+    fn from(failure: HostWriteError) -> Errno {
+        failure.errno()
+    }
+}
+
+/// Writes as much of `bytes` as the host takes: the count written, and the error that
+/// stopped it if it stopped short.
+fn write_some(out: &mut impl Write, bytes: &[u8]) -> (usize, Option<std::io::Error>) {
+    let mut written = 0;
+    while written < bytes.len() {
+        match out.write(&bytes[written..]) {
+            Ok(0) => return (written, Some(std::io::ErrorKind::WriteZero.into())),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (written, Some(e)),
+        }
+    }
+    (written, None)
+}
+
+/// Writes `bytes` on the host's stream `which`, unbuffered: a failure must reach the
+/// guest with the count of what was written, and bytes it could not write must not
+/// stay in a buffer to come out later. The stream's own buffer (the runner's
+/// messages) is flushed first so that the order is kept.
+fn host_write<S: Write + std::os::fd::AsFd>(which: S, bytes: &[u8]) -> Result<(), HostWriteError> {
+    let mut stream = which;
+    let prepared = stream
+        .flush()
+        .and_then(|()| stream.as_fd().try_clone_to_owned());
+    let mut file = match prepared {
+        Ok(fd) => std::fs::File::from(fd),
+        Err(error) => {
+            return Err(HostWriteError {
+                written: 0,
+                end: 0,
+                error,
+            })
+        }
+    };
+    match write_some(&mut file, bytes) {
+        (_, None) => Ok(()),
+        (written, Some(error)) => Err(HostWriteError {
+            written,
+            end: 0,
+            error,
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -453,6 +559,8 @@ mod tests {
         assert_eq!(root.write_at("f", 0, true, b"!").unwrap(), 6);
         root.unlink("f").unwrap();
         assert_eq!(root.read_at("f", 0, 1), Err(Errno::ENOENT));
+        let missing = root.write_at("f", 0, false, b"x").unwrap_err();
+        assert_eq!((missing.errno(), missing.written), (Errno::ENOENT, 0));
     }
 
     #[test]

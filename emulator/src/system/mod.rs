@@ -30,6 +30,7 @@ pub mod process;
 mod scheduler;
 pub mod signals;
 pub mod syscalls;
+mod write_failures;
 
 pub use errno::Errno;
 pub use host_files::{Console, HostRoot, OutputDigest, WriteGuard};
@@ -226,6 +227,9 @@ pub struct System {
     root: HostRoot,
     #[serde(skip)]
     console: Console,
+    /// Host writes that failed, to report (host side, not machine state).
+    #[serde(skip)]
+    write_failures: write_failures::WriteFailures,
 }
 
 impl System {
@@ -250,6 +254,7 @@ impl System {
             deck_host: crate::cos::deck::DeckHost::default(),
             root,
             console,
+            write_failures: write_failures::WriteFailures::default(),
         }
     }
 

@@ -219,7 +219,7 @@ impl System {
             (b'a' + (at & 3) as u8) as char,
             signals::name(signal),
         );
-        self.console.stderr(message.as_bytes());
+        self.console.message(message.as_bytes());
         let status = ExitStatus::Signaled(signal);
         // A COS deck job: the step aborts, and the deck goes on to its EXIT.
         if self.cos_decks.contains_key(&process_jid) {

@@ -67,7 +67,9 @@ impl System {
                 text.push('\n');
             }
         }
-        self.console_mut().stdout(text.as_bytes());
+        if let Err(failure) = self.console_mut().stdout(text.as_bytes()) {
+            self.host_write_failed(pid, "standard output", &failure, "no error status");
+        }
         self.release_local(pid, name)
     }
 

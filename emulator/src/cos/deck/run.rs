@@ -136,7 +136,7 @@ impl System {
     /// A line of the job log (`$LOG`): kept for `--log` and shown on stderr, as
     /// F$MSG lines are.
     pub(crate) fn job_log(&mut self, line: String) {
-        self.console_mut().stderr(format!("{line}\n").as_bytes());
+        self.console_mut().message(format!("{line}\n").as_bytes());
         self.cos_log.push(line);
     }
 
