@@ -372,3 +372,58 @@ fn a_deck_checkpointed_mid_step_and_restarted_ends_the_same() {
     ok(&out);
     assert_eq!(catalogue(&site2).matches("\"pdn\": \"IN\"").count(), 2);
 }
+
+/// `--resume` continues a deck job stopped in the middle of a step (here by
+/// `--max-cycles`) from its newest periodic checkpoint, to the end a run straight
+/// through reaches.
+#[test]
+fn a_stopped_deck_resumes_from_its_checkpoint_directory() {
+    let lines: String = (0..300).map(|i| format!("line {i}\n")).collect();
+    let deck =
+        format!("JOB,JN=RS,US=ME.\nSAVE,DN=$IN,PDN=IN.\nCOPY.\nSAVE,DN=$IN,PDN=IN.\n/EOF\n{lines}");
+    let straight = Site::new();
+    let json = straight.path("straight.json");
+    let out = straight.run("rs", &deck, &["--stats-json", json.to_str().unwrap()]);
+    ok(&out);
+    let whole = stats(&json);
+    let cycles = whole["cycles"].as_u64().unwrap();
+
+    let site = Site::new();
+    let every = (cycles / 5).to_string();
+    let stop = (cycles * 3 / 5).to_string();
+    let ck = site.path("ck");
+    let ck = ck.to_str().unwrap();
+    let resumable = [
+        "--checkpoint-every",
+        &every,
+        "--checkpoint-dir",
+        ck,
+        "--resume",
+    ];
+    let stopped = site.run(
+        "rs",
+        &deck,
+        &[&resumable[..], &["--max-cycles", &stop]].concat(),
+    );
+    assert_ne!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
+    let json = site.path("resumed.json");
+    let file = site.path("rs.job");
+    let out = site.run_file(
+        &file,
+        &[&resumable[..], &["--stats-json", json.to_str().unwrap()]].concat(),
+    );
+    let stderr = ok(&out);
+    assert!(
+        stderr.contains("cray: resume: continuing job 1 from"),
+        "{stderr}"
+    );
+    let resumed = stats(&json);
+    assert_eq!(resumed["cycles"], whole["cycles"]);
+    assert_eq!(resumed["state_hash"], whole["state_hash"]);
+    let catalogue = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
+    assert_eq!(
+        catalogue.matches("\"pdn\": \"IN\"").count(),
+        2,
+        "{catalogue}"
+    );
+}

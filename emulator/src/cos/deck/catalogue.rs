@@ -301,6 +301,18 @@ impl Catalogue {
 
     /// The contents of `entry`'s dataset.
     pub fn read_data(&self, entry: &Entry) -> Result<Vec<u8>, StoreError> {
+        // The store names its files itself; anything else in the catalogue (a path
+        // out of `data/`) is damage, never followed.
+        if !is_data_file_name(&entry.file) {
+            return Err(StoreError::Corrupt {
+                path: self.catalogue_path(),
+                reason: format!(
+                    "{}: data file name {:?} is not one the store makes",
+                    entry.describe(),
+                    entry.file
+                ),
+            });
+        }
         let path = self.dir.join(DATA_DIR).join(&entry.file);
         let size = std::fs::metadata(&path).map_err(io(&path))?.len();
         if size > MAX_DATASET_BYTES {
@@ -313,6 +325,12 @@ impl Catalogue {
         }
         std::fs::read(&path).map_err(io(&path))
     }
+}
+
+/// Whether `name` is a data file name the store makes: digits, then `.ds`.
+fn is_data_file_name(name: &str) -> bool {
+    name.strip_suffix(".ds")
+        .is_some_and(|stem| !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl Contents {
@@ -405,6 +423,10 @@ mod tests {
             .unwrap()
             .count();
         assert_eq!(files, 2);
+        let mut crafted = a2;
+        crafted.file = "../catalogue.json".to_string();
+        let err = store.read_data(&crafted).unwrap_err().to_string();
+        assert!(err.contains("is not one the store makes"), "{err}");
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! interpreter's position is plain data ([`DeckJob`]) that a checkpoint carries (in
 //! an image section of its own, so images without decks are unchanged).
 //!
-//! [`statement`] parses the control-statement syntax, [`file`] reads a deck from the
+//! [`statement`] parses the control-statement syntax, [`file`](mod@file) reads a deck from the
 //! host, [`catalogue`] is the permanent-dataset store, `run` is the interpreter and
 //! the step loader, `local` the verbs on local datasets, `permanent` the verbs on
 //! permanent datasets.
