@@ -39,7 +39,7 @@ pub use timeline::{Interval, Timeline, MAX_INTERVALS, ROWS};
 
 use crate::isa::{Instruction, Model, Op, Unit};
 use crate::not_state::NotState;
-use banks::{bank_start, Banks, Claims, RampHint, Stride, BANK_SLOTS};
+use banks::{bank_start, BankTimes, Banks, Claims, RampHint, Stride};
 use derived::{key_of, Derived, Plain, DERIVED_SLOTS, NO_REGISTER};
 use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
 use serde::{Deserialize, Serialize};
@@ -114,13 +114,10 @@ pub struct TimingModel {
     unit_free: [u64; UNITS],
     /// Per memory port: the CP from which it accepts a new reference stream.
     port_free: [u64; 3],
-    /// Per bank: the CP from which it accepts a new reference (the end of its last
-    /// reservation).
-    bank_free: [u64; BANK_SLOTS],
-    /// Per bank: when not 0, the bank is also free from this CP up to the start of its
-    /// last reservation (`bank_free - bank_busy`): the gap that a stream running on
-    /// another port leaves between its visits, which a later stream may use.
-    bank_gap: [u64; BANK_SLOTS],
+    /// Per bank: the end of its last reservation and which periods before it are
+    /// free, where a stream running on another port left room between its visits
+    /// that a later reference may use.
+    banks: BankTimes,
     /// Result arrivals at the A file: slot `cp % RING` holds `cp + 1` when taken.
     #[serde(with = "crate::serde_arrays")]
     a_results: [u64; RING],
@@ -228,8 +225,7 @@ impl TimingModel {
             read_end: [0; 8],
             unit_free: [0; UNITS],
             port_free: [0; 3],
-            bank_free: [0; BANK_SLOTS],
-            bank_gap: [0; BANK_SLOTS],
+            banks: BankTimes::NONE,
             a_results: [0; RING],
             s_results: [0; RING],
             buffers: [0; 4],
@@ -272,8 +268,7 @@ impl TimingModel {
             .chain(self.read_end)
             .chain(self.unit_free)
             .chain(self.port_free)
-            .chain(self.bank_free)
-            .chain(self.bank_gap)
+            .chain(self.banks.free)
             .chain(self.a_results)
             .chain(self.s_results);
         times.max().unwrap_or(0)
@@ -502,7 +497,8 @@ impl TimingModel {
                 let mut free = t.max(self.port_free[port]);
                 if let MemoryAccess::Scalar { address } = issue.memory {
                     let b = (address & (f.banks - 1)) as usize;
-                    let start = bank_start(self.bank_free[b], self.bank_gap[b], free, f.bank_busy);
+                    let start =
+                        bank_start(self.banks.free[b], self.banks.window[b], free, f.bank_busy);
                     if start > free {
                         free = start;
                         bank_held = true;
@@ -630,7 +626,17 @@ impl TimingModel {
             }
         }
         for &register in ops.destinations() {
-            t = t.max(self.ready[register as usize]);
+            // A V register the instruction also reads (the accumulator of a
+            // recurrence, `V1 V1+FV2`) was checked as a source: its result
+            // reservation is lifted at the chain slot ("a reservation for a result
+            // register is lifted during chain slot time", HRM 2240004, "V register
+            // reservations"), and the new results trail the old ones by the unit time,
+            // so the writer need not wait for the old last element.
+            let chained_source =
+                chainable && is_vector(register) && ops.sources().contains(&register);
+            if !chained_source {
+                t = t.max(self.ready[register as usize]);
+            }
             if is_vector(register) {
                 t = t.max(self.read_end[(register - V) as usize]);
             }
@@ -795,8 +801,8 @@ impl TimingModel {
                 conflicts: 0,
             };
             let mut banks = Banks {
-                free: &mut self.bank_free,
-                gaps: &mut self.bank_gap,
+                free: &mut self.banks.free,
+                windows: &mut self.banks.window,
                 hint: &mut self.ramp_hint.0,
                 count: banks as usize,
                 busy: f.bank_busy,
