@@ -40,7 +40,7 @@ pub use timeline::{Interval, Timeline, MAX_INTERVALS, ROWS};
 use crate::isa::{Instruction, Model, Op, Unit};
 use crate::not_state::NotState;
 use banks::{bank_start, BankTimes, Banks, Claims, RampHint, Stride};
-use derived::{key_of, Derived, Plain, DERIVED_SLOTS, NO_REGISTER};
+use derived::{Derived, DerivedCache, Plain, NO_REGISTER};
 use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
 use serde::{Deserialize, Serialize};
 
@@ -134,9 +134,9 @@ pub struct TimingModel {
     counters: HpmCounters,
     #[serde(skip)]
     recorder: Recorder,
-    /// [`Derived`] entries by parcel address.
+    /// [`Derived`] entries by first parcel.
     #[serde(skip)]
-    derived: NotState<Vec<Derived>>,
+    derived: NotState<DerivedCache>,
     #[serde(skip)]
     ramp_hint: NotState<RampHint>,
 }
@@ -323,9 +323,14 @@ impl TimingModel {
     /// same result as the general rules in fewer steps (the tests compare the two).
     #[inline]
     fn issue_with<const FAST: bool>(&mut self, issue: &Issue) -> u64 {
-        let (slot, plain) = self.derive(issue.instruction, issue.unit, issue.parcel_address);
+        let (slot, plain) = self.derive(issue.instruction, issue.unit);
         if FAST && plain.has(Plain::APPLIES) && issue.memory == MemoryAccess::None {
             return self.issue_plain(plain, issue.parcel_address, issue.branch_taken);
+        }
+        if let (true, MemoryAccess::Scalar { address }) = (FAST, issue.memory) {
+            if plain.has(Plain::SCALAR_MEMORY) {
+                return self.issue_scalar_memory(slot, issue.parcel_address, address);
+            }
         }
         self.issue_general::<FAST>(issue, slot)
     }
@@ -344,45 +349,47 @@ impl TimingModel {
         memory: impl FnOnce() -> MemoryAccess,
     ) -> u64 {
         let before = self.next_issue;
-        let (slot, plain) = self.derive(instruction, unit, at);
+        let (slot, plain) = self.derive(instruction, unit);
         // A plain instruction references no memory, so the CPU has none to report.
         if plain.has(Plain::APPLIES) {
             self.issue_plain(plain, at, branch_taken);
         } else {
-            let issue = Issue {
-                instruction,
-                parcel_address: at,
-                vl,
-                memory: memory(),
-                branch_taken,
-                unit,
-            };
-            self.issue_general::<true>(&issue, slot);
+            let memory = memory();
+            match memory {
+                MemoryAccess::Scalar { address } if plain.has(Plain::SCALAR_MEMORY) => {
+                    self.issue_scalar_memory(slot, at, address);
+                }
+                _ => {
+                    let issue = Issue {
+                        instruction,
+                        parcel_address: at,
+                        vl,
+                        memory,
+                        branch_taken,
+                        unit,
+                    };
+                    self.issue_general::<true>(&issue, slot);
+                }
+            }
         }
         self.next_issue - before
     }
 
-    /// The slot of the derived-instruction cache holding `instruction` on `unit` at
-    /// parcel address `at` (deriving it on a miss), and its plain-path data.
+    /// The position in the derived-instruction cache of `instruction` on `unit`
+    /// (deriving it on a miss), and its plain-path data.
     #[inline]
-    fn derive(&mut self, instruction: Instruction, unit: Unit, at: u32) -> (usize, Plain) {
-        let slot = at as usize % DERIVED_SLOTS;
-        let key = key_of(instruction, unit);
-        match self.derived.0.get(slot) {
-            Some(d) if d.key == key => (slot, d.fast),
-            _ => self.derive_miss(instruction, unit, slot),
+    fn derive(&mut self, instruction: Instruction, unit: Unit) -> (usize, Plain) {
+        match self.derived.0.find(instruction, unit) {
+            Some(position) => (position, self.derived.0.entry(position).fast),
+            None => self.derive_miss(instruction, unit),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn derive_miss(&mut self, instruction: Instruction, unit: Unit, slot: usize) -> (usize, Plain) {
-        if self.derived.0.is_empty() {
-            self.derived.0 = vec![Derived::EMPTY; DERIVED_SLOTS];
-        }
+    fn derive_miss(&mut self, instruction: Instruction, unit: Unit) -> (usize, Plain) {
         let d = Derived::of(figures(self.model), instruction, unit);
-        self.derived.0[slot] = d;
-        (slot, d.fast)
+        (self.derived.0.insert(instruction, d), d.fast)
     }
 
     /// A plain instruction (see [`Plain`]): the general rules of `issue_general` with
@@ -449,6 +456,82 @@ impl TimingModel {
         t
     }
 
+    /// A scalar load or store of the word at `address` (see [`Plain::SCALAR_MEMORY`]):
+    /// the general rules of `issue_general` and `memory_stream` for one word on no
+    /// reserved unit and no V register. Its registers bound issue by a plain maximum;
+    /// then the port and the bank, and for a load the result path, each pass of which
+    /// moves t by one CP and asks the port and bank again.
+    #[inline]
+    fn issue_scalar_memory(&mut self, slot: usize, at: u32, address: u64) -> u64 {
+        let f = figures(self.model);
+        let d = self.derived.0.entry(slot);
+        let (ops, latency, store) = (d.ops, d.latency, d.store);
+        let destination = d.scalar_destination;
+        let start = self.next_issue;
+        let mut t = start;
+        self.fetch(f, at, &mut t);
+        let ready = ops
+            .sources()
+            .iter()
+            .chain(ops.destinations())
+            .fold(t, |t, &register| t.max(self.ready[register as usize]));
+        self.counters.hold_register += ready - t;
+        t = ready;
+        let port = self.port_for(f, store);
+        let bank = (address & (f.banks - 1)) as usize;
+        let mut bank_held = false;
+        loop {
+            let mut free = t.max(self.port_free[port]);
+            let bank_free = bank_start(
+                self.banks.free[bank],
+                self.banks.window[bank],
+                free,
+                f.bank_busy,
+            );
+            if bank_free > free {
+                free = bank_free;
+                bank_held = true;
+            }
+            self.counters.hold_memory += free - t;
+            t = free;
+            match destination {
+                Some(register) if self.result_path_taken(register, t + latency) => {
+                    self.counters.hold_result_bus += 1;
+                    t += 1;
+                }
+                _ => break,
+            }
+        }
+
+        self.counters.instructions += 1;
+        self.counters.bank_conflicts += u64::from(bank_held);
+        // The word's bank, claimed as `memory_stream` claims a one-element stream.
+        self.ramp_hint.0 .0 = None;
+        let (free, window) = (&mut self.banks.free[bank], &mut self.banks.window[bank]);
+        let claimed = bank_start(*free, *window, t, f.bank_busy);
+        self.counters.bank_conflicts += u64::from(claimed > t);
+        banks::claim_bank(free, window, claimed, f.bank_busy);
+        let end = claimed + 1;
+        self.port_free[port] = end.max(t + f.scalar_transfer);
+        self.counters.memory_references += 1;
+        self.record(Some(timeline::port_row(port)), t, end);
+        let mut finished = end;
+        if !store {
+            for &register in ops.destinations() {
+                let arrival = t + f.memory_load;
+                self.ready[register as usize] = arrival;
+                if is_scalar(register) {
+                    self.reserve_result_path(register, arrival);
+                }
+                finished = finished.max(arrival);
+            }
+        }
+        self.finish_by(finished);
+        self.counters.clock_periods += t + 1 - start;
+        self.next_issue = t + 1;
+        t
+    }
+
     /// Accounts one instruction by the general rules, with the derived data in cache
     /// slot `slot`.
     #[inline(never)]
@@ -464,7 +547,7 @@ impl TimingModel {
             drains,
             scalar_destination,
             ..
-        } = self.derived.0[slot];
+        } = *self.derived.0.entry(slot);
         let op = issue.instruction.op;
         let vl = u64::from(issue.vl.clamp(1, 64));
         let unit_index = issue.unit as usize;
