@@ -825,3 +825,124 @@ fn k13_store_chains_on_the_xmp_only() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------
+// K14. An in-place vector recurrence, V1 V1+FV2 four times (the accumulator form of a
+// reduction), at VL = n. Floating add 6 CP (HRM 2240004 p3-11's table of unit times);
+// a result is at the chain slot at unit time + 2 = 8 CP after issue, and "a
+// reservation for a result register is lifted during chain slot time" (HRM 2240004,
+// "V register reservations"). Each add reads V1 as its operand, so it chains on the
+// add before it, and the same lifted reservation lets it write V1: its results trail
+// the old ones by the unit time. The unit is busy n CP per add.
+//
+//   A1 D'n     t0
+//   VL A1      t0+1     VL at t0+2
+//   V1 V1+FV2  T=t0+2   slot T+8, complete T+8+n, unit busy to T+n
+//   V1 V1+FV2  n <= 8: at the slot, T+8 (the unit is free by then); slot T+16
+//   V1 V1+FV2  T+16
+//   V1 V1+FV2  T+24     complete T+32+n
+//   S1 EXIT0   T+25
+//   S0 1       T+26
+//   EX         T+32+n
+// cycles = T+33+n: n = 1: 50, n = 8: 57 on both models (8 CP an add, where a
+// writer waiting for the old last element would take 8+n).
+// n = 64: the unit frees at T+64, past the slot T+8.
+//   X-MP (flexible chaining: an operand may join a result stream after its slot):
+//   T+64, T+128, T+192; complete T+264: cycles T+265 = 281 (64 CP an add, not 72).
+//   Cray-1 (the chain slot is one CP; a later reader waits for the whole result):
+//   T+72, T+144, T+216; complete T+288: cycles T+289 = 305.
+// ---------------------------------------------------------------------------------
+#[test]
+fn k14_in_place_recurrence_chains() {
+    let cases = [
+        (Model::Cray1, 1, 8),
+        (Model::Cray1, 8, 8),
+        (Model::Cray1, 64, 72),
+        (Model::XMp, 1, 8),
+        (Model::XMp, 8, 8),
+        (Model::XMp, 64, 64),
+    ];
+    for (model, n, each) in cases {
+        let body = format!(
+            "MAIN     A1        D'{n}\n         VL        A1\n{}",
+            "         V1        V1+FV2\n".repeat(4)
+        );
+        let r = run(model, &body, "");
+        let t = t0(model) + 2;
+        let last = t + 3 * each;
+        let expect = vec![
+            t - 2,
+            t - 1,
+            t,
+            t + each,
+            t + 2 * each,
+            last,
+            last + 1,
+            last + 2,
+            last + 8 + n,
+        ];
+        assert_eq!(r.issues(9), expect, "{model:?} VL {n}");
+        assert_eq!(r.cycles, last + 9 + n, "{model:?} VL {n}");
+        assert_eq!(r.counters.float_adds, 4 * n);
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// K15. Three 64-word streams at once on the X-MP's three ports: a load of X (port A),
+// a load of Y (port B), a store of W from V5 (port C, which V5 needs not wait for).
+// 32 banks, each busy 4 CP after a reference (HRM 2240004 p6-21: a bank accepts a
+// request every 4 CP; the X-MP/2x's bipolar banks, the model's figure). A stream
+// offers one element per CP: element k of the stream issued at T+s, first bank b,
+// is at bank b+k (mod 32) at T+s+k.
+//
+//   A1 D'64    t0
+//   VL A1      t0+1     VL at t0+2
+//   A0 X       t0+2
+//   V1 ,A0,1   T=t0+3   X: banks x+k at T+k
+//   A0 Y       T+1
+//   V2 ,A0,1   T+2      Y: banks x+dy+k at T+2+k
+//   A0 W       T+3
+//   ,A0,1 V5   T+4      W: banks x+dw+k at T+4+k
+//   S1 EXIT0   T+5
+//   S0 1       T+6
+// Two streams meet a bank within its busy time when their visits are under 4 CP
+// apart: X and Y visit bank x+dy+j at T+dy+j (+32) and T+2+j, 2-dy (mod 32) apart,
+// so they never meet for dy in 6..=29; X and W: 4-dw, never for dw in 8..=32; Y and W:
+// 2-(dw-dy), never for dw-dy in 6..=29 (mod 32). Placed so, no element waits: X ends
+// T+64, Y T+66, W T+68; V1 is complete at T+64+16, V2 at T+66+16 (load start-up 16
+// CP, the model's X-MP figure). EX waits for V2: T+82, cycles T+83 = 100 (T = 17),
+// wherever the arrays are, and no bank conflict.
+//
+// (A model keeping one free gap per bank forgot the periods before the gap a second
+// stream took, and held the third: 130 to 146 CP for these placements.)
+// ---------------------------------------------------------------------------------
+#[test]
+fn k15_three_streams_that_never_meet_do_not_wait() {
+    let body = "MAIN     A1        D'64\n         VL        A1\n         A0        X\n         V1        ,A0,1\n         A0        Y\n         V2        ,A0,1\n         A0        W\n         ,A0,1     V5\n";
+    for (dy, dw) in [(16, 8), (8, 16), (24, 12), (12, 24), (6, 12), (29, 8)] {
+        let data = format!(
+            "X        BSS       D'64\nPADY     BSS       D'{}\nY        BSS       D'64\nPADW     BSS       D'{}\nW        BSS       D'64\n",
+            dy,
+            (dw + 32 - dy) % 32 + 32
+        );
+        let r = run(Model::XMp, body, &data);
+        let t = 17;
+        let expect = vec![
+            14,
+            15,
+            16,
+            t,
+            t + 1,
+            t + 2,
+            t + 3,
+            t + 4,
+            t + 5,
+            t + 6,
+            t + 82,
+        ];
+        assert_eq!(r.issues(11), expect, "Y at +{dy}, W at +{dw} banks");
+        assert_eq!(r.cycles, t + 83, "Y at +{dy}, W at +{dw} banks");
+        let c = &r.counters;
+        assert_eq!((c.memory_references, c.bank_conflicts), (192, 0));
+    }
+}

@@ -1,6 +1,6 @@
 //! The memory banks as the timing model keeps them: for each bank the end of its last
-//! reservation and the gap before it, how a reference finds its bank free, in its gap
-//! or busy ([`bank_start`], [`claim_bank`]), and the stride-one shortcut that claims a
+//! reservation and which periods before it are free (its window), how a reference
+//! finds its bank free, free in its window, or busy ([`bank_start`], [`claim_bank`]), and the stride-one shortcut that claims a
 //! whole round of banks at once when they form a ramp ([`BankRamp`]).
 
 use std::ops::Range;
@@ -26,37 +26,148 @@ impl RampHint {
 
 /// Banks of the largest machine (the X-MP's 32). Two arrays of 32 are written exactly
 /// as the one array of 64 that images of format 1.0 hold (postcard writes arrays as
-/// tuples), whose upper half no model ever used: those images read with no gaps.
+/// tuples), whose upper half no model ever used: those images read with no free
+/// periods before any bank's last reservation.
 pub(super) const BANK_SLOTS: usize = 32;
 
-/// The first CP from `at` at which a bank can take a reference that holds it `busy`
-/// CP: `at` itself once the bank is past its last reservation (`free`), a CP in its
-/// gap before that reservation when the whole reference fits there, else `free`.
-#[inline(always)]
-pub(super) fn bank_start(free: u64, gap: u64, at: u64, busy: u64) -> u64 {
-    if at >= free {
-        return at;
-    }
-    let last = free.saturating_sub(busy);
-    let start = at.max(gap);
-    if gap != 0 && start.saturating_add(busy) <= last {
-        start
-    } else {
-        free
+/// Clock periods a bank's window covers: the periods just before its last
+/// reservation, one bit each.
+const WINDOW: u64 = 63;
+
+/// The bits of a window.
+const WINDOW_BITS: u64 = (1 << WINDOW) - 1;
+
+/// Marks a window word written by this version (bit 63, above every window bit).
+/// Images written before it hold, in the same word, the start of the one gap that
+/// version kept (a clock period, far below 2^63; 0 for none).
+const SAVED_WINDOW: u64 = 1 << WINDOW;
+
+/// The CP a bank stays busy in every model that images written before the windows
+/// could come from (both models' `bank_busy`): the end of a legacy gap is the last
+/// reservation's start, `free - LEGACY_BUSY`.
+pub(super) const LEGACY_BUSY: u64 = 4;
+
+/// Every bank's reservations, as far as a reference can still meet them: `free`, the
+/// end of its last reservation, and `window`, which of the [`WINDOW`] clock periods
+/// before that reservation are free (bit `i`: the period `free - busy - 1 - i`).
+/// Periods before the window count as busy; they lie so far behind the last
+/// reservation that only a reference offered that early could use them.
+///
+/// A window is relative to its bank's last reservation, so the banks a stride-one
+/// stream leaves hold equal windows (see [`BankRamp`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct BankTimes {
+    pub(super) free: [u64; BANK_SLOTS],
+    pub(super) window: [u64; BANK_SLOTS],
+}
+
+impl BankTimes {
+    pub(super) const NONE: BankTimes = BankTimes {
+        free: [0; BANK_SLOTS],
+        window: [0; BANK_SLOTS],
+    };
+}
+
+impl serde::Serialize for BankTimes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let saved = self.window.map(|w| w | SAVED_WINDOW);
+        (&self.free, &saved).serialize(serializer)
     }
 }
 
-/// Records a reference from `start` for `busy` CP in a bank (see [`bank_start`]): after
-/// its last reservation it becomes the last, leaving the CP between them as the gap; in
-/// the gap, what is left of the gap after it stays free (what came before is forgotten,
-/// which only ever delays a later reference).
+impl<'de> serde::Deserialize<'de> for BankTimes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (free, words) = <([u64; BANK_SLOTS], [u64; BANK_SLOTS])>::deserialize(deserializer)?;
+        let mut window = [0; BANK_SLOTS];
+        for ((w, &word), &f) in window.iter_mut().zip(&words).zip(&free) {
+            *w = window_of_saved(f, word);
+        }
+        Ok(BankTimes { free, window })
+    }
+}
+
+/// The window of a bank whose last reservation ends at `free`, from the word an image
+/// holds: a window saved by this version, or the gap start of an older image (the
+/// periods from it up to the last reservation were free; 0: none).
+pub(super) fn window_of_saved(free: u64, word: u64) -> u64 {
+    if word & SAVED_WINDOW != 0 {
+        return word & WINDOW_BITS;
+    }
+    if word == 0 {
+        return 0;
+    }
+    low_ones(free.saturating_sub(LEGACY_BUSY).saturating_sub(word))
+}
+
+/// The `n` lowest window bits (all of them from [`WINDOW`] on).
 #[inline(always)]
-pub(super) fn claim_bank(free: &mut u64, gap: &mut u64, start: u64, busy: u64) {
-    if start >= *free {
-        *gap = if start > *free { *free } else { 0 };
-        *free = start.saturating_add(busy);
+fn low_ones(n: u64) -> u64 {
+    if n >= WINDOW {
+        WINDOW_BITS
     } else {
-        *gap = start.saturating_add(busy);
+        (1 << n) - 1
+    }
+}
+
+/// The bits `j` of `window` from which `busy` bits in a row are set: the free periods
+/// at which a whole reference fits.
+#[inline(always)]
+fn room(window: u64, busy: u64) -> u64 {
+    let mut fits = window;
+    for shift in 1..busy {
+        fits &= window >> shift;
+    }
+    fits
+}
+
+/// The first CP from `at` at which a bank can take a reference that holds it `busy`
+/// CP: `at` itself once the bank is past its last reservation (`free`), the first
+/// period of its window at or after `at` where the whole reference fits, else `free`.
+#[inline(always)]
+pub(super) fn bank_start(free: u64, window: u64, at: u64, busy: u64) -> u64 {
+    if at >= free {
+        return at;
+    }
+    // A reference fitting from bit j starts at free - 2 busy - j (its last period is
+    // bit j, just before the last reservation when j = 0), so starting at or after
+    // `at` means j <= free - 2 busy - at; the earliest start is the highest such j.
+    let Some(limit) = free
+        .checked_sub(2 * busy)
+        .and_then(|last| last.checked_sub(at))
+    else {
+        return free;
+    };
+    let mut fits = room(window, busy);
+    if limit < WINDOW {
+        fits &= (2 << limit) - 1;
+    }
+    if fits == 0 {
+        return free;
+    }
+    free - 2 * busy - u64::from(63 - fits.leading_zeros())
+}
+
+/// Records a reference from `start` for `busy` CP in a bank (a start [`bank_start`]
+/// gave): after its last reservation it becomes the last, the window moving with it
+/// (the periods between the two are free); in the window, its periods are taken.
+#[inline(always)]
+pub(super) fn claim_bank(free: &mut u64, window: &mut u64, start: u64, busy: u64) {
+    if start >= *free {
+        let end = start.saturating_add(busy);
+        let shift = end - *free;
+        let kept = if shift >= WINDOW {
+            0
+        } else {
+            (*window << shift) & WINDOW_BITS
+        };
+        *window = kept | low_ones(start - *free);
+        *free = end;
+    } else {
+        // Its periods are the bits from free - 2 busy - start up (see bank_start).
+        let low = free.saturating_sub(2 * busy).saturating_sub(start);
+        if low < WINDOW {
+            *window &= !(low_ones(busy) << low);
+        }
     }
 }
 
@@ -82,7 +193,7 @@ pub(super) struct Claims {
 /// The bank times of a model, for one stream's claims.
 pub(super) struct Banks<'a> {
     pub(super) free: &'a mut [u64; BANK_SLOTS],
-    pub(super) gaps: &'a mut [u64; BANK_SLOTS],
+    pub(super) windows: &'a mut [u64; BANK_SLOTS],
     pub(super) hint: &'a mut RampHint,
     /// Banks in use (a power of two, at most `BANK_SLOTS`).
     pub(super) count: usize,
@@ -93,7 +204,7 @@ pub(super) struct Banks<'a> {
 impl Banks<'_> {
     /// Claims the banks of `elements` of a stream one at a time, in order: an element
     /// waits for its bank unless the bank is free or has room for the whole reference
-    /// in the gap before its last reservation (where a stream on another port has not
+    /// in its window before its last reservation (where a stream on another port has not
     /// come back yet).
     #[inline]
     pub(super) fn claim_each(&mut self, stride: Stride, elements: Range<u64>, claims: &mut Claims) {
@@ -105,9 +216,9 @@ impl Banks<'_> {
         let busy = self.busy;
         for n in elements {
             let b = bank as usize;
-            let start = bank_start(self.free[b], self.gaps[b], claims.at, busy);
+            let start = bank_start(self.free[b], self.windows[b], claims.at, busy);
             claims.conflicts += u64::from(start > claims.at);
-            claim_bank(&mut self.free[b], &mut self.gaps[b], start, busy);
+            claim_bank(&mut self.free[b], &mut self.windows[b], start, busy);
             claims.lag = claims.lag.max(start - n);
             claims.at = start + 1;
             bank = (bank + step) & mask;
@@ -156,10 +267,12 @@ impl Banks<'_> {
         let first_len = (end - from).min(banks as u64) as usize;
         let known = self.hint.from(first);
         debug_assert!(known.is_none_or(|ramp| {
-            BankRamp::read(self.free, self.gaps, banks, first, first_len, claims.at) == Some(ramp)
+            BankRamp::read(self.free, self.windows, banks, first, first_len, claims.at)
+                == Some(ramp)
         }));
-        let ramp = known
-            .or_else(|| BankRamp::read(self.free, self.gaps, banks, first, first_len, claims.at));
+        let ramp = known.or_else(|| {
+            BankRamp::read(self.free, self.windows, banks, first, first_len, claims.at)
+        });
         let Some(mut ramp) = ramp else {
             return from;
         };
@@ -179,9 +292,9 @@ impl Banks<'_> {
         }
         // A short last round leaves the banks after it as the round before.
         if last_len < first_len {
-            before_last.write(self.free, self.gaps, banks, first, first_len);
+            before_last.write(self.free, self.windows, banks, first, first_len);
         }
-        ramp.write(self.free, self.gaps, banks, first, last_len);
+        ramp.write(self.free, self.windows, banks, first, last_len);
         // Whole rounds over every bank leave one ramp round them all.
         self.hint.0 = (first_len == banks && last_len == banks).then_some((first, ramp));
         end
@@ -189,12 +302,12 @@ impl Banks<'_> {
 }
 
 /// The bank times a stride-one stream leaves: bank `k` of a round (in the stream's
-/// order) ends its last reservation at `free + k` and has its gap from `gap + k` (no
-/// gaps when `gap` is 0).
+/// order) ends its last reservation at `free + k`, and every one holds the same
+/// `window` (windows are relative to the last reservation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct BankRamp {
     free: u64,
-    gap: u64,
+    window: u64,
 }
 
 impl BankRamp {
@@ -202,52 +315,37 @@ impl BankRamp {
     /// if they form one, for a round offered from `at`.
     fn read(
         free: &[u64; BANK_SLOTS],
-        gaps: &[u64; BANK_SLOTS],
+        windows: &[u64; BANK_SLOTS],
         banks: usize,
         first: usize,
         len: usize,
         at: u64,
     ) -> Option<BankRamp> {
         let free = ramp_from(&free[..banks], first, len)?;
-        let gap = if all_zero(&gaps[..banks], first, len) {
-            0
-        } else if let Some(gap) = ramp_from(&gaps[..banks], first, len).filter(|&g| g != 0) {
-            gap
-        } else if at >= free {
-            // The round offered from `at` finds every bank past its last reservation,
-            // where the gaps play no part (see `round`), and leaves them a ramp: any
-            // gap will do.
-            0
-        } else {
-            return None;
-        };
-        Some(BankRamp { free, gap })
+        let window = windows[first];
+        if all_equal(&windows[..banks], first, len, window) {
+            return Some(BankRamp { free, window });
+        }
+        // The round offered from `at` finds every bank past its last reservation, so
+        // far past that their windows move out of sight (see `claim_bank`), and
+        // leaves them a ramp: any window will do.
+        (at >= free && at - free >= WINDOW).then_some(BankRamp { free, window: 0 })
     }
 
     /// False for times so near the top of the range that `read` refuses them.
     fn readable(self) -> bool {
-        self.free <= u64::MAX - 128 && self.gap <= u64::MAX - 128
+        self.free <= u64::MAX - 128
     }
 
     /// A round offered from `at`, one element per CP: its first element's start, and
     /// the ramp after it. The first element finds its bank past its last reservation,
-    /// in its gap, or waits for it; every later element meets its own bank one CP later
-    /// in the same state, so it goes at the first's start + its index, without waiting.
+    /// in its window, or waits for it; every later element meets its own bank one CP
+    /// later in the same state, so it goes at the first's start + its index, without
+    /// waiting.
     fn round(self, at: u64, busy: u64) -> (u64, BankRamp) {
-        let start = bank_start(self.free, self.gap, at, busy);
-        let after = if start >= self.free {
-            // Past the last reservations: each reference becomes its bank's last.
-            BankRamp {
-                free: start + busy,
-                gap: if start > self.free { self.free } else { 0 },
-            }
-        } else {
-            // In the gaps: what is left of each gap starts after its reference.
-            BankRamp {
-                free: self.free,
-                gap: start + busy,
-            }
-        };
+        let start = bank_start(self.free, self.window, at, busy);
+        let mut after = self;
+        claim_bank(&mut after.free, &mut after.window, start, busy);
         (start, after)
     }
 
@@ -255,14 +353,13 @@ impl BankRamp {
     fn write(
         self,
         free: &mut [u64; BANK_SLOTS],
-        gaps: &mut [u64; BANK_SLOTS],
+        windows: &mut [u64; BANK_SLOTS],
         banks: usize,
         first: usize,
         len: usize,
     ) {
         fill_ramp(&mut free[..banks], first, len, self.free, 1);
-        let slope = u64::from(self.gap != 0);
-        fill_ramp(&mut gaps[..banks], first, len, self.gap, slope);
+        fill_ramp(&mut windows[..banks], first, len, self.window, 0);
     }
 }
 
@@ -296,14 +393,14 @@ fn ramp_from(values: &[u64], first: usize, len: usize) -> Option<u64> {
     (off == 0).then_some(v)
 }
 
-/// Whether the `len` values from `first` (wrapping round the slice) are all 0.
-fn all_zero(values: &[u64], first: usize, len: usize) -> bool {
+/// Whether the `len` values from `first` (wrapping round the slice) all equal `value`.
+fn all_equal(values: &[u64], first: usize, len: usize, value: u64) -> bool {
     let (wrapped, from_first) = values.split_at(first);
     let upper = len.min(from_first.len());
     from_first[..upper]
         .iter()
         .chain(&wrapped[..len - upper])
-        .fold(0, |acc, &x| acc | x)
+        .fold(0, |acc, &x| acc | (x ^ value))
         == 0
 }
 

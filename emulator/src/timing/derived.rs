@@ -1,27 +1,62 @@
-//! What the timing model derives from an instruction alone, once per parcel address:
+//! What the timing model derives from an instruction alone, once per first parcel:
 //! its operands, latency and kind ([`Derived`]), and for the instructions that can
 //! take the plain path the few bytes that path reads ([`Plain`]). Kept in a cache
-//! indexed by parcel address, which is not machine state ([`crate::not_state`]).
+//! indexed by first parcel ([`DerivedCache`]), which is not machine state
+//! ([`crate::not_state`]).
 
 use super::operands::{self, is_scalar, is_vector};
 use super::{is_memory_reference, Figures};
 use crate::isa::{Instruction, Op, Unit};
 
-/// Slots of the derived-instruction cache (indexed by parcel address).
-pub(super) const DERIVED_SLOTS: usize = 256;
-
-/// The key of an empty cache slot: no instruction and unit pack to it (an `Op` index
-/// is far below 0xFFFF).
-const EMPTY_KEY: u64 = u64::MAX;
-
-/// The instruction and unit an entry was derived from, packed into one word so that a
-/// cache hit is one comparison.
+/// The first parcel, operation and unit an entry was derived from, packed into one
+/// word so that a cache hit is one comparison. The second parcel plays no part: it
+/// holds a constant or an address, never a register or an operation.
 #[inline]
 pub(super) fn key_of(instruction: Instruction, unit: Unit) -> u64 {
-    u64::from(instruction.p1)
-        | u64::from(instruction.p2) << 16
-        | (instruction.op as u64) << 32
-        | (unit as u64) << 48
+    u64::from(instruction.p1) | (instruction.op as u64) << 32 | (unit as u64) << 48
+}
+
+/// [`Derived`] entries by first parcel. What the model derives depends on the first
+/// parcel alone (with the model's figures, fixed for a timing model), so entries are
+/// never evicted however large the program: `index[p1]` is one more than the position
+/// of `p1`'s entry in `entries`, 0 before it is first derived. A key mismatch (a
+/// caller pairing the parcel with another unit) derives again in place.
+#[derive(Debug, Default)]
+pub(super) struct DerivedCache {
+    index: Vec<u32>,
+    entries: Vec<Derived>,
+}
+
+impl DerivedCache {
+    /// The position of the entry for `instruction` on `unit`, if derived.
+    #[inline(always)]
+    pub(super) fn find(&self, instruction: Instruction, unit: Unit) -> Option<usize> {
+        let position = (*self.index.get(usize::from(instruction.p1))?).checked_sub(1)? as usize;
+        let entry = self.entries.get(position)?;
+        (entry.key == key_of(instruction, unit)).then_some(position)
+    }
+
+    /// Stores `derived` for its first parcel and returns its position.
+    pub(super) fn insert(&mut self, instruction: Instruction, derived: Derived) -> usize {
+        if self.index.is_empty() {
+            self.index = vec![0; 1 << 16];
+        }
+        let slot = &mut self.index[usize::from(instruction.p1)];
+        if let Some(position) = slot.checked_sub(1) {
+            self.entries[position as usize] = derived;
+            return position as usize;
+        }
+        self.entries.push(derived);
+        // At most 2^16 entries, one per first parcel: the count fits.
+        *slot = self.entries.len() as u32;
+        self.entries.len() - 1
+    }
+
+    /// The entry at `position` (from `find` or `insert`).
+    #[inline(always)]
+    pub(super) fn entry(&self, position: usize) -> &Derived {
+        &self.entries[position]
+    }
 }
 
 /// What the plain path needs of a scalar, transfer, control or branch instruction
@@ -60,6 +95,9 @@ impl Plain {
     pub(super) const UNCONDITIONAL: u8 = 32;
     /// It counts a floating-point operation.
     pub(super) const FLOPS: u8 = 64;
+    /// A scalar load or store (10h..13h) on no reserved unit: with the word the CPU
+    /// reports, it takes the scalar-memory path (`TimingModel::issue_scalar_memory`).
+    pub(super) const SCALAR_MEMORY: u8 = 128;
 
     pub(super) fn has(self, flag: u8) -> bool {
         self.flags & flag != 0
@@ -72,7 +110,7 @@ pub(super) const NO_REGISTER: u8 = u8::MAX;
 /// What the model derives from an instruction alone (its operands, latency and kind).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Derived {
-    /// [`key_of`] the instruction and unit, [`EMPTY_KEY`] for an empty slot.
+    /// [`key_of`] the instruction and unit.
     pub(super) key: u64,
     /// The plain path's data.
     pub(super) fast: Plain,
@@ -89,25 +127,6 @@ pub(super) struct Derived {
 }
 
 impl Derived {
-    pub(super) const EMPTY: Derived = Derived {
-        key: EMPTY_KEY,
-        fast: Plain {
-            reads: [0; 4],
-            destination: NO_REGISTER,
-            latency: 0,
-            unit: Unit::None,
-            flags: 0,
-        },
-        ops: operands::Operands::NONE,
-        vector: false,
-        store: false,
-        chainable: false,
-        reserves_unit: false,
-        drains: false,
-        scalar_destination: None,
-        latency: 0,
-    };
-
     pub(super) fn of(f: &Figures, instruction: Instruction, unit: Unit) -> Derived {
         let op = instruction.op;
         let ops = operands::operands(instruction);
@@ -203,6 +222,12 @@ fn plain(
                 Unit::FloatAdd | Unit::FloatMultiply | Unit::Reciprocal
             ),
             Plain::FLOPS,
+        ),
+        (
+            !excluded
+                && !reserves_unit
+                && matches!(op, Op::LoadA | Op::StoreA | Op::LoadS | Op::StoreS),
+            Plain::SCALAR_MEMORY,
         ),
     ]
     .iter()

@@ -39,8 +39,8 @@ pub use timeline::{Interval, Timeline, MAX_INTERVALS, ROWS};
 
 use crate::isa::{Instruction, Model, Op, Unit};
 use crate::not_state::NotState;
-use banks::{bank_start, Banks, Claims, RampHint, Stride, BANK_SLOTS};
-use derived::{key_of, Derived, Plain, DERIVED_SLOTS, NO_REGISTER};
+use banks::{bank_start, BankTimes, Banks, Claims, RampHint, Stride};
+use derived::{Derived, DerivedCache, Plain, NO_REGISTER};
 use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
 use serde::{Deserialize, Serialize};
 
@@ -114,13 +114,10 @@ pub struct TimingModel {
     unit_free: [u64; UNITS],
     /// Per memory port: the CP from which it accepts a new reference stream.
     port_free: [u64; 3],
-    /// Per bank: the CP from which it accepts a new reference (the end of its last
-    /// reservation).
-    bank_free: [u64; BANK_SLOTS],
-    /// Per bank: when not 0, the bank is also free from this CP up to the start of its
-    /// last reservation (`bank_free - bank_busy`): the gap that a stream running on
-    /// another port leaves between its visits, which a later stream may use.
-    bank_gap: [u64; BANK_SLOTS],
+    /// Per bank: the end of its last reservation and which periods before it are
+    /// free, where a stream running on another port left room between its visits
+    /// that a later reference may use.
+    banks: BankTimes,
     /// Result arrivals at the A file: slot `cp % RING` holds `cp + 1` when taken.
     #[serde(with = "crate::serde_arrays")]
     a_results: [u64; RING],
@@ -137,9 +134,9 @@ pub struct TimingModel {
     counters: HpmCounters,
     #[serde(skip)]
     recorder: Recorder,
-    /// [`Derived`] entries by parcel address.
+    /// [`Derived`] entries by first parcel.
     #[serde(skip)]
-    derived: NotState<Vec<Derived>>,
+    derived: NotState<DerivedCache>,
     #[serde(skip)]
     ramp_hint: NotState<RampHint>,
 }
@@ -228,8 +225,7 @@ impl TimingModel {
             read_end: [0; 8],
             unit_free: [0; UNITS],
             port_free: [0; 3],
-            bank_free: [0; BANK_SLOTS],
-            bank_gap: [0; BANK_SLOTS],
+            banks: BankTimes::NONE,
             a_results: [0; RING],
             s_results: [0; RING],
             buffers: [0; 4],
@@ -272,8 +268,7 @@ impl TimingModel {
             .chain(self.read_end)
             .chain(self.unit_free)
             .chain(self.port_free)
-            .chain(self.bank_free)
-            .chain(self.bank_gap)
+            .chain(self.banks.free)
             .chain(self.a_results)
             .chain(self.s_results);
         times.max().unwrap_or(0)
@@ -328,9 +323,14 @@ impl TimingModel {
     /// same result as the general rules in fewer steps (the tests compare the two).
     #[inline]
     fn issue_with<const FAST: bool>(&mut self, issue: &Issue) -> u64 {
-        let (slot, plain) = self.derive(issue.instruction, issue.unit, issue.parcel_address);
+        let (slot, plain) = self.derive(issue.instruction, issue.unit);
         if FAST && plain.has(Plain::APPLIES) && issue.memory == MemoryAccess::None {
             return self.issue_plain(plain, issue.parcel_address, issue.branch_taken);
+        }
+        if let (true, MemoryAccess::Scalar { address }) = (FAST, issue.memory) {
+            if plain.has(Plain::SCALAR_MEMORY) {
+                return self.issue_scalar_memory(slot, issue.parcel_address, address);
+            }
         }
         self.issue_general::<FAST>(issue, slot)
     }
@@ -349,45 +349,47 @@ impl TimingModel {
         memory: impl FnOnce() -> MemoryAccess,
     ) -> u64 {
         let before = self.next_issue;
-        let (slot, plain) = self.derive(instruction, unit, at);
+        let (slot, plain) = self.derive(instruction, unit);
         // A plain instruction references no memory, so the CPU has none to report.
         if plain.has(Plain::APPLIES) {
             self.issue_plain(plain, at, branch_taken);
         } else {
-            let issue = Issue {
-                instruction,
-                parcel_address: at,
-                vl,
-                memory: memory(),
-                branch_taken,
-                unit,
-            };
-            self.issue_general::<true>(&issue, slot);
+            let memory = memory();
+            match memory {
+                MemoryAccess::Scalar { address } if plain.has(Plain::SCALAR_MEMORY) => {
+                    self.issue_scalar_memory(slot, at, address);
+                }
+                _ => {
+                    let issue = Issue {
+                        instruction,
+                        parcel_address: at,
+                        vl,
+                        memory,
+                        branch_taken,
+                        unit,
+                    };
+                    self.issue_general::<true>(&issue, slot);
+                }
+            }
         }
         self.next_issue - before
     }
 
-    /// The slot of the derived-instruction cache holding `instruction` on `unit` at
-    /// parcel address `at` (deriving it on a miss), and its plain-path data.
+    /// The position in the derived-instruction cache of `instruction` on `unit`
+    /// (deriving it on a miss), and its plain-path data.
     #[inline]
-    fn derive(&mut self, instruction: Instruction, unit: Unit, at: u32) -> (usize, Plain) {
-        let slot = at as usize % DERIVED_SLOTS;
-        let key = key_of(instruction, unit);
-        match self.derived.0.get(slot) {
-            Some(d) if d.key == key => (slot, d.fast),
-            _ => self.derive_miss(instruction, unit, slot),
+    fn derive(&mut self, instruction: Instruction, unit: Unit) -> (usize, Plain) {
+        match self.derived.0.find(instruction, unit) {
+            Some(position) => (position, self.derived.0.entry(position).fast),
+            None => self.derive_miss(instruction, unit),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn derive_miss(&mut self, instruction: Instruction, unit: Unit, slot: usize) -> (usize, Plain) {
-        if self.derived.0.is_empty() {
-            self.derived.0 = vec![Derived::EMPTY; DERIVED_SLOTS];
-        }
+    fn derive_miss(&mut self, instruction: Instruction, unit: Unit) -> (usize, Plain) {
         let d = Derived::of(figures(self.model), instruction, unit);
-        self.derived.0[slot] = d;
-        (slot, d.fast)
+        (self.derived.0.insert(instruction, d), d.fast)
     }
 
     /// A plain instruction (see [`Plain`]): the general rules of `issue_general` with
@@ -454,6 +456,82 @@ impl TimingModel {
         t
     }
 
+    /// A scalar load or store of the word at `address` (see [`Plain::SCALAR_MEMORY`]):
+    /// the general rules of `issue_general` and `memory_stream` for one word on no
+    /// reserved unit and no V register. Its registers bound issue by a plain maximum;
+    /// then the port and the bank, and for a load the result path, each pass of which
+    /// moves t by one CP and asks the port and bank again.
+    #[inline]
+    fn issue_scalar_memory(&mut self, slot: usize, at: u32, address: u64) -> u64 {
+        let f = figures(self.model);
+        let d = self.derived.0.entry(slot);
+        let (ops, latency, store) = (d.ops, d.latency, d.store);
+        let destination = d.scalar_destination;
+        let start = self.next_issue;
+        let mut t = start;
+        self.fetch(f, at, &mut t);
+        let ready = ops
+            .sources()
+            .iter()
+            .chain(ops.destinations())
+            .fold(t, |t, &register| t.max(self.ready[register as usize]));
+        self.counters.hold_register += ready - t;
+        t = ready;
+        let port = self.port_for(f, store);
+        let bank = (address & (f.banks - 1)) as usize;
+        let mut bank_held = false;
+        loop {
+            let mut free = t.max(self.port_free[port]);
+            let bank_free = bank_start(
+                self.banks.free[bank],
+                self.banks.window[bank],
+                free,
+                f.bank_busy,
+            );
+            if bank_free > free {
+                free = bank_free;
+                bank_held = true;
+            }
+            self.counters.hold_memory += free - t;
+            t = free;
+            match destination {
+                Some(register) if self.result_path_taken(register, t + latency) => {
+                    self.counters.hold_result_bus += 1;
+                    t += 1;
+                }
+                _ => break,
+            }
+        }
+
+        self.counters.instructions += 1;
+        self.counters.bank_conflicts += u64::from(bank_held);
+        // The word's bank, claimed as `memory_stream` claims a one-element stream.
+        self.ramp_hint.0 .0 = None;
+        let (free, window) = (&mut self.banks.free[bank], &mut self.banks.window[bank]);
+        let claimed = bank_start(*free, *window, t, f.bank_busy);
+        self.counters.bank_conflicts += u64::from(claimed > t);
+        banks::claim_bank(free, window, claimed, f.bank_busy);
+        let end = claimed + 1;
+        self.port_free[port] = end.max(t + f.scalar_transfer);
+        self.counters.memory_references += 1;
+        self.record(Some(timeline::port_row(port)), t, end);
+        let mut finished = end;
+        if !store {
+            for &register in ops.destinations() {
+                let arrival = t + f.memory_load;
+                self.ready[register as usize] = arrival;
+                if is_scalar(register) {
+                    self.reserve_result_path(register, arrival);
+                }
+                finished = finished.max(arrival);
+            }
+        }
+        self.finish_by(finished);
+        self.counters.clock_periods += t + 1 - start;
+        self.next_issue = t + 1;
+        t
+    }
+
     /// Accounts one instruction by the general rules, with the derived data in cache
     /// slot `slot`.
     #[inline(never)]
@@ -469,7 +547,7 @@ impl TimingModel {
             drains,
             scalar_destination,
             ..
-        } = self.derived.0[slot];
+        } = *self.derived.0.entry(slot);
         let op = issue.instruction.op;
         let vl = u64::from(issue.vl.clamp(1, 64));
         let unit_index = issue.unit as usize;
@@ -502,7 +580,8 @@ impl TimingModel {
                 let mut free = t.max(self.port_free[port]);
                 if let MemoryAccess::Scalar { address } = issue.memory {
                     let b = (address & (f.banks - 1)) as usize;
-                    let start = bank_start(self.bank_free[b], self.bank_gap[b], free, f.bank_busy);
+                    let start =
+                        bank_start(self.banks.free[b], self.banks.window[b], free, f.bank_busy);
                     if start > free {
                         free = start;
                         bank_held = true;
@@ -630,7 +709,17 @@ impl TimingModel {
             }
         }
         for &register in ops.destinations() {
-            t = t.max(self.ready[register as usize]);
+            // A V register the instruction also reads (the accumulator of a
+            // recurrence, `V1 V1+FV2`) was checked as a source: its result
+            // reservation is lifted at the chain slot ("a reservation for a result
+            // register is lifted during chain slot time", HRM 2240004, "V register
+            // reservations"), and the new results trail the old ones by the unit time,
+            // so the writer need not wait for the old last element.
+            let chained_source =
+                chainable && is_vector(register) && ops.sources().contains(&register);
+            if !chained_source {
+                t = t.max(self.ready[register as usize]);
+            }
             if is_vector(register) {
                 t = t.max(self.read_end[(register - V) as usize]);
             }
@@ -795,8 +884,8 @@ impl TimingModel {
                 conflicts: 0,
             };
             let mut banks = Banks {
-                free: &mut self.bank_free,
-                gaps: &mut self.bank_gap,
+                free: &mut self.banks.free,
+                windows: &mut self.banks.window,
                 hint: &mut self.ramp_hint.0,
                 count: banks as usize,
                 busy: f.bank_busy,

@@ -36,13 +36,6 @@ pub struct Operands {
 }
 
 impl Operands {
-    /// No registers.
-    pub const NONE: Operands = Operands {
-        sources: [0; 5],
-        source_count: 0,
-        destinations: [0; 2],
-        destination_count: 0,
-    };
     /// Registers read.
     pub fn sources(&self) -> &[u8] {
         &self.sources[..self.source_count as usize]

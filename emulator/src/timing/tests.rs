@@ -521,15 +521,16 @@ fn the_timeline_records_units_and_vector_registers() {
 
 #[test]
 fn a_stream_meeting_a_later_stream_in_the_middle_of_its_banks_waits_there() {
-    // X-MP, 32 banks, busy 4. A: load V1 from 0, VL 64, port 0 at t0: bank b ends
-    // free at t0+36+b. B: store V5 to 0o24, VL 4, store port at t0+1: waits for bank
-    // 20 (free t0+56), so banks 20..23 end free at t0+60..t0+63, out of A's order.
-    // C: load V3 from 0, VL 64, port 1 at t0+2: waits for bank 0 (t0+36), then goes
-    // one per CP until bank 20, which it finds busy (t0+56 < t0+60): 3 conflicts in
-    // all, and the shortcuts must see the second one as the general rules do.
+    // X-MP, 32 banks, busy 4. A: load V1 from 0, VL 64, port 0 at t0: bank b held
+    // [t0+b, t0+b+4) and [t0+32+b, t0+36+b). B: store V5 to 1, VL 4, store port at
+    // t0+1: waits for bank 1 (free t0+5, room before A comes back), then banks 2..4
+    // at t0+6..t0+8, out of A's order. C: load V3 from 0, VL 64, port 1 at t0+2: waits
+    // for bank 0 (t0+4), meets B in bank 1 at t0+5 and waits for it (t0+9), then goes
+    // one per CP: 3 conflicts in all, and the shortcuts must see the third one, in
+    // the middle of a round, as the general rules do.
     let mut fast = TimingModel::new(Model::XMp);
     let mut general = TimingModel::new(Model::XMp);
-    for (p1, first) in [(0o176100, 0), (0o177050, 0o24), (0o176300, 0)] {
+    for (p1, first) in [(0o176100, 0), (0o177050, 1), (0o176300, 0)] {
         let issue = Issue {
             instruction: decode(p1, 0, Model::XMp),
             parcel_address: 0,
@@ -798,10 +799,12 @@ mod properties {
 fn a_scalar_reference_uses_a_bank_between_two_visits_of_a_stream() {
     // X-MP, 32 banks busy 4 CP. 176100 loads 64 words from word 0 at t0 on a load
     // port: bank 5 is referenced at t0+5 and again at t0+37, busy [t0+5, t0+9) and
-    // [t0+37, t0+41). 120100 S1 5,A0 (bank 5), offered at t0+1 on the other load port:
-    // the bank is busy until t0+9, then free until t0+37, room for a 4 CP reference:
-    // issue at t0+9 (held 8 CP, one bank conflict). A model that kept only the end of
-    // the bank's last reservation would hold it until t0+41.
+    // [t0+37, t0+41). 120100 S1 5,A0 (bank 5), offered at t0+1 on the other load port,
+    // fits before the stream's first visit: [t0+1, t0+5). 120200 S2 37,A0 (bank 5
+    // again), offered at t0+2: busy until t0+9 by the two references, then free until
+    // t0+37, room for a 4 CP reference: issue at t0+9 (held 7 CP, one bank conflict).
+    // A model that kept only the end of the bank's last reservation would hold it
+    // until t0+41.
     let mut d = Driver::new(Model::XMp);
     let t0 = d.mem(
         0o176100,
@@ -810,22 +813,28 @@ fn a_scalar_reference_uses_a_bank_between_two_visits_of_a_stream() {
             stride: 1,
         },
     );
-    assert_eq!(d.mem(0o120100, MemoryAccess::Scalar { address: 5 }), t0 + 9);
-    assert_eq!(d.timing.counters().hold_memory, 8);
-    assert_eq!(d.timing.counters().bank_conflicts, 1);
-    // Bank 5's gap now starts after that reference, at t0+13: a second word of bank
-    // 5 (word 37) offered at t0+10 goes at t0+13 (32 banks: t0+13+4 <= t0+37).
+    assert_eq!(d.mem(0o120100, MemoryAccess::Scalar { address: 5 }), t0 + 1);
     assert_eq!(
         d.mem(0o120200, MemoryAccess::Scalar { address: 37 }),
+        t0 + 9
+    );
+    assert_eq!(d.timing.counters().hold_memory, 7);
+    assert_eq!(d.timing.counters().bank_conflicts, 1);
+    // What is left of the room between the visits starts after that reference, at
+    // t0+13: a third word of bank 5 (word 69) offered at t0+10 goes at t0+13
+    // (t0+13+4 <= t0+37).
+    assert_eq!(
+        d.mem(0o120300, MemoryAccess::Scalar { address: 69 }),
         t0 + 13
     );
 }
 
 /// The bank rules against a plain list of every reservation a bank holds: whatever
 /// order references come in, one never overlaps another, it never starts before it is
-/// offered, and it never waits while the whole reference would fit before it.
+/// offered, and it takes the first period from its offer where the whole reference
+/// fits, unless that period lies before the bank's window.
 mod bank_reservations {
-    use super::super::banks::{bank_start, claim_bank};
+    use super::super::banks::{bank_start, claim_bank, window_of_saved, LEGACY_BUSY};
     use proptest::prelude::*;
 
     const BUSY: u64 = 4;
@@ -839,21 +848,41 @@ mod bank_reservations {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
         #[test]
-        fn references_never_overlap(offers in proptest::collection::vec(0u64..200, 1..40)) {
-            let (mut free, mut gap) = (0u64, 0u64);
+        fn references_take_the_first_room_there_is(offers in proptest::collection::vec(0u64..200, 1..40)) {
+            let (mut free, mut window) = (0u64, 0u64);
             let mut held: Vec<u64> = Vec::new();
             for at in offers {
-                let start = bank_start(free, gap, at, BUSY);
+                let start = bank_start(free, window, at, BUSY);
                 prop_assert!(start >= at);
                 prop_assert!(clear(&held, start), "{start} meets {held:?}");
-                // A reference never waits past the end of every reservation.
-                let past_all = held.iter().map(|r| r + BUSY).max().unwrap_or(0).max(at);
-                prop_assert!(start <= past_all);
-                claim_bank(&mut free, &mut gap, start, BUSY);
+                let first_room = (at..).find(|&s| clear(&held, s)).unwrap();
+                // The window: the 63 periods before the last reservation.
+                if first_room + 63 + BUSY >= free {
+                    prop_assert_eq!(start, first_room, "{:?} offered at {}", held, at);
+                }
+                claim_bank(&mut free, &mut window, start, BUSY);
                 held.push(start);
                 prop_assert_eq!(free, held.iter().map(|r| r + BUSY).max().unwrap_or(0));
             }
         }
+    }
+
+    #[test]
+    fn a_gap_saved_by_an_older_version_reads_as_free_periods() {
+        assert_eq!(LEGACY_BUSY, BUSY);
+        for model in [crate::isa::Model::Cray1, crate::isa::Model::XMp] {
+            assert_eq!(super::super::figures(model).bank_busy, LEGACY_BUSY);
+        }
+        // Last reservation [96, 100), free from 80 up to it: 16 periods.
+        let window = window_of_saved(100, 80);
+        assert_eq!(window, (1 << 16) - 1);
+        assert_eq!(bank_start(100, window, 70, BUSY), 80);
+        assert_eq!(bank_start(100, window, 93, BUSY), 100);
+        assert_eq!(bank_start(100, window, 92, BUSY), 92);
+        // No gap (0, and format 1.0's unused words): nothing free before 100.
+        assert_eq!(bank_start(100, window_of_saved(100, 0), 70, BUSY), 100);
+        // A window this version saved reads back as it was.
+        assert_eq!(window_of_saved(100, (1 << 63) | 0b1010), 0b1010);
     }
 }
 
@@ -873,7 +902,7 @@ fn the_latest_reservation_is_the_end_of_the_longest_outstanding_work() {
     assert_eq!(d.timing.latest_reservation(), t0 + 260);
     // Every kind of time counts, the banks' included.
     let mut damaged = d.timing.clone();
-    damaged.bank_free[5] = u64::MAX;
+    damaged.banks.free[5] = u64::MAX;
     assert_eq!(damaged.latest_reservation(), u64::MAX);
     let mut damaged = d.timing.clone();
     damaged.s_results[3] = t0 + 9000;
