@@ -19,7 +19,18 @@ const PASS: u16 = 0o001000;
 /// Most repetitions of the first pass for symbols defined from later symbols.
 const MAX_DEFINITION_PASSES: usize = 4;
 /// Deepest macro nesting accepted.
-pub(crate) const MAX_MACRO_DEPTH: usize = 32;
+pub const MAX_MACRO_DEPTH: usize = 32;
+/// Most lines that macro expansion may make in one pass over the source. Depth alone
+/// does not bound the work: a macro calling itself twice makes 2^32 lines at depth 32.
+/// Macro-heavy real programs expand to a few thousand lines; 50,000 take about half a
+/// second to assemble.
+pub const MAX_EXPANDED_LINES: usize = 50_000;
+/// Most bytes that macro expansion may make in one pass (arguments can make each line
+/// long).
+pub const MAX_EXPANDED_BYTES: usize = 8 << 20;
+/// Errors after which assembly stops: a file that is not CAL at all would otherwise
+/// cost an error (and its memory) per line.
+pub const MAX_ERRORS: usize = 1000;
 
 /// Where a statement comes from, for messages.
 #[derive(Clone, Debug)]
@@ -54,7 +65,14 @@ pub(crate) struct Asm<'s> {
     pub macros: BTreeMap<String, Macro>,
     pub defining: Option<(Option<Macro>, usize)>,
     pub ended: bool,
+    /// Assembly was given up (too many errors, macro expansion past its bound): no
+    /// further pass runs.
+    pub stopped: bool,
     pub depth: usize,
+    /// Lines and bytes made by macro expansion in this pass.
+    pub expanded: (usize, usize),
+    /// The macro whose call on a source line the expansion under way started from.
+    pub outermost: String,
     /// Which repetition of the first pass this is (0 = the first).
     pub iteration: usize,
 }
@@ -98,6 +116,19 @@ impl Env for Asm<'_> {
 }
 
 pub(crate) fn run(source: &str, file: &str, options: &Options) -> Result<Assembly, Vec<AsmError>> {
+    if source.len() as u64 > crate::MAX_SOURCE_BYTES {
+        return Err(vec![AsmError {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "the source is {} bytes long; CAL sources of at most {} bytes are assembled",
+                source.len(),
+                crate::MAX_SOURCE_BYTES
+            ),
+            source_line: String::new(),
+        }]);
+    }
     let lines: Vec<&str> = source.lines().collect();
     let default_module = std::path::Path::new(file)
         .file_stem()
@@ -128,10 +159,16 @@ pub(crate) fn run(source: &str, file: &str, options: &Options) -> Result<Assembl
         macros: BTreeMap::new(),
         defining: None,
         ended: false,
+        stopped: false,
         depth: 0,
+        expanded: (0, 0),
+        outermost: String::new(),
         iteration: 0,
     };
     asm.pass();
+    if asm.stopped {
+        return Err(asm.errors);
+    }
     let pass1_errors = std::mem::take(&mut asm.errors);
     // `=` symbols defined from later symbols: repeat the first pass (sizes fixed by
     // the first iteration) until every value is known.
@@ -231,17 +268,40 @@ fn looks_like_register(text: &str) -> bool {
 impl Asm<'_> {
     /// An error at a line and column of the source.
     pub fn error_at(&self, line: usize, column: usize, message: String) -> AsmError {
+        let source_line = self.lines.get(line.wrapping_sub(1)).unwrap_or(&"");
         AsmError {
             file: self.file.clone(),
             line,
             column: column.max(1),
-            message,
-            source_line: self
-                .lines
-                .get(line.wrapping_sub(1))
-                .unwrap_or(&"")
-                .to_string(),
+            message: crate::error::shorten_quotes(&message),
+            source_line: crate::error::clip(source_line, crate::MAX_LINE_BYTES).to_string(),
         }
+    }
+
+    /// Records an error, unless [`MAX_ERRORS`] are recorded already: then assembly
+    /// stops with one more saying so.
+    fn push_error(&mut self, error: AsmError) {
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(error);
+            return;
+        }
+        if !self.stopped {
+            let line = error.line;
+            let mut last = self.error_at(
+                line,
+                1,
+                format!("more than {MAX_ERRORS} errors; assembly stopped here"),
+            );
+            last.source_line = error.source_line;
+            self.errors.push(last);
+            self.stop();
+        }
+    }
+
+    /// Gives assembly up: the statements left and the passes left are not run.
+    pub fn stop(&mut self) {
+        self.stopped = true;
+        self.ended = true;
     }
 
     /// Records a problem of a statement. Most problems are reported from the second
@@ -271,7 +331,7 @@ impl Asm<'_> {
                 )
             }
         };
-        self.errors.push(error);
+        self.push_error(error);
     }
 
     fn pass(&mut self) {
@@ -284,6 +344,18 @@ impl Asm<'_> {
                 line: index + 1,
                 expansion: None,
             };
+            if text.len() > crate::MAX_LINE_BYTES {
+                let problem = Problem::new(
+                    1,
+                    format!(
+                        "line is {} bytes long; a CAL line holds at most {}",
+                        text.len(),
+                        crate::MAX_LINE_BYTES
+                    ),
+                );
+                self.report(&origin, problem, false);
+                continue;
+            }
             self.statement(&text, &origin);
         }
         if self.defining.is_some() {
@@ -433,6 +505,7 @@ impl Asm<'_> {
         self.defining = None;
         self.ended = false;
         self.depth = 0;
+        self.expanded = (0, 0);
     }
 
     /// Pads with PASS to the next word boundary.

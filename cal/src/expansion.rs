@@ -1,7 +1,7 @@
 //! Macro definition collection and expansion, as statements of the assembler.
 //! (Parameter binding and substitution are in [`crate::macros`].)
 
-use crate::assembler::{Asm, Origin, MAX_MACRO_DEPTH};
+use crate::assembler::{Asm, Origin, MAX_EXPANDED_BYTES, MAX_EXPANDED_LINES, MAX_MACRO_DEPTH};
 use crate::error::Problem;
 use crate::lexer::{self, Statement};
 use crate::macros::Macro;
@@ -101,9 +101,28 @@ impl Asm<'_> {
             );
             return;
         }
+        if self.depth == 0 {
+            self.outermost = m.name.clone();
+        }
         self.depth += 1;
         for (_, body) in &m.body {
             let text = crate::macros::substitute(body, &values);
+            if !self.count_expanded(&text, origin) {
+                break;
+            }
+            if text.len() > crate::MAX_LINE_BYTES {
+                let problem = Problem::new(
+                    1,
+                    format!(
+                        "macro {} makes a line of {} bytes; a CAL line holds at most {}",
+                        m.name,
+                        text.len(),
+                        crate::MAX_LINE_BYTES
+                    ),
+                );
+                self.report(origin, problem, false);
+                continue;
+            }
             let inner = Origin {
                 line: origin.line,
                 expansion: Some((m.name.clone(), text.clone())),
@@ -114,5 +133,27 @@ impl Asm<'_> {
             }
         }
         self.depth -= 1;
+    }
+
+    /// Counts an expanded line against [`MAX_EXPANDED_LINES`] and [`MAX_EXPANDED_BYTES`];
+    /// past either, assembly stops with an error at the source line whose macro call
+    /// started the expansion, and the result is false.
+    fn count_expanded(&mut self, text: &str, origin: &Origin) -> bool {
+        let (lines, bytes) = &mut self.expanded;
+        *lines += 1;
+        *bytes += text.len();
+        if *lines <= MAX_EXPANDED_LINES && *bytes <= MAX_EXPANDED_BYTES {
+            return true;
+        }
+        let message = format!(
+            "macro expansion makes more than {MAX_EXPANDED_LINES} lines or {MAX_EXPANDED_BYTES} bytes; \
+             stopped in the expansion of macro {} called here",
+            self.outermost
+        );
+        // Reported from whichever pass gets here first (the first): no pass follows.
+        let error = self.error_at(origin.line, 1, message);
+        self.errors.push(error);
+        self.stop();
+        false
     }
 }

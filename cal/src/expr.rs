@@ -312,6 +312,7 @@ pub fn evaluate(text: &str, column: usize, env: &dyn Env, jump: bool) -> PResult
         column,
         env,
         jump,
+        depth: 0,
     };
     let value = parser.sum()?;
     if parser.pos < chars.len() {
@@ -339,12 +340,19 @@ pub fn to_parcel(value: Value) -> Value {
     }
 }
 
+/// Deepest nesting of parentheses and prefix operators (`-`, `#`, `W.`) in an
+/// expression: the parser recurses once per level, and a source must not be able to
+/// overflow the host's stack.
+pub const MAX_EXPRESSION_DEPTH: usize = 256;
+
 struct Parser<'a> {
     chars: &'a [char],
     pos: usize,
     column: usize,
     env: &'a dyn Env,
     jump: bool,
+    /// Levels of nesting entered (see [`MAX_EXPRESSION_DEPTH`]).
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -405,7 +413,25 @@ impl Parser<'_> {
         Ok(left)
     }
 
+    /// Runs `parse` one level deeper, refusing to go past [`MAX_EXPRESSION_DEPTH`].
+    fn nested(&mut self, parse: impl FnOnce(&mut Self) -> PResult<Value>) -> PResult<Value> {
+        if self.depth >= MAX_EXPRESSION_DEPTH {
+            return Err(Problem::new(
+                self.col(),
+                format!("expression nests deeper than {MAX_EXPRESSION_DEPTH} levels"),
+            ));
+        }
+        self.depth += 1;
+        let value = parse(self);
+        self.depth -= 1;
+        value
+    }
+
     fn unary(&mut self) -> PResult<Value> {
+        self.nested(Self::unary_term)
+    }
+
+    fn unary_term(&mut self) -> PResult<Value> {
         match self.peek() {
             Some('+') => {
                 self.pos += 1;
@@ -510,7 +536,7 @@ impl Parser<'_> {
             self.pos += 2;
             // The term keeps its own attribute (a label's parcel) until converted.
             let jump = std::mem::replace(&mut self.jump, true);
-            let v = self.primary();
+            let v = self.nested(Self::primary);
             self.jump = jump;
             return Ok(convert_address(v?, upper == 'W'));
         }

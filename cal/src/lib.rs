@@ -20,6 +20,7 @@ pub mod matcher;
 mod output;
 mod pseudo;
 
+pub use assembler::{MAX_ERRORS, MAX_EXPANDED_BYTES, MAX_EXPANDED_LINES, MAX_MACRO_DEPTH};
 pub use error::AsmError;
 pub use expr::{Attr, Value};
 pub use listing::ListingLine;
@@ -27,6 +28,15 @@ pub use output::{Format, OutputError};
 
 use cray_emulator::isa::Model;
 use std::collections::BTreeMap;
+
+/// Longest CAL source assembled, in bytes. A program fills at most 2^24 words, and a
+/// source line makes at most one or two of them, so a real source is far shorter.
+pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
+
+/// Longest source line, in bytes, before or after macro substitution. CAL lines are
+/// card images (72 columns of statement, then a sequence number); this leaves room for
+/// long comments and long macro arguments.
+pub const MAX_LINE_BYTES: usize = 1024;
 
 /// Assembly options.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,7 +105,12 @@ pub struct Assembly {
     pub listing: Vec<ListingLine>,
 }
 
-/// Assembles `source` (named `file_name` in messages).
+/// Assembles `source` (named `file_name` in messages). A source longer than
+/// [`MAX_SOURCE_BYTES`] is refused whole, a line longer than [`MAX_LINE_BYTES`] is an
+/// error, and assembly stops after [`MAX_ERRORS`] errors or once macro
+/// expansion has made [`MAX_EXPANDED_LINES`] lines or
+/// [`MAX_EXPANDED_BYTES`] bytes, so that no source costs more than a bounded
+/// amount of time and memory.
 pub fn assemble(
     source: &str,
     file_name: &str,

@@ -9,8 +9,7 @@ use isa_tests::listing::instruction_lines;
 const SOURCE_COLUMN: usize = 44;
 
 fn snapshot() -> String {
-    let path = isa_tests::corpus_dir().join("allinst.snapshot");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    String::from_utf8(isa_tests::read_corpus("allinst.snapshot")).expect("listing is ASCII")
 }
 
 /// One source line per listing line (so line numbers agree); page headers and the

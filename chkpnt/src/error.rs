@@ -288,6 +288,16 @@ pub enum ImageError {
         source: io::Error,
     },
 
+    /// The target of a write is neither a regular file nor a character device: a rename
+    /// over it would replace a link, a directory or a device node by a plain file.
+    #[error("{file}: will not write there: it is {kind}, not a regular file (cray renames a new file into place, which would replace it)")]
+    NotReplaceable {
+        /// The target.
+        file: PathBuf,
+        /// What it is ("a symbolic link").
+        kind: &'static str,
+    },
+
     /// The new image is in place but its directory could not be synced.
     #[error("{file}: checkpoint written and renamed into place, but syncing its directory failed: {source}; after a host crash the previous image may reappear")]
     DirSync {

@@ -99,6 +99,10 @@ impl fmt::Display for SectionKind {
             // The one other kind this crate writes, named as `cray inspect` names it,
             // so a damaged open-files list is not reported as an unknown "kind16".
             SectionKind::Other(crate::system_image::FILES_SECTION) => f.write_str("open-files"),
+            SectionKind::Other(crate::file_policy::FILE_RECORDS_SECTION) => {
+                f.write_str("file-records")
+            }
+            SectionKind::Other(crate::system_image::DECKS_SECTION) => f.write_str("cos-decks"),
             SectionKind::Other(n) => write!(f, "kind{n}"),
         }
     }

@@ -354,7 +354,7 @@ pub fn head_of(path: &Path) -> Result<ImageHead, ImageError> {
         file: path.to_path_buf(),
         source,
     };
-    let mut file = std::fs::File::open(path).map_err(io_err)?;
+    let mut file = crate::host_file::open_regular(path).map_err(io_err)?;
     let len = file.metadata().map_err(io_err)?.len();
     let (header, sections) = load::load_head(path, &mut file, len)?;
     let Some(info) = sections.iter().find(|s| s.kind == SectionKind::Parent) else {

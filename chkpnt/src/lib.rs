@@ -6,8 +6,11 @@
 //! memory is stored as raw big-endian words, one section per memory field.
 
 pub mod atomic;
+pub mod beneath;
 pub mod error;
+pub mod file_policy;
 pub mod format;
+pub mod host_file;
 pub mod incremental;
 mod load;
 mod memory_load;

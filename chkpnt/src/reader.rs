@@ -27,7 +27,7 @@ impl Image {
             file: path.to_path_buf(),
             source,
         };
-        let mut f = std::fs::File::open(path).map_err(io_err)?;
+        let mut f = crate::host_file::open_regular(path).map_err(io_err)?;
         let len = f.metadata().map_err(io_err)?.len();
         Image::load(path.to_path_buf(), &mut f, len)
     }

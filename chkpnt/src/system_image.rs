@@ -8,6 +8,8 @@
 //!   timing state) restricted to the chosen processes, encoded with postcard, with
 //!   every memory field emptied;
 //! - one Memory section per process (id = pid): its field as raw words;
+//! - with a COS deck job, the Decks section (kind [`DECKS_SECTION`]): where its
+//!   interpreter stands and its local datasets;
 //! - the Files section (kind [`FILES_SECTION`]): the identity of every host file the
 //!   processes have open (name, size, mtime, content hash), and with `--with-files`
 //!   one FileContents section per file (id = index in that list).
@@ -19,13 +21,15 @@
 //! refuses when a file changed, unless forced. With the contents in the image,
 //! restart recreates the files instead, so it works after they changed or vanished.
 
+use crate::file_policy::{FileRecord, RestartFiles, FILE_RECORDS_SECTION, FILE_RECORDS_VERSION};
 use crate::incremental::{self, memory_fields, FieldPrint, ParentRef};
 use crate::{
     Compression, Image, ImageError, ImageKind, ImageSummary, ImageWriter, SectionKind, WrittenImage,
 };
+use cray_emulator::cos::deck::DeckJob;
 use cray_emulator::memory::Memory;
 use cray_emulator::system::files::{Description, OpenFile};
-use cray_emulator::system::{HostRoot, Pid, System};
+use cray_emulator::system::{Errno, HostRoot, Pid, System};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -33,6 +37,12 @@ use thiserror::Error;
 
 /// Section kind code of the open-files list.
 pub const FILES_SECTION: u16 = 16;
+/// Section kind code of the COS deck jobs (the control-statement interpreter's state
+/// and the jobs' local datasets, `cos::deck::DeckJob` by jid, postcard). Present only
+/// when a deck job is in the image, so images without one are as they always were.
+pub const DECKS_SECTION: u16 = 18;
+/// Version of the decks section's encoding.
+pub const DECKS_VERSION: u16 = 1;
 /// Version of the State section's encoding.
 pub const STATE_VERSION: u16 = 1;
 /// Largest file whose contents `--with-files` carries (bytes).
@@ -88,7 +98,7 @@ pub enum CheckpointError {
         id: Pid,
     },
     /// A file the processes had open changed since the checkpoint.
-    #[error("{image}: file {path} changed since the checkpoint ({detail}); use --force to restart anyway, or checkpoint --with-files")]
+    #[error("{image}: file {path} changed since the checkpoint ({detail}); use --file-policy {path}=ignore (or =append) or --force to restart anyway, or checkpoint --with-files")]
     FileChanged {
         /// The image.
         image: PathBuf,
@@ -96,6 +106,60 @@ pub enum CheckpointError {
         path: String,
         /// What changed.
         detail: String,
+    },
+    /// A file the job wrote: bytes it had written before the checkpoint changed, so
+    /// cutting it back to its length then would not give the file the job had.
+    #[error("{image}: file {path}: its first {length} bytes, written before the checkpoint, changed since ({detail}); refusing to cut it back: use --file-policy {path}=ignore|append|replace to restart anyway")]
+    PrefixChanged {
+        /// The image.
+        image: PathBuf,
+        /// The file, relative to the root.
+        path: String,
+        /// Its length at the checkpoint.
+        length: u64,
+        /// What changed.
+        detail: String,
+    },
+    /// A file the job wrote is longer than at the checkpoint, and it is another file
+    /// (device, inode) than the one the job had open: it is not cut back.
+    #[error("{image}: file {path} is not the file the job had open (device {}, inode {} then; device {}, inode {} now) and is longer than that one was; not cutting it back: use --file-policy {path}=truncate to cut it anyway, or =append or =ignore", then.0, then.1, now.0, now.1)]
+    NotTheSameFile {
+        /// The image.
+        image: PathBuf,
+        /// The file, relative to the root.
+        path: String,
+        /// Device and inode at the checkpoint.
+        then: (u64, u64),
+        /// Device and inode now.
+        now: (u64, u64),
+    },
+    /// A file to check, cut or recreate is reached through a symbolic link now.
+    #[error("{image}: file {path}: {link} is a symbolic link now; restart never reads, cuts or writes a file through a link (remove it, or use --file-policy {path}=ignore)")]
+    SymbolicLink {
+        /// The image.
+        image: PathBuf,
+        /// The file, relative to the root.
+        path: String,
+        /// The part of the name that is the link.
+        link: String,
+    },
+    /// `--file-policy PATH=replace` for a file whose contents the image does not carry.
+    #[error("{image}: --file-policy {path}=replace: the image does not carry the contents of {path} (checkpoint with --with-files or --checkpoint-with-files)")]
+    NotCarried {
+        /// The image.
+        image: PathBuf,
+        /// The file, relative to the root.
+        path: String,
+    },
+    /// `--file-policy` names a file the job did not have open.
+    #[error("{image}: --file-policy {path}: the job had no file {path} open at the checkpoint (its open files: {})", if open.is_empty() { "none".to_string() } else { open.join(", ") })]
+    NoSuchOpenFile {
+        /// The image.
+        image: PathBuf,
+        /// The name given.
+        path: String,
+        /// The files it had open.
+        open: Vec<String>,
     },
     /// The image names a host file outside the root (a damaged or crafted image: the
     /// kernel only ever records names it resolved inside the root).
@@ -135,6 +199,20 @@ pub enum CheckpointError {
         /// The error.
         source: std::io::Error,
     },
+}
+
+impl CheckpointError {
+    /// The errno a guest's `restart` (or `chkpnt`) call gets for this failure: the one
+    /// that names its cause (ENOENT for a missing image, EACCES for one the host may
+    /// not read), EINVAL for an image that is not one this system can restart.
+    pub fn guest_errno(&self) -> Errno {
+        match self {
+            CheckpointError::Image(ImageError::Io { source, .. })
+            | CheckpointError::HostFile { source, .. } => Errno::from_io(source),
+            CheckpointError::NoSuchTarget { .. } => Errno::ESRCH,
+            _ => Errno::EINVAL,
+        }
+    }
 }
 
 /// The pids a selection covers (zombies of a job included, so waits still work).
@@ -198,7 +276,7 @@ fn host_paths<'a>(files: impl Iterator<Item = &'a OpenFile>) -> Vec<String> {
 /// The content hash recorded for an open directory (a process may open one to read):
 /// a directory has no contents to compare, so its identity is "a directory", which a
 /// file put in its place does not match.
-fn directory_hash() -> u64 {
+pub(crate) fn directory_hash() -> u64 {
     xxhash_rust::xxh3::xxh3_64(b"cray: an open directory")
 }
 
@@ -271,6 +349,8 @@ fn split_state(system: &mut System, pids: &[Pid]) -> (System, Vec<(Pid, Memory)>
     }
     let mut state = system.clone();
     state.processes.retain(|pid, _| pids.contains(pid));
+    let jids: BTreeSet<Pid> = state.processes.values().map(|p| p.jid).collect();
+    state.cos_decks.retain(|jid, _| jids.contains(jid));
     for (pid, memory) in others {
         if let Some(process) = system.processes.get_mut(&pid) {
             process.memory = memory;
@@ -412,10 +492,12 @@ fn write_image(
     let root = system.root().clone();
     let mut identities = Vec::new();
     let mut contents = Vec::new();
+    let mut records = Vec::new();
     for file in held_host_files(system, &pids) {
         let (identity, bytes) = identify(&root, &file, options.with_files)?;
         identities.push(identity);
         contents.push(bytes);
+        records.push(FileRecord::of(&root, &file));
     }
     let (state, fields) = split_state(system, &pids);
     let (kind, jid) = match selection {
@@ -460,6 +542,26 @@ fn write_image(
             source,
         })?;
         writer.add_section(SectionKind::Other(FILES_SECTION), 0, 1, files);
+        // A section of its own, so that images without it (and readers that do not
+        // know it) still work: postcard cannot add a field to the open-files list.
+        let records = postcard::to_stdvec(&records).map_err(|source| ImageError::Encode {
+            section: "file records".into(),
+            source,
+        })?;
+        writer.add_section(
+            SectionKind::Other(FILE_RECORDS_SECTION),
+            0,
+            FILE_RECORDS_VERSION,
+            records,
+        );
+        if !state.cos_decks.is_empty() {
+            let decks =
+                postcard::to_stdvec(&state.cos_decks).map_err(|source| ImageError::Encode {
+                    section: "COS decks".into(),
+                    source,
+                })?;
+            writer.add_section(SectionKind::Other(DECKS_SECTION), 0, DECKS_VERSION, decks);
+        }
         if let Some(parent) = parent.filter(|_| !deltas.is_empty()) {
             writer.parent(&ParentRef {
                 name: parent
@@ -511,6 +613,34 @@ pub struct Restored {
     pub notes: Vec<String>,
 }
 
+/// Reads the COS deck jobs of an image (none when it has no decks section).
+fn cos_decks(image: &Image) -> Result<BTreeMap<Pid, DeckJob>, CheckpointError> {
+    let Some(info) = image.find(SectionKind::Other(DECKS_SECTION), 0) else {
+        return Ok(BTreeMap::new());
+    };
+    let offset = crate::ByteOffset(info.offset);
+    if info.version != DECKS_VERSION {
+        return Err(CheckpointError::Image(ImageError::BadSection {
+            file: image.path().to_path_buf(),
+            section: info.name(),
+            offset,
+            reason: format!(
+                "COS decks version {} is not one this cray reads (it reads {DECKS_VERSION})",
+                info.version
+            ),
+        }));
+    }
+    let bytes = image.section(SectionKind::Other(DECKS_SECTION), 0)?;
+    postcard::from_bytes(&bytes).map_err(|source| {
+        CheckpointError::Image(ImageError::Decode {
+            file: image.path().to_path_buf(),
+            section: "COS decks".into(),
+            offset,
+            source,
+        })
+    })
+}
+
 /// Reads the open-files list of an image.
 pub fn file_identities(image: &Image) -> Result<Vec<FileIdentity>, CheckpointError> {
     match image.find(SectionKind::Other(FILES_SECTION), 0) {
@@ -534,7 +664,7 @@ pub fn file_identities(image: &Image) -> Result<Vec<FileIdentity>, CheckpointErr
 /// records names it resolved (relative, plain components), so anything else, an
 /// absolute name, `..`, or a symbolic link out of the root, means a damaged or crafted
 /// image, and restart would read, write or recreate a file it must not touch.
-fn confine(
+pub(crate) fn confine(
     image: &Path,
     root: &HostRoot,
     what: &'static str,
@@ -559,7 +689,7 @@ fn confine(
 }
 
 /// Reads an image and rebuilds the system it holds, checking (or recreating) the
-/// files its processes had open inside `root`.
+/// files its processes had open inside `root`, each with its default policy.
 pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, CheckpointError> {
     restore_if(path, root, force, |_| Ok(()))
 }
@@ -570,6 +700,17 @@ pub fn restore_if(
     path: &Path,
     root: &HostRoot,
     force: bool,
+    accept: impl FnOnce(&System) -> Result<(), String>,
+) -> Result<Restored, CheckpointError> {
+    restore_with(path, root, &RestartFiles::forced(force), accept)
+}
+
+/// [`restore_if`] with the files treated as `files` says (`--force`, `--file-policy`;
+/// see [`crate::file_policy`]).
+pub fn restore_with(
+    path: &Path,
+    root: &HostRoot,
+    files: &RestartFiles,
     accept: impl FnOnce(&System) -> Result<(), String>,
 ) -> Result<Restored, CheckpointError> {
     let mut image = Image::open(path)?;
@@ -587,6 +728,7 @@ pub fn restore_if(
         }
     }
     let mut system: System = image.state()?;
+    system.cos_decks = cos_decks(&image)?;
     system
         .check_consistency()
         .map_err(|reason| CheckpointError::InconsistentState {
@@ -600,6 +742,8 @@ pub fn restore_if(
         image: path.to_path_buf(),
         reason,
     })?;
+    // Which files the job wrote is read before the processes left out let go of theirs.
+    let written = crate::file_policy::written_files(&system);
     // A process taken without the rest of its job: what the others held is gone.
     system.settle_absent_processes();
     let pids: Vec<Pid> = system.processes.keys().copied().collect();
@@ -608,63 +752,7 @@ pub fn restore_if(
             process.memory = Memory::from_words(words);
         }
     }
-    let mut notes = Vec::new();
-    for (index, identity) in file_identities(&image)?.iter().enumerate() {
-        confine(path, root, "the open-files list", &identity.path)?;
-        let host = root.host_path(&identity.path);
-        if identity.carried {
-            let bytes = image.file(index as u32)?;
-            if let Some(dir) = host.parent() {
-                std::fs::create_dir_all(dir).map_err(|source| CheckpointError::HostFile {
-                    path: dir.to_path_buf(),
-                    source,
-                })?;
-            }
-            std::fs::write(&host, bytes).map_err(|source| CheckpointError::HostFile {
-                path: host.clone(),
-                source,
-            })?;
-            notes.push(format!("recreated {} from the image", identity.path));
-            continue;
-        }
-        let (now, _) = identify(root, &identity.path, false)?;
-        let was_directory = identity.content_hash == directory_hash();
-        let is_directory = now.content_hash == directory_hash();
-        let detail = if identity.existed && !now.existed {
-            Some("it no longer exists".to_string())
-        } else if !identity.existed && now.existed {
-            Some("it exists now but did not then".to_string())
-        } else if was_directory != is_directory {
-            Some(if was_directory {
-                "it was a directory and is not one now".to_string()
-            } else {
-                "it is a directory now".to_string()
-            })
-        } else if now.size != identity.size {
-            Some(format!(
-                "size was {} bytes, now {}",
-                identity.size, now.size
-            ))
-        } else if now.content_hash != identity.content_hash {
-            Some("its contents differ".to_string())
-        } else {
-            None
-        };
-        if let Some(detail) = detail {
-            if force {
-                notes.push(format!(
-                    "{} changed ({detail}); restarting anyway",
-                    identity.path
-                ));
-            } else {
-                return Err(CheckpointError::FileChanged {
-                    image: path.to_path_buf(),
-                    path: identity.path.clone(),
-                    detail,
-                });
-            }
-        }
-    }
+    let notes = crate::file_policy::restore_files(&mut image, root, &mut system, &written, files)?;
     Ok(Restored {
         system,
         summary: image.summary().clone(),

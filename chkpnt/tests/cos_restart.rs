@@ -77,13 +77,7 @@ fn interrupted(name: &str, words: &[u64], n: u64) -> Ending {
 
 #[test]
 fn every_corpus_cos_binary_resumes_exactly() {
-    let dir = isa_tests::corpus_dir().join("cos");
-    let mut binaries: Vec<_> = std::fs::read_dir(&dir)
-        .expect("corpus/cos exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
-        .collect();
-    binaries.sort();
+    let binaries = isa_tests::corpus_files("cos", &[".bin"]);
     assert!(binaries.len() >= 8, "only {} binaries", binaries.len());
     for path in binaries {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();

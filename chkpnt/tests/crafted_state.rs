@@ -3,11 +3,15 @@
 //!
 //! Each case takes a golden image, changes a few bytes of its State section, seals the
 //! image with fresh checksums, restores it and runs what came back for a bounded number
-//! of clock periods.
+//! of clock periods. Every mutant that breaks one of the kernel's invariants (or does
+//! not decode) must be refused, and a refused mutant must leave the host's files as
+//! they were (the root's and those beside it); a mutant that is accepted must satisfy
+//! the invariants, and still satisfy them after it ran.
 
 use cray_chkpnt::system_image::restore;
 use cray_chkpnt::{Image, ImageWriter, SectionKind};
 use cray_emulator::system::{Console, Event, HostRoot, System};
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -45,19 +49,83 @@ fn next(state: &mut u64) -> u64 {
     state.wrapping_mul(0x2545_F491_4F6C_DD1D)
 }
 
-fn run_bounded(path: &Path, root: &Path) -> Result<(), String> {
-    let restored = restore(path, &HostRoot::new(root), true).map_err(|e| e.to_string())?;
+/// Every file and directory under `dir` (links not followed): its kind and contents.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>)> {
+    let mut found = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            let kind = std::fs::symlink_metadata(&path).unwrap().file_type();
+            let contents = if kind.is_file() {
+                std::fs::read(&path).unwrap()
+            } else {
+                Vec::new()
+            };
+            if kind.is_dir() {
+                pending.push(path.clone());
+            }
+            found.insert(path, (format!("{kind:?}"), contents));
+        }
+    }
+    found
+}
+
+/// The directory a mutant is tried in: the image, and beside it the root the guest
+/// sees, which holds a file of its own.
+fn mutant_dir(bytes: &[u8]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mutant.chk");
+    std::fs::write(&path, bytes).unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(root.join("already-here"), b"a file the job did not make").unwrap();
+    (dir, path, root)
+}
+
+/// What restoring (and then running) a mutant gave.
+enum Tried {
+    /// Refused; whether the host files were as before.
+    Refused { files_untouched: bool },
+    /// Accepted: the invariants checked after the restore and after the run.
+    Ran {
+        restored: Result<(), String>,
+        after_run: Result<(), String>,
+        outside_root_untouched: bool,
+    },
+}
+
+fn run_bounded(dir: &Path, path: &Path, root: &Path) -> Tried {
+    let before = tree(dir);
+    let restored = match restore(path, &HostRoot::new(root), true) {
+        Ok(restored) => restored,
+        Err(_) => {
+            return Tried::Refused {
+                files_untouched: tree(dir) == before,
+            }
+        }
+    };
     let mut system = restored.system;
+    let restored = system.check_consistency();
     system.attach(HostRoot::new(root), Console::captured());
     while system.clock < BUDGET {
         match system.run(BUDGET - system.clock) {
-            Event::Exited { .. } => return Ok(()),
             Event::InputWanted { .. } => system.end_input(),
             Event::BudgetExhausted => {}
-            _ => return Ok(()),
+            _ => break,
         }
     }
-    Ok(())
+    let outside_root = |files: BTreeMap<PathBuf, (String, Vec<u8>)>| {
+        files
+            .into_iter()
+            .filter(|(name, _)| !name.starts_with(root))
+            .collect::<Vec<_>>()
+    };
+    Tried::Ran {
+        restored,
+        after_run: system.check_consistency(),
+        outside_root_untouched: outside_root(tree(dir)) == outside_root(before),
+    }
 }
 
 enum Outcome {
@@ -67,14 +135,32 @@ enum Outcome {
 }
 
 /// Restores and runs the image at `path` on a thread of its own, so that a hang is
-/// reported (after [`WATCHDOG`]) instead of stalling the test run.
-fn run_watched(path: PathBuf, dir: tempfile::TempDir) -> Outcome {
+/// reported (after [`WATCHDOG`]) instead of stalling the test run; `breaks` says
+/// whether the mutant breaks an invariant (or does not decode), and must be refused.
+fn run_watched(dir: tempfile::TempDir, path: PathBuf, root: PathBuf, breaks: bool) -> Outcome {
     let (done, outcome) = mpsc::channel();
     std::thread::spawn(move || {
-        let result = catch_unwind(AssertUnwindSafe(|| run_bounded(&path, dir.path())));
+        let result = catch_unwind(AssertUnwindSafe(|| run_bounded(dir.path(), &path, &root)));
         let _ = done.send(match result {
-            Ok(Ok(())) => Outcome::Ran,
-            Ok(Err(_)) => Outcome::Refused,
+            Ok(Tried::Refused {
+                files_untouched: true,
+            }) => Outcome::Refused,
+            Ok(Tried::Refused {
+                files_untouched: false,
+            }) => Outcome::Failed("refused, but host files changed".into()),
+            Ok(Tried::Ran { .. }) if breaks => {
+                Outcome::Failed("breaks an invariant, but was accepted".into())
+            }
+            Ok(Tried::Ran {
+                restored,
+                after_run,
+                outside_root_untouched,
+            }) => match (restored, after_run, outside_root_untouched) {
+                (Ok(()), Ok(()), true) => Outcome::Ran,
+                (Err(why), _, _) => Outcome::Failed(format!("accepted while inconsistent: {why}")),
+                (_, Err(why), _) => Outcome::Failed(format!("inconsistent after running: {why}")),
+                (_, _, false) => Outcome::Failed("files outside the root changed".into()),
+            },
             Err(panic) => Outcome::Failed(format!(
                 "panicked: {}",
                 panic
@@ -88,6 +174,18 @@ fn run_watched(path: PathBuf, dir: tempfile::TempDir) -> Outcome {
     outcome
         .recv_timeout(WATCHDOG)
         .unwrap_or_else(|_| Outcome::Failed(format!("still running after {WATCHDOG:?}")))
+}
+
+/// Whether the image `bytes` holds a kernel state that fails to decode or breaks an
+/// invariant the kernel keeps: such an image must be refused.
+fn breaks_an_invariant(bytes: &[u8]) -> bool {
+    let Ok(image) = Image::from_bytes(bytes, "mutant.chk") else {
+        return true;
+    };
+    match image.state::<System>() {
+        Ok(system) => system.check_consistency().is_err(),
+        Err(_) => true,
+    }
 }
 
 /// What became of the mutants.
@@ -107,10 +205,9 @@ impl Tally {
         if std::env::var_os("CRAFTED_TRACE").is_some() {
             eprintln!("{case}");
         }
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("mutant.chk");
-        std::fs::write(&path, bytes).unwrap();
-        match run_watched(path, dir) {
+        let breaks = breaks_an_invariant(bytes);
+        let (dir, path, root) = mutant_dir(bytes);
+        match run_watched(dir, path, root, breaks) {
             Outcome::Ran => self.ran += 1,
             Outcome::Refused => self.refused += 1,
             Outcome::Failed(what) => self.failures.push(format!("{case}: {what}")),
@@ -149,7 +246,7 @@ fn source_images() -> Vec<PathBuf> {
 }
 
 #[test]
-fn mutated_kernel_states_are_refused_or_run_but_never_panic() {
+fn mutated_kernel_states_breaking_an_invariant_are_refused_and_touch_no_file() {
     let mut tally = Tally::default();
     for path in source_images() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -263,7 +360,7 @@ fn mutate(value: &mut serde_json::Value, seed: &mut u64) -> String {
 /// value of its own type, so most mutants decode), and it is encoded again. They reach
 /// the kernel's invariants, where byte flips mostly stop at the decoder.
 #[test]
-fn structurally_mutated_kernel_states_are_refused_or_run_but_never_panic() {
+fn structurally_mutated_kernel_states_breaking_an_invariant_are_refused_and_touch_no_file() {
     let mut tally = Tally::default();
     for path in source_images() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();

@@ -14,8 +14,10 @@
 //! after its last checkpoint and before a crash is cut from its `stdout` before it
 //! continues (see `resume::cut_back_output`), so it is there once.
 
+use crate::dir_lock::DirLock;
 use crate::json_file;
 use crate::output::{errln, outln};
+use crate::program::STOPPED_RESUMABLE;
 use crate::resume::{self, Finished};
 use crate::CliError;
 use serde::{Deserialize, Serialize};
@@ -33,13 +35,22 @@ pub const DEFAULT_EVERY: u64 = 100_000_000;
 /// and the one before in case a crash damaged it.
 pub const KEEP: u64 = 2;
 
+/// The host signals that stop the queue (passed on to the job as SIGTERM).
+const STOP_SIGNALS: [i32; 4] = [
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGHUP,
+    signal_hook::consts::SIGQUIT,
+];
+
 /// Run options the queue sets itself for every job.
-const RESERVED: [&str; 5] = [
+const RESERVED: [&str; 6] = [
     "--resume",
     "--checkpoint-dir",
     "--stop-at",
     "--checkpoint",
     "--record",
+    "--runner-pid",
 ];
 
 /// A job of a queue.
@@ -137,8 +148,16 @@ pub fn run(
     own: impl Fn(&[String]) -> (bool, bool),
 ) -> Result<ExitCode, CliError> {
     let queue = std::path::absolute(queue).map_err(|e| CliError::io(queue, e))?;
+    existing_queue(&queue)?;
+    // One runner per queue, for as long as it runs.
+    let _lock = DirLock::acquire(&queue, "batch queue")?;
     let term = Arc::new(AtomicBool::new(false));
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&term));
+    // The host shutting down, the user at the terminal, the terminal gone: each stops
+    // the queue as SIGTERM does.
+    for signal in STOP_SIGNALS {
+        let _ = signal_hook::flag::register(signal, Arc::clone(&term));
+    }
+    crate::session::ignore_file_size_signal();
     let program = std::env::current_exe().map_err(|e| CliError::io(Path::new("cray"), e))?;
     for job in jobs(&queue)? {
         let dir = job.dir(&queue);
@@ -151,9 +170,14 @@ pub fn run(
                 job.job,
                 queue.display()
             );
-            return Ok(ExitCode::SUCCESS);
+            return Ok(ExitCode::from(STOPPED_RESUMABLE));
         }
         std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
+        if !job.cwd.is_dir() {
+            // It would fail again each time: marked, and the queue goes on.
+            fail_without_submit_dir(&job, &dir)?;
+            continue;
+        }
         let output = |name: &str| -> Result<std::fs::File, CliError> {
             let path = dir.join(name);
             std::fs::OpenOptions::new()
@@ -167,7 +191,9 @@ pub fn run(
             .arg("run")
             .arg("--resume")
             .arg("--checkpoint-dir")
-            .arg(&dir);
+            .arg(&dir)
+            .arg("--runner-pid")
+            .arg(std::process::id().to_string());
         let (own_every, own_keep) = own(&job.command);
         if !own_every {
             command.args(["--checkpoint-every", &every.to_string()]);
@@ -201,49 +227,109 @@ pub fn run(
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        match Finished::read(&dir)? {
-            Some(finished) => errln!(
-                "cray: batch: job {} ended at clock period {} with exit status {}",
-                job.job,
-                finished.clock,
-                finished.exit_status
-            ),
-            None if passed_on => {
-                errln!(
-                    "cray: batch: job {} checkpointed and stopped (SIGTERM); `cray batch run {}` continues it",
-                    job.job,
-                    queue.display()
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-            // cray itself refused or failed (a program that no longer loads, a
-            // --max-cycles reached): running it again would fail again, so the job
-            // is marked and the queue goes on.
-            None if status.code().is_some() => {
-                let failed = Failed {
-                    status: status.code().unwrap_or(2),
-                };
-                failed.write(&dir)?;
-                errln!(
-                    "cray: batch: job {} failed (exit status {}); see {}; remove {} to run it again",
-                    job.job,
-                    failed.status,
-                    dir.join("stderr").display(),
-                    dir.join(FAILED).display()
-                );
-            }
-            // Killed by a signal: as a crash, the next run continues it.
-            None => {
-                return Err(CliError::new(format!(
-                    "batch: job {} stopped without ending ({status}); see {}; `cray batch run {}` continues it from its newest checkpoint",
-                    job.job,
-                    dir.join("stderr").display(),
-                    queue.display()
-                )))
-            }
+        if let Some(code) = after(&queue, &job, &dir, status, passed_on)? {
+            return Ok(code);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the end of `job`'s `cray run` (`status`; `passed_on` says whether the runner
+/// passed a stop signal on to it) means for the queue: `None` to go on with the next
+/// job, or the runner's exit code.
+fn after(
+    queue: &Path,
+    job: &Job,
+    dir: &Path,
+    status: std::process::ExitStatus,
+    passed_on: bool,
+) -> Result<Option<ExitCode>, CliError> {
+    if let Some(finished) = Finished::read(dir)? {
+        errln!(
+            "cray: batch: job {} ended at clock period {} with exit status {}",
+            job.job,
+            finished.clock,
+            finished.exit_status
+        );
+        return Ok(None);
+    }
+    match status.code() {
+        Some(code) if code == i32::from(STOPPED_RESUMABLE) => {
+            errln!(
+                "cray: batch: job {} checkpointed and stopped; `cray batch run {}` continues it",
+                job.job,
+                queue.display()
+            );
+            Ok(Some(ExitCode::from(STOPPED_RESUMABLE)))
+        }
+        // Stopped, but its checkpoint failed: not a job that cannot run (it goes on
+        // from its newest image next time), and not a clean stop either.
+        Some(code) if passed_on => Err(CliError::new(format!(
+            "batch: job {} was stopped (SIGTERM) but could not checkpoint (exit status {code}); see {}; `cray batch run {}` continues it from its newest checkpoint",
+            job.job,
+            dir.join("stderr").display(),
+            queue.display()
+        ))),
+        // cray itself refused or failed (a program that no longer loads, a
+        // --max-cycles reached): running it again would fail again, so the job is
+        // marked and the queue goes on.
+        Some(code) => {
+            let failed = Failed { status: code };
+            failed.write(dir)?;
+            errln!(
+                "cray: batch: job {} failed (exit status {}); see {}; remove {} to run it again",
+                job.job,
+                failed.status,
+                dir.join("stderr").display(),
+                dir.join(FAILED).display()
+            );
+            Ok(None)
+        }
+        // Killed by a signal: as a crash, the next run continues it.
+        None => Err(CliError::new(format!(
+            "batch: job {} stopped without ending ({status}); see {}; `cray batch run {}` continues it from its newest checkpoint",
+            job.job,
+            dir.join("stderr").display(),
+            queue.display()
+        ))),
+    }
+}
+
+/// Refuses a queue directory that does not exist: `run` and `status` of a mistyped
+/// queue name would otherwise report an empty queue.
+fn existing_queue(queue: &Path) -> Result<(), CliError> {
+    let wrong = |what: &str| CliError::new(format!("batch: queue {}: {what}", queue.display()));
+    match std::fs::metadata(queue) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(wrong("is not a directory")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(wrong(
+            "does not exist (`cray batch submit` creates a queue with its first job)",
+        )),
+        Err(e) => Err(CliError::io(queue, e)),
+    }
+}
+
+/// Marks `job`, whose submit directory is gone, as failed, saying so on the runner's
+/// standard error and in the job's `stderr`.
+fn fail_without_submit_dir(job: &Job, dir: &Path) -> Result<(), CliError> {
+    let message = format!(
+        "cray: batch: job {} cannot start: its submit directory {} does not exist any more (its relative file names resolve there); remove {} to run it again",
+        job.job,
+        job.cwd.display(),
+        dir.join(FAILED).display()
+    );
+    let stderr = dir.join("stderr");
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&stderr)
+        .and_then(|mut file| {
+            std::io::Write::write_all(&mut file, format!("{message}\n").as_bytes())
+        })
+        .map_err(|e| CliError::io(&stderr, e))?;
+    Failed { status: 2 }.write(dir)?;
+    errln!("{message}");
+    Ok(())
 }
 
 /// The record of a job that `cray run` could not carry on (exit status 2 without
@@ -269,6 +355,7 @@ impl Failed {
 
 /// `cray batch status QUEUE`: each job, its command and where it stands.
 pub fn status(queue: &Path) -> Result<ExitCode, CliError> {
+    existing_queue(queue)?;
     let jobs = jobs(queue)?;
     if jobs.is_empty() {
         outln!("batch: no jobs in {}", queue.display());

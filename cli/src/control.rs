@@ -1,20 +1,33 @@
-//! The control socket of a running session, and its clients (`cray ps`, `cray chkpnt`).
+//! The control socket of a running session (the clients, `cray ps` and `cray chkpnt`,
+//! are in [`crate::control_client`]).
 //!
-//! Every `cray run` listens on a Unix socket `<session>.sock` in a per-user directory
-//! (`$XDG_RUNTIME_DIR/cray`, else `<tmp>/cray-<uid>`; directory mode 0700, socket
-//! 0600). The session id is the host pid of the `cray run`. A client sends one JSON
-//! line (a [`Request`]) and reads one JSON line back (a [`Response`]). The session
-//! looks at the socket between slices of guest execution, so a request takes effect at
-//! a clock-period boundary.
+//! Every `cray run` listens on a Unix socket `<session>.sock` (mode 0600) in the
+//! user's socket directory (see [`crate::socket_dir`]). The session id is the host pid
+//! of the `cray run`. A client sends one JSON line (a [`Request`]) and reads one JSON
+//! line back (a [`Response`]).
+//!
+//! No client can slow, freeze or kill the job: a thread of its own accepts the
+//! connections, refuses a peer that is neither the session's user nor root (its
+//! credentials, `SO_PEERCRED`), and reads a request of at most [`MAX_REQUEST`] bytes
+//! within [`REQUEST_DEADLINE`]. Only a complete request reaches the emulation, which
+//! looks for one between slices of guest execution (so a request takes effect at a
+//! clock-period boundary) and never waits for a client.
 
+use crate::socket_dir;
 use crate::CliError;
 use cray_emulator::system::{ProcessState, System};
+use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::process::geteuid;
 use serde::{Deserialize, Serialize};
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// A request to a session.
 #[derive(Debug, Serialize, Deserialize)]
@@ -66,6 +79,8 @@ pub enum Response {
     Ok(String),
     /// Failed, with a message.
     Error(String),
+    /// The job ended before the request could be served.
+    Ended,
 }
 
 /// The rows of `cray ps` for `system`.
@@ -88,33 +103,48 @@ pub fn process_rows(system: &System, _program: &str) -> Vec<ProcessRow> {
         .collect()
 }
 
-/// The per-user directory of session sockets, created with mode 0700.
-pub fn socket_dir() -> Result<PathBuf, CliError> {
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR") {
-        Some(runtime) => PathBuf::from(runtime).join("cray"),
-        None => {
-            let uid = std::fs::metadata("/proc/self")
-                .map(|m| m.uid())
-                .unwrap_or(0);
-            std::env::temp_dir().join(format!("cray-{uid}"))
-        }
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
-        .map_err(|e| CliError::io(&dir, e))?;
-    Ok(dir)
+/// The longest request line, newline included: a checkpoint request with a long file
+/// name fits many times over.
+pub const MAX_REQUEST: usize = 4096;
+
+/// The time a client has to send its whole request once connected.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(2);
+
+/// The time a client has to take in the answer.
+const REPLY_DEADLINE: Duration = Duration::from_secs(2);
+
+/// How often the listening thread looks whether the session is ending.
+const STOP_POLL: Duration = Duration::from_millis(100);
+
+/// A complete request, and where its answer goes.
+pub struct Pending {
+    /// What the client asked.
+    pub request: Request,
+    answer: SyncSender<Response>,
+}
+
+impl Pending {
+    /// Sends the answer to the client (the listening thread writes it).
+    pub fn answer(self, response: Response) {
+        // The thread has gone only when the session is ending.
+        let _ = self.answer.send(response);
+    }
 }
 
 /// The listening side, owned by a session.
 pub struct ControlServer {
-    listener: UnixListener,
     path: PathBuf,
+    requests: Option<Receiver<Pending>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl ControlServer {
-    /// Listens on `<dir>/<host pid>.sock`.
+    /// Listens on `<socket dir>/<host pid>.sock`; refuses a socket directory another
+    /// user could tamper with.
     pub fn start() -> Result<ControlServer, CliError> {
-        let path = socket_dir()?.join(format!("{}.sock", std::process::id()));
+        let path = socket_dir::own()?.join(format!("{}.sock", std::process::id()));
+        // A socket left by an earlier process that had this pid.
         let _ = std::fs::remove_file(&path);
         let listener = UnixListener::bind(&path).map_err(|e| CliError::io(&path, e))?;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
@@ -122,40 +152,153 @@ impl ControlServer {
         listener
             .set_nonblocking(true)
             .map_err(|e| CliError::io(&path, e))?;
-        Ok(ControlServer { listener, path })
+        let (sender, requests) = std::sync::mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let listening = Listening {
+            listener,
+            requests: sender,
+            stop: Arc::clone(&stop),
+            uid: geteuid().as_raw(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("cray-control".into())
+            .spawn(move || listening.serve())
+            .map_err(|e| CliError::new(format!("control socket {}: {e}", path.display())))?;
+        Ok(ControlServer {
+            path,
+            requests: Some(requests),
+            stop,
+            thread: Some(thread),
+        })
     }
 
-    /// Requests waiting now, each with the connection to answer on.
-    pub fn poll(&mut self) -> Vec<(Request, UnixStream)> {
-        let mut requests = Vec::new();
-        while let Ok((stream, _)) = self.listener.accept() {
-            let _ = stream.set_nonblocking(false);
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-            let mut line = String::new();
-            let mut reader = BufReader::new(&stream);
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            match serde_json::from_str::<Request>(&line) {
-                Ok(request) => requests.push((request, stream)),
-                Err(e) => {
-                    let mut stream = stream;
-                    let _ = write_line(&mut stream, &Response::Error(format!("bad request: {e}")));
-                }
-            }
+    /// The complete requests that arrived since the last look; never waits.
+    pub fn poll(&mut self) -> Vec<Pending> {
+        match &self.requests {
+            Some(requests) => requests.try_iter().collect(),
+            None => Vec::new(),
         }
-        requests
-    }
-
-    /// Answers a request.
-    pub fn reply(&mut self, mut stream: UnixStream, response: &Response) {
-        let _ = write_line(&mut stream, response);
     }
 }
 
 impl Drop for ControlServer {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
+        self.stop.store(true, Ordering::Relaxed);
+        // Requests not served now never will be: their clients learn that the job
+        // ended. The answers already given are written before the process ends.
+        self.requests = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The listening thread's side.
+struct Listening {
+    listener: UnixListener,
+    requests: Sender<Pending>,
+    stop: Arc<AtomicBool>,
+    /// The session's user.
+    uid: u32,
+}
+
+impl Listening {
+    /// Serves one connection after the other until the session ends.
+    fn serve(self) {
+        while !self.stop.load(Ordering::Relaxed) {
+            match self.listener.accept() {
+                Ok((stream, _)) => self.serve_connection(stream),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    let mut ready = [PollFd::new(&self.listener, PollFlags::IN)];
+                    let timeout = Timespec::try_from(STOP_POLL).ok();
+                    let _ = rustix::event::poll(&mut ready, timeout.as_ref());
+                }
+                // Out of file descriptors, or a connection reset before it was
+                // accepted: the next look may fare better.
+                Err(_) => std::thread::sleep(STOP_POLL),
+            }
+        }
+    }
+
+    /// Reads one request, hands it to the emulation, and writes the answer.
+    fn serve_connection(&self, mut stream: UnixStream) {
+        if stream.set_nonblocking(false).is_err() {
+            return;
+        }
+        let _ = stream.set_write_timeout(Some(REPLY_DEADLINE));
+        let response = match self.peer_refused(&stream) {
+            Some(refusal) => refusal,
+            None => match self.read_request(&mut stream) {
+                Ok(Some(request)) => self.ask_emulation(request),
+                // A client that only looked whether the session is there.
+                Ok(None) => return,
+                Err(reason) => Response::Error(reason),
+            },
+        };
+        let _ = write_line(&mut stream, &response);
+    }
+
+    /// Why the peer may not use the socket: a user other than the session's and root.
+    fn peer_refused(&self, stream: &UnixStream) -> Option<Response> {
+        match rustix::net::sockopt::socket_peercred(stream) {
+            Ok(peer) if peer.uid.as_raw() == self.uid || peer.uid.is_root() => None,
+            Ok(peer) => Some(Response::Error(format!(
+                "permission denied: uid {} may not control a session of uid {}",
+                peer.uid.as_raw(),
+                self.uid
+            ))),
+            Err(e) => Some(Response::Error(format!(
+                "the peer's credentials cannot be read: {e}"
+            ))),
+        }
+    }
+
+    /// The request line, read within [`REQUEST_DEADLINE`] and [`MAX_REQUEST`] bytes;
+    /// `None` when the client closed without sending anything.
+    fn read_request(&self, stream: &mut UnixStream) -> Result<Option<Request>, String> {
+        let deadline = Instant::now() + REQUEST_DEADLINE;
+        let mut line = Vec::new();
+        let mut chunk = [0u8; 512];
+        loop {
+            if let Some(end) = line.iter().position(|&b| b == b'\n') {
+                line.truncate(end);
+                break;
+            }
+            if line.len() >= MAX_REQUEST {
+                return Err(format!("bad request: longer than {MAX_REQUEST} bytes"));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.stop.load(Ordering::Relaxed) {
+                return Err(format!(
+                    "bad request: not complete within {} s",
+                    REQUEST_DEADLINE.as_secs()
+                ));
+            }
+            let _ = stream.set_read_timeout(Some(left.min(STOP_POLL)));
+            let want = chunk.len().min(MAX_REQUEST - line.len());
+            match stream.read(&mut chunk[..want]) {
+                Ok(0) if line.is_empty() => return Ok(None),
+                Ok(0) => break,
+                Ok(n) => line.extend_from_slice(&chunk[..n]),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return Ok(None),
+            }
+        }
+        serde_json::from_slice(&line)
+            .map(Some)
+            .map_err(|e| format!("bad request: {e}"))
+    }
+
+    /// Hands `request` to the emulation and waits for its answer.
+    fn ask_emulation(&self, request: Request) -> Response {
+        let (answer, answered) = std::sync::mpsc::sync_channel(1);
+        if self.requests.send(Pending { request, answer }).is_err() {
+            return Response::Ended;
+        }
+        // The sender goes away unanswered only when the session ends.
+        answered.recv().unwrap_or(Response::Ended)
     }
 }
 
@@ -163,68 +306,4 @@ fn write_line(stream: &mut UnixStream, response: &Response) -> std::io::Result<(
     let mut text = serde_json::to_string(response).map_err(std::io::Error::other)?;
     text.push('\n');
     stream.write_all(text.as_bytes())
-}
-
-/// Sessions that answer, as (session id, socket path); stale sockets are removed.
-pub fn sessions() -> Result<Vec<(u32, PathBuf)>, CliError> {
-    let dir = socket_dir()?;
-    let mut found = Vec::new();
-    let entries = std::fs::read_dir(&dir).map_err(|e| CliError::io(&dir, e))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Some(id) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".sock"))
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if UnixStream::connect(&path).is_ok() {
-            found.push((id, path));
-        } else {
-            let _ = std::fs::remove_file(&path);
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
-/// Sends `request` to the session at `socket` and waits for the answer.
-pub fn ask(socket: &Path, request: &Request) -> Result<Response, CliError> {
-    let mut stream = UnixStream::connect(socket).map_err(|e| CliError::io(socket, e))?;
-    let mut text = serde_json::to_string(request).map_err(|e| CliError::new(e.to_string()))?;
-    text.push('\n');
-    stream
-        .write_all(text.as_bytes())
-        .map_err(|e| CliError::io(socket, e))?;
-    let mut line = String::new();
-    BufReader::new(&stream)
-        .read_line(&mut line)
-        .map_err(|e| CliError::io(socket, e))?;
-    serde_json::from_str(&line)
-        .map_err(|e| CliError::invalid(socket, format!("bad answer from the session: {e}")))
-}
-
-/// The socket of session `id`, or of the only session when `id` is `None`.
-pub fn find_session(id: Option<u32>) -> Result<(u32, PathBuf), CliError> {
-    let all = sessions()?;
-    match id {
-        Some(id) => all
-            .into_iter()
-            .find(|(s, _)| *s == id)
-            .ok_or_else(|| CliError::new(format!("no running session {id} (see `cray ps`)"))),
-        None => match all.len() {
-            0 => Err(CliError::new("no running cray session")),
-            1 => Ok(all.into_iter().next().unwrap_or((0, PathBuf::new()))),
-            _ => Err(CliError::new(format!(
-                "{} sessions are running ({}); choose one with --session",
-                all.len(),
-                all.iter()
-                    .map(|(s, _)| s.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
-        },
-    }
 }

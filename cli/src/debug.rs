@@ -4,12 +4,19 @@
 //!
 //! Commands come one per line from standard input (so the debugger also runs from a
 //! script; on a terminal with line editing and history); the job gets no terminal
-//! input. Ctrl-C stops a `step` or `continue` and the loop asks for the next command. Numbers are decimal, or octal with a
-//! leading 0, or hex with 0x, as `cray dis --from` takes them. The job runs inside an
-//! ordinary session, so its system calls, checkpoints, signals and the control socket
-//! work as under `cray run`.
+//! input. Ctrl-C stops a `step` or `continue` and the loop asks for the next command.
+//! Numbers are decimal, or octal with a leading 0, or hex with 0x; parcel addresses
+//! may also be written as the debugger prints them (`201a`: octal word 0201, parcel a),
+//! as `cray dis --from` takes them. The job runs inside an ordinary session, so its
+//! system calls, checkpoints, signals and the control socket work as under `cray run`.
+//!
+//! `step N` and `continue` run the job in batches of clock periods, as `cray run`
+//! does, when no breakpoint is set; with breakpoints they run it an instruction at a
+//! time (a breakpoint is a parcel address of the process shown, checked after every
+//! instruction), answering the control socket and looking for Ctrl-C every
+//! [`CHECK_EVERY`] instructions rather than after each.
 
-use crate::dis::parcel_label;
+use crate::dis::{parcel_label, parse_parcel};
 use crate::output::{out, outln};
 use crate::session::{Session, SLICE};
 use crate::CliError;
@@ -24,6 +31,21 @@ use std::time::Instant;
 
 /// Instructions `dis` shows when not told.
 const DIS_LINES: usize = 8;
+
+/// Instructions run one at a time (breakpoints set) between two answers to the
+/// control socket and two looks at Ctrl-C: each answer is a system call, which would
+/// cost more than the instruction.
+const CHECK_EVERY: u64 = 4096;
+
+/// How a run of the job under the debugger stopped.
+enum Ran {
+    /// It did what it was asked (or Ctrl-C stopped it): the job goes on.
+    On,
+    /// The process shown reached this breakpoint.
+    Breakpoint(u32),
+    /// The job ended, or the runner stopped it (already said).
+    Ended,
+}
 
 /// The command loop's state.
 struct Debugger {
@@ -119,20 +141,22 @@ impl Debugger {
                 .map(|text| crate::parse_number(text))
                 .transpose()
         };
+        let parcel = |at: usize| arguments.get(at).map(|text| parse_parcel(text)).transpose();
         match command {
             "s" | "step" => {
                 let count = number(0)?.unwrap_or(1);
-                self.interrupted.store(false, Ordering::Relaxed);
-                for _ in 0..count {
-                    if !self.step()? || self.interrupted() {
-                        break;
-                    }
+                if !matches!(self.run_job(Some(u64::from(count)))?, Ran::Ended) {
+                    self.show_next();
                 }
-                self.show_next();
             }
-            "c" | "continue" => self.continue_to_breakpoint()?,
-            "b" | "break" => match number(0)? {
+            "c" | "continue" => {
+                if !matches!(self.run_job(None)?, Ran::Ended) {
+                    self.show_next();
+                }
+            }
+            "b" | "break" => match parcel(0)? {
                 Some(parcel) => {
+                    self.check_instruction_start(parcel)?;
                     self.breakpoints.insert(parcel);
                     outln!("breakpoint at {}", parcel_label(parcel));
                 }
@@ -150,7 +174,7 @@ impl Debugger {
                 }
             },
             "d" | "delete" => {
-                let parcel = number(0)?.ok_or("delete PARCEL")?;
+                let parcel = parcel(0)?.ok_or("delete PARCEL")?;
                 if !self.breakpoints.remove(&parcel) {
                     return Err(format!("no breakpoint at {}", parcel_label(parcel)));
                 }
@@ -163,7 +187,7 @@ impl Debugger {
                 show_words(&process.cpu.v[i as usize][..vl], 0);
             }
             "x" => {
-                let address = number(0)?.ok_or("x ADDRESS [COUNT]")?;
+                let address = word_address(arguments.first().copied())?;
                 let count = number(1)?.unwrap_or(4);
                 let process = self.process()?;
                 let base = process.cpu.data_base;
@@ -177,7 +201,7 @@ impl Debugger {
             }
             "dis" => {
                 let process = self.process()?;
-                let from = number(0)?.unwrap_or(process.cpu.p);
+                let from = parcel(0)?.unwrap_or(process.cpu.p);
                 let count = number(1)?.map_or(DIS_LINES, |n| n as usize);
                 out!("{}", disassembly(process, from, count));
             }
@@ -239,29 +263,82 @@ impl Debugger {
         pressed
     }
 
-    /// Runs one instruction of the job (of whichever process the scheduler runs);
-    /// false once the job has ended.
-    fn step(&mut self) -> Result<bool, String> {
+    /// Runs the job until `count` more instructions have run (when `None`, until it
+    /// ends), the process shown reaches a breakpoint (said), Ctrl-C, or the job ends.
+    fn run_job(&mut self, count: Option<u64>) -> Result<Ran, String> {
         if self.ended {
             return Err("the job has ended".to_string());
         }
+        self.interrupted.store(false, Ordering::Relaxed);
+        let until = count.map(|n| self.session.system.instructions.saturating_add(n));
+        loop {
+            let left = until.map(|until| until.saturating_sub(self.session.system.instructions));
+            if left == Some(0) || self.interrupted() {
+                return Ok(Ran::On);
+            }
+            let ran = if self.breakpoints.is_empty() {
+                // Every instruction takes at least one clock period, so a budget of
+                // `left` periods runs at most `left` instructions.
+                let budget = left.unwrap_or(SLICE).min(SLICE);
+                if self.advance(budget, true)? {
+                    Ran::On
+                } else {
+                    Ran::Ended
+                }
+            } else {
+                let batch = left.unwrap_or(CHECK_EVERY).min(CHECK_EVERY);
+                self.instructions_to_breakpoint(batch)?
+            };
+            match ran {
+                Ran::On => {}
+                Ran::Breakpoint(parcel) => {
+                    outln!("breakpoint at {}", parcel_label(parcel));
+                    return Ok(ran);
+                }
+                Ran::Ended => return Ok(ran),
+            }
+        }
+    }
+
+    /// Runs up to `count` instructions of the job one at a time, stopping where the
+    /// process shown reaches a breakpoint; answers the control socket once.
+    fn instructions_to_breakpoint(&mut self, count: u64) -> Result<Ran, String> {
+        self.session.serve_control();
+        for _ in 0..count {
+            if !self.instruction()? {
+                return Ok(Ran::Ended);
+            }
+            if let Ok(process) = self.process() {
+                if self.breakpoints.contains(&process.cpu.p) {
+                    return Ok(Ran::Breakpoint(process.cpu.p));
+                }
+            }
+        }
+        Ok(Ran::On)
+    }
+
+    /// Runs one instruction of the job (of whichever process the scheduler runs);
+    /// false once the job has ended.
+    fn instruction(&mut self) -> Result<bool, String> {
         let before = self.session.system.instructions;
         while self.session.system.instructions == before {
-            if !self.advance(1)? {
+            if !self.advance(1, false)? {
                 return Ok(false);
             }
         }
         Ok(true)
     }
 
-    /// Runs the job's session for at most `most` clock periods; false (and said)
-    /// once the job has ended or the runner stopped it.
-    fn advance(&mut self, most: u64) -> Result<bool, String> {
-        let outcome = self
-            .session
-            .advance(most, self.started)
-            .map_err(|e| e.to_string())?;
-        let Some(outcome) = outcome else {
+    /// Runs the job's session for at most `most` clock periods, answering the control
+    /// socket when `serve`; false (and said) once the job has ended or the runner
+    /// stopped it.
+    fn advance(&mut self, most: u64, serve: bool) -> Result<bool, String> {
+        let outcome = if serve {
+            self.session.advance(most, self.started)
+        } else {
+            self.session.advance_unserved(most, self.started)
+        };
+        let Some(outcome) = outcome.map_err(|e| e.to_string())? else {
             return Ok(true);
         };
         match outcome.status {
@@ -272,35 +349,28 @@ impl Debugger {
         Ok(false)
     }
 
-    /// Runs until the process shown reaches a breakpoint, or the job ends.
-    fn continue_to_breakpoint(&mut self) -> Result<(), String> {
-        self.interrupted.store(false, Ordering::Relaxed);
-        if self.breakpoints.is_empty() {
-            // Nothing to stop at: at full speed, a slice at a time.
-            while !self.ended {
-                if self.interrupted() {
-                    self.show_next();
-                    return Ok(());
-                }
-                self.advance(SLICE)?;
-            }
+    /// Refuses a breakpoint that is not the first parcel of an instruction of the
+    /// process shown, as decoded from P (or from the start of its code when the
+    /// parcel lies before P), where `dis` would show it: a stop there would never come.
+    fn check_instruction_start(&self, parcel: u32) -> Result<(), String> {
+        let Ok(process) = self.process() else {
+            return Ok(());
+        };
+        let Some(start) = instruction_holding(process, parcel) else {
+            return Ok(());
+        };
+        if start == parcel {
             return Ok(());
         }
-        while self.step()? {
-            if self.interrupted() {
-                self.show_next();
-                return Ok(());
-            }
-            let at = self.process().map(|p| p.cpu.p);
-            if let Ok(parcel) = at {
-                if self.breakpoints.contains(&parcel) {
-                    outln!("breakpoint at {}", parcel_label(parcel));
-                    self.show_next();
-                    return Ok(());
-                }
-            }
-        }
-        Ok(())
+        let shown = disassembly(process, start, 2);
+        let mut lines = shown.lines().map(str::trim);
+        let (holding, next) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+        Err(format!(
+            "{} is the second parcel of the instruction at {} ({holding}): a breakpoint goes on the first parcel of an instruction ({}, or the next one: {next})",
+            parcel_label(parcel),
+            parcel_label(start),
+            parcel_label(start),
+        ))
     }
 
     /// The next instruction of the process shown.
@@ -345,6 +415,37 @@ impl Debugger {
     }
 }
 
+/// Where the instruction that holds `parcel` of `process`'s code starts, decoding
+/// instruction by instruction from P when `parcel` is at or after it (P is always the
+/// start of one), else from the start of the code; `None` beyond the code.
+fn instruction_holding(process: &Process, parcel: u32) -> Option<u32> {
+    let base = process.cpu.instruction_base.saturating_mul(4);
+    let mut at = if process.cpu.p <= parcel {
+        process.cpu.p
+    } else {
+        0
+    };
+    loop {
+        let length = instruction_length(process.memory.parcel(base.checked_add(at)?)?);
+        if at + length > parcel {
+            return Some(at);
+        }
+        at += length;
+    }
+}
+
+/// The word address of `x`: decimal, octal with a leading 0 (as `x` prints them) or
+/// hex with 0x; a parcel address (`201a`) is refused, since `x` shows data words.
+fn word_address(text: Option<&str>) -> Result<u32, String> {
+    let text = text.ok_or("x ADDRESS [COUNT]")?;
+    if text.ends_with(['a', 'b', 'c', 'd']) && !text.starts_with("0x") {
+        return Err(format!(
+            "`{text}` is a parcel address; x takes a word address (octal with a leading 0, or decimal)"
+        ));
+    }
+    crate::parse_number(text)
+}
+
 /// `count` instructions of `process` from parcel address `from`, one per line.
 fn disassembly(process: &Process, from: u32, count: usize) -> String {
     let base = process.cpu.instruction_base.saturating_mul(4);
@@ -383,16 +484,22 @@ fn disassembly(process: &Process, from: u32, count: usize) -> String {
 fn show_words(words: &[u64], first: u32) {
     for (row, chunk) in words.chunks(4).enumerate() {
         let shown: Vec<String> = chunk.iter().map(|w| format!("{w:022o}")).collect();
-        outln!("{:>8o}: {}", first as usize + row * 4, shown.join(" "));
+        // With a leading 0, so that the address reads back as octal (`x 0200`).
+        let address = match first as usize + row * 4 {
+            0 => "0".to_string(),
+            address => format!("0{address:o}"),
+        };
+        outln!("{address:>8}: {}", shown.join(" "));
     }
 }
 
 /// What `help` prints.
 const HELP: &str = "\
-s|step [N]          run N instructions (default 1) and show the next
+s|step [N]          run N instructions (default 1; fewer at a breakpoint) and show the next
 c|continue          run to a breakpoint of the process shown, or to the end
                     (Ctrl-C stops either and asks for the next command)
-b|break [PARCEL]    stop when the process shown reaches PARCEL; alone, list them
+b|break [PARCEL]    stop when the process shown reaches PARCEL (the first parcel of an
+                    instruction); alone, list them
 d|delete PARCEL     remove a breakpoint
 r|regs              P, A, S, VL, VM and flags of the process shown
 v I                 V register I (VL elements)
@@ -401,4 +508,6 @@ dis [PARCEL] [N]    N instructions from PARCEL (default: 8 from P)
 ps                  the processes of the job (* the one shown)
 pid N               show process N
 chkpnt FILE         checkpoint the job to FILE (cray restart -f FILE continues it)
-q|quit              leave (the job is dropped)";
+q|quit              leave (the job is dropped)
+PARCEL is a parcel address as shown (201a: octal word 0201, parcel a), octal with a
+leading 0 (01004), or decimal (516); ADDRESS and N are octal with a leading 0, or decimal.";

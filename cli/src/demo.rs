@@ -27,9 +27,8 @@ fn fresh_system(root: &Path, words: &[u64]) -> Result<System, CliError> {
 }
 
 fn drive(system: System, root: &Path, triggers: Triggers) -> Result<(System, Outcome), CliError> {
-    let mut session = Session::new(system, root.to_path_buf(), triggers, "daxpy".into())
-        .with_input(b"")
-        .without_control();
+    let mut session =
+        Session::new(system, root.to_path_buf(), triggers, "daxpy".into()).with_input(b"");
     let outcome = session.drive()?;
     Ok((session.system, outcome))
 }

@@ -34,6 +34,26 @@ pub fn parcel_label(parcel: u32) -> String {
     format!("{:o}{letter}", parcel >> 2)
 }
 
+/// Reads a parcel address in any form `cray` prints or takes: `201a` (the octal word
+/// and the parcel letter, as [`parcel_label`] writes it), octal with a leading `0`
+/// (`01004`), hex with `0x`, or decimal (`7`).
+pub fn parse_parcel(text: &str) -> Result<u32, String> {
+    let Some(letter) = text.chars().last().filter(|c| ('a'..='d').contains(c)) else {
+        return crate::parse_number(text);
+    };
+    let word = &text[..text.len() - 1];
+    if word.is_empty() || !word.chars().all(|c| ('0'..='7').contains(&c)) {
+        return Err(format!(
+            "`{text}` is not a parcel address: give the octal word and the parcel letter (201a), octal with a leading 0, or decimal"
+        ));
+    }
+    let parcel = u32::from_str_radix(word, 8)
+        .ok()
+        .and_then(|word| word.checked_mul(4))
+        .and_then(|first| first.checked_add(letter as u32 - 'a' as u32));
+    parcel.ok_or_else(|| format!("`{text}` is beyond the largest parcel address"))
+}
+
 fn parcel_at(image: &ProgramImage, parcel: u32) -> Option<u16> {
     let word_index = (parcel >> 2).checked_sub(image.load_address)? as usize;
     let word = *image.words.get(word_index)?;
@@ -119,5 +139,32 @@ fn ascii_comment(word: u64) -> String {
         format!("  ; '{text}'")
     } else {
         String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_printed_form_of_a_parcel_address_reads_back() {
+        for parcel in [0, 1, 7, 0o1004, 0o201 * 4, 0o201 * 4 + 3, u32::MAX] {
+            assert_eq!(parse_parcel(&parcel_label(parcel)), Ok(parcel), "{parcel}");
+        }
+        assert_eq!(parse_parcel("2a"), Ok(8));
+        assert_eq!(parse_parcel("201a"), Ok(0o1004));
+        assert_eq!(parse_parcel("01004"), Ok(0o1004));
+        assert_eq!(parse_parcel("0x204"), Ok(0o1004));
+        assert_eq!(parse_parcel("516"), Ok(0o1004));
+        assert_eq!(parse_parcel("0"), Ok(0));
+    }
+
+    #[test]
+    fn a_malformed_parcel_address_is_refused_with_the_forms_it_takes() {
+        for bad in ["8a", "a", "1e", "zz", "-1", "77777777777a", "09"] {
+            let message = parse_parcel(bad).unwrap_err();
+            assert!(message.contains(&format!("`{bad}`")), "{bad}: {message}");
+        }
+        assert!(parse_parcel("8a").unwrap_err().contains("201a"));
     }
 }

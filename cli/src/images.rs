@@ -1,8 +1,10 @@
 //! `cray chkpnt`, `cray inspect`, `cray diff` and `cray ps`.
 
-use crate::control::{self, Request, Response};
-use crate::output::{out, outln};
+use crate::control::{Request, Response};
+use crate::control_client::{self, AskError};
+use crate::output::{errln, out, outln};
 use crate::CliError;
+use cray_chkpnt::file_policy::{file_records, written_files, FilePolicy, FileRecord};
 use cray_chkpnt::incremental;
 use cray_chkpnt::system_image::{file_identities, FileIdentity, SaveOptions};
 use cray_chkpnt::Image;
@@ -32,7 +34,7 @@ pub fn chkpnt(
         }
     };
     let file = std::path::absolute(file).map_err(|e| CliError::io(file, e))?;
-    let (_, socket) = control::find_session(session)?;
+    let session = control_client::find_session(session)?;
     let request = Request::Chkpnt {
         job,
         id,
@@ -41,40 +43,78 @@ pub fn chkpnt(
         with_files: options.with_files,
         compress: options.compress,
     };
-    match control::ask(&socket, &request)? {
-        Response::Ok(message) => {
+    let target = format!("{} {id}", if job { "job" } else { "process" });
+    let ended = || {
+        CliError::new(format!(
+            "chkpnt: session {} ended before {target} could be checkpointed (the job ended)",
+            session.id
+        ))
+    };
+    match control_client::ask(&session, &request, None) {
+        Ok(Response::Ok(message)) => {
             outln!("{message}");
             Ok(ExitCode::SUCCESS)
         }
-        Response::Error(message) => Err(CliError::new(format!("chkpnt: {message}"))),
-        Response::Ps(_) => Err(CliError::new("chkpnt: unexpected answer from the session")),
+        Ok(Response::Error(message)) => Err(CliError::new(format!("chkpnt: {message}"))),
+        Ok(Response::Ended) => Err(ended()),
+        Ok(Response::Ps(_)) => Err(CliError::new("chkpnt: unexpected answer from the session")),
+        Err(AskError::Gone(_)) if control_client::session_ended(&session) => Err(ended()),
+        Err(AskError::Gone(e)) => Err(CliError::new(format!(
+            "chkpnt: session {} closed the connection without answering: {e}",
+            session.id
+        ))),
+        Err(AskError::NotAnswering) => Err(CliError::new(format!(
+            "chkpnt: session {} is not answering (is it suspended?)",
+            session.id
+        ))),
+        Err(AskError::Failed(e)) => Err(CliError::new(format!("chkpnt: {e}"))),
     }
 }
 
-/// `cray ps`.
+/// `cray ps`: the processes of every session the caller may see (its own; root's,
+/// everyone's), a session that does not answer at once shown as such.
 pub fn ps() -> Result<ExitCode, CliError> {
+    let sessions = control_client::sessions()?;
     outln!(
-        "{:>8} {:>6} {:>6} {:>6} {:>14}  {:<24} PROGRAM",
+        "{:>8} {:>6} {:>6} {:>6} {:>6} {:>14}  {:<24} PROGRAM",
         "SESSION",
+        "UID",
         "PID",
         "PPID",
         "JID",
         "CYCLES",
         "STATE"
     );
-    for (id, socket) in control::sessions()? {
-        if let Ok(Response::Ps(rows)) = control::ask(&socket, &Request::Ps) {
-            for row in rows {
-                outln!(
-                    "{id:>8} {:>6} {:>6} {:>6} {:>14}  {:<24} {}",
-                    row.pid,
-                    row.ppid,
-                    row.jid,
-                    row.cycles,
-                    row.state,
-                    row.program
-                );
+    for session in sessions {
+        let (id, uid) = (session.id, session.owner);
+        let answer = control_client::ask(&session, &Request::Ps, Some(control_client::PS_DEADLINE));
+        match answer {
+            Ok(Response::Ps(rows)) => {
+                for row in rows {
+                    outln!(
+                        "{id:>8} {uid:>6} {:>6} {:>6} {:>6} {:>14}  {:<24} {}",
+                        row.pid,
+                        row.ppid,
+                        row.jid,
+                        row.cycles,
+                        row.state,
+                        row.program
+                    );
+                }
             }
+            Err(AskError::NotAnswering) => outln!(
+                "{id:>8} {uid:>6} {:>6} {:>6} {:>6} {:>14}  {:<24} -",
+                "-",
+                "-",
+                "-",
+                "-",
+                "not answering"
+            ),
+            // Ended since it was found.
+            Ok(Response::Ended) | Err(AskError::Gone(_)) => {}
+            Ok(Response::Error(message)) => errln!("cray: ps: session {id}: {message}"),
+            Ok(Response::Ok(_)) => errln!("cray: ps: session {id}: unexpected answer"),
+            Err(AskError::Failed(e)) => errln!("cray: ps: session {id}: {e}"),
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -85,6 +125,8 @@ struct Loaded {
     image: Image,
     system: System,
     files: Vec<FileIdentity>,
+    /// Device and inode of each open file (empty for older images).
+    records: Vec<FileRecord>,
     /// Why the memory fields could not be put together (an incremental image whose
     /// chain is broken); the fields are then empty.
     memory_error: Option<String>,
@@ -109,10 +151,12 @@ fn load(path: &Path) -> Result<Loaded, CliError> {
         Err(e) => Some(e.to_string()),
     };
     let files = file_identities(&image).map_err(|e| CliError::new(e.to_string()))?;
+    let records = file_records(&image).map_err(|e| CliError::new(e.to_string()))?;
     Ok(Loaded {
         image,
         system,
         files,
+        records,
         memory_error,
     })
 }
@@ -130,6 +174,10 @@ fn load_whole(path: &Path) -> Result<Loaded, CliError> {
 fn section_name(section: &cray_chkpnt::SectionInfo) -> String {
     if section.kind == cray_chkpnt::SectionKind::Other(cray_chkpnt::system_image::FILES_SECTION) {
         format!("#{} open-files", section.index)
+    } else if section.kind
+        == cray_chkpnt::SectionKind::Other(cray_chkpnt::file_policy::FILE_RECORDS_SECTION)
+    {
+        format!("#{} file-records", section.index)
     } else {
         section.name()
     }
@@ -147,6 +195,63 @@ fn process_json(p: &Process, memory_known: bool) -> serde_json::Value {
         "field_words": memory_known.then(|| p.memory.len()),
         "open_fds": p.fds.keys().collect::<Vec<_>>(),
     })
+}
+
+/// An open file of an image as `cray inspect` shows it: its identity at the checkpoint
+/// and the policy a restart gives it unless told otherwise.
+struct OpenFileView<'a> {
+    identity: &'a FileIdentity,
+    /// Device and inode (images written before they were recorded have none).
+    record: Option<&'a FileRecord>,
+    /// Open for writing or appending by one of the processes.
+    written: bool,
+    policy: FilePolicy,
+}
+
+impl OpenFileView<'_> {
+    fn json(&self) -> serde_json::Value {
+        let f = self.identity;
+        json!({"path": f.path, "existed": f.existed, "size": f.size,
+               "content_hash": format!("{:016x}", f.content_hash), "carried": f.carried,
+               "device": self.record.map(|r| r.device), "inode": self.record.map(|r| r.inode),
+               "access": if self.written { "write" } else { "read" },
+               "default_policy": self.policy.name()})
+    }
+
+    fn text(&self) -> String {
+        let f = self.identity;
+        let place = match self.record {
+            Some(r) => format!("device {} inode {}, ", r.device, r.inode),
+            None => String::new(),
+        };
+        format!(
+            "{:<24} {place}{} bytes, xxh3 {:016x}{}, open for {}, restart policy {}",
+            f.path,
+            f.size,
+            f.content_hash,
+            if f.carried { ", contents carried" } else { "" },
+            if self.written { "writing" } else { "reading" },
+            self.policy
+        )
+    }
+}
+
+/// The open files of `loaded`, with what a restart would do with each.
+fn open_files(loaded: &Loaded) -> Vec<OpenFileView<'_>> {
+    let written = written_files(&loaded.system);
+    loaded
+        .files
+        .iter()
+        .map(|identity| {
+            let written = written.contains(&identity.path);
+            OpenFileView {
+                identity,
+                record: loaded.records.iter().find(|r| r.path == identity.path),
+                written,
+                policy: FilePolicy::default_for(identity, written),
+            }
+        })
+        .collect()
 }
 
 /// `cray inspect FILE [--json]`.
@@ -194,14 +299,8 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         .memory_error
         .is_none()
         .then(|| format!("{:016x}", loaded.system.state_hash()));
-    let files: Vec<serde_json::Value> = loaded
-        .files
-        .iter()
-        .map(|f| {
-            json!({"path": f.path, "existed": f.existed, "size": f.size,
-                   "content_hash": format!("{:016x}", f.content_hash), "carried": f.carried})
-        })
-        .collect();
+    let open_files = open_files(&loaded);
+    let files: Vec<serde_json::Value> = open_files.iter().map(OpenFileView::json).collect();
     let value = json!({
         "file": path.display().to_string(),
         "format_version": format!("{major}.{minor}"),
@@ -279,17 +378,10 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
             p.pid, p.ppid, p.jid, p.program, p.cpu.p, p.cpu.cycles, p.fds.keys().collect::<Vec<_>>(), p.state
         );
     }
-    if !loaded.files.is_empty() {
+    if !open_files.is_empty() {
         let _ = writeln!(out, "  open files:");
-        for f in &loaded.files {
-            let _ = writeln!(
-                out,
-                "    {:<24} {} bytes, xxh3 {:016x}{}",
-                f.path,
-                f.size,
-                f.content_hash,
-                if f.carried { ", contents carried" } else { "" }
-            );
+        for f in &open_files {
+            let _ = writeln!(out, "    {}", f.text());
         }
     }
     let _ = writeln!(out, "  sections:");

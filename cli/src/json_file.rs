@@ -17,14 +17,17 @@ pub fn write<T: Serialize>(path: &Path, value: &T) -> Result<(), CliError> {
     .map_err(|e| CliError::new(e.to_string()))
 }
 
+/// Longest record read: these records are a few hundred bytes.
+const MAX_RECORD_BYTES: u64 = 1 << 20;
+
 /// The record at `path`, `None` when there is no such file; `what` names the kind of
 /// record in the message for a file that does not hold one ("not WHAT: ...").
 pub fn read_if_present<T: DeserializeOwned>(
     path: &Path,
     what: &str,
 ) -> Result<Option<T>, CliError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text)
+    match cray_chkpnt::host_file::read_bounded(path, MAX_RECORD_BYTES, what) {
+        Ok(text) => serde_json::from_slice(&text)
             .map(Some)
             .map_err(|e| CliError::invalid(path, format!("not {what}: {e}"))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

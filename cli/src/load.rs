@@ -4,6 +4,7 @@
 use crate::CliError;
 use cray_emulator::aout::AOut;
 use cray_emulator::cos::absolute;
+use cray_emulator::cos::deck::file::{read_deck, DeckFile};
 use std::path::Path;
 
 /// A program's memory image as a disassembler or loader sees it.
@@ -19,9 +20,15 @@ pub struct ProgramImage {
     pub description: Option<String>,
 }
 
-/// Reads a file as big-endian 64-bit words.
+/// Longest program file read, in 64-bit words. A program's text and data must fit in
+/// the 24-bit word addresses of the machine (2^24 words), so no a.out or COS absolute
+/// binary that could run is longer; one eighth more leaves room for the loader tables
+/// and the control words of a blocked dataset.
+pub const MAX_PROGRAM_WORDS: u64 = (1 << 24) + (1 << 21);
+
+/// Reads a file as big-endian 64-bit words (at most [`MAX_PROGRAM_WORDS`]).
 pub fn read_words(path: &Path) -> Result<Vec<u64>, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+    let bytes = crate::files::read_input(path, MAX_PROGRAM_WORDS * 8, "a program")?;
     if bytes.len() % 8 != 0 {
         return Err(CliError::invalid(
             path,
@@ -52,7 +59,15 @@ impl ProgramImage {
 /// Reads a COS absolute binary or an a.out, deciding by content, or assembles a `.cal`
 /// source into an a.out as `cray run` would.
 pub fn load_program_file(path: &Path) -> Result<ProgramImage, CliError> {
-    let (Runnable::AOut(words) | Runnable::Cos(words)) = program_words(path, "unicos")?;
+    let words = match program_words(path, "unicos")? {
+        Runnable::AOut(words) | Runnable::Cos(words) => words,
+        Runnable::Deck(_) => {
+            return Err(CliError::invalid(
+                path,
+                "a COS job deck, not a program: run it with cray run",
+            ))
+        }
+    };
     if AOut::looks_like(&words) {
         let aout = AOut::parse(&words).map_err(|e| CliError::invalid(path, e.to_string()))?;
         let mut image = aout.text.clone();
@@ -91,6 +106,21 @@ pub enum Runnable {
     AOut(Vec<u64>),
     /// A COS absolute binary's words (raw or blocked).
     Cos(Vec<u64>),
+    /// A COS job deck (first statement `JOB`), text or blocked.
+    Deck(DeckFile),
+}
+
+/// Whether `path` names a job deck: a `.job` file, or a file whose first statement is
+/// `JOB` (text or blocked). The deck, or for a `.job` file why it is not one.
+fn deck_of(path: &Path, bytes: &[u8]) -> Option<Result<DeckFile, CliError>> {
+    let named = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("job"));
+    match read_deck(bytes) {
+        Ok(deck) => Some(Ok(deck)),
+        Err(why) if named => Some(Err(CliError::invalid(path, why))),
+        Err(_) => None,
+    }
 }
 
 /// The words of a program that `cray run` can start: an a.out or a COS absolute
@@ -106,6 +136,10 @@ pub fn program_words(path: &Path, personality: &str) -> Result<Runnable, CliErro
         } else {
             Runnable::AOut(words)
         });
+    }
+    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+    if let Some(deck) = deck_of(path, &bytes) {
+        return deck.map(Runnable::Deck);
     }
     let words = read_words(path)?;
     if AOut::looks_like(&words) {

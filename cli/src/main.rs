@@ -6,25 +6,32 @@
 
 mod batch;
 mod control;
+mod control_client;
 mod debug;
 mod demo;
+mod dir_lock;
 mod dis;
 mod error;
+mod files;
 mod images;
 mod input;
 mod json_file;
 mod load;
+mod options;
 mod output;
 mod program;
 mod program_source;
 mod replay;
 mod resume;
 mod session;
+mod socket_dir;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use cray_chkpnt::system_image::SaveOptions;
 use cray_emulator::isa::Model;
 pub use error::CliError;
+use options::{JobOptions, MachineChecks, NewJobOptions, RunOnlyOptions};
+pub use options::{RunOptions, Timing};
 use output::{errln, out};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,103 +47,6 @@ struct Cli {
     command: Command,
 }
 
-/// Options shared by `run` and `restart`.
-#[derive(Args, Clone, Debug)]
-pub struct RunOptions {
-    /// Directory that guest file names resolve in (default: the current directory).
-    #[arg(long, default_value = ".")]
-    pub root: PathBuf,
-    /// Machine model: xmp (the default) or cray1; `restart` takes the image's.
-    #[arg(long, value_parser = parse_model)]
-    pub model: Option<Model>,
-    /// Machine memory in 64-bit words.
-    #[arg(long, default_value_t = 8 * 1024 * 1024)]
-    pub memory: u64,
-    /// Timing model: approx (cycle-approximate) or off (functional only).
-    #[arg(long, default_value = "approx", value_parser = ["approx", "off"])]
-    pub timing: String,
-    /// Stop the job with an error once it has run this many clock periods.
-    #[arg(long)]
-    pub max_cycles: Option<u64>,
-    /// Print the hardware-performance-monitor report at exit.
-    #[arg(long)]
-    pub stats: bool,
-    /// Write an SVG chart of which functional unit, memory port and V register is busy
-    /// in each clock period of the job's first process (needs --timing approx).
-    #[arg(long, value_name = "FILE")]
-    pub timeline: Option<PathBuf>,
-    /// The clock periods the timeline covers, START:LEN (default 0:1000), counted on
-    /// the process's issue clock (kernel time excluded).
-    #[arg(long, value_name = "START:LEN", requires = "timeline")]
-    pub timeline_window: Option<String>,
-    /// Write the run's figures as JSON to this file.
-    #[arg(long)]
-    pub stats_json: Option<PathBuf>,
-    /// Checkpoint the job every CYCLES clock periods (with --checkpoint-dir; at least 1).
-    #[arg(long, requires = "checkpoint_dir", value_parser = clap::value_parser!(u64).range(1..))]
-    pub checkpoint_every: Option<u64>,
-    /// Directory of periodic checkpoints.
-    #[arg(long, requires = "checkpoint_every")]
-    pub checkpoint_dir: Option<PathBuf>,
-    /// Keep only the newest N periodic checkpoints in --checkpoint-dir (at least 1).
-    #[arg(long, value_name = "N", requires = "checkpoint_dir", value_parser = clap::value_parser!(u64).range(1..))]
-    pub checkpoint_keep: Option<u64>,
-    /// Write the periodic checkpoints in --checkpoint-dir as incremental images (format
-    /// 1.1): each holds only the memory pages changed since the one before, and names it
-    /// as its parent. --checkpoint-keep keeps every image a kept one builds on.
-    #[arg(long, requires = "checkpoint_dir")]
-    pub checkpoint_incremental: bool,
-    /// With --checkpoint-incremental: every Nth periodic image is full, so that no chain
-    /// is longer than N images (default 8; 1 makes every image full).
-    #[arg(long, value_name = "N", requires = "checkpoint_incremental", value_parser = clap::value_parser!(u32).range(1..=256))]
-    pub checkpoint_full_every: Option<u32>,
-    /// Run: continue from the newest good checkpoint in --checkpoint-dir when an earlier
-    /// run of this job was interrupted (crash, SIGTERM); once the job ends, running the
-    /// command again only reports how it ended.
-    #[arg(long, requires = "checkpoint_dir")]
-    pub resume: bool,
-    /// Checkpoint the job when it reaches CYCLES, then stop it (with --checkpoint).
-    #[arg(long, requires = "checkpoint")]
-    pub stop_at: Option<u64>,
-    /// Image file for --stop-at.
-    #[arg(long, requires = "stop_at")]
-    pub checkpoint: Option<PathBuf>,
-    /// Carry the contents of open files in every checkpoint.
-    #[arg(long)]
-    pub checkpoint_with_files: bool,
-    /// Compress the memory (and carried files) of every checkpoint with zstd.
-    #[arg(long)]
-    pub checkpoint_compress: bool,
-    /// Seconds since 1970 that the guest's `time` returns at cycle 0.
-    #[arg(long, default_value_t = 0)]
-    pub epoch: u64,
-    /// COS: map dataset NAME to host file PATH inside --root (repeatable). A PATH
-    /// ending in .txt is written as host text lines, any other as a blocked dataset.
-    #[arg(long = "dataset", value_name = "NAME=PATH")]
-    pub datasets: Vec<String>,
-    /// COS: the control statement (JCCCI). Default: NAME,ARG1,ARG2. with NAME the
-    /// program's file name without extension, in capitals.
-    #[arg(long = "control", value_name = "STATEMENT")]
-    pub control: Option<String>,
-    /// COS: write the job log (every F$MSG line) to this file when the run ends.
-    #[arg(long = "log", value_name = "FILE")]
-    pub log: Option<PathBuf>,
-    /// COS: print every F$ request (code, name, S1, S2, P) and its status on stderr.
-    #[arg(long)]
-    pub trace_requests: bool,
-    /// Run: write a replay log of the job's terminal input (each piece with the clock
-    /// period at which it reached the job) and of how the run ended (see `cray replay`).
-    #[arg(long, value_name = "LOG")]
-    pub record: Option<PathBuf>,
-    /// Give the job the input of this replay log instead of the host's (set by `cray
-    /// replay`).
-    #[arg(long, value_name = "LOG", hide = true)]
-    pub replay: Option<PathBuf>,
-    /// The arguments of this `cray` command, for `--record`.
-    #[arg(skip)]
-    pub command: Vec<String>,
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Run the embedded demo: a vector kernel checkpointed half way and restarted.
@@ -144,10 +54,11 @@ enum Command {
     /// Run a program (.cal source, COS absolute binary or a.out) as a new job.
     Run {
         #[command(flatten)]
-        options: RunOptions,
-        /// Personality of a .cal source: unicos or cos.
-        #[arg(long, default_value = "unicos", value_parser = ["unicos", "cos"])]
-        personality: String,
+        new_job: NewJobOptions,
+        #[command(flatten)]
+        job: JobOptions,
+        #[command(flatten)]
+        run_only: RunOnlyOptions,
         /// The program.
         program: PathBuf,
         /// Its arguments.
@@ -158,14 +69,14 @@ enum Command {
     /// breakpoints, registers, memory, processes, checkpoints (commands from standard
     /// input; `help` lists them).
     Debug {
-        /// Debug the job this image holds instead of starting a program.
-        #[arg(short = 'f', long = "file", conflicts_with = "program")]
+        /// Debug the job this image holds instead of starting a program (its machine is
+        /// the image's: --model then only checks it).
+        #[arg(short = 'f', long = "file", value_name = "IMAGE", conflicts_with_all = ["program", "memory", "timing", "epoch", "personality", "datasets", "control"])]
         image: Option<PathBuf>,
         #[command(flatten)]
-        options: RunOptions,
-        /// Personality of a .cal source: unicos or cos.
-        #[arg(long, default_value = "unicos", value_parser = ["unicos", "cos"])]
-        personality: String,
+        new_job: NewJobOptions,
+        #[command(flatten)]
+        job: JobOptions,
         /// The program.
         #[arg(required_unless_present = "image")]
         program: Option<PathBuf>,
@@ -173,7 +84,8 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Restart what an image holds and run it to completion.
+    /// Restart what an image holds and run it to completion, on the machine the image
+    /// gives (model, memory, timing, epoch).
     Restart {
         /// The image.
         #[arg(short = 'f', long = "file")]
@@ -182,27 +94,36 @@ enum Command {
         #[arg(long)]
         force: bool,
         #[command(flatten)]
-        options: RunOptions,
+        checks: MachineChecks,
+        #[command(flatten)]
+        job: JobOptions,
     },
     /// Checkpoint a process or a job of a running session.
     Chkpnt {
         /// Process id.
-        #[arg(short = 'p', conflicts_with = "jid", required_unless_present = "jid")]
+        #[arg(
+            short = 'p',
+            long = "pid",
+            conflicts_with = "jid",
+            required_unless_present = "jid"
+        )]
         pid: Option<u32>,
         /// Job id.
-        #[arg(short = 'j')]
+        #[arg(short = 'j', long = "jid")]
         jid: Option<u32>,
         /// Image file to write.
         #[arg(short = 'f', long = "file")]
         file: PathBuf,
         /// Kill the process or job after the checkpoint.
-        #[arg(short = 'k')]
+        #[arg(short = 'k', long = "kill")]
         kill: bool,
-        /// Carry the contents of open files in the image.
-        #[arg(long)]
+        /// Carry the contents of open files in the image (as `run
+        /// --checkpoint-with-files`).
+        #[arg(long = "checkpoint-with-files", visible_alias = "with-files")]
         with_files: bool,
-        /// Compress the memory (and carried files) with zstd.
-        #[arg(short = 'z', long)]
+        /// Compress the memory (and carried files) with zstd (as `run
+        /// --checkpoint-compress`).
+        #[arg(short = 'z', long = "checkpoint-compress", visible_alias = "compress")]
         compress: bool,
         /// Session id (see `cray ps`); needed only when several are running.
         #[arg(long)]
@@ -242,30 +163,32 @@ enum Command {
         /// The source.
         source: PathBuf,
         /// Output file (default: the source with .out or .abs).
-        #[arg(short = 'o')]
+        #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "aout")]
         format: program_source::Format,
         /// Write a listing to this file.
-        #[arg(short = 'l')]
+        #[arg(short = 'l', long = "listing")]
         listing: Option<PathBuf>,
     },
-    /// Disassemble a COS absolute binary, an a.out, or (--raw) a file of big-endian words.
+    /// Disassemble a COS absolute binary (raw or blocked), an a.out, a .cal source
+    /// (assembled first, as `run` does) or (--raw) a file of big-endian words.
     Dis {
-        /// The file to disassemble.
+        /// The file to disassemble: .abs/.bin/.ds, a.out, .cal, or raw words.
         file: PathBuf,
         /// Treat the file as raw 64-bit big-endian words loaded at word 0.
         #[arg(long)]
         raw: bool,
-        /// First parcel address to show (octal with a leading 0, or decimal).
-        #[arg(long, value_parser = parse_number)]
+        /// First parcel address to show: 201a (word 0201, parcel a, as the listing
+        /// prints it), octal with a leading 0, or decimal.
+        #[arg(long, value_name = "PARCEL", value_parser = dis::parse_parcel)]
         from: Option<u32>,
         /// Number of lines to show.
         #[arg(long)]
         count: Option<usize>,
-        /// Instruction set: xmp or cray1.
-        #[arg(long, default_value = "xmp", value_parser = parse_model)]
+        /// Instruction set.
+        #[arg(long, default_value = "xmp", value_parser = options::model_parser())]
         model: Model,
     },
 }
@@ -313,14 +236,15 @@ fn parse_run(args: impl IntoIterator<Item = String>) -> Result<RunCommand, Strin
         Ok(Cli {
             command:
                 Command::Run {
-                    options,
-                    personality,
+                    new_job,
+                    job,
+                    run_only,
                     program,
                     args,
                 },
         }) => Ok(RunCommand {
-            options,
-            personality,
+            personality: new_job.personality.clone(),
+            options: RunOptions::run(job, new_job, run_only),
             program,
             args,
         }),
@@ -394,19 +318,18 @@ fn parse_number(text: &str) -> Result<u32, String> {
     parsed.map_err(|e| format!("`{text}` is not a number: {e}"))
 }
 
-fn parse_model(text: &str) -> Result<Model, String> {
-    Model::from_name(text).ok_or_else(|| format!("unknown model `{text}` (xmp or cray1)"))
-}
-
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Demo => demo::run(),
         Command::Run {
-            mut options,
-            personality,
+            new_job,
+            job,
+            run_only,
             program,
             args,
         } => {
+            let personality = new_job.personality.clone();
+            let mut options = RunOptions::run(job, new_job, run_only);
             if options.record.is_some() {
                 options.command = command_line()?;
             }
@@ -415,14 +338,27 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Replay { log } => replay(&log),
         Command::Debug {
             image,
-            options,
-            personality,
+            new_job,
+            job,
             program,
             args,
         } => {
-            let target = match (&image, &program) {
-                (Some(image), _) => program::DebugTarget::Image(image),
-                (None, Some(program)) => program::DebugTarget::Program(program, &args),
+            let personality = new_job.personality.clone();
+            let (options, target) = match (&image, &program) {
+                (Some(image), _) => {
+                    let checks = MachineChecks {
+                        model: new_job.model,
+                        memory: None,
+                        timing: None,
+                        epoch: None,
+                    };
+                    let options = RunOptions::restored(job, checks);
+                    (options, program::DebugTarget::Image(image))
+                }
+                (None, Some(program)) => (
+                    RunOptions::new_job(job, new_job),
+                    program::DebugTarget::Program(program, &args),
+                ),
                 (None, None) => return Err(CliError::new("debug: give a program or -f IMAGE")),
             };
             program::debug(&options, &personality, target)
@@ -431,8 +367,9 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Restart {
             file,
             force,
-            options,
-        } => program::restart(&options, &file, force),
+            checks,
+            job,
+        } => program::restart(&RunOptions::restored(job, checks), &file, force),
         Command::Chkpnt {
             pid,
             jid,

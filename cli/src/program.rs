@@ -1,12 +1,17 @@
 //! `cray run` and `cray restart`: build a system, drive the session, report.
 
+use crate::dir_lock::DirLock;
 use crate::load::Runnable;
+use crate::options::DEFAULT_MEMORY;
 use crate::output::{err, errln};
 use crate::replay::{self, EndFigures, Player, ReplayLog, StreamFigures};
 use crate::resume::{self, Finished, Found};
 use crate::session::{job_of, Outcome, Session, Triggers};
-use crate::{CliError, RunOptions};
+use crate::{CliError, RunOptions, Timing};
+use cray_chkpnt::file_policy::RestartFiles;
 use cray_chkpnt::system_image::{self, Restored};
+use cray_emulator::cos::deck::catalogue::Catalogue;
+use cray_emulator::cos::deck::DeckHost;
 use cray_emulator::cos::jcb::statement_for;
 use cray_emulator::cos::job::Backing;
 use cray_emulator::isa::Model;
@@ -20,9 +25,9 @@ use std::process::ExitCode;
 pub fn config(options: &RunOptions) -> Config {
     Config {
         model: options.model.unwrap_or(Model::XMp),
-        memory_words: options.memory,
-        epoch: options.epoch,
-        timing: options.timing == "approx",
+        memory_words: options.memory.unwrap_or(DEFAULT_MEMORY),
+        epoch: options.epoch.unwrap_or(0),
+        timing: options.timing != Some(Timing::Off),
         ..Config::default()
     }
 }
@@ -45,18 +50,42 @@ pub fn triggers(options: &RunOptions) -> Triggers {
     }
 }
 
+/// How a restart treats the files the job had open: `--force` and `--file-policy`.
+pub fn restart_files(options: &RunOptions, force: bool) -> RestartFiles {
+    RestartFiles {
+        force,
+        policies: options.file_policies.iter().cloned().collect(),
+    }
+}
+
 /// Periodic images per full one with `--checkpoint-incremental`, unless
 /// `--checkpoint-full-every` says otherwise: a restart then reads at most seven deltas.
 pub const DEFAULT_FULL_EVERY: u32 = 8;
 
+/// The exit status of a run that the runner stopped with the job checkpointed
+/// (`--stop-at`, SIGTERM, and SIGINT, SIGHUP or SIGQUIT with a checkpoint directory):
+/// EX_TEMPFAIL of `sysexits.h`, "try again later", which a batch script can tell from
+/// a job's own status.
+pub const STOPPED_RESUMABLE: u8 = 75;
+
 /// Prepares the places the run will write to before it starts, so that a long run
 /// does not end by failing to write its results: creates `--checkpoint-dir` if it does
-/// not exist yet, and refuses a `--stats-json`, `--timeline`, `--log` or `--checkpoint`
-/// file whose directory does not exist.
-fn prepare_outputs(options: &RunOptions) -> Result<(), CliError> {
-    if let Some(dir) = &options.checkpoint_dir {
-        std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
-    }
+/// not exist yet and locks it (one runner at a time: the lock is held until the
+/// returned guard is dropped), and refuses a `--stats-json`, `--timeline`, `--log` or
+/// `--checkpoint` file whose directory does not exist.
+fn prepare_outputs(options: &RunOptions) -> Result<Option<DirLock>, CliError> {
+    let lock = match &options.checkpoint_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
+            let what = "checkpoint directory";
+            // A batch job whose runner died waits for the job the dead runner left.
+            Some(match options.runner_pid {
+                Some(_) => DirLock::wait(dir, what)?,
+                None => DirLock::acquire(dir, what)?,
+            })
+        }
+        None => None,
+    };
     if let Some(file) = options.checkpoint.as_ref().filter(|f| f.is_dir()) {
         return Err(CliError::new(format!(
             "--checkpoint {}: is a directory, not an image file",
@@ -84,11 +113,72 @@ fn prepare_outputs(options: &RunOptions) -> Result<(), CliError> {
             )));
         }
     }
+    Ok(lock)
+}
+
+/// A batch job (`--runner-pid`, set by `cray batch run`) dies with its runner: SIGTERM
+/// when the runner dies, so that it checkpoints and stops. If the runner died before
+/// that was arranged, the job is not started at all.
+fn die_with_runner(options: &RunOptions) -> Result<(), CliError> {
+    let Some(runner) = options.runner_pid else {
+        return Ok(());
+    };
+    rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM))
+        .map_err(|e| CliError::new(format!("--runner-pid {runner}: {e}")))?;
+    let parent = rustix::process::getppid().map_or(0, |pid| pid.as_raw_nonzero().get());
+    if u32::try_from(parent).ok() != Some(runner) {
+        return Err(CliError::new(format!(
+            "--runner-pid {runner}: the batch runner has already ended; the job was not started"
+        )));
+    }
     Ok(())
 }
 
+/// The `--root` directory, canonical; refused when it is not a directory.
 fn root_dir(options: &RunOptions) -> Result<PathBuf, CliError> {
-    std::fs::canonicalize(&options.root).map_err(|e| CliError::io(&options.root, e))
+    let root = &options.root;
+    let wrong = |what: String| CliError::new(format!("--root {}: {what}", root.display()));
+    match std::fs::metadata(root) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Err(wrong("is not a directory".into())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(wrong("does not exist".into()))
+        }
+        Err(e) => return Err(wrong(e.to_string())),
+    }
+    std::fs::canonicalize(root).map_err(|e| wrong(e.to_string()))
+}
+
+/// Refuses a `--dataset NAME=PATH` whose PATH the job could not use: outside
+/// `--root` (through `..`, an absolute name or a symbolic link), or not resolvable,
+/// so that the job does not start only to fail on its first request.
+fn check_datasets(root: &Path, datasets: &BTreeMap<String, Backing>) -> Result<(), CliError> {
+    let host = HostRoot::new(root);
+    for (name, backing) in datasets {
+        let Backing::File { path, .. } = backing else {
+            continue;
+        };
+        let reason = match host.resolve(path) {
+            Ok(relative) => match Path::new(&relative).parent() {
+                // Written at the end of the job: its directory must be there.
+                Some(dir) if !root.join(dir).is_dir() => {
+                    format!(
+                        "cannot be written: directory {} does not exist",
+                        dir.display()
+                    )
+                }
+                _ => continue,
+            },
+            Err(cray_emulator::system::Errno::EACCES) => {
+                format!("is outside --root {}", root.display())
+            }
+            Err(errno) => format!("cannot be used in --root {}: {errno:?}", root.display()),
+        };
+        return Err(CliError::new(format!(
+            "--dataset {name}={path}: {path} {reason}"
+        )));
+    }
+    Ok(())
 }
 
 /// Loads `program` into a fresh system as the first process of a new job.
@@ -111,12 +201,19 @@ pub fn load(
     let mut argv = vec![name.clone()];
     argv.extend(args.iter().cloned());
     let datasets = dataset_map(&options.datasets)?;
+    check_datasets(&root, &datasets)?;
     match crate::load::program_words(program, personality)? {
         Runnable::AOut(_) if !datasets.is_empty() => {
             return Err(CliError::new(format!(
                 "{}: --dataset maps COS datasets, but this is a UNICOS program (assemble it with `cray asm --format cos`, or pass --personality cos)",
                 program.display()
             )))
+        }
+        Runnable::Deck(deck) => {
+            system.attach_deck_host(deck_host(options)?);
+            system
+                .load_cos_deck(&name, &deck, datasets)
+                .map_err(|e| CliError::invalid(program, e))?
         }
         Runnable::AOut(words) => system
             .load_words(&name, &words, &argv, &[])
@@ -132,6 +229,27 @@ pub fn load(
         }
     };
     Ok(system)
+}
+
+/// The host side of the COS job layer from `--system-dir` and `--pds`.
+pub fn deck_host(options: &RunOptions) -> Result<DeckHost, CliError> {
+    if let Some(dir) = options.system_dir.as_ref().filter(|d| !d.is_dir()) {
+        return Err(CliError::new(format!(
+            "--system-dir {}: not a directory",
+            dir.display()
+        )));
+    }
+    let catalogue = match &options.pds {
+        Some(dir) => Some(
+            Catalogue::open(dir)
+                .map_err(|e| CliError::new(format!("--pds {}: {e}", dir.display())))?,
+        ),
+        None => None,
+    };
+    Ok(DeckHost {
+        system_dir: options.system_dir.clone(),
+        catalogue,
+    })
 }
 
 /// The `--dataset NAME=PATH` options as a dataset map.
@@ -170,7 +288,7 @@ fn write_log(options: &RunOptions, system: &System) -> Result<(), CliError> {
         text.push_str(line);
         text.push('\n');
     }
-    std::fs::write(path, text).map_err(|e| CliError::io(path, e))
+    crate::files::write_output(path, text.as_bytes())
 }
 
 /// `cray run`.
@@ -180,14 +298,9 @@ pub fn run(
     program: &Path,
     args: &[String],
 ) -> Result<ExitCode, CliError> {
-    if options.timing != "approx" && options.timing != "off" {
-        return Err(CliError::new(format!(
-            "--timing {}: approx or off",
-            options.timing
-        )));
-    }
     let window = timeline_window(options)?;
-    prepare_outputs(options)?;
+    die_with_runner(options)?;
+    let _lock = prepare_outputs(options)?;
     if options.resume && (options.record.is_some() || options.replay.is_some()) {
         return Err(CliError::new(
             "--record cannot be combined with --resume: a replay starts the job afresh".to_string(),
@@ -197,6 +310,11 @@ pub fn run(
         Some(log) => Some(Player::new(&ReplayLog::read(log)?, log)),
         None => None,
     };
+    if !options.resume && !options.file_policies.is_empty() {
+        return Err(CliError::new(
+            "--file-policy applies when a job continues from an image: give it with --resume (or to cray restart)".to_string(),
+        ));
+    }
     if options.resume {
         if window.is_some() {
             return Err(CliError::new(
@@ -216,7 +334,8 @@ pub fn run(
         }
     }
     let name = program.display().to_string();
-    let mut session = Session::new(system, root_dir(options)?, triggers(options), name);
+    let mut session =
+        Session::new(system, root_dir(options)?, triggers(options), name).listening()?;
     if options.record.is_some() {
         session = session.recording();
     }
@@ -284,23 +403,19 @@ pub fn debug(
     personality: &str,
     target: DebugTarget,
 ) -> Result<ExitCode, CliError> {
-    if options.record.is_some() || options.resume || options.timeline.is_some() {
-        return Err(CliError::new(
-            "--record, --resume and --timeline are options of cray run, not of cray debug"
-                .to_string(),
-        ));
-    }
-    prepare_outputs(options)?;
+    let _lock = prepare_outputs(options)?;
     let root = root_dir(options)?;
     let session = match target {
         DebugTarget::Program(program, args) => {
             let system = load(options, personality, program, args)?;
             let name = program.display().to_string();
-            Session::new(system, root, triggers(options), name)
+            Session::new(system, root, triggers(options), name).listening()?
         }
         DebugTarget::Image(image) => {
-            let restored = system_image::restore(image, &HostRoot::new(&root), false)
-                .map_err(|e| CliError::new(format!("debug: {e}")))?;
+            let files = restart_files(options, false);
+            let restored =
+                system_image::restore_with(image, &HostRoot::new(&root), &files, |_| Ok(()))
+                    .map_err(|e| CliError::new(format!("debug: {e}")))?;
             restored_session(options, root, restored, image)?
         }
     };
@@ -337,13 +452,44 @@ fn resume(options: &RunOptions, program: &Path) -> Result<Option<ExitCode>, CliE
         )));
     }
     let root = root_dir(options)?;
-    match resume::newest(dir, &HostRoot::new(&root), &program_name(program))? {
+    let mut notes = Vec::new();
+    let files = restart_files(options, false);
+    let found = resume::newest(
+        dir,
+        &HostRoot::new(&root),
+        &program_name(program),
+        &mut notes,
+        &files,
+    );
+    let say = |notes: &[String]| {
+        for note in notes {
+            errln!("cray: resume: {note}");
+        }
+    };
+    let found = found.inspect_err(|_| say(&notes))?;
+    // Standard output and error are cut back before anything is said on them: what
+    // this run says after the point the job continues from must stay.
+    let (mark, when) = match &found {
+        Found::Nothing => (dir.join(resume::START_MARK), "the job started".to_string()),
+        Found::Image(image, _) => (
+            resume::mark_path(image),
+            format!("{} was taken", image.display()),
+        ),
+    };
+    let cut = resume::cut_back_output(&mark, &when);
+    say(&notes);
+    say(&cut?);
+    match found {
         Found::Nothing => {
             errln!(
                 "cray: resume: no checkpoint in {}; starting {}",
                 dir.display(),
                 program.display()
             );
+            // Where the job's output starts, for a crash before its first image.
+            if let Err(e) = resume::write_mark(&mark) {
+                errln!("cray: resume: output mark not written: {e}");
+            }
             Ok(None)
         }
         Found::Image(image, restored) => {
@@ -353,12 +499,6 @@ fn resume(options: &RunOptions, program: &Path) -> Result<Option<ExitCode>, CliE
                 image.display(),
                 restored.system.clock
             );
-            if let Some((was, now)) = resume::cut_back_output(&image)? {
-                errln!(
-                    "cray: resume: standard output cut back from {was} to {now} bytes, its length when {} was taken",
-                    image.display()
-                );
-            }
             continue_restored(options, root, *restored, &image, Some(program)).map(Some)
         }
     }
@@ -430,32 +570,15 @@ fn write_timeline(options: &RunOptions, system: &mut System) -> Result<(), CliEr
             path.display()
         )));
     };
-    std::fs::write(path, timeline.to_svg()).map_err(|e| CliError::io(path, e))
+    crate::files::write_output(path, timeline.to_svg().as_bytes())
 }
 
 /// `cray restart`.
 pub fn restart(options: &RunOptions, image: &Path, force: bool) -> Result<ExitCode, CliError> {
-    if options.timeline.is_some() {
-        // A restored model's clock is not at the start of the job.
-        return Err(CliError::new(
-            "--timeline is an option of cray run, not of cray restart".to_string(),
-        ));
-    }
-    if options.resume {
-        return Err(CliError::new(
-            "--resume is an option of cray run (cray restart -f names the image itself)"
-                .to_string(),
-        ));
-    }
-    if options.record.is_some() || options.replay.is_some() {
-        return Err(CliError::new(
-            "--record is an option of cray run: a replay starts the job from the beginning"
-                .to_string(),
-        ));
-    }
-    prepare_outputs(options)?;
+    let _lock = prepare_outputs(options)?;
     let root = root_dir(options)?;
-    let restored = system_image::restore(image, &HostRoot::new(&root), force)
+    let files = restart_files(options, force);
+    let restored = system_image::restore_with(image, &HostRoot::new(&root), &files, |_| Ok(()))
         .map_err(|e| CliError::new(format!("restart: {e}")))?;
     continue_restored(options, root, restored, image, None)
 }
@@ -490,22 +613,59 @@ fn restored_session(
         errln!("cray: restart: {note}");
     }
     let mut system = restored.system;
-    if let Some(model) = options.model.filter(|&m| m != system.config.model) {
-        return Err(CliError::invalid(
-            image,
-            format!(
-                "the image is of a {} machine; it cannot restart on a {}",
-                system.config.model.name(),
-                model.name()
-            ),
+    check_machine(options, &system.config).map_err(|reason| CliError::invalid(image, reason))?;
+    system.attach(HostRoot::new(&root), Console::Host);
+    system.attach_deck_host(deck_host(options)?);
+    system.trace_requests = options.trace_requests;
+    Session::new(system, root, triggers(options), image.display().to_string())
+        .building_on(image)
+        .listening()
+}
+
+/// A restored job runs on the machine its image gives: a `--model`, `--memory`,
+/// `--timing` or `--epoch` given with it must agree, and is refused otherwise (rather
+/// than silently ignored).
+fn check_machine(options: &RunOptions, image: &Config) -> Result<(), String> {
+    if let Some(model) = options.model.filter(|&m| m != image.model) {
+        return Err(format!(
+            "the image is of a {} machine; it cannot restart on a {}",
+            image.model.name(),
+            model.name()
         ));
     }
-    system.attach(HostRoot::new(&root), Console::Host);
-    system.trace_requests = options.trace_requests;
-    Ok(
-        Session::new(system, root, triggers(options), image.display().to_string())
-            .building_on(image),
-    )
+    if let Some(memory) = options.memory.filter(|&m| m != image.memory_words) {
+        return Err(format!(
+            "the image's machine has {} words of memory, not --memory {memory}: a restart runs on the image's machine",
+            image.memory_words
+        ));
+    }
+    let image_timing = if image.timing {
+        Timing::Approx
+    } else {
+        Timing::Off
+    };
+    if let Some(timing) = options.timing.filter(|&t| t != image_timing) {
+        return Err(format!(
+            "the image's job runs with --timing {}, not {}: a restart keeps the image's timing",
+            timing_name(image_timing),
+            timing_name(timing)
+        ));
+    }
+    if let Some(epoch) = options.epoch.filter(|&e| e != image.epoch) {
+        return Err(format!(
+            "the image's clock starts at epoch {}, not --epoch {epoch}: a restart keeps the image's epoch",
+            image.epoch
+        ));
+    }
+    Ok(())
+}
+
+/// `--timing`'s word for `timing`.
+fn timing_name(timing: Timing) -> &'static str {
+    match timing {
+        Timing::Approx => "approx",
+        Timing::Off => "off",
+    }
 }
 
 /// The figures of a finished run, as `--stats-json` writes them.
@@ -520,10 +680,10 @@ pub fn stats_json(system: &System, outcome: &Outcome) -> serde_json::Value {
         "jid": outcome.jid,
         "wall_seconds": outcome.wall_seconds,
         "model": system.config.model.name(),
-        "checkpoints": outcome.checkpoints.iter().map(|c| c.file.display().to_string()).collect::<Vec<_>>(),
+        "checkpoints": outcome.checkpoints.iter().filter(|c| c.error.is_none()).map(|c| c.file.display().to_string()).collect::<Vec<_>>(),
         "checkpoint_costs": outcome.checkpoints.iter().map(|c| json!({
             "file": c.file.display().to_string(), "clock": c.clock, "bytes": c.bytes,
-            "incremental": c.incremental, "seconds": c.seconds,
+            "incremental": c.incremental, "seconds": c.seconds, "error": c.error,
         })).collect::<Vec<_>>(),
         "hpm": hpm_json(system),
     })
@@ -585,7 +745,7 @@ fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<Ex
     if let Some(path) = &options.stats_json {
         let text = serde_json::to_string_pretty(&stats_json(system, outcome))
             .map_err(|e| CliError::new(e.to_string()))?;
-        std::fs::write(path, text + "\n").map_err(|e| CliError::io(path, e))?;
+        crate::files::write_output(path, (text + "\n").as_bytes())?;
     }
     if options.stats {
         err!("{}", hpm_report(system));
@@ -607,6 +767,6 @@ fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<Ex
     }
     Ok(match outcome.status {
         Some(status) => ExitCode::from(status.host_code().clamp(0, 255) as u8),
-        None => ExitCode::SUCCESS,
+        None => ExitCode::from(STOPPED_RESUMABLE),
     })
 }

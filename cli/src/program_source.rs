@@ -26,7 +26,7 @@ const ERRORS_SHOWN: usize = 100;
 /// caret), the first [`ERRORS_SHOWN`] of them, and the result is an error naming the
 /// count.
 pub fn assemble_path(path: &Path, options: &Options) -> Result<Assembly, CliError> {
-    let source = std::fs::read_to_string(path).map_err(|e| CliError::io(path, e))?;
+    let source = crate::files::read_text(path, cray_cal::MAX_SOURCE_BYTES, "a CAL source")?;
     let name = path.display().to_string();
     assemble(&source, &name, options).map_err(|errors| {
         for error in errors.iter().take(ERRORS_SHOWN) {
@@ -54,6 +54,7 @@ pub fn assemble_file(path: &Path, personality: &str) -> Result<Vec<u64>, CliErro
         Options::aout()
     };
     let assembly = assemble_path(path, &options)?;
+    check_not_empty(path, &assembly)?;
     if personality == "cos" {
         assembly
             .to_cos_raw()
@@ -61,6 +62,45 @@ pub fn assemble_file(path: &Path, personality: &str) -> Result<Vec<u64>, CliErro
     } else {
         Ok(assembly.to_aout_words())
     }
+}
+
+/// Refuses an assembly with no word in it (an empty file, or only comments): there is
+/// no program to write or run.
+fn check_not_empty(path: &Path, assembly: &Assembly) -> Result<(), CliError> {
+    if assembly.words.is_empty() {
+        return Err(CliError::invalid(
+            path,
+            "nothing to assemble: the source has no instruction or data",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses an output path that names the source (the same file, by device and inode,
+/// or the same path), which writing would destroy.
+fn check_not_source(source: &Path, output: &Path, option: &str) -> Result<(), CliError> {
+    let same = match (std::fs::metadata(source), std::fs::metadata(output)) {
+        (Ok(a), Ok(b)) => same_file(&a, &b),
+        _ => false,
+    } || std::path::absolute(source).ok() == std::path::absolute(output).ok();
+    if same {
+        return Err(CliError::invalid(
+            output,
+            format!("{option} names the source being assembled; nothing written"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
 }
 
 fn words_to_bytes(words: &[u64]) -> Vec<u8> {
@@ -78,7 +118,18 @@ pub fn asm(
         Format::Aout => Options::aout(),
         Format::Cos | Format::CosRaw => Options::cos(),
     };
+    let output = output.unwrap_or_else(|| {
+        source.with_extension(match format {
+            Format::Aout => "out",
+            Format::Cos | Format::CosRaw => "abs",
+        })
+    });
+    check_not_source(source, &output, "-o")?;
+    if let Some(listing) = &listing {
+        check_not_source(source, listing, "-l")?;
+    }
     let assembly = assemble_path(source, &options)?;
+    check_not_empty(source, &assembly)?;
     let words = match format {
         Format::Aout => assembly.to_aout_words(),
         Format::Cos => assembly
@@ -88,15 +139,9 @@ pub fn asm(
             .to_cos_raw()
             .map_err(|e| CliError::invalid(source, e))?,
     };
-    let output = output.unwrap_or_else(|| {
-        source.with_extension(match format {
-            Format::Aout => "out",
-            Format::Cos | Format::CosRaw => "abs",
-        })
-    });
-    std::fs::write(&output, words_to_bytes(&words)).map_err(|e| CliError::io(&output, e))?;
+    crate::files::write_output(&output, &words_to_bytes(&words))?;
     if let Some(listing) = listing {
-        std::fs::write(&listing, assembly.listing_text()).map_err(|e| CliError::io(&listing, e))?;
+        crate::files::write_output(&listing, assembly.listing_text().as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }

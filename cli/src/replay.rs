@@ -145,10 +145,13 @@ pub struct ReplayLog {
     pub end: EndFigures,
 }
 
+/// Longest replay log read: far more than the JSON of any input a terminal gave.
+const MAX_LOG_BYTES: u64 = 1 << 30;
+
 impl ReplayLog {
     /// Reads and checks the log at `path`.
     pub fn read(path: &Path) -> Result<ReplayLog, CliError> {
-        let text = std::fs::read_to_string(path).map_err(|e| CliError::io(path, e))?;
+        let text = crate::files::read_text(path, MAX_LOG_BYTES, "a replay log")?;
         let log: ReplayLog = serde_json::from_str(&text)
             .map_err(|e| CliError::invalid(path, format!("not a replay log: {e}")))?;
         if log.format != FORMAT {

@@ -16,6 +16,7 @@
 use crate::json_file;
 use crate::output::errln;
 use crate::CliError;
+use cray_chkpnt::file_policy::RestartFiles;
 use cray_chkpnt::incremental;
 use cray_chkpnt::system_image::{self, CheckpointError, Restored};
 use cray_emulator::system::{HostRoot, System};
@@ -26,14 +27,103 @@ use std::path::{Path, PathBuf};
 /// The record of a finished job in its checkpoint directory.
 pub const FINISHED: &str = "finished.json";
 
-/// Beside each periodic image, when the job's standard output is a file: how long
-/// that file was when the image was taken (`1-000000005001.out` for
-/// `1-000000005001.chk`). A job continued from the image writes again what it wrote
-/// after that point, so the file is first cut back to this length.
-#[derive(Debug, Serialize, Deserialize)]
+/// The output mark of the job's start: where standard output and error stood before
+/// the job first wrote to them. A job that crashed before its first image starts again
+/// from there, and cuts back what its first attempt wrote.
+pub const START_MARK: &str = "start.out";
+
+/// Beside each periodic image (`1-000000005001.out` for `1-000000005001.chk`), and for
+/// the job's start ([`START_MARK`]): which files standard output and error were, and how
+/// long, when the image was taken. A job continued from the image writes again what it
+/// wrote after that point, so each file is first cut back to its length, when it is
+/// still the same file.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct OutputMark {
-    /// Bytes in the standard output file.
-    pub stdout_bytes: u64,
+    /// Standard output, when it was a regular file.
+    #[serde(default)]
+    pub stdout: Option<StreamMark>,
+    /// Standard error, when it was a regular file.
+    #[serde(default)]
+    pub stderr: Option<StreamMark>,
+}
+
+/// A regular file that standard output or error was, and its length then.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamMark {
+    /// Its length in bytes.
+    pub bytes: u64,
+    /// The device that holds it.
+    pub device: u64,
+    /// Its inode on that device.
+    pub inode: u64,
+    /// Its path, as the host names the open file (`/proc/self/fd/N`), when known.
+    pub path: Option<PathBuf>,
+}
+
+impl StreamMark {
+    /// Whether `now` is the file this mark was taken of: the same inode of the same
+    /// device, and the same path (an inode number is reused once its file is removed).
+    fn same_file(&self, now: &StreamMark) -> bool {
+        self.device == now.device && self.inode == now.inode && self.path == now.path
+    }
+
+    /// The file's name for messages.
+    fn name(&self) -> String {
+        self.path.as_ref().map_or_else(
+            || format!("inode {} of device {:#x}", self.inode, self.device),
+            |path| path.display().to_string(),
+        )
+    }
+}
+
+/// Standard output or standard error of this process.
+#[derive(Clone, Copy, Debug)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl Stream {
+    fn name(self) -> &'static str {
+        match self {
+            Stream::Stdout => "standard output",
+            Stream::Stderr => "standard error",
+        }
+    }
+
+    /// A second descriptor of the stream's open file (it shares the file offset).
+    fn file(self) -> Option<std::fs::File> {
+        use std::os::fd::AsFd;
+        let fd = match self {
+            Stream::Stdout => std::io::stdout().as_fd().try_clone_to_owned(),
+            Stream::Stderr => std::io::stderr().as_fd().try_clone_to_owned(),
+        };
+        fd.ok().map(std::fs::File::from)
+    }
+
+    /// The stream's file and length, when it is a regular file.
+    fn mark(self) -> Option<StreamMark> {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = self.file()?.metadata().ok()?;
+        let fd = match self {
+            Stream::Stdout => 1,
+            Stream::Stderr => 2,
+        };
+        metadata.is_file().then(|| StreamMark {
+            bytes: metadata.len(),
+            device: metadata.dev(),
+            inode: metadata.ino(),
+            path: std::fs::read_link(format!("/proc/self/fd/{fd}")).ok(),
+        })
+    }
+
+    /// What the mark `then` in `mark` says of this stream.
+    fn in_mark(self, mark: &OutputMark) -> Option<&StreamMark> {
+        match self {
+            Stream::Stdout => mark.stdout.as_ref(),
+            Stream::Stderr => mark.stderr.as_ref(),
+        }
+    }
 }
 
 /// The output mark of periodic image `image`.
@@ -41,44 +131,81 @@ pub fn mark_path(image: &Path) -> PathBuf {
     image.with_extension("out")
 }
 
-/// The length of standard output when it is a regular file.
-fn stdout_file_len() -> Option<u64> {
-    use std::os::fd::AsFd;
-    let stat = rustix::fs::fstat(std::io::stdout().as_fd()).ok()?;
-    let regular =
-        rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile;
-    regular.then(|| u64::try_from(stat.st_size).unwrap_or(0))
-}
-
-/// Writes the output mark of `image`, just taken, when standard output is a file.
-pub fn write_mark(image: &Path) -> Result<(), CliError> {
-    let Some(stdout_bytes) = stdout_file_len() else {
+/// Writes the output mark `path`: where standard output and error stand now, when they
+/// are files (nothing is written when neither is).
+pub fn write_mark(path: &Path) -> Result<(), CliError> {
+    // Guest output is flushed as it is written; the runner's own, to be sure.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    let mark = OutputMark {
+        stdout: Stream::Stdout.mark(),
+        stderr: Stream::Stderr.mark(),
+    };
+    if mark.stdout.is_none() && mark.stderr.is_none() {
         return Ok(());
-    };
-    json_file::write(&mark_path(image), &OutputMark { stdout_bytes })
+    }
+    json_file::write(path, &mark)
 }
 
-/// Before a job continues from `image`: cuts standard output, when it is a file,
-/// back to the length it had when the image was taken, so that what the job writes
-/// again is not there twice. The lengths before and after, when it was cut.
-pub fn cut_back_output(image: &Path) -> Result<Option<(u64, u64)>, CliError> {
-    use std::os::fd::AsFd;
-    let Some(mark) = json_file::read_if_present::<OutputMark>(&mark_path(image), "an output mark")?
-    else {
-        return Ok(None);
+/// Before a job continues from the point the output mark `mark` was taken at (`when`
+/// says which, for messages: "ck/1-000000005001.chk was taken", "the job started"):
+/// cuts standard output and error, when each is still the file the mark names, back to
+/// the length it had then, so that what the job writes again is not there twice. What
+/// was done (or why not), to be said once the cutting is over; nothing without a mark.
+pub fn cut_back_output(mark: &Path, when: &str) -> Result<Vec<String>, CliError> {
+    let Some(mark) = json_file::read_if_present::<OutputMark>(mark, "an output mark")? else {
+        return Ok(Vec::new());
     };
-    // A file shorter than the mark is not the one the job wrote to (or was emptied
-    // by `>`): it is left alone.
-    let Some(len) = stdout_file_len().filter(|&len| len > mark.stdout_bytes) else {
-        return Ok(None);
+    let mut notes = Vec::new();
+    for stream in [Stream::Stdout, Stream::Stderr] {
+        if let Some(then) = stream.in_mark(&mark) {
+            if let Some(note) = cut_back(stream, then, when)? {
+                notes.push(note);
+            }
+        }
+    }
+    Ok(notes)
+}
+
+/// Cuts `stream` back to the length `then` recorded, if it is still that file and
+/// longer; what was done or why not.
+fn cut_back(stream: Stream, then: &StreamMark, when: &str) -> Result<Option<String>, CliError> {
+    let name = stream.name();
+    let Some(now) = stream.mark() else {
+        return Ok(Some(format!(
+            "{name} is not a file now: {} (its file when {when}) is left as it is",
+            then.name()
+        )));
     };
-    let stdout = std::io::stdout();
-    let fd = stdout.as_fd();
-    let failed = |e: rustix::io::Errno| CliError::new(format!("standard output: {e}"));
-    rustix::fs::ftruncate(fd, mark.stdout_bytes).map_err(failed)?;
+    if !then.same_file(&now) {
+        return Ok(Some(format!(
+            "{name} is {} now, not {}, its file when {when}: neither is cut back (what the job wrote there after that point may be there twice)",
+            now.name(),
+            then.name()
+        )));
+    }
+    if now.bytes < then.bytes {
+        // Emptied (`>` instead of `>>`) or cut by someone else: not the job's writing.
+        return Ok(Some(format!(
+            "{name} ({}) is {} bytes, shorter than its {} when {when}: left as it is",
+            now.name(),
+            now.bytes,
+            then.bytes
+        )));
+    }
+    if now.bytes == then.bytes {
+        return Ok(None);
+    }
+    let file = stream
+        .file()
+        .ok_or_else(|| CliError::new(format!("{name}: cannot be opened again to cut it back")))?;
+    let failed = |e: std::io::Error| CliError::new(format!("{name} ({}): {e}", now.name()));
+    file.set_len(then.bytes).map_err(failed)?;
     // Without O_APPEND the next write would land at the old offset, past the end.
-    rustix::fs::seek(fd, rustix::fs::SeekFrom::End(0)).map_err(failed)?;
-    Ok(Some((len, mark.stdout_bytes)))
+    std::io::Seek::seek(&mut &file, std::io::SeekFrom::End(0)).map_err(failed)?;
+    Ok(Some(format!(
+        "{name} cut back from {} to {} bytes, its length when {when}",
+        now.bytes, then.bytes
+    )))
 }
 
 /// The file name of the job's periodic checkpoint at `clock`.
@@ -88,12 +215,27 @@ pub fn periodic_name(jid: u32, clock: u64) -> String {
 
 /// The job id and clock period of a periodic checkpoint's file name.
 fn parse_periodic(name: &str) -> Option<(u32, u64)> {
-    let (jid, clock) = name.strip_suffix(".chk")?.split_once('-')?;
+    parse_numbered(name, ".chk")
+}
+
+/// The job id and clock period of a file named `JID-CLOCK` and `extension`.
+fn parse_numbered(name: &str, extension: &str) -> Option<(u32, u64)> {
+    let (jid, clock) = name.strip_suffix(extension)?.split_once('-')?;
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     if !digits(jid) || !digits(clock) {
         return None;
     }
     Some((jid.parse().ok()?, clock.parse().ok()?))
+}
+
+/// Whether `name` is one of the files the runner writes into a checkpoint directory
+/// (periodic images, their output marks, the start mark, the record of a finished
+/// job): the temporary file of any of them that a crash left is garbage.
+fn runner_file(name: &str) -> bool {
+    parse_periodic(name).is_some()
+        || parse_numbered(name, ".out").is_some()
+        || name == START_MARK
+        || name == FINISHED
 }
 
 /// The periodic checkpoints in `dir`, oldest first.
@@ -177,24 +319,25 @@ fn ancestors(images: &[PathBuf]) -> Option<BTreeSet<PathBuf>> {
     Some(needed)
 }
 
-/// Removes the temporary files of checkpoints that a crash interrupted before their
-/// rename (see [`cray_chkpnt::atomic::temporary_target`]): nothing refers to them and
-/// each may be as large as the job's memory.
-fn remove_interrupted(dir: &Path) -> Result<(), CliError> {
+/// Removes the temporary files of checkpoints and output marks that a crash
+/// interrupted before their rename (see [`cray_chkpnt::atomic::temporary_target`]):
+/// nothing refers to them and an image's may be as large as the job's memory. What was
+/// removed goes into `notes`.
+fn remove_interrupted(dir: &Path, notes: &mut Vec<String>) -> Result<(), CliError> {
     for entry in std::fs::read_dir(dir).map_err(|e| CliError::io(dir, e))? {
         let entry = entry.map_err(|e| CliError::io(dir, e))?;
         let name = entry.file_name();
         let interrupted = name
             .to_str()
             .and_then(cray_chkpnt::atomic::temporary_target)
-            .is_some_and(|image| parse_periodic(image).is_some());
+            .is_some_and(runner_file);
         if interrupted {
             let path = entry.path();
             std::fs::remove_file(&path).map_err(|e| CliError::io(&path, e))?;
-            errln!(
-                "cray: resume: removed {}, a checkpoint that was interrupted before it was complete",
+            notes.push(format!(
+                "removed {}, a file that a crash interrupted before it was complete",
                 path.display()
-            );
+            ));
         }
     }
     Ok(())
@@ -233,33 +376,79 @@ pub enum Found {
     Image(PathBuf, Box<Restored>),
 }
 
-/// Restores the newest image in `dir` that restores, skipping damaged ones (with a
-/// message for each). Only damage to the image itself is skipped: when the newest
-/// image is whole but cannot restart here (a file it had open changed, say), an older
-/// one would meet the same files, so that error is the answer.
-pub fn newest(dir: &Path, root: &HostRoot, program: &str) -> Result<Found, CliError> {
-    remove_interrupted(dir)?;
+/// Restores the newest image in `dir` that restores, skipping damaged ones and ones
+/// whose contents do not agree with their name. Only damage to the image itself is
+/// skipped: when the newest image is whole but cannot restart here (a file it had open
+/// changed, say), an older one would meet the same files, so that error is the answer.
+/// What the runner has to say (an image skipped, a temporary file removed) goes into
+/// `notes`, to be said once standard error is cut back.
+pub fn newest(
+    dir: &Path,
+    root: &HostRoot,
+    program: &str,
+    notes: &mut Vec<String>,
+    files: &RestartFiles,
+) -> Result<Found, CliError> {
+    remove_interrupted(dir, notes)?;
     let images = periodic_images(dir)?;
     if images.is_empty() {
         return Ok(Found::Nothing);
     }
     let mut skipped = 0;
     for (_, path) in images.iter().rev() {
-        match system_image::restore_if(path, root, false, |system| {
+        if let Some(reason) = misnamed(path) {
+            skipped += 1;
+            notes.push(format!("skipping {}: {reason}", path.display()));
+            continue;
+        }
+        match system_image::restore_with(path, root, files, |system| {
             same_program(system, program, dir)
         }) {
             Ok(restored) => return Ok(Found::Image(path.clone(), Box::new(restored))),
             Err(CheckpointError::Image(e)) => {
                 skipped += 1;
-                errln!("cray: resume: skipping a damaged checkpoint: {e}");
+                notes.push(format!("skipping a damaged checkpoint: {e}"));
             }
             Err(e) => return Err(CliError::new(format!("resume: {e}"))),
         }
     }
     Err(CliError::new(format!(
-        "resume: {}: none of its {skipped} checkpoints can be read (see above); nothing was run",
+        "resume: {}: none of its {skipped} checkpoints can be used (see above); nothing was run",
         dir.display()
     )))
+}
+
+/// Why the periodic image `path` is not what its name says (another image copied over
+/// it, say): its own job id and clock period, from its summary, differ from its name's.
+/// `None` when they agree, or when the image cannot be read (the restore says why).
+fn misnamed(path: &Path) -> Option<String> {
+    let (jid, clock) = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(parse_periodic)?;
+    let image = cray_chkpnt::Image::open(path).ok()?;
+    let summary = image.summary();
+    (summary.jid != jid || summary.cycle != clock).then(|| {
+        format!(
+            "the image is of job {} at clock period {}, not of job {jid} at clock period {clock} as its name says (an older image copied over it?)",
+            summary.jid, summary.cycle
+        )
+    })
+}
+
+/// The newest periodic image of job `jid` in `dir`, if there is one.
+pub fn newest_image(dir: &Path, jid: u32) -> Option<PathBuf> {
+    periodic_images(dir)
+        .ok()?
+        .into_iter()
+        .rev()
+        .map(|(_, path)| path)
+        .find(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(parse_periodic)
+                .is_some_and(|(j, _)| j == jid)
+        })
 }
 
 /// Refuses to resume another program's job (a checkpoint directory belongs to one job),

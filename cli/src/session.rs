@@ -1,7 +1,11 @@
 //! A running session: drives a [`System`] to completion and performs what it asks
 //! for (terminal input, checkpoints, restarts), plus the runner's own triggers:
 //! `--checkpoint-every`, `--stop-at`, `--max-cycles`, SIGUSR1 (checkpoint and go on),
-//! SIGTERM (checkpoint and stop) and requests arriving on the control socket.
+//! SIGTERM (checkpoint and stop), SIGINT, SIGHUP and SIGQUIT (checkpoint and stop with
+//! a checkpoint directory, otherwise end the job) and requests arriving on the control
+//! socket. A checkpoint the runner takes on its own that fails is an event, reported
+//! and recorded, not the end of the job: the previous image stays and the next period
+//! tries again.
 
 use crate::control::{ControlServer, Request, Response};
 use crate::input::{HostInput, Reply};
@@ -9,10 +13,11 @@ use crate::output::errln;
 use crate::replay::{InputRecord, Player};
 use crate::resume;
 use crate::CliError;
-use cray_chkpnt::system_image::{self, Baseline, SaveOptions, Selection};
+use cray_chkpnt::system_image::{self, Baseline, CheckpointError, SaveOptions, Selection};
+use cray_chkpnt::ImageError;
 use cray_emulator::system::{CheckpointKind, Event, ExitStatus, HostRoot, System};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -65,6 +70,54 @@ pub struct Written {
     pub incremental: bool,
     /// Host seconds spent writing it (never seen by the guest).
     pub seconds: f64,
+    /// Why it could not be written, when it could not (the job went on without it).
+    pub error: Option<String>,
+}
+
+/// The host signals that stop the runner: a host shutting down (SIGTERM), a user at
+/// the terminal (SIGINT, SIGQUIT), a terminal gone (SIGHUP).
+const STOP_SIGNALS: [i32; 4] = [
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGHUP,
+    signal_hook::consts::SIGQUIT,
+];
+
+/// The name of host signal `signal`.
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        signal_hook::consts::SIGTERM => "SIGTERM",
+        signal_hook::consts::SIGINT => "SIGINT",
+        signal_hook::consts::SIGHUP => "SIGHUP",
+        signal_hook::consts::SIGQUIT => "SIGQUIT",
+        signal_hook::consts::SIGUSR1 => "SIGUSR1",
+        _ => "a signal",
+    }
+}
+
+/// A write past `ulimit -f` sends SIGXFSZ, whose default action kills the process
+/// (leaving a checkpoint's temporary file behind). Caught and ignored, the write fails
+/// with EFBIG instead, which is a failed checkpoint like a full disk.
+pub fn ignore_file_size_signal() {
+    let _ = signal_hook::flag::register(
+        signal_hook::consts::SIGXFSZ,
+        Arc::new(AtomicBool::new(false)),
+    );
+}
+
+/// What a failed checkpoint's error says, without the claim of
+/// [`ImageError::WriteFailed`] about an earlier file of the same name (a periodic
+/// image's name is always new; the caller says which image is kept).
+fn failure_text(error: &CheckpointError) -> String {
+    match error {
+        CheckpointError::Image(ImageError::WriteFailed {
+            file,
+            stage,
+            source,
+            ..
+        }) => format!("{}: {stage} failed: {source}", file.display()),
+        other => other.to_string(),
+    }
 }
 
 /// Most clock periods run between two looks at signals and the control socket.
@@ -88,7 +141,9 @@ pub struct Session {
     /// `--record`: every delivery of input to the job so far.
     recording: Option<Vec<InputRecord>>,
     usr1: Arc<AtomicBool>,
-    term: Arc<AtomicBool>,
+    /// The host signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) that asks the runner to stop,
+    /// 0 while none has come.
+    stop: Arc<AtomicUsize>,
     control: Option<ControlServer>,
     checkpoints: Vec<Written>,
     next_periodic: Option<u64>,
@@ -97,6 +152,10 @@ pub struct Session {
     program: String,
     /// The job's id, taken while its first process exists (it is gone once it ended).
     jid: u32,
+    /// The system clock when the session began plus every clock period run since,
+    /// across restarts of the guest (each of which sets the clock back): what
+    /// `--max-cycles` limits, so that a guest restarting itself cannot escape it.
+    spent: u64,
 }
 
 /// The job of `system`'s first process: after a restart of one process without its
@@ -113,15 +172,19 @@ impl Session {
     /// A session around `system`; file names resolve in `root`.
     pub fn new(system: System, root: PathBuf, triggers: Triggers, program: String) -> Session {
         let usr1 = Arc::new(AtomicBool::new(false));
-        let term = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicUsize::new(0));
         // Signals only set flags; the loop acts on them between slices.
         let _ = signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&usr1));
-        let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&term));
+        for signal in STOP_SIGNALS {
+            let _ = signal_hook::flag::register_usize(signal, Arc::clone(&stop), signal as usize);
+        }
+        ignore_file_size_signal();
         let next_periodic = triggers
             .every
             .as_ref()
             .map(|(every, _)| system.clock - system.clock % every + every);
         let jid = job_of(&system);
+        let system_clock = system.clock;
         Session {
             jid,
             system,
@@ -132,12 +195,13 @@ impl Session {
             player: None,
             recording: None,
             usr1,
-            term,
-            control: ControlServer::start().ok(),
+            stop,
+            control: None,
             checkpoints: Vec::new(),
             next_periodic,
             baseline: None,
             program,
+            spent: system_clock,
         }
     }
 
@@ -187,10 +251,12 @@ impl Session {
         self
     }
 
-    /// Turns the control socket off (demo, nested sessions).
-    pub fn without_control(mut self) -> Session {
-        self.control = None;
-        self
+    /// Listens on the control socket, so that `cray ps` and `cray chkpnt` reach the
+    /// job; refuses a socket directory that another user could tamper with (a job
+    /// whose control was silently lost, or taken over, is worse than one not started).
+    pub fn listening(mut self) -> Result<Session, CliError> {
+        self.control = Some(ControlServer::start()?);
+        Ok(self)
     }
 
     /// Writes an image of the whole job.
@@ -199,71 +265,160 @@ impl Session {
         self.checkpoint(Selection::Job(jid), path, self.save_options())
     }
 
-    /// Checkpoints the job because the host sent `signal`, and says so on stderr: to
-    /// `cray-JID-CLOCK.chk` in the current directory, or with `--resume` as a periodic
-    /// image in the checkpoint directory.
-    fn checkpoint_on_signal(&mut self, signal: &str, then: &str) -> Result<(), CliError> {
-        let file = match self.triggers.every.clone() {
-            Some((_, dir)) if self.triggers.resume => self.periodic_checkpoint(&dir)?,
+    /// Checkpoints the job because the host sent a signal: to `cray-JID-CLOCK.chk` in
+    /// the current directory, or with `--resume` as a periodic image in the checkpoint
+    /// directory. The image, or why it could not be written.
+    fn checkpoint_on_signal(&mut self) -> Result<PathBuf, String> {
+        match self.triggers.every.clone() {
+            Some((_, dir)) if self.triggers.resume => self.periodic_checkpoint(&dir),
             _ => {
                 let file = PathBuf::from(format!("cray-{}-{}.chk", self.jid, self.system.clock));
-                self.checkpoint_job(&file)?;
-                file
+                let selection = Selection::Job(self.jid);
+                self.save_image(selection, &file, self.save_options())
+                    .map(|()| file)
+                    .map_err(|e| failure_text(&e))
             }
+        }
+    }
+
+    /// SIGUSR1: checkpoint and go on; a checkpoint that fails is said, and the job
+    /// goes on all the same.
+    fn checkpoint_and_go_on(&mut self) {
+        match self.checkpoint_on_signal() {
+            Ok(file) => errln!(
+                "cray: SIGUSR1: checkpointed job {} to {}",
+                self.jid,
+                file.display()
+            ),
+            Err(e) => errln!(
+                "cray: SIGUSR1: checkpoint failed: {e}; {}; the job goes on",
+                self.what_is_kept()
+            ),
+        }
+    }
+
+    /// A stop signal: SIGTERM checkpoints and stops; SIGINT, SIGHUP and SIGQUIT do the
+    /// same where the job has a checkpoint directory (it is meant to be continued), and
+    /// otherwise end the job as the signal would have ended `cray` (128 + signal). A
+    /// checkpoint that fails here cannot be tried again: the job is stopped without it,
+    /// and the error says what is left.
+    fn stop_on_signal(&mut self, signal: i32, started: Instant) -> Result<Outcome, CliError> {
+        let name = signal_name(signal);
+        if signal != signal_hook::consts::SIGTERM && self.triggers.every.is_none() {
+            errln!(
+                "cray: {name}: job {} ended at clock period {} without a checkpoint (it has no --checkpoint-dir)",
+                self.jid,
+                self.system.clock
+            );
+            let status = ExitStatus::Signaled(u32::try_from(signal).unwrap_or(0));
+            return Ok(self.outcome(Some(status), started));
+        }
+        match self.checkpoint_on_signal() {
+            Ok(file) => {
+                errln!(
+                    "cray: {name}: checkpointed job {} to {} and stopped",
+                    self.jid,
+                    file.display()
+                );
+                Ok(self.outcome(None, started))
+            }
+            Err(e) => Err(CliError::new(format!(
+                "{name}: checkpoint failed: {e}; job {} was stopped at clock period {} without an image of that point; {}",
+                self.jid,
+                self.system.clock,
+                self.what_is_kept()
+            ))),
+        }
+    }
+
+    /// What a job whose checkpoint failed can still be continued from, for messages:
+    /// the newest periodic image in its checkpoint directory.
+    fn what_is_kept(&self) -> String {
+        let Some((_, dir)) = &self.triggers.every else {
+            return "no earlier image was touched".to_string();
         };
-        errln!(
-            "cray: {signal}: checkpointed job {} to {}{then}",
-            self.jid,
-            file.display()
-        );
-        Ok(())
+        match resume::newest_image(dir, self.jid) {
+            Some(image) => format!("the newest image, {}, is kept", image.display()),
+            None => format!("{} holds no image of job {} yet", dir.display(), self.jid),
+        }
+    }
+
+    /// The periodic checkpoint that falls due: a failure is said and recorded, and the
+    /// job goes on; the next period tries again.
+    fn periodic_checkpoint_or_say(&mut self, dir: &Path) {
+        if let Err(e) = self.periodic_checkpoint(dir) {
+            let next = self
+                .next_periodic
+                .map_or_else(String::new, |at| format!(" at clock period {at}"));
+            errln!(
+                "cray: checkpoint failed: {e}; {}; the job goes on and tries again{next}",
+                self.what_is_kept()
+            );
+        }
     }
 
     /// Writes the job's periodic image into `dir`, then drops the images beyond
-    /// `--checkpoint-keep` (only once the new one is safely on disk). The image's path.
-    fn periodic_checkpoint(&mut self, dir: &Path) -> Result<PathBuf, CliError> {
+    /// `--checkpoint-keep` (only once the new one is safely on disk). The image's path,
+    /// or why it could not be written (nothing else is touched then).
+    fn periodic_checkpoint(&mut self, dir: &Path) -> Result<PathBuf, String> {
         let jid = self.jid;
         let file = dir.join(resume::periodic_name(jid, self.system.clock));
+        let mark = resume::mark_path(&file);
         if self.triggers.resume {
             // Before the image, so that no image is ever without its mark (a mark whose
             // image a crash cut short is never read). Without it a continued job's
             // output is duplicated, not wrong: said, not fatal.
-            if let Err(e) = resume::write_mark(&file) {
+            if let Err(e) = resume::write_mark(&mark) {
                 errln!("cray: {}: output mark not written: {e}", file.display());
             }
         }
-        match self.triggers.incremental {
-            Some(full_every) => {
-                let options = self.save_options();
-                let parent = self
-                    .baseline
-                    .as_ref()
-                    .filter(|b| b.depth() + 1 < full_every);
-                let started = Instant::now();
-                let (bytes, baseline) = system_image::save_incremental(
-                    &mut self.system,
-                    Selection::Job(jid),
-                    options,
-                    crate::CREATED_BY,
-                    &file,
-                    parent,
-                )
-                .map_err(|e| CliError::new(format!("checkpoint: {e}")))?;
-                self.checkpoints.push(Written {
-                    file: file.clone(),
-                    clock: self.system.clock,
-                    bytes,
-                    incremental: baseline.depth() > 0,
-                    seconds: started.elapsed().as_secs_f64(),
-                });
-                self.baseline = Some(baseline);
+        let saved = match self.triggers.incremental {
+            Some(full_every) => self.save_incremental(&file, full_every),
+            None => self.save_image(Selection::Job(jid), &file, self.save_options()),
+        };
+        if let Err(e) = saved {
+            // No image, no mark: a mark left alone would only puzzle.
+            if !file.exists() {
+                let _ = std::fs::remove_file(&mark);
             }
-            None => self.checkpoint_job(&file)?,
+            return Err(failure_text(&e));
         }
         if let Some(keep) = self.triggers.keep {
-            resume::prune(dir, jid, keep)?;
+            if let Err(e) = resume::prune(dir, jid, keep) {
+                errln!("cray: checkpoint: older images not removed: {e}");
+            }
         }
         Ok(file)
+    }
+
+    /// Writes the job's periodic image `file` incremental on the last one, unless the
+    /// chain is `full_every` long, and records it.
+    fn save_incremental(&mut self, file: &Path, full_every: u32) -> Result<(), CheckpointError> {
+        let options = self.save_options();
+        let parent = self
+            .baseline
+            .as_ref()
+            .filter(|b| b.depth() + 1 < full_every);
+        let started = Instant::now();
+        let saved = system_image::save_incremental(
+            &mut self.system,
+            Selection::Job(self.jid),
+            options,
+            crate::CREATED_BY,
+            file,
+            parent,
+        );
+        match saved {
+            Ok((bytes, baseline)) => {
+                self.record(file, started, bytes, baseline.depth() > 0, None);
+                self.baseline = Some(baseline);
+                Ok(())
+            }
+            Err(e) => {
+                self.record(file, started, 0, false, Some(failure_text(&e)));
+                Err(e)
+            }
+        }
     }
 
     /// What every checkpoint of this session carries and how it is stored (the run
@@ -281,23 +436,53 @@ impl Session {
         path: &Path,
         options: SaveOptions,
     ) -> Result<(), CliError> {
+        self.save_image(selection, path, options)
+            .map_err(|e| CliError::new(format!("checkpoint: {e}")))
+    }
+
+    /// Writes an image of `selection` to `path`, and records it.
+    fn save_image(
+        &mut self,
+        selection: Selection,
+        path: &Path,
+        options: SaveOptions,
+    ) -> Result<(), CheckpointError> {
         let started = Instant::now();
-        let bytes = system_image::save(
+        match system_image::save(
             &mut self.system,
             selection,
             options,
             crate::CREATED_BY,
             path,
-        )
-        .map_err(|e| CliError::new(format!("checkpoint: {e}")))?;
+        ) {
+            Ok(bytes) => {
+                self.record(path, started, bytes, false, None);
+                Ok(())
+            }
+            Err(e) => {
+                self.record(path, started, 0, false, Some(failure_text(&e)));
+                Err(e)
+            }
+        }
+    }
+
+    /// Records a checkpoint begun at `started`: what it cost, or why it failed.
+    fn record(
+        &mut self,
+        file: &Path,
+        started: Instant,
+        bytes: u64,
+        incremental: bool,
+        error: Option<String>,
+    ) {
         self.checkpoints.push(Written {
-            file: path.to_path_buf(),
+            file: file.to_path_buf(),
             clock: self.system.clock,
             bytes,
-            incremental: false,
+            incremental,
             seconds: started.elapsed().as_secs_f64(),
+            error,
         });
-        Ok(())
     }
 
     /// Runs until the job ends or the runner stops it.
@@ -315,39 +500,72 @@ impl Session {
     /// performs what it asked for. The outcome once the job has ended or the runner
     /// stopped it; `started` is when the session began, for its wall time.
     pub fn advance(&mut self, most: u64, started: Instant) -> Result<Option<Outcome>, CliError> {
+        self.advance_serving(most, started, true)
+    }
+
+    /// As [`Session::advance`], without answering the control socket (a system call
+    /// per call): for the debugger's single instructions, which answer it every so
+    /// many through [`Session::advance`].
+    pub fn advance_unserved(
+        &mut self,
+        most: u64,
+        started: Instant,
+    ) -> Result<Option<Outcome>, CliError> {
+        self.advance_serving(most, started, false)
+    }
+
+    /// [`Session::advance`], answering the control socket when `serve`.
+    fn advance_serving(
+        &mut self,
+        most: u64,
+        started: Instant,
+        serve: bool,
+    ) -> Result<Option<Outcome>, CliError> {
         let clock = self.system.clock;
         if let Some(max) = self.triggers.max_cycles {
-            if clock >= max {
+            if self.spent >= max {
                 return Err(CliError::new(format!(
-                    "{}: stopped at --max-cycles {max}: the job ran {clock} clock periods without finishing",
-                    self.program
+                    "{}: stopped at --max-cycles {max}: the job ran {} clock periods without finishing",
+                    self.program, self.spent
                 )));
             }
         }
         if let Some((at, file)) = self.triggers.stop_at.clone() {
             if clock >= at {
                 self.checkpoint_job(&file)?;
+                // Said as `cray chkpnt` and the signals say it, on stderr (stdout is
+                // the job's).
+                errln!(
+                    "cray: --stop-at {at}: checkpointed job {} at clock period {clock} to {} and stopped",
+                    self.jid,
+                    file.display()
+                );
                 return Ok(Some(self.outcome(None, started)));
             }
         }
         if let (Some(next), Some((every, dir))) = (self.next_periodic, self.triggers.every.clone())
         {
             if clock >= next {
-                self.periodic_checkpoint(&dir)?;
                 self.next_periodic = Some(next + every);
+                self.periodic_checkpoint_or_say(&dir);
             }
         }
         if self.usr1.swap(false, Ordering::Relaxed) {
-            self.checkpoint_on_signal("SIGUSR1", "")?;
+            self.checkpoint_and_go_on();
         }
-        if self.term.swap(false, Ordering::Relaxed) {
-            self.checkpoint_on_signal("SIGTERM", " and stopped")?;
-            return Ok(Some(self.outcome(None, started)));
+        let signal = self.stop.swap(0, Ordering::Relaxed);
+        if signal != 0 {
+            let signal = i32::try_from(signal).unwrap_or(signal_hook::consts::SIGTERM);
+            return self.stop_on_signal(signal, started).map(Some);
         }
-        self.serve_control();
+        if serve {
+            self.serve_control();
+        }
         let mut budget = most;
+        if let Some(max) = self.triggers.max_cycles {
+            budget = budget.min(max.saturating_sub(self.spent).max(1));
+        }
         for limit in [
-            self.triggers.max_cycles,
             self.triggers.stop_at.as_ref().map(|(at, _)| *at),
             self.next_periodic,
         ]
@@ -356,7 +574,12 @@ impl Session {
         {
             budget = budget.min(limit.saturating_sub(clock).max(1));
         }
-        match self.system.run(budget) {
+        let event = self.system.run(budget);
+        // Counted before a restart the event asks for replaces the system.
+        self.spent = self
+            .spent
+            .saturating_add(self.system.clock.saturating_sub(clock));
+        match event {
             Event::Exited { status } => return Ok(Some(self.outcome(Some(status), started))),
             Event::BudgetExhausted => {}
             Event::InputWanted { .. } => self.read_terminal()?,
@@ -474,22 +697,22 @@ impl Session {
                 self.system = system;
                 Ok(())
             }
+            // The guest learns why from the errno and handles it: nothing to say here.
             Err(e) => {
-                errln!("cray: restart: {e}");
-                self.system
-                    .restart_failed(pid, cray_emulator::system::Errno::EINVAL);
+                self.system.restart_failed(pid, e.guest_errno());
                 Ok(())
             }
         }
     }
 
-    fn serve_control(&mut self) {
+    /// Answers the requests that arrived on the control socket since the last look
+    /// (`cray ps`, `cray chkpnt`).
+    pub fn serve_control(&mut self) {
         let Some(control) = self.control.as_mut() else {
             return;
         };
-        let requests = control.poll();
-        for (request, reply) in requests {
-            let response = match request {
+        for pending in control.poll() {
+            let response = match &pending.request {
                 Request::Ps => {
                     Response::Ps(crate::control::process_rows(&self.system, &self.program))
                 }
@@ -501,43 +724,45 @@ impl Session {
                     with_files,
                     compress,
                 } => {
-                    let selection = if job {
-                        Selection::Job(id)
+                    let selection = if *job {
+                        Selection::Job(*id)
                     } else {
-                        Selection::Process(id)
+                        Selection::Process(*id)
                     };
                     let run = self.save_options();
                     let options = SaveOptions {
-                        with_files: with_files || run.with_files,
-                        compress: compress || run.compress,
+                        with_files: *with_files || run.with_files,
+                        compress: *compress || run.compress,
                     };
-                    match self.checkpoint(selection, Path::new(&file), options) {
-                        Ok(()) => {
-                            if kill {
-                                let targets = if job {
-                                    self.system.job_members(id)
-                                } else {
-                                    vec![id]
-                                };
-                                for target in targets {
-                                    self.system.post_signal(
-                                        target,
-                                        cray_emulator::system::signals::SIGKILL,
-                                    );
-                                }
-                            }
-                            Response::Ok(format!(
-                                "checkpointed {} {id} to {file}",
-                                if job { "job" } else { "process" }
-                            ))
-                        }
-                        Err(e) => Response::Error(e.to_string()),
-                    }
+                    self.chkpnt_request(selection, Path::new(file), options, *kill)
                 }
             };
-            if let Some(control) = self.control.as_mut() {
-                control.reply(reply, &response);
+            pending.answer(response);
+        }
+    }
+
+    /// `cray chkpnt`: writes the image of `selection` to `file`, then with `kill`
+    /// kills what it holds.
+    fn chkpnt_request(
+        &mut self,
+        selection: Selection,
+        file: &Path,
+        options: SaveOptions,
+        kill: bool,
+    ) -> Response {
+        if let Err(e) = self.checkpoint(selection, file, options) {
+            return Response::Error(e.to_string());
+        }
+        let (what, id, targets) = match selection {
+            Selection::Job(jid) => ("job", jid, self.system.job_members(jid)),
+            Selection::Process(pid) => ("process", pid, vec![pid]),
+        };
+        if kill {
+            for target in targets {
+                self.system
+                    .post_signal(target, cray_emulator::system::signals::SIGKILL);
             }
         }
+        Response::Ok(format!("checkpointed {what} {id} to {}", file.display()))
     }
 }

@@ -146,7 +146,8 @@ fn sigterm_stops_the_queue_and_the_next_run_continues_it() {
         .unwrap();
     assert!(term.success());
     let stopped = runner.wait_with_output().unwrap();
-    assert_eq!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
+    // 75, EX_TEMPFAIL: stopped, resumable (not 0, which a script would take for done).
+    assert_eq!(stopped.status.code(), Some(75), "{}", text(&stopped.stderr));
     assert!(text(&stopped.stderr).contains("job 1 checkpointed and stopped"));
     let status = text(&succeed(&queue, &["status"]).stdout);
     assert!(
@@ -197,8 +198,63 @@ fn submit_refuses_what_the_queue_sets_and_what_cannot_run() {
         let said = text(&out.stderr);
         assert!(said.contains(expected), "{args:?}: {said}");
     }
+    // Nothing was queued: not even the queue exists.
+    let status = batch(&queue, &["status"]);
+    assert_eq!(status.status.code(), Some(2));
+    assert!(
+        text(&status.stderr).contains("does not exist"),
+        "{}",
+        text(&status.stderr)
+    );
+    std::fs::create_dir(&queue).unwrap();
     let status = text(&succeed(&queue, &["status"]).stdout);
     assert!(status.contains("no jobs"), "{status}");
+}
+
+#[test]
+fn run_and_status_of_a_missing_queue_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = dir.path().join("mistyped");
+    for action in ["run", "status"] {
+        let out = batch(&queue, &[action]);
+        assert_eq!(out.status.code(), Some(2), "{action}");
+        let said = text(&out.stderr);
+        assert!(
+            said.contains(&format!("queue {}", queue.display())) && said.contains("does not exist"),
+            "{action}: {said}"
+        );
+    }
+    assert!(!queue.exists(), "nothing created");
+}
+
+#[test]
+fn a_job_whose_submit_directory_is_gone_is_marked_failed_saying_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = dir.path().join("q");
+    let submitted_from = dir.path().join("work");
+    std::fs::create_dir(&submitted_from).unwrap();
+    let submitted = cray()
+        .args(["batch", "submit"])
+        .arg(&queue)
+        .arg(image("daxpy.cal"))
+        .current_dir(&submitted_from)
+        .output()
+        .unwrap();
+    assert!(submitted.status.success(), "{}", text(&submitted.stderr));
+    submit(&queue, "wc.cal");
+    std::fs::remove_dir(&submitted_from).unwrap();
+    let out = succeed(&queue, &["run"]);
+    let said = text(&out.stderr);
+    let expected = format!(
+        "job 1 cannot start: its submit directory {} does not exist",
+        submitted_from.display()
+    );
+    assert!(said.contains(&expected), "{said}");
+    assert!(!said.contains("No such file"), "{said}");
+    assert!(said.contains("job 2 ended"), "the queue goes on: {said}");
+    assert!(read(queue.join("0001/stderr")).contains(&expected));
+    let status = text(&succeed(&queue, &["status"]).stdout);
+    assert!(status.contains("failed"), "{status}");
 }
 
 #[test]

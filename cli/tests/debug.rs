@@ -135,7 +135,7 @@ fn mistakes_are_said_and_the_loop_goes_on() {
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
-    assert!(text(&refused.stderr).contains("not of cray debug"));
+    assert!(text(&refused.stderr).contains("unexpected argument '--record'"));
 }
 
 #[test]
@@ -171,4 +171,67 @@ fn ctrl_c_stops_a_continue_and_the_loop_asks_again() {
     assert!(rest.contains("interrupted"), "{rest}");
     assert!(rest.contains("pid 1 (spin.cal) Runnable"), "{rest}");
     assert!(!rest.contains("spin done"), "{rest}");
+}
+
+#[test]
+fn every_address_form_it_prints_is_taken_back() {
+    let dir = tempfile::tempdir().unwrap();
+    // daxpy.cal: 0d and 1b are two-parcel instructions, 2a follows 1d.
+    let out = debug(
+        dir.path(),
+        "daxpy.cal",
+        "b 2a\nb 010\nb 8\nb\nd 2a\nb\ndis 1b 2\nb 1c\nb 0d\nx 0200 1\nx 128 1\nx 2a\nb 9a\nq\n",
+    );
+    let shown = text(&out.stdout);
+    // The printed form, octal with a leading 0 and decimal name the same parcel.
+    assert_eq!(shown.matches("breakpoint at 2a\n").count(), 3, "{shown}");
+    assert!(shown.contains("breakpoints: 2a\n"), "{shown}");
+    assert!(shown.contains("breakpoints: none\n"), "{shown}");
+    assert!(
+        shown.contains("      1b 020401 103240  A4 O'303240\n      1d 071121"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("1c is the second parcel of the instruction at 1b (1b 020401 103240  A4 O'303240): a breakpoint goes on the first parcel of an instruction (1b, or the next one: 1d 071121"),
+        "{shown}"
+    );
+    assert!(shown.contains("breakpoint at 0d\n"), "{shown}");
+    // Word addresses print with a leading 0 and read back as octal.
+    assert_eq!(shown.matches("    0200: ").count(), 2, "{shown}");
+    assert!(
+        shown.contains("`2a` is a parcel address; x takes a word address"),
+        "{shown}"
+    );
+    assert!(shown.contains("`9a` is not a parcel address"), "{shown}");
+}
+
+/// The registers (`r`) shown after `commands` on daxpy.
+fn registers_after(commands: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let shown = text(&debug(dir.path(), "daxpy.cal", commands).stdout);
+    let at = shown
+        .find("pid 1 (daxpy.cal)")
+        .unwrap_or_else(|| panic!("{shown}"));
+    shown[at..].to_string()
+}
+
+#[test]
+fn many_steps_run_exactly_that_many_instructions_with_or_without_breakpoints() {
+    // In batches (no breakpoint) and one at a time (a breakpoint daxpy never
+    // returns to): the same instruction, clock and registers.
+    let batched = registers_after("s 1000000\nr\nq\n");
+    let single = registers_after("b 0\ns 1000000\nr\nq\n");
+    assert!(batched.contains("instructions 1000000\n"), "{batched}");
+    assert_eq!(batched, single);
+    // Steps in several commands end where one command ends.
+    assert_eq!(registers_after("s 999999\ns\nr\nq\n"), batched);
+}
+
+#[test]
+fn a_step_stops_at_a_breakpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let shown = text(&debug(dir.path(), "daxpy.cal", "b 1d\ns 1000\nr\nq\n").stdout);
+    assert!(shown.contains("breakpoint at 1d\npid 1 clock"), "{shown}");
+    assert!(shown.contains("P=1d "), "{shown}");
+    assert!(!shown.contains("instructions 1000\n"), "{shown}");
 }

@@ -15,14 +15,9 @@ fn dis(path: &Path, extra: &[&str]) -> std::process::Output {
 
 #[test]
 fn disassembles_every_corpus_binary() {
-    let dir = isa_tests::corpus_dir().join("cos");
     let mut seen = 0;
-    for entry in std::fs::read_dir(&dir).expect("corpus/cos exists") {
-        let path = entry.expect("entry").path();
+    for path in isa_tests::corpus_files("cos", &[".bin", "acctdef.ds"]) {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if !(name.ends_with(".bin") || name == "acctdef.ds") {
-            continue;
-        }
         let out = dis(&path, &[]);
         assert!(out.status.success(), "{name}: {}", text(&out.stderr));
         let text = String::from_utf8(out.stdout).expect("utf-8");
@@ -42,7 +37,7 @@ fn disassembles_every_corpus_binary() {
 
 #[test]
 fn blocked_and_raw_acctdef_disassemble_identically() {
-    let dir = isa_tests::corpus_dir().join("cos");
+    let dir = isa_tests::corpus_path("cos");
     let a = dis(&dir.join("acctdef.bin"), &["--count", "500"]);
     let b = dis(&dir.join("acctdef.ds"), &["--count", "500"]);
     assert_eq!(a.stdout, b.stdout);
@@ -50,7 +45,7 @@ fn blocked_and_raw_acctdef_disassemble_identically() {
 
 #[test]
 fn from_and_count_select_a_window() {
-    let dir = isa_tests::corpus_dir().join("cos");
+    let dir = isa_tests::corpus_path("cos");
     let out = dis(
         &dir.join("acctdef.bin"),
         &["--from", "01004", "--count", "3"],
@@ -110,7 +105,7 @@ fn bad_files_give_a_clear_error_and_status_2() {
 fn a_closed_output_pipe_ends_the_listing_quietly() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    let binary = isa_tests::corpus_dir().join("cos/acctdef.bin");
+    let binary = isa_tests::corpus_path("cos/acctdef.bin");
     let mut child = cray()
         .arg("dis")
         .arg(&binary)

@@ -217,7 +217,7 @@ fn interrupted(name: &str, stops: &[u64], extra: &[&str], prepare: &dyn Fn(&Path
         }
         assert_eq!(
             out.status.code(),
-            Some(0),
+            Some(common::STOPPED),
             "{name} stopped at {stop}: {}",
             text(&out.stderr)
         );
@@ -416,7 +416,12 @@ fn a_job_restarted_from_its_own_image_is_on_the_other_side_and_checkpoints_again
                 chk.to_str().unwrap(),
             ],
         );
-        assert_eq!(leg1.status.code(), Some(0), "{}", text(&leg1.stderr));
+        assert_eq!(
+            leg1.status.code(),
+            Some(common::STOPPED),
+            "{}",
+            text(&leg1.stderr)
+        );
         let (leg2, again) = place.cray("restart", "leg2", &["-f", chk.to_str().unwrap()]);
         assert_eq!(leg2.status.code(), Some(21), "at {at}");
         let mut both = leg1.stdout.clone();
@@ -468,7 +473,12 @@ fn a_process_restarted_without_its_job_ends_with_its_own_status() {
                 again.to_str().unwrap(),
             ],
         );
-        assert_eq!(leg.status.code(), Some(0), "{image}: {}", text(&leg.stderr));
+        assert_eq!(
+            leg.status.code(),
+            Some(common::STOPPED),
+            "{image}: {}",
+            text(&leg.stderr)
+        );
         let (rest, _) = place.cray("restart", "rest", &["-f", again.to_str().unwrap()]);
         assert_eq!(rest.status.code(), Some(status), "{image} via {at}");
     }
@@ -517,7 +527,12 @@ fn damaged_images_are_refused_with_the_file_and_the_place_named() {
             program("filerw").to_str().unwrap(),
         ],
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(common::STOPPED),
+        "{}",
+        text(&out.stderr)
+    );
     let bytes = std::fs::read(&good).unwrap();
     let sections = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
     let table_end = 32 + 56 * sections;
@@ -628,7 +643,12 @@ fn a_restart_given_the_same_input_reads_on_where_the_stopped_run_left_it() {
                 tally.to_str().unwrap(),
             ],
         );
-        assert!(first.status.success(), "{}", text(&first.stderr));
+        assert_eq!(
+            first.status.code(),
+            Some(common::STOPPED),
+            "{}",
+            text(&first.stderr)
+        );
         let (rest, again) = place.cray_reading(
             Some(&shared),
             "restart",
@@ -767,7 +787,12 @@ fn a_job_waiting_for_keyboard_input_still_answers_chkpnt_and_sigterm() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let ended = running.wait_with_output().unwrap();
-    assert_eq!(ended.status.code(), Some(0), "{}", text(&ended.stderr));
+    assert_eq!(
+        ended.status.code(),
+        Some(common::STOPPED),
+        "{}",
+        text(&ended.stderr)
+    );
     assert!(
         text(&ended.stderr).contains("SIGTERM"),
         "{}",

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{cray, image, text};
+use common::{cray, image, text, STOPPED};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -41,6 +41,19 @@ fn run_with_stats(dir: &Path, program: &str) -> (Output, Value) {
         .unwrap();
     assert!(out.status.success(), "{program}: {}", text(&out.stderr));
     (out, stats(&json))
+}
+
+/// Runs `cray` with `args` and requires it to stop the job checkpointed (`--stop-at`):
+/// exit status 75, "stopped, resumable".
+fn stopped(args: &[&str]) -> Output {
+    let out = cray().args(args).output().expect("cray runs");
+    assert_eq!(
+        out.status.code(),
+        Some(STOPPED),
+        "cray {args:?}: {}",
+        text(&out.stderr)
+    );
+    out
 }
 
 /// Runs `cray` with `args` and requires success, showing its stderr otherwise.
@@ -139,7 +152,7 @@ fn stop_and_restart_continue_exactly(
     ];
     args.extend(extra);
     args.push(program.to_str().unwrap());
-    let first = succeed(&args);
+    let first = stopped(&args);
     let resumed_json = chk.with_extension("json");
     let second = succeed(&[
         "restart",
@@ -275,7 +288,7 @@ fn inspect_and_diff_describe_images() {
             ])
             .output()
             .unwrap();
-        assert!(out.status.success());
+        assert_eq!(out.status.code(), Some(STOPPED), "{}", text(&out.stderr));
     }
     let out = cray()
         .args(["inspect", "--json", a.to_str().unwrap()])
@@ -460,6 +473,50 @@ fn chkpnt_z_compresses_the_image_it_asks_for() {
 }
 
 #[test]
+fn chkpnt_long_forms_and_the_run_names_of_its_options_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, _) = spinning(dir.path());
+    let process = dir.path().join("process.chk");
+    let job = dir.path().join("job.chk");
+    for (args, said) in [
+        (
+            vec![
+                "--pid",
+                "1",
+                "--with-files",
+                "--file",
+                process.to_str().unwrap(),
+            ],
+            "checkpointed process 1 to ",
+        ),
+        (
+            vec![
+                "--jid",
+                "1",
+                "--checkpoint-compress",
+                "--kill",
+                "--file",
+                job.to_str().unwrap(),
+            ],
+            "checkpointed job 1 to ",
+        ),
+    ] {
+        let out = cray()
+            .arg("chkpnt")
+            .args(&args)
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).starts_with(said), "{}", text(&out.stdout));
+    }
+    let ended = child.wait_with_output().unwrap();
+    assert_eq!(ended.status.code(), Some(128 + 9), "killed with SIGKILL");
+    assert!(!memory_is_compressed(&process));
+    assert!(memory_is_compressed(&job));
+}
+
+#[test]
 fn sigterm_checkpoints_the_job_and_stops_it() {
     let dir = tempfile::tempdir().unwrap();
     let (child, id) = spinning(dir.path());
@@ -469,7 +526,12 @@ fn sigterm_checkpoints_the_job_and_stops_it() {
         .unwrap();
     assert!(status.success());
     let ended = child.wait_with_output().unwrap();
-    assert!(ended.status.success(), "{}", text(&ended.stderr));
+    assert_eq!(
+        ended.status.code(),
+        Some(STOPPED),
+        "{}",
+        text(&ended.stderr)
+    );
     let message = text(&ended.stderr);
     assert!(message.contains("SIGTERM"), "{message}");
     restart_finishes_the_spin(&written_image(dir.path()));
@@ -518,7 +580,7 @@ fn readfile_checkpoint_with(root: &Path, extra: &[&str]) -> (PathBuf, Vec<u8>) {
     args.extend(extra.iter().map(|option| option.to_string()));
     args.push(image("readfile.cal").display().to_string());
     let out = cray().args(&args).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(STOPPED), "{}", text(&out.stderr));
     (chk, out.stdout)
 }
 
@@ -781,7 +843,7 @@ fn a_job_with_a_directory_open_checkpoints_and_restarts() {
     let source = root.join("opendir.cal");
     std::fs::write(&source, OPEN_DIRECTORY).unwrap();
     let chk = root.join("od.chk");
-    succeed(&[
+    stopped(&[
         "run",
         "--root",
         root.to_str().unwrap(),

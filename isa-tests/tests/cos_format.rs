@@ -8,11 +8,9 @@ use cray_emulator::cos::dataset::{
     self, deblock, is_blocked, unpack_line, DatasetItem, DatasetWriter,
 };
 use cray_emulator::cos::jcb::JobCommunicationBlock;
-use std::path::PathBuf;
 
 fn corpus_file(name: &str) -> Vec<u8> {
-    let path: PathBuf = isa_tests::corpus_dir().join("cos").join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (set CRAY_CORPUS)", path.display()))
+    isa_tests::read_corpus(&format!("cos/{name}"))
 }
 
 fn corpus_words(name: &str) -> Vec<u64> {

@@ -15,9 +15,8 @@ struct Row {
 }
 
 fn corpus_rows() -> Vec<Row> {
-    let path = isa_tests::corpus_dir().join("fp-vectors.tsv");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = String::from_utf8(isa_tests::read_corpus("fp-vectors.tsv"))
+        .expect("fp-vectors.tsv is text");
     let mut rows = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_number = index + 1;

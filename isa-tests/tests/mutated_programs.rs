@@ -62,13 +62,7 @@ fn watched(words: Vec<u64>) -> Result<bool, String> {
 
 #[test]
 fn damaged_cos_binaries_are_refused_or_run_but_never_panic() {
-    let dir = isa_tests::corpus_dir().join("cos");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .expect("corpus/cos exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
-        .collect();
-    names.sort();
+    let names = isa_tests::corpus_files("cos", &[".bin"]);
     assert!(names.len() >= 8, "only {} binaries", names.len());
     let (mut loaded, mut refused) = (0, 0);
     let mut failures = Vec::new();

@@ -17,6 +17,10 @@ pub fn image(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The exit status of a run the runner stopped with the job checkpointed (`--stop-at`,
+/// SIGTERM): 75, EX_TEMPFAIL, "stopped, resumable".
+pub const STOPPED: i32 = 75;
+
 /// Output bytes as text (lossy, so that a test shows whatever came out).
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).to_string()

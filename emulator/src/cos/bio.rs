@@ -7,7 +7,8 @@
 //! Functions: 000 read partial, 010 read record (the rest of the record is skipped),
 //! 040 write partial, 050 write record, 052 write EOF, 056 write EOD. After a read,
 //! DPCWF bits 0–3 hold the control word met: 010 EOR (the record ended; UBC in DPBIO),
-//! 002 EOF, 001 EOD, 0 none (a partial read stopped inside the record).
+//! 002 EOF, 001 EOD, 0 none (a partial read stopped inside the record). A read of `$IN`
+//! on the terminal may wait for a line (module `cos::terminal`).
 
 use super::bits::{field, with_field};
 use super::dataset::DatasetItem;
@@ -46,6 +47,9 @@ impl System {
             |word: u64, error: bool| with_field(with_field(word, 0, 0, 0), 1, 1, u64::from(error));
         match function {
             0o0 | 0o10 => {
+                if !self.cos_terminal_ready(pid, slot, false) {
+                    return Reply::WaitForTerminal;
+                }
                 let result = self.bio_read(pid, slot, count as usize, function == 0o10);
                 if !self.cos_write(pid, buffer, &result.words) {
                     return Self::bad_address("F$BIO buffer", buffer);

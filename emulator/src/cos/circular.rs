@@ -49,6 +49,11 @@ impl System {
         let Some(circle) = self.circle(pid, dsp) else {
             return Self::bad_address("F$RDC buffer", dsp);
         };
+        // The blocked form is built once, whole: on the terminal it waits for the
+        // end of the input.
+        if !self.cos_terminal_ready(pid, slot, true) {
+            return Reply::WaitForTerminal;
+        }
         let Some(dataset) = self.open_dataset(pid, slot) else {
             return Reply::Status(super::datasets::STATUS_NO_DATASET);
         };

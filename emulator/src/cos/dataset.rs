@@ -408,7 +408,12 @@ pub fn pack_line(line: &str) -> Result<(Vec<u64>, u32), CosFormatError> {
             detail: format!("character {bad:?} is not ASCII"),
         });
     }
-    let bytes = line.as_bytes();
+    Ok(pack_bytes(line.as_bytes()))
+}
+
+/// Packs bytes into a record as [`pack_line`] does, without asking that they be
+/// ASCII (a line typed at the terminal is taken as it comes).
+pub fn pack_bytes(bytes: &[u8]) -> (Vec<u64>, u32) {
     let words: Vec<u64> = bytes
         .chunks(8)
         .map(|chunk| {
@@ -418,7 +423,7 @@ pub fn pack_line(line: &str) -> Result<(Vec<u64>, u32), CosFormatError> {
         })
         .collect();
     let padding = words.len() * 8 - bytes.len();
-    Ok((words, (padding * 8) as u32))
+    (words, (padding * 8) as u32)
 }
 
 /// Unpacks a text record into a line: the record's bytes minus the UBC/8 padding
@@ -442,6 +447,16 @@ pub fn unpack_line(words: &[u64], unused_bits: u32) -> Result<String, CosFormatE
         }),
         None => Ok(bytes.into_iter().map(char::from).collect()),
     }
+}
+
+/// A text record as a line of host text: [`unpack_line`] with the trailing blanks
+/// removed, as COS removed them when it sent a text dataset to a front end or a
+/// printer (README, "What FORTRAN writes as text"). FORTRAN pads every formatted
+/// record to its full width; the host sees only what was written.
+pub fn host_line(words: &[u64], unused_bits: u32) -> Result<String, CosFormatError> {
+    let mut line = unpack_line(words, unused_bits)?;
+    line.truncate(line.trim_end_matches(' ').len());
+    Ok(line)
 }
 
 #[cfg(test)]
@@ -531,6 +546,17 @@ mod tests {
         w.write_text_line("*").unwrap();
         let out = w.finish();
         assert_eq!(out[2], 0x8e00_0000_0000_0000, "UBC 56 as in jinstall.job");
+    }
+
+    #[test]
+    fn host_lines_lose_their_trailing_blanks_only() {
+        let (words, ubc) = pack_line(" The answer is  42      ").unwrap();
+        assert_eq!(host_line(&words, ubc).unwrap(), " The answer is  42");
+        let (words, ubc) = pack_line("        ").unwrap();
+        assert_eq!(host_line(&words, ubc).unwrap(), "");
+        let (words, ubc) = pack_line("a\tb\t ").unwrap();
+        assert_eq!(host_line(&words, ubc).unwrap(), "a\tb\t", "only blanks go");
+        assert_eq!(pack_bytes(b"\xffx"), (vec![0xff78_0000_0000_0000], 48));
     }
 
     #[test]

@@ -5,13 +5,15 @@
 //! EOD). Writes replace what follows the read position. When the dataset is closed
 //! or the job ends the contents are written back: blocked, or as text lines when the
 //! file was text or its `--dataset` mapping asked for text. `$OUT` (unmapped) prints
-//! each record as a line on stdout as soon as it is written.
+//! each record as a line on stdout as soon as it is written; `$IN` (unmapped) reads
+//! the terminal (module `cos::terminal`). Records become host text without their
+//! trailing blanks ([`host_line`]).
 //!
 //! A request names its dataset by the address in S1: a DSP the system built, an ODN
 //! (word 0 = name, word 1 bits 40–63 = DSP address), or a DSP the program built
 //! itself (word 0 = name), which opens the dataset when it is not open yet.
 
-use super::dataset::{block, deblock, is_blocked, pack_line, unpack_line, DatasetItem};
+use super::dataset::{block, deblock, host_line, is_blocked, pack_line, DatasetItem};
 use super::job::{Backing, LocalDataset, DPCWF, DPFIRST, DPIN, DPLIMIT, DPOUT, DSP_WORDS};
 use super::requests::{address_field, dataset_name, Reply};
 use crate::system::host_files::OpenHow;
@@ -54,13 +56,14 @@ pub fn items_from_host(bytes: &[u8]) -> Result<(Vec<DatasetItem>, bool), String>
     Ok((items, true))
 }
 
-/// Host bytes of a dataset's items: blocked, or text lines (EOFs and EOD dropped).
+/// Host bytes of a dataset's items: blocked, or text lines without their trailing
+/// blanks (EOFs and EOD dropped).
 pub fn host_bytes(items: &[DatasetItem], text: bool) -> Result<Vec<u8>, String> {
     if text {
         let mut out = String::new();
         for item in items {
             if let DatasetItem::Record { words, unused_bits } = item {
-                out.push_str(&unpack_line(words, *unused_bits).map_err(|e| e.to_string())?);
+                out.push_str(&host_line(words, *unused_bits).map_err(|e| e.to_string())?);
                 out.push('\n');
             }
         }
@@ -70,18 +73,24 @@ pub fn host_bytes(items: &[DatasetItem], text: bool) -> Result<Vec<u8>, String> 
     Ok(words.iter().flat_map(|w| w.to_be_bytes()).collect())
 }
 
+/// A record as the terminal shows it: [`host_line`], or, for a record that is not
+/// text, its bytes with `?` for each one that is not ASCII.
+pub(super) fn terminal_text(words: &[u64], unused_bits: u32) -> String {
+    host_line(words, unused_bits).unwrap_or_else(|_| {
+        words
+            .iter()
+            .flat_map(|w| w.to_be_bytes())
+            .map(|b| if b.is_ascii() { char::from(b) } else { '?' })
+            .collect()
+    })
+}
+
 impl LocalDataset {
     /// Appends a written item at the read position (dropping what followed it).
     pub fn push_written(&mut self, item: DatasetItem, console: &mut crate::system::Console) {
         if self.backing == Backing::Stdout {
             if let DatasetItem::Record { words, unused_bits } = &item {
-                let line = unpack_line(words, *unused_bits).unwrap_or_else(|_| {
-                    words
-                        .iter()
-                        .flat_map(|w| w.to_be_bytes())
-                        .map(|b| if b.is_ascii() { char::from(b) } else { '?' })
-                        .collect()
-                });
+                let line = terminal_text(words, *unused_bits);
                 console.stdout(format!("{line}\n").as_bytes());
             }
             return;
@@ -93,7 +102,7 @@ impl LocalDataset {
             self.item = self.items.len();
             self.written = true;
         }
-        if self.backing == Backing::Empty {
+        if matches!(self.backing, Backing::Empty | Backing::Terminal) {
             return;
         }
         self.items.push(item);
@@ -134,7 +143,10 @@ impl System {
                     Err(_) => vec![DatasetItem::EndOfData],
                 }
             }
-            Backing::Stdout | Backing::Empty => vec![DatasetItem::EndOfData],
+            // A job dataset's contents come from the deck (`open_job_dataset`).
+            Backing::Stdout | Backing::Empty | Backing::Job => vec![DatasetItem::EndOfData],
+            // Lines come when the job reads them (module `cos::terminal`).
+            Backing::Terminal => Vec::new(),
         };
         Ok(LocalDataset {
             name: name.to_string(),
@@ -168,13 +180,19 @@ impl System {
                 super::job::MAX_DATASETS
             )
         })?;
-        let backing = job.backing(name);
+        let backing = match job.map.get(name) {
+            None if self.deck_of(pid).is_some() && name != "$OUT" => Backing::Job,
+            _ => job.backing(name),
+        };
         let (dsp, buffer, lft) = (
             job.dsp_address(slot),
             job.buffer_address(slot),
             job.lft_address(slot),
         );
-        let dataset = self.load_dataset(name, &backing, slot)?;
+        let mut dataset = self.load_dataset(name, &backing, slot)?;
+        if backing == Backing::Job {
+            dataset.items = self.open_job_dataset(pid, name);
+        }
         let name_word = super::bits::ascii_word(&name.chars().take(8).collect::<String>());
         let mut table = vec![0u64; DSP_WORDS as usize];
         table[0] = name_word;
@@ -281,6 +299,14 @@ impl System {
                 deblock(&stream).map_err(|e| format!("{}: F$WDC data: {e}", dataset.name))?;
             dataset.items = items;
             dataset.written = true;
+        }
+        if dataset.backing == Backing::Job {
+            let dataset = dataset.clone();
+            self.store_job_dataset(pid, &dataset);
+            if let Some(open) = self.open_dataset(pid, slot) {
+                open.written = false;
+            }
+            return Ok(());
         }
         if !dataset.written {
             return Ok(());

@@ -69,8 +69,18 @@ pub enum Backing {
     },
     /// The console's standard output, as text lines (the default `$OUT`).
     Stdout,
-    /// Nothing: reads meet EOD at once, writes are discarded (the default `$IN`).
+    /// Nothing: reads meet EOD at once, writes are discarded (`$IN` of the images
+    /// taken before `$IN` was the terminal, which restart as they were taken).
     Empty,
+    /// The terminal (the default `$IN`): each read takes the next line of the
+    /// kernel's terminal input, and waits for one as a UNICOS read of fd 0 does; at
+    /// the end of the input the dataset ends with an EOF and the EOD. Writes are
+    /// discarded. (A variant added at the end: images written before it decode as
+    /// they did.)
+    Terminal,
+    /// A local dataset of the deck job (`cos::deck`): its contents live in the job's
+    /// dataset table, across steps, not in a host file.
+    Job,
 }
 
 /// One open local dataset.
@@ -157,14 +167,14 @@ impl CosJob {
         (0..MAX_DATASETS).find(|slot| !self.open.contains_key(slot))
     }
 
-    /// How `name` is backed: the map, else `$IN` empty, `$OUT` the console, any other
+    /// How `name` is backed: the map, else `$IN` the terminal, `$OUT` the console, any other
     /// name a blocked file of that name in the root.
     pub fn backing(&self, name: &str) -> Backing {
         if let Some(backing) = self.map.get(name) {
             return backing.clone();
         }
         match name {
-            "$IN" => Backing::Empty,
+            "$IN" => Backing::Terminal,
             "$OUT" => Backing::Stdout,
             _ => Backing::File {
                 path: name.to_string(),

@@ -4,7 +4,9 @@
 //! loader tables, [`dataset`] deblocks and blocks COS blocked datasets (BCW/RCW
 //! control words), [`jcb`] builds the Job Communication Block at words 0–0177.
 //! [`loader`] starts a binary as a job, [`requests`] serves its F$ requests,
-//! [`job`] holds the job's state and field layout.
+//! [`job`] holds the job's state and field layout; `terminal` reads `$IN` from the
+//! terminal; [`deck`] is the job layer above them: job decks, control statements and
+//! permanent datasets.
 //! [`bits`] addresses fields by Cray bit numbers (bit 0 = most significant).
 
 pub mod absolute;
@@ -14,11 +16,13 @@ mod circular;
 pub mod clock;
 pub mod dataset;
 mod datasets;
+pub mod deck;
 mod error;
 pub mod jcb;
 pub mod job;
 pub mod loader;
 pub mod requests;
+mod terminal;
 
 pub use datasets::{host_bytes, items_from_host};
 

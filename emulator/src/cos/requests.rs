@@ -44,7 +44,7 @@
 use super::bits::field;
 use super::clock;
 use crate::system::signals::{self, SIGSEGV, SIGSYS};
-use crate::system::{Event, ExitStatus, Pid, System};
+use crate::system::{Event, ExitStatus, Pid, ProcessState, System, WaitOn};
 
 /// Names of the request codes 0–0103 (`systxt.cal`); "" for codes without one.
 pub const REQUEST_NAMES: [&str; 0o104] = [
@@ -133,6 +133,9 @@ pub(crate) enum Reply {
     Value(u64),
     /// The job ends with this status, after this message on stderr (if any).
     End(ExitStatus, Option<String>),
+    /// Not done: the job waits for terminal input, then makes the request again
+    /// (module `cos::terminal`).
+    WaitForTerminal,
 }
 
 /// Length of the F$GNS statement image in words (80 characters).
@@ -209,6 +212,7 @@ impl System {
                 Reply::Status(status) => format!("S0={status:o}"),
                 Reply::Value(value) => format!("S0=0 S1={value:o}"),
                 Reply::End(status, _) => format!("ends: {status:?}"),
+                Reply::WaitForTerminal => "waits for terminal input".to_string(),
             };
             // The word at S1 as text when it reads as a name (ODN, DSP, DDL, message).
             let text = self
@@ -252,7 +256,15 @@ impl System {
                     };
                     self.console_mut().stderr(text.as_bytes());
                 }
-                self.terminate(pid, status);
+                // A deck job's step ends, and the deck goes on.
+                if !self.cos_step_ended(pid, status) {
+                    self.terminate(pid, status);
+                }
+            }
+            Reply::WaitForTerminal => {
+                process.cpu.p = at;
+                process.state = ProcessState::Blocked(WaitOn::Terminal);
+                return Some(Event::InputWanted { pid });
             }
         }
         None

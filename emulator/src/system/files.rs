@@ -264,11 +264,61 @@ impl FileTable {
         let n = max.min(input.buffer.len());
         PipeOutcome::Done(input.buffer.drain(..n).collect())
     }
+
+    /// Takes the next whole line of terminal input (a reader of records, such as a
+    /// COS job reading `$IN`): its bytes without the `\n` (and a `\r` before it).
+    /// At the end of input the bytes left are the last line, and after them
+    /// [`TerminalLine::End`]; before it, a line not yet ended waits.
+    pub fn terminal_line(&mut self) -> TerminalLine {
+        let input = &mut self.terminal;
+        let mut line: Vec<u8> = match input.buffer.iter().position(|&b| b == b'\n') {
+            Some(newline) => {
+                let mut line: Vec<u8> = input.buffer.drain(..=newline).collect();
+                line.pop();
+                line
+            }
+            None if !input.end => return TerminalLine::Wait,
+            None if input.buffer.is_empty() => return TerminalLine::End,
+            None => input.buffer.drain(..).collect(),
+        };
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        TerminalLine::Line(line)
+    }
+}
+
+/// What [`FileTable::terminal_line`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TerminalLine {
+    /// A line, without its end.
+    Line(Vec<u8>),
+    /// No line has ended yet: wait for more input.
+    Wait,
+    /// The input has ended and every line was taken.
+    End,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_lines_wait_for_their_end() {
+        let mut table = FileTable::default();
+        let line = |t: &mut FileTable| t.terminal_line();
+        assert_eq!(line(&mut table), TerminalLine::Wait);
+        table.terminal.buffer.extend(b"(PLUS 1 2)\r\n(EX");
+        assert_eq!(line(&mut table), TerminalLine::Line(b"(PLUS 1 2)".to_vec()));
+        assert_eq!(line(&mut table), TerminalLine::Wait, "a line not yet ended");
+        table.terminal.buffer.extend(b"IT)\n\n");
+        assert_eq!(line(&mut table), TerminalLine::Line(b"(EXIT)".to_vec()));
+        assert_eq!(line(&mut table), TerminalLine::Line(Vec::new()));
+        table.terminal.buffer.extend(b"last");
+        table.terminal.end = true;
+        assert_eq!(line(&mut table), TerminalLine::Line(b"last".to_vec()));
+        assert_eq!(line(&mut table), TerminalLine::End);
+    }
 
     #[test]
     fn shared_descriptions_close_on_last_release() {

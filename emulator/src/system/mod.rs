@@ -215,6 +215,13 @@ pub struct System {
     /// (`--trace-requests`); a debugging aid, not machine state.
     #[serde(skip)]
     pub trace_requests: bool,
+    /// The COS deck jobs by jid: the interpreter's state (`cos::deck`). Saved in an
+    /// image section of its own, so images of systems without decks keep their form.
+    #[serde(skip)]
+    pub cos_decks: BTreeMap<Pid, crate::cos::deck::DeckJob>,
+    /// The host side of the COS job layer: system directory, permanent datasets.
+    #[serde(skip)]
+    pub(crate) deck_host: crate::cos::deck::DeckHost,
     #[serde(skip)]
     root: HostRoot,
     #[serde(skip)]
@@ -239,6 +246,8 @@ impl System {
             hpm_retired: HpmCounters::default(),
             leader_timeline: None,
             trace_requests: false,
+            cos_decks: BTreeMap::new(),
+            deck_host: crate::cos::deck::DeckHost::default(),
             root,
             console,
         }
@@ -264,6 +273,12 @@ impl System {
         self.console = console;
     }
 
+    /// Attaches the host side of the COS job layer (system directory, permanent
+    /// datasets), at the start and after deserializing.
+    pub fn attach_deck_host(&mut self, host: crate::cos::deck::DeckHost) {
+        self.deck_host = host;
+    }
+
     /// The console (captured output for tests).
     pub fn console(&self) -> &Console {
         &self.console
@@ -287,7 +302,13 @@ impl System {
 
     /// The canonical hash of the whole kernel state (host side excluded).
     pub fn state_hash(&self) -> u64 {
-        crate::snapshot::state_hash(self)
+        // The decks only when there are some, so the hash of every other system is
+        // what it always was.
+        if self.cos_decks.is_empty() {
+            crate::snapshot::state_hash(self)
+        } else {
+            crate::snapshot::state_hash(&(self, &self.cos_decks))
+        }
     }
 
     /// The hardware performance monitor counters of the whole machine: the ended

@@ -195,6 +195,7 @@ impl System {
             return;
         };
         let (signal, what) = hardware_signal(flags);
+        let process_jid = process.jid;
         let model = self.config.model;
         let instruction = match process.memory.parcel(at) {
             Some(p1) if at >> 2 < process.cpu.instruction_limit => {
@@ -219,6 +220,14 @@ impl System {
             signals::name(signal),
         );
         self.console.stderr(message.as_bytes());
-        self.terminate(pid, ExitStatus::Signaled(signal));
+        let status = ExitStatus::Signaled(signal);
+        // A COS deck job: the step aborts, and the deck goes on to its EXIT.
+        if self.cos_decks.contains_key(&process_jid) {
+            let _ = self.cos_flush_all(pid);
+            if self.cos_step_ended(pid, status) {
+                return;
+            }
+        }
+        self.terminate(pid, status);
     }
 }

@@ -1,0 +1,374 @@
+//! COS job decks: `cray run DECK.job` with the control-statement interpreter, the
+//! permanent-dataset catalogue (`--pds`), the system directory (`--system-dir`), a
+//! corpus utility run from a deck, and a deck checkpointed in the middle of a step.
+mod common;
+
+use common::{cray, text};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// A root with `sys/COPY.bin` (images/cos/copy.cal: copies `$IN` to `$OUT` up to an
+/// EOF) and a permanent-dataset store `pds`.
+struct Site {
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sys")).unwrap();
+        let status = cray()
+            .args(["asm", "--format", "cos"])
+            .arg(common::image("cos/copy.cal"))
+            .arg("-o")
+            .arg(dir.path().join("sys/COPY.bin"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Site { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs `deck` (written to NAME.job) with the site's directories and `extra`.
+    fn run(&self, name: &str, deck: &str, extra: &[&str]) -> Output {
+        let file = self.path(&format!("{name}.job"));
+        std::fs::write(&file, deck).unwrap();
+        self.run_file(&file, extra)
+    }
+
+    fn run_file(&self, file: &Path, extra: &[&str]) -> Output {
+        cray()
+            .arg("run")
+            .arg("--root")
+            .arg(self.dir.path())
+            .arg("--system-dir")
+            .arg(self.path("sys"))
+            .arg("--pds")
+            .arg(self.path("pds"))
+            .args(extra)
+            .arg(file)
+            .output()
+            .unwrap()
+    }
+}
+
+fn ok(out: &Output) -> String {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    stderr
+}
+
+#[test]
+fn each_step_reads_the_next_file_of_in_and_the_log_records_each_statement() {
+    let site = Site::new();
+    let log = site.path("job.log");
+    let deck = "JOB,JN=TWO,US=ME.\n* copy two files\nCOPY.\nCOPY. the second\n/EOF\nfirst a\nfirst b\n/EOF\nsecond\n";
+    let out = site.run("two", deck, &["--log", log.to_str().unwrap()]);
+    let stderr = ok(&out);
+    assert_eq!(text(&out.stdout), "first a\nfirst b\nsecond\n");
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        log,
+        "JOB,JN=TWO,US=ME.\n* copy two files\nCOPY.\nCOPY. the second\n JOB ENDED\n"
+    );
+    assert_eq!(stderr, log, "the job log is shown as it is written");
+}
+
+#[test]
+fn rewind_dispose_assign_release() {
+    let site = Site::new();
+    let deck = "JOB,JN=R.\nCOPY.\nREWIND,DN=$IN.\nCOPY.\nASSIGN,DN=EMPTY.\nDISPOSE,DN=$IN.\nRELEASE,DN=EMPTY:NONE.\n/EOF\nx\n";
+    let out = site.run("r", deck, &[]);
+    ok(&out);
+    // Twice by COPY, then the whole of $IN by DISPOSE.
+    assert_eq!(text(&out.stdout), "x\nx\nx\n");
+}
+
+#[test]
+fn save_then_access_in_another_job() {
+    let site = Site::new();
+    let save = "JOB,JN=S,US=ME.\nSAVE,DN=$IN,PDN=DATA,ID=X,R=RPW,M=MPW,TEXT='the data'.\n/EOF\nkept 1\nkept 2\n";
+    let stderr = ok(&site.run("save", save, &[]));
+    assert!(
+        stderr.contains(" PDN=DATA ID=X ED=1 OWN=ME SAVED FROM $IN"),
+        "{stderr}"
+    );
+    let catalogue = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
+    assert!(catalogue.contains("\"text\": \"the data\""), "{catalogue}");
+    let access = "JOB,JN=A,US=ME.\nRELEASE,DN=$IN.\nACCESS,DN=$IN,PDN=DATA,ID=X,R=RPW.\nCOPY.\n";
+    let out = site.run("access", access, &[]);
+    let stderr = ok(&out);
+    assert!(
+        stderr.contains(" PDN=DATA ID=X ED=1 OWN=ME ACCESSED AS $IN, PERMISSION W"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "kept 1\nkept 2\n");
+    // A second SAVE makes edition 2; ACCESS takes the highest unless ED says.
+    let again = "JOB,JN=S2,US=ME.\nSAVE,DN=$IN,PDN=DATA,ID=X,M=MPW.\n/EOF\nnew\n";
+    ok(&site.run("again", again, &[]));
+    let first = "JOB,JN=A1,US=ME.\nRELEASE,DN=$IN.\nACCESS,DN=$IN,PDN=DATA,ID=X,ED=1,R=RPW.\nCOPY.\nRELEASE,DN=$IN.\nACCESS,DN=$IN,PDN=DATA,ID=X.\nCOPY.\n";
+    let out = site.run("first", first, &[]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "kept 1\nkept 2\nnew\n");
+}
+
+#[test]
+fn permissions_refuse_and_the_abort_skips_to_exit() {
+    let site = Site::new();
+    let save = "JOB,JN=S,US=OWNER.\nSAVE,DN=$IN,PDN=SECRET,R=RPW,M=MPW.\n/EOF\nsecret\n";
+    ok(&site.run("save", save, &[]));
+    let wrong = "JOB,JN=W,US=OWNER.\nACCESS,DN=D,PDN=SECRET,R=BAD.\nCOPY.\nEXIT.\n* error processing\nCOPY.\n/EOF\nafter exit\n";
+    let out = site.run("wrong", wrong, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" PDN=SECRET ID= ED=1 OWN=OWNER: PERMISSION DENIED (read password wrong)"),
+        "{stderr}"
+    );
+    // The COPY before EXIT is skipped; the one after it runs.
+    assert_eq!(text(&out.stdout), "after exit\n");
+    assert!(stderr.contains(" JOB ENDED ABORTED (status 1)"), "{stderr}");
+    // Another user needs a permit as well as the password.
+    let other = "JOB,JN=O,US=OTHER.\nACCESS,DN=D,PDN=SECRET,OWN=OWNER,R=RPW.\n";
+    let stderr = text(&site.run("other", other, &[]).stderr);
+    assert!(
+        stderr.contains("user OTHER is not the owner and has no R permission"),
+        "{stderr}"
+    );
+    let permit = "JOB,JN=P,US=OWNER.\nPERMIT,PDN=SECRET,M=MPW,USER=OTHER,AM=R.\n";
+    ok(&site.run("permit", permit, &[]));
+    let out = site.run(
+        "other2",
+        "JOB,JN=O,US=OTHER.\nRELEASE,DN=$IN.\nACCESS,DN=$IN,PDN=SECRET,OWN=OWNER,R=RPW.\nCOPY.\n",
+        &[],
+    );
+    ok(&out);
+    assert_eq!(text(&out.stdout), "secret\n");
+    // NA: the refusal is logged, the job goes on.
+    let na = "JOB,JN=N,US=OTHER.\nDELETE,PDN=SECRET,OWN=OWNER,M=MPW,NA.\nCOPY.\n/EOF\ngoes on\n";
+    let out = site.run("na", na, &[]);
+    let stderr = ok(&out);
+    assert!(stderr.contains("PERMISSION DENIED"), "{stderr}");
+    assert_eq!(text(&out.stdout), "goes on\n");
+}
+
+#[test]
+fn delete_modify_and_adjust() {
+    let site = Site::new();
+    let deck = "JOB,JN=M,US=ME.\n\
+SAVE,DN=$IN,PDN=A,M=MPW.\n\
+ACCESS,DN=L,PDN=A,M=MPW.\n\
+MODIFY,DN=L,PDN=B,TEXT='renamed'.\n\
+ADJUST,DN=L.\n\
+DELETE,PDN=B,M=WRONG,NA.\n\
+DELETE,PDN=B,M=MPW.\n\
+DELETE,PDN=B,M=MPW.\n\
+EXIT.\n\
+/EOF\nx\n";
+    let out = site.run("m", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for line in [
+        " PDN=A ID= ED=1 OWN=ME SAVED FROM $IN",
+        " PDN=B ID= ED=1 OWN=ME MODIFIED",
+        " PDN=B ID= ED=1 OWN=ME ADJUSTED",
+        "PERMISSION DENIED (maintenance password wrong)",
+        " PDN=B ID= ED=1 OWN=ME DELETED",
+        " PDN=B ID= OWN=ME: DATASET NOT FOUND",
+    ] {
+        assert!(stderr.contains(line), "{line:?} in {stderr}");
+    }
+    let catalogue = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
+    assert!(catalogue.contains("\"entries\": []"), "{catalogue}");
+    let files = std::fs::read_dir(site.path("pds/data")).unwrap().count();
+    assert_eq!(files, 0, "the deleted dataset's file is gone");
+}
+
+#[test]
+fn set_if_else_endif() {
+    let site = Site::new();
+    let deck = "JOB,JN=I.\n\
+SET(J1=2)\n\
+IF(J1.EQ.2)\n\
+COPY.\n\
+ELSE.\n\
+DISPOSE,DN=$IN.\n\
+ENDIF.\n\
+IF(J1+1.LT.3)\n\
+COPY.\n\
+ELSEIF(J1.GT.1.AND..NOT.J2.NE.0)\n\
+SET(J3=7)\n\
+ENDIF.\n\
+IF(J3.EQ.7)\n\
+COPY.\n\
+ENDIF.\n\
+/EOF\none\n/EOF\ntwo\n";
+    let out = site.run("i", deck, &[]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "one\ntwo\n");
+}
+
+#[test]
+fn bad_statements_abort_the_step() {
+    let site = Site::new();
+    let deck = "JOB,JN=B.\nNOSUCH.\nCOPY.\nEXIT.\nSAVE,DN=$IN,PDN=X,BOGUS=1.\nCOPY;X.\nCOPY.\n/EOF\nlast\n";
+    let out = site.run("b", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "NOSUCH is not a system verb, a local dataset or a program of the system directory"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" SAVE: unknown parameter BOGUS"),
+        "{stderr}"
+    );
+    // After the first abort the job skipped to EXIT; the second abort (SAVE) has no
+    // EXIT after it, so the job ends there.
+    assert_eq!(text(&out.stdout), "");
+    assert!(!stderr.contains("COPY;X"), "{stderr}");
+}
+
+#[test]
+fn not_a_deck_is_refused_with_its_reason() {
+    let site = Site::new();
+    let out = site.run("bad", "AUDIT.\n", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not a job deck: the first statement is \"AUDIT.\", not JOB"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The corpus utilities are found in the system directory and run as steps; each
+/// reads its own file of `$IN` (ACCTDEF the first, LOADCAT the second, both empty),
+/// so COPY gets the third.
+#[test]
+fn a_corpus_utility_runs_from_a_deck_to_its_normal_end() {
+    let site = Site::new();
+    let corpus = isa_tests::corpus_dir().join("cos");
+    let deck =
+        "JOB,JN=ADMIN,US=SYSTEM.\nACCOUNT,AC=ADMIN.\nACCTDEF.\nLOADCAT.\nCOPY.\n/EOF\n/EOF\n/EOF\ndone\n";
+    let file = site.path("admin.job");
+    std::fs::write(&file, deck).unwrap();
+    let out = cray()
+        .arg("run")
+        .arg("--root")
+        .arg(site.dir.path())
+        .arg("--system-dir")
+        .arg(&corpus)
+        .arg("--dataset")
+        .arg(format!("COPY={}", "sys/COPY.bin"))
+        .args(["--max-cycles", "100000000"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = ok(&out);
+    let expected = [
+        "JOB,JN=ADMIN,US=SYSTEM.",
+        "ACCOUNT,AC=ADMIN.",
+        "ACCTDEF.",
+        "UT010 - STOP          in ACCTDEF",
+        "LOADCAT.",
+        "UT010 - STOP          in DIRECT",
+        "COPY.",
+        " JOB ENDED",
+    ];
+    let mut at = 0;
+    for line in expected {
+        let found = stderr[at..]
+            .find(line)
+            .unwrap_or_else(|| panic!("{line:?} after byte {at} of {stderr}"));
+        at += found + line.len();
+    }
+    assert_eq!(text(&out.stdout), "done\n");
+}
+
+fn stats(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A deck checkpointed in the middle of its second step and restarted ends as a run
+/// straight through: same output, clock and state hash, and the SAVE of its first
+/// step is in the catalogue once.
+#[test]
+fn a_deck_checkpointed_mid_step_and_restarted_ends_the_same() {
+    let site = Site::new();
+    let lines: String = (0..300).map(|i| format!("line {i}\n")).collect();
+    let deck =
+        format!("JOB,JN=CK,US=ME.\nSAVE,DN=$IN,PDN=IN.\nCOPY.\nSAVE,DN=$IN,PDN=IN.\n/EOF\n{lines}");
+    let file = site.path("ck.job");
+    std::fs::write(&file, deck).unwrap();
+    let whole_json = site.path("whole.json");
+    let out = site.run_file(&file, &["--stats-json", whole_json.to_str().unwrap()]);
+    ok(&out);
+    let whole_stdout = text(&out.stdout);
+    assert_eq!(whole_stdout, lines);
+    let whole = stats(&whole_json);
+    let catalogue = |site: &Site| std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
+    let whole_catalogue = catalogue(&site);
+    assert!(whole_catalogue.contains("\"edition\": 2"));
+
+    let site2 = Site::new();
+    let file = site2.path("ck.job");
+    std::fs::write(&file, std::fs::read(site.path("ck.job")).unwrap()).unwrap();
+    let image = site2.path("half.chk");
+    let half = (whole["cycles"].as_u64().unwrap() / 2).to_string();
+    let out = site2.run_file(
+        &file,
+        &["--stop-at", &half, "--checkpoint", image.to_str().unwrap()],
+    );
+    assert!(image.exists(), "{}", text(&out.stderr));
+    let first_part = text(&out.stdout);
+    assert!(first_part.len() < lines.len(), "stopped inside COPY");
+    let inspect = cray().arg("inspect").arg(&image).output().unwrap();
+    assert!(
+        text(&inspect.stdout).contains("cos-decks"),
+        "{}",
+        text(&inspect.stdout)
+    );
+    let restarted_json = site2.path("restarted.json");
+    let out = cray()
+        .arg("restart")
+        .arg("-f")
+        .arg(&image)
+        .arg("--root")
+        .arg(site2.dir.path())
+        .arg("--system-dir")
+        .arg(site2.path("sys"))
+        .arg("--pds")
+        .arg(site2.path("pds"))
+        .arg("--stats-json")
+        .arg(&restarted_json)
+        .output()
+        .unwrap();
+    ok(&out);
+    assert_eq!(first_part + &text(&out.stdout), whole_stdout);
+    let restarted = stats(&restarted_json);
+    assert_eq!(restarted["cycles"], whole["cycles"]);
+    assert_eq!(restarted["state_hash"], whole["state_hash"]);
+    let editions = catalogue(&site2).matches("\"pdn\": \"IN\"").count();
+    assert_eq!(editions, 2, "each SAVE once: {}", catalogue(&site2));
+
+    // Restarting the same image again repeats nothing that is already done.
+    let out = cray()
+        .arg("restart")
+        .arg("-f")
+        .arg(&image)
+        .arg("--root")
+        .arg(site2.dir.path())
+        .arg("--system-dir")
+        .arg(site2.path("sys"))
+        .arg("--pds")
+        .arg(site2.path("pds"))
+        .output()
+        .unwrap();
+    ok(&out);
+    assert_eq!(catalogue(&site2).matches("\"pdn\": \"IN\"").count(), 2);
+}

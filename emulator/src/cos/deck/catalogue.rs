@@ -1,0 +1,417 @@
+//! The permanent-dataset store: COS's Dataset Catalog (DSC) and the datasets it
+//! names, kept in a directory of the host (`cray run --pds DIR`).
+//!
+//! ```text
+//! DIR/catalogue.json   the catalogue: every entry (PDN, ID, OWN, edition,
+//!                      passwords, public access, permits, text, notes, times,
+//!                      data file), the next file number, the next job number, and
+//!                      the operations already done (job, statement)
+//! DIR/data/NNNNNNNN.ds each dataset's contents as a COS blocked dataset
+//! ```
+//!
+//! Crash safety: a dataset's file is written under a fresh name (temporary file,
+//! fsync, rename) before the catalogue names it, and the catalogue is replaced whole
+//! the same way, so after a crash the catalogue is the old one or the new one, and
+//! every file it names is complete. A file no entry names (a crash between the two
+//! steps, or a deletion) is removed the next time the catalogue is written.
+//!
+//! Exactly once: each operation a job makes is recorded with the job's number and
+//! the statement's index in the same replacement of the catalogue, so a job resumed
+//! from a checkpoint taken before the operation finds it done instead of doing it
+//! twice (a second edition, a refused second DELETE).
+//!
+//! Times are the emulated clock's (epoch + machine time), never the host's.
+
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// File name of the catalogue inside the store.
+pub const CATALOGUE_FILE: &str = "catalogue.json";
+/// Directory of the dataset files inside the store.
+pub const DATA_DIR: &str = "data";
+/// Format tag of the catalogue file.
+pub const FORMAT: &str = "cray-cos-catalogue-1";
+/// Operations remembered for exactly-once (the oldest are forgotten beyond this).
+pub const MAX_DONE: usize = 4096;
+/// Largest dataset the store holds (bytes).
+pub const MAX_DATASET_BYTES: u64 = 64 << 20;
+
+/// What anyone but the owner may do without a permit (SAVE's PAM, SR-0011 9-3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Access {
+    /// Nothing.
+    #[default]
+    None,
+    /// Execute only (load as a program).
+    Execute,
+    /// Read.
+    Read,
+    /// Read and write.
+    Write,
+    /// Everything, deleting included.
+    Maintenance,
+}
+
+impl Access {
+    /// The PAM/AM parameter letter(s): N, E, R, W, M.
+    pub fn parse(text: &str) -> Option<Access> {
+        Some(match text {
+            "N" | "NONE" => Access::None,
+            "E" | "EXECUTE" => Access::Execute,
+            "R" | "READ" => Access::Read,
+            "W" | "WRITE" => Access::Write,
+            "M" | "MAINTENANCE" => Access::Maintenance,
+            _ => return None,
+        })
+    }
+
+    /// Its letter.
+    pub fn letter(self) -> &'static str {
+        match self {
+            Access::None => "N",
+            Access::Execute => "E",
+            Access::Read => "R",
+            Access::Write => "W",
+            Access::Maintenance => "M",
+        }
+    }
+}
+
+/// A PERMIT: what one user may do with a dataset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permit {
+    /// The user (ownership value of the other job).
+    pub user: String,
+    /// What that user may do.
+    pub access: Access,
+}
+
+/// One edition of a permanent dataset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Permanent dataset name.
+    pub pdn: String,
+    /// Additional user identification (may be empty).
+    pub id: String,
+    /// Ownership value.
+    pub own: String,
+    /// Edition number (1–4095).
+    pub edition: u32,
+    /// Read password (empty: none).
+    pub read: String,
+    /// Write password (empty: none).
+    pub write: String,
+    /// Maintenance password (empty: none).
+    pub maintenance: String,
+    /// What others may do (PAM).
+    pub public: Access,
+    /// Users given access by PERMIT.
+    pub permits: Vec<Permit>,
+    /// TEXT parameter (up to 80 characters).
+    pub text: String,
+    /// NOTES parameter.
+    pub notes: String,
+    /// Retention period in days (RT).
+    pub retention: u32,
+    /// Seconds since 1970 (emulated) when saved.
+    pub created: u64,
+    /// When its contents last changed.
+    pub modified: u64,
+    /// When last accessed.
+    pub accessed: u64,
+    /// Number of accesses.
+    pub accesses: u64,
+    /// Data words of the blocked dataset.
+    pub words: u64,
+    /// Its file under `data/`.
+    pub file: String,
+}
+
+impl Entry {
+    /// "PDN=X ID=Y ED=n OWN=Z", as the log names a dataset.
+    pub fn describe(&self) -> String {
+        format!(
+            "PDN={} ID={} ED={} OWN={}",
+            self.pdn, self.id, self.edition, self.own
+        )
+    }
+}
+
+/// An operation of a job already done: (job number, statement index).
+pub type Done = (u64, u64);
+
+/// The catalogue file's contents.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contents {
+    /// [`FORMAT`].
+    pub format: String,
+    /// Number of the next dataset file.
+    pub next_file: u64,
+    /// Number the next job gets.
+    pub next_job: u64,
+    /// Every edition, sorted by PDN, ID, OWN, edition.
+    pub entries: Vec<Entry>,
+    /// Operations done, oldest first.
+    pub done: Vec<Done>,
+}
+
+/// Failure of the store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A host file of the store could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// The catalogue file is not one this cray wrote.
+    #[error("{path}: {reason}")]
+    Corrupt {
+        /// The catalogue file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The store in a host directory.
+#[derive(Clone, Debug)]
+pub struct Catalogue {
+    dir: PathBuf,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `bytes` to `path` so that it is the old file or the new one after a crash.
+fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let temporary = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&temporary).map_err(io(&temporary))?;
+    file.write_all(bytes).map_err(io(&temporary))?;
+    file.sync_all().map_err(io(&temporary))?;
+    drop(file);
+    std::fs::rename(&temporary, path).map_err(io(path))?;
+    if let Some(dir) = path.parent() {
+        // The rename itself must reach the disk.
+        if let Ok(handle) = std::fs::File::open(dir) {
+            let _ = handle.sync_all();
+        }
+    }
+    Ok(())
+}
+
+impl Catalogue {
+    /// The store in `dir`, created if missing.
+    pub fn open(dir: &Path) -> Result<Catalogue, StoreError> {
+        std::fs::create_dir_all(dir.join(DATA_DIR)).map_err(io(dir))?;
+        let store = Catalogue {
+            dir: dir.to_path_buf(),
+        };
+        store.read()?;
+        Ok(store)
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn catalogue_path(&self) -> PathBuf {
+        self.dir.join(CATALOGUE_FILE)
+    }
+
+    /// The catalogue as it is on disk (empty when there is none yet).
+    pub fn read(&self) -> Result<Contents, StoreError> {
+        let path = self.catalogue_path();
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Contents {
+                    format: FORMAT.to_string(),
+                    next_file: 1,
+                    next_job: 1,
+                    ..Contents::default()
+                })
+            }
+            Err(e) => return Err(io(&path)(e)),
+        };
+        let contents: Contents =
+            serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+        if contents.format != FORMAT {
+            return Err(StoreError::Corrupt {
+                path,
+                reason: format!("format {:?}, expected {FORMAT:?}", contents.format),
+            });
+        }
+        Ok(contents)
+    }
+
+    /// Replaces the catalogue with `contents` (entries sorted, the done list bounded),
+    /// then removes the dataset files no entry names.
+    pub fn write(&self, mut contents: Contents) -> Result<(), StoreError> {
+        contents.entries.sort_by(|a, b| {
+            (&a.pdn, &a.id, &a.own, a.edition).cmp(&(&b.pdn, &b.id, &b.own, b.edition))
+        });
+        if contents.done.len() > MAX_DONE {
+            let excess = contents.done.len() - MAX_DONE;
+            contents.done.drain(..excess);
+        }
+        let text = serde_json::to_vec_pretty(&contents).map_err(|e| StoreError::Corrupt {
+            path: self.catalogue_path(),
+            reason: e.to_string(),
+        })?;
+        replace_atomically(&self.catalogue_path(), &text)?;
+        self.remove_orphans(&contents);
+        Ok(())
+    }
+
+    /// Removes the files under `data/` that no entry names (best effort: a file left
+    /// behind is only space).
+    fn remove_orphans(&self, contents: &Contents) {
+        let Ok(dir) = std::fs::read_dir(self.dir.join(DATA_DIR)) else {
+            return;
+        };
+        for file in dir.flatten() {
+            let name = file.file_name().to_string_lossy().to_string();
+            if !contents.entries.iter().any(|e| e.file == name) {
+                let _ = std::fs::remove_file(file.path());
+            }
+        }
+    }
+
+    /// Writes a new dataset file holding `bytes` and returns its name (the catalogue
+    /// does not name it yet: see [`write`](Self::write)).
+    pub fn write_data(&self, contents: &mut Contents, bytes: &[u8]) -> Result<String, StoreError> {
+        let name = format!("{:08}.ds", contents.next_file);
+        contents.next_file += 1;
+        replace_atomically(&self.dir.join(DATA_DIR).join(&name), bytes)?;
+        Ok(name)
+    }
+
+    /// The contents of `entry`'s dataset.
+    pub fn read_data(&self, entry: &Entry) -> Result<Vec<u8>, StoreError> {
+        let path = self.dir.join(DATA_DIR).join(&entry.file);
+        let size = std::fs::metadata(&path).map_err(io(&path))?.len();
+        if size > MAX_DATASET_BYTES {
+            return Err(StoreError::Corrupt {
+                path,
+                reason: format!(
+                    "{size} bytes, more than the {MAX_DATASET_BYTES} a dataset may hold"
+                ),
+            });
+        }
+        std::fs::read(&path).map_err(io(&path))
+    }
+}
+
+impl Contents {
+    /// The editions of (PDN, ID, OWN), lowest first.
+    pub fn editions(&self, pdn: &str, id: &str, own: &str) -> Vec<&Entry> {
+        self.entries
+            .iter()
+            .filter(|e| e.pdn == pdn && e.id == id && e.own == own)
+            .collect()
+    }
+
+    /// Edition `edition` of (PDN, ID, OWN), or the highest when `None`.
+    pub fn find(&self, pdn: &str, id: &str, own: &str, edition: Option<u32>) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for (index, e) in self.entries.iter().enumerate() {
+            if e.pdn != pdn || e.id != id || e.own != own {
+                continue;
+            }
+            match edition {
+                Some(wanted) if e.edition == wanted => return Some(index),
+                Some(_) => {}
+                None => {
+                    if best.is_none_or(|b| self.entries[b].edition < e.edition) {
+                        best = Some(index);
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// Whether the job's operation `done` was already made.
+    pub fn is_done(&self, done: Done) -> bool {
+        self.done.contains(&done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(store: &Catalogue, contents: &mut Contents, pdn: &str, edition: u32) -> Entry {
+        let file = store.write_data(contents, pdn.as_bytes()).unwrap();
+        Entry {
+            pdn: pdn.to_string(),
+            id: String::new(),
+            own: "U".to_string(),
+            edition,
+            read: String::new(),
+            write: String::new(),
+            maintenance: String::new(),
+            public: Access::None,
+            permits: Vec::new(),
+            text: String::new(),
+            notes: String::new(),
+            retention: 0,
+            created: 0,
+            modified: 0,
+            accessed: 0,
+            accesses: 0,
+            words: 0,
+            file,
+        }
+    }
+
+    #[test]
+    fn entries_survive_reopening_and_orphans_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Catalogue::open(dir.path()).unwrap();
+        let mut contents = store.read().unwrap();
+        let a1 = entry(&store, &mut contents, "A", 1);
+        let a2 = entry(&store, &mut contents, "A", 2);
+        // Written but never catalogued: removed by the next write.
+        let _orphan = store.write_data(&mut contents, b"lost").unwrap();
+        contents.entries = vec![a2.clone(), a1.clone()];
+        contents.done.push((1, 3));
+        store.write(contents).unwrap();
+        let again = Catalogue::open(dir.path()).unwrap().read().unwrap();
+        assert_eq!(
+            again.entries,
+            vec![a1.clone(), a2.clone()],
+            "sorted by edition"
+        );
+        assert_eq!(again.find("A", "", "U", None), Some(1));
+        assert_eq!(again.find("A", "", "U", Some(1)), Some(0));
+        assert_eq!(again.find("A", "X", "U", None), None);
+        assert!(again.is_done((1, 3)) && !again.is_done((2, 3)));
+        assert_eq!(store.read_data(&a2).unwrap(), b"A");
+        let files = std::fs::read_dir(dir.path().join(DATA_DIR))
+            .unwrap()
+            .count();
+        assert_eq!(files, 2);
+    }
+
+    #[test]
+    fn a_damaged_catalogue_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CATALOGUE_FILE), b"{").unwrap();
+        let err = Catalogue::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains(CATALOGUE_FILE), "{err}");
+    }
+}

@@ -1,0 +1,427 @@
+//! Verbs on the job's local datasets (ASSIGN, RELEASE, REWIND, DISPOSE), the
+//! conditional statements (IF, ELSEIF, ELSE, ENDIF, SET), and how a program's F$OPN
+//! of a deck job's dataset reaches the job's dataset table.
+//!
+//! JCL expressions (SR-0011 part 2, "Expressions"): integers, symbols (J0–J7 and G0–G7
+//! start at 0; SET gives any symbol a value), `+ - * /`, the relations `.EQ. .NE.
+//! .LT. .LE. .GT. .GE.`, `.NOT. .AND. .OR.` and parentheses; true is non-zero.
+
+use super::run::VerbResult;
+use super::statement::Statement;
+use super::JobDataset;
+use crate::cos::dataset::{unpack_line, DatasetItem};
+use crate::cos::job::LocalDataset;
+use crate::system::{Pid, System};
+
+impl System {
+    /// ASSIGN, RELEASE, REWIND, DISPOSE.
+    pub(super) fn local_verb(&mut self, pid: Pid, s: &Statement) -> VerbResult {
+        let names: Vec<String> = s.values("DN").map(<[String]>::to_vec).unwrap_or_default();
+        if names.iter().all(String::is_empty) {
+            return Err(format!(" {}: DN= is required", s.verb));
+        }
+        for name in names.iter().filter(|n| !n.is_empty()) {
+            match s.verb.as_str() {
+                "ASSIGN" => {
+                    let deck = self.deck_of_mut(pid).ok_or("no deck")?;
+                    deck.datasets
+                        .entry(name.clone())
+                        .or_insert_with(JobDataset::empty);
+                }
+                "RELEASE" => {
+                    if self
+                        .deck_of(pid)
+                        .is_some_and(|d| !d.datasets.contains_key(name))
+                    {
+                        // COS: releasing a dataset the job does not have is no error.
+                        continue;
+                    }
+                    self.release_local(pid, name)?;
+                }
+                "REWIND" => {
+                    if let Some(dataset) =
+                        self.deck_of_mut(pid).and_then(|d| d.datasets.get_mut(name))
+                    {
+                        dataset.position = 0;
+                    }
+                }
+                _ => self.dispose(pid, name)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// DISPOSE: the dataset's records go to the terminal as text lines (the front
+    /// end's printer), and the job no longer has it.
+    fn dispose(&mut self, pid: Pid, name: &str) -> VerbResult {
+        let items = self
+            .deck_of(pid)
+            .and_then(|d| d.datasets.get(name))
+            .map(|d| d.items.clone())
+            .ok_or_else(|| format!(" DISPOSE: {name} is not a local dataset of the job"))?;
+        let mut text = String::new();
+        for item in &items {
+            if let DatasetItem::Record { words, unused_bits } = item {
+                let line = unpack_line(words, *unused_bits).unwrap_or_else(|_| "?".into());
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        self.console_mut().stdout(text.as_bytes());
+        self.release_local(pid, name)
+    }
+
+    /// IF, ELSEIF, ELSE, ENDIF, SET.
+    pub(super) fn conditional(&mut self, pid: Pid, s: &Statement, image: &str) -> VerbResult {
+        let argument = argument_text(image);
+        let deck = self.deck_of_mut(pid).ok_or("no deck")?;
+        let outer_runs = |d: &super::DeckJob| {
+            let n = d.conditions.len();
+            d.conditions[..n.saturating_sub(1)]
+                .iter()
+                .all(|&(run, _)| run)
+        };
+        match s.verb.as_str() {
+            "IF" => {
+                let enclosing = deck.conditions.iter().all(|&(run, _)| run);
+                let value = if enclosing {
+                    evaluate(&argument, &deck.symbols)? != 0
+                } else {
+                    false
+                };
+                deck.conditions.push((value, value || !enclosing));
+            }
+            "ELSEIF" | "ELSE" => {
+                let outer = outer_runs(deck);
+                let symbols = deck.symbols.clone();
+                let Some(top) = deck.conditions.last_mut() else {
+                    return Err(format!(" {}: no IF is open", s.verb));
+                };
+                let value = if top.1 || !outer {
+                    false
+                } else if s.verb == "ELSE" {
+                    true
+                } else {
+                    evaluate(&argument, &symbols)? != 0
+                };
+                *top = (value, top.1 || value);
+            }
+            "ENDIF" => {
+                if deck.conditions.pop().is_none() {
+                    return Err(" ENDIF: no IF is open".to_string());
+                }
+            }
+            _ => {
+                let (name, expression) = argument.split_once('=').ok_or_else(|| {
+                    format!(" SET: expected SET(SYMBOL=expression), got {argument:?}")
+                })?;
+                let value = evaluate(expression, &deck.symbols)?;
+                deck.symbols.insert(name.trim().to_ascii_uppercase(), value);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the job's use of dataset `name`: an accessed permanent dataset that was
+    /// written is written back (when the access allows), then the name is free.
+    pub(crate) fn release_local(&mut self, pid: Pid, name: &str) -> VerbResult {
+        let result = self.write_back(pid, name);
+        if let Some(deck) = self.deck_of_mut(pid) {
+            deck.datasets.remove(name);
+        }
+        result
+    }
+
+    /// The contents a deck job's program sees when it opens `name`: the job dataset
+    /// from its position on (created empty if the job has none).
+    pub(crate) fn open_job_dataset(&mut self, pid: Pid, name: &str) -> Vec<DatasetItem> {
+        let Some(deck) = self.deck_of_mut(pid) else {
+            return vec![DatasetItem::EndOfData];
+        };
+        let dataset = deck
+            .datasets
+            .entry(name.to_string())
+            .or_insert_with(JobDataset::empty);
+        let start = dataset.position.min(dataset.items.len().saturating_sub(1));
+        dataset.open_base = start;
+        dataset.items[start..].to_vec()
+    }
+
+    /// Puts what a program did with a job dataset back into the job's table: its
+    /// contents (what preceded the program's view, then the view) and its position.
+    pub(crate) fn store_job_dataset(&mut self, pid: Pid, local: &LocalDataset) {
+        let Some(deck) = self.deck_of_mut(pid) else {
+            return;
+        };
+        let dataset = deck
+            .datasets
+            .entry(local.name.clone())
+            .or_insert_with(JobDataset::empty);
+        let base = dataset.open_base.min(dataset.items.len());
+        let mut items = dataset.items[..base].to_vec();
+        items.extend(local.items.iter().cloned());
+        if items.last() != Some(&DatasetItem::EndOfData) {
+            items.push(DatasetItem::EndOfData);
+        }
+        let consumed = consumed_items(local);
+        dataset.position = (base + consumed).min(items.len() - 1);
+        if local.written {
+            dataset.modified = true;
+        }
+        dataset.items = items;
+    }
+}
+
+/// How many items of its view a program has read past (or written up to). A reader
+/// through the circular buffer reads ahead whole blocks, so there the view is taken
+/// as consumed up to and including its first EOF: a program reads one file of its
+/// input, as COS utilities read `$IN`.
+fn consumed_items(local: &LocalDataset) -> usize {
+    let eod = local.items.len().saturating_sub(1);
+    if local.written {
+        return local.item.min(eod);
+    }
+    if local.read_stream.is_some() && local.read_position > 0 {
+        return local
+            .items
+            .iter()
+            .position(|i| *i == DatasetItem::EndOfFile)
+            .map_or(eod, |eof| eof + 1);
+    }
+    (local.item + usize::from(local.word > 0)).min(eod)
+}
+
+/// The text between the verb's opening separator and the closing `)` or final `.`:
+/// `IF(J1.EQ.2)` gives `J1.EQ.2`.
+fn argument_text(image: &str) -> String {
+    let image = image.trim();
+    let start = image.find(['(', ',']).map_or(image.len(), |i| i + 1);
+    let rest = &image[start..];
+    let rest = match rest.rfind(')') {
+        Some(end) if image[..start].ends_with('(') => &rest[..end],
+        _ => rest.strip_suffix('.').unwrap_or(rest),
+    };
+    rest.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Evaluates a JCL expression.
+pub fn evaluate(
+    text: &str,
+    symbols: &std::collections::BTreeMap<String, i64>,
+) -> Result<i64, String> {
+    let tokens = tokens(&text.to_ascii_uppercase())?;
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        symbols,
+    };
+    let value = parser.or()?;
+    if parser.at != parser.tokens.len() {
+        return Err(format!(
+            " expression {text:?}: unexpected {:?}",
+            parser.tokens[parser.at]
+        ));
+    }
+    Ok(value)
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Token {
+    Number(i64),
+    Name(String),
+    Operator(String),
+    Open,
+    Close,
+}
+
+fn tokens(text: &str) -> Result<Vec<Token>, String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let digits: String = chars[start..i].iter().collect();
+            out.push(Token::Number(
+                digits
+                    .parse()
+                    .map_err(|_| format!(" number {digits} is too large"))?,
+            ));
+        } else if c.is_ascii_alphabetic() || c == '$' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '$') {
+                i += 1;
+            }
+            out.push(Token::Name(chars[start..i].iter().collect()));
+        } else if c == '.' {
+            let end = chars[i + 1..]
+                .iter()
+                .position(|&c| c == '.')
+                .ok_or_else(|| format!(" expression {text:?}: an operator .X. is not closed"))?;
+            out.push(Token::Operator(chars[i + 1..i + 1 + end].iter().collect()));
+            i += end + 2;
+        } else {
+            i += 1;
+            out.push(match c {
+                '(' => Token::Open,
+                ')' => Token::Close,
+                '+' | '-' | '*' | '/' => Token::Operator(c.to_string()),
+                _ => return Err(format!(" expression {text:?}: character {c:?}")),
+            });
+        }
+    }
+    Ok(out)
+}
+
+struct Parser<'a> {
+    tokens: Vec<Token>,
+    at: usize,
+    symbols: &'a std::collections::BTreeMap<String, i64>,
+}
+
+impl Parser<'_> {
+    fn operator(&mut self, names: &[&str]) -> Option<String> {
+        match self.tokens.get(self.at) {
+            Some(Token::Operator(op)) if names.contains(&op.as_str()) => {
+                self.at += 1;
+                Some(op.clone())
+            }
+            _ => None,
+        }
+    }
+
+    fn or(&mut self) -> Result<i64, String> {
+        let mut value = self.and()?;
+        while self.operator(&["OR"]).is_some() {
+            let right = self.and()?;
+            value = i64::from(value != 0 || right != 0);
+        }
+        Ok(value)
+    }
+
+    fn and(&mut self) -> Result<i64, String> {
+        let mut value = self.not()?;
+        while self.operator(&["AND"]).is_some() {
+            let right = self.not()?;
+            value = i64::from(value != 0 && right != 0);
+        }
+        Ok(value)
+    }
+
+    fn not(&mut self) -> Result<i64, String> {
+        if self.operator(&["NOT"]).is_some() {
+            return Ok(i64::from(self.not()? == 0));
+        }
+        self.relation()
+    }
+
+    fn relation(&mut self) -> Result<i64, String> {
+        let left = self.sum()?;
+        let Some(op) = self.operator(&["EQ", "NE", "LT", "LE", "GT", "GE"]) else {
+            return Ok(left);
+        };
+        let right = self.sum()?;
+        Ok(i64::from(match op.as_str() {
+            "EQ" => left == right,
+            "NE" => left != right,
+            "LT" => left < right,
+            "LE" => left <= right,
+            "GT" => left > right,
+            _ => left >= right,
+        }))
+    }
+
+    fn sum(&mut self) -> Result<i64, String> {
+        let mut value = self.product()?;
+        while let Some(op) = self.operator(&["+", "-"]) {
+            let right = self.product()?;
+            value = if op == "+" {
+                value.wrapping_add(right)
+            } else {
+                value.wrapping_sub(right)
+            };
+        }
+        Ok(value)
+    }
+
+    fn product(&mut self) -> Result<i64, String> {
+        let mut value = self.unary()?;
+        while let Some(op) = self.operator(&["*", "/"]) {
+            let right = self.unary()?;
+            value = if op == "*" {
+                value.wrapping_mul(right)
+            } else if right == 0 {
+                return Err(" expression: division by zero".to_string());
+            } else {
+                value.wrapping_div(right)
+            };
+        }
+        Ok(value)
+    }
+
+    fn unary(&mut self) -> Result<i64, String> {
+        if self.operator(&["-"]).is_some() {
+            return Ok(self.unary()?.wrapping_neg());
+        }
+        let token = self.tokens.get(self.at).cloned();
+        self.at += 1;
+        match token {
+            Some(Token::Number(n)) => Ok(n),
+            Some(Token::Name(name)) => self.symbol(&name),
+            Some(Token::Open) => {
+                let value = self.or()?;
+                match self.tokens.get(self.at) {
+                    Some(Token::Close) => {
+                        self.at += 1;
+                        Ok(value)
+                    }
+                    _ => Err(" expression: ( is not closed".to_string()),
+                }
+            }
+            other => Err(format!(" expression: {other:?} where a value belongs")),
+        }
+    }
+
+    fn symbol(&self, name: &str) -> Result<i64, String> {
+        if let Some(&value) = self.symbols.get(name) {
+            return Ok(value);
+        }
+        let predefined = name.len() == 2
+            && (name.starts_with('J') || name.starts_with('G'))
+            && name.as_bytes()[1].is_ascii_digit()
+            && name.as_bytes()[1] < b'8';
+        if predefined {
+            Ok(0)
+        } else {
+            Err(format!(" expression: symbol {name} is not defined"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn expressions() {
+        let mut symbols = BTreeMap::new();
+        symbols.insert("J1".to_string(), 2);
+        let e = |t: &str| evaluate(t, &symbols);
+        assert_eq!(e("J1.EQ.2"), Ok(1));
+        assert_eq!(e("J1+3*2"), Ok(8));
+        assert_eq!(e("(J1+3)*2"), Ok(10));
+        assert_eq!(e(".NOT.J0.EQ.0.OR.J1.GT.5"), Ok(0));
+        assert_eq!(e("J1.GE.2.AND.-J1.LT.0"), Ok(1));
+        assert!(e("X.EQ.1").is_err());
+        assert!(e("1/0").is_err());
+        assert!(e("(1").is_err());
+        assert_eq!(argument_text("IF(J1.EQ.2)"), "J1.EQ.2");
+        assert_eq!(argument_text("SET ( J1 = J1 + 1 ) comment"), "J1=J1+1");
+        assert_eq!(argument_text("ELSE."), "");
+    }
+}

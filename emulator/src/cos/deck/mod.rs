@@ -1,0 +1,109 @@
+//! The COS job layer: job decks, the control-statement interpreter, the job's local
+//! datasets and the permanent-dataset catalogue.
+//!
+//! A deck job is one process (pid = jid) whose field is reloaded for every program
+//! the deck names, as COS loaded each job step into the job's field. The interpreter
+//! runs inside the kernel, synchronously: when the job starts and whenever a step
+//! ends (F$ADV, F$ABT, an unserved request, a hardware error) it reads the statements
+//! that follow, runs the system verbs itself, and loads the next program, or ends
+//! the job. So the job is never between two steps when the machine runs, and the
+//! interpreter's position is plain data ([`DeckJob`]) that a checkpoint carries (in
+//! an image section of its own, so images without decks are unchanged).
+//!
+//! [`statement`] parses the control-statement syntax, [`file`] reads a deck from the
+//! host, [`catalogue`] is the permanent-dataset store, `run` is the interpreter and
+//! the step loader, `local` the verbs on local datasets, `permanent` the verbs on
+//! permanent datasets.
+
+pub mod catalogue;
+pub mod file;
+mod local;
+mod permanent;
+mod run;
+pub mod statement;
+
+use super::dataset::DatasetItem;
+use catalogue::Access;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub use run::DeckHost;
+
+/// A local dataset of a deck job: it lives as long as the job (or until RELEASE),
+/// across steps, and keeps its position between them as COS datasets did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobDataset {
+    /// Records, EOFs and the EOD.
+    pub items: Vec<DatasetItem>,
+    /// The item the next read starts at.
+    pub position: usize,
+    /// Where the program that has it open started (its view is `items[open_base..]`).
+    pub open_base: usize,
+    /// Written since it was made local (an accessed dataset is written back).
+    pub modified: bool,
+    /// The permanent dataset it is, when ACCESS made it local.
+    pub permanent: Option<Accessed>,
+}
+
+impl JobDataset {
+    /// An empty dataset (only the EOD).
+    pub fn empty() -> JobDataset {
+        JobDataset::holding(vec![DatasetItem::EndOfData])
+    }
+
+    /// A dataset of `items`, positioned at its start.
+    pub fn holding(mut items: Vec<DatasetItem>) -> JobDataset {
+        if items.last() != Some(&DatasetItem::EndOfData) {
+            items.push(DatasetItem::EndOfData);
+        }
+        JobDataset {
+            items,
+            position: 0,
+            open_base: 0,
+            modified: false,
+            permanent: None,
+        }
+    }
+}
+
+/// What ACCESS granted on a permanent dataset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accessed {
+    /// Permanent dataset name.
+    pub pdn: String,
+    /// Additional identification.
+    pub id: String,
+    /// Owner.
+    pub own: String,
+    /// Edition.
+    pub edition: u32,
+    /// What the job may do with it.
+    pub access: Access,
+}
+
+/// The state of a running deck: where the interpreter stands and what the job holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeckJob {
+    /// JN of the JOB statement.
+    pub job_name: String,
+    /// The user (US of JOB or ACCOUNT): the ownership value of what the job saves.
+    pub user: String,
+    /// The job's number in the permanent-dataset store (0 without one): operations
+    /// are recorded under it, so a resumed job does none twice.
+    pub number: u64,
+    /// The control statements, continuations joined.
+    pub statements: Vec<String>,
+    /// Index of the next statement to read.
+    pub next: usize,
+    /// Index of the statement whose program runs now.
+    pub step: Option<usize>,
+    /// How the job ends: the status of the last step that aborted, if any.
+    pub aborted: Option<crate::system::ExitStatus>,
+    /// The local datasets by name (`$IN` included).
+    pub datasets: BTreeMap<String, JobDataset>,
+    /// Enclosing IF blocks: whether statements run in each (innermost last) and
+    /// whether a branch of it has run.
+    pub conditions: Vec<(bool, bool)>,
+    /// JCL symbols set by SET (`J0`–`J7`, ...).
+    pub symbols: BTreeMap<String, i64>,
+}

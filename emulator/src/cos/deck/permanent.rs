@@ -1,0 +1,607 @@
+//! The permanent-dataset verbs (SR-0011 section 9, "Permanent dataset management",
+//! <https://9dok.net/article/permanent-dataset-management-computer-systems.y964oled>
+//! and <https://9dok.net/article/access-access-permanent-dataset-permanent-dataset-management.y4w415ov>):
+//!
+//! - `SAVE,DN=dn,PDN=pdn,ID=uid,ED=ed,RT=rt,R=rd,W=wt,M=mn,PAM=mode,TEXT=text,NOTES=notes`
+//!   makes local dataset `dn` permanent: a new edition (ED, or one above the highest);
+//! - `ACCESS,DN=dn,PDN=pdn,ID=uid,ED=ed,OWN=own,R=rd,W=wt,M=mn` makes a permanent
+//!   dataset local (the highest edition unless ED);
+//! - `DELETE,DN=dn` (an accessed dataset) or `DELETE,PDN=pdn,ID=,ED=,OWN=,M=`;
+//! - `ADJUST,DN=dn`: the permanent dataset takes the accessed local one's contents;
+//! - `MODIFY,DN=dn,...`: new PDN, ID, ED, RT, passwords, PAM, TEXT, NOTES;
+//! - `PERMIT,PDN=pdn,ID=uid,M=mn,USER=user,AM=mode`: what another user may do.
+//!
+//! Permissions: each access mode (read, write, maintenance) is refused when the
+//! dataset has that mode's password and the statement does not give it; a user who
+//! is not the owner also needs the mode from the dataset's public access (PAM) or a
+//! PERMIT. The log lines of refusals and errors are the emulator's wording (the
+//! manual pages we can read do not list COS's message numbers).
+
+use super::catalogue::{Access, Catalogue, Contents, Entry, Permit};
+use super::run::VerbResult;
+use super::statement::Statement;
+use super::{Accessed, JobDataset};
+use crate::cos::datasets::{host_bytes, items_from_host};
+use crate::system::{Pid, System};
+
+/// The keywords each verb accepts.
+const KNOWN: &[(&str, &[&str])] = &[
+    (
+        "SAVE",
+        &[
+            "DN", "PDN", "ID", "ED", "RT", "R", "W", "M", "UQ", "NA", "PAM", "TEXT", "NOTES",
+            "ERR", "MSG", "ADN", "TA", "EXO",
+        ],
+    ),
+    (
+        "ACCESS",
+        &[
+            "DN", "PDN", "ID", "ED", "OWN", "R", "W", "M", "UQ", "NA", "ERR", "MSG", "ENTER", "LE",
+            "DF", "PAM",
+        ],
+    ),
+    (
+        "DELETE",
+        &[
+            "DN", "PDN", "ID", "ED", "OWN", "M", "NA", "PARTIAL", "ERR", "MSG",
+        ],
+    ),
+    ("ADJUST", &["DN", "NA", "ERR", "MSG"]),
+    (
+        "MODIFY",
+        &[
+            "DN", "PDN", "ID", "ED", "RT", "R", "W", "M", "PAM", "TEXT", "NOTES", "NA", "ERR",
+            "MSG",
+        ],
+    ),
+    (
+        "PERMIT",
+        &[
+            "PDN", "ID", "ED", "OWN", "M", "USER", "AM", "RP", "NA", "ERR", "MSG",
+        ],
+    ),
+];
+
+/// Longest PDN, ID, OWN and password (characters).
+const MAX_NAME: usize = 15;
+
+impl System {
+    /// Runs a permanent-dataset verb: statement `index` of the deck.
+    pub(super) fn permanent_verb(&mut self, pid: Pid, index: usize, s: &Statement) -> VerbResult {
+        let verb = s.verb.as_str();
+        let known = KNOWN
+            .iter()
+            .find(|(v, _)| *v == verb)
+            .map_or(&[][..], |k| k.1);
+        let unknown = s.unknown_keywords(known);
+        if !unknown.is_empty() {
+            return Err(format!(" {verb}: unknown parameter {}", unknown.join(", ")));
+        }
+        for key in ["PDN", "ID", "OWN", "R", "W", "M", "USER"] {
+            if s.value(key).is_some_and(|v| v.len() > MAX_NAME) {
+                return Err(format!(
+                    " {verb}: {key}= has more than {MAX_NAME} characters"
+                ));
+            }
+        }
+        let catalogue = self.deck_host.catalogue.clone().ok_or_else(|| {
+            format!(" {verb}: no permanent-dataset store (give cray run --pds DIR)")
+        })?;
+        let deck = self.deck_of(pid).ok_or("no deck")?;
+        let job = Job {
+            user: deck.user.clone(),
+            done: (deck.number, index as u64),
+            now: self.time(),
+        };
+        let mut contents = catalogue.read().map_err(|e| format!(" {verb}: {e}"))?;
+        let redo = contents.is_done(job.done);
+        let line = match verb {
+            "ACCESS" => self.access(pid, s, &catalogue, &mut contents, &job)?,
+            "SAVE" if redo => return Ok(()),
+            "SAVE" => self.save(pid, s, &catalogue, &mut contents, &job)?,
+            "DELETE" if redo => return Ok(()),
+            "DELETE" => self.delete(pid, s, &mut contents, &job)?,
+            "ADJUST" => self.adjust(pid, s, &catalogue, &mut contents, &job)?,
+            "MODIFY" if redo => return Ok(()),
+            "MODIFY" => self.modify(pid, s, &mut contents, &job)?,
+            _ if redo => return Ok(()),
+            _ => permit(s, &mut contents, &job)?,
+        };
+        if !redo {
+            contents.done.push(job.done);
+        }
+        catalogue
+            .write(contents)
+            .map_err(|e| format!(" {verb}: {e}"))?;
+        self.job_log(line);
+        Ok(())
+    }
+
+    /// ACCESS.
+    fn access(
+        &mut self,
+        pid: Pid,
+        s: &Statement,
+        catalogue: &Catalogue,
+        contents: &mut Contents,
+        job: &Job,
+    ) -> Result<String, String> {
+        let dn = required(s, "DN")?;
+        if self
+            .deck_of(pid)
+            .is_some_and(|d| d.datasets.contains_key(dn))
+        {
+            return Err(format!(
+                " ACCESS: {dn} is already a local dataset of the job"
+            ));
+        }
+        let key = Key::of(s, dn, &job.user)?;
+        let index = key.find(contents)?;
+        let entry = &contents.entries[index];
+        let access = granted(entry, s, &job.user);
+        if access < Access::Read {
+            return Err(format!(
+                " ACCESS: {}: PERMISSION DENIED ({})",
+                entry.describe(),
+                refusal(entry, s, &job.user, Access::Read)
+            ));
+        }
+        let bytes = catalogue
+            .read_data(entry)
+            .map_err(|e| format!(" ACCESS: {e}"))?;
+        let (items, _) =
+            items_from_host(&bytes).map_err(|e| format!(" ACCESS: {}: {e}", entry.file))?;
+        let mut local = JobDataset::holding(items);
+        local.permanent = Some(Accessed {
+            pdn: entry.pdn.clone(),
+            id: entry.id.clone(),
+            own: entry.own.clone(),
+            edition: entry.edition,
+            access,
+        });
+        let line = format!(
+            " {} ACCESSED AS {dn}, PERMISSION {}",
+            entry.describe(),
+            access.letter()
+        );
+        if !contents.is_done(job.done) {
+            let entry = &mut contents.entries[index];
+            entry.accessed = job.now;
+            entry.accesses += 1;
+        }
+        if let Some(deck) = self.deck_of_mut(pid) {
+            deck.datasets.insert(dn.to_string(), local);
+        }
+        Ok(line)
+    }
+
+    /// SAVE.
+    fn save(
+        &mut self,
+        pid: Pid,
+        s: &Statement,
+        catalogue: &Catalogue,
+        contents: &mut Contents,
+        job: &Job,
+    ) -> Result<String, String> {
+        let dn = required(s, "DN")?;
+        let items = self
+            .deck_of(pid)
+            .and_then(|d| d.datasets.get(dn))
+            .map(|d| d.items.clone())
+            .ok_or_else(|| format!(" SAVE: {dn} is not a local dataset of the job"))?;
+        let pdn = s.value("PDN").unwrap_or(dn).to_string();
+        let id = s.value("ID").unwrap_or("").to_string();
+        let own = job.user.clone();
+        let editions = contents.editions(&pdn, &id, &own);
+        let highest = editions.iter().map(|e| e.edition).max().unwrap_or(0);
+        if let Some(latest) = editions.iter().find(|e| e.edition == highest) {
+            if !latest.maintenance.is_empty() && s.value("M") != Some(latest.maintenance.as_str()) {
+                return Err(format!(
+                    " SAVE: {}: PERMISSION DENIED (a new edition needs the maintenance password)",
+                    latest.describe()
+                ));
+            }
+        }
+        let edition = match s.value("ED") {
+            Some(text) => number(text, "SAVE", "ED")?,
+            None => highest + 1,
+        };
+        if edition == 0 || edition > 4095 {
+            return Err(format!(" SAVE: ED={edition}: editions are 1 to 4095"));
+        }
+        if editions.iter().any(|e| e.edition == edition) {
+            return Err(format!(
+                " SAVE: PDN={pdn} ID={id} ED={edition} OWN={own}: EDITION ALREADY EXISTS"
+            ));
+        }
+        let public = match s.value("PAM") {
+            Some(text) => {
+                Access::parse(text).ok_or_else(|| format!(" SAVE: PAM={text}: N, E, R, W or M"))?
+            }
+            None => Access::None,
+        };
+        let bytes = host_bytes(&items, false).map_err(|e| format!(" SAVE: {dn}: {e}"))?;
+        let file = catalogue
+            .write_data(contents, &bytes)
+            .map_err(|e| format!(" SAVE: {e}"))?;
+        let entry = Entry {
+            pdn,
+            id,
+            own,
+            edition,
+            read: s.value("R").unwrap_or("").to_string(),
+            write: s.value("W").unwrap_or("").to_string(),
+            maintenance: s.value("M").unwrap_or("").to_string(),
+            public,
+            permits: Vec::new(),
+            text: s.value("TEXT").unwrap_or("").to_string(),
+            notes: s.value("NOTES").unwrap_or("").to_string(),
+            retention: s
+                .value("RT")
+                .map(|t| number(t, "SAVE", "RT"))
+                .transpose()?
+                .unwrap_or(0),
+            created: job.now,
+            modified: job.now,
+            accessed: job.now,
+            accesses: 0,
+            words: (bytes.len() / 8) as u64,
+            file,
+        };
+        let line = format!(" {} SAVED FROM {dn}", entry.describe());
+        contents.entries.push(entry);
+        Ok(line)
+    }
+
+    /// DELETE.
+    fn delete(
+        &mut self,
+        pid: Pid,
+        s: &Statement,
+        contents: &mut Contents,
+        job: &Job,
+    ) -> Result<String, String> {
+        let index = match (s.value("DN"), s.value("PDN")) {
+            (Some(dn), None) => {
+                let accessed = self.accessed(pid, dn, "DELETE")?;
+                if accessed.access < Access::Maintenance {
+                    return Err(format!(" DELETE: {dn}: PERMISSION DENIED (accessed without maintenance permission)"));
+                }
+                Key::accessed(&accessed).find(contents)?
+            }
+            (_, Some(_)) => {
+                let key = Key::of(s, "", &job.user)?;
+                let index = key.find(contents)?;
+                let entry = &contents.entries[index];
+                if !allows(entry, s, &job.user, Access::Maintenance) {
+                    return Err(format!(
+                        " DELETE: {}: PERMISSION DENIED ({})",
+                        entry.describe(),
+                        refusal(entry, s, &job.user, Access::Maintenance)
+                    ));
+                }
+                index
+            }
+            (None, None) => return Err(" DELETE: DN= or PDN= is required".to_string()),
+        };
+        let entry = contents.entries.remove(index);
+        Ok(format!(" {} DELETED", entry.describe()))
+    }
+
+    /// ADJUST.
+    fn adjust(
+        &mut self,
+        pid: Pid,
+        s: &Statement,
+        catalogue: &Catalogue,
+        contents: &mut Contents,
+        job: &Job,
+    ) -> Result<String, String> {
+        let dn = required(s, "DN")?;
+        let accessed = self.accessed(pid, dn, "ADJUST")?;
+        if accessed.access < Access::Write {
+            return Err(format!(
+                " ADJUST: {dn}: PERMISSION DENIED (accessed without write permission)"
+            ));
+        }
+        let index = Key::accessed(&accessed).find(contents)?;
+        let items = self
+            .deck_of(pid)
+            .and_then(|d| d.datasets.get(dn))
+            .map(|d| d.items.clone())
+            .unwrap_or_default();
+        let bytes = host_bytes(&items, false).map_err(|e| format!(" ADJUST: {dn}: {e}"))?;
+        let file = catalogue
+            .write_data(contents, &bytes)
+            .map_err(|e| format!(" ADJUST: {e}"))?;
+        let entry = &mut contents.entries[index];
+        entry.file = file;
+        entry.words = (bytes.len() / 8) as u64;
+        entry.modified = job.now;
+        if let Some(d) = self.deck_of_mut(pid).and_then(|d| d.datasets.get_mut(dn)) {
+            d.modified = false;
+        }
+        Ok(format!(" {} ADJUSTED", contents.entries[index].describe()))
+    }
+
+    /// MODIFY.
+    fn modify(
+        &mut self,
+        pid: Pid,
+        s: &Statement,
+        contents: &mut Contents,
+        _job: &Job,
+    ) -> Result<String, String> {
+        let dn = required(s, "DN")?;
+        let accessed = self.accessed(pid, dn, "MODIFY")?;
+        if accessed.access < Access::Maintenance {
+            return Err(format!(
+                " MODIFY: {dn}: PERMISSION DENIED (accessed without maintenance permission)"
+            ));
+        }
+        let index = Key::accessed(&accessed).find(contents)?;
+        let mut entry = contents.entries[index].clone();
+        if let Some(pdn) = s.value("PDN") {
+            entry.pdn = pdn.to_string();
+        }
+        if let Some(id) = s.values("ID") {
+            entry.id = id.first().cloned().unwrap_or_default();
+        }
+        if let Some(ed) = s.value("ED") {
+            entry.edition = number(ed, "MODIFY", "ED")?;
+        }
+        if let Some(rt) = s.value("RT") {
+            entry.retention = number(rt, "MODIFY", "RT")?;
+        }
+        for (key, field) in [
+            ("R", &mut entry.read),
+            ("W", &mut entry.write),
+            ("M", &mut entry.maintenance),
+        ] {
+            if let Some(values) = s.values(key) {
+                *field = values.first().cloned().unwrap_or_default();
+            }
+        }
+        if let Some(text) = s.value("PAM") {
+            entry.public = Access::parse(text)
+                .ok_or_else(|| format!(" MODIFY: PAM={text}: N, E, R, W or M"))?;
+        }
+        if let Some(text) = s.values("TEXT") {
+            entry.text = text.first().cloned().unwrap_or_default();
+        }
+        if let Some(notes) = s.values("NOTES") {
+            entry.notes = notes.first().cloned().unwrap_or_default();
+        }
+        let moved = (&entry.pdn, &entry.id, entry.edition)
+            != (&accessed.pdn, &accessed.id, accessed.edition);
+        if moved
+            && contents
+                .find(&entry.pdn, &entry.id, &entry.own, Some(entry.edition))
+                .is_some()
+        {
+            return Err(format!(
+                " MODIFY: {}: EDITION ALREADY EXISTS",
+                entry.describe()
+            ));
+        }
+        let line = format!(" {} MODIFIED", entry.describe());
+        if let Some(d) = self.deck_of_mut(pid).and_then(|d| d.datasets.get_mut(dn)) {
+            if let Some(p) = d.permanent.as_mut() {
+                p.pdn = entry.pdn.clone();
+                p.id = entry.id.clone();
+                p.edition = entry.edition;
+            }
+        }
+        contents.entries[index] = entry;
+        Ok(line)
+    }
+
+    /// What ACCESS made of local dataset `dn`.
+    fn accessed(&self, pid: Pid, dn: &str, verb: &str) -> Result<Accessed, String> {
+        self.deck_of(pid)
+            .and_then(|d| d.datasets.get(dn))
+            .and_then(|d| d.permanent.clone())
+            .ok_or_else(|| format!(" {verb}: {dn} is not a permanent dataset the job accessed"))
+    }
+
+    /// At RELEASE and at the end of the job: an accessed dataset the job wrote goes
+    /// back to the store when the access allows writing.
+    pub(super) fn write_back(&mut self, pid: Pid, name: &str) -> VerbResult {
+        let Some(dataset) = self
+            .deck_of(pid)
+            .and_then(|d| d.datasets.get(name))
+            .cloned()
+        else {
+            return Ok(());
+        };
+        let (Some(accessed), true) = (&dataset.permanent, dataset.modified) else {
+            return Ok(());
+        };
+        if accessed.access < Access::Write {
+            return Err(format!(" {name}: written, but PDN={} was accessed without write permission: the changes are lost", accessed.pdn));
+        }
+        let Some(catalogue) = self.deck_host.catalogue.clone() else {
+            return Ok(());
+        };
+        let fail = |e: String| format!(" {name}: writing PDN={} back: {e}", accessed.pdn);
+        let mut contents = catalogue.read().map_err(|e| fail(e.to_string()))?;
+        let index = Key::accessed(accessed).find(&contents)?;
+        let bytes = host_bytes(&dataset.items, false).map_err(&fail)?;
+        let file = catalogue
+            .write_data(&mut contents, &bytes)
+            .map_err(|e| fail(e.to_string()))?;
+        let now = self.time();
+        let entry = &mut contents.entries[index];
+        entry.file = file;
+        entry.words = (bytes.len() / 8) as u64;
+        entry.modified = now;
+        catalogue.write(contents).map_err(|e| fail(e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// PERMIT.
+fn permit(s: &Statement, contents: &mut Contents, job: &Job) -> Result<String, String> {
+    let key = Key::of(s, "", &job.user)?;
+    let index = key.find(contents)?;
+    let user = required(s, "USER")?.to_string();
+    let access = match s.value("AM") {
+        Some(text) => {
+            Access::parse(text).ok_or_else(|| format!(" PERMIT: AM={text}: N, E, R, W or M"))?
+        }
+        None => Access::None,
+    };
+    let entry = &mut contents.entries[index];
+    if !allows(entry, s, &job.user, Access::Maintenance) {
+        return Err(format!(
+            " PERMIT: {}: PERMISSION DENIED ({})",
+            entry.describe(),
+            refusal(entry, s, &job.user, Access::Maintenance)
+        ));
+    }
+    entry.permits.retain(|p| p.user != user);
+    if access != Access::None && !s.flag("RP") {
+        entry.permits.push(Permit {
+            user: user.clone(),
+            access,
+        });
+    }
+    Ok(format!(
+        " {} PERMIT {user} {}",
+        entry.describe(),
+        access.letter()
+    ))
+}
+
+/// The job's side of an operation.
+struct Job {
+    user: String,
+    done: super::catalogue::Done,
+    now: u64,
+}
+
+/// Which dataset a statement names.
+struct Key {
+    pdn: String,
+    id: String,
+    own: String,
+    edition: Option<u32>,
+}
+
+impl Key {
+    /// PDN (default `dn`), ID, OWN (default the job's user), ED.
+    fn of(s: &Statement, dn: &str, user: &str) -> Result<Key, String> {
+        let pdn = s.value("PDN").unwrap_or(dn);
+        if pdn.is_empty() {
+            return Err(format!(" {}: PDN= is required", s.verb));
+        }
+        Ok(Key {
+            pdn: pdn.to_string(),
+            id: s.value("ID").unwrap_or("").to_string(),
+            own: s.value("OWN").unwrap_or(user).to_string(),
+            edition: s
+                .value("ED")
+                .map(|t| number(t, &s.verb, "ED"))
+                .transpose()?,
+        })
+    }
+
+    fn accessed(a: &Accessed) -> Key {
+        Key {
+            pdn: a.pdn.clone(),
+            id: a.id.clone(),
+            own: a.own.clone(),
+            edition: Some(a.edition),
+        }
+    }
+
+    fn find(&self, contents: &Contents) -> Result<usize, String> {
+        contents
+            .find(&self.pdn, &self.id, &self.own, self.edition)
+            .ok_or_else(|| {
+                let ed = self.edition.map_or(String::new(), |e| format!(" ED={e}"));
+                format!(
+                    " PDN={} ID={}{ed} OWN={}: DATASET NOT FOUND",
+                    self.pdn, self.id, self.own
+                )
+            })
+    }
+}
+
+/// The value of `key`, which the verb requires.
+fn required<'a>(s: &'a Statement, key: &str) -> Result<&'a str, String> {
+    s.value(key)
+        .ok_or_else(|| format!(" {}: {key}= is required", s.verb))
+}
+
+fn number(text: &str, verb: &str, key: &str) -> Result<u32, String> {
+    text.parse()
+        .map_err(|_| format!(" {verb}: {key}={text} is not a number"))
+}
+
+/// Whether `user` may use `entry` in `mode` with the passwords of `s`: the mode's
+/// password (read's for execute) when the dataset has one, and for anyone but the
+/// owner the mode from the public access (PAM) or a permit.
+fn allows(entry: &Entry, s: &Statement, user: &str, mode: Access) -> bool {
+    let (password, key) = match mode {
+        Access::None => return true,
+        Access::Execute | Access::Read => (&entry.read, "R"),
+        Access::Write => (&entry.write, "W"),
+        Access::Maintenance => (&entry.maintenance, "M"),
+    };
+    let given = password.is_empty() || s.value(key) == Some(password.as_str());
+    given && (user == entry.own || permitted(entry, user) >= mode)
+}
+
+/// What the public access and `user`'s permits let a user who is not the owner do.
+fn permitted(entry: &Entry, user: &str) -> Access {
+    entry
+        .permits
+        .iter()
+        .filter(|p| p.user == user)
+        .map(|p| p.access)
+        .max()
+        .unwrap_or(Access::None)
+        .max(entry.public)
+}
+
+/// What ACCESS grants `user`: nothing without read; then write, then maintenance
+/// (which includes write) as far as `allows` lets.
+fn granted(entry: &Entry, s: &Statement, user: &str) -> Access {
+    let may = |mode| allows(entry, s, user, mode);
+    if !may(Access::Read) {
+        Access::None
+    } else if may(Access::Write) && may(Access::Maintenance) {
+        Access::Maintenance
+    } else if may(Access::Write) {
+        Access::Write
+    } else {
+        Access::Read
+    }
+}
+
+/// Why `user` may not use `entry` in `wanted`.
+fn refusal(entry: &Entry, s: &Statement, user: &str, wanted: Access) -> String {
+    let (password, key, what) = match wanted {
+        Access::Write => (&entry.write, "W", "write"),
+        Access::Maintenance => (&entry.maintenance, "M", "maintenance"),
+        _ => (&entry.read, "R", "read"),
+    };
+    let mut reasons = Vec::new();
+    if !password.is_empty() && s.value(key) != Some(password.as_str()) {
+        let how = if s.value(key).is_some() {
+            "wrong"
+        } else {
+            "not given"
+        };
+        reasons.push(format!("{what} password {how}"));
+    }
+    if user != entry.own && permitted(entry, user) < wanted {
+        reasons.push(format!(
+            "user {user} is not the owner and has no {} permission",
+            wanted.letter()
+        ));
+    }
+    reasons.join(", ")
+}

@@ -1,0 +1,395 @@
+//! The control-statement interpreter: reads the deck's statements one by one, runs
+//! the system verbs, loads each program verb into the job's field, and on a step's
+//! abort skips to the next EXIT (SR-0011: "If an error occurs, the job skips to the
+//! next EXIT statement and continues with the statement after it"; in normal
+//! processing EXIT ends the job).
+//!
+//! A verb that is not a system verb names a program, looked up as COS did (SR-0011
+//! 4.2, <https://9dok.net/article/verbs-dataset-verbs-local.y4w415ov>): a local
+//! dataset of that name (one the job made, or ACCESSed from the permanent datasets),
+//! then the system directory (`--system-dir`, which stands for the SDR), as
+//! `NAME.bin`, `name.bin`, `NAME`, `name`, `NAME.abs` or `name.abs`.
+
+use super::catalogue::Catalogue;
+use super::file::DeckFile;
+use super::statement::{self, Statement};
+use super::{DeckJob, JobDataset};
+use crate::cos::absolute;
+use crate::cos::job::{Backing, CosJob};
+use crate::cos::loader::{cos_field, CosFieldError};
+use crate::memory::Memory;
+use crate::system::{ExitStatus, Personality, Pid, Process, System, SystemError};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Largest program file read from the system directory (bytes).
+const MAX_PROGRAM_BYTES: u64 = 64 << 20;
+
+/// The host side of the job layer, attached like the root (not machine state).
+#[derive(Clone, Debug, Default)]
+pub struct DeckHost {
+    /// The system directory: programs by name (`--system-dir`).
+    pub system_dir: Option<PathBuf>,
+    /// The permanent-dataset store (`--pds`).
+    pub catalogue: Option<Catalogue>,
+}
+
+/// What the interpreter did with the statements that follow.
+pub(super) enum Next {
+    /// A program was loaded and runs.
+    Program,
+    /// The job ends with this status.
+    End(ExitStatus),
+}
+
+/// The result of a system verb: `Err` is the log line of its failure, which aborts
+/// the step (unless the statement says NA).
+pub(super) type VerbResult = Result<(), String>;
+
+impl System {
+    /// Starts the job of deck `deck` (named `name`): the statements up to the first
+    /// program run at once, and the job's first process (pid = jid) holds that
+    /// program. `datasets` maps names to host files (`--dataset`) for every step.
+    pub fn load_cos_deck(
+        &mut self,
+        name: &str,
+        deck: &DeckFile,
+        datasets: BTreeMap<String, Backing>,
+    ) -> Result<Pid, SystemError> {
+        let error = |detail: String| SystemError::Cos {
+            program: name.to_string(),
+            detail,
+        };
+        let statements: Vec<String> = statement::join_continuations(&deck.lines)
+            .into_iter()
+            .map(|(_, image)| image)
+            .filter(|image| !image.trim().is_empty())
+            .collect();
+        let job = statements
+            .first()
+            .map(|s| statement::parse(s))
+            .transpose()
+            .map_err(|e| error(format!("JOB statement: {e}")))?;
+        let job_name = job
+            .as_ref()
+            .and_then(|j| j.value("JN"))
+            .unwrap_or("JOB")
+            .to_string();
+        let user = job
+            .as_ref()
+            .and_then(|j| j.value("US"))
+            .unwrap_or(DEFAULT_USER)
+            .to_string();
+        let number = self.next_job_number().map_err(error)?;
+        let mut input = JobDataset::holding(deck.input.clone());
+        input.modified = false;
+        let deck_job = DeckJob {
+            job_name,
+            user,
+            number,
+            statements,
+            next: 0,
+            step: None,
+            aborted: None,
+            datasets: BTreeMap::from([("$IN".to_string(), input)]),
+            conditions: Vec::new(),
+            symbols: BTreeMap::new(),
+        };
+        let cpu = self.new_cpu(0);
+        let mut process = Process::new(cpu, Memory::new(0), 0, Personality::Cos, name.into());
+        process.cos = Some(Box::new(CosJob {
+            map: datasets,
+            ..CosJob::default()
+        }));
+        let pid = self.start_job(process);
+        self.cos_decks.insert(pid, deck_job);
+        if let Next::End(status) = self.deck_continue(pid) {
+            self.end_deck_job(pid, status);
+        }
+        Ok(pid)
+    }
+
+    /// A number for a new job from the store, which counts them (0 without a store).
+    fn next_job_number(&mut self) -> Result<u64, String> {
+        let Some(catalogue) = &self.deck_host.catalogue else {
+            return Ok(0);
+        };
+        let mut contents = catalogue.read().map_err(|e| e.to_string())?;
+        let number = contents.next_job.max(1);
+        contents.next_job = number + 1;
+        catalogue.write(contents).map_err(|e| e.to_string())?;
+        Ok(number)
+    }
+
+    /// The deck of `pid`'s job, if it runs one.
+    pub(crate) fn deck_of(&self, pid: Pid) -> Option<&DeckJob> {
+        let jid = self.processes.get(&pid)?.jid;
+        self.cos_decks.get(&jid)
+    }
+
+    /// The deck of `pid`'s job, for changing.
+    pub(crate) fn deck_of_mut(&mut self, pid: Pid) -> Option<&mut DeckJob> {
+        let jid = self.processes.get(&pid)?.jid;
+        self.cos_decks.get_mut(&jid)
+    }
+
+    /// A line of the job log (`$LOG`): kept for `--log` and shown on stderr, as
+    /// F$MSG lines are.
+    pub(crate) fn job_log(&mut self, line: String) {
+        self.console_mut().stderr(format!("{line}\n").as_bytes());
+        self.cos_log.push(line);
+    }
+
+    /// The step of `pid` ended with `status` (its datasets already flushed). Returns
+    /// false when `pid` runs no deck (the caller ends the process); otherwise the
+    /// deck goes on: the next program is loaded, or the job ends.
+    pub(crate) fn cos_step_ended(&mut self, pid: Pid, status: ExitStatus) -> bool {
+        let Some(deck) = self.deck_of_mut(pid) else {
+            return false;
+        };
+        let step = deck.step.take();
+        let verb = step
+            .and_then(|i| deck.statements.get(i))
+            .map(|s| statement::parse(s).map_or_else(|_| s.clone(), |s| s.verb))
+            .unwrap_or_default();
+        if let Some(job) = self.processes.get_mut(&pid).and_then(|p| p.cos.as_mut()) {
+            job.open.clear();
+        }
+        if status != ExitStatus::Exited(0) {
+            let why = match status {
+                ExitStatus::Exited(code) => format!("exit status {code}"),
+                ExitStatus::Signaled(signal) => crate::system::signals::name(signal).to_string(),
+            };
+            self.job_log(format!(" {verb} ABORTED ({why})"));
+            self.deck_abort(pid, status);
+        }
+        if let Next::End(status) = self.deck_continue(pid) {
+            self.end_deck_job(pid, status);
+        }
+        true
+    }
+
+    /// Ends the deck job of `pid`: accessed datasets written are written back, then
+    /// the process ends.
+    fn end_deck_job(&mut self, pid: Pid, status: ExitStatus) {
+        let names: Vec<String> = self
+            .deck_of(pid)
+            .map(|d| d.datasets.keys().cloned().collect())
+            .unwrap_or_default();
+        for name in names {
+            if let Err(line) = self.release_local(pid, &name) {
+                self.job_log(line);
+            }
+        }
+        self.job_log(format!(
+            " JOB ENDED{}",
+            match status {
+                ExitStatus::Exited(0) => String::new(),
+                other => format!(" ABORTED (status {})", other.host_code()),
+            }
+        ));
+        self.terminate(pid, status);
+    }
+
+    /// Records an abort and skips to the statement after the next EXIT.
+    pub(super) fn deck_abort(&mut self, pid: Pid, status: ExitStatus) {
+        let Some(deck) = self.deck_of_mut(pid) else {
+            return;
+        };
+        deck.aborted = Some(status);
+        deck.conditions.clear();
+        let exit = (deck.next..deck.statements.len()).find(|&i| {
+            statement::parse(&deck.statements[i]).is_ok_and(|s| s.verb == "EXIT")
+                && !statement::is_comment(&deck.statements[i])
+        });
+        deck.next = exit.map_or(deck.statements.len(), |i| i + 1);
+    }
+
+    /// Runs statements from the deck's position until a program is loaded or the job
+    /// ends.
+    pub(super) fn deck_continue(&mut self, pid: Pid) -> Next {
+        loop {
+            let Some(deck) = self.deck_of_mut(pid) else {
+                return Next::End(ExitStatus::Exited(0));
+            };
+            let index = deck.next;
+            let Some(image) = deck.statements.get(index).cloned() else {
+                return Next::End(deck.aborted.unwrap_or(ExitStatus::Exited(0)));
+            };
+            deck.next += 1;
+            let skipping = deck.conditions.iter().any(|&(run, _)| !run);
+            if statement::is_comment(&image) {
+                if !skipping {
+                    self.job_log(image.trim_end().to_string());
+                }
+                continue;
+            }
+            let parsed = statement::parse(&image);
+            let conditional = parsed
+                .as_ref()
+                .is_ok_and(|s| matches!(s.verb.as_str(), "IF" | "ELSE" | "ELSEIF" | "ENDIF"));
+            if skipping && !conditional {
+                continue;
+            }
+            self.job_log(image.trim().to_string());
+            let statement = match parsed {
+                Ok(statement) => statement,
+                Err(e) => {
+                    self.job_log(format!(" CONTROL STATEMENT ERROR: {e}"));
+                    self.deck_abort(pid, ExitStatus::Exited(1));
+                    continue;
+                }
+            };
+            match self.run_statement(pid, index, &statement, &image) {
+                Step::Next => {}
+                Step::Program => return Next::Program,
+                Step::End => {
+                    let status = self
+                        .deck_of(pid)
+                        .and_then(|d| d.aborted)
+                        .unwrap_or(ExitStatus::Exited(0));
+                    return Next::End(status);
+                }
+                Step::Failed(line) => {
+                    self.job_log(line);
+                    if !statement.flag("NA") {
+                        self.deck_abort(pid, ExitStatus::Exited(1));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs one statement.
+    fn run_statement(&mut self, pid: Pid, index: usize, s: &Statement, image: &str) -> Step {
+        let done = |r: VerbResult| r.map_or_else(Step::Failed, |()| Step::Next);
+        match s.verb.as_str() {
+            "JOB" if index == 0 => Step::Next,
+            "ACCOUNT" => {
+                if let (Some(user), Some(deck)) = (s.value("US"), self.deck_of_mut(pid)) {
+                    deck.user = user.to_string();
+                }
+                Step::Next
+            }
+            "EXIT" => Step::End,
+            "IF" | "ELSEIF" | "ELSE" | "ENDIF" | "SET" => done(self.conditional(pid, s, image)),
+            "ASSIGN" | "RELEASE" | "REWIND" | "DISPOSE" => done(self.local_verb(pid, s)),
+            "ACCESS" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
+                done(self.permanent_verb(pid, index, s))
+            }
+            _ => match self.load_step(pid, s, image) {
+                Ok(()) => {
+                    if let Some(deck) = self.deck_of_mut(pid) {
+                        deck.step = Some(index);
+                    }
+                    Step::Program
+                }
+                Err(line) => Step::Failed(line),
+            },
+        }
+    }
+
+    /// Loads the program `s.verb` into `pid`'s field with `image` as its control
+    /// statement (JCCCI, F$GNS).
+    fn load_step(&mut self, pid: Pid, s: &Statement, image: &str) -> Result<(), String> {
+        let verb = &s.verb;
+        let words = self.find_program(pid, verb)?;
+        let binary = absolute::parse(&words).map_err(|e| format!(" {verb}: {e}"))?;
+        let process = self.processes.get(&pid).ok_or("no process")?;
+        let map = process
+            .cos
+            .as_ref()
+            .map(|j| j.map.clone())
+            .unwrap_or_default();
+        let available = self
+            .config
+            .memory_words
+            .saturating_sub(self.memory_in_use())
+            + process.field_words();
+        let statement = image.split_whitespace().collect::<Vec<_>>().join(" ");
+        let field = cos_field(&binary, &statement, map, available).map_err(|e| match e {
+            CosFieldError::Load(e) => format!(" {verb}: {e}"),
+            CosFieldError::Jcb(e) => format!(" {verb}: {e}"),
+        })?;
+        let mut cpu = self.new_cpu(field.fl);
+        cpu.p = binary.entry_parcel;
+        let process = self.processes.get_mut(&pid).ok_or("no process")?;
+        let program = process.program.clone();
+        process.replace_program(cpu, Memory::from_words(field.words), field.fl, program);
+        process.cos = Some(Box::new(field.job));
+        Ok(())
+    }
+
+    /// The words of program `verb`: a local dataset's first record, a `--dataset`
+    /// mapping, or a file of the system directory.
+    fn find_program(&self, pid: Pid, verb: &str) -> Result<Vec<u64>, String> {
+        if let Some(dataset) = self.deck_of(pid).and_then(|d| d.datasets.get(verb)) {
+            return match dataset.items.first() {
+                Some(crate::cos::dataset::DatasetItem::Record { words, .. }) => Ok(words.clone()),
+                _ => Err(format!(" {verb}: the local dataset holds no program")),
+            };
+        }
+        let mapped = self
+            .processes
+            .get(&pid)
+            .and_then(|p| p.cos.as_ref())
+            .and_then(|j| j.map.get(verb).cloned());
+        if let Some(Backing::File { path, .. }) = mapped {
+            let relative = self
+                .root()
+                .resolve(&path)
+                .map_err(|e| format!(" {verb}: {path}: {e:?}"))?;
+            let bytes = self
+                .root()
+                .read_all(&relative, MAX_PROGRAM_BYTES)
+                .map_err(|e| format!(" {verb}: {path}: {e:?}"))?;
+            return absolute::words_from_bytes(&bytes).map_err(|e| format!(" {verb}: {path}: {e}"));
+        }
+        if let Some(dir) = &self.deck_host.system_dir {
+            let lower = verb.to_ascii_lowercase();
+            let names = [
+                format!("{verb}.bin"),
+                format!("{lower}.bin"),
+                verb.to_string(),
+                lower.clone(),
+                format!("{verb}.abs"),
+                format!("{lower}.abs"),
+            ];
+            for name in names {
+                let path = dir.join(&name);
+                if !path.is_file() {
+                    continue;
+                }
+                let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+                if size > MAX_PROGRAM_BYTES {
+                    return Err(format!(
+                        " {verb}: {} is larger than {MAX_PROGRAM_BYTES} bytes",
+                        path.display()
+                    ));
+                }
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| format!(" {verb}: {}: {e}", path.display()))?;
+                return absolute::words_from_bytes(&bytes)
+                    .map_err(|e| format!(" {verb}: {}: {e}", path.display()));
+            }
+        }
+        Err(format!(
+            " CONTROL STATEMENT ERROR: {verb} is not a system verb, a local dataset or a program of the system directory"
+        ))
+    }
+}
+
+/// What one statement did.
+enum Step {
+    /// Go on with the next statement.
+    Next,
+    /// A program was loaded.
+    Program,
+    /// EXIT in normal processing: the job ends.
+    End,
+    /// The verb failed: this log line, then abort (unless NA).
+    Failed(String),
+}
+
+/// The user a job runs as when neither JOB nor ACCOUNT says (US=).
+pub const DEFAULT_USER: &str = "CRAY";
