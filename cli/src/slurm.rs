@@ -41,8 +41,7 @@ fn expand_with(dir: &Path, var: impl Fn(&str) -> Option<String>) -> Result<PathB
         } else if next == Some('%') {
             chars.next();
             expanded.push('%');
-        } else if let Some((letter, name)) = PLACEHOLDERS.iter().find(|(l, _)| Some(*l) == next)
-        {
+        } else if let Some((letter, name)) = PLACEHOLDERS.iter().find(|(l, _)| Some(*l) == next) {
             chars.next();
             let value = var(name).filter(|v| !v.is_empty()).ok_or_else(|| {
                 CliError::new(format!(
@@ -59,7 +58,9 @@ fn expand_with(dir: &Path, var: impl Fn(&str) -> Option<String>) -> Result<PathB
 
 /// The Slurm job this process runs in, if any.
 pub fn current_job() -> Option<String> {
-    std::env::var("SLURM_JOB_ID").ok().filter(|id| !id.is_empty())
+    std::env::var("SLURM_JOB_ID")
+        .ok()
+        .filter(|id| !id.is_empty())
 }
 
 /// Requeues the Slurm job this process runs in (`scontrol requeue $SLURM_JOB_ID`), after
@@ -173,7 +174,12 @@ pub fn submit_array(
         )));
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let array = stdout.trim().split(';').next().unwrap_or_default().to_string();
+    let array = stdout
+        .trim()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     if array.is_empty() || !array.bytes().all(|b| b.is_ascii_digit()) {
         return Err(CliError::new(format!(
             "batch run --slurm: sbatch printed no job id: {stdout:?}"
@@ -223,9 +229,20 @@ pub fn states(ids: &[String]) -> Result<std::collections::BTreeMap<String, Strin
 pub fn may_still_run(state: &str) -> bool {
     matches!(
         state,
-        "PENDING" | "RUNNING" | "CONFIGURING" | "COMPLETING" | "REQUEUED" | "REQUEUE_HOLD"
-            | "REQUEUE_FED" | "RESIZING" | "SUSPENDED" | "STOPPED" | "SIGNALING" | "STAGE_OUT"
-            | "RESV_DEL_HOLD" | "SPECIAL_EXIT"
+        "PENDING"
+            | "RUNNING"
+            | "CONFIGURING"
+            | "COMPLETING"
+            | "REQUEUED"
+            | "REQUEUE_HOLD"
+            | "REQUEUE_FED"
+            | "RESIZING"
+            | "SUSPENDED"
+            | "STOPPED"
+            | "SIGNALING"
+            | "STAGE_OUT"
+            | "RESV_DEL_HOLD"
+            | "SPECIAL_EXIT"
     )
 }
 
@@ -251,7 +268,10 @@ mod tests {
     #[test]
     fn a_directory_without_placeholders_is_left_alone() {
         for dir in ["/ckpt/plain", "/ckpt/50%done", "/ckpt/%x"] {
-            assert_eq!(expand_with(Path::new(dir), |_| None).unwrap(), Path::new(dir));
+            assert_eq!(
+                expand_with(Path::new(dir), |_| None).unwrap(),
+                Path::new(dir)
+            );
         }
     }
 
@@ -259,7 +279,10 @@ mod tests {
     fn a_placeholder_outside_a_slurm_job_is_refused_by_name() {
         let error = expand_with(Path::new("/ckpt/job-%j"), |_| None).unwrap_err();
         let message = error.to_string();
-        assert!(message.contains("%j") && message.contains("SLURM_JOB_ID"), "{message}");
+        assert!(
+            message.contains("%j") && message.contains("SLURM_JOB_ID"),
+            "{message}"
+        );
     }
 
     #[test]

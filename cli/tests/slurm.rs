@@ -8,9 +8,9 @@
 //! installs the packages and runs it with `--ignored`. Run it by hand with
 //! `cargo test --release -p cray --test slurm -- --ignored`.
 
-mod common;
 #[path = "slurm/cluster.rs"]
 mod cluster;
+mod common;
 
 use cluster::Cluster;
 use common::text;
@@ -52,6 +52,9 @@ EXIT0    CON       0
     std::fs::write(&path, source).unwrap();
     path
 }
+
+/// Clock periods between two checkpoints of the jobs: about a tick's worth.
+const EVERY: u64 = 20_000_000;
 
 /// What an uninterrupted run of `program` prints, and its clock periods and state hash.
 struct Straight {
@@ -96,7 +99,13 @@ fn examples() -> PathBuf {
 
 /// Submits `script` with `sbatch_args`, running in `work`, with `args` for the script;
 /// returns the job id.
-fn sbatch(cluster: &Cluster, work: &Path, sbatch_args: &[&str], script: &str, args: &[&str]) -> String {
+fn sbatch(
+    cluster: &Cluster,
+    work: &Path,
+    sbatch_args: &[&str],
+    script: &str,
+    args: &[&str],
+) -> String {
     let out = cluster
         .client("sbatch")
         .arg("--parsable")
@@ -106,10 +115,16 @@ fn sbatch(cluster: &Cluster, work: &Path, sbatch_args: &[&str], script: &str, ar
         .current_dir(work)
         .env("CRAY", env!("CARGO_BIN_EXE_cray"))
         .env("CRAY_CHECKPOINTS", work.join("checkpoints"))
+        .env("CRAY_EVERY", EVERY.to_string())
         .output()
         .unwrap();
     assert!(out.status.success(), "sbatch: {}", text(&out.stderr));
-    text(&out.stdout).trim().split(';').next().unwrap().to_string()
+    text(&out.stdout)
+        .trim()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// The images written so far in a checkpoint directory.
@@ -133,8 +148,6 @@ fn requeue_in_the_middle(cluster: &Cluster) {
         &[],
         "single.sbatch",
         &[
-            "--checkpoint-every",
-            "20000000",
             "--stats-json",
             stats.to_str().unwrap(),
             program.to_str().unwrap(),
@@ -172,7 +185,7 @@ fn queue_array_with_half_preempted(cluster: &Cluster) {
     let out = cray()
         .args(["batch", "run"])
         .arg(&queue)
-        .args(["--slurm", "--checkpoint-every", "20000000"])
+        .args(["--slurm", "--checkpoint-every", &EVERY.to_string()])
         .env("SLURM_CONF", cluster.conf())
         .output()
         .unwrap();
@@ -190,9 +203,16 @@ fn queue_array_with_half_preempted(cluster: &Cluster) {
     }
     for job in 1..=4 {
         let task = format!("{array}_{job}");
-        assert_eq!(cluster.wait_for_end(&task, Duration::from_secs(600)), "COMPLETED");
+        assert_eq!(
+            cluster.wait_for_end(&task, Duration::from_secs(600)),
+            "COMPLETED"
+        );
         let restarts = cluster.job_field(&task, "Restarts");
-        assert_eq!(restarts, if job % 2 == 1 { "1" } else { "0" }, "task {task}");
+        assert_eq!(
+            restarts,
+            if job % 2 == 1 { "1" } else { "0" },
+            "task {task}"
+        );
         let dir = queue.join(format!("{job:04}"));
         let straight = &expected[job as usize - 1];
         let stdout = std::fs::read_to_string(dir.join("stdout")).unwrap();
@@ -211,7 +231,11 @@ fn queue_array_with_half_preempted(cluster: &Cluster) {
         .unwrap();
     let shown = text(&status.stdout);
     assert!(status.status.success(), "{}", text(&status.stderr));
-    assert_eq!(shown.matches(&format!("slurm {array}_")).count(), 4, "{shown}");
+    assert_eq!(
+        shown.matches(&format!("slurm {array}_")).count(),
+        4,
+        "{shown}"
+    );
     assert_eq!(shown.matches("COMPLETED").count(), 4, "{shown}");
 }
 
@@ -232,13 +256,20 @@ fn time_limit_after_a_usr1_checkpoint(cluster: &Cluster) {
         &work,
         &["--time=1", "--signal=B:USR1@50"],
         "preemptible.sbatch",
-        &["--stats-json", stats.to_str().unwrap(), program.to_str().unwrap()],
+        &[
+            "--stats-json",
+            stats.to_str().unwrap(),
+            program.to_str().unwrap(),
+        ],
     );
     let state = cluster.wait_for_end(&id, Duration::from_secs(900));
     let expected = reference.join().unwrap();
     assert_eq!(state, "COMPLETED", "{}", cluster.logs());
     let restarts: u32 = cluster.job_field(&id, "Restarts").parse().unwrap();
-    assert!(restarts >= 1, "the time limit's SIGUSR1 stopped and requeued the job");
+    assert!(
+        restarts >= 1,
+        "the time limit's SIGUSR1 stopped and requeued the job"
+    );
     let errors = std::fs::read_to_string(work.join(format!("cray-{id}.err"))).unwrap();
     assert!(errors.contains("SIGUSR1"), "{errors}");
     let output = std::fs::read_to_string(work.join(format!("cray-{id}.out"))).unwrap();

@@ -8,7 +8,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The daemons a cluster runs, and where each is installed by Debian's packages.
-const DAEMONS: [&str; 3] = ["/usr/sbin/munged", "/usr/sbin/slurmctld", "/usr/sbin/slurmd"];
+const DAEMONS: [&str; 3] = [
+    "/usr/sbin/munged",
+    "/usr/sbin/slurmctld",
+    "/usr/sbin/slurmd",
+];
 
 /// The client commands the tests use.
 const CLIENTS: [&str; 4] = ["sbatch", "squeue", "scontrol", "sinfo"];
@@ -151,7 +155,10 @@ PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP OverSubscr
             .arg(format!("--socket={}", munge.join("munge.socket").display()))
             .arg(format!("--pid-file={}", munge.join("munged.pid").display()))
             .arg(format!("--log-file={}", munge.join("munged.log").display()))
-            .arg(format!("--seed-file={}", munge.join("munged.seed").display()))
+            .arg(format!(
+                "--seed-file={}",
+                munge.join("munged.seed").display()
+            ))
             .stdin(Stdio::null())
             .stdout(self.log_file("munged.out"))
             .stderr(self.log_file("munged.err"))
@@ -201,7 +208,13 @@ PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP OverSubscr
     /// The daemons' logs, for a failed test's message.
     pub fn logs(&self) -> String {
         let mut all = String::new();
-        for entry in std::fs::read_dir(self.path("log")).unwrap().flatten() {
+        let jobs_errors = std::fs::read_dir(self.path("work"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "err"));
+        let daemons = std::fs::read_dir(self.path("log")).unwrap().flatten();
+        for entry in daemons.chain(jobs_errors) {
             let contents = std::fs::read_to_string(entry.path()).unwrap_or_default();
             let tail: Vec<&str> = contents.lines().rev().take(20).collect();
             all += &format!("--- {}\n", entry.path().display());
@@ -257,8 +270,15 @@ PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP OverSubscr
         let start = Instant::now();
         loop {
             let state = self.job_field(id, "JobState");
-            if ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY"]
-                .contains(&state.as_str())
+            if [
+                "COMPLETED",
+                "FAILED",
+                "CANCELLED",
+                "TIMEOUT",
+                "NODE_FAIL",
+                "OUT_OF_MEMORY",
+            ]
+            .contains(&state.as_str())
             {
                 return state;
             }
@@ -308,7 +328,11 @@ impl Drop for Cluster {
 
 fn hostname() -> String {
     let node = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
-    node.trim().split('.').next().unwrap_or("localhost").to_string()
+    node.trim()
+        .split('.')
+        .next()
+        .unwrap_or("localhost")
+        .to_string()
 }
 
 fn chmod(path: &Path, mode: u32) {
