@@ -81,12 +81,12 @@ impl Job {
 }
 
 /// `cray batch submit QUEUE COMMAND...`; `checks` says whether `cray run COMMAND`
-/// parses, and whether it gives `--checkpoint-every`.
+/// parses, and whether it gives `--checkpoint-every`. The job's number.
 pub fn submit(
     queue: &Path,
     command: &[String],
     checks: impl Fn(&[String]) -> Result<(), String>,
-) -> Result<ExitCode, CliError> {
+) -> Result<u32, CliError> {
     if let Some(reserved) = command.iter().find(|arg| {
         RESERVED
             .iter()
@@ -108,6 +108,70 @@ pub fn submit(
     };
     json_file::write(&Job::file(queue, number), &job)?;
     outln!("batch: job {number} queued in {}", queue.display());
+    Ok(number)
+}
+
+/// The jobs `cray batch run` looks at: every job of `queue`, or only job `only`.
+fn jobs_to_run(queue: &Path, only: Option<u32>) -> Result<Vec<Job>, CliError> {
+    let all = jobs(queue)?;
+    let Some(number) = only else {
+        return Ok(all);
+    };
+    let chosen: Vec<Job> = all.into_iter().filter(|job| job.job == number).collect();
+    if chosen.is_empty() {
+        return Err(CliError::new(format!(
+            "batch run: there is no job {number} in queue {} (see `cray batch status`)",
+            queue.display()
+        )));
+    }
+    Ok(chosen)
+}
+
+/// `cray batch run QUEUE --slurm`: hands every job of the queue that has not ended,
+/// and that Slurm does not hold already, to Slurm as one job array (see
+/// [`crate::slurm`]); `sbatch_args` are the site's own options for `sbatch`.
+pub fn hand_to_slurm(
+    queue: &Path,
+    every: u64,
+    only: Option<u32>,
+    sbatch_args: &[String],
+) -> Result<ExitCode, CliError> {
+    let queue = std::path::absolute(queue).map_err(|e| CliError::io(queue, e))?;
+    existing_queue(&queue)?;
+    let handed = crate::slurm::Handed::read(&queue)?;
+    let held: Vec<String> = jobs_to_run(&queue, only)?
+        .iter()
+        .filter_map(|job| handed.slurm_id(job.job))
+        .collect();
+    let states = crate::slurm::states(&held)
+        .map_err(|e| CliError::new(format!("batch run --slurm: {e}")))?;
+    let mut numbers = Vec::new();
+    for job in jobs_to_run(&queue, only)? {
+        let dir = job.dir(&queue);
+        if Finished::read(&dir)?.is_some() || Failed::read(&dir)?.is_some() {
+            continue;
+        }
+        let slurm = handed.slurm_id(job.job);
+        match slurm.as_ref().and_then(|id| states.get(id)) {
+            Some(state) if crate::slurm::may_still_run(state) => errln!(
+                "cray: batch: job {} is Slurm's already ({} {state}): not handed again",
+                job.job,
+                slurm.unwrap_or_default()
+            ),
+            _ => numbers.push(job.job),
+        }
+    }
+    if numbers.is_empty() {
+        outln!("batch: no job of {} to hand to Slurm", queue.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let array = crate::slurm::submit_array(&queue, &numbers, every, sbatch_args)?;
+    let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+    outln!(
+        "batch: jobs {} of {} handed to Slurm as job array {array}",
+        list.join(", "),
+        queue.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -143,28 +207,64 @@ fn jobs(queue: &Path) -> Result<Vec<Job>, CliError> {
     Ok(found)
 }
 
-/// `cray batch run QUEUE`: runs every job that has not ended, in order, each with a
-/// checkpoint every `every` clock periods and the newest [`KEEP`] images kept, unless
-/// its command sets these itself (`own` says whether it gives `--checkpoint-every`
-/// and `--checkpoint-keep`).
+/// How `cray batch run` runs a queue.
+#[derive(Clone, Debug)]
+pub struct Runner {
+    /// Checkpoint interval of jobs that do not give `--checkpoint-every`.
+    pub every: u64,
+    /// `--job N`: run only this job of the queue (a Slurm array task runs its own).
+    pub only: Option<u32>,
+    /// `--sigusr1 stop`: SIGUSR1 checkpoints and stops the job (passed on to it).
+    pub usr1_stops: bool,
+    /// `--requeue`: requeue the Slurm job this runner runs in when it stops a job at a
+    /// checkpoint.
+    pub requeue: bool,
+}
+
+/// `cray batch run QUEUE`: runs every job that has not ended (or only `runner.only`),
+/// in order, each with a checkpoint every `runner.every` clock periods and the newest
+/// [`KEEP`] images kept, unless its command sets these itself (`own` says whether it
+/// gives `--checkpoint-every` and `--checkpoint-keep`).
 pub fn run(
     queue: &Path,
-    every: u64,
+    runner: &Runner,
+    own: impl Fn(&[String]) -> (bool, bool),
+) -> Result<ExitCode, CliError> {
+    let code = run_jobs(queue, runner, own)?;
+    if runner.requeue && code == ExitCode::from(STOPPED_RESUMABLE) {
+        errln!("cray: batch: {}", crate::slurm::requeue_current_job());
+    }
+    Ok(code)
+}
+
+fn run_jobs(
+    queue: &Path,
+    runner: &Runner,
     own: impl Fn(&[String]) -> (bool, bool),
 ) -> Result<ExitCode, CliError> {
     let queue = std::path::absolute(queue).map_err(|e| CliError::io(queue, e))?;
     existing_queue(&queue)?;
-    // One runner per queue, for as long as it runs.
-    let _lock = DirLock::acquire(&queue, "batch queue")?;
+    let jobs = jobs_to_run(&queue, runner.only)?;
+    // One runner per queue, for as long as it runs; a runner of one job (a Slurm
+    // array task, many at once) is kept apart from the others by the job's own
+    // checkpoint directory lock, which its `cray run` holds.
+    let _lock = match runner.only {
+        None => Some(DirLock::acquire(&queue, "batch queue")?),
+        Some(_) => None,
+    };
     let term = Arc::new(AtomicBool::new(false));
     // The host shutting down, the user at the terminal, the terminal gone: each stops
     // the queue as SIGTERM does.
     for signal in STOP_SIGNALS {
         let _ = signal_hook::flag::register(signal, Arc::clone(&term));
     }
+    // SIGUSR1 is passed on to the job: it checkpoints (and goes on or stops, as
+    // `--sigusr1` says).
+    let usr1 = Arc::new(AtomicBool::new(false));
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&usr1));
     crate::session::ignore_file_size_signal();
     let program = std::env::current_exe().map_err(|e| CliError::io(Path::new("cray"), e))?;
-    for job in jobs(&queue)? {
+    for job in jobs {
         let dir = job.dir(&queue);
         if Finished::read(&dir)?.is_some() || Failed::read(&dir)?.is_some() {
             continue;
@@ -201,7 +301,10 @@ pub fn run(
             .arg(std::process::id().to_string());
         let (own_every, own_keep) = own(&job.command);
         if !own_every {
-            command.args(["--checkpoint-every", &every.to_string()]);
+            command.args(["--checkpoint-every", &runner.every.to_string()]);
+        }
+        if runner.usr1_stops {
+            command.args(["--sigusr1", "stop"]);
         }
         if !own_keep {
             command.args(["--checkpoint-keep", &KEEP.to_string()]);
@@ -224,11 +327,15 @@ pub fn run(
             if let Some(status) = child.try_wait().map_err(|e| CliError::io(&program, e))? {
                 break status;
             }
+            let pid = rustix::process::Pid::from_child(&child);
             if term.load(Ordering::Relaxed) && !passed_on {
                 // The job checkpoints into its directory and stops.
-                let pid = rustix::process::Pid::from_child(&child);
                 let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
                 passed_on = true;
+            }
+            if usr1.swap(false, Ordering::Relaxed) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::USR1);
+                passed_on |= runner.usr1_stops;
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -337,6 +444,26 @@ fn fail_without_submit_dir(job: &Job, dir: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The end of a status line for a job handed to Slurm: its array task and Slurm's state
+/// of it (or why Slurm could not be asked).
+fn slurm_column(
+    handed: &crate::slurm::Handed,
+    states: &Result<std::collections::BTreeMap<String, String>, String>,
+    job: u32,
+) -> String {
+    let Some(id) = handed.slurm_id(job) else {
+        return String::new();
+    };
+    let state = match states {
+        Ok(known) => known
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| "no longer known to Slurm".to_string()),
+        Err(e) => format!("unknown ({e})"),
+    };
+    format!("  [slurm {id}: {state}]")
+}
+
 /// The record of a job that `cray run` could not carry on (exit status 2 without
 /// ending the job), in the job's directory.
 const FAILED: &str = "failed.json";
@@ -362,6 +489,12 @@ impl Failed {
 pub fn status(queue: &Path) -> Result<ExitCode, CliError> {
     existing_queue(queue)?;
     let jobs = jobs(queue)?;
+    let handed = crate::slurm::Handed::read(queue)?;
+    let ids: Vec<String> = jobs
+        .iter()
+        .filter_map(|job| handed.slurm_id(job.job))
+        .collect();
+    let slurm_states = crate::slurm::states(&ids);
     if jobs.is_empty() {
         outln!("batch: no jobs in {}", queue.display());
     }
@@ -378,7 +511,13 @@ pub fn status(queue: &Path) -> Result<ExitCode, CliError> {
                 None => "queued".to_string(),
             },
         };
-        outln!("{:>4}  {:<44}  {}", job.job, state, job.command.join(" "));
+        let slurm = slurm_column(&handed, &slurm_states, job.job);
+        outln!(
+            "{:>4}  {:<44}  {}{slurm}",
+            job.job,
+            state,
+            job.command.join(" ")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -25,6 +25,7 @@ mod progress;
 mod replay;
 mod resume;
 mod session;
+mod slurm;
 mod socket_dir;
 
 use clap::{Parser, Subcommand};
@@ -199,6 +200,18 @@ enum Command {
 enum BatchAction {
     /// Queue a job: the arguments of `cray run` (options, program, its arguments).
     Submit {
+        /// Hand the job to Slurm at once (as `batch run QUEUE --slurm --job N`).
+        #[arg(long)]
+        slurm: bool,
+        /// With --slurm: an option for `sbatch`, after cray's own (repeatable:
+        /// `--sbatch=--partition=long`).
+        #[arg(
+            long = "sbatch",
+            value_name = "ARG",
+            allow_hyphen_values = true,
+            requires = "slurm"
+        )]
+        sbatch_args: Vec<String>,
         /// The queue's directory (created if missing).
         queue: PathBuf,
         /// `cray run` arguments.
@@ -213,6 +226,35 @@ enum BatchAction {
         /// Checkpoint interval of jobs that do not give --checkpoint-every.
         #[arg(long, default_value_t = batch::DEFAULT_EVERY, value_parser = clap::value_parser!(u64).range(1..))]
         checkpoint_every: u64,
+        /// Run only job N of the queue (what each task of a Slurm array runs).
+        #[arg(long, value_name = "N")]
+        job: Option<u32>,
+        /// Hand the jobs to Slurm as one job array (task N runs job N) instead of
+        /// running them here.
+        #[arg(long)]
+        slurm: bool,
+        /// With --slurm: an option for `sbatch`, after cray's own (repeatable:
+        /// `--sbatch=--partition=long`).
+        #[arg(
+            long = "sbatch",
+            value_name = "ARG",
+            allow_hyphen_values = true,
+            requires = "slurm"
+        )]
+        sbatch_args: Vec<String>,
+        /// What SIGUSR1 does to the running job: checkpoint and go on, or checkpoint
+        /// and stop.
+        #[arg(
+            long,
+            value_enum,
+            value_name = "ACTION",
+            default_value = "checkpoint",
+            conflicts_with = "slurm"
+        )]
+        sigusr1: options::Usr1Action,
+        /// Inside a Slurm job: requeue it when its job stops at a checkpoint.
+        #[arg(long, conflicts_with = "slurm")]
+        requeue: bool,
     },
     /// List the jobs of the queue and where each stands.
     Status {
@@ -291,18 +333,49 @@ fn own_checkpoint_options(command: &[String]) -> (bool, bool) {
 /// `cray batch ...`.
 fn batch_command(action: BatchAction) -> Result<ExitCode, CliError> {
     match action {
-        BatchAction::Submit { queue, command } => batch::submit(&queue, &command, |command| {
-            let run = run_options_of(command)?;
-            if run.program.is_file() {
-                Ok(())
-            } else {
-                Err(format!("{}: no such program file", run.program.display()))
+        BatchAction::Submit {
+            slurm,
+            sbatch_args,
+            queue,
+            command,
+        } => {
+            let number = batch::submit(&queue, &command, |command| {
+                let run = run_options_of(command)?;
+                if run.program.is_file() {
+                    Ok(())
+                } else {
+                    Err(format!("{}: no such program file", run.program.display()))
+                }
+            })?;
+            if !slurm {
+                return Ok(ExitCode::SUCCESS);
             }
-        }),
+            batch::hand_to_slurm(&queue, batch::DEFAULT_EVERY, Some(number), &sbatch_args)
+        }
         BatchAction::Run {
             queue,
             checkpoint_every,
-        } => batch::run(&queue, checkpoint_every, own_checkpoint_options),
+            job,
+            slurm: true,
+            sbatch_args,
+            ..
+        } => batch::hand_to_slurm(&queue, checkpoint_every, job, &sbatch_args),
+        BatchAction::Run {
+            queue,
+            checkpoint_every,
+            job,
+            sigusr1,
+            requeue,
+            ..
+        } => {
+            let runner = batch::Runner {
+                every: checkpoint_every,
+                only: job,
+                usr1_stops: sigusr1 == options::Usr1Action::Stop,
+                requeue,
+            };
+            batch::run(&queue, &runner, own_checkpoint_options)
+        }
         BatchAction::Status { queue } => batch::status(&queue),
     }
 }
@@ -330,7 +403,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             args,
         } => {
             let personality = new_job.personality.clone();
-            let mut options = RunOptions::run(job, new_job, run_only);
+            let mut options = with_job_placeholders(RunOptions::run(job, new_job, run_only))?;
             if options.record.is_some() {
                 options.command = command_line()?;
             }
@@ -362,7 +435,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 ),
                 (None, None) => return Err(CliError::new("debug: give a program or -f IMAGE")),
             };
-            program::debug(&options, &personality, target)
+            program::debug(&with_job_placeholders(options)?, &personality, target)
         }
         Command::Batch { action } => batch_command(action),
         Command::Restart {
@@ -370,7 +443,10 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             force,
             checks,
             job,
-        } => program::restart(&RunOptions::restored(job, checks), &file, force),
+        } => {
+            let options = with_job_placeholders(RunOptions::restored(job, checks))?;
+            program::restart(&options, &file, force)
+        }
         Command::Chkpnt {
             pid,
             jid,
@@ -414,6 +490,15 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
     }
 }
 
+/// `options` with the Slurm job placeholders of `--checkpoint-dir` (`%j`, `%A`, `%a`)
+/// replaced.
+fn with_job_placeholders(mut options: RunOptions) -> Result<RunOptions, CliError> {
+    if let Some(dir) = &options.checkpoint_dir {
+        options.checkpoint_dir = Some(slurm::expand_job_placeholders(dir)?);
+    }
+    Ok(options)
+}
+
 /// The arguments of this `cray` command as text (`--record` writes them down).
 fn command_line() -> Result<Vec<String>, CliError> {
     std::env::args_os()
@@ -455,6 +540,15 @@ fn survive_file_size_limit() {
 fn main() -> ExitCode {
     survive_file_size_limit();
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Restart { .. }
+            | Command::Debug { .. }
+            | Command::Replay { .. }
+    ) {
+        session::catch_signals();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(error) => {

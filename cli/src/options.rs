@@ -33,6 +33,16 @@ fn parse_file_policy(text: &str) -> Result<(String, FilePolicy), String> {
     cray_chkpnt::file_policy::parse_assignment(text)
 }
 
+/// `--sigusr1`: what the runner does when it receives SIGUSR1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Usr1Action {
+    /// Checkpoint the job and go on.
+    #[default]
+    Checkpoint,
+    /// Checkpoint the job and stop it, as SIGTERM does.
+    Stop,
+}
+
 /// Options of every command that runs a job: `run`, `debug` and `restart`.
 #[derive(Args, Clone, Debug)]
 pub struct JobOptions {
@@ -79,6 +89,16 @@ pub struct JobOptions {
     /// (`chkpnt -z`).
     #[arg(long, alias = "compress")]
     pub checkpoint_compress: bool,
+    /// What SIGUSR1 does: checkpoint the job and go on, or checkpoint it and stop
+    /// (exit status 75, as SIGTERM), e.g. when Slurm's `--signal=B:USR1@N` says the
+    /// time limit is near.
+    #[arg(long, value_enum, value_name = "ACTION", default_value = "checkpoint")]
+    pub sigusr1: Usr1Action,
+    /// Inside a Slurm job: when the job stops at a checkpoint (SIGTERM, `--sigusr1
+    /// stop`), requeue the Slurm job (`scontrol requeue $SLURM_JOB_ID`) so that it goes
+    /// on later from that checkpoint.
+    #[arg(long)]
+    pub requeue: bool,
     /// Restart (and run --resume): what to do with host file PATH the job had open,
     /// one of replace (write the contents the image carries), append (keep the file,
     /// go on at its end), ignore (keep it, offsets unchanged), fail (refuse if it
@@ -213,6 +233,8 @@ pub struct RunOptions {
     pub checkpoint: Option<PathBuf>,
     pub checkpoint_with_files: bool,
     pub checkpoint_compress: bool,
+    pub sigusr1: Usr1Action,
+    pub requeue: bool,
     pub datasets: Vec<String>,
     pub control: Option<String>,
     pub system_dir: Option<PathBuf>,
@@ -246,6 +268,8 @@ impl RunOptions {
             checkpoint: job.checkpoint,
             checkpoint_with_files: job.checkpoint_with_files,
             checkpoint_compress: job.checkpoint_compress,
+            sigusr1: job.sigusr1,
+            requeue: job.requeue,
             log: job.log,
             file_policies: job.file_policies,
             trace_requests: job.trace_requests,

@@ -2,7 +2,7 @@
 
 use crate::dir_lock::DirLock;
 use crate::load::Runnable;
-use crate::options::DEFAULT_MEMORY;
+use crate::options::{Usr1Action, DEFAULT_MEMORY};
 use crate::output::{err, errln};
 use crate::replay::{self, EndFigures, Player, ReplayLog, StreamFigures};
 use crate::resume::{self, Finished, Found};
@@ -47,6 +47,7 @@ pub fn triggers(options: &RunOptions) -> Triggers {
         incremental: options
             .checkpoint_incremental
             .then(|| options.checkpoint_full_every.unwrap_or(DEFAULT_FULL_EVERY)),
+        usr1_stops: options.sigusr1 == Usr1Action::Stop,
     }
 }
 
@@ -791,6 +792,11 @@ fn report(options: &RunOptions, system: &System, outcome: &Outcome) -> Result<Ex
     }
     Ok(match outcome.status {
         Some(status) => ExitCode::from(status.host_code().clamp(0, 255) as u8),
-        None => ExitCode::from(STOPPED_RESUMABLE),
+        None => {
+            if options.requeue {
+                errln!("cray: {}", crate::slurm::requeue_current_job());
+            }
+            ExitCode::from(STOPPED_RESUMABLE)
+        }
     })
 }

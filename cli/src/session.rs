@@ -19,7 +19,7 @@ use cray_chkpnt::ImageError;
 use cray_emulator::system::{CheckpointKind, Console, Event, ExitStatus, HostRoot, System};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The runner's checkpoint and limit options.
@@ -43,6 +43,9 @@ pub struct Triggers {
     /// `--checkpoint-incremental`, with `--checkpoint-full-every N`: periodic images
     /// build on the one before, and every Nth is full.
     pub incremental: Option<u32>,
+    /// `--sigusr1 stop`: SIGUSR1 checkpoints and stops the job, as SIGTERM does (by
+    /// default it checkpoints and the job goes on).
+    pub usr1_stops: bool,
 }
 
 /// How a session ended.
@@ -104,6 +107,38 @@ pub fn ignore_file_size_signal() {
         signal_hook::consts::SIGXFSZ,
         Arc::new(AtomicBool::new(false)),
     );
+}
+
+/// The flags the runner's host signals set. Signals only set flags; a session's loop
+/// acts on them between slices.
+struct HostSignals {
+    /// SIGUSR1 arrived.
+    usr1: Arc<AtomicBool>,
+    /// The stop signal that arrived last (0: none).
+    stop: Arc<AtomicUsize>,
+}
+
+/// The process's one set of signal flags, registered on first use.
+fn host_signals() -> &'static HostSignals {
+    static SIGNALS: OnceLock<HostSignals> = OnceLock::new();
+    SIGNALS.get_or_init(|| {
+        let usr1 = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicUsize::new(0));
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&usr1));
+        for signal in STOP_SIGNALS {
+            let _ = signal_hook::flag::register_usize(signal, Arc::clone(&stop), signal as usize);
+        }
+        ignore_file_size_signal();
+        HostSignals { usr1, stop }
+    })
+}
+
+/// Catches the runner's signals (SIGUSR1, the stop signals, SIGXFSZ) from now on, before
+/// any session exists: a signal that arrives while a job is still being loaded or
+/// restored (Slurm's SIGUSR1 to a job just requeued, say) is acted on by the session
+/// once it runs, instead of killing `cray` with the signal's default action.
+pub fn catch_signals() {
+    host_signals();
 }
 
 /// What a failed checkpoint's error says, without the claim of
@@ -178,14 +213,9 @@ pub fn job_of(system: &System) -> u32 {
 impl Session {
     /// A session around `system`; file names resolve in `root`.
     pub fn new(system: System, root: PathBuf, triggers: Triggers, program: String) -> Session {
-        let usr1 = Arc::new(AtomicBool::new(false));
-        let stop = Arc::new(AtomicUsize::new(0));
-        // Signals only set flags; the loop acts on them between slices.
-        let _ = signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&usr1));
-        for signal in STOP_SIGNALS {
-            let _ = signal_hook::flag::register_usize(signal, Arc::clone(&stop), signal as usize);
-        }
-        ignore_file_size_signal();
+        let signals = host_signals();
+        let usr1 = Arc::clone(&signals.usr1);
+        let stop = Arc::clone(&signals.stop);
         let next_periodic = triggers
             .every
             .as_ref()
@@ -339,14 +369,16 @@ impl Session {
         }
     }
 
-    /// A stop signal: SIGTERM checkpoints and stops; SIGINT, SIGHUP and SIGQUIT do the
-    /// same where the job has a checkpoint directory (it is meant to be continued), and
-    /// otherwise end the job as the signal would have ended `cray` (128 + signal). A
+    /// A stop signal: SIGTERM (and SIGUSR1 with `--sigusr1 stop`) checkpoints and
+    /// stops; SIGINT, SIGHUP and SIGQUIT do the same where the job has a checkpoint
+    /// directory (it is meant to be continued), and otherwise end the job as the
+    /// signal would have ended `cray` (128 + signal). A
     /// checkpoint that fails here cannot be tried again: the job is stopped without it,
     /// and the error says what is left.
     fn stop_on_signal(&mut self, signal: i32, started: Instant) -> Result<Outcome, CliError> {
         let name = signal_name(signal);
-        if signal != signal_hook::consts::SIGTERM && self.triggers.every.is_none() {
+        let always_checkpoints = [signal_hook::consts::SIGTERM, signal_hook::consts::SIGUSR1];
+        if !always_checkpoints.contains(&signal) && self.triggers.every.is_none() {
             errln!(
                 "cray: {name}: job {} ended at clock period {} without a checkpoint (it has no --checkpoint-dir)",
                 self.jid,
@@ -600,6 +632,11 @@ impl Session {
             }
         }
         if self.usr1.swap(false, Ordering::Relaxed) {
+            if self.triggers.usr1_stops {
+                return self
+                    .stop_on_signal(signal_hook::consts::SIGUSR1, started)
+                    .map(Some);
+            }
             self.checkpoint_and_go_on();
         }
         let signal = self.stop.swap(0, Ordering::Relaxed);
