@@ -57,7 +57,9 @@ pub fn chkpnt(
         }
         Ok(Response::Error(message)) => Err(CliError::new(format!("chkpnt: {message}"))),
         Ok(Response::Ended) => Err(ended()),
-        Ok(Response::Ps(_) | Response::Figures(_)) => Err(CliError::new("chkpnt: unexpected answer from the session")),
+        Ok(Response::Ps(_) | Response::Figures(_)) => {
+            Err(CliError::new("chkpnt: unexpected answer from the session"))
+        }
         Err(AskError::Gone(_)) if control_client::session_ended(&session) => Err(ended()),
         Err(AskError::Gone(e)) => Err(CliError::new(format!(
             "chkpnt: session {} closed the connection without answering: {e}",
@@ -120,8 +122,11 @@ pub fn ps() -> Result<ExitCode, CliError> {
         }
         // The figures of the session's progress display; a session of an older cray
         // does not know the request and shows none.
-        let figures =
-            control_client::ask(&session, &Request::Figures, Some(control_client::PS_DEADLINE));
+        let figures = control_client::ask(
+            &session,
+            &Request::Figures,
+            Some(control_client::PS_DEADLINE),
+        );
         if let Ok(Response::Figures(figures)) = figures {
             outln!("{id:>8} {}", figures.describe());
         }

@@ -274,7 +274,10 @@ fn time_limit_after_a_usr1_checkpoint(cluster: &Cluster) {
     // The test never requeues this job: each restart is cray's own `--requeue` after the
     // time limit's SIGUSR1 stopped it at a checkpoint (what cray said then is cut back
     // with the rest of standard error when the job continues).
-    assert!(errors.contains("cray: resume: continuing job 1 from"), "{errors}");
+    assert!(
+        errors.contains("cray: resume: continuing job 1 from"),
+        "{errors}"
+    );
     let output = std::fs::read_to_string(work.join(format!("cray-{id}.out"))).unwrap();
     assert_eq!(output, expected.stdout, "the output is there once");
     assert_eq!(figures(&stats), (expected.clock, expected.hash));
