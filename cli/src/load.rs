@@ -28,7 +28,16 @@ pub const MAX_PROGRAM_WORDS: u64 = (1 << 24) + (1 << 21);
 
 /// Reads a file as big-endian 64-bit words (at most [`MAX_PROGRAM_WORDS`]).
 pub fn read_words(path: &Path) -> Result<Vec<u64>, CliError> {
-    let bytes = crate::files::read_input(path, MAX_PROGRAM_WORDS * 8, "a program")?;
+    words_of(path, &read_program_bytes(path)?)
+}
+
+/// A program file's bytes: only a regular file, at most [`MAX_PROGRAM_WORDS`] words.
+fn read_program_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
+    crate::files::read_input(path, MAX_PROGRAM_WORDS * 8, "a program")
+}
+
+/// `bytes`, read from `path`, as big-endian 64-bit words.
+fn words_of(path: &Path, bytes: &[u8]) -> Result<Vec<u64>, CliError> {
     if bytes.len() % 8 != 0 {
         return Err(CliError::invalid(
             path,
@@ -137,11 +146,11 @@ pub fn program_words(path: &Path, personality: &str) -> Result<Runnable, CliErro
             Runnable::AOut(words)
         });
     }
-    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+    let bytes = read_program_bytes(path)?;
     if let Some(deck) = deck_of(path, &bytes) {
         return deck.map(Runnable::Deck);
     }
-    let words = read_words(path)?;
+    let words = words_of(path, &bytes)?;
     if AOut::looks_like(&words) {
         return Ok(Runnable::AOut(words));
     }

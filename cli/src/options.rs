@@ -113,6 +113,14 @@ pub struct JobOptions {
     /// COS: print every F$ request (code, name, S1, S2, P) and its status on stderr.
     #[arg(long)]
     pub trace_requests: bool,
+    /// COS job decks (a restarted deck job needs the same): the system directory, where a verb that is neither a system
+    /// verb nor a local dataset is found as a program (NAME.bin, name.bin, NAME, name).
+    #[arg(long, value_name = "DIR")]
+    pub system_dir: Option<PathBuf>,
+    /// COS job decks: the permanent-dataset store (catalogue and datasets) that ACCESS,
+    /// SAVE, DELETE, ADJUST, MODIFY and PERMIT use; created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub pds: Option<PathBuf>,
     /// Show a one-line progress display on standard error (clock periods, emulated
     /// time, MIPS, checkpoints): the default when standard error is a terminal; with
     /// standard error redirected, a line a second.
@@ -150,14 +158,6 @@ pub struct NewJobOptions {
     /// program's file name without extension, in capitals.
     #[arg(long = "control", value_name = "STATEMENT")]
     pub control: Option<String>,
-    /// COS job decks: the system directory, where a verb that is neither a system
-    /// verb nor a local dataset is found as a program (NAME.bin, name.bin, NAME, name).
-    #[arg(long, value_name = "DIR")]
-    pub system_dir: Option<PathBuf>,
-    /// COS job decks: the permanent-dataset store (catalogue and datasets) that ACCESS,
-    /// SAVE, DELETE, ADJUST, MODIFY and PERMIT use; created if missing.
-    #[arg(long, value_name = "DIR")]
-    pub pds: Option<PathBuf>,
 }
 
 /// Options of `cray run` alone.
@@ -273,6 +273,8 @@ impl RunOptions {
             log: job.log,
             file_policies: job.file_policies,
             trace_requests: job.trace_requests,
+            system_dir: job.system_dir,
+            pds: job.pds,
             progress: job.progress,
             quiet: job.quiet,
             ..RunOptions::default()
@@ -288,8 +290,6 @@ impl RunOptions {
             epoch: Some(new.epoch),
             datasets: new.datasets,
             control: new.control,
-            system_dir: new.system_dir,
-            pds: new.pds,
             ..RunOptions::of_job(job)
         }
     }
