@@ -167,10 +167,17 @@ fn ps(place: &Place) -> String {
 /// terminal; none while it runs (or before the session answers).
 fn waiting_at(place: &Place) -> Option<u64> {
     let rows = ps(place);
+    // The column is found by its heading, so that a column added to `cray ps` (UID)
+    // does not move what this reads.
+    let column = rows
+        .lines()
+        .next()?
+        .split_whitespace()
+        .position(|heading| heading == "CYCLES")?;
     let row = rows.lines().find(|row| row.contains("lispf4"))?;
     let fields: Vec<&str> = row.split_whitespace().collect();
-    (row.contains("blocked (Terminal)") && fields.len() > 4)
-        .then(|| fields[4].parse().ok())
+    (row.contains("blocked (Terminal)") && fields.len() > column)
+        .then(|| fields[column].parse().ok())
         .flatten()
 }
 
