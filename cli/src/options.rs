@@ -99,7 +99,7 @@ pub struct JobOptions {
     /// on later from that checkpoint.
     #[arg(long)]
     pub requeue: bool,
-    /// Restart (and run --resume): what to do with host file PATH the job had open,
+    /// When a job is restarted (or resumed by run): what to do with host file PATH it had open,
     /// one of replace (write the contents the image carries), append (keep the file,
     /// go on at its end), ignore (keep it, offsets unchanged), fail (refuse if it
     /// changed), truncate (cut it back to its length at the checkpoint). Default:
