@@ -171,7 +171,8 @@ fn readfile_checkpoint(root: &Path, extra: &[&str]) -> PathBuf {
         .arg(image("readfile.cal"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    // 75: stopped with the job checkpointed, to be continued.
+    assert_eq!(out.status.code(), Some(75), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "ABCDEFGH");
     chk
 }
