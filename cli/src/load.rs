@@ -38,7 +38,7 @@ fn read_program_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
 
 /// `bytes`, read from `path`, as big-endian 64-bit words.
 fn words_of(path: &Path, bytes: &[u8]) -> Result<Vec<u64>, CliError> {
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         return Err(CliError::invalid(
             path,
             format!(
