@@ -203,10 +203,8 @@ fn queue_array_with_half_preempted(cluster: &Cluster) {
     }
     for job in 1..=4 {
         let task = format!("{array}_{job}");
-        assert_eq!(
-            cluster.wait_for_end(&task, Duration::from_secs(600)),
-            "COMPLETED"
-        );
+        let state = cluster.wait_for_end(&task, Duration::from_secs(600));
+        assert_eq!(state, "COMPLETED", "task {task}\n{}", cluster.logs());
         let restarts = cluster.job_field(&task, "Restarts");
         assert_eq!(
             restarts,

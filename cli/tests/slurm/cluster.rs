@@ -22,6 +22,16 @@ const CLIENTS: [&str; 4] = ["sbatch", "squeue", "scontrol", "sinfo"];
 const CONTROLLER_PORT: u16 = 16817;
 const NODE_PORT: u16 = 16818;
 
+/// The states Slurm does not go on from.
+const ENDED: [&str; 6] = [
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "TIMEOUT",
+    "NODE_FAIL",
+    "OUT_OF_MEMORY",
+];
+
 /// A running one-node cluster.
 pub struct Cluster {
     dir: tempfile::TempDir,
@@ -208,16 +218,31 @@ PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP OverSubscr
     /// The daemons' logs, for a failed test's message.
     pub fn logs(&self) -> String {
         let mut all = String::new();
-        let jobs_errors = std::fs::read_dir(self.path("work"))
+        // The jobs' own error files, and a queue's Slurm outputs and job stderr.
+        let work = self.path("work");
+        let queue = work.join("queue");
+        let queue_jobs = std::fs::read_dir(&queue)
             .into_iter()
             .flatten()
             .flatten()
-            .filter(|e| e.path().extension().is_some_and(|x| x == "err"));
-        let daemons = std::fs::read_dir(self.path("log")).unwrap().flatten();
-        for entry in daemons.chain(jobs_errors) {
-            let contents = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            .map(|e| e.path().join("stderr"));
+        let jobs_errors: Vec<PathBuf> = [work, queue]
+            .iter()
+            .filter_map(|dir| std::fs::read_dir(dir).ok())
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "err" || x == "out"))
+            .chain(queue_jobs.filter(|p| p.is_file()))
+            .collect();
+        let daemons = std::fs::read_dir(self.path("log"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path());
+        for path in daemons.chain(jobs_errors) {
+            let contents = std::fs::read_to_string(&path).unwrap_or_default();
             let tail: Vec<&str> = contents.lines().rev().take(20).collect();
-            all += &format!("--- {}\n", entry.path().display());
+            all += &format!("--- {}\n", path.display());
             for line in tail.into_iter().rev() {
                 all += line;
                 all.push('\n');
@@ -268,21 +293,28 @@ PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP OverSubscr
     /// its final state.
     pub fn wait_for_end(&self, id: &str, limit: Duration) -> String {
         let start = Instant::now();
+        let mut held_since: Option<Instant> = None;
         loop {
             let state = self.job_field(id, "JobState");
-            if [
-                "COMPLETED",
-                "FAILED",
-                "CANCELLED",
-                "TIMEOUT",
-                "NODE_FAIL",
-                "OUT_OF_MEMORY",
-            ]
-            .contains(&state.as_str())
-            {
-                return state;
+            if ENDED.contains(&state.as_str()) {
+                // A job requeued while it ends (its own `scontrol requeue` after it
+                // stopped at a checkpoint, with status 75) shows FAILED for a moment
+                // before Slurm puts it back in the queue: an end counts once it holds.
+                std::thread::sleep(Duration::from_secs(3));
+                if self.job_field(id, "JobState") == state {
+                    return state;
+                }
+                continue;
             }
-            if state == "PENDING" && self.job_field(id, "Reason") == "BeginTime" {
+            let held = state == "PENDING" && self.job_field(id, "Reason") == "BeginTime";
+            let since = *held_since.get_or_insert_with(Instant::now);
+            if !held {
+                held_since = None;
+            }
+            // Released only once the run before has had time to finish ending: a job
+            // started again within the second of its requeue finds its credential
+            // revoked and fails ("Killing non-startable batch job").
+            if held && since.elapsed() > Duration::from_secs(5) {
                 let _ = self
                     .client("scontrol")
                     .args(["update", &format!("JobId={id}"), "StartTime=now"])
