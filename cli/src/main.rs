@@ -28,7 +28,7 @@ mod session;
 mod slurm;
 mod socket_dir;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use cray_chkpnt::system_image::SaveOptions;
 use cray_emulator::isa::Model;
 pub use error::CliError;
@@ -195,23 +195,33 @@ enum Command {
     },
 }
 
+/// `--slurm [--sbatch ARG]...` of `batch submit` and `batch run`: hand the queue's
+/// jobs to Slurm (as one job array, task N running job N) instead of running them here.
+#[derive(Args)]
+struct SlurmHandoff {
+    /// Hand the jobs to Slurm as one job array (task N runs job N) instead of running
+    /// them here.
+    #[arg(long)]
+    slurm: bool,
+    /// With --slurm: an option for `sbatch`, after cray's own (repeatable:
+    /// `--sbatch=--partition=long`).
+    #[arg(
+        long = "sbatch",
+        value_name = "ARG",
+        allow_hyphen_values = true,
+        requires = "slurm"
+    )]
+    sbatch_args: Vec<String>,
+}
+
 /// What `cray batch` does.
 #[derive(Subcommand)]
 enum BatchAction {
     /// Queue a job: the arguments of `cray run` (options, program, its arguments).
     Submit {
         /// Hand the job to Slurm at once (as `batch run QUEUE --slurm --job N`).
-        #[arg(long)]
-        slurm: bool,
-        /// With --slurm: an option for `sbatch`, after cray's own (repeatable:
-        /// `--sbatch=--partition=long`).
-        #[arg(
-            long = "sbatch",
-            value_name = "ARG",
-            allow_hyphen_values = true,
-            requires = "slurm"
-        )]
-        sbatch_args: Vec<String>,
+        #[command(flatten)]
+        handoff: SlurmHandoff,
         /// The queue's directory (created if missing).
         queue: PathBuf,
         /// `cray run` arguments.
@@ -229,19 +239,8 @@ enum BatchAction {
         /// Run only job N of the queue (what each task of a Slurm array runs).
         #[arg(long, value_name = "N")]
         job: Option<u32>,
-        /// Hand the jobs to Slurm as one job array (task N runs job N) instead of
-        /// running them here.
-        #[arg(long)]
-        slurm: bool,
-        /// With --slurm: an option for `sbatch`, after cray's own (repeatable:
-        /// `--sbatch=--partition=long`).
-        #[arg(
-            long = "sbatch",
-            value_name = "ARG",
-            allow_hyphen_values = true,
-            requires = "slurm"
-        )]
-        sbatch_args: Vec<String>,
+        #[command(flatten)]
+        handoff: SlurmHandoff,
         /// What SIGUSR1 does to the running job: checkpoint and go on, or checkpoint
         /// and stop.
         #[arg(
@@ -334,8 +333,7 @@ fn own_checkpoint_options(command: &[String]) -> (bool, bool) {
 fn batch_command(action: BatchAction) -> Result<ExitCode, CliError> {
     match action {
         BatchAction::Submit {
-            slurm,
-            sbatch_args,
+            handoff,
             queue,
             command,
         } => {
@@ -347,17 +345,21 @@ fn batch_command(action: BatchAction) -> Result<ExitCode, CliError> {
                     Err(format!("{}: no such program file", run.program.display()))
                 }
             })?;
-            if !slurm {
+            if !handoff.slurm {
                 return Ok(ExitCode::SUCCESS);
             }
-            batch::hand_to_slurm(&queue, batch::DEFAULT_EVERY, Some(number), &sbatch_args)
+            let args = &handoff.sbatch_args;
+            batch::hand_to_slurm(&queue, batch::DEFAULT_EVERY, Some(number), args)
         }
         BatchAction::Run {
             queue,
             checkpoint_every,
             job,
-            slurm: true,
-            sbatch_args,
+            handoff:
+                SlurmHandoff {
+                    slurm: true,
+                    sbatch_args,
+                },
             ..
         } => batch::hand_to_slurm(&queue, checkpoint_every, job, &sbatch_args),
         BatchAction::Run {
