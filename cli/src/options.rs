@@ -189,6 +189,11 @@ pub struct RunOnlyOptions {
     /// lock instead of refusing it.
     #[arg(long, value_name = "PID", hide = true)]
     pub runner_pid: Option<u32>,
+    /// When another runner holds the checkpoint directory's lock, wait for it to end
+    /// instead of refusing: a requeued Slurm job whose earlier run is still ending
+    /// (its node lost contact, or it is still checkpointing) then goes on after it.
+    #[arg(long)]
+    pub wait_for_lock: bool,
 }
 
 /// The machine of a restarted job is the image's: these options only check it (a
@@ -247,6 +252,7 @@ pub struct RunOptions {
     pub record: Option<PathBuf>,
     pub replay: Option<PathBuf>,
     pub runner_pid: Option<u32>,
+    pub wait_for_lock: bool,
     /// The arguments of this `cray` command, for `--record`.
     pub command: Vec<String>,
 }
@@ -303,6 +309,7 @@ impl RunOptions {
             record: only.record,
             replay: only.replay,
             runner_pid: only.runner_pid,
+            wait_for_lock: only.wait_for_lock,
             ..RunOptions::new_job(job, new)
         }
     }

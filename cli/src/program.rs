@@ -79,10 +79,12 @@ fn prepare_outputs(options: &RunOptions) -> Result<Option<DirLock>, CliError> {
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
             let what = "checkpoint directory";
-            // A batch job whose runner died waits for the job the dead runner left.
-            Some(match options.runner_pid {
-                Some(_) => DirLock::wait(dir, what)?,
-                None => DirLock::acquire(dir, what)?,
+            // A batch job whose runner died waits for the job the dead runner left;
+            // so does a requeued Slurm job (`--wait-for-lock`) for its earlier run.
+            Some(if options.runner_pid.is_some() || options.wait_for_lock {
+                DirLock::wait(dir, what)?
+            } else {
+                DirLock::acquire(dir, what)?
             })
         }
         None => None,

@@ -671,6 +671,41 @@ fn a_second_runner_on_one_directory_is_refused_naming_the_first() {
 }
 
 #[test]
+fn a_second_runner_told_to_wait_for_the_lock_goes_on_after_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let out = dir.join("out.txt");
+    let mut first = resumable(dir, "7000000", &[], "ticks.cal")
+        .stdout(appending(&out))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = first.id().to_string();
+    let lock = dir.join("ck/.lock");
+    wait_until("the first runner's lock", || {
+        std::fs::read_to_string(&lock)
+            .is_ok_and(|t| t.split_whitespace().next() == Some(pid.as_str()))
+    });
+    let second = resumable(dir, "7000000", &["--wait-for-lock"], "ticks.cal")
+        .stdout(appending(&out))
+        .output()
+        .unwrap();
+    assert!(first.wait().unwrap().success());
+    // The second run waited for the first, then found the job ended: it says so and
+    // takes its exit status, and the output is there once.
+    assert_eq!(second.status.code(), Some(0));
+    let said = text(&second.stderr);
+    assert!(
+        said.contains(&format!(
+            "ck: this checkpoint directory is in use by another runner, pid {pid}"
+        )) && said.contains("waiting for it"),
+        "{said}"
+    );
+    assert!(said.contains("already ended at clock period"), "{said}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "tick\n".repeat(10));
+}
+
+#[test]
 fn an_older_image_under_the_newest_ones_name_is_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();

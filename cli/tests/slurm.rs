@@ -281,6 +281,136 @@ fn time_limit_after_a_usr1_checkpoint(cluster: &Cluster) {
     assert_eq!(figures(&stats), (expected.clock, expected.hash));
 }
 
+/// A job whose node daemon is killed (SIGKILL) while it runs and requeued while the
+/// daemon is down, then the daemon started again: the run it left behind is stopped
+/// at a checkpoint when slurmd comes back, the requeued run waits for its checkpoint
+/// directory (`--wait-for-lock`) if the old one is still ending, and the job ends as
+/// the uninterrupted run does.
+fn slurmd_killed_and_restarted(cluster: &mut Cluster) {
+    let work = cluster.work_dir();
+    let program = ticker(&work, 60);
+    let expected = straight(&work, &program);
+    let stats = work.join("node-lost.json");
+    let id = sbatch(
+        cluster,
+        &work,
+        &[],
+        "single.sbatch",
+        &[
+            "--stats-json",
+            stats.to_str().unwrap(),
+            program.to_str().unwrap(),
+        ],
+    );
+    let checkpoints = work.join("checkpoints").join(format!("job-{id}"));
+    cluster.wait_until("the job's first checkpoint", || images(&checkpoints) >= 1);
+    cluster.kill_slurmd();
+    std::thread::sleep(Duration::from_secs(2));
+    // slurmctld takes the requeue while it cannot reach the node; it is carried out
+    // when the node's daemon is back.
+    let requeue = cluster
+        .client("scontrol")
+        .args(["requeue", &id])
+        .output()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    cluster.start_slurmd();
+    let state = cluster.wait_for_end(&id, Duration::from_secs(600));
+    assert_eq!(state, "COMPLETED", "{}", cluster.logs());
+    assert_eq!(cluster.job_field(&id, "ExitCode"), "0:0");
+    if requeue.status.success() {
+        assert_eq!(
+            cluster.job_field(&id, "Restarts"),
+            "1",
+            "{}",
+            cluster.logs()
+        );
+    }
+    let output = std::fs::read_to_string(work.join(format!("cray-{id}.out"))).unwrap();
+    assert_eq!(output, expected.stdout, "the output is there once");
+    assert_eq!(figures(&stats), (expected.clock, expected.hash));
+}
+
+/// A job requeued three times at moments drawn at random (before its first checkpoint
+/// as well as between checkpoints); the seed is printed, and `CRAY_SLURM_SEED` repeats a
+/// failed draw.
+fn requeued_at_random_moments(cluster: &Cluster) {
+    let seed = std::env::var("CRAY_SLURM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos() as u64
+                | 1
+        });
+    eprintln!("requeued_at_random_moments: CRAY_SLURM_SEED={seed}");
+    let mut random = XorShift(seed);
+    let work = cluster.work_dir();
+    let program = ticker(&work, 80);
+    let expected = straight(&work, &program);
+    let stats = work.join("random.json");
+    let id = sbatch(
+        cluster,
+        &work,
+        &[],
+        "single.sbatch",
+        &[
+            "--stats-json",
+            stats.to_str().unwrap(),
+            program.to_str().unwrap(),
+        ],
+    );
+    let mut requeues = 0;
+    for _ in 0..3 {
+        cluster.wait_until("the job to run", || {
+            cluster.job_field(&id, "JobState") == "RUNNING"
+        });
+        let delay = Duration::from_millis(200 + random.next() % 3000);
+        std::thread::sleep(delay);
+        if cluster.job_field(&id, "JobState") != "RUNNING" {
+            break;
+        }
+        // The job may have ended between the look and the requeue: then it is done.
+        let requeue = cluster.client("scontrol").args(["requeue", &id]).output();
+        if !requeue.is_ok_and(|out| out.status.success()) {
+            break;
+        }
+        requeues += 1;
+        cluster.wait_for_requeue(&id);
+    }
+    let state = cluster.wait_for_end(&id, Duration::from_secs(600));
+    assert_eq!(state, "COMPLETED", "seed {seed}\n{}", cluster.logs());
+    assert_eq!(
+        cluster.job_field(&id, "Restarts"),
+        requeues.to_string(),
+        "seed {seed}"
+    );
+    let output = std::fs::read_to_string(work.join(format!("cray-{id}.out"))).unwrap();
+    assert_eq!(
+        output, expected.stdout,
+        "the output is there once (seed {seed})"
+    );
+    assert_eq!(
+        figures(&stats),
+        (expected.clock, expected.hash),
+        "seed {seed}"
+    );
+}
+
+/// Marsaglia's xorshift64: the test's own draws, repeatable from the printed seed.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
 fn cray() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cray"))
 }
@@ -291,8 +421,10 @@ fn jobs_requeued_and_preempted_under_slurm_end_as_uninterrupted_runs() {
     if let Some(missing) = cluster::missing_packages() {
         panic!("{missing}");
     }
-    let cluster = Cluster::start();
+    let mut cluster = Cluster::start();
     requeue_in_the_middle(&cluster);
+    requeued_at_random_moments(&cluster);
+    slurmd_killed_and_restarted(&mut cluster);
     queue_array_with_half_preempted(&cluster);
     time_limit_after_a_usr1_checkpoint(&cluster);
 }

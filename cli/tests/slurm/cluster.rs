@@ -178,6 +178,26 @@ PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP OverSubscr
         self.wait_until("munged's socket", || munge.join("munge.socket").exists());
     }
 
+    /// Kills slurmd with SIGKILL, as a crashed node daemon dies (the jobs' slurmstepd
+    /// processes go on), and returns when it is gone.
+    pub fn kill_slurmd(&mut self) {
+        let index = self.slurmd_index();
+        let mut slurmd = self.daemons.remove(index);
+        slurmd.kill().unwrap();
+        slurmd.wait().unwrap();
+    }
+
+    /// Starts slurmd again after `kill_slurmd`; its state comes back from its spool
+    /// directory.
+    pub fn start_slurmd(&mut self) {
+        self.start_daemon("/usr/sbin/slurmd");
+    }
+
+    /// Where slurmd is among the daemons: it is always the last one started.
+    fn slurmd_index(&self) -> usize {
+        self.daemons.len() - 1
+    }
+
     fn start_daemon(&mut self, program: &str) {
         let name = Path::new(program).file_name().unwrap().to_str().unwrap();
         let child = Command::new(program)
@@ -185,8 +205,8 @@ PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP OverSubscr
             .arg("-f")
             .arg(self.path("slurm.conf"))
             .stdin(Stdio::null())
-            .stdout(self.log_file(&format!("{name}.out")))
-            .stderr(self.log_file(&format!("{name}.err")))
+            .stdout(self.append_log(&format!("{name}.out")))
+            .stderr(self.append_log(&format!("{name}.err")))
             .spawn()
             .unwrap_or_else(|e| panic!("{program} starts: {e}"));
         self.daemons.push(child);
@@ -194,6 +214,15 @@ PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP OverSubscr
 
     fn log_file(&self, name: &str) -> std::fs::File {
         std::fs::File::create(self.path("log").join(name)).unwrap()
+    }
+
+    /// A daemon's log, kept across its restarts.
+    fn append_log(&self, name: &str) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path("log").join(name))
+            .unwrap()
     }
 
     fn wait_for_idle_node(&self) {
@@ -315,16 +344,34 @@ PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP OverSubscr
             // started again within the second of its requeue finds its credential
             // revoked and fails ("Killing non-startable batch job").
             if held && since.elapsed() > Duration::from_secs(5) {
-                let _ = self
-                    .client("scontrol")
-                    .args(["update", &format!("JobId={id}"), "StartTime=now"])
-                    .output();
+                self.release(id);
             }
             if start.elapsed() > limit {
                 panic!("job {id} still {state} after {limit:?}\n{}", self.logs());
             }
             std::thread::sleep(Duration::from_millis(500));
         }
+    }
+}
+
+impl Cluster {
+    /// Waits until a job just requeued has left the node and is back in the queue, then
+    /// (once its earlier run has had time to finish ending) releases it from the begin
+    /// time Slurm gives every requeued job.
+    pub fn wait_for_requeue(&self, id: &str) {
+        self.wait_until("the requeued job to be back in the queue", || {
+            self.job_field(id, "JobState") == "PENDING"
+        });
+        std::thread::sleep(Duration::from_secs(5));
+        self.release(id);
+    }
+
+    /// Lets a held job start now (`scontrol update JobId=ID StartTime=now`).
+    fn release(&self, id: &str) {
+        let _ = self
+            .client("scontrol")
+            .args(["update", &format!("JobId={id}"), "StartTime=now"])
+            .output();
     }
 }
 
