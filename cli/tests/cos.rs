@@ -259,7 +259,7 @@ fn checkpoint_and_restart_of_a_cos_job() {
 }
 
 /// How far each corpus binary gets with no datasets: the exit code and a piece of
-/// its stderr (the README's "COS binaries" table). None may stop with the
+/// its stderr (the table of docs/src/cos-binaries.md). None may stop with the
 /// library's `SL042 - ... IS A DSN ALREADY IN USE`, which our LFT layout once caused.
 const CORPUS: &[(&str, i32, &str)] = &[
     ("acctdef.bin", 0, "UT010 - STOP          in ACCTDEF"),

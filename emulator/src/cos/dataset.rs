@@ -451,7 +451,7 @@ pub fn unpack_line(words: &[u64], unused_bits: u32) -> Result<String, CosFormatE
 
 /// A text record as a line of host text: [`unpack_line`] with the trailing blanks
 /// removed, as COS removed them when it sent a text dataset to a front end or a
-/// printer (README, "What FORTRAN writes as text"). FORTRAN pads every formatted
+/// printer (docs/src/cos-binaries.md, "Text"). FORTRAN pads every formatted
 /// record to its full width; the host sees only what was written.
 pub fn host_line(words: &[u64], unused_bits: u32) -> Result<String, CosFormatError> {
     let mut line = unpack_line(words, unused_bits)?;
