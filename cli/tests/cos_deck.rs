@@ -427,3 +427,70 @@ fn a_stopped_deck_resumes_from_its_checkpoint_directory() {
         "{catalogue}"
     );
 }
+
+/// COPYR, COPYF, COPYD, SKIPR, SKIPF and SKIPD on `$IN` (three files) and on local
+/// datasets they write: record verbs stop at an EOF, file verbs count EOFs, backward
+/// skips stop at the start of a file, and `O=$OUT` prints.
+#[test]
+fn copy_and_skip_verbs_move_over_records_files_and_the_dataset() {
+    let site = Site::new();
+    let deck = "JOB,JN=CP.\n\
+        COPYR,O=A,NR=2.\n\
+        SKIPR.\n\
+        COPYR,O=A.\n\
+        SKIPF.\n\
+        COPYF,O=A.\n\
+        COPYD,O=A.\n\
+        REWIND,DN=A.\n\
+        COPYD,I=A,O=B.\n\
+        SKIPF,DN=B,NF=-1.\n\
+        COPYR,I=B,NR=*.\n\
+        SKIPR,DN=B,NR=-1.\n\
+        COPYR,I=B.\n\
+        SKIPD,DN=B.\n\
+        SKIPR,DN=B,NR=-1.\n\
+        REWIND,DN=A.\n\
+        COPYF,I=A.\n\
+        SKIPR,DN=A,NR=X.\n\
+        COPYR,I=A,O=A.\n\
+        EXIT.\n\
+        COPYR,I=NONE.\n\
+        /EOF\na1\na2\na3\n/EOF\nb1\n/EOF\nc1\nc2\n";
+    let out = site.run("cp", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "c1\nc2\nc2\na1\na2\nb1\n", "{stderr}");
+    let expected = [
+        " COPYR: 2 RECORDS, 0 FILES COPIED FROM $IN TO A",
+        " SKIPR: 1 RECORDS, 0 FILES SKIPPED ON $IN",
+        " COPYR: 0 RECORDS, 0 FILES COPIED FROM $IN TO A",
+        " SKIPF: 0 RECORDS, 1 FILES SKIPPED ON $IN",
+        " COPYF: 1 RECORDS, 1 FILES COPIED FROM $IN TO A",
+        // The last file of the deck's data ends with an EOF too.
+        " COPYD: 2 RECORDS, 1 FILES COPIED FROM $IN TO A",
+        " COPYD: 5 RECORDS, 2 FILES COPIED FROM A TO B",
+        " SKIPF: 0 RECORDS, 1 FILES SKIPPED ON B",
+        " COPYR: 2 RECORDS, 0 FILES COPIED FROM B TO $OUT",
+        " SKIPR: 1 RECORDS, 0 FILES SKIPPED ON B",
+        " COPYR: 1 RECORDS, 0 FILES COPIED FROM B TO $OUT",
+        " SKIPD: 0 RECORDS, 1 FILES SKIPPED ON B",
+        // A record skip does not cross the EOF in front of the EOD.
+        " SKIPR: 0 RECORDS, 0 FILES SKIPPED ON B",
+        " COPYF: 3 RECORDS, 1 FILES COPIED FROM A TO $OUT",
+        " SKIPR: NR=X is not a count (a number or *)",
+        "COPYR,I=NONE.",
+        " COPYR: NONE is not a local dataset of the job",
+    ];
+    let mut at = 0;
+    for line in expected {
+        let found = stderr[at..]
+            .find(line)
+            .unwrap_or_else(|| panic!("{line:?} after byte {at} of {stderr}"));
+        at += found + line.len();
+    }
+    // The abort of SKIPR skipped COPYR,I=A,O=A up to EXIT.
+    assert!(!stderr.contains("I= and O= name the same"), "{stderr}");
+    let same = site.run("same", "JOB,JN=S.\nCOPYR,I=$IN,O=$IN.\n", &[]);
+    assert_eq!(same.status.code(), Some(1));
+    assert!(text(&same.stderr).contains(" COPYR: I= and O= name the same dataset $IN"));
+}

@@ -14,7 +14,7 @@
 //! | 005 | F$RCL | nothing to wait for: all I/O completes inside the request |
 //! | 006 | F$TRM | as F$ADV |
 //! | 010 | F$OPN | opens the dataset of the ODN at S1: its DSP above JCDSP, its LFT entry (name, DSP) between JCLFT and JCDSP; DSP address into ODN word 1 bits 40–63 |
-//! | 011, 073 | F$MEM, F$MEMORY | S1 = new FL (0: none); grows the field (never below the system area); S1 = FL |
+//! | 011, 073 | F$MEM, F$MEMORY | S1 = new FL (0: none); grows or shrinks the field (never below the top of the system area); S1 = FL |
 //! | 012 | F$LBN | S1 = last block number of the dataset at S1 |
 //! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset and clears its LFT entry |
 //! | 014 | F$DNT | accepted (local datasets are created when opened) |
@@ -357,8 +357,11 @@ impl System {
         Reply::Status(0)
     }
 
-    /// F$MEM/F$MEMORY: S1 = the field length wanted (0 = just tell). The field grows
-    /// when memory allows; it never shrinks (the DSPs sit at its old top). S1 = FL.
+    /// F$MEM/F$MEMORY: S1 = the field length wanted (0 = just tell), rounded up to
+    /// the field granule. The field grows when memory allows (S0 = 1 and the field
+    /// unchanged when not) and shrinks, but never below the top of the system area
+    /// (the LFT, DSPs and buffers the loader put at the top of the first field): a
+    /// smaller request gets that floor. S1 = the new FL, also stored in JCFL.
     fn cos_memory(&mut self, pid: Pid, s1: u64) -> Reply {
         let wanted = s1 & 0xFF_FFFF;
         let in_use = self.memory_in_use();
@@ -367,23 +370,31 @@ impl System {
             return Reply::Status(1);
         };
         let fl = process.memory.len() as u64;
-        if wanted > fl {
-            let grown =
-                wanted.div_ceil(super::loader::FIELD_GRANULE) * super::loader::FIELD_GRANULE;
-            if in_use - fl + grown > limit || grown >= 1 << 24 {
-                process.cpu.s[1] = fl;
-                return Reply::Status(1);
-            }
-            process.set_field(grown as u32);
+        if wanted == 0 {
+            return Reply::Value(fl);
+        }
+        let granule = super::loader::FIELD_GRANULE;
+        let floor = process.cos.as_ref().map_or(fl, |job| system_area_top(job));
+        let new_fl = (wanted.div_ceil(granule) * granule).max(floor.div_ceil(granule) * granule);
+        if new_fl > fl && (in_use - fl + new_fl > limit || new_fl >= 1 << 24) {
+            process.cpu.s[1] = fl;
+            return Reply::Status(1);
+        }
+        if new_fl != fl {
+            process.set_field(new_fl as u32);
             let jcb = super::jcb::JCHLM as u32;
             if let Some(word) = process.memory.read(jcb) {
-                let updated = super::bits::with_field(word, 40, 63, grown);
+                let updated = super::bits::with_field(word, 40, 63, new_fl);
                 process.memory.write(jcb, updated);
             }
-            return Reply::Value(grown);
         }
-        Reply::Value(fl)
+        Reply::Value(new_fl)
     }
+}
+
+/// One past the last word of the system area of `job` (its last dataset buffer).
+fn system_area_top(job: &super::job::CosJob) -> u64 {
+    u64::from(job.buffer_address(super::job::MAX_DATASETS))
 }
 
 /// The dataset name in an ODN or DSP word 0: ASCII, left-justified, NUL- or
@@ -437,6 +448,44 @@ mod tests {
             assert_eq!(s0, 0, "{}", request_name(code));
             assert!(system.processes[&pid].is_alive(), "{}", request_name(code));
         }
+    }
+
+    /// F$MEM: the field grows, shrinks back, and never goes below the top of the
+    /// system area; JCFL follows.
+    #[test]
+    fn memory_grows_and_shrinks_but_not_below_the_system_area() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
+        let first = system.processes[&pid].memory.len() as u64;
+        let ask = |system: &mut System, words: u64| {
+            let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;
+            cpu.s[0] = code::F_MEM;
+            cpu.s[1] = words;
+            system.cos_request(pid, 0o1000);
+            let process = &system.processes[&pid];
+            let jcfl = field(
+                process
+                    .memory
+                    .read(super::super::jcb::JCHLM as u32)
+                    .unwrap(),
+                40,
+                63,
+            );
+            assert_eq!(jcfl, process.memory.len() as u64, "JCFL");
+            (
+                process.cpu.s[0],
+                process.cpu.s[1],
+                process.memory.len() as u64,
+            )
+        };
+        let grown = first + 0o10000;
+        assert_eq!(ask(&mut system, grown - 5), (0, grown, grown));
+        assert_eq!(ask(&mut system, 0), (0, grown, grown));
+        assert_eq!(
+            ask(&mut system, first + 0o1000),
+            (0, first + 0o1000, first + 0o1000)
+        );
+        assert_eq!(ask(&mut system, 0o200), (0, first, first));
     }
 
     #[test]

@@ -12,10 +12,12 @@
 //!
 //! [`statement`] parses the control-statement syntax, [`file`](mod@file) reads a deck from the
 //! host, [`catalogue`] is the permanent-dataset store, `run` is the interpreter and
-//! the step loader, `local` the verbs on local datasets, `permanent` the verbs on
-//! permanent datasets.
+//! the step loader, `local` the verbs on local datasets, `copy` the copy and
+//! positioning verbs (COPYR/F/D, SKIPR/F/D), `permanent` the verbs on permanent
+//! datasets.
 
 pub mod catalogue;
+mod copy;
 pub mod file;
 mod local;
 mod permanent;

@@ -274,6 +274,8 @@ impl System {
             "EXIT" => Step::End,
             "IF" | "ELSEIF" | "ELSE" | "ENDIF" | "SET" => done(self.conditional(pid, s, image)),
             "ASSIGN" | "RELEASE" | "REWIND" | "DISPOSE" => done(self.local_verb(pid, s)),
+            "COPYR" | "COPYF" | "COPYD" => done(self.copy_verb(pid, s)),
+            "SKIPR" | "SKIPF" | "SKIPD" => done(self.skip_verb(pid, s)),
             "ACCESS" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
                 done(self.permanent_verb(pid, index, s))
             }
