@@ -175,6 +175,14 @@ impl BufferCursor {
         self.0 >> Self::CURRENT_SHIFT == (i as u8) + 1
     }
 
+    /// True when the buffer that supplied the last instruction holds `block`.
+    #[inline(always)]
+    fn current_holds(self, buffers: &[u32; 4], block: u32) -> bool {
+        // As in `is_current`: the byte's high bits are one more than the buffer.
+        let index = usize::from(self.0 >> Self::CURRENT_SHIFT).wrapping_sub(1);
+        index < buffers.len() && buffers[index] == block
+    }
+
     /// Buffer `i` supplies the instruction now issuing.
     fn set_current(&mut self, i: usize) {
         self.0 = (self.0 & Self::NEXT) | (((i as u8) + 1) << Self::CURRENT_SHIFT);
@@ -649,6 +657,12 @@ impl TimingModel {
         // Buffer sizes are powers of two: a shift, not a division, per instruction.
         debug_assert!(f.buffer_parcels.is_power_of_two());
         let block = (address >> f.buffer_parcels.trailing_zeros()) + 1;
+        // Most instructions come from the buffer of the one before: one comparison.
+        // (A model-made state never holds a block in two buffers, so the search below
+        // would find this same buffer.)
+        if self.cursor.current_holds(&self.buffers, block) {
+            return;
+        }
         // Buffers past the model's count are never loaded and stay 0, which no block
         // number equals.
         if let Some(i) = self.buffers.iter().position(|&b| b == block) {
