@@ -27,4 +27,4 @@ mod terminal;
 
 pub use local_datasets::{host_bytes, items_from_host};
 
-pub use error::{CosFormatError, DatasetFault};
+pub use error::{CosFormatError, CosStartError, DatasetFault};
