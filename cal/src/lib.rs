@@ -7,6 +7,8 @@
 //! ([`Assembly::to_cos_raw`], [`Assembly::to_cos_blocked`]) and the listing
 //! ([`Assembly::listing_text`]).
 
+#![deny(missing_docs)]
+
 mod assembler;
 pub mod choices;
 pub mod error;

@@ -75,6 +75,46 @@ fn count(asm: &Asm<'_>, field: &Field, name: &str) -> PResult<i64> {
     Ok(v.value)
 }
 
+/// How one directive is assembled.
+type Directive = fn(&mut Asm<'_>, &str, &Statement, &Origin) -> PResult<()>;
+
+/// A [`Directive`] that calls `Asm::$method` (a method of `impl Asm<'_>` is not itself
+/// a function of every `Asm` lifetime, a closure is).
+macro_rules! directive {
+    ($method:ident) => {
+        |asm: &mut Asm<'_>, name: &str, statement: &Statement, origin: &Origin| {
+            asm.$method(name, statement, origin)
+        }
+    };
+}
+
+/// Every pseudo-instruction and the method that assembles it.
+const DIRECTIVES: &[(&str, Directive)] = &[
+    ("IDENT", directive!(directive_ident)),
+    ("END", directive!(directive_end)),
+    ("TITLE", directive!(directive_listing_only)),
+    ("SUBTITLE", directive!(directive_listing_only)),
+    ("LIST", directive!(directive_listing_only)),
+    ("SPACE", directive!(directive_listing_only)),
+    ("EJECT", directive!(directive_listing_only)),
+    ("COMMENT", directive!(directive_comment)),
+    ("ENTRY", directive!(directive_entry_or_external)),
+    ("EXT", directive!(directive_entry_or_external)),
+    ("START", directive!(directive_start)),
+    ("BASE", directive!(directive_base)),
+    ("ORG", directive!(directive_org)),
+    ("BSS", directive!(directive_reserve)),
+    ("BSSZ", directive!(directive_reserve)),
+    ("CON", directive!(directive_constants)),
+    ("DATA", directive!(directive_constants)),
+    ("VWD", directive!(directive_variable_width_data)),
+    ("ALIGN", directive!(directive_align)),
+    ("=", directive!(directive_equate)),
+    ("SET", directive!(directive_equate)),
+    ("MACRO", directive!(directive_macro_start)),
+    ("ENDM", directive!(directive_stray_endm)),
+];
+
 impl Asm<'_> {
     fn word_label(&mut self, statement: &Statement, origin: &Origin) {
         self.align_word();
@@ -85,254 +125,333 @@ impl Asm<'_> {
 
     /// Handles `name` if it is a pseudo-instruction; false otherwise.
     pub fn pseudo(&mut self, name: &str, statement: &Statement, origin: &Origin) -> bool {
-        let known = matches!(
-            name,
-            "IDENT"
-                | "END"
-                | "TITLE"
-                | "SUBTITLE"
-                | "COMMENT"
-                | "ENTRY"
-                | "EXT"
-                | "START"
-                | "BASE"
-                | "ORG"
-                | "BSS"
-                | "BSSZ"
-                | "CON"
-                | "DATA"
-                | "VWD"
-                | "ALIGN"
-                | "="
-                | "SET"
-                | "MACRO"
-                | "ENDM"
-                | "LIST"
-                | "SPACE"
-                | "EJECT"
-        );
-        if !known {
+        let Some((_, directive)) = DIRECTIVES.iter().find(|(known, _)| *known == name) else {
             return false;
-        }
-        let outcome = self.pseudo_inner(name, statement, origin);
-        if let Err(problem) = outcome {
+        };
+        if let Err(problem) = directive(self, name, statement, origin) {
             self.report(origin, problem, false);
             self.list(origin, None, String::new(), None);
         }
         true
     }
 
-    fn pseudo_inner(&mut self, name: &str, statement: &Statement, origin: &Origin) -> PResult<()> {
-        match name {
-            "IDENT" => {
-                let f = need_operand(statement, name, "the module name")?;
-                self.module = Some(f.text.clone());
-                self.list(origin, None, String::new(), None);
-            }
-            "END" => {
-                self.list(origin, None, String::new(), None);
-                self.finish_program();
-                self.ended = true;
-            }
-            "TITLE" | "SUBTITLE" | "LIST" | "SPACE" | "EJECT" => {
-                self.list(origin, None, String::new(), None);
-            }
-            "COMMENT" => {
-                let f = need_operand(statement, name, "a quoted comment")?;
-                self.comment = Some(unquote(&f.text));
-                self.list(origin, None, String::new(), None);
-            }
-            "ENTRY" | "EXT" => {
-                let f = need_operand(statement, name, "symbol names separated by commas")?.clone();
-                for (offset, symbol) in split_commas(&f.text) {
-                    let field = Field {
-                        text: symbol.clone(),
-                        column: f.column + offset,
-                    };
-                    if name == "ENTRY" {
-                        self.entries.push(symbol);
-                    } else {
-                        let value = Value {
-                            value: 0,
-                            attr: Attr::External,
-                            undefined: false,
-                        };
-                        self.define(&field, value, false, origin);
-                        self.externals.push(symbol);
-                    }
-                }
-                self.list(origin, None, String::new(), None);
-            }
-            "START" => {
-                let f = need_operand(statement, name, "the entry symbol")?;
-                self.start = Some((f.text.clone(), origin.line, f.column));
-                self.list(origin, None, String::new(), None);
-            }
-            "BASE" => {
-                let f = need_operand(statement, name, "O, D or M")?;
-                self.base = match f.text.to_ascii_uppercase().as_str() {
-                    "O" => Base::Octal,
-                    "D" => Base::Decimal,
-                    "M" => Base::Mixed,
-                    _ => {
-                        return Err(Problem::new(
-                            f.column,
-                            format!(
-                                "unknown base `{}`; expected O (octal), D (decimal) or M (mixed)",
-                                f.text
-                            ),
-                        ))
-                    }
+    /// IDENT: the module name.
+    fn directive_ident(
+        &mut self,
+        name: &str,
+        statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        let f = need_operand(statement, name, "the module name")?;
+        self.module = Some(f.text.clone());
+        self.list(origin, None, String::new(), None);
+        Ok(())
+    }
+
+    /// END: the end of the program.
+    fn directive_end(
+        &mut self,
+        _name: &str,
+        _statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        self.list(origin, None, String::new(), None);
+        self.finish_program();
+        self.ended = true;
+        Ok(())
+    }
+
+    /// TITLE, SUBTITLE, LIST, SPACE, EJECT: listing control, accepted with no effect.
+    fn directive_listing_only(
+        &mut self,
+        _name: &str,
+        _statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        self.list(origin, None, String::new(), None);
+        Ok(())
+    }
+
+    /// COMMENT: the comment carried in the binary.
+    fn directive_comment(
+        &mut self,
+        name: &str,
+        statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        let f = need_operand(statement, name, "a quoted comment")?;
+        self.comment = Some(unquote(&f.text));
+        self.list(origin, None, String::new(), None);
+        Ok(())
+    }
+
+    /// ENTRY and EXT: symbols this module offers or uses.
+    fn directive_entry_or_external(
+        &mut self,
+        name: &str,
+        statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        let f = need_operand(statement, name, "symbol names separated by commas")?.clone();
+        for (offset, symbol) in split_commas(&f.text) {
+            let field = Field {
+                text: symbol.clone(),
+                column: f.column + offset,
+            };
+            if name == "ENTRY" {
+                self.entries.push(symbol);
+            } else {
+                let value = Value {
+                    value: 0,
+                    attr: Attr::External,
+                    undefined: false,
                 };
-                self.list(origin, None, String::new(), None);
-            }
-            "ORG" => {
-                let f = need_operand(statement, name, "a word address")?;
-                let v = self.eval(f)?;
-                if v.undefined {
-                    return Err(Problem::new(
-                        f.column,
-                        "ORG must use only symbols defined before it",
-                    ));
-                }
-                let parcel = match v.attr {
-                    Attr::Parcel => v.value,
-                    _ => v.value.wrapping_mul(4),
-                };
-                let lowest = i64::from(self.options.origin) * 4;
-                if parcel < lowest || parcel >= 1 << 26 {
-                    return Err(Problem::new(
-                        f.column,
-                        format!(
-                            "ORG {:o} is outside the program; expected a word address from {:o} (octal)",
-                            v.value, self.options.origin
-                        ),
-                    ));
-                }
-                self.loc = parcel as u32;
-                if let Some(label) = &statement.label {
-                    self.define_word_here(label, origin);
-                }
-                self.list(origin, Some(self.loc), String::new(), None);
-            }
-            "BSS" | "BSSZ" => {
-                let f = need_operand(statement, name, "a word count")?.clone();
-                let n = count(self, &f, name)?;
-                if n > MEMORY_WORDS - i64::from(self.loc / 4) {
-                    return Err(Problem::new(
-                        f.column,
-                        format!("{name} {n:o} would run past the end of memory (100000000 words, octal)"),
-                    ));
-                }
-                self.word_label(statement, origin);
-                let address = self.loc;
-                if !self.first {
-                    for w in 0..n as u32 {
-                        self.image.insert(address / 4 + w, 0);
-                    }
-                }
-                self.loc += (n as u32) * 4;
-                self.end_word = self.end_word.max(self.loc / 4);
-                self.list(origin, Some(address), String::new(), Some(format!("{n:o}")));
-            }
-            "CON" | "DATA" => {
-                let f = need_operand(statement, name, "values separated by commas")?.clone();
-                self.word_label(statement, origin);
-                let address = self.loc;
-                let mut all = Vec::new();
-                for (offset, item) in split_commas(&f.text) {
-                    let column = f.column + offset;
-                    let words = if name == "DATA" {
-                        data_item(self, &item, column)
-                    } else {
-                        expr::evaluate(&item, column, self, false).map(|v| vec![v.value as u64])
-                    };
-                    match words {
-                        Ok(w) => all.extend(w),
-                        Err(p) => {
-                            // Keep the size stable, report, and go on.
-                            all.extend(vec![0; item_words(&item, self.base)]);
-                            self.report(origin, p, false);
-                        }
-                    }
-                }
-                self.emit_words(origin, address, &all);
-            }
-            "VWD" => {
-                let f = need_operand(statement, name, "fields width/value separated by commas")?
-                    .clone();
-                self.word_label(statement, origin);
-                let address = self.loc;
-                let mut bits: Vec<bool> = Vec::new();
-                for (offset, item) in split_commas(&f.text) {
-                    let column = f.column + offset;
-                    let Some((width, value)) = item.split_once('/') else {
-                        return Err(Problem::new(column, "expected a field `width/value`"));
-                    };
-                    // Field widths are decimal under mixed base.
-                    let base = self.base;
-                    if base == Base::Mixed {
-                        self.base = Base::Decimal;
-                    }
-                    let w = expr::evaluate(width, column, self, false);
-                    self.base = base;
-                    let w = w?;
-                    if w.is_relocatable() || !(0..=64).contains(&w.value) {
-                        return Err(Problem::new(
-                            column,
-                            "VWD field width must be 0..64 (decimal)",
-                        ));
-                    }
-                    let v = expr::evaluate(value, column + width.len() + 1, self, false)?;
-                    for bit in (0..w.value).rev() {
-                        bits.push(bit < 64 && (v.value as u64 >> bit) & 1 == 1);
-                    }
-                }
-                let words: Vec<u64> = bits
-                    .chunks(64)
-                    .map(|chunk| {
-                        let mut word = 0u64;
-                        for (i, b) in chunk.iter().enumerate() {
-                            if *b {
-                                word |= 1 << (63 - i);
-                            }
-                        }
-                        word
-                    })
-                    .collect();
-                self.emit_words(origin, address, &words);
-            }
-            "ALIGN" => {
-                self.word_label(statement, origin);
-                self.list(origin, Some(self.loc), String::new(), None);
-            }
-            "=" | "SET" => {
-                let Some(label) = statement.label.clone() else {
-                    let column = statement.result.as_ref().map(|r| r.column).unwrap_or(1);
-                    return Err(Problem::new(
-                        column,
-                        format!("`{name}` needs a symbol in the location field"),
-                    ));
-                };
-                let f = need_operand(statement, name, "a value")?;
-                // A symbol defined from `*` or an instruction label names a parcel,
-                // as a label does (`HERE = *` then `J HERE`); an expression mixing
-                // parcels and words (`*-BUF`) is taken in words.
-                let v = expr::evaluate(&f.text, f.column, self, true).or_else(|_| self.eval(f))?;
-                self.define(&label, v, name == "SET", origin);
-                self.list(origin, None, String::new(), Some(Asm::value_text(&v)));
-            }
-            "MACRO" => {
-                self.defining = Some((None, origin.line));
-                self.list(origin, None, String::new(), None);
-            }
-            _ => {
-                // ENDM outside a definition.
-                let column = statement.result.as_ref().map(|r| r.column).unwrap_or(1);
-                return Err(Problem::new(column, "ENDM without a MACRO"));
+                self.define(&field, value, false, origin);
+                self.externals.push(symbol);
             }
         }
+        self.list(origin, None, String::new(), None);
         Ok(())
+    }
+
+    /// START: the entry symbol.
+    fn directive_start(
+        &mut self,
+        name: &str,
+        statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        let f = need_operand(statement, name, "the entry symbol")?;
+        self.start = Some((f.text.clone(), origin.line, f.column));
+        self.list(origin, None, String::new(), None);
+        Ok(())
+    }
+
+    /// BASE: the radix of numbers without a prefix.
+    fn directive_base(
+        &mut self,
+        name: &str,
+        statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        let f = need_operand(statement, name, "O, D or M")?;
+        self.base = match f.text.to_ascii_uppercase().as_str() {
+            "O" => Base::Octal,
+            "D" => Base::Decimal,
+            "M" => Base::Mixed,
+            _ => {
+                return Err(Problem::new(
+                    f.column,
+                    format!(
+                        "unknown base `{}`; expected O (octal), D (decimal) or M (mixed)",
+                        f.text
+                    ),
+                ))
+            }
+        };
+        self.list(origin, None, String::new(), None);
+        Ok(())
+    }
+
+    /// ORG: the location counter.
+    fn directive_org(&mut self, name: &str, statement: &Statement, origin: &Origin) -> PResult<()> {
+        let f = need_operand(statement, name, "a word address")?;
+        let v = self.eval(f)?;
+        if v.undefined {
+            return Err(Problem::new(
+                f.column,
+                "ORG must use only symbols defined before it",
+            ));
+        }
+        let parcel = match v.attr {
+            Attr::Parcel => v.value,
+            _ => v.value.wrapping_mul(4),
+        };
+        let lowest = i64::from(self.options.origin) * 4;
+        if parcel < lowest || parcel >= 1 << 26 {
+            return Err(Problem::new(
+                f.column,
+                format!(
+                    "ORG {:o} is outside the program; expected a word address from {:o} (octal)",
+                    v.value, self.options.origin
+                ),
+            ));
+        }
+        self.loc = parcel as u32;
+        if let Some(label) = &statement.label {
+            self.define_word_here(label, origin);
+        }
+        self.list(origin, Some(self.loc), String::new(), None);
+        Ok(())
+    }
+
+    /// BSS and BSSZ: reserve (zeroed) words.
+    fn directive_reserve(
+        &mut self,
+        name: &str,
+        statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        let f = need_operand(statement, name, "a word count")?.clone();
+        let n = count(self, &f, name)?;
+        if n > MEMORY_WORDS - i64::from(self.loc / 4) {
+            return Err(Problem::new(
+                f.column,
+                format!("{name} {n:o} would run past the end of memory (100000000 words, octal)"),
+            ));
+        }
+        self.word_label(statement, origin);
+        let address = self.loc;
+        if !self.first {
+            for w in 0..n as u32 {
+                self.image.insert(address / 4 + w, 0);
+            }
+        }
+        self.loc += (n as u32) * 4;
+        self.end_word = self.end_word.max(self.loc / 4);
+        self.list(origin, Some(address), String::new(), Some(format!("{n:o}")));
+        Ok(())
+    }
+
+    /// CON and DATA: words of values or character constants.
+    fn directive_constants(
+        &mut self,
+        name: &str,
+        statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        let f = need_operand(statement, name, "values separated by commas")?.clone();
+        self.word_label(statement, origin);
+        let address = self.loc;
+        let mut all = Vec::new();
+        for (offset, item) in split_commas(&f.text) {
+            let column = f.column + offset;
+            let words = if name == "DATA" {
+                data_item(self, &item, column)
+            } else {
+                expr::evaluate(&item, column, self, false).map(|v| vec![v.value as u64])
+            };
+            match words {
+                Ok(w) => all.extend(w),
+                Err(p) => {
+                    // Keep the size stable, report, and go on.
+                    all.extend(vec![0; item_words(&item, self.base)]);
+                    self.report(origin, p, false);
+                }
+            }
+        }
+        self.emit_words(origin, address, &all);
+        Ok(())
+    }
+
+    /// VWD: fields of given widths packed into words.
+    fn directive_variable_width_data(
+        &mut self,
+        name: &str,
+        statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        let f = need_operand(statement, name, "fields width/value separated by commas")?.clone();
+        self.word_label(statement, origin);
+        let address = self.loc;
+        let mut bits: Vec<bool> = Vec::new();
+        for (offset, item) in split_commas(&f.text) {
+            let column = f.column + offset;
+            let Some((width, value)) = item.split_once('/') else {
+                return Err(Problem::new(column, "expected a field `width/value`"));
+            };
+            // Field widths are decimal under mixed base.
+            let base = self.base;
+            if base == Base::Mixed {
+                self.base = Base::Decimal;
+            }
+            let w = expr::evaluate(width, column, self, false);
+            self.base = base;
+            let w = w?;
+            if w.is_relocatable() || !(0..=64).contains(&w.value) {
+                return Err(Problem::new(
+                    column,
+                    "VWD field width must be 0..64 (decimal)",
+                ));
+            }
+            let v = expr::evaluate(value, column + width.len() + 1, self, false)?;
+            for bit in (0..w.value).rev() {
+                bits.push(bit < 64 && (v.value as u64 >> bit) & 1 == 1);
+            }
+        }
+        let words: Vec<u64> = bits
+            .chunks(64)
+            .map(|chunk| {
+                let mut word = 0u64;
+                for (i, b) in chunk.iter().enumerate() {
+                    if *b {
+                        word |= 1 << (63 - i);
+                    }
+                }
+                word
+            })
+            .collect();
+        self.emit_words(origin, address, &words);
+        Ok(())
+    }
+
+    /// ALIGN: to the next word.
+    fn directive_align(
+        &mut self,
+        _name: &str,
+        statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        self.word_label(statement, origin);
+        self.list(origin, Some(self.loc), String::new(), None);
+        Ok(())
+    }
+
+    /// `=` and SET: define a symbol (SET may redefine it).
+    fn directive_equate(
+        &mut self,
+        name: &str,
+        statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        let Some(label) = statement.label.clone() else {
+            let column = statement.result.as_ref().map(|r| r.column).unwrap_or(1);
+            return Err(Problem::new(
+                column,
+                format!("`{name}` needs a symbol in the location field"),
+            ));
+        };
+        let f = need_operand(statement, name, "a value")?;
+        // A symbol defined from `*` or an instruction label names a parcel,
+        // as a label does (`HERE = *` then `J HERE`); an expression mixing
+        // parcels and words (`*-BUF`) is taken in words.
+        let v = expr::evaluate(&f.text, f.column, self, true).or_else(|_| self.eval(f))?;
+        self.define(&label, v, name == "SET", origin);
+        self.list(origin, None, String::new(), Some(Asm::value_text(&v)));
+        Ok(())
+    }
+
+    /// MACRO: begins a definition.
+    fn directive_macro_start(
+        &mut self,
+        _name: &str,
+        _statement: &Statement,
+        origin: &Origin,
+    ) -> PResult<()> {
+        self.defining = Some((None, origin.line));
+        self.list(origin, None, String::new(), None);
+        Ok(())
+    }
+
+    /// ENDM outside a definition (the macro collector consumes the others).
+    fn directive_stray_endm(
+        &mut self,
+        _name: &str,
+        statement: &Statement,
+        _origin: &Origin,
+    ) -> PResult<()> {
+        let column = statement.result.as_ref().map(|r| r.column).unwrap_or(1);
+        Err(Problem::new(column, "ENDM without a MACRO"))
     }
 
     fn emit_words(&mut self, origin: &Origin, address: u32, words: &[u64]) {

@@ -264,6 +264,7 @@ pub enum ImageError {
         computed: u64,
     },
 
+    /// A section's state could not be encoded (a type that refuses to serialize).
     #[error("cannot encode checkpoint section {section}: {source}")]
     Encode {
         /// Section name.

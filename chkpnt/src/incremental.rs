@@ -377,24 +377,74 @@ pub fn parent_of(path: &Path) -> Result<Option<ParentRef>, ImageError> {
     Ok(head_of(path)?.parent)
 }
 
-/// How many parents the image at `path`, whose head is `head`, has before a full
-/// image (0 for a full image), reading only the parents' heads.
-pub fn chain_depth(path: &Path, head: &ImageHead) -> Result<u32, ImageError> {
-    let mut depth = 0;
-    let mut at = path.to_path_buf();
-    let mut parent = head.parent.clone();
-    while let Some(named) = parent {
-        depth += 1;
-        if depth as usize > MAX_CHAIN {
+/// A walk from an image up its chain of parents: where each parent lies, and the
+/// refusal of a chain of more than [`MAX_CHAIN`] parents (a loop of images naming each
+/// other is one), for everything that follows parents.
+#[derive(Clone, Debug)]
+pub struct ChainWalk {
+    /// The image the walk began at: the one an error names.
+    top: PathBuf,
+    /// The image the walk is at.
+    at: PathBuf,
+    /// Parents stepped to so far.
+    parents: usize,
+}
+
+impl ChainWalk {
+    /// A walk beginning at the image at `top`.
+    pub fn from(top: &Path) -> ChainWalk {
+        ChainWalk {
+            top: top.to_path_buf(),
+            at: top.to_path_buf(),
+            parents: 0,
+        }
+    }
+
+    /// Steps to `parent`, the parent the image the walk is at names, returning where
+    /// it lies; refuses the step past [`MAX_CHAIN`] parents.
+    pub fn up(&mut self, parent: &ParentRef) -> Result<PathBuf, ImageError> {
+        self.parents += 1;
+        if self.parents > MAX_CHAIN {
             return Err(ImageError::ChainTooLong {
-                file: path.to_path_buf(),
+                file: self.top.clone(),
                 limit: MAX_CHAIN,
             });
         }
-        at = parent_path(&at, &named);
-        parent = parent_of(&at)?;
+        self.at = parent_path(&self.at, parent);
+        Ok(self.at.clone())
     }
-    Ok(depth)
+
+    /// Parents stepped to so far.
+    pub fn parents(&self) -> usize {
+        self.parents
+    }
+}
+
+/// Where each parent of the image at `path` lies, nearest first, given the parent its
+/// head names (`first`), reading only the parents' heads.
+fn parents_from(path: &Path, first: Option<ParentRef>) -> Result<Vec<PathBuf>, ImageError> {
+    let mut walk = ChainWalk::from(path);
+    let mut parents = Vec::new();
+    let mut parent = first;
+    while let Some(named) = parent {
+        let at = walk.up(&named)?;
+        parent = parent_of(&at)?;
+        parents.push(at);
+    }
+    Ok(parents)
+}
+
+/// Where each parent of the image at `path` lies, nearest first (none for a full
+/// image), reading only heads; a chain longer than [`MAX_CHAIN`] is refused.
+pub fn parent_paths(path: &Path) -> Result<Vec<PathBuf>, ImageError> {
+    parents_from(path, parent_of(path)?)
+}
+
+/// How many parents the image at `path`, whose head is `head`, has before a full
+/// image (0 for a full image), reading only the parents' heads.
+pub fn chain_depth(path: &Path, head: &ImageHead) -> Result<u32, ImageError> {
+    // MAX_CHAIN bounds the count far below u32::MAX.
+    Ok(parents_from(path, head.parent.clone())?.len() as u32)
 }
 
 /// Pages stored and pages in the field, of the MemoryDelta section `id` of `image`
@@ -461,6 +511,7 @@ pub fn memory_fields(
     let mut levels = vec![take_level(image, ids, &mut fields)?];
     let mut child_parent = image.parent()?;
     let mut child_path = top.clone();
+    let mut walk = ChainWalk::from(&top);
     loop {
         let wanted: Vec<u32> = levels
             .last()
@@ -483,13 +534,7 @@ pub fn memory_fields(
                 },
             ));
         };
-        if levels.len() > MAX_CHAIN {
-            return Err(ImageError::ChainTooLong {
-                file: top,
-                limit: MAX_CHAIN,
-            });
-        }
-        let path = parent_path(&child_path, &parent);
+        let path = walk.up(&parent)?;
         let mut parent_image = Image::open(&path).map_err(|e| match e {
             ImageError::Io { source, .. } => in_chain(
                 &top,

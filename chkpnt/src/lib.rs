@@ -5,6 +5,8 @@
 //! types are encoded by the caller (postcard, through [`ImageWriter::add_state`]) and
 //! memory is stored as raw big-endian words, one section per memory field.
 
+#![deny(missing_docs)]
+
 pub mod atomic;
 pub mod beneath;
 pub mod error;

@@ -735,9 +735,9 @@ pub fn restore_with(
     system.cos_decks = cos_decks(&image)?;
     system
         .check_consistency()
-        .map_err(|reason| CheckpointError::InconsistentState {
+        .map_err(|e| CheckpointError::InconsistentState {
             image: path.to_path_buf(),
-            reason,
+            reason: e.to_string(),
         })?;
     for name in open_host_files(&system) {
         confine(path, root, "the kernel state", &name)?;

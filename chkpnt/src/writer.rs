@@ -385,17 +385,17 @@ impl<'a> ImageWriter<'a> {
 }
 
 /// Lengths and checksums of one written section.
-struct Written {
+struct WrittenSection {
     compressed: bool,
     stored_len: u64,
     stored_checksum: u64,
     raw_checksum: u64,
 }
 
-fn write_plain<W: Write>(out: &mut W, payload: &Payload<'_>) -> io::Result<Written> {
+fn write_plain<W: Write>(out: &mut W, payload: &Payload<'_>) -> io::Result<WrittenSection> {
     if let Payload::Words(words) = payload {
         let checksum = pipeline::write_words(out, words)?;
-        return Ok(Written {
+        return Ok(WrittenSection {
             compressed: false,
             stored_len: payload.raw_len(),
             stored_checksum: checksum,
@@ -408,7 +408,7 @@ fn write_plain<W: Write>(out: &mut W, payload: &Payload<'_>) -> io::Result<Writt
         out.write_all(bytes)
     })?;
     let checksum = hasher.digest();
-    Ok(Written {
+    Ok(WrittenSection {
         compressed: false,
         stored_len: payload.raw_len(),
         stored_checksum: checksum,
@@ -416,7 +416,11 @@ fn write_plain<W: Write>(out: &mut W, payload: &Payload<'_>) -> io::Result<Writt
     })
 }
 
-fn write_zstd<W: Write>(out: &mut W, payload: &Payload<'_>, level: i32) -> io::Result<Written> {
+fn write_zstd<W: Write>(
+    out: &mut W,
+    payload: &Payload<'_>,
+    level: i32,
+) -> io::Result<WrittenSection> {
     let mut raw_hasher = Xxh3Default::new();
     let sink = HashingWriter {
         inner: out,
@@ -430,7 +434,7 @@ fn write_zstd<W: Write>(out: &mut W, payload: &Payload<'_>, level: i32) -> io::R
         encoder.write_all(bytes)
     })?;
     let sink = encoder.finish()?;
-    Ok(Written {
+    Ok(WrittenSection {
         compressed: true,
         stored_len: sink.count,
         stored_checksum: sink.hasher.digest(),

@@ -10,7 +10,7 @@
 
 use cray_chkpnt::system_image::restore;
 use cray_chkpnt::{Image, ImageWriter, SectionKind};
-use cray_emulator::system::{Console, Event, HostRoot, System};
+use cray_emulator::system::{Console, Event, HostRoot, Inconsistency, System};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -89,8 +89,8 @@ enum Tried {
     Refused { files_untouched: bool },
     /// Accepted: the invariants checked after the restore and after the run.
     Ran {
-        restored: Result<(), String>,
-        after_run: Result<(), String>,
+        restored: Result<(), Inconsistency>,
+        after_run: Result<(), Inconsistency>,
         outside_root_untouched: bool,
     },
 }

@@ -8,7 +8,7 @@ mod jobs;
 
 use common::{fake_state, summary, words};
 use cray_chkpnt::incremental::{
-    chain_depth, head_of, memory_fields, parent_of, FieldPrint, ParentRef, MAX_CHAIN,
+    chain_depth, head_of, memory_fields, parent_of, parent_paths, FieldPrint, ParentRef, MAX_CHAIN,
 };
 use cray_chkpnt::system_image::{restore, save_incremental, Baseline, SaveOptions, Selection};
 use cray_chkpnt::{Image, ImageError, ImageWriter, SectionKind, WrittenImage};
@@ -335,11 +335,28 @@ fn a_chain_too_long_to_be_real_is_refused() {
         written = write(&path, &fields, Some((&previous, written, &fields)));
         previous = path;
     }
+    // Every walker of the chain refuses it: memory, depth, and the parents pruning keeps.
     let e = resolve(&previous, &[2]).unwrap_err();
+    assert!(matches!(e, ImageError::ChainTooLong { .. }), "{e}");
+    let e = chain_depth(&previous, &head_of(&previous).unwrap()).unwrap_err();
+    assert!(matches!(e, ImageError::ChainTooLong { .. }), "{e}");
+    let e = parent_paths(&previous).unwrap_err();
     assert!(matches!(e, ImageError::ChainTooLong { .. }), "{e}");
     // One image fewer is a chain of the longest length allowed.
     let last_allowed = dir.path().join(format!("{MAX_CHAIN}.chk"));
     assert_eq!(resolve(&last_allowed, &[2]).unwrap(), fields);
+    let head = head_of(&last_allowed).unwrap();
+    assert_eq!(
+        chain_depth(&last_allowed, &head).unwrap() as usize,
+        MAX_CHAIN
+    );
+    let parents = parent_paths(&last_allowed).unwrap();
+    assert_eq!(parents.len(), MAX_CHAIN);
+    assert_eq!(
+        parents[0],
+        dir.path().join(format!("{}.chk", MAX_CHAIN - 1))
+    );
+    assert_eq!(parents[MAX_CHAIN - 1], dir.path().join("0.chk"));
 }
 
 fn job(root: &Path, name: &str) -> System {

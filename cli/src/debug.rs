@@ -398,19 +398,9 @@ impl Debugger {
             self.session.system.clock,
             self.session.system.instructions
         );
-        for row in 0..2 {
-            let a: Vec<String> = (row * 4..row * 4 + 4)
-                .map(|i| format!("A{i} {:08o}", cpu.a[i]))
-                .collect();
-            outln!("{}", a.join("  "));
+        for line in crate::registers::register_lines(cpu, &["A", "S", "VL", "VM", "flags"]) {
+            outln!("{line}");
         }
-        for row in 0..4 {
-            let s: Vec<String> = (row * 2..row * 2 + 2)
-                .map(|i| format!("S{i} {:022o}", cpu.s[i]))
-                .collect();
-            outln!("{}", s.join("  "));
-        }
-        outln!("VL {}  VM {:022o}  flags {:?}", cpu.vl, cpu.vm, cpu.flags);
         Ok(())
     }
 }

@@ -207,6 +207,7 @@ fn process_json(p: &Process, memory_known: bool) -> serde_json::Value {
         "cycles": p.cpu.cycles,
         "instructions": p.cpu.instructions,
         "field_words": memory_known.then(|| p.memory.len()),
+        "registers": crate::registers::registers_json(&p.cpu),
         "open_fds": p.fds.keys().collect::<Vec<_>>(),
     })
 }
@@ -453,42 +454,12 @@ fn memory_ranges(a: &[u64], b: &[u64]) -> Vec<String> {
     ranges
 }
 
+/// What differs between two versions of one process: every register and field of
+/// the register table, then its kernel fields (descriptors, signals, state).
 fn register_differences(a: &Process, b: &Process) -> Vec<String> {
-    let (x, y) = (&a.cpu, &b.cpu);
-    let mut out = Vec::new();
-    if x.p != y.p {
-        out.push(format!("P {:o} -> {:o}", x.p, y.p));
-    }
-    for i in 0..8 {
-        if x.a[i] != y.a[i] {
-            out.push(format!("A{i} {:o} -> {:o}", x.a[i], y.a[i]));
-        }
-        if x.s[i] != y.s[i] {
-            out.push(format!("S{i} {:022o} -> {:022o}", x.s[i], y.s[i]));
-        }
-        let elements = (0..64).filter(|&e| x.v[i][e] != y.v[i][e]).count();
-        if elements > 0 {
-            out.push(format!("V{i}: {elements} elements differ"));
-        }
-    }
-    for i in 0..64 {
-        if x.b[i] != y.b[i] {
-            out.push(format!("B{i:02o} {:o} -> {:o}", x.b[i], y.b[i]));
-        }
-        if x.t[i] != y.t[i] {
-            out.push(format!("T{i:02o} {:022o} -> {:022o}", x.t[i], y.t[i]));
-        }
-    }
-    if x.vl != y.vl {
-        out.push(format!("VL {} -> {}", x.vl, y.vl));
-    }
-    if x.vm != y.vm {
-        out.push(format!("VM {:022o} -> {:022o}", x.vm, y.vm));
-    }
-    if x.cycles != y.cycles {
-        out.push(format!("cycles {} -> {}", x.cycles, y.cycles));
-    }
-    out
+    let mut lines = crate::registers::register_differences(&a.cpu, &b.cpu);
+    lines.extend(crate::kernel_differences::process_differences(a, b));
+    lines
 }
 
 /// `cray diff A B`: exit status 0 when the images hold the same state, 1 otherwise.
@@ -523,9 +494,6 @@ pub fn diff(a_path: &Path, b_path: &Path) -> Result<ExitCode, CliError> {
                             String::new()
                         }
                     ));
-                }
-                if pa.state != pb.state {
-                    lines.push(format!("state {:?} -> {:?}", pa.state, pb.state));
                 }
                 for line in lines {
                     let _ = writeln!(out, "pid {pid}: {line}");
@@ -569,8 +537,14 @@ pub fn diff(a_path: &Path, b_path: &Path) -> Result<ExitCode, CliError> {
             _ => {}
         }
     }
+    for line in crate::kernel_differences::system_differences(&a.system, &b.system) {
+        let _ = writeln!(out, "kernel: {line}");
+    }
     if a.system.state_hash() != b.system.state_hash() && out.is_empty() {
-        let _ = writeln!(out, "kernel state differs (pipes, signals or scheduler)");
+        let _ = writeln!(
+            out,
+            "state hashes differ in a field cray diff does not show"
+        );
     }
     if out.is_empty() {
         outln!(

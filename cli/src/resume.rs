@@ -306,26 +306,16 @@ pub fn prune(dir: &Path, jid: u32, keep: usize) -> Result<(), CliError> {
 }
 
 /// The images that `images` build on, through every parent; `None`, said on stderr,
-/// when a parent reference cannot be read (nothing is pruned then: an image that
-/// cannot be told unneeded stays).
+/// when a parent reference cannot be read or a chain is too long (nothing is pruned
+/// then: an image that cannot be told unneeded stays).
 fn ancestors(images: &[PathBuf]) -> Option<BTreeSet<PathBuf>> {
     let mut needed = BTreeSet::new();
     for image in images {
-        let mut child = image.clone();
-        loop {
-            match incremental::parent_of(&child) {
-                Ok(Some(parent)) => {
-                    let parent = incremental::parent_path(&child, &parent);
-                    if !needed.insert(parent.clone()) {
-                        break; // The rest of this chain is already in.
-                    }
-                    child = parent;
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    errln!("cray: checkpoint: older images kept: {e}");
-                    return None;
-                }
+        match incremental::parent_paths(image) {
+            Ok(parents) => needed.extend(parents),
+            Err(e) => {
+                errln!("cray: checkpoint: older images kept: {e}");
+                return None;
             }
         }
     }

@@ -55,7 +55,7 @@ pub struct Outcome {
     /// Wall-clock seconds spent.
     pub wall_seconds: f64,
     /// Checkpoints written, in order.
-    pub checkpoints: Vec<Written>,
+    pub checkpoints: Vec<WrittenCheckpoint>,
     /// The job's id.
     pub jid: u32,
 }
@@ -63,7 +63,7 @@ pub struct Outcome {
 /// A checkpoint a session wrote, and what it cost (`checkpoint_costs` in the stats
 /// JSON: the figures a study of checkpoint overhead needs).
 #[derive(Clone, Debug)]
-pub struct Written {
+pub struct WrittenCheckpoint {
     /// The image.
     pub file: PathBuf,
     /// The system clock when it was taken.
@@ -181,7 +181,7 @@ pub struct Session {
     /// 0 while none has come.
     stop: Arc<AtomicUsize>,
     control: Option<ControlServer>,
-    checkpoints: Vec<Written>,
+    checkpoints: Vec<WrittenCheckpoint>,
     next_periodic: Option<u64>,
     /// With `--checkpoint-incremental`: the last periodic image, which the next builds on.
     baseline: Option<Baseline>,
@@ -549,7 +549,7 @@ impl Session {
         incremental: bool,
         error: Option<String>,
     ) {
-        self.checkpoints.push(Written {
+        self.checkpoints.push(WrittenCheckpoint {
             file: file.to_path_buf(),
             clock: self.system.clock,
             bytes,

@@ -8,6 +8,8 @@
 //! absolute binaries and blocked datasets and serves COS system requests;
 //! [`snapshot`] is the complete state as plain data with its canonical hash.
 
+#![deny(missing_docs)]
+
 pub mod aout;
 pub mod cos;
 pub mod cpu;

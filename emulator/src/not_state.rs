@@ -1,12 +1,12 @@
-//! Data a machine keeps beside its state to run faster, derived from that state: caches
-//! and hints. It is never saved (its fields are `#[serde(skip)]`), never makes two
+//! Data a machine keeps beside its state: caches and hints derived from that state to
+//! run faster, and recordings of it (the timing model's timeline). It is never saved (its fields are `#[serde(skip)]`), never makes two
 //! states differ, and a copy of a machine starts without it.
 
 use std::ops::{Deref, DerefMut};
 
 /// `T` kept beside a machine's state but not part of it: every value compares equal,
-/// and a clone is `T::default()` (an empty cache, no hint), which the machine rebuilds
-/// as it runs.
+/// and a clone is `T::default()` (an empty cache, no hint, no recording); the machine
+/// rebuilds a cache as it runs.
 #[derive(Debug, Default)]
 pub(crate) struct NotState<T>(pub(crate) T);
 

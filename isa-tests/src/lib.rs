@@ -1,4 +1,6 @@
 //! Shared helpers of the instruction-set conformance tests.
+
+#![deny(missing_docs)]
 use std::path::{Path, PathBuf};
 
 pub mod listing;

@@ -35,7 +35,7 @@ impl System {
     /// F$BIO with S1 = DSP address.
     pub(crate) fn cos_bio(&mut self, pid: Pid, s1: u64) -> Reply {
         let Some((slot, dsp)) = self.cos_resolve(pid, s1, true) else {
-            return Reply::Status(super::datasets::STATUS_NO_DATASET);
+            return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
         };
         let Some(request) = self.cos_read(pid, dsp + u64::from(DPBIO), 1).map(|w| w[0]) else {
             return Self::bad_address("F$BIO", dsp);

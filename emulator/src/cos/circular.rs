@@ -44,7 +44,7 @@ impl System {
     /// F$RDC with S1 = DSP.
     pub(crate) fn cos_read_circular(&mut self, pid: Pid, s1: u64) -> Reply {
         let Some((slot, dsp)) = self.cos_resolve(pid, s1, true) else {
-            return Reply::Status(super::datasets::STATUS_NO_DATASET);
+            return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
         };
         let Some(circle) = self.circle(pid, dsp) else {
             return Self::bad_address("F$RDC buffer", dsp);
@@ -55,7 +55,7 @@ impl System {
             return Reply::WaitForTerminal;
         }
         let Some(dataset) = self.open_dataset(pid, slot) else {
-            return Reply::Status(super::datasets::STATUS_NO_DATASET);
+            return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
         };
         if dataset.read_stream.is_none() {
             let stream = super::dataset::block(&dataset.items).unwrap_or_default();
@@ -83,7 +83,7 @@ impl System {
     /// F$WDC with S1 = DSP.
     pub(crate) fn cos_write_circular(&mut self, pid: Pid, s1: u64) -> Reply {
         let Some((slot, dsp)) = self.cos_resolve(pid, s1, true) else {
-            return Reply::Status(super::datasets::STATUS_NO_DATASET);
+            return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
         };
         let Some(circle) = self.circle(pid, dsp) else {
             return Self::bad_address("F$WDC buffer", dsp);

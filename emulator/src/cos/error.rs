@@ -150,3 +150,21 @@ pub enum DatasetFault {
     #[error("dataset holds no record")]
     NoRecord,
 }
+
+/// Why a COS program or job deck cannot be started ([`crate::system::SystemError::Cos`]).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CosStartError {
+    /// The absolute binary does not parse.
+    #[error("{0}")]
+    Binary(CosFormatError),
+    /// The JCB cannot hold what it must (the control statement is too long).
+    #[error("{0}")]
+    Jcb(CosFormatError),
+    /// The deck's JOB statement does not parse.
+    #[error("JOB statement: {0}")]
+    JobStatement(super::deck::statement::SyntaxError),
+    /// The permanent-dataset catalogue could not give the job its number (the store's
+    /// error as text: a host I/O error cannot be compared or cloned).
+    #[error("{0}")]
+    Catalogue(String),
+}

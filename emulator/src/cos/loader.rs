@@ -7,6 +7,7 @@
 //! JCLFT at the system area described in [`job`](super::job). P = the entry parcel.
 
 use super::absolute::AbsoluteBinary;
+use super::error::{CosFormatError, CosStartError};
 use super::jcb::{JobCommunicationBlock, JCB_WORDS};
 use super::job::{
     Backing, CosJob, BUFFER_WORDS, DSP_WORDS, HEAP_WORDS, LFT_ENTRY_WORDS, MAX_DATASETS,
@@ -43,7 +44,7 @@ pub(crate) enum CosFieldError {
     /// Not enough memory.
     Load(LoadError),
     /// The JCB cannot hold what it must (control statement too long).
-    Jcb(String),
+    Jcb(CosFormatError),
 }
 
 /// Builds the field of `binary` (JCB, TXT at its load address, the LFT, DSP and buffer
@@ -66,7 +67,7 @@ pub(crate) fn cos_field(
     let dsp_base = buffer_base - (MAX_DATASETS + 1) * DSP_WORDS;
     let lft_base = dsp_base - MAX_DATASETS * LFT_ENTRY_WORDS;
     let mut jcb = JobCommunicationBlock::for_program(binary, control_statement, fl32)
-        .map_err(|e| CosFieldError::Jcb(e.to_string()))?;
+        .map_err(CosFieldError::Jcb)?;
     jcb.dsp = dsp_base;
     jcb.bfb = buffer_base;
     jcb.lft = lft_base;
@@ -112,9 +113,9 @@ impl System {
         let field =
             cos_field(binary, control_statement, datasets, available).map_err(|e| match e {
                 CosFieldError::Load(source) => load_error(source),
-                CosFieldError::Jcb(detail) => SystemError::Cos {
+                CosFieldError::Jcb(e) => SystemError::Cos {
                     program: name.to_string(),
-                    detail,
+                    source: CosStartError::Jcb(e),
                 },
             })?;
         let mut cpu = self.new_cpu(field.fl);
@@ -135,7 +136,7 @@ impl System {
     ) -> Result<Pid, SystemError> {
         let binary = super::absolute::parse(words).map_err(|e| SystemError::Cos {
             program: name.to_string(),
-            detail: e.to_string(),
+            source: CosStartError::Binary(e),
         })?;
         self.load_cos(name, &binary, control_statement, datasets)
     }

@@ -4,9 +4,10 @@
 //! loader tables, [`dataset`] deblocks and blocks COS blocked datasets (BCW/RCW
 //! control words), [`jcb`] builds the Job Communication Block at words 0–0177.
 //! [`loader`] starts a binary as a job, [`requests`] serves its F$ requests,
-//! [`job`] holds the job's state and field layout; `terminal` reads `$IN` from the
-//! terminal; [`deck`] is the job layer above them: job decks, control statements and
-//! permanent datasets.
+//! [`job`] holds the job's state and field layout; `local_datasets` serves the F$
+//! requests on a job's local datasets and writes them back to the host; `terminal`
+//! reads `$IN` from the terminal; [`deck`] is the job layer above them: job decks,
+//! control statements and permanent datasets.
 //! [`bits`] addresses fields by Cray bit numbers (bit 0 = most significant).
 
 pub mod absolute;
@@ -15,15 +16,15 @@ pub mod bits;
 mod circular;
 pub mod clock;
 pub mod dataset;
-mod datasets;
 pub mod deck;
 mod error;
 pub mod jcb;
 pub mod job;
 pub mod loader;
+mod local_datasets;
 pub mod requests;
 mod terminal;
 
-pub use datasets::{host_bytes, items_from_host};
+pub use local_datasets::{host_bytes, items_from_host};
 
-pub use error::{CosFormatError, DatasetFault};
+pub use error::{CosFormatError, CosStartError, DatasetFault};

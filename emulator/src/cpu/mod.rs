@@ -28,6 +28,7 @@ mod execute;
 mod fetch;
 mod memory_ops;
 mod operands;
+pub mod registers;
 mod scalar;
 mod state;
 mod timed;

@@ -35,6 +35,21 @@ impl Flags {
     /// Inter-processor interrupt (X-MP).
     pub const INTERPROCESSOR: u16 = 1 << 10;
 
+    /// The name of each flag, bit n at index n (as `cray diff` and `regs` show them).
+    pub const NAMES: [&'static str; 11] = [
+        "normal exit",
+        "error exit",
+        "I/O interrupt",
+        "memory error",
+        "program range",
+        "operand range",
+        "floating point",
+        "MCU interrupt",
+        "programmable clock",
+        "deadlock",
+        "interprocessor",
+    ];
+
     /// True if any of `bits` is set.
     #[inline]
     pub fn has(self, bits: u16) -> bool {
@@ -75,6 +90,38 @@ pub struct Modes {
     pub clock_interrupts: bool,
 }
 
+impl Modes {
+    /// The name of each mode, bit n of [`Modes::bits`] at index n.
+    pub const NAMES: [&'static str; 8] = [
+        "monitor",
+        "interrupt on range",
+        "interrupt on float",
+        "bidirectional memory",
+        "float error status",
+        "interrupt monitor",
+        "enhanced addressing",
+        "clock interrupts",
+    ];
+
+    /// The modes as bits, in the order of [`Modes::NAMES`].
+    pub fn bits(&self) -> u64 {
+        [
+            self.monitor,
+            self.interrupt_on_range,
+            self.interrupt_on_float,
+            self.bidirectional_memory,
+            self.float_error_status,
+            self.interrupt_monitor,
+            self.enhanced_addressing,
+            self.clock_interrupts,
+        ]
+        .iter()
+        .enumerate()
+        .map(|(bit, &set)| u64::from(set) << bit)
+        .sum()
+    }
+}
+
 /// The X-MP cluster's shared registers and semaphores (ISA.md 4.8).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SharedRegisters {
@@ -113,7 +160,10 @@ pub enum Stop {
 }
 
 /// One CPU: every register of ISA.md section 1.1 and its relocation registers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Serialize` walks the register table ([`super::registers::REGISTERS`]), which keeps
+/// the fields in this declaration order (the order `Deserialize` reads them in).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Cpu {
     /// Machine model: decides which instructions exist.
     pub model: Model,

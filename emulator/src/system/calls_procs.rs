@@ -39,10 +39,9 @@ impl System {
             child.cpu.s[1] = 0;
             child.cpu.s[0] = 0;
             // The child times on from the parent's state (it is a copy of the
-            // machine), but counts only its own work, and only the parent records
-            // the timeline.
+            // machine), but counts only its own work; only the parent records the
+            // timeline (a copy of a timing model never carries one).
             if let Some(model) = child.cpu.timing.as_deref_mut() {
-                model.take_timeline();
                 model.clear_counters();
             }
             for &id in child.fds.values() {

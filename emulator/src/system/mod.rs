@@ -20,7 +20,7 @@ mod calls_files;
 mod calls_procs;
 mod consistency;
 mod selection;
-pub use consistency::MAX_PLAUSIBLE_CLOCK;
+pub use consistency::{Inconsistency, MAX_PLAUSIBLE_CLOCK};
 pub mod errno;
 pub mod files;
 pub mod guest;
@@ -161,13 +161,13 @@ pub enum SystemError {
         /// What is wrong.
         source: crate::aout::AOutError,
     },
-    /// A COS absolute binary or its JCB cannot be built.
-    #[error("program {program}: {detail}")]
+    /// A COS absolute binary, its JCB or a job deck's JOB statement is wrong.
+    #[error("program {program}: {source}")]
     Cos {
         /// Program name.
         program: String,
         /// What is wrong.
-        detail: String,
+        source: crate::cos::CosStartError,
     },
     /// The program and its arguments do not fit.
     #[error("program {program}: {source}")]

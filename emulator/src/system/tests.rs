@@ -358,7 +358,7 @@ fn consistency_check_names_each_broken_invariant() {
     let broken = |change: &dyn Fn(&mut System)| {
         let mut system = f.system.clone();
         change(&mut system);
-        system.check_consistency().unwrap_err()
+        system.check_consistency().unwrap_err().to_string()
     };
     let pid = f.pid;
     let e = broken(&|s| s.processes.get_mut(&pid).unwrap().pid = pid + 70);

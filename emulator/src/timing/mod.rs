@@ -132,8 +132,10 @@ pub struct TimingModel {
     /// The CP by which every issued instruction has finished.
     quiescent: u64,
     counters: HpmCounters,
+    /// The timeline being recorded (output, not state): a copy of the model, such as a
+    /// forked child's, records none.
     #[serde(skip)]
-    recorder: Recorder,
+    recorder: NotState<Option<Box<Timeline>>>,
     /// [`Derived`] entries by first parcel.
     #[serde(skip)]
     derived: NotState<DerivedCache>,
@@ -209,19 +211,6 @@ pub(crate) fn is_memory_reference(instruction: Instruction) -> bool {
     matches!(gh, 0o034..=0o037 | 0o100..=0o137 | 0o176 | 0o177)
 }
 
-/// Holds the optional timeline; equal to every other recorder, so recording never
-/// makes two machine states differ.
-#[derive(Clone, Debug, Default)]
-struct Recorder(Option<Box<Timeline>>);
-
-impl PartialEq for Recorder {
-    fn eq(&self, _: &Recorder) -> bool {
-        true
-    }
-}
-
-impl Eq for Recorder {}
-
 impl TimingModel {
     /// A model at clock period 0 with empty instruction buffers.
     pub fn new(model: Model) -> TimingModel {
@@ -240,7 +229,7 @@ impl TimingModel {
             cursor: BufferCursor::default(),
             quiescent: 0,
             counters: HpmCounters::default(),
-            recorder: Recorder::default(),
+            recorder: NotState::default(),
             derived: NotState::default(),
             ramp_hint: NotState::default(),
         }

@@ -8,7 +8,7 @@
 //! on a card deck.
 
 use crate::cos::dataset::{unpack_line, DatasetItem};
-use crate::cos::datasets::items_from_host;
+use crate::cos::local_datasets::items_from_host;
 
 /// The separator line of a text deck.
 pub const EOF_LINE: &str = "/EOF";

@@ -21,7 +21,7 @@ use super::catalogue::{Access, Catalogue, Contents, Entry, Permit};
 use super::run::VerbResult;
 use super::statement::Statement;
 use super::{Accessed, JobDataset};
-use crate::cos::datasets::{host_bytes, items_from_host};
+use crate::cos::local_datasets::{host_bytes, items_from_host};
 use crate::system::{Pid, System};
 
 /// The keywords each verb accepts.

@@ -15,6 +15,7 @@ use super::file::DeckFile;
 use super::statement::{self, Statement};
 use super::{DeckJob, JobDataset};
 use crate::cos::absolute;
+use crate::cos::error::CosStartError;
 use crate::cos::job::{Backing, CosJob};
 use crate::cos::loader::{cos_field, CosFieldError};
 use crate::memory::Memory;
@@ -56,9 +57,9 @@ impl System {
         deck: &DeckFile,
         datasets: BTreeMap<String, Backing>,
     ) -> Result<Pid, SystemError> {
-        let error = |detail: String| SystemError::Cos {
+        let error = |source| SystemError::Cos {
             program: name.to_string(),
-            detail,
+            source,
         };
         let statements: Vec<String> = statement::join_continuations(&deck.lines)
             .into_iter()
@@ -69,7 +70,7 @@ impl System {
             .first()
             .map(|s| statement::parse(s))
             .transpose()
-            .map_err(|e| error(format!("JOB statement: {e}")))?;
+            .map_err(|e| error(CosStartError::JobStatement(e)))?;
         let job_name = job
             .as_ref()
             .and_then(|j| j.value("JN"))
@@ -80,7 +81,9 @@ impl System {
             .and_then(|j| j.value("US"))
             .unwrap_or(DEFAULT_USER)
             .to_string();
-        let number = self.next_job_number().map_err(error)?;
+        let number = self
+            .next_job_number()
+            .map_err(|e| error(CosStartError::Catalogue(e)))?;
         let mut input = JobDataset::holding(deck.input.clone());
         input.modified = false;
         let deck_job = DeckJob {
