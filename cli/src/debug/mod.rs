@@ -80,6 +80,9 @@ struct Debugger {
     console: Console,
     /// The loader's symbols (`--map`).
     symbols: Symbols,
+    /// The furthest the job has run: instruction count and clock period. Going there
+    /// again is silent; past it, the job's output is new.
+    frontier: (u64, u64),
 }
 
 /// Runs the command loop on `session` until `quit` or the end of the commands; with
@@ -93,6 +96,7 @@ pub fn run(session: Session, map: Option<&Path>) -> Result<(), CliError> {
         None => Symbols::default(),
     };
     let console = session.system.console().clone();
+    let frontier = (session.system.instructions, session.system.clock);
     let mut debugger = Debugger {
         session,
         started: Instant::now(),
@@ -104,6 +108,7 @@ pub fn run(session: Session, map: Option<&Path>) -> Result<(), CliError> {
         history: History::default(),
         console,
         symbols,
+        frontier,
     };
     debugger.history.maybe_take(&mut debugger.session.system);
     debugger.show_next();
@@ -325,9 +330,15 @@ impl Debugger {
 
     /// A parcel address as typed: a symbol of the map, or any form `dis` prints.
     fn parcel(&self, text: &str) -> Result<u32, String> {
-        match self.symbols.parcel_of(text) {
-            Some(parcel) => Ok(parcel),
-            None => parse_parcel(text),
+        if let Some(parcel) = self.symbols.parcel_of(text) {
+            return Ok(parcel);
+        }
+        let looks_like_a_name = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '@');
+        match parse_parcel(text) {
+            Err(_) if looks_like_a_name && !self.symbols.is_empty() => {
+                Err(format!("no symbol `{text}` in the map"))
+            }
+            parsed => parsed,
         }
     }
 

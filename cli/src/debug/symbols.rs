@@ -99,6 +99,11 @@ impl Symbols {
             .copied()
     }
 
+    /// Whether there are none (no map given).
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
     /// `SYMBOL+offset` for `parcel` (offset in parcels, octal as addresses are shown),
     /// from the nearest symbol at or before it; `None` without a map.
     pub fn describe(&self, parcel: u32) -> Option<String> {

@@ -229,6 +229,10 @@ impl Debugger {
         } else {
             self.session.advance_unserved(most, self.started)
         };
+        let system = &self.session.system;
+        if system.instructions > self.frontier.0 {
+            self.frontier = (system.instructions, system.clock);
+        }
         let Some(outcome) = outcome.map_err(|e| e.to_string())? else {
             return Ok(true);
         };
@@ -250,12 +254,17 @@ impl Debugger {
     /// Puts the job back as `restored` (a snapshot's system) holds it, its output
     /// discarded until [`Debugger::stop_replaying`].
     fn restore(&mut self, restored: Option<System>) -> Result<(), String> {
-        let mut system = restored.ok_or("no snapshot to go back to")?;
-        let root = self.session.system.root().clone();
-        system.attach(root, Console::captured());
+        let system = restored.ok_or("no snapshot to go back to")?;
         self.session.system = system;
         self.ended = false;
+        self.mute();
         Ok(())
+    }
+
+    /// Discards the job's output until [`Debugger::stop_replaying`].
+    fn mute(&mut self) {
+        let root = self.session.system.root().clone();
+        self.session.system.attach(root, Console::captured());
     }
 
     /// Gives the job its console back after a re-execution.
@@ -280,25 +289,32 @@ impl Debugger {
         }
     }
 
-    /// Puts the job at `point`: restores the nearest snapshot before it and runs
-    /// forward silently (or runs forward, said, when it lies ahead).
+    /// Puts the job at `point`: restores the nearest snapshot before it (when that
+    /// is behind the point, or ahead of the job) and runs forward, silently over what
+    /// the job has run before, and said past that.
     fn travel(&mut self, point: Point) -> Result<(), String> {
         let system = &self.session.system;
-        let behind = match point {
-            Point::Instruction(n) => n < system.instructions,
-            Point::Clock(c) => c < system.clock,
-        };
-        if behind || self.ended {
-            let start = point.start(&self.history).map(Snapshot::restore);
-            self.restore(start)?;
-            let ran = self.run_to(point);
-            self.stop_replaying();
-            ran
+        let (instructions, clock) = (system.instructions, system.clock);
+        let start = point.start(&self.history);
+        let skips_ahead = start.is_some_and(|s| s.instructions > instructions);
+        if point.reached(instructions, clock) || self.ended || skips_ahead {
+            let restored = start.map(Snapshot::restore);
+            self.restore(restored)?;
         } else {
-            let ran = self.run_to(point);
-            self.look_again();
-            ran
+            self.mute();
         }
+        let (frontier, frontier_clock) = self.frontier;
+        let known = if point.reached(frontier, frontier_clock) {
+            point
+        } else {
+            Point::Instruction(frontier)
+        };
+        let ran = self.run_to(known);
+        self.stop_replaying();
+        ran?;
+        self.run_to(point)?;
+        self.look_again();
+        Ok(())
     }
 
     /// `reverse-step N`: back N instructions of the job, or to the last stop on the
