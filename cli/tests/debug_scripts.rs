@@ -46,21 +46,8 @@ fn read_script(file: &Path) -> Script {
 /// What `cray debug` prints running `script` in an empty directory.
 fn transcript(script: &Script) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = spawn_piped(
-        cray()
-            .arg("debug")
-            .args(&script.args)
-            .current_dir(dir.path()),
-    );
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.commands.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout)
+    let args: Vec<&str> = script.args.iter().map(String::as_str).collect();
+    debug_in(dir.path(), &args, &script.commands)
 }
 
 #[test]
@@ -90,4 +77,53 @@ fn every_script_prints_its_transcript() {
         }
     }
     assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// Runs `cray debug ARGS` in `dir` with `commands`; its standard output.
+fn debug_in(dir: &Path, args: &[&str], commands: &str) -> String {
+    let mut child = spawn_piped(cray().arg("debug").args(args).current_dir(dir));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(commands.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// The bytes of `dir/name`.
+fn bytes(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap()
+}
+
+#[test]
+fn a_point_reached_backward_is_the_point_reached_forward_to_the_byte() {
+    // spin.cal over several snapshot intervals (2^22 clock periods): the image of the
+    // job at instruction 3000000 taken going forward, after going back to it from
+    // further on, and after going further back and forward to it again.
+    let dir = tempfile::tempdir().unwrap();
+    let spin = image("spin.cal");
+    let shown = debug_in(
+        dir.path(),
+        &[spin.to_str().unwrap()],
+        "s 3000000\nchkpnt forward.chk\ns 1000000\ngoto instruction 3000000\nchkpnt back.chk\nrs 2000000\ngoto instruction 3000000\nchkpnt again.chk\nsnapshots\n",
+    );
+    assert!(shown.contains("3 snapshots from instruction 0"), "{shown}");
+    let forward = bytes(dir.path(), "forward.chk");
+    assert_eq!(forward, bytes(dir.path(), "back.chk"));
+    assert_eq!(forward, bytes(dir.path(), "again.chk"));
+
+    // timeline.cal after its fork, signal and own checkpoint, reached back from its end.
+    let timeline = image("debug/timeline.cal");
+    debug_in(
+        dir.path(),
+        &[timeline.to_str().unwrap()],
+        "s 67\nchkpnt forward.chk\nc\ngoto instruction 67\nchkpnt back.chk\n",
+    );
+    assert_eq!(
+        bytes(dir.path(), "forward.chk"),
+        bytes(dir.path(), "back.chk")
+    );
 }
