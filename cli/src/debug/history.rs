@@ -194,3 +194,68 @@ impl History {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cray_emulator::system::{Config, HostRoot};
+
+    /// A system without processes whose clock and instruction count are `clock`.
+    fn system_at(clock: u64) -> System {
+        let mut system = System::new(Config::default(), HostRoot::new("."), Console::captured());
+        system.clock = clock;
+        system.instructions = clock;
+        system
+    }
+
+    #[test]
+    fn the_history_keeps_its_bounds_the_start_and_the_newest_intervals() {
+        let mut history = History::default();
+        for n in 0..300u64 {
+            history.maybe_take(&mut system_at(n * INTERVAL));
+            // Not due: less than an interval after the newest.
+            history.maybe_take(&mut system_at(n * INTERVAL + 1));
+        }
+        assert_eq!(history.count(), MOST_SNAPSHOTS);
+        assert_eq!(history.oldest().unwrap().instructions, 0);
+        let newest = 299 * INTERVAL;
+        for back in 0..DENSE as u64 {
+            let at = newest - back * INTERVAL;
+            assert_eq!(history.at_or_before(at).unwrap().instructions, at);
+        }
+        assert_eq!(
+            history.before(newest).unwrap().instructions,
+            newest - INTERVAL
+        );
+    }
+
+    #[test]
+    fn equal_pages_are_shared_and_memory_comes_back_exactly() {
+        let mut first = system_at(0);
+        let mut words: Vec<u64> = (0..4 * PAGE_WORDS as u64).collect();
+        let process = cray_emulator::system::Process::new(
+            cray_emulator::cpu::Cpu::new(cray_emulator::isa::Model::XMp, words.len() as u32),
+            Memory::from_words(words.clone()),
+            0,
+            cray_emulator::system::Personality::Unicos,
+            "test".to_string(),
+        );
+        first.processes.insert(1, process);
+        let mut history = History::default();
+        history.maybe_take(&mut first);
+        let one = history.page_bytes();
+        assert_eq!(one, 4 * PAGE_WORDS * 8);
+        // One word of one page changes: one page more.
+        let mut second = first.clone();
+        second.clock = INTERVAL;
+        second.instructions = INTERVAL;
+        words[PAGE_WORDS + 3] = 77;
+        second.processes.get_mut(&1).unwrap().memory = Memory::from_words(words.clone());
+        history.maybe_take(&mut second);
+        assert_eq!(history.page_bytes(), one + PAGE_WORDS * 8);
+        let restored = history.at_or_before(INTERVAL).unwrap().restore();
+        assert_eq!(restored.processes[&1].memory.words(), &words[..]);
+        // The live system kept its memory.
+        assert_eq!(second.processes[&1].memory.words(), &words[..]);
+    }
+}

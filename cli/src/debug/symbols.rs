@@ -147,10 +147,10 @@ mod tests {
         assert_eq!(symbols.parcel_of("TABLE"), None);
         // Externals are another module's entries, not read from this table.
         assert_eq!(symbols.parcel_of("IDAMAX"), None);
-        assert_eq!(symbols.describe(0o200 * 4 + 1).as_deref(), Some("DGEFA"));
+        assert_eq!(symbols.describe(0o200 * 4 + 1).as_deref(), Some("@DGEFA"));
         assert_eq!(
             symbols.describe(0o200 * 4 + 11).as_deref(),
-            Some("DGEFA+12")
+            Some("@DGEFA+12")
         );
         assert_eq!(symbols.describe(0o200 * 4), None);
     }

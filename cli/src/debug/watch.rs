@@ -26,17 +26,19 @@ impl Register {
             "P" => return Some(Register::P),
             _ => {}
         }
-        let (kind, number) = upper.split_at(1);
+        let mut chars = upper.chars();
+        let kind = chars.next()?;
+        let number = chars.as_str();
         let octal = |most: usize| {
             usize::from_str_radix(number, 8)
                 .ok()
                 .filter(|&n| n < most && !number.is_empty() && !number.starts_with('+'))
         };
         match kind {
-            "A" => octal(8).map(Register::A),
-            "S" => octal(8).map(Register::S),
-            "B" => octal(64).map(Register::B),
-            "T" => octal(64).map(Register::T),
+            'A' => octal(8).map(Register::A),
+            'S' => octal(8).map(Register::S),
+            'B' => octal(64).map(Register::B),
+            'T' => octal(64).map(Register::T),
             _ => None,
         }
     }
@@ -324,5 +326,79 @@ impl fmt::Display for Watched {
             Watched::Words { address, count: 1 } => write!(f, "[0{address:o}]"),
             Watched::Words { address, count } => write!(f, "[0{address:o}] {count} words"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cray_emulator::cpu::Cpu;
+    use cray_emulator::isa::Model;
+    use cray_emulator::memory::Memory;
+    use cray_emulator::system::Personality;
+
+    fn process() -> Process {
+        let mut words = vec![0; 64];
+        words[0o25] = 5;
+        let mut process = Process::new(
+            Cpu::new(Model::XMp, 64),
+            Memory::from_words(words),
+            0,
+            Personality::Unicos,
+            "test".to_string(),
+        );
+        process.cpu.a[1] = 3;
+        process.cpu.a[0] = 0xFF_FFFE; // -2 in 24 bits
+        process.cpu.s[3] = 1 << 63;
+        process.cpu.p = 7;
+        process
+    }
+
+    fn holds(text: &str) -> bool {
+        Condition::parse(text).unwrap().holds(&process())
+    }
+
+    #[test]
+    fn numbers_are_read_in_every_form_the_debugger_prints() {
+        assert_eq!(parse_value("12"), Ok(Value::Literal(12)));
+        assert_eq!(parse_value("012"), Ok(Value::Literal(10)));
+        assert_eq!(parse_value("00000003"), Ok(Value::Literal(3)));
+        assert_eq!(parse_value("0x1f"), Ok(Value::Literal(31)));
+        assert_eq!(
+            parse_value("1000000000000000000000"),
+            Ok(Value::Literal(1 << 63))
+        );
+        assert_eq!(parse_value("-2"), Ok(Value::Negative(2)));
+        assert!(parse_value("09x").is_err());
+        assert!(parse_value("99999999999999999999999").is_err());
+    }
+
+    #[test]
+    fn conditions_compare_registers_words_and_numbers() {
+        assert!(holds("A1 == 3"));
+        assert!(holds("A1==00000003"));
+        assert!(!holds("A1 != 3"));
+        assert!(holds("A1 < 4") && holds("A1 <= 3") && holds("A1 > 2") && holds("A1 >= 3"));
+        assert!(holds("A0 == -2"), "a negative number in the width of A");
+        assert!(holds("S3 == 1000000000000000000000"));
+        assert!(holds("[025] == 5") && holds("[025] > A1"));
+        assert!(holds("P == 1d"), "a parcel address as dis prints it");
+        assert!(!holds("[077777] == 0"), "a word beyond memory never holds");
+        for bad in ["A1 = 3", "3 == 3", "Q1 == 3", "A1 ==", "[zz] == 1"] {
+            assert!(Condition::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Condition::parse("S3>=-1").unwrap().to_string(), "S3 >= -1");
+    }
+
+    #[test]
+    fn registers_are_named_as_cal_writes_them() {
+        assert_eq!(Register::parse("a7"), Some(Register::A(7)));
+        assert_eq!(Register::parse("B77"), Some(Register::B(63)));
+        assert_eq!(Register::parse("T00"), Some(Register::T(0)));
+        assert_eq!(Register::parse("A8"), None);
+        assert_eq!(Register::parse("B100"), None);
+        assert_eq!(Register::parse("vl"), Some(Register::Vl));
+        assert_eq!(Register::parse(""), None);
+        assert_eq!(Register::parse("é1"), None);
     }
 }
