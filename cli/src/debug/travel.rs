@@ -365,6 +365,8 @@ impl Debugger {
         if !self.checking() {
             return Ok(None);
         }
+        self.interrupted
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         let mut end = now;
         let mut from = self.history.before(now).map(|s| s.instructions);
         while let Some(start) = from {
@@ -372,6 +374,10 @@ impl Debugger {
             self.restore(restored)?;
             let found = self.last_stop_in(end);
             self.stop_replaying();
+            if found.is_err() {
+                // Ctrl-C: back where the search began.
+                self.travel(Point::Instruction(now))?;
+            }
             if let Some((at, stop)) = found? {
                 return Ok((at > floor).then_some((at, stop)));
             }
@@ -390,6 +396,9 @@ impl Debugger {
         self.look_again();
         let mut last = None;
         while self.session.system.instructions.saturating_add(1) < end {
+            if self.interrupted() {
+                return Err("the search went back no further".to_string());
+            }
             match self.instructions_to_stop(CHECK_EVERY, end)? {
                 Ran::Stopped(stop) => last = Some((self.session.system.instructions, stop)),
                 Ran::Ended => break,
