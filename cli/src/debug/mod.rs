@@ -72,6 +72,9 @@ struct Debugger {
     watchpoints: Vec<Watchpoint>,
     /// Set once the job has ended (or the runner stopped it).
     ended: bool,
+    /// Set when the runner stopped the job (a host signal, `--stop-at`): the
+    /// debugger leaves.
+    stopped: bool,
     /// Set by SIGINT (Ctrl-C): `continue` and `step` stop and the loop asks again.
     interrupted: Arc<AtomicBool>,
     /// Snapshots of the job to go back to.
@@ -104,6 +107,7 @@ pub fn run(session: Session, map: Option<&Path>) -> Result<(), CliError> {
         breakpoints: BTreeMap::new(),
         watchpoints: Vec::new(),
         ended: false,
+        stopped: false,
         interrupted,
         history: History::default(),
         console,
@@ -126,6 +130,9 @@ pub fn run(session: Session, map: Option<&Path>) -> Result<(), CliError> {
             Ok(false) => return Ok(()),
             // A mistyped command is said and the loop goes on.
             Err(message) => outln!("{message}"),
+        }
+        if debugger.stopped {
+            return Ok(());
         }
     }
 }

@@ -236,13 +236,19 @@ impl Debugger {
         let Some(outcome) = outcome.map_err(|e| e.to_string())? else {
             return Ok(true);
         };
-        if !self.replaying() {
-            match outcome.status {
-                Some(status) => outln!("the job ended with exit status {}", status.host_code()),
-                None => outln!("the job was stopped"),
+        self.ended = true;
+        match outcome.status {
+            Some(status) if !self.replaying() => {
+                outln!("the job ended with exit status {}", status.host_code())
+            }
+            Some(_) => {}
+            None => {
+                // The runner stopped the job (SIGTERM, --stop-at): that ends the
+                // session, even in the middle of a search backward.
+                self.stopped = true;
+                return Err("the job was stopped".to_string());
             }
         }
-        self.ended = true;
         Ok(false)
     }
 
