@@ -77,6 +77,10 @@ enum Command {
         /// the image's: --model then only checks it).
         #[arg(short = 'f', long = "file", value_name = "IMAGE", conflicts_with_all = ["program", "memory", "timing", "epoch", "personality", "datasets", "control"])]
         image: Option<PathBuf>,
+        /// The loader's load map of the program (`ldr -m FILE`): `break`, `dis` and
+        /// stops then know its entry points by name.
+        #[arg(long, value_name = "FILE")]
+        map: Option<PathBuf>,
         #[command(flatten)]
         new_job: NewJobOptions,
         #[command(flatten)]
@@ -416,6 +420,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Replay { log } => replay(&log),
         Command::Debug {
             image,
+            map,
             new_job,
             job,
             program,
@@ -439,7 +444,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 ),
                 (None, None) => return Err(CliError::new("debug: give a program or -f IMAGE")),
             };
-            program::debug(&with_job_placeholders(options)?, &personality, target)
+            let options = with_job_placeholders(options)?;
+            program::debug(&options, &personality, target, map.as_deref())
         }
         Command::Batch { action } => batch_command(action),
         Command::Restart {

@@ -406,6 +406,7 @@ pub fn debug(
     options: &RunOptions,
     personality: &str,
     target: DebugTarget,
+    map: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
     let _lock = prepare_outputs(options)?;
     let root = root_dir(options)?;
@@ -423,7 +424,7 @@ pub fn debug(
             restored_session(options, root, restored, image)?
         }
     };
-    crate::debug::run(session.without_terminal())?;
+    crate::debug::run(session.without_terminal(), map)?;
     Ok(ExitCode::SUCCESS)
 }
 

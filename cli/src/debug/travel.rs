@@ -1,0 +1,456 @@
+//! Moving the job through its history: forward (with the stops of breakpoints and
+//! watchpoints), backward to an instruction count or a clock period, and backward to
+//! the last stop, by restoring a snapshot and running forward again silently.
+
+use super::history::{History, Snapshot};
+use super::watch::show_value;
+use super::{Debugger, CHECK_EVERY};
+use crate::output::outln;
+use crate::session::SLICE;
+use cray_emulator::system::{Console, System};
+
+/// How a run of the job under the debugger stopped.
+pub enum Ran {
+    /// It did what it was asked (or Ctrl-C stopped it): the job goes on.
+    On,
+    /// It reached a stop (a breakpoint or a watchpoint's change).
+    Stopped(Stop),
+    /// The job ended, or the runner stopped it (already said).
+    Ended,
+}
+
+/// Why the run stopped: what is said of it.
+pub enum Stop {
+    /// The process shown reached this breakpoint (its condition held).
+    Breakpoint(u32),
+    /// Watchpoint `index` (from 0) saw `before` become `after`, written by the
+    /// instruction at parcel `by`.
+    Changed {
+        index: usize,
+        before: Vec<u64>,
+        after: Vec<u64>,
+        by: u32,
+    },
+}
+
+/// A point in the job's history.
+#[derive(Clone, Copy)]
+pub enum Point {
+    /// After this many instructions of the job.
+    Instruction(u64),
+    /// The first instruction boundary at or after this clock period.
+    Clock(u64),
+}
+
+impl Point {
+    /// Whether the job, at `instructions` and `clock`, has reached it.
+    fn reached(self, instructions: u64, clock: u64) -> bool {
+        match self {
+            Point::Instruction(n) => instructions >= n,
+            Point::Clock(c) => clock >= c,
+        }
+    }
+
+    /// Clock periods to run towards it in one batch: every instruction takes at least
+    /// one, so a batch never runs past an instruction count.
+    fn budget(self, instructions: u64, clock: u64) -> u64 {
+        let left = match self {
+            Point::Instruction(n) => n.saturating_sub(instructions),
+            Point::Clock(c) => c.saturating_sub(clock),
+        };
+        left.clamp(1, SLICE)
+    }
+
+    /// The snapshot of `history` to start from to reach it.
+    fn start(self, history: &History) -> Option<&Snapshot> {
+        match self {
+            Point::Instruction(n) => history.at_or_before(n),
+            Point::Clock(c) => history.at_or_before_clock(c),
+        }
+    }
+}
+
+impl Debugger {
+    /// Whether anything stops a run besides its count: then it goes an instruction at
+    /// a time.
+    fn checking(&self) -> bool {
+        !self.breakpoints.is_empty() || !self.watchpoints.is_empty()
+    }
+
+    /// Runs the job until `count` more instructions have run (when `None`, until it
+    /// ends), a stop (said), Ctrl-C, or the job ends; takes snapshots on the way.
+    pub(super) fn run_job(&mut self, count: Option<u64>) -> Result<Ran, String> {
+        if self.ended {
+            return Err("the job has ended (reverse-step or goto go back)".to_string());
+        }
+        self.interrupted
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let until = count.map(|n| self.session.system.instructions.saturating_add(n));
+        loop {
+            let left = until.map(|until| until.saturating_sub(self.session.system.instructions));
+            if left == Some(0) || self.interrupted() {
+                return Ok(Ran::On);
+            }
+            let ran = if self.checking() {
+                let batch = left.unwrap_or(CHECK_EVERY).min(CHECK_EVERY);
+                self.session.serve_control();
+                self.instructions_to_stop(batch, u64::MAX)?
+            } else {
+                // Every instruction takes at least one clock period, so a budget of
+                // `left` periods runs at most `left` instructions.
+                let budget = left.unwrap_or(SLICE).min(SLICE);
+                if self.advance(budget, true)? {
+                    Ran::On
+                } else {
+                    Ran::Ended
+                }
+            };
+            self.history.maybe_take(&mut self.session.system);
+            match ran {
+                Ran::On => {}
+                Ran::Stopped(stop) => {
+                    self.say_stop(&stop);
+                    return Ok(Ran::Stopped(stop));
+                }
+                Ran::Ended => return Ok(ran),
+            }
+        }
+    }
+
+    /// Runs up to `count` instructions of the job one at a time, stopping at the
+    /// first stop, or before the instruction count reaches `limit`.
+    fn instructions_to_stop(&mut self, count: u64, limit: u64) -> Result<Ran, String> {
+        for _ in 0..count {
+            if self.session.system.instructions.saturating_add(1) >= limit {
+                return Ok(Ran::On);
+            }
+            if !self.instruction()? {
+                return Ok(Ran::Ended);
+            }
+            if let Some(stop) = self.stop_here() {
+                return Ok(Ran::Stopped(stop));
+            }
+        }
+        Ok(Ran::On)
+    }
+
+    /// Whether the instruction just run makes a stop: a watched value changed (the
+    /// first watchpoint that saw one; every one notes what it sees now) or the process
+    /// shown is at a breakpoint whose condition holds.
+    fn stop_here(&mut self) -> Option<Stop> {
+        let mut changed = None;
+        for (index, watchpoint) in self.watchpoints.iter_mut().enumerate() {
+            let Some(process) = self.session.system.processes.get(&watchpoint.pid) else {
+                continue;
+            };
+            let now = watchpoint.watched.read(process);
+            let by = std::mem::replace(&mut watchpoint.last_p, process.cpu.p);
+            if now != watchpoint.last {
+                let before = std::mem::replace(&mut watchpoint.last, now.clone());
+                changed.get_or_insert(Stop::Changed {
+                    index,
+                    before,
+                    after: now,
+                    by,
+                });
+            }
+        }
+        if changed.is_some() {
+            return changed;
+        }
+        let process = self.session.system.processes.get(&self.pid)?;
+        match self.breakpoints.get(&process.cpu.p)? {
+            Some(condition) if !condition.holds(process) => None,
+            _ => Some(Stop::Breakpoint(process.cpu.p)),
+        }
+    }
+
+    /// Makes every watchpoint see the job as it stands (after going somewhere other
+    /// than by running forward).
+    fn look_again(&mut self) {
+        for watchpoint in &mut self.watchpoints {
+            if let Some(process) = self.session.system.processes.get(&watchpoint.pid) {
+                watchpoint.last = watchpoint.watched.read(process);
+                watchpoint.last_p = process.cpu.p;
+            }
+        }
+    }
+
+    /// Says why the run stopped.
+    fn say_stop(&self, stop: &Stop) {
+        match stop {
+            Stop::Breakpoint(parcel) => outln!("breakpoint at {}", self.place(*parcel)),
+            Stop::Changed {
+                index,
+                before,
+                after,
+                by,
+            } => {
+                let watchpoint = &self.watchpoints[*index];
+                let register = watchpoint.watched.register();
+                outln!(
+                    "watchpoint {}: {} written by the instruction at {}",
+                    index + 1,
+                    watchpoint.watched,
+                    self.place(*by)
+                );
+                for (i, (old, new)) in before.iter().zip(after).enumerate() {
+                    if old != new {
+                        outln!(
+                            "  {}: {} -> {}",
+                            watchpoint.watched.element(i),
+                            show_value(register, *old),
+                            show_value(register, *new)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs one instruction of the job (of whichever process the scheduler runs);
+    /// false once the job has ended.
+    fn instruction(&mut self) -> Result<bool, String> {
+        let before = self.session.system.instructions;
+        while self.session.system.instructions == before {
+            if !self.advance(1, false)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Runs the job's session for at most `most` clock periods, answering the control
+    /// socket when `serve`; false (and said, unless re-executing) once the job has
+    /// ended or the runner stopped it.
+    fn advance(&mut self, most: u64, serve: bool) -> Result<bool, String> {
+        let outcome = if serve {
+            self.session.advance(most, self.started)
+        } else {
+            self.session.advance_unserved(most, self.started)
+        };
+        let system = &self.session.system;
+        if system.instructions > self.frontier.0 {
+            self.frontier = (system.instructions, system.clock);
+        }
+        let Some(outcome) = outcome.map_err(|e| e.to_string())? else {
+            return Ok(true);
+        };
+        self.ended = true;
+        match outcome.status {
+            Some(status) if !self.replaying() => {
+                outln!("the job ended with exit status {}", status.host_code())
+            }
+            Some(_) => {}
+            None => {
+                // The runner stopped the job (SIGTERM, --stop-at): that ends the
+                // session, even in the middle of a search backward.
+                self.stopped = true;
+                return Err("the job was stopped".to_string());
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether the job is being re-executed (its output already shown once).
+    fn replaying(&self) -> bool {
+        matches!(self.session.system.console(), Console::Captured { .. })
+    }
+
+    /// Puts the job back as `restored` (a snapshot's system) holds it, its output
+    /// discarded until [`Debugger::stop_replaying`].
+    fn restore(&mut self, restored: Option<System>) -> Result<(), String> {
+        let system = restored.ok_or("no snapshot to go back to")?;
+        self.session.system = system;
+        self.ended = false;
+        self.mute();
+        Ok(())
+    }
+
+    /// Discards the job's output until [`Debugger::stop_replaying`].
+    fn mute(&mut self) {
+        let root = self.session.system.root().clone();
+        self.session.system.attach(root, Console::captured());
+    }
+
+    /// Gives the job its console back after a re-execution.
+    fn stop_replaying(&mut self) {
+        let root = self.session.system.root().clone();
+        self.session.system.attach(root, self.console.clone());
+        self.look_again();
+    }
+
+    /// Runs the job forward to `point` (in batches, no stops), taking snapshots.
+    fn run_to(&mut self, point: Point) -> Result<(), String> {
+        loop {
+            let system = &self.session.system;
+            if point.reached(system.instructions, system.clock) {
+                return Ok(());
+            }
+            let budget = point.budget(system.instructions, system.clock);
+            if !self.advance(budget, false)? {
+                return Ok(());
+            }
+            self.history.maybe_take(&mut self.session.system);
+        }
+    }
+
+    /// Puts the job at `point`: restores the nearest snapshot before it (when that
+    /// is behind the point, or ahead of the job) and runs forward, silently over what
+    /// the job has run before, and said past that.
+    fn travel(&mut self, point: Point) -> Result<(), String> {
+        let system = &self.session.system;
+        let (instructions, clock) = (system.instructions, system.clock);
+        let start = point.start(&self.history);
+        let skips_ahead = start.is_some_and(|s| s.instructions > instructions);
+        if point.reached(instructions, clock) || self.ended || skips_ahead {
+            let restored = start.map(Snapshot::restore);
+            self.restore(restored)?;
+        } else {
+            self.mute();
+        }
+        let (frontier, frontier_clock) = self.frontier;
+        let known = if point.reached(frontier, frontier_clock) {
+            point
+        } else {
+            Point::Instruction(frontier)
+        };
+        let ran = self.run_to(known);
+        self.stop_replaying();
+        ran?;
+        self.run_to(point)?;
+        self.look_again();
+        Ok(())
+    }
+
+    /// `reverse-step N`: back N instructions of the job, or to the last stop on the
+    /// way.
+    pub(super) fn reverse_step(&mut self, count: u64) -> Result<(), String> {
+        let now = self.session.system.instructions;
+        let first = self.history.oldest().map_or(0, |s| s.instructions);
+        let target = now.saturating_sub(count).max(first);
+        if target == now {
+            outln!("at the start of the history (instruction {now})");
+            return Ok(());
+        }
+        match self.last_stop_between(target, now)? {
+            Some((at, stop)) => {
+                self.travel(Point::Instruction(at))?;
+                self.say_stop(&stop);
+            }
+            None => self.travel(Point::Instruction(target))?,
+        }
+        self.show_next();
+        Ok(())
+    }
+
+    /// `reverse-continue`: back to the last breakpoint or watchpoint stop, or to the
+    /// start of the history.
+    pub(super) fn reverse_continue(&mut self) -> Result<(), String> {
+        let now = self.session.system.instructions;
+        let first = self.history.oldest().map_or(0, |s| s.instructions);
+        match self.last_stop_between(first, now)? {
+            Some((at, stop)) => {
+                self.travel(Point::Instruction(at))?;
+                self.say_stop(&stop);
+            }
+            None => {
+                self.travel(Point::Instruction(first))?;
+                outln!("no stop before: at the start of the history (instruction {first})");
+            }
+        }
+        self.show_next();
+        Ok(())
+    }
+
+    /// The last stop after instruction count `floor` and before `now`, with the
+    /// instruction count where it came: each interval between snapshots is run again
+    /// (newest first) an instruction at a time until one holds a stop. The job is
+    /// left somewhere in between; the caller goes where it wants.
+    fn last_stop_between(&mut self, floor: u64, now: u64) -> Result<Option<(u64, Stop)>, String> {
+        if !self.checking() {
+            return Ok(None);
+        }
+        self.interrupted
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let mut end = now;
+        let mut from = self.history.before(now).map(|s| s.instructions);
+        while let Some(start) = from {
+            let restored = self.history.at_or_before(start).map(Snapshot::restore);
+            self.restore(restored)?;
+            let found = self.last_stop_in(end);
+            self.stop_replaying();
+            if found.is_err() {
+                // Ctrl-C: back where the search began.
+                self.travel(Point::Instruction(now))?;
+            }
+            if let Some((at, stop)) = found? {
+                return Ok((at > floor).then_some((at, stop)));
+            }
+            if start <= floor {
+                break;
+            }
+            // The next interval back ends with the instruction that reached `start`.
+            end = start + 1;
+            from = self.history.before(start).map(|s| s.instructions);
+        }
+        Ok(None)
+    }
+
+    /// From where the job stands, the last stop before instruction count `end`.
+    fn last_stop_in(&mut self, end: u64) -> Result<Option<(u64, Stop)>, String> {
+        self.look_again();
+        let mut last = None;
+        while self.session.system.instructions.saturating_add(1) < end {
+            if self.interrupted() {
+                return Err("the search went back no further".to_string());
+            }
+            match self.instructions_to_stop(CHECK_EVERY, end)? {
+                Ran::Stopped(stop) => last = Some((self.session.system.instructions, stop)),
+                Ran::Ended => break,
+                Ran::On => {}
+            }
+        }
+        Ok(last)
+    }
+
+    /// `goto CLOCK` or `goto instruction N`.
+    pub(super) fn goto(&mut self, arguments: &[&str]) -> Result<(), String> {
+        let usage = "goto CLOCK or goto instruction N";
+        let point = match arguments {
+            [clock] => Point::Clock(parse_count(clock)?),
+            [word, n] if "instruction".starts_with(word) && !word.is_empty() => {
+                Point::Instruction(parse_count(n)?)
+            }
+            _ => return Err(usage.to_string()),
+        };
+        let first = self.history.oldest();
+        let too_early = match (point, first) {
+            (Point::Instruction(n), Some(s)) => n < s.instructions,
+            (Point::Clock(c), Some(s)) => c < s.clock,
+            _ => false,
+        };
+        if too_early {
+            return Err(format!("{usage}: that is before the start of the history"));
+        }
+        self.travel(point)?;
+        if self.ended {
+            outln!(
+                "the job ends before that, at clock {} instruction {}",
+                self.session.system.clock,
+                self.session.system.instructions
+            );
+            return Ok(());
+        }
+        self.show_next();
+        Ok(())
+    }
+}
+
+/// A clock period or instruction count: decimal, octal with a leading 0 or hex.
+fn parse_count(text: &str) -> Result<u64, String> {
+    match super::watch::parse_value(text)? {
+        super::watch::Value::Literal(n) => Ok(n),
+        super::watch::Value::Negative(_) => Err(format!("`{text}` is negative")),
+    }
+}
