@@ -17,6 +17,7 @@ mod memory_load;
 mod pipeline;
 pub mod reader;
 pub mod system_image;
+pub mod upgrade;
 mod words;
 pub mod writer;
 
