@@ -445,6 +445,7 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         "memory_error": loaded.memory_error,
         "processes": processes,
         "files": files,
+        "cos_decks": loaded.system.cos_decks.keys().collect::<Vec<_>>(),
         "sections": sections,
         "warnings": Vec::<String>::new(),
     });
@@ -504,6 +505,15 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
             "    pid {:<5} ppid {:<5} jid {:<5} {:<12} P={:o} cycles {} field {field} fds {:?} {:?}",
             p.pid, p.ppid, p.jid, p.program, p.cpu.p, p.cpu.cycles, p.fds.keys().collect::<Vec<_>>(), p.state
         );
+    }
+    if !loaded.system.cos_decks.is_empty() {
+        let jids: Vec<String> = loaded
+            .system
+            .cos_decks
+            .keys()
+            .map(|j| j.to_string())
+            .collect();
+        let _ = writeln!(out, "  COS deck jobs: jid {}", jids.join(", "));
     }
     if !open_files.is_empty() {
         let _ = writeln!(out, "  open files:");
