@@ -183,6 +183,20 @@ pub enum ImageError {
         source: postcard::Error,
     },
 
+    /// A section written by a newer cray, in a version of its encoding this build does
+    /// not know.
+    #[error("{file}: section {section} has version {version}, newer than this cray reads (at most version {known}); the image was written by a newer cray: read it with that one")]
+    NewerSection {
+        /// Image file.
+        file: PathBuf,
+        /// Section name (`#index kind id`).
+        section: String,
+        /// Its version.
+        version: u16,
+        /// The newest version of that section this build reads.
+        known: u16,
+    },
+
     /// A section the caller asked for is not in the image.
     #[error("{file}: no section {section} in this checkpoint image")]
     MissingSection {

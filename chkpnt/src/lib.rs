@@ -1,9 +1,13 @@
 //! `cray-chkpnt`: the checkpoint image format (see FORMAT.md).
 //!
 //! An image is a header, a section table and the sections, each with its own checksum.
-//! This crate knows nothing of what the state sections mean: the emulator's snapshot
-//! types are encoded by the caller (postcard, through [`ImageWriter::add_state`]) and
-//! memory is stored as raw big-endian words, one section per memory field.
+//! The container modules (`format`, `reader`, `writer`, `incremental`, `atomic`) know
+//! nothing of what the state sections mean: the caller encodes them, and memory is
+//! stored as raw big-endian words, one section per memory field. Three modules above
+//! them do know the emulator, and are why this crate depends on `cray-emulator`:
+//! [`system_image`] maps a `System` onto sections (its kernel state in the frozen,
+//! versioned form of `cray_emulator::saved`), [`file_policy`] checks and restores the
+//! host files a job had open, and [`upgrade`] rewrites an image in the current format.
 
 #![deny(missing_docs)]
 
@@ -19,6 +23,7 @@ mod memory_load;
 mod pipeline;
 pub mod reader;
 pub mod system_image;
+pub mod upgrade;
 mod words;
 pub mod writer;
 

@@ -5,11 +5,13 @@
 //! - the summary (model, kind, pids, jid, the clock period it was taken at);
 //! - the State section: the kernel state (every register, exchange package, file
 //!   table, pipes with their unread bytes, signals, scheduler position, cycle counts,
-//!   timing state) restricted to the chosen processes, encoded with postcard, with
-//!   every memory field emptied;
+//!   timing state, COS deck jobs) restricted to the chosen processes, in the frozen
+//!   saved form of [`cray_emulator::saved`] (its version is the section's version;
+//!   older versions are migrated on reading), with every memory field emptied;
 //! - one Memory section per process (id = pid): its field as raw words;
-//! - with a COS deck job, the Decks section (kind [`DECKS_SECTION`]): where its
-//!   interpreter stands and its local datasets;
+//! - in images of saved-state version 1 only, with a COS deck job, the Decks section
+//!   (kind [`DECKS_SECTION`]): where its interpreter stands and its local datasets
+//!   (version 2 holds them in the state);
 //! - the Files section (kind [`FILES_SECTION`]): the identity of every host file the
 //!   processes have open (name, size, mtime, content hash), and with `--with-files`
 //!   one FileContents section per file (id = index in that list).
@@ -31,6 +33,7 @@ use crate::{
 };
 use cray_emulator::cos::deck::DeckJob;
 use cray_emulator::memory::Memory;
+use cray_emulator::saved;
 use cray_emulator::system::files::{Description, OpenFile};
 use cray_emulator::system::{Errno, HostRoot, Pid, System};
 use serde::{Deserialize, Serialize};
@@ -40,14 +43,18 @@ use thiserror::Error;
 
 /// Section kind code of the open-files list.
 pub const FILES_SECTION: u16 = 16;
-/// Section kind code of the COS deck jobs (the control-statement interpreter's state
-/// and the jobs' local datasets, `cos::deck::DeckJob` by jid, postcard). Present only
-/// when a deck job is in the image, so images without one are as they always were.
+/// Section kind code of the COS deck jobs of saved-state version 1 (the
+/// control-statement interpreter's state and the jobs' local datasets,
+/// `cos::deck::DeckJob` by jid, postcard), present only when a deck job is in the
+/// image. Read, never written: version 2 holds the decks in the state.
 pub const DECKS_SECTION: u16 = 18;
 /// Version of the decks section's encoding.
 pub const DECKS_VERSION: u16 = 1;
-/// Version of the State section's encoding.
-pub const STATE_VERSION: u16 = 1;
+/// Version of the open-files list's encoding.
+pub const FILES_VERSION: u16 = 1;
+/// Version of the State section's encoding: the saved kernel state's
+/// ([`cray_emulator::saved`]), which this build writes and the newest it reads.
+pub const STATE_VERSION: u16 = saved::STATE_VERSION;
 /// Largest file whose contents `--with-files` carries (bytes).
 pub const MAX_CARRIED_FILE: u64 = 1 << 30;
 
@@ -539,20 +546,17 @@ fn write_image(
     }
     let result = (|| {
         let mut writer = ImageWriter::new(summary);
-        writer.add_state(STATE_VERSION, &state)?;
+        // The COS decks are part of the saved state since its version 2.
+        let state = saved::encode(state).map_err(|source| ImageError::Encode {
+            section: "kernel state".into(),
+            source,
+        })?;
+        writer.add_section(SectionKind::State, 0, STATE_VERSION, state);
         let files = postcard::to_stdvec(&identities).map_err(|source| ImageError::Encode {
             section: "open-files list".into(),
             source,
         })?;
-        writer.add_section(SectionKind::Other(FILES_SECTION), 0, 1, files);
-        if !state.cos_decks.is_empty() {
-            let decks =
-                postcard::to_stdvec(&state.cos_decks).map_err(|source| ImageError::Encode {
-                    section: "COS decks".into(),
-                    source,
-                })?;
-            writer.add_section(SectionKind::Other(DECKS_SECTION), 0, DECKS_VERSION, decks);
-        }
+        writer.add_section(SectionKind::Other(FILES_SECTION), 0, FILES_VERSION, files);
         if let Some(parent) = parent.filter(|_| !deltas.is_empty()) {
             writer.parent(&ParentRef {
                 name: parent
@@ -645,6 +649,82 @@ fn cos_decks(image: &Image) -> Result<BTreeMap<Pid, DeckJob>, CheckpointError> {
     })
 }
 
+/// The newest version of each kind of section this build reads; `None` for a kind it
+/// does not know (kept and shown, otherwise ignored).
+pub fn known_version(kind: SectionKind) -> Option<u16> {
+    match kind.canonical() {
+        SectionKind::Summary => Some(crate::format::SUMMARY_VERSION),
+        SectionKind::State => Some(STATE_VERSION),
+        SectionKind::Memory | SectionKind::FileContents => Some(1),
+        SectionKind::MemoryDelta => Some(incremental::DELTA_VERSION),
+        SectionKind::Parent => Some(incremental::PARENT_VERSION),
+        SectionKind::Other(FILES_SECTION) => Some(FILES_VERSION),
+        SectionKind::Other(DECKS_SECTION) => Some(DECKS_VERSION),
+        SectionKind::Other(FILE_RECORDS_SECTION) => Some(FILE_RECORDS_VERSION),
+        SectionKind::Other(_) => None,
+    }
+}
+
+/// The sections of `image` in a version newer than this build reads, each with the
+/// newest version it does read.
+pub fn newer_sections(image: &Image) -> Vec<(crate::SectionInfo, u16)> {
+    image
+        .sections()
+        .iter()
+        .filter_map(|s| {
+            known_version(s.kind)
+                .filter(|&known| s.version > known)
+                .map(|known| (*s, known))
+        })
+        .collect()
+}
+
+/// Refuses an image with a section newer than this build reads, naming the first.
+pub fn check_versions(image: &Image) -> Result<(), ImageError> {
+    match newer_sections(image).first() {
+        None => Ok(()),
+        Some((section, known)) => Err(ImageError::NewerSection {
+            file: image.path().to_path_buf(),
+            section: section.name(),
+            version: section.version,
+            known: *known,
+        }),
+    }
+}
+
+/// The kernel state an image holds, whatever version of the saved state it is in,
+/// migrated to the live [`System`] (host side not attached, memory fields empty).
+pub fn kernel_state(image: &Image) -> Result<System, CheckpointError> {
+    check_versions(image)?;
+    let file = || image.path().to_path_buf();
+    let Some(info) = image.find(SectionKind::State, 0).copied() else {
+        return Err(ImageError::MissingSection {
+            file: file(),
+            section: format!("{} 0", SectionKind::State),
+        }
+        .into());
+    };
+    let bytes = image.section(SectionKind::State, 0)?;
+    let decks = cos_decks(image)?;
+    saved::decode(info.version, &bytes, decks).map_err(|error| {
+        let error = match error {
+            saved::StateError::Decode { version, source } => ImageError::Decode {
+                file: file(),
+                section: format!("{} (kernel state version {version})", info.name()),
+                offset: crate::ByteOffset(info.offset),
+                source,
+            },
+            other => ImageError::BadSection {
+                file: file(),
+                section: info.name(),
+                offset: crate::ByteOffset(info.offset),
+                reason: other.to_string(),
+            },
+        };
+        CheckpointError::Image(error)
+    })
+}
+
 /// Reads the open-files list of an image.
 pub fn file_identities(image: &Image) -> Result<Vec<FileIdentity>, CheckpointError> {
     match image.find(SectionKind::Other(FILES_SECTION), 0) {
@@ -718,21 +798,7 @@ pub fn restore_with(
     accept: impl FnOnce(&System) -> Result<(), String>,
 ) -> Result<Restored, CheckpointError> {
     let mut image = Image::open(path)?;
-    if let Some(info) = image.find(SectionKind::State, 0) {
-        if info.version != STATE_VERSION {
-            return Err(CheckpointError::Image(ImageError::BadSection {
-                file: path.to_path_buf(),
-                section: info.name(),
-                offset: crate::ByteOffset(info.offset),
-                reason: format!(
-                    "kernel state version {} is not one this cray reads (it reads {STATE_VERSION})",
-                    info.version
-                ),
-            }));
-        }
-    }
-    let mut system: System = image.state()?;
-    system.cos_decks = cos_decks(&image)?;
+    let mut system = kernel_state(&image)?;
     system
         .check_consistency()
         .map_err(|e| CheckpointError::InconsistentState {

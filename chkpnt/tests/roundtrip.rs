@@ -186,7 +186,11 @@ fn layout_matches_format_md() {
     let le32 = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
     let le64 = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
     assert_eq!(&b[0..8], b"CRAYCKPT");
-    assert_eq!((le16(8), le16(10)), (1, 1));
+    assert_eq!(
+        (le16(8), le16(10)),
+        (1, 2),
+        "format 1.2 (FORMAT.md header table)"
+    );
     assert_eq!(le32(12), 0);
     assert_eq!(le32(16), 2);
     assert_eq!(le32(20), 32 + 2 * 56);

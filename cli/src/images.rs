@@ -6,7 +6,9 @@ use crate::output::{errln, out, outln};
 use crate::CliError;
 use cray_chkpnt::file_policy::{file_records, written_files, FilePolicy, FileRecord};
 use cray_chkpnt::incremental;
-use cray_chkpnt::system_image::{file_identities, FileIdentity, SaveOptions};
+use cray_chkpnt::system_image::{
+    file_identities, kernel_state, known_version, newer_sections, FileIdentity, SaveOptions,
+};
 use cray_chkpnt::Image;
 use cray_emulator::system::files::Description;
 use cray_emulator::system::{Process, System};
@@ -150,8 +152,12 @@ struct Loaded {
 /// together still loads, with the reason in `memory_error` (`cray inspect` shows the
 /// rest, parent included, to help mend the chain).
 fn load(path: &Path) -> Result<Loaded, CliError> {
-    let mut image = Image::open(path).map_err(|e| CliError::new(e.to_string()))?;
-    let mut system: System = image.state().map_err(|e| CliError::new(e.to_string()))?;
+    load_opened(Image::open(path).map_err(|e| CliError::new(e.to_string()))?)
+}
+
+/// [`load`] of an image already opened.
+fn load_opened(mut image: Image) -> Result<Loaded, CliError> {
+    let mut system = kernel_state(&image).map_err(|e| CliError::new(e.to_string()))?;
     let pids: Vec<u32> = system.processes.keys().copied().collect();
     let memory_error = match incremental::memory_fields(&mut image, &pids) {
         Ok(fields) => {
@@ -269,9 +275,126 @@ fn open_files(loaded: &Loaded) -> Vec<OpenFileView<'_>> {
         .collect()
 }
 
+/// One section as `cray inspect --json` shows it; `pages` are a memory delta's pages
+/// stored and the field's pages.
+fn section_json(s: &cray_chkpnt::SectionInfo, pages: Option<(usize, usize)>) -> serde_json::Value {
+    let mut entry = json!({
+        "name": section_name(s), "version": s.version, "known_version": known_version(s.kind),
+        "newer_than_this_build": version_warning(s).is_some(),
+        "offset": s.offset, "stored_bytes": s.stored_len,
+        "raw_bytes": s.raw_len, "checksum": format!("{:016x}", s.raw_checksum),
+        "compressed": s.compressed(),
+    });
+    if let Some((stored, field)) = pages {
+        entry["pages_stored"] = json!(stored);
+        entry["field_pages"] = json!(field);
+    }
+    entry
+}
+
+/// The sections of `image` as `cray inspect` lists them, each with its version.
+fn write_sections(
+    out: &mut String,
+    image: &Image,
+    pages: impl Fn(&cray_chkpnt::SectionInfo) -> Option<(usize, usize)>,
+) {
+    let _ = writeln!(out, "  sections:");
+    for s in image.sections() {
+        let newer = match known_version(s.kind) {
+            Some(known) if s.version > known => {
+                format!(" NEWER than this cray reads (at most v{known})")
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "    {:<20} v{:<3} offset {:>10} stored {:>10} raw {:>10} xxh3 {:016x}{}{newer}",
+            section_name(s),
+            s.version,
+            s.offset,
+            s.stored_len,
+            s.raw_len,
+            s.raw_checksum,
+            if s.compressed() { " zstd" } else { "" }
+        );
+        if let Some((stored, field)) = pages(s) {
+            let _ = writeln!(
+                out,
+                "      {stored} of the field's {field} pages (512 words each)"
+            );
+        }
+    }
+}
+
+/// `cray inspect` of an image with a section newer than this build reads: what the
+/// format itself says (summary, sections and their versions) and a warning; the
+/// kernel state is not decoded.
+fn inspect_newer(path: &Path, image: &Image, as_json: bool) -> Result<ExitCode, CliError> {
+    let summary = image.summary();
+    let (major, minor) = image.version();
+    let warnings: Vec<String> = image
+        .sections()
+        .iter()
+        .filter_map(version_warning)
+        .collect();
+    for warning in &warnings {
+        errln!("cray: inspect: warning: {}: {warning}; it was written by a newer cray, which is needed to restart it", path.display());
+    }
+    if as_json {
+        let sections: Vec<serde_json::Value> = image
+            .sections()
+            .iter()
+            .map(|s| section_json(s, None))
+            .collect();
+        let value = json!({
+            "file": path.display().to_string(),
+            "format_version": format!("{major}.{minor}"),
+            "bytes": image.file_len(),
+            "model": summary.model,
+            "kind": format!("{:?}", summary.kind),
+            "pids": summary.pids,
+            "jid": summary.jid,
+            "cycle": summary.cycle,
+            "created_by": summary.created_by,
+            "sections": sections,
+            "warnings": warnings,
+        });
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: cray checkpoint image, format {major}.{minor}, {} bytes",
+        path.display(),
+        image.file_len()
+    );
+    let _ = writeln!(
+        out,
+        "  {:?} image of job {} (pids {:?}) taken at clock period {} on a {} by {}",
+        summary.kind, summary.jid, summary.pids, summary.cycle, summary.model, summary.created_by
+    );
+    for warning in &warnings {
+        let _ = writeln!(
+            out,
+            "  warning: {warning}: this cray cannot show the state nor restart it"
+        );
+    }
+    write_sections(&mut out, image, |_| None);
+    out!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `cray inspect FILE [--json]`.
 pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
-    let loaded = load(path)?;
+    let image = Image::open(path).map_err(|e| CliError::new(e.to_string()))?;
+    if !newer_sections(&image).is_empty() {
+        return inspect_newer(path, &image, as_json);
+    }
+    let loaded = load_opened(image)?;
     let image = &loaded.image;
     let summary = image.summary();
     let (major, minor) = image.version();
@@ -290,18 +413,7 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
     let sections: Vec<serde_json::Value> = image
         .sections()
         .iter()
-        .map(|s| {
-            let mut entry = json!({
-                "name": section_name(s), "offset": s.offset, "stored_bytes": s.stored_len,
-                "raw_bytes": s.raw_len, "checksum": format!("{:016x}", s.raw_checksum),
-                "compressed": s.compressed(),
-            });
-            if let Some((stored, field)) = pages(s) {
-                entry["pages_stored"] = json!(stored);
-                entry["field_pages"] = json!(field);
-            }
-            entry
-        })
+        .map(|s| section_json(s, pages(s)))
         .collect();
     let parent = image.parent().map_err(|e| CliError::new(e.to_string()))?;
     let processes: Vec<serde_json::Value> = loaded
@@ -334,7 +446,9 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         "memory_error": loaded.memory_error,
         "processes": processes,
         "files": files,
+        "cos_decks": loaded.system.cos_decks.keys().collect::<Vec<_>>(),
         "sections": sections,
+        "warnings": Vec::<String>::new(),
     });
     if as_json {
         outln!(
@@ -393,33 +507,55 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
             p.pid, p.ppid, p.jid, p.program, p.cpu.p, p.cpu.cycles, p.fds.keys().collect::<Vec<_>>(), p.state
         );
     }
+    if !loaded.system.cos_decks.is_empty() {
+        let jids: Vec<String> = loaded
+            .system
+            .cos_decks
+            .keys()
+            .map(|j| j.to_string())
+            .collect();
+        let _ = writeln!(out, "  COS deck jobs: jid {}", jids.join(", "));
+    }
     if !open_files.is_empty() {
         let _ = writeln!(out, "  open files:");
         for f in &open_files {
             let _ = writeln!(out, "    {}", f.text());
         }
     }
-    let _ = writeln!(out, "  sections:");
-    for s in image.sections() {
-        let _ = writeln!(
-            out,
-            "    {:<20} offset {:>10} stored {:>10} raw {:>10} xxh3 {:016x}{}",
-            section_name(s),
-            s.offset,
-            s.stored_len,
-            s.raw_len,
-            s.raw_checksum,
-            if s.compressed() { " zstd" } else { "" }
-        );
-        if let Some((stored, field)) = pages(s) {
-            let _ = writeln!(
-                out,
-                "      {stored} of the field's {field} pages (512 words each)"
-            );
-        }
-    }
+    write_sections(&mut out, image, |s| pages(s));
     out!("{out}");
     inspected(&loaded)
+}
+
+/// `cray upgrade IMAGE [-o OUT]`.
+pub fn upgrade(image: &Path, output: Option<&Path>) -> Result<ExitCode, CliError> {
+    let out = output.unwrap_or(image);
+    let upgraded = cray_chkpnt::upgrade::upgrade(image, out, crate::CREATED_BY)
+        .map_err(|e| CliError::new(format!("upgrade: {e}")))?;
+    let (major, minor) = upgraded.from_format;
+    outln!(
+        "{}: format {major}.{minor} kernel state version {} -> format {}.{} kernel state version {}{}, {} bytes",
+        out.display(),
+        upgraded.from_state,
+        cray_chkpnt::MAJOR_VERSION,
+        cray_chkpnt::MINOR_VERSION,
+        cray_chkpnt::system_image::STATE_VERSION,
+        if upgraded.was_incremental { " (was incremental, now full)" } else { "" },
+        upgraded.bytes
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `cray inspect` says of a section's version: nothing when this build reads it.
+fn version_warning(s: &cray_chkpnt::SectionInfo) -> Option<String> {
+    let known = known_version(s.kind)?;
+    (s.version > known).then(|| {
+        format!(
+            "section {} has version {}, newer than this cray reads (at most {known})",
+            section_name(s),
+            s.version
+        )
+    })
 }
 
 /// How `cray inspect` ends once it has shown what it could: with the reason the

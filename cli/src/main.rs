@@ -157,6 +157,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rewrite an image in the current format (its kernel state migrated from the
+    /// version it was saved in; an incremental image becomes a full one).
+    Upgrade {
+        /// The image.
+        image: PathBuf,
+        /// Write the upgraded image here instead of over IMAGE.
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: Option<PathBuf>,
+    },
     /// Compare two images: registers, memory ranges and file offsets that differ.
     Diff {
         /// First image.
@@ -473,6 +482,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             images::chkpnt(pid, jid, &file, kill, options, session)
         }
         Command::Inspect { file, json } => images::inspect(&file, json),
+        Command::Upgrade { image, output } => images::upgrade(&image, output.as_deref()),
         Command::Diff { a, b } => images::diff(&a, &b),
         Command::Ps => images::ps(),
         Command::Asm {

@@ -329,7 +329,7 @@ fn a_deck_checkpointed_mid_step_and_restarted_ends_the_same() {
     assert!(first_part.len() < lines.len(), "stopped inside COPY");
     let inspect = cray().arg("inspect").arg(&image).output().unwrap();
     assert!(
-        text(&inspect.stdout).contains("cos-decks"),
+        text(&inspect.stdout).contains("COS deck jobs: jid"),
         "{}",
         text(&inspect.stdout)
     );

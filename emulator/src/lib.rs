@@ -6,7 +6,8 @@
 //! is bit-exact Cray floating point; [`timing`] observes issued instructions and
 //! counts clock periods; [`system`] is the UNICOS-like kernel; [`cos`] reads COS
 //! absolute binaries and blocked datasets and serves COS system requests;
-//! [`snapshot`] is the complete state as plain data with its canonical hash.
+//! [`snapshot`] is the complete state as plain data with its canonical hash;
+//! [`saved`] is the frozen, versioned form of that state that images hold.
 
 #![deny(missing_docs)]
 
@@ -17,6 +18,7 @@ pub mod float;
 pub mod isa;
 pub mod memory;
 mod not_state;
+pub mod saved;
 mod serde_arrays;
 pub mod snapshot;
 pub mod system;

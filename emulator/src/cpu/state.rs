@@ -213,27 +213,20 @@ pub struct Cpu {
     /// Instructions issued.
     pub instructions: u64,
     /// Added to `cycles` to form the real-time clock (`RT Sj` sets it).
-    #[serde(default)]
     pub rt_offset: u64,
     /// Program state bit of the X-MP exchange package (PS), kept for round trips.
-    #[serde(default)]
     pub program_state: bool,
     /// Waiting-on-semaphore mode bit (WS): set while test-and-set holds issue.
-    #[serde(default)]
     pub waiting_on_semaphore: bool,
     /// Selected for external interrupts (SEI mode bit), kept for round trips.
-    #[serde(default)]
     pub external_interrupts: bool,
     /// Enable second vector logical unit (ESVL), kept for round trips.
-    #[serde(default)]
     pub second_vector_logical: bool,
     /// Processor number (0..3) reported in SR0 and the exchange package.
-    #[serde(default)]
     pub processor_number: u8,
     /// The cycle-approximate timing model: `None` with `--timing off` (then every
     /// instruction takes one clock period). Part of every snapshot, so a restarted
     /// run counts the same clock periods as an uninterrupted one.
-    #[serde(default)]
     pub timing: Option<Box<TimingModel>>,
     /// What the executing instruction referenced, for the timing model: transient,
     /// never saved and never compared.

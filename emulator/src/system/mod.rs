@@ -2,8 +2,8 @@
 //!
 //! A [`System`] holds every process (registers, memory field, descriptors, signals),
 //! the open file table and the scheduler's position, all as plain serde data in
-//! ordered containers, so [`System::state_hash`] is canonical and a checkpoint is a
-//! serialization of it. Host things are not part of that state: the root directory
+//! ordered containers, so [`System::state_hash`] is canonical; a checkpoint holds it in its
+//! frozen, versioned saved form ([`crate::saved`]). Host things are not part of that state: the root directory
 //! guest names resolve in ([`HostRoot`]) and the console ([`Console`]) are attached
 //! with [`System::new`] or, after deserializing, [`System::attach`].
 //!
@@ -69,12 +69,7 @@ pub struct Config {
     /// Whether new processes get a cycle-approximate timing model (`--timing
     /// approx`, the default) or take one clock period per instruction (`--timing
     /// off`).
-    #[serde(default = "timing_default")]
     pub timing: bool,
-}
-
-fn timing_default() -> bool {
-    true
 }
 
 impl Default for Config {
@@ -207,7 +202,6 @@ pub struct System {
     pub cos_log: Vec<String>,
     /// The hardware performance monitor counters of the processes that have ended
     /// (the live ones keep theirs in their timing models).
-    #[serde(default)]
     pub hpm_retired: HpmCounters,
     /// The timeline the job leader recorded, kept when it ended (output, not state).
     #[serde(skip)]
