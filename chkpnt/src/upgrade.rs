@@ -40,7 +40,7 @@ pub fn upgrade(path: &Path, out: &Path, created_by: &str) -> Result<Upgraded, Ch
         .check_consistency()
         .map_err(|reason| CheckpointError::InconsistentState {
             image: path.to_path_buf(),
-            reason,
+            reason: reason.to_string(),
         })?;
     if same_file(path, out) {
         refuse_if_a_parent(&image)?;
