@@ -35,7 +35,7 @@ use cray_emulator::cos::deck::DeckJob;
 use cray_emulator::memory::Memory;
 use cray_emulator::saved;
 use cray_emulator::system::files::{Description, OpenFile};
-use cray_emulator::system::{Errno, HostRoot, Pid, System};
+use cray_emulator::system::{Errno, ExitedMemory, HostRoot, Pid, System};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -55,6 +55,12 @@ pub const FILES_VERSION: u16 = 1;
 /// Version of the State section's encoding: the saved kernel state's
 /// ([`cray_emulator::saved`]), which this build writes and the newest it reads.
 pub const STATE_VERSION: u16 = saved::STATE_VERSION;
+/// Section kind code of the hash of the memory of every process of the system that
+/// had ended (`ExitedMemory`, postcard u64). Present only when one had, so images
+/// without it are as they always were.
+pub const EXITED_MEMORY_SECTION: u16 = 19;
+/// Version of the exited-memory section's encoding.
+pub const EXITED_MEMORY_VERSION: u16 = 1;
 /// Largest file whose contents `--with-files` carries (bytes).
 pub const MAX_CARRIED_FILE: u64 = 1 << 30;
 
@@ -597,6 +603,21 @@ fn write_image(
             FILE_RECORDS_VERSION,
             records,
         );
+        // After every other section, for the same reason.
+        if !state.exited_memory.is_empty() {
+            let fold = postcard::to_stdvec(&state.exited_memory.saved()).map_err(|source| {
+                ImageError::Encode {
+                    section: "exited memory".into(),
+                    source,
+                }
+            })?;
+            writer.add_section(
+                SectionKind::Other(EXITED_MEMORY_SECTION),
+                0,
+                EXITED_MEMORY_VERSION,
+                fold,
+            );
+        }
         let incremental = writer.is_incremental();
         writer
             .write_atomic(path)
@@ -661,6 +682,7 @@ pub fn known_version(kind: SectionKind) -> Option<u16> {
         SectionKind::Other(FILES_SECTION) => Some(FILES_VERSION),
         SectionKind::Other(DECKS_SECTION) => Some(DECKS_VERSION),
         SectionKind::Other(FILE_RECORDS_SECTION) => Some(FILE_RECORDS_VERSION),
+        SectionKind::Other(EXITED_MEMORY_SECTION) => Some(EXITED_MEMORY_VERSION),
         SectionKind::Other(_) => None,
     }
 }
@@ -706,7 +728,7 @@ pub fn kernel_state(image: &Image) -> Result<System, CheckpointError> {
     };
     let bytes = image.section(SectionKind::State, 0)?;
     let decks = cos_decks(image)?;
-    saved::decode(info.version, &bytes, decks).map_err(|error| {
+    let mut system = saved::decode(info.version, &bytes, decks).map_err(|error| {
         let error = match error {
             saved::StateError::Decode { version, source } => ImageError::Decode {
                 file: file(),
@@ -722,7 +744,45 @@ pub fn kernel_state(image: &Image) -> Result<System, CheckpointError> {
             },
         };
         CheckpointError::Image(error)
-    })
+    })?;
+    system.exited_memory = exited_memory(image)?;
+    Ok(system)
+}
+
+/// Reads the hash of the ended processes' memory of an image (none ended when it has
+/// no such section).
+fn exited_memory(image: &Image) -> Result<ExitedMemory, CheckpointError> {
+    let Some(info) = image.find(SectionKind::Other(EXITED_MEMORY_SECTION), 0) else {
+        return Ok(ExitedMemory::default());
+    };
+    let offset = crate::ByteOffset(info.offset);
+    let bad = |reason: String| {
+        CheckpointError::Image(ImageError::BadSection {
+            file: image.path().to_path_buf(),
+            section: info.name(),
+            offset,
+            reason,
+        })
+    };
+    if info.version != EXITED_MEMORY_VERSION {
+        return Err(bad(format!(
+            "exited-memory version {} is not one this cray reads (it reads {EXITED_MEMORY_VERSION})",
+            info.version
+        )));
+    }
+    let bytes = image.section(SectionKind::Other(EXITED_MEMORY_SECTION), 0)?;
+    match postcard::from_bytes::<u64>(&bytes) {
+        Ok(0) => Err(bad(
+            "the exited-memory hash is 0, which no ended process gives".into(),
+        )),
+        Ok(fold) => Ok(ExitedMemory::from_saved(fold)),
+        Err(source) => Err(CheckpointError::Image(ImageError::Decode {
+            file: image.path().to_path_buf(),
+            section: "exited memory".into(),
+            offset,
+            source,
+        })),
+    }
 }
 
 /// Reads the open-files list of an image.

@@ -8,7 +8,11 @@
 //! never overwritten). The images never change; an `.expect` records how the job ends
 //! under the current timing model, so a deliberate change of the model's rules updates
 //! it (daxpy-v1.0: banks with gaps, 2707880 -> 2701609 clock periods; the X-MP's 076
-//! element read in 4 CP instead of 5, -> 2701545).
+//! element read in 4 CP instead of 5, -> 2701545). The state hash came to cover the
+//! memory of every process as it was when it ended (the exited-memory section), which
+//! moved every `.expect`'s hash; these images predate that section, so the hash at
+//! their end covers only the processes that ended after them (which is why
+//! pipeline-base and pipeline-delta, one job at two points, now end differently).
 //!
 //! Format 1.1 added incremental images; its golden set is a chain: a full image of
 //! pipeline.cal a third of the way through and an incremental one on it two thirds of

@@ -11,6 +11,7 @@ mod debug;
 mod demo;
 mod dir_lock;
 mod dis;
+mod divergence;
 mod error;
 mod files;
 mod images;
@@ -25,6 +26,7 @@ mod program_source;
 mod progress;
 mod registers;
 mod replay;
+mod replay_checks;
 mod resume;
 mod session;
 mod slurm;
@@ -140,6 +142,10 @@ enum Command {
     /// Run a command recorded with `cray run --record` again, with the recorded input
     /// at the recorded clock periods, and check that it ends as it did.
     Replay {
+        /// Start from this checkpoint image, taken during the recorded run: the input
+        /// delivered before its clock period is skipped, the checks after it compared.
+        #[arg(long, value_name = "IMAGE")]
+        from: Option<PathBuf>,
         /// The replay log.
         log: PathBuf,
     },
@@ -426,7 +432,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             }
             program::run(&options, &personality, &program, &args)
         }
-        Command::Replay { log } => replay(&log),
+        Command::Replay { from, log } => replay(&log, from),
         Command::Debug {
             image,
             map,
@@ -533,8 +539,8 @@ fn command_line() -> Result<Vec<String>, CliError> {
         .collect()
 }
 
-/// `cray replay LOG`: the recorded `cray run`, fed from the log.
-fn replay(log: &std::path::Path) -> Result<ExitCode, CliError> {
+/// `cray replay [--from IMAGE] LOG`: the recorded `cray run`, fed from the log.
+fn replay(log: &std::path::Path, from: Option<PathBuf>) -> Result<ExitCode, CliError> {
     let recorded = replay::ReplayLog::read(log)?;
     // `read` checked that the command is a `run`.
     let mut run = parse_run(recorded.command.into_iter().skip(1)).map_err(|reason| {
@@ -544,7 +550,9 @@ fn replay(log: &std::path::Path) -> Result<ExitCode, CliError> {
         )
     })?;
     run.options.record = None;
+    run.options.record_interval = None;
     run.options.replay = Some(log.to_path_buf());
+    run.options.replay_from = from;
     program::run(&run.options, &run.personality, &run.program, &run.args)
 }
 

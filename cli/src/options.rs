@@ -180,6 +180,12 @@ pub struct RunOnlyOptions {
     /// period at which it reached the job) and of how the run ended (see `cray replay`).
     #[arg(long, value_name = "LOG")]
     pub record: Option<PathBuf>,
+    /// With --record: clock periods between two state hashes in the log (default:
+    /// 4096, doubled whenever the log would hold more than 2048, so that it stays
+    /// small; a replay names the instruction that left the recorded run when one
+    /// instruction separates two of them).
+    #[arg(long, value_name = "CP", requires = "record", value_parser = clap::value_parser!(u64).range(1..))]
+    pub record_interval: Option<u64>,
     /// Give the job the input of this replay log instead of the host's (set by `cray
     /// replay`).
     #[arg(long, value_name = "LOG", hide = true)]
@@ -250,7 +256,10 @@ pub struct RunOptions {
     pub progress: bool,
     pub quiet: bool,
     pub record: Option<PathBuf>,
+    pub record_interval: Option<u64>,
     pub replay: Option<PathBuf>,
+    /// `cray replay --from IMAGE`.
+    pub replay_from: Option<PathBuf>,
     pub runner_pid: Option<u32>,
     pub wait_for_lock: bool,
     /// The arguments of this `cray` command, for `--record`.
@@ -307,6 +316,7 @@ impl RunOptions {
             timeline: only.timeline,
             timeline_window: only.timeline_window,
             record: only.record,
+            record_interval: only.record_interval,
             replay: only.replay,
             runner_pid: only.runner_pid,
             wait_for_lock: only.wait_for_lock,

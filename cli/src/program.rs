@@ -5,6 +5,7 @@ use crate::load::Runnable;
 use crate::options::{Usr1Action, DEFAULT_MEMORY};
 use crate::output::{err, errln};
 use crate::replay::{self, EndFigures, Player, ReplayLog, StreamFigures};
+use crate::replay_checks::{Recorder, Verifier};
 use crate::resume::{self, Finished, Found};
 use crate::session::{job_of, Outcome, Session, Triggers};
 use crate::{CliError, RunOptions, Timing};
@@ -309,8 +310,8 @@ pub fn run(
             "--record cannot be combined with --resume: a replay starts the job afresh".to_string(),
         ));
     }
-    let player = match &options.replay {
-        Some(log) => Some(Player::new(&ReplayLog::read(log)?, log)),
+    let replay_log = match &options.replay {
+        Some(log) => Some(ReplayLog::read(log)?),
         None => None,
     };
     if !options.resume && !options.file_policies.is_empty() {
@@ -328,7 +329,11 @@ pub fn run(
             return Ok(code);
         }
     }
-    let mut system = load(options, personality, program, args)?;
+    let mut system = match &options.replay_from {
+        Some(image) => replay_start(options, image)?,
+        None => load(options, personality, program, args)?,
+    };
+    let started_at = system.clock;
     if let Some((start, len)) = window {
         if !system.enable_leader_timeline(start, len) {
             return Err(CliError::new(
@@ -340,16 +345,19 @@ pub fn run(
     let mut session =
         Session::new(system, root_dir(options)?, triggers(options), name).listening()?;
     if options.record.is_some() {
-        session = session.recording();
+        session = session.recording(Recorder::new(options.record_interval));
     }
-    if let Some(player) = player {
-        session = session.replaying(player);
+    if let (Some(log), Some(path)) = (&replay_log, &options.replay) {
+        let mut player = Player::new(log, path);
+        player.skip_before(started_at);
+        session = session.replaying(player, Verifier::new(log, started_at));
     }
     session = with_progress(options, session);
     let outcome = session.drive();
     // The chart covers what ran, even when the run ended in an error.
     write_timeline(options, &mut session.system)?;
-    let outcome = outcome?;
+    // A replay that found a divergence before it failed says that first.
+    let outcome = outcome.map_err(|e| session.divergence_or(e))?;
     record_finished(options, &session.system, &outcome, program)?;
     let code = report(options, &session.system, &outcome)?;
     let Some((stdout, stderr)) = session.system.console().digests() else {
@@ -364,15 +372,11 @@ pub fn run(
         stderr: StreamFigures::of(stderr),
     };
     if let Some(path) = &options.record {
-        ReplayLog {
-            format: replay::FORMAT.to_string(),
-            command: options.command.clone(),
-            input: session.take_recording(),
-            end,
-        }
-        .write(path)?;
-    } else if let Some(path) = &options.replay {
-        let differences = ReplayLog::read(path)?.differences(&end);
+        write_replay_log(options, path, &mut session, end)?;
+    } else if let (Some(path), Some(log)) = (&options.replay, &replay_log) {
+        // From an image, the output before it is not this run's to compare.
+        let differences = log.differences(&end, options.replay_from.is_none());
+        session.finish_replay(differences.is_empty())?;
         if !differences.is_empty() {
             return Err(CliError::invalid(
                 path,
@@ -390,6 +394,46 @@ pub fn run(
         );
     }
     Ok(code)
+}
+
+/// Writes the replay log of the recorded run that ended with `end` to `path`.
+fn write_replay_log(
+    options: &RunOptions,
+    path: &Path,
+    session: &mut Session,
+    end: EndFigures,
+) -> Result<(), CliError> {
+    let recorder = session
+        .take_recording()
+        .unwrap_or_else(|| Recorder::new(options.record_interval));
+    let (interval, input, checks) = recorder.finish();
+    ReplayLog {
+        format: replay::FORMAT.to_string(),
+        command: options.command.clone(),
+        interval: Some(interval),
+        input,
+        checks,
+        end,
+    }
+    .write(path)
+}
+
+/// `cray replay --from IMAGE`: the recorded job as the image holds it, to replay
+/// from there.
+fn replay_start(options: &RunOptions, image: &Path) -> Result<System, CliError> {
+    let root = root_dir(options)?;
+    let files = restart_files(options, false);
+    let restored = system_image::restore_with(image, &HostRoot::new(&root), &files, |_| Ok(()))
+        .map_err(|e| CliError::new(format!("replay --from: {e}")))?;
+    for note in &restored.notes {
+        errln!("cray: replay --from: {note}");
+    }
+    let mut system = restored.system;
+    check_machine(options, &system.config).map_err(|reason| CliError::invalid(image, reason))?;
+    system.attach(HostRoot::new(&root), Console::digested());
+    system.attach_deck_host(deck_host(options)?);
+    system.trace_requests = options.trace_requests;
+    Ok(system)
 }
 
 /// What `cray debug` starts from.

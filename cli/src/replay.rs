@@ -23,6 +23,12 @@
 //!            "stdout": { "bytes": 24, "xxh3": "9a0c..." },
 //!            "stderr": { "bytes": 0, "xxh3": "2d06800538d394c2" } } }
 //! ```
+//!
+//! Format 2 adds what lets a replay say where it left the recorded run: each input
+//! record carries the state hash just before its delivery (`state`) and a digest of
+//! its clock period and bytes (`digest`), and `checks` holds the state hash every
+//! `interval` clock periods (see [`Check`]). Logs of format 1 still replay, checked
+//! only at their end.
 
 use crate::input::Reply;
 use crate::CliError;
@@ -31,8 +37,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-/// The `format` of the logs this version writes and reads.
-pub const FORMAT: &str = "cray replay log 1";
+/// The `format` of the logs this version writes.
+pub const FORMAT: &str = "cray replay log 2";
+
+/// The format before checks and input digests, still read.
+const FORMAT_1: &str = "cray replay log 1";
 
 /// One delivery of terminal input to the job.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +95,21 @@ impl InputRecord {
         }
     }
 
+    /// A digest of the record's clock period, kind and bytes: what an edit of any of
+    /// them changes.
+    pub fn digest(&self) -> u64 {
+        let (kind, bytes): (u8, &[u8]) = match self {
+            InputRecord::Text { text, .. } => (0, text.as_bytes()),
+            InputRecord::Bytes { bytes, .. } => (1, bytes),
+            InputRecord::End { .. } => (2, &[]),
+        };
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(&self.clock().to_le_bytes());
+        hasher.update(&[kind]);
+        hasher.update(bytes);
+        hasher.digest()
+    }
+
     /// The delivery as a reply of the host's input (empty: end of input).
     pub fn reply(&self) -> Reply {
         Ok(match self {
@@ -94,6 +118,59 @@ impl InputRecord {
             InputRecord::End { .. } => Vec::new(),
         })
     }
+}
+
+/// A delivery of input as the log keeps it: the record, and with format 2 what a
+/// replay checks it by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// What was delivered, and when.
+    #[serde(flatten)]
+    pub record: InputRecord,
+    /// The state hash just before the delivery, in hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// [`InputRecord::digest`] in hex: an edited record no longer matches it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+impl Delivery {
+    /// `record`, delivered when the state hash was `state`.
+    pub fn of(record: InputRecord, state: u64) -> Delivery {
+        Delivery {
+            digest: Some(hex(record.digest())),
+            state: Some(hex(state)),
+            record,
+        }
+    }
+
+    /// Whether the record is as it was written (a format 1 record has no digest).
+    pub fn is_intact(&self) -> bool {
+        self.digest
+            .as_ref()
+            .is_none_or(|digest| *digest == hex(self.record.digest()))
+    }
+}
+
+/// The state hash of the run at one point: where the machine stood after the first
+/// instruction that reached clock period `at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// The clock period the run was stopped at (it stops after the instruction that
+    /// reaches it).
+    pub at: u64,
+    /// The clock period it stopped at.
+    pub clock: u64,
+    /// Instructions issued by then.
+    pub instructions: u64,
+    /// [`cray_emulator::system::System::state_hash`] then, in hex.
+    pub hash: String,
+}
+
+/// A 64-bit value as the log writes it.
+pub fn hex(value: u64) -> String {
+    format!("{value:016x}")
 }
 
 /// How the recorded run ended: what a replay must reproduce.
@@ -139,8 +216,14 @@ pub struct ReplayLog {
     pub format: String,
     /// The arguments of `cray` that ran the job (`run` first).
     pub command: Vec<String>,
+    /// Clock periods between two checks at the end of the recording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<u64>,
     /// Every delivery of terminal input, in order.
-    pub input: Vec<InputRecord>,
+    pub input: Vec<Delivery>,
+    /// The state hash at points of the run, in order of clock period.
+    #[serde(default)]
+    pub checks: Vec<Check>,
     /// How the run ended.
     pub end: EndFigures,
 }
@@ -154,7 +237,7 @@ impl ReplayLog {
         let text = crate::files::read_text(path, MAX_LOG_BYTES, "a replay log")?;
         let log: ReplayLog = serde_json::from_str(&text)
             .map_err(|e| CliError::invalid(path, format!("not a replay log: {e}")))?;
-        if log.format != FORMAT {
+        if log.format != FORMAT && log.format != FORMAT_1 {
             return Err(CliError::invalid(
                 path,
                 format!(
@@ -169,13 +252,35 @@ impl ReplayLog {
                 "the recorded command is not a `cray run`".to_string(),
             ));
         }
-        if let Some(pair) = log.input.windows(2).find(|w| w[1].clock() < w[0].clock()) {
+        if let Some(pair) = log
+            .input
+            .windows(2)
+            .find(|w| w[1].record.clock() < w[0].record.clock())
+        {
             return Err(CliError::invalid(
                 path,
                 format!(
                     "input at clock period {} is listed after input at {}",
-                    pair[1].clock(),
-                    pair[0].clock()
+                    pair[1].record.clock(),
+                    pair[0].record.clock()
+                ),
+            ));
+        }
+        if let Some(pair) = log.checks.windows(2).find(|w| w[1].at <= w[0].at) {
+            return Err(CliError::invalid(
+                path,
+                format!(
+                    "the check at clock period {} is listed after the one at {}",
+                    pair[1].at, pair[0].at
+                ),
+            ));
+        }
+        if let Some(check) = log.checks.iter().find(|c| c.clock < c.at) {
+            return Err(CliError::invalid(
+                path,
+                format!(
+                    "the check at clock period {} says the run stopped before it, at {}",
+                    check.at, check.clock
                 ),
             ));
         }
@@ -188,8 +293,9 @@ impl ReplayLog {
     }
 
     /// The differences between the recorded end and `figures`, one per line; empty
-    /// when the replay ended as the recorded run did.
-    pub fn differences(&self, figures: &EndFigures) -> Vec<String> {
+    /// when the replay ended as the recorded run did. The output is compared only
+    /// with `streams` (a replay from an image wrote only what came after it).
+    pub fn differences(&self, figures: &EndFigures, streams: bool) -> Vec<String> {
         let stream = |s: &StreamFigures| format!("{} bytes, xxh3 {}", s.bytes, s.xxh3);
         let compared = |end: &EndFigures| {
             [
@@ -204,6 +310,7 @@ impl ReplayLog {
         compared(figures)
             .into_iter()
             .zip(compared(&self.end))
+            .filter(|((what, _), _)| streams || !what.starts_with("standard"))
             .filter(|((_, now), (_, then))| now != then)
             .map(|((what, now), (_, then))| format!("{what} {now} (recorded {then})"))
             .collect()
@@ -215,7 +322,7 @@ impl ReplayLog {
 pub struct Player {
     /// The log's file, for messages.
     source: PathBuf,
-    input: VecDeque<InputRecord>,
+    input: VecDeque<Delivery>,
     /// The clock period at which the job last asked in vain: asking again at the same
     /// period means that nothing else can run, so the input it waits for never comes.
     asked_in_vain_at: Option<u64>,
@@ -231,6 +338,18 @@ impl Player {
         }
     }
 
+    /// Leaves out the input delivered before clock period `clock` (a replay that
+    /// starts from an image taken then: the job had it already).
+    pub fn skip_before(&mut self, clock: u64) {
+        while self
+            .input
+            .front()
+            .is_some_and(|next| next.record.clock() < clock)
+        {
+            self.input.pop_front();
+        }
+    }
+
     /// The log's file.
     pub fn source(&self) -> &Path {
         &self.source
@@ -239,16 +358,16 @@ impl Player {
     /// The job asks for input at `clock`: the delivery recorded at this clock period,
     /// `None` when the next one is later (the job runs on without), or an error when
     /// the job has left the recorded run.
-    pub fn deliver(&mut self, clock: u64) -> Result<Option<Reply>, String> {
+    pub fn deliver(&mut self, clock: u64) -> Result<Option<Delivery>, String> {
         let Some(next) = self.input.front() else {
             return Err(format!(
                 "the job asks for input at clock period {clock}, and the log has no more"
             ));
         };
-        let due = next.clock();
+        let due = next.record.clock();
         if due == clock {
             self.asked_in_vain_at = None;
-            return Ok(self.input.pop_front().map(|record| record.reply()));
+            return Ok(self.input.pop_front());
         }
         if due < clock {
             return Err(format!(
@@ -273,7 +392,9 @@ mod tests {
         ReplayLog {
             format: FORMAT.into(),
             command: vec!["run".into(), "x.cal".into()],
-            input,
+            interval: None,
+            input: input.into_iter().map(|r| Delivery::of(r, 7)).collect(),
+            checks: Vec::new(),
             end: EndFigures {
                 cycles: 1,
                 instructions: 1,
@@ -283,6 +404,37 @@ mod tests {
                 stderr: StreamFigures::of(&OutputDigest::default()),
             },
         }
+    }
+
+    fn check(at: u64, clock: u64) -> Check {
+        Check {
+            at,
+            clock,
+            instructions: 1,
+            hash: hex(1),
+        }
+    }
+
+    #[test]
+    fn an_edit_of_a_record_breaks_its_digest_and_the_digest_survives_json() {
+        let delivery = Delivery::of(InputRecord::of(40, &Ok(b"hello\n".to_vec())), 9);
+        assert!(delivery.is_intact());
+        let json = serde_json::to_string(&delivery).unwrap();
+        assert!(
+            json.starts_with(
+                r#"{"clock":40,"text":"hello\n","state":"0000000000000009","digest":""#
+            ),
+            "{json}"
+        );
+        let back: Delivery = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, delivery);
+        for edited in [json.replace("hello", "hellp"), json.replace("40", "41")] {
+            let edited: Delivery = serde_json::from_str(&edited).unwrap();
+            assert!(!edited.is_intact(), "{edited:?}");
+        }
+        // A record of format 1 has no digest to break.
+        let old: Delivery = serde_json::from_str(r#"{"clock":3,"end":true}"#).unwrap();
+        assert!(old.is_intact() && old.state.is_none());
     }
 
     #[test]
@@ -311,10 +463,11 @@ mod tests {
             text: text.into(),
         };
         let mut player = Player::new(&log(vec![text(10, "a"), text(20, "b")]), Path::new("l"));
-        assert_eq!(player.deliver(10).unwrap().unwrap().unwrap(), b"a");
+        let reply = |d: Option<Delivery>| d.unwrap().record.reply().unwrap();
+        assert_eq!(reply(player.deliver(10).unwrap()), b"a");
         // Asked early, while other processes run: nothing yet, and no error.
         assert!(player.deliver(15).unwrap().is_none());
-        assert_eq!(player.deliver(20).unwrap().unwrap().unwrap(), b"b");
+        assert_eq!(reply(player.deliver(20).unwrap()), b"b");
         let e = player.deliver(30).unwrap_err();
         assert!(e.contains("no more"), "{e}");
 
@@ -349,6 +502,15 @@ mod tests {
             "{e}"
         );
         bad.input.clear();
+        bad.checks = vec![check(10, 12), check(10, 14)];
+        bad.write(&path).unwrap();
+        let e = ReplayLog::read(&path).unwrap_err().to_string();
+        assert!(e.contains("check at clock period 10"), "{e}");
+        bad.checks = vec![check(10, 9)];
+        bad.write(&path).unwrap();
+        let e = ReplayLog::read(&path).unwrap_err().to_string();
+        assert!(e.contains("stopped before it, at 9"), "{e}");
+        bad.checks.clear();
         bad.format = "cray replay log 9".into();
         bad.write(&path).unwrap();
         let e = ReplayLog::read(&path).unwrap_err().to_string();

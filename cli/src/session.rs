@@ -12,6 +12,7 @@ use crate::input::{HostInput, Reply};
 use crate::output::errln;
 use crate::progress::{Figures, Progress};
 use crate::replay::{InputRecord, Player};
+use crate::replay_checks::{Recorder, Verifier};
 use crate::resume;
 use crate::CliError;
 use cray_chkpnt::system_image::{self, Baseline, CheckpointError, SaveOptions, Selection};
@@ -174,8 +175,10 @@ pub struct Session {
     input: Option<HostInput>,
     /// `cray replay`: the recorded input, given instead of the host's.
     player: Option<Player>,
-    /// `--record`: every delivery of input to the job so far.
-    recording: Option<Vec<InputRecord>>,
+    /// `--record`: every delivery of input to the job so far, and the checks.
+    recording: Option<Recorder>,
+    /// `cray replay`: the recorded checks, compared as the job reaches them.
+    verifier: Option<Verifier>,
     usr1: Arc<AtomicBool>,
     /// The host signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) that asks the runner to stop,
     /// 0 while none has come.
@@ -231,6 +234,7 @@ impl Session {
             input: None,
             player: None,
             recording: None,
+            verifier: None,
             usr1,
             stop,
             control: None,
@@ -292,21 +296,75 @@ impl Session {
         self
     }
 
-    /// Records every delivery of input (`--record`); see [`Session::take_recording`].
-    pub fn recording(mut self) -> Session {
-        self.recording = Some(Vec::new());
+    /// Records every delivery of input and the checks of `recorder` (`--record`);
+    /// see [`Session::take_recording`].
+    pub fn recording(mut self, recorder: Recorder) -> Session {
+        self.recording = Some(recorder);
         self
     }
 
-    /// Gives the job the input `player` holds instead of the host's (`cray replay`).
-    pub fn replaying(mut self, player: Player) -> Session {
+    /// Gives the job the input `player` holds instead of the host's, and compares
+    /// the run with the checks of `verifier` (`cray replay`).
+    pub fn replaying(mut self, player: Player, verifier: Verifier) -> Session {
         self.player = Some(player);
+        self.verifier = Some(verifier);
         self
     }
 
-    /// The deliveries of input recorded so far.
-    pub fn take_recording(&mut self) -> Vec<InputRecord> {
-        self.recording.take().unwrap_or_default()
+    /// What was recorded so far.
+    pub fn take_recording(&mut self) -> Option<Recorder> {
+        self.recording.take()
+    }
+
+    /// `cray replay`: the report of a divergence found and not yet said.
+    pub fn pending_divergence(&mut self) -> Option<String> {
+        self.verifier.as_mut().and_then(Verifier::pending)
+    }
+
+    /// `cray replay`: the error of a divergence found and not yet said, else `error`.
+    pub fn divergence_or(&mut self, error: CliError) -> CliError {
+        match self.pending_divergence() {
+            Some(report) => self.diverged(report),
+            None => error,
+        }
+    }
+
+    /// `cray replay`: the job ended, as recorded when `as_recorded`; the error of a
+    /// divergence found on the way (the log's, when the job ended as recorded).
+    pub fn finish_replay(&mut self, as_recorded: bool) -> Result<(), CliError> {
+        match self.verifier.as_mut().map(|v| v.finish(as_recorded)) {
+            Some(Err(report)) => Err(self.diverged(report)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The clock period of the next check of a recorded or replayed run.
+    fn next_check(&self) -> Option<u64> {
+        match (&self.recording, &self.verifier) {
+            (Some(recorder), _) => Some(recorder.next_check()),
+            (None, Some(verifier)) => verifier.next_check(),
+            (None, None) => None,
+        }
+    }
+
+    /// Takes (`--record`) or compares (`cray replay`) the check due now, if one is.
+    fn take_check(&mut self) -> Result<(), CliError> {
+        if let Some(recorder) = self.recording.as_mut() {
+            recorder.check(&self.system);
+        }
+        let checked = match self.verifier.as_mut() {
+            Some(verifier) => verifier.check(&self.system),
+            None => Ok(()),
+        };
+        checked.map_err(|report| self.diverged(report))
+    }
+
+    /// The error of a replay that left the recorded run.
+    fn diverged(&self, report: String) -> CliError {
+        match &self.player {
+            Some(player) => CliError::invalid(player.source(), report),
+            None => CliError::new(report),
+        }
     }
 
     /// With `--checkpoint-incremental`: the next periodic image builds on `image`, which
@@ -647,6 +705,7 @@ impl Session {
         if serve {
             self.serve_control();
         }
+        self.take_check()?;
         let mut budget = most;
         if let Some(max) = self.triggers.max_cycles {
             budget = budget.min(max.saturating_sub(self.spent).max(1));
@@ -654,6 +713,7 @@ impl Session {
         for limit in [
             self.triggers.stop_at.as_ref().map(|(at, _)| *at),
             self.next_periodic,
+            self.next_check(),
         ]
         .into_iter()
         .flatten()
@@ -672,6 +732,7 @@ impl Session {
         for failure in self.system.take_write_failures() {
             errln!("cray: {failure}");
         }
+        self.take_check()?;
         match event {
             Event::Exited { status } => return Ok(Some(self.outcome(Some(status), started))),
             Event::BudgetExhausted => {}
@@ -700,16 +761,22 @@ impl Session {
     fn read_terminal(&mut self) -> Result<(), CliError> {
         if let Some(player) = self.player.as_mut() {
             let clock = self.system.clock;
-            match player.deliver(clock) {
-                Ok(Some(reply)) => self.accept_input(reply),
-                Ok(None) => {}
+            let delivery = match player.deliver(clock) {
+                Ok(Some(delivery)) => delivery,
+                Ok(None) => return Ok(()),
                 Err(reason) => {
-                    return Err(CliError::invalid(
-                        player.source(),
-                        format!("replay diverged: {reason}"),
-                    ))
+                    let report = self
+                        .pending_divergence()
+                        .unwrap_or_else(|| format!("replay diverged: {reason}"));
+                    return Err(self.diverged(report));
                 }
-            }
+            };
+            let checked = match self.verifier.as_mut() {
+                Some(verifier) => verifier.delivery(&delivery, &self.system),
+                None => Ok(()),
+            };
+            checked.map_err(|report| self.diverged(report))?;
+            self.accept_input(delivery.record.reply());
             return Ok(());
         }
         if !self.interactive_input {
@@ -736,8 +803,8 @@ impl Session {
     /// Gives the job what a read of the host's input gave (and records it with
     /// `--record`).
     fn accept_input(&mut self, reply: Reply) {
-        if let Some(recording) = self.recording.as_mut() {
-            recording.push(InputRecord::of(self.system.clock, &reply));
+        if let Some(recorder) = self.recording.as_mut() {
+            recorder.deliver(InputRecord::of(self.system.clock, &reply), &self.system);
         }
         match reply {
             Ok(bytes) if bytes.is_empty() => self.system.end_input(),

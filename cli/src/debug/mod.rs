@@ -550,7 +550,7 @@ fn word_address(text: Option<&str>) -> Result<u32, String> {
 }
 
 /// `count` instructions of `process` from parcel address `from`, one per line.
-fn disassembly(process: &Process, from: u32, count: usize) -> String {
+pub(crate) fn disassembly(process: &Process, from: u32, count: usize) -> String {
     let base = process.cpu.instruction_base.saturating_mul(4);
     let parcel = |p: u32| process.memory.parcel(base.checked_add(p)?);
     let mut text = String::new();

@@ -22,6 +22,7 @@ mod consistency;
 mod selection;
 pub use consistency::{Inconsistency, MAX_PLAUSIBLE_CLOCK};
 pub mod errno;
+mod exited_memory;
 pub mod files;
 pub mod guest;
 pub mod host_files;
@@ -31,6 +32,7 @@ mod scheduler;
 pub mod signals;
 pub mod syscalls;
 mod write_failures;
+pub use exited_memory::ExitedMemory;
 
 pub use errno::Errno;
 pub use host_files::{Console, HostRoot, OutputDigest, WriteGuard};
@@ -214,6 +216,13 @@ pub struct System {
     /// image section of its own, so images of systems without decks keep their form.
     #[serde(skip)]
     pub cos_decks: BTreeMap<Pid, crate::cos::deck::DeckJob>,
+    /// The memory of every process that has ended, as it was when it ended, folded
+    /// into one hash in the order they ended ([`ExitedMemory`]). Its memory is freed
+    /// at the end, so without this the state hash could not tell two runs apart whose
+    /// processes computed different results but printed nothing of them. Saved in an
+    /// image section of its own, so that images written before it keep their form.
+    #[serde(skip)]
+    pub exited_memory: ExitedMemory,
     /// The host side of the COS job layer: system directory, permanent datasets.
     #[serde(skip)]
     pub(crate) deck_host: crate::cos::deck::DeckHost,
@@ -245,6 +254,7 @@ impl System {
             leader_timeline: None,
             trace_requests: false,
             cos_decks: BTreeMap::new(),
+            exited_memory: ExitedMemory::default(),
             deck_host: crate::cos::deck::DeckHost::default(),
             root,
             console,
@@ -301,12 +311,12 @@ impl System {
 
     /// The canonical hash of the whole kernel state (host side excluded).
     pub fn state_hash(&self) -> u64 {
-        // The decks only when there are some, so the hash of every other system is
-        // what it always was.
-        if self.cos_decks.is_empty() {
-            crate::snapshot::state_hash(self)
-        } else {
-            crate::snapshot::state_hash(&(self, &self.cos_decks))
+        // The decks and the ended processes' memory only when there are some, so the
+        // hash of a system with neither is what it always was.
+        match (self.cos_decks.is_empty(), self.exited_memory.is_empty()) {
+            (true, true) => crate::snapshot::state_hash(self),
+            (false, true) => crate::snapshot::state_hash(&(self, &self.cos_decks)),
+            _ => crate::snapshot::state_hash(&(self, &self.cos_decks, &self.exited_memory)),
         }
     }
 
@@ -556,6 +566,7 @@ impl System {
                 self.leader_timeline = model.take_timeline();
             }
         }
+        self.exited_memory.fold(pid, process.memory.words());
         process.memory = crate::memory::Memory::new(0);
         process.cpu.instruction_limit = 0;
         process.cpu.data_limit = 0;
