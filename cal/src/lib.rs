@@ -14,6 +14,8 @@ pub mod choices;
 pub mod error;
 mod expansion;
 pub mod expr;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod lexer;
 pub mod listing;
 mod literals;

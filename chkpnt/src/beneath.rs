@@ -74,7 +74,9 @@ pub fn open(root: &Path, relative: &str, access: Access) -> Result<File, Beneath
         Access::Write => OFlags::WRONLY,
         Access::Replace => OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC,
     } | OFlags::NOFOLLOW
-        | OFlags::CLOEXEC;
+        | OFlags::CLOEXEC
+        // A FIFO opens at once (or fails) instead of waiting for the other end.
+        | OFlags::NONBLOCK;
     let file = rustix::fs::openat(&dir, *last, flags, Mode::from_raw_mode(0o666))
         .map_err(|e| link_or(&dir, last, &parts, e))?;
     Ok(File::from(file))

@@ -403,6 +403,8 @@ struct Found {
     /// False when it does not exist.
     exists: bool,
     directory: bool,
+    /// Neither a regular file nor a directory (never read).
+    special: bool,
     size: u64,
     device: u64,
     inode: u64,
@@ -421,6 +423,7 @@ fn look(image: &Path, root: &HostRoot, relative: &str) -> Result<Found, Checkpoi
             Ok(Found {
                 exists: true,
                 directory: meta.is_dir(),
+                special: !meta.is_dir() && !meta.is_file(),
                 size: meta.len(),
                 device: meta.dev(),
                 inode: meta.ino(),
@@ -430,6 +433,7 @@ fn look(image: &Path, root: &HostRoot, relative: &str) -> Result<Found, Checkpoi
         Err(BeneathError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(Found {
             exists: false,
             directory: false,
+            special: false,
             size: 0,
             device: 0,
             inode: 0,
@@ -491,6 +495,7 @@ fn whole_file_change(
     found: &mut Found,
 ) -> Result<Option<String>, CheckpointError> {
     let was_directory = identity.content_hash == crate::system_image::directory_hash();
+    let was_special = identity.content_hash == crate::system_image::special_file_hash();
     let detail = if identity.existed && !found.exists {
         Some("it no longer exists".to_string())
     } else if !identity.existed && found.exists {
@@ -504,6 +509,14 @@ fn whole_file_change(
             "it is a directory now".to_string()
         })
     } else if found.directory {
+        None
+    } else if was_special != found.special {
+        Some(if was_special {
+            "it was not a regular file and is one now".to_string()
+        } else {
+            "it is not a regular file now".to_string()
+        })
+    } else if found.special {
         None
     } else if found.size != identity.size {
         Some(format!(
@@ -554,7 +567,8 @@ fn check(
         }
         FilePolicy::Truncate => {
             let mut found = look(image, root, &identity.path)?;
-            if !found.exists || found.directory || !identity.existed {
+            let special = identity.content_hash == crate::system_image::special_file_hash();
+            if !found.exists || found.directory || found.special || special || !identity.existed {
                 return match whole_file_change(root, identity, &mut found)? {
                     Some(detail) => Err(changed(detail)),
                     None => Ok(Action::Keep),

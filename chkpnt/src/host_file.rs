@@ -58,8 +58,10 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
+/// Opens `path` for reading without waiting: a FIFO without a writer opens at once
+/// (and then reads nothing), whatever kind of file `path` is.
 #[cfg(unix)]
-fn open_nonblocking(path: &Path) -> io::Result<File> {
+pub(crate) fn open_nonblocking(path: &Path) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     // O_NONBLOCK changes nothing for a regular file's reads.
     let nonblocking = rustix::fs::OFlags::NONBLOCK.bits() as i32;
@@ -70,7 +72,7 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
 }
 
 #[cfg(not(unix))]
-fn open_nonblocking(path: &Path) -> io::Result<File> {
+pub(crate) fn open_nonblocking(path: &Path) -> io::Result<File> {
     File::open(path)
 }
 

@@ -16,6 +16,8 @@ pub mod beneath;
 pub mod error;
 pub mod file_policy;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod host_file;
 pub mod incremental;
 mod load;

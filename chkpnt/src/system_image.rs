@@ -296,53 +296,91 @@ pub(crate) fn directory_hash() -> u64 {
     xxhash_rust::xxh3::xxh3_64(b"cray: an open directory")
 }
 
+/// The content hash recorded for an open file that is neither a regular file nor a
+/// directory (a FIFO, a device, a socket the host put where the guest's file was):
+/// its "contents" are not a fact of the file (a FIFO's are gone once read, a device's
+/// may never end), so its identity is "not a regular file", and nothing is read.
+pub(crate) fn special_file_hash() -> u64 {
+    xxhash_rust::xxh3::xxh3_64(b"cray: not a regular file")
+}
+
+/// The identity of an open host file, and its contents when `carry` and it is a regular
+/// file of at most [`MAX_CARRIED_FILE`] bytes. Only regular files are read, and the
+/// hash is taken reading, so that no file can hang or exhaust a checkpoint.
 fn identify(
     root: &HostRoot,
     path: &str,
     carry: bool,
 ) -> Result<(FileIdentity, Vec<u8>), CheckpointError> {
     let host = root.host_path(path);
-    if host.is_dir() {
-        let identity = FileIdentity {
-            path: path.to_string(),
-            existed: true,
-            size: 0,
-            mtime_ns: 0,
-            content_hash: directory_hash(),
-            carried: false,
-        };
-        return Ok((identity, Vec::new()));
-    }
-    match std::fs::read(&host) {
-        Ok(bytes) => {
-            let mtime_ns = std::fs::metadata(&host)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            let identity = FileIdentity {
-                path: path.to_string(),
-                existed: true,
-                size: bytes.len() as u64,
-                mtime_ns,
-                content_hash: xxhash_rust::xxh3::xxh3_64(&bytes),
-                carried: carry && (bytes.len() as u64) <= MAX_CARRIED_FILE,
-            };
-            Ok((identity, if carry { bytes } else { Vec::new() }))
+    let host_error = |source| CheckpointError::HostFile {
+        path: host.clone(),
+        source,
+    };
+    let unread = |existed: bool, content_hash: u64| FileIdentity {
+        path: path.to_string(),
+        existed,
+        size: 0,
+        mtime_ns: 0,
+        content_hash,
+        carried: false,
+    };
+    let file = match crate::host_file::open_nonblocking(&host) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((unread(false, 0), Vec::new()))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((
-            FileIdentity {
-                path: path.to_string(),
-                existed: false,
-                size: 0,
-                mtime_ns: 0,
-                content_hash: 0,
-                carried: false,
-            },
-            Vec::new(),
-        )),
-        Err(source) => Err(CheckpointError::HostFile { path: host, source }),
+        Err(source) => return Err(host_error(source)),
+    };
+    let meta = file.metadata().map_err(host_error)?;
+    if meta.is_dir() {
+        return Ok((unread(true, directory_hash()), Vec::new()));
     }
+    if !meta.is_file() {
+        return Ok((unread(true, special_file_hash()), Vec::new()));
+    }
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let carried = carry && meta.len() <= MAX_CARRIED_FILE;
+    let (size, content_hash, bytes) = hash_contents(file, carried).map_err(host_error)?;
+    let identity = FileIdentity {
+        path: path.to_string(),
+        existed: true,
+        size,
+        mtime_ns,
+        content_hash,
+        carried: carried && size <= MAX_CARRIED_FILE,
+    };
+    let kept = if identity.carried { bytes } else { Vec::new() };
+    Ok((identity, kept))
+}
+
+/// Reads a regular file to its end: its size, its xxh3 and, when `keep`, its bytes (at
+/// most [`MAX_CARRIED_FILE`] and one more: a file that grows past the bound while it
+/// is read is hashed whole and not kept).
+fn hash_contents(mut file: std::fs::File, keep: bool) -> std::io::Result<(u64, u64, Vec<u8>)> {
+    use std::io::Read;
+    let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
+    let mut kept = Vec::new();
+    let mut size = 0u64;
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let got = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(got) => got,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buffer[..got]);
+        size += got as u64;
+        if keep && size <= MAX_CARRIED_FILE + 1 {
+            kept.extend_from_slice(&buffer[..got]);
+        }
+    }
+    Ok((size, hasher.digest(), kept))
 }
 
 /// The kernel state of the selected processes, with their memory fields moved out.
@@ -832,6 +870,19 @@ pub(crate) fn confine(
     })
 }
 
+/// The system `image` holds, decoded and checked for consistency; no host file is
+/// looked at (memory and files are restored by the caller).
+pub fn decode_system(image: &Image) -> Result<System, CheckpointError> {
+    let system = kernel_state(image)?;
+    system
+        .check_consistency()
+        .map_err(|reason| CheckpointError::InconsistentState {
+            image: image.path().to_path_buf(),
+            reason: reason.to_string(),
+        })?;
+    Ok(system)
+}
+
 /// Reads an image and rebuilds the system it holds, checking (or recreating) the
 /// files its processes had open inside `root`, each with its default policy.
 pub fn restore(path: &Path, root: &HostRoot, force: bool) -> Result<Restored, CheckpointError> {
@@ -858,13 +909,7 @@ pub fn restore_with(
     accept: impl FnOnce(&System) -> Result<(), String>,
 ) -> Result<Restored, CheckpointError> {
     let mut image = Image::open(path)?;
-    let mut system = kernel_state(&image)?;
-    system
-        .check_consistency()
-        .map_err(|e| CheckpointError::InconsistentState {
-            image: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+    let mut system = decode_system(&image)?;
     for name in open_host_files(&system) {
         confine(path, root, "the kernel state", &name)?;
     }

@@ -10,7 +10,7 @@
 //! it can be upgraded to another name with `-o`.
 
 use crate::incremental::{head_of, memory_fields};
-use crate::system_image::{kernel_state, CheckpointError, DECKS_SECTION, STATE_VERSION};
+use crate::system_image::{decode_system, CheckpointError, DECKS_SECTION, STATE_VERSION};
 use crate::{Compression, Image, ImageError, ImageWriter, SectionKind};
 use cray_emulator::saved;
 use cray_emulator::system::Pid;
@@ -35,13 +35,7 @@ pub struct Upgraded {
 /// writer of the original.
 pub fn upgrade(path: &Path, out: &Path, created_by: &str) -> Result<Upgraded, CheckpointError> {
     let mut image = Image::open(path)?;
-    let system = kernel_state(&image)?;
-    system
-        .check_consistency()
-        .map_err(|reason| CheckpointError::InconsistentState {
-            image: path.to_path_buf(),
-            reason: reason.to_string(),
-        })?;
+    let system = decode_system(&image)?;
     if same_file(path, out) {
         refuse_if_a_parent(&image)?;
     }

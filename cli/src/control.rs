@@ -15,6 +15,7 @@
 
 use crate::socket_dir;
 use crate::CliError;
+pub use cray_cli::control_request::{parse_request, request_line, Request, MAX_REQUEST};
 use cray_emulator::system::{ProcessState, System};
 use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::process::geteuid;
@@ -28,33 +29,6 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// A request to a session.
-#[derive(Debug, Serialize, Deserialize)]
-pub enum Request {
-    /// List the processes.
-    Ps,
-    /// The session's figures (clock, emulated time, MIPS, checkpoints): what its
-    /// progress display shows. A session older than the request answers an error.
-    Figures,
-    /// Checkpoint a process or a job.
-    Chkpnt {
-        /// True for a job (`-j`), false for a process (`-p`).
-        job: bool,
-        /// Pid or jid.
-        id: u32,
-        /// Image file (absolute, as the client resolved it).
-        file: String,
-        /// Kill the target afterwards (`-k`).
-        kill: bool,
-        /// Carry the contents of open files.
-        with_files: bool,
-        /// Compress the memory and carried files (absent from the requests of a
-        /// `cray chkpnt` that predates the option: not compressed).
-        #[serde(default)]
-        compress: bool,
-    },
-}
 
 /// One process as `cray ps` shows it.
 #[derive(Debug, Serialize, Deserialize)]
@@ -107,10 +81,6 @@ pub fn process_rows(system: &System, _program: &str) -> Vec<ProcessRow> {
         })
         .collect()
 }
-
-/// The longest request line, newline included: a checkpoint request with a long file
-/// name fits many times over.
-pub const MAX_REQUEST: usize = 4096;
 
 /// The time a client has to send its whole request once connected.
 pub const REQUEST_DEADLINE: Duration = Duration::from_secs(2);
@@ -266,7 +236,7 @@ impl Listening {
         let mut line = Vec::new();
         let mut chunk = [0u8; 512];
         loop {
-            if let Some(end) = line.iter().position(|&b| b == b'\n') {
+            if let Some(end) = request_line(&line).map(<[u8]>::len) {
                 line.truncate(end);
                 break;
             }
@@ -296,7 +266,7 @@ impl Listening {
                 Err(_) => return Ok(None),
             }
         }
-        serde_json::from_slice(&line)
+        parse_request(&line)
             .map(Some)
             .map_err(|e| Response::Error(format!("bad request: {e}")))
     }

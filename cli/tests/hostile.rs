@@ -92,6 +92,22 @@ fn a_fifo_is_refused_without_waiting_for_a_writer() {
 }
 
 #[test]
+fn a_guest_opening_a_fifo_under_the_root_gets_an_error_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // readfile.cal opens data.txt and exits 1 when the open fails; no one writes.
+    mkfifo(&dir.path().join("data.txt"));
+    let output = finished(
+        cray()
+            .arg("run")
+            .arg("--root")
+            .arg(dir.path())
+            .arg(image("readfile.cal")),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "");
+}
+
+#[test]
 fn files_too_long_for_their_format_are_refused_unread() {
     let dir = tempfile::tempdir().unwrap();
     // Sparse files: a gibibyte each, nothing on disk.

@@ -15,6 +15,8 @@ pub mod aout;
 pub mod cos;
 pub mod cpu;
 pub mod float;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod isa;
 pub mod memory;
 mod not_state;

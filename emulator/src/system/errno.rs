@@ -16,6 +16,10 @@ impl Errno {
     pub const ESRCH: Errno = Errno(3);
     /// I/O error on the host.
     pub const EIO: Errno = Errno(5);
+    /// No such device or address: a host file under the root that is neither a
+    /// regular file nor a directory (a FIFO, a device, a socket), which guests may not
+    /// open, since reading one could block the whole emulator.
+    pub const ENXIO: Errno = Errno(6);
     /// Argument list too long.
     pub const E2BIG: Errno = Errno(7);
     /// Not an executable this system can run.
@@ -65,14 +69,15 @@ impl Errno {
         }
     }
 
-    /// ENOTDIR, EISDIR, EFBIG, ENOSPC and EPIPE from the host's error number: Unix
-    /// hosts number them as System V does (20, 21, 27, 28, 32), and some of their
+    /// ENXIO, ENOTDIR, EISDIR, EFBIG, ENOSPC and EPIPE from the host's error number: Unix
+    /// hosts number them as System V does (6, 20, 21, 27, 28, 32), and some of their
     /// `io::ErrorKind` names need a newer Rust than the workspace's minimum.
     fn from_host_code(error: &std::io::Error) -> Option<Errno> {
         if !cfg!(unix) {
             return None;
         }
         match error.raw_os_error() {
+            Some(6) => Some(Errno::ENXIO),
             Some(20) => Some(Errno::ENOTDIR),
             Some(21) => Some(Errno::EISDIR),
             Some(27) => Some(Errno::EFBIG),
@@ -89,6 +94,7 @@ impl Errno {
             2 => "ENOENT",
             3 => "ESRCH",
             5 => "EIO",
+            6 => "ENXIO",
             7 => "E2BIG",
             8 => "ENOEXEC",
             9 => "EBADF",

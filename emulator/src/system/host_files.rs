@@ -6,11 +6,33 @@
 //! all three give EACCES. Files are opened, positioned and closed on every call, so no
 //! host handle outlives a system call and the kernel state (path + offset) is all a
 //! checkpoint needs.
+//!
+//! Only regular files and directories are opened: every open is non-blocking and a
+//! FIFO, device or socket is refused with ENXIO, so that no guest can stop the
+//! emulator waiting for a writer or reading a device forever.
 
 use super::errno::{Errno, SysResult};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
+
+/// Opens `path` as `options` say, without waiting (O_NONBLOCK: a FIFO opens at once
+/// or fails), and refuses what is neither a regular file nor a directory with the
+/// host's ENXIO (which [`Errno::from_io`] gives the guest as ENXIO).
+fn open_plain(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK changes nothing for a regular file's reads and writes.
+    let nonblocking = rustix::fs::OFlags::NONBLOCK.bits() as i32;
+    let file = options.custom_flags(nonblocking).open(path)?;
+    let file_type = file.metadata()?.file_type();
+    if file_type.is_file() || file_type.is_dir() {
+        Ok(file)
+    } else {
+        Err(std::io::Error::from_raw_os_error(
+            rustix::io::Errno::NXIO.raw_os_error(),
+        ))
+    }
+}
 
 /// The directory guest file names resolve in.
 #[derive(Clone, Debug)]
@@ -154,15 +176,15 @@ impl HostRoot {
         } else if how.create {
             options.create(true);
         }
-        options
-            .open(&path)
+        open_plain(&path, &mut options)
             .map(|_| ())
             .map_err(|e| Errno::from_io(&e))
     }
 
     /// Reads up to `max` bytes at `offset`.
     pub fn read_at(&self, relative: &str, offset: u64, max: usize) -> SysResult<Vec<u8>> {
-        let mut file = File::open(self.host_path(relative)).map_err(|e| Errno::from_io(&e))?;
+        let mut file = open_plain(&self.host_path(relative), OpenOptions::new().read(true))
+            .map_err(|e| Errno::from_io(&e))?;
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| Errno::from_io(&e))?;
         let mut buffer = Vec::with_capacity(max.min(1 << 16));
@@ -187,9 +209,7 @@ impl HostRoot {
             end: offset,
             error,
         };
-        let mut file = OpenOptions::new()
-            .write(true)
-            .open(self.host_path(relative))
+        let mut file = open_plain(&self.host_path(relative), OpenOptions::new().write(true))
             .map_err(failed)?;
         let position = if append {
             file.seek(SeekFrom::End(0))
@@ -219,7 +239,17 @@ impl HostRoot {
         if self.size(relative)? > max {
             return Err(Errno::E2BIG);
         }
-        std::fs::read(self.host_path(relative)).map_err(|e| Errno::from_io(&e))
+        let file = open_plain(&self.host_path(relative), OpenOptions::new().read(true))
+            .map_err(|e| Errno::from_io(&e))?;
+        let mut bytes = Vec::new();
+        // A file that grows after the size check stops at the bound all the same.
+        file.take(max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Errno::from_io(&e))?;
+        if bytes.len() as u64 > max {
+            return Err(Errno::E2BIG);
+        }
+        Ok(bytes)
     }
 
     /// Removes a resolved file.
@@ -561,6 +591,36 @@ mod tests {
         assert_eq!(root.read_at("f", 0, 1), Err(Errno::ENOENT));
         let missing = root.write_at("f", 0, false, b"x").unwrap_err();
         assert_eq!((missing.errno(), missing.written), (Errno::ENOENT, 0));
+    }
+
+    #[test]
+    fn a_fifo_or_device_is_refused_with_enxio_without_blocking() {
+        let (dir, root) = root();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("sub/fifo"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Without a writer (reading) or a reader (writing), each of these blocked.
+        for how in [
+            OpenHow {
+                read: true,
+                ..OpenHow::default()
+            },
+            OpenHow {
+                write: true,
+                ..OpenHow::default()
+            },
+        ] {
+            assert_eq!(root.open("fifo", how), Err(Errno::ENXIO), "{how:?}");
+        }
+        assert_eq!(root.read_at("fifo", 0, 10), Err(Errno::ENXIO));
+        assert_eq!(root.read_all("fifo", 10), Err(Errno::ENXIO));
+        let write = root.write_at("fifo", 0, false, b"x").unwrap_err();
+        assert_eq!((write.errno(), write.written), (Errno::ENXIO, 0));
+        // A device reached inside the root: /dev/zero would read forever.
+        let devices = HostRoot::new("/dev");
+        assert_eq!(devices.read_all("zero", 1 << 20), Err(Errno::ENXIO));
     }
 
     #[test]
