@@ -590,6 +590,8 @@ fn write_image(
     }
     let result = (|| {
         let mut writer = ImageWriter::new(summary);
+        // Outside the saved state: a section of its own, written last (below).
+        let exited_memory = state.exited_memory;
         // The COS decks are part of the saved state since its version 2.
         let state = saved::encode(state).map_err(|source| ImageError::Encode {
             section: "kernel state".into(),
@@ -642,8 +644,8 @@ fn write_image(
             records,
         );
         // After every other section, for the same reason.
-        if !state.exited_memory.is_empty() {
-            let fold = postcard::to_stdvec(&state.exited_memory.saved()).map_err(|source| {
+        if !exited_memory.is_empty() {
+            let fold = postcard::to_stdvec(&exited_memory.saved()).map_err(|source| {
                 ImageError::Encode {
                     section: "exited memory".into(),
                     source,
