@@ -326,6 +326,23 @@ fn write_sections(
     }
 }
 
+/// What `inspect --json` says of every image from its header and summary alone.
+fn header_json(path: &Path, image: &Image) -> serde_json::Value {
+    let summary = image.summary();
+    let (major, minor) = image.version();
+    json!({
+        "file": path.display().to_string(),
+        "format_version": format!("{major}.{minor}"),
+        "bytes": image.file_len(),
+        "model": summary.model,
+        "kind": format!("{:?}", summary.kind),
+        "pids": summary.pids,
+        "jid": summary.jid,
+        "cycle": summary.cycle,
+        "created_by": summary.created_by,
+    })
+}
+
 /// `cray inspect` of an image with a section newer than this build reads: what the
 /// format itself says (summary, sections and their versions) and a warning; the
 /// kernel state is not decoded.
@@ -346,19 +363,9 @@ fn inspect_newer(path: &Path, image: &Image, as_json: bool) -> Result<ExitCode, 
             .iter()
             .map(|s| section_json(s, None))
             .collect();
-        let value = json!({
-            "file": path.display().to_string(),
-            "format_version": format!("{major}.{minor}"),
-            "bytes": image.file_len(),
-            "model": summary.model,
-            "kind": format!("{:?}", summary.kind),
-            "pids": summary.pids,
-            "jid": summary.jid,
-            "cycle": summary.cycle,
-            "created_by": summary.created_by,
-            "sections": sections,
-            "warnings": warnings,
-        });
+        let mut value = header_json(path, image);
+        value["sections"] = json!(sections);
+        value["warnings"] = json!(warnings);
         outln!(
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
@@ -428,16 +435,8 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         .then(|| format!("{:016x}", loaded.system.state_hash()));
     let open_files = open_files(&loaded);
     let files: Vec<serde_json::Value> = open_files.iter().map(OpenFileView::json).collect();
-    let value = json!({
-        "file": path.display().to_string(),
-        "format_version": format!("{major}.{minor}"),
-        "bytes": image.file_len(),
-        "model": summary.model,
-        "kind": format!("{:?}", summary.kind),
-        "pids": summary.pids,
-        "jid": summary.jid,
-        "cycle": summary.cycle,
-        "created_by": summary.created_by,
+    let mut value = header_json(path, image);
+    let details = json!({
         "parent": parent.as_ref().map(|p| json!({
             "file": p.name, "cycle": p.cycle,
             "header_checksum": format!("{:016x}", p.header_checksum),
@@ -450,6 +449,9 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         "sections": sections,
         "warnings": Vec::<String>::new(),
     });
+    if let (Some(all), serde_json::Value::Object(details)) = (value.as_object_mut(), details) {
+        all.extend(details);
+    }
     if as_json {
         outln!(
             "{}",
