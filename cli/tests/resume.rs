@@ -637,13 +637,11 @@ fn a_job_killed_before_its_first_checkpoint_writes_its_output_and_errors_once() 
     );
 }
 
-#[test]
-fn a_second_runner_on_one_directory_is_refused_naming_the_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
-    let out = dir.join("out.txt");
-    let mut first = resumable(dir, "7000000", &[], "ticks.cal")
-        .stdout(appending(&out))
+/// Starts a resumable `ticks.cal` run in `dir` appending to `out`, and waits until it
+/// holds the checkpoint directory's lock; returns it and its pid as the lock file says.
+fn first_runner_holding_the_lock(dir: &Path, out: &Path) -> (std::process::Child, String) {
+    let first = resumable(dir, "7000000", &[], "ticks.cal")
+        .stdout(appending(out))
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -654,6 +652,15 @@ fn a_second_runner_on_one_directory_is_refused_naming_the_first() {
         std::fs::read_to_string(&lock)
             .is_ok_and(|t| t.split_whitespace().next() == Some(pid.as_str()))
     });
+    (first, pid)
+}
+
+#[test]
+fn a_second_runner_on_one_directory_is_refused_naming_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let out = dir.join("out.txt");
+    let (mut first, pid) = first_runner_holding_the_lock(dir, &out);
     let second = resumable(dir, "7000000", &[], "ticks.cal")
         .stdout(appending(&out))
         .output()
@@ -675,17 +682,7 @@ fn a_second_runner_told_to_wait_for_the_lock_goes_on_after_the_first() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     let out = dir.join("out.txt");
-    let mut first = resumable(dir, "7000000", &[], "ticks.cal")
-        .stdout(appending(&out))
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = first.id().to_string();
-    let lock = dir.join("ck/.lock");
-    wait_until("the first runner's lock", || {
-        std::fs::read_to_string(&lock)
-            .is_ok_and(|t| t.split_whitespace().next() == Some(pid.as_str()))
-    });
+    let (mut first, pid) = first_runner_holding_the_lock(dir, &out);
     let second = resumable(dir, "7000000", &["--wait-for-lock"], "ticks.cal")
         .stdout(appending(&out))
         .output()

@@ -127,6 +127,38 @@ fn sbatch(
         .to_string()
 }
 
+/// Submits `examples/slurm/single.sbatch` running `program` with `--stats-json stats`;
+/// returns the job id.
+fn submit_single(cluster: &Cluster, work: &Path, program: &Path, stats: &Path) -> String {
+    sbatch(
+        cluster,
+        work,
+        &[],
+        "single.sbatch",
+        &[
+            "--stats-json",
+            stats.to_str().unwrap(),
+            program.to_str().unwrap(),
+        ],
+    )
+}
+
+/// Checks that job `id` (whose Slurm output is `cray-ID.out` in `work`) printed its
+/// output once and ended with the clock periods and state hash of the uninterrupted
+/// run; `context` goes into the failure messages (e.g. the random seed).
+fn assert_ended_as(work: &Path, id: &str, stats: &Path, expected: &Straight, context: &str) {
+    let output = std::fs::read_to_string(work.join(format!("cray-{id}.out"))).unwrap();
+    assert_eq!(
+        output, expected.stdout,
+        "the output is there once {context}"
+    );
+    assert_eq!(
+        figures(stats),
+        (expected.clock, expected.hash.clone()),
+        "{context}"
+    );
+}
+
 /// The images written so far in a checkpoint directory.
 fn images(dir: &Path) -> usize {
     std::fs::read_dir(dir).map_or(0, |entries| {
@@ -142,17 +174,7 @@ fn requeue_in_the_middle(cluster: &Cluster) {
     let program = ticker(&work, 60);
     let expected = straight(&work, &program);
     let stats = work.join("single.json");
-    let id = sbatch(
-        cluster,
-        &work,
-        &[],
-        "single.sbatch",
-        &[
-            "--stats-json",
-            stats.to_str().unwrap(),
-            program.to_str().unwrap(),
-        ],
-    );
+    let id = submit_single(cluster, &work, &program, &stats);
     let checkpoints = work.join("checkpoints").join(format!("job-{id}"));
     cluster.wait_until("the job's second checkpoint", || images(&checkpoints) >= 2);
     cluster.run("scontrol", &["requeue", &id]);
@@ -160,9 +182,7 @@ fn requeue_in_the_middle(cluster: &Cluster) {
     assert_eq!(state, "COMPLETED", "{}", cluster.logs());
     assert_eq!(cluster.job_field(&id, "Restarts"), "1");
     assert_eq!(cluster.job_field(&id, "ExitCode"), "0:0");
-    let output = std::fs::read_to_string(work.join(format!("cray-{id}.out"))).unwrap();
-    assert_eq!(output, expected.stdout, "the output is there once");
-    assert_eq!(figures(&stats), (expected.clock, expected.hash));
+    assert_ended_as(&work, &id, &stats, &expected, "");
 }
 
 /// A queue of four jobs handed to Slurm as one array; tasks 1 and 3 are requeued (as a
@@ -276,9 +296,7 @@ fn time_limit_after_a_usr1_checkpoint(cluster: &Cluster) {
         errors.contains("cray: resume: continuing job 1 from"),
         "{errors}"
     );
-    let output = std::fs::read_to_string(work.join(format!("cray-{id}.out"))).unwrap();
-    assert_eq!(output, expected.stdout, "the output is there once");
-    assert_eq!(figures(&stats), (expected.clock, expected.hash));
+    assert_ended_as(&work, &id, &stats, &expected, "");
 }
 
 /// A job whose node daemon is killed (SIGKILL) while it runs and requeued while the
@@ -291,17 +309,7 @@ fn slurmd_killed_and_restarted(cluster: &mut Cluster) {
     let program = ticker(&work, 60);
     let expected = straight(&work, &program);
     let stats = work.join("node-lost.json");
-    let id = sbatch(
-        cluster,
-        &work,
-        &[],
-        "single.sbatch",
-        &[
-            "--stats-json",
-            stats.to_str().unwrap(),
-            program.to_str().unwrap(),
-        ],
-    );
+    let id = submit_single(cluster, &work, &program, &stats);
     let checkpoints = work.join("checkpoints").join(format!("job-{id}"));
     cluster.wait_until("the job's first checkpoint", || images(&checkpoints) >= 1);
     cluster.kill_slurmd();
@@ -326,9 +334,7 @@ fn slurmd_killed_and_restarted(cluster: &mut Cluster) {
             cluster.logs()
         );
     }
-    let output = std::fs::read_to_string(work.join(format!("cray-{id}.out"))).unwrap();
-    assert_eq!(output, expected.stdout, "the output is there once");
-    assert_eq!(figures(&stats), (expected.clock, expected.hash));
+    assert_ended_as(&work, &id, &stats, &expected, "");
 }
 
 /// A job requeued three times at moments drawn at random (before its first checkpoint
@@ -351,17 +357,7 @@ fn requeued_at_random_moments(cluster: &Cluster) {
     let program = ticker(&work, 80);
     let expected = straight(&work, &program);
     let stats = work.join("random.json");
-    let id = sbatch(
-        cluster,
-        &work,
-        &[],
-        "single.sbatch",
-        &[
-            "--stats-json",
-            stats.to_str().unwrap(),
-            program.to_str().unwrap(),
-        ],
-    );
+    let id = submit_single(cluster, &work, &program, &stats);
     let mut requeues = 0;
     for _ in 0..3 {
         cluster.wait_until("the job to run", || {
@@ -387,16 +383,7 @@ fn requeued_at_random_moments(cluster: &Cluster) {
         requeues.to_string(),
         "seed {seed}"
     );
-    let output = std::fs::read_to_string(work.join(format!("cray-{id}.out"))).unwrap();
-    assert_eq!(
-        output, expected.stdout,
-        "the output is there once (seed {seed})"
-    );
-    assert_eq!(
-        figures(&stats),
-        (expected.clock, expected.hash),
-        "seed {seed}"
-    );
+    assert_ended_as(&work, &id, &stats, &expected, &format!("seed {seed}"));
 }
 
 /// Marsaglia's xorshift64: the test's own draws, repeatable from the printed seed.
