@@ -48,6 +48,11 @@ pub(crate) struct Asm<'s> {
     pub first: bool,
     pub symbols: BTreeMap<String, Symbol>,
     pub loc: u32,
+    /// Bits of the parcel at `loc` already filled by VWD fields (0 at a parcel
+    /// boundary). CAL packs an unlabeled VWD's fields at the bit where the last field
+    /// ended, so a parcel can be filled a few bits at a time; anything else starts at
+    /// the next whole parcel.
+    pub partial_bits: u32,
     pub base: Base,
     pub image: BTreeMap<u32, u64>,
     pub end_word: u32,
@@ -82,7 +87,7 @@ impl Env for Asm<'_> {
         self.symbols.get(name).map(|s| s.value)
     }
     fn location_parcel(&self) -> u32 {
-        self.loc
+        self.loc + u32::from(self.partial_bits > 0)
     }
     fn base(&self) -> Base {
         self.base
@@ -142,6 +147,7 @@ pub(crate) fn run(source: &str, file: &str, options: &Options) -> Result<Assembl
         first: true,
         symbols: BTreeMap::new(),
         loc: options.origin * 4,
+        partial_bits: 0,
         base: Base::Decimal,
         image: BTreeMap::new(),
         end_word: options.origin,
@@ -432,6 +438,7 @@ impl Asm<'_> {
     /// Defines `label` as the current parcel address (a label on an instruction, on a
     /// macro call, or alone on its line).
     pub fn define_here(&mut self, label: &Field, origin: &Origin) {
+        self.close_partial_parcel();
         let value = Value {
             value: i64::from(self.loc),
             attr: Attr::Parcel,
@@ -443,6 +450,7 @@ impl Asm<'_> {
     /// Defines `label` as the current word address (DATA, BSS, ORG and the like, which
     /// start on a word boundary).
     pub fn define_word_here(&mut self, label: &Field, origin: &Origin) {
+        self.close_partial_parcel();
         let value = Value {
             value: i64::from(self.loc / 4),
             attr: Attr::Word,
@@ -490,6 +498,7 @@ impl Asm<'_> {
     /// Resets the per-pass state (symbols, literal pool and size decisions stay).
     fn reset(&mut self) {
         self.loc = self.options.origin * 4;
+        self.partial_bits = 0;
         self.base = Base::Decimal;
         self.image.clear();
         self.end_word = self.options.origin;
@@ -508,14 +517,25 @@ impl Asm<'_> {
         self.expanded = (0, 0);
     }
 
+    /// Moves past a parcel that VWD fields filled in part: what follows starts at the
+    /// next whole parcel, the rest of that one left zero.
+    pub fn close_partial_parcel(&mut self) {
+        if self.partial_bits > 0 {
+            self.loc += 1;
+            self.partial_bits = 0;
+        }
+    }
+
     /// Pads with PASS to the next word boundary.
     pub fn align_word(&mut self) {
+        self.close_partial_parcel();
         while self.loc & 3 != 0 {
             self.put_parcel(PASS);
         }
     }
 
     pub fn put_parcel(&mut self, parcel: u16) {
+        self.close_partial_parcel();
         let word = self.loc / 4;
         let shift = (3 - self.loc % 4) * 16;
         if !self.first {
@@ -527,6 +547,7 @@ impl Asm<'_> {
     }
 
     pub fn put_word(&mut self, value: u64) {
+        self.close_partial_parcel();
         debug_assert!(self.loc & 3 == 0);
         if !self.first {
             self.image.insert(self.loc / 4, value);
@@ -538,6 +559,7 @@ impl Asm<'_> {
     fn instruction(&mut self, statement: &Statement, result: &Field, origin: &Origin) {
         let serial = self.serial;
         self.serial += 1;
+        self.close_partial_parcel();
         if let Some(label) = &statement.label {
             self.define_here(label, origin);
         }

@@ -23,6 +23,7 @@ pub mod macros;
 pub mod matcher;
 mod output;
 mod pseudo;
+pub mod readback;
 
 pub use assembler::{MAX_ERRORS, MAX_EXPANDED_BYTES, MAX_EXPANDED_LINES, MAX_MACRO_DEPTH};
 pub use error::AsmError;

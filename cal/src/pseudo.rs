@@ -4,7 +4,7 @@
 
 use crate::assembler::{Asm, Origin};
 use crate::error::{PResult, Problem};
-use crate::expr::{self, parse_char_constant, starts_char_constant, Attr, Base, Value};
+use crate::expr::{self, parse_char_constant, starts_char_constant, Attr, Base, Env, Value};
 use crate::lexer::{Field, Statement};
 use crate::macros::split_commas;
 
@@ -278,6 +278,7 @@ impl Asm<'_> {
             ));
         }
         self.loc = parcel as u32;
+        self.partial_bits = 0;
         if let Some(label) = &statement.label {
             self.define_word_here(label, origin);
         }
@@ -344,7 +345,10 @@ impl Asm<'_> {
         Ok(())
     }
 
-    /// VWD: fields of given widths packed into words.
+    /// VWD: fields of given widths. A labeled VWD starts a word (its label is a word
+    /// address); an unlabeled one packs its fields at the bit where the last VWD field
+    /// ended, as CAL does, so a stray parcel in the middle of a word can be written
+    /// as `VWD 16/...` and a word can be built over several lines.
     fn directive_variable_width_data(
         &mut self,
         name: &str,
@@ -352,47 +356,72 @@ impl Asm<'_> {
         origin: &Origin,
     ) -> PResult<()> {
         let f = need_operand(statement, name, "fields width/value separated by commas")?.clone();
-        self.word_label(statement, origin);
-        let address = self.loc;
-        let mut bits: Vec<bool> = Vec::new();
+        let mut fields = Vec::new();
         for (offset, item) in split_commas(&f.text) {
-            let column = f.column + offset;
-            let Some((width, value)) = item.split_once('/') else {
-                return Err(Problem::new(column, "expected a field `width/value`"));
-            };
-            // Field widths are decimal under mixed base.
-            let base = self.base;
-            if base == Base::Mixed {
-                self.base = Base::Decimal;
-            }
-            let w = expr::evaluate(width, column, self, false);
-            self.base = base;
-            let w = w?;
-            if w.is_relocatable() || !(0..=64).contains(&w.value) {
-                return Err(Problem::new(
-                    column,
-                    "VWD field width must be 0..64 (decimal)",
-                ));
-            }
-            let v = expr::evaluate(value, column + width.len() + 1, self, false)?;
-            for bit in (0..w.value).rev() {
-                bits.push(bit < 64 && (v.value as u64 >> bit) & 1 == 1);
-            }
+            fields.push(self.variable_width_field(&item, f.column + offset)?);
         }
-        let words: Vec<u64> = bits
-            .chunks(64)
-            .map(|chunk| {
-                let mut word = 0u64;
-                for (i, b) in chunk.iter().enumerate() {
-                    if *b {
-                        word |= 1 << (63 - i);
-                    }
-                }
-                word
-            })
-            .collect();
-        self.emit_words(origin, address, &words);
+        if statement.label.is_some() {
+            self.word_label(statement, origin);
+        }
+        let start = self.loc;
+        for (width, value) in fields {
+            self.put_bits(value, width);
+        }
+        self.list_variable_width_data(origin, start);
         Ok(())
+    }
+
+    /// One `width/value` field of a VWD: the width (decimal under mixed base, 0..64)
+    /// and the value.
+    fn variable_width_field(&mut self, item: &str, column: usize) -> PResult<(u32, u64)> {
+        let Some((width, value)) = item.split_once('/') else {
+            return Err(Problem::new(column, "expected a field `width/value`"));
+        };
+        let base = self.base;
+        if base == Base::Mixed {
+            self.base = Base::Decimal;
+        }
+        let w = expr::evaluate(width, column, self, false);
+        self.base = base;
+        let w = w?;
+        if w.is_relocatable() || !(0..=64).contains(&w.value) {
+            return Err(Problem::new(
+                column,
+                "VWD field width must be 0..64 (decimal)",
+            ));
+        }
+        let v = expr::evaluate(value, column + width.len() + 1, self, false)?;
+        Ok((w.value as u32, v.value as u64))
+    }
+
+    /// Writes the low `width` bits of `value` at the current bit position and moves past
+    /// them.
+    fn put_bits(&mut self, value: u64, width: u32) {
+        let mut bit = u64::from(self.loc) * 16 + u64::from(self.partial_bits);
+        for k in (0..width).rev() {
+            if !self.first {
+                let mask = 1u64 << (63 - bit % 64);
+                let slot = self.image.entry((bit / 64) as u32).or_insert(0);
+                *slot = if (value >> k) & 1 == 1 {
+                    *slot | mask
+                } else {
+                    *slot & !mask
+                };
+            }
+            bit += 1;
+        }
+        self.loc = (bit / 16) as u32;
+        self.partial_bits = (bit % 16) as u32;
+        self.end_word = self.end_word.max(bit.div_ceil(64) as u32);
+    }
+
+    /// The listing of a VWD that started at parcel `start`: the words it wrote into.
+    fn list_variable_width_data(&mut self, origin: &Origin, start: u32) {
+        let end = self.location_parcel().max(start + 1);
+        let words: Vec<String> = (start / 4..end.div_ceil(4))
+            .map(|w| format!("{:022o}", self.image.get(&w).copied().unwrap_or(0)))
+            .collect();
+        self.list(origin, Some(start), words.join(" "), None);
     }
 
     /// ALIGN: to the next word.

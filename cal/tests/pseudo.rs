@@ -251,3 +251,30 @@ fn floating_constants_in_data() {
     let b = asm(&["         S1        1.", "         S2        0.6"]);
     assert_eq!(&parcels(&b)[..2], &[0o071150, 0o071230]);
 }
+
+#[test]
+fn an_unlabeled_vwd_packs_where_the_last_field_ended_as_cal_does() {
+    let a = asm(&[
+        "         A1        1",
+        "         VWD       16/O'177777",
+        "         VWD       8/O'12",
+        "         VWD       4/1",
+        "         A2        2",
+        "WORD     VWD       32/1",
+        "         VWD       32/2",
+        "         VWD       16/3",
+        "         S1        *",
+    ]);
+    let p = parcels(&a);
+    // The stray parcel sits right after A1, not at a new word.
+    assert_eq!(&p[..2], &[0o022101, 0o177777]);
+    // 8 + 4 bits share parcel 2; A2 starts at the next whole parcel.
+    assert_eq!(p[2], (0o12 << 8) | (1 << 4));
+    assert_eq!(p[3], 0o022202);
+    // A labeled VWD starts a word; two 32-bit fields make one word, not two.
+    assert_eq!(a.symbols["WORD"].value.value, 1);
+    assert_eq!(a.words[1], (1 << 32) | 2);
+    // The instruction after the last field starts at the next parcel.
+    assert_eq!(p[8], 3);
+    assert_eq!(&p[9..11], &[0o040100, 2]);
+}

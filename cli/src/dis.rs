@@ -2,6 +2,7 @@
 
 use crate::load::{load_program_file, ProgramImage};
 use crate::CliError;
+use cray_cal::readback::{instruction_text, stray_parcel_text};
 use cray_emulator::isa::{decode, disassemble, instruction_length, Model, Op};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -90,12 +91,13 @@ pub fn disassemble_image(image: &ProgramImage, options: &DisOptions) -> String {
             .map(|p2| decode(p1, p2, options.model));
         match instruction {
             Some(inst) if inst.op != Op::Undefined => {
-                let text = disassemble(inst, options.model).unwrap_or_default();
+                let parcels = &[inst.p1, inst.p2][..length as usize];
                 let code = if length == 2 {
                     format!("{:06o} {:06o}", inst.p1, inst.p2)
                 } else {
                     format!("{:06o}       ", inst.p1)
                 };
+                let text = instruction_line(parcels, options.model);
                 let _ = writeln!(out, "{marker}{:>8} {code}  {text}", parcel_label(parcel));
                 parcel += length;
             }
@@ -114,10 +116,10 @@ pub fn disassemble_image(image: &ProgramImage, options: &DisOptions) -> String {
             _ => {
                 let _ = writeln!(
                     out,
-                    "{marker}{:>8} {:06o}         VWD 16/O'{:o}",
+                    "{marker}{:>8} {:06o}         {}",
                     parcel_label(parcel),
                     p1,
-                    p1
+                    stray_parcel_text(p1)
                 );
                 parcel += 1;
             }
@@ -125,6 +127,22 @@ pub fn disassemble_image(image: &ProgramImage, options: &DisOptions) -> String {
         lines += 1;
     }
     out
+}
+
+/// The text of a defined instruction: its CAL form when that assembles back to the
+/// same parcels, else its parcels as `VWD` with the disassembly as a comment, so that
+/// the listing's text column is always a source giving the same words.
+fn instruction_line(parcels: &[u16], model: Model) -> String {
+    if let Some(text) = instruction_text(parcels, model) {
+        return text;
+    }
+    let fields: Vec<String> = parcels.iter().map(|p| format!("16/O'{p:o}")).collect();
+    let shown = decode(parcels[0], parcels.get(1).copied().unwrap_or(0), model);
+    let comment = disassemble(shown, model).unwrap_or_default();
+    format!(
+        "VWD {}  ; {comment} (CAL writes this text differently)",
+        fields.join(",")
+    )
 }
 
 /// A trailing comment with the word's characters when they are all printable ASCII.
