@@ -169,14 +169,7 @@ fn every_corpus_listing_reassembles_to_the_words_it_shows() {
                 panic!("{name}: the listing does not assemble: {}", errors[0])
             });
         let bytes = std::fs::read(&path).expect("corpus binary reads");
-        let words: Vec<u64> = bytes
-            .chunks(8)
-            .map(|chunk| {
-                let mut word = [0u8; 8];
-                word[..chunk.len()].copy_from_slice(chunk);
-                u64::from_be_bytes(word)
-            })
-            .collect();
+        let words = cray_emulator::cos::absolute::words_from_bytes(&bytes).expect("whole words");
         assert_eq!(assembly.words.len(), words.len(), "{name}: word count");
         let first_difference = (0..words.len()).find(|&i| assembly.words[i] != words[i]);
         assert_eq!(first_difference, None, "{name}: words differ");
