@@ -19,7 +19,7 @@
 //! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset and clears its LFT entry |
 //! | 014 | F$DNT | accepted (local datasets are created when opened) |
 //! | 016 | F$GNS | the control statement at S1 (10 words, NUL-padded) |
-//! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`) |
+//! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`); F$RDC with the sign bit of S1 reads by block number |
 //! | 024 | F$GRN | the COS revision word (JCCRL, `COS 1.17`) at S1; one word (uncertain: the request may return more) |
 //! | 026 | F$JDA | `   yyddd` at S1 |
 //! | 027 | F$JTI | the job's CPU time in clock periods at S1 (an integer; uncertain) |
@@ -193,6 +193,7 @@ impl System {
             F_LBN => self.cos_last_block(pid, s1),
             F_POS => self.cos_rewind(pid, s1),
             F_BIO => self.cos_bio(pid, s1),
+            F_RDC if s1 >> 63 == 1 => self.cos_read_by_block(pid, s1),
             F_RDC => self.cos_read_circular(pid, s1),
             F_WDC => self.cos_write_circular(pid, s1),
             _ => {
