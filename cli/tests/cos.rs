@@ -265,7 +265,7 @@ const CORPUS: &[(&str, i32, &str)] = &[
     ("acctdef.bin", 0, "UT010 - STOP          in ACCTDEF"),
     ("acctdef.ds", 0, "UT010 - STOP          in ACCTDEF"),
     ("audit.bin", 140, "request 21 (F$PDM) at P=372426"),
-    ("dmp10.bin", 140, "request 75 (F$DSD) at P=2232"),
+    ("dmp10.bin", 140, "request 21 (F$PDM) at P=2447"),
     ("jcsdef.bin", 1, "JC001 - **** ERROR ****"),
     ("loadcat.bin", 0, "UT010 - STOP          in DIRECT"),
     // Aborts without a message of its own after reading an empty $PDS.

@@ -148,11 +148,10 @@ impl System {
             input,
         );
         self.cos_write(pid, dsp + u64::from(DPIN), &[in_word]);
-        if at_end {
-            let address = dsp + u64::from(DPFIRST);
-            let first = self.cos_read(pid, address, 1).map_or(0, |w| w[0]);
-            self.cos_write(pid, address, &[first | DP_END_OF_DATA]);
-        }
+        let address = dsp + u64::from(DPFIRST);
+        let first = self.cos_read(pid, address, 1).map_or(0, |w| w[0]) & !DP_END_OF_DATA;
+        let flag = if at_end { DP_END_OF_DATA } else { 0 };
+        self.cos_write(pid, address, &[first | flag]);
         Reply::Status(0)
     }
 
@@ -183,5 +182,99 @@ impl System {
         }
         self.set_pointer(pid, dsp + u64::from(DPOUT), output);
         Reply::Status(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cos::bits::ascii_word;
+    use crate::cos::dataset::{block, DatasetItem};
+
+    /// A job with `$USER` open and holding three 400-word records (three blocks and
+    /// a bit of blocked form); returns the system, pid, DSP, FIRST and that form.
+    fn job_with_a_dataset(dir: &std::path::Path) -> (System, Pid, u64, u64, Vec<u64>) {
+        let (mut system, pid) = crate::cos::loader::test_job(dir);
+        let slot = system.cos_open_name(pid, "$USER").unwrap();
+        let items: Vec<DatasetItem> = (0..3u64)
+            .map(|r| DatasetItem::Record {
+                words: (0..400).map(|w| r << 32 | w).collect(),
+                unused_bits: 0,
+            })
+            .chain([DatasetItem::EndOfFile, DatasetItem::EndOfData])
+            .collect();
+        let stream = block(&items).unwrap();
+        system.open_dataset(pid, slot).unwrap().items = items;
+        let dsp = u64::from(
+            system.processes[&pid]
+                .cos
+                .as_ref()
+                .unwrap()
+                .dsp_address(slot),
+        );
+        let first = address_field(system.cos_read(pid, dsp + u64::from(DPFIRST), 1).unwrap()[0]);
+        (system, pid, dsp, first, stream)
+    }
+
+    /// Asks for block `number` into the empty buffer, as `$PBN` does; returns DSP
+    /// words 1 and 2 (FIRST, IN) after it.
+    fn read_block(system: &mut System, pid: Pid, dsp: u64, first: u64, number: u64) -> (u64, u64) {
+        let pointer = number << 24 | first;
+        for word in [DPIN, DPOUT] {
+            assert!(system.cos_write(pid, dsp + u64::from(word), &[pointer]));
+        }
+        assert!(matches!(
+            system.cos_read_by_block(pid, 1 << 63 | dsp),
+            Reply::Status(0)
+        ));
+        let words = system.cos_read(pid, dsp + 1, 2).unwrap();
+        (words[0], words[1])
+    }
+
+    #[test]
+    fn a_read_by_block_number_fills_whole_blocks_and_moves_in_past_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid, dsp, first, stream) = job_with_a_dataset(dir.path());
+        assert!(stream.len() > 2 * BLOCK_WORDS && stream.len() < 3 * BLOCK_WORDS);
+
+        // Block 1 of a buffer of two blocks: one whole block fits short of OUT; a
+        // flag left from before is cleared.
+        let flagged = system.cos_read(pid, dsp + 1, 1).unwrap()[0] | DP_END_OF_DATA;
+        assert!(system.cos_write(pid, dsp + 1, &[flagged]));
+        let (first_word, input) = read_block(&mut system, pid, dsp, first, 1);
+        assert_eq!(first_word & DP_END_OF_DATA, 0);
+        assert_eq!(field(input, 16, 39), 2, "IN's block number moved past it");
+        assert_eq!(address_field(input), first + BLOCK_WORDS as u64);
+        let read = system.cos_read(pid, first, BLOCK_WORDS as u64).unwrap();
+        assert_eq!(read, stream[BLOCK_WORDS..2 * BLOCK_WORDS]);
+        // A plain read goes on from block 2.
+        let slot = system.processes[&pid]
+            .cos
+            .as_ref()
+            .unwrap()
+            .slot_of_dsp(dsp as u32);
+        let position = system
+            .open_dataset(pid, slot.unwrap())
+            .unwrap()
+            .read_position;
+        assert_eq!(position, 2 * BLOCK_WORDS);
+
+        // The last block: what is left, and the end of data.
+        let (first_word, input) = read_block(&mut system, pid, dsp, first, 2);
+        assert_ne!(first_word & DP_END_OF_DATA, 0);
+        assert_eq!(address_field(first_word), first, "FIRST kept");
+        assert_eq!(
+            address_field(input),
+            first + (stream.len() - 2 * BLOCK_WORDS) as u64
+        );
+
+        // Past the end: nothing read, IN unmoved, the end of data.
+        let (first_word, input) = read_block(&mut system, pid, dsp, first, 7);
+        assert_ne!(first_word & DP_END_OF_DATA, 0);
+        assert_eq!((field(input, 16, 39), address_field(input)), (7, first));
+        assert_eq!(
+            system.cos_read(pid, dsp, 1).unwrap()[0],
+            ascii_word("$USER")
+        );
     }
 }
