@@ -494,3 +494,38 @@ fn copy_and_skip_verbs_move_over_records_files_and_the_dataset() {
     assert_eq!(same.status.code(), Some(1));
     assert!(text(&same.stderr).contains(" COPYR: I= and O= name the same dataset $IN"));
 }
+
+/// PRVDEF finds its user in the validation dataset (`corpus/cos/validation.ds` as
+/// `$USER`) by reading it by block number (F$RDC with the sign bit of S1) and, with
+/// no directives on `$IN`, ends normally; before that read was served it aborted
+/// with `SL019 - PBNREAD $USER UNDEFINED I/O ERROR`.
+#[test]
+fn prvdef_reads_the_validation_dataset_by_block_number_to_its_normal_end() {
+    let site = Site::new();
+    let corpus = isa_tests::corpus_dir().join("cos");
+    std::fs::copy(corpus.join("validation.ds"), site.path("validation.ds")).unwrap();
+    let deck = "JOB,JN=P,US=SYSTEM.\nPRVDEF.\n";
+    let file = site.path("p.job");
+    std::fs::write(&file, deck).unwrap();
+    let out = cray()
+        .arg("run")
+        .arg("--root")
+        .arg(site.dir.path())
+        .arg("--system-dir")
+        .arg(&corpus)
+        .args(["--dataset", "$USER=validation.ds", "--trace-requests"])
+        .args(["--max-cycles", "100000000"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = ok(&out);
+    assert!(!stderr.contains("SL019"), "{stderr}");
+    assert!(!stderr.contains("ABORTED"), "{stderr}");
+    // The read by block number of block 0 of `$USER`, then the normal end.
+    assert!(
+        stderr.contains("F$RDC    S1=1000000000000000143000 (\"$USER\")"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("F$ADV"), "{stderr}");
+    assert!(stderr.ends_with(" JOB ENDED\n"), "{stderr}");
+}

@@ -5,6 +5,7 @@
 //! from OUT to IN and advances OUT. Deblocking is the program's library's business.
 //! Written blocked words are deblocked when the dataset is closed.
 
+use super::bits::{field, with_field};
 use super::job::{DPFIRST, DPIN, DPLIMIT, DPOUT};
 use super::requests::{address_field, Reply};
 use crate::system::{Pid, System};
@@ -15,6 +16,31 @@ struct Circle {
     input: u64,
     output: u64,
     limit: u64,
+}
+
+impl Circle {
+    /// Words the system may add: the buffer less what is in it, one word short of
+    /// OUT so that a full buffer is not taken for an empty one.
+    fn room(&self) -> usize {
+        let size = self.limit - self.first;
+        let used = (self.input + size - self.output) % size;
+        (size - 1 - used) as usize
+    }
+}
+
+/// Words of a COS block.
+const BLOCK_WORDS: usize = 512;
+
+/// DSP word 1 bit 6: the read by block number reached the end of the dataset.
+pub const DP_END_OF_DATA: u64 = 1 << (63 - 6);
+
+/// The dataset's blocked form, built once, whole, at its first read.
+fn read_stream(dataset: &mut super::job::LocalDataset) -> &[u64] {
+    if dataset.read_stream.is_none() {
+        let stream = super::dataset::block(&dataset.items).unwrap_or_default();
+        dataset.read_stream = Some(stream);
+    }
+    dataset.read_stream.as_deref().unwrap_or(&[])
 }
 
 impl System {
@@ -57,26 +83,75 @@ impl System {
         let Some(dataset) = self.open_dataset(pid, slot) else {
             return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
         };
-        if dataset.read_stream.is_none() {
-            let stream = super::dataset::block(&dataset.items).unwrap_or_default();
-            dataset.read_stream = Some(stream);
-        }
-        let stream = dataset.read_stream.as_deref().unwrap_or(&[]);
-        let size = circle.limit - circle.first;
-        let used = (circle.input + size - circle.output) % size;
-        let room = (size - 1 - used) as usize;
-        let take = room.min(stream.len().saturating_sub(dataset.read_position));
-        let words = stream[dataset.read_position..dataset.read_position + take].to_vec();
+        let position = dataset.read_position;
+        let stream = read_stream(dataset);
+        let take = circle.room().min(stream.len().saturating_sub(position));
+        let words = stream[position..position + take].to_vec();
         dataset.read_position += take;
+        let input = self.fill(pid, &circle, &words);
+        self.set_pointer(pid, dsp + u64::from(DPIN), input);
+        Reply::Status(0)
+    }
+
+    /// Copies `words` into the buffer from IN on, wrapping at LIMIT; returns the
+    /// new IN.
+    fn fill(&mut self, pid: Pid, circle: &Circle, words: &[u64]) -> u64 {
         let mut input = circle.input;
-        for word in words {
+        for &word in words {
             self.cos_write(pid, input, &[word]);
             input += 1;
             if input == circle.limit {
                 input = circle.first;
             }
         }
-        self.set_pointer(pid, dsp + u64::from(DPIN), input);
+        input
+    }
+
+    /// F$RDC with the sign bit of S1 set: the read by block number the library's
+    /// `$PBN` makes to position a dataset. IN and OUT carry the block number wanted
+    /// in bits 16–39 (their addresses in 40–63). The system reads whole blocks from
+    /// there into the buffer at IN, as many as fit one word short of OUT, and
+    /// advances IN's address and block number past them; later plain reads go on
+    /// from the next block. Read at or past the end of the dataset, it reads what is
+    /// left and sets [`DP_END_OF_DATA`] in DSP word 1: `$PBN` takes IN's block
+    /// number moving past OUT's as success, and the flag with IN's address unmoved
+    /// as a read past the end.
+    pub(crate) fn cos_read_by_block(&mut self, pid: Pid, s1: u64) -> Reply {
+        let Some((slot, dsp)) = self.cos_resolve(pid, s1, true) else {
+            return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
+        };
+        let Some(circle) = self.circle(pid, dsp) else {
+            return Self::bad_address("F$RDC buffer", dsp);
+        };
+        let in_word = self
+            .cos_read(pid, dsp + u64::from(DPIN), 1)
+            .map_or(0, |w| w[0]);
+        let block = field(in_word, 16, 39);
+        let Some(dataset) = self.open_dataset(pid, slot) else {
+            return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
+        };
+        let stream = read_stream(dataset);
+        let start = (block as usize)
+            .saturating_mul(BLOCK_WORDS)
+            .min(stream.len());
+        let blocks =
+            (circle.room() / BLOCK_WORDS).min((stream.len() - start).div_ceil(BLOCK_WORDS));
+        let end = (start + blocks * BLOCK_WORDS).min(stream.len());
+        let at_end = end == stream.len();
+        let words = stream[start..end].to_vec();
+        dataset.read_position = end;
+        let input = self.fill(pid, &circle, &words);
+        let in_word = with_field(
+            with_field(in_word, 16, 39, block + blocks as u64),
+            40,
+            63,
+            input,
+        );
+        self.cos_write(pid, dsp + u64::from(DPIN), &[in_word]);
+        let address = dsp + u64::from(DPFIRST);
+        let first = self.cos_read(pid, address, 1).map_or(0, |w| w[0]) & !DP_END_OF_DATA;
+        let flag = if at_end { DP_END_OF_DATA } else { 0 };
+        self.cos_write(pid, address, &[first | flag]);
         Reply::Status(0)
     }
 
@@ -107,5 +182,99 @@ impl System {
         }
         self.set_pointer(pid, dsp + u64::from(DPOUT), output);
         Reply::Status(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cos::bits::ascii_word;
+    use crate::cos::dataset::{block, DatasetItem};
+
+    /// A job with `$USER` open and holding three 400-word records (three blocks and
+    /// a bit of blocked form); returns the system, pid, DSP, FIRST and that form.
+    fn job_with_a_dataset(dir: &std::path::Path) -> (System, Pid, u64, u64, Vec<u64>) {
+        let (mut system, pid) = crate::cos::loader::test_job(dir);
+        let slot = system.cos_open_name(pid, "$USER").unwrap();
+        let items: Vec<DatasetItem> = (0..3u64)
+            .map(|r| DatasetItem::Record {
+                words: (0..400).map(|w| r << 32 | w).collect(),
+                unused_bits: 0,
+            })
+            .chain([DatasetItem::EndOfFile, DatasetItem::EndOfData])
+            .collect();
+        let stream = block(&items).unwrap();
+        system.open_dataset(pid, slot).unwrap().items = items;
+        let dsp = u64::from(
+            system.processes[&pid]
+                .cos
+                .as_ref()
+                .unwrap()
+                .dsp_address(slot),
+        );
+        let first = address_field(system.cos_read(pid, dsp + u64::from(DPFIRST), 1).unwrap()[0]);
+        (system, pid, dsp, first, stream)
+    }
+
+    /// Asks for block `number` into the empty buffer, as `$PBN` does; returns DSP
+    /// words 1 and 2 (FIRST, IN) after it.
+    fn read_block(system: &mut System, pid: Pid, dsp: u64, first: u64, number: u64) -> (u64, u64) {
+        let pointer = number << 24 | first;
+        for word in [DPIN, DPOUT] {
+            assert!(system.cos_write(pid, dsp + u64::from(word), &[pointer]));
+        }
+        assert!(matches!(
+            system.cos_read_by_block(pid, 1 << 63 | dsp),
+            Reply::Status(0)
+        ));
+        let words = system.cos_read(pid, dsp + 1, 2).unwrap();
+        (words[0], words[1])
+    }
+
+    #[test]
+    fn a_read_by_block_number_fills_whole_blocks_and_moves_in_past_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid, dsp, first, stream) = job_with_a_dataset(dir.path());
+        assert!(stream.len() > 2 * BLOCK_WORDS && stream.len() < 3 * BLOCK_WORDS);
+
+        // Block 1 of a buffer of two blocks: one whole block fits short of OUT; a
+        // flag left from before is cleared.
+        let flagged = system.cos_read(pid, dsp + 1, 1).unwrap()[0] | DP_END_OF_DATA;
+        assert!(system.cos_write(pid, dsp + 1, &[flagged]));
+        let (first_word, input) = read_block(&mut system, pid, dsp, first, 1);
+        assert_eq!(first_word & DP_END_OF_DATA, 0);
+        assert_eq!(field(input, 16, 39), 2, "IN's block number moved past it");
+        assert_eq!(address_field(input), first + BLOCK_WORDS as u64);
+        let read = system.cos_read(pid, first, BLOCK_WORDS as u64).unwrap();
+        assert_eq!(read, stream[BLOCK_WORDS..2 * BLOCK_WORDS]);
+        // A plain read goes on from block 2.
+        let slot = system.processes[&pid]
+            .cos
+            .as_ref()
+            .unwrap()
+            .slot_of_dsp(dsp as u32);
+        let position = system
+            .open_dataset(pid, slot.unwrap())
+            .unwrap()
+            .read_position;
+        assert_eq!(position, 2 * BLOCK_WORDS);
+
+        // The last block: what is left, and the end of data.
+        let (first_word, input) = read_block(&mut system, pid, dsp, first, 2);
+        assert_ne!(first_word & DP_END_OF_DATA, 0);
+        assert_eq!(address_field(first_word), first, "FIRST kept");
+        assert_eq!(
+            address_field(input),
+            first + (stream.len() - 2 * BLOCK_WORDS) as u64
+        );
+
+        // Past the end: nothing read, IN unmoved, the end of data.
+        let (first_word, input) = read_block(&mut system, pid, dsp, first, 7);
+        assert_ne!(first_word & DP_END_OF_DATA, 0);
+        assert_eq!((field(input, 16, 39), address_field(input)), (7, first));
+        assert_eq!(
+            system.cos_read(pid, dsp, 1).unwrap()[0],
+            ascii_word("$USER")
+        );
     }
 }

@@ -19,7 +19,7 @@
 //! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset and clears its LFT entry |
 //! | 014 | F$DNT | accepted (local datasets are created when opened) |
 //! | 016 | F$GNS | the control statement at S1 (10 words, NUL-padded) |
-//! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`) |
+//! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`); F$RDC with the sign bit of S1 reads by block number |
 //! | 024 | F$GRN | the COS revision word (JCCRL, `COS 1.17`) at S1; one word (uncertain: the request may return more) |
 //! | 026 | F$JDA | `   yyddd` at S1 |
 //! | 027 | F$JTI | the job's CPU time in clock periods at S1 (an integer; uncertain) |
@@ -30,10 +30,11 @@
 //! | 045 | F$RPV | S1 recorded as the job's reprieve; the handler is never called (errors end the job) |
 //! | 056 | F$SYM | accepted, nothing stored (no JCL symbols) |
 //! | 063 | F$POS | rewinds the dataset at S1 |
+//! | 075 | F$DSD | done, nothing to set: no security levels are kept (module `cos::security`) |
 //!
 //! Any other code ends the job with a message naming the code (octal), its name and
 //! P, and exit status "killed by SIGSYS" (host code 140): among them F$PDM
-//! (permanent datasets), F$PRV/F$DSD/F$ENC (security), which this COS has nothing to
+//! (permanent datasets), F$PRV/F$ENC (security), which this COS has nothing to
 //! answer with, and F$TDT/F$DTT/F$MTT/F$TMT and codes 017 and 0122, whose formats
 //! are not known here (no corpus binary reaches them). A request whose addresses
 //! fall outside the field ends the job the same way with SIGSEGV.
@@ -123,6 +124,8 @@ pub mod code {
     pub const F_POS: u64 = 0o63;
     /// Memory (new form).
     pub const F_MEMORY: u64 = 0o73;
+    /// Define secure dataset.
+    pub const F_DSD: u64 = 0o75;
 }
 
 /// What serving a request did.
@@ -193,6 +196,8 @@ impl System {
             F_LBN => self.cos_last_block(pid, s1),
             F_POS => self.cos_rewind(pid, s1),
             F_BIO => self.cos_bio(pid, s1),
+            F_DSD => self.cos_define_secure_dataset(pid, s1, s2),
+            F_RDC if s1 >> 63 == 1 => self.cos_read_by_block(pid, s1),
             F_RDC => self.cos_read_circular(pid, s1),
             F_WDC => self.cos_write_circular(pid, s1),
             _ => {
@@ -490,8 +495,8 @@ mod tests {
 
     #[test]
     fn unserved_requests_end_the_job_with_sigsys() {
-        // F$PDM, F$PRV, F$DSD, F$ENC: permanent datasets and security.
-        for code in [0o21, 0o74, 0o75, 0o76] {
+        // F$PDM, F$PRV, F$ENC: permanent datasets and security.
+        for code in [0o21, 0o74, 0o76] {
             let (_d, system, _, _) = request(code, 0o204);
             assert_eq!(
                 system.leader_status,
