@@ -154,12 +154,17 @@ fn without_a_checkpoint_directory_the_program_is_told_no_rollout_was_made() {
 /// A COS program (CAL) that makes the requests `requests` (octal codes, in order),
 /// then spins a while and ends normally.
 fn marking(dir: &Path, requests: &[u64]) -> PathBuf {
+    spinning(dir, requests, 0o100000)
+}
+
+/// [`marking`] with a spin of `turns` turns.
+fn spinning(dir: &Path, requests: &[u64], turns: u64) -> PathBuf {
     let mut source =
         String::from("         IDENT     MARK\n         START     MAIN\nMAIN     A1        0\n");
     for code in requests {
         source += &format!("         S0        O'{code:o}\n         EX\n");
     }
-    source += "         A1        O'100000\nSPIN     A1        A1-1\n         A0        A1\n         JAN       SPIN\n         S0        0\n         EX\n         END\n";
+    source += &format!("         A1        O'{turns:o}\nSPIN     A1        A1-1\n         A0        A1\n         JAN       SPIN\n         S0        0\n         EX\n         END\n");
     let path = dir.join("mark.cal");
     std::fs::write(&path, source).unwrap();
     path
@@ -285,4 +290,38 @@ fn batch_reports_a_job_marked_not_rerunnable_and_does_not_run_it_again() {
         "{}",
         text(&status.stdout)
     );
+}
+
+#[test]
+fn a_job_marked_not_rerunnable_that_the_runner_stopped_with_an_image_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = spinning(dir.path(), &[NRN], 0o77777777);
+    let note = dir.path().join("ck/not-rerunnable.json");
+    let mut child = resumable(dir.path(), &["--personality", "cos"], &program)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !note.exists() {
+        assert!(Instant::now() < deadline, "no note of the mark appeared");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().code(), Some(common::STOPPED));
+    assert!(!note.exists(), "an image of the stop runs nothing twice");
+    assert_eq!(images(dir.path()).len(), 1);
+
+    let out = resumable(dir.path(), &["--personality", "cos"], &program)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("continuing job 1 from ck/1-"));
+    assert!(dir.path().join("ck/finished.json").exists());
 }
