@@ -278,6 +278,9 @@ fn run_jobs(
             return Ok(ExitCode::from(STOPPED_RESUMABLE));
         }
         std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
+        if refuse_rerun(&job, &dir)? {
+            continue;
+        }
         if !job.cwd.is_dir() {
             // It would fail again each time: marked, and the queue goes on.
             fail_without_submit_dir(&job, &dir)?;
@@ -344,6 +347,28 @@ fn run_jobs(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A job that marked itself not rerunnable (a COS program's F$NRN) and stopped
+/// without an image of where it stopped (its runner crashed or was killed) is not run
+/// again, unless its command says `--force-rerun`: it is reported and marked failed,
+/// and the queue goes on. True when it was refused.
+fn refuse_rerun(job: &Job, dir: &Path) -> Result<bool, CliError> {
+    let Some(mark) = resume::RerunMark::read(dir)? else {
+        return Ok(false);
+    };
+    if job.command.iter().any(|arg| arg == "--force-rerun") {
+        return Ok(false);
+    }
+    Failed { status: 2 }.write(dir)?;
+    errln!(
+        "cray: batch: job {} was marked not rerunnable at clock period {}; not restarted; remove {} and {} to run it again from its newest checkpoint",
+        job.job,
+        mark.clock,
+        dir.join(resume::NOT_RERUNNABLE).display(),
+        dir.join(FAILED).display()
+    );
+    Ok(true)
 }
 
 /// What the end of `job`'s `cray run` (`status`; `passed_on` says whether the runner
@@ -505,7 +530,13 @@ pub fn status(queue: &Path) -> Result<ExitCode, CliError> {
                 "ended at clock period {} with exit status {}",
                 finished.clock, finished.exit_status
             ),
-            (None, Some(failed)) => format!("failed: cray exited with status {}", failed.status),
+            (None, Some(failed)) => match resume::RerunMark::read(&dir)? {
+                Some(mark) => format!(
+                    "failed: cray exited with status {}; marked not rerunnable at clock period {}",
+                    failed.status, mark.clock
+                ),
+                None => format!("failed: cray exited with status {}", failed.status),
+            },
             (None, None) => match resume::newest_clock(&dir)? {
                 Some(clock) => format!("checkpointed at clock period {clock}"),
                 None => "queued".to_string(),

@@ -168,6 +168,10 @@ pub struct RunOnlyOptions {
     /// command again only reports how it ended.
     #[arg(long, requires = "checkpoint_dir")]
     pub resume: bool,
+    /// With --resume: continue a job that marked itself not rerunnable (a COS
+    /// program's F$NRN) all the same, from its newest checkpoint or from the start.
+    #[arg(long, requires = "resume")]
+    pub force_rerun: bool,
     /// Write an SVG chart of which functional unit, memory port and V register is busy
     /// in each clock period of the job's first process (needs --timing approx).
     #[arg(long, value_name = "FILE")]
@@ -240,6 +244,8 @@ pub struct RunOptions {
     pub checkpoint_incremental: bool,
     pub checkpoint_full_every: Option<u32>,
     pub resume: bool,
+    /// `--force-rerun`.
+    pub force_rerun: bool,
     pub stop_at: Option<u64>,
     pub checkpoint: Option<PathBuf>,
     pub checkpoint_with_files: bool,
@@ -313,6 +319,7 @@ impl RunOptions {
     pub fn run(job: JobOptions, new: NewJobOptions, only: RunOnlyOptions) -> RunOptions {
         RunOptions {
             resume: only.resume,
+            force_rerun: only.force_rerun,
             timeline: only.timeline,
             timeline_window: only.timeline_window,
             record: only.record,

@@ -49,6 +49,7 @@ pub fn triggers(options: &RunOptions) -> Triggers {
             .checkpoint_incremental
             .then(|| options.checkpoint_full_every.unwrap_or(DEFAULT_FULL_EVERY)),
         usr1_stops: options.sigusr1 == Usr1Action::Stop,
+        checkpoint_dir: options.checkpoint_dir.clone(),
     }
 }
 
@@ -516,6 +517,10 @@ fn resume(options: &RunOptions, program: &Path) -> Result<Option<ExitCode>, CliE
         }
     };
     let found = found.inspect_err(|_| say(&notes))?;
+    if let Err(refusal) = refuse_rerun(options, dir, &found) {
+        say(&notes);
+        return Err(refusal);
+    }
     // Standard output and error are cut back before anything is said on them: what
     // this run says after the point the job continues from must stay.
     let (mark, when) = match &found {
@@ -551,6 +556,34 @@ fn resume(options: &RunOptions, program: &Path) -> Result<Option<ExitCode>, CliE
             continue_restored(options, root, *restored, &image, Some(program)).map(Some)
         }
     }
+}
+
+/// `--resume` of a job that marked itself not rerunnable (F$NRN) and then stopped
+/// without an image of the point it stopped at (a crash, a kill): the checkpoint
+/// directory's note ([`resume::NOT_RERUNNABLE`]) says so. Refused unless
+/// `--force-rerun`, since continuing runs again what the job did after the image it
+/// continues from (or all of it), which it said must not be run twice. A job stopped
+/// by the runner with an image of that very point has no note, and continues.
+fn refuse_rerun(options: &RunOptions, dir: &Path, found: &Found) -> Result<(), CliError> {
+    let Some(mark) = resume::RerunMark::read(dir)? else {
+        return Ok(());
+    };
+    let from = match found {
+        Found::Image(image, _) => format!("from {}", image.display()),
+        Found::Nothing => "from its start".to_string(),
+    };
+    if options.force_rerun {
+        errln!(
+            "cray: resume: job {} was marked not rerunnable at clock period {}; --force-rerun: running it again {from}",
+            mark.jid,
+            mark.clock
+        );
+        return Ok(());
+    }
+    Err(CliError::new(format!(
+        "resume: job {} was marked not rerunnable at clock period {}; not restarted; use --force-rerun to run it again {from}",
+        mark.jid, mark.clock
+    )))
 }
 
 /// With `--resume`, records in the checkpoint directory that the job ended, so that

@@ -243,6 +243,7 @@ fn runner_file(name: &str) -> bool {
         || parse_numbered(name, ".out").is_some()
         || name == START_MARK
         || name == FINISHED
+        || name == NOT_RERUNNABLE
 }
 
 /// The periodic checkpoints in `dir`, oldest first.
@@ -368,6 +369,44 @@ impl Finished {
     /// Writes the record into `dir`, atomically like an image.
     pub fn write(&self, dir: &Path) -> Result<(), CliError> {
         json_file::write(&dir.join(FINISHED), self)
+    }
+}
+
+/// The runner's note in a checkpoint directory that the job marked itself not
+/// rerunnable (a COS program's F$NRN), written when the runner sees the mark and
+/// removed when the job takes it back (F$RRN): a crash after the mark and before the
+/// next image leaves it, so `--resume` does not run again what the job said must not
+/// be.
+pub const NOT_RERUNNABLE: &str = "not-rerunnable.json";
+
+/// The contents of [`NOT_RERUNNABLE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RerunMark {
+    /// The job.
+    pub jid: u32,
+    /// The clock period of its F$NRN.
+    pub clock: u64,
+}
+
+impl RerunMark {
+    /// Reads `dir`'s note, if there is one.
+    pub fn read(dir: &Path) -> Result<Option<RerunMark>, CliError> {
+        json_file::read_if_present(
+            &dir.join(NOT_RERUNNABLE),
+            "a note of a job marked not rerunnable",
+        )
+    }
+
+    /// Writes the note of `mark` into `dir` (`Some`), or removes it (`None`).
+    pub fn record(dir: &Path, mark: Option<RerunMark>) -> Result<(), CliError> {
+        let path = dir.join(NOT_RERUNNABLE);
+        match mark {
+            Some(mark) => json_file::write(&path, &mark),
+            None => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(CliError::io(&path, e)),
+                _ => Ok(()),
+            },
+        }
     }
 }
 

@@ -47,6 +47,9 @@ pub struct Triggers {
     /// `--sigusr1 stop`: SIGUSR1 checkpoints and stops the job, as SIGTERM does (by
     /// default it checkpoints and the job goes on).
     pub usr1_stops: bool,
+    /// `--checkpoint-dir DIR`: where a COS job's own rollouts (F$UROLL) go, as
+    /// periodic images do.
+    pub checkpoint_dir: Option<PathBuf>,
 }
 
 /// How a session ended.
@@ -201,6 +204,9 @@ pub struct Session {
     /// instructions issued in them: the MIPS of the progress display and `cray ps`.
     running: Duration,
     instructions_run: u64,
+    /// The job's rerun mark as the checkpoint directory's note last recorded it
+    /// (`None` before the first record: the note a run finds may be stale).
+    rerun_mark: Option<Option<resume::RerunMark>>,
 }
 
 /// The job of `system`'s first process: after a restart of one process without its
@@ -246,6 +252,7 @@ impl Session {
             progress: None,
             running: Duration::ZERO,
             instructions_run: 0,
+            rerun_mark: None,
         }
     }
 
@@ -452,6 +459,7 @@ impl Session {
                     self.jid,
                     file.display()
                 );
+                self.forget_rerun_note();
                 Ok(self.outcome(None, started))
             }
             Err(e) => Err(CliError::new(format!(
@@ -732,6 +740,7 @@ impl Session {
         for failure in self.system.take_write_failures() {
             errln!("cray: {failure}");
         }
+        self.note_rerun_mark();
         self.take_check()?;
         match event {
             Event::Exited { status } => return Ok(Some(self.outcome(Some(status), started))),
@@ -739,6 +748,7 @@ impl Session {
             Event::InputWanted { .. } => self.read_terminal()?,
             event @ Event::CheckpointRequested { .. } => self.guest_checkpoint(&event),
             Event::RestartRequested { pid, path, .. } => self.guest_restart(pid, &path)?,
+            Event::RolloutRequested { pid, .. } => self.rollout(pid),
             Event::Idle => {
                 return Err(CliError::new(format!(
                     "{}: every process is blocked and nothing can wake them (deadlock) at clock period {}",
@@ -836,6 +846,65 @@ impl Session {
             Err(errno) => Err(errno),
         };
         self.system.checkpoint_done(event, result);
+    }
+
+    /// With `--resume`, keeps the checkpoint directory's note of a job marked not
+    /// rerunnable ([`resume::NOT_RERUNNABLE`]) in step with the job's mark.
+    fn note_rerun_mark(&mut self) {
+        let (Some(dir), true) = (&self.triggers.checkpoint_dir, self.triggers.resume) else {
+            return;
+        };
+        let mark = self
+            .system
+            .cos_not_rerunnable_since(self.jid)
+            .map(|clock| resume::RerunMark {
+                jid: self.jid,
+                clock,
+            });
+        if self.rerun_mark == Some(mark) {
+            return;
+        }
+        match resume::RerunMark::record(dir, mark) {
+            Ok(()) => self.rerun_mark = Some(mark),
+            Err(e) => errln!("cray: {e}"),
+        }
+    }
+
+    /// The job stopped with an image of the very point it stopped at in its checkpoint
+    /// directory: continuing from it runs nothing again, so the note of a job marked
+    /// not rerunnable goes (the image carries the mark, and the continued run writes
+    /// the note again).
+    fn forget_rerun_note(&mut self) {
+        let (Some((_, dir)), true) = (&self.triggers.every, self.triggers.resume) else {
+            return;
+        };
+        if let Err(e) = resume::RerunMark::record(dir, None) {
+            errln!("cray: {e}");
+        }
+    }
+
+    /// F$UROLL: the job's image into its checkpoint directory, named and kept as a
+    /// periodic one is, so that `--resume` continues from it. Without a checkpoint
+    /// directory the job is told the rollout was not done, and goes on.
+    fn rollout(&mut self, pid: u32) {
+        let done = match self.triggers.checkpoint_dir.clone() {
+            Some(dir) => match self.periodic_checkpoint(&dir) {
+                Ok(file) => {
+                    errln!(
+                        "cray: F$UROLL: job {} rolled out to {}",
+                        self.jid,
+                        file.display()
+                    );
+                    true
+                }
+                Err(e) => {
+                    errln!("cray: F$UROLL: rollout failed: {e}; the job goes on");
+                    false
+                }
+            },
+            None => false,
+        };
+        self.system.rollout_done(pid, done);
     }
 
     /// The `restart` system call: the job is replaced by what the image holds.

@@ -54,6 +54,12 @@ cp "$here/wordfreq.c" "$work/"
 cp "$here/grades.f" "$work/"
 (cd "$work" && fortran_object grades.f grades.o && link_fortran "$here/grades.abs" grades.o)
 
+# FORTRAN 77 with a CAL routine: rollout checkpoints itself (F$UROLL) half-way.
+cp "$here/rollout.f" "$here/rollout.cal" "$work/"
+(cd "$work" && fortran_object rollout.f rollout.o &&
+    "$bin/cal" -x -o rollout-cal.o -l 0 -i rollout.cal &&
+    link_fortran "$here/rollout.abs" rollout.o rollout-cal.o)
+
 # LISPF4: the InterLisp interpreter in FORTRAN, and its system files.
 mkdir "$work/lisp"
 cp "$COS_TOOLS"/lisp/*.FOR "$work/lisp/"

@@ -23,6 +23,7 @@ pub mod job;
 pub mod loader;
 mod local_datasets;
 pub mod requests;
+pub mod rollout;
 mod security;
 mod terminal;
 

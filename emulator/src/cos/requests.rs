@@ -25,9 +25,12 @@
 //! | 027 | F$JTI | the job's CPU time in clock periods at S1 (an integer; uncertain) |
 //! | 030 | F$ACT | accepted, nothing stored: the emulator keeps no accounting, and the block's layout is not known, so the library sees the block as it left it |
 //! | 034 | F$BIO | buffered I/O (module `cos::bio`) |
+//! | 037 | F$NRN | marks the job not rerunnable (module `cos::rollout`) |
+//! | 040 | F$RRN | marks the job rerunnable again |
 //! | 041 | F$IOA | accepted (no I/O-area locking is needed) |
 //! | 042 | F$LFT | accepted: S1 = a user LFT entry (name; DSP pointer in bits 40–63), S2 = 0 delete, 1 change, 2 create (as the library's `$ALF` uses it). The library keeps those entries itself; datasets are found by name or DSP |
 //! | 045 | F$RPV | S1 recorded as the job's reprieve; the handler is never called (errors end the job) |
+//! | 054 | F$UROLL | a checkpoint of the job into its checkpoint directory: S1 = 0 going on, 1 restarted; S0 = 1 when there is none (module `cos::rollout`) |
 //! | 056 | F$SYM | accepted, nothing stored (no JCL symbols) |
 //! | 063 | F$POS | rewinds the dataset at S1 |
 //! | 075 | F$DSD | done, nothing to set: no security levels are kept (module `cos::security`) |
@@ -112,12 +115,18 @@ pub mod code {
     pub const F_ACT: u64 = 0o30;
     /// Buffered I/O.
     pub const F_BIO: u64 = 0o34;
+    /// Not rerunnable.
+    pub const F_NRN: u64 = 0o37;
+    /// Rerunnable.
+    pub const F_RRN: u64 = 0o40;
     /// I/O-area lock.
     pub const F_IOA: u64 = 0o41;
     /// Create, change or delete a user LFT entry.
     pub const F_LFT: u64 = 0o42;
     /// Reprieve (set up an error handler).
     pub const F_RPV: u64 = 0o45;
+    /// User-requested rollout.
+    pub const F_UROLL: u64 = 0o54;
     /// JCL symbols.
     pub const F_SYM: u64 = 0o56;
     /// Position.
@@ -139,6 +148,8 @@ pub(crate) enum Reply {
     /// Not done: the job waits for terminal input, then makes the request again
     /// (module `cos::terminal`).
     WaitForTerminal,
+    /// The job is to be rolled out (module `cos::rollout`): the runner checkpoints it.
+    Rollout,
 }
 
 /// Length of the F$GNS statement image in words (80 characters).
@@ -191,6 +202,11 @@ impl System {
                 }
                 Reply::Status(0)
             }
+            F_NRN | F_RRN => {
+                self.cos_set_rerun(pid, request == F_RRN);
+                Reply::Status(0)
+            }
+            F_UROLL => Reply::Rollout,
             F_OPN => self.cos_open(pid, s1),
             F_CLS | F_RLS => self.cos_close(pid, s1),
             F_LBN => self.cos_last_block(pid, s1),
@@ -218,6 +234,7 @@ impl System {
                 Reply::Value(value) => format!("S0=0 S1={value:o}"),
                 Reply::End(status, _) => format!("ends: {status:?}"),
                 Reply::WaitForTerminal => "waits for terminal input".to_string(),
+                Reply::Rollout => "rolls the job out".to_string(),
             };
             // The word at S1 as text when it reads as a name (ODN, DSP, DDL, message).
             let text = self
@@ -271,6 +288,7 @@ impl System {
                 process.state = ProcessState::Blocked(WaitOn::Terminal);
                 return Some(Event::InputWanted { pid });
             }
+            Reply::Rollout => return self.cos_rollout(pid),
         }
         None
     }

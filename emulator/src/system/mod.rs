@@ -145,6 +145,16 @@ pub enum Event {
     /// Live processes exist but none can run and nothing inside the system can wake
     /// them (e.g. a pipe nobody will write, a wait for a child that waits too).
     Idle,
+    /// A COS job asked to be rolled out (F$UROLL, `cos::requests`): checkpoint job
+    /// `jid` into its checkpoint directory, then call [`System::rollout_done`]. As
+    /// with `chkpnt`, the caller's registers already show what a restarted job sees
+    /// (S0 = 0, S1 = 1).
+    RolloutRequested {
+        /// The requesting process.
+        pid: Pid,
+        /// Its job.
+        jid: Pid,
+    },
 }
 
 /// Errors of [`System::load`].

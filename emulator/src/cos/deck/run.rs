@@ -320,7 +320,12 @@ impl System {
         cpu.p = binary.entry_parcel;
         let process = self.processes.get_mut(&pid).ok_or("no process")?;
         let program = process.program.clone();
+        // The job's rerun mark (F$NRN) outlives the step that set it.
+        let rerun = process.memory.read(crate::cos::rollout::JCRERUN);
         process.replace_program(cpu, Memory::from_words(field.words), field.fl, program);
+        if let Some(word) = rerun {
+            process.memory.write(crate::cos::rollout::JCRERUN, word);
+        }
         process.cos = Some(Box::new(field.job));
         Ok(())
     }
