@@ -9,10 +9,19 @@
 //! (V1 -> V2 -> ... -> current), then converts the current version to the live
 //! [`System`]; writing converts the live system to the current version only.
 //!
-//! | version | written by       | what changed                                          |
-//! |--------:|------------------|-------------------------------------------------------|
-//! | 1       | format 1.0, 1.1  | first layout; COS decks in a section of their own      |
-//! | 2       | format 1.2       | COS decks held in the state                            |
+//! Every type reachable from a saved state is frozen too: a primitive, a std
+//! container, or a frozen copy of a live type in the version module where it first
+//! appeared (a later version reuses it while it is unchanged). No live type is
+//! reachable, so a change to a live struct cannot move the bytes of any version;
+//! `tests` checks the frozen modules name no live type and pins the encodings of a
+//! sample state (`pinned/`). [`live`] converts between the two (the timing model in
+//! `timing::frozen`, beside its private fields), mostly through the field lists of
+//! [`convert`]'s macros.
+//!
+//! | version | written by       | what changed                                      | frozen types new in it |
+//! |--------:|------------------|---------------------------------------------------|------------------------|
+//! | 1       | format 1.0, 1.1  | first layout; COS decks in a section of their own (kind 18) | all of [`v1`]: the state, config, process, CPU, modes, shared registers, HPM counters, timing model, model, pid, file id, file table (open files, descriptions, pipes, terminal input), signals and handlers, process state, wait, exit status, personality, COS job (backings, local datasets, dataset items), deck job (job datasets, accessed, access) |
+//! | 2       | format 1.2       | COS decks held in the state                       | [`v2::SystemStateV2`] only; the rest are version 1's |
 
 pub(crate) mod convert;
 mod live;
