@@ -8,7 +8,8 @@
 use crate::file_policy::file_records;
 use crate::system_image::{decode_system, file_identities};
 use crate::Image;
-use cray_emulator::system::System;
+use cray_emulator::saved;
+use std::collections::BTreeMap;
 
 /// Reads `data` as a checkpoint image and, since a mutated image rarely gets past
 /// its checksums, also as a bare kernel state section (see [`kernel_state`]).
@@ -17,11 +18,14 @@ pub fn image(data: &[u8]) {
     kernel_state(data);
 }
 
-/// Decodes `data` as the kernel state section of an image (postcard) and checks it
-/// as restart does before it touches anything.
+/// Decodes `data` as the kernel state section of an image, in every saved version
+/// this build reads (their frozen types, then the migrations), and checks it as
+/// restart does before it touches anything.
 pub fn kernel_state(data: &[u8]) {
-    if let Ok(system) = postcard::from_bytes::<System>(data) {
-        let _ = system.check_consistency();
+    for version in 1..=saved::STATE_VERSION {
+        if let Ok(system) = saved::decode(version, data, BTreeMap::new()) {
+            let _ = system.check_consistency();
+        }
     }
 }
 

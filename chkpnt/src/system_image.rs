@@ -700,7 +700,7 @@ fn cos_decks(image: &Image) -> Result<BTreeMap<Pid, DeckJob>, CheckpointError> {
         }));
     }
     let bytes = image.section(SectionKind::Other(DECKS_SECTION), 0)?;
-    postcard::from_bytes(&bytes).map_err(|source| {
+    saved::decode_v1_decks(&bytes).map_err(|source| {
         CheckpointError::Image(ImageError::Decode {
             file: image.path().to_path_buf(),
             section: "COS decks".into(),

@@ -68,21 +68,33 @@ impl BankTimes {
     };
 }
 
+impl BankTimes {
+    /// The banks as saved: each bank's `free`, and its window word marked as one this
+    /// version wrote.
+    pub(super) fn saved_words(&self) -> ([u64; BANK_SLOTS], [u64; BANK_SLOTS]) {
+        (self.free, self.window.map(|w| w | SAVED_WINDOW))
+    }
+
+    /// The banks from the words an image holds (see [`window_of_saved`]).
+    pub(super) fn from_saved_words(free: [u64; BANK_SLOTS], words: [u64; BANK_SLOTS]) -> Self {
+        let mut window = [0; BANK_SLOTS];
+        for ((w, &word), &f) in window.iter_mut().zip(&words).zip(&free) {
+            *w = window_of_saved(f, word);
+        }
+        BankTimes { free, window }
+    }
+}
+
 impl serde::Serialize for BankTimes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let saved = self.window.map(|w| w | SAVED_WINDOW);
-        (&self.free, &saved).serialize(serializer)
+        self.saved_words().serialize(serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for BankTimes {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (free, words) = <([u64; BANK_SLOTS], [u64; BANK_SLOTS])>::deserialize(deserializer)?;
-        let mut window = [0; BANK_SLOTS];
-        for ((w, &word), &f) in window.iter_mut().zip(&words).zip(&free) {
-            *w = window_of_saved(f, word);
-        }
-        Ok(BankTimes { free, window })
+        Ok(BankTimes::from_saved_words(free, words))
     }
 }
 

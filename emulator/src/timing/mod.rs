@@ -25,6 +25,7 @@
 
 mod banks;
 mod derived;
+mod frozen;
 mod hpm;
 mod operands;
 pub mod sources;
