@@ -3,18 +3,23 @@
 //!
 //! The cache holds one decoded [`Instruction`] per physical parcel address, filled
 //! only for instructions whose parcels all lie inside the instruction field, so a
-//! hit needs neither a decode nor a range check. It stays correct because:
+//! hit needs neither a decode nor a range check. Beside it, the timing descriptor the
+//! CPU's timing model computed for it (when the CPU has a model), so that timing an
+//! instruction looks nothing up either. It stays correct because:
 //! - every store of this CPU (scalar, block, vector) goes through one function that
 //!   invalidates the entries overlapping the stored word;
 //! - at every entry to [`Cpu::run`] / [`Cpu::step`] the cache is dropped (in O(1),
 //!   by a new generation) if the model, the instruction base or limit, or the
-//!   memory's content version changed since the CPU last ran: a write to memory made
+//!   memory's content version, or whether the CPU has a timing model and of which
+//!   machine (the descriptors depend on its figures), changed since the CPU last ran:
+//!   a write to memory made
 //!   outside the CPU (the system loading a program, a `read` into a buffer), or a
 //!   different memory, always changes that version.
 
 use super::{Cpu, Flags, Stop};
 use crate::isa::{decode, form_of, instruction_length, Instruction, Model, Op, Unit};
 use crate::memory::Memory;
+use crate::timing::Plain;
 
 /// A program address is 24 bits (parcels).
 pub(crate) const P_MASK: u32 = 0xFF_FFFF;
@@ -35,6 +40,8 @@ struct Entry {
     /// True for the jumps: the instructions that may set P and complete.
     jumps: bool,
     generation: u32,
+    /// Its timing descriptor (see `TimingModel::descriptor`).
+    timing: Plain,
 }
 
 /// A fetched instruction with what the issue loop needs to know about it.
@@ -47,6 +54,9 @@ pub(crate) struct Fetched {
     pub(crate) unit: Unit,
     /// True if it is a jump (P must be reread after it executes).
     pub(crate) jumps: bool,
+    /// Its timing descriptor for the CPU's timing model ([`Plain::GENERAL`] without
+    /// one).
+    pub(crate) timing: Plain,
 }
 
 const EMPTY: Entry = Entry {
@@ -59,6 +69,7 @@ const EMPTY: Entry = Entry {
     unit: Unit::None,
     jumps: false,
     generation: 0,
+    timing: Plain::GENERAL,
 };
 
 /// What the cached decodings depend on besides the words themselves.
@@ -68,6 +79,8 @@ struct Key {
     instruction_base: u32,
     instruction_limit: u32,
     memory_version: u64,
+    /// The machine the CPU's timing model times, if it has one.
+    timing: Option<Model>,
 }
 
 /// Decoded instructions by physical parcel address (derived data: the CPU keeps it as
@@ -95,6 +108,7 @@ impl DecodeCache {
             next: entry.next,
             unit: entry.unit,
             jumps: entry.jumps,
+            timing: entry.timing,
         })
     }
 
@@ -144,6 +158,7 @@ impl Cpu {
             instruction_base: self.instruction_base,
             instruction_limit: self.instruction_limit,
             memory_version: memory.version(),
+            timing: self.timing.as_deref().map(|model| model.model()),
         };
         if self.decoded.key != Some(key) {
             self.decoded.clear();
@@ -192,6 +207,10 @@ impl Cpu {
         let instruction = decode(p1, p2, self.model);
         let unit = form_of(p1, self.model).map_or(Unit::None, |form| form.unit);
         let jumps = instruction.op.is_jump();
+        let timing = self
+            .timing
+            .as_deref()
+            .map_or(Plain::GENERAL, |model| model.descriptor(instruction, unit));
         let next = self.p.wrapping_add(len) & P_MASK;
         let cache = &mut self.decoded.0;
         if cache.generation == 0 {
@@ -209,6 +228,7 @@ impl Cpu {
                 unit,
                 jumps,
                 generation: cache.generation,
+                timing,
             };
         }
         Ok(Fetched {
@@ -216,6 +236,7 @@ impl Cpu {
             next,
             unit,
             jumps,
+            timing,
         })
     }
 
