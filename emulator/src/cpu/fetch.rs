@@ -40,8 +40,6 @@ struct Entry {
     /// True for the jumps: the instructions that may set P and complete.
     jumps: bool,
     generation: u32,
-    /// Its timing descriptor (see `TimingModel::descriptor`).
-    timing: Plain,
 }
 
 /// A fetched instruction with what the issue loop needs to know about it.
@@ -54,9 +52,6 @@ pub(crate) struct Fetched {
     pub(crate) unit: Unit,
     /// True if it is a jump (P must be reread after it executes).
     pub(crate) jumps: bool,
-    /// Its timing descriptor for the CPU's timing model ([`Plain::GENERAL`] without
-    /// one).
-    pub(crate) timing: Plain,
 }
 
 const EMPTY: Entry = Entry {
@@ -69,7 +64,6 @@ const EMPTY: Entry = Entry {
     unit: Unit::None,
     jumps: false,
     generation: 0,
-    timing: Plain::GENERAL,
 };
 
 /// What the cached decodings depend on besides the words themselves.
@@ -90,6 +84,10 @@ pub struct DecodeCache {
     generation: u32,
     key: Option<Key>,
     entries: Vec<Entry>,
+    /// The timing descriptor of each entry, at the same index (see
+    /// `TimingModel::descriptor`; [`Plain::GENERAL`] when the CPU has no model). Kept
+    /// apart from the entries so that the untimed issue loop never loads them.
+    descriptors: Vec<Plain>,
 }
 
 impl std::fmt::Debug for DecodeCache {
@@ -108,8 +106,19 @@ impl DecodeCache {
             next: entry.next,
             unit: entry.unit,
             jumps: entry.jumps,
-            timing: entry.timing,
         })
+    }
+
+    /// The timing descriptor of the instruction at physical parcel address `phys`,
+    /// valid when [`DecodeCache::lookup`] found it or `fetch_slow` just decoded it
+    /// ([`Plain::GENERAL`], which the model times by its general rules, where the
+    /// cache keeps no entry).
+    #[inline(always)]
+    pub(crate) fn descriptor(&self, phys: usize) -> Plain {
+        self.descriptors
+            .get(phys)
+            .copied()
+            .unwrap_or(Plain::GENERAL)
     }
 
     /// Invalidates every entry.
@@ -118,6 +127,7 @@ impl DecodeCache {
         if self.generation == 0 {
             // After 2^32 generations old entries could look valid again.
             self.entries.clear();
+            self.descriptors.clear();
             self.generation = 1;
         }
         self.key = None;
@@ -220,23 +230,25 @@ impl Cpu {
             let wanted = (phys + 2).max(MIN_ENTRIES).next_power_of_two();
             let cap = memory.len().saturating_mul(4).max(phys + 1);
             cache.entries.resize(wanted.min(cap), EMPTY);
+            cache.descriptors.resize(wanted.min(cap), Plain::GENERAL);
         }
-        if let Some(slot) = cache.entries.get_mut(phys) {
+        if let (Some(slot), Some(descriptor)) =
+            (cache.entries.get_mut(phys), cache.descriptors.get_mut(phys))
+        {
             *slot = Entry {
                 instruction,
                 next,
                 unit,
                 jumps,
                 generation: cache.generation,
-                timing,
             };
+            *descriptor = timing;
         }
         Ok(Fetched {
             instruction,
             next,
             unit,
             jumps,
-            timing,
         })
     }
 

@@ -93,7 +93,8 @@ impl Cpu {
                 }
             }
             let periods = if TIMED {
-                self.timed_periods_inline(fetched, at)
+                let descriptor = self.decoded.descriptor(phys);
+                self.timed_periods_inline(fetched, at, descriptor)
             } else {
                 1
             };
@@ -165,7 +166,9 @@ impl Cpu {
         let periods = if self.timing.is_none() {
             1
         } else {
-            self.timed_periods(fetched, at)
+            let phys = at as usize + self.instruction_base as usize * 4;
+            let descriptor = self.decoded.descriptor(phys);
+            self.timed_periods(fetched, at, descriptor)
         };
         self.cycles = self.cycles.wrapping_add(periods);
         self.instructions = self.instructions.wrapping_add(1);

@@ -77,8 +77,12 @@ impl Cpu {
     /// but a few instructions of compiled code) inlined into the caller and the rest
     /// out of line.
     #[inline(always)]
-    pub(crate) fn timed_periods_inline(&mut self, fetched: Fetched, at: u32) -> u64 {
-        let descriptor = fetched.timing;
+    pub(crate) fn timed_periods_inline(
+        &mut self,
+        fetched: Fetched,
+        at: u32,
+        descriptor: Plain,
+    ) -> u64 {
         if descriptor.has(Plain::APPLIES) {
             let branch_taken = self.p != fetched.next;
             if let Some(model) = self.timing.as_deref_mut() {
@@ -95,16 +99,16 @@ impl Cpu {
                 }
             }
         }
-        self.timed_periods(fetched, at)
+        self.timed_periods(fetched, at, descriptor)
     }
 
     /// Clock periods the timing model gives the `fetched` instruction, issued from
-    /// parcel address `at` (its descriptor and the next address in sequence come from
-    /// the decode cache, which keeps them ready): the advance of the model's clock
+    /// parcel address `at`, whose timing descriptor is `descriptor` (it and the next
+    /// address in sequence come from the decode cache, which keeps them ready): the advance of the model's clock
     /// (which waits for the instruction's operands, unit, memory and instruction
     /// buffers). Called only with a model.
     #[inline(never)]
-    pub(crate) fn timed_periods(&mut self, fetched: Fetched, at: u32) -> u64 {
+    pub(crate) fn timed_periods(&mut self, fetched: Fetched, at: u32, descriptor: Plain) -> u64 {
         // A branch is taken when P is not simply past it (a jump to the next
         // instruction costs as a branch not taken, which is what it amounts to).
         let branch_taken = self.p != fetched.next;
@@ -115,7 +119,7 @@ impl Cpu {
         };
         let instruction = fetched.instruction;
         model.advance(
-            fetched.timing,
+            descriptor,
             instruction,
             at,
             fetched.unit,

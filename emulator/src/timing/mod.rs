@@ -347,6 +347,7 @@ impl TimingModel {
     /// `descriptor` is this model's [`TimingModel::descriptor`] of the instruction (or
     /// [`Plain::GENERAL`], which gives the same periods by the general rules).
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn advance(
         &mut self,
         descriptor: Plain,
