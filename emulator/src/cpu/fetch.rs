@@ -3,18 +3,23 @@
 //!
 //! The cache holds one decoded [`Instruction`] per physical parcel address, filled
 //! only for instructions whose parcels all lie inside the instruction field, so a
-//! hit needs neither a decode nor a range check. It stays correct because:
+//! hit needs neither a decode nor a range check. Beside it, the timing descriptor the
+//! CPU's timing model computed for it (when the CPU has a model), so that timing an
+//! instruction looks nothing up either. It stays correct because:
 //! - every store of this CPU (scalar, block, vector) goes through one function that
 //!   invalidates the entries overlapping the stored word;
 //! - at every entry to [`Cpu::run`] / [`Cpu::step`] the cache is dropped (in O(1),
 //!   by a new generation) if the model, the instruction base or limit, or the
-//!   memory's content version changed since the CPU last ran: a write to memory made
+//!   memory's content version, or whether the CPU has a timing model and of which
+//!   machine (the descriptors depend on its figures), changed since the CPU last ran:
+//!   a write to memory made
 //!   outside the CPU (the system loading a program, a `read` into a buffer), or a
 //!   different memory, always changes that version.
 
 use super::{Cpu, Flags, Stop};
 use crate::isa::{decode, form_of, instruction_length, Instruction, Model, Op, Unit};
 use crate::memory::Memory;
+use crate::timing::Plain;
 
 /// A program address is 24 bits (parcels).
 pub(crate) const P_MASK: u32 = 0xFF_FFFF;
@@ -68,6 +73,8 @@ struct Key {
     instruction_base: u32,
     instruction_limit: u32,
     memory_version: u64,
+    /// The machine the CPU's timing model times, if it has one.
+    timing: Option<Model>,
 }
 
 /// Decoded instructions by physical parcel address (derived data: the CPU keeps it as
@@ -77,6 +84,10 @@ pub struct DecodeCache {
     generation: u32,
     key: Option<Key>,
     entries: Vec<Entry>,
+    /// The timing descriptor of each entry, at the same index (see
+    /// `TimingModel::descriptor`; [`Plain::GENERAL`] when the CPU has no model). Kept
+    /// apart from the entries so that the untimed issue loop never loads them.
+    descriptors: Vec<Plain>,
 }
 
 impl std::fmt::Debug for DecodeCache {
@@ -98,12 +109,25 @@ impl DecodeCache {
         })
     }
 
+    /// The timing descriptor of the instruction at physical parcel address `phys`,
+    /// valid when [`DecodeCache::lookup`] found it or `fetch_slow` just decoded it
+    /// ([`Plain::GENERAL`], which the model times by its general rules, where the
+    /// cache keeps no entry).
+    #[inline(always)]
+    pub(crate) fn descriptor(&self, phys: usize) -> Plain {
+        self.descriptors
+            .get(phys)
+            .copied()
+            .unwrap_or(Plain::GENERAL)
+    }
+
     /// Invalidates every entry.
     pub fn clear(&mut self) {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             // After 2^32 generations old entries could look valid again.
             self.entries.clear();
+            self.descriptors.clear();
             self.generation = 1;
         }
         self.key = None;
@@ -144,6 +168,7 @@ impl Cpu {
             instruction_base: self.instruction_base,
             instruction_limit: self.instruction_limit,
             memory_version: memory.version(),
+            timing: self.timing.as_deref().map(|model| model.model()),
         };
         if self.decoded.key != Some(key) {
             self.decoded.clear();
@@ -192,6 +217,10 @@ impl Cpu {
         let instruction = decode(p1, p2, self.model);
         let unit = form_of(p1, self.model).map_or(Unit::None, |form| form.unit);
         let jumps = instruction.op.is_jump();
+        let timing = self
+            .timing
+            .as_deref()
+            .map_or(Plain::GENERAL, |model| model.descriptor(instruction, unit));
         let next = self.p.wrapping_add(len) & P_MASK;
         let cache = &mut self.decoded.0;
         if cache.generation == 0 {
@@ -201,8 +230,11 @@ impl Cpu {
             let wanted = (phys + 2).max(MIN_ENTRIES).next_power_of_two();
             let cap = memory.len().saturating_mul(4).max(phys + 1);
             cache.entries.resize(wanted.min(cap), EMPTY);
+            cache.descriptors.resize(wanted.min(cap), Plain::GENERAL);
         }
-        if let Some(slot) = cache.entries.get_mut(phys) {
+        if let (Some(slot), Some(descriptor)) =
+            (cache.entries.get_mut(phys), cache.descriptors.get_mut(phys))
+        {
             *slot = Entry {
                 instruction,
                 next,
@@ -210,6 +242,7 @@ impl Cpu {
                 jumps,
                 generation: cache.generation,
             };
+            *descriptor = timing;
         }
         Ok(Fetched {
             instruction,

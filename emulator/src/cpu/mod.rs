@@ -38,8 +38,8 @@ pub use exchange::{ExchangeError, PACKAGE_WORDS};
 pub use fetch::DecodeCache;
 pub use state::{Cpu, Flags, Modes, SharedRegisters, Stop};
 
-use crate::isa::{Instruction, Unit};
 use crate::memory::Memory;
+use fetch::Fetched;
 
 impl Cpu {
     /// Runs until an exchange is requested, test-and-set holds issue, or `cycles`
@@ -89,11 +89,12 @@ impl Cpu {
                 p = fetched.next;
                 self.p = p;
                 if let Err(stop) = self.execute(instruction, at, memory) {
-                    return self.stopped(stop, instruction, at, fetched.next, fetched.unit);
+                    return self.stopped(stop, fetched, at);
                 }
             }
             let periods = if TIMED {
-                self.timed_periods(instruction, at, fetched.next, fetched.unit)
+                let descriptor = self.decoded.descriptor(phys);
+                self.timed_periods_inline(fetched, at, descriptor)
             } else {
                 1
             };
@@ -130,31 +131,23 @@ impl Cpu {
             Some(fetched) => fetched,
             None => self.fetch_slow(phys, memory)?,
         };
-        let (instruction, next, unit) = (fetched.instruction, fetched.next, fetched.unit);
         let at = self.p;
-        self.p = next;
-        match self.execute(instruction, at, memory) {
-            Ok(()) => self.account(instruction, at, next, unit),
-            Err(stop) => Err(self.stopped(stop, instruction, at, next, unit)),
+        self.p = fetched.next;
+        match self.execute(fetched.instruction, at, memory) {
+            Ok(()) => self.account(fetched, at),
+            Err(stop) => Err(self.stopped(stop, fetched, at)),
         }
     }
 
     /// Accounts for an instruction that requested `stop` and passes the stop on.
     #[cold]
     #[inline(never)]
-    fn stopped(
-        &mut self,
-        stop: Stop,
-        instruction: Instruction,
-        at: u32,
-        next: u32,
-        unit: Unit,
-    ) -> Stop {
+    fn stopped(&mut self, stop: Stop, fetched: Fetched, at: u32) -> Stop {
         const COMPLETED: u16 = Flags::NORMAL_EXIT | Flags::ERROR_EXIT | Flags::FLOATING_POINT;
         match stop {
             // The instruction completed: it issued and took its time.
             Stop::Exchange { flags, .. } if flags.has(COMPLETED) => {
-                let _ = self.account(instruction, at, next, unit);
+                let _ = self.account(fetched, at);
             }
             // Holding issue still takes a clock period, so a system that
             // retries under a cycle budget makes progress through its budget.
@@ -169,17 +162,13 @@ impl Cpu {
     /// that is predicted the same way every time). Also counts down the programmable
     /// clock (X-MP), whose interrupt is an exchange when enabled.
     #[inline(always)]
-    fn account(
-        &mut self,
-        instruction: Instruction,
-        at: u32,
-        next: u32,
-        unit: Unit,
-    ) -> Result<(), Stop> {
+    fn account(&mut self, fetched: Fetched, at: u32) -> Result<(), Stop> {
         let periods = if self.timing.is_none() {
             1
         } else {
-            self.timed_periods(instruction, at, next, unit)
+            let phys = at as usize + self.instruction_base as usize * 4;
+            let descriptor = self.decoded.descriptor(phys);
+            self.timed_periods(fetched, at, descriptor)
         };
         self.cycles = self.cycles.wrapping_add(periods);
         self.instructions = self.instructions.wrapping_add(1);

@@ -5,9 +5,9 @@
 //! whether timing is on or off); `account` builds the `Issue` and asks the model how
 //! many clock periods passed. Functional results never read any of this.
 
+use super::fetch::Fetched;
 use super::Cpu;
-use crate::isa::{Instruction, Unit};
-use crate::timing::{is_memory_reference, MemoryAccess, TimingModel};
+use crate::timing::{is_memory_reference, MemoryAccess, Plain, TimingModel};
 
 /// What the instruction being executed referenced: transient, reset by every memory
 /// instruction before it is read. Never saved, and every trace compares equal, so it
@@ -73,32 +73,65 @@ impl Cpu {
         self.trace.memory = MemoryAccess::Gather;
     }
 
-    /// Clock periods the timing model gives `instruction` (on functional unit `unit`),
-    /// issued from parcel address `at` and followed in sequence by parcel address `next`
-    /// (from the decode cache, which keeps it ready): the advance of the model's clock (which waits for the instruction's
-    /// operands, unit, memory and instruction buffers). Called only with a model.
-    #[inline(never)]
-    pub(crate) fn timed_periods(
+    /// [`Cpu::timed_periods`], with the plain path and the scalar-memory path (all
+    /// but a few instructions of compiled code) inlined into the caller and the rest
+    /// out of line.
+    #[inline(always)]
+    pub(crate) fn timed_periods_inline(
         &mut self,
-        instruction: Instruction,
+        fetched: Fetched,
         at: u32,
-        next: u32,
-        unit: Unit,
+        descriptor: Plain,
     ) -> u64 {
+        if descriptor.has(Plain::APPLIES) {
+            let branch_taken = self.p != fetched.next;
+            if let Some(model) = self.timing.as_deref_mut() {
+                return model.advance_plain(descriptor, at, branch_taken);
+            }
+        } else if descriptor.has(Plain::SCALAR_MEMORY) {
+            // A scalar load or store always records its word; anything else takes
+            // the general path below, which reads the trace itself.
+            if let MemoryAccess::Scalar { address } = self.trace.memory {
+                if let Some(model) = self.timing.as_deref_mut() {
+                    // Consumed, as `timed_periods` takes it.
+                    self.trace.memory = MemoryAccess::None;
+                    return model.advance_scalar_memory(descriptor, at, address);
+                }
+            }
+        }
+        self.timed_periods(fetched, at, descriptor)
+    }
+
+    /// Clock periods the timing model gives the `fetched` instruction, issued from
+    /// parcel address `at`, whose timing descriptor is `descriptor` (it and the next
+    /// address in sequence come from the decode cache, which keeps them ready): the advance of the model's clock
+    /// (which waits for the instruction's operands, unit, memory and instruction
+    /// buffers). Called only with a model.
+    #[inline(never)]
+    pub(crate) fn timed_periods(&mut self, fetched: Fetched, at: u32, descriptor: Plain) -> u64 {
         // A branch is taken when P is not simply past it (a jump to the next
         // instruction costs as a branch not taken, which is what it amounts to).
-        let branch_taken = self.p != next;
+        let branch_taken = self.p != fetched.next;
         let vl = self.vl;
         let trace = &mut self.trace;
         let Some(model) = self.timing.as_deref_mut() else {
             return 1;
         };
-        model.advance(instruction, at, unit, branch_taken, vl, || {
-            if is_memory_reference(instruction) {
-                std::mem::take(&mut trace.memory)
-            } else {
-                MemoryAccess::None
-            }
-        })
+        let instruction = fetched.instruction;
+        model.advance(
+            descriptor,
+            instruction,
+            at,
+            fetched.unit,
+            branch_taken,
+            vl,
+            || {
+                if is_memory_reference(instruction) {
+                    std::mem::take(&mut trace.memory)
+                } else {
+                    MemoryAccess::None
+                }
+            },
+        )
     }
 }

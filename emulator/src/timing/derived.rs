@@ -63,10 +63,13 @@ impl DerivedCache {
 /// that references no memory and no V register and waits for nothing else: the whole
 /// issue rule then reduces to a few maxima (see `TimingModel::issue_plain`).
 ///
-/// Eight bytes, so that taking it from the cache is one load.
-#[derive(Clone, Copy, Debug)]
+/// Eight bytes, so that taking it from the cache is one load. It is also the timing
+/// descriptor the CPU keeps beside each decoded instruction (see
+/// [`TimingModel::advance`](super::TimingModel::advance)), so that issuing a decoded
+/// instruction looks nothing up by its first parcel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C, align(8))]
-pub(super) struct Plain {
+pub(crate) struct Plain {
     /// The registers whose reservations bound issue (sources and destinations),
     /// padded by repeating one of them (a maximum does not mind repeats).
     pub(super) reads: [u8; 4],
@@ -82,7 +85,7 @@ pub(super) struct Plain {
 
 impl Plain {
     /// The plain path applies (unless the CPU reports a memory reference).
-    pub(super) const APPLIES: u8 = 1;
+    pub(crate) const APPLIES: u8 = 1;
     /// It has registers to wait for (else `reads` is not looked at).
     pub(super) const ANY_READS: u8 = 2;
     /// It writes an A or S register (it then needs the file's result path).
@@ -97,9 +100,22 @@ impl Plain {
     pub(super) const FLOPS: u8 = 64;
     /// A scalar load or store (10h..13h) on no reserved unit: with the word the CPU
     /// reports, it takes the scalar-memory path (`TimingModel::issue_scalar_memory`).
-    pub(super) const SCALAR_MEMORY: u8 = 128;
+    /// A load writes its one register (`destination`); a store writes none, so
+    /// `destination` is [`NO_REGISTER`] exactly for the stores.
+    pub(crate) const SCALAR_MEMORY: u8 = 128;
 
-    pub(super) fn has(self, flag: u8) -> bool {
+    /// The descriptor of an instruction not derived yet: no shortcut applies, so the
+    /// model derives it and applies the general rules (always correct, never fast).
+    pub(crate) const GENERAL: Plain = Plain {
+        reads: [0; 4],
+        destination: NO_REGISTER,
+        latency: 0,
+        unit: Unit::None,
+        flags: 0,
+    };
+
+    #[inline(always)]
+    pub(crate) fn has(self, flag: u8) -> bool {
         self.flags & flag != 0
     }
 }

@@ -41,7 +41,8 @@ pub use timeline::{Interval, Timeline, MAX_INTERVALS, ROWS};
 use crate::isa::{Instruction, Model, Op, Unit};
 use crate::not_state::NotState;
 use banks::{bank_start, BankTimes, Banks, Claims, RampHint, Stride};
-use derived::{Derived, DerivedCache, Plain, NO_REGISTER};
+pub(crate) use derived::Plain;
+use derived::{Derived, DerivedCache, NO_REGISTER};
 use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
 use serde::{Deserialize, Serialize};
 
@@ -327,18 +328,30 @@ impl TimingModel {
         }
         if let (true, MemoryAccess::Scalar { address }) = (FAST, issue.memory) {
             if plain.has(Plain::SCALAR_MEMORY) {
-                return self.issue_scalar_memory(slot, issue.parcel_address, address);
+                return self.issue_scalar_memory(plain, issue.parcel_address, address);
             }
         }
         self.issue_general::<FAST>(issue, slot)
     }
 
+    /// The timing descriptor of `instruction` on `unit` for this model: what the
+    /// shortcuts need of it, computed once when the CPU decodes the instruction and
+    /// kept beside its decoded form, so that [`TimingModel::advance`] looks nothing up.
+    /// Derived data, like the derived-instruction cache: never machine state.
+    pub(crate) fn descriptor(&self, instruction: Instruction, unit: Unit) -> Plain {
+        Derived::of(figures(self.model), instruction, unit).fast
+    }
+
     /// The CPU's call: accounts `instruction` (on `unit`, at parcel address `at`, with
     /// `vl` and the memory reference `memory` reports, asked only when the general
     /// rules need it) and returns the clock periods the model's clock advanced.
-    #[inline]
+    /// `descriptor` is this model's [`TimingModel::descriptor`] of the instruction (or
+    /// [`Plain::GENERAL`], which gives the same periods by the general rules).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn advance(
         &mut self,
+        descriptor: Plain,
         instruction: Instruction,
         at: u32,
         unit: Unit,
@@ -347,15 +360,14 @@ impl TimingModel {
         memory: impl FnOnce() -> MemoryAccess,
     ) -> u64 {
         let before = self.next_issue;
-        let (slot, plain) = self.derive(instruction, unit);
         // A plain instruction references no memory, so the CPU has none to report.
-        if plain.has(Plain::APPLIES) {
-            self.issue_plain(plain, at, branch_taken);
+        if descriptor.has(Plain::APPLIES) {
+            self.issue_plain(descriptor, at, branch_taken);
         } else {
             let memory = memory();
             match memory {
-                MemoryAccess::Scalar { address } if plain.has(Plain::SCALAR_MEMORY) => {
-                    self.issue_scalar_memory(slot, at, address);
+                MemoryAccess::Scalar { address } if descriptor.has(Plain::SCALAR_MEMORY) => {
+                    self.issue_scalar_memory(descriptor, at, address);
                 }
                 _ => {
                     let issue = Issue {
@@ -366,11 +378,43 @@ impl TimingModel {
                         branch_taken,
                         unit,
                     };
-                    self.issue_general::<true>(&issue, slot);
+                    self.issue_derived(&issue);
                 }
             }
         }
         self.next_issue - before
+    }
+
+    /// [`TimingModel::advance`] for an instruction whose descriptor has the plain
+    /// path ([`Plain::APPLIES`]): small enough to inline into the CPU's issue loop.
+    #[inline(always)]
+    pub(crate) fn advance_plain(&mut self, descriptor: Plain, at: u32, branch_taken: bool) -> u64 {
+        let before = self.next_issue;
+        self.issue_plain(descriptor, at, branch_taken);
+        self.next_issue - before
+    }
+
+    /// [`TimingModel::advance`] for a scalar load or store whose descriptor has the
+    /// scalar-memory path ([`Plain::SCALAR_MEMORY`]), of the word at `address`: small
+    /// enough to inline into the CPU's issue loop.
+    #[inline(always)]
+    pub(crate) fn advance_scalar_memory(
+        &mut self,
+        descriptor: Plain,
+        at: u32,
+        address: u64,
+    ) -> u64 {
+        let before = self.next_issue;
+        self.issue_scalar_memory(descriptor, at, address);
+        self.next_issue - before
+    }
+
+    /// Accounts `issue` by the general rules, deriving its data first (kept out of
+    /// line: compiled code almost never comes here).
+    #[inline(never)]
+    fn issue_derived(&mut self, issue: &Issue) -> u64 {
+        let (slot, _) = self.derive(issue.instruction, issue.unit);
+        self.issue_general::<true>(issue, slot)
     }
 
     /// The position in the derived-instruction cache of `instruction` on `unit`
@@ -394,7 +438,7 @@ impl TimingModel {
     /// everything that cannot apply left out. Every hold condition is "t at or past
     /// some CP" except the result path, so t is the maximum of those CPs, then moved
     /// on past any taken result-path periods.
-    #[inline]
+    #[inline(always)]
     fn issue_plain(&mut self, p: Plain, at: u32, branch_taken: bool) -> u64 {
         let f = figures(self.model);
         let start = self.next_issue;
@@ -459,22 +503,26 @@ impl TimingModel {
     /// reserved unit and no V register. Its registers bound issue by a plain maximum;
     /// then the port and the bank, and for a load the result path, each pass of which
     /// moves t by one CP and asks the port and bank again.
-    #[inline]
-    fn issue_scalar_memory(&mut self, slot: usize, at: u32, address: u64) -> u64 {
+    #[inline(always)]
+    fn issue_scalar_memory(&mut self, p: Plain, at: u32, address: u64) -> u64 {
         let f = figures(self.model);
-        let d = self.derived.0.entry(slot);
-        let (ops, latency, store) = (d.ops, d.latency, d.store);
-        let destination = d.scalar_destination;
+        let latency = u64::from(p.latency);
+        // A load writes its register; a store writes none (see `Plain::SCALAR_MEMORY`).
+        let store = p.destination == NO_REGISTER;
+        let destination = p.has(Plain::SCALAR_DESTINATION).then_some(p.destination);
         let start = self.next_issue;
         let mut t = start;
         self.fetch(f, at, &mut t);
-        let ready = ops
-            .sources()
-            .iter()
-            .chain(ops.destinations())
-            .fold(t, |t, &register| t.max(self.ready[register as usize]));
-        self.counters.hold_register += ready - t;
-        t = ready;
+        if p.has(Plain::ANY_READS) {
+            // `reads` holds every source and destination, padded with repeats.
+            let [r0, r1, r2, r3] = p.reads;
+            let ready = self.ready[r0 as usize]
+                .max(self.ready[r1 as usize])
+                .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
+            let ready = t.max(ready);
+            self.counters.hold_register += ready - t;
+            t = ready;
+        }
         let port = self.port_for(f, store);
         let bank = (address & (f.banks - 1)) as usize;
         let mut bank_held = false;
@@ -515,14 +563,13 @@ impl TimingModel {
         self.record(Some(timeline::port_row(port)), t, end);
         let mut finished = end;
         if !store {
-            for &register in ops.destinations() {
-                let arrival = t + f.memory_load;
-                self.ready[register as usize] = arrival;
-                if is_scalar(register) {
-                    self.reserve_result_path(register, arrival);
-                }
-                finished = finished.max(arrival);
+            let register = p.destination;
+            let arrival = t + f.memory_load;
+            self.ready[register as usize] = arrival;
+            if is_scalar(register) {
+                self.reserve_result_path(register, arrival);
             }
+            finished = finished.max(arrival);
         }
         self.finish_by(finished);
         self.counters.clock_periods += t + 1 - start;
