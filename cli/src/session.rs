@@ -889,7 +889,8 @@ impl Session {
                     last_clock: self.system.clock,
                 };
                 let mut system = restored.system;
-                system.attach(root, console);
+                // The job's own root goes on (with the debugger's journal, if any).
+                system.attach(self.system.root().clone(), console);
                 self.jid = job_of(&system);
                 self.system = system;
                 Ok(())

@@ -156,6 +156,18 @@ impl History {
         }
     }
 
+    /// Clock periods from `clock` to where the next snapshot is due (at least 1).
+    pub fn clocks_to_next(&self, clock: u64) -> u64 {
+        match self.snapshots.last() {
+            Some(newest) => newest
+                .clock
+                .saturating_add(self.interval)
+                .saturating_sub(clock)
+                .max(1),
+            None => 1,
+        }
+    }
+
     /// The newest snapshot at or before instruction count `instructions`.
     pub fn at_or_before(&self, instructions: u64) -> Option<&Snapshot> {
         self.snapshots

@@ -84,11 +84,14 @@ struct Debugger {
     restarts_seen: u64,
     /// The clock period of the restart that began the history, if one did.
     restarted_at: Option<u64>,
+    /// The exit status of the job's end, once it ended (it may end again, going
+    /// forward after going back).
+    exit_code: Option<i32>,
 }
 
 /// Runs the command loop on `session` until `quit` or the end of the commands; with
 /// `map`, the symbols of the loader's map file.
-pub fn run(session: Session, map: Option<&Path>) -> Result<(), CliError> {
+pub fn run(mut session: Session, map: Option<&Path>) -> Result<(), CliError> {
     let pid = session.system.leader.unwrap_or(1);
     let interrupted = Arc::new(AtomicBool::new(false));
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&interrupted));
@@ -97,6 +100,10 @@ pub fn run(session: Session, map: Option<&Path>) -> Result<(), CliError> {
         None => Symbols::default(),
     };
     let console = session.system.console().clone();
+    // The job's host file operations are journaled: re-executing its past (going
+    // back and forth) is answered from the journal, and writes each file once.
+    let root = session.system.root().journaled();
+    session.system.attach(root, console.clone());
     let frontier = (session.system.instructions, session.system.clock);
     let mut debugger = Debugger {
         session,
@@ -113,6 +120,7 @@ pub fn run(session: Session, map: Option<&Path>) -> Result<(), CliError> {
         frontier,
         restarts_seen: 0,
         restarted_at: None,
+        exit_code: None,
     };
     debugger.restarts_seen = debugger.session.restarts().count;
     debugger.history.maybe_take(&mut debugger.session.system);

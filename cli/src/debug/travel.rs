@@ -81,16 +81,34 @@ impl Debugger {
         let until = count.map_or(u64::MAX, |n| {
             self.session.system.instructions.saturating_add(n)
         });
+        let ran = self.run_job_to(until);
+        self.set_muted(false);
+        ran
+    }
+
+    /// [`Debugger::run_job`] to instruction count `until`. Over what the job has run
+    /// before (behind the frontier) its output is not shown again: its files were
+    /// written once, the journal answers for them, and the console is muted.
+    fn run_job_to(&mut self, until: u64) -> Result<Ran, String> {
         loop {
-            let left = until.saturating_sub(self.session.system.instructions);
-            if left == 0 || self.interrupted() {
+            let now = self.session.system.instructions;
+            if now >= until || self.interrupted() {
                 return Ok(Ran::On);
             }
+            let behind = now < self.frontier.0;
+            self.set_muted(behind);
+            let end = if behind {
+                until.min(self.frontier.0)
+            } else {
+                until
+            };
             // Every instruction takes at least one clock period, so a budget of
-            // `left` periods runs at most `left` instructions.
-            let budget = left.min(SLICE);
+            // `end - now` periods runs at most that many instructions; the batch
+            // ends where the next snapshot is due.
+            let due = self.history.clocks_to_next(self.session.system.clock);
+            let budget = (end - now).min(SLICE).min(due);
             let (alive, found) = if self.checking() {
-                self.advance_armed(budget, until, Mode::First, true)?
+                self.advance_armed(budget, end, Mode::First, true)?
             } else {
                 (self.advance(budget, true)?, None)
             };
@@ -100,8 +118,32 @@ impl Debugger {
                 return Ok(Ran::Stopped);
             }
             if !alive {
+                if self.replaying() {
+                    // Muted, the end went unsaid.
+                    self.say_end();
+                }
                 return Ok(Ran::Ended);
             }
+        }
+    }
+
+    /// Mutes the job's console, or gives it back.
+    fn set_muted(&mut self, muted: bool) {
+        if muted != self.replaying() {
+            let root = self.session.system.root().clone();
+            let console = if muted {
+                Console::captured()
+            } else {
+                self.console.clone()
+            };
+            self.session.system.attach(root, console);
+        }
+    }
+
+    /// Says how the job ended.
+    fn say_end(&self) {
+        if let Some(code) = self.exit_code {
+            outln!("the job ended with exit status {code}");
         }
     }
 
@@ -130,11 +172,12 @@ impl Debugger {
             .session
             .advance_probed(most, self.started, serve, &mut stops);
         let system = &self.session.system;
-        let stopped =
-            (mode == Mode::First && stops.found.is_some()) || system.instructions >= until;
+        let stopped = mode == Mode::First && stops.found.is_some();
         if !stopped && system.instructions != before {
             // What the session did for the job (terminal input, its own checkpoint)
-            // after the last instruction the probe saw.
+            // after the last instruction the probe saw: the probe did not see the
+            // end of the system call that asked for it. Looking again at what the
+            // probe saw finds nothing new.
             let moved = system.processes.get(&self.pid).map(|p| p.cpu.p) != shown_p;
             stops.look_and_note(system, moved);
         }
@@ -215,10 +258,12 @@ impl Debugger {
         };
         self.ended = true;
         match outcome.status {
-            Some(status) if !self.replaying() => {
-                outln!("the job ended with exit status {}", status.host_code())
+            Some(status) => {
+                self.exit_code = Some(status.host_code());
+                if !self.replaying() {
+                    self.say_end();
+                }
             }
-            Some(_) => {}
             None => {
                 // The runner stopped the job (SIGTERM, --stop-at): that ends the
                 // session, even in the middle of a search backward.
