@@ -390,7 +390,15 @@ impl Debugger {
                 self.travel(Point::Instruction(at))?;
                 self.say_stop(&stop);
             }
-            None => self.travel(Point::Instruction(target))?,
+            None => {
+                self.travel(Point::Instruction(target))?;
+                if now.saturating_sub(count) < first && self.restarted_at.is_some() {
+                    outln!(
+                        "at the start of the history (instruction {first}){}",
+                        self.history_start_note()
+                    );
+                }
+            }
         }
         self.show_next();
         Ok(())
