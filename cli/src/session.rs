@@ -17,7 +17,9 @@ use crate::resume;
 use crate::CliError;
 use cray_chkpnt::system_image::{self, Baseline, CheckpointError, SaveOptions, Selection};
 use cray_chkpnt::ImageError;
-use cray_emulator::system::{CheckpointKind, Console, Event, ExitStatus, HostRoot, System};
+use cray_emulator::system::{
+    CheckpointKind, Console, Event, ExitStatus, HostRoot, NoStops, Probe, System,
+};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -207,6 +209,17 @@ pub struct Session {
     /// The job's rerun mark as the checkpoint directory's note last recorded it
     /// (`None` before the first record: the note a run finds may be stale).
     rerun_mark: Option<Option<resume::RerunMark>>,
+    /// The guest's restarts of its job from an image (restart(2)) so far.
+    restarts: Restarts,
+}
+
+/// The restarts (restart(2)) a job made of itself from a checkpoint image.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Restarts {
+    /// How many there were.
+    pub count: u64,
+    /// The clock period of the last one, as the job stood when it asked.
+    pub last_clock: u64,
 }
 
 /// The job of `system`'s first process: after a restart of one process without its
@@ -253,7 +266,13 @@ impl Session {
             running: Duration::ZERO,
             instructions_run: 0,
             rerun_mark: None,
+            restarts: Restarts::default(),
         }
+    }
+
+    /// The restarts the job made of itself so far.
+    pub fn restarts(&self) -> Restarts {
+        self.restarts
     }
 
     /// Shows the session's figures in `progress` while it runs; the guest's console
@@ -654,7 +673,20 @@ impl Session {
     /// performs what it asked for. The outcome once the job has ended or the runner
     /// stopped it; `started` is when the session began, for its wall time.
     pub fn advance(&mut self, most: u64, started: Instant) -> Result<Option<Outcome>, CliError> {
-        self.advance_serving(most, started, true)
+        self.advance_serving(most, started, true, &mut NoStops)
+    }
+
+    /// As [`Session::advance`], the job stopping early where `probe` says (the
+    /// debugger's breakpoints and watchpoints), answering the control socket when
+    /// `serve`.
+    pub fn advance_probed<P: Probe>(
+        &mut self,
+        most: u64,
+        started: Instant,
+        serve: bool,
+        probe: &mut P,
+    ) -> Result<Option<Outcome>, CliError> {
+        self.advance_serving(most, started, serve, probe)
     }
 
     /// As [`Session::advance`], without answering the control socket (a system call
@@ -665,15 +697,16 @@ impl Session {
         most: u64,
         started: Instant,
     ) -> Result<Option<Outcome>, CliError> {
-        self.advance_serving(most, started, false)
+        self.advance_serving(most, started, false, &mut NoStops)
     }
 
     /// [`Session::advance`], answering the control socket when `serve`.
-    fn advance_serving(
+    fn advance_serving<P: Probe>(
         &mut self,
         most: u64,
         started: Instant,
         serve: bool,
+        probe: &mut P,
     ) -> Result<Option<Outcome>, CliError> {
         let clock = self.system.clock;
         if let Some(max) = self.triggers.max_cycles {
@@ -730,7 +763,7 @@ impl Session {
         }
         let ran = Instant::now();
         let instructions = self.system.instructions;
-        let event = self.system.run(budget);
+        let event = self.system.run_probed(budget, probe);
         self.running += ran.elapsed();
         self.instructions_run += self.system.instructions.saturating_sub(instructions);
         // Counted before a restart the event asks for replaces the system.
@@ -920,8 +953,13 @@ impl Session {
         match system_image::restore(&file, &root, false) {
             Ok(restored) => {
                 let console = self.system.console().clone();
+                self.restarts = Restarts {
+                    count: self.restarts.count + 1,
+                    last_clock: self.system.clock,
+                };
                 let mut system = restored.system;
-                system.attach(root, console);
+                // The job's own root goes on (with the debugger's journal, if any).
+                system.attach(self.system.root().clone(), console);
                 self.jid = job_of(&system);
                 self.system = system;
                 Ok(())

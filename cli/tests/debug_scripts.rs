@@ -127,3 +127,29 @@ fn a_point_reached_backward_is_the_point_reached_forward_to_the_byte() {
         bytes(dir.path(), "back.chk")
     );
 }
+
+#[test]
+fn output_and_files_are_written_once_going_back_and_forth() {
+    // output.cal appends three lines to out.txt and prints them. Debugged to its end,
+    // back to its middle and its start, and forward again (with and without a
+    // watchpoint armed), the file and the output hold each line once: the past is
+    // re-executed silently, its file operations answered from the journal.
+    let dir = tempfile::tempdir().unwrap();
+    let program = image("debug/output.cal");
+    let shown = debug_in(
+        dir.path(),
+        &[program.to_str().unwrap()],
+        "c\ngoto instruction 3000\nc\nrs 5\ngoto 100\nwatch 0100\nc\nrs 2\ngoto instruction 2000\ns 4000\nq\n",
+    );
+    let lines = "line 1\nline 2\nline 3\n";
+    let file = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
+    assert_eq!(file, lines, "{shown}");
+    for line in lines.lines() {
+        assert_eq!(shown.matches(line).count(), 1, "{line}: {shown}");
+    }
+    assert_eq!(
+        shown.matches("the job ended with exit status 0").count(),
+        3,
+        "{shown}"
+    );
+}

@@ -107,13 +107,38 @@ fn paginate(words: &[u64], before: Option<&Vec<Page>>) -> Vec<Page> {
 }
 
 /// The snapshots of one debugging session, oldest first.
-#[derive(Default)]
 pub struct History {
     snapshots: Vec<Snapshot>,
+    /// Clock periods between two snapshots ([`INTERVAL`] unless set).
+    interval: u64,
+}
+
+impl Default for History {
+    fn default() -> History {
+        History::with_interval(INTERVAL)
+    }
 }
 
 impl History {
-    /// Takes a snapshot of `system` when it has run [`INTERVAL`] clock periods past the
+    /// An empty history taking a snapshot every `interval` clock periods.
+    pub fn with_interval(interval: u64) -> History {
+        History {
+            snapshots: Vec::new(),
+            interval: interval.max(1),
+        }
+    }
+
+    /// The clock periods between two snapshots.
+    pub fn interval(&self) -> u64 {
+        self.interval
+    }
+
+    /// Takes the snapshots from now on every `interval` clock periods.
+    pub fn set_interval(&mut self, interval: u64) {
+        self.interval = interval.max(1);
+    }
+
+    /// Takes a snapshot of `system` when it has run the interval's clock periods past the
     /// newest (or none is kept yet), then thins the history to its bounds. Behind
     /// the newest snapshot (re-executing) nothing is taken: that stretch is covered.
     pub fn maybe_take(&mut self, system: &mut System) {
@@ -121,13 +146,25 @@ impl History {
             None => true,
             Some(newest) => {
                 system.instructions > newest.instructions
-                    && system.clock >= newest.clock.saturating_add(INTERVAL)
+                    && system.clock >= newest.clock.saturating_add(self.interval)
             }
         };
         if due {
             let snapshot = Snapshot::take(system, self.snapshots.last());
             self.snapshots.push(snapshot);
             self.thin();
+        }
+    }
+
+    /// Clock periods from `clock` to where the next snapshot is due (at least 1).
+    pub fn clocks_to_next(&self, clock: u64) -> u64 {
+        match self.snapshots.last() {
+            Some(newest) => newest
+                .clock
+                .saturating_add(self.interval)
+                .saturating_sub(clock)
+                .max(1),
+            None => 1,
         }
     }
 

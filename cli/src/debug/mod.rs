@@ -12,15 +12,14 @@
 //! system calls, checkpoints, signals and the control socket work as under `cray run`.
 //!
 //! `step N` and `continue` run the job in batches of clock periods, as `cray run`
-//! does, when no breakpoint or watchpoint is set (so watching costs nothing when
-//! nothing is watched); otherwise they run it an instruction at a time, checking
-//! after each, and answer the control socket and look for Ctrl-C every
-//! [`CHECK_EVERY`] instructions rather than after each.
+//! does; with breakpoints or watchpoints set, the emulator's run loop checks them
+//! after every instruction ([`stops`]) and ends the batch at a stop.
 //!
 //! Going backward (`reverse-step`, `reverse-continue`, `goto`) restores a snapshot
 //! of the [`history`] and runs forward again, silently, to the point asked for.
 
 mod history;
+mod stops;
 mod symbols;
 mod travel;
 mod watch;
@@ -43,11 +42,6 @@ use watch::{Condition, Watched};
 
 /// Instructions `dis` shows when not told.
 const DIS_LINES: usize = 8;
-
-/// Instructions run one at a time (breakpoints set) between two answers to the
-/// control socket and two looks at Ctrl-C: each answer is a system call, which would
-/// cost more than the instruction.
-const CHECK_EVERY: u64 = 4096;
 
 /// A watchpoint and what it last saw.
 struct Watchpoint {
@@ -86,11 +80,18 @@ struct Debugger {
     /// The furthest the job has run: instruction count and clock period. Going there
     /// again is silent; past it, the job's output is new.
     frontier: (u64, u64),
+    /// The job's restarts (restart(2)) seen: after one, the history begins anew.
+    restarts_seen: u64,
+    /// The clock period of the restart that began the history, if one did.
+    restarted_at: Option<u64>,
+    /// The exit status of the job's end, once it ended (it may end again, going
+    /// forward after going back).
+    exit_code: Option<i32>,
 }
 
 /// Runs the command loop on `session` until `quit` or the end of the commands; with
 /// `map`, the symbols of the loader's map file.
-pub fn run(session: Session, map: Option<&Path>) -> Result<(), CliError> {
+pub fn run(mut session: Session, map: Option<&Path>) -> Result<(), CliError> {
     let pid = session.system.leader.unwrap_or(1);
     let interrupted = Arc::new(AtomicBool::new(false));
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&interrupted));
@@ -99,6 +100,10 @@ pub fn run(session: Session, map: Option<&Path>) -> Result<(), CliError> {
         None => Symbols::default(),
     };
     let console = session.system.console().clone();
+    // The job's host file operations are journaled: re-executing its past (going
+    // back and forth) is answered from the journal, and writes each file once.
+    let root = session.system.root().journaled();
+    session.system.attach(root, console.clone());
     let frontier = (session.system.instructions, session.system.clock);
     let mut debugger = Debugger {
         session,
@@ -113,7 +118,11 @@ pub fn run(session: Session, map: Option<&Path>) -> Result<(), CliError> {
         console,
         symbols,
         frontier,
+        restarts_seen: 0,
+        restarted_at: None,
+        exit_code: None,
     };
+    debugger.restarts_seen = debugger.session.restarts().count;
     debugger.history.maybe_take(&mut debugger.session.system);
     debugger.show_next();
     let mut commands = Commands::open();
@@ -200,7 +209,7 @@ impl Debugger {
             "rc" | "reverse-continue" => self.reverse_continue()?,
             "goto" => self.goto(arguments)?,
             "when" => self.when(),
-            "snapshots" => self.show_snapshots(),
+            "snapshots" => self.snapshots(arguments)?,
             "b" | "break" => self.set_breakpoint(arguments)?,
             "d" | "delete" => self.delete(arguments)?,
             "watch" => self.watch(arguments)?,
@@ -300,7 +309,7 @@ impl Debugger {
     fn watch(&mut self, arguments: &[&str]) -> Result<(), String> {
         let watched = Watched::parse(arguments)?;
         let process = self.process()?;
-        let last = watched.read(process);
+        let last = watched.read(&process.cpu, &process.memory);
         if last.is_empty() {
             return Err(format!("{watched} is outside pid {}'s memory", self.pid));
         }
@@ -325,7 +334,25 @@ impl Debugger {
         outln!("clock {} instruction {}", system.clock, system.instructions);
     }
 
-    /// `snapshots`: what the history holds and what its pages take.
+    /// `snapshots`, or `snapshots every CLOCKS`: sets the clock periods between two
+    /// snapshots taken from now on (fewer: reverse commands cost less, memory more).
+    fn snapshots(&mut self, arguments: &[&str]) -> Result<(), String> {
+        match arguments {
+            [] => self.show_snapshots(),
+            ["every", clocks] => {
+                let clocks = travel::parse_count(clocks)?;
+                if clocks == 0 {
+                    return Err("snapshots every CLOCKS: CLOCKS is at least 1".to_string());
+                }
+                self.history.set_interval(clocks);
+                outln!("a snapshot every {clocks} clock periods");
+            }
+            _ => return Err("snapshots, or snapshots every CLOCKS".to_string()),
+        }
+        Ok(())
+    }
+
+    /// What the history holds and what its pages take.
     fn show_snapshots(&self) {
         let first = self.history.oldest().map_or(0, |s| s.instructions);
         outln!(

@@ -1,36 +1,29 @@
 //! Moving the job through its history: forward (with the stops of breakpoints and
 //! watchpoints), backward to an instruction count or a clock period, and backward to
 //! the last stop, by restoring a snapshot and running forward again silently.
+//!
+//! Stops are checked inside the emulator's run loop ([`Stops`]), so a run with
+//! breakpoints set goes at nearly the speed of one without, forward and backward:
+//! the search for the last stop runs each interval between snapshots once, newest
+//! first, and stops at the first interval holding one.
 
 use super::history::{History, Snapshot};
+use super::stops::{Mode, Stop, Stops};
 use super::watch::show_value;
-use super::{Debugger, CHECK_EVERY};
+use super::Debugger;
 use crate::output::outln;
-use crate::session::SLICE;
+use crate::session::{Outcome, SLICE};
+use crate::CliError;
 use cray_emulator::system::{Console, System};
 
 /// How a run of the job under the debugger stopped.
 pub enum Ran {
     /// It did what it was asked (or Ctrl-C stopped it): the job goes on.
     On,
-    /// It reached a stop (a breakpoint or a watchpoint's change).
-    Stopped(Stop),
+    /// It reached a stop (a breakpoint or a watchpoint's change), said.
+    Stopped,
     /// The job ended, or the runner stopped it (already said).
     Ended,
-}
-
-/// Why the run stopped: what is said of it.
-pub enum Stop {
-    /// The process shown reached this breakpoint (its condition held).
-    Breakpoint(u32),
-    /// Watchpoint `index` (from 0) saw `before` become `after`, written by the
-    /// instruction at parcel `by`.
-    Changed {
-        index: usize,
-        before: Vec<u64>,
-        after: Vec<u64>,
-        by: u32,
-    },
 }
 
 /// A point in the job's history.
@@ -85,84 +78,112 @@ impl Debugger {
         }
         self.interrupted
             .store(false, std::sync::atomic::Ordering::Relaxed);
-        let until = count.map(|n| self.session.system.instructions.saturating_add(n));
+        let until = count.map_or(u64::MAX, |n| {
+            self.session.system.instructions.saturating_add(n)
+        });
+        let ran = self.run_job_to(until);
+        self.set_muted(false);
+        ran
+    }
+
+    /// [`Debugger::run_job`] to instruction count `until`. Over what the job has run
+    /// before (behind the frontier) its output is not shown again: its files were
+    /// written once, the journal answers for them, and the console is muted.
+    fn run_job_to(&mut self, until: u64) -> Result<Ran, String> {
         loop {
-            let left = until.map(|until| until.saturating_sub(self.session.system.instructions));
-            if left == Some(0) || self.interrupted() {
+            let now = self.session.system.instructions;
+            if now >= until || self.interrupted() {
                 return Ok(Ran::On);
             }
-            let ran = if self.checking() {
-                let batch = left.unwrap_or(CHECK_EVERY).min(CHECK_EVERY);
-                self.session.serve_control();
-                self.instructions_to_stop(batch, u64::MAX)?
+            let behind = now < self.frontier.0;
+            self.set_muted(behind);
+            let end = if behind {
+                until.min(self.frontier.0)
             } else {
-                // Every instruction takes at least one clock period, so a budget of
-                // `left` periods runs at most `left` instructions.
-                let budget = left.unwrap_or(SLICE).min(SLICE);
-                if self.advance(budget, true)? {
-                    Ran::On
-                } else {
-                    Ran::Ended
-                }
+                until
+            };
+            // Every instruction takes at least one clock period, so a budget of
+            // `end - now` periods runs at most that many instructions; the batch
+            // ends where the next snapshot is due.
+            let due = self.history.clocks_to_next(self.session.system.clock);
+            let budget = (end - now).min(SLICE).min(due);
+            let (alive, found) = if self.checking() {
+                self.advance_armed(budget, end, Mode::First, true)?
+            } else {
+                (self.advance(budget, true)?, None)
             };
             self.history.maybe_take(&mut self.session.system);
-            match ran {
-                Ran::On => {}
-                Ran::Stopped(stop) => {
-                    self.say_stop(&stop);
-                    return Ok(Ran::Stopped(stop));
+            if let Some((_, stop)) = found {
+                self.say_stop(&stop);
+                return Ok(Ran::Stopped);
+            }
+            if !alive {
+                if self.replaying() {
+                    // Muted, the end went unsaid.
+                    self.say_end();
                 }
-                Ran::Ended => return Ok(ran),
-            }
-        }
-    }
-
-    /// Runs up to `count` instructions of the job one at a time, stopping at the
-    /// first stop, or before the instruction count reaches `limit`.
-    fn instructions_to_stop(&mut self, count: u64, limit: u64) -> Result<Ran, String> {
-        for _ in 0..count {
-            if self.session.system.instructions.saturating_add(1) >= limit {
-                return Ok(Ran::On);
-            }
-            if !self.instruction()? {
                 return Ok(Ran::Ended);
             }
-            if let Some(stop) = self.stop_here() {
-                return Ok(Ran::Stopped(stop));
-            }
         }
-        Ok(Ran::On)
     }
 
-    /// Whether the instruction just run makes a stop: a watched value changed (the
-    /// first watchpoint that saw one; every one notes what it sees now) or the process
-    /// shown is at a breakpoint whose condition holds.
-    fn stop_here(&mut self) -> Option<Stop> {
-        let mut changed = None;
-        for (index, watchpoint) in self.watchpoints.iter_mut().enumerate() {
-            let Some(process) = self.session.system.processes.get(&watchpoint.pid) else {
-                continue;
+    /// Mutes the job's console, or gives it back.
+    fn set_muted(&mut self, muted: bool) {
+        if muted != self.replaying() {
+            let root = self.session.system.root().clone();
+            let console = if muted {
+                Console::captured()
+            } else {
+                self.console.clone()
             };
-            let now = watchpoint.watched.read(process);
-            let by = std::mem::replace(&mut watchpoint.last_p, process.cpu.p);
-            if now != watchpoint.last {
-                let before = std::mem::replace(&mut watchpoint.last, now.clone());
-                changed.get_or_insert(Stop::Changed {
-                    index,
-                    before,
-                    after: now,
-                    by,
-                });
-            }
+            self.session.system.attach(root, console);
         }
-        if changed.is_some() {
-            return changed;
+    }
+
+    /// Says how the job ended.
+    fn say_end(&self) {
+        if let Some(code) = self.exit_code {
+            outln!("the job ended with exit status {code}");
         }
-        let process = self.session.system.processes.get(&self.pid)?;
-        match self.breakpoints.get(&process.cpu.p)? {
-            Some(condition) if !condition.holds(process) => None,
-            _ => Some(Stop::Breakpoint(process.cpu.p)),
+    }
+
+    /// Runs the job's session for at most `most` clock periods with the breakpoints
+    /// and watchpoints armed, to instruction count `until` at most: whether the job
+    /// goes on, and the stop found (the first or the last, as `mode` says) with the
+    /// instruction count where it came.
+    fn advance_armed(
+        &mut self,
+        most: u64,
+        until: u64,
+        mode: Mode,
+        serve: bool,
+    ) -> Result<(bool, Option<(u64, Stop)>), String> {
+        let shown_p = self.process().map(|p| p.cpu.p).ok();
+        let before = self.session.system.instructions;
+        let mut stops = Stops {
+            shown: self.pid,
+            breakpoints: &self.breakpoints,
+            watchpoints: &mut self.watchpoints,
+            until,
+            mode,
+            found: None,
+        };
+        let outcome = self
+            .session
+            .advance_probed(most, self.started, serve, &mut stops);
+        let system = &self.session.system;
+        let stopped = mode == Mode::First && stops.found.is_some();
+        if !stopped && system.instructions != before {
+            // What the session did for the job (terminal input, its own checkpoint)
+            // after the last instruction the probe saw: the probe did not see the
+            // end of the system call that asked for it. Looking again at what the
+            // probe saw finds nothing new.
+            let moved = system.processes.get(&self.pid).map(|p| p.cpu.p) != shown_p;
+            stops.look_and_note(system, moved);
         }
+        let found = stops.found.take();
+        let alive = self.after_advance(outcome)?;
+        Ok((alive, found))
     }
 
     /// Makes every watchpoint see the job as it stands (after going somewhere other
@@ -170,7 +191,7 @@ impl Debugger {
     fn look_again(&mut self) {
         for watchpoint in &mut self.watchpoints {
             if let Some(process) = self.session.system.processes.get(&watchpoint.pid) {
-                watchpoint.last = watchpoint.watched.read(process);
+                watchpoint.last = watchpoint.watched.read(&process.cpu, &process.memory);
                 watchpoint.last_p = process.cpu.p;
             }
         }
@@ -208,18 +229,6 @@ impl Debugger {
         }
     }
 
-    /// Runs one instruction of the job (of whichever process the scheduler runs);
-    /// false once the job has ended.
-    fn instruction(&mut self) -> Result<bool, String> {
-        let before = self.session.system.instructions;
-        while self.session.system.instructions == before {
-            if !self.advance(1, false)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
     /// Runs the job's session for at most `most` clock periods, answering the control
     /// socket when `serve`; false (and said, unless re-executing) once the job has
     /// ended or the runner stopped it.
@@ -229,6 +238,17 @@ impl Debugger {
         } else {
             self.session.advance_unserved(most, self.started)
         };
+        self.after_advance(outcome)
+    }
+
+    /// Takes note of what a run of the session did: how far the job has come, a
+    /// restart(2) of the job (the history then begins anew), its end; false once
+    /// the job has ended or the runner stopped it.
+    fn after_advance(
+        &mut self,
+        outcome: Result<Option<Outcome>, CliError>,
+    ) -> Result<bool, String> {
+        self.note_restart();
         let system = &self.session.system;
         if system.instructions > self.frontier.0 {
             self.frontier = (system.instructions, system.clock);
@@ -238,10 +258,12 @@ impl Debugger {
         };
         self.ended = true;
         match outcome.status {
-            Some(status) if !self.replaying() => {
-                outln!("the job ended with exit status {}", status.host_code())
+            Some(status) => {
+                self.exit_code = Some(status.host_code());
+                if !self.replaying() {
+                    self.say_end();
+                }
             }
-            Some(_) => {}
             None => {
                 // The runner stopped the job (SIGTERM, --stop-at): that ends the
                 // session, even in the middle of a search backward.
@@ -250,6 +272,33 @@ impl Debugger {
             }
         }
         Ok(false)
+    }
+
+    /// After the job restarted itself from a checkpoint image (restart(2)), its
+    /// clock and instruction count are the image's: the history before cannot be
+    /// reached by instruction counts any more, so it begins anew here.
+    fn note_restart(&mut self) {
+        let restarts = self.session.restarts();
+        if restarts.count == self.restarts_seen {
+            return;
+        }
+        self.restarts_seen = restarts.count;
+        self.restarted_at = Some(restarts.last_clock);
+        self.history = History::with_interval(self.history.interval());
+        self.history.maybe_take(&mut self.session.system);
+        let system = &self.session.system;
+        self.frontier = (system.instructions, system.clock);
+    }
+
+    /// Why going back stops at the start of the history, when a restart(2) of the
+    /// job began it (empty otherwise).
+    pub(super) fn history_start_note(&self) -> String {
+        match self.restarted_at {
+            Some(clock) => format!(
+                "; the job restarted itself from a checkpoint (restart(2)) at clock period {clock}, and going back does not cross a restart"
+            ),
+            None => String::new(),
+        }
     }
 
     /// Whether the job is being re-executed (its output already shown once).
@@ -330,7 +379,10 @@ impl Debugger {
         let first = self.history.oldest().map_or(0, |s| s.instructions);
         let target = now.saturating_sub(count).max(first);
         if target == now {
-            outln!("at the start of the history (instruction {now})");
+            outln!(
+                "at the start of the history (instruction {now}){}",
+                self.history_start_note()
+            );
             return Ok(());
         }
         match self.last_stop_between(target, now)? {
@@ -338,7 +390,15 @@ impl Debugger {
                 self.travel(Point::Instruction(at))?;
                 self.say_stop(&stop);
             }
-            None => self.travel(Point::Instruction(target))?,
+            None => {
+                self.travel(Point::Instruction(target))?;
+                if now.saturating_sub(count) < first && self.restarted_at.is_some() {
+                    outln!(
+                        "at the start of the history (instruction {first}){}",
+                        self.history_start_note()
+                    );
+                }
+            }
         }
         self.show_next();
         Ok(())
@@ -356,7 +416,10 @@ impl Debugger {
             }
             None => {
                 self.travel(Point::Instruction(first))?;
-                outln!("no stop before: at the start of the history (instruction {first})");
+                outln!(
+                    "no stop before: at the start of the history (instruction {first}){}",
+                    self.history_start_note()
+                );
             }
         }
         self.show_next();
@@ -365,7 +428,7 @@ impl Debugger {
 
     /// The last stop after instruction count `floor` and before `now`, with the
     /// instruction count where it came: each interval between snapshots is run again
-    /// (newest first) an instruction at a time until one holds a stop. The job is
+    /// (newest first) with the stops armed until one holds a stop. The job is
     /// left somewhere in between; the caller goes where it wants.
     fn last_stop_between(&mut self, floor: u64, now: u64) -> Result<Option<(u64, Stop)>, String> {
         if !self.checking() {
@@ -397,18 +460,23 @@ impl Debugger {
         Ok(None)
     }
 
-    /// From where the job stands, the last stop before instruction count `end`.
+    /// From where the job stands, the last stop before instruction count `end`,
+    /// running with the stops armed (noting each, going on to the end).
     fn last_stop_in(&mut self, end: u64) -> Result<Option<(u64, Stop)>, String> {
         self.look_again();
+        let until = end.saturating_sub(1);
         let mut last = None;
-        while self.session.system.instructions.saturating_add(1) < end {
+        while self.session.system.instructions < until {
             if self.interrupted() {
                 return Err("the search went back no further".to_string());
             }
-            match self.instructions_to_stop(CHECK_EVERY, end)? {
-                Ran::Stopped(stop) => last = Some((self.session.system.instructions, stop)),
-                Ran::Ended => break,
-                Ran::On => {}
+            let left = until - self.session.system.instructions;
+            let (alive, found) = self.advance_armed(left.min(SLICE), until, Mode::Last, false)?;
+            if found.is_some() {
+                last = found;
+            }
+            if !alive {
+                break;
             }
         }
         Ok(last)
@@ -431,7 +499,10 @@ impl Debugger {
             _ => false,
         };
         if too_early {
-            return Err(format!("{usage}: that is before the start of the history"));
+            return Err(format!(
+                "{usage}: that is before the start of the history{}",
+                self.history_start_note()
+            ));
         }
         self.travel(point)?;
         if self.ended {
@@ -448,7 +519,7 @@ impl Debugger {
 }
 
 /// A clock period or instruction count: decimal, octal with a leading 0 or hex.
-fn parse_count(text: &str) -> Result<u64, String> {
+pub(super) fn parse_count(text: &str) -> Result<u64, String> {
     match super::watch::parse_value(text)? {
         super::watch::Value::Literal(n) => Ok(n),
         super::watch::Value::Negative(_) => Err(format!("`{text}` is negative")),

@@ -2,7 +2,8 @@
 //! (registers by name, memory words) and the comparisons `break PARCEL if ...` makes.
 
 use crate::dis::parse_parcel;
-use cray_emulator::system::Process;
+use cray_emulator::cpu::Cpu;
+use cray_emulator::memory::Memory;
 use std::fmt;
 
 /// A register the debugger can name: `A0`..`A7`, `S0`..`S7`, `B00`..`B77` and
@@ -43,9 +44,8 @@ impl Register {
         }
     }
 
-    /// Its value in `process`.
-    pub fn read(self, process: &Process) -> u64 {
-        let cpu = &process.cpu;
+    /// Its value in `cpu`.
+    pub fn read(self, cpu: &Cpu) -> u64 {
         match self {
             Register::A(i) => u64::from(cpu.a[i]),
             Register::S(i) => cpu.s[i],
@@ -145,14 +145,14 @@ impl Operand {
         parse_value(text).map(Operand::Number)
     }
 
-    /// Its value in `process` and its width in bits (`None`: a number, or a word
-    /// beyond the process's memory).
-    fn read(&self, process: &Process) -> Option<(u64, u32)> {
+    /// Its value in a process (`cpu`, `memory`) and its width in bits (`None`: a
+    /// number, or a word beyond the process's memory).
+    fn read(&self, cpu: &Cpu, memory: &Memory) -> Option<(u64, u32)> {
         match self {
-            Operand::Register(r) => Some((r.read(process), r.bits())),
+            Operand::Register(r) => Some((r.read(cpu), r.bits())),
             Operand::Word(address) => {
-                let at = process.cpu.data_base.checked_add(*address)?;
-                Some((process.memory.read(at)?, 64))
+                let at = cpu.data_base.checked_add(*address)?;
+                Some((memory.read(at)?, 64))
             }
             Operand::Number(_) => None,
         }
@@ -213,10 +213,11 @@ impl Condition {
         })
     }
 
-    /// Whether it holds in `process` (false when a word it reads is beyond memory).
-    pub fn holds(&self, process: &Process) -> bool {
-        let left = self.left.read(process);
-        let right = self.right.read(process);
+    /// Whether it holds in a process (`cpu`, `memory`); false when a word it reads
+    /// is beyond memory.
+    pub fn holds(&self, cpu: &Cpu, memory: &Memory) -> bool {
+        let left = self.left.read(cpu, memory);
+        let right = self.right.read(cpu, memory);
         let width = left.or(right).map_or(64, |(_, bits)| bits);
         let value = |operand: &Operand, read: Option<(u64, u32)>| match (operand, read) {
             (_, Some((value, _))) => Some(value),
@@ -292,13 +293,26 @@ impl Watched {
         Ok(Watched::Words { address, count })
     }
 
-    /// What it holds in `process` now (empty when the words are beyond its memory).
-    pub fn read(&self, process: &Process) -> Vec<u64> {
+    /// What it holds in a process (`cpu`, `memory`) now (empty when the words are
+    /// beyond its memory).
+    pub fn read(&self, cpu: &Cpu, memory: &Memory) -> Vec<u64> {
         match self {
-            Watched::Register(r) => vec![r.read(process)],
+            Watched::Register(r) => vec![r.read(cpu)],
             Watched::Words { address, count } => (*address..address.saturating_add(*count))
-                .map_while(|a| process.memory.read(process.cpu.data_base.checked_add(a)?))
+                .map_while(|a| memory.read(cpu.data_base.checked_add(a)?))
                 .collect(),
+        }
+    }
+
+    /// Whether it still holds `last` (what [`Watched::read`] gave): checked after
+    /// every instruction, so it reads in place rather than into a new vector.
+    pub fn holds_still(&self, cpu: &Cpu, memory: &Memory, last: &[u64]) -> bool {
+        match self {
+            Watched::Register(r) => last == [r.read(cpu)],
+            Watched::Words { address, .. } => last.iter().enumerate().all(|(i, &was)| {
+                let at = cpu.data_base.checked_add(address.saturating_add(i as u32));
+                at.and_then(|at| memory.read(at)) == Some(was)
+            }),
         }
     }
 
@@ -335,7 +349,7 @@ mod tests {
     use cray_emulator::cpu::Cpu;
     use cray_emulator::isa::Model;
     use cray_emulator::memory::Memory;
-    use cray_emulator::system::Personality;
+    use cray_emulator::system::{Personality, Process};
 
     fn process() -> Process {
         let mut words = vec![0; 64];
@@ -355,7 +369,10 @@ mod tests {
     }
 
     fn holds(text: &str) -> bool {
-        Condition::parse(text).unwrap().holds(&process())
+        let process = process();
+        Condition::parse(text)
+            .unwrap()
+            .holds(&process.cpu, &process.memory)
     }
 
     #[test]

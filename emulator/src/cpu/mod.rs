@@ -41,6 +41,29 @@ pub use state::{Cpu, Flags, Modes, SharedRegisters, Stop};
 use crate::memory::Memory;
 use fetch::Fetched;
 
+/// What [`Cpu::run_probed`] asks after each instruction (a debugger's breakpoints and
+/// watchpoints, checked inside the run loop rather than one instruction per run).
+pub trait InstructionProbe {
+    /// False for a probe that never stops a run: the loop then skips the call.
+    const ACTIVE: bool = true;
+
+    /// Whether to stop after the instruction at parcel `at` (P is past it: the CPU and
+    /// memory are as the instruction left them).
+    fn stops_after(&mut self, cpu: &Cpu, memory: &Memory, at: u32) -> bool;
+}
+
+/// The probe of a plain run: never stops it.
+pub struct NoProbe;
+
+impl InstructionProbe for NoProbe {
+    const ACTIVE: bool = false;
+
+    #[inline(always)]
+    fn stops_after(&mut self, _: &Cpu, _: &Memory, _: u32) -> bool {
+        false
+    }
+}
+
 impl Cpu {
     /// Runs until an exchange is requested, test-and-set holds issue, or `cycles`
     /// reaches `until_cycle` (checked between instructions: [`Stop::Budget`]).
@@ -51,12 +74,25 @@ impl Cpu {
     /// them back, which keeps memory round trips off its critical path. Only a jump
     /// (the one kind of instruction that sets P and completes) makes it reread P.
     pub fn run(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
+        self.run_probed(memory, until_cycle, &mut NoProbe)
+    }
+
+    /// [`Cpu::run`], asking `probe` after every instruction that completes without an
+    /// exchange whether to stop there: when it says so, the run ends with
+    /// [`Stop::Budget`] at that instruction boundary, as if the budget had run out.
+    /// With [`NoProbe`] this is [`Cpu::run`] exactly (the check compiles away).
+    pub fn run_probed<P: InstructionProbe>(
+        &mut self,
+        memory: &mut Memory,
+        until_cycle: u64,
+        probe: &mut P,
+    ) -> Stop {
         self.prepare_fetch(memory);
         // Nothing an instruction does switches the model on or off.
         let stop = if self.timing.is_none() {
-            self.run_loop::<false>(memory, until_cycle)
+            self.run_loop::<false, P>(memory, until_cycle, probe)
         } else {
-            self.run_loop::<true>(memory, until_cycle)
+            self.run_loop::<true, P>(memory, until_cycle, probe)
         };
         self.finish_fetch(memory);
         stop
@@ -64,7 +100,12 @@ impl Cpu {
 
     /// The body of [`Cpu::run`], for a CPU with (`TIMED`) or without a timing model.
     #[inline(never)]
-    fn run_loop<const TIMED: bool>(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
+    fn run_loop<const TIMED: bool, P: InstructionProbe>(
+        &mut self,
+        memory: &mut Memory,
+        until_cycle: u64,
+        probe: &mut P,
+    ) -> Stop {
         // Neither changes while the CPU runs: only an exchange changes them, and
         // an exchange ends the run.
         let base = self.instruction_base as usize * 4;
@@ -106,6 +147,9 @@ impl Cpu {
                 if let Err(stop) = self.tick_programmable_clock(periods) {
                     return stop;
                 }
+            }
+            if P::ACTIVE && probe.stops_after(self, memory, at) {
+                return Stop::Budget;
             }
         }
         Stop::Budget

@@ -232,7 +232,7 @@ impl System {
             let path = self.path_arg(pid, pointer)?;
             match self.files.host_open(&path) {
                 // Still open: hide it until the last descriptor goes (see UNLINKED_PREFIX).
-                Some(id) if !self.root.host_path(&path).is_dir() => {
+                Some(id) if !self.root.is_dir(&path) => {
                     let hidden = format!("{UNLINKED_PREFIX}{id}");
                     self.root.rename(&path, &hidden)?;
                     self.files.rename_host(&path, &hidden);

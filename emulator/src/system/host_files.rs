@@ -15,6 +15,8 @@ use super::errno::{Errno, SysResult};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Opens `path` as `options` say, without waiting (O_NONBLOCK: a FIFO opens at once
 /// or fails), and refuses what is neither a regular file nor a directory with the
@@ -39,12 +41,77 @@ fn open_plain(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
 pub struct HostRoot {
     /// The root as given.
     root: PathBuf,
+    /// With [`HostRoot::journaled`]: the host's answers to the job's file operations.
+    journal: Option<Journal>,
 }
 
 impl Default for HostRoot {
     fn default() -> HostRoot {
-        HostRoot {
-            root: PathBuf::from("."),
+        HostRoot::new(".")
+    }
+}
+
+/// What the host answered to one file operation of the job.
+#[derive(Clone, Debug)]
+enum Answer {
+    Done(SysResult<()>),
+    Bytes(SysResult<Vec<u8>>),
+    Written(Result<u64, FailedWrite>),
+    Size(SysResult<u64>),
+    Resolved(SysResult<String>),
+    IsDir(bool),
+}
+
+/// A [`HostWriteError`] as kept in a journal (an I/O error cannot be cloned).
+#[derive(Clone, Debug)]
+struct FailedWrite {
+    written: usize,
+    end: u64,
+    kind: std::io::ErrorKind,
+    os_error: Option<i32>,
+}
+
+impl FailedWrite {
+    fn keep(error: &HostWriteError) -> FailedWrite {
+        FailedWrite {
+            written: error.written,
+            end: error.end,
+            kind: error.error.kind(),
+            os_error: error.error.raw_os_error(),
+        }
+    }
+
+    fn error(&self) -> HostWriteError {
+        let error = match self.os_error {
+            Some(code) => std::io::Error::from_raw_os_error(code),
+            None => std::io::Error::from(self.kind),
+        };
+        HostWriteError {
+            written: self.written,
+            end: self.end,
+            error,
+        }
+    }
+}
+
+/// The job's host file operations in order, with the host's answers: the debugger's
+/// record of the past, so that re-executing it (going back and forth) neither writes
+/// host files again nor reads what the job wrote later. Operations past the end of
+/// the journal are done on the host and their answers appended; those before it are
+/// answered from it. Every copy of a root (the debugger's snapshots) shares the
+/// answers and keeps its own place in them.
+#[derive(Debug)]
+struct Journal {
+    answers: Arc<Mutex<Vec<Answer>>>,
+    /// The index of this copy's next operation.
+    next: AtomicUsize,
+}
+
+impl Clone for Journal {
+    fn clone(&self) -> Journal {
+        Journal {
+            answers: Arc::clone(&self.answers),
+            next: AtomicUsize::new(self.next.load(Ordering::Relaxed)),
         }
     }
 }
@@ -67,7 +134,59 @@ pub struct OpenHow {
 impl HostRoot {
     /// A root at `root`.
     pub fn new(root: impl Into<PathBuf>) -> HostRoot {
-        HostRoot { root: root.into() }
+        HostRoot {
+            root: root.into(),
+            journal: None,
+        }
+    }
+
+    /// This root, its file operations from now on journaled: done on the host once,
+    /// answered from the journal when a copy of it taken earlier (a snapshot of the
+    /// job) performs them again.
+    pub fn journaled(&self) -> HostRoot {
+        HostRoot {
+            root: self.root.clone(),
+            journal: Some(Journal {
+                answers: Arc::default(),
+                next: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// The answer to the next file operation: the journal's, when it holds one of
+    /// the kind `take` accepts, else `live`'s (journaled when the journal is at its
+    /// end).
+    fn answer<T>(
+        &self,
+        live: impl FnOnce() -> T,
+        keep: impl FnOnce(&T) -> Answer,
+        take: impl FnOnce(&Answer) -> Option<T>,
+    ) -> T {
+        let Some(journal) = &self.journal else {
+            return live();
+        };
+        let at = journal.next.fetch_add(1, Ordering::Relaxed);
+        let mut answers = journal.answers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(answer) = answers.get(at).and_then(take) {
+            return answer;
+        }
+        let answer = live();
+        if at == answers.len() {
+            answers.push(keep(&answer));
+        }
+        answer
+    }
+
+    /// Whether a resolved name is a directory.
+    pub fn is_dir(&self, relative: &str) -> bool {
+        self.answer(
+            || self.host_path(relative).is_dir(),
+            |&b| Answer::IsDir(b),
+            |a| match a {
+                Answer::IsDir(b) => Some(*b),
+                _ => None,
+            },
+        )
     }
 
     /// The root as given.
@@ -82,6 +201,17 @@ impl HostRoot {
     /// Resolves a guest file name to a name relative to the root (components joined
     /// with `/`), refusing anything that leads outside the root with EACCES.
     pub fn resolve(&self, guest: &str) -> SysResult<String> {
+        self.answer(
+            || self.resolve_on_host(guest),
+            |r| Answer::Resolved(r.clone()),
+            |a| match a {
+                Answer::Resolved(r) => Some(r.clone()),
+                _ => None,
+            },
+        )
+    }
+
+    fn resolve_on_host(&self, guest: &str) -> SysResult<String> {
         if guest.is_empty() {
             return Err(Errno::ENOENT);
         }
@@ -159,6 +289,17 @@ impl HostRoot {
     /// Opens (and possibly creates or truncates) a resolved file, to check that the
     /// open is allowed; the handle is dropped at once.
     pub fn open(&self, relative: &str, how: OpenHow) -> SysResult<()> {
+        self.answer(
+            || self.open_on_host(relative, how),
+            |r| Answer::Done(*r),
+            |a| match a {
+                Answer::Done(r) => Some(*r),
+                _ => None,
+            },
+        )
+    }
+
+    fn open_on_host(&self, relative: &str, how: OpenHow) -> SysResult<()> {
         let path = self.host_path(relative);
         if path.is_dir() {
             if how.write {
@@ -183,6 +324,17 @@ impl HostRoot {
 
     /// Reads up to `max` bytes at `offset`.
     pub fn read_at(&self, relative: &str, offset: u64, max: usize) -> SysResult<Vec<u8>> {
+        self.answer(
+            || self.read_on_host(relative, offset, max),
+            |r| Answer::Bytes(r.clone()),
+            |a| match a {
+                Answer::Bytes(r) => Some(r.clone()),
+                _ => None,
+            },
+        )
+    }
+
+    fn read_on_host(&self, relative: &str, offset: u64, max: usize) -> SysResult<Vec<u8>> {
         let mut file = open_plain(&self.host_path(relative), OpenOptions::new().read(true))
             .map_err(|e| Errno::from_io(&e))?;
         file.seek(SeekFrom::Start(offset))
@@ -198,6 +350,23 @@ impl HostRoot {
     /// after the write. A write the host fails part way (a full disk, a file size
     /// limit) says how far it got.
     pub fn write_at(
+        &self,
+        relative: &str,
+        offset: u64,
+        append: bool,
+        bytes: &[u8],
+    ) -> Result<u64, HostWriteError> {
+        self.answer(
+            || self.write_on_host(relative, offset, append, bytes),
+            |r| Answer::Written(r.as_ref().copied().map_err(FailedWrite::keep)),
+            |a| match a {
+                Answer::Written(r) => Some(r.clone().map_err(|f| f.error())),
+                _ => None,
+            },
+        )
+    }
+
+    fn write_on_host(
         &self,
         relative: &str,
         offset: u64,
@@ -229,6 +398,17 @@ impl HostRoot {
 
     /// Size of a resolved file in bytes.
     pub fn size(&self, relative: &str) -> SysResult<u64> {
+        self.answer(
+            || self.size_on_host(relative),
+            |r| Answer::Size(*r),
+            |a| match a {
+                Answer::Size(r) => Some(*r),
+                _ => None,
+            },
+        )
+    }
+
+    fn size_on_host(&self, relative: &str) -> SysResult<u64> {
         std::fs::metadata(self.host_path(relative))
             .map(|m| m.len())
             .map_err(|e| Errno::from_io(&e))
@@ -236,7 +416,18 @@ impl HostRoot {
 
     /// Reads a whole resolved file (exece), at most `max` bytes.
     pub fn read_all(&self, relative: &str, max: u64) -> SysResult<Vec<u8>> {
-        if self.size(relative)? > max {
+        self.answer(
+            || self.read_all_on_host(relative, max),
+            |r| Answer::Bytes(r.clone()),
+            |a| match a {
+                Answer::Bytes(r) => Some(r.clone()),
+                _ => None,
+            },
+        )
+    }
+
+    fn read_all_on_host(&self, relative: &str, max: u64) -> SysResult<Vec<u8>> {
+        if self.size_on_host(relative)? > max {
             return Err(Errno::E2BIG);
         }
         let file = open_plain(&self.host_path(relative), OpenOptions::new().read(true))
@@ -254,6 +445,17 @@ impl HostRoot {
 
     /// Removes a resolved file.
     pub fn unlink(&self, relative: &str) -> SysResult<()> {
+        self.answer(
+            || self.unlink_on_host(relative),
+            |r| Answer::Done(*r),
+            |a| match a {
+                Answer::Done(r) => Some(*r),
+                _ => None,
+            },
+        )
+    }
+
+    fn unlink_on_host(&self, relative: &str) -> SysResult<()> {
         let path = self.host_path(relative);
         if path.is_dir() {
             return Err(Errno::EPERM);
@@ -263,6 +465,17 @@ impl HostRoot {
 
     /// Renames resolved file `from` to `to` (both inside the root).
     pub fn rename(&self, from: &str, to: &str) -> SysResult<()> {
+        self.answer(
+            || self.rename_on_host(from, to),
+            |r| Answer::Done(*r),
+            |a| match a {
+                Answer::Done(r) => Some(*r),
+                _ => None,
+            },
+        )
+    }
+
+    fn rename_on_host(&self, from: &str, to: &str) -> SysResult<()> {
         std::fs::rename(self.host_path(from), self.host_path(to)).map_err(|e| Errno::from_io(&e))
     }
 }

@@ -29,6 +29,7 @@ pub mod host_files;
 pub mod loader;
 pub mod process;
 mod scheduler;
+pub use scheduler::{NoStops, Probe};
 pub mod signals;
 pub mod syscalls;
 mod write_failures;

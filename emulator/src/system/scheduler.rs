@@ -15,8 +15,71 @@
 use super::process::{ExitStatus, Pid, ProcessState};
 use super::signals::{self, Delivery};
 use super::{Event, System};
-use crate::cpu::{Flags, Stop};
+use crate::cpu::{Cpu, Flags, InstructionProbe, NoProbe, Stop};
 use crate::isa;
+use crate::memory::Memory;
+
+/// What [`System::run_probed`] asks as the job runs: whether to stop at an
+/// instruction boundary (a debugger's breakpoints and watchpoints). A stop is a
+/// budget running out there ([`Event::BudgetExhausted`]): the slice goes on where it
+/// stopped at the next run, so probing never changes what the job does.
+pub trait Probe {
+    /// False for a probe that never stops a run.
+    const ACTIVE: bool = true;
+
+    /// After the instruction at parcel `at` of process `pid` completed without an
+    /// exchange; `instructions` is the job's instruction count with it.
+    fn after_instruction(
+        &mut self,
+        pid: Pid,
+        instructions: u64,
+        cpu: &Cpu,
+        memory: &Memory,
+        at: u32,
+    ) -> bool;
+
+    /// After the kernel handled an exchange of process `pid` (a system call, the
+    /// programmable clock) and the run goes on: the whole job as it stands.
+    fn after_kernel(&mut self, pid: Pid, system: &System) -> bool;
+}
+
+/// The probe of a plain run: never stops it.
+pub struct NoStops;
+
+impl Probe for NoStops {
+    const ACTIVE: bool = false;
+
+    fn after_instruction(&mut self, _: Pid, _: u64, _: &Cpu, _: &Memory, _: u32) -> bool {
+        false
+    }
+
+    fn after_kernel(&mut self, _: Pid, _: &System) -> bool {
+        false
+    }
+}
+
+/// A system [`Probe`] seen from the CPU running process `pid`.
+struct ForProcess<'a, P: Probe> {
+    probe: &'a mut P,
+    pid: Pid,
+    /// The job's instruction count less the CPU's, when the CPU began this run.
+    offset: u64,
+    /// Set when the probe stopped the run.
+    stopped: bool,
+}
+
+impl<P: Probe> InstructionProbe for ForProcess<'_, P> {
+    const ACTIVE: bool = P::ACTIVE;
+
+    #[inline(always)]
+    fn stops_after(&mut self, cpu: &Cpu, memory: &Memory, at: u32) -> bool {
+        let instructions = self.offset.wrapping_add(cpu.instructions);
+        self.stopped = self
+            .probe
+            .after_instruction(self.pid, instructions, cpu, memory, at);
+        self.stopped
+    }
+}
 
 /// Clock periods charged for the kernel's work in one system call.
 pub const SYSTEM_CALL_PERIODS: u64 = 50;
@@ -43,6 +106,12 @@ impl System {
     /// instructions, so the last slice may overrun by one instruction or one system
     /// call) and says why it stopped.
     pub fn run(&mut self, budget: u64) -> Event {
+        self.run_probed(budget, &mut NoStops)
+    }
+
+    /// [`System::run`], stopping early (with [`Event::BudgetExhausted`]) at the first
+    /// instruction boundary where `probe` says so.
+    pub fn run_probed<P: Probe>(&mut self, budget: u64, probe: &mut P) -> Event {
         let start = self.clock;
         loop {
             if !self.processes.values().any(|p| p.is_alive()) {
@@ -74,7 +143,7 @@ impl System {
                 self.slice_left = self.config.time_slice.max(1);
                 pid
             };
-            if let Some(event) = self.run_slice(pid, budget - used) {
+            if let Some(event) = self.run_slice(pid, budget - used, probe) {
                 return event;
             }
         }
@@ -125,9 +194,9 @@ impl System {
 
     /// Runs `pid` for the rest of its slice (at most `budget` periods) and keeps
     /// account of what is left of the slice.
-    fn run_slice(&mut self, pid: Pid, budget: u64) -> Option<Event> {
+    fn run_slice<P: Probe>(&mut self, pid: Pid, budget: u64, probe: &mut P) -> Option<Event> {
         let start = self.processes.get(&pid)?.cpu.cycles;
-        let event = self.run_slice_inner(pid, budget);
+        let event = self.run_slice_inner(pid, budget, probe);
         match self.processes.get(&pid) {
             Some(p) if p.state == ProcessState::Runnable => {
                 let used = p.cpu.cycles.saturating_sub(start);
@@ -138,7 +207,7 @@ impl System {
         event
     }
 
-    fn run_slice_inner(&mut self, pid: Pid, budget: u64) -> Option<Event> {
+    fn run_slice_inner<P: Probe>(&mut self, pid: Pid, budget: u64, probe: &mut P) -> Option<Event> {
         let slice = self.slice_left.max(1).min(budget);
         let slice_end = self.processes.get(&pid)?.cpu.cycles.saturating_add(slice);
         loop {
@@ -150,10 +219,26 @@ impl System {
                 return None;
             }
             let (before, issued) = (process.cpu.cycles, process.cpu.instructions);
-            let stop = process.cpu.run(&mut process.memory, slice_end);
+            let mut each = ForProcess {
+                probe: &mut *probe,
+                pid,
+                offset: self.instructions.wrapping_sub(issued),
+                stopped: false,
+            };
+            let stop = if P::ACTIVE {
+                process
+                    .cpu
+                    .run_probed(&mut process.memory, slice_end, &mut each)
+            } else {
+                process
+                    .cpu
+                    .run_probed(&mut process.memory, slice_end, &mut NoProbe)
+            };
+            let probed_stop = each.stopped;
             self.clock += process.cpu.cycles.wrapping_sub(before);
             self.instructions += process.cpu.instructions.wrapping_sub(issued);
             match stop {
+                Stop::Budget if probed_stop => return Some(Event::BudgetExhausted),
                 Stop::Budget => return None,
                 Stop::SemaphoreWait => {
                     // Holding issue burns the rest of the slice (and bounds host work).
@@ -182,6 +267,17 @@ impl System {
                     } else {
                         self.hardware_error(pid, flags, at);
                         return None;
+                    }
+                    // A probe sees the job as the next instruction will: with the
+                    // signals the call posted delivered (a handler entered), as the
+                    // top of the loop would deliver them anyway.
+                    if P::ACTIVE {
+                        if !self.deliver_signals(pid) {
+                            return None;
+                        }
+                        if probe.after_kernel(pid, self) {
+                            return Some(Event::BudgetExhausted);
+                        }
                     }
                 }
             }
