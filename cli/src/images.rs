@@ -4,14 +4,14 @@ use crate::control::{Request, Response};
 use crate::control_client::{self, AskError};
 use crate::output::{errln, out, outln};
 use crate::CliError;
-use cray_chkpnt::file_policy::{file_records, written_files, FilePolicy, FileRecord};
 use cray_chkpnt::incremental;
-use cray_chkpnt::system_image::{
-    file_identities, kernel_state, known_version, newer_sections, FileIdentity, SaveOptions,
-};
 use cray_chkpnt::Image;
 use cray_emulator::system::files::Description;
 use cray_emulator::system::{Process, System};
+use cray_sysimage::file_policy::{file_records, written_files, FilePolicy, FileRecord};
+use cray_sysimage::system_image::{
+    file_identities, kernel_state, known_version, newer_sections, FileIdentity, SaveOptions,
+};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -192,10 +192,10 @@ fn load_whole(path: &Path) -> Result<Loaded, CliError> {
 
 /// A section's name, with the open-files list of system images named as such.
 fn section_name(section: &cray_chkpnt::SectionInfo) -> String {
-    if section.kind == cray_chkpnt::SectionKind::Other(cray_chkpnt::system_image::FILES_SECTION) {
+    if section.kind == cray_chkpnt::SectionKind::Other(cray_sysimage::system_image::FILES_SECTION) {
         format!("#{} open-files", section.index)
     } else if section.kind
-        == cray_chkpnt::SectionKind::Other(cray_chkpnt::file_policy::FILE_RECORDS_SECTION)
+        == cray_chkpnt::SectionKind::Other(cray_sysimage::file_policy::FILE_RECORDS_SECTION)
     {
         format!("#{} file-records", section.index)
     } else {
@@ -532,7 +532,7 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
 /// `cray upgrade IMAGE [-o OUT]`.
 pub fn upgrade(image: &Path, output: Option<&Path>) -> Result<ExitCode, CliError> {
     let out = output.unwrap_or(image);
-    let upgraded = cray_chkpnt::upgrade::upgrade(image, out, crate::CREATED_BY)
+    let upgraded = cray_sysimage::upgrade::upgrade(image, out, crate::CREATED_BY)
         .map_err(|e| CliError::new(format!("upgrade: {e}")))?;
     let (major, minor) = upgraded.from_format;
     outln!(
@@ -541,7 +541,7 @@ pub fn upgrade(image: &Path, output: Option<&Path>) -> Result<ExitCode, CliError
         upgraded.from_state,
         cray_chkpnt::MAJOR_VERSION,
         cray_chkpnt::MINOR_VERSION,
-        cray_chkpnt::system_image::STATE_VERSION,
+        cray_sysimage::system_image::STATE_VERSION,
         if upgraded.was_incremental { " (was incremental, now full)" } else { "" },
         upgraded.bytes
     );

@@ -7,7 +7,7 @@
 
 use crate::file_policy::file_records;
 use crate::system_image::{decode_system, file_identities};
-use crate::Image;
+use cray_chkpnt::Image;
 use cray_emulator::system::System;
 
 /// Reads `data` as a checkpoint image and, since a mutated image rarely gets past

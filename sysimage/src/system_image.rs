@@ -27,8 +27,8 @@
 //! ([`crate::file_policy::FILE_RECORDS_SECTION`]).
 
 use crate::file_policy::{FileRecord, RestartFiles, FILE_RECORDS_SECTION, FILE_RECORDS_VERSION};
-use crate::incremental::{self, memory_fields, FieldPrint, ParentRef};
-use crate::{
+use cray_chkpnt::incremental::{self, memory_fields, FieldPrint, ParentRef};
+use cray_chkpnt::{
     Compression, Image, ImageError, ImageKind, ImageSummary, ImageWriter, SectionKind, WrittenImage,
 };
 use cray_emulator::cos::deck::DeckJob;
@@ -41,13 +41,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// Section kind code of the open-files list.
-pub const FILES_SECTION: u16 = 16;
-/// Section kind code of the COS deck jobs of saved-state version 1 (the
-/// control-statement interpreter's state and the jobs' local datasets,
-/// `cos::deck::DeckJob` by jid, postcard), present only when a deck job is in the
-/// image. Read, never written: version 2 holds the decks in the state.
-pub const DECKS_SECTION: u16 = 18;
+pub use cray_chkpnt::format::{DECKS_SECTION, EXITED_MEMORY_SECTION, FILES_SECTION};
 /// Version of the decks section's encoding.
 pub const DECKS_VERSION: u16 = 1;
 /// Version of the open-files list's encoding.
@@ -55,10 +49,6 @@ pub const FILES_VERSION: u16 = 1;
 /// Version of the State section's encoding: the saved kernel state's
 /// ([`cray_emulator::saved`]), which this build writes and the newest it reads.
 pub const STATE_VERSION: u16 = saved::STATE_VERSION;
-/// Section kind code of the hash of the memory of every process of the system that
-/// had ended (`ExitedMemory`, postcard u64). Present only when one had, so images
-/// without it are as they always were.
-pub const EXITED_MEMORY_SECTION: u16 = 19;
 /// Version of the exited-memory section's encoding.
 pub const EXITED_MEMORY_VERSION: u16 = 1;
 /// Largest file whose contents `--with-files` carries (bytes).
@@ -325,7 +315,7 @@ fn identify(
         content_hash,
         carried: false,
     };
-    let file = match crate::host_file::open_nonblocking(&host) {
+    let file = match cray_chkpnt::host_file::open_nonblocking(&host) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok((unread(false, 0), Vec::new()))
@@ -687,7 +677,7 @@ fn cos_decks(image: &Image) -> Result<BTreeMap<Pid, DeckJob>, CheckpointError> {
     let Some(info) = image.find(SectionKind::Other(DECKS_SECTION), 0) else {
         return Ok(BTreeMap::new());
     };
-    let offset = crate::ByteOffset(info.offset);
+    let offset = cray_chkpnt::ByteOffset(info.offset);
     if info.version != DECKS_VERSION {
         return Err(CheckpointError::Image(ImageError::BadSection {
             file: image.path().to_path_buf(),
@@ -714,7 +704,7 @@ fn cos_decks(image: &Image) -> Result<BTreeMap<Pid, DeckJob>, CheckpointError> {
 /// does not know (kept and shown, otherwise ignored).
 pub fn known_version(kind: SectionKind) -> Option<u16> {
     match kind.canonical() {
-        SectionKind::Summary => Some(crate::format::SUMMARY_VERSION),
+        SectionKind::Summary => Some(cray_chkpnt::format::SUMMARY_VERSION),
         SectionKind::State => Some(STATE_VERSION),
         SectionKind::Memory | SectionKind::FileContents => Some(1),
         SectionKind::MemoryDelta => Some(incremental::DELTA_VERSION),
@@ -729,7 +719,7 @@ pub fn known_version(kind: SectionKind) -> Option<u16> {
 
 /// The sections of `image` in a version newer than this build reads, each with the
 /// newest version it does read.
-pub fn newer_sections(image: &Image) -> Vec<(crate::SectionInfo, u16)> {
+pub fn newer_sections(image: &Image) -> Vec<(cray_chkpnt::SectionInfo, u16)> {
     image
         .sections()
         .iter()
@@ -773,13 +763,13 @@ pub fn kernel_state(image: &Image) -> Result<System, CheckpointError> {
             saved::StateError::Decode { version, source } => ImageError::Decode {
                 file: file(),
                 section: format!("{} (kernel state version {version})", info.name()),
-                offset: crate::ByteOffset(info.offset),
+                offset: cray_chkpnt::ByteOffset(info.offset),
                 source,
             },
             other => ImageError::BadSection {
                 file: file(),
                 section: info.name(),
-                offset: crate::ByteOffset(info.offset),
+                offset: cray_chkpnt::ByteOffset(info.offset),
                 reason: other.to_string(),
             },
         };
@@ -795,7 +785,7 @@ fn exited_memory(image: &Image) -> Result<ExitedMemory, CheckpointError> {
     let Some(info) = image.find(SectionKind::Other(EXITED_MEMORY_SECTION), 0) else {
         return Ok(ExitedMemory::default());
     };
-    let offset = crate::ByteOffset(info.offset);
+    let offset = cray_chkpnt::ByteOffset(info.offset);
     let bad = |reason: String| {
         CheckpointError::Image(ImageError::BadSection {
             file: image.path().to_path_buf(),
@@ -830,7 +820,7 @@ pub fn file_identities(image: &Image) -> Result<Vec<FileIdentity>, CheckpointErr
     match image.find(SectionKind::Other(FILES_SECTION), 0) {
         None => Ok(Vec::new()),
         Some(info) => {
-            let offset = crate::ByteOffset(info.offset);
+            let offset = cray_chkpnt::ByteOffset(info.offset);
             let bytes = image.section(SectionKind::Other(FILES_SECTION), 0)?;
             postcard::from_bytes(&bytes).map_err(|source| {
                 CheckpointError::Image(ImageError::Decode {
