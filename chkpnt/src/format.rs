@@ -34,6 +34,28 @@ pub const KNOWN_HEADER_FLAGS: u32 = HEADER_FLAG_INCREMENTAL;
 /// Version of the summary section's postcard encoding.
 pub const SUMMARY_VERSION: u16 = 1;
 
+// The kind codes of `SectionKind::Other` that the system-image layer (`cray-sysimage`)
+// writes. They are registered here, beside the kinds of the container, so that no two
+// layers take one number and a reader of the structure alone (`cray inspect`, tools
+// that do not link the emulator) can name them; what they hold is that layer's business.
+
+/// Section kind code of the open-files list (the identity of every host file the
+/// processes had open).
+pub const FILES_SECTION: u16 = 16;
+/// Section kind code of the file records (device and inode of every open file), added
+/// beside the open-files list (kind 16) so that images without it still decode and
+/// readers that do not know it keep working.
+pub const FILE_RECORDS_SECTION: u16 = 17;
+/// Section kind code of the COS deck jobs of saved-state version 1 (the
+/// control-statement interpreter's state and the jobs' local datasets, by jid,
+/// postcard), present only when a deck job is in the image. Read, never written:
+/// version 2 holds the decks in the state.
+pub const DECKS_SECTION: u16 = 18;
+/// Section kind code of the hash of the memory of every process of the system that
+/// had ended (postcard u64). Present only when one had, so images without it are as
+/// they always were.
+pub const EXITED_MEMORY_SECTION: u16 = 19;
+
 /// What a section holds. The numbers are the `kind` field of a table entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SectionKind {
@@ -96,13 +118,11 @@ impl fmt::Display for SectionKind {
             SectionKind::FileContents => f.write_str("file"),
             SectionKind::MemoryDelta => f.write_str("memory-delta"),
             SectionKind::Parent => f.write_str("parent"),
-            // The one other kind this crate writes, named as `cray inspect` names it,
-            // so a damaged open-files list is not reported as an unknown "kind16".
-            SectionKind::Other(crate::system_image::FILES_SECTION) => f.write_str("open-files"),
-            SectionKind::Other(crate::file_policy::FILE_RECORDS_SECTION) => {
-                f.write_str("file-records")
-            }
-            SectionKind::Other(crate::system_image::DECKS_SECTION) => f.write_str("cos-decks"),
+            // Other registered kinds, named as `cray inspect` names them, so that a
+            // damaged open-files list is not reported as an unknown "kind16".
+            SectionKind::Other(FILES_SECTION) => f.write_str("open-files"),
+            SectionKind::Other(FILE_RECORDS_SECTION) => f.write_str("file-records"),
+            SectionKind::Other(DECKS_SECTION) => f.write_str("cos-decks"),
             SectionKind::Other(n) => write!(f, "kind{n}"),
         }
     }

@@ -61,7 +61,7 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
 /// Opens `path` for reading without waiting: a FIFO without a writer opens at once
 /// (and then reads nothing), whatever kind of file `path` is.
 #[cfg(unix)]
-pub(crate) fn open_nonblocking(path: &Path) -> io::Result<File> {
+pub fn open_nonblocking(path: &Path) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     // O_NONBLOCK changes nothing for a regular file's reads.
     let nonblocking = rustix::fs::OFlags::NONBLOCK.bits() as i32;
@@ -72,7 +72,7 @@ pub(crate) fn open_nonblocking(path: &Path) -> io::Result<File> {
 }
 
 #[cfg(not(unix))]
-pub(crate) fn open_nonblocking(path: &Path) -> io::Result<File> {
+pub fn open_nonblocking(path: &Path) -> io::Result<File> {
     File::open(path)
 }
 

@@ -1,18 +1,20 @@
 //! `cray chkpnt`, `cray inspect`, `cray diff` and `cray ps`.
 
+mod report;
+
 use crate::control::{Request, Response};
 use crate::control_client::{self, AskError};
 use crate::output::{errln, out, outln};
 use crate::CliError;
-use cray_chkpnt::file_policy::{file_records, written_files, FilePolicy, FileRecord};
 use cray_chkpnt::incremental;
-use cray_chkpnt::system_image::{
-    file_identities, kernel_state, known_version, newer_sections, FileIdentity, SaveOptions,
-};
 use cray_chkpnt::Image;
 use cray_emulator::system::files::Description;
 use cray_emulator::system::{Process, System};
-use serde_json::json;
+use cray_sysimage::file_policy::{file_records, FileRecord};
+use cray_sysimage::system_image::{
+    file_identities, kernel_state, known_version, newer_sections, FileIdentity, SaveOptions,
+};
+use report::InspectReport;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -192,207 +194,15 @@ fn load_whole(path: &Path) -> Result<Loaded, CliError> {
 
 /// A section's name, with the open-files list of system images named as such.
 fn section_name(section: &cray_chkpnt::SectionInfo) -> String {
-    if section.kind == cray_chkpnt::SectionKind::Other(cray_chkpnt::system_image::FILES_SECTION) {
+    if section.kind == cray_chkpnt::SectionKind::Other(cray_chkpnt::format::FILES_SECTION) {
         format!("#{} open-files", section.index)
     } else if section.kind
-        == cray_chkpnt::SectionKind::Other(cray_chkpnt::file_policy::FILE_RECORDS_SECTION)
+        == cray_chkpnt::SectionKind::Other(cray_chkpnt::format::FILE_RECORDS_SECTION)
     {
         format!("#{} file-records", section.index)
     } else {
         section.name()
     }
-}
-
-fn process_json(p: &Process, memory_known: bool) -> serde_json::Value {
-    json!({
-        "pid": p.pid, "ppid": p.ppid, "jid": p.jid, "uid": p.uid,
-        "program": p.program,
-        "state": format!("{:?}", p.state),
-        "personality": format!("{:?}", p.personality),
-        "p": format!("{:o}", p.cpu.p),
-        "cycles": p.cpu.cycles,
-        "instructions": p.cpu.instructions,
-        "field_words": memory_known.then(|| p.memory.len()),
-        "registers": crate::registers::registers_json(&p.cpu),
-        "open_fds": p.fds.keys().collect::<Vec<_>>(),
-    })
-}
-
-/// An open file of an image as `cray inspect` shows it: its identity at the checkpoint
-/// and the policy a restart gives it unless told otherwise.
-struct OpenFileView<'a> {
-    identity: &'a FileIdentity,
-    /// Device and inode (images written before they were recorded have none).
-    record: Option<&'a FileRecord>,
-    /// Open for writing or appending by one of the processes.
-    written: bool,
-    policy: FilePolicy,
-}
-
-impl OpenFileView<'_> {
-    fn json(&self) -> serde_json::Value {
-        let f = self.identity;
-        json!({"path": f.path, "existed": f.existed, "size": f.size,
-               "content_hash": format!("{:016x}", f.content_hash), "carried": f.carried,
-               "device": self.record.map(|r| r.device), "inode": self.record.map(|r| r.inode),
-               "access": if self.written { "write" } else { "read" },
-               "default_policy": self.policy.name()})
-    }
-
-    fn text(&self) -> String {
-        let f = self.identity;
-        let place = match self.record {
-            Some(r) => format!("device {} inode {}, ", r.device, r.inode),
-            None => String::new(),
-        };
-        format!(
-            "{:<24} {place}{} bytes, xxh3 {:016x}{}, open for {}, restart policy {}",
-            f.path,
-            f.size,
-            f.content_hash,
-            if f.carried { ", contents carried" } else { "" },
-            if self.written { "writing" } else { "reading" },
-            self.policy
-        )
-    }
-}
-
-/// The open files of `loaded`, with what a restart would do with each.
-fn open_files(loaded: &Loaded) -> Vec<OpenFileView<'_>> {
-    let written = written_files(&loaded.system);
-    loaded
-        .files
-        .iter()
-        .map(|identity| {
-            let written = written.contains(&identity.path);
-            OpenFileView {
-                identity,
-                record: loaded.records.iter().find(|r| r.path == identity.path),
-                written,
-                policy: FilePolicy::default_for(identity, written),
-            }
-        })
-        .collect()
-}
-
-/// One section as `cray inspect --json` shows it; `pages` are a memory delta's pages
-/// stored and the field's pages.
-fn section_json(s: &cray_chkpnt::SectionInfo, pages: Option<(usize, usize)>) -> serde_json::Value {
-    let mut entry = json!({
-        "name": section_name(s), "version": s.version, "known_version": known_version(s.kind),
-        "newer_than_this_build": version_warning(s).is_some(),
-        "offset": s.offset, "stored_bytes": s.stored_len,
-        "raw_bytes": s.raw_len, "checksum": format!("{:016x}", s.raw_checksum),
-        "compressed": s.compressed(),
-    });
-    if let Some((stored, field)) = pages {
-        entry["pages_stored"] = json!(stored);
-        entry["field_pages"] = json!(field);
-    }
-    entry
-}
-
-/// The sections of `image` as `cray inspect` lists them, each with its version.
-fn write_sections(
-    out: &mut String,
-    image: &Image,
-    pages: impl Fn(&cray_chkpnt::SectionInfo) -> Option<(usize, usize)>,
-) {
-    let _ = writeln!(out, "  sections:");
-    for s in image.sections() {
-        let newer = match known_version(s.kind) {
-            Some(known) if s.version > known => {
-                format!(" NEWER than this cray reads (at most v{known})")
-            }
-            _ => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "    {:<20} v{:<3} offset {:>10} stored {:>10} raw {:>10} xxh3 {:016x}{}{newer}",
-            section_name(s),
-            s.version,
-            s.offset,
-            s.stored_len,
-            s.raw_len,
-            s.raw_checksum,
-            if s.compressed() { " zstd" } else { "" }
-        );
-        if let Some((stored, field)) = pages(s) {
-            let _ = writeln!(
-                out,
-                "      {stored} of the field's {field} pages (512 words each)"
-            );
-        }
-    }
-}
-
-/// What `inspect --json` says of every image from its header and summary alone.
-fn header_json(path: &Path, image: &Image) -> serde_json::Value {
-    let summary = image.summary();
-    let (major, minor) = image.version();
-    json!({
-        "file": path.display().to_string(),
-        "format_version": format!("{major}.{minor}"),
-        "bytes": image.file_len(),
-        "model": summary.model,
-        "kind": format!("{:?}", summary.kind),
-        "pids": summary.pids,
-        "jid": summary.jid,
-        "cycle": summary.cycle,
-        "created_by": summary.created_by,
-    })
-}
-
-/// `cray inspect` of an image with a section newer than this build reads: what the
-/// format itself says (summary, sections and their versions) and a warning; the
-/// kernel state is not decoded.
-fn inspect_newer(path: &Path, image: &Image, as_json: bool) -> Result<ExitCode, CliError> {
-    let summary = image.summary();
-    let (major, minor) = image.version();
-    let warnings: Vec<String> = image
-        .sections()
-        .iter()
-        .filter_map(version_warning)
-        .collect();
-    for warning in &warnings {
-        errln!("cray: inspect: warning: {}: {warning}; it was written by a newer cray, which is needed to restart it", path.display());
-    }
-    if as_json {
-        let sections: Vec<serde_json::Value> = image
-            .sections()
-            .iter()
-            .map(|s| section_json(s, None))
-            .collect();
-        let mut value = header_json(path, image);
-        value["sections"] = json!(sections);
-        value["warnings"] = json!(warnings);
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: cray checkpoint image, format {major}.{minor}, {} bytes",
-        path.display(),
-        image.file_len()
-    );
-    let _ = writeln!(
-        out,
-        "  {:?} image of job {} (pids {:?}) taken at clock period {} on a {} by {}",
-        summary.kind, summary.jid, summary.pids, summary.cycle, summary.model, summary.created_by
-    );
-    for warning in &warnings {
-        let _ = writeln!(
-            out,
-            "  warning: {warning}: this cray cannot show the state nor restart it"
-        );
-    }
-    write_sections(&mut out, image, |_| None);
-    out!("{out}");
-    Ok(ExitCode::SUCCESS)
 }
 
 /// `cray inspect FILE [--json]`.
@@ -402,137 +212,36 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         return inspect_newer(path, &image, as_json);
     }
     let loaded = load_opened(image)?;
-    let image = &loaded.image;
-    let summary = image.summary();
-    let (major, minor) = image.version();
-    // Per section, in table order: for a memory delta, its pages stored and the
-    // field's pages (a delta too damaged to count shows none; memory_error says why).
-    let delta_pages: Vec<Option<(usize, usize)>> = image
-        .sections()
-        .iter()
-        .map(|s| {
-            (s.kind == cray_chkpnt::SectionKind::MemoryDelta)
-                .then(|| incremental::delta_pages(image, s.id).ok().flatten())
-                .flatten()
-        })
-        .collect();
-    let pages = |s: &cray_chkpnt::SectionInfo| delta_pages[s.index];
-    let sections: Vec<serde_json::Value> = image
-        .sections()
-        .iter()
-        .map(|s| section_json(s, pages(s)))
-        .collect();
-    let parent = image.parent().map_err(|e| CliError::new(e.to_string()))?;
-    let processes: Vec<serde_json::Value> = loaded
-        .system
-        .processes
-        .values()
-        .map(|p| process_json(p, loaded.memory_error.is_none()))
-        .collect();
-    let state_hash = loaded
-        .memory_error
-        .is_none()
-        .then(|| format!("{:016x}", loaded.system.state_hash()));
-    let open_files = open_files(&loaded);
-    let files: Vec<serde_json::Value> = open_files.iter().map(OpenFileView::json).collect();
-    let mut value = header_json(path, image);
-    let details = json!({
-        "parent": parent.as_ref().map(|p| json!({
-            "file": p.name, "cycle": p.cycle,
-            "header_checksum": format!("{:016x}", p.header_checksum),
-        })),
-        "state_hash": state_hash,
-        "memory_error": loaded.memory_error,
-        "processes": processes,
-        "files": files,
-        "cos_decks": loaded.system.cos_decks.keys().collect::<Vec<_>>(),
-        "sections": sections,
-        "warnings": Vec::<String>::new(),
-    });
-    if let (Some(all), serde_json::Value::Object(details)) = (value.as_object_mut(), details) {
-        all.extend(details);
-    }
-    if as_json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
-        return inspected(&loaded);
-    }
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: cray checkpoint image, format {major}.{minor}, {} bytes",
-        path.display(),
-        image.file_len()
-    );
-    let _ = writeln!(
-        out,
-        "  {:?} image of {} taken at clock period {} on a {} by {}",
-        summary.kind,
-        if summary.pids.len() == 1 {
-            format!("pid {}", summary.pids[0])
-        } else {
-            format!("job {} (pids {:?})", summary.jid, summary.pids)
-        },
-        summary.cycle,
-        summary.model,
-        summary.created_by
-    );
-    if let Some(p) = &parent {
-        let _ = writeln!(
-            out,
-            "  incremental: builds on {} (taken at clock period {}, header xxh3 {:016x})",
-            p.name, p.cycle, p.header_checksum
-        );
-    }
-    match &state_hash {
-        Some(hash) => {
-            let _ = writeln!(out, "  state hash {hash}");
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "  memory and state hash unknown: the chain is broken (below)"
-            );
-        }
-    }
-    let _ = writeln!(out, "  processes:");
-    for p in loaded.system.processes.values() {
-        let field = match loaded.memory_error {
-            None => format!("{} words", p.memory.len()),
-            Some(_) => "unknown".to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "    pid {:<5} ppid {:<5} jid {:<5} {:<12} P={:o} cycles {} field {field} fds {:?} {:?}",
-            p.pid, p.ppid, p.jid, p.program, p.cpu.p, p.cpu.cycles, p.fds.keys().collect::<Vec<_>>(), p.state
-        );
-    }
-    if !loaded.system.cos_decks.is_empty() {
-        let jids: Vec<String> = loaded
-            .system
-            .cos_decks
-            .keys()
-            .map(|j| j.to_string())
-            .collect();
-        let _ = writeln!(out, "  COS deck jobs: jid {}", jids.join(", "));
-    }
-    if !open_files.is_empty() {
-        let _ = writeln!(out, "  open files:");
-        for f in &open_files {
-            let _ = writeln!(out, "    {}", f.text());
-        }
-    }
-    write_sections(&mut out, image, |s| pages(s));
-    out!("{out}");
+    let report = InspectReport::of_image(path, &loaded).map_err(CliError::new)?;
+    show(&report, as_json);
     inspected(&loaded)
+}
+
+/// `cray inspect` of an image with a section newer than this build reads: what the
+/// format itself says (summary, sections and their versions) and a warning; the
+/// kernel state is not decoded.
+fn inspect_newer(path: &Path, image: &Image, as_json: bool) -> Result<ExitCode, CliError> {
+    let report = InspectReport::of_newer_image(path, image);
+    for warning in report.warnings() {
+        errln!("cray: inspect: warning: {}: {warning}; it was written by a newer cray, which is needed to restart it", path.display());
+    }
+    show(&report, as_json);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints `report` as text or as JSON.
+fn show(report: &InspectReport, as_json: bool) {
+    if as_json {
+        outln!("{}", report.json());
+    } else {
+        out!("{}", report.text());
+    }
 }
 
 /// `cray upgrade IMAGE [-o OUT]`.
 pub fn upgrade(image: &Path, output: Option<&Path>) -> Result<ExitCode, CliError> {
     let out = output.unwrap_or(image);
-    let upgraded = cray_chkpnt::upgrade::upgrade(image, out, crate::CREATED_BY)
+    let upgraded = cray_sysimage::upgrade::upgrade(image, out, crate::CREATED_BY)
         .map_err(|e| CliError::new(format!("upgrade: {e}")))?;
     let (major, minor) = upgraded.from_format;
     outln!(
@@ -541,7 +250,7 @@ pub fn upgrade(image: &Path, output: Option<&Path>) -> Result<ExitCode, CliError
         upgraded.from_state,
         cray_chkpnt::MAJOR_VERSION,
         cray_chkpnt::MINOR_VERSION,
-        cray_chkpnt::system_image::STATE_VERSION,
+        cray_sysimage::system_image::STATE_VERSION,
         if upgraded.was_incremental { " (was incremental, now full)" } else { "" },
         upgraded.bytes
     );

@@ -33,8 +33,8 @@ mod slurm;
 mod socket_dir;
 
 use clap::{Args, Parser, Subcommand};
-use cray_chkpnt::system_image::SaveOptions;
 use cray_emulator::isa::Model;
+use cray_sysimage::system_image::SaveOptions;
 pub use error::CliError;
 use options::{JobOptions, MachineChecks, NewJobOptions, RunOnlyOptions};
 pub use options::{RunOptions, Timing};

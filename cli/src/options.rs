@@ -6,8 +6,8 @@
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
-use cray_chkpnt::file_policy::FilePolicy;
 use cray_emulator::isa::Model;
+use cray_sysimage::file_policy::FilePolicy;
 use std::path::PathBuf;
 
 /// Machine memory when `--memory` is not given: 8 MW (64 MiB).
@@ -30,7 +30,7 @@ pub enum Timing {
 
 /// `--file-policy PATH=POLICY`.
 fn parse_file_policy(text: &str) -> Result<(String, FilePolicy), String> {
-    cray_chkpnt::file_policy::parse_assignment(text)
+    cray_sysimage::file_policy::parse_assignment(text)
 }
 
 /// `--sigusr1`: what the runner does when it receives SIGUSR1.

@@ -19,10 +19,10 @@
 use crate::json_file;
 use crate::output::errln;
 use crate::CliError;
-use cray_chkpnt::file_policy::RestartFiles;
 use cray_chkpnt::incremental;
-use cray_chkpnt::system_image::{self, CheckpointError, Restored};
 use cray_emulator::system::{HostRoot, System};
+use cray_sysimage::file_policy::RestartFiles;
+use cray_sysimage::system_image::{self, CheckpointError, Restored};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -15,11 +15,11 @@ use crate::replay::{InputRecord, Player};
 use crate::replay_checks::{Recorder, Verifier};
 use crate::resume;
 use crate::CliError;
-use cray_chkpnt::system_image::{self, Baseline, CheckpointError, SaveOptions, Selection};
 use cray_chkpnt::ImageError;
 use cray_emulator::system::{
     CheckpointKind, Console, Event, ExitStatus, HostRoot, NoStops, Probe, System,
 };
+use cray_sysimage::system_image::{self, Baseline, CheckpointError, SaveOptions, Selection};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};

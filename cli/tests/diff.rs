@@ -5,9 +5,9 @@
 mod common;
 
 use common::{cray, image, text, STOPPED};
-use cray_chkpnt::system_image::{restore, save, SaveOptions, Selection};
 use cray_emulator::system::files::Pipe;
 use cray_emulator::system::{HostRoot, System};
+use cray_sysimage::system_image::{restore, save, SaveOptions, Selection};
 use std::path::Path;
 
 /// daxpy stopped mid-run, checkpointed to `dir/a.chk`.

@@ -216,10 +216,10 @@ fn image_inputs_replay() {
     // The seeds must reach past the checksums and the state decoding.
     for seed in seeds.iter().filter(|s| s.name.ends_with(".chk")) {
         let image = Image::from_bytes(&seed.bytes, &seed.name).expect("golden image reads");
-        cray_chkpnt::system_image::decode_system(&image)
+        cray_sysimage::system_image::decode_system(&image)
             .unwrap_or_else(|e| panic!("{}: {e}", seed.name));
     }
-    replay("image", seeds, cray_chkpnt::fuzz::image);
+    replay("image", seeds, cray_sysimage::fuzz::image);
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! cargo-fuzz target `image`: the body is `cray_chkpnt::fuzz::image`, which
+//! cargo-fuzz target `image`: the body is `cray_sysimage::fuzz::image`, which
 //! `cli/tests/fuzz_corpus.rs` also runs on the saved corpus and regressions.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| cray_chkpnt::fuzz::image(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cray_sysimage::fuzz::image(data));

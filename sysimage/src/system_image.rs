@@ -27,8 +27,8 @@
 //! ([`crate::file_policy::FILE_RECORDS_SECTION`]).
 
 use crate::file_policy::{FileRecord, RestartFiles, FILE_RECORDS_SECTION, FILE_RECORDS_VERSION};
-use crate::incremental::{self, memory_fields, FieldPrint, ParentRef};
-use crate::{
+use cray_chkpnt::incremental::{self, memory_fields, FieldPrint, ParentRef};
+use cray_chkpnt::{
     Compression, Image, ImageError, ImageKind, ImageSummary, ImageWriter, SectionKind, WrittenImage,
 };
 use cray_emulator::cos::deck::DeckJob;
@@ -41,13 +41,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// Section kind code of the open-files list.
-pub const FILES_SECTION: u16 = 16;
-/// Section kind code of the COS deck jobs of saved-state version 1 (the
-/// control-statement interpreter's state and the jobs' local datasets,
-/// `cos::deck::DeckJob` by jid, postcard), present only when a deck job is in the
-/// image. Read, never written: version 2 holds the decks in the state.
-pub const DECKS_SECTION: u16 = 18;
+pub use cray_chkpnt::format::{DECKS_SECTION, EXITED_MEMORY_SECTION, FILES_SECTION};
 /// Version of the decks section's encoding.
 pub const DECKS_VERSION: u16 = 1;
 /// Version of the open-files list's encoding.
@@ -55,10 +49,6 @@ pub const FILES_VERSION: u16 = 1;
 /// Version of the State section's encoding: the saved kernel state's
 /// ([`cray_emulator::saved`]), which this build writes and the newest it reads.
 pub const STATE_VERSION: u16 = saved::STATE_VERSION;
-/// Section kind code of the hash of the memory of every process of the system that
-/// had ended (`ExitedMemory`, postcard u64). Present only when one had, so images
-/// without it are as they always were.
-pub const EXITED_MEMORY_SECTION: u16 = 19;
 /// Version of the exited-memory section's encoding.
 pub const EXITED_MEMORY_VERSION: u16 = 1;
 /// Largest file whose contents `--with-files` carries (bytes).
@@ -325,7 +315,7 @@ fn identify(
         content_hash,
         carried: false,
     };
-    let file = match crate::host_file::open_nonblocking(&host) {
+    let file = match cray_chkpnt::host_file::open_nonblocking(&host) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok((unread(false, 0), Vec::new()))
@@ -405,11 +395,7 @@ fn split_state(system: &mut System, pids: &[Pid]) -> (System, Vec<(Pid, Memory)>
     state.processes.retain(|pid, _| pids.contains(pid));
     let jids: BTreeSet<Pid> = state.processes.values().map(|p| p.jid).collect();
     state.cos_decks.retain(|jid, _| jids.contains(jid));
-    for (pid, memory) in others {
-        if let Some(process) = system.processes.get_mut(&pid) {
-            process.memory = memory;
-        }
-    }
+    put_fields_back(system, others);
     (state, fields)
 }
 
@@ -543,17 +529,58 @@ fn write_image(
     mode: Mode<'_>,
 ) -> Result<(Written, BTreeMap<Pid, FieldPrint>), CheckpointError> {
     let pids = selected_pids(system, selection)?;
-    let root = system.root().clone();
-    let mut identities = Vec::new();
-    let mut contents = Vec::new();
-    let mut records = Vec::new();
-    for file in held_host_files(system, &pids) {
-        let (identity, bytes) = identify(&root, &file, options.with_files)?;
-        identities.push(identity);
-        contents.push(bytes);
-        records.push(FileRecord::of(&root, &file));
-    }
+    let files = HeldFiles::of(system, &pids, options.with_files)?;
+    let summary = summary_of(system, selection, &pids, created_by);
     let (state, fields) = split_state(system, &pids);
+    let (prints, parent) = match mode {
+        Mode::Incremental(parent) => (fingerprints(&fields), parent),
+        Mode::Full => (BTreeMap::new(), None),
+    };
+    let memory = MemoryPlan {
+        deltas: parent.map_or_else(BTreeMap::new, |parent| changed_pages(parent, &prints)),
+        parent,
+        fields: &fields,
+        prints: &prints,
+    };
+    let result = write_sections(summary, state, &files, memory, options, path);
+    put_fields_back(system, fields);
+    Ok((result?, prints))
+}
+
+/// The host files an image of some processes depends on, each with its identity, its
+/// carried contents (empty unless carried) and its device and inode, in one order.
+struct HeldFiles {
+    identities: Vec<FileIdentity>,
+    contents: Vec<Vec<u8>>,
+    records: Vec<FileRecord>,
+}
+
+impl HeldFiles {
+    /// The files `pids` hold in `system`, their contents read when `carry`.
+    fn of(system: &System, pids: &[Pid], carry: bool) -> Result<HeldFiles, CheckpointError> {
+        let root = system.root();
+        let mut files = HeldFiles {
+            identities: Vec::new(),
+            contents: Vec::new(),
+            records: Vec::new(),
+        };
+        for file in held_host_files(system, pids) {
+            let (identity, bytes) = identify(root, &file, carry)?;
+            files.identities.push(identity);
+            files.contents.push(bytes);
+            files.records.push(FileRecord::of(root, &file));
+        }
+        Ok(files)
+    }
+}
+
+/// The summary of an image of `selection` (covering `pids`) taken now.
+fn summary_of(
+    system: &System,
+    selection: Selection,
+    pids: &[Pid],
+    created_by: &str,
+) -> ImageSummary {
     let (kind, jid) = match selection {
         Selection::Process(pid) => (
             ImageKind::Process,
@@ -561,115 +588,168 @@ fn write_image(
         ),
         Selection::Job(jid) => (ImageKind::Job, jid),
     };
-    let summary = ImageSummary {
+    ImageSummary {
         model: system.config.model.name().to_string(),
         kind,
-        pids: pids.clone(),
+        pids: pids.to_vec(),
         jid,
         cycle: system.clock,
         created_by: created_by.to_string(),
-    };
-    let (prints, parent) = match mode {
-        Mode::Incremental(parent) => (
-            fields
-                .iter()
-                .map(|(pid, memory)| (*pid, FieldPrint::of(memory.words())))
-                .collect(),
-            parent,
-        ),
-        Mode::Full => (BTreeMap::new(), None),
-    };
-    // The fields stored as deltas, with the pages each stores.
-    let mut deltas: BTreeMap<Pid, Vec<u32>> = BTreeMap::new();
-    if let Some(parent) = parent {
-        for (pid, print) in &prints {
-            if let Some(pages) = parent.fields.get(pid).and_then(|p| p.changed_pages(print)) {
-                deltas.insert(*pid, pages);
-            }
+    }
+}
+
+/// The fingerprint of every memory field.
+fn fingerprints(fields: &[(Pid, Memory)]) -> BTreeMap<Pid, FieldPrint> {
+    fields
+        .iter()
+        .map(|(pid, memory)| (*pid, FieldPrint::of(memory.words())))
+        .collect()
+}
+
+/// The fields that can be stored as deltas on `parent`, with the pages each stores.
+fn changed_pages(parent: &Baseline, prints: &BTreeMap<Pid, FieldPrint>) -> BTreeMap<Pid, Vec<u32>> {
+    prints
+        .iter()
+        .filter_map(|(pid, print)| {
+            let pages = parent.fields.get(pid)?.changed_pages(print)?;
+            Some((*pid, pages))
+        })
+        .collect()
+}
+
+/// How the memory fields of an image are stored.
+struct MemoryPlan<'f> {
+    /// The fields, in pid order.
+    fields: &'f [(Pid, Memory)],
+    /// Their fingerprints (empty for a full image).
+    prints: &'f BTreeMap<Pid, FieldPrint>,
+    /// The image the deltas are taken on.
+    parent: Option<&'f Baseline>,
+    /// The fields stored as deltas, with the pages each stores; the others are whole.
+    deltas: BTreeMap<Pid, Vec<u32>>,
+}
+
+/// Writes the image's sections to `path` atomically, in the order images have always
+/// had them: readers that do not know a later section find the earlier ones where
+/// they were.
+fn write_sections(
+    summary: ImageSummary,
+    state: System,
+    files: &HeldFiles,
+    memory: MemoryPlan<'_>,
+    options: SaveOptions,
+    path: &Path,
+) -> Result<Written, CheckpointError> {
+    let mut writer = ImageWriter::new(summary);
+    // Outside the saved state: a section of its own, written last (below).
+    let exited_memory = state.exited_memory;
+    // The COS decks are part of the saved state since its version 2.
+    let state = saved::encode(state).map_err(|source| encode_error("kernel state", source))?;
+    writer.add_section(SectionKind::State, 0, STATE_VERSION, state);
+    let identities = postcard::to_stdvec(&files.identities)
+        .map_err(|source| encode_error("open-files list", source))?;
+    writer.add_section(
+        SectionKind::Other(FILES_SECTION),
+        0,
+        FILES_VERSION,
+        identities,
+    );
+    if let Some(parent) = memory.parent.filter(|_| !memory.deltas.is_empty()) {
+        writer.parent(&parent_ref(parent))?;
+    }
+    if options.compress {
+        writer.compression(Compression::Zstd(1));
+    }
+    add_memory(&mut writer, memory);
+    add_carried_files(&mut writer, files);
+    // A section of its own, so that images without it (and readers that do not
+    // know it) still work: postcard cannot add a field to the open-files list. It
+    // comes last, so the sections before it keep the places they always had.
+    let records = postcard::to_stdvec(&files.records)
+        .map_err(|source| encode_error("file records", source))?;
+    writer.add_section(
+        SectionKind::Other(FILE_RECORDS_SECTION),
+        0,
+        FILE_RECORDS_VERSION,
+        records,
+    );
+    // After every other section, for the same reason.
+    add_exited_memory(&mut writer, exited_memory)?;
+    let incremental = writer.is_incremental();
+    let image = writer.write_atomic(path)?;
+    Ok(Written { image, incremental })
+}
+
+/// Adds a FileContents section (id = index in the open-files list) per file whose
+/// contents the image carries.
+fn add_carried_files<'f>(writer: &mut ImageWriter<'f>, files: &'f HeldFiles) {
+    for (index, (identity, bytes)) in files.identities.iter().zip(&files.contents).enumerate() {
+        if identity.carried {
+            writer.add_file(index as u32, bytes);
         }
     }
-    let result = (|| {
-        let mut writer = ImageWriter::new(summary);
-        // Outside the saved state: a section of its own, written last (below).
-        let exited_memory = state.exited_memory;
-        // The COS decks are part of the saved state since its version 2.
-        let state = saved::encode(state).map_err(|source| ImageError::Encode {
-            section: "kernel state".into(),
-            source,
-        })?;
-        writer.add_section(SectionKind::State, 0, STATE_VERSION, state);
-        let files = postcard::to_stdvec(&identities).map_err(|source| ImageError::Encode {
-            section: "open-files list".into(),
-            source,
-        })?;
-        writer.add_section(SectionKind::Other(FILES_SECTION), 0, FILES_VERSION, files);
-        if let Some(parent) = parent.filter(|_| !deltas.is_empty()) {
-            writer.parent(&ParentRef {
-                name: parent
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                header_checksum: parent.header_checksum,
-                cycle: parent.cycle,
-            })?;
-        }
-        if options.compress {
-            writer.compression(Compression::Zstd(1));
-        }
-        for (pid, memory) in &fields {
-            match deltas.remove(pid) {
-                Some(pages) => {
-                    writer.add_memory_delta(*pid, memory.words(), pages, prints[pid].checksum())
-                }
-                None => writer.add_memory(*pid, memory.words()),
-            };
-        }
-        for (index, (identity, bytes)) in identities.iter().zip(&contents).enumerate() {
-            if identity.carried {
-                writer.add_file(index as u32, bytes);
-            }
-        }
-        // A section of its own, so that images without it (and readers that do not
-        // know it) still work: postcard cannot add a field to the open-files list. It
-        // comes last, so the sections before it keep the places they always had.
-        let records = postcard::to_stdvec(&records).map_err(|source| ImageError::Encode {
-            section: "file records".into(),
-            source,
-        })?;
+}
+
+/// Adds the exited-memory section when a process of the system had ended (an image
+/// without one is as images always were).
+fn add_exited_memory(
+    writer: &mut ImageWriter<'_>,
+    exited_memory: ExitedMemory,
+) -> Result<(), CheckpointError> {
+    if !exited_memory.is_empty() {
+        let fold = postcard::to_stdvec(&exited_memory.saved())
+            .map_err(|source| encode_error("exited memory", source))?;
         writer.add_section(
-            SectionKind::Other(FILE_RECORDS_SECTION),
+            SectionKind::Other(EXITED_MEMORY_SECTION),
             0,
-            FILE_RECORDS_VERSION,
-            records,
+            EXITED_MEMORY_VERSION,
+            fold,
         );
-        // After every other section, for the same reason.
-        if !exited_memory.is_empty() {
-            let fold = postcard::to_stdvec(&exited_memory.saved()).map_err(|source| {
-                ImageError::Encode {
-                    section: "exited memory".into(),
-                    source,
-                }
-            })?;
-            writer.add_section(
-                SectionKind::Other(EXITED_MEMORY_SECTION),
-                0,
-                EXITED_MEMORY_VERSION,
-                fold,
-            );
-        }
-        let incremental = writer.is_incremental();
-        writer
-            .write_atomic(path)
-            .map(|image| Written { image, incremental })
-    })();
-    // Put the fields back whatever happened.
+    }
+    Ok(())
+}
+
+/// The error of a section that could not be encoded.
+fn encode_error(section: &str, source: postcard::Error) -> CheckpointError {
+    CheckpointError::Image(ImageError::Encode {
+        section: section.into(),
+        source,
+    })
+}
+
+/// How an image names `parent`, the image it builds on.
+fn parent_ref(parent: &Baseline) -> ParentRef {
+    ParentRef {
+        name: parent
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        header_checksum: parent.header_checksum,
+        cycle: parent.cycle,
+    }
+}
+
+/// Adds a section per memory field: the pages changed since the parent where the
+/// plan stores a delta, the whole field otherwise.
+fn add_memory<'f>(writer: &mut ImageWriter<'f>, mut memory: MemoryPlan<'f>) {
+    for (pid, field) in memory.fields {
+        match memory.deltas.remove(pid) {
+            Some(pages) => {
+                writer.add_memory_delta(*pid, field.words(), pages, memory.prints[pid].checksum())
+            }
+            None => writer.add_memory(*pid, field.words()),
+        };
+    }
+}
+
+/// Gives the processes of `system` back the memory fields [`split_state`] took out.
+fn put_fields_back(system: &mut System, fields: Vec<(Pid, Memory)>) {
     for (pid, memory) in fields {
         if let Some(process) = system.processes.get_mut(&pid) {
             process.memory = memory;
         }
     }
-    Ok((result?, prints))
 }
 
 /// What [`restore`] gives back.
@@ -687,7 +767,7 @@ fn cos_decks(image: &Image) -> Result<BTreeMap<Pid, DeckJob>, CheckpointError> {
     let Some(info) = image.find(SectionKind::Other(DECKS_SECTION), 0) else {
         return Ok(BTreeMap::new());
     };
-    let offset = crate::ByteOffset(info.offset);
+    let offset = cray_chkpnt::ByteOffset(info.offset);
     if info.version != DECKS_VERSION {
         return Err(CheckpointError::Image(ImageError::BadSection {
             file: image.path().to_path_buf(),
@@ -714,7 +794,7 @@ fn cos_decks(image: &Image) -> Result<BTreeMap<Pid, DeckJob>, CheckpointError> {
 /// does not know (kept and shown, otherwise ignored).
 pub fn known_version(kind: SectionKind) -> Option<u16> {
     match kind.canonical() {
-        SectionKind::Summary => Some(crate::format::SUMMARY_VERSION),
+        SectionKind::Summary => Some(cray_chkpnt::format::SUMMARY_VERSION),
         SectionKind::State => Some(STATE_VERSION),
         SectionKind::Memory | SectionKind::FileContents => Some(1),
         SectionKind::MemoryDelta => Some(incremental::DELTA_VERSION),
@@ -729,7 +809,7 @@ pub fn known_version(kind: SectionKind) -> Option<u16> {
 
 /// The sections of `image` in a version newer than this build reads, each with the
 /// newest version it does read.
-pub fn newer_sections(image: &Image) -> Vec<(crate::SectionInfo, u16)> {
+pub fn newer_sections(image: &Image) -> Vec<(cray_chkpnt::SectionInfo, u16)> {
     image
         .sections()
         .iter()
@@ -773,13 +853,13 @@ pub fn kernel_state(image: &Image) -> Result<System, CheckpointError> {
             saved::StateError::Decode { version, source } => ImageError::Decode {
                 file: file(),
                 section: format!("{} (kernel state version {version})", info.name()),
-                offset: crate::ByteOffset(info.offset),
+                offset: cray_chkpnt::ByteOffset(info.offset),
                 source,
             },
             other => ImageError::BadSection {
                 file: file(),
                 section: info.name(),
-                offset: crate::ByteOffset(info.offset),
+                offset: cray_chkpnt::ByteOffset(info.offset),
                 reason: other.to_string(),
             },
         };
@@ -795,7 +875,7 @@ fn exited_memory(image: &Image) -> Result<ExitedMemory, CheckpointError> {
     let Some(info) = image.find(SectionKind::Other(EXITED_MEMORY_SECTION), 0) else {
         return Ok(ExitedMemory::default());
     };
-    let offset = crate::ByteOffset(info.offset);
+    let offset = cray_chkpnt::ByteOffset(info.offset);
     let bad = |reason: String| {
         CheckpointError::Image(ImageError::BadSection {
             file: image.path().to_path_buf(),
@@ -830,7 +910,7 @@ pub fn file_identities(image: &Image) -> Result<Vec<FileIdentity>, CheckpointErr
     match image.find(SectionKind::Other(FILES_SECTION), 0) {
         None => Ok(Vec::new()),
         Some(info) => {
-            let offset = crate::ByteOffset(info.offset);
+            let offset = cray_chkpnt::ByteOffset(info.offset);
             let bytes = image.section(SectionKind::Other(FILES_SECTION), 0)?;
             postcard::from_bytes(&bytes).map_err(|source| {
                 CheckpointError::Image(ImageError::Decode {

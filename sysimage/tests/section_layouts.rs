@@ -6,10 +6,10 @@
 //! length-prefixed strings and sequences, enum variants by index), so such a change
 //! fails here.
 
-use cray_chkpnt::file_policy::FileRecord;
 use cray_chkpnt::incremental::ParentRef;
-use cray_chkpnt::system_image::FileIdentity;
 use cray_chkpnt::{ImageKind, ImageSummary};
+use cray_sysimage::file_policy::FileRecord;
+use cray_sysimage::system_image::FileIdentity;
 
 fn encoded<T: serde::Serialize>(value: &T) -> Vec<u8> {
     postcard::to_stdvec(value).unwrap()

@@ -8,9 +8,9 @@
 //! they were (the root's and those beside it); a mutant that is accepted must satisfy
 //! the invariants, and still satisfy them after it ran.
 
-use cray_chkpnt::system_image::restore;
 use cray_chkpnt::{Image, ImageWriter, SectionKind};
 use cray_emulator::system::{Console, Event, HostRoot, Inconsistency, System};
+use cray_sysimage::system_image::restore;
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //!
 //! Each `NAME.chk` has a `NAME.expect` beside it: the clock periods, the state hash and
 //! the exit status of the finished job, then the standard output the restarted job
-//! prints. `CRAY_BLESS_GOLDEN=1 cargo test -p cray-chkpnt --test golden` writes new
+//! prints. `CRAY_BLESS_GOLDEN=1 cargo test -p cray-sysimage --test golden` writes new
 //! ones for the current format (`NAME` gets the format version in it, so old images are
 //! never overwritten). The images never change; an `.expect` records how the job ends
 //! under the current timing model, so a deliberate change of the model's rules updates
@@ -25,13 +25,13 @@
 //! own images (`bless` writes only the names that are missing).
 
 use cray_cal::{assemble, Options};
-use cray_chkpnt::system_image::{
-    kernel_state, restore, save, save_incremental, SaveOptions, Selection, STATE_VERSION,
-};
 use cray_chkpnt::{Image, SectionKind, MAJOR_VERSION, MINOR_VERSION};
 use cray_emulator::cos::job::Backing;
 use cray_emulator::saved::{self, v1::SystemStateV1};
 use cray_emulator::system::{Config, Console, Event, ExitStatus, HostRoot, System};
+use cray_sysimage::system_image::{
+    kernel_state, restore, save, save_incremental, SaveOptions, Selection, STATE_VERSION,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -392,7 +392,7 @@ fn every_golden_image_upgraded_finishes_as_the_original_does() {
     let dir = tempfile::tempdir().unwrap();
     for image in golden_images() {
         let upgraded = dir.path().join(image.file_name().unwrap());
-        let report = cray_chkpnt::upgrade::upgrade(&image, &upgraded, "cray test").unwrap();
+        let report = cray_sysimage::upgrade::upgrade(&image, &upgraded, "cray test").unwrap();
         let opened = Image::open(&upgraded).unwrap();
         assert_eq!(opened.version(), (MAJOR_VERSION, MINOR_VERSION));
         let state = opened.find(SectionKind::State, 0).unwrap();

@@ -19,11 +19,11 @@
 //! inode, in the [`FILE_RECORDS_SECTION`]): the default never cuts another file that
 //! took the name (the image moved to another host, the user replaced the file) and
 //! refuses instead. Nothing is modified before every file has been checked, and no
-//! file is read, cut or written through a symbolic link ([`crate::beneath`]).
+//! file is read, cut or written through a symbolic link ([`cray_chkpnt::beneath`]).
 
-use crate::beneath::{self, Access, BeneathError};
 use crate::system_image::{CheckpointError, FileIdentity};
-use crate::{Image, ImageError, SectionKind};
+use cray_chkpnt::beneath::{self, Access, BeneathError};
+use cray_chkpnt::{Image, ImageError, SectionKind};
 use cray_emulator::system::files::Description;
 use cray_emulator::system::{HostRoot, System};
 use serde::{Deserialize, Serialize};
@@ -32,10 +32,7 @@ use std::fmt;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-/// Section kind code of the file records (device and inode of every open file), added
-/// beside the open-files list (kind 16) so that images without it still decode and
-/// readers that do not know it keep working.
-pub const FILE_RECORDS_SECTION: u16 = 17;
+pub use cray_chkpnt::format::FILE_RECORDS_SECTION;
 /// Version of the file records' encoding.
 pub const FILE_RECORDS_VERSION: u16 = 1;
 
@@ -146,7 +143,7 @@ pub fn file_records(image: &Image) -> Result<Vec<FileRecord>, CheckpointError> {
     let Some(info) = image.find(kind, 0) else {
         return Ok(Vec::new());
     };
-    let offset = crate::ByteOffset(info.offset);
+    let offset = cray_chkpnt::ByteOffset(info.offset);
     let bytes = image.section(kind, 0)?;
     postcard::from_bytes(&bytes).map_err(|source| {
         CheckpointError::Image(ImageError::Decode {

@@ -9,9 +9,9 @@
 //! directory builds on is not rewritten in place (that image would lose its parent);
 //! it can be upgraded to another name with `-o`.
 
-use crate::incremental::{head_of, memory_fields};
 use crate::system_image::{decode_system, CheckpointError, DECKS_SECTION, STATE_VERSION};
-use crate::{Compression, Image, ImageError, ImageWriter, SectionKind};
+use cray_chkpnt::incremental::{head_of, memory_fields};
+use cray_chkpnt::{Compression, Image, ImageError, ImageWriter, SectionKind};
 use cray_emulator::saved;
 use cray_emulator::system::Pid;
 use std::os::unix::fs::MetadataExt;

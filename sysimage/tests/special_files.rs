@@ -4,9 +4,9 @@
 //! regular file put in its place.
 
 use cray_cal::{assemble, Options};
-use cray_chkpnt::system_image::{file_identities, restore, save, SaveOptions, Selection};
 use cray_chkpnt::Image;
 use cray_emulator::system::{Config, Console, Event, HostRoot, System};
+use cray_sysimage::system_image::{file_identities, restore, save, SaveOptions, Selection};
 use std::path::Path;
 use std::process::Command;
 use std::sync::mpsc;
