@@ -9,7 +9,6 @@ use crate::file_policy::file_records;
 use crate::system_image::{decode_system, file_identities};
 use cray_chkpnt::Image;
 use cray_emulator::saved;
-use cray_emulator::system::System;
 use std::collections::BTreeMap;
 
 /// Reads `data` as a checkpoint image and, since a mutated image rarely gets past
