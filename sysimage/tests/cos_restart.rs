@@ -83,9 +83,19 @@ fn every_corpus_cos_binary_resumes_exactly() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let words = absolute::words_from_bytes(&std::fs::read(&path).unwrap()).unwrap();
         let whole = straight(&name, &words);
+        // Each run must do enough to be worth checkpointing: it says something or ends
+        // normally (PRVDEF with no directives ends quietly), over many clock periods.
         assert!(
-            !whole.log.is_empty() || !whole.stderr.is_empty(),
-            "{name} says nothing"
+            !whole.log.is_empty()
+                || !whole.stderr.is_empty()
+                || whole.status == ExitStatus::Exited(0),
+            "{name} says nothing and fails: {:?}",
+            whole.status
+        );
+        assert!(
+            whole.cycles > POINTS * 100,
+            "{name} ends after {} clock periods",
+            whole.cycles
         );
         for point in 1..=POINTS {
             let n = whole.cycles * point / (POINTS + 1);
