@@ -6,7 +6,7 @@
 //! words, one section per memory field. It reads and writes headers, section tables,
 //! sections (compressed or not), memory fields and chains of incremental images, so a
 //! tool can list an image's structure without linking the emulator. The kind codes of
-//! the sections written by the layer above are registered in [`format`] so that they
+//! the sections written by the layer above are registered in [`format`](mod@format) so that they
 //! can be named. The mapping of an emulated system onto sections, the restart policies
 //! of its host files and `cray upgrade` live in that layer, the `cray-sysimage` crate.
 

@@ -14,9 +14,9 @@
 //! appeared (a later version reuses it while it is unchanged). No live type is
 //! reachable, so a change to a live struct cannot move the bytes of any version;
 //! `tests` checks the frozen modules name no live type and pins the encodings of a
-//! sample state (`pinned/`). [`live`] converts between the two (the timing model in
+//! sample state (`pinned/`). `live` converts between the two (the timing model in
 //! `timing::frozen`, beside its private fields), mostly through the field lists of
-//! [`convert`]'s macros.
+//! `convert`'s macros.
 //!
 //! | version | written by       | what changed                                      | frozen types new in it |
 //! |--------:|------------------|---------------------------------------------------|------------------------|
