@@ -30,9 +30,11 @@ pub fn instruction_text(parcels: &[u16], model: Model) -> Option<String> {
     disassemble(inst, model)
 }
 
-/// A source line for a parcel that is no instruction of its own.
-pub fn stray_parcel_text(parcel: u16) -> String {
-    format!("VWD 16/O'{parcel:o}")
+/// A source line giving `parcels` as they are, where they are: for a parcel that is
+/// no instruction of its own, or an instruction whose text CAL reads differently.
+pub fn parcels_as_data(parcels: &[u16]) -> String {
+    let fields: Vec<String> = parcels.iter().map(|p| format!("16/O'{p:o}")).collect();
+    format!("VWD {}", fields.join(","))
 }
 
 /// CAL source for `words`, parcel by parcel: each instruction whose text reads back,
@@ -47,7 +49,7 @@ pub fn reassemblable_source(words: &[u64], model: Model) -> String {
     while at < parcels.len() {
         let (text, length) = match instruction_text(&parcels[at..], model) {
             Some(text) => (text, instruction_length(parcels[at]) as usize),
-            None => (stray_parcel_text(parcels[at]), 1),
+            None => (parcels_as_data(&parcels[at..=at]), 1),
         };
         let _ = writeln!(out, "         {}", text.replacen(' ', "   ", 1));
         at += length;

@@ -2,8 +2,8 @@
 
 use crate::load::{load_program_file, ProgramImage};
 use crate::CliError;
-use cray_cal::readback::{instruction_text, stray_parcel_text};
-use cray_emulator::isa::{decode, disassemble, instruction_length, Model, Op};
+use cray_cal::readback::{instruction_text, parcels_as_data};
+use cray_emulator::isa::{decode, disassemble, instruction_length, Instruction, Model, Op};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -91,13 +91,12 @@ pub fn disassemble_image(image: &ProgramImage, options: &DisOptions) -> String {
             .map(|p2| decode(p1, p2, options.model));
         match instruction {
             Some(inst) if inst.op != Op::Undefined => {
-                let parcels = &[inst.p1, inst.p2][..length as usize];
                 let code = if length == 2 {
                     format!("{:06o} {:06o}", inst.p1, inst.p2)
                 } else {
                     format!("{:06o}       ", inst.p1)
                 };
-                let text = instruction_line(parcels, options.model);
+                let text = instruction_line(inst, length, options.model);
                 let _ = writeln!(out, "{marker}{:>8} {code}  {text}", parcel_label(parcel));
                 parcel += length;
             }
@@ -119,7 +118,7 @@ pub fn disassemble_image(image: &ProgramImage, options: &DisOptions) -> String {
                     "{marker}{:>8} {:06o}         {}",
                     parcel_label(parcel),
                     p1,
-                    stray_parcel_text(p1)
+                    parcels_as_data(&[p1])
                 );
                 parcel += 1;
             }
@@ -129,19 +128,19 @@ pub fn disassemble_image(image: &ProgramImage, options: &DisOptions) -> String {
     out
 }
 
-/// The text of a defined instruction: its CAL form when that assembles back to the
-/// same parcels, else its parcels as `VWD` with the disassembly as a comment, so that
-/// the listing's text column is always a source giving the same words.
-fn instruction_line(parcels: &[u16], model: Model) -> String {
+/// The text of a defined instruction of `length` parcels: its CAL form when that
+/// assembles back to the same parcels, else its parcels as `VWD` with the disassembly
+/// as a comment, so that the listing's text column is always a source giving the same
+/// words.
+fn instruction_line(inst: Instruction, length: u32, model: Model) -> String {
+    let parcels = &[inst.p1, inst.p2][..length as usize];
     if let Some(text) = instruction_text(parcels, model) {
         return text;
     }
-    let fields: Vec<String> = parcels.iter().map(|p| format!("16/O'{p:o}")).collect();
-    let shown = decode(parcels[0], parcels.get(1).copied().unwrap_or(0), model);
-    let comment = disassemble(shown, model).unwrap_or_default();
+    let comment = disassemble(inst, model).unwrap_or_default();
     format!(
-        "VWD {}  ; {comment} (CAL writes this text differently)",
-        fields.join(",")
+        "{}  ; {comment} (CAL writes this text differently)",
+        parcels_as_data(parcels)
     )
 }
 
