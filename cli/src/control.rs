@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::Arc;
@@ -118,12 +118,28 @@ impl ControlServer {
     /// Listens on `<socket dir>/<host pid>.sock`; refuses a socket directory another
     /// user could tamper with.
     pub fn start() -> Result<ControlServer, CliError> {
-        let path = socket_dir::own()?.join(format!("{}.sock", std::process::id()));
-        // A socket left by an earlier process that had this pid.
+        Self::start_in(&socket_dir::own()?)
+    }
+
+    /// Listens on `<dir>/<host pid>.sock`.
+    ///
+    /// The socket is bound and made 0600 under a name no client looks at, and
+    /// renamed to its own name only then, listening. Bound there directly, it was
+    /// visible for a moment before it listened (`bind` and `listen` are two system
+    /// calls): a client listing the sessions then (`cray ps`) found it refusing
+    /// connections, took it for a killed session's and removed it, and the session
+    /// failed on its own socket with "No such file or directory".
+    fn start_in(dir: &Path) -> Result<ControlServer, CliError> {
+        let pid = std::process::id();
+        let path = dir.join(format!("{pid}.sock"));
+        let binding = dir.join(format!(".{pid}.sock.binding"));
+        // Sockets left by an earlier process that had this pid.
         let _ = std::fs::remove_file(&path);
-        let listener = UnixListener::bind(&path).map_err(|e| CliError::io(&path, e))?;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| CliError::io(&path, e))?;
+        let _ = std::fs::remove_file(&binding);
+        let listener = UnixListener::bind(&binding).map_err(|e| CliError::io(&binding, e))?;
+        std::fs::set_permissions(&binding, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| CliError::io(&binding, e))?;
+        std::fs::rename(&binding, &path).map_err(|e| CliError::io(&path, e))?;
         listener
             .set_nonblocking(true)
             .map_err(|e| CliError::io(&path, e))?;
@@ -286,4 +302,56 @@ fn write_line(stream: &mut UnixStream, response: &Response) -> std::io::Result<(
     let mut text = serde_json::to_string(response).map_err(std::io::Error::other)?;
     text.push('\n');
     stream.write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    /// A client that looks at the socket's name the moment it appears must find it
+    /// private and listening, every time: a refused connection is what made `cray ps`
+    /// remove a starting session's socket.
+    #[test]
+    fn a_session_socket_appears_private_and_listening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("{}.sock", std::process::id()));
+        let done = Arc::new(AtomicBool::new(false));
+        let watcher = {
+            let (path, done) = (path.clone(), Arc::clone(&done));
+            std::thread::spawn(move || {
+                let (mut seen, mut faults) = (0u32, Vec::new());
+                while !done.load(Ordering::Relaxed) {
+                    let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                        continue;
+                    };
+                    seen += 1;
+                    if meta.mode() & 0o777 != 0o600 {
+                        faults.push(format!("mode {:o}", meta.mode() & 0o777));
+                    }
+                    match UnixStream::connect(&path) {
+                        Err(e) if e.kind() == ErrorKind::ConnectionRefused => {
+                            faults.push("connection refused".into())
+                        }
+                        _ => {}
+                    }
+                }
+                (seen, faults)
+            })
+        };
+        for _ in 0..300 {
+            let server = ControlServer::start_in(dir.path()).unwrap();
+            std::thread::sleep(Duration::from_micros(200));
+            drop(server);
+        }
+        done.store(true, Ordering::Relaxed);
+        let (seen, faults) = watcher.join().unwrap();
+        assert!(seen > 0, "the watcher never saw the socket");
+        assert!(
+            faults.is_empty(),
+            "{} of {seen} looks found the socket unready, e.g. {:?}",
+            faults.len(),
+            &faults[..faults.len().min(5)]
+        );
+    }
 }
