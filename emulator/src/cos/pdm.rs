@@ -13,6 +13,7 @@
 //! | word 0 bits 40–51 | status (out) | read back after the request by AUDIT's routine at P=0132574 and by DMP10 at P=02450–02455; `STATUS =` in PD612 |
 //! | word 0 bits 32–39 | not known | AUDIT's routine at P=0153024 stores 4 there; kept as it is |
 //! | word 1 | a local dataset name (in) | AUDIT names `$MCD` (function 0233), `$DSC` (0231), `$DXT` (0232), `$BCD` (0234) there, then opens that name; RELOAD asks for `$BCD` and `$MCD` the same way |
+//! | word 2 bits 0–31 and 32–63 | catalogue accesses: two numbers (out), inferred to be the catalogue dataset's size | after the MCD access AUDIT keeps both (its routines at P=0132660 and P=0132744), after the DSC access their sum (P=0133604, P=0133670, the sum at P=033124–033131); with both 0 it reads nothing of the dataset |
 //! | word 2 bits 32–47 | DMP10: catalogue pages wanted (in), pages given (out) | DMP10 stores 022 at P=02277–02310, jumps to its end when the field is 0 after the request (P=02474–02502), and counts its pages against it (P=06543–06553) |
 //! | word 2 bits 48–63 | DMP10: the first page wanted (1 first) | DMP10 stores 1 at P=02235–02242 and adds 022 after each batch (P=06555–06566) |
 //! | word 3 bits 40–63 | DMP10: the address of its page buffer | DMP10 stores 06553 there at P=02312–02320; it reads entries of 077 words from 8 words into a page (P=06704–06720): 8 + 8 × 077 = 512 words a page (inferred) |
@@ -29,7 +30,8 @@
 //! - the catalogue accesses (AUDIT, RELOAD: function codes 0231–0234): the system's
 //!   catalogue datasets are made local under the name in word 1. For an empty
 //!   catalogue (no store, or a store with no entry) these are empty datasets, which
-//!   is what an empty catalogue is: AUDIT then says `AU003 - NO DATASETS SELECTED`.
+//!   is what an empty catalogue is, and word 2 is 0: AUDIT then says
+//!   `AU003 - NO DATASETS SELECTED`.
 //! - the catalogue page request (DMP10: function code 040): for an empty catalogue,
 //!   0 pages and status 0211.
 //!
@@ -77,28 +79,25 @@ impl System {
             return System::bad_address("F$PDM", address);
         };
         let code = field(pdd[0], FUNCTION.0, FUNCTION.1);
-        let (status, count) = match self.pdm_serve(code, &pdd) {
-            Ok(count) => count,
+        let (status, word2) = match self.pdm_serve(code, &pdd) {
+            Ok(answer) => answer,
             Err(why) => {
                 let line = format!("cray: pid {pid}: F$PDM function {code:o}: {why}\n");
                 self.console_mut().message(line.as_bytes());
                 (STATUS_NOT_SERVED, None)
             }
         };
-        let mut header = [with_field(pdd[0], STATUS.0, STATUS.1, status), pdd[2]];
-        if let Some(count) = count {
-            header[1] = with_field(pdd[2], COUNT.0, COUNT.1, count);
-        }
-        if !self.cos_write(pid, address, &header[..1])
-            || !self.cos_write(pid, address + 2, &header[1..])
+        let word0 = with_field(pdd[0], STATUS.0, STATUS.1, status);
+        if !self.cos_write(pid, address, &[word0])
+            || !self.cos_write(pid, address + 2, &[word2.unwrap_or(pdd[2])])
         {
             return System::bad_address("F$PDM", address);
         }
         Reply::Status(0)
     }
 
-    /// What function `code` answers: its status and, for a read of pages, the
-    /// number of pages given; `Err` says why it is not served.
+    /// What function `code` answers: its status and the new word 2 (`None`: left
+    /// as it is); `Err` says why it is not served.
     fn pdm_serve(&self, code: u64, pdd: &[u64]) -> Result<(u64, Option<u64>), String> {
         let known = code == function::READ_PAGES || function::ACCESS_CATALOGUE.contains(&code);
         if !known {
@@ -112,13 +111,15 @@ impl System {
             ));
         }
         if code == function::READ_PAGES {
-            return Ok((STATUS_LAST, Some(0)));
+            return Ok((STATUS_LAST, Some(with_field(pdd[2], COUNT.0, COUNT.1, 0))));
         }
         // An empty catalogue dataset: the name is made local when the job opens it.
         if dataset_name(pdd[1]).is_empty() {
             return Err("no dataset name in word 1".to_string());
         }
-        Ok((STATUS_DONE, None))
+        // Both halves of word 2 are what AUDIT reads back as the catalogue's size
+        // (inferred): nothing.
+        Ok((STATUS_DONE, Some(0)))
     }
 
     /// The number of editions the store holds (0 with no store).
@@ -170,8 +171,9 @@ mod tests {
     #[test]
     fn an_empty_catalogue_is_accessed_and_read() {
         // AUDIT's first request: FC 0233, bits 32-39 = 4, word 1 = $MCD.
-        let (pdd, alive) = request([0o400000233, ascii_word("$MCD"), 0, 0], None);
+        let (pdd, alive) = request([0o400000233, ascii_word("$MCD"), 0o77, 0], None);
         assert!(alive);
+        assert_eq!(pdd[2], 0, "an empty catalogue has no size");
         assert_eq!(status(&pdd), STATUS_DONE);
         assert_eq!(field(pdd[0], FUNCTION.0, FUNCTION.1), 0o233, "FC kept");
         assert_eq!(field(pdd[0], 32, 39), 4, "other fields kept");
