@@ -264,8 +264,14 @@ fn checkpoint_and_restart_of_a_cos_job() {
 const CORPUS: &[(&str, i32, &str)] = &[
     ("acctdef.bin", 0, "UT010 - STOP          in ACCTDEF"),
     ("acctdef.ds", 0, "UT010 - STOP          in ACCTDEF"),
-    ("audit.bin", 140, "request 21 (F$PDM) at P=372426"),
-    ("dmp10.bin", 140, "request 21 (F$PDM) at P=2447"),
+    // F$PDM shows it the empty catalogue of a system with no store.
+    ("audit.bin", 0, "AU003 - NO DATASETS SELECTED"),
+    // Reads no catalogue page and ends; the `$PDS` it began has no EOD.
+    (
+        "dmp10.bin",
+        0,
+        "$PDS: F$WDC data: dataset word 1001: no EOD",
+    ),
     ("jcsdef.bin", 1, "JC001 - **** ERROR ****"),
     ("loadcat.bin", 0, "UT010 - STOP          in DIRECT"),
     // Aborts without a message of its own after reading an empty $PDS.
@@ -273,7 +279,8 @@ const CORPUS: &[(&str, i32, &str)] = &[
     // Reads block 0 of its empty `$USER` by block number, finds no directives on
     // `$IN` and ends quietly.
     ("prvdef.bin", 0, ""),
-    ("reload.bin", 140, "request 21 (F$PDM) at P=362266"),
+    // Past F$PDM's catalogue accesses, to a request whose format is not known.
+    ("reload.bin", 140, "request 67 (F$DTT) at P=316424"),
 ];
 
 #[test]

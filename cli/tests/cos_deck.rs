@@ -529,3 +529,77 @@ fn prvdef_reads_the_validation_dataset_by_block_number_to_its_normal_end() {
     assert!(stderr.contains("F$ADV"), "{stderr}");
     assert!(stderr.ends_with(" JOB ENDED\n"), "{stderr}");
 }
+
+/// Runs `deck` with the corpus as the system directory and the site's store.
+fn run_corpus_deck(site: &Site, name: &str, deck: &str) -> Output {
+    let file = site.path(&format!("{name}.job"));
+    std::fs::write(&file, deck).unwrap();
+    cray()
+        .arg("run")
+        .arg("--root")
+        .arg(site.dir.path())
+        .arg("--system-dir")
+        .arg(isa_tests::corpus_dir().join("cos"))
+        .arg("--pds")
+        .arg(site.path("pds"))
+        .args(["--max-cycles", "100000000"])
+        .arg(&file)
+        .output()
+        .unwrap()
+}
+
+/// F$PDM over an empty store: AUDIT's catalogue accesses (`$MCD`, ...) are served
+/// and it lists no dataset to its normal end; DMP10's catalogue page request gets
+/// no page and DMP10 ends normally. RELOAD gets past its catalogue accesses.
+#[test]
+fn audit_and_dmp10_read_an_empty_catalogue_to_their_normal_end() {
+    let site = Site::new();
+    let out = run_corpus_deck(&site, "a", "JOB,JN=A,US=SYSTEM.\nAUDIT.\nDMP10.\n");
+    let stderr = ok(&out);
+    assert!(stderr.contains("AU003 - NO DATASETS SELECTED"), "{stderr}");
+    assert!(!stderr.contains("F$PDM"), "{stderr}");
+    assert!(!stderr.contains("ABORTED"), "{stderr}");
+    assert!(stderr.ends_with(" JOB ENDED\n"), "{stderr}");
+    let out = run_corpus_deck(&site, "r", "JOB,JN=R,US=SYSTEM.\nRELOAD.\n");
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("F$PDM"), "{stderr}");
+    assert!(stderr.contains("request 67 (F$DTT)"), "{stderr}");
+}
+
+/// After a SAVE, the catalogue is not empty, and its COS page image is not known:
+/// AUDIT's catalogue access is answered with the emulator's status 07777 (the
+/// console says why), AUDIT reports it with its own message and aborts, and the
+/// store's entries are as the SAVE left them (a deck job only takes
+/// its job number from the store).
+#[test]
+fn a_catalogue_that_holds_datasets_is_refused_with_a_status_not_a_kill() {
+    let site = Site::new();
+    let save = "JOB,JN=S,US=SYSTEM.\nSAVE,DN=$IN,PDN=DATA.\n/EOF\nkept\n";
+    ok(&site.run("save", save, &[]));
+    let entries = |site: &Site| {
+        let text = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["entries"].clone()
+    };
+    let before = entries(&site);
+    let out = run_corpus_deck(&site, "a", "JOB,JN=A,US=SYSTEM.\nAUDIT.\n");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for line in [
+        "F$PDM function 233: the store holds 1 dataset(s)",
+        "PD612 - CATALOG ACCESS ERROR: FC =00000233 STATUS =00007777",
+        "AU019 - MCD ACCESS FAILED, USING DSC.",
+        "PD612 - CATALOG ACCESS ERROR: FC =00000231 STATUS =00007777",
+        "AU020 - DSC ACCESS ERROR",
+        " AUDIT ABORTED (exit status 1)",
+    ] {
+        assert!(stderr.contains(line), "{line:?} in {stderr}");
+    }
+    assert!(!stderr.contains("SIGSYS"), "{stderr}");
+    assert_eq!(before, entries(&site), "the entries are as SAVE left them");
+    let out = run_corpus_deck(&site, "d", "JOB,JN=D,US=SYSTEM.\nDMP10.\n");
+    let stderr = ok(&out);
+    assert!(
+        stderr.contains("PD907 - ERROR ON SYSTEM DATASET CATALOG PAGE REQUEST"),
+        "{stderr}"
+    );
+}

@@ -19,6 +19,7 @@
 //! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset and clears its LFT entry |
 //! | 014 | F$DNT | accepted (local datasets are created when opened) |
 //! | 016 | F$GNS | the control statement at S1 (10 words, NUL-padded) |
+//! | 021 | F$PDM | the PDD at S1: function code in word 0 bits 52–63, status back in bits 40–51 (1 done); the catalogue accesses and reads of an empty catalogue are served, anything else answered with status 07777 (module `cos::pdm`) |
 //! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`); F$RDC with the sign bit of S1 reads by block number |
 //! | 024 | F$GRN | the COS revision word (JCCRL, `COS 1.17`) at S1; one word (uncertain: the request may return more) |
 //! | 026 | F$JDA | `   yyddd` at S1 |
@@ -36,10 +37,10 @@
 //! | 075 | F$DSD | done, nothing to set: no security levels are kept (module `cos::security`) |
 //!
 //! Any other code ends the job with a message naming the code (octal), its name and
-//! P, and exit status "killed by SIGSYS" (host code 140): among them F$PDM
-//! (permanent datasets), F$PRV/F$ENC (security), which this COS has nothing to
-//! answer with, and F$TDT/F$DTT/F$MTT/F$TMT and codes 017 and 0122, whose formats
-//! are not known here (no corpus binary reaches them). A request whose addresses
+//! P, and exit status "killed by SIGSYS" (host code 140): among them F$PRV/F$ENC
+//! (security), which this COS has nothing to answer with, and F$TDT/F$DTT/F$MTT/
+//! F$TMT and codes 017 and 0122, whose formats are not known here (RELOAD and
+//! PRVDEF reach F$DTT). A request whose addresses
 //! fall outside the field ends the job the same way with SIGSEGV.
 //!
 //! `System::trace_requests` (`cray run --trace-requests`) prints each request, its
@@ -101,6 +102,8 @@ pub mod code {
     pub const F_GNS: u64 = 0o16;
     /// Release dataset.
     pub const F_RLS: u64 = 0o20;
+    /// Permanent-dataset management.
+    pub const F_PDM: u64 = 0o21;
     /// Read circular.
     pub const F_RDC: u64 = 0o22;
     /// Write circular.
@@ -213,6 +216,7 @@ impl System {
             F_POS => self.cos_rewind(pid, s1),
             F_BIO => self.cos_bio(pid, s1),
             F_DSD => self.cos_define_secure_dataset(pid, s1, s2),
+            F_PDM => self.cos_pdm(pid, s1),
             F_RDC if s1 >> 63 == 1 => self.cos_read_by_block(pid, s1),
             F_RDC => self.cos_read_circular(pid, s1),
             F_WDC => self.cos_write_circular(pid, s1),
@@ -513,8 +517,8 @@ mod tests {
 
     #[test]
     fn unserved_requests_end_the_job_with_sigsys() {
-        // F$PDM, F$PRV, F$ENC: permanent datasets and security.
-        for code in [0o21, 0o74, 0o76] {
+        // F$PRV, F$ENC: security.
+        for code in [0o74, 0o76] {
             let (_d, system, _, _) = request(code, 0o204);
             assert_eq!(
                 system.leader_status,
