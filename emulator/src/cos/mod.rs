@@ -22,6 +22,7 @@ pub mod jcb;
 pub mod job;
 pub mod loader;
 mod local_datasets;
+pub mod reprieve;
 pub mod requests;
 pub mod rollout;
 mod security;

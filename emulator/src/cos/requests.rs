@@ -47,6 +47,7 @@
 
 use super::bits::field;
 use super::clock;
+use super::reprieve::{Class, RpvReply};
 use crate::system::signals::{self, SIGSEGV, SIGSYS};
 use crate::system::{Event, ExitStatus, Pid, ProcessState, System, WaitOn};
 
@@ -150,6 +151,9 @@ pub(crate) enum Reply {
     WaitForTerminal,
     /// The job is to be rolled out (module `cos::rollout`): the runner checkpoints it.
     Rollout,
+    /// The job entered its reprieve handler or continued from it (module
+    /// `cos::reprieve`): its registers are set already.
+    Reprieved,
 }
 
 /// Length of the F$GNS statement image in words (80 characters).
@@ -164,6 +168,8 @@ impl System {
         };
         use code::*;
         let reply = match request {
+            F_ADV | F_TRM if self.cos_reprieve(pid, Class::NormalEnd) => Reply::Reprieved,
+            F_ABT if self.cos_reprieve(pid, Class::Abort) => Reply::Reprieved,
             F_ADV | F_TRM => self.cos_end(pid, ExitStatus::Exited(0)),
             F_ABT => self.cos_end(pid, ExitStatus::Exited(1)),
             F_DAT => self.store_text(pid, s1, &clock::date_text(self.time())),
@@ -196,12 +202,11 @@ impl System {
                     .map_or(0, |w| w[0]);
                 self.store_words(pid, s1, &[revision])
             }
-            F_RPV => {
-                if let Some(job) = self.processes.get_mut(&pid).and_then(|p| p.cos.as_mut()) {
-                    job.reprieve = Some(s1);
-                }
-                Reply::Status(0)
-            }
+            F_RPV => match self.cos_reprieve_request(pid, s1, s2) {
+                RpvReply::Status(status) => Reply::Status(status),
+                RpvReply::Continued => Reply::Reprieved,
+                RpvReply::BadAddress(address) => Self::bad_address("F$RPV", address),
+            },
             F_NRN | F_RRN => {
                 self.cos_set_rerun(pid, request == F_RRN);
                 Reply::Status(0)
@@ -235,6 +240,7 @@ impl System {
                 Reply::End(status, _) => format!("ends: {status:?}"),
                 Reply::WaitForTerminal => "waits for terminal input".to_string(),
                 Reply::Rollout => "rolls the job out".to_string(),
+                Reply::Reprieved => format!("reprieve: P={:o}", self.processes[&pid].cpu.p),
             };
             // The word at S1 as text when it reads as a name (ODN, DSP, DDL, message).
             let text = self
@@ -289,6 +295,7 @@ impl System {
                 return Some(Event::InputWanted { pid });
             }
             Reply::Rollout => return self.cos_rollout(pid),
+            Reply::Reprieved => {}
         }
         None
     }
