@@ -18,6 +18,7 @@ pub mod clock;
 pub mod dataset;
 pub mod deck;
 mod error;
+mod io_area;
 pub mod jcb;
 pub mod job;
 pub mod loader;

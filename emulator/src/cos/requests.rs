@@ -134,6 +134,8 @@ pub mod code {
     pub const F_POS: u64 = 0o63;
     /// Memory (new form).
     pub const F_MEMORY: u64 = 0o73;
+    /// Process user security requests.
+    pub const F_PRV: u64 = 0o74;
     /// Define secure dataset.
     pub const F_DSD: u64 = 0o75;
 }
@@ -180,7 +182,8 @@ impl System {
                 self.store_words(pid, s1, &[cycles])
             }
             F_MSG => self.cos_message(pid, s1),
-            F_RCL | F_DNT | F_IOA | F_SYM | F_LFT | F_ACT => Reply::Status(0),
+            F_RCL | F_DNT | F_SYM | F_LFT | F_ACT => Reply::Status(0),
+            F_IOA => self.cos_io_area(pid, s1),
             F_GNS => {
                 let statement = self.processes[&pid]
                     .cos
@@ -218,6 +221,7 @@ impl System {
             F_POS => self.cos_rewind(pid, s1),
             F_BIO => self.cos_bio(pid, s1),
             F_DSD => self.cos_define_secure_dataset(pid, s1, s2),
+            F_PRV if s2 == super::security::PRV_MASK => self.cos_privileges(pid, s1),
             F_RDC if s1 >> 63 == 1 => self.cos_read_by_block(pid, s1),
             F_RDC => self.cos_read_circular(pid, s1),
             F_WDC => self.cos_write_circular(pid, s1),
@@ -520,7 +524,8 @@ mod tests {
 
     #[test]
     fn unserved_requests_end_the_job_with_sigsys() {
-        // F$PDM, F$PRV, F$ENC: permanent datasets and security.
+        // F$PDM, F$PRV (a function other than 2), F$ENC: permanent datasets and
+        // security.
         for code in [0o21, 0o74, 0o76] {
             let (_d, system, _, _) = request(code, 0o204);
             assert_eq!(
