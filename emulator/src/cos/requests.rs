@@ -6,40 +6,42 @@
 //!
 //! | code | request | what the emulator does |
 //! |---|---|---|
-//! | 000 | F$ADV | flushes the datasets, ends the job with exit status 0 |
-//! | 001 | F$ABT | flushes the datasets, ends the job with exit status 1 |
+//! | 000 | F$ADV | flushes the datasets, ends the job with exit status 0; enters the reprieve handler instead when the job's reprieve takes normal termination (module `cos::reprieve`) |
+//! | 001 | F$ABT | flushes the datasets, ends the job with exit status 1; enters the reprieve handler instead when the job's reprieve takes aborts |
 //! | 002 | F$DAT | `mm/dd/yy` at S1 (epoch + machine clock) |
 //! | 003 | F$TIM | `hh:mm:ss` at S1 |
 //! | 004 | F$MSG | the NUL-terminated line at S1 (≤ 80 characters) to stderr and the job log |
-//! | 005 | F$RCL | nothing to wait for: all I/O completes inside the request |
-//! | 006 | F$TRM | as F$ADV |
+//! | 005 | F$RCL | nothing to wait for: all I/O completes inside the request, so the busy bit every caller loops on (DPBIO bit 0) is already clear, which is what F$RCL waits for on COS |
+//! | 006 | F$TRM | as F$ADV, reprieve included |
 //! | 010 | F$OPN | opens the dataset of the ODN at S1: its DSP above JCDSP, its LFT entry (name, DSP) between JCLFT and JCDSP; DSP address into ODN word 1 bits 40–63 |
 //! | 011, 073 | F$MEM, F$MEMORY | S1 = new FL (0: none); grows or shrinks the field (never below the top of the system area); S1 = FL |
 //! | 012 | F$LBN | S1 = last block number of the dataset at S1 |
 //! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset and clears its LFT entry |
-//! | 014 | F$DNT | accepted (local datasets are created when opened) |
+//! | 014 | F$DNT | accepted, nothing stored: local datasets are created when opened, and the DDL's attributes are not read (not yet shown to be observable: see docs/src/cos-jobs.md) |
 //! | 016 | F$GNS | the control statement at S1 (10 words, NUL-padded) |
 //! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`); F$RDC with the sign bit of S1 reads by block number |
 //! | 024 | F$GRN | the COS revision word (JCCRL, `COS 1.17`) at S1; one word (uncertain: the request may return more) |
 //! | 026 | F$JDA | `   yyddd` at S1 |
 //! | 027 | F$JTI | the job's CPU time in clock periods at S1 (an integer; uncertain) |
-//! | 030 | F$ACT | accepted, nothing stored: the emulator keeps no accounting, and the block's layout is not known, so the library sees the block as it left it |
+//! | 030 | F$ACT | accepted, nothing stored: the emulator keeps no accounting, and the block's layout is not known, so the library sees the block as it left it (AUDIT tests block word 0104 afterwards, which stays zero) |
 //! | 034 | F$BIO | buffered I/O (module `cos::bio`) |
 //! | 037 | F$NRN | marks the job not rerunnable (module `cos::rollout`) |
 //! | 040 | F$RRN | marks the job rerunnable again |
-//! | 041 | F$IOA | accepted (no I/O-area locking is needed) |
+//! | 041 | F$IOA | the I/O-area lock: bit 63 of the word at S1 wanted; JCB word 0104 keeps it in JCIOAC (bit 4) and the state before in JCIOAP (bit 5) (module `cos::io_area`) |
 //! | 042 | F$LFT | accepted: S1 = a user LFT entry (name; DSP pointer in bits 40–63), S2 = 0 delete, 1 change, 2 create (as the library's `$ALF` uses it). The library keeps those entries itself; datasets are found by name or DSP |
-//! | 045 | F$RPV | S1 recorded as the job's reprieve; the handler is never called (errors end the job) |
+//! | 045 | F$RPV | reprieve processing (module `cos::reprieve`): S2 = 0, S1 = the block (handler parcel, save area, mask; S1 = 0 turns it off); a reprieved event (hardware error, F$ABT, F$ADV/F$TRM) saves the exchange package and the event's class in the save area and enters the handler; S2 = 1 continues from the saved package |
 //! | 054 | F$UROLL | a checkpoint of the job into its checkpoint directory: S1 = 0 going on, 1 restarted; S0 = 1 when there is none (module `cos::rollout`) |
-//! | 056 | F$SYM | accepted, nothing stored (no JCL symbols) |
+//! | 056 | F$SYM | accepted, nothing stored (no JCL symbols): the result word the library's one caller reads (block word 3, bits 40–63) stays as it was, zero, which it takes as no value |
 //! | 063 | F$POS | rewinds the dataset at S1 |
+//! | 074 | F$PRV | function 2 (S2): the privilege mask of an ordinary user, four zero words at S1 (module `cos::security`); other functions are not served |
 //! | 075 | F$DSD | done, nothing to set: no security levels are kept (module `cos::security`) |
 //!
 //! Any other code ends the job with a message naming the code (octal), its name and
 //! P, and exit status "killed by SIGSYS" (host code 140): among them F$PDM
-//! (permanent datasets), F$PRV/F$ENC (security), which this COS has nothing to
-//! answer with, and F$TDT/F$DTT/F$MTT/F$TMT and codes 017 and 0122, whose formats
-//! are not known here (no corpus binary reaches them). A request whose addresses
+//! (permanent datasets), F$PRV functions other than 2 and F$ENC (password
+//! encryption, whose one-way function is not known here), and
+//! F$TDT/F$DTT/F$MTT/F$TMT and codes 017 and 0122, whose formats are not known here
+//! (no corpus binary reaches them). A request whose addresses
 //! fall outside the field ends the job the same way with SIGSEGV.
 //!
 //! `System::trace_requests` (`cray run --trace-requests`) prints each request, its
