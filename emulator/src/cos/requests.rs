@@ -486,6 +486,39 @@ mod tests {
         }
     }
 
+    /// The requests that COS answers here without a change the program could see
+    /// (module notes, docs/src/cos-jobs.md): S0 = 0, the job goes on, and neither the
+    /// block at S1 nor anything else in the field changes.
+    #[test]
+    fn requests_without_a_change_of_state_leave_the_field_alone() {
+        for code in [
+            code::F_RCL,
+            code::F_DNT,
+            code::F_SYM,
+            code::F_LFT,
+            code::F_ACT,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut system, pid) = crate::cos::loader::test_job(dir.path());
+            let block: Vec<u64> = (0..0o110).map(|i| 0o7070 + i).collect();
+            assert!(system.cos_write(pid, 0o300, &block));
+            let before = system.processes[&pid].memory.words().to_vec();
+            let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;
+            cpu.s[0] = code;
+            cpu.s[1] = 0o300;
+            cpu.s[2] = 1;
+            system.cos_request(pid, 0o1000);
+            let process = &system.processes[&pid];
+            assert!(process.is_alive(), "{}", request_name(code));
+            assert_eq!(process.cpu.s[0], 0, "{}", request_name(code));
+            assert!(
+                process.memory.words() == before.as_slice(),
+                "{} changed the field",
+                request_name(code)
+            );
+        }
+    }
+
     /// F$MEM: the field grows, shrinks back, and never goes below the top of the
     /// system area; JCFL follows.
     #[test]
