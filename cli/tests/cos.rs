@@ -258,6 +258,66 @@ fn checkpoint_and_restart_of_a_cos_job() {
     assert_eq!(restarted["cycles"], whole["cycles"]);
 }
 
+/// The three lines `reprieve.cal` writes: its handler ran for the ERR, the program
+/// went on after it with the register the handler set, and F$ABT was reprieved too.
+const REPRIEVED: &str = "REPRIEVED: ERROR EXIT\nCONTINUED AFTER THE ERR\nREPRIEVED: ABORT\n";
+
+#[test]
+fn a_reprieve_handler_runs_for_an_error_and_an_abort_and_the_program_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = assemble(dir.path(), "reprieve");
+    let whole = dir.path().join("whole.json");
+    let out = run(
+        dir.path(),
+        &["--stats-json", whole.to_str().unwrap()],
+        &program,
+        &[],
+    );
+    // Without the reprieve the ERR would end the job with SIGILL.
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), REPRIEVED);
+    let whole = stats(dir.path(), "whole.json");
+    let cycles = whole["cycles"].as_u64().unwrap();
+    // Stopped and restarted anywhere (before, inside or after the handler), the job
+    // ends as it does straight through: the reprieve is part of the image.
+    for eighth in 1..8 {
+        let image = dir.path().join(format!("at{eighth}.chk"));
+        let stop = (cycles * eighth / 8).to_string();
+        let first = run(
+            dir.path(),
+            &["--stop-at", &stop, "--checkpoint", image.to_str().unwrap()],
+            &program,
+            &[],
+        );
+        assert!(image.exists(), "{}", text(&first.stderr));
+        let restarted = dir.path().join("restarted.json");
+        let out = cray()
+            .arg("restart")
+            .arg("-f")
+            .arg(&image)
+            .arg("--root")
+            .arg(dir.path())
+            .arg("--stats-json")
+            .arg(&restarted)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        // The runner's own line about the stop is not the job's output.
+        let before: String = text(&first.stderr)
+            .lines()
+            .filter(|line| !line.starts_with("cray: --stop-at"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let both = before + &text(&out.stderr);
+        assert_eq!(both, REPRIEVED, "stopped at {stop}");
+        let restarted = stats(dir.path(), "restarted.json");
+        assert_eq!(
+            restarted["state_hash"], whole["state_hash"],
+            "stopped at {stop}"
+        );
+    }
+}
+
 /// How far each corpus binary gets with no datasets: the exit code and a piece of
 /// its stderr (the table of docs/src/cos-binaries.md). None may stop with the
 /// library's `SL042 - ... IS A DSN ALREADY IN USE`, which our LFT layout once caused.

@@ -125,8 +125,8 @@ pub struct CosJob {
     pub lft_base: u32,
     /// First word of the buffer area (buffer of slot k at + BUFFER_WORDS × k).
     pub buffer_base: u32,
-    /// The F$RPV request word (S1) of the last reprieve the job set up, if any. The
-    /// emulator never calls the handler: errors end the job.
+    /// The job's reprieve (module `cos::reprieve`), if F$RPV turned it on: the
+    /// block's address (S1 bits 40–63) and, in bit 63, whether the handler runs.
     pub reprieve: Option<u64>,
 }
 

@@ -6,41 +6,42 @@
 //!
 //! | code | request | what the emulator does |
 //! |---|---|---|
-//! | 000 | F$ADV | flushes the datasets, ends the job with exit status 0 |
-//! | 001 | F$ABT | flushes the datasets, ends the job with exit status 1 |
+//! | 000 | F$ADV | flushes the datasets, ends the job with exit status 0; enters the reprieve handler instead when the job's reprieve takes normal termination (module `cos::reprieve`) |
+//! | 001 | F$ABT | flushes the datasets, ends the job with exit status 1; enters the reprieve handler instead when the job's reprieve takes aborts |
 //! | 002 | F$DAT | `mm/dd/yy` at S1 (epoch + machine clock) |
 //! | 003 | F$TIM | `hh:mm:ss` at S1 |
 //! | 004 | F$MSG | the NUL-terminated line at S1 (≤ 80 characters) to stderr and the job log |
-//! | 005 | F$RCL | nothing to wait for: all I/O completes inside the request |
-//! | 006 | F$TRM | as F$ADV |
+//! | 005 | F$RCL | nothing to wait for: all I/O completes inside the request, so the busy bit every caller loops on (DPBIO bit 0) is already clear, which is what F$RCL waits for on COS |
+//! | 006 | F$TRM | as F$ADV, reprieve included |
 //! | 010 | F$OPN | opens the dataset of the ODN at S1: its DSP above JCDSP, its LFT entry (name, DSP) between JCLFT and JCDSP; DSP address into ODN word 1 bits 40–63 |
 //! | 011, 073 | F$MEM, F$MEMORY | S1 = new FL (0: none); grows or shrinks the field (never below the top of the system area); S1 = FL |
 //! | 012 | F$LBN | S1 = last block number of the dataset at S1 |
 //! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset and clears its LFT entry |
-//! | 014 | F$DNT | accepted (local datasets are created when opened) |
+//! | 014 | F$DNT | accepted, nothing stored: local datasets are created when opened, and the DDL's attributes are not read (not yet shown to be observable: see docs/src/cos-jobs.md) |
 //! | 016 | F$GNS | the control statement at S1 (10 words, NUL-padded) |
 //! | 021 | F$PDM | the PDD at S1: function code in word 0 bits 52–63, status back in bits 40–51 (1 done); the catalogue accesses and reads of an empty catalogue are served, anything else answered with status 07777 (module `cos::pdm`) |
 //! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`); F$RDC with the sign bit of S1 reads by block number |
 //! | 024 | F$GRN | the COS revision word (JCCRL, `COS 1.17`) at S1; one word (uncertain: the request may return more) |
 //! | 026 | F$JDA | `   yyddd` at S1 |
 //! | 027 | F$JTI | the job's CPU time in clock periods at S1 (an integer; uncertain) |
-//! | 030 | F$ACT | accepted, nothing stored: the emulator keeps no accounting, and the block's layout is not known, so the library sees the block as it left it |
+//! | 030 | F$ACT | accepted, nothing stored: the emulator keeps no accounting, and the block's layout is not known, so the library sees the block as it left it (AUDIT tests block word 0104 afterwards, which stays zero) |
 //! | 034 | F$BIO | buffered I/O (module `cos::bio`) |
 //! | 037 | F$NRN | marks the job not rerunnable (module `cos::rollout`) |
 //! | 040 | F$RRN | marks the job rerunnable again |
-//! | 041 | F$IOA | accepted (no I/O-area locking is needed) |
+//! | 041 | F$IOA | the I/O-area lock: bit 63 of the word at S1 wanted; JCB word 0104 keeps it in JCIOAC (bit 4) and the state before in JCIOAP (bit 5) (module `cos::io_area`) |
 //! | 042 | F$LFT | accepted: S1 = a user LFT entry (name; DSP pointer in bits 40–63), S2 = 0 delete, 1 change, 2 create (as the library's `$ALF` uses it). The library keeps those entries itself; datasets are found by name or DSP |
-//! | 045 | F$RPV | S1 recorded as the job's reprieve; the handler is never called (errors end the job) |
+//! | 045 | F$RPV | reprieve processing (module `cos::reprieve`): S2 = 0, S1 = the block (handler parcel, save area, mask; S1 = 0 turns it off); a reprieved event (hardware error, F$ABT, F$ADV/F$TRM) saves the exchange package and the event's class in the save area and enters the handler; S2 = 1 continues from the saved package |
 //! | 054 | F$UROLL | a checkpoint of the job into its checkpoint directory: S1 = 0 going on, 1 restarted; S0 = 1 when there is none (module `cos::rollout`) |
-//! | 056 | F$SYM | accepted, nothing stored (no JCL symbols) |
+//! | 056 | F$SYM | accepted, nothing stored (no JCL symbols): the result word the library's one caller reads (block word 3, bits 40–63) stays as it was, zero, which it takes as no value |
 //! | 063 | F$POS | rewinds the dataset at S1 |
+//! | 074 | F$PRV | function 2 (S2): the privilege mask of an ordinary user, four zero words at S1 (module `cos::security`); other functions are not served |
 //! | 075 | F$DSD | done, nothing to set: no security levels are kept (module `cos::security`) |
 //!
 //! Any other code ends the job with a message naming the code (octal), its name and
-//! P, and exit status "killed by SIGSYS" (host code 140): among them F$PRV/F$ENC
-//! (security), which this COS has nothing to answer with, and F$TDT/F$DTT/F$MTT/
-//! F$TMT and codes 017 and 0122, whose formats are not known here (RELOAD and
-//! PRVDEF reach F$DTT). A request whose addresses
+//! P, and exit status "killed by SIGSYS" (host code 140): among them F$PRV
+//! functions other than 2 and F$ENC (password encryption, whose one-way function is
+//! not known here), and F$TDT/F$DTT/F$MTT/F$TMT and codes 017 and 0122, whose
+//! formats are not known here (RELOAD and PRVDEF reach F$DTT). A request whose addresses
 //! fall outside the field ends the job the same way with SIGSEGV.
 //!
 //! `System::trace_requests` (`cray run --trace-requests`) prints each request, its
@@ -48,6 +49,7 @@
 
 use super::bits::field;
 use super::clock;
+use super::reprieve::{Class, RpvReply};
 use crate::system::signals::{self, SIGSEGV, SIGSYS};
 use crate::system::{Event, ExitStatus, Pid, ProcessState, System, WaitOn};
 
@@ -136,6 +138,8 @@ pub mod code {
     pub const F_POS: u64 = 0o63;
     /// Memory (new form).
     pub const F_MEMORY: u64 = 0o73;
+    /// Process user security requests.
+    pub const F_PRV: u64 = 0o74;
     /// Define secure dataset.
     pub const F_DSD: u64 = 0o75;
 }
@@ -153,6 +157,9 @@ pub(crate) enum Reply {
     WaitForTerminal,
     /// The job is to be rolled out (module `cos::rollout`): the runner checkpoints it.
     Rollout,
+    /// The job entered its reprieve handler or continued from it (module
+    /// `cos::reprieve`): its registers are set already.
+    Reprieved,
 }
 
 /// Length of the F$GNS statement image in words (80 characters).
@@ -167,6 +174,8 @@ impl System {
         };
         use code::*;
         let reply = match request {
+            F_ADV | F_TRM if self.cos_reprieve(pid, Class::NormalEnd) => Reply::Reprieved,
+            F_ABT if self.cos_reprieve(pid, Class::Abort) => Reply::Reprieved,
             F_ADV | F_TRM => self.cos_end(pid, ExitStatus::Exited(0)),
             F_ABT => self.cos_end(pid, ExitStatus::Exited(1)),
             F_DAT => self.store_text(pid, s1, &clock::date_text(self.time())),
@@ -177,7 +186,8 @@ impl System {
                 self.store_words(pid, s1, &[cycles])
             }
             F_MSG => self.cos_message(pid, s1),
-            F_RCL | F_DNT | F_IOA | F_SYM | F_LFT | F_ACT => Reply::Status(0),
+            F_RCL | F_DNT | F_SYM | F_LFT | F_ACT => Reply::Status(0),
+            F_IOA => self.cos_io_area(pid, s1),
             F_GNS => {
                 let statement = self.processes[&pid]
                     .cos
@@ -199,12 +209,11 @@ impl System {
                     .map_or(0, |w| w[0]);
                 self.store_words(pid, s1, &[revision])
             }
-            F_RPV => {
-                if let Some(job) = self.processes.get_mut(&pid).and_then(|p| p.cos.as_mut()) {
-                    job.reprieve = Some(s1);
-                }
-                Reply::Status(0)
-            }
+            F_RPV => match self.cos_reprieve_request(pid, s1, s2) {
+                RpvReply::Status(status) => Reply::Status(status),
+                RpvReply::Continued => Reply::Reprieved,
+                RpvReply::BadAddress(address) => Self::bad_address("F$RPV", address),
+            },
             F_NRN | F_RRN => {
                 self.cos_set_rerun(pid, request == F_RRN);
                 Reply::Status(0)
@@ -217,6 +226,7 @@ impl System {
             F_BIO => self.cos_bio(pid, s1),
             F_DSD => self.cos_define_secure_dataset(pid, s1, s2),
             F_PDM => self.cos_pdm(pid, s1),
+            F_PRV if s2 == super::security::PRV_MASK => self.cos_privileges(pid, s1),
             F_RDC if s1 >> 63 == 1 => self.cos_read_by_block(pid, s1),
             F_RDC => self.cos_read_circular(pid, s1),
             F_WDC => self.cos_write_circular(pid, s1),
@@ -239,6 +249,7 @@ impl System {
                 Reply::End(status, _) => format!("ends: {status:?}"),
                 Reply::WaitForTerminal => "waits for terminal input".to_string(),
                 Reply::Rollout => "rolls the job out".to_string(),
+                Reply::Reprieved => format!("reprieve: P={:o}", self.processes[&pid].cpu.p),
             };
             // The word at S1 as text when it reads as a name (ODN, DSP, DDL, message).
             let text = self
@@ -293,6 +304,7 @@ impl System {
                 return Some(Event::InputWanted { pid });
             }
             Reply::Rollout => return self.cos_rollout(pid),
+            Reply::Reprieved => {}
         }
         None
     }
@@ -477,6 +489,39 @@ mod tests {
         }
     }
 
+    /// The requests that COS answers here without a change the program could see
+    /// (module notes, docs/src/cos-jobs.md): S0 = 0, the job goes on, and neither the
+    /// block at S1 nor anything else in the field changes.
+    #[test]
+    fn requests_without_a_change_of_state_leave_the_field_alone() {
+        for code in [
+            code::F_RCL,
+            code::F_DNT,
+            code::F_SYM,
+            code::F_LFT,
+            code::F_ACT,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut system, pid) = crate::cos::loader::test_job(dir.path());
+            let block: Vec<u64> = (0..0o110).map(|i| 0o7070 + i).collect();
+            assert!(system.cos_write(pid, 0o300, &block));
+            let before = system.processes[&pid].memory.words().to_vec();
+            let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;
+            cpu.s[0] = code;
+            cpu.s[1] = 0o300;
+            cpu.s[2] = 1;
+            system.cos_request(pid, 0o1000);
+            let process = &system.processes[&pid];
+            assert!(process.is_alive(), "{}", request_name(code));
+            assert_eq!(process.cpu.s[0], 0, "{}", request_name(code));
+            assert!(
+                process.memory.words() == before.as_slice(),
+                "{} changed the field",
+                request_name(code)
+            );
+        }
+    }
+
     /// F$MEM: the field grows, shrinks back, and never goes below the top of the
     /// system area; JCFL follows.
     #[test]
@@ -517,7 +562,7 @@ mod tests {
 
     #[test]
     fn unserved_requests_end_the_job_with_sigsys() {
-        // F$PRV, F$ENC: security.
+        // F$PRV (a function other than 2), F$ENC: security.
         for code in [0o74, 0o76] {
             let (_d, system, _, _) = request(code, 0o204);
             assert_eq!(

@@ -8,11 +8,43 @@
 //! the dataset must exist as the request names it (S0 = 1 otherwise, as for the
 //! other dataset requests). DMP10 asks it for `$PDS` right after opening it and
 //! goes on whatever the answer.
+//!
+//! F$PRV (074, process user security requests): the only callers in the corpus are
+//! the library routine CHKPRV (its traceback name at 066065 in AUDIT, 057650's
+//! routine in DMP10; `cray dis`). It makes F$PRV with S2 = 2 and S1 = a zeroed
+//! buffer, then tests privilege n (n below 0400: it masks n with 0377 first) as bit
+//! n mod 64 (counted from the left) of buffer word n / 64: function 2 returns the
+//! job's privileges as a bit mask of [`PRIVILEGE_WORDS`] words. An ordinary user
+//! holds none, so the emulator answers with zero words (S0 = 0), and CHKPRV finds
+//! every privilege missing. Other F$PRV functions are not known here (no corpus
+//! binary makes them) and end the job as an unserved request does.
+//!
+//! F$ENC (076, encrypt password) stays unserved: ACCTDEF and PRVDEF pass it a
+//! password (S1) and take S0 = 0 as the encrypted form stored back; COS's one-way
+//! function is not known here, and an answer that is not COS's would put passwords
+//! no COS could check into their datasets.
 
 use super::requests::Reply;
 use crate::system::{Pid, System};
 
+/// F$PRV S2: return the job's privilege mask at S1.
+pub const PRV_MASK: u64 = 2;
+/// Words of the privilege mask: privileges 0–0377, one bit each (CHKPRV masks the
+/// privilege number with 0377).
+pub const PRIVILEGE_WORDS: usize = 4;
+
 impl System {
+    /// F$PRV function 2 ([`PRV_MASK`]): the privilege mask of an ordinary user (no
+    /// privileges) at S1.
+    pub(crate) fn cos_privileges(&mut self, pid: Pid, s1: u64) -> Reply {
+        let address = s1 & 0xFF_FFFF;
+        if self.cos_write(pid, address, &[0; PRIVILEGE_WORDS]) {
+            Reply::Status(0)
+        } else {
+            Self::bad_address("F$PRV", address)
+        }
+    }
+
     /// F$DSD: S1 = ODN or DSP, S2 = the attributes (ignored: see the module notes).
     pub(crate) fn cos_define_secure_dataset(&mut self, pid: Pid, s1: u64, _s2: u64) -> Reply {
         match self.cos_resolve(pid, s1, false) {
@@ -45,6 +77,24 @@ mod tests {
         system.cos_request(pid, 0o1000);
         let process = &system.processes[&pid];
         (process.cpu.s[0], process.is_alive())
+    }
+
+    #[test]
+    fn privileges_of_an_ordinary_user_are_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid): (System, _) = crate::cos::loader::test_job(dir.path());
+        assert!(system.cos_write(pid, 0o300, &[!0; 5]));
+        let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;
+        cpu.s[0] = 0o74;
+        cpu.s[1] = 0o300;
+        cpu.s[2] = super::PRV_MASK;
+        system.cos_request(pid, 0o1000);
+        assert_eq!(system.processes[&pid].cpu.s[0], 0);
+        assert_eq!(
+            system.cos_read(pid, 0o300, 5).unwrap(),
+            vec![0, 0, 0, 0, !0],
+            "four words of no privileges, nothing after them"
+        );
     }
 
     #[test]

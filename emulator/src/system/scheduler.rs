@@ -8,8 +8,8 @@
 //!
 //! Exchanges: EX is a system call; a programmable-clock interrupt posts SIGALRM to the
 //! process; ERR, undefined instructions, range, floating-point and memory errors end
-//! the process (see [`signals`] for the signal numbers) with a line
-//! on stderr: `cray: pid N: <what> at P=<octal parcel address> (<octal word><parcel
+//! the process (see [`signals`] for the signal numbers), unless a COS job's reprieve
+//! takes them (`cos::reprieve`), with a line on stderr: `cray: pid N: <what> at P=<octal parcel address> (<octal word><parcel
 //! letter>): <parcels in octal> <CAL text>; killed with SIGxxx (n)`.
 
 use super::process::{ExitStatus, Pid, ProcessState};
@@ -287,6 +287,15 @@ impl System {
     /// Ends `pid` after a hardware error, with a message on stderr naming the pid, P
     /// (octal parcel address) and the instruction.
     fn hardware_error(&mut self, pid: Pid, flags: Flags, at: u32) {
+        let Some(process) = self.processes.get(&pid) else {
+            return;
+        };
+        // A COS job with a reprieve for the error goes on in its handler.
+        if process.cos.is_some()
+            && self.cos_reprieve(pid, crate::cos::reprieve::Class::of_flags(flags))
+        {
+            return;
+        }
         let Some(process) = self.processes.get(&pid) else {
             return;
         };
