@@ -30,39 +30,54 @@ const MIN_ENTRIES: usize = 1 << 8;
 /// One cache slot, valid when its generation is the cache's.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
-    instruction: Instruction,
-    /// P after it: its parcel address relative to the instruction base (part of the
-    /// key) plus its length, wrapped to 24 bits. Kept ready because the issue loop's
-    /// critical path runs from one P through the cache to the next.
-    next: u32,
-    /// Its functional unit, for the timing model.
-    unit: Unit,
-    /// True for the jumps: the instructions that may set P and complete.
-    jumps: bool,
+    fetched: Fetched,
     generation: u32,
 }
 
 /// A fetched instruction with what the issue loop needs to know about it.
+///
+/// The instruction is kept as its three fields rather than as an [`Instruction`],
+/// which has a byte of padding: copying one with its padding, the compiler assembled
+/// it on the stack from overlapping pieces and read it back in halves, a store-
+/// forwarding stall on every instruction the loop issued (half of the untimed loop's
+/// samples sat on the instruction after that load). Without padding inside, the
+/// fields travel in registers and the instruction is put together there.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fetched {
-    pub(crate) instruction: Instruction,
-    /// P after it (the address of the next instruction in sequence).
+    p1: u16,
+    p2: u16,
+    /// P after it: its parcel address relative to the instruction base (part of the
+    /// cache's key) plus its length, wrapped to 24 bits. Kept ready because the issue
+    /// loop's critical path runs from one P through the cache to the next.
     pub(crate) next: u32,
+    op: Op,
     /// Its functional unit, for the timing model.
     pub(crate) unit: Unit,
     /// True if it is a jump (P must be reread after it executes).
     pub(crate) jumps: bool,
 }
 
+impl Fetched {
+    /// The instruction itself.
+    #[inline(always)]
+    pub(crate) fn instruction(self) -> Instruction {
+        Instruction {
+            op: self.op,
+            p1: self.p1,
+            p2: self.p2,
+        }
+    }
+}
+
 const EMPTY: Entry = Entry {
-    instruction: Instruction {
-        op: Op::Undefined,
+    fetched: Fetched {
         p1: 0,
         p2: 0,
+        next: 0,
+        op: Op::Undefined,
+        unit: Unit::None,
+        jumps: false,
     },
-    next: 0,
-    unit: Unit::None,
-    jumps: false,
     generation: 0,
 };
 
@@ -101,12 +116,7 @@ impl DecodeCache {
     #[inline(always)]
     pub(crate) fn lookup(&self, phys: usize) -> Option<Fetched> {
         let entry = self.entries.get(phys)?;
-        (entry.generation == self.generation).then_some(Fetched {
-            instruction: entry.instruction,
-            next: entry.next,
-            unit: entry.unit,
-            jumps: entry.jumps,
-        })
+        (entry.generation == self.generation).then_some(entry.fetched)
     }
 
     /// The timing descriptor of the instruction at physical parcel address `phys`,
@@ -216,12 +226,18 @@ impl Cpu {
         };
         let instruction = decode(p1, p2, self.model);
         let unit = form_of(p1, self.model).map_or(Unit::None, |form| form.unit);
-        let jumps = instruction.op.is_jump();
         let timing = self
             .timing
             .as_deref()
             .map_or(Plain::GENERAL, |model| model.descriptor(instruction, unit));
-        let next = self.p.wrapping_add(len) & P_MASK;
+        let fetched = Fetched {
+            p1: instruction.p1,
+            p2: instruction.p2,
+            op: instruction.op,
+            next: self.p.wrapping_add(len) & P_MASK,
+            unit,
+            jumps: instruction.op.is_jump(),
+        };
         let cache = &mut self.decoded.0;
         if cache.generation == 0 {
             cache.generation = 1;
@@ -236,20 +252,12 @@ impl Cpu {
             (cache.entries.get_mut(phys), cache.descriptors.get_mut(phys))
         {
             *slot = Entry {
-                instruction,
-                next,
-                unit,
-                jumps,
+                fetched,
                 generation: cache.generation,
             };
             *descriptor = timing;
         }
-        Ok(Fetched {
-            instruction,
-            next,
-            unit,
-            jumps,
-        })
+        Ok(fetched)
     }
 
     /// Raises the program range error: always an exchange, at the faulting P.

@@ -114,14 +114,18 @@ impl Cpu {
         let mut instructions = self.instructions;
         while cycles < until_cycle {
             let phys = p as usize + base;
-            let fetched = match self.decoded.lookup(phys) {
-                Some(fetched) => fetched,
-                None => match self.fetch_slow(phys, memory) {
-                    Ok(fetched) => fetched,
-                    Err(stop) => return stop,
-                },
+            // A miss decodes into the cache and goes round again, so that the
+            // instruction reaches the rest of the loop from one place only, the
+            // cache entry: merging it with the slow path's copy made the compiler
+            // assemble it on the stack from overlapping pieces, and stall reading it
+            // back (store forwarding fails), once per instruction.
+            let Some(fetched) = self.decoded.lookup(phys) else {
+                if let Err(stop) = self.fetch_slow(phys, memory) {
+                    return stop;
+                }
+                continue;
             };
-            let instruction = fetched.instruction;
+            let instruction = fetched.instruction();
             let at = p;
             if fetched.jumps {
                 p = self.jump(instruction, fetched.next);
@@ -177,7 +181,7 @@ impl Cpu {
         };
         let at = self.p;
         self.p = fetched.next;
-        match self.execute(fetched.instruction, at, memory) {
+        match self.execute(fetched.instruction(), at, memory) {
             Ok(()) => self.account(fetched, at),
             Err(stop) => Err(self.stopped(stop, fetched, at)),
         }

@@ -117,7 +117,7 @@ impl Cpu {
         let Some(model) = self.timing.as_deref_mut() else {
             return 1;
         };
-        let instruction = fetched.instruction;
+        let instruction = fetched.instruction();
         model.advance(
             descriptor,
             instruction,
