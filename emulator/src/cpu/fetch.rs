@@ -36,23 +36,21 @@ struct Entry {
 
 /// A fetched instruction with what the issue loop needs to know about it.
 ///
-/// The instruction is kept as its three fields rather than as an [`Instruction`],
-/// which has a byte of padding: copying one with its padding, the compiler assembled
-/// it on the stack from overlapping pieces and read it back in halves, a store-
-/// forwarding stall on every instruction the loop issued (half of the untimed loop's
-/// samples sat on the instruction after that load). Without padding inside, the
-/// fields travel in registers and the instruction is put together there.
+/// Eight bytes with no padding inside, so that it travels in one register. Kept as
+/// an [`Instruction`] (which has a byte of padding) and the address of the next
+/// instruction, the compiler assembled it on the stack from overlapping pieces and
+/// read it back in halves: a store-forwarding stall on every instruction the loop
+/// issued (half of the untimed loop's samples sat on the instruction after that
+/// load), and a round trip through memory on every other.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fetched {
     p1: u16,
     p2: u16,
-    /// P after it: its parcel address relative to the instruction base (part of the
-    /// cache's key) plus its length, wrapped to 24 bits. Kept ready because the issue
-    /// loop's critical path runs from one P through the cache to the next.
-    pub(crate) next: u32,
     op: Op,
     /// Its functional unit, for the timing model.
     pub(crate) unit: Unit,
+    /// Its length in parcels (1 or 2).
+    parcels: u8,
     /// True if it is a jump (P must be reread after it executes).
     pub(crate) jumps: bool,
 }
@@ -67,15 +65,22 @@ impl Fetched {
             p2: self.p2,
         }
     }
+
+    /// P after it, fetched from parcel address `at` (the next instruction in
+    /// sequence), wrapped to 24 bits.
+    #[inline(always)]
+    pub(crate) fn next(self, at: u32) -> u32 {
+        at.wrapping_add(u32::from(self.parcels)) & P_MASK
+    }
 }
 
 const EMPTY: Entry = Entry {
     fetched: Fetched {
         p1: 0,
         p2: 0,
-        next: 0,
         op: Op::Undefined,
         unit: Unit::None,
+        parcels: 1,
         jumps: false,
     },
     generation: 0,
@@ -234,7 +239,7 @@ impl Cpu {
             p1: instruction.p1,
             p2: instruction.p2,
             op: instruction.op,
-            next: self.p.wrapping_add(len) & P_MASK,
+            parcels: len as u8,
             unit,
             jumps: instruction.op.is_jump(),
         };

@@ -129,10 +129,10 @@ impl Cpu {
             let instruction = fetched.instruction();
             let at = p;
             if fetched.jumps {
-                p = self.jump(instruction, fetched.next);
+                p = self.jump(instruction, fetched.next(at));
                 self.p = p;
             } else {
-                p = fetched.next;
+                p = fetched.next(at);
                 self.p = p;
                 if let Err(stop) = self.execute(instruction, at, memory) {
                     return self.stopped(stop, fetched, at);
