@@ -309,10 +309,15 @@ mod run_equals_step {
             let mut stepped = machine(model, &parcels);
             let mut step_stop = Stop::Budget;
             while stepped.cpu.cycles < budget {
+                let (cycles, instructions) = (stepped.cpu.cycles, stepped.cpu.instructions);
                 if let Some(stop) = stepped.cpu.step(&mut stepped.memory) {
                     step_stop = stop;
                     break;
                 }
+                // A step is one instruction, which takes at least one clock period
+                // (what lets `step` be a run with a budget one period on).
+                prop_assert_eq!(stepped.cpu.instructions, instructions + 1);
+                prop_assert!(stepped.cpu.cycles > cycles);
             }
             prop_assert_eq!(ran_stop, step_stop);
             prop_assert_eq!(&ran.cpu, &stepped.cpu);

@@ -30,39 +30,59 @@ const MIN_ENTRIES: usize = 1 << 8;
 /// One cache slot, valid when its generation is the cache's.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
-    instruction: Instruction,
-    /// P after it: its parcel address relative to the instruction base (part of the
-    /// key) plus its length, wrapped to 24 bits. Kept ready because the issue loop's
-    /// critical path runs from one P through the cache to the next.
-    next: u32,
-    /// Its functional unit, for the timing model.
-    unit: Unit,
-    /// True for the jumps: the instructions that may set P and complete.
-    jumps: bool,
+    fetched: Fetched,
     generation: u32,
 }
 
 /// A fetched instruction with what the issue loop needs to know about it.
+///
+/// Eight bytes with no padding inside, so that it travels in one register. Kept as
+/// an [`Instruction`] (which has a byte of padding) and the address of the next
+/// instruction, the compiler assembled it on the stack from overlapping pieces and
+/// read it back in halves: a store-forwarding stall on every instruction the loop
+/// issued (half of the untimed loop's samples sat on the instruction after that
+/// load), and a round trip through memory on every other.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fetched {
-    pub(crate) instruction: Instruction,
-    /// P after it (the address of the next instruction in sequence).
-    pub(crate) next: u32,
+    p1: u16,
+    p2: u16,
+    op: Op,
     /// Its functional unit, for the timing model.
     pub(crate) unit: Unit,
+    /// Its length in parcels (1 or 2).
+    parcels: u8,
     /// True if it is a jump (P must be reread after it executes).
     pub(crate) jumps: bool,
 }
 
+impl Fetched {
+    /// The instruction itself.
+    #[inline(always)]
+    pub(crate) fn instruction(self) -> Instruction {
+        Instruction {
+            op: self.op,
+            p1: self.p1,
+            p2: self.p2,
+        }
+    }
+
+    /// P after it, fetched from parcel address `at` (the next instruction in
+    /// sequence), wrapped to 24 bits.
+    #[inline(always)]
+    pub(crate) fn next(self, at: u32) -> u32 {
+        at.wrapping_add(u32::from(self.parcels)) & P_MASK
+    }
+}
+
 const EMPTY: Entry = Entry {
-    instruction: Instruction {
-        op: Op::Undefined,
+    fetched: Fetched {
         p1: 0,
         p2: 0,
+        op: Op::Undefined,
+        unit: Unit::None,
+        parcels: 1,
+        jumps: false,
     },
-    next: 0,
-    unit: Unit::None,
-    jumps: false,
     generation: 0,
 };
 
@@ -101,12 +121,7 @@ impl DecodeCache {
     #[inline(always)]
     pub(crate) fn lookup(&self, phys: usize) -> Option<Fetched> {
         let entry = self.entries.get(phys)?;
-        (entry.generation == self.generation).then_some(Fetched {
-            instruction: entry.instruction,
-            next: entry.next,
-            unit: entry.unit,
-            jumps: entry.jumps,
-        })
+        (entry.generation == self.generation).then_some(entry.fetched)
     }
 
     /// The timing descriptor of the instruction at physical parcel address `phys`,
@@ -216,12 +231,18 @@ impl Cpu {
         };
         let instruction = decode(p1, p2, self.model);
         let unit = form_of(p1, self.model).map_or(Unit::None, |form| form.unit);
-        let jumps = instruction.op.is_jump();
         let timing = self
             .timing
             .as_deref()
             .map_or(Plain::GENERAL, |model| model.descriptor(instruction, unit));
-        let next = self.p.wrapping_add(len) & P_MASK;
+        let fetched = Fetched {
+            p1: instruction.p1,
+            p2: instruction.p2,
+            op: instruction.op,
+            parcels: len as u8,
+            unit,
+            jumps: instruction.op.is_jump(),
+        };
         let cache = &mut self.decoded.0;
         if cache.generation == 0 {
             cache.generation = 1;
@@ -236,20 +257,12 @@ impl Cpu {
             (cache.entries.get_mut(phys), cache.descriptors.get_mut(phys))
         {
             *slot = Entry {
-                instruction,
-                next,
-                unit,
-                jumps,
+                fetched,
                 generation: cache.generation,
             };
             *descriptor = timing;
         }
-        Ok(Fetched {
-            instruction,
-            next,
-            unit,
-            jumps,
-        })
+        Ok(fetched)
     }
 
     /// Raises the program range error: always an exchange, at the faulting P.

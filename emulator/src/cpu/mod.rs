@@ -68,11 +68,12 @@ impl Cpu {
     /// Runs until an exchange is requested, test-and-set holds issue, or `cycles`
     /// reaches `until_cycle` (checked between instructions: [`Stop::Budget`]).
     ///
-    /// This is `issue` in a loop, with P, `cycles` and `instructions` shadowed in
-    /// locals: the fields are still written after every instruction (so everything
-    /// that reads them sees the same values as with `step`), but the loop never reads
-    /// them back, which keeps memory round trips off its critical path. Only a jump
-    /// (the one kind of instruction that sets P and completes) makes it reread P.
+    /// The issue loop (the only one: [`Cpu::step`] is a run of one instruction)
+    /// keeps P, `cycles` and `instructions` in locals: the fields are still written
+    /// after every instruction (so everything that reads them sees them as they
+    /// are), but the loop never reads them back, which keeps memory round trips off
+    /// its critical path. Only a jump (the one kind of instruction that sets P and
+    /// completes) makes it reread P.
     pub fn run(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
         self.run_probed(memory, until_cycle, &mut NoProbe)
     }
@@ -114,20 +115,24 @@ impl Cpu {
         let mut instructions = self.instructions;
         while cycles < until_cycle {
             let phys = p as usize + base;
-            let fetched = match self.decoded.lookup(phys) {
-                Some(fetched) => fetched,
-                None => match self.fetch_slow(phys, memory) {
-                    Ok(fetched) => fetched,
-                    Err(stop) => return stop,
-                },
+            // A miss decodes into the cache and goes round again, so that the
+            // instruction reaches the rest of the loop from one place only, the
+            // cache entry: merging it with the slow path's copy made the compiler
+            // assemble it on the stack from overlapping pieces, and stall reading it
+            // back (store forwarding fails), once per instruction.
+            let Some(fetched) = self.decoded.lookup(phys) else {
+                if let Err(stop) = self.fetch_slow(phys, memory) {
+                    return stop;
+                }
+                continue;
             };
-            let instruction = fetched.instruction;
+            let instruction = fetched.instruction();
             let at = p;
             if fetched.jumps {
-                p = self.jump(instruction, fetched.next);
+                p = self.jump(instruction, fetched.next(at));
                 self.p = p;
             } else {
-                p = fetched.next;
+                p = fetched.next(at);
                 self.p = p;
                 if let Err(stop) = self.execute(instruction, at, memory) {
                     return self.stopped(stop, fetched, at);
@@ -156,30 +161,16 @@ impl Cpu {
     }
 
     /// Executes exactly one instruction (None if it completed without stopping).
-    pub fn step(&mut self, memory: &mut Memory) -> Option<Stop> {
-        self.prepare_fetch(memory);
-        let stop = self.issue(memory).err();
-        self.finish_fetch(memory);
-        stop
-    }
-
-    /// Fetches, executes and accounts for one instruction.
     ///
-    /// P advances past the instruction before it executes, so jumps simply overwrite
-    /// it and EX/ERR leave it past themselves. An instruction that is aborted (operand
-    /// range error with interrupts enabled, test-and-set holding issue) puts P back.
-    #[inline(always)]
-    fn issue(&mut self, memory: &mut Memory) -> Result<(), Stop> {
-        let phys = self.p as usize + self.instruction_base as usize * 4;
-        let fetched = match self.decoded.lookup(phys) {
-            Some(fetched) => fetched,
-            None => self.fetch_slow(phys, memory)?,
-        };
-        let at = self.p;
-        self.p = fetched.next;
-        match self.execute(fetched.instruction, at, memory) {
-            Ok(()) => self.account(fetched, at),
-            Err(stop) => Err(self.stopped(stop, fetched, at)),
+    /// This is a run whose budget ends one clock period on: every instruction takes
+    /// at least one clock period and the budget is checked only between
+    /// instructions, so the run issues exactly one. `run` and `step` thus share the
+    /// one issue loop, its accounting included. (At the last clock period a `u64`
+    /// counts, 2^64 − 1, nothing more can be issued either way.)
+    pub fn step(&mut self, memory: &mut Memory) -> Option<Stop> {
+        match self.run(memory, self.cycles.saturating_add(1)) {
+            Stop::Budget => None,
+            stop => Some(stop),
         }
     }
 

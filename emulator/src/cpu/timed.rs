@@ -84,7 +84,7 @@ impl Cpu {
         descriptor: Plain,
     ) -> u64 {
         if descriptor.has(Plain::APPLIES) {
-            let branch_taken = self.p != fetched.next;
+            let branch_taken = self.p != fetched.next(at);
             if let Some(model) = self.timing.as_deref_mut() {
                 return model.advance_plain(descriptor, at, branch_taken);
             }
@@ -111,13 +111,13 @@ impl Cpu {
     pub(crate) fn timed_periods(&mut self, fetched: Fetched, at: u32, descriptor: Plain) -> u64 {
         // A branch is taken when P is not simply past it (a jump to the next
         // instruction costs as a branch not taken, which is what it amounts to).
-        let branch_taken = self.p != fetched.next;
+        let branch_taken = self.p != fetched.next(at);
         let vl = self.vl;
         let trace = &mut self.trace;
         let Some(model) = self.timing.as_deref_mut() else {
             return 1;
         };
-        let instruction = fetched.instruction;
+        let instruction = fetched.instruction();
         model.advance(
             descriptor,
             instruction,
