@@ -10,7 +10,8 @@
 //! goes on whatever the answer.
 
 use super::requests::Reply;
-use crate::system::{Pid, System};
+use crate::cos::System;
+use crate::system::Pid;
 
 impl System {
     /// F$DSD: S1 = ODN or DSP, S2 = the attributes (ignored: see the module notes).
@@ -25,7 +26,7 @@ impl System {
 #[cfg(test)]
 mod tests {
     use crate::cos::requests::code;
-    use crate::system::System;
+    use crate::cos::System;
 
     /// Makes F$DSD from a fresh job with S1 = `s1`; returns S0 and whether the job
     /// is still alive.
