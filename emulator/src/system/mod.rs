@@ -15,6 +15,11 @@
 //!
 //! System calls: see [`syscalls`] for the table. Errno values: [`Errno`]. Signals and
 //! the handler convention (B00 = interrupted P; return with `J B00`): [`signals`].
+//!
+//! A system has one foreign personality beside its own, its type parameter `F`: the
+//! kernel knows it only through the trait [`Foreign`] ([`personality`]) and never
+//! names it. COS implements it above the kernel, and `crate::System` is the kernel
+//! with COS; [`NativeOnly`] is the kernel alone.
 
 mod calls_files;
 mod calls_procs;
