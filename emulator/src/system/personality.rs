@@ -1,7 +1,7 @@
 //! How the kernel knows a foreign personality: the one trait [`Foreign`].
 //!
 //! The kernel's own conventions are UNICOS-like (a.out binaries, system calls by EX
-//! with S0/S1). A [`System`] also runs processes of one other personality `P`, whose
+//! with S0/S1). A [`System`] also runs processes of one other personality `F`, whose
 //! processes are marked [`Personality::Cos`] (COS is the one there is: the `cos`
 //! module implements this trait, above the kernel). The kernel never looks inside
 //! that personality. What crosses between them:
@@ -19,7 +19,7 @@
 //! hashed and cloned with the rest of the state (the postcard encoding of a value is the
 //! same whatever type parameter holds it, so the state hash did not move when the kernel
 //! stopped naming them); the host side it needs ([`Foreign::Host`]) is attached like
-//! the root. A request handler takes the whole `System<P>` and changes what it must:
+//! the root. A request handler takes the whole `System<F>` and changes what it must:
 //! COS requests read and write the job's field, its descriptors and the console as the
 //! kernel's own system calls do.
 //!
