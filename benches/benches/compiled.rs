@@ -14,7 +14,8 @@
 use cray_emulator::cos::jcb::statement_for;
 use cray_emulator::cos::job::Backing;
 use cray_emulator::isa::Model;
-use cray_emulator::system::{Config, Console, Event, HostRoot, Pid, System};
+use cray_emulator::system::{Config, Console, Event, HostRoot, Pid};
+use cray_emulator::System;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

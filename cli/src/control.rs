@@ -16,7 +16,8 @@
 use crate::socket_dir;
 use crate::CliError;
 pub use cray_cli::control_request::{parse_request, request_line, Request, MAX_REQUEST};
-use cray_emulator::system::{ProcessState, System};
+use cray_emulator::system::ProcessState;
+use cray_emulator::System;
 use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::process::geteuid;
 use serde::{Deserialize, Serialize};

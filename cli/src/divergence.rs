@@ -15,7 +15,8 @@ use crate::dis::parcel_label;
 use crate::replay::Delivery;
 use crate::replay_checks::Matched;
 use cray_emulator::cpu::Cpu;
-use cray_emulator::system::{Console, Event, Pid, ProcessState, System, WaitOn};
+use cray_emulator::system::{Console, Event, Pid, ProcessState, WaitOn};
+use cray_emulator::System;
 
 /// Clock periods a copy of the machine is stepped, at most, looking for the read of
 /// an edited input (a job that does not read what it asked for within them is said).

@@ -9,7 +9,7 @@ use crate::CliError;
 use cray_chkpnt::incremental;
 use cray_chkpnt::Image;
 use cray_emulator::system::files::Description;
-use cray_emulator::system::{Process, System};
+use cray_emulator::{Process, System};
 use cray_sysimage::file_policy::{file_records, FileRecord};
 use cray_sysimage::system_image::{
     file_identities, kernel_state, known_version, newer_sections, FileIdentity, SaveOptions,

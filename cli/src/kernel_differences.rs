@@ -7,7 +7,7 @@
 //! elsewhere (the register table, memory ranges) and left out.
 
 use cray_emulator::memory::Memory;
-use cray_emulator::system::{Process, System};
+use cray_emulator::{Process, System};
 use serde_json::Value;
 
 /// Differences listed per process or for the kernel before the rest are counted.

@@ -164,7 +164,7 @@ pub struct Check {
     pub clock: u64,
     /// Instructions issued by then.
     pub instructions: u64,
-    /// [`cray_emulator::system::System::state_hash`] then, in hex.
+    /// [`cray_emulator::System::state_hash`] then, in hex.
     pub hash: String,
 }
 

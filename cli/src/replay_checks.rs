@@ -5,7 +5,7 @@
 
 use crate::divergence::{self, Divergence};
 use crate::replay::{hex, Check, Delivery, InputRecord, ReplayLog};
-use cray_emulator::system::System;
+use cray_emulator::System;
 use std::collections::VecDeque;
 
 /// Most checks a log keeps when `--record-interval` is not given: more halve them

@@ -16,9 +16,9 @@ use crate::replay_checks::{Recorder, Verifier};
 use crate::resume;
 use crate::CliError;
 use cray_chkpnt::ImageError;
-use cray_emulator::system::{
-    CheckpointKind, Console, Event, ExitStatus, HostRoot, NoStops, Probe, System,
-};
+use cray_emulator::cos::Cos;
+use cray_emulator::system::{CheckpointKind, Console, Event, ExitStatus, HostRoot, NoStops, Probe};
+use cray_emulator::System;
 use cray_sysimage::system_image::{self, Baseline, CheckpointError, SaveOptions, Selection};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -679,7 +679,7 @@ impl Session {
     /// As [`Session::advance`], the job stopping early where `probe` says (the
     /// debugger's breakpoints and watchpoints), answering the control socket when
     /// `serve`.
-    pub fn advance_probed<P: Probe>(
+    pub fn advance_probed<P: Probe<Cos>>(
         &mut self,
         most: u64,
         started: Instant,
@@ -701,7 +701,7 @@ impl Session {
     }
 
     /// [`Session::advance`], answering the control socket when `serve`.
-    fn advance_serving<P: Probe>(
+    fn advance_serving<P: Probe<Cos>>(
         &mut self,
         most: u64,
         started: Instant,

@@ -6,7 +6,8 @@ mod common;
 
 use common::{cray, image, text, STOPPED};
 use cray_emulator::system::files::Pipe;
-use cray_emulator::system::{HostRoot, System};
+use cray_emulator::system::HostRoot;
+use cray_emulator::System;
 use cray_sysimage::system_image::{restore, save, SaveOptions, Selection};
 use std::path::Path;
 

@@ -8,7 +8,8 @@
 use crate::aout::AOut;
 use crate::cos::absolute::{self, words_from_bytes};
 use crate::cos::dataset::{block, deblock};
-use crate::system::{Config, Console, HostRoot, System};
+use crate::cos::System;
+use crate::system::{Config, Console, HostRoot};
 use std::collections::BTreeMap;
 
 /// Clock periods a loaded program runs: enough for its first system calls and a

@@ -25,3 +25,5 @@ mod serde_arrays;
 pub mod snapshot;
 pub mod system;
 pub mod timing;
+
+pub use cos::{Process, System, SystemError};

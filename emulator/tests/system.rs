@@ -3,7 +3,8 @@
 use cray_emulator::aout::AOut;
 use cray_emulator::system::signals::{SIGILL, SIGTERM, SIGUSR1};
 use cray_emulator::system::syscalls::*;
-use cray_emulator::system::{Config, Console, Event, ExitStatus, HostRoot, System};
+use cray_emulator::system::{Config, Console, Event, ExitStatus, HostRoot};
+use cray_emulator::System;
 
 /// Word address where a program's data starts (text is padded to it).
 const DATA: u64 = 64;

@@ -3,7 +3,8 @@
 //! damage leads to: an error exit, a range error, an abort, a signal.
 
 use cray_emulator::cos::absolute;
-use cray_emulator::system::{Config, Console, Event, HostRoot, System};
+use cray_emulator::system::{Config, Console, Event, HostRoot};
+use cray_emulator::System;
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;

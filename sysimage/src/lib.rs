@@ -8,7 +8,7 @@
 //! open-files list), [`file_policy`] checks and restores the host files a job had
 //! open, and [`upgrade`] rewrites an image in the current format.
 //!
-//! [`System`]: cray_emulator::system::System
+//! [`System`]: cray_emulator::System
 
 #![deny(missing_docs)]
 

@@ -6,7 +6,8 @@
 
 use cray_emulator::cos::absolute;
 use cray_emulator::cos::jcb::statement_for;
-use cray_emulator::system::{Config, Console, ExitStatus, HostRoot, System};
+use cray_emulator::system::{Config, Console, ExitStatus, HostRoot};
+use cray_emulator::System;
 use std::collections::BTreeMap;
 use std::path::Path;
 

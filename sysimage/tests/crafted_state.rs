@@ -9,7 +9,8 @@
 //! the invariants, and still satisfy them after it ran.
 
 use cray_chkpnt::{Image, ImageWriter, SectionKind};
-use cray_emulator::system::{Console, Event, HostRoot, Inconsistency, System};
+use cray_emulator::system::{Console, Event, HostRoot, Inconsistency};
+use cray_emulator::System;
 use cray_sysimage::system_image::restore;
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -28,7 +28,8 @@ use cray_cal::{assemble, Options};
 use cray_chkpnt::{Image, SectionKind, MAJOR_VERSION, MINOR_VERSION};
 use cray_emulator::cos::job::Backing;
 use cray_emulator::saved::{self, v1::SystemStateV1};
-use cray_emulator::system::{Config, Console, Event, ExitStatus, HostRoot, System};
+use cray_emulator::system::{Config, Console, Event, ExitStatus, HostRoot};
+use cray_emulator::System;
 use cray_sysimage::system_image::{
     kernel_state, restore, save, save_incremental, SaveOptions, Selection, STATE_VERSION,
 };

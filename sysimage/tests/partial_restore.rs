@@ -4,7 +4,8 @@
 //! no reader. Either way the process runs to an end instead of waiting forever.
 
 use cray_cal::{assemble, Options};
-use cray_emulator::system::{Config, Console, Event, ExitStatus, HostRoot, System};
+use cray_emulator::system::{Config, Console, Event, ExitStatus, HostRoot};
+use cray_emulator::System;
 use cray_sysimage::system_image::{restore, save, SaveOptions, Selection};
 use std::path::Path;
 

@@ -5,7 +5,8 @@
 mod jobs;
 
 use cray_chkpnt::Image;
-use cray_emulator::system::{Config, Console, HostRoot, System};
+use cray_emulator::system::{Config, Console, HostRoot};
+use cray_emulator::System;
 use cray_sysimage::system_image::{restore, save_incremental, Baseline, SaveOptions, Selection};
 use jobs::{program, run_until};
 use std::path::{Path, PathBuf};

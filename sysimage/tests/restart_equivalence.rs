@@ -2,7 +2,8 @@
 //! images/ and for generated programs, checkpointing after N clock periods and
 //! restarting gives the output, clock periods and state hash of an uninterrupted run.
 
-use cray_emulator::system::{Config, Console, ExitStatus, HostRoot, System};
+use cray_emulator::system::{Config, Console, ExitStatus, HostRoot};
+use cray_emulator::System;
 use proptest::prelude::*;
 use std::path::Path;
 

@@ -5,7 +5,8 @@
 
 use cray_cal::{assemble, Options};
 use cray_chkpnt::Image;
-use cray_emulator::system::{Config, Console, Event, HostRoot, System};
+use cray_emulator::system::{Config, Console, Event, HostRoot};
+use cray_emulator::System;
 use cray_sysimage::system_image::{file_identities, restore, save, SaveOptions, Selection};
 use std::path::Path;
 use std::process::Command;

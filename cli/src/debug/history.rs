@@ -12,7 +12,8 @@
 //! [`DENSE`] stay one interval apart and the older ones thin out.
 
 use cray_emulator::memory::Memory;
-use cray_emulator::system::{Console, Pid, System};
+use cray_emulator::system::{Console, Pid};
+use cray_emulator::System;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -270,7 +271,7 @@ mod tests {
     fn equal_pages_are_shared_and_memory_comes_back_exactly() {
         let mut first = system_at(0);
         let mut words: Vec<u64> = (0..4 * PAGE_WORDS as u64).collect();
-        let process = cray_emulator::system::Process::new(
+        let process = cray_emulator::Process::new(
             cray_emulator::cpu::Cpu::new(cray_emulator::isa::Model::XMp, words.len() as u32),
             Memory::from_words(words.clone()),
             0,

@@ -5,9 +5,11 @@
 
 use super::watch::Condition;
 use super::Watchpoint;
+use cray_emulator::cos::Cos;
 use cray_emulator::cpu::Cpu;
 use cray_emulator::memory::Memory;
-use cray_emulator::system::{Pid, Probe, System};
+use cray_emulator::system::{Pid, Probe};
+use cray_emulator::System;
 use std::collections::BTreeMap;
 
 /// Why the run stopped: what is said of it.
@@ -123,7 +125,7 @@ impl Stops<'_> {
     }
 }
 
-impl Probe for Stops<'_> {
+impl Probe<Cos> for Stops<'_> {
     fn after_instruction(
         &mut self,
         pid: Pid,

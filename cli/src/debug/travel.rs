@@ -14,7 +14,8 @@ use super::Debugger;
 use crate::output::outln;
 use crate::session::{Outcome, SLICE};
 use crate::CliError;
-use cray_emulator::system::{Console, System};
+use cray_emulator::system::Console;
+use cray_emulator::System;
 
 /// How a run of the job under the debugger stopped.
 pub enum Ran {

@@ -349,7 +349,8 @@ mod tests {
     use cray_emulator::cpu::Cpu;
     use cray_emulator::isa::Model;
     use cray_emulator::memory::Memory;
-    use cray_emulator::system::{Personality, Process};
+    use cray_emulator::system::Personality;
+    use cray_emulator::Process;
 
     fn process() -> Process {
         let mut words = vec![0; 64];

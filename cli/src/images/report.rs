@@ -5,7 +5,7 @@
 
 use super::{section_name, version_warning, Loaded};
 use cray_chkpnt::{incremental, Image, SectionInfo, SectionKind};
-use cray_emulator::system::Process;
+use cray_emulator::Process;
 use cray_sysimage::file_policy::{written_files, FilePolicy, FileRecord};
 use cray_sysimage::system_image::{known_version, FileIdentity};
 use serde::Serialize;

@@ -14,8 +14,9 @@ use super::bits::{field, with_field};
 use super::dataset::DatasetItem;
 use super::job::{DPBIO, DPCWF};
 use super::requests::Reply;
+use crate::cos::System;
 use crate::system::host_files::HostWriteError;
-use crate::system::{Pid, System};
+use crate::system::Pid;
 
 /// DPCWF code: end of record met.
 pub const CWF_EOR: u64 = 0o10;

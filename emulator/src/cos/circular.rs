@@ -8,7 +8,8 @@
 use super::bits::{field, with_field};
 use super::job::{DPFIRST, DPIN, DPLIMIT, DPOUT};
 use super::requests::{address_field, Reply};
-use crate::system::{Pid, System};
+use crate::cos::System;
+use crate::system::Pid;
 
 /// The buffer pointers of a DSP.
 struct Circle {

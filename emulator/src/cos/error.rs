@@ -151,7 +151,7 @@ pub enum DatasetFault {
     NoRecord,
 }
 
-/// Why a COS program or job deck cannot be started ([`crate::system::SystemError::Cos`]).
+/// Why a COS program or job deck cannot be started ([`crate::system::SystemError::Foreign`]).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CosStartError {
     /// The absolute binary does not parse.

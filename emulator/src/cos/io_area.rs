@@ -12,7 +12,8 @@
 
 use super::bits::{field, with_field};
 use super::requests::Reply;
-use crate::system::{Pid, System};
+use crate::cos::System;
+use crate::system::Pid;
 
 /// JCB word holding JCIOAC and JCIOAP (JCDCS, `systxt.cal`).
 pub const JCIOA: u64 = 0o104;

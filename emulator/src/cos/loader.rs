@@ -13,9 +13,10 @@ use super::job::{
     Backing, CosJob, BUFFER_WORDS, DSP_WORDS, HEAP_WORDS, LFT_ENTRY_WORDS, MAX_DATASETS,
     SYSTEM_AREA_WORDS,
 };
+use crate::cos::{Process, System, SystemError};
 use crate::memory::Memory;
 use crate::system::loader::LoadError;
-use crate::system::{Personality, Pid, Process, System, SystemError};
+use crate::system::{Personality, Pid};
 use std::collections::BTreeMap;
 
 /// Fields are multiples of this many words.
@@ -113,7 +114,7 @@ impl System {
         let field =
             cos_field(binary, control_statement, datasets, available).map_err(|e| match e {
                 CosFieldError::Load(source) => load_error(source),
-                CosFieldError::Jcb(e) => SystemError::Cos {
+                CosFieldError::Jcb(e) => SystemError::Foreign {
                     program: name.to_string(),
                     source: CosStartError::Jcb(e),
                 },
@@ -134,7 +135,7 @@ impl System {
         control_statement: &str,
         datasets: BTreeMap<String, Backing>,
     ) -> Result<Pid, SystemError> {
-        let binary = super::absolute::parse(words).map_err(|e| SystemError::Cos {
+        let binary = super::absolute::parse(words).map_err(|e| SystemError::Foreign {
             program: name.to_string(),
             source: CosStartError::Binary(e),
         })?;

@@ -16,8 +16,9 @@
 use super::dataset::{block, deblock, host_line, is_blocked, pack_line, DatasetItem};
 use super::job::{Backing, LocalDataset, DPCWF, DPFIRST, DPIN, DPLIMIT, DPOUT, DSP_WORDS};
 use super::requests::{address_field, dataset_name, Reply};
+use crate::cos::System;
 use crate::system::host_files::{HostWriteError, OpenHow};
-use crate::system::{Pid, System};
+use crate::system::Pid;
 
 /// Largest host file a dataset may hold (bytes).
 pub const MAX_DATASET_BYTES: u64 = 64 << 20;

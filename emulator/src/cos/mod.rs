@@ -9,6 +9,9 @@
 //! reads `$IN` from the terminal; [`deck`] is the job layer above them: job decks,
 //! control statements and permanent datasets.
 //! [`bits`] addresses fields by Cray bit numbers (bit 0 = most significant).
+//! [`personality`] is how the kernel knows all this: COS implements the kernel's
+//! [`Foreign`](crate::system::Foreign) trait, and [`System`] is the kernel with COS
+//! beside its own personality.
 
 pub mod absolute;
 mod bio;
@@ -24,6 +27,7 @@ pub mod job;
 pub mod loader;
 mod local_datasets;
 mod pdm;
+pub mod personality;
 pub mod reprieve;
 pub mod requests;
 pub mod rollout;
@@ -33,3 +37,4 @@ mod terminal;
 pub use local_datasets::{host_bytes, items_from_host};
 
 pub use error::{CosFormatError, CosStartError, DatasetFault};
+pub use personality::{Cos, Process, System, SystemError};

@@ -44,7 +44,8 @@
 
 use super::bits::{field, with_field};
 use super::requests::{dataset_name, Reply};
-use crate::system::{Pid, System};
+use crate::cos::System;
+use crate::system::Pid;
 
 /// The status field: word 0 bits 40–51.
 const STATUS: (u32, u32) = (40, 51);

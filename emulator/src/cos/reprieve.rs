@@ -42,8 +42,9 @@
 //! same reprieve.
 
 use super::bits::field;
+use crate::cos::System;
 use crate::cpu::{Flags, PACKAGE_WORDS};
-use crate::system::{Pid, System};
+use crate::system::Pid;
 
 /// Block word: the handler's parcel address (bits 40–63).
 pub const RP_ENTRY: u64 = 0;

@@ -50,8 +50,9 @@
 use super::bits::field;
 use super::clock;
 use super::reprieve::{Class, RpvReply};
+use crate::cos::System;
 use crate::system::signals::{self, SIGSEGV, SIGSYS};
-use crate::system::{Event, ExitStatus, Pid, ProcessState, System, WaitOn};
+use crate::system::{Event, ExitStatus, Pid, ProcessState, WaitOn};
 
 /// Names of the request codes 0–0103 (`systxt.cal`); "" for codes without one.
 pub const REQUEST_NAMES: [&str; 0o104] = [

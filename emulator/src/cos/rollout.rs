@@ -18,7 +18,8 @@
 //! F$NRN.
 
 use super::bits::{field, with_field};
-use crate::system::{Event, Pid, System};
+use crate::cos::System;
+use crate::system::{Event, Pid};
 
 /// JCB word of the rerun mark: one of the words after JCDIG (0170) that
 /// `systxt.cal` leaves undefined, so that no library code addresses it.

@@ -25,7 +25,8 @@
 //! no COS could check into their datasets.
 
 use super::requests::Reply;
-use crate::system::{Pid, System};
+use crate::cos::System;
+use crate::system::Pid;
 
 /// F$PRV S2: return the job's privilege mask at S1.
 pub const PRV_MASK: u64 = 2;
@@ -57,7 +58,7 @@ impl System {
 #[cfg(test)]
 mod tests {
     use crate::cos::requests::code;
-    use crate::system::System;
+    use crate::cos::System;
 
     /// Makes F$DSD from a fresh job with S1 = `s1`; returns S0 and whether the job
     /// is still alive.

@@ -19,8 +19,9 @@
 
 use super::dataset::{pack_bytes, unpack_line, DatasetItem};
 use super::job::Backing;
+use crate::cos::System;
 use crate::system::files::TerminalLine;
-use crate::system::{Pid, System};
+use crate::system::Pid;
 
 impl System {
     /// Gets dataset `slot` of `pid` ready for a read: when it is on the terminal and
@@ -99,7 +100,8 @@ mod tests {
     use crate::cos::bits::{ascii_word, field, with_field};
     use crate::cos::job::{DPBIO, DPCWF};
     use crate::cos::requests::code;
-    use crate::system::{Event, ProcessState, System, WaitOn};
+    use crate::cos::System;
+    use crate::system::{Event, ProcessState, WaitOn};
 
     /// Opens `$IN` in a test job and returns its DSP address.
     fn open_in(system: &mut System, pid: u32) -> u64 {

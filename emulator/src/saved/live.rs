@@ -17,14 +17,13 @@ use crate::cos::dataset::DatasetItem;
 use crate::cos::deck::catalogue::Access;
 use crate::cos::deck::{Accessed, DeckJob, JobDataset};
 use crate::cos::job::{Backing, CosJob, LocalDataset};
+use crate::cos::{Process, System};
 use crate::cpu::{Cpu, Flags, Modes, SharedRegisters};
 use crate::isa::Model;
 use crate::memory::Memory;
 use crate::system::files::{Description, FileTable, OpenFile, Pipe, TerminalInput};
 use crate::system::signals::{Handler, Signals};
-use crate::system::{
-    Config, Console, ExitStatus, HostRoot, Personality, Process, ProcessState, System, WaitOn,
-};
+use crate::system::{Config, Console, ExitStatus, HostRoot, Personality, ProcessState, WaitOn};
 use crate::timing::HpmCounters;
 
 convert_enum!(Model <=> ModelV1 { XMp, Cray1 });

@@ -29,7 +29,8 @@ pub mod v1;
 pub mod v2;
 
 use crate::cos::deck::DeckJob;
-use crate::system::{Pid, System};
+use crate::cos::System;
+use crate::system::Pid;
 use convert::Convert;
 use std::collections::BTreeMap;
 use thiserror::Error;

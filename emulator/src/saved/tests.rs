@@ -7,14 +7,13 @@ use crate::cos::dataset::DatasetItem;
 use crate::cos::deck::catalogue::Access;
 use crate::cos::deck::{Accessed, JobDataset};
 use crate::cos::job::{Backing, CosJob, LocalDataset};
+use crate::cos::Process;
 use crate::cpu::{Cpu, Flags};
 use crate::isa::Model;
 use crate::memory::Memory;
 use crate::system::files::{Description, Pipe};
 use crate::system::signals::Handler;
-use crate::system::{
-    Config, Console, ExitStatus, HostRoot, Personality, Process, ProcessState, WaitOn,
-};
+use crate::system::{Config, Console, ExitStatus, HostRoot, Personality, ProcessState, WaitOn};
 use crate::timing::TimingModel;
 
 /// The state of [`sample`] as the live types encoded it when every section was frozen

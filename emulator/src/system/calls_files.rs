@@ -5,12 +5,12 @@ use super::files::{Description, FileId, PipeOutcome, UNLINKED_PREFIX};
 use super::host_files::{HostWriteError, OpenHow};
 use super::process::{Pid, WaitOn};
 use super::syscalls::{Outcome, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC};
-use super::{guest, signals, System};
+use super::{guest, signals, Foreign, System};
 
 /// Longest path name accepted.
 const MAX_PATH: usize = 1024;
 
-impl System {
+impl<F: Foreign> System<F> {
     fn file_id(&self, pid: Pid, fd: u64) -> SysResult<FileId> {
         let fd = u32::try_from(fd).map_err(|_| Errno::EBADF)?;
         self.processes

@@ -5,7 +5,7 @@ use super::errno::{Errno, SysResult};
 use super::process::{ExitStatus, Pid, ProcessState, WaitOn};
 use super::signals::{Handler, MAX_SIGNAL};
 use super::syscalls::{Outcome, WNOHANG};
-use super::{guest, loader, CheckpointKind, Event, System};
+use super::{guest, loader, CheckpointKind, Event, Foreign, System};
 use crate::aout::AOut;
 
 /// Longest path or string argument of exece, chkpnt and restart.
@@ -14,7 +14,7 @@ const MAX_PATH: usize = 1024;
 /// The chkpnt system call's flag: kill the process or job after the checkpoint.
 const CHKPNT_KILL: u64 = 1;
 
-impl System {
+impl<F: Foreign> System<F> {
     pub(crate) fn sys_exit(&mut self, pid: Pid) -> Outcome {
         let status = self.arg(pid, 0).unwrap_or(0);
         self.terminate(pid, ExitStatus::Exited(status as u8));
@@ -190,7 +190,11 @@ impl System {
                 .map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8])))
                 .collect();
             if !AOut::looks_like(&words) {
-                return self.exece_cos(pid, &path, &words, &argv, available);
+                // Perhaps a program of the foreign personality (COS: an absolute
+                // binary); ENOEXEC if not.
+                let image = F::load(self, &path, &words, &argv, available)?;
+                self.exece_foreign(pid, &path, image)?;
+                return Ok(Outcome::Done);
             }
             let program = AOut::parse(&words).map_err(|_| Errno::ENOEXEC)?;
             let image =
@@ -205,44 +209,6 @@ impl System {
             Ok(Outcome::Done)
         })();
         result.unwrap_or_else(Outcome::Fail)
-    }
-
-    /// exece of a COS absolute binary: the process becomes a COS job step with the
-    /// control statement `NAME,ARG1,ARG2.` built from argv (NAME is the file name in
-    /// capitals), no datasets mapped, and its descriptors kept for when it ends.
-    fn exece_cos(
-        &mut self,
-        pid: Pid,
-        path: &str,
-        words: &[u64],
-        argv: &[Vec<u8>],
-        available: u64,
-    ) -> SysResult<Outcome> {
-        let binary = crate::cos::absolute::parse(words).map_err(|_| Errno::ENOEXEC)?;
-        let args: Vec<String> = argv
-            .iter()
-            .skip(1)
-            .map(|arg| String::from_utf8_lossy(arg).into_owned())
-            .collect();
-        let statement = crate::cos::jcb::statement_for(path, &args);
-        let field = crate::cos::loader::cos_field(
-            &binary,
-            &statement,
-            std::collections::BTreeMap::new(),
-            available,
-        )
-        .map_err(|e| match e {
-            crate::cos::loader::CosFieldError::Load(_) => Errno::ENOMEM,
-            crate::cos::loader::CosFieldError::Jcb(_) => Errno::E2BIG,
-        })?;
-        let mut cpu = self.new_cpu(field.fl);
-        cpu.p = binary.entry_parcel;
-        let process = self.processes.get_mut(&pid).ok_or(Errno::ESRCH)?;
-        let memory = crate::memory::Memory::from_words(field.words);
-        process.replace_program(cpu, memory, field.fl, path.to_string());
-        process.personality = super::Personality::Cos;
-        process.cos = Some(Box::new(field.job));
-        Ok(Outcome::Done)
     }
 
     fn string_arg(&self, pid: Pid, pointer: u64) -> SysResult<String> {

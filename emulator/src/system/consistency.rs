@@ -3,7 +3,7 @@
 //! state whose checksums are right is refused with a reason instead of hanging or
 //! misbehaving later.
 
-use super::{Process, System};
+use super::{Foreign, Process, System};
 use crate::timing::HpmCounters;
 
 /// Clock periods beyond which a state is taken as damaged: 2^62 CP is over 1,300
@@ -94,7 +94,7 @@ pub enum Inconsistency {
     },
 }
 
-impl System {
+impl<F: Foreign> System<F> {
     /// Checks the invariants of a restored state; the error says which one fails and
     /// where (pid, file id), in the kernel's vocabulary.
     pub fn check_consistency(&self) -> Result<(), Inconsistency> {
@@ -113,7 +113,7 @@ impl System {
     }
 
     /// Checks the invariants of the process at `key` of the process table.
-    fn check_process(&self, key: u32, process: &Process) -> Result<(), Inconsistency> {
+    fn check_process(&self, key: u32, process: &Process<F>) -> Result<(), Inconsistency> {
         let pid = process.pid;
         if pid != key {
             return Err(Inconsistency::MisfiledProcess { key, pid });

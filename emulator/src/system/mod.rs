@@ -15,6 +15,11 @@
 //!
 //! System calls: see [`syscalls`] for the table. Errno values: [`Errno`]. Signals and
 //! the handler convention (B00 = interrupted P; return with `J B00`): [`signals`].
+//!
+//! A system has one foreign personality beside its own, its type parameter `F`: the
+//! kernel knows it only through the trait [`Foreign`] ([`personality`]) and never
+//! names it. COS implements it above the kernel, and `crate::System` is the kernel
+//! with COS; [`NativeOnly`] is the kernel alone.
 
 mod calls_files;
 mod calls_procs;
@@ -27,6 +32,7 @@ pub mod files;
 pub mod guest;
 pub mod host_files;
 pub mod loader;
+pub mod personality;
 pub mod process;
 mod scheduler;
 pub use scheduler::{NoStops, Probe};
@@ -37,6 +43,7 @@ pub use exited_memory::ExitedMemory;
 
 pub use errno::Errno;
 pub use host_files::{Console, HostRoot, OutputDigest, WriteGuard};
+pub use personality::{Foreign, ForeignImage, NativeOnly};
 pub use process::{ExitStatus, Personality, Pid, Process, ProcessState, WaitOn};
 
 use crate::aout::AOut;
@@ -146,7 +153,7 @@ pub enum Event {
     /// Live processes exist but none can run and nothing inside the system can wake
     /// them (e.g. a pipe nobody will write, a wait for a child that waits too).
     Idle,
-    /// A COS job asked to be rolled out (F$UROLL, `cos::requests`): checkpoint job
+    /// A job of the foreign personality asked to be rolled out (COS: F$UROLL): checkpoint job
     /// `jid` into its checkpoint directory, then call [`System::rollout_done`]. As
     /// with `chkpnt`, the caller's registers already show what a restarted job sees
     /// (S0 = 0, S1 = 1).
@@ -158,9 +165,9 @@ pub enum Event {
     },
 }
 
-/// Errors of [`System::load`].
+/// Errors of [`System::load`] and of the foreign personality's loaders.
 #[derive(Debug, Error, PartialEq, Eq)]
-pub enum SystemError {
+pub enum SystemError<F: Foreign> {
     /// The program is not a valid a.out.
     #[error("program {program}: {source}")]
     BadProgram {
@@ -169,13 +176,14 @@ pub enum SystemError {
         /// What is wrong.
         source: crate::aout::AOutError,
     },
-    /// A COS absolute binary, its JCB or a job deck's JOB statement is wrong.
+    /// A program or job of the foreign personality is wrong (COS: an absolute
+    /// binary, its JCB or a job deck's JOB statement).
     #[error("program {program}: {source}")]
-    Cos {
+    Foreign {
         /// Program name.
         program: String,
         /// What is wrong.
-        source: crate::cos::CosStartError,
+        source: F::StartError,
     },
     /// The program and its arguments do not fit.
     #[error("program {program}: {source}")]
@@ -187,13 +195,14 @@ pub enum SystemError {
     },
 }
 
-/// The whole kernel state.
+/// The whole kernel state, with `F` its foreign personality ([`personality`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct System {
+#[serde(bound = "")]
+pub struct System<F: Foreign> {
     /// Limits and settings.
     pub config: Config,
     /// Every process by pid (zombies included until collected).
-    pub processes: BTreeMap<Pid, Process>,
+    pub processes: BTreeMap<Pid, Process<F>>,
     /// Open file descriptions, pipes and terminal input.
     pub files: files::FileTable,
     /// The pid the next process gets.
@@ -210,8 +219,8 @@ pub struct System {
     pub leader: Option<Pid>,
     /// How the first process ended.
     pub leader_status: Option<ExitStatus>,
-    /// The COS job log: every F$MSG line of every COS job, in order (it outlives the
-    /// job so the driver can write it out at the end).
+    /// The job log of the foreign personality (COS: every F$MSG line of every job),
+    /// in order (it outlives the job so the driver can write it out at the end).
     pub cos_log: Vec<String>,
     /// The hardware performance monitor counters of the processes that have ended
     /// (the live ones keep theirs in their timing models).
@@ -219,14 +228,16 @@ pub struct System {
     /// The timeline the job leader recorded, kept when it ended (output, not state).
     #[serde(skip)]
     leader_timeline: Option<Timeline>,
-    /// Print every COS F$ request (code, name, S1, S2, P) and its status on stderr
-    /// (`--trace-requests`); a debugging aid, not machine state.
+    /// Print every request of the foreign personality (COS: F$ code, name, S1, S2,
+    /// P) and its status on stderr (`--trace-requests`); a debugging aid, not machine
+    /// state.
     #[serde(skip)]
     pub trace_requests: bool,
-    /// The COS deck jobs by jid: the interpreter's state (`cos::deck`). Saved in an
-    /// image section of its own, so images of systems without decks keep their form.
+    /// The foreign personality's state of the jobs that have one, by jid (COS: the
+    /// deck interpreter's). Saved in an image section of its own, so images of
+    /// systems without one keep their form.
     #[serde(skip)]
-    pub cos_decks: BTreeMap<Pid, crate::cos::deck::DeckJob>,
+    pub cos_decks: BTreeMap<Pid, F::Job>,
     /// The memory of every process that has ended, as it was when it ended, folded
     /// into one hash in the order they ended ([`ExitedMemory`]). Its memory is freed
     /// at the end, so without this the state hash could not tell two runs apart whose
@@ -234,9 +245,10 @@ pub struct System {
     /// image section of its own, so that images written before it keep their form.
     #[serde(skip)]
     pub exited_memory: ExitedMemory,
-    /// The host side of the COS job layer: system directory, permanent datasets.
+    /// The host side of the foreign personality (COS: the job layer's system
+    /// directory and permanent datasets).
     #[serde(skip)]
-    pub(crate) deck_host: crate::cos::deck::DeckHost,
+    pub(crate) deck_host: F::Host,
     #[serde(skip)]
     root: HostRoot,
     #[serde(skip)]
@@ -246,9 +258,9 @@ pub struct System {
     write_failures: write_failures::WriteFailures,
 }
 
-impl System {
+impl<F: Foreign> System<F> {
     /// An empty system with file names resolving in `root` and output to `console`.
-    pub fn new(config: Config, root: HostRoot, console: Console) -> System {
+    pub fn new(config: Config, root: HostRoot, console: Console) -> System<F> {
         System {
             config,
             processes: BTreeMap::new(),
@@ -266,7 +278,7 @@ impl System {
             trace_requests: false,
             cos_decks: BTreeMap::new(),
             exited_memory: ExitedMemory::default(),
-            deck_host: crate::cos::deck::DeckHost::default(),
+            deck_host: F::Host::default(),
             root,
             console,
             write_failures: write_failures::WriteFailures::default(),
@@ -275,7 +287,7 @@ impl System {
 
     /// Adds `process` as the first process of a new job: it gets the next pid, which
     /// is also its jid, and the configured user id.
-    pub(crate) fn start_job(&mut self, mut process: Process) -> Pid {
+    pub(crate) fn start_job(&mut self, mut process: Process<F>) -> Pid {
         let pid = self.next_pid;
         self.next_pid += 1;
         process.pid = pid;
@@ -293,9 +305,9 @@ impl System {
         self.console = console;
     }
 
-    /// Attaches the host side of the COS job layer (system directory, permanent
-    /// datasets), at the start and after deserializing.
-    pub fn attach_deck_host(&mut self, host: crate::cos::deck::DeckHost) {
+    /// Attaches the host side of the foreign personality (COS: the job layer's
+    /// system directory and permanent datasets), at the start and after deserializing.
+    pub fn attach_deck_host(&mut self, host: F::Host) {
         self.deck_host = host;
     }
 
@@ -311,7 +323,9 @@ impl System {
 
     /// The process table and the console together (to write a process's output
     /// while holding it).
-    pub(crate) fn processes_and_console(&mut self) -> (&mut BTreeMap<Pid, Process>, &mut Console) {
+    pub(crate) fn processes_and_console(
+        &mut self,
+    ) -> (&mut BTreeMap<Pid, Process<F>>, &mut Console) {
         (&mut self.processes, &mut self.console)
     }
 
@@ -387,7 +401,7 @@ impl System {
     }
 
     /// The process `pid`.
-    pub fn process(&self, pid: Pid) -> Option<&Process> {
+    pub fn process(&self, pid: Pid) -> Option<&Process<F>> {
         self.processes.get(&pid)
     }
 
@@ -400,7 +414,7 @@ impl System {
         program: &AOut,
         argv: &[String],
         envp: &[String],
-    ) -> Result<Pid, SystemError> {
+    ) -> Result<Pid, SystemError<F>> {
         let to_bytes =
             |v: &[String]| -> Vec<Vec<u8>> { v.iter().map(|s| s.as_bytes().to_vec()).collect() };
         let available = self
@@ -444,7 +458,7 @@ impl System {
         words: &[u64],
         argv: &[String],
         envp: &[String],
-    ) -> Result<Pid, SystemError> {
+    ) -> Result<Pid, SystemError<F>> {
         let program = AOut::parse(words).map_err(|source| SystemError::BadProgram {
             program: name.to_string(),
             source,

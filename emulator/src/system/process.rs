@@ -1,6 +1,7 @@
 //! A process: registers, memory field, identity, descriptors and signal state.
 
 use super::files::FileId;
+use super::personality::Foreign;
 use super::signals::Signals;
 use crate::cpu::Cpu;
 use crate::memory::Memory;
@@ -10,12 +11,14 @@ use std::collections::BTreeMap;
 /// Process id.
 pub type Pid = u32;
 
-/// Which system-call conventions a process follows.
+/// Which system-call conventions a process follows: the kernel's own, or those of the
+/// system's foreign personality (see [`personality`](super::personality)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Personality {
     /// UNICOS-like: a.out, system calls by EX with S0/S1 (INTERFACE.md).
     Unicos,
-    /// COS: absolute binaries and F$ requests.
+    /// The foreign personality's: COS, with absolute binaries and F$ requests, is the
+    /// one there is.
     Cos,
 }
 
@@ -72,9 +75,10 @@ pub enum ProcessState {
     Zombie(ExitStatus),
 }
 
-/// One process.
+/// One process of a system whose foreign personality is `F`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Process {
+#[serde(bound = "")]
+pub struct Process<F: Foreign> {
     /// Process id.
     pub pid: Pid,
     /// Parent's pid (0 once the parent is gone).
@@ -99,12 +103,13 @@ pub struct Process {
     pub personality: Personality,
     /// Name of the program (for `cray ps` and messages).
     pub program: String,
-    /// COS job state (control statement, local datasets, job log); `None` for
-    /// UNICOS processes.
-    pub cos: Option<Box<crate::cos::job::CosJob>>,
+    /// The foreign personality's state of the process (for COS: the job's control
+    /// statement and local datasets); `None` for UNICOS processes. (The name is from
+    /// when COS was the kernel's business; the kernel never reads it.)
+    pub cos: Option<Box<F::Process>>,
 }
 
-impl Process {
+impl<F: Foreign> Process<F> {
     /// A runnable process with no descriptors and default signal handling; its pid,
     /// parent, job and user are set when it joins a system (when the kernel starts it
     /// as a job, or forks it).
@@ -114,7 +119,7 @@ impl Process {
         break_floor: u32,
         personality: Personality,
         program: String,
-    ) -> Process {
+    ) -> Process<F> {
         Process {
             pid: 0,
             ppid: 0,

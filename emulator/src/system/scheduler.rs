@@ -8,13 +8,15 @@
 //!
 //! Exchanges: EX is a system call; a programmable-clock interrupt posts SIGALRM to the
 //! process; ERR, undefined instructions, range, floating-point and memory errors end
-//! the process (see [`signals`] for the signal numbers), unless a COS job's reprieve
-//! takes them (`cos::reprieve`), with a line on stderr: `cray: pid N: <what> at P=<octal parcel address> (<octal word><parcel
-//! letter>): <parcels in octal> <CAL text>; killed with SIGxxx (n)`.
+//! the process (see [`signals`] for the signal numbers), unless the foreign
+//! personality takes the error over (`Foreign::hardware_error`: COS enters a
+//! reprieve handler), with a line on stderr: `cray: pid N: <what> at P=<octal parcel
+//! address> (<octal word><parcel letter>): <parcels in octal> <CAL text>; killed
+//! with SIGxxx (n)`.
 
 use super::process::{ExitStatus, Pid, ProcessState};
 use super::signals::{self, Delivery};
-use super::{Event, System};
+use super::{Event, Foreign, System};
 use crate::cpu::{Cpu, Flags, InstructionProbe, NoProbe, Stop};
 use crate::isa;
 use crate::memory::Memory;
@@ -23,7 +25,7 @@ use crate::memory::Memory;
 /// instruction boundary (a debugger's breakpoints and watchpoints). A stop is a
 /// budget running out there ([`Event::BudgetExhausted`]): the slice goes on where it
 /// stopped at the next run, so probing never changes what the job does.
-pub trait Probe {
+pub trait Probe<F: Foreign> {
     /// False for a probe that never stops a run.
     const ACTIVE: bool = true;
 
@@ -40,27 +42,29 @@ pub trait Probe {
 
     /// After the kernel handled an exchange of process `pid` (a system call, the
     /// programmable clock) and the run goes on: the whole job as it stands.
-    fn after_kernel(&mut self, pid: Pid, system: &System) -> bool;
+    fn after_kernel(&mut self, pid: Pid, system: &System<F>) -> bool;
 }
 
 /// The probe of a plain run: never stops it.
 pub struct NoStops;
 
-impl Probe for NoStops {
+impl<F: Foreign> Probe<F> for NoStops {
     const ACTIVE: bool = false;
 
     fn after_instruction(&mut self, _: Pid, _: u64, _: &Cpu, _: &Memory, _: u32) -> bool {
         false
     }
 
-    fn after_kernel(&mut self, _: Pid, _: &System) -> bool {
+    fn after_kernel(&mut self, _: Pid, _: &System<F>) -> bool {
         false
     }
 }
 
 /// A system [`Probe`] seen from the CPU running process `pid`.
-struct ForProcess<'a, P: Probe> {
+struct ForProcess<'a, F: Foreign, P: Probe<F>> {
     probe: &'a mut P,
+    /// The probe's personality (a probe is told of the whole system).
+    personality: std::marker::PhantomData<F>,
     pid: Pid,
     /// The job's instruction count less the CPU's, when the CPU began this run.
     offset: u64,
@@ -68,7 +72,7 @@ struct ForProcess<'a, P: Probe> {
     stopped: bool,
 }
 
-impl<P: Probe> InstructionProbe for ForProcess<'_, P> {
+impl<F: Foreign, P: Probe<F>> InstructionProbe for ForProcess<'_, F, P> {
     const ACTIVE: bool = P::ACTIVE;
 
     #[inline(always)]
@@ -101,7 +105,7 @@ fn hardware_signal(flags: Flags) -> (u32, &'static str) {
     }
 }
 
-impl System {
+impl<F: Foreign> System<F> {
     /// Runs the processes for at most `budget` clock periods (checked between
     /// instructions, so the last slice may overrun by one instruction or one system
     /// call) and says why it stopped.
@@ -111,7 +115,7 @@ impl System {
 
     /// [`System::run`], stopping early (with [`Event::BudgetExhausted`]) at the first
     /// instruction boundary where `probe` says so.
-    pub fn run_probed<P: Probe>(&mut self, budget: u64, probe: &mut P) -> Event {
+    pub fn run_probed<P: Probe<F>>(&mut self, budget: u64, probe: &mut P) -> Event {
         let start = self.clock;
         loop {
             if !self.processes.values().any(|p| p.is_alive()) {
@@ -151,7 +155,7 @@ impl System {
 
     /// The first runnable pid after the cursor, wrapping around.
     fn next_runnable(&self) -> Option<Pid> {
-        let runnable = |p: &&super::Process| p.state == ProcessState::Runnable;
+        let runnable = |p: &&super::Process<F>| p.state == ProcessState::Runnable;
         self.processes
             .range(self.cursor.saturating_add(1)..)
             .map(|(_, p)| p)
@@ -194,7 +198,7 @@ impl System {
 
     /// Runs `pid` for the rest of its slice (at most `budget` periods) and keeps
     /// account of what is left of the slice.
-    fn run_slice<P: Probe>(&mut self, pid: Pid, budget: u64, probe: &mut P) -> Option<Event> {
+    fn run_slice<P: Probe<F>>(&mut self, pid: Pid, budget: u64, probe: &mut P) -> Option<Event> {
         let start = self.processes.get(&pid)?.cpu.cycles;
         let event = self.run_slice_inner(pid, budget, probe);
         match self.processes.get(&pid) {
@@ -207,7 +211,12 @@ impl System {
         event
     }
 
-    fn run_slice_inner<P: Probe>(&mut self, pid: Pid, budget: u64, probe: &mut P) -> Option<Event> {
+    fn run_slice_inner<P: Probe<F>>(
+        &mut self,
+        pid: Pid,
+        budget: u64,
+        probe: &mut P,
+    ) -> Option<Event> {
         let slice = self.slice_left.max(1).min(budget);
         let slice_end = self.processes.get(&pid)?.cpu.cycles.saturating_add(slice);
         loop {
@@ -221,6 +230,7 @@ impl System {
             let (before, issued) = (process.cpu.cycles, process.cpu.instructions);
             let mut each = ForProcess {
                 probe: &mut *probe,
+                personality: std::marker::PhantomData,
                 pid,
                 offset: self.instructions.wrapping_sub(issued),
                 stopped: false,
@@ -287,12 +297,10 @@ impl System {
     /// Ends `pid` after a hardware error, with a message on stderr naming the pid, P
     /// (octal parcel address) and the instruction.
     fn hardware_error(&mut self, pid: Pid, flags: Flags, at: u32) {
-        let Some(process) = self.processes.get(&pid) else {
-            return;
-        };
-        // A COS job with a reprieve for the error goes on in its handler.
-        if process.cos.is_some()
-            && self.cos_reprieve(pid, crate::cos::reprieve::Class::of_flags(flags))
+        // A process of the foreign personality may go on (COS: in its reprieve
+        // handler).
+        if self.processes.get(&pid).is_some_and(|p| p.cos.is_some())
+            && F::hardware_error(self, pid, flags)
         {
             return;
         }
@@ -300,7 +308,6 @@ impl System {
             return;
         };
         let (signal, what) = hardware_signal(flags);
-        let process_jid = process.jid;
         let model = self.config.model;
         let instruction = match process.memory.parcel(at) {
             Some(p1) if at >> 2 < process.cpu.instruction_limit => {
@@ -326,12 +333,10 @@ impl System {
         );
         self.console.message(message.as_bytes());
         let status = ExitStatus::Signaled(signal);
-        // A COS deck job: the step aborts, and the deck goes on to its EXIT.
-        if self.cos_decks.contains_key(&process_jid) {
-            let _ = self.cos_flush_all(pid);
-            if self.cos_step_ended(pid, status) {
-                return;
-            }
+        // The foreign personality may go on without the process (COS: a deck
+        // job's step aborts, and the deck goes on to its EXIT).
+        if F::killed(self, pid, status) {
+            return;
         }
         self.terminate(pid, status);
     }

@@ -7,10 +7,10 @@
 
 use super::files::FileId;
 use super::process::{ProcessState, WaitOn};
-use super::System;
+use super::{Foreign, System};
 use std::collections::{BTreeMap, BTreeSet};
 
-impl System {
+impl<F: Foreign> System<F> {
     /// Recounts the references of every open file from the descriptors present,
     /// releases what no descriptor refers to any more, and wakes the processes whose
     /// wait can no longer end the way they expected (a blocked system call is made

@@ -45,7 +45,7 @@
 
 use super::errno::{Errno, SysResult};
 use super::process::{Pid, WaitOn};
-use super::{guest, Event, System};
+use super::{guest, Event, Foreign, System};
 
 /// exit
 pub const SYS_EXIT: u64 = 1;
@@ -129,7 +129,7 @@ impl From<SysResult<u64>> for Outcome {
     }
 }
 
-impl System {
+impl<F: Foreign> System<F> {
     /// Argument `i` of the current call of `pid`.
     pub(crate) fn arg(&self, pid: Pid, i: u64) -> SysResult<u64> {
         let process = self.processes.get(&pid).ok_or(Errno::ESRCH)?;
@@ -150,7 +150,7 @@ impl System {
     pub(crate) fn system_call(&mut self, pid: Pid, at: u32) -> Option<Event> {
         let number = match self.processes.get(&pid) {
             Some(p) if p.personality == super::Personality::Cos => {
-                return self.cos_request(pid, at);
+                return F::request(self, pid, at);
             }
             Some(p) => p.cpu.s[0],
             None => return None,

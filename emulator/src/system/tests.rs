@@ -5,6 +5,9 @@ use super::syscalls::*;
 use super::*;
 use crate::aout::AOut;
 
+/// These tests run a.out programs only: the kernel without a foreign personality.
+type System = super::System<NativeOnly>;
+
 const ARGS: u64 = 100;
 const STRINGS: u64 = 200;
 const BUFFER: u64 = 300;

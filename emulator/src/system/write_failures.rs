@@ -7,7 +7,7 @@
 //! would repeat the report at every write; one per place is enough.
 
 use super::host_files::HostWriteError;
-use super::{Pid, System};
+use super::{Foreign, Pid, System};
 use std::collections::BTreeSet;
 
 /// Failed host writes not yet reported, and the places already reported.
@@ -19,7 +19,7 @@ pub(crate) struct WriteFailures {
     pending: Vec<String>,
 }
 
-impl System {
+impl<F: Foreign> System<F> {
     /// A write of `pid` to `place` failed on the host; `told` says what the guest got
     /// ("ENOSPC (28)", "the F$BIO error bit"). Reported once per place; a reader of
     /// standard output that went away (EPIPE) is not worth a report.

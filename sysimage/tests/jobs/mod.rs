@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use cray_cal::{assemble, Options};
-use cray_emulator::system::{Console, Event, ExitStatus, HostRoot, System};
+use cray_emulator::system::{Console, Event, ExitStatus, HostRoot};
+use cray_emulator::System;
 use cray_sysimage::system_image::{restore, save, SaveOptions, Selection};
 use std::path::Path;
 

@@ -23,7 +23,8 @@ use super::run::VerbResult;
 use super::statement::Statement;
 use super::JobDataset;
 use crate::cos::dataset::{unpack_line, DatasetItem};
-use crate::system::{Pid, System};
+use crate::cos::System;
+use crate::system::Pid;
 
 /// How many records or files a verb moves over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,8 @@ use super::statement::Statement;
 use super::JobDataset;
 use crate::cos::dataset::{unpack_line, DatasetItem};
 use crate::cos::job::LocalDataset;
-use crate::system::{Pid, System};
+use crate::cos::System;
+use crate::system::Pid;
 
 impl System {
     /// ASSIGN, RELEASE, REWIND, DISPOSE.

@@ -22,7 +22,8 @@ use super::run::VerbResult;
 use super::statement::Statement;
 use super::{Accessed, JobDataset};
 use crate::cos::local_datasets::{host_bytes, items_from_host};
-use crate::system::{Pid, System};
+use crate::cos::System;
+use crate::system::Pid;
 
 /// The keywords each verb accepts.
 const KNOWN: &[(&str, &[&str])] = &[

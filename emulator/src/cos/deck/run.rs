@@ -18,8 +18,9 @@ use crate::cos::absolute;
 use crate::cos::error::CosStartError;
 use crate::cos::job::{Backing, CosJob};
 use crate::cos::loader::{cos_field, CosFieldError};
+use crate::cos::{Process, System, SystemError};
 use crate::memory::Memory;
-use crate::system::{ExitStatus, Personality, Pid, Process, System, SystemError};
+use crate::system::{ExitStatus, Personality, Pid};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -57,7 +58,7 @@ impl System {
         deck: &DeckFile,
         datasets: BTreeMap<String, Backing>,
     ) -> Result<Pid, SystemError> {
-        let error = |source| SystemError::Cos {
+        let error = |source| SystemError::Foreign {
             program: name.to_string(),
             source,
         };
