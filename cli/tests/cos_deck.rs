@@ -291,7 +291,10 @@ fn a_corpus_utility_runs_from_a_deck_to_its_normal_end() {
     // step ends; then COPY's line.
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("1 L O A D C A T"), "{stdout}");
-    assert!(stdout.ends_with(" <ERROR> EMPTY DIRECTIVES FILE.\ndone\n"), "{stdout}");
+    assert!(
+        stdout.ends_with(" <ERROR> EMPTY DIRECTIVES FILE.\ndone\n"),
+        "{stdout}"
+    );
 }
 
 fn stats(path: &Path) -> serde_json::Value {
