@@ -238,6 +238,30 @@ mod tests {
         assert!(stamp("02/29/00", "12:00:00").is_ok());
     }
 
+    /// F$DTT through the request: S1 = the timestamp; a bad date gets S0 = 1,
+    /// S1 = -1, and the job goes on.
+    #[test]
+    fn the_request_answers_in_s1() {
+        use crate::cos::bits::ascii_word;
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
+        let mut ask = |date: &str, time: &str| {
+            let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;
+            cpu.s[0] = 0o67;
+            cpu.s[1] = ascii_word(date);
+            cpu.s[2] = ascii_word(time);
+            system.cos_request(pid, 0o1000);
+            let process = &system.processes[&pid];
+            assert!(process.is_alive());
+            (process.cpu.s[0], process.cpu.s[1])
+        };
+        assert_eq!(ask("01/01/90", "00:00:00"), (0, 536_457_600_000_000_000));
+        assert_eq!(
+            ask("02/30/90", "00:00:00"),
+            (STATUS_BAD_DATE_TIME, u64::MAX)
+        );
+    }
+
     #[test]
     fn bad_dates_and_times_are_refused() {
         for (date, time) in [
