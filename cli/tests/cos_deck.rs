@@ -287,7 +287,14 @@ fn a_corpus_utility_runs_from_a_deck_to_its_normal_end() {
             .unwrap_or_else(|| panic!("{line:?} after byte {at} of {stderr}"));
         at += found + line.len();
     }
-    assert_eq!(text(&out.stdout), "done\n");
+    // LOADCAT's listing, left in its `$OUT` buffer at its end, is written when its
+    // step ends; then COPY's line.
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("1 L O A D C A T"), "{stdout}");
+    assert!(
+        stdout.ends_with(" <ERROR> EMPTY DIRECTIVES FILE.\ndone\n"),
+        "{stdout}"
+    );
 }
 
 fn stats(path: &Path) -> serde_json::Value {
@@ -550,7 +557,8 @@ fn run_corpus_deck(site: &Site, name: &str, deck: &str) -> Output {
 
 /// F$PDM over an empty store: AUDIT's catalogue accesses (`$MCD`, ...) are served
 /// and it lists no dataset to its normal end; DMP10's catalogue page request gets
-/// no page and DMP10 ends normally. RELOAD gets past its catalogue accesses.
+/// no page and DMP10 ends normally. RELOAD gets past its catalogue accesses and
+/// its F$DTT to its normal end.
 #[test]
 fn audit_and_dmp10_read_an_empty_catalogue_to_their_normal_end() {
     let site = Site::new();
@@ -561,9 +569,79 @@ fn audit_and_dmp10_read_an_empty_catalogue_to_their_normal_end() {
     assert!(!stderr.contains("ABORTED"), "{stderr}");
     assert!(stderr.ends_with(" JOB ENDED\n"), "{stderr}");
     let out = run_corpus_deck(&site, "r", "JOB,JN=R,US=SYSTEM.\nRELOAD.\n");
-    let stderr = text(&out.stderr);
+    let stderr = ok(&out);
     assert!(!stderr.contains("F$PDM"), "{stderr}");
-    assert!(stderr.contains("request 67 (F$DTT)"), "{stderr}");
+    assert!(!stderr.contains("F$DTT"), "{stderr}");
+    assert!(!stderr.contains("ABORTED"), "{stderr}");
+    assert!(stderr.ends_with(" JOB ENDED\n"), "{stderr}");
+}
+
+/// DMP10 ends without finishing the `$PDS` it began (one block given to F$WDC, the
+/// rest of its header record and no EOD left in its buffer); the end of its step
+/// closes it, so the header record is kept, and its `$OUT` listing is written.
+/// PLD10 after it in the deck reads that dump (no longer `PD808 - DATASET NOT
+/// CREATED BY PDSDUMP`, as over an empty `$PDS`) and, the dump holding no dataset,
+/// stops with `PD814`.
+#[test]
+fn dmp10_leaves_a_dump_that_pld10_reads() {
+    let site = Site::new();
+    let out = run_corpus_deck(&site, "d", "JOB,JN=D.\nDMP10.\nPLD10.\n");
+    let stderr = text(&out.stderr);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("no EOD"), "{stderr}");
+    assert!(
+        stderr.contains(" PLD10 ABORTED (exit status 1)"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("0 DATASETS SELECTED FOR DUMPING"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("PD814 - UNABLE TO FIND D.S. MATCHING SPECIFICATION"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("PD808"), "{stdout}");
+    // Alone, PLD10 finds no dump.
+    let out = run_corpus_deck(&site, "p", "JOB,JN=P.\nPLD10.\n");
+    assert!(text(&out.stdout).contains("PD808 - DATASET NOT CREATED BY PDSDUMP"));
+}
+
+/// PRVDEF's CREATE directive converts the date and time with F$DTT (the request
+/// is served) and then asks for the way back, F$TDT (066), which is not.
+#[test]
+fn prvdef_create_gets_past_f_dtt() {
+    let site = Site::new();
+    let corpus = isa_tests::corpus_dir().join("cos");
+    std::fs::copy(corpus.join("validation.ds"), site.path("validation.ds")).unwrap();
+    let deck = "JOB,JN=P,US=SYSTEM.\nPRVDEF.\n/EOF\nCREATE,US=NEWUSER,UPW=SECRET.\n";
+    let file = site.path("p.job");
+    std::fs::write(&file, deck).unwrap();
+    let out = cray()
+        .arg("run")
+        .arg("--root")
+        .arg(site.dir.path())
+        .arg("--system-dir")
+        .arg(&corpus)
+        .args(["--dataset", "$USER=validation.ds", "--trace-requests"])
+        .args(["--max-cycles", "100000000"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    // 01/01/70 00:00:00 is 1096 days before the base of timestamps.
+    assert!(
+        stderr.contains(
+            "F$ 067 F$DTT    S1=300611363006113633460 S2=300601643006016430060 P=265324: S0=0"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("request 66 (F$TDT) at P=342710"),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).contains("CREATE,US=NEWUSER,UPW=SECRET."));
 }
 
 /// After a SAVE, the catalogue is not empty, and its COS page image is not known:

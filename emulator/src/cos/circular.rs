@@ -164,6 +164,13 @@ impl System {
         let Some(circle) = self.circle(pid, dsp) else {
             return Self::bad_address("F$WDC buffer", dsp);
         };
+        self.take_written(pid, slot, dsp, &circle);
+        Reply::Status(0)
+    }
+
+    /// The words from OUT to IN of the buffer of the DSP at `dsp` go to dataset
+    /// `slot`'s written stream, and OUT moves up to IN.
+    fn take_written(&mut self, pid: Pid, slot: u32, dsp: u64, circle: &Circle) {
         let mut words = Vec::new();
         let mut output = circle.output;
         while output != circle.input {
@@ -182,7 +189,58 @@ impl System {
             dataset.write_stream.extend(words);
         }
         self.set_pointer(pid, dsp + u64::from(DPOUT), output);
-        Reply::Status(0)
+    }
+
+    /// At the close of dataset `slot` (F$CLS, or its program's end), what its
+    /// program left in the buffer of its DSP above JCDSP is written, as the system's
+    /// close writes out a dataset's buffer: the words from OUT to IN not yet given
+    /// to F$WDC, and before them the words of the last, unfinished block as they
+    /// are now. F$WDC takes every word up to IN, but the library goes on filling in
+    /// the forward index of the last control word it wrote, in the buffer (DMP10's
+    /// `$PDS`: block 1's BCW is taken with FWI 0 and set to 1 later); the system
+    /// wrote whole blocks, so that block was still in the buffer to write. Only for
+    /// a dataset the system never read into that buffer (no F$RDC), where the words
+    /// from OUT to IN can only be the program's.
+    pub(crate) fn cos_write_buffer_at_close(&mut self, pid: Pid, slot: u32) {
+        let Some(job) = self.processes.get(&pid).and_then(|p| p.cos.as_ref()) else {
+            return;
+        };
+        let Some(dataset) = job.open.get(&slot) else {
+            return;
+        };
+        if dataset.read_stream.is_some() {
+            return;
+        }
+        let unfinished = dataset.write_stream.len() % BLOCK_WORDS;
+        let dsp = u64::from(job.dsp_address(slot));
+        let Some(circle) = self.circle(pid, dsp) else {
+            return;
+        };
+        let size = circle.limit - circle.first;
+        let used = (circle.input + size - circle.output) % size;
+        // The unfinished block's words are behind OUT unless the program has
+        // since written over them (then the words F$WDC took stand).
+        if unfinished > 0 && unfinished as u64 + used < size {
+            let mut address = circle.output;
+            let mut tail = Vec::with_capacity(unfinished);
+            for _ in 0..unfinished {
+                address = if address == circle.first {
+                    circle.limit - 1
+                } else {
+                    address - 1
+                };
+                tail.extend(self.cos_read(pid, address, 1).unwrap_or_default());
+            }
+            tail.reverse();
+            if let Some(dataset) = self.open_dataset(pid, slot) {
+                let keep = dataset.write_stream.len() - unfinished;
+                dataset.write_stream.truncate(keep);
+                dataset.write_stream.extend(tail);
+            }
+        }
+        if used > 0 {
+            self.take_written(pid, slot, dsp, &circle);
+        }
     }
 }
 

@@ -132,6 +132,8 @@ impl<'a> DatasetReader<'a> {
         loop {
             let at = self.next_cw;
             let Some(&word) = self.words.get(at) else {
+                // Kept for [`deblock_closing`]: the words of the record in progress.
+                self.pending = data;
                 return Err(Self::fault(len, DatasetFault::MissingEod));
             };
             let m = get(word, cw::M);
@@ -243,6 +245,47 @@ pub fn deblock(words: &[u64]) -> Result<Vec<DatasetItem>, CosFormatError> {
         });
     }
     Ok(items)
+}
+
+/// Deblocks what a program wrote to a dataset it did not finish, as COS closing it
+/// leaves it: the words end where the last control word's forward index points
+/// (so no control word is cut), and the data after it, a record in progress, is
+/// closed by an EOR, then an EOD ends the dataset. Words that end with an EOD
+/// deblock as [`deblock`] does; any other fault is an error as there.
+///
+/// That COS closed the datasets a program left open when its job step ended is
+/// taken from the project's issue 22; the copies of SR-0011 searched
+/// (<https://9dok.net/document/y6e46dwn-cray-and-cray-x-mp-computer-systems.html>)
+/// did not show the page that says so, nor how a record in progress is ended, so
+/// the EOR is this emulator's choice: it keeps every word the program wrote.
+pub fn deblock_closing(words: &[u64]) -> Result<Vec<DatasetItem>, CosFormatError> {
+    if words.is_empty() {
+        return Ok(vec![DatasetItem::EndOfData]);
+    }
+    let mut reader = DatasetReader::new(words);
+    let mut items = Vec::new();
+    loop {
+        match reader.next_item() {
+            Ok(Some(item)) => items.push(item),
+            Ok(None) => break,
+            Err(CosFormatError::Dataset {
+                fault: DatasetFault::MissingEod,
+                ..
+            }) => {
+                let words = std::mem::take(&mut reader.pending);
+                if !words.is_empty() {
+                    items.push(DatasetItem::Record {
+                        words,
+                        unused_bits: 0,
+                    });
+                }
+                items.push(DatasetItem::EndOfData);
+                return Ok(items);
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    deblock(words)
 }
 
 /// The data words of the first record of a blocked dataset (an absolute binary is
@@ -630,6 +673,32 @@ mod tests {
                 fault: DatasetFault::Empty
             })
         );
+    }
+
+    /// DMP10's `$PDS` as it leaves it: block 0 holds 511 words of a record its BCW
+    /// runs over, then block 1's BCW and nothing more.
+    #[test]
+    fn an_unfinished_dataset_is_closed_with_its_record_and_an_eod() {
+        let mut words = vec![0o777];
+        words.extend((1..=511u64).map(|i| i << 32));
+        words.push(0o1000);
+        let items = deblock_closing(&words).unwrap();
+        assert_eq!(items.len(), 2);
+        let DatasetItem::Record { words: data, .. } = &items[0] else {
+            panic!("{items:?}");
+        };
+        assert_eq!(data.len(), 511);
+        assert_eq!(data[510], 511 << 32);
+        assert_eq!(items[1], DatasetItem::EndOfData);
+        assert!(deblock(&words).is_err());
+        // A finished dataset deblocks as it always did; nothing written is an EOD.
+        let finished = block(&items).unwrap();
+        assert_eq!(deblock_closing(&finished).unwrap(), items);
+        assert_eq!(deblock_closing(&[]).unwrap(), vec![DatasetItem::EndOfData]);
+        // Other faults stay faults: a word where block 1's BCW must be.
+        let mut bad = words.clone();
+        bad[0o1000] = 0o7 << 60;
+        assert!(deblock_closing(&bad).is_err());
     }
 
     #[test]

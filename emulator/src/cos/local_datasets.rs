@@ -13,7 +13,9 @@
 //! (word 0 = name, word 1 bits 40–63 = DSP address), or a DSP the program built
 //! itself (word 0 = name), which opens the dataset when it is not open yet.
 
-use super::dataset::{block, deblock, host_line, is_blocked, pack_line, DatasetItem};
+use super::dataset::{
+    block, deblock, deblock_closing, host_line, is_blocked, pack_line, DatasetItem,
+};
 use super::job::{Backing, LocalDataset, DPCWF, DPFIRST, DPIN, DPLIMIT, DPOUT, DSP_WORDS};
 use super::requests::{address_field, dataset_name, Reply};
 use crate::cos::System;
@@ -287,8 +289,12 @@ impl System {
         }
     }
 
-    /// Writes dataset `slot` of `pid` back to its host file if it was written.
+    /// Writes dataset `slot` of `pid` back to its host file if it was written. Every
+    /// caller closes the dataset (F$CLS/F$RLS, or the end of the program's step), so
+    /// words written with F$WDC that a program left without an EOD are finished as
+    /// COS closing them would ([`deblock_closing`]) rather than dropped.
     fn cos_flush(&mut self, pid: Pid, slot: u32) -> Result<(), String> {
+        self.cos_write_buffer_at_close(pid, slot);
         let Some(dataset) = self.open_dataset(pid, slot) else {
             return Ok(());
         };
@@ -302,8 +308,8 @@ impl System {
         }
         if !dataset.write_stream.is_empty() {
             let stream = std::mem::take(&mut dataset.write_stream);
-            let items =
-                deblock(&stream).map_err(|e| format!("{}: F$WDC data: {e}", dataset.name))?;
+            let items = deblock_closing(&stream)
+                .map_err(|e| format!("{}: F$WDC data: {e}", dataset.name))?;
             if dataset.backing == Backing::Stdout {
                 // Blocked words for the console: its records, as F$BIO's are shown.
                 let lines: String = items
