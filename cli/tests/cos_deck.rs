@@ -508,23 +508,7 @@ fn copy_and_skip_verbs_move_over_records_files_and_the_dataset() {
 /// with `SL019 - PBNREAD $USER UNDEFINED I/O ERROR`.
 #[test]
 fn prvdef_reads_the_validation_dataset_by_block_number_to_its_normal_end() {
-    let site = Site::new();
-    let corpus = isa_tests::corpus_dir().join("cos");
-    std::fs::copy(corpus.join("validation.ds"), site.path("validation.ds")).unwrap();
-    let deck = "JOB,JN=P,US=SYSTEM.\nPRVDEF.\n";
-    let file = site.path("p.job");
-    std::fs::write(&file, deck).unwrap();
-    let out = cray()
-        .arg("run")
-        .arg("--root")
-        .arg(site.dir.path())
-        .arg("--system-dir")
-        .arg(&corpus)
-        .args(["--dataset", "$USER=validation.ds", "--trace-requests"])
-        .args(["--max-cycles", "100000000"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = run_prvdef("JOB,JN=P,US=SYSTEM.\nPRVDEF.\n");
     let stderr = ok(&out);
     assert!(!stderr.contains("SL019"), "{stderr}");
     assert!(!stderr.contains("ABORTED"), "{stderr}");
@@ -538,6 +522,27 @@ fn prvdef_reads_the_validation_dataset_by_block_number_to_its_normal_end() {
 }
 
 /// Runs `deck` with the corpus as the system directory and the site's store.
+/// Runs `deck` (which runs PRVDEF) with the corpus's validation dataset as `$USER`,
+/// tracing the requests.
+fn run_prvdef(deck: &str) -> Output {
+    let site = Site::new();
+    let corpus = isa_tests::corpus_dir().join("cos");
+    std::fs::copy(corpus.join("validation.ds"), site.path("validation.ds")).unwrap();
+    let file = site.path("p.job");
+    std::fs::write(&file, deck).unwrap();
+    cray()
+        .arg("run")
+        .arg("--root")
+        .arg(site.dir.path())
+        .arg("--system-dir")
+        .arg(&corpus)
+        .args(["--dataset", "$USER=validation.ds", "--trace-requests"])
+        .args(["--max-cycles", "100000000"])
+        .arg(&file)
+        .output()
+        .unwrap()
+}
+
 fn run_corpus_deck(site: &Site, name: &str, deck: &str) -> Output {
     let file = site.path(&format!("{name}.job"));
     std::fs::write(&file, deck).unwrap();
@@ -612,23 +617,7 @@ fn dmp10_leaves_a_dump_that_pld10_reads() {
 /// is served) and then asks for the way back, F$TDT (066), which is not.
 #[test]
 fn prvdef_create_gets_past_f_dtt() {
-    let site = Site::new();
-    let corpus = isa_tests::corpus_dir().join("cos");
-    std::fs::copy(corpus.join("validation.ds"), site.path("validation.ds")).unwrap();
-    let deck = "JOB,JN=P,US=SYSTEM.\nPRVDEF.\n/EOF\nCREATE,US=NEWUSER,UPW=SECRET.\n";
-    let file = site.path("p.job");
-    std::fs::write(&file, deck).unwrap();
-    let out = cray()
-        .arg("run")
-        .arg("--root")
-        .arg(site.dir.path())
-        .arg("--system-dir")
-        .arg(&corpus)
-        .args(["--dataset", "$USER=validation.ds", "--trace-requests"])
-        .args(["--max-cycles", "100000000"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = run_prvdef("JOB,JN=P,US=SYSTEM.\nPRVDEF.\n/EOF\nCREATE,US=NEWUSER,UPW=SECRET.\n");
     let stderr = text(&out.stderr);
     // 01/01/70 00:00:00 is 1096 days before the base of timestamps.
     assert!(

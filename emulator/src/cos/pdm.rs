@@ -137,7 +137,7 @@ impl System {
 mod tests {
     use super::*;
     use crate::cos::bits::ascii_word;
-    use crate::cos::deck::catalogue::{Access, Catalogue, Entry};
+    use crate::cos::deck::catalogue::Catalogue;
     use crate::cos::deck::DeckHost;
     use crate::cos::requests::code;
 
@@ -197,27 +197,8 @@ mod tests {
         let store = tempfile::tempdir().unwrap();
         let catalogue = Catalogue::open(store.path()).unwrap();
         let mut contents = catalogue.read().unwrap();
-        let file = catalogue.write_data(&mut contents, b"").unwrap();
-        contents.entries.push(Entry {
-            pdn: "DATA".into(),
-            id: String::new(),
-            own: "ME".into(),
-            edition: 1,
-            read: String::new(),
-            write: String::new(),
-            maintenance: String::new(),
-            public: Access::None,
-            permits: Vec::new(),
-            text: String::new(),
-            notes: String::new(),
-            retention: 0,
-            created: 0,
-            modified: 0,
-            accessed: 0,
-            accesses: 0,
-            words: 0,
-            file,
-        });
+        let entry = crate::cos::deck::catalogue::tests::entry(&catalogue, &mut contents, "DATA", 1);
+        contents.entries.push(entry);
         catalogue.write(contents).unwrap();
         let before = std::fs::read(store.path().join("catalogue.json")).unwrap();
         let (pdd, alive) = request([0o231, ascii_word("$DSC"), 0, 0], Some(store.path()));

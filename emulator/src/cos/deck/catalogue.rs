@@ -369,10 +369,17 @@ impl Contents {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn entry(store: &Catalogue, contents: &mut Contents, pdn: &str, edition: u32) -> Entry {
+    /// An entry of owner `U` for `pdn`, edition `edition`, whose data (its name) is
+    /// written to `store`.
+    pub(crate) fn entry(
+        store: &Catalogue,
+        contents: &mut Contents,
+        pdn: &str,
+        edition: u32,
+    ) -> Entry {
         let file = store.write_data(contents, pdn.as_bytes()).unwrap();
         Entry {
             pdn: pdn.to_string(),
