@@ -297,11 +297,9 @@ impl<F: Foreign> System<F> {
     /// Ends `pid` after a hardware error, with a message on stderr naming the pid, P
     /// (octal parcel address) and the instruction.
     fn hardware_error(&mut self, pid: Pid, flags: Flags, at: u32) {
-        // A process of the foreign personality may go on (COS: in its reprieve
-        // handler).
-        if self.processes.get(&pid).is_some_and(|p| p.cos.is_some())
-            && F::hardware_error(self, pid, flags)
-        {
+        // The foreign personality may take the error over (COS: a job with a
+        // reprieve goes on in its handler); it knows its own processes.
+        if F::hardware_error(self, pid, flags) {
             return;
         }
         let Some(process) = self.processes.get(&pid) else {
