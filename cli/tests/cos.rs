@@ -209,6 +209,26 @@ fn stats(dir: &Path, name: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
 }
 
+/// `cray restart -f image` with `dir` as the root: its output and its statistics.
+fn restart(dir: &Path, image: &Path) -> (Output, serde_json::Value) {
+    let stats_file = dir.join("restarted.json");
+    let out = cray()
+        .arg("restart")
+        .arg("-f")
+        .arg(image)
+        .arg("--root")
+        .arg(dir)
+        .arg("--stats-json")
+        .arg(&stats_file)
+        .output()
+        .unwrap();
+    let stats = std::fs::read_to_string(&stats_file)
+        .ok()
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (out, stats)
+}
+
 #[test]
 fn checkpoint_and_restart_of_a_cos_job() {
     let dir = tempfile::tempdir().unwrap();
@@ -237,23 +257,12 @@ fn checkpoint_and_restart_of_a_cos_job() {
         !dir.path().join("out.txt").exists(),
         "stopped before the end"
     );
-    let restarted = dir.path().join("restarted.json");
-    let out = cray()
-        .arg("restart")
-        .arg("-f")
-        .arg(&image)
-        .arg("--root")
-        .arg(dir.path())
-        .arg("--stats-json")
-        .arg(&restarted)
-        .output()
-        .unwrap();
+    let (out, restarted) = restart(dir.path(), &image);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("out.txt")).unwrap(),
         expected
     );
-    let restarted = stats(dir.path(), "restarted.json");
     assert_eq!(restarted["state_hash"], whole["state_hash"]);
     assert_eq!(restarted["cycles"], whole["cycles"]);
 }
@@ -290,17 +299,7 @@ fn a_reprieve_handler_runs_for_an_error_and_an_abort_and_the_program_goes_on() {
             &[],
         );
         assert!(image.exists(), "{}", text(&first.stderr));
-        let restarted = dir.path().join("restarted.json");
-        let out = cray()
-            .arg("restart")
-            .arg("-f")
-            .arg(&image)
-            .arg("--root")
-            .arg(dir.path())
-            .arg("--stats-json")
-            .arg(&restarted)
-            .output()
-            .unwrap();
+        let (out, restarted) = restart(dir.path(), &image);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         // The runner's own line about the stop is not the job's output.
         let before: String = text(&first.stderr)
@@ -310,7 +309,6 @@ fn a_reprieve_handler_runs_for_an_error_and_an_abort_and_the_program_goes_on() {
             .collect();
         let both = before + &text(&out.stderr);
         assert_eq!(both, REPRIEVED, "stopped at {stop}");
-        let restarted = stats(dir.path(), "restarted.json");
         assert_eq!(
             restarted["state_hash"], whole["state_hash"],
             "stopped at {stop}"
