@@ -288,9 +288,18 @@ fn a_corpus_utility_runs_from_a_deck_to_its_normal_end() {
         at += found + line.len();
     }
     // LOADCAT's listing, left in its `$OUT` buffer at its end, is written when its
-    // step ends; then COPY's line.
+    // step ends; then COPY's line. Its library compresses blanks with the initiator
+    // the DSP holds (ESC), and the terminal gets them expanded.
     let stdout = text(&out.stdout);
-    assert!(stdout.starts_with("1 L O A D C A T"), "{stdout}");
+    let heading = format!(
+        "1 L O A D C A T{}I = $IN{}L = $OUT{}RUN ON 01/01/70 AT 00:00:00.\n0{}INPUT DIRECTIVES:\n",
+        " ".repeat(5),
+        " ".repeat(10),
+        " ".repeat(12),
+        " ".repeat(8)
+    );
+    assert!(stdout.starts_with(&heading), "{stdout:?}");
+    assert!(!stdout.contains(['\0', '\x1b']), "{stdout:?}");
     assert!(
         stdout.ends_with(" <ERROR> EMPTY DIRECTIVES FILE.\ndone\n"),
         "{stdout}"
@@ -667,6 +676,49 @@ fn a_catalogue_that_holds_datasets_is_refused_with_a_status_not_a_kill() {
     let stderr = ok(&out);
     assert!(
         stderr.contains("PD907 - ERROR ON SYSTEM DATASET CATALOG PAGE REQUEST"),
+        "{stderr}"
+    );
+}
+
+/// JCSDEF reads its directives from FT05 (Fortran unit 5) and lists them on FT06,
+/// which the deck prints: blank-compressed by the library, expanded for the
+/// terminal. With only a comment it checks the empty definition and reports what a
+/// job class structure needs, then aborts (JC001). A directive that is not a
+/// comment goes to the library's CRACK, which this binary holds damaged: 64 of its
+/// words are `<<<<MISSING>>>>` fill in the file (file words 046531-046630; ACCTDEF
+/// and LOADCAT hold the same routine whole), so it stops at an error exit there.
+#[test]
+fn jcsdef_reads_its_directives_and_lists_them() {
+    let site = Site::new();
+    let deck = "JOB,JN=X.\nCOPYF,I=$IN,O=FT05.\nREWIND,DN=FT05.\nJCSDEF.\nEXIT.\n\
+                REWIND,DN=FT06.\nCOPYD,I=FT06.\n/EOF\n* ONLY A COMMENT\n";
+    let out = run_corpus_deck(&site, "j", deck);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(" JCSDEF ABORTED (exit status 1)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("JC001 - **** ERROR ****"), "{stderr}");
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains(['\0', '\x1b']), "{stdout:?}");
+    let listing: Vec<&str> = stdout.lines().map(str::trim_end).collect();
+    let title = format!("1JOB CLASS DEFINITION UTILITY{}JCSDEF 1.15", " ".repeat(45));
+    assert!(listing[0].starts_with(&title), "{stdout}");
+    for line in [
+        " DIR =   5         DEF = $JCS     LIST = 6",
+        " * ONLY A COMMENT",
+        "       **** ERROR ****    TOTAL MAX JXTS LESS THAN 1.",
+        "       **** ERROR ****    SLIMIT IS A REQUIRED DIRECTIVE.",
+        "       **** ERROR ****    CHAR=JSE IS A REQUIRED CLASS CHAR.",
+    ] {
+        assert!(listing.contains(&line), "{line:?} in {stdout}");
+    }
+
+    let deck = "JOB,JN=X.\nCOPYF,I=$IN,O=FT05.\nREWIND,DN=FT05.\nJCSDEF.\n/EOF\nSLIMIT,ALL.\n";
+    let out = run_corpus_deck(&site, "k", deck);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error exit at P=233714 (46763a)"),
         "{stderr}"
     );
 }

@@ -492,12 +492,50 @@ pub fn unpack_line(words: &[u64], unused_bits: u32) -> Result<String, CosFormatE
     }
 }
 
-/// A text record as a line of host text: [`unpack_line`] with the trailing blanks
-/// removed, as COS removed them when it sent a text dataset to a front end or a
-/// printer (docs/src/cos-binaries.md, "Text"). FORTRAN pads every formatted
-/// record to its full width; the host sees only what was written.
+/// The character that starts a run of compressed blanks in a COS text record: ESC.
+/// It is followed by one character, [`BLANK_COUNT_BIAS`] + the number of blanks.
+/// These are COS's defaults, as the UNICOS library's layer for COS blank-compressed
+/// text keeps them ("defaults are COS defaults": initiator 033, bias 036; open64
+/// `osprey/libu/ffio/blxopen.c`,
+/// <https://github.com/open64-compiler/open64/blob/master/osprey/libu/ffio/blxopen.c>),
+/// and what the Cray library's listings in the corpus write (LOADCAT's `1 L O A D C
+/// A T` is followed by the initiator and `#`, 043: five blanks).
+pub const BLANK_COMPRESSION_INITIATOR: u8 = 0o33;
+/// What a blank-count character holds beyond the number of blanks it stands for.
+pub const BLANK_COUNT_BIAS: u8 = 0o36;
+
+/// `line` with each run of compressed blanks (the initiator, then the count
+/// character) replaced by its blanks. An initiator at the end of the line, or before
+/// a character below the bias, is not a compressed run and stays as it is.
+pub fn expand_blanks(line: &str) -> String {
+    let initiator = char::from(BLANK_COMPRESSION_INITIATOR);
+    if !line.contains(initiator) {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        let count = chars
+            .peek()
+            .and_then(|&n| u8::try_from(n).ok())
+            .and_then(|n| n.checked_sub(BLANK_COUNT_BIAS));
+        match count {
+            Some(blanks) if c == initiator => {
+                chars.next();
+                out.extend(std::iter::repeat_n(' ', usize::from(blanks)));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A text record as a line of host text: [`unpack_line`] with its compressed blanks
+/// expanded ([`expand_blanks`]) and the trailing blanks removed, as COS's front end
+/// or printer got them (docs/src/cos-binaries.md, "Text"). FORTRAN pads every
+/// formatted record to its full width; the host sees only what was written.
 pub fn host_line(words: &[u64], unused_bits: u32) -> Result<String, CosFormatError> {
-    let mut line = unpack_line(words, unused_bits)?;
+    let mut line = expand_blanks(&unpack_line(words, unused_bits)?);
     line.truncate(line.trim_end_matches(' ').len());
     Ok(line)
 }
@@ -600,6 +638,28 @@ mod tests {
         let (words, ubc) = pack_line("a\tb\t ").unwrap();
         assert_eq!(host_line(&words, ubc).unwrap(), "a\tb\t", "only blanks go");
         assert_eq!(pack_bytes(b"\xffx"), (vec![0xff78_0000_0000_0000], 48));
+    }
+
+    #[test]
+    fn compressed_blanks_are_expanded_for_the_host() {
+        // LOADCAT's heading: ESC + '#' (043) is five blanks, ESC + '(' (050) ten.
+        let line = "1 L O A D C A T\x1b#I = $IN\x1b(L";
+        assert_eq!(
+            expand_blanks(line),
+            format!("1 L O A D C A T{}I = $IN{}L", " ".repeat(5), " ".repeat(10))
+        );
+        let (words, ubc) = pack_line("a\x1b\x1eb\x1b\x1fc\x1b\x2a").unwrap();
+        assert_eq!(
+            host_line(&words, ubc).unwrap(),
+            "ab c",
+            "a run of 0, then of 1; trailing ones go"
+        );
+        assert_eq!(expand_blanks("x\x1b"), "x\x1b", "no count after it");
+        assert_eq!(
+            expand_blanks("x\x1b\x10y"),
+            "x\x1b\x10y",
+            "a count below the bias"
+        );
     }
 
     #[test]

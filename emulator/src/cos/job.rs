@@ -43,8 +43,21 @@ pub const HEAP_WORDS: u32 = 0o40000;
 
 /// DSP word: dataset name (ASCII, left-justified).
 pub const DPDN: u32 = 0;
-/// DSP word: FIRST, the buffer's first word (bits 40–63).
+/// DSP word: FIRST, the buffer's first word (bits 40–63), and the blank-compression
+/// initiator ([`DP_BLANK_INITIATOR`]).
 pub const DPFIRST: u32 = 1;
+/// Cray bits 16–24 of DSP word [`DPFIRST`]: the character that starts a run of
+/// compressed blanks, which COS sets when it opens a dataset. Its place comes from
+/// the Cray library's blank-compressing write (LOADCAT's at 57650c–57662a, parcels
+/// 0277242–0277310; the same routine in ACCTDEF, AUDIT, JCSDEF, PRVDEF and RELOAD; `cray dis`): it takes
+/// ESC (033) when the low 24 bits of JCCRL (JCB word 0106) are 0, and this field
+/// otherwise, as under every COS that announces its revision there. Its value is
+/// COS's default, ESC: the UNICOS library's COS blank-compression layer says so
+/// ("defaults are COS defaults": initiator 033, count bias 036; open64
+/// `osprey/libu/ffio/blxopen.c`,
+/// <https://github.com/open64-compiler/open64/blob/master/osprey/libu/ffio/blxopen.c>).
+/// Left 0, the library wrote NUL + count, which no reader expands.
+pub const DP_BLANK_INITIATOR: (u32, u32) = (16, 24);
 /// DSP word: IN, where the next word goes into the buffer.
 pub const DPIN: u32 = 2;
 /// DSP word: OUT, where the next word comes out of the buffer.

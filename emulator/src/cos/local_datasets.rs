@@ -13,10 +13,14 @@
 //! (word 0 = name, word 1 bits 40–63 = DSP address), or a DSP the program built
 //! itself (word 0 = name), which opens the dataset when it is not open yet.
 
+use super::bits::with_field;
 use super::dataset::{
     block, deblock, deblock_closing, host_line, is_blocked, pack_line, DatasetItem,
+    BLANK_COMPRESSION_INITIATOR,
 };
-use super::job::{Backing, LocalDataset, DPCWF, DPFIRST, DPIN, DPLIMIT, DPOUT, DSP_WORDS};
+use super::job::{
+    Backing, LocalDataset, DPCWF, DPFIRST, DPIN, DPLIMIT, DPOUT, DP_BLANK_INITIATOR, DSP_WORDS,
+};
 use super::requests::{address_field, dataset_name, Reply};
 use crate::cos::System;
 use crate::system::host_files::{HostWriteError, OpenHow};
@@ -205,7 +209,13 @@ impl System {
         let name_word = super::bits::ascii_word(&name.chars().take(8).collect::<String>());
         let mut table = vec![0u64; DSP_WORDS as usize];
         table[0] = name_word;
-        table[DPFIRST as usize] = u64::from(buffer);
+        let (first, last) = DP_BLANK_INITIATOR;
+        table[DPFIRST as usize] = with_field(
+            u64::from(buffer),
+            first,
+            last,
+            u64::from(BLANK_COMPRESSION_INITIATOR),
+        );
         table[DPIN as usize] = u64::from(buffer);
         table[DPOUT as usize] = u64::from(buffer);
         table[DPLIMIT as usize] = u64::from(buffer + super::job::BUFFER_WORDS);
@@ -498,6 +508,12 @@ mod tests {
             63,
         );
         assert!(buffer >= jcbfb);
+        let first = word(&system, dsp + u64::from(super::super::job::DPFIRST));
+        assert_eq!(
+            field(first, 16, 24),
+            0o33,
+            "the blank-compression initiator, ESC"
+        );
 
         assert!(matches!(system.cos_close(pid, odn), Reply::Status(0)));
         assert!(lft_entries(&system, pid)

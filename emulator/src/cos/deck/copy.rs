@@ -22,7 +22,7 @@
 use super::run::VerbResult;
 use super::statement::Statement;
 use super::JobDataset;
-use crate::cos::dataset::{unpack_line, DatasetItem};
+use crate::cos::dataset::{expand_blanks, unpack_line, DatasetItem};
 use crate::cos::System;
 use crate::system::Pid;
 
@@ -204,7 +204,7 @@ impl System {
         for item in items {
             if let DatasetItem::Record { words, unused_bits } = item {
                 let line = unpack_line(words, *unused_bits).unwrap_or_else(|_| "?".into());
-                text.push_str(&line);
+                text.push_str(&expand_blanks(&line));
                 text.push('\n');
             }
         }
