@@ -4,6 +4,7 @@
 //! state hash and exit status. Their state is the COS personality's: the JCB, the
 //! dataset tables, circular buffers part way through a block.
 
+use cray_cal::{assemble, Options};
 use cray_emulator::cos::absolute;
 use cray_emulator::cos::jcb::statement_for;
 use cray_emulator::system::{Config, Console, ExitStatus, HostRoot};
@@ -104,4 +105,53 @@ fn every_corpus_cos_binary_resumes_exactly() {
             assert_eq!(resumed, whole, "{name}: checkpoint at clock period {n}");
         }
     }
+}
+
+/// A COS program that marks itself not rerunnable (F$NRN, 037), spins, takes the
+/// mark back (F$RRN, 040), spins again and ends.
+const MARKING: &str = "         IDENT     MARK
+         START     MAIN
+MAIN     S0        O'37
+         EX
+         A1        O'20000
+SPIN1    A1        A1-1
+         A0        A1
+         JAN       SPIN1
+         S0        O'40
+         EX
+         A1        O'20000
+SPIN2    A1        A1-1
+         A0        A1
+         JAN       SPIN2
+         S0        0
+         EX
+         END
+";
+
+/// The job's rerun mark (F$NRN) lives in its JCB (word 0171), so every image of the
+/// job carries it in its memory, with no field of the saved kernel state: restored
+/// from an image taken after F$NRN the job is still marked, with the clock period of
+/// its F$NRN, and from one taken after F$RRN it is not.
+#[test]
+fn the_rerun_mark_is_carried_by_every_image_of_the_job() {
+    let words = assemble(MARKING, "mark.cal", &Options::cos())
+        .unwrap_or_else(|errors| panic!("{}", errors[0]))
+        .to_cos_blocked()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut system = job(dir.path(), "MARK", &words);
+    let jid = system.leader.expect("a job");
+    assert_eq!(run_until(&mut system, Some(2000)), None);
+    let marked = system.cos_not_rerunnable_since(jid).expect("marked by now");
+    let image = dir.path().join("marked.chk");
+    let mut restored = checkpoint_and_restore(&mut system, dir.path(), &image);
+    assert_eq!(restored.cos_not_rerunnable_since(jid), Some(marked));
+    // On to the F$RRN: the mark is taken back, and an image then carries no mark.
+    while restored.cos_not_rerunnable_since(jid).is_some() {
+        let next = restored.clock + 1000;
+        assert_eq!(run_until(&mut restored, Some(next)), None, "ends marked");
+    }
+    let image = dir.path().join("taken-back.chk");
+    let again = checkpoint_and_restore(&mut restored, dir.path(), &image);
+    assert_eq!(again.cos_not_rerunnable_since(jid), None);
 }
