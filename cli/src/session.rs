@@ -782,6 +782,8 @@ impl Session {
             event @ Event::CheckpointRequested { .. } => self.guest_checkpoint(&event),
             Event::RestartRequested { pid, path, .. } => self.guest_restart(pid, &path)?,
             Event::RolloutRequested { pid, .. } => self.rollout(pid),
+            // Its note was kept in step above, before the job goes on.
+            Event::RerunMarkChanged { .. } => {}
             Event::Idle => {
                 return Err(CliError::new(format!(
                     "{}: every process is blocked and nothing can wake them (deadlock) at clock period {}",

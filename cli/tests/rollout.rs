@@ -5,7 +5,7 @@ mod common;
 
 use common::{image, text};
 use serde_json::Value;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -324,4 +324,63 @@ fn a_job_marked_not_rerunnable_that_the_runner_stopped_with_an_image_goes_on() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("continuing job 1 from ck/1-"));
     assert!(dir.path().join("ck/finished.json").exists());
+}
+
+/// A COS program that marks itself not rerunnable, says `MARKED` in its log, and
+/// spins a long while.
+const MARKED_THEN_SAYS: &str = "         IDENT     MARKED
+         START     MAIN
+MAIN     S0        O'37
+         EX
+         S0        4
+         S1        ='MARKED'Z
+         S2        1
+         EX
+         A1        O'77777777
+SPIN     A1        A1-1
+         A0        A1
+         JAN       SPIN
+         S0        0
+         EX
+         END
+";
+
+/// F$NRN stops the run, so the runner writes its note before the job does anything
+/// more: once the job's next message is out, the note is there, and a crash
+/// (SIGKILL) from then on leaves a job that `--resume` refuses to run again.
+#[test]
+fn the_note_of_the_mark_is_written_before_the_job_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("marked.cal");
+    std::fs::write(&program, MARKED_THEN_SAYS).unwrap();
+    let mut child = resumable(dir.path(), &["--personality", "cos"], &program)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("MARKED") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the job said nothing"
+        );
+    }
+    let noted = dir.path().join("ck/not-rerunnable.json").exists();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(noted, "the note is written before the job goes on");
+
+    let refused = resumable(dir.path(), &["--personality", "cos"], &program)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("job 1 was marked not rerunnable at clock period"),
+        "{}",
+        text(&refused.stderr)
+    );
 }

@@ -164,6 +164,9 @@ pub(crate) enum Reply {
     /// The job entered its reprieve handler or continued from it (module
     /// `cos::reprieve`): its registers are set already.
     Reprieved,
+    /// Done (S0 = 0), and the job's rerun mark changed (F$NRN, F$RRN; module
+    /// `cos::rollout`): the runner hears of it before the job goes on.
+    RerunMark,
 }
 
 /// Length of the F$GNS statement image in words (80 characters).
@@ -220,7 +223,7 @@ impl System {
             },
             F_NRN | F_RRN => {
                 self.cos_set_rerun(pid, request == F_RRN);
-                Reply::Status(0)
+                Reply::RerunMark
             }
             F_UROLL => Reply::Rollout,
             F_OPN => self.cos_open(pid, s1),
@@ -250,6 +253,7 @@ impl System {
         if self.trace_requests {
             let result = match &reply {
                 Reply::Status(status) => format!("S0={status:o}"),
+                Reply::RerunMark => "S0=0".to_string(),
                 Reply::Value(value) => format!("S0=0 S1={value:o}"),
                 Reply::End(status, _) => format!("ends: {status:?}"),
                 Reply::WaitForTerminal => "waits for terminal input".to_string(),
@@ -309,6 +313,13 @@ impl System {
                 return Some(Event::InputWanted { pid });
             }
             Reply::Rollout => return self.cos_rollout(pid),
+            Reply::RerunMark => {
+                process.cpu.s[0] = 0;
+                return Some(Event::RerunMarkChanged {
+                    pid,
+                    jid: process.jid,
+                });
+            }
             Reply::Reprieved => {}
         }
         None

@@ -15,7 +15,10 @@
 //! enable/disable operand of SR-0012 is not known here). The mark lives in JCB word
 //! [`JCRERUN`], so that every image of the job carries it with no change to the
 //! saved kernel state: bit 0 set = not rerunnable, bits 1–63 the clock period of the
-//! F$NRN.
+//! F$NRN. Either request stops the run with [`Event::RerunMarkChanged`], so that a
+//! runner keeping a note of the mark outside the job writes it before the job does
+//! anything more (before, the note waited for the end of the runner's slice, and a
+//! crash inside it left a job marked not rerunnable without its note).
 
 use super::bits::{field, with_field};
 use crate::cos::System;
@@ -118,10 +121,13 @@ mod tests {
         let jid = system.processes[&pid].jid;
         assert_eq!(system.cos_not_rerunnable_since(jid), None);
         system.clock = 12345;
-        assert_eq!(request(&mut system, pid, code::F_NRN), None);
+        // Each change stops the run, so that the runner notes it before the job
+        // goes on.
+        let changed = Some(Event::RerunMarkChanged { pid, jid });
+        assert_eq!(request(&mut system, pid, code::F_NRN), changed);
         assert_eq!(s0_s1(&system, pid).0, 0);
         assert_eq!(system.cos_not_rerunnable_since(jid), Some(12345));
-        request(&mut system, pid, code::F_RRN);
+        assert_eq!(request(&mut system, pid, code::F_RRN), changed);
         assert_eq!(system.cos_not_rerunnable_since(jid), None);
     }
 }

@@ -163,6 +163,17 @@ pub enum Event {
         /// Its job.
         jid: Pid,
     },
+    /// A COS job's rerun mark changed (F$NRN or F$RRN; see
+    /// [`System::cos_not_rerunnable_since`]). A runner that keeps a note of the mark
+    /// outside the job (`run --resume`) records it now, before the job runs on, so
+    /// that no crash after the request can leave a job marked not rerunnable without
+    /// its note. Nothing to call back: run on.
+    RerunMarkChanged {
+        /// The requesting process.
+        pid: Pid,
+        /// Its job.
+        jid: Pid,
+    },
 }
 
 /// Errors of [`System::load`] and of the foreign personality's loaders.

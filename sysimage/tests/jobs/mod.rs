@@ -32,6 +32,7 @@ pub fn run_until(system: &mut System, limit: Option<u64>) -> Option<ExitStatus> 
             Event::Exited { status } => return Some(status),
             Event::BudgetExhausted => {}
             Event::InputWanted { .. } => system.end_input(),
+            Event::RerunMarkChanged { .. } => {}
             other => panic!("unexpected event {other:?}"),
         }
     }
