@@ -44,6 +44,41 @@ fn read_stream(dataset: &mut super::job::LocalDataset) -> &[u64] {
     dataset.read_stream.as_deref().unwrap_or(&[])
 }
 
+/// The whole blocked form of `dataset` once the words `written` (what F$WDC took
+/// since the open) are in it. A program that positioned the dataset at block k
+/// before writing (PRVDEF reads its `$USER` by block number, `$PBN`, then adds a
+/// user to its last block) gives words whose first BCW says block k: they take the
+/// place of block k and every block after it, as a sequential write ends a dataset
+/// where it stops, and blocks 0 to k-1 stay as they were. Words that start at block
+/// 0 are the whole dataset. Block k must be one the dataset had (or the block
+/// after its last whole one); a write further on is refused.
+pub(crate) fn written_form(
+    dataset: &mut super::job::LocalDataset,
+    written: Vec<u64>,
+) -> Result<Vec<u64>, String> {
+    let block = match written.first() {
+        Some(&word) => super::dataset::bcw_block_number(word).unwrap_or(0),
+        None => 0,
+    };
+    if block == 0 {
+        return Ok(written);
+    }
+    let kept = usize::try_from(block)
+        .ok()
+        .and_then(|b| b.checked_mul(BLOCK_WORDS))
+        .unwrap_or(usize::MAX);
+    let old = read_stream(dataset);
+    if old.len() < kept {
+        return Err(format!(
+            "the words written start at block {block}, past the dataset's {} block(s)",
+            old.len().div_ceil(BLOCK_WORDS)
+        ));
+    }
+    let mut form = old[..kept].to_vec();
+    form.extend(written);
+    Ok(form)
+}
+
 impl System {
     fn circle(&self, pid: Pid, dsp: u64) -> Option<Circle> {
         let words = self.cos_read(pid, dsp, 5)?;
