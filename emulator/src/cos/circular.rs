@@ -325,6 +325,28 @@ mod tests {
         (words[0], words[1])
     }
 
+    /// F$WDC words that begin with block k's BCW follow blocks 0 to k-1 of what the
+    /// dataset held; words from block 0 are the whole dataset; a block past the
+    /// dataset's end is refused.
+    #[test]
+    fn written_blocks_replace_the_dataset_from_their_first_block_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid, dsp, _, stream) = job_with_a_dataset(dir.path());
+        let slot = system.processes[&pid]
+            .cos
+            .as_ref()
+            .unwrap()
+            .slot_of_dsp(dsp as u32)
+            .unwrap();
+        let dataset = system.open_dataset(pid, slot).unwrap();
+        let tail = stream[BLOCK_WORDS..].to_vec();
+        assert_eq!(written_form(dataset, tail), Ok(stream.clone()));
+        assert_eq!(written_form(dataset, stream.clone()), Ok(stream.clone()));
+        let far = vec![super::super::bits::with_field(0, 31, 54, 9), 0];
+        let refused = written_form(dataset, far).unwrap_err();
+        assert!(refused.contains("block 9"), "{refused}");
+    }
+
     #[test]
     fn a_read_by_block_number_fills_whole_blocks_and_moves_in_past_them() {
         let dir = tempfile::tempdir().unwrap();
