@@ -652,6 +652,52 @@ fn prvdef_create_converts_the_expiry_date_with_f_tdt_and_ends_normally() {
     assert!(text(&out.stdout).contains("CREATE,US=NEWUSER,UPW=SECRET."));
 }
 
+/// PRVDEF's CREATE with a directive after it: its library gives `$USER`'s last
+/// block, with one more 64-word record, to F$WDC, and that block takes the place of
+/// the dataset's block 4 (the 2347 words of the corpus's dataset become 2412). The
+/// record is not NEWUSER's entry: the routine its WRITE needs is `<<<<MISSING>>>>`
+/// in this binary and the words come from a scratch area that holds `CREATE`'s
+/// keyword names (docs/src/cos-jobs.md, "PRVDEF's CREATE"). A second PRVDEF step
+/// reads the dataset as written and does not find NEWUSER.
+#[test]
+fn prvdef_create_then_another_directive_writes_a_record_past_the_last_user() {
+    let deck = "JOB,JN=P,US=SYSTEM.\nPRVDEF.\nPRVDEF.\n/EOF\nCREATE,US=NEWUSER,UPW=SECRET.\nVIEW,US=SYSTEM.\n/EOF\nVIEW,US=NEWUSER.\n";
+    let (site, out) = run_prvdef_at(deck);
+    let stderr = ok(&out);
+    assert!(
+        stderr.contains("F$ 023 F$WDC    S1=143000 (\"$USER\")"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("F$WDC data"), "{stderr}");
+    let bytes = std::fs::read(site.path("validation.ds")).unwrap();
+    let words: Vec<u64> = bytes
+        .chunks(8)
+        .map(|c| u64::from_be_bytes(c.try_into().unwrap()))
+        .collect();
+    assert_eq!(words.len(), 2412);
+    let original = std::fs::read(isa_tests::corpus_dir().join("cos/validation.ds")).unwrap();
+    assert_eq!(
+        bytes[..2344 * 8],
+        original[..2344 * 8],
+        "blocks 0-3 and block 4's users kept"
+    );
+    // The EOR of the last user now points at 64 data words; then EOR, EOF, EOD.
+    assert_eq!(words[2344] & 0o777, 64);
+    assert_eq!(words[2347], u64::from_be_bytes(*b"EXDATE\0\0"));
+    assert_eq!(words[2345], 0, "no user name");
+    assert_eq!(
+        words[2409..].iter().map(|w| w >> 60).collect::<Vec<_>>(),
+        [0o10, 0o16, 0o17]
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Details of user : SYSTEM"), "{stdout}");
+    let second = &stdout[stdout
+        .find("VIEW,US=NEWUSER.")
+        .expect("the second step's directive")..];
+    assert!(second.contains("***** USER NEWUSER"), "{stdout}");
+    assert!(second.contains("NOT DEFINED."), "{stdout}");
+}
+
 /// PRVDEF's VIEW directive lists a user of the validation dataset on `$OUT`, and
 /// says so of one it does not hold.
 #[test]
