@@ -81,7 +81,7 @@ pub(crate) fn written_form(
     let end = start + written.len();
     let mut form = old[..start].to_vec();
     form.extend(written);
-    let whole_blocks = form.len() % BLOCK_WORDS == 0;
+    let whole_blocks = form.len().is_multiple_of(BLOCK_WORDS);
     if whole_blocks && end < old.len() && super::dataset::deblock(&form).is_err() {
         form.extend_from_slice(&old[end..]);
     }
