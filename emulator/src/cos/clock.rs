@@ -95,7 +95,8 @@ const TIMESTAMP_BASE_DAYS: i64 = 1096;
 /// Timestamp units in a second (module notes): one unit is 1.024 ns.
 pub const UNITS_PER_SECOND: i64 = 976_562_500;
 
-/// Why a date or time word is not one F$DTT converts.
+/// Why a word is not one the time conversions convert (F$DTT's date or time, or a
+/// result of F$MTT or F$TMT that does not fit a word).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadDateTime(pub String);
 

@@ -34,8 +34,8 @@
 //! | 054 | F$UROLL | a checkpoint of the job into its checkpoint directory: S1 = 0 going on, 1 restarted; S0 = 1 when there is none (module `cos::rollout`) |
 //! | 056 | F$SYM | accepted, nothing stored (no JCL symbols): the result word the library's one caller reads (block word 3, bits 40–63) stays as it was, zero, which it takes as no value |
 //! | 063 | F$POS | rewinds the dataset at S1 |
-//! | 066 | F$TDT | S1 = a COS timestamp; S1 = its date `mm/dd/yy`, S2 = its time `hh:mm:ss`, S3 = the nanoseconds past the second (module `cos::clock`) |
-//! | 067 | F$DTT | S1 = the COS timestamp (nanoseconds since 1973-01-01) of the ASCII date `mm/dd/yy` in S1 and time `hh:mm:ss` in S2; S0 = 1, S1 = -1 for a bad one (module `cos::clock`) |
+//! | 066 | F$TDT | S1 = a COS timestamp; S1 = its date `mm/dd/yy`, S2 = its time `hh:mm:ss`, S3 = the timestamp units past the second (module `cos::clock`) |
+//! | 067 | F$DTT | S1 = the COS timestamp (units of 1.024 ns since 1973-01-01) of the ASCII date `mm/dd/yy` in S1 and time `hh:mm:ss` in S2; S0 = 1, S1 = -1 for a bad one (module `cos::clock`) |
 //! | 070, 071 | F$MTT, F$TMT | S1 = the timestamp of the real-time clock value in S1 (clock periods since the epoch), or the other way; S0 = 1, S1 = -1 when the result does not fit a word |
 //! | 074 | F$PRV | function 2 (S2): the privilege mask of an ordinary user, four zero words at S1 (module `cos::security`); other functions are not served |
 //! | 075 | F$DSD | done, nothing to set: no security levels are kept (module `cos::security`) |
