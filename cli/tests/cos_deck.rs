@@ -530,16 +530,21 @@ fn prvdef_reads_the_validation_dataset_by_block_number_to_its_normal_end() {
     assert!(stderr.ends_with(" JOB ENDED\n"), "{stderr}");
 }
 
-/// Runs `deck` with the corpus as the system directory and the site's store.
-/// Runs `deck` (which runs PRVDEF) with the corpus's validation dataset as `$USER`,
-/// tracing the requests.
-fn run_prvdef(deck: &str) -> Output {
+/// Runs `deck` (which runs PRVDEF) with a writable copy of the corpus's validation
+/// dataset as `$USER`, tracing the requests; returns the site (the copy is its
+/// `validation.ds`) and the run.
+fn run_prvdef_at(deck: &str) -> (Site, Output) {
     let site = Site::new();
     let corpus = isa_tests::corpus_dir().join("cos");
-    std::fs::copy(corpus.join("validation.ds"), site.path("validation.ds")).unwrap();
+    let copy = site.path("validation.ds");
+    std::fs::copy(corpus.join("validation.ds"), &copy).unwrap();
+    let mut permissions = std::fs::metadata(&copy).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&copy, permissions).unwrap();
     let file = site.path("p.job");
     std::fs::write(&file, deck).unwrap();
-    cray()
+    let out = cray()
         .arg("run")
         .arg("--root")
         .arg(site.dir.path())
@@ -549,7 +554,13 @@ fn run_prvdef(deck: &str) -> Output {
         .args(["--max-cycles", "100000000"])
         .arg(&file)
         .output()
-        .unwrap()
+        .unwrap();
+    (site, out)
+}
+
+/// [`run_prvdef_at`] without the site.
+fn run_prvdef(deck: &str) -> Output {
+    run_prvdef_at(deck).1
 }
 
 fn run_corpus_deck(site: &Site, name: &str, deck: &str) -> Output {
@@ -622,12 +633,16 @@ fn dmp10_leaves_a_dump_that_pld10_reads() {
     assert!(text(&out.stdout).contains("PD808 - DATASET NOT CREATED BY PDSDUMP"));
 }
 
-/// PRVDEF's CREATE directive converts the date and time with F$DTT (the request
-/// is served) and then asks for the way back, F$TDT (066), which is not.
+/// PRVDEF's CREATE directive converts now to a timestamp (F$DTT), adds the
+/// password expiry period its library's UNITTS gives for 30 days, and converts the
+/// sum back (F$TDT): with timestamps of 1.024 ns units the expiry is 30 days on,
+/// 01/31/70. The user entry it builds (name, password, that date) is not looked at
+/// here: what its library then writes to `$USER` is not that entry (docs/src/
+/// cos-jobs.md, PRVDEF). The job ends normally.
 #[test]
-fn prvdef_create_gets_past_f_dtt() {
+fn prvdef_create_converts_the_expiry_date_with_f_tdt_and_ends_normally() {
     let out = run_prvdef("JOB,JN=P,US=SYSTEM.\nPRVDEF.\n/EOF\nCREATE,US=NEWUSER,UPW=SECRET.\n");
-    let stderr = text(&out.stderr);
+    let stderr = ok(&out);
     // 01/01/70 00:00:00 is 1096 days before the base of timestamps.
     assert!(
         stderr.contains(
@@ -635,11 +650,89 @@ fn prvdef_create_gets_past_f_dtt() {
         ),
         "{stderr}"
     );
+    // 1066 days before the base: 30 days after 01/01/70.
+    let expiry = (-1066i64 * 86_400 * 976_562_500) as u64;
     assert!(
-        stderr.contains("request 66 (F$TDT) at P=342710"),
+        stderr.contains(&format!("F$ 066 F$TDT    S1={expiry:o} ")),
         "{stderr}"
     );
+    assert!(!stderr.contains("not served"), "{stderr}");
+    assert!(stderr.ends_with(" JOB ENDED\n"), "{stderr}");
     assert!(text(&out.stdout).contains("CREATE,US=NEWUSER,UPW=SECRET."));
+}
+
+/// PRVDEF's CREATE with a directive after it: its library gives `$USER`'s last
+/// block, with one more 64-word record, to F$WDC, and that block takes the place of
+/// the dataset's block 4 (the 2347 words of the corpus's dataset become 2412). The
+/// record is not NEWUSER's entry: the routine its WRITE needs is `<<<<MISSING>>>>`
+/// in this binary and the words come from a scratch area that holds `CREATE`'s
+/// keyword names (docs/src/cos-jobs.md, "PRVDEF's CREATE"). A second PRVDEF step
+/// reads the dataset as written and does not find NEWUSER.
+#[test]
+fn prvdef_create_then_another_directive_writes_a_record_past_the_last_user() {
+    let deck = "JOB,JN=P,US=SYSTEM.\nPRVDEF.\nPRVDEF.\n/EOF\nCREATE,US=NEWUSER,UPW=SECRET.\nVIEW,US=SYSTEM.\n/EOF\nVIEW,US=NEWUSER.\n";
+    let (site, out) = run_prvdef_at(deck);
+    let stderr = ok(&out);
+    assert!(
+        stderr.contains("F$ 023 F$WDC    S1=143000 (\"$USER\")"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("F$WDC data"), "{stderr}");
+    let bytes = std::fs::read(site.path("validation.ds")).unwrap();
+    let words: Vec<u64> = bytes
+        .chunks(8)
+        .map(|c| u64::from_be_bytes(c.try_into().unwrap()))
+        .collect();
+    assert_eq!(words.len(), 2412);
+    let original = std::fs::read(isa_tests::corpus_dir().join("cos/validation.ds")).unwrap();
+    assert_eq!(
+        bytes[..2344 * 8],
+        original[..2344 * 8],
+        "blocks 0-3 and block 4's users kept"
+    );
+    // The EOR of the last user now points at 64 data words; then EOR, EOF, EOD.
+    assert_eq!(words[2344] & 0o777, 64);
+    assert_eq!(words[2347], u64::from_be_bytes(*b"EXDATE\0\0"));
+    assert_eq!(words[2345], 0, "no user name");
+    assert_eq!(
+        words[2409..].iter().map(|w| w >> 60).collect::<Vec<_>>(),
+        [0o10, 0o16, 0o17]
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Details of user : SYSTEM"), "{stdout}");
+    let second = &stdout[stdout
+        .find("VIEW,US=NEWUSER.")
+        .expect("the second step's directive")..];
+    assert!(second.contains("***** USER NEWUSER"), "{stdout}");
+    assert!(second.contains("NOT DEFINED."), "{stdout}");
+}
+
+/// PRVDEF's VIEW directive lists a user of the validation dataset on `$OUT`, and
+/// says so of one it does not hold.
+#[test]
+fn prvdef_view_lists_a_user_of_the_validation_dataset() {
+    let out = run_prvdef("JOB,JN=P,US=SYSTEM.\nPRVDEF.\n/EOF\nVIEW,US=SYSTEM.\nVIEW,US=NOBODY.\n");
+    let stderr = ok(&out);
+    assert!(stderr.ends_with(" JOB ENDED\n"), "{stderr}");
+    let stdout = text(&out.stdout);
+    let expected = [
+        "VIEW,US=SYSTEM.",
+        "Details of user : SYSTEM",
+        "Password was last changed on 09/30/88 at 18:49:54",
+        "Password expires on 10/14/88",
+        "User last accessed system on 10/01/88 at 02:04:55",
+        "This record last updated on 02/11/88 at 12:51:41",
+        "VIEW,US=NOBODY.",
+        "***** USER NOBODY",
+        "NOT DEFINED.",
+    ];
+    let mut at = 0;
+    for line in expected {
+        let found = stdout[at..]
+            .find(line)
+            .unwrap_or_else(|| panic!("{line:?} after byte {at} of {stdout}"));
+        at += found + line.len();
+    }
 }
 
 /// After a SAVE, the catalogue is not empty, and its COS page image is not known:

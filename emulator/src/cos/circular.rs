@@ -44,6 +44,50 @@ fn read_stream(dataset: &mut super::job::LocalDataset) -> &[u64] {
     dataset.read_stream.as_deref().unwrap_or(&[])
 }
 
+/// The whole blocked form of `dataset` once the words `written` (what F$WDC took
+/// since the open) are in it. A dataset the system read (F$RDC) may be written where
+/// the program positioned it: the written words' first BCW says which block they
+/// start at, k, and they take the place of blocks k, k+1, ... in place, blocks 0 to
+/// k-1 staying as they were. PRVDEF reads its `$USER` by block number (`$PBN`) and
+/// writes one block back: its last with a user added (CREATE), or block 0 with a
+/// user changed (CHANGE), and the rest of the dataset must outlive that. So the
+/// blocks after the written ones are kept when the written words are whole blocks
+/// that do not end the dataset (no EOD); words that end it, or stop within a block,
+/// are its end, as a sequential write ends a dataset where it stops. A dataset the
+/// system never read is what was written. Block k must be one the dataset had (or
+/// the block after its last whole one); a write further on is refused.
+pub(crate) fn written_form(
+    dataset: &mut super::job::LocalDataset,
+    written: Vec<u64>,
+) -> Result<Vec<u64>, String> {
+    if dataset.read_stream.is_none() {
+        return Ok(written);
+    }
+    let block = match written.first() {
+        Some(&word) => super::dataset::bcw_block_number(word).unwrap_or(0),
+        None => return Ok(written),
+    };
+    let start = usize::try_from(block)
+        .ok()
+        .and_then(|b| b.checked_mul(BLOCK_WORDS))
+        .unwrap_or(usize::MAX);
+    let old = read_stream(dataset);
+    if old.len() < start {
+        return Err(format!(
+            "the words written start at block {block}, past the dataset's {} block(s)",
+            old.len().div_ceil(BLOCK_WORDS)
+        ));
+    }
+    let end = start + written.len();
+    let mut form = old[..start].to_vec();
+    form.extend(written);
+    let whole_blocks = form.len().is_multiple_of(BLOCK_WORDS);
+    if whole_blocks && end < old.len() && super::dataset::deblock(&form).is_err() {
+        form.extend_from_slice(&old[end..]);
+    }
+    Ok(form)
+}
+
 impl System {
     fn circle(&self, pid: Pid, dsp: u64) -> Option<Circle> {
         let words = self.cos_read(pid, dsp, 5)?;
@@ -288,6 +332,39 @@ mod tests {
         ));
         let words = system.cos_read(pid, dsp + 1, 2).unwrap();
         (words[0], words[1])
+    }
+
+    /// F$WDC words that begin with block k's BCW take the place of the blocks of a
+    /// dataset the system read from block k on, in place: the dataset's end where
+    /// they end it, the blocks after them kept when they are whole blocks without
+    /// an EOD. A dataset never read is what was written; a block past the end of
+    /// the dataset is refused.
+    #[test]
+    fn written_blocks_replace_those_of_the_dataset_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid, dsp, _, stream) = job_with_a_dataset(dir.path());
+        let slot = system.processes[&pid]
+            .cos
+            .as_ref()
+            .unwrap()
+            .slot_of_dsp(dsp as u32)
+            .unwrap();
+        let dataset = system.open_dataset(pid, slot).unwrap();
+        // Never read: the words are the dataset.
+        assert_eq!(written_form(dataset, vec![1, 2]), Ok(vec![1, 2]));
+        read_stream(dataset);
+        let tail = stream[BLOCK_WORDS..].to_vec();
+        assert_eq!(written_form(dataset, tail), Ok(stream.clone()));
+        assert_eq!(written_form(dataset, stream.clone()), Ok(stream.clone()));
+        // Block 1 rewritten in place: blocks 0 and 2 stay.
+        let mut changed = stream[BLOCK_WORDS..2 * BLOCK_WORDS].to_vec();
+        changed[7] = 0o7777;
+        let mut expected = stream.clone();
+        expected[BLOCK_WORDS + 7] = 0o7777;
+        assert_eq!(written_form(dataset, changed), Ok(expected));
+        let far = vec![super::super::bits::with_field(0, 31, 54, 9), 0];
+        let refused = written_form(dataset, far).unwrap_err();
+        assert!(refused.contains("block 9"), "{refused}");
     }
 
     #[test]

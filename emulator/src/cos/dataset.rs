@@ -53,6 +53,11 @@ pub fn is_blocked(words: &[u64]) -> bool {
     }
 }
 
+/// The block number of a block control word; `None` for any other word.
+pub fn bcw_block_number(word: u64) -> Option<u64> {
+    (get(word, cw::M) == M_BCW).then(|| get(word, cw::BN))
+}
+
 /// One thing read from a blocked dataset.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DatasetItem {

@@ -317,7 +317,9 @@ impl System {
             dataset.written = true;
         }
         if !dataset.write_stream.is_empty() {
-            let stream = std::mem::take(&mut dataset.write_stream);
+            let written = std::mem::take(&mut dataset.write_stream);
+            let stream = super::circular::written_form(dataset, written)
+                .map_err(|e| format!("{}: F$WDC data: {e}", dataset.name))?;
             let items = deblock_closing(&stream)
                 .map_err(|e| format!("{}: F$WDC data: {e}", dataset.name))?;
             if dataset.backing == Backing::Stdout {

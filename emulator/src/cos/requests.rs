@@ -34,15 +34,17 @@
 //! | 054 | F$UROLL | a checkpoint of the job into its checkpoint directory: S1 = 0 going on, 1 restarted; S0 = 1 when there is none (module `cos::rollout`) |
 //! | 056 | F$SYM | accepted, nothing stored (no JCL symbols): the result word the library's one caller reads (block word 3, bits 40–63) stays as it was, zero, which it takes as no value |
 //! | 063 | F$POS | rewinds the dataset at S1 |
-//! | 067 | F$DTT | S1 = the COS timestamp (nanoseconds since 1973-01-01) of the ASCII date `mm/dd/yy` in S1 and time `hh:mm:ss` in S2; S0 = 1, S1 = -1 for a bad one (module `cos::clock`) |
+//! | 066 | F$TDT | S1 = a COS timestamp; S1 = its date `mm/dd/yy`, S2 = its time `hh:mm:ss`, S3 = the timestamp units past the second (module `cos::clock`) |
+//! | 067 | F$DTT | S1 = the COS timestamp (units of 1.024 ns since 1973-01-01) of the ASCII date `mm/dd/yy` in S1 and time `hh:mm:ss` in S2; S0 = 1, S1 = -1 for a bad one (module `cos::clock`) |
+//! | 070, 071 | F$MTT, F$TMT | S1 = the timestamp of the real-time clock value in S1 (clock periods since the epoch), or the other way; S0 = 1, S1 = -1 when the result does not fit a word |
 //! | 074 | F$PRV | function 2 (S2): the privilege mask of an ordinary user, four zero words at S1 (module `cos::security`); other functions are not served |
 //! | 075 | F$DSD | done, nothing to set: no security levels are kept (module `cos::security`) |
 //!
 //! Any other code ends the job with a message naming the code (octal), its name and
 //! P, and exit status "killed by SIGSYS" (host code 140): among them F$PRV
 //! functions other than 2 and F$ENC (password encryption, whose one-way function is
-//! not known here), and F$TDT/F$MTT/F$TMT and codes 017 and 0122, whose formats are
-//! not known here (PRVDEF creating a user reaches F$TDT). A request whose addresses
+//! not known here), and codes 017 and 0122, whose formats are not known here. A
+//! request whose addresses
 //! fall outside the field ends the job the same way with SIGSEGV.
 //!
 //! `System::trace_requests` (`cray run --trace-requests`) prints each request, its
@@ -138,8 +140,14 @@ pub mod code {
     pub const F_SYM: u64 = 0o56;
     /// Position.
     pub const F_POS: u64 = 0o63;
+    /// Timestamp to date and time.
+    pub const F_TDT: u64 = 0o66;
     /// Date and time to timestamp.
     pub const F_DTT: u64 = 0o67;
+    /// Machine time (real-time clock) to timestamp.
+    pub const F_MTT: u64 = 0o70;
+    /// Timestamp to machine time.
+    pub const F_TMT: u64 = 0o71;
     /// Memory (new form).
     pub const F_MEMORY: u64 = 0o73;
     /// Process user security requests.
@@ -235,6 +243,8 @@ impl System {
             F_PDM => self.cos_pdm(pid, s1),
             F_PRV if s2 == super::security::PRV_MASK => self.cos_privileges(pid, s1),
             F_DTT => self.cos_date_time_to_timestamp(pid, s1, s2),
+            F_TDT => self.cos_timestamp_to_date_time(pid, s1),
+            F_MTT | F_TMT => self.cos_machine_time(pid, request == F_MTT, s1),
             F_RDC if s1 >> 63 == 1 => self.cos_read_by_block(pid, s1),
             F_RDC => self.cos_read_circular(pid, s1),
             F_WDC => self.cos_write_circular(pid, s1),
