@@ -182,9 +182,74 @@ impl System {
     }
 }
 
+/// TSMT's conversion (F$TMT): the machine time, in clock periods of `period_ps`
+/// picoseconds, at which the calendar reads the COS timestamp `stamp`. The
+/// emulator's real-time clock counts clock periods from the epoch (`--epoch`), as
+/// its calendar does, so the epoch is machine time 0 and a time before it is
+/// negative. (TSMT "converts timestamp to real time clock value"; "a version of TSMT
+/// existed on COS. The libCOS version accepted a value of timestamp that it assumed
+/// was in nanoseconds": open64's `osprey/libu/util/c1/tsmt.c`,
+/// <https://github.com/open64-compiler/open64/tree/master/osprey/libu/util/c1>.)
+/// Beyond 64 bits the value saturates.
+pub fn machine_time(stamp: i64, epoch: u64, period_ps: u64) -> i64 {
+    let base = i128::from(TIMESTAMP_BASE_DAYS) * 86_400;
+    let epoch_ns = (i128::from(epoch) - base) * i128::from(NANOSECONDS);
+    let periods = (i128::from(stamp) - epoch_ns) * 1000 / i128::from(period_ps.max(1));
+    periods.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+/// MTTS's conversion (F$MTT), the inverse of [`machine_time`]: the COS timestamp
+/// the calendar reads at machine time `periods` (MTTS "converts the real time clock
+/// value from clock ticks to system timestamp (expressed as nanoseconds). A version
+/// of MTTS existed on COS": open64's `osprey/libu/util/c1/mtts.c`, same place).
+pub fn machine_timestamp(periods: i64, epoch: u64, period_ps: u64) -> i64 {
+    let base = i128::from(TIMESTAMP_BASE_DAYS) * 86_400;
+    let epoch_ns = (i128::from(epoch) - base) * i128::from(NANOSECONDS);
+    let stamp = epoch_ns + i128::from(periods) * i128::from(period_ps) / 1000;
+    stamp.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+impl System {
+    /// F$MTT (070): S1 = a machine time (clock periods); S1 = its COS timestamp,
+    /// [`machine_timestamp`]. The library's MTTS passes and returns S1 as TSMT does.
+    pub(crate) fn cos_machine_time_to_timestamp(&mut self, pid: Pid, s1: u64) -> Reply {
+        let period = self.config.model.clock_period_ps();
+        let value = machine_timestamp(s1 as i64, self.config.epoch, period);
+        if let Some(process) = self.processes.get_mut(&pid) {
+            process.cpu.s[1] = value as u64;
+        }
+        Reply::Status(0)
+    }
+
+    /// F$TMT (071): S1 = a COS timestamp; S1 = the machine time (clock periods of
+    /// the real-time clock) it is, [`machine_time`]. The library's TSMT (AUDIT's at
+    /// P=0101024) loads its argument into S1, makes the request and returns S1.
+    pub(crate) fn cos_timestamp_to_machine_time(&mut self, pid: Pid, s1: u64) -> Reply {
+        let period = self.config.model.clock_period_ps();
+        let value = machine_time(s1 as i64, self.config.epoch, period);
+        if let Some(process) = self.processes.get_mut(&pid) {
+            process.cpu.s[1] = value as u64;
+        }
+        Reply::Status(0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn machine_times_and_timestamps_convert_both_ways() {
+        // Epoch 1989-02-28 12:34:56 on an X-MP (9.5 ns): machine time 0 is the
+        // epoch's timestamp, and one second is 1e12/9500 clock periods.
+        let epoch = 604_672_496u64;
+        let stamp = (epoch as i64 - 1096 * 86_400) * 1_000_000_000;
+        assert_eq!(machine_time(stamp, epoch, 9_500), 0);
+        assert_eq!(machine_time(stamp + 9_500, epoch, 9_500), 1_000);
+        assert_eq!(machine_timestamp(0, epoch, 9_500), stamp);
+        assert_eq!(machine_timestamp(1_000, epoch, 9_500), stamp + 9_500);
+        assert_eq!(machine_time(i64::MAX, 0, 1), i64::MAX, "saturates");
+    }
 
     #[test]
     fn known_dates() {

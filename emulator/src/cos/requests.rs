@@ -19,12 +19,12 @@
 //! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset and clears its LFT entry |
 //! | 014 | F$DNT | accepted, nothing stored: local datasets are created when opened, and the DDL's attributes are not read (not yet shown to be observable: see docs/src/cos-jobs.md) |
 //! | 016 | F$GNS | the control statement at S1 (10 words, NUL-padded) |
-//! | 021 | F$PDM | the PDD at S1: function code in word 0 bits 52–63, status back in bits 40–51 (1 done); the catalogue accesses and reads of an empty catalogue are served, anything else answered with status 07777 (module `cos::pdm`) |
+//! | 021 | F$PDM | the PDD at S1: function code in word 0 bits 52–63, status back in bits 40–51 (1 done); the catalogue accesses (the DSC in COS's page layout), the catalogue page request and DMP10's access of a permanent dataset are served, anything else answered with status 07777 (module `cos::pdm`) |
 //! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`); F$RDC with the sign bit of S1 reads by block number |
 //! | 024 | F$GRN | the COS revision word (JCCRL, `COS 1.17`) at S1; one word (uncertain: the request may return more) |
 //! | 026 | F$JDA | `   yyddd` at S1 |
 //! | 027 | F$JTI | the job's CPU time in clock periods at S1 (an integer; uncertain) |
-//! | 030 | F$ACT | accepted, nothing stored: the emulator keeps no accounting, and the block's layout is not known, so the library sees the block as it left it (AUDIT tests block word 0104 afterwards, which stays zero) |
+//! | 030 | F$ACT | for a deck job, its name, user and ownership value in the block at S1 (words 0, 6–7, 045–046: AUDIT's accessors, module `cos::accounting`); nothing else is stored (no accounting is kept), and for any other job the block stays as the program left it |
 //! | 034 | F$BIO | buffered I/O (module `cos::bio`) |
 //! | 037 | F$NRN | marks the job not rerunnable (module `cos::rollout`) |
 //! | 040 | F$RRN | marks the job rerunnable again |
@@ -35,13 +35,14 @@
 //! | 056 | F$SYM | accepted, nothing stored (no JCL symbols): the result word the library's one caller reads (block word 3, bits 40–63) stays as it was, zero, which it takes as no value |
 //! | 063 | F$POS | rewinds the dataset at S1 |
 //! | 067 | F$DTT | S1 = the COS timestamp (nanoseconds since 1973-01-01) of the ASCII date `mm/dd/yy` in S1 and time `hh:mm:ss` in S2; S0 = 1, S1 = -1 for a bad one (module `cos::clock`) |
+//! | 070, 071 | F$MTT, F$TMT | S1 = the COS timestamp of the machine time (clock periods from the epoch) in S1, and the way back (module `cos::clock`) |
 //! | 074 | F$PRV | function 2 (S2): the privilege mask of an ordinary user, four zero words at S1 (module `cos::security`); other functions are not served |
 //! | 075 | F$DSD | done, nothing to set: no security levels are kept (module `cos::security`) |
 //!
 //! Any other code ends the job with a message naming the code (octal), its name and
 //! P, and exit status "killed by SIGSYS" (host code 140): among them F$PRV
 //! functions other than 2 and F$ENC (password encryption, whose one-way function is
-//! not known here), and F$TDT/F$MTT/F$TMT and codes 017 and 0122, whose formats are
+//! not known here), and F$TDT and codes 017 and 0122, whose formats are
 //! not known here (PRVDEF creating a user reaches F$TDT). A request whose addresses
 //! fall outside the field ends the job the same way with SIGSEGV.
 //!
@@ -140,6 +141,10 @@ pub mod code {
     pub const F_POS: u64 = 0o63;
     /// Date and time to timestamp.
     pub const F_DTT: u64 = 0o67;
+    /// Machine time to timestamp.
+    pub const F_MTT: u64 = 0o70;
+    /// Timestamp to machine time.
+    pub const F_TMT: u64 = 0o71;
     /// Memory (new form).
     pub const F_MEMORY: u64 = 0o73;
     /// Process user security requests.
@@ -190,7 +195,8 @@ impl System {
                 self.store_words(pid, s1, &[cycles])
             }
             F_MSG => self.cos_message(pid, s1),
-            F_RCL | F_DNT | F_SYM | F_LFT | F_ACT => Reply::Status(0),
+            F_RCL | F_DNT | F_SYM | F_LFT => Reply::Status(0),
+            F_ACT => self.cos_accounting(pid, s1),
             F_IOA => self.cos_io_area(pid, s1),
             F_GNS => {
                 let statement = self.processes[&pid]
@@ -232,6 +238,8 @@ impl System {
             F_PDM => self.cos_pdm(pid, s1),
             F_PRV if s2 == super::security::PRV_MASK => self.cos_privileges(pid, s1),
             F_DTT => self.cos_date_time_to_timestamp(pid, s1, s2),
+            F_TMT => self.cos_timestamp_to_machine_time(pid, s1),
+            F_MTT => self.cos_machine_time_to_timestamp(pid, s1),
             F_RDC if s1 >> 63 == 1 => self.cos_read_by_block(pid, s1),
             F_RDC => self.cos_read_circular(pid, s1),
             F_WDC => self.cos_write_circular(pid, s1),
