@@ -220,6 +220,9 @@ impl System {
             .cos_read(pid, address, PDD_WORDS)
             .ok_or_else(|| format!("the PDD's {PDD_WORDS:o} words are not in the field"))?;
         let dn = dataset_name(pdd[1] & !0xFF);
+        if dn.is_empty() {
+            return Err("no dataset name in word 1 (PMDN)".to_string());
+        }
         let pdn = long_name(pdd[2], pdd[3]);
         let id = dataset_name(pdd[4]);
         let own = long_name(pdd[0o43], pdd[0o44]);
