@@ -179,8 +179,8 @@ impl System {
         let start = (block as usize)
             .saturating_mul(BLOCK_WORDS)
             .min(stream.len());
-        let blocks =
-            (circle.room() / BLOCK_WORDS).min((stream.len() - start).div_ceil(BLOCK_WORDS));
+        let capacity = circle.room();
+        let blocks = (capacity / BLOCK_WORDS).min((stream.len() - start).div_ceil(BLOCK_WORDS));
         let end = (start + blocks * BLOCK_WORDS).min(stream.len());
         let at_end = end == stream.len();
         let words = stream[start..end].to_vec();
@@ -197,7 +197,23 @@ impl System {
         let first = self.cos_read(pid, address, 1).map_or(0, |w| w[0]) & !DP_END_OF_DATA;
         let flag = if at_end { DP_END_OF_DATA } else { 0 };
         self.cos_write(pid, address, &[first | flag]);
+        let short = blocks < capacity / BLOCK_WORDS;
+        self.set_control_word_met(pid, dsp, at_end && short);
         Reply::Status(0)
+    }
+
+    /// DPCWF bits 0–3 after a read by block number: EOD when the read stopped at the
+    /// end of the dataset before it filled the buffer, nothing otherwise. The
+    /// library's wait routine (AUDIT's at P=040546–040553, called by `$RLB` after
+    /// its F$RDC at P=072530) returns 0 for DPCWF's EOD or EOF bit (bits 3 and 2:
+    /// AUDIT's own accessors DPEOD and DPEOF name them), -1.0 for bit 0 and -2.0
+    /// for none, and AUDIT's READDSC (P=014320–014323) reports `AU023 - NO DSC EOF
+    /// ENCOUNTERED` when a read of pages past the catalogue's last does not end so.
+    fn set_control_word_met(&mut self, pid: Pid, dsp: u64, end_of_data: bool) {
+        let address = dsp + u64::from(super::job::DPCWF);
+        let word = self.cos_read(pid, address, 1).map_or(0, |w| w[0]);
+        let met = if end_of_data { super::bio::CWF_EOD } else { 0 };
+        self.cos_write(pid, address, &[with_field(word, 0, 3, met)]);
     }
 
     /// F$WDC with S1 = DSP.

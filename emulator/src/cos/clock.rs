@@ -194,6 +194,13 @@ fn epoch_timestamp(epoch: u64) -> i128 {
     (i128::from(epoch) - i128::from(TIMESTAMP_BASE_DAYS) * 86_400) * i128::from(UNITS_PER_SECOND)
 }
 
+/// The COS timestamp of the instant `seconds` after 1970-01-01 00:00:00 (how the
+/// permanent-dataset store records its times), saturated to a word beyond 64 bits.
+pub fn timestamp_of_unix_seconds(seconds: u64) -> i64 {
+    let stamp = epoch_timestamp(seconds);
+    stamp.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
 /// `value` as a timestamp or machine time word, or why it is not one.
 fn fits(value: i128, what: &str) -> Result<i64, BadDateTime> {
     i64::try_from(value).map_err(|_| BadDateTime(format!("{what} {value} is beyond a 64-bit word")))

@@ -14,12 +14,14 @@
 //! beside its own personality.
 
 pub mod absolute;
+mod accounting;
 mod bio;
 pub mod bits;
 mod circular;
 pub mod clock;
 pub mod dataset;
 pub mod deck;
+pub mod dsc;
 mod error;
 mod io_area;
 pub mod jcb;

@@ -25,22 +25,37 @@
 //! batch is the last" (P=02462–02467): it sets a flag that stops it asking again
 //! (P=06605–06607), and after a batch of 0 pages it goes to its end.
 //!
+//! AUDIT's own accessor functions of the PDD (`PMxxx`, read as `cos::dsc` reads
+//! `DCxxx`) confirm these and name more: PMSIZE (word 0 bits 32–39: the 4 AUDIT
+//! stores), PMDN (word 1 bits 0–55), PMMCNR/PMMCRS and PMDCOP/PMDCHP (word 2's two
+//! halves after the MCD and DSC accesses), PMNPG and PMBPG (word 2 bits 32–47 and
+//! 48–63, DMP10's page count and first page), PMBUF (word 3 bits 40–63), PMPDN
+//! (words 2–3), PMID (word 4), PMED (word 7 bits 52–63), PMOWN (words 043–044).
+//!
 //! Served:
 //!
 //! - the catalogue accesses (AUDIT, RELOAD: function codes 0231–0234): the system's
-//!   catalogue datasets are made local under the name in word 1. For an empty
-//!   catalogue (no store, or a store with no entry) these are empty datasets, which
-//!   is what an empty catalogue is, and word 2 is 0: AUDIT then says
-//!   `AU003 - NO DATASETS SELECTED`.
-//! - the catalogue page request (DMP10: function code 040): for an empty catalogue,
-//!   0 pages and status 0211.
+//!   catalogue datasets are made local under the name in word 1. The DSC (0231)
+//!   holds the store's entries as COS's pages ([`super::dsc`]), read by block
+//!   number (AUDIT's `$RLB`), and word 2 is PMDCOP = 0, PMDCHP = its pages. The DXT
+//!   (0232) and BCD (0234) are empty. For an empty catalogue (no store, or a store
+//!   with no entry) every one is an empty dataset and word 2 is 0: AUDIT then says
+//!   `AU003 - NO DATASETS SELECTED`. The MCD (0233) of a store that holds datasets
+//!   is refused ([`STATUS_NOT_SERVED`]): its layout (AUDIT's `KMxxx` accessors
+//!   give its entries' fields, not how its pages are found) is not served, and
+//!   AUDIT then reads the DSC (`AU019 - MCD ACCESS FAILED, USING DSC.`).
+//! - the catalogue page request (DMP10: function code 040): the DSC's pages from
+//!   PMBPG, as many as PMNPG asks, into the buffer at PMBUF; PMNPG comes back as the
+//!   number given, with status 0211 when no page follows them.
+//! - function 0170 (DMP10, once for each entry it dumps): the permanent dataset the
+//!   PDD names is made local under PMDN, a copy.
 //!
-//! The layouts of COS 1.16's catalogue pages (MCD, DSC, DXT, BCD) and of their
-//! 077-word entries are not known here, so a store that holds datasets
-//! cannot be shown to these programs: such a request, an unknown function code, and
-//! a store that cannot be read are answered with [`STATUS_NOT_SERVED`] and a line
-//! on the console saying why, never by ending the job. Nothing F$PDM serves changes
-//! the store, so a job resumed from a checkpoint repeats nothing on the host.
+//! An unknown function code (AUDIT's 0430, asked with the job's owner after an
+//! MCD access: its answer, PMGKEY and PMRFWA, is not known), a dataset that is not
+//! in the store, and a store that cannot be read are answered with
+//! [`STATUS_NOT_SERVED`] and a line on the console saying why, never by ending the
+//! job. Nothing F$PDM serves changes the store, so a job resumed from a checkpoint
+//! repeats nothing on the host.
 
 use super::bits::{field, with_field};
 use super::requests::{dataset_name, Reply};
@@ -49,18 +64,24 @@ use crate::system::Pid;
 
 /// The status field: word 0 bits 40–51.
 const STATUS: (u32, u32) = (40, 51);
+/// Words of a PDD that name a permanent dataset (up to PMOWN2, word 044).
+const PDD_WORDS: u64 = 0o45;
 /// The function-code field: word 0 bits 52–63.
 const FUNCTION: (u32, u32) = (52, 63);
-/// Pages wanted (in) and given (out): word 2 bits 32–47.
+/// Pages wanted (in) and given (out): word 2 bits 32–47 (AUDIT's PMNPG).
 const COUNT: (u32, u32) = (32, 47);
+/// The first page wanted, from 1: word 2 bits 48–63 (AUDIT's PMBPG).
+const FIRST_PAGE: (u32, u32) = (48, 63);
+/// The page buffer's address: word 3 bits 40–63 (AUDIT's PMBUF).
+const BUFFER: (u32, u32) = (40, 63);
 
 /// The request was done.
 pub const STATUS_DONE: u64 = 1;
 /// Done, and no pages follow this batch (DMP10's reading of the catalogue).
 pub const STATUS_LAST: u64 = 0o211;
 /// The emulator's own status (not a COS code, which are not known here): the
-/// function is not served, the catalogue cannot be shown in COS's format, or the
-/// store could not be read. The console says which.
+/// function is not served, the MCD cannot be shown, the dataset is not in the
+/// store, or the store could not be read. The console says which.
 pub const STATUS_NOT_SERVED: u64 = 0o7777;
 
 /// Function codes seen in the corpus.
@@ -70,6 +91,12 @@ pub mod function {
     /// Make the system's catalogue datasets local: the first and last codes of the
     /// range AUDIT and RELOAD use ($DSC 0231, $DXT 0232, $MCD 0233, $BCD 0234).
     pub const ACCESS_CATALOGUE: std::ops::RangeInclusive<u64> = 0o231..=0o234;
+    /// The Dataset Catalog.
+    pub const ACCESS_DSC: u64 = 0o231;
+    /// The Master Catalog Directory.
+    pub const ACCESS_MCD: u64 = 0o233;
+    /// Make a permanent dataset local (DMP10, for each dataset it dumps).
+    pub const ACCESS_PERMANENT: u64 = 0o170;
 }
 
 impl System {
@@ -80,7 +107,7 @@ impl System {
             return System::bad_address("F$PDM", address);
         };
         let code = field(pdd[0], FUNCTION.0, FUNCTION.1);
-        let (status, word2) = match self.pdm_serve(code, &pdd) {
+        let (status, word2) = match self.pdm_serve(pid, code, &pdd) {
             Ok(answer) => answer,
             Err(why) => {
                 let line = format!("cray: pid {pid}: F$PDM function {code:o}: {why}\n");
@@ -99,38 +126,143 @@ impl System {
 
     /// What function `code` answers: its status and the new word 2 (`None`: left
     /// as it is); `Err` says why it is not served.
-    fn pdm_serve(&self, code: u64, pdd: &[u64]) -> Result<(u64, Option<u64>), String> {
-        let known = code == function::READ_PAGES || function::ACCESS_CATALOGUE.contains(&code);
+    fn pdm_serve(
+        &mut self,
+        pid: Pid,
+        code: u64,
+        pdd: &[u64],
+    ) -> Result<(u64, Option<u64>), String> {
+        let known = code == function::READ_PAGES
+            || code == function::ACCESS_PERMANENT
+            || function::ACCESS_CATALOGUE.contains(&code);
         if !known {
             return Err("function code not known to this COS".to_string());
         }
-        let datasets = self.pdm_catalogued()?;
-        if datasets > 0 {
-            return Err(format!(
-                "the store holds {datasets} dataset(s), and the layout of COS 1.16's \
-                 catalogue (pages and entries) is not known here, so they cannot be shown"
-            ));
+        if code == function::ACCESS_PERMANENT {
+            return self.pdm_access_permanent(pid);
         }
-        if code == function::READ_PAGES {
-            return Ok((STATUS_LAST, Some(with_field(pdd[2], COUNT.0, COUNT.1, 0))));
+        let pages = self.pdm_dsc_pages()?;
+        match code {
+            function::READ_PAGES => self.pdm_read_pages(pid, pdd, &pages),
+            function::ACCESS_DSC => self.pdm_access(pid, pdd, &pages),
+            function::ACCESS_MCD if !pages.is_empty() => Err(format!(
+                "the store holds {} page(s) of catalogue, and the layout of COS 1.16's \
+                 Master Catalog Directory (MCD) is not known here: only the DSC is shown",
+                pages.len()
+            )),
+            // The DXT and BCD: empty (the DSC entries name no extent and no backup).
+            _ => self.pdm_access(pid, pdd, &[]),
         }
-        // An empty catalogue dataset: the name is made local when the job opens it.
-        if dataset_name(pdd[1]).is_empty() {
-            return Err("no dataset name in word 1".to_string());
-        }
-        // Both halves of word 2 are what AUDIT reads back as the catalogue's size
-        // (inferred): nothing.
-        Ok((STATUS_DONE, Some(0)))
     }
 
-    /// The number of editions the store holds (0 with no store).
-    fn pdm_catalogued(&self) -> Result<usize, String> {
+    /// A catalogue access: the dataset named in word 1 holds `pages` (nothing for
+    /// an empty catalogue, which is an empty dataset), read by block number as
+    /// AUDIT's `$RLB` reads them; word 2 is PMDCOP (bits 0–31) = 0 and PMDCHP (bits
+    /// 32–63) = the number of pages, the two numbers AUDIT adds up as the DSC's size.
+    fn pdm_access(
+        &mut self,
+        pid: Pid,
+        pdd: &[u64],
+        pages: &[Vec<u64>],
+    ) -> Result<(u64, Option<u64>), String> {
+        let name = dataset_name(pdd[1]);
+        if name.is_empty() {
+            return Err("no dataset name in word 1".to_string());
+        }
+        if pages.is_empty() {
+            // The name is made local, empty, when the job opens it.
+            return Ok((STATUS_DONE, Some(0)));
+        }
+        let slot = self.cos_open_name(pid, &name)?;
+        let dataset = self
+            .open_dataset(pid, slot)
+            .ok_or_else(|| format!("{name}: not open"))?;
+        dataset.read_stream = Some(pages.concat());
+        dataset.read_position = 0;
+        Ok((STATUS_DONE, Some(pages.len() as u64)))
+    }
+
+    /// The catalogue page request (DMP10): the pages from word 2 bits 48–63 (the
+    /// first is 1), as many as word 2 bits 32–47 ask, into the buffer at word 3
+    /// bits 40–63; bits 32–47 come back as the number given, and the status is
+    /// [`STATUS_LAST`] when no page follows them.
+    fn pdm_read_pages(
+        &mut self,
+        pid: Pid,
+        pdd: &[u64],
+        pages: &[Vec<u64>],
+    ) -> Result<(u64, Option<u64>), String> {
+        let first = field(pdd[2], FIRST_PAGE.0, FIRST_PAGE.1).max(1) as usize;
+        let wanted = field(pdd[2], COUNT.0, COUNT.1) as usize;
+        let buffer = field(pdd[3], BUFFER.0, BUFFER.1);
+        let given: Vec<&Vec<u64>> = pages.iter().skip(first - 1).take(wanted).collect();
+        for (k, page) in given.iter().enumerate() {
+            let at = buffer + (k * super::dsc::PAGE_WORDS) as u64;
+            if !self.cos_write(pid, at, page) {
+                return Err(format!("page buffer at {buffer:o} is not in the field"));
+            }
+        }
+        let last = first - 1 + given.len() >= pages.len();
+        let status = if last { STATUS_LAST } else { STATUS_DONE };
+        let count = given.len() as u64;
+        Ok((status, Some(with_field(pdd[2], COUNT.0, COUNT.1, count))))
+    }
+
+    /// Function 0170 (DMP10's at P=04267, once for each entry it dumps): the
+    /// permanent dataset named by PMPDN (words 2–3), PMID (word 4), PMED (word 7
+    /// bits 52–63, 0 for the highest) and PMOWN (words 043–044) is made local under
+    /// PMDN (word 1 bits 0–55), the fields' places being AUDIT's accessors of the
+    /// PDD (`cos::dsc`). A read-only copy: the store is not changed, so a job
+    /// resumed from a checkpoint repeats nothing on the host.
+    fn pdm_access_permanent(&mut self, pid: Pid) -> Result<(u64, Option<u64>), String> {
+        let address = self.processes.get(&pid).map_or(0, |p| p.cpu.s[1]) & 0xFF_FFFF;
+        let pdd = self
+            .cos_read(pid, address, PDD_WORDS)
+            .ok_or_else(|| format!("the PDD's {PDD_WORDS:o} words are not in the field"))?;
+        let dn = dataset_name(pdd[1] & !0xFF);
+        if dn.is_empty() {
+            return Err("no dataset name in word 1 (PMDN)".to_string());
+        }
+        let pdn = long_name(pdd[2], pdd[3]);
+        let id = dataset_name(pdd[4]);
+        let own = long_name(pdd[0o43], pdd[0o44]);
+        let edition = field(pdd[7], 52, 63) as u32;
+        let catalogue = self
+            .deck_host
+            .catalogue
+            .clone()
+            .ok_or("no permanent-dataset store")?;
+        let contents = catalogue.read().map_err(|e| e.to_string())?;
+        let wanted = (edition > 0).then_some(edition);
+        let index = contents
+            .find(&pdn, &id, &own, wanted)
+            .ok_or_else(|| format!("PDN={pdn} ID={id} ED={edition} OWN={own}: no such dataset"))?;
+        let bytes = catalogue
+            .read_data(&contents.entries[index])
+            .map_err(|e| e.to_string())?;
+        let (items, _) = super::local_datasets::items_from_host(&bytes)?;
+        let deck = self.deck_of_mut(pid).ok_or("not a deck job")?;
+        deck.datasets
+            .insert(dn, super::deck::JobDataset::holding(items));
+        Ok((STATUS_DONE, None))
+    }
+
+    /// The DSC pages of the store's catalogue (none without a store).
+    fn pdm_dsc_pages(&self) -> Result<Vec<Vec<u64>>, String> {
         let Some(catalogue) = &self.deck_host.catalogue else {
-            return Ok(0);
+            return Ok(Vec::new());
         };
         let contents = catalogue.read().map_err(|e| e.to_string())?;
-        Ok(contents.entries.len())
+        Ok(super::dsc::pages(&contents))
     }
+}
+/// A name of up to 15 characters in two words (8, then 7 in bits 0–55).
+fn long_name(first: u64, second: u64) -> String {
+    let mut name = dataset_name(first);
+    if name.len() == 8 {
+        name.push_str(&dataset_name(second & !0xFF));
+    }
+    name
 }
 
 #[cfg(test)]
@@ -189,25 +321,67 @@ mod tests {
         assert_eq!(pdd[3], 0o6553);
     }
 
+    /// A store holding `pdns` (owner U, edition 1).
+    fn store_of(pdns: &[&str]) -> tempfile::TempDir {
+        let store = tempfile::tempdir().unwrap();
+        let catalogue = Catalogue::open(store.path()).unwrap();
+        let mut contents = catalogue.read().unwrap();
+        for pdn in pdns {
+            let entry =
+                crate::cos::deck::catalogue::tests::entry(&catalogue, &mut contents, pdn, 1);
+            contents.entries.push(entry);
+        }
+        catalogue.write(contents).unwrap();
+        store
+    }
+
     #[test]
     fn unknown_functions_and_catalogues_not_shown_answer_with_a_status() {
         let (pdd, alive) = request([0o777, ascii_word("X"), 0, 0], None);
         assert!(alive, "an unknown function does not end the job");
         assert_eq!(status(&pdd), STATUS_NOT_SERVED);
-        let store = tempfile::tempdir().unwrap();
-        let catalogue = Catalogue::open(store.path()).unwrap();
-        let mut contents = catalogue.read().unwrap();
-        let entry = crate::cos::deck::catalogue::tests::entry(&catalogue, &mut contents, "DATA", 1);
-        contents.entries.push(entry);
-        catalogue.write(contents).unwrap();
+        let store = store_of(&["DATA"]);
         let before = std::fs::read(store.path().join("catalogue.json")).unwrap();
-        let (pdd, alive) = request([0o231, ascii_word("$DSC"), 0, 0], Some(store.path()));
+        // The MCD's layout is not known.
+        let (pdd, alive) = request([0o233, ascii_word("$MCD"), 0, 0], Some(store.path()));
         assert!(alive);
         assert_eq!(status(&pdd), STATUS_NOT_SERVED);
         let after = std::fs::read(store.path().join("catalogue.json")).unwrap();
         assert_eq!(before, after, "F$PDM leaves the store as it was");
     }
 
+    #[test]
+    fn a_catalogue_that_holds_datasets_is_given_as_dsc_pages() {
+        let names: Vec<String> = (0..9).map(|k| format!("D{k}")).collect();
+        let store = store_of(&names.iter().map(String::as_str).collect::<Vec<_>>());
+        let (pdd, alive) = request([0o231, ascii_word("$DSC"), 0, 0], Some(store.path()));
+        assert!(alive);
+        assert_eq!(status(&pdd), STATUS_DONE);
+        assert_eq!(pdd[2], 2, "PMDCHP: two pages, PMDCOP 0");
+        // DMP10's request: from page 2, 022 pages wanted, buffer at 04000.
+        let words = [0o40, 0, 0o22 << 16 | 2, 0o4000];
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
+        system.attach_deck_host(DeckHost {
+            system_dir: None,
+            catalogue: Some(Catalogue::open(store.path()).unwrap()),
+        });
+        assert!(system.cos_write(pid, PDD, &words));
+        let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;
+        cpu.s[0] = 0o21;
+        cpu.s[1] = PDD;
+        system.cos_request(pid, 0o1000);
+        let after = system.cos_read(pid, PDD, 4).unwrap();
+        assert_eq!(field(after[0], STATUS.0, STATUS.1), STATUS_LAST);
+        assert_eq!(field(after[2], COUNT.0, COUNT.1), 1, "one page given");
+        let page = system.cos_read(pid, 0o4000, 0o20).unwrap();
+        assert_eq!(field(page[0], 40, 63), 2, "PGNUM");
+        assert_eq!(
+            page[8 + 2],
+            ascii_word("D8"),
+            "the ninth entry, first of page 2"
+        );
+    }
     #[test]
     fn a_pdd_outside_the_field_ends_the_job() {
         let dir = tempfile::tempdir().unwrap();

@@ -19,12 +19,12 @@
 //! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset and clears its LFT entry |
 //! | 014 | F$DNT | accepted, nothing stored: local datasets are created when opened, and the DDL's attributes are not read (not yet shown to be observable: see docs/src/cos-jobs.md) |
 //! | 016 | F$GNS | the control statement at S1 (10 words, NUL-padded) |
-//! | 021 | F$PDM | the PDD at S1: function code in word 0 bits 52–63, status back in bits 40–51 (1 done); the catalogue accesses and reads of an empty catalogue are served, anything else answered with status 07777 (module `cos::pdm`) |
+//! | 021 | F$PDM | the PDD at S1: function code in word 0 bits 52–63, status back in bits 40–51 (1 done); the catalogue accesses (the DSC in COS's page layout), the catalogue page request and DMP10's access of a permanent dataset are served, anything else answered with status 07777 (module `cos::pdm`) |
 //! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`); F$RDC with the sign bit of S1 reads by block number |
 //! | 024 | F$GRN | the COS revision word (JCCRL, `COS 1.17`) at S1; one word (uncertain: the request may return more) |
 //! | 026 | F$JDA | `   yyddd` at S1 |
 //! | 027 | F$JTI | the job's CPU time in clock periods at S1 (an integer; uncertain) |
-//! | 030 | F$ACT | accepted, nothing stored: the emulator keeps no accounting, and the block's layout is not known, so the library sees the block as it left it (AUDIT tests block word 0104 afterwards, which stays zero) |
+//! | 030 | F$ACT | for a deck job, its name, user and ownership value in the block at S1 (words 0, 6–7, 045–046: AUDIT's accessors, module `cos::accounting`); nothing else is stored (no accounting is kept), and for any other job the block stays as the program left it |
 //! | 034 | F$BIO | buffered I/O (module `cos::bio`) |
 //! | 037 | F$NRN | marks the job not rerunnable (module `cos::rollout`) |
 //! | 040 | F$RRN | marks the job rerunnable again |
@@ -201,7 +201,8 @@ impl System {
                 self.store_words(pid, s1, &[cycles])
             }
             F_MSG => self.cos_message(pid, s1),
-            F_RCL | F_DNT | F_SYM | F_LFT | F_ACT => Reply::Status(0),
+            F_RCL | F_DNT | F_SYM | F_LFT => Reply::Status(0),
+            F_ACT => self.cos_accounting(pid, s1),
             F_IOA => self.cos_io_area(pid, s1),
             F_GNS => {
                 let statement = self.processes[&pid]
