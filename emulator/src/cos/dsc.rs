@@ -177,9 +177,9 @@ mod tests {
         assert_eq!(field(w[0o76], 8, 35), 2 * 16 + 5, "DCFPE: page 2, entry 5");
         // 1989-02-28 12:34:56 is 16 years and 58 days after 1973-01-01.
         let seconds = 604_672_496u64 - 1096 * 86_400;
-        assert_eq!(w[0o25], seconds * 1_000_000_000, "DCCRT");
-        assert_eq!(w[0o30], (seconds + 4) * 1_000_000_000, "DCMFT");
-        assert_eq!(w[0o26], (seconds + 14) * 1_000_000_000, "DCACT");
+        assert_eq!(w[0o25], seconds * 976_562_500, "DCCRT");
+        assert_eq!(w[0o30], (seconds + 4) * 976_562_500, "DCMFT");
+        assert_eq!(w[0o26], (seconds + 14) * 976_562_500, "DCACT");
     }
 
     #[test]
