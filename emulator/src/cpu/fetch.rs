@@ -72,11 +72,31 @@ pub(crate) struct Fetched {
     pub(crate) unit: Unit,
     /// Its length in parcels (1 or 2).
     parcels: u8,
-    /// True if it is a jump (P must be reread after it executes).
-    pub(crate) jumps: bool,
+    /// [`Fetched::JUMPS`], [`Fetched::IN_BUFFER`].
+    flags: u8,
 }
 
 impl Fetched {
+    /// It is a jump (P must be reread after it executes).
+    const JUMPS: u8 = 1;
+    /// Set in a block only: its first parcel is in the same instruction buffer's
+    /// worth of parcels as the instruction before it in the block, so the buffer
+    /// that supplied that one supplies it too and the timing model need not look.
+    const IN_BUFFER: u8 = 2;
+
+    /// True if it is a jump (P must be reread after it executes).
+    #[inline(always)]
+    pub(crate) fn jumps(self) -> bool {
+        self.flags & Fetched::JUMPS != 0
+    }
+
+    /// True if the instruction buffer of the instruction issued just before it (in
+    /// the same block) holds it.
+    #[inline(always)]
+    pub(crate) fn in_buffer(self) -> bool {
+        self.flags & Fetched::IN_BUFFER != 0
+    }
+
     /// The instruction itself.
     #[inline(always)]
     pub(crate) fn instruction(self) -> Instruction {
@@ -102,7 +122,7 @@ const EMPTY: Entry = Entry {
         op: Op::Undefined,
         unit: Unit::None,
         parcels: 1,
-        jumps: false,
+        flags: 0,
     },
     generation: 0,
     block: 0,
@@ -359,7 +379,11 @@ impl Cpu {
             op: instruction.op,
             parcels: len as u8,
             unit,
-            jumps: instruction.op.is_jump(),
+            flags: if instruction.op.is_jump() {
+                Fetched::JUMPS
+            } else {
+                0
+            },
         };
         Some((fetched, timing))
     }
@@ -391,6 +415,7 @@ impl Cpu {
         }
         let first = self.decoded.blocks.fetched.len();
         let (mut at, mut p) = (phys, p);
+        let mut previous_buffer = None;
         while self.decoded.blocks.fetched.len() - first < MAX_BLOCK {
             let fetched = match self.decoded.lookup(at) {
                 Some(fetched) => fetched,
@@ -403,13 +428,20 @@ impl Cpu {
                 },
             };
             let descriptor = self.decoded.descriptor(at);
+            let buffer = self.timing.as_deref().map(|model| model.buffer_block(p));
+            let mut fetched = fetched;
+            if buffer.is_some() && buffer == previous_buffer {
+                fetched.flags |= Fetched::IN_BUFFER;
+            }
+            previous_buffer = buffer;
             let blocks = &mut self.decoded.blocks;
             blocks.fetched.push(fetched);
             blocks.descriptors.push(descriptor);
             // A branch, an exit or an undefined instruction ends a block: past it may
             // be data.
             let next = p + u32::from(fetched.parcels);
-            let ends = fetched.jumps || fetched.unit == Unit::Branch || fetched.op == Op::Undefined;
+            let ends =
+                fetched.jumps() || fetched.unit == Unit::Branch || fetched.op == Op::Undefined;
             if ends || next > P_MASK {
                 break;
             }

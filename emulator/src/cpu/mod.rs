@@ -131,7 +131,7 @@ impl Cpu {
                     break;
                 };
                 let instruction = fetched.instruction();
-                if fetched.jumps {
+                if fetched.jumps() {
                     p = self.jump(instruction, fetched.next(at));
                     self.p = p;
                 } else {
