@@ -117,3 +117,71 @@ fn snapshots_ignore_the_cache() {
     ran.flags = fresh.flags;
     assert_eq!(ran, fresh, "only architectural state differs");
 }
+
+/// Word of parcels `first`, EX, PASS, PASS.
+fn then_ex(first: u16) -> u64 {
+    (u64::from(first) << 48) | (u64::from(EX) << 32) | (u64::from(PASS) << 16) | u64::from(PASS)
+}
+
+/// Runs `program` from P = 0 with `S1` = `new_word` (the word it stores over its own
+/// code), with the timing model on and off, by one run and by steps; returns the final
+/// CPU of each way after checking that they all end at `ends` and that a run and steps
+/// leave the same state.
+fn run_self_modifying(program: &[u16], new_word: u64, ends: Stop) -> Vec<Machine> {
+    let mut finished = Vec::new();
+    for timing in [true, false] {
+        let mut by_run = Machine::xmp();
+        by_run.cpu.set_timing(timing);
+        by_run.load(program);
+        by_run.cpu.s[1] = new_word;
+        by_run.cpu.a[2] = 3;
+        let mut by_steps = Machine {
+            cpu: by_run.cpu.clone(),
+            memory: by_run.memory.clone(),
+        };
+        assert_eq!(run_from(&mut by_run, 0), ends, "timing {timing}: run");
+        let stop = (0..100)
+            .find_map(|_| by_steps.cpu.step(&mut by_steps.memory))
+            .expect("the program ends");
+        assert_eq!(stop, ends, "timing {timing}: steps");
+        assert_eq!(by_run.cpu, by_steps.cpu, "timing {timing}: run = steps");
+        assert_eq!(by_run.memory.words(), by_steps.memory.words());
+        finished.push(by_run);
+    }
+    finished
+}
+
+#[test]
+fn an_instruction_overwritten_after_it_ran_runs_as_the_new_one() {
+    // Word 0: A1 A1+A2, PASS x3 (run once, then overwritten by S1: A4 A4+A2; EX).
+    // Word 1: 0,S1 (store over word 0); J 0.
+    let mut program = vec![0o030112, PASS, PASS, PASS];
+    program.extend(with_jkm(0o130100, 0));
+    program.extend(jump(0o006, 0));
+    for m in run_self_modifying(&program, then_ex(0o030442), normal_exit(1)) {
+        assert_eq!(m.cpu.a[1], 3, "the old instruction ran once");
+        assert_eq!(m.cpu.a[4], 3, "the new one ran after the jump back");
+    }
+}
+
+#[test]
+fn a_store_into_the_rest_of_the_straight_run_being_issued_is_seen() {
+    // Word 0: 1,S1 (store over word 1); PASS, PASS. Word 1: A1 A1+A2; EX (already
+    // decoded with the run that stores over it), replaced by A4 A4+A2; EX.
+    let mut program = with_jkm(0o130100, 1).to_vec();
+    program.extend([PASS, PASS, 0o030112, EX]);
+    for m in run_self_modifying(&program, then_ex(0o030442), normal_exit(5)) {
+        assert_eq!(m.cpu.a[1], 0, "the old instruction never ran");
+        assert_eq!(m.cpu.a[4], 3, "the new one ran");
+    }
+    // The same after the straight run has been issued once before (warm blocks).
+    let mut m = Machine::xmp();
+    m.load(&program);
+    m.cpu.s[1] = m.word(1);
+    m.cpu.a[2] = 3;
+    assert_eq!(run_from(&mut m, 0), normal_exit(5));
+    assert_eq!(m.cpu.a[1], 3);
+    m.cpu.s[1] = then_ex(0o030442);
+    assert_eq!(run_from(&mut m, 0), normal_exit(5));
+    assert_eq!((m.cpu.a[1], m.cpu.a[4]), (3, 3), "the new one ran");
+}

@@ -15,6 +15,16 @@
 //!   a write to memory made
 //!   outside the CPU (the system loading a program, a `read` into a buffer), or a
 //!   different memory, always changes that version.
+//!
+//! On top of the entries, the cache keeps *blocks*: runs of consecutive instructions
+//! from an entry point up to the first branch (at most [`MAX_BLOCK`]), copied with
+//! their timing descriptors into one array, so that the issue loop walks a block by
+//! index: no cache lookup, generation check or dependent load per instruction, and the
+//! address of the next instruction's entry no longer waits for the one before. A block
+//! is only ever made of valid entries, and every store that invalidates a valid entry
+//! (a store into code) drops every block (a new block epoch; the issue loop checks the
+//! epoch after each instruction, so a store into the block being run ends it there),
+//! as does dropping the whole cache.
 
 use super::{Cpu, Flags, Stop};
 use crate::isa::{decode, form_of, instruction_length, Instruction, Model, Op, Unit};
@@ -27,11 +37,22 @@ pub(crate) const P_MASK: u32 = 0xFF_FFFF;
 /// Smallest number of cache entries allocated at once.
 const MIN_ENTRIES: usize = 1 << 8;
 
+/// Most instructions in one block (a longer straight run is several blocks).
+pub(crate) const MAX_BLOCK: usize = 64;
+
+/// Most instructions kept in blocks at once: past it every block is dropped and the
+/// ones still in use are built again (bounds the memory of a program that jumps into
+/// many places, or drops blocks often).
+const MAX_BLOCK_INSTRUCTIONS: usize = 1 << 20;
+
 /// One cache slot, valid when its generation is the cache's.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     fetched: Fetched,
     generation: u32,
+    /// One more than the index of the block header that starts here (0: none); valid
+    /// when that header names this entry's address.
+    block: u32,
 }
 
 /// A fetched instruction with what the issue loop needs to know about it.
@@ -51,11 +72,31 @@ pub(crate) struct Fetched {
     pub(crate) unit: Unit,
     /// Its length in parcels (1 or 2).
     parcels: u8,
-    /// True if it is a jump (P must be reread after it executes).
-    pub(crate) jumps: bool,
+    /// [`Fetched::JUMPS`], [`Fetched::IN_BUFFER`].
+    flags: u8,
 }
 
 impl Fetched {
+    /// It is a jump (P must be reread after it executes).
+    const JUMPS: u8 = 1;
+    /// Set in a block only: its first parcel is in the same instruction buffer's
+    /// worth of parcels as the instruction before it in the block, so the buffer
+    /// that supplied that one supplies it too and the timing model need not look.
+    const IN_BUFFER: u8 = 2;
+
+    /// True if it is a jump (P must be reread after it executes).
+    #[inline(always)]
+    pub(crate) fn jumps(self) -> bool {
+        self.flags & Fetched::JUMPS != 0
+    }
+
+    /// True if the instruction buffer of the instruction issued just before it (in
+    /// the same block) holds it.
+    #[inline(always)]
+    pub(crate) fn in_buffer(self) -> bool {
+        self.flags & Fetched::IN_BUFFER != 0
+    }
+
     /// The instruction itself.
     #[inline(always)]
     pub(crate) fn instruction(self) -> Instruction {
@@ -81,10 +122,45 @@ const EMPTY: Entry = Entry {
         op: Op::Undefined,
         unit: Unit::None,
         parcels: 1,
-        jumps: false,
+        flags: 0,
     },
     generation: 0,
+    block: 0,
 };
+
+/// Where a block's instructions are in [`Blocks`].
+#[derive(Clone, Copy, Debug)]
+struct Header {
+    /// The physical parcel address of its first instruction.
+    phys: usize,
+    /// The index of its first instruction in `Blocks::fetched`.
+    first: u32,
+    /// Its number of instructions (1..=[`MAX_BLOCK`]).
+    len: u32,
+}
+
+/// The decoded blocks (see the module's comment).
+#[derive(Default)]
+struct Blocks {
+    headers: Vec<Header>,
+    /// The instructions of every block, block after block.
+    fetched: Vec<Fetched>,
+    /// Their timing descriptors, at the same index (apart, so that the untimed loop
+    /// never loads them).
+    descriptors: Vec<Plain>,
+    /// Changes whenever the blocks are dropped.
+    epoch: u64,
+}
+
+impl Blocks {
+    /// Drops every block.
+    fn drop_all(&mut self) {
+        self.headers.clear();
+        self.fetched.clear();
+        self.descriptors.clear();
+        self.epoch = self.epoch.wrapping_add(1);
+    }
+}
 
 /// What the cached decodings depend on besides the words themselves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +184,7 @@ pub struct DecodeCache {
     /// `TimingModel::descriptor`; [`Plain::GENERAL`] when the CPU has no model). Kept
     /// apart from the entries so that the untimed issue loop never loads them.
     descriptors: Vec<Plain>,
+    blocks: Blocks,
 }
 
 impl std::fmt::Debug for DecodeCache {
@@ -122,6 +199,45 @@ impl DecodeCache {
     pub(crate) fn lookup(&self, phys: usize) -> Option<Fetched> {
         let entry = self.entries.get(phys)?;
         (entry.generation == self.generation).then_some(entry.fetched)
+    }
+
+    /// The indices (for [`DecodeCache::block_instruction`]) of the block that starts
+    /// at physical parcel address `phys`, if there is one.
+    #[inline(always)]
+    pub(crate) fn block_at(&self, phys: usize) -> Option<std::ops::Range<usize>> {
+        let entry = self.entries.get(phys)?;
+        if entry.generation != self.generation {
+            return None;
+        }
+        let header = self
+            .blocks
+            .headers
+            .get((entry.block as usize).wrapping_sub(1))?;
+        let first = header.first as usize;
+        (header.phys == phys).then_some(first..first + header.len as usize)
+    }
+
+    /// Instruction `index` of the blocks (None once the blocks were dropped).
+    #[inline(always)]
+    pub(crate) fn block_instruction(&self, index: usize) -> Option<Fetched> {
+        self.blocks.fetched.get(index).copied()
+    }
+
+    /// The timing descriptor of instruction `index` of the blocks.
+    #[inline(always)]
+    pub(crate) fn block_descriptor(&self, index: usize) -> Plain {
+        self.blocks
+            .descriptors
+            .get(index)
+            .copied()
+            .unwrap_or(Plain::GENERAL)
+    }
+
+    /// Changes whenever the blocks are dropped: a block being run is left as soon as
+    /// it changes.
+    #[inline(always)]
+    pub(crate) fn block_epoch(&self) -> u64 {
+        self.blocks.epoch
     }
 
     /// The timing descriptor of the instruction at physical parcel address `phys`,
@@ -145,6 +261,7 @@ impl DecodeCache {
             self.descriptors.clear();
             self.generation = 1;
         }
+        self.blocks.drop_all();
         self.key = None;
     }
 
@@ -152,24 +269,51 @@ impl DecodeCache {
     /// parcels and a two-parcel instruction starting in the last parcel before it.
     #[inline(always)]
     pub(crate) fn word_written(&mut self, word: usize) {
-        let first = (word * 4).saturating_sub(1);
-        if first < self.entries.len() {
-            let end = (word * 4 + 4).min(self.entries.len());
-            for entry in &mut self.entries[first..end] {
-                entry.generation = 0;
-            }
-        }
+        self.words_written(word, 1);
     }
 
-    /// Invalidates the entries of `count` consecutive physical words from `word`.
+    /// Invalidates the entries of `count` consecutive physical words from `word`,
+    /// and drops the blocks if one of them was valid (a store into code).
     #[inline]
     pub(crate) fn words_written(&mut self, word: usize, count: usize) {
         let first = (word * 4).saturating_sub(1);
         if first < self.entries.len() {
             let end = ((word + count) * 4).min(self.entries.len());
-            for entry in &mut self.entries[first..end] {
+            let generation = self.generation;
+            let mut code = false;
+            for (phys, entry) in (first..end).zip(&mut self.entries[first..end]) {
+                // The parcel before the word matters only as the first of two.
+                let overlaps = phys >= word * 4 || entry.fetched.parcels == 2;
+                code |= entry.generation == generation && overlaps;
                 entry.generation = 0;
             }
+            if code {
+                self.blocks.drop_all();
+            }
+        }
+    }
+
+    /// Stores `fetched` and its timing `descriptor` as the entry at `phys`, in a
+    /// memory of `memory_words` words.
+    fn insert(&mut self, phys: usize, fetched: Fetched, descriptor: Plain, memory_words: usize) {
+        if self.generation == 0 {
+            self.generation = 1;
+        }
+        if phys >= self.entries.len() {
+            let wanted = (phys + 2).max(MIN_ENTRIES).next_power_of_two();
+            let cap = memory_words.saturating_mul(4).max(phys + 1);
+            self.entries.resize(wanted.min(cap), EMPTY);
+            self.descriptors.resize(wanted.min(cap), Plain::GENERAL);
+        }
+        if let (Some(slot), Some(timing)) =
+            (self.entries.get_mut(phys), self.descriptors.get_mut(phys))
+        {
+            *slot = Entry {
+                fetched,
+                generation: self.generation,
+                block: 0,
+            };
+            *timing = descriptor;
         }
     }
 }
@@ -213,19 +357,13 @@ impl Cpu {
         Some((word >> (48 - 16 * (phys % 4))) as u16)
     }
 
-    /// Decodes and caches the instruction at `phys` (a cache miss).
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn fetch_slow(&mut self, phys: usize, memory: &Memory) -> Result<Fetched, Stop> {
-        let Some(p1) = self.fetch_parcel(phys, memory) else {
-            return Err(self.program_range());
-        };
+    /// The instruction at `phys` decoded, with its timing descriptor, if its parcels
+    /// are inside the instruction field and memory (no side effect).
+    fn decode_at(&self, phys: usize, memory: &Memory) -> Option<(Fetched, Plain)> {
+        let p1 = self.fetch_parcel(phys, memory)?;
         let len = instruction_length(p1);
         let p2 = if len == 2 {
-            match self.fetch_parcel(phys + 1, memory) {
-                Some(p2) => p2,
-                None => return Err(self.program_range()),
-            }
+            self.fetch_parcel(phys + 1, memory)?
         } else {
             0
         };
@@ -241,28 +379,86 @@ impl Cpu {
             op: instruction.op,
             parcels: len as u8,
             unit,
-            jumps: instruction.op.is_jump(),
+            flags: if instruction.op.is_jump() {
+                Fetched::JUMPS
+            } else {
+                0
+            },
         };
-        let cache = &mut self.decoded.0;
-        if cache.generation == 0 {
-            cache.generation = 1;
-        }
-        if phys >= cache.entries.len() {
-            let wanted = (phys + 2).max(MIN_ENTRIES).next_power_of_two();
-            let cap = memory.len().saturating_mul(4).max(phys + 1);
-            cache.entries.resize(wanted.min(cap), EMPTY);
-            cache.descriptors.resize(wanted.min(cap), Plain::GENERAL);
-        }
-        if let (Some(slot), Some(descriptor)) =
-            (cache.entries.get_mut(phys), cache.descriptors.get_mut(phys))
-        {
-            *slot = Entry {
-                fetched,
-                generation: cache.generation,
-            };
-            *descriptor = timing;
-        }
+        Some((fetched, timing))
+    }
+
+    /// Decodes and caches the instruction at `phys` (a cache miss).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn fetch_slow(&mut self, phys: usize, memory: &Memory) -> Result<Fetched, Stop> {
+        let Some((fetched, timing)) = self.decode_at(phys, memory) else {
+            return Err(self.program_range());
+        };
+        self.decoded.insert(phys, fetched, timing, memory.len());
         Ok(fetched)
+    }
+
+    /// Builds the block starting at physical parcel address `phys` (program address
+    /// `p`): the instruction there (whose fetch errors are the program's, as
+    /// `fetch_slow`'s), then those after it in sequence up to and including the first
+    /// branch or exit, [`MAX_BLOCK`] of them, or the last one that can be fetched
+    /// before the end of the instruction field or of the 24-bit program addresses.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn build_block(&mut self, phys: usize, p: u32, memory: &Memory) -> Result<(), Stop> {
+        if self.decoded.lookup(phys).is_none() {
+            self.fetch_slow(phys, memory)?;
+        }
+        if self.decoded.blocks.fetched.len() >= MAX_BLOCK_INSTRUCTIONS {
+            self.decoded.blocks.drop_all();
+        }
+        let first = self.decoded.blocks.fetched.len();
+        let (mut at, mut p) = (phys, p);
+        let mut previous_buffer = None;
+        while self.decoded.blocks.fetched.len() - first < MAX_BLOCK {
+            let fetched = match self.decoded.lookup(at) {
+                Some(fetched) => fetched,
+                None => match self.decode_at(at, memory) {
+                    Some((fetched, timing)) => {
+                        self.decoded.insert(at, fetched, timing, memory.len());
+                        fetched
+                    }
+                    None => break,
+                },
+            };
+            let descriptor = self.decoded.descriptor(at);
+            let buffer = self.timing.as_deref().map(|model| model.buffer_block(p));
+            let mut fetched = fetched;
+            if buffer.is_some() && buffer == previous_buffer {
+                fetched.flags |= Fetched::IN_BUFFER;
+            }
+            previous_buffer = buffer;
+            let blocks = &mut self.decoded.blocks;
+            blocks.fetched.push(fetched);
+            blocks.descriptors.push(descriptor);
+            // A branch, an exit or an undefined instruction ends a block: past it may
+            // be data.
+            let next = p + u32::from(fetched.parcels);
+            let ends =
+                fetched.jumps() || fetched.unit == Unit::Branch || fetched.op == Op::Undefined;
+            if ends || next > P_MASK {
+                break;
+            }
+            (at, p) = (at + usize::from(fetched.parcels), next);
+        }
+        let cache = &mut self.decoded.0;
+        let len = cache.blocks.fetched.len() - first;
+        cache.blocks.headers.push(Header {
+            phys,
+            first: first as u32,
+            len: len as u32,
+        });
+        let index = cache.blocks.headers.len() as u32;
+        if let Some(entry) = cache.entries.get_mut(phys) {
+            entry.block = index;
+        }
+        Ok(())
     }
 
     /// Raises the program range error: always an exchange, at the faulting P.

@@ -69,7 +69,8 @@ impl Cpu {
     /// reaches `until_cycle` (checked between instructions: [`Stop::Budget`]).
     ///
     /// The issue loop (the only one: [`Cpu::step`] is a run of one instruction)
-    /// keeps P, `cycles` and `instructions` in locals: the fields are still written
+    /// issues decoded blocks (see `fetch`): straight runs of instructions up to a
+    /// branch, walked by index. It keeps P, `cycles` and `instructions` in locals: the fields are still written
     /// after every instruction (so everything that reads them sees them as they
     /// are), but the loop never reads them back, which keeps memory round trips off
     /// its critical path. Only a jump (the one kind of instruction that sets P and
@@ -115,46 +116,53 @@ impl Cpu {
         let mut instructions = self.instructions;
         while cycles < until_cycle {
             let phys = p as usize + base;
-            // A miss decodes into the cache and goes round again, so that the
-            // instruction reaches the rest of the loop from one place only, the
-            // cache entry: merging it with the slow path's copy made the compiler
-            // assemble it on the stack from overlapping pieces, and stall reading it
-            // back (store forwarding fails), once per instruction.
-            let Some(fetched) = self.decoded.lookup(phys) else {
-                if let Err(stop) = self.fetch_slow(phys, memory) {
+            let Some(block) = self.decoded.block_at(phys) else {
+                if let Err(stop) = self.build_block(phys, p, memory) {
                     return stop;
                 }
                 continue;
             };
-            let instruction = fetched.instruction();
-            let at = p;
-            if fetched.jumps {
-                p = self.jump(instruction, fetched.next(at));
-                self.p = p;
-            } else {
-                p = fetched.next(at);
-                self.p = p;
-                if let Err(stop) = self.execute(instruction, at, memory) {
-                    return self.stopped(stop, fetched, at);
+            // A store into code drops the blocks (a new epoch): the block is left
+            // after that instruction, and the next one is fetched afresh.
+            let epoch = self.decoded.block_epoch();
+            let mut at = p;
+            for index in block {
+                let Some(fetched) = self.decoded.block_instruction(index) else {
+                    break;
+                };
+                let instruction = fetched.instruction();
+                if fetched.jumps() {
+                    p = self.jump(instruction, fetched.next(at));
+                    self.p = p;
+                } else {
+                    p = fetched.next(at);
+                    self.p = p;
+                    if let Err(stop) = self.execute(instruction, at, memory) {
+                        return self.stopped(stop, fetched, at);
+                    }
                 }
-            }
-            let periods = if TIMED {
-                let descriptor = self.decoded.descriptor(phys);
-                self.timed_periods_inline(fetched, at, descriptor)
-            } else {
-                1
-            };
-            cycles = cycles.wrapping_add(periods);
-            instructions = instructions.wrapping_add(1);
-            self.cycles = cycles;
-            self.instructions = instructions;
-            if self.clock_interval != 0 {
-                if let Err(stop) = self.tick_programmable_clock(periods) {
-                    return stop;
+                let periods = if TIMED {
+                    let descriptor = self.decoded.block_descriptor(index);
+                    self.timed_periods_inline(fetched, at, descriptor)
+                } else {
+                    1
+                };
+                cycles = cycles.wrapping_add(periods);
+                instructions = instructions.wrapping_add(1);
+                self.cycles = cycles;
+                self.instructions = instructions;
+                if self.clock_interval != 0 {
+                    if let Err(stop) = self.tick_programmable_clock(periods) {
+                        return stop;
+                    }
                 }
-            }
-            if P::ACTIVE && probe.stops_after(self, memory, at) {
-                return Stop::Budget;
+                if P::ACTIVE && probe.stops_after(self, memory, at) {
+                    return Stop::Budget;
+                }
+                if cycles >= until_cycle || self.decoded.block_epoch() != epoch {
+                    break;
+                }
+                at = p;
             }
         }
         Stop::Budget

@@ -86,7 +86,7 @@ impl Cpu {
         if descriptor.has(Plain::APPLIES) {
             let branch_taken = self.p != fetched.next(at);
             if let Some(model) = self.timing.as_deref_mut() {
-                return model.advance_plain(descriptor, at, branch_taken);
+                return model.advance_plain(descriptor, at, branch_taken, fetched.in_buffer());
             }
         } else if descriptor.has(Plain::SCALAR_MEMORY) {
             // A scalar load or store always records its word; anything else takes
@@ -95,7 +95,12 @@ impl Cpu {
                 if let Some(model) = self.timing.as_deref_mut() {
                     // Consumed, as `timed_periods` takes it.
                     self.trace.memory = MemoryAccess::None;
-                    return model.advance_scalar_memory(descriptor, at, address);
+                    return model.advance_scalar_memory(
+                        descriptor,
+                        at,
+                        address,
+                        fetched.in_buffer(),
+                    );
                 }
             }
         }

@@ -324,11 +324,11 @@ impl TimingModel {
     fn issue_with<const FAST: bool>(&mut self, issue: &Issue) -> u64 {
         let (slot, plain) = self.derive(issue.instruction, issue.unit);
         if FAST && plain.has(Plain::APPLIES) && issue.memory == MemoryAccess::None {
-            return self.issue_plain(plain, issue.parcel_address, issue.branch_taken);
+            return self.issue_plain(plain, issue.parcel_address, issue.branch_taken, false);
         }
         if let (true, MemoryAccess::Scalar { address }) = (FAST, issue.memory) {
             if plain.has(Plain::SCALAR_MEMORY) {
-                return self.issue_scalar_memory(plain, issue.parcel_address, address);
+                return self.issue_scalar_memory(plain, issue.parcel_address, address, false);
             }
         }
         self.issue_general::<FAST>(issue, slot)
@@ -362,12 +362,12 @@ impl TimingModel {
         let before = self.next_issue;
         // A plain instruction references no memory, so the CPU has none to report.
         if descriptor.has(Plain::APPLIES) {
-            self.issue_plain(descriptor, at, branch_taken);
+            self.issue_plain(descriptor, at, branch_taken, false);
         } else {
             let memory = memory();
             match memory {
                 MemoryAccess::Scalar { address } if descriptor.has(Plain::SCALAR_MEMORY) => {
-                    self.issue_scalar_memory(descriptor, at, address);
+                    self.issue_scalar_memory(descriptor, at, address, false);
                 }
                 _ => {
                     let issue = Issue {
@@ -387,25 +387,37 @@ impl TimingModel {
 
     /// [`TimingModel::advance`] for an instruction whose descriptor has the plain
     /// path ([`Plain::APPLIES`]): small enough to inline into the CPU's issue loop.
+    /// `in_buffer`: the buffer that supplied the instruction issued just before
+    /// holds this one too (the CPU knows it of the instructions of a decoded block
+    /// after the first: see [`TimingModel::buffer_block`]), so the buffers need no
+    /// check.
     #[inline(always)]
-    pub(crate) fn advance_plain(&mut self, descriptor: Plain, at: u32, branch_taken: bool) -> u64 {
+    pub(crate) fn advance_plain(
+        &mut self,
+        descriptor: Plain,
+        at: u32,
+        branch_taken: bool,
+        in_buffer: bool,
+    ) -> u64 {
         let before = self.next_issue;
-        self.issue_plain(descriptor, at, branch_taken);
+        self.issue_plain(descriptor, at, branch_taken, in_buffer);
         self.next_issue - before
     }
 
     /// [`TimingModel::advance`] for a scalar load or store whose descriptor has the
     /// scalar-memory path ([`Plain::SCALAR_MEMORY`]), of the word at `address`: small
-    /// enough to inline into the CPU's issue loop.
+    /// enough to inline into the CPU's issue loop. `in_buffer` as for
+    /// [`TimingModel::advance_plain`].
     #[inline(always)]
     pub(crate) fn advance_scalar_memory(
         &mut self,
         descriptor: Plain,
         at: u32,
         address: u64,
+        in_buffer: bool,
     ) -> u64 {
         let before = self.next_issue;
-        self.issue_scalar_memory(descriptor, at, address);
+        self.issue_scalar_memory(descriptor, at, address, in_buffer);
         self.next_issue - before
     }
 
@@ -439,11 +451,11 @@ impl TimingModel {
     /// some CP" except the result path, so t is the maximum of those CPs, then moved
     /// on past any taken result-path periods.
     #[inline(always)]
-    fn issue_plain(&mut self, p: Plain, at: u32, branch_taken: bool) -> u64 {
+    fn issue_plain(&mut self, p: Plain, at: u32, branch_taken: bool, in_buffer: bool) -> u64 {
         let f = figures(self.model);
         let start = self.next_issue;
         let mut t = start;
-        self.fetch(f, at, &mut t);
+        self.fetch_unless(in_buffer, f, at, &mut t);
         let [r0, r1, r2, r3] = p.reads;
         let ready = self.ready[r0 as usize]
             .max(self.ready[r1 as usize])
@@ -504,7 +516,7 @@ impl TimingModel {
     /// then the port and the bank, and for a load the result path, each pass of which
     /// moves t by one CP and asks the port and bank again.
     #[inline(always)]
-    fn issue_scalar_memory(&mut self, p: Plain, at: u32, address: u64) -> u64 {
+    fn issue_scalar_memory(&mut self, p: Plain, at: u32, address: u64, in_buffer: bool) -> u64 {
         let f = figures(self.model);
         let latency = u64::from(p.latency);
         // A load writes its register; a store writes none (see `Plain::SCALAR_MEMORY`).
@@ -512,7 +524,7 @@ impl TimingModel {
         let destination = p.has(Plain::SCALAR_DESTINATION).then_some(p.destination);
         let start = self.next_issue;
         let mut t = start;
-        self.fetch(f, at, &mut t);
+        self.fetch_unless(in_buffer, f, at, &mut t);
         if p.has(Plain::ANY_READS) {
             // `reads` holds every source and destination, padded with repeats.
             let [r0, r1, r2, r3] = p.reads;
@@ -684,6 +696,27 @@ impl TimingModel {
         };
         self.counters.hold_branch += occupancy - 1;
         occupancy
+    }
+
+    /// The instruction buffer's worth of parcels that parcel address `at` is in (what
+    /// [`TimingModel::fetch`] compares): two instructions in the same one, the second
+    /// issued right after the first with no branch between, come from the same
+    /// buffer, so the second needs no check.
+    pub(crate) fn buffer_block(&self, at: u32) -> u32 {
+        at >> figures(self.model).buffer_parcels.trailing_zeros()
+    }
+
+    /// [`TimingModel::fetch`], unless the caller knows that the buffer that supplied
+    /// the last instruction holds this one (`in_buffer`), when it would change nothing.
+    #[inline(always)]
+    fn fetch_unless(&mut self, in_buffer: bool, f: &Figures, address: u32, t: &mut u64) {
+        if in_buffer {
+            debug_assert!(self
+                .cursor
+                .current_holds(&self.buffers, self.buffer_block(address) + 1));
+        } else {
+            self.fetch(f, address, t);
+        }
     }
 
     /// Checks the instruction buffers for the parcel at `address`: running on into
