@@ -155,7 +155,7 @@ impl System {
     /// F$RDC with the sign bit of S1 set: the read by block number the library's
     /// `$PBN` makes to position a dataset. IN and OUT carry the block number wanted
     /// in bits 16–39 (their addresses in 40–63). The system reads whole blocks from
-    /// there into the buffer at IN, as many as fit one word short of OUT, and
+    /// there into the buffer at IN, as many as [`Self::block_read_room`] allows, and
     /// advances IN's address and block number past them; later plain reads go on
     /// from the next block. Read at or past the end of the dataset, it reads what is
     /// left and sets [`DP_END_OF_DATA`] in DSP word 1: `$PBN` takes IN's block
@@ -179,7 +179,7 @@ impl System {
         let start = (block as usize)
             .saturating_mul(BLOCK_WORDS)
             .min(stream.len());
-        let capacity = circle.room();
+        let capacity = Self::block_read_room(&circle);
         let blocks = (capacity / BLOCK_WORDS).min((stream.len() - start).div_ceil(BLOCK_WORDS));
         let end = (start + blocks * BLOCK_WORDS).min(stream.len());
         let at_end = end == stream.len();
@@ -200,6 +200,22 @@ impl System {
         let short = blocks < capacity / BLOCK_WORDS;
         self.set_control_word_met(pid, dsp, at_end && short);
         Reply::Status(0)
+    }
+
+    /// Words a read by block number may put in the buffer. Into an empty buffer (IN
+    /// at OUT) it is all of it from IN to LIMIT: `$RLB` (AUDIT's at P=072517–072525,
+    /// `cray dis audit.bin`) sets FIRST, IN and OUT to its caller's area and LIMIT
+    /// past it, a whole number of blocks (P=072516: it refuses any other size), and
+    /// the wait routine it calls then counts LIMIT - FIRST words read when the read
+    /// ended without an error (P=040507–040513); one word short of OUT, a one-block
+    /// area (AUDIT's REPORT re-reading a catalogue page) would get nothing. Otherwise
+    /// one word short of OUT, so that a full buffer is not taken for an empty one.
+    fn block_read_room(circle: &Circle) -> usize {
+        if circle.input == circle.output {
+            (circle.limit - circle.input) as usize
+        } else {
+            circle.room()
+        }
     }
 
     /// DPCWF bits 0–3 after a read by block number: EOD when the read stopped at the
@@ -389,16 +405,16 @@ mod tests {
         let (mut system, pid, dsp, first, stream) = job_with_a_dataset(dir.path());
         assert!(stream.len() > 2 * BLOCK_WORDS && stream.len() < 3 * BLOCK_WORDS);
 
-        // Block 1 of a buffer of two blocks: one whole block fits short of OUT; a
-        // flag left from before is cleared.
+        // Block 0 into the empty buffer of two blocks: blocks 0 and 1 fill it to
+        // LIMIT (IN back at FIRST); a flag left from before is cleared.
         let flagged = system.cos_read(pid, dsp + 1, 1).unwrap()[0] | DP_END_OF_DATA;
         assert!(system.cos_write(pid, dsp + 1, &[flagged]));
-        let (first_word, input) = read_block(&mut system, pid, dsp, first, 1);
+        let (first_word, input) = read_block(&mut system, pid, dsp, first, 0);
         assert_eq!(first_word & DP_END_OF_DATA, 0);
-        assert_eq!(field(input, 16, 39), 2, "IN's block number moved past it");
-        assert_eq!(address_field(input), first + BLOCK_WORDS as u64);
-        let read = system.cos_read(pid, first, BLOCK_WORDS as u64).unwrap();
-        assert_eq!(read, stream[BLOCK_WORDS..2 * BLOCK_WORDS]);
+        assert_eq!(field(input, 16, 39), 2, "IN's block number moved past them");
+        assert_eq!(address_field(input), first);
+        let read = system.cos_read(pid, first, 2 * BLOCK_WORDS as u64).unwrap();
+        assert_eq!(read, stream[..2 * BLOCK_WORDS]);
         // A plain read goes on from block 2.
         let slot = system.processes[&pid]
             .cos
