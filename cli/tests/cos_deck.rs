@@ -793,6 +793,19 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
     ] {
         assert!(stdout.contains(line), "{line:?} in {stdout}");
     }
+    // PDN= selects one dataset, ID= the other.
+    for (option, kept, left) in [
+        ("PDN=DATA", " DATA ", "LONGERNAME12345"),
+        ("ID=XID", "LONGERNAME12345 XID", " DATA "),
+    ] {
+        let deck = format!("JOB,JN=A,US=SYSTEM.\nAUDIT,{option}.\n");
+        let out = run_corpus_deck_with(&site, "o", &deck, &epoch);
+        ok(&out);
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains(kept), "{option}: {stdout}");
+        assert!(!stdout.contains(left), "{option}: {stdout}");
+        assert!(stdout.contains("        1 DATASETS,"), "{option}: {stdout}");
+    }
     let out = run_corpus_deck_with(&site, "d", "JOB,JN=D,US=SYSTEM.\nDMP10.\n", &epoch);
     let stderr = ok(&out);
     for line in [
