@@ -35,6 +35,41 @@ const BLOCK_WORDS: usize = 512;
 /// DSP word 1 bit 6: the read by block number reached the end of the dataset.
 pub const DP_END_OF_DATA: u64 = 1 << (63 - 6);
 
+/// DSP word 1 bit 1, DPERR's first bit: a read by block number of an unblocked
+/// dataset stopped at its end before it filled the buffer. The library's wait
+/// routine (AUDIT's at P=040474–040522, `cray dis audit.bin`) returns 0, the EOF
+/// status, for it when [`DP_DPERR_STATUS`] is set (-1.0 for a DPERR of 0, 1.0 for
+/// bit 6); AUDIT's READU (P=034776–035014), which starts each read by block number,
+/// clears bit 1 before it calls `$RLB`, whose first act is to wait on the DSP's
+/// last status (P=072475) and return EOF without reading if it finds one. So the
+/// end the catalogue read met does not stop REPORT's re-read of a page, as DPCWF's
+/// EOD, which no library routine clears there, did (`AU002 - DSC READ ERROR`).
+pub const DP_EOD_STATUS: u64 = 1 << (63 - 1);
+
+/// DSP word 1 bit 38: the status of the last read is in DPERR (word 1 bits 1–12).
+/// The wait routine takes it from DPERR (P=040474–040522) when this bit is set and
+/// from DPCWF (P=040523–040553) otherwise. The emulator sets it for the reads by
+/// block number of an unblocked dataset (the catalogue F$PDM makes local, pages
+/// without control words); blocked datasets keep DPCWF and [`DP_END_OF_DATA`],
+/// which PRVDEF's reads of its `$USER` need (set for them too, PRVDEF no longer
+/// reads it). Its COS name is not known here; no manual at hand gives the DSP.
+pub const DP_DPERR_STATUS: u64 = 1 << (63 - 38);
+
+/// Whether the system put `dataset`'s words in unblocked: F$PDM gives a catalogue
+/// dataset its pages as they are, with no records, where a dataset read from the
+/// host has the blocked form of its items. (Only record-less items are blocked
+/// again to compare, a few words.)
+fn is_unblocked(dataset: &super::job::LocalDataset) -> bool {
+    let recordless = dataset
+        .items
+        .iter()
+        .all(|item| !matches!(item, super::dataset::DatasetItem::Record { .. }));
+    recordless
+        && dataset.read_stream.as_deref().is_some_and(|stream| {
+            Some(stream) != super::dataset::block(&dataset.items).ok().as_deref()
+        })
+}
+
 /// The dataset's blocked form, built once, whole, at its first read.
 fn read_stream(dataset: &mut super::job::LocalDataset) -> &[u64] {
     if dataset.read_stream.is_none() {
@@ -155,7 +190,7 @@ impl System {
     /// F$RDC with the sign bit of S1 set: the read by block number the library's
     /// `$PBN` makes to position a dataset. IN and OUT carry the block number wanted
     /// in bits 16–39 (their addresses in 40–63). The system reads whole blocks from
-    /// there into the buffer at IN, as many as fit one word short of OUT, and
+    /// there into the buffer at IN, as many as [`Self::block_read_room`] allows, and
     /// advances IN's address and block number past them; later plain reads go on
     /// from the next block. Read at or past the end of the dataset, it reads what is
     /// left and sets [`DP_END_OF_DATA`] in DSP word 1: `$PBN` takes IN's block
@@ -175,11 +210,12 @@ impl System {
         let Some(dataset) = self.open_dataset(pid, slot) else {
             return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
         };
+        let unblocked = is_unblocked(dataset);
         let stream = read_stream(dataset);
         let start = (block as usize)
             .saturating_mul(BLOCK_WORDS)
             .min(stream.len());
-        let capacity = circle.room();
+        let capacity = Self::block_read_room(&circle);
         let blocks = (capacity / BLOCK_WORDS).min((stream.len() - start).div_ceil(BLOCK_WORDS));
         let end = (start + blocks * BLOCK_WORDS).min(stream.len());
         let at_end = end == stream.len();
@@ -193,13 +229,46 @@ impl System {
             input,
         );
         self.cos_write(pid, dsp + u64::from(DPIN), &[in_word]);
-        let address = dsp + u64::from(DPFIRST);
-        let first = self.cos_read(pid, address, 1).map_or(0, |w| w[0]) & !DP_END_OF_DATA;
-        let flag = if at_end { DP_END_OF_DATA } else { 0 };
-        self.cos_write(pid, address, &[first | flag]);
-        let short = blocks < capacity / BLOCK_WORDS;
-        self.set_control_word_met(pid, dsp, at_end && short);
+        let short = at_end && blocks < capacity / BLOCK_WORDS;
+        self.set_read_status(pid, dsp, unblocked, at_end, short);
         Reply::Status(0)
+    }
+
+    /// Words a read by block number may put in the buffer. Into an empty buffer (IN
+    /// at OUT) it is all of it from IN to LIMIT: `$RLB` (AUDIT's at P=072517–072525,
+    /// `cray dis audit.bin`) sets FIRST, IN and OUT to its caller's area and LIMIT
+    /// past it, a whole number of blocks (P=072516: it refuses any other size), and
+    /// the wait routine it calls then counts LIMIT - FIRST words read when the read
+    /// ended without an error (P=040507–040513); one word short of OUT, a one-block
+    /// area (AUDIT's REPORT re-reading a catalogue page) would get nothing. Otherwise
+    /// one word short of OUT, so that a full buffer is not taken for an empty one.
+    fn block_read_room(circle: &Circle) -> usize {
+        if circle.input == circle.output {
+            (circle.limit - circle.input) as usize
+        } else {
+            circle.room()
+        }
+    }
+
+    /// The status a read by block number leaves in the DSP, `at_end` when it reached
+    /// the end of the dataset, `short` when it stopped there before it filled the
+    /// buffer: for an unblocked dataset [`DP_DPERR_STATUS`] and, short,
+    /// [`DP_EOD_STATUS`]; for a blocked one [`DP_END_OF_DATA`] at the end and DPCWF's
+    /// EOD when short.
+    fn set_read_status(&mut self, pid: Pid, dsp: u64, unblocked: bool, at_end: bool, short: bool) {
+        let address = dsp + u64::from(DPFIRST);
+        let old = self.cos_read(pid, address, 1).map_or(0, |w| w[0]);
+        let mut word = old & !(DP_END_OF_DATA | DP_EOD_STATUS | DP_DPERR_STATUS);
+        if unblocked {
+            word |= DP_DPERR_STATUS;
+            if short {
+                word |= DP_EOD_STATUS;
+            }
+        } else if at_end {
+            word |= DP_END_OF_DATA;
+        }
+        self.cos_write(pid, address, &[word]);
+        self.set_control_word_met(pid, dsp, !unblocked && short);
     }
 
     /// DPCWF bits 0–3 after a read by block number: EOD when the read stopped at the
@@ -383,22 +452,63 @@ mod tests {
         assert!(refused.contains("block 9"), "{refused}");
     }
 
+    /// An unblocked dataset (a catalogue F$PDM made local: its pages, no items) read
+    /// by block number: the status goes to DPERR, EOD for the read that stops short
+    /// at its end, nothing in DPCWF or bit 6; a read that fills the buffer has none.
+    #[test]
+    fn an_unblocked_dataset_read_by_block_reports_its_end_in_dperr() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid, dsp, first, _) = job_with_a_dataset(dir.path());
+        let slot = system.processes[&pid]
+            .cos
+            .as_ref()
+            .unwrap()
+            .slot_of_dsp(dsp as u32);
+        let dataset = system.open_dataset(pid, slot.unwrap()).unwrap();
+        dataset.items.clear();
+        dataset.read_stream = Some((0..3 * BLOCK_WORDS as u64).collect());
+        let status = |system: &System| {
+            let word = system.cos_read(pid, dsp + 1, 1).unwrap()[0];
+            let cwf = system
+                .cos_read(pid, dsp + u64::from(super::super::job::DPCWF), 1)
+                .unwrap()[0];
+            (
+                word & (DP_DPERR_STATUS | DP_EOD_STATUS | DP_END_OF_DATA),
+                field(cwf, 0, 3),
+            )
+        };
+        read_block(&mut system, pid, dsp, first, 0);
+        assert_eq!(
+            status(&system),
+            (DP_DPERR_STATUS, 0),
+            "two blocks, the buffer full"
+        );
+        read_block(&mut system, pid, dsp, first, 2);
+        assert_eq!(
+            status(&system),
+            (DP_DPERR_STATUS | DP_EOD_STATUS, 0),
+            "short at the end"
+        );
+        read_block(&mut system, pid, dsp, first, 1);
+        assert_eq!(status(&system), (DP_DPERR_STATUS, 0), "the end is not kept");
+    }
+
     #[test]
     fn a_read_by_block_number_fills_whole_blocks_and_moves_in_past_them() {
         let dir = tempfile::tempdir().unwrap();
         let (mut system, pid, dsp, first, stream) = job_with_a_dataset(dir.path());
         assert!(stream.len() > 2 * BLOCK_WORDS && stream.len() < 3 * BLOCK_WORDS);
 
-        // Block 1 of a buffer of two blocks: one whole block fits short of OUT; a
-        // flag left from before is cleared.
+        // Block 0 into the empty buffer of two blocks: blocks 0 and 1 fill it to
+        // LIMIT (IN back at FIRST); a flag left from before is cleared.
         let flagged = system.cos_read(pid, dsp + 1, 1).unwrap()[0] | DP_END_OF_DATA;
         assert!(system.cos_write(pid, dsp + 1, &[flagged]));
-        let (first_word, input) = read_block(&mut system, pid, dsp, first, 1);
+        let (first_word, input) = read_block(&mut system, pid, dsp, first, 0);
         assert_eq!(first_word & DP_END_OF_DATA, 0);
-        assert_eq!(field(input, 16, 39), 2, "IN's block number moved past it");
-        assert_eq!(address_field(input), first + BLOCK_WORDS as u64);
-        let read = system.cos_read(pid, first, BLOCK_WORDS as u64).unwrap();
-        assert_eq!(read, stream[BLOCK_WORDS..2 * BLOCK_WORDS]);
+        assert_eq!(field(input, 16, 39), 2, "IN's block number moved past them");
+        assert_eq!(address_field(input), first);
+        let read = system.cos_read(pid, first, 2 * BLOCK_WORDS as u64).unwrap();
+        assert_eq!(read, stream[..2 * BLOCK_WORDS]);
         // A plain read goes on from block 2.
         let slot = system.processes[&pid]
             .cos
