@@ -193,7 +193,7 @@ impl System {
     /// there into the buffer at IN, as many as [`Self::block_read_room`] allows, and
     /// advances IN's address and block number past them; later plain reads go on
     /// from the next block. Read at or past the end of the dataset, it reads what is
-    /// left and sets [`DP_END_OF_DATA`] in DSP word 1: `$PBN` takes IN's block
+    /// left and reports the end in DSP word 1 ([`Self::set_read_status`]): `$PBN` takes IN's block
     /// number moving past OUT's as success, and the flag with IN's address unmoved
     /// as a read past the end.
     pub(crate) fn cos_read_by_block(&mut self, pid: Pid, s1: u64) -> Reply {
@@ -230,7 +230,7 @@ impl System {
         );
         self.cos_write(pid, dsp + u64::from(DPIN), &[in_word]);
         let short = at_end && blocks < capacity / BLOCK_WORDS;
-        self.set_read_status(pid, dsp, unblocked, at_end, short);
+        self.set_read_status(pid, dsp, unblocked, at_end, short, blocks > 0);
         Reply::Status(0)
     }
 
@@ -252,10 +252,20 @@ impl System {
 
     /// The status a read by block number leaves in the DSP, `at_end` when it reached
     /// the end of the dataset, `short` when it stopped there before it filled the
-    /// buffer: for an unblocked dataset [`DP_DPERR_STATUS`] and, short,
-    /// [`DP_EOD_STATUS`]; for a blocked one [`DP_END_OF_DATA`] at the end and DPCWF's
-    /// EOD when short.
-    fn set_read_status(&mut self, pid: Pid, dsp: u64, unblocked: bool, at_end: bool, short: bool) {
+    /// buffer, `got_words` when it read something: for an unblocked dataset
+    /// [`DP_DPERR_STATUS`] and, short, [`DP_EOD_STATUS`]; for a blocked one
+    /// [`DP_EOD_STATUS`] when short with words read, [`DP_END_OF_DATA`] at the end
+    /// otherwise (a full buffer, or nothing read past the end as `$PBN` checks), and
+    /// DPCWF's EOD when short.
+    fn set_read_status(
+        &mut self,
+        pid: Pid,
+        dsp: u64,
+        unblocked: bool,
+        at_end: bool,
+        short: bool,
+        got_words: bool,
+    ) {
         let address = dsp + u64::from(DPFIRST);
         let old = self.cos_read(pid, address, 1).map_or(0, |w| w[0]);
         let mut word = old & !(DP_END_OF_DATA | DP_EOD_STATUS | DP_DPERR_STATUS);
@@ -264,6 +274,14 @@ impl System {
             if short {
                 word |= DP_EOD_STATUS;
             }
+        } else if short && got_words {
+            // DMP10 reads each dataset it dumps by block number (its F$RDC at
+            // P=01306a, F$RCL at P=01303d, `cray dis dmp10.bin`) and, when DPERR
+            // (word 1 bits 1–12) is not 0 (P=01300a–01301a), takes bit 1 as the
+            // end (P=01330b–01331b, cleared at P=01331d–01333d) and any other bit
+            // as `PD918 - I/O ERROR WHILE READING` (P=01615c–01631a, the text at
+            // 02106): so a read that got the last blocks reports bit 1, not bit 6.
+            word |= DP_EOD_STATUS;
         } else if at_end {
             word |= DP_END_OF_DATA;
         }
@@ -521,9 +539,10 @@ mod tests {
             .read_position;
         assert_eq!(position, 2 * BLOCK_WORDS);
 
-        // The last block: what is left, and the end of data.
+        // The last block: what is left, and the end of data in DPERR's bit 1 (the
+        // read stopped short with words read: DMP10's rule, `set_read_status`).
         let (first_word, input) = read_block(&mut system, pid, dsp, first, 2);
-        assert_ne!(first_word & DP_END_OF_DATA, 0);
+        assert_eq!(first_word & (DP_END_OF_DATA | DP_EOD_STATUS), DP_EOD_STATUS);
         assert_eq!(address_field(first_word), first, "FIRST kept");
         assert_eq!(
             address_field(input),
