@@ -828,6 +828,23 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
         assert!(stdout.contains(line), "{line:?} in {stdout}");
     }
     assert_eq!(before, entries(&site), "the entries are as SAVE left them");
+    let out = run_corpus_deck_with(&site, "p", "JOB,JN=P,US=SYSTEM.\nDMP10.\nPLD10.\n", &epoch);
+    // DMP10's `$PDS` is not kept: its close finds the dumped dataset's own BCW where
+    // the dump's block 1 control word points (word 01001), so PLD10 finds no dump.
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("$PDS: F$WDC data: dataset word 1001"),
+        "{stderr}"
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("2 DATASETS SELECTED FOR DUMPING"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("PD808 - DATASET NOT CREATED BY PDSDUMP"),
+        "{stdout}"
+    );
 }
 
 /// JCSDEF reads its directives from FT05 (Fortran unit 5) and lists them on FT06,
