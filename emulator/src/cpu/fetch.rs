@@ -447,7 +447,7 @@ impl Cpu {
             }
             (at, p) = (at + usize::from(fetched.parcels), next);
         }
-        let cache = &mut self.decoded.0;
+        let cache = &mut *self.decoded;
         let len = cache.blocks.fetched.len() - first;
         cache.blocks.headers.push(Header {
             phys,

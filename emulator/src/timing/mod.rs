@@ -703,7 +703,7 @@ impl TimingModel {
     /// issued right after the first with no branch between, come from the same
     /// buffer, so the second needs no check.
     pub(crate) fn buffer_block(&self, at: u32) -> u32 {
-        at >> figures(self.model).buffer_parcels.trailing_zeros()
+        buffer_block_of(figures(self.model), at)
     }
 
     /// [`TimingModel::fetch`], unless the caller knows that the buffer that supplied
@@ -713,20 +713,19 @@ impl TimingModel {
         if in_buffer {
             debug_assert!(self
                 .cursor
-                .current_holds(&self.buffers, self.buffer_block(address) + 1));
+                .current_holds(&self.buffers, buffer_block_of(f, address) + 1));
         } else {
             self.fetch(f, address, t);
         }
     }
 
-    /// Checks the instruction buffers for the parcel at `address`: running on into
+    /// Checks the instruction buffers for the parcel at `address` (buffers hold
+    /// [`buffer_block_of`] + 1, so that 0 is an empty buffer): running on into
     /// another buffer than the last instruction's delays issue by the change time; on
     /// a miss, the next buffer in rotation is loaded and issue waits the fill time.
     #[inline]
     fn fetch(&mut self, f: &Figures, address: u32, t: &mut u64) {
-        // Buffer sizes are powers of two: a shift, not a division, per instruction.
-        debug_assert!(f.buffer_parcels.is_power_of_two());
-        let block = (address >> f.buffer_parcels.trailing_zeros()) + 1;
+        let block = buffer_block_of(f, address) + 1;
         // Most instructions come from the buffer of the one before: one comparison.
         // (A model-made state never holds a block in two buffers, so the search below
         // would find this same buffer.)
@@ -1049,4 +1048,13 @@ fn issue_is_vector(ops: &operands::Operands) -> bool {
         .iter()
         .chain(ops.destinations())
         .any(|&r| is_vector(r) || r == VM)
+}
+
+/// The instruction buffer's worth of parcels that parcel address `at` is in, for the
+/// machine of `f`: the one place that says how the buffers divide the parcels.
+#[inline(always)]
+fn buffer_block_of(f: &Figures, at: u32) -> u32 {
+    // Buffer sizes are powers of two: a shift, not a division, per instruction.
+    debug_assert!(f.buffer_parcels.is_power_of_two());
+    at >> f.buffer_parcels.trailing_zeros()
 }
