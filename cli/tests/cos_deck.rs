@@ -87,6 +87,41 @@ fn rewind_dispose_assign_release() {
     assert_eq!(text(&out.stdout), "x\nx\nx\n");
 }
 
+/// FETCH stages host files under the root (the front end's files) as local
+/// datasets: text lines by TEXT's name in lower case, and an absolute binary that
+/// then runs by its dataset name, as `corpus/cos/jinstall.job` fetches and runs
+/// LOADCAT; a missing file, a bad DF and a dataset the job has are refused.
+#[test]
+fn fetch_stages_host_files_as_local_datasets() {
+    let site = Site::new();
+    std::fs::create_dir(site.path("bin")).unwrap();
+    std::fs::write(site.path("bin/notes"), "FROM THE FRONT END\n").unwrap();
+    std::fs::copy(site.path("sys/COPY.bin"), site.path("bin/copier")).unwrap();
+    let deck = "JOB,JN=F.\nFETCH,DN=NOTES,MF=AP,AC=ST,TEXT=BIN/NOTES.\nFETCH,DN=CP,TEXT=BIN/COPIER,DF=TR.\nDISPOSE,DN=NOTES.\nCP.\n/EOF\ncopied\n";
+    let out = site.run("f", deck, &[]);
+    let stderr = ok(&out);
+    assert_eq!(text(&out.stdout), "FROM THE FRONT END\ncopied\n");
+    assert!(
+        stderr.contains(" FETCH: NOTES: 19 bytes from bin/notes"),
+        "{stderr}"
+    );
+
+    for (statement, says) in [
+        ("FETCH,DN=X,TEXT=BIN/NONE.", "FETCH: bin/none"),
+        ("FETCH,DN=X,TEXT=BIN/NOTES,DF=ZZ.", "DF=ZZ"),
+        ("FETCH,DN=X,TEXT=BIN/COPIER,DF=CB.", "not text"),
+        ("FETCH,DN=$IN,TEXT=BIN/NOTES.", "already a local dataset"),
+    ] {
+        let out = site.run("bad", &format!("JOB,JN=B.\n{statement}\n"), &[]);
+        assert_eq!(out.status.code(), Some(1), "{statement}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{statement}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
 #[test]
 fn save_then_access_in_another_job() {
     let site = Site::new();

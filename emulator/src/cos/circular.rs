@@ -123,6 +123,35 @@ pub(crate) fn written_form(
     Ok(form)
 }
 
+/// A read of a dataset the program has written since it opened it (F$WDC) reads
+/// it as written: the written words join the dataset (as at its close), and the
+/// read goes on from the block IN names (bits 16–39), where the library's rewind
+/// put 0. TEDI writes its work copy `$TEDIIN`, rewinds it without a request (its
+/// rewind routine sets FIRST, IN and OUT to FIRST's address, bits 16–39 cleared,
+/// at 106350a–106351c, `cray debug tedi.bin`) and reads it back at once.
+fn take_in_written(dataset: &mut super::job::LocalDataset) -> Result<(), String> {
+    let written = std::mem::take(&mut dataset.write_stream);
+    let stream = written_form(dataset, written)?;
+    dataset.items = super::dataset::deblock_closing(&stream).map_err(|e| e.to_string())?;
+    dataset.written = true;
+    dataset.read_stream = None;
+    Ok(())
+}
+
+/// Bits 55–63 of a control word: its forward word index FWI.
+const FORWARD_INDEX: u64 = 0o777;
+
+/// Whether the words `now` in the buffer are the words `taken` by F$WDC with at
+/// most their forward indexes changed (the library finishing the last control word
+/// it wrote).
+fn only_forward_indexes_differ(taken: &[u64], now: &[u64]) -> bool {
+    taken.len() == now.len()
+        && taken
+            .iter()
+            .zip(now)
+            .all(|(a, b)| (a ^ b) & !FORWARD_INDEX == 0)
+}
+
 impl System {
     fn circle(&self, pid: Pid, dsp: u64) -> Option<Circle> {
         let words = self.cos_read(pid, dsp, 5)?;
@@ -160,9 +189,23 @@ impl System {
         if !self.cos_terminal_ready(pid, slot, true) {
             return Reply::WaitForTerminal;
         }
+        let in_word = self
+            .cos_read(pid, dsp + u64::from(DPIN), 1)
+            .map_or(0, |w| w[0]);
         let Some(dataset) = self.open_dataset(pid, slot) else {
             return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
         };
+        if !dataset.write_stream.is_empty() {
+            if let Err(message) = take_in_written(dataset) {
+                let name = dataset.name.clone();
+                let text = format!("cray: pid {pid}: {name}: F$WDC data: {message}\n");
+                self.console_mut().message(text.as_bytes());
+                return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
+            }
+            let block = field(in_word, 16, 39) as usize;
+            let length = read_stream(dataset).len();
+            dataset.read_position = block.saturating_mul(BLOCK_WORDS).min(length);
+        }
         let position = dataset.read_position;
         let stream = read_stream(dataset);
         let take = circle.room().min(stream.len().saturating_sub(position));
@@ -347,7 +390,11 @@ impl System {
     /// `$PDS`: block 1's BCW is taken with FWI 0 and set to 1 later); the system
     /// wrote whole blocks, so that block was still in the buffer to write. Only for
     /// a dataset the system never read into that buffer (no F$RDC), where the words
-    /// from OUT to IN can only be the program's.
+    /// from OUT to IN can only be the program's, and only when the words behind OUT
+    /// are those F$WDC took but for forward indexes: a library that rewound the
+    /// dataset after writing it (TEDI's `$TEDISW`, its rewind at P=0425260–0425324,
+    /// `cray dis tedi.bin`) has put OUT back at FIRST, and what lies behind it then
+    /// is not the block.
     pub(crate) fn cos_write_buffer_at_close(&mut self, pid: Pid, slot: u32) {
         let Some(job) = self.processes.get(&pid).and_then(|p| p.cos.as_ref()) else {
             return;
@@ -381,8 +428,10 @@ impl System {
             tail.reverse();
             if let Some(dataset) = self.open_dataset(pid, slot) {
                 let keep = dataset.write_stream.len() - unfinished;
-                dataset.write_stream.truncate(keep);
-                dataset.write_stream.extend(tail);
+                if only_forward_indexes_differ(&dataset.write_stream[keep..], &tail) {
+                    dataset.write_stream.truncate(keep);
+                    dataset.write_stream.extend(tail);
+                }
             }
         }
         if used > 0 {
@@ -468,6 +517,104 @@ mod tests {
         let far = vec![super::super::bits::with_field(0, 31, 54, 9), 0];
         let refused = written_form(dataset, far).unwrap_err();
         assert!(refused.contains("block 9"), "{refused}");
+    }
+
+    /// Puts `words` in the buffer of the DSP at `dsp` from FIRST and gives them to
+    /// F$WDC.
+    fn write_words(system: &mut System, pid: Pid, dsp: u64, first: u64, words: &[u64]) {
+        assert!(system.cos_write(pid, first, words));
+        let end = first + words.len() as u64;
+        assert!(system.cos_write(pid, dsp + u64::from(DPOUT), &[first]));
+        assert!(system.cos_write(pid, dsp + u64::from(DPIN), &[end]));
+        assert!(matches!(
+            system.cos_write_circular(pid, dsp),
+            Reply::Status(0)
+        ));
+    }
+
+    /// A dataset the program wrote, rewound by its library (FIRST, IN and OUT back
+    /// at FIRST, no request: TEDI's `$TEDIIN`) and read again gives the words
+    /// written, from block 0; without the written words the read would give the
+    /// dataset as it was opened.
+    #[test]
+    fn a_read_after_writes_reads_the_dataset_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
+        let slot = system.cos_open_name(pid, "WORK").unwrap();
+        let dsp = u64::from(
+            system.processes[&pid]
+                .cos
+                .as_ref()
+                .unwrap()
+                .dsp_address(slot),
+        );
+        let first = address_field(system.cos_read(pid, dsp + u64::from(DPFIRST), 1).unwrap()[0]);
+        let items = vec![
+            DatasetItem::Record {
+                words: vec![ascii_word("line one"), ascii_word("line two")],
+                unused_bits: 0,
+            },
+            DatasetItem::EndOfFile,
+            DatasetItem::EndOfData,
+        ];
+        let written = block(&items).unwrap();
+        write_words(&mut system, pid, dsp, first, &written);
+        // The library's rewind.
+        for word in [DPIN, DPOUT] {
+            assert!(system.cos_write(pid, dsp + u64::from(word), &[first]));
+        }
+        assert!(matches!(
+            system.cos_read_circular(pid, dsp),
+            Reply::Status(0)
+        ));
+        let input = address_field(system.cos_read(pid, dsp + u64::from(DPIN), 1).unwrap()[0]);
+        assert_eq!(input - first, written.len() as u64);
+        assert_eq!(system.cos_read(pid, first, input - first).unwrap(), written);
+        assert_eq!(system.open_dataset(pid, slot).unwrap().items, items);
+    }
+
+    /// At the close of a dataset written with an unfinished last block, the words
+    /// behind OUT replace those F$WDC took only when they differ from them in
+    /// forward indexes alone (the library finishing its last control word); after
+    /// the library rewound the buffer (OUT at FIRST) the words behind OUT are not
+    /// the block, and the written words stand.
+    #[test]
+    fn the_close_takes_the_buffer_back_only_for_forward_indexes() {
+        let taken = [0o11, 5, 6, 1 << 63];
+        let mut finished = taken;
+        finished[3] |= 0o3;
+        assert!(only_forward_indexes_differ(&taken, &finished));
+        assert!(!only_forward_indexes_differ(&taken, &[0, 0, 0, 0]));
+        assert!(!only_forward_indexes_differ(&taken, &taken[..3]));
+
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
+        let slot = system.cos_open_name(pid, "WORK").unwrap();
+        let dsp = u64::from(
+            system.processes[&pid]
+                .cos
+                .as_ref()
+                .unwrap()
+                .dsp_address(slot),
+        );
+        let first = address_field(system.cos_read(pid, dsp + u64::from(DPFIRST), 1).unwrap()[0]);
+        let items = vec![
+            DatasetItem::Record {
+                words: vec![ascii_word("switches")],
+                unused_bits: 0,
+            },
+            DatasetItem::EndOfData,
+        ];
+        let written = block(&items).unwrap();
+        write_words(&mut system, pid, dsp, first, &written);
+        for word in [DPIN, DPOUT] {
+            assert!(system.cos_write(pid, dsp + u64::from(word), &[first]));
+        }
+        system.cos_write_buffer_at_close(pid, slot);
+        assert_eq!(
+            system.open_dataset(pid, slot).unwrap().write_stream,
+            written
+        );
     }
 
     /// An unblocked dataset (a catalogue F$PDM made local: its pages, no items) read

@@ -21,6 +21,7 @@ mod circular;
 pub mod clock;
 pub mod dataset;
 pub mod deck;
+mod dnt;
 pub mod dsc;
 mod error;
 mod io_area;

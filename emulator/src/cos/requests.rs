@@ -201,7 +201,8 @@ impl System {
                 self.store_words(pid, s1, &[cycles])
             }
             F_MSG => self.cos_message(pid, s1),
-            F_RCL | F_DNT | F_SYM | F_LFT => Reply::Status(0),
+            F_RCL | F_SYM | F_LFT => Reply::Status(0),
+            F_DNT => self.cos_dataset_definition(pid, s1),
             F_ACT => self.cos_accounting(pid, s1),
             F_IOA => self.cos_io_area(pid, s1),
             F_GNS => {

@@ -14,7 +14,7 @@
 //! host, [`catalogue`] is the permanent-dataset store, `run` is the interpreter and
 //! the step loader, `local` the verbs on local datasets, `copy` the copy and
 //! positioning verbs (COPYR/F/D, SKIPR/F/D), `permanent` the verbs on permanent
-//! datasets.
+//! datasets, `staging` FETCH from the front end (the host files under the root).
 
 pub mod catalogue;
 mod copy;
@@ -22,6 +22,7 @@ pub mod file;
 mod local;
 mod permanent;
 mod run;
+mod staging;
 pub mod statement;
 
 use super::dataset::DatasetItem;

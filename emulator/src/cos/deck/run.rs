@@ -280,6 +280,7 @@ impl System {
             "ASSIGN" | "RELEASE" | "REWIND" | "DISPOSE" => done(self.local_verb(pid, s)),
             "COPYR" | "COPYF" | "COPYD" => done(self.copy_verb(pid, s)),
             "SKIPR" | "SKIPF" | "SKIPD" => done(self.skip_verb(pid, s)),
+            "FETCH" => done(self.fetch_verb(pid, s)),
             "ACCESS" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
                 done(self.permanent_verb(pid, index, s))
             }
