@@ -753,7 +753,8 @@ fn prvdef_view_lists_a_user_of_the_validation_dataset() {
 /// its header for `OWN = SYSTEM`; its REPORT then re-reads each entry's page by
 /// block number and lists both datasets (PDN, ID, edition, dates) to its normal
 /// end. DMP10 reads the pages with function 040, names each dataset and
-/// makes it local with function 0170, then stops reading it with PD918. The
+/// makes it local with function 0170 and dumps it; a PLD10 after it reads the
+/// dump and stops loading with PD811. The
 /// epoch is 1989: before 1973 a COS timestamp is negative, and AUDIT's date
 /// selection overflows on one. The store's entries stay as SAVE left them.
 #[test]
@@ -829,11 +830,14 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
     }
     assert_eq!(before, entries(&site), "the entries are as SAVE left them");
     let out = run_corpus_deck_with(&site, "p", "JOB,JN=P,US=SYSTEM.\nDMP10.\nPLD10.\n", &epoch);
-    // DMP10's `$PDS` is not kept: its close finds the dumped dataset's own BCW where
-    // the dump's block 1 control word points (word 01001), so PLD10 finds no dump.
+    // DMP10's `$PDS` is kept whole: F$WDC takes only whole blocks, so the library
+    // sets each block's BCW forward index before the block is written
+    // (`cos::circular`). PLD10 takes it for a dump (no PD808) and stops loading it
+    // with PD811.
     let stderr = text(&out.stderr);
+    assert!(!stderr.contains("F$WDC data"), "{stderr}");
     assert!(
-        stderr.contains("$PDS: F$WDC data: dataset word 1001"),
+        stderr.contains(" PLD10 ABORTED (exit status 1)"),
         "{stderr}"
     );
     let stdout = text(&out.stdout);
@@ -841,8 +845,9 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
         stdout.contains("2 DATASETS SELECTED FOR DUMPING"),
         "{stdout}"
     );
+    assert!(!stdout.contains("PD808"), "{stdout}");
     assert!(
-        stdout.contains("PD808 - DATASET NOT CREATED BY PDSDUMP"),
+        stdout.contains("PD811 - IO ERROR WHILE LOADING DATA"),
         "{stdout}"
     );
 }

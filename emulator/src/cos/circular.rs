@@ -311,16 +311,31 @@ impl System {
         let Some(circle) = self.circle(pid, dsp) else {
             return Self::bad_address("F$WDC buffer", dsp);
         };
-        self.take_written(pid, slot, dsp, &circle);
+        self.take_written(pid, slot, dsp, &circle, true);
         Reply::Status(0)
     }
 
     /// The words from OUT to IN of the buffer of the DSP at `dsp` go to dataset
-    /// `slot`'s written stream, and OUT moves up to IN.
-    fn take_written(&mut self, pid: Pid, slot: u32, dsp: u64, circle: &Circle) {
+    /// `slot`'s written stream, and OUT moves past them. With `whole_blocks` (F$WDC)
+    /// only the words that end a block of the stream are taken: the system wrote a
+    /// dataset's blocks whole, so the words of a block the library is still filling
+    /// stay in the buffer, where it goes on setting the forward index of the last
+    /// control word it wrote (DMP10's `$PDS`: block 1's BCW is written with FWI 0
+    /// and set to 1 when the header record's EOR follows); the close takes them.
+    /// A dataset the system read keeps F$WDC taking every word: its close does not
+    /// look in the buffer (`cos_write_buffer_at_close`).
+    fn take_written(&mut self, pid: Pid, slot: u32, dsp: u64, circle: &Circle, whole_blocks: bool) {
+        let size = circle.limit - circle.first;
+        let mut count = (circle.input + size - circle.output) % size;
+        let dataset = self.open_dataset(pid, slot);
+        if let Some(d) = dataset.filter(|d| whole_blocks && d.read_stream.is_none()) {
+            let written = d.write_stream.len() as u64;
+            let block = BLOCK_WORDS as u64;
+            count = ((written + count) / block * block).saturating_sub(written);
+        }
         let mut words = Vec::new();
         let mut output = circle.output;
-        while output != circle.input {
+        for _ in 0..count {
             words.extend(self.cos_read(pid, output, 1).unwrap_or_default());
             output += 1;
             if output == circle.limit {
@@ -341,12 +356,8 @@ impl System {
     /// At the close of dataset `slot` (F$CLS, or its program's end), what its
     /// program left in the buffer of its DSP above JCDSP is written, as the system's
     /// close writes out a dataset's buffer: the words from OUT to IN not yet given
-    /// to F$WDC, and before them the words of the last, unfinished block as they
-    /// are now. F$WDC takes every word up to IN, but the library goes on filling in
-    /// the forward index of the last control word it wrote, in the buffer (DMP10's
-    /// `$PDS`: block 1's BCW is taken with FWI 0 and set to 1 later); the system
-    /// wrote whole blocks, so that block was still in the buffer to write. Only for
-    /// a dataset the system never read into that buffer (no F$RDC), where the words
+    /// to F$WDC, the last, unfinished block among them (`take_written`). Only for a
+    /// dataset the system never read into that buffer (no F$RDC), where the words
     /// from OUT to IN can only be the program's.
     pub(crate) fn cos_write_buffer_at_close(&mut self, pid: Pid, slot: u32) {
         let Some(job) = self.processes.get(&pid).and_then(|p| p.cos.as_ref()) else {
@@ -358,35 +369,12 @@ impl System {
         if dataset.read_stream.is_some() {
             return;
         }
-        let unfinished = dataset.write_stream.len() % BLOCK_WORDS;
         let dsp = u64::from(job.dsp_address(slot));
         let Some(circle) = self.circle(pid, dsp) else {
             return;
         };
-        let size = circle.limit - circle.first;
-        let used = (circle.input + size - circle.output) % size;
-        // The unfinished block's words are behind OUT unless the program has
-        // since written over them (then the words F$WDC took stand).
-        if unfinished > 0 && unfinished as u64 + used < size {
-            let mut address = circle.output;
-            let mut tail = Vec::with_capacity(unfinished);
-            for _ in 0..unfinished {
-                address = if address == circle.first {
-                    circle.limit - 1
-                } else {
-                    address - 1
-                };
-                tail.extend(self.cos_read(pid, address, 1).unwrap_or_default());
-            }
-            tail.reverse();
-            if let Some(dataset) = self.open_dataset(pid, slot) {
-                let keep = dataset.write_stream.len() - unfinished;
-                dataset.write_stream.truncate(keep);
-                dataset.write_stream.extend(tail);
-            }
-        }
-        if used > 0 {
-            self.take_written(pid, slot, dsp, &circle);
+        if circle.input != circle.output {
+            self.take_written(pid, slot, dsp, &circle, false);
         }
     }
 }

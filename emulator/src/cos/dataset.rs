@@ -256,7 +256,8 @@ pub fn deblock(words: &[u64]) -> Result<Vec<DatasetItem>, CosFormatError> {
 /// leaves it: the words end where the last control word's forward index points
 /// (so no control word is cut), and the data after it, a record in progress, is
 /// closed by an EOR, then an EOD ends the dataset. Words that end with an EOD
-/// deblock as [`deblock`] does; any other fault is an error as there.
+/// deblock as [`deblock`] does, except that words after the EOD in its own block
+/// are left (a program writes whole blocks); any other fault is an error as there.
 ///
 /// That COS closed the datasets a program left open when its job step ended is
 /// taken from the project's issue 22; the copies of SR-0011 searched
@@ -272,6 +273,11 @@ pub fn deblock_closing(words: &[u64]) -> Result<Vec<DatasetItem>, CosFormatError
     loop {
         match reader.next_item() {
             Ok(Some(item)) => items.push(item),
+            // The rest of the EOD's block is not data: a program writing whole
+            // blocks (PLD10 copying a dumped dataset's blocks) fills it as it likes.
+            Ok(None) if reader.position().div_ceil(BLOCK_WORDS) * BLOCK_WORDS >= words.len() => {
+                return Ok(items);
+            }
             Ok(None) => break,
             Err(CosFormatError::Dataset {
                 fault: DatasetFault::MissingEod,
@@ -760,6 +766,13 @@ mod tests {
         let finished = block(&items).unwrap();
         assert_eq!(deblock_closing(&finished).unwrap(), items);
         assert_eq!(deblock_closing(&[]).unwrap(), vec![DatasetItem::EndOfData]);
+        // Words after the EOD in its own block are left; in a further block not.
+        let mut padded = finished.clone();
+        padded.resize(finished.len().div_ceil(BLOCK_WORDS) * BLOCK_WORDS, 7);
+        assert!(padded.len() > finished.len());
+        assert_eq!(deblock_closing(&padded).unwrap(), items);
+        padded.push(7);
+        assert!(deblock_closing(&padded).is_err());
         // Other faults stay faults: a word where block 1's BCW must be.
         let mut bad = words.clone();
         bad[0o1000] = 0o7 << 60;
