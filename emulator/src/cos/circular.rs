@@ -123,6 +123,26 @@ pub(crate) fn written_form(
     Ok(form)
 }
 
+/// How many of the `given` words F$WDC takes from a buffer of `size` words when the
+/// dataset's written stream already holds `written`: those that end a block, the
+/// words of the unfinished block after them staying in the buffer. But never so
+/// many that the buffer is left without room for a whole block besides them: the
+/// library waits (F$RCL) for room that only F$WDC makes, so a buffer of less than
+/// two blocks (one block: LIMIT - FIRST = 512, where at most 511 words fit, one
+/// short of OUT) would never drain. There F$WDC takes the unfinished block too,
+/// every word given.
+fn whole_block_words(written: u64, given: u64, size: u64) -> u64 {
+    let block = BLOCK_WORDS as u64;
+    let whole = ((written + given) / block * block).saturating_sub(written);
+    let left = given - whole;
+    let room_after = (size - 1).saturating_sub(left);
+    if room_after < block {
+        given
+    } else {
+        whole
+    }
+}
+
 impl System {
     fn circle(&self, pid: Pid, dsp: u64) -> Option<Circle> {
         let words = self.cos_read(pid, dsp, 5)?;
@@ -317,21 +337,20 @@ impl System {
 
     /// The words from OUT to IN of the buffer of the DSP at `dsp` go to dataset
     /// `slot`'s written stream, and OUT moves past them. With `whole_blocks` (F$WDC)
-    /// only the words that end a block of the stream are taken: the system wrote a
-    /// dataset's blocks whole, so the words of a block the library is still filling
-    /// stay in the buffer, where it goes on setting the forward index of the last
-    /// control word it wrote (DMP10's `$PDS`: block 1's BCW is written with FWI 0
-    /// and set to 1 when the header record's EOR follows); the close takes them.
-    /// A dataset the system read keeps F$WDC taking every word: its close does not
-    /// look in the buffer (`cos_write_buffer_at_close`).
+    /// only the words that end a block of the stream are taken
+    /// ([`whole_block_words`]): the system wrote a dataset's blocks whole, so the
+    /// words of a block the library is still filling stay in the buffer, where it
+    /// goes on setting the forward index of the last control word it wrote (DMP10's
+    /// `$PDS`: block 1's BCW is written with FWI 0 and set to 1 when the header
+    /// record's EOR follows); the close takes them. A dataset the system read keeps
+    /// F$WDC taking every word: its close does not look in the buffer
+    /// (`cos_write_buffer_at_close`).
     fn take_written(&mut self, pid: Pid, slot: u32, dsp: u64, circle: &Circle, whole_blocks: bool) {
         let size = circle.limit - circle.first;
         let mut count = (circle.input + size - circle.output) % size;
         let dataset = self.open_dataset(pid, slot);
         if let Some(d) = dataset.filter(|d| whole_blocks && d.read_stream.is_none()) {
-            let written = d.write_stream.len() as u64;
-            let block = BLOCK_WORDS as u64;
-            count = ((written + count) / block * block).saturating_sub(written);
+            count = whole_block_words(d.write_stream.len() as u64, count, size);
         }
         let mut words = Vec::new();
         let mut output = circle.output;
@@ -497,6 +516,128 @@ mod tests {
         );
         read_block(&mut system, pid, dsp, first, 1);
         assert_eq!(status(&system), (DP_DPERR_STATUS, 0), "the end is not kept");
+    }
+
+    /// Opens `name` (never read) in a test job with a buffer of `size` words from
+    /// its DSP's FIRST, IN and OUT at FIRST; returns the system, pid, slot and DSP.
+    fn job_writing(dir: &std::path::Path, name: &str, size: u64) -> (System, Pid, u32, u64) {
+        let (mut system, pid) = crate::cos::loader::test_job(dir);
+        let slot = system.cos_open_name(pid, name).unwrap();
+        let job = system.processes[&pid].cos.as_ref().unwrap();
+        let dsp = u64::from(job.dsp_address(slot));
+        let first = address_field(system.cos_read(pid, dsp + u64::from(DPFIRST), 1).unwrap()[0]);
+        for word in [DPIN, DPOUT] {
+            system.set_pointer(pid, dsp + u64::from(word), first);
+        }
+        system.set_pointer(pid, dsp + u64::from(DPLIMIT), first + size);
+        assert!(system.circle(pid, dsp).is_some(), "the buffer fits");
+        (system, pid, slot, dsp)
+    }
+
+    /// Does what the library's writer does with `words`: puts as many as there is
+    /// room for at IN and gives them to F$WDC, again and again, at most `tries`
+    /// times; returns how many words it put in the buffer.
+    fn write_through(
+        system: &mut System,
+        pid: Pid,
+        dsp: u64,
+        words: &[u64],
+        tries: usize,
+    ) -> usize {
+        let mut put = 0;
+        for _ in 0..tries {
+            let circle = system.circle(pid, dsp).unwrap();
+            let take = circle.room().min(words.len() - put);
+            let input = system.fill(pid, &circle, &words[put..put + take]);
+            system.set_pointer(pid, dsp + u64::from(DPIN), input);
+            put += take;
+            assert!(matches!(
+                system.cos_write_circular(pid, dsp),
+                Reply::Status(0)
+            ));
+            if put == words.len() {
+                break;
+            }
+        }
+        put
+    }
+
+    fn records(count: u64, length: u64) -> Vec<DatasetItem> {
+        (0..count)
+            .map(|r| DatasetItem::Record {
+                words: (0..length).map(|w| r << 32 | w).collect(),
+                unused_bits: 0,
+            })
+            .chain([DatasetItem::EndOfFile, DatasetItem::EndOfData])
+            .collect()
+    }
+
+    /// F$WDC leaves the unfinished block of a dataset never read in the buffer only
+    /// while the buffer keeps room for a whole block besides it.
+    #[test]
+    fn f_wdc_leaves_the_unfinished_block_only_with_room_for_another() {
+        let block = BLOCK_WORDS as u64;
+        assert_eq!(whole_block_words(0, 600, 2 * block), block);
+        assert_eq!(whole_block_words(100, 600, 2 * block), block - 100);
+        assert_eq!(whole_block_words(0, 511, 2 * block), 0, "512 words of room");
+        assert_eq!(
+            whole_block_words(0, 511, block),
+            511,
+            "one block: the buffer full"
+        );
+        assert_eq!(whole_block_words(0, 300, 700), 300, "no room for a block");
+        assert_eq!(whole_block_words(0, 0, block), 0);
+    }
+
+    /// A buffer of one block (LIMIT - FIRST = 512) never holds a whole block (one
+    /// word short of OUT): F$WDC takes what is given, the writer is not left
+    /// waiting for room, and the dataset closes to what was written.
+    #[test]
+    fn a_one_block_buffer_drains_through_f_wdc() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid, slot, dsp) = job_writing(dir.path(), "FT07", BLOCK_WORDS as u64);
+        let items = records(4, 300);
+        let stream = block(&items).unwrap();
+        assert!(stream.len() > 2 * BLOCK_WORDS);
+        let put = write_through(&mut system, pid, dsp, &stream, 20);
+        assert_eq!(put, stream.len(), "the writer got room every time");
+        let circle = system.circle(pid, dsp).unwrap();
+        assert_eq!(circle.input, circle.output, "all taken");
+        let dataset = system.open_dataset(pid, slot).unwrap();
+        assert_eq!(dataset.write_stream, stream);
+        system.cos_flush_all(pid).unwrap();
+        assert_eq!(system.open_dataset(pid, slot).unwrap().items, items);
+    }
+
+    /// `$OUT` written with F$WDC: the words of its unfinished block stay in the
+    /// buffer, where the library may still set a control word's forward index,
+    /// and the program's end shows every record on the terminal.
+    #[test]
+    fn out_keeps_its_unfinished_block_until_the_end_shows_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = 2 * BLOCK_WORDS as u64;
+        let (mut system, pid, slot, dsp) = job_writing(dir.path(), "$OUT", size);
+        let items: Vec<DatasetItem> = ["HELLO", "WORLD"]
+            .iter()
+            .map(|text| DatasetItem::Record {
+                words: vec![ascii_word(text)],
+                unused_bits: 24,
+            })
+            .chain([DatasetItem::EndOfFile, DatasetItem::EndOfData])
+            .collect();
+        let stream = block(&items).unwrap();
+        assert_eq!(
+            write_through(&mut system, pid, dsp, &stream, 1),
+            stream.len()
+        );
+        assert!(system
+            .open_dataset(pid, slot)
+            .unwrap()
+            .write_stream
+            .is_empty());
+        assert_eq!(system.console().captured_stdout(), b"");
+        system.cos_flush_all(pid).unwrap();
+        assert_eq!(system.console().captured_stdout(), b"HELLO\nWORLD\n");
     }
 
     #[test]
