@@ -143,6 +143,44 @@ fn whole_block_words(written: u64, given: u64, size: u64) -> u64 {
     }
 }
 
+/// Puts `words`, blocks `start` up to `end` of `dataset` written by block number,
+/// in its written stream, in place of what was written there. They must be those
+/// blocks whole, and start at a block written already or the one after the last:
+/// the stream has no gaps. A dataset the system read into is not served (its
+/// written words are placed by their first BCW, `written_form`).
+fn place_blocks(
+    dataset: &mut super::job::LocalDataset,
+    start: u64,
+    end: u64,
+    words: Vec<u64>,
+) -> Result<(), String> {
+    if dataset.read_stream.is_some() {
+        return Err(format!("{}: a dataset the system read", dataset.name));
+    }
+    let blocks = end.checked_sub(start).unwrap_or(0);
+    if blocks == 0 || words.len() as u64 != blocks * BLOCK_WORDS as u64 {
+        return Err(format!(
+            "{}: {} word(s) between OUT and IN for blocks {start} to {end}",
+            dataset.name,
+            words.len()
+        ));
+    }
+    let at = start as usize * BLOCK_WORDS;
+    let stream = &mut dataset.write_stream;
+    if at > stream.len() {
+        return Err(format!(
+            "{}: block {start} is past the {} word(s) written",
+            dataset.name,
+            stream.len()
+        ));
+    }
+    let after = stream.split_off(at).into_iter().skip(words.len());
+    let rest: Vec<u64> = after.collect();
+    stream.extend(words);
+    stream.extend(rest);
+    Ok(())
+}
+
 impl System {
     fn circle(&self, pid: Pid, dsp: u64) -> Option<Circle> {
         let words = self.cos_read(pid, dsp, 5)?;
@@ -332,6 +370,65 @@ impl System {
             return Self::bad_address("F$WDC buffer", dsp);
         };
         self.take_written(pid, slot, dsp, &circle, true);
+        Reply::Status(0)
+    }
+
+    /// F$WDC with the sign bit of S1 set: the write by block number, the
+    /// counterpart of [`Self::cos_read_by_block`]. OUT and IN carry block numbers in
+    /// bits 16–39 (their addresses in 40–63): the words from OUT to IN are the
+    /// dataset's blocks from OUT's block number up to IN's, and the system writes
+    /// them there and moves OUT, address and block number, to IN. PLD10 writes each
+    /// dataset it loads so (`cray dis pld10.bin`): from OUT at FIRST, block 0, it
+    /// sets IN one block on, address and block number (P=0662d–0671d), gives
+    /// F$WDC its DSP with the sign bit (P=0673c–0674d), and when the DSP is not
+    /// busy (word 1 bit 0, P=0700b–0702a) takes DPERR (word 1 bits 1–12) not zero,
+    /// or IN's block number not OUT's, as `PD811 - IO ERROR WHILE LOADING DATA`
+    /// (P=0705b–0712c). Served for a dataset the system has not read into, whose
+    /// written words are the dataset: the blocks go where their number says.
+    pub(crate) fn cos_write_by_block(&mut self, pid: Pid, s1: u64) -> Reply {
+        let Some((slot, dsp)) = self.cos_resolve(pid, s1, true) else {
+            return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
+        };
+        let Some(circle) = self.circle(pid, dsp) else {
+            return Self::bad_address("F$WDC buffer", dsp);
+        };
+        let Some([in_word, out_word]) = self
+            .cos_read(pid, dsp + u64::from(DPIN), 2)
+            .and_then(|w| <[u64; 2]>::try_from(w).ok())
+        else {
+            return Self::bad_address("F$WDC DSP", dsp);
+        };
+        let (start, end) = (field(out_word, 16, 39), field(in_word, 16, 39));
+        let size = circle.limit - circle.first;
+        // IN at OUT with blocks to write: the whole buffer, as a read by block
+        // number fills an empty one whole (`block_read_room`).
+        let whole = end.saturating_sub(start) * BLOCK_WORDS as u64 == size;
+        let given = match (circle.input + size - circle.output) % size {
+            0 if whole => size,
+            used => used,
+        };
+        let mut words = Vec::with_capacity(given as usize);
+        let mut output = circle.output;
+        for _ in 0..given {
+            words.extend(self.cos_read(pid, output, 1).unwrap_or_default());
+            output = if output + 1 == circle.limit {
+                circle.first
+            } else {
+                output + 1
+            };
+        }
+        let placed = match self.open_dataset(pid, slot) {
+            Some(dataset) => place_blocks(dataset, start, end, words),
+            None => return Reply::Status(super::local_datasets::STATUS_NO_DATASET),
+        };
+        if let Err(message) = placed {
+            // OUT stays: the program sees the blocks unwritten (PLD10: PD811).
+            let text = format!("cray: pid {pid}: F$WDC by block number: {message}\n");
+            self.console_mut().message(text.as_bytes());
+            return Reply::Status(0);
+        }
+        let out_word = with_field(with_field(out_word, 16, 39, end), 40, 63, circle.input);
+        self.cos_write(pid, dsp + u64::from(DPOUT), &[out_word]);
         Reply::Status(0)
     }
 
@@ -607,6 +704,83 @@ mod tests {
         assert_eq!(dataset.write_stream, stream);
         system.cos_flush_all(pid).unwrap();
         assert_eq!(system.open_dataset(pid, slot).unwrap().items, items);
+    }
+
+    /// Sets OUT and IN of `dsp` to addresses `out`, `input` and block numbers
+    /// `from`, `to`, and writes by block number (F$WDC with the sign bit).
+    fn write_blocks(
+        system: &mut System,
+        pid: Pid,
+        dsp: u64,
+        (out, from): (u64, u64),
+        (input, to): (u64, u64),
+    ) {
+        assert!(system.cos_write(pid, dsp + u64::from(DPOUT), &[from << 24 | out]));
+        assert!(system.cos_write(pid, dsp + u64::from(DPIN), &[to << 24 | input]));
+        assert!(matches!(
+            system.cos_write_by_block(pid, 1 << 63 | dsp),
+            Reply::Status(0)
+        ));
+    }
+
+    /// The write by block number, as PLD10 makes it: the blocks from OUT to IN go
+    /// where OUT's block number says, OUT moves to IN (address and block number);
+    /// a block rewritten keeps those after it; words that are not the blocks the
+    /// numbers name, or a block past the end, leave OUT where it was.
+    #[test]
+    fn a_write_by_block_number_puts_the_blocks_where_out_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = 4 * BLOCK_WORDS as u64;
+        let (mut system, pid, slot, dsp) = job_writing(dir.path(), "WRITE", size);
+        let first = system.circle(pid, dsp).unwrap().first;
+        let stream = block(&records(4, 300)).unwrap();
+        assert!(stream.len() > 2 * BLOCK_WORDS && stream.len() < 3 * BLOCK_WORDS);
+        let mut padded = stream.clone();
+        padded.resize(3 * BLOCK_WORDS, 0);
+        system.fill(pid, &system.circle(pid, dsp).unwrap(), &padded);
+        let block_words = BLOCK_WORDS as u64;
+        let out_of = |system: &System| system.cos_read(pid, dsp + u64::from(DPOUT), 1).unwrap()[0];
+        // Blocks 0 and 1, then 2.
+        write_blocks(
+            &mut system,
+            pid,
+            dsp,
+            (first, 0),
+            (first + 2 * block_words, 2),
+        );
+        assert_eq!(out_of(&system), 2 << 24 | (first + 2 * block_words));
+        let at = first + 2 * block_words;
+        write_blocks(&mut system, pid, dsp, (at, 2), (at + block_words, 3));
+        assert_eq!(system.open_dataset(pid, slot).unwrap().write_stream, padded);
+        // Block 1 again, changed: blocks 0 and 2 stay.
+        assert!(system.cos_write(pid, first + block_words + 7, &[0o7777]));
+        write_blocks(&mut system, pid, dsp, (first + block_words, 1), (at, 2));
+        padded[BLOCK_WORDS + 7] = 0o7777;
+        assert_eq!(system.open_dataset(pid, slot).unwrap().write_stream, padded);
+        // Refused: a block and a half for one block, and block 5 of three.
+        let console = system.console().captured_stderr().len();
+        for (out, input) in [
+            ((first, 0), (first + 700, 1)),
+            ((first, 5), (first + block_words, 6)),
+        ] {
+            write_blocks(&mut system, pid, dsp, out, input);
+            assert_eq!(out_of(&system), out.1 << 24 | out.0, "OUT unmoved");
+        }
+        let said =
+            String::from_utf8_lossy(&system.console().captured_stderr()[console..]).to_string();
+        assert!(
+            said.contains("700 word(s) between OUT and IN for blocks 0 to 1"),
+            "{said}"
+        );
+        assert!(said.contains("block 5 is past"), "{said}");
+        assert_eq!(system.open_dataset(pid, slot).unwrap().write_stream, padded);
+        // Nothing left in the buffer: the close ends the dataset at its EOD.
+        system.set_pointer(pid, dsp + u64::from(DPIN), first);
+        system.set_pointer(pid, dsp + u64::from(DPOUT), first);
+        system.cos_flush_all(pid).unwrap();
+        let expected = crate::cos::dataset::deblock_closing(&padded).unwrap();
+        assert_ne!(expected, records(4, 300), "the word changed is data");
+        assert!(system.open_dataset(pid, slot).unwrap().items == expected);
     }
 
     /// `$OUT` written with F$WDC: the words of its unfinished block stay in the
