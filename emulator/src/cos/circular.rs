@@ -157,7 +157,7 @@ fn place_blocks(
     if dataset.read_stream.is_some() {
         return Err(format!("{}: a dataset the system read", dataset.name));
     }
-    let blocks = end.checked_sub(start).unwrap_or(0);
+    let blocks = end.saturating_sub(start);
     if blocks == 0 || words.len() as u64 != blocks * BLOCK_WORDS as u64 {
         return Err(format!(
             "{}: {} word(s) between OUT and IN for blocks {start} to {end}",
