@@ -788,7 +788,9 @@ fn prvdef_view_lists_a_user_of_the_validation_dataset() {
 /// its header for `OWN = SYSTEM`; its REPORT then re-reads each entry's page by
 /// block number and lists both datasets (PDN, ID, edition, dates) to its normal
 /// end. DMP10 reads the pages with function 040, names each dataset and
-/// makes it local with function 0170, then stops reading it with PD918. The
+/// makes it local with function 0170 and dumps it; a PLD10 after it reads the
+/// dump, writes the first dataset's blocks by block number and stops at the
+/// F$PDM function (050) that would make it permanent: PD810, its normal end. The
 /// epoch is 1989: before 1973 a COS timestamp is negative, and AUDIT's date
 /// selection overflows on one. The store's entries stay as SAVE left them.
 #[test]
@@ -864,11 +866,16 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
     }
     assert_eq!(before, entries(&site), "the entries are as SAVE left them");
     let out = run_corpus_deck_with(&site, "p", "JOB,JN=P,US=SYSTEM.\nDMP10.\nPLD10.\n", &epoch);
-    // DMP10's `$PDS` is not kept: its close finds the dumped dataset's own BCW where
-    // the dump's block 1 control word points (word 01001), so PLD10 finds no dump.
-    let stderr = text(&out.stderr);
+    // DMP10's `$PDS` is kept whole: F$WDC takes only whole blocks, so the library
+    // sets each block's BCW forward index before the block is written
+    // (`cos::circular`). PLD10 takes it for a dump (no PD808), writes DATA's block
+    // by block number (F$WDC with the sign bit: no PD811) and asks F$PDM for
+    // function 050, which is not served: PD810, and its normal end.
+    let stderr = ok(&out);
+    assert!(!stderr.contains("F$WDC"), "{stderr}");
+    assert!(!stderr.contains("ABORTED"), "{stderr}");
     assert!(
-        stderr.contains("$PDS: F$WDC data: dataset word 1001"),
+        stderr.contains("F$PDM function 50: function code not known to this COS"),
         "{stderr}"
     );
     let stdout = text(&out.stdout);
@@ -876,8 +883,11 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
         stdout.contains("2 DATASETS SELECTED FOR DUMPING"),
         "{stdout}"
     );
+    for absent in ["PD808", "PD811"] {
+        assert!(!stdout.contains(absent), "{absent}: {stdout}");
+    }
     assert!(
-        stdout.contains("PD808 - DATASET NOT CREATED BY PDSDUMP"),
+        stdout.contains(" PD810 - DATASET LOAD ERROR      DATA            ED=   1"),
         "{stdout}"
     );
 }

@@ -138,18 +138,83 @@ fn take_in_written(dataset: &mut super::job::LocalDataset) -> Result<(), String>
     Ok(())
 }
 
-/// Bits 55–63 of a control word: its forward word index FWI.
-const FORWARD_INDEX: u64 = 0o777;
+/// Whether the words `given` to F$WDC, after the `written` stream, end the
+/// dataset: its unfinished last block, from its BCW, ends with the EOD
+/// ([`super::dataset::block_ends_dataset`]). The library wrote the dataset's end
+/// and has nothing more to set in that block, so the system writes it whole, as
+/// it writes a dataset's last block at its close: TEDI writes its `$TEDIIN` and
+/// `$TEDISW` to their EOD and rewinds them (FIRST, IN and OUT back at FIRST,
+/// without a request), so nothing is left in the buffer for the close to take.
+fn ends_dataset(written: &[u64], given: &[u64]) -> bool {
+    let total = written.len() + given.len();
+    let Some(last) = total.checked_sub(1) else {
+        return false;
+    };
+    // Where the stream's last block starts, in the written words or the given.
+    let start = last / BLOCK_WORDS * BLOCK_WORDS;
+    let block = match start.checked_sub(written.len()) {
+        Some(in_given) => given[in_given..].to_vec(),
+        None => [&written[start..], given].concat(),
+    };
+    super::dataset::block_ends_dataset(&block)
+}
 
-/// Whether the words `now` in the buffer are the words `taken` by F$WDC with at
-/// most their forward indexes changed (the library finishing the last control word
-/// it wrote).
-fn only_forward_indexes_differ(taken: &[u64], now: &[u64]) -> bool {
-    taken.len() == now.len()
-        && taken
-            .iter()
-            .zip(now)
-            .all(|(a, b)| (a ^ b) & !FORWARD_INDEX == 0)
+/// How many of the `given` words F$WDC takes from a buffer of `size` words when the
+/// dataset's written stream already holds `written`: those that end a block, the
+/// words of the unfinished block after them staying in the buffer. But never so
+/// many that the buffer is left without room for a whole block besides them: the
+/// library waits (F$RCL) for room that only F$WDC makes, so a buffer of less than
+/// two blocks (one block: LIMIT - FIRST = 512, where at most 511 words fit, one
+/// short of OUT) would never drain. There F$WDC takes the unfinished block too,
+/// every word given.
+fn whole_block_words(written: u64, given: u64, size: u64) -> u64 {
+    let block = BLOCK_WORDS as u64;
+    let whole = ((written + given) / block * block).saturating_sub(written);
+    let left = given - whole;
+    let room_after = (size - 1).saturating_sub(left);
+    if room_after < block {
+        given
+    } else {
+        whole
+    }
+}
+
+/// Puts `words`, blocks `start` up to `end` of `dataset` written by block number,
+/// in its written stream, in place of what was written there. They must be those
+/// blocks whole, and start at a block written already or the one after the last:
+/// the stream has no gaps. A dataset the system read into is not served (its
+/// written words are placed by their first BCW, `written_form`).
+fn place_blocks(
+    dataset: &mut super::job::LocalDataset,
+    start: u64,
+    end: u64,
+    words: Vec<u64>,
+) -> Result<(), String> {
+    if dataset.read_stream.is_some() {
+        return Err(format!("{}: a dataset the system read", dataset.name));
+    }
+    let blocks = end.saturating_sub(start);
+    if blocks == 0 || words.len() as u64 != blocks * BLOCK_WORDS as u64 {
+        return Err(format!(
+            "{}: {} word(s) between OUT and IN for blocks {start} to {end}",
+            dataset.name,
+            words.len()
+        ));
+    }
+    let at = start as usize * BLOCK_WORDS;
+    let stream = &mut dataset.write_stream;
+    if at > stream.len() {
+        return Err(format!(
+            "{}: block {start} is past the {} word(s) written",
+            dataset.name,
+            stream.len()
+        ));
+    }
+    let after = stream.split_off(at).into_iter().skip(words.len());
+    let rest: Vec<u64> = after.collect();
+    stream.extend(words);
+    stream.extend(rest);
+    Ok(())
 }
 
 impl System {
@@ -354,20 +419,104 @@ impl System {
         let Some(circle) = self.circle(pid, dsp) else {
             return Self::bad_address("F$WDC buffer", dsp);
         };
-        self.take_written(pid, slot, dsp, &circle);
+        self.take_written(pid, slot, dsp, &circle, true);
+        Reply::Status(0)
+    }
+
+    /// F$WDC with the sign bit of S1 set: the write by block number, the
+    /// counterpart of [`Self::cos_read_by_block`]. OUT and IN carry block numbers in
+    /// bits 16–39 (their addresses in 40–63): the words from OUT to IN are the
+    /// dataset's blocks from OUT's block number up to IN's, and the system writes
+    /// them there and moves OUT, address and block number, to IN. PLD10 writes each
+    /// dataset it loads so (`cray dis pld10.bin`): from OUT at FIRST, block 0, it
+    /// sets IN one block on, address and block number (P=0662d–0671d), gives
+    /// F$WDC its DSP with the sign bit (P=0673c–0674d), and when the DSP is not
+    /// busy (word 1 bit 0, P=0700b–0702a) takes DPERR (word 1 bits 1–12) not zero,
+    /// or IN's block number not OUT's, as `PD811 - IO ERROR WHILE LOADING DATA`
+    /// (P=0705b–0712c). Served for a dataset the system has not read into, whose
+    /// written words are the dataset: the blocks go where their number says.
+    pub(crate) fn cos_write_by_block(&mut self, pid: Pid, s1: u64) -> Reply {
+        let Some((slot, dsp)) = self.cos_resolve(pid, s1, true) else {
+            return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
+        };
+        let Some(circle) = self.circle(pid, dsp) else {
+            return Self::bad_address("F$WDC buffer", dsp);
+        };
+        let Some([in_word, out_word]) = self
+            .cos_read(pid, dsp + u64::from(DPIN), 2)
+            .and_then(|w| <[u64; 2]>::try_from(w).ok())
+        else {
+            return Self::bad_address("F$WDC DSP", dsp);
+        };
+        let (start, end) = (field(out_word, 16, 39), field(in_word, 16, 39));
+        let size = circle.limit - circle.first;
+        // IN at OUT with blocks to write: the whole buffer, as a read by block
+        // number fills an empty one whole (`block_read_room`).
+        let whole = end.saturating_sub(start) * BLOCK_WORDS as u64 == size;
+        let given = match (circle.input + size - circle.output) % size {
+            0 if whole => size,
+            used => used,
+        };
+        let mut words = Vec::with_capacity(given as usize);
+        let mut output = circle.output;
+        for _ in 0..given {
+            words.extend(self.cos_read(pid, output, 1).unwrap_or_default());
+            output = if output + 1 == circle.limit {
+                circle.first
+            } else {
+                output + 1
+            };
+        }
+        let placed = match self.open_dataset(pid, slot) {
+            Some(dataset) => place_blocks(dataset, start, end, words),
+            None => return Reply::Status(super::local_datasets::STATUS_NO_DATASET),
+        };
+        if let Err(message) = placed {
+            // OUT stays: the program sees the blocks unwritten (PLD10: PD811).
+            let text = format!("cray: pid {pid}: F$WDC by block number: {message}\n");
+            self.console_mut().message(text.as_bytes());
+            return Reply::Status(0);
+        }
+        let out_word = with_field(with_field(out_word, 16, 39, end), 40, 63, circle.input);
+        self.cos_write(pid, dsp + u64::from(DPOUT), &[out_word]);
         Reply::Status(0)
     }
 
     /// The words from OUT to IN of the buffer of the DSP at `dsp` go to dataset
-    /// `slot`'s written stream, and OUT moves up to IN.
-    fn take_written(&mut self, pid: Pid, slot: u32, dsp: u64, circle: &Circle) {
+    /// `slot`'s written stream, and OUT moves past them. With `whole_blocks` (F$WDC)
+    /// only the words that end a block of the stream are taken
+    /// ([`whole_block_words`]): the system wrote a dataset's blocks whole, so the
+    /// words of a block the library is still filling stay in the buffer, where it
+    /// goes on setting the forward index of the last control word it wrote (DMP10's
+    /// `$PDS`: block 1's BCW is written with FWI 0 and set to 1 when the header
+    /// record's EOR follows); the close takes them. A dataset the system read keeps
+    /// F$WDC taking every word: its close does not look in the buffer
+    /// (`cos_write_buffer_at_close`).
+    fn take_written(&mut self, pid: Pid, slot: u32, dsp: u64, circle: &Circle, whole_blocks: bool) {
+        let size = circle.limit - circle.first;
+        let mut count = (circle.input + size - circle.output) % size;
+        let dataset = self.open_dataset(pid, slot);
+        let written = dataset
+            .filter(|d| whole_blocks && d.read_stream.is_none())
+            .map(|d| d.write_stream.len());
         let mut words = Vec::new();
         let mut output = circle.output;
-        while output != circle.input {
+        for _ in 0..count {
             words.extend(self.cos_read(pid, output, 1).unwrap_or_default());
             output += 1;
             if output == circle.limit {
                 output = circle.first;
+            }
+        }
+        if let Some(written) = written {
+            let dataset = self.open_dataset(pid, slot).map(|d| &d.write_stream[..]);
+            if !ends_dataset(dataset.unwrap_or_default(), &words) {
+                let take = whole_block_words(written as u64, count, size);
+                words.truncate(take as usize);
+                output = circle.output + take;
+                if output >= circle.limit {
+                    output -= size;
+                }
             }
         }
         if let Some(dataset) = self
@@ -384,17 +533,9 @@ impl System {
     /// At the close of dataset `slot` (F$CLS, or its program's end), what its
     /// program left in the buffer of its DSP above JCDSP is written, as the system's
     /// close writes out a dataset's buffer: the words from OUT to IN not yet given
-    /// to F$WDC, and before them the words of the last, unfinished block as they
-    /// are now. F$WDC takes every word up to IN, but the library goes on filling in
-    /// the forward index of the last control word it wrote, in the buffer (DMP10's
-    /// `$PDS`: block 1's BCW is taken with FWI 0 and set to 1 later); the system
-    /// wrote whole blocks, so that block was still in the buffer to write. Only for
-    /// a dataset the system never read into that buffer (no F$RDC), where the words
-    /// from OUT to IN can only be the program's, and only when the words behind OUT
-    /// are those F$WDC took but for forward indexes: a library that rewound the
-    /// dataset after writing it (TEDI's `$TEDISW`, its rewind at P=0425260–0425324,
-    /// `cray dis tedi.bin`) has put OUT back at FIRST, and what lies behind it then
-    /// is not the block.
+    /// to F$WDC, the last, unfinished block among them (`take_written`). Only for a
+    /// dataset the system never read into that buffer (no F$RDC), where the words
+    /// from OUT to IN can only be the program's.
     pub(crate) fn cos_write_buffer_at_close(&mut self, pid: Pid, slot: u32) {
         let Some(job) = self.processes.get(&pid).and_then(|p| p.cos.as_ref()) else {
             return;
@@ -405,37 +546,12 @@ impl System {
         if dataset.read_stream.is_some() {
             return;
         }
-        let unfinished = dataset.write_stream.len() % BLOCK_WORDS;
         let dsp = u64::from(job.dsp_address(slot));
         let Some(circle) = self.circle(pid, dsp) else {
             return;
         };
-        let size = circle.limit - circle.first;
-        let used = (circle.input + size - circle.output) % size;
-        // The unfinished block's words are behind OUT unless the program has
-        // since written over them (then the words F$WDC took stand).
-        if unfinished > 0 && unfinished as u64 + used < size {
-            let mut address = circle.output;
-            let mut tail = Vec::with_capacity(unfinished);
-            for _ in 0..unfinished {
-                address = if address == circle.first {
-                    circle.limit - 1
-                } else {
-                    address - 1
-                };
-                tail.extend(self.cos_read(pid, address, 1).unwrap_or_default());
-            }
-            tail.reverse();
-            if let Some(dataset) = self.open_dataset(pid, slot) {
-                let keep = dataset.write_stream.len() - unfinished;
-                if only_forward_indexes_differ(&dataset.write_stream[keep..], &tail) {
-                    dataset.write_stream.truncate(keep);
-                    dataset.write_stream.extend(tail);
-                }
-            }
-        }
-        if used > 0 {
-            self.take_written(pid, slot, dsp, &circle);
+        if circle.input != circle.output {
+            self.take_written(pid, slot, dsp, &circle, false);
         }
     }
 }
@@ -573,20 +689,12 @@ mod tests {
         assert_eq!(system.open_dataset(pid, slot).unwrap().items, items);
     }
 
-    /// At the close of a dataset written with an unfinished last block, the words
-    /// behind OUT replace those F$WDC took only when they differ from them in
-    /// forward indexes alone (the library finishing its last control word); after
-    /// the library rewound the buffer (OUT at FIRST) the words behind OUT are not
-    /// the block, and the written words stand.
+    /// F$WDC takes an unfinished last block whole when it ends with the EOD (the
+    /// library wrote the dataset's end), so that a rewind right after it (FIRST,
+    /// IN and OUT back at FIRST: TEDI's `$TEDISW`) leaves nothing behind; without
+    /// the EOD the block stays in the buffer (DMP10's `$PDS`).
     #[test]
-    fn the_close_takes_the_buffer_back_only_for_forward_indexes() {
-        let taken = [0o11, 5, 6, 1 << 63];
-        let mut finished = taken;
-        finished[3] |= 0o3;
-        assert!(only_forward_indexes_differ(&taken, &finished));
-        assert!(!only_forward_indexes_differ(&taken, &[0, 0, 0, 0]));
-        assert!(!only_forward_indexes_differ(&taken, &taken[..3]));
-
+    fn a_write_that_ends_the_dataset_is_taken_whole() {
         let dir = tempfile::tempdir().unwrap();
         let (mut system, pid) = crate::cos::loader::test_job(dir.path());
         let slot = system.cos_open_name(pid, "WORK").unwrap();
@@ -606,7 +714,18 @@ mod tests {
             DatasetItem::EndOfData,
         ];
         let written = block(&items).unwrap();
+        // Without its EOD the block stays in the buffer.
+        write_words(&mut system, pid, dsp, first, &written[..written.len() - 1]);
+        assert!(system
+            .open_dataset(pid, slot)
+            .unwrap()
+            .write_stream
+            .is_empty());
         write_words(&mut system, pid, dsp, first, &written);
+        assert_eq!(
+            system.open_dataset(pid, slot).unwrap().write_stream,
+            written
+        );
         for word in [DPIN, DPOUT] {
             assert!(system.cos_write(pid, dsp + u64::from(word), &[first]));
         }
@@ -656,6 +775,202 @@ mod tests {
         );
         read_block(&mut system, pid, dsp, first, 1);
         assert_eq!(status(&system), (DP_DPERR_STATUS, 0), "the end is not kept");
+    }
+
+    /// Opens `name` (never read) in a test job with a buffer of `size` words from
+    /// its DSP's FIRST, IN and OUT at FIRST; returns the system, pid, slot and DSP.
+    fn job_writing(dir: &std::path::Path, name: &str, size: u64) -> (System, Pid, u32, u64) {
+        let (mut system, pid) = crate::cos::loader::test_job(dir);
+        let slot = system.cos_open_name(pid, name).unwrap();
+        let job = system.processes[&pid].cos.as_ref().unwrap();
+        let dsp = u64::from(job.dsp_address(slot));
+        let first = address_field(system.cos_read(pid, dsp + u64::from(DPFIRST), 1).unwrap()[0]);
+        for word in [DPIN, DPOUT] {
+            system.set_pointer(pid, dsp + u64::from(word), first);
+        }
+        system.set_pointer(pid, dsp + u64::from(DPLIMIT), first + size);
+        assert!(system.circle(pid, dsp).is_some(), "the buffer fits");
+        (system, pid, slot, dsp)
+    }
+
+    /// Does what the library's writer does with `words`: puts as many as there is
+    /// room for at IN and gives them to F$WDC, again and again, at most `tries`
+    /// times; returns how many words it put in the buffer.
+    fn write_through(
+        system: &mut System,
+        pid: Pid,
+        dsp: u64,
+        words: &[u64],
+        tries: usize,
+    ) -> usize {
+        let mut put = 0;
+        for _ in 0..tries {
+            let circle = system.circle(pid, dsp).unwrap();
+            let take = circle.room().min(words.len() - put);
+            let input = system.fill(pid, &circle, &words[put..put + take]);
+            system.set_pointer(pid, dsp + u64::from(DPIN), input);
+            put += take;
+            assert!(matches!(
+                system.cos_write_circular(pid, dsp),
+                Reply::Status(0)
+            ));
+            if put == words.len() {
+                break;
+            }
+        }
+        put
+    }
+
+    fn records(count: u64, length: u64) -> Vec<DatasetItem> {
+        (0..count)
+            .map(|r| DatasetItem::Record {
+                words: (0..length).map(|w| r << 32 | w).collect(),
+                unused_bits: 0,
+            })
+            .chain([DatasetItem::EndOfFile, DatasetItem::EndOfData])
+            .collect()
+    }
+
+    /// F$WDC leaves the unfinished block of a dataset never read in the buffer only
+    /// while the buffer keeps room for a whole block besides it.
+    #[test]
+    fn f_wdc_leaves_the_unfinished_block_only_with_room_for_another() {
+        let block = BLOCK_WORDS as u64;
+        assert_eq!(whole_block_words(0, 600, 2 * block), block);
+        assert_eq!(whole_block_words(100, 600, 2 * block), block - 100);
+        assert_eq!(whole_block_words(0, 511, 2 * block), 0, "512 words of room");
+        assert_eq!(
+            whole_block_words(0, 511, block),
+            511,
+            "one block: the buffer full"
+        );
+        assert_eq!(whole_block_words(0, 300, 700), 300, "no room for a block");
+        assert_eq!(whole_block_words(0, 0, block), 0);
+    }
+
+    /// A buffer of one block (LIMIT - FIRST = 512) never holds a whole block (one
+    /// word short of OUT): F$WDC takes what is given, the writer is not left
+    /// waiting for room, and the dataset closes to what was written.
+    #[test]
+    fn a_one_block_buffer_drains_through_f_wdc() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid, slot, dsp) = job_writing(dir.path(), "FT07", BLOCK_WORDS as u64);
+        let items = records(4, 300);
+        let stream = block(&items).unwrap();
+        assert!(stream.len() > 2 * BLOCK_WORDS);
+        let put = write_through(&mut system, pid, dsp, &stream, 20);
+        assert_eq!(put, stream.len(), "the writer got room every time");
+        let circle = system.circle(pid, dsp).unwrap();
+        assert_eq!(circle.input, circle.output, "all taken");
+        let dataset = system.open_dataset(pid, slot).unwrap();
+        assert_eq!(dataset.write_stream, stream);
+        system.cos_flush_all(pid).unwrap();
+        assert_eq!(system.open_dataset(pid, slot).unwrap().items, items);
+    }
+
+    /// Sets OUT and IN of `dsp` to addresses `out`, `input` and block numbers
+    /// `from`, `to`, and writes by block number (F$WDC with the sign bit).
+    fn write_blocks(
+        system: &mut System,
+        pid: Pid,
+        dsp: u64,
+        (out, from): (u64, u64),
+        (input, to): (u64, u64),
+    ) {
+        assert!(system.cos_write(pid, dsp + u64::from(DPOUT), &[from << 24 | out]));
+        assert!(system.cos_write(pid, dsp + u64::from(DPIN), &[to << 24 | input]));
+        assert!(matches!(
+            system.cos_write_by_block(pid, 1 << 63 | dsp),
+            Reply::Status(0)
+        ));
+    }
+
+    /// The write by block number, as PLD10 makes it: the blocks from OUT to IN go
+    /// where OUT's block number says, OUT moves to IN (address and block number);
+    /// a block rewritten keeps those after it; words that are not the blocks the
+    /// numbers name, or a block past the end, leave OUT where it was.
+    #[test]
+    fn a_write_by_block_number_puts_the_blocks_where_out_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = 4 * BLOCK_WORDS as u64;
+        let (mut system, pid, slot, dsp) = job_writing(dir.path(), "WRITE", size);
+        let first = system.circle(pid, dsp).unwrap().first;
+        let stream = block(&records(4, 300)).unwrap();
+        assert!(stream.len() > 2 * BLOCK_WORDS && stream.len() < 3 * BLOCK_WORDS);
+        let mut padded = stream.clone();
+        padded.resize(3 * BLOCK_WORDS, 0);
+        system.fill(pid, &system.circle(pid, dsp).unwrap(), &padded);
+        let block_words = BLOCK_WORDS as u64;
+        let out_of = |system: &System| system.cos_read(pid, dsp + u64::from(DPOUT), 1).unwrap()[0];
+        // Blocks 0 and 1, then 2.
+        write_blocks(
+            &mut system,
+            pid,
+            dsp,
+            (first, 0),
+            (first + 2 * block_words, 2),
+        );
+        assert_eq!(out_of(&system), 2 << 24 | (first + 2 * block_words));
+        let at = first + 2 * block_words;
+        write_blocks(&mut system, pid, dsp, (at, 2), (at + block_words, 3));
+        assert_eq!(system.open_dataset(pid, slot).unwrap().write_stream, padded);
+        // Block 1 again, changed: blocks 0 and 2 stay.
+        assert!(system.cos_write(pid, first + block_words + 7, &[0o7777]));
+        write_blocks(&mut system, pid, dsp, (first + block_words, 1), (at, 2));
+        padded[BLOCK_WORDS + 7] = 0o7777;
+        assert_eq!(system.open_dataset(pid, slot).unwrap().write_stream, padded);
+        // Refused: a block and a half for one block, and block 5 of three.
+        let console = system.console().captured_stderr().len();
+        for (out, input) in [
+            ((first, 0), (first + 700, 1)),
+            ((first, 5), (first + block_words, 6)),
+        ] {
+            write_blocks(&mut system, pid, dsp, out, input);
+            assert_eq!(out_of(&system), out.1 << 24 | out.0, "OUT unmoved");
+        }
+        let said =
+            String::from_utf8_lossy(&system.console().captured_stderr()[console..]).to_string();
+        assert!(
+            said.contains("700 word(s) between OUT and IN for blocks 0 to 1"),
+            "{said}"
+        );
+        assert!(said.contains("block 5 is past"), "{said}");
+        assert_eq!(system.open_dataset(pid, slot).unwrap().write_stream, padded);
+        // Nothing left in the buffer: the close ends the dataset at its EOD.
+        system.set_pointer(pid, dsp + u64::from(DPIN), first);
+        system.set_pointer(pid, dsp + u64::from(DPOUT), first);
+        system.cos_flush_all(pid).unwrap();
+        let expected = crate::cos::dataset::deblock_closing(&padded).unwrap();
+        assert_ne!(expected, records(4, 300), "the word changed is data");
+        assert!(system.open_dataset(pid, slot).unwrap().items == expected);
+    }
+
+    /// `$OUT` written with F$WDC to its EOD: F$WDC takes the last block whole, and
+    /// the program's end (the close) shows every record on the terminal.
+    #[test]
+    fn out_written_by_f_wdc_is_shown_at_its_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = 2 * BLOCK_WORDS as u64;
+        let (mut system, pid, slot, dsp) = job_writing(dir.path(), "$OUT", size);
+        let items: Vec<DatasetItem> = ["HELLO", "WORLD"]
+            .iter()
+            .map(|text| DatasetItem::Record {
+                words: vec![ascii_word(text)],
+                unused_bits: 24,
+            })
+            .chain([DatasetItem::EndOfFile, DatasetItem::EndOfData])
+            .collect();
+        let stream = block(&items).unwrap();
+        assert_eq!(
+            write_through(&mut system, pid, dsp, &stream, 1),
+            stream.len()
+        );
+        // It ends with the EOD, so F$WDC took it whole; the console shows it at the
+        // close, as before.
+        assert_eq!(system.open_dataset(pid, slot).unwrap().write_stream, stream);
+        assert_eq!(system.console().captured_stdout(), b"");
+        system.cos_flush_all(pid).unwrap();
+        assert_eq!(system.console().captured_stdout(), b"HELLO\nWORLD\n");
     }
 
     #[test]

@@ -58,6 +58,26 @@ pub fn bcw_block_number(word: u64) -> Option<u64> {
     (get(word, cw::M) == M_BCW).then(|| get(word, cw::BN))
 }
 
+/// Whether `block`, the start of a block of a blocked dataset (its BCW first),
+/// ends with the dataset's EOD: the chain of control words, each found by the
+/// forward index of the one before, reaches an EOD that is its last word. A
+/// library writes the EOD last, with every forward index before it known.
+pub fn block_ends_dataset(block: &[u64]) -> bool {
+    let mut at = 0;
+    loop {
+        let Some(&word) = block.get(at) else {
+            return false;
+        };
+        if at == 0 && get(word, cw::M) != M_BCW {
+            return false;
+        }
+        if get(word, cw::M) == M_EOD {
+            return at + 1 == block.len();
+        }
+        at += get(word, cw::FWI) as usize + 1;
+    }
+}
+
 /// One thing read from a blocked dataset.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DatasetItem {
@@ -256,7 +276,8 @@ pub fn deblock(words: &[u64]) -> Result<Vec<DatasetItem>, CosFormatError> {
 /// leaves it: the words end where the last control word's forward index points
 /// (so no control word is cut), and the data after it, a record in progress, is
 /// closed by an EOR, then an EOD ends the dataset. Words that end with an EOD
-/// deblock as [`deblock`] does; any other fault is an error as there.
+/// deblock as [`deblock`] does, except that words after the EOD in its own block
+/// are left (a program writes whole blocks); any other fault is an error as there.
 ///
 /// That COS closed the datasets a program left open when its job step ended is
 /// taken from the project's issue 22; the copies of SR-0011 searched
@@ -272,6 +293,11 @@ pub fn deblock_closing(words: &[u64]) -> Result<Vec<DatasetItem>, CosFormatError
     loop {
         match reader.next_item() {
             Ok(Some(item)) => items.push(item),
+            // The rest of the EOD's block is not data: a program writing whole
+            // blocks (PLD10 copying a dumped dataset's blocks) fills it as it likes.
+            Ok(None) if reader.position().div_ceil(BLOCK_WORDS) * BLOCK_WORDS >= words.len() => {
+                return Ok(items);
+            }
             Ok(None) => break,
             Err(CosFormatError::Dataset {
                 fault: DatasetFault::MissingEod,
@@ -760,6 +786,13 @@ mod tests {
         let finished = block(&items).unwrap();
         assert_eq!(deblock_closing(&finished).unwrap(), items);
         assert_eq!(deblock_closing(&[]).unwrap(), vec![DatasetItem::EndOfData]);
+        // Words after the EOD in its own block are left; in a further block not.
+        let mut padded = finished.clone();
+        padded.resize(finished.len().div_ceil(BLOCK_WORDS) * BLOCK_WORDS, 7);
+        assert!(padded.len() > finished.len());
+        assert_eq!(deblock_closing(&padded).unwrap(), items);
+        padded.push(7);
+        assert!(deblock_closing(&padded).is_err());
         // Other faults stay faults: a word where block 1's BCW must be.
         let mut bad = words.clone();
         bad[0o1000] = 0o7 << 60;
@@ -776,5 +809,25 @@ mod tests {
         let n = out.len();
         assert_eq!(out[n - 3], 0x8000_0000_3c00_7800);
         assert_eq!(out[n - 2], 0xe000_0000_3c00_0000);
+    }
+
+    #[test]
+    fn a_block_ends_the_dataset_when_its_control_words_reach_a_last_eod() {
+        let items = vec![
+            DatasetItem::Record {
+                words: vec![1, 2, 3],
+                unused_bits: 0,
+            },
+            DatasetItem::EndOfFile,
+            DatasetItem::EndOfData,
+        ];
+        let words = block(&items).unwrap();
+        assert!(block_ends_dataset(&words));
+        assert!(!block_ends_dataset(&words[..words.len() - 1]), "no EOD yet");
+        let mut more = words.clone();
+        more.push(0);
+        assert!(!block_ends_dataset(&more), "a word after the EOD");
+        assert!(!block_ends_dataset(&words[1..]), "not from a BCW");
+        assert!(!block_ends_dataset(&[]));
     }
 }

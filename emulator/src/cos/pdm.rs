@@ -51,7 +51,9 @@
 //!   PDD names is made local under PMDN, a copy.
 //!
 //! An unknown function code (AUDIT's 0430, asked with the job's owner after an
-//! MCD access: its answer, PMGKEY and PMRFWA, is not known), a dataset that is not
+//! MCD access: its answer, PMGKEY and PMRFWA, is not known; PLD10's 050 at
+//! P=0744b, asked for the dataset it has just loaded, which would change the
+//! store), a dataset that is not
 //! in the store, and a store that cannot be read are answered with
 //! [`STATUS_NOT_SERVED`] and a line on the console saying why, never by ending the
 //! job. Nothing F$PDM serves changes the store, so a job resumed from a checkpoint

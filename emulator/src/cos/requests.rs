@@ -20,7 +20,7 @@
 //! | 014 | F$DNT | accepted, nothing stored: local datasets are created when opened, and the DDL's attributes are not read (not yet shown to be observable: see docs/src/cos-jobs.md) |
 //! | 016 | F$GNS | the control statement at S1 (10 words, NUL-padded) |
 //! | 021 | F$PDM | the PDD at S1: function code in word 0 bits 52–63, status back in bits 40–51 (1 done); the catalogue accesses (the DSC in COS's page layout), the catalogue page request and DMP10's access of a permanent dataset are served, anything else answered with status 07777 (module `cos::pdm`) |
-//! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`); F$RDC with the sign bit of S1 reads by block number |
+//! | 022, 023 | F$RDC, F$WDC | circular-buffer I/O (module `cos::circular`); with the sign bit of S1, F$RDC reads and F$WDC writes by block number |
 //! | 024 | F$GRN | the COS revision word (JCCRL, `COS 1.17`) at S1; one word (uncertain: the request may return more) |
 //! | 026 | F$JDA | `   yyddd` at S1 |
 //! | 027 | F$JTI | the job's CPU time in clock periods at S1 (an integer; uncertain) |
@@ -249,6 +249,7 @@ impl System {
             F_MTT | F_TMT => self.cos_machine_time(pid, request == F_MTT, s1),
             F_RDC if s1 >> 63 == 1 => self.cos_read_by_block(pid, s1),
             F_RDC => self.cos_read_circular(pid, s1),
+            F_WDC if s1 >> 63 == 1 => self.cos_write_by_block(pid, s1),
             F_WDC => self.cos_write_circular(pid, s1),
             _ => {
                 // The job ends anyway; its message names the request, not the flush.
