@@ -68,9 +68,6 @@ pub const CLASSES: [(&str, u32); 7] = [
     ("AE", 29),
 ];
 
-/// How far right of its wanted bit a class's pending bit is (bit 16 → 40).
-const PENDING_SHIFT: u32 = 24;
-
 /// The function of word 0 bits 0–6.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Function {
@@ -128,16 +125,6 @@ pub fn answer(word1: u64, pending: u64) -> u64 {
     with_field(word1, 40, 63, pending)
 }
 
-/// The names of the classes whose pending bit is set in word 1 bits 40–63, in
-/// ERECALL's order.
-pub fn pending_names(word1: u64) -> Vec<&'static str> {
-    CLASSES
-        .iter()
-        .filter(|&&(_, bit)| field(word1, bit + PENDING_SHIFT, bit + PENDING_SHIFT) == 1)
-        .map(|&(name, _)| name)
-        .collect()
-}
-
 impl System {
     /// Request 0111 (event recall): S1 = the block (module notes).
     pub(crate) fn cos_event_recall(&mut self, pid: Pid, s1: u64) -> Reply {
@@ -163,6 +150,17 @@ impl System {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The names of the classes whose pending bit is set in word 1 bits 40–63, in
+    /// ERECALL's order: each 24 bits right of its wanted bit, as ERECALL reads them
+    /// (74601c–74624c).
+    fn pending_names(word1: u64) -> Vec<&'static str> {
+        CLASSES
+            .iter()
+            .filter(|&&(_, bit)| field(word1, bit + 24, bit + 24) == 1)
+            .map(|&(name, _)| name)
+            .collect()
+    }
 
     /// Word 0 as ERECALL builds it for `function` (bits 0–6) and `timeout`.
     fn word0(function: u64, timeout: u64) -> u64 {

@@ -21,8 +21,8 @@
 //! | 010 | 0–15 | two characters (GENCAT: `AP`) | XXOMMF (27611a) |
 //! | 014 | 63 | wait for the reply | XXOMW (27624a) |
 //!
-//! GENCAT's call, when it is to recover the catalogues (the caller returns at
-//! 2142, word 0430): the 16-word message at 01057 "GENCAT EXECUTION - REPLY 'GO' TO
+//! GENCAT's call, when it is to recover the catalogues (from 430a, R to 20007a, in
+//! MESSAGE's code; it returns to 430c): the 16-word message at 01057 "GENCAT EXECUTION - REPLY 'GO' TO
 //! CONTINUE EXECUTION.  ALL PDM AND STATION ACTIVITY MUST BE IDLED DOWN.", a
 //! 10-word reply area at 01045, type 1, wait 1. After the request it reads only the
 //! completion status (20064b; the S0 that `$SYSTEM` returns is dropped at 20062d).
