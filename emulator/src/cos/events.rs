@@ -2,7 +2,7 @@
 //! ERECALL. Its F$ name is not known here (`systxt.cal` stops at 0103); everything
 //! below is read from the code of ERECALL as linked into RECIO (entry 74474a,
 //! traceback name `ERECALL` in word 074473; `cray dis`, parcel addresses as it
-//! prints them). GENCAT links the same routine (its EX 0111 at 47065a).
+//! prints them). GENCAT links the same routine (its EX 0111 at 47065d).
 //!
 //! ERECALL (function, status, classes, timeout, events, count) fills a two-word
 //! block of its own (074434 in RECIO) and makes the request with S1 = the block
@@ -30,7 +30,7 @@
 //! with word 1 bits 40–63 zero: no events. RECALL, which on COS suspends the job
 //! until an enabled event or the time-out, returns at once: the time-out is not
 //! waited out, as this kernel has no timed wait (its unit is not known either:
-//! RECIO asks 1000 at 374b and 3 600 000 at 1617b, a second and an hour if it
+//! RECIO passes 1000 at 374b and 3 600 000 at 1617b, a second and an hour if it
 //! counts milliseconds). Nothing is kept between requests, as the enabled classes
 //! could only matter to an event.
 //!

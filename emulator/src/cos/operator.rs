@@ -27,7 +27,7 @@
 //! 10-word reply area at 01045, type 1, wait 1. After the request it reads only the
 //! completion status (20064b; the S0 that `$SYSTEM` returns is dropped at 20062d).
 //! Not zero: it lists "PD695 - F$OPMSG ERROR: STATUS =" with it (20066c–20072b),
-//! sets its wait argument to −1 (20073a) and returns. Zero with wait: it enables
+//! sets the argument it took type and wait from to −1 (20073a–b) and returns. Zero with wait: it enables
 //! and recalls operator-reply events (class OR) with ERECALL (20102d–20113a, request
 //! 0111, module `cos::events`) until the reply comes.
 //!
