@@ -24,6 +24,7 @@ pub mod deck;
 pub mod dsc;
 mod error;
 mod events;
+mod ijc;
 mod io_area;
 pub mod jcb;
 pub mod job;

@@ -40,6 +40,7 @@
 //! | 074 | F$PRV | function 2 (S2): the privilege mask of an ordinary user, four zero words at S1 (module `cos::security`); other functions are not served |
 //! | 075 | F$DSD | done, nothing to set: no security levels are kept (module `cos::security`) |
 //! | 0111 | (event recall; the library's ERECALL) | S1 = a two-word block: function in word 0 bits 0–6 (1 DISABLE, 2 ENABLE, 3 RECALL, 4 RETURN), classes in word 1 bits 16–39; done with no event pending (word 1 bits 40–63 zero), as nothing here raises one; status 3 for another function, 4 for an unknown class (module `cos::events`) |
+//! | 0113 | (inter-job communication, RECIO's IJCALL) | refused, no job here takes part: status 1 in block word 2 and in S0 (module `cos::ijc`) |
 //! | 0120 | F$OPMSG | a message to the operator: refused, there is no operator; completion status 1 in block word 5 bits 48–63 and in S0 (module `cos::operator`) |
 //!
 //! Any other code ends the job with a message naming the code (octal), its name and
@@ -161,6 +162,8 @@ pub mod code {
     pub const F_DSD: u64 = 0o75;
     /// Event recall (the library's ERECALL; the F$ name is not known).
     pub const F_EVENT_RECALL: u64 = 0o111;
+    /// Inter-job communication (RECIO's IJCALL; the F$ name is not known).
+    pub const F_IJC: u64 = 0o113;
     /// Message to the operator.
     pub const F_OPMSG: u64 = 0o120;
 }
@@ -256,6 +259,7 @@ impl System {
             F_TDT => self.cos_timestamp_to_date_time(pid, s1),
             F_MTT | F_TMT => self.cos_machine_time(pid, request == F_MTT, s1),
             F_EVENT_RECALL => self.cos_event_recall(pid, s1),
+            F_IJC => self.cos_inter_job(pid, s1),
             F_OPMSG => self.cos_operator_message(pid, s1),
             F_RDC if s1 >> 63 == 1 => self.cos_read_by_block(pid, s1),
             F_RDC => self.cos_read_circular(pid, s1),
