@@ -39,6 +39,9 @@
 //! | 070, 071 | F$MTT, F$TMT | S1 = the timestamp of the real-time clock value in S1 (clock periods since the epoch), or the other way; S0 = 1, S1 = -1 when the result does not fit a word |
 //! | 074 | F$PRV | function 2 (S2): the privilege mask of an ordinary user, four zero words at S1 (module `cos::security`); other functions are not served |
 //! | 075 | F$DSD | done, nothing to set: no security levels are kept (module `cos::security`) |
+//! | 0111 | (event recall; the library's ERECALL) | S1 = a two-word block: function in word 0 bits 0–6 (1 DISABLE, 2 ENABLE, 3 RECALL, 4 RETURN), classes in word 1 bits 16–39; done with no event pending (word 1 bits 40–63 zero), as nothing here raises one; status 3 for another function, 4 for an unknown class (module `cos::events`) |
+//! | 0113 | (inter-job communication, RECIO's IJCALL) | refused, no job here takes part: status 1 in block word 2 and in S0 (module `cos::ijc`) |
+//! | 0120 | F$OPMSG | a message to the operator: refused, there is no operator; completion status 1 in block word 5 bits 48–63 and in S0 (module `cos::operator`) |
 //!
 //! Any other code ends the job with a message naming the code (octal), its name and
 //! P, and exit status "killed by SIGSYS" (host code 140): among them F$PRV
@@ -70,10 +73,13 @@ pub const REQUEST_NAMES: [&str; 0o104] = [
     "F$CRASH", "F$SYNCH", "F$TPOS", "F$TBL", // 0100
 ];
 
-/// The name of request `code`, or "unnamed" for codes `systxt.cal` does not define.
+/// The name of request `code`, or "unnamed" for codes whose name is not known: the
+/// names of `systxt.cal`, and F$OPMSG (0120), named in GENCAT's own message PD695
+/// (module `cos::operator`).
 pub fn request_name(code: u64) -> &'static str {
     match REQUEST_NAMES.get(code as usize) {
         Some(name) if !name.is_empty() => name,
+        _ if code == code::F_OPMSG => "F$OPMSG",
         _ => "unnamed",
     }
 }
@@ -154,6 +160,12 @@ pub mod code {
     pub const F_PRV: u64 = 0o74;
     /// Define secure dataset.
     pub const F_DSD: u64 = 0o75;
+    /// Event recall (the library's ERECALL; the F$ name is not known).
+    pub const F_EVENT_RECALL: u64 = 0o111;
+    /// Inter-job communication (RECIO's IJCALL; the F$ name is not known).
+    pub const F_IJC: u64 = 0o113;
+    /// Message to the operator.
+    pub const F_OPMSG: u64 = 0o120;
 }
 
 /// What serving a request did.
@@ -247,6 +259,9 @@ impl System {
             F_DTT => self.cos_date_time_to_timestamp(pid, s1, s2),
             F_TDT => self.cos_timestamp_to_date_time(pid, s1),
             F_MTT | F_TMT => self.cos_machine_time(pid, request == F_MTT, s1),
+            F_EVENT_RECALL => self.cos_event_recall(pid, s1),
+            F_IJC => self.cos_inter_job(pid, s1),
+            F_OPMSG => self.cos_operator_message(pid, s1),
             F_RDC if s1 >> 63 == 1 => self.cos_read_by_block(pid, s1),
             F_RDC => self.cos_read_circular(pid, s1),
             F_WDC if s1 >> 63 == 1 => self.cos_write_by_block(pid, s1),
@@ -611,6 +626,8 @@ mod tests {
         assert_eq!(request_name(0o103), "F$TBL");
         assert_eq!(request_name(0o17), "unnamed");
         assert_eq!(request_name(0o122), "unnamed");
+        assert_eq!(request_name(0o111), "unnamed");
+        assert_eq!(request_name(0o120), "F$OPMSG");
         assert_eq!(dataset_name(u64::from_be_bytes(*b"$IN\0\0\0\0\0")), "$IN");
     }
 }
