@@ -494,7 +494,7 @@ impl System {
     /// (`cos_write_buffer_at_close`).
     fn take_written(&mut self, pid: Pid, slot: u32, dsp: u64, circle: &Circle, whole_blocks: bool) {
         let size = circle.limit - circle.first;
-        let mut count = (circle.input + size - circle.output) % size;
+        let count = (circle.input + size - circle.output) % size;
         let dataset = self.open_dataset(pid, slot);
         let written = dataset
             .filter(|d| whole_blocks && d.read_stream.is_none())
