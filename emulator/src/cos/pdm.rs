@@ -99,11 +99,6 @@ pub mod function {
     pub const ACCESS_MCD: u64 = 0o233;
     /// Make a permanent dataset local (DMP10, for each dataset it dumps).
     pub const ACCESS_PERMANENT: u64 = 0o170;
-    /// Recover the Master Catalog (GENCAT's RCVMCD, its F$PDM at 12315d, `cray
-    /// debug gencat.bin`; GENCAT is not in the corpus). GENCAT makes it again at
-    /// once for every status but 1 (12316a–12317c, back through 12516a), so any
-    /// answer but the one it waits for would keep it there for ever.
-    pub const RECOVER_MCD: u64 = 0o20;
 }
 
 impl System {
@@ -114,18 +109,6 @@ impl System {
             return System::bad_address("F$PDM", address);
         };
         let code = field(pdd[0], FUNCTION.0, FUNCTION.1);
-        if code == function::RECOVER_MCD {
-            // The job ends, as the unserved requests end it; its datasets close.
-            let _ = self.cos_flush_all(pid);
-            return Reply::End(
-                crate::system::ExitStatus::Exited(1),
-                Some(format!(
-                    "F$PDM function {code:o} (recover the Master Catalog) is system \
-                     work this COS does not do: the step aborts (a status would \
-                     have its caller ask again for ever)"
-                )),
-            );
-        }
         let (status, word2) = match self.pdm_serve(pid, code, &pdd) {
             Ok(answer) => answer,
             Err(why) => {
@@ -415,21 +398,5 @@ mod tests {
                 crate::system::signals::SIGSEGV
             ))
         );
-    }
-
-    /// GENCAT's F$PDM 020 ends the step with a message, rather than a status its
-    /// caller would ask again for ever.
-    #[test]
-    fn recovering_the_master_catalogue_aborts_the_step() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
-        assert!(system.cos_write(pid, 0o1000, &[with_field(0, FUNCTION.0, FUNCTION.1, 0o20)]));
-        let reply = system.cos_pdm(pid, 0o1000);
-        match reply {
-            Reply::End(crate::system::ExitStatus::Exited(1), Some(message)) => {
-                assert!(message.contains("Master Catalog"), "{message}")
-            }
-            _ => panic!("the step goes on"),
-        }
     }
 }
