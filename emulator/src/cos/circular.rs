@@ -655,15 +655,7 @@ mod tests {
     #[test]
     fn a_read_after_writes_reads_the_dataset_as_written() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
-        let slot = system.cos_open_name(pid, "WORK").unwrap();
-        let dsp = u64::from(
-            system.processes[&pid]
-                .cos
-                .as_ref()
-                .unwrap()
-                .dsp_address(slot),
-        );
+        let (mut system, pid, slot, dsp) = job_writing(dir.path(), "WORK", 2 * BLOCK_WORDS as u64);
         let first = address_field(system.cos_read(pid, dsp + u64::from(DPFIRST), 1).unwrap()[0]);
         let items = vec![
             DatasetItem::Record {
@@ -696,15 +688,7 @@ mod tests {
     #[test]
     fn a_write_that_ends_the_dataset_is_taken_whole() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
-        let slot = system.cos_open_name(pid, "WORK").unwrap();
-        let dsp = u64::from(
-            system.processes[&pid]
-                .cos
-                .as_ref()
-                .unwrap()
-                .dsp_address(slot),
-        );
+        let (mut system, pid, slot, dsp) = job_writing(dir.path(), "WORK", 2 * BLOCK_WORDS as u64);
         let first = address_field(system.cos_read(pid, dsp + u64::from(DPFIRST), 1).unwrap()[0]);
         let items = vec![
             DatasetItem::Record {
