@@ -260,7 +260,9 @@ impl System {
         let Some(dataset) = self.open_dataset(pid, slot) else {
             return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
         };
-        if !dataset.write_stream.is_empty() {
+        // (The terminal's `$OUT` shows its written words at its close: they stay.)
+        let shown = dataset.backing == super::job::Backing::Stdout;
+        if !dataset.write_stream.is_empty() && !shown {
             if let Err(message) = take_in_written(dataset) {
                 let name = dataset.name.clone();
                 let text = format!("cray: pid {pid}: {name}: F$WDC data: {message}\n");
