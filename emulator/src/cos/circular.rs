@@ -29,6 +29,21 @@ impl Circle {
     }
 }
 
+/// How a read by block number ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BlockRead {
+    /// It filled the buffer before the end of the dataset.
+    Filled,
+    /// It filled the buffer exactly up to the end of the dataset.
+    FilledToTheEnd,
+    /// It stopped at the end of the dataset before it filled the buffer, with
+    /// words read or none (asked for a block past the end).
+    Short {
+        /// Whether it read anything.
+        got_words: bool,
+    },
+}
+
 /// Words of a COS block.
 const BLOCK_WORDS: usize = 512;
 
@@ -339,8 +354,16 @@ impl System {
             input,
         );
         self.cos_write(pid, dsp + u64::from(DPIN), &[in_word]);
-        let short = at_end && blocks < capacity / BLOCK_WORDS;
-        self.set_read_status(pid, dsp, unblocked, at_end, short, blocks > 0);
+        let outcome = if !at_end {
+            BlockRead::Filled
+        } else if blocks < capacity / BLOCK_WORDS {
+            BlockRead::Short {
+                got_words: blocks > 0,
+            }
+        } else {
+            BlockRead::FilledToTheEnd
+        };
+        self.set_read_status(pid, dsp, unblocked, outcome);
         Reply::Status(0)
     }
 
@@ -360,31 +383,23 @@ impl System {
         }
     }
 
-    /// The status a read by block number leaves in the DSP, `at_end` when it reached
-    /// the end of the dataset, `short` when it stopped there before it filled the
-    /// buffer, `got_words` when it read something: for an unblocked dataset
+    /// The status a read by block number of a dataset (`unblocked` or blocked)
+    /// that ended as `outcome` leaves in the DSP: for an unblocked dataset
     /// [`DP_DPERR_STATUS`] and, short, [`DP_EOD_STATUS`]; for a blocked one
     /// [`DP_EOD_STATUS`] when short with words read, [`DP_END_OF_DATA`] at the end
     /// otherwise (a full buffer, or nothing read past the end as `$PBN` checks), and
     /// DPCWF's EOD when short.
-    fn set_read_status(
-        &mut self,
-        pid: Pid,
-        dsp: u64,
-        unblocked: bool,
-        at_end: bool,
-        short: bool,
-        got_words: bool,
-    ) {
+    fn set_read_status(&mut self, pid: Pid, dsp: u64, unblocked: bool, outcome: BlockRead) {
         let address = dsp + u64::from(DPFIRST);
         let old = self.cos_read(pid, address, 1).map_or(0, |w| w[0]);
         let mut word = old & !(DP_END_OF_DATA | DP_EOD_STATUS | DP_DPERR_STATUS);
+        let short = matches!(outcome, BlockRead::Short { .. });
         if unblocked {
             word |= DP_DPERR_STATUS;
             if short {
                 word |= DP_EOD_STATUS;
             }
-        } else if short && got_words {
+        } else if outcome == (BlockRead::Short { got_words: true }) {
             // DMP10 reads each dataset it dumps by block number (its F$RDC at
             // P=01306a, F$RCL at P=01303d, `cray dis dmp10.bin`) and, when DPERR
             // (word 1 bits 1–12) is not 0 (P=01300a–01301a), takes bit 1 as the
@@ -392,7 +407,7 @@ impl System {
             // as `PD918 - I/O ERROR WHILE READING` (P=01615c–01631a, the text at
             // 02106): so a read that got the last blocks reports bit 1, not bit 6.
             word |= DP_EOD_STATUS;
-        } else if at_end {
+        } else if outcome != BlockRead::Filled {
             word |= DP_END_OF_DATA;
         }
         self.cos_write(pid, address, &[word]);
