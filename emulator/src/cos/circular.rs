@@ -20,12 +20,26 @@ struct Circle {
 }
 
 impl Circle {
+    /// Words of the buffer, LIMIT - FIRST.
+    fn size(&self) -> u64 {
+        self.limit - self.first
+    }
+
+    /// Words in the buffer: from OUT up to IN.
+    fn used(&self) -> u64 {
+        (self.input + self.size() - self.output) % self.size()
+    }
+
     /// Words the system may add: the buffer less what is in it, one word short of
     /// OUT so that a full buffer is not taken for an empty one.
     fn room(&self) -> usize {
-        let size = self.limit - self.first;
-        let used = (self.input + size - self.output) % size;
-        (size - 1 - used) as usize
+        (self.size() - 1 - self.used()) as usize
+    }
+
+    /// The address `count` words on from `address` in the buffer, wrapping at
+    /// LIMIT to FIRST.
+    fn after(&self, address: u64, count: u64) -> u64 {
+        self.first + (address - self.first + count) % self.size()
     }
 }
 
@@ -301,15 +315,22 @@ impl System {
     /// Copies `words` into the buffer from IN on, wrapping at LIMIT; returns the
     /// new IN.
     fn fill(&mut self, pid: Pid, circle: &Circle, words: &[u64]) -> u64 {
-        let mut input = circle.input;
-        for &word in words {
-            self.cos_write(pid, input, &[word]);
-            input += 1;
-            if input == circle.limit {
-                input = circle.first;
-            }
-        }
-        input
+        let head = words.len().min((circle.limit - circle.input) as usize);
+        self.cos_write(pid, circle.input, &words[..head]);
+        self.cos_write(pid, circle.first, &words[head..]);
+        circle.after(circle.input, words.len() as u64)
+    }
+
+    /// The `count` words of the buffer from OUT on, wrapping at LIMIT (at most the
+    /// buffer's size: the buffer was found inside the field, `circle`).
+    fn drain(&self, pid: Pid, circle: &Circle, count: u64) -> Vec<u64> {
+        let head = count.min(circle.limit - circle.output);
+        let mut words = self.cos_read(pid, circle.output, head).unwrap_or_default();
+        words.extend(
+            self.cos_read(pid, circle.first, count - head)
+                .unwrap_or_default(),
+        );
+        words
     }
 
     /// F$RDC with the sign bit of S1 set: the read by block number the library's
@@ -466,24 +487,14 @@ impl System {
             return Self::bad_address("F$WDC DSP", dsp);
         };
         let (start, end) = (field(out_word, 16, 39), field(in_word, 16, 39));
-        let size = circle.limit - circle.first;
         // IN at OUT with blocks to write: the whole buffer, as a read by block
         // number fills an empty one whole (`block_read_room`).
-        let whole = end.saturating_sub(start) * BLOCK_WORDS as u64 == size;
-        let given = match (circle.input + size - circle.output) % size {
-            0 if whole => size,
+        let whole = end.saturating_sub(start) * BLOCK_WORDS as u64 == circle.size();
+        let given = match circle.used() {
+            0 if whole => circle.size(),
             used => used,
         };
-        let mut words = Vec::with_capacity(given as usize);
-        let mut output = circle.output;
-        for _ in 0..given {
-            words.extend(self.cos_read(pid, output, 1).unwrap_or_default());
-            output = if output + 1 == circle.limit {
-                circle.first
-            } else {
-                output + 1
-            };
-        }
+        let words = self.drain(pid, &circle, given);
         let placed = match self.open_dataset(pid, slot) {
             Some(dataset) => place_blocks(dataset, start, end, words),
             None => return Reply::Status(super::local_datasets::STATUS_NO_DATASET),
@@ -510,41 +521,23 @@ impl System {
     /// F$WDC taking every word: its close does not look in the buffer
     /// (`cos_write_buffer_at_close`).
     fn take_written(&mut self, pid: Pid, slot: u32, dsp: u64, circle: &Circle, whole_blocks: bool) {
-        let size = circle.limit - circle.first;
-        let count = (circle.input + size - circle.output) % size;
-        let dataset = self.open_dataset(pid, slot);
-        let written = dataset
-            .filter(|d| whole_blocks && d.read_stream.is_none())
-            .map(|d| d.write_stream.len());
-        let mut words = Vec::new();
-        let mut output = circle.output;
-        for _ in 0..count {
-            words.extend(self.cos_read(pid, output, 1).unwrap_or_default());
-            output += 1;
-            if output == circle.limit {
-                output = circle.first;
-            }
+        let mut words = self.drain(pid, circle, circle.used());
+        let Some(dataset) = self.open_dataset(pid, slot) else {
+            return;
+        };
+        let written = &dataset.write_stream;
+        if whole_blocks && dataset.read_stream.is_none() && !ends_dataset(written, &words) {
+            let given = words.len() as u64;
+            let take = whole_block_words(written.len() as u64, given, circle.size());
+            words.truncate(take as usize);
         }
-        if let Some(written) = written {
-            let dataset = self.open_dataset(pid, slot).map(|d| &d.write_stream[..]);
-            if !ends_dataset(dataset.unwrap_or_default(), &words) {
-                let take = whole_block_words(written as u64, count, size);
-                words.truncate(take as usize);
-                output = circle.output + take;
-                if output >= circle.limit {
-                    output -= size;
-                }
-            }
-        }
-        if let Some(dataset) = self
-            .processes
-            .get_mut(&pid)
-            .and_then(|p| p.cos.as_mut())
-            .and_then(|j| j.open.get_mut(&slot))
-        {
-            dataset.write_stream.extend(words);
-        }
-        self.set_pointer(pid, dsp + u64::from(DPOUT), output);
+        let taken = words.len() as u64;
+        dataset.write_stream.extend(words);
+        self.set_pointer(
+            pid,
+            dsp + u64::from(DPOUT),
+            circle.after(circle.output, taken),
+        );
     }
 
     /// At the close of dataset `slot` (F$CLS, or its program's end), what its
@@ -580,8 +573,9 @@ mod tests {
     use crate::cos::dataset::{block, DatasetItem};
 
     /// A job with `$USER` open and holding three 400-word records (three blocks and
-    /// a bit of blocked form); returns the system, pid, DSP, FIRST and that form.
-    fn job_with_a_dataset(dir: &std::path::Path) -> (System, Pid, u64, u64, Vec<u64>) {
+    /// a bit of blocked form); returns the system, pid, slot, DSP, FIRST and that
+    /// form.
+    fn job_with_a_dataset(dir: &std::path::Path) -> (System, Pid, u32, u64, u64, Vec<u64>) {
         let (mut system, pid) = crate::cos::loader::test_job(dir);
         let slot = system.cos_open_name(pid, "$USER").unwrap();
         let items: Vec<DatasetItem> = (0..3u64)
@@ -601,7 +595,7 @@ mod tests {
                 .dsp_address(slot),
         );
         let first = address_field(system.cos_read(pid, dsp + u64::from(DPFIRST), 1).unwrap()[0]);
-        (system, pid, dsp, first, stream)
+        (system, pid, slot, dsp, first, stream)
     }
 
     /// Asks for block `number` into the empty buffer, as `$PBN` does; returns DSP
@@ -627,13 +621,7 @@ mod tests {
     #[test]
     fn written_blocks_replace_those_of_the_dataset_in_place() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut system, pid, dsp, _, stream) = job_with_a_dataset(dir.path());
-        let slot = system.processes[&pid]
-            .cos
-            .as_ref()
-            .unwrap()
-            .slot_of_dsp(dsp as u32)
-            .unwrap();
+        let (mut system, pid, slot, _, _, stream) = job_with_a_dataset(dir.path());
         let dataset = system.open_dataset(pid, slot).unwrap();
         // Never read: the words are the dataset.
         assert_eq!(written_form(dataset, vec![1, 2]), Ok(vec![1, 2]));
@@ -650,19 +638,6 @@ mod tests {
         let far = vec![super::super::bits::with_field(0, 31, 54, 9), 0];
         let refused = written_form(dataset, far).unwrap_err();
         assert!(refused.contains("block 9"), "{refused}");
-    }
-
-    /// Puts `words` in the buffer of the DSP at `dsp` from FIRST and gives them to
-    /// F$WDC.
-    fn write_words(system: &mut System, pid: Pid, dsp: u64, first: u64, words: &[u64]) {
-        assert!(system.cos_write(pid, first, words));
-        let end = first + words.len() as u64;
-        assert!(system.cos_write(pid, dsp + u64::from(DPOUT), &[first]));
-        assert!(system.cos_write(pid, dsp + u64::from(DPIN), &[end]));
-        assert!(matches!(
-            system.cos_write_circular(pid, dsp),
-            Reply::Status(0)
-        ));
     }
 
     /// A dataset the program wrote, rewound by its library (FIRST, IN and OUT back
@@ -683,7 +658,10 @@ mod tests {
             DatasetItem::EndOfData,
         ];
         let written = block(&items).unwrap();
-        write_words(&mut system, pid, dsp, first, &written);
+        assert_eq!(
+            write_through(&mut system, pid, dsp, &written, 1),
+            written.len()
+        );
         // The library's rewind.
         for word in [DPIN, DPOUT] {
             assert!(system.cos_write(pid, dsp + u64::from(word), &[first]));
@@ -715,14 +693,15 @@ mod tests {
             DatasetItem::EndOfData,
         ];
         let written = block(&items).unwrap();
-        // Without its EOD the block stays in the buffer.
-        write_words(&mut system, pid, dsp, first, &written[..written.len() - 1]);
+        // Without its EOD the block stays in the buffer; with it, written whole.
+        let (most, eod) = written.split_at(written.len() - 1);
+        assert_eq!(write_through(&mut system, pid, dsp, most, 1), most.len());
         assert!(system
             .open_dataset(pid, slot)
             .unwrap()
             .write_stream
             .is_empty());
-        write_words(&mut system, pid, dsp, first, &written);
+        assert_eq!(write_through(&mut system, pid, dsp, eod, 1), 1);
         assert_eq!(
             system.open_dataset(pid, slot).unwrap().write_stream,
             written
@@ -743,13 +722,8 @@ mod tests {
     #[test]
     fn an_unblocked_dataset_read_by_block_reports_its_end_in_dperr() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut system, pid, dsp, first, _) = job_with_a_dataset(dir.path());
-        let slot = system.processes[&pid]
-            .cos
-            .as_ref()
-            .unwrap()
-            .slot_of_dsp(dsp as u32);
-        let dataset = system.open_dataset(pid, slot.unwrap()).unwrap();
+        let (mut system, pid, slot, dsp, first, _) = job_with_a_dataset(dir.path());
+        let dataset = system.open_dataset(pid, slot).unwrap();
         dataset.items.clear();
         dataset.read_stream = Some((0..3 * BLOCK_WORDS as u64).collect());
         let status = |system: &System| {
@@ -977,7 +951,7 @@ mod tests {
     #[test]
     fn a_read_by_block_number_fills_whole_blocks_and_moves_in_past_them() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut system, pid, dsp, first, stream) = job_with_a_dataset(dir.path());
+        let (mut system, pid, slot, dsp, first, stream) = job_with_a_dataset(dir.path());
         assert!(stream.len() > 2 * BLOCK_WORDS && stream.len() < 3 * BLOCK_WORDS);
 
         // Block 0 into the empty buffer of two blocks: blocks 0 and 1 fill it to
@@ -991,15 +965,7 @@ mod tests {
         let read = system.cos_read(pid, first, 2 * BLOCK_WORDS as u64).unwrap();
         assert_eq!(read, stream[..2 * BLOCK_WORDS]);
         // A plain read goes on from block 2.
-        let slot = system.processes[&pid]
-            .cos
-            .as_ref()
-            .unwrap()
-            .slot_of_dsp(dsp as u32);
-        let position = system
-            .open_dataset(pid, slot.unwrap())
-            .unwrap()
-            .read_position;
+        let position = system.open_dataset(pid, slot).unwrap().read_position;
         assert_eq!(position, 2 * BLOCK_WORDS);
 
         // The last block: what is left, and the end of data in DPERR's bit 1 (the
