@@ -53,7 +53,7 @@ fn permission_bits(access: Access) -> u64 {
 /// The DNT copy of local dataset `name` with permission bits `permissions`.
 fn dnt_copy(name: &str, permissions: u64) -> [u64; DNT_WORDS] {
     let mut dnt = [0; DNT_WORDS];
-    dnt[0] = super::bits::ascii_word(&name.chars().take(8).collect::<String>());
+    dnt[0] = super::bits::ascii_word(name);
     dnt[3] = with_field(0, PERMISSIONS.0, PERMISSIONS.1, permissions);
     dnt
 }

@@ -93,7 +93,7 @@ pub fn entry_words(entry: &Entry, page: u64, index: u64) -> [u64; ENTRY_WORDS] {
     (w[0o11], w[0o12]) = name_words(&entry.own);
     (w[0o15], w[0o16]) = name_words(&entry.own);
     w[0o13] = with_field(0, 16, 23, pam_bits(entry.public));
-    w[0o14] = ascii_word(&entry.id.chars().take(8).collect::<String>());
+    w[0o14] = ascii_word(&entry.id);
     let retention = u64::from(entry.retention.min(0o7777));
     w[0o17] = with_field(
         with_field(0, 24, 35, retention),

@@ -32,20 +32,12 @@ pub const MAX_DATASET_BYTES: u64 = 64 << 20;
 /// Status S0 when a dataset cannot be opened or found.
 pub const STATUS_NO_DATASET: u64 = 1;
 
-fn words_of(bytes: &[u8]) -> Vec<u64> {
-    bytes
-        .chunks_exact(8)
-        .map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect()
-}
-
 /// The items of a host file's bytes and whether they were text.
 pub fn items_from_host(bytes: &[u8]) -> Result<(Vec<DatasetItem>, bool), String> {
     if bytes.is_empty() {
         return Ok((vec![DatasetItem::EndOfData], false));
     }
-    if bytes.len().is_multiple_of(8) {
-        let words = words_of(bytes);
+    if let Ok(words) = super::absolute::words_from_bytes(bytes) {
         if is_blocked(&words) {
             return deblock(&words)
                 .map(|items| (items, false))
@@ -206,7 +198,7 @@ impl System {
         if backing == Backing::Job {
             dataset.items = self.open_job_dataset(pid, name);
         }
-        let name_word = super::bits::ascii_word(&name.chars().take(8).collect::<String>());
+        let name_word = super::bits::ascii_word(name);
         let mut table = vec![0u64; DSP_WORDS as usize];
         table[0] = name_word;
         let (first, last) = DP_BLANK_INITIATOR;

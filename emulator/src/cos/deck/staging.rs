@@ -19,6 +19,7 @@
 use super::run::VerbResult;
 use super::statement::Statement;
 use super::JobDataset;
+use crate::cos::absolute::words_from_bytes;
 use crate::cos::dataset::{deblock, is_blocked, DatasetItem};
 use crate::cos::local_datasets::{items_from_host, MAX_DATASET_BYTES};
 use crate::cos::System;
@@ -54,20 +55,10 @@ impl Form {
     }
 }
 
-/// The words of `bytes`, big-endian, if they are whole words.
-fn words(bytes: &[u8]) -> Option<Vec<u64>> {
-    bytes.len().is_multiple_of(8).then(|| {
-        bytes
-            .chunks_exact(8)
-            .map(|c| c.iter().fold(0, |w, &b| w << 8 | u64::from(b)))
-            .collect()
-    })
-}
-
 /// The dataset `bytes` hold, read as `form`.
 fn items_of(bytes: &[u8], form: Form) -> Result<Vec<DatasetItem>, String> {
     let transparent = |bytes: &[u8]| {
-        let words = words(bytes).ok_or("not a whole number of words")?;
+        let words = words_from_bytes(bytes).map_err(|e| e.to_string())?;
         Ok::<_, String>(vec![
             DatasetItem::Record {
                 words,
@@ -80,7 +71,8 @@ fn items_of(bytes: &[u8], form: Form) -> Result<Vec<DatasetItem>, String> {
     match form {
         Form::Transparent => transparent(bytes),
         Form::Blocked => {
-            let words = words(bytes)
+            let words = words_from_bytes(bytes)
+                .ok()
                 .filter(|w| is_blocked(w))
                 .ok_or("not a COS blocked dataset")?;
             deblock(&words).map_err(|e| e.to_string())
