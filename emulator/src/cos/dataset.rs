@@ -45,11 +45,16 @@ fn set(word: u64, f: (u32, u32), value: u64) -> u64 {
 }
 
 /// The reader rule of `cosdataset.c`: a file is blocked when word 0 is a BCW (M = 0)
-/// for block 0 (BN = 0) with a non-zero FWI. A raw PDT header (TT = 017) never matches.
+/// for block 0 (BN = 0) with a non-zero FWI; an empty dataset, whose BCW has FWI = 0
+/// because its EOD follows at once, is blocked too (a SAVE of an empty dataset must
+/// read back). A raw PDT header (TT = 017) never matches.
 pub fn is_blocked(words: &[u64]) -> bool {
-    match words.first() {
-        Some(&w) => get(w, cw::M) == M_BCW && get(w, cw::BN) == 0 && get(w, cw::FWI) != 0,
-        None => false,
+    match words {
+        [first, rest @ ..] if get(*first, cw::M) == M_BCW && get(*first, cw::BN) == 0 => {
+            // An empty dataset is a BCW whose forward index is 0, then its EOD.
+            get(*first, cw::FWI) != 0 || rest.first().is_some_and(|&w| get(w, cw::M) == M_EOD)
+        }
+        _ => false,
     }
 }
 
@@ -590,6 +595,13 @@ mod tests {
         assert_eq!(out[50], 0xe000_0000_0000_0000);
         assert_eq!(out[51], 0xf000_0000_0000_0000);
         assert!(is_blocked(&out));
+        let empty = block(&[DatasetItem::EndOfData]).unwrap();
+        assert_eq!(empty, [0, 0xf000_0000_0000_0000], "BCW (FWI 0), EOD");
+        assert!(is_blocked(&empty), "an empty dataset reads back");
+        assert!(
+            !is_blocked(&[0, 0o60]),
+            "a BCW with FWI 0 and no EOD after it"
+        );
         let items = deblock(&out).unwrap();
         assert_eq!(
             items,

@@ -389,6 +389,19 @@ impl System {
         let Some((slot, _)) = self.cos_resolve(pid, s1, false) else {
             return Reply::Status(STATUS_NO_DATASET);
         };
+        match self.cos_close_slot(pid, slot) {
+            Ok(()) => Reply::Status(0),
+            Err(message) => {
+                let text = format!("cray: pid {pid}: close: {message}\n");
+                self.console_mut().message(text.as_bytes());
+                Reply::Status(STATUS_NO_DATASET)
+            }
+        }
+    }
+
+    /// Flushes and forgets open dataset `slot` of `pid` (F$CLS, and SAVE by
+    /// request, which closes the dataset first as SR-0011's SAVE says).
+    pub(crate) fn cos_close_slot(&mut self, pid: Pid, slot: u32) -> Result<(), String> {
         let flushed = self.cos_flush(pid, slot);
         let mut lft = None;
         if let Some(job) = self.processes.get_mut(&pid).and_then(|p| p.cos.as_mut()) {
@@ -400,14 +413,7 @@ impl System {
             self.cos_write(pid, u64::from(lft), &[0, 0]);
         }
         self.cos_count_datasets(pid);
-        match flushed {
-            Ok(()) => Reply::Status(0),
-            Err(message) => {
-                let text = format!("cray: pid {pid}: close: {message}\n");
-                self.console_mut().message(text.as_bytes());
-                Reply::Status(STATUS_NO_DATASET)
-            }
-        }
+        flushed
     }
 
     /// F$LBN: S1 = number of the last block of the dataset's blocked form.

@@ -49,6 +49,10 @@
 //!   number given, with status 0211 when no page follows them.
 //! - function 0170 (DMP10, once for each entry it dumps): the permanent dataset the
 //!   PDD names is made local under PMDN, a copy.
+//! - functions 010 (SAVE) and 020 (ACCESS), GENCAT's: the PDD is read as the control
+//!   statement it stands for and made by the verb's own code
+//!   (`cos::deck::permanent`), remembered in the store under the request's clock
+//!   period so that a resumed step does not make it twice.
 //!
 //! An unknown function code (AUDIT's 0430, asked with the job's owner after an
 //! MCD access: its answer, PMGKEY and PMRFWA, is not known; PLD10's 050 at
@@ -56,10 +60,10 @@
 //! store), a dataset that is not
 //! in the store, and a store that cannot be read are answered with
 //! [`STATUS_NOT_SERVED`] and a line on the console saying why, never by ending the
-//! job. Nothing F$PDM serves changes the store, so a job resumed from a checkpoint
-//! repeats nothing on the host.
+//! job. Only SAVE changes the store, and it is made once (above).
 
 use super::bits::{field, with_field};
+use super::deck::statement::{Param, Statement};
 use super::requests::{dataset_name, Reply};
 use crate::cos::System;
 use crate::system::Pid;
@@ -83,7 +87,8 @@ pub const STATUS_DONE: u64 = 1;
 pub const STATUS_LAST: u64 = 0o211;
 /// The emulator's own status (not a COS code, which are not known here): the
 /// function is not served, the MCD cannot be shown, the dataset is not in the
-/// store, or the store could not be read. The console says which.
+/// store, the permissions refuse it, or the store could not be read. The console
+/// says which.
 pub const STATUS_NOT_SERVED: u64 = 0o7777;
 
 /// Function codes seen in the corpus.
@@ -99,6 +104,60 @@ pub mod function {
     pub const ACCESS_MCD: u64 = 0o233;
     /// Make a permanent dataset local (DMP10, for each dataset it dumps).
     pub const ACCESS_PERMANENT: u64 = 0o170;
+    /// Make a local dataset permanent, as the SAVE control statement does: GENCAT
+    /// (COS 1.17) makes it for its new `$MASTER` at P=020152, right after F$DNT,
+    /// and says `GC005 - Error saving Master Catalog` when it fails.
+    pub const SAVE: u64 = 0o10;
+    /// Make a permanent dataset local, as the ACCESS control statement does:
+    /// GENCAT makes it for `$MASTER` (P=051467) and for `$DSC` under the name
+    /// `$CAT` (P=037534, its catalogue access 0231 following when it fails);
+    /// LOADCAT's `UNABLE TO ACCESS BACKUP VOLUME` is its failure.
+    pub const ACCESS: u64 = 0o20;
+}
+
+/// PMUQ: word 014 bit 0, unique access (AUDIT's setter at P=0132726).
+const UNIQUE: u32 = 0;
+/// PMRD, PMWT, PMMN: the read, write and maintenance passwords, words 015, 016
+/// and 017 (AUDIT's setters at P=0133054, P=0133066, P=0133100).
+const PASSWORDS: [(&str, usize); 3] = [("R", 0o15), ("W", 0o16), ("M", 0o17)];
+
+/// The control statement a PDD stands for: `verb` with the PDD's fields as its
+/// parameters (PMDN as DN, PMPDN, PMID, PMED, PMOWN, the passwords and PMUQ), so
+/// that a request is checked and made by the very code of the verb.
+fn pdd_statement(verb: &str, pdd: &[u64]) -> Statement {
+    let mut params = Vec::new();
+    let mut keyword = |key: &str, value: String| {
+        if !value.is_empty() {
+            params.push(Param {
+                keyword: Some(key.to_string()),
+                values: vec![value],
+            });
+        }
+    };
+    keyword("DN", dataset_name(pdd[1] & !0xFF));
+    keyword("PDN", long_name(pdd[2], pdd[3]));
+    keyword("ID", dataset_name(pdd[4]));
+    let edition = field(pdd[7], 52, 63);
+    if edition != 0 {
+        keyword("ED", edition.to_string());
+    }
+    if verb != "SAVE" {
+        // SAVE's owner is always the job's user.
+        keyword("OWN", long_name(pdd[0o43], pdd[0o44]));
+    }
+    for (key, word) in PASSWORDS {
+        keyword(key, dataset_name(pdd[word]));
+    }
+    if field(pdd[0o14], UNIQUE, UNIQUE) == 1 {
+        params.push(Param {
+            keyword: None,
+            values: vec!["UQ".to_string()],
+        });
+    }
+    Statement {
+        verb: verb.to_string(),
+        params,
+    }
 }
 
 impl System {
@@ -134,14 +193,13 @@ impl System {
         code: u64,
         pdd: &[u64],
     ) -> Result<(u64, Option<u64>), String> {
-        let known = code == function::READ_PAGES
-            || code == function::ACCESS_PERMANENT
-            || function::ACCESS_CATALOGUE.contains(&code);
-        if !known {
-            return Err("function code not known to this COS".to_string());
-        }
-        if code == function::ACCESS_PERMANENT {
-            return self.pdm_access_permanent(pid);
+        match code {
+            function::ACCESS_PERMANENT => return self.pdm_access_permanent(pid),
+            function::SAVE => return self.pdm_statement(pid, "SAVE"),
+            function::ACCESS => return self.pdm_statement(pid, "ACCESS"),
+            function::READ_PAGES => {}
+            _ if function::ACCESS_CATALOGUE.contains(&code) => {}
+            _ => return Err("function code not known to this COS".to_string()),
         }
         let pages = self.pdm_dsc_pages()?;
         match code {
@@ -217,10 +275,7 @@ impl System {
     /// PDD (`cos::dsc`). A read-only copy: the store is not changed, so a job
     /// resumed from a checkpoint repeats nothing on the host.
     fn pdm_access_permanent(&mut self, pid: Pid) -> Result<(u64, Option<u64>), String> {
-        let address = self.processes.get(&pid).map_or(0, |p| p.cpu.s[1]) & 0xFF_FFFF;
-        let pdd = self
-            .cos_read(pid, address, PDD_WORDS)
-            .ok_or_else(|| format!("the PDD's {PDD_WORDS:o} words are not in the field"))?;
+        let pdd = self.pdd_words(pid)?;
         let dn = dataset_name(pdd[1] & !0xFF);
         if dn.is_empty() {
             return Err("no dataset name in word 1 (PMDN)".to_string());
@@ -247,6 +302,51 @@ impl System {
         deck.datasets
             .insert(dn, super::deck::JobDataset::holding(items));
         Ok((STATUS_DONE, None))
+    }
+
+    /// The whole PDD at S1, up to PMOWN2.
+    fn pdd_words(&self, pid: Pid) -> Result<Vec<u64>, String> {
+        let address = self.processes.get(&pid).map_or(0, |p| p.cpu.s[1]) & 0xFF_FFFF;
+        self.cos_read(pid, address, PDD_WORDS)
+            .ok_or_else(|| format!("the PDD's {PDD_WORDS:o} words are not in the field"))
+    }
+
+    /// SAVE or ACCESS by request (function [`function::SAVE`] or
+    /// [`function::ACCESS`]): the verb's own code makes it, remembered under the
+    /// step's clock period so that a resumed step does not make it twice.
+    fn pdm_statement(&mut self, pid: Pid, verb: &str) -> Result<(u64, Option<u64>), String> {
+        let statement = pdd_statement(verb, &self.pdd_words(pid)?);
+        let dn = statement
+            .value("DN")
+            .ok_or("no dataset name in word 1 (PMDN)")?
+            .to_string();
+        if verb == "SAVE" {
+            self.pdm_close_for_save(pid, &dn)?;
+        }
+        let clock = self.processes.get(&pid).map_or(0, |p| p.cpu.cycles);
+        self.permanent_request(pid, &statement, clock)
+            .map_err(|why| why.trim_start().to_string())?;
+        Ok((STATUS_DONE, None))
+    }
+
+    /// Before SAVE: the program's dataset `dn` is closed if open (SR-0011: SAVE
+    /// closes the dataset, so what the buffer holds is saved), and a name the job
+    /// has only defined (GENCAT's `F$DNT` of `$MASTER` before its SAVE) is an empty
+    /// local dataset, as COS makes a dataset local when it is first named.
+    fn pdm_close_for_save(&mut self, pid: Pid, dn: &str) -> Result<(), String> {
+        let open = self
+            .processes
+            .get(&pid)
+            .and_then(|p| p.cos.as_deref())
+            .and_then(|job| job.slot_of_name(dn));
+        if let Some(slot) = open {
+            self.cos_close_slot(pid, slot)?;
+        }
+        let deck = self.deck_of_mut(pid).ok_or("not a deck job")?;
+        deck.datasets
+            .entry(dn.to_string())
+            .or_insert_with(super::deck::JobDataset::empty);
+        Ok(())
     }
 
     /// The DSC pages of the store's catalogue (none without a store).
@@ -384,6 +484,130 @@ mod tests {
             "the ninth entry, first of page 2"
         );
     }
+    /// A deck job of user U (job number 7, its step statement 2) holding local
+    /// dataset DATA, with the store `store`.
+    fn deck_job(store: &std::path::Path) -> (tempfile::TempDir, System, Pid) {
+        use crate::cos::dataset::DatasetItem;
+        use crate::cos::deck::{DeckJob, JobDataset};
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
+        system.attach_deck_host(DeckHost {
+            system_dir: None,
+            catalogue: Some(Catalogue::open(store).unwrap()),
+        });
+        let data = JobDataset::holding(vec![
+            DatasetItem::Record {
+                words: vec![1, 2, 3],
+                unused_bits: 0,
+            },
+            DatasetItem::EndOfData,
+        ]);
+        let deck = DeckJob {
+            job_name: "T".to_string(),
+            user: "U".to_string(),
+            number: 7,
+            statements: Vec::new(),
+            next: 3,
+            step: Some(2),
+            aborted: None,
+            datasets: std::collections::BTreeMap::from([("DATA".to_string(), data)]),
+            conditions: Vec::new(),
+            symbols: std::collections::BTreeMap::new(),
+        };
+        let jid = system.processes[&pid].jid;
+        system.cos_decks.insert(jid, deck);
+        (dir, system, pid)
+    }
+
+    /// F$PDM with the PDD `words` (the rest of its 045 words zero) at clock
+    /// period `clock` of the step; returns the status.
+    fn pdm_at(system: &mut System, pid: Pid, words: &[(usize, u64)], clock: u64) -> u64 {
+        let mut pdd = vec![0; PDD_WORDS as usize];
+        for &(index, word) in words {
+            pdd[index] = word;
+        }
+        assert!(system.cos_write(pid, PDD, &pdd));
+        let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;
+        cpu.s[0] = code::F_PDM;
+        cpu.s[1] = PDD;
+        cpu.cycles = clock;
+        system.cos_request(pid, 0o1000);
+        field(system.cos_read(pid, PDD, 1).unwrap()[0], STATUS.0, STATUS.1)
+    }
+
+    #[test]
+    fn save_and_access_by_request_are_the_verbs_made_once() {
+        let store = tempfile::tempdir().unwrap();
+        let (_dir, mut system, pid) = deck_job(store.path());
+        // GENCAT's SAVE: FC 010, PMSIZE 074, DN, PDN, PMUQ, and the three
+        // passwords (here the read one only).
+        let save = [
+            (0, 0o74 << 24 | function::SAVE),
+            (1, ascii_word("DATA")),
+            (2, ascii_word("KEPT")),
+            (0o14, 1 << 63),
+            (0o15, ascii_word("RPW")),
+        ];
+        assert_eq!(pdm_at(&mut system, pid, &save, 100), STATUS_DONE);
+        let catalogue = Catalogue::open(store.path()).unwrap();
+        let entries = catalogue.read().unwrap().entries;
+        assert_eq!(entries.len(), 1);
+        let kept = &entries[0];
+        assert_eq!((kept.pdn.as_str(), kept.own.as_str()), ("KEPT", "U"));
+        assert_eq!((kept.edition, kept.read.as_str()), (1, "RPW"));
+        assert!(kept.write.is_empty() && kept.maintenance.is_empty());
+        // The step resumed from a checkpoint before it makes it again at the
+        // same clock period: done already, no second edition.
+        assert_eq!(pdm_at(&mut system, pid, &save, 100), STATUS_DONE);
+        assert_eq!(catalogue.read().unwrap().entries.len(), 1);
+        // A second SAVE later in the step is a second edition.
+        assert_eq!(pdm_at(&mut system, pid, &save, 200), STATUS_DONE);
+        let editions: Vec<u32> = catalogue
+            .read()
+            .unwrap()
+            .entries
+            .iter()
+            .map(|e| e.edition)
+            .collect();
+        assert_eq!(editions, [1, 2]);
+        // ACCESS (FC 020) without the read password is refused, with it done.
+        let access = [
+            (0, function::ACCESS),
+            (1, ascii_word("COPY")),
+            (2, ascii_word("KEPT")),
+            (7, 1),
+        ];
+        assert_eq!(pdm_at(&mut system, pid, &access, 300), STATUS_NOT_SERVED);
+        let local = |system: &System| system.deck_of(pid).unwrap().datasets.get("COPY").cloned();
+        assert!(local(&system).is_none(), "refused: nothing made local");
+        let mut with_password = access.to_vec();
+        with_password.push((0o15, ascii_word("RPW")));
+        assert_eq!(pdm_at(&mut system, pid, &with_password, 400), STATUS_DONE);
+        let copy = local(&system).expect("made local");
+        let data = &system.deck_of(pid).unwrap().datasets["DATA"];
+        assert_eq!(copy.items, data.items);
+        assert_eq!(copy.permanent.map(|p| p.edition), Some(1), "ED=1 asked");
+    }
+
+    #[test]
+    fn save_by_request_of_a_name_only_defined_saves_it_empty() {
+        let store = tempfile::tempdir().unwrap();
+        let (_dir, mut system, pid) = deck_job(store.path());
+        let save = [(0, function::SAVE), (1, ascii_word("$MASTER"))];
+        assert_eq!(pdm_at(&mut system, pid, &save, 100), STATUS_DONE);
+        let catalogue = Catalogue::open(store.path()).unwrap();
+        let entries = catalogue.read().unwrap().entries;
+        assert_eq!(entries[0].pdn, "$MASTER", "PDN defaults to DN");
+        let bytes = catalogue.read_data(&entries[0]).unwrap();
+        let (items, _) = crate::cos::local_datasets::items_from_host(&bytes).unwrap();
+        assert_eq!(items, [crate::cos::dataset::DatasetItem::EndOfData]);
+        // Without a deck there is no store to save in: a status, the job lives.
+        let dir = tempfile::tempdir().unwrap();
+        let (mut alone, pid) = crate::cos::loader::test_job(dir.path());
+        assert_eq!(pdm_at(&mut alone, pid, &save, 100), STATUS_NOT_SERVED);
+        assert!(alone.processes[&pid].is_alive());
+    }
+
     #[test]
     fn a_pdd_outside_the_field_ends_the_job() {
         let dir = tempfile::tempdir().unwrap();

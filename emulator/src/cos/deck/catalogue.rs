@@ -142,6 +142,21 @@ impl Entry {
 /// An operation of a job already done: (job number, statement index).
 pub type Done = (u64, u64);
 
+/// An operation a program made by request (F$PDM) in a step of a job: (job number,
+/// the step's statement index, the step's clock period at the request). The clock
+/// period tells apart two requests of one step, and a step resumed from a
+/// checkpoint makes the same request at the same clock period.
+pub type RequestDone = (u64, u64, u64);
+
+/// An operation that changes the store, as exactly-once remembers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// A control statement of the deck (SAVE, DELETE, ...).
+    Statement(Done),
+    /// A program's F$PDM request.
+    Request(RequestDone),
+}
+
 /// The catalogue file's contents.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contents {
@@ -155,6 +170,10 @@ pub struct Contents {
     pub entries: Vec<Entry>,
     /// Operations done, oldest first.
     pub done: Vec<Done>,
+    /// Operations programs made by request, oldest first (absent from catalogues
+    /// written before requests changed the store).
+    #[serde(default)]
+    pub requests: Vec<RequestDone>,
 }
 
 /// Failure of the store.
@@ -263,10 +282,8 @@ impl Catalogue {
         contents.entries.sort_by(|a, b| {
             (&a.pdn, &a.id, &a.own, a.edition).cmp(&(&b.pdn, &b.id, &b.own, b.edition))
         });
-        if contents.done.len() > MAX_DONE {
-            let excess = contents.done.len() - MAX_DONE;
-            contents.done.drain(..excess);
-        }
+        keep_newest(&mut contents.done);
+        keep_newest(&mut contents.requests);
         let text = serde_json::to_vec_pretty(&contents).map_err(|e| StoreError::Corrupt {
             path: self.catalogue_path(),
             reason: e.to_string(),
@@ -362,10 +379,27 @@ impl Contents {
         best
     }
 
-    /// Whether the job's operation `done` was already made.
-    pub fn is_done(&self, done: Done) -> bool {
-        self.done.contains(&done)
+    /// Whether the job's operation was already made.
+    pub fn is_done(&self, operation: Operation) -> bool {
+        match operation {
+            Operation::Statement(done) => self.done.contains(&done),
+            Operation::Request(done) => self.requests.contains(&done),
+        }
     }
+
+    /// Records the job's operation as made.
+    pub fn mark_done(&mut self, operation: Operation) {
+        match operation {
+            Operation::Statement(done) => self.done.push(done),
+            Operation::Request(done) => self.requests.push(done),
+        }
+    }
+}
+
+/// Forgets the oldest of `done` beyond [`MAX_DONE`].
+fn keep_newest<T>(done: &mut Vec<T>) {
+    let excess = done.len().saturating_sub(MAX_DONE);
+    done.drain(..excess);
 }
 
 #[cfg(test)]
@@ -413,7 +447,8 @@ pub(crate) mod tests {
         // Written but never catalogued: removed by the next write.
         let _orphan = store.write_data(&mut contents, b"lost").unwrap();
         contents.entries = vec![a2.clone(), a1.clone()];
-        contents.done.push((1, 3));
+        contents.mark_done(Operation::Statement((1, 3)));
+        contents.mark_done(Operation::Request((1, 3, 500)));
         store.write(contents).unwrap();
         let again = Catalogue::open(dir.path()).unwrap().read().unwrap();
         assert_eq!(
@@ -424,7 +459,17 @@ pub(crate) mod tests {
         assert_eq!(again.find("A", "", "U", None), Some(1));
         assert_eq!(again.find("A", "", "U", Some(1)), Some(0));
         assert_eq!(again.find("A", "X", "U", None), None);
-        assert!(again.is_done((1, 3)) && !again.is_done((2, 3)));
+        assert!(again.is_done(Operation::Statement((1, 3))));
+        assert!(!again.is_done(Operation::Statement((2, 3))));
+        assert!(again.is_done(Operation::Request((1, 3, 500))));
+        assert!(!again.is_done(Operation::Request((1, 3, 501))));
+        // A catalogue written before requests were remembered still reads.
+        let text = std::fs::read_to_string(dir.path().join(CATALOGUE_FILE)).unwrap();
+        let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+        old.as_object_mut().unwrap().remove("requests");
+        std::fs::write(dir.path().join(CATALOGUE_FILE), old.to_string()).unwrap();
+        let old = Catalogue::open(dir.path()).unwrap().read().unwrap();
+        assert!(old.requests.is_empty() && old.is_done(Operation::Statement((1, 3))));
         assert_eq!(store.read_data(&a2).unwrap(), b"A");
         let files = std::fs::read_dir(dir.path().join(DATA_DIR))
             .unwrap()

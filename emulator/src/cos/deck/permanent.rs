@@ -17,7 +17,7 @@
 //! PERMIT. The log lines of refusals and errors are the emulator's wording (the
 //! manual pages we can read do not list COS's message numbers).
 
-use super::catalogue::{Access, Catalogue, Contents, Entry, Permit};
+use super::catalogue::{Access, Catalogue, Contents, Entry, Operation, Permit};
 use super::run::VerbResult;
 use super::statement::Statement;
 use super::{Accessed, JobDataset};
@@ -69,6 +69,22 @@ const MAX_NAME: usize = 15;
 impl System {
     /// Runs a permanent-dataset verb: statement `index` of the deck.
     pub(super) fn permanent_verb(&mut self, pid: Pid, index: usize, s: &Statement) -> VerbResult {
+        let number = self.deck_of(pid).ok_or("no deck")?.number;
+        self.permanent_operation(pid, s, Operation::Statement((number, index as u64)))
+    }
+
+    /// Makes by request (F$PDM) the operation that control statement `s` stands
+    /// for, at clock period `clock` of the job's current step: the same rules, log
+    /// line and store as the verb, remembered as the request's, so that a step
+    /// resumed from a checkpoint taken before it does not make it twice.
+    pub(crate) fn permanent_request(&mut self, pid: Pid, s: &Statement, clock: u64) -> VerbResult {
+        let deck = self.deck_of(pid).ok_or("not a deck job")?;
+        let step = deck.step.unwrap_or(deck.next) as u64;
+        self.permanent_operation(pid, s, Operation::Request((deck.number, step, clock)))
+    }
+
+    /// Checks `s`'s parameters, then makes `operation` once.
+    fn permanent_operation(&mut self, pid: Pid, s: &Statement, operation: Operation) -> VerbResult {
         let verb = s.verb.as_str();
         let known = KNOWN
             .iter()
@@ -91,7 +107,7 @@ impl System {
         let deck = self.deck_of(pid).ok_or("no deck")?;
         let job = Job {
             user: deck.user.clone(),
-            done: (deck.number, index as u64),
+            done: operation,
             now: self.time(),
         };
         let mut contents = catalogue.read().map_err(|e| format!(" {verb}: {e}"))?;
@@ -109,7 +125,7 @@ impl System {
             _ => permit(s, &mut contents, &job)?,
         };
         if !redo {
-            contents.done.push(job.done);
+            contents.mark_done(job.done);
         }
         catalogue
             .write(contents)
@@ -478,7 +494,7 @@ fn permit(s: &Statement, contents: &mut Contents, job: &Job) -> Result<String, S
 /// The job's side of an operation.
 struct Job {
     user: String,
-    done: super::catalogue::Done,
+    done: Operation,
     now: u64,
 }
 
