@@ -789,8 +789,9 @@ fn prvdef_view_lists_a_user_of_the_validation_dataset() {
 /// block number and lists both datasets (PDN, ID, edition, dates) to its normal
 /// end. DMP10 reads the pages with function 040, names each dataset and
 /// makes it local with function 0170 and dumps it; a PLD10 after it reads the
-/// dump, writes the first dataset's blocks by block number and stops at the
-/// F$PDM function (050) that would make it permanent: PD810, its normal end. The
+/// dump, writes the first dataset's blocks by block number and asks F$PDM (050)
+/// to make it permanent, refused while the edition is still there: PD810, its
+/// normal end. The
 /// epoch is 1989: before 1973 a COS timestamp is negative, and AUDIT's date
 /// selection overflows on one. The store's entries stay as SAVE left them.
 #[test]
@@ -870,12 +871,15 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
     // sets each block's BCW forward index before the block is written
     // (`cos::circular`). PLD10 takes it for a dump (no PD808), writes DATA's block
     // by block number (F$WDC with the sign bit: no PD811) and asks F$PDM for
-    // function 050, which is not served: PD810, and its normal end.
+    // function 050 to make it permanent again, which SAVE's rule refuses while
+    // the dumped edition is still in the store: PD810, and its normal end.
     let stderr = ok(&out);
     assert!(!stderr.contains("F$WDC"), "{stderr}");
     assert!(!stderr.contains("ABORTED"), "{stderr}");
     assert!(
-        stderr.contains("F$PDM function 50: function code not known to this COS"),
+        stderr.contains(
+            "F$PDM function 50: SAVE: PDN=DATA ID= ED=1 OWN=SYSTEM: EDITION ALREADY EXISTS"
+        ),
         "{stderr}"
     );
     let stdout = text(&out.stdout);
@@ -890,6 +894,58 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
         stdout.contains(" PD810 - DATASET LOAD ERROR      DATA            ED=   1"),
         "{stdout}"
     );
+}
+
+/// The dump and reload the issue asks for: DMP10 dumps a catalogue built with
+/// SAVE into `$PDS`, the deck deletes both datasets, and PLD10 reloads them from
+/// the dump with F$PDM function 050 (`cos::pdm`, RELOAD), releasing its dataset
+/// `WRITE` after each (F$RLS, so the next one starts empty). Each dataset is then
+/// there once, under its PDN, ID, edition and owner, with its own records. The
+/// read password DATA had is not in the dump (the DSC pages hold none), so the
+/// reloaded edition has none. A second PLD10 of the same dump is refused edition
+/// by edition: nothing is there twice.
+#[test]
+fn dmp10_and_pld10_dump_and_reload_a_catalogue() {
+    let site = Site::new();
+    let epoch = ["--epoch", "604672496"];
+    let save = "JOB,JN=S,US=SYSTEM.\nCOPYF,I=$IN,O=A.\nCOPYF,I=$IN,O=B.\n\
+                SAVE,DN=A,PDN=DATA,R=RP.\nSAVE,DN=B,PDN=LONGERNAME12345,ID=XID.\n\
+                /EOF\nfirst one\n/EOF\nsecond\nand more\n";
+    ok(&site.run("save", save, &epoch));
+    let deck = "JOB,JN=D,US=SYSTEM.\nDMP10.\nDELETE,PDN=DATA.\n\
+                DELETE,PDN=LONGERNAME12345,ID=XID.\nREWIND,DN=$PDS.\nPLD10.\n\
+                REWIND,DN=$PDS.\nPLD10.\n\
+                ACCESS,DN=X,PDN=DATA.\nCOPYD,I=X.\n\
+                ACCESS,DN=Y,PDN=LONGERNAME12345,ID=XID.\nCOPYD,I=Y.\n";
+    let out = run_corpus_deck_with(&site, "d", deck, &epoch);
+    let stderr = ok(&out);
+    for line in [
+        " PDN=DATA ID= ED=1 OWN=SYSTEM DELETED",
+        " PDN=DATA ID= ED=1 OWN=SYSTEM SAVED FROM WRITE",
+        " PDN=LONGERNAME12345 ID=XID ED=1 OWN=SYSTEM SAVED FROM WRITE",
+        // The second PLD10: each edition is there already.
+        "F$PDM function 50: SAVE: PDN=DATA ID= ED=1 OWN=SYSTEM: EDITION ALREADY EXISTS",
+        " PDN=DATA ID= ED=1 OWN=SYSTEM ACCESSED AS X, PERMISSION M",
+    ] {
+        assert!(stderr.contains(line), "{line:?} in {stderr}");
+    }
+    assert!(!stderr.contains("ABORTED"), "{stderr}");
+    let stdout = text(&out.stdout);
+    for line in [
+        " DATA            ED=   1 ID=         OWN=SYSTEM          LOADED",
+        " LONGERNAME12345 ED=   1 ID=XID      OWN=SYSTEM          LOADED",
+        "               2 DATASETS LOADED",
+        "first one\n",
+        "second\nand more\n",
+    ] {
+        assert!(stdout.contains(line), "{line:?} in {stdout}");
+    }
+    let text = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
+    let catalogue: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let entries = catalogue["entries"].as_array().unwrap();
+    let names: Vec<&str> = entries.iter().map(|e| e["pdn"].as_str().unwrap()).collect();
+    assert_eq!(names, ["DATA", "LONGERNAME12345"], "each once");
+    assert_eq!(entries[0]["read"], "", "the dump carries no password");
 }
 
 /// JCSDEF reads its directives from FT05 (Fortran unit 5) and lists them on FT06,

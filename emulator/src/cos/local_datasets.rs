@@ -384,7 +384,48 @@ impl System {
         result
     }
 
-    /// F$CLS/F$RLS: flushes and forgets the dataset at S1.
+    /// F$RLS: closes the dataset at S1 if it is open, then, in a deck job, releases
+    /// it from the job as the RELEASE statement does (an accessed permanent dataset
+    /// the job wrote goes back to the store; any other is gone, so the name next
+    /// defined or opened is a new, empty dataset: PLD10 releases `WRITE` after each
+    /// dataset it reloads and defines it again for the next). Releasing a name the
+    /// job does not have is no error, as for the statement. Outside a deck a
+    /// dataset is a host file, which F$RLS only closes.
+    pub(crate) fn cos_release(&mut self, pid: Pid, s1: u64) -> Reply {
+        let open = self.cos_resolve(pid, s1, false);
+        let name = match open {
+            Some((slot, _)) => self.open_dataset(pid, slot).map(|d| d.name.clone()),
+            None => self
+                .cos_read(pid, s1 & 0xFF_FFFF, 1)
+                .map(|word| dataset_name(word[0])),
+        };
+        let Some(name) = name.filter(|n| !n.is_empty()) else {
+            return Reply::Status(STATUS_NO_DATASET);
+        };
+        let closed = match open {
+            Some((slot, _)) => self.cos_close_slot(pid, slot),
+            None => Ok(()),
+        };
+        let held = self
+            .deck_of(pid)
+            .is_some_and(|deck| deck.datasets.contains_key(&name));
+        let released = if held {
+            self.release_local(pid, &name)
+                .map_err(|e| e.trim_start().to_string())
+        } else {
+            Ok(())
+        };
+        match closed.and(released) {
+            Ok(()) => Reply::Status(0),
+            Err(message) => {
+                let text = format!("cray: pid {pid}: release of {name}: {message}\n");
+                self.console_mut().message(text.as_bytes());
+                Reply::Status(STATUS_NO_DATASET)
+            }
+        }
+    }
+
+    /// F$CLS: flushes and forgets the dataset at S1.
     pub(crate) fn cos_close(&mut self, pid: Pid, s1: u64) -> Reply {
         let Some((slot, _)) = self.cos_resolve(pid, s1, false) else {
             return Reply::Status(STATUS_NO_DATASET);

@@ -53,14 +53,16 @@
 //!   statement it stands for and made by the verb's own code
 //!   (`cos::deck::permanent`), remembered in the store under the request's clock
 //!   period so that a resumed step does not make it twice.
+//! - function 050 (PLD10's reload, P=0744b): a SAVE of the dataset it has just
+//!   loaded under the dumped PDN, ID and edition, for a job whose user is the
+//!   dumped owner.
 //!
 //! An unknown function code (AUDIT's 0430, asked with the job's owner after an
-//! MCD access: its answer, PMGKEY and PMRFWA, is not known; PLD10's 050 at
-//! P=0744b, asked for the dataset it has just loaded, which would change the
-//! store), a dataset that is not
+//! MCD access: its answer, PMGKEY and PMRFWA, is not known; DMP10's 0100, its
+//! "dump time call"), a dataset that is not
 //! in the store, and a store that cannot be read are answered with
 //! [`STATUS_NOT_SERVED`] and a line on the console saying why, never by ending the
-//! job. Only SAVE changes the store, and it is made once (above).
+//! job. Only SAVE and the reload change the store, and each is made once (above).
 
 use super::bits::{field, with_field};
 use super::deck::statement::{Param, Statement};
@@ -113,6 +115,10 @@ pub mod function {
     /// `$CAT` (P=037534, its catalogue access 0231 following when it fails);
     /// LOADCAT's `UNABLE TO ACCESS BACKUP VOLUME` is its failure.
     pub const ACCESS: u64 = 0o20;
+    /// Make a dataset loaded from a dump permanent again: PLD10's request
+    /// (P=0744b) for each dataset it has written from its `$PDS`, with the PDD
+    /// naming the local dataset (`WRITE`) and the dumped PDN, ID, edition and owner.
+    pub const RELOAD: u64 = 0o50;
 }
 
 /// PMUQ: word 014 bit 0, unique access (AUDIT's setter at P=0132726).
@@ -197,6 +203,7 @@ impl System {
             function::ACCESS_PERMANENT => return self.pdm_access_permanent(pid),
             function::SAVE => return self.pdm_statement(pid, "SAVE"),
             function::ACCESS => return self.pdm_statement(pid, "ACCESS"),
+            function::RELOAD => return self.pdm_reload(pid),
             function::READ_PAGES => {}
             _ if function::ACCESS_CATALOGUE.contains(&code) => {}
             _ => return Err("function code not known to this COS".to_string()),
@@ -315,7 +322,40 @@ impl System {
     /// [`function::ACCESS`]): the verb's own code makes it, remembered under the
     /// step's clock period so that a resumed step does not make it twice.
     fn pdm_statement(&mut self, pid: Pid, verb: &str) -> Result<(u64, Option<u64>), String> {
-        let statement = pdd_statement(verb, &self.pdd_words(pid)?);
+        let pdd = self.pdd_words(pid)?;
+        self.pdm_make(pid, verb, &pdd)
+    }
+
+    /// PLD10's reload ([`function::RELOAD`]): a SAVE of the loaded dataset under
+    /// the dumped PDN, ID and edition, by a job whose user is the dumped owner
+    /// (PMOWN). What the dump cannot carry is not restored: the DSC pages the
+    /// emulator serves hold no passwords (their place in COS's entry is not known),
+    /// and the permits and public access are not in the PDD, so the reloaded
+    /// edition has none of them and only its owner can reach it.
+    fn pdm_reload(&mut self, pid: Pid) -> Result<(u64, Option<u64>), String> {
+        let pdd = self.pdd_words(pid)?;
+        let owner = long_name(pdd[0o43], pdd[0o44]);
+        let user = self
+            .deck_of(pid)
+            .map(|d| d.user.clone())
+            .unwrap_or_default();
+        if !owner.is_empty() && owner != user {
+            return Err(format!(
+                "reload of a dataset of OWN={owner}: this job's user is {user}, and only \
+                 the owner reloads its datasets"
+            ));
+        }
+        self.pdm_make(pid, "SAVE", &pdd)
+    }
+
+    /// Makes the operation of control statement `verb` that `pdd` stands for.
+    fn pdm_make(
+        &mut self,
+        pid: Pid,
+        verb: &str,
+        pdd: &[u64],
+    ) -> Result<(u64, Option<u64>), String> {
+        let statement = pdd_statement(verb, pdd);
         let dn = statement
             .value("DN")
             .ok_or("no dataset name in word 1 (PMDN)")?

@@ -249,7 +249,8 @@ impl System {
             }
             F_UROLL => Reply::Rollout,
             F_OPN => self.cos_open(pid, s1),
-            F_CLS | F_RLS => self.cos_close(pid, s1),
+            F_CLS => self.cos_close(pid, s1),
+            F_RLS => self.cos_release(pid, s1),
             F_LBN => self.cos_last_block(pid, s1),
             F_POS => self.cos_rewind(pid, s1),
             F_BIO => self.cos_bio(pid, s1),
