@@ -23,6 +23,7 @@ pub mod dataset;
 pub mod deck;
 mod dnt;
 pub mod dsc;
+mod dump;
 mod error;
 mod events;
 mod ijc;

@@ -138,6 +138,8 @@ pub mod code {
     pub const F_IOA: u64 = 0o41;
     /// Create, change or delete a user LFT entry.
     pub const F_LFT: u64 = 0o42;
+    /// Dump job area.
+    pub const F_DJA: u64 = 0o44;
     /// Reprieve (set up an error handler).
     pub const F_RPV: u64 = 0o45;
     /// User-requested rollout.
@@ -263,6 +265,7 @@ impl System {
             F_EVENT_RECALL => self.cos_event_recall(pid, s1),
             F_IJC => self.cos_inter_job(pid, s1),
             F_OPMSG => self.cos_operator_message(pid, s1),
+            F_DJA => self.cos_dump_job_area(pid, s1),
             F_RDC if s1 >> 63 == 1 => self.cos_read_by_block(pid, s1),
             F_RDC => self.cos_read_circular(pid, s1),
             F_WDC if s1 >> 63 == 1 => self.cos_write_by_block(pid, s1),
