@@ -155,3 +155,46 @@ pub(crate) fn test_job(root: &std::path::Path) -> (System, Pid) {
         .expect("an eight-word program loads");
     (system, pid)
 }
+
+/// [`test_job`] as the step of a deck job of user U (job number 7, the step its
+/// statement 2) holding local dataset DATA (one record: 1, 2, 3), with the
+/// permanent-dataset store `store` if given.
+#[cfg(test)]
+pub(crate) fn test_deck_job(
+    root: &std::path::Path,
+    store: Option<&std::path::Path>,
+) -> (System, Pid) {
+    use super::dataset::DatasetItem;
+    use super::deck::catalogue::Catalogue;
+    use super::deck::{DeckHost, DeckJob, JobDataset};
+    let (mut system, pid) = test_job(root);
+    system.attach_deck_host(DeckHost {
+        system_dir: None,
+        catalogue: store.map(|dir| Catalogue::open(dir).expect("a store in a temporary directory")),
+    });
+    let data = JobDataset::holding(vec![
+        DatasetItem::Record {
+            words: vec![1, 2, 3],
+            unused_bits: 0,
+        },
+        DatasetItem::EndOfData,
+    ]);
+    let deck = DeckJob {
+        job_name: "T".to_string(),
+        user: "U".to_string(),
+        number: 7,
+        statements: Vec::new(),
+        next: 3,
+        step: Some(2),
+        aborted: None,
+        datasets: BTreeMap::from([
+            ("DATA".to_string(), data),
+            ("$IN".to_string(), JobDataset::empty()),
+        ]),
+        conditions: Vec::new(),
+        symbols: BTreeMap::new(),
+    };
+    let jid = system.processes[&pid].jid;
+    system.cos_decks.insert(jid, deck);
+    (system, pid)
+}

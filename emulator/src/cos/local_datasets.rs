@@ -389,8 +389,9 @@ impl System {
     /// the job wrote goes back to the store; any other is gone, so the name next
     /// defined or opened is a new, empty dataset: PLD10 releases `WRITE` after each
     /// dataset it reloads and defines it again for the next). Releasing a name the
-    /// job does not have is no error, as for the statement. Outside a deck a
-    /// dataset is a host file, which F$RLS only closes.
+    /// job does not have is no error, as for the statement. `$IN`, `$OUT` and
+    /// `$LOG` are only closed, and outside a deck a dataset is a host file, which
+    /// F$RLS only closes too.
     pub(crate) fn cos_release(&mut self, pid: Pid, s1: u64) -> Reply {
         let open = self.cos_resolve(pid, s1, false);
         let name = match open {
@@ -406,9 +407,13 @@ impl System {
             Some((slot, _)) => self.cos_close_slot(pid, slot),
             None => Ok(()),
         };
-        let held = self
-            .deck_of(pid)
-            .is_some_and(|deck| deck.datasets.contains_key(&name));
+        // The job's own input and output outlive a program that lets them go: the
+        // deck's later steps read what is left of `$IN`.
+        let job_stream = matches!(name.as_str(), "$IN" | "$OUT" | "$LOG");
+        let held = !job_stream
+            && self
+                .deck_of(pid)
+                .is_some_and(|deck| deck.datasets.contains_key(&name));
         let released = if held {
             self.release_local(pid, &name)
                 .map_err(|e| e.trim_start().to_string())
@@ -560,6 +565,38 @@ mod tests {
         assert!(lft_entries(&system, pid)
             .iter()
             .all(|e| e.1 == 0 && e.2 == 0));
+    }
+
+    /// F$RLS with S1 = a block naming `name`; returns S0.
+    fn release(system: &mut System, pid: Pid, name: &str) -> u64 {
+        assert!(system.cos_write(pid, 0o3000, &[ascii_word(name), 0]));
+        let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;
+        cpu.s[0] = crate::cos::requests::code::F_RLS;
+        cpu.s[1] = 0o3000;
+        system.cos_request(pid, 0o1000);
+        system.processes[&pid].cpu.s[0]
+    }
+
+    #[test]
+    fn release_drops_a_deck_jobs_dataset_but_not_its_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid) = crate::cos::loader::test_deck_job(dir.path(), None);
+        let held =
+            |system: &System, name: &str| system.deck_of(pid).unwrap().datasets.contains_key(name);
+        // Open, then released: closed, and gone from the job.
+        let slot = system.cos_open_name(pid, "DATA").unwrap();
+        assert!(system.open_dataset(pid, slot).is_some());
+        assert_eq!(release(&mut system, pid, "DATA"), 0);
+        assert!(system.open_dataset(pid, slot).is_none(), "closed");
+        assert!(!held(&system, "DATA"), "released");
+        // Opened again, it is a new, empty dataset.
+        let slot = system.cos_open_name(pid, "DATA").unwrap();
+        let items = system.open_dataset(pid, slot).unwrap().items.clone();
+        assert_eq!(items, [DatasetItem::EndOfData]);
+        // A name the job does not have is no error; $IN stays the job's.
+        assert_eq!(release(&mut system, pid, "NONE"), 0);
+        assert_eq!(release(&mut system, pid, "$IN"), 0);
+        assert!(held(&system, "$IN"));
     }
 
     #[test]

@@ -524,38 +524,11 @@ mod tests {
             "the ninth entry, first of page 2"
         );
     }
-    /// A deck job of user U (job number 7, its step statement 2) holding local
-    /// dataset DATA, with the store `store`.
+    /// A deck job of user U holding DATA, with the store `store`
+    /// ([`crate::cos::loader::test_deck_job`]).
     fn deck_job(store: &std::path::Path) -> (tempfile::TempDir, System, Pid) {
-        use crate::cos::dataset::DatasetItem;
-        use crate::cos::deck::{DeckJob, JobDataset};
         let dir = tempfile::tempdir().unwrap();
-        let (mut system, pid) = crate::cos::loader::test_job(dir.path());
-        system.attach_deck_host(DeckHost {
-            system_dir: None,
-            catalogue: Some(Catalogue::open(store).unwrap()),
-        });
-        let data = JobDataset::holding(vec![
-            DatasetItem::Record {
-                words: vec![1, 2, 3],
-                unused_bits: 0,
-            },
-            DatasetItem::EndOfData,
-        ]);
-        let deck = DeckJob {
-            job_name: "T".to_string(),
-            user: "U".to_string(),
-            number: 7,
-            statements: Vec::new(),
-            next: 3,
-            step: Some(2),
-            aborted: None,
-            datasets: std::collections::BTreeMap::from([("DATA".to_string(), data)]),
-            conditions: Vec::new(),
-            symbols: std::collections::BTreeMap::new(),
-        };
-        let jid = system.processes[&pid].jid;
-        system.cos_decks.insert(jid, deck);
+        let (system, pid) = crate::cos::loader::test_deck_job(dir.path(), Some(store));
         (dir, system, pid)
     }
 
