@@ -751,6 +751,15 @@ impl Session {
         if let Some(max) = self.triggers.max_cycles {
             budget = budget.min(max.saturating_sub(self.spent).max(1));
         }
+        // A COS job's own time limit (JOB,...,T=): it ends the job at the first
+        // instruction boundary at or past its clock period.
+        if let Some((jid, limit)) = self.system.cos_time_limit() {
+            if clock >= limit {
+                self.system.cos_time_limit_reached(jid);
+            } else {
+                budget = budget.min(limit - clock);
+            }
+        }
         for limit in [
             self.triggers.stop_at.as_ref().map(|(at, _)| *at),
             self.next_periodic,

@@ -948,6 +948,95 @@ fn dmp10_and_pld10_dump_and_reload_a_catalogue() {
     assert_eq!(entries[0]["read"], "", "the dump carries no password");
 }
 
+/// `JOB,...,T=1.`: a step that never ends is stopped when the job has used one
+/// second of the machine's clock (1 s / 9.5 ns on the X-MP: 105 263 157 clock
+/// periods), the log says so and the job ends aborted without the statements after
+/// EXIT (`cos::deck::time_limit`). The job stops at the same clock period, in the
+/// same state, when it was checkpointed half way and restarted: the clock that
+/// measures its time is part of the image.
+#[test]
+fn a_job_time_limit_ends_a_job_that_would_run_for_ever() {
+    // Each run in a site of its own: the store numbers the jobs, and the number is
+    // part of the state.
+    let spin_site = || {
+        let site = Site::new();
+        let spin = site.path("spin.cal");
+        std::fs::write(
+            &spin,
+            "         IDENT     SPIN\n         START     MAIN\nMAIN     J         MAIN\n         END\n",
+        )
+        .unwrap();
+        let status = cray()
+            .args(["asm", "--format", "cos"])
+            .arg(&spin)
+            .arg("-o")
+            .arg(site.path("sys/SPIN.bin"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        site
+    };
+    let site = spin_site();
+    let deck = "JOB,JN=T,T=1.\nCOPY.\nSPIN.\nEXIT.\nCOPY.\n/EOF\nbefore\n/EOF\nafter\n";
+    let whole_json = site.path("whole.json");
+    let out = site.run("t", deck, &["--stats-json", whole_json.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for line in [
+        " SPIN ABORTED (time limit)",
+        " JOB TIME LIMIT OF 1 SECONDS EXCEEDED",
+        " JOB ENDED ABORTED (status 1)",
+    ] {
+        assert!(stderr.contains(line), "{line:?} in {stderr}");
+    }
+    assert_eq!(text(&out.stdout), "before\n", "nothing after EXIT runs");
+    let whole = stats(&whole_json);
+    let cycles = whole["cycles"].as_u64().unwrap();
+    let limit = 1_000_000_000_000 / 9_500;
+    assert!(
+        (limit..limit + 16).contains(&cycles),
+        "stopped at the first instruction boundary at or past {limit}: {cycles}"
+    );
+
+    let site = spin_site();
+    let image = site.path("half.chk");
+    let half = (limit / 2).to_string();
+    let out = site.run(
+        "t",
+        deck,
+        &["--stop-at", &half, "--checkpoint", image.to_str().unwrap()],
+    );
+    assert!(image.exists(), "{}", text(&out.stderr));
+    let restarted_json = site.path("restarted.json");
+    let out = cray()
+        .arg("restart")
+        .arg("-f")
+        .arg(&image)
+        .arg("--root")
+        .arg(site.dir.path())
+        .arg("--system-dir")
+        .arg(site.path("sys"))
+        .arg("--pds")
+        .arg(site.path("pds"))
+        .arg("--stats-json")
+        .arg(&restarted_json)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let restarted = stats(&restarted_json);
+    assert_eq!(restarted["cycles"], whole["cycles"]);
+    assert_eq!(restarted["state_hash"], whole["state_hash"]);
+
+    // A limit that is not a number is refused before the job starts.
+    let out = site.run("bad", "JOB,JN=B,T=SOON.\nCOPY.\n", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("JOB statement: T=SOON: the job time limit is a whole number of seconds"),
+        "{stderr}"
+    );
+}
+
 /// JCSDEF reads its directives from FT05 (Fortran unit 5) and lists them on FT06,
 /// which the deck prints: blank-compressed by the library, expanded for the
 /// terminal. With only a comment it checks the empty definition and reports what a

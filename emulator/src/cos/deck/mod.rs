@@ -14,7 +14,8 @@
 //! host, [`catalogue`] is the permanent-dataset store, `run` is the interpreter and
 //! the step loader, `local` the verbs on local datasets, `copy` the copy and
 //! positioning verbs (COPYR/F/D, SKIPR/F/D), `permanent` the verbs on permanent
-//! datasets, `staging` FETCH from the front end (the host files under the root).
+//! datasets, `staging` FETCH from the front end (the host files under the root),
+//! [`time_limit`] the JOB statement's `T=`.
 
 pub mod catalogue;
 mod copy;
@@ -24,6 +25,7 @@ mod permanent;
 mod run;
 mod staging;
 pub mod statement;
+pub mod time_limit;
 
 use super::dataset::DatasetItem;
 use catalogue::Access;

@@ -99,6 +99,8 @@ impl System {
             conditions: Vec::new(),
             symbols: BTreeMap::new(),
         };
+        super::time_limit::job_time_limit(&deck_job)
+            .map_err(|e| error(CosStartError::JobStatement(e)))?;
         let cpu = self.new_cpu(0);
         let mut process = Process::new(cpu, Memory::new(0), 0, Personality::Cos, name.into());
         process.cos = Some(Box::new(CosJob {
@@ -175,7 +177,7 @@ impl System {
 
     /// Ends the deck job of `pid`: accessed datasets written are written back, then
     /// the process ends.
-    fn end_deck_job(&mut self, pid: Pid, status: ExitStatus) {
+    pub(super) fn end_deck_job(&mut self, pid: Pid, status: ExitStatus) {
         let names: Vec<String> = self
             .deck_of(pid)
             .map(|d| d.datasets.keys().cloned().collect())

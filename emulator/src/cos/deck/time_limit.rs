@@ -1,0 +1,141 @@
+//! The job's time limit: `T=tl` of the JOB statement (SR-0011, "Job definition and
+//! control": `JOB,JN=jn,MFL=fl,T=tl,P=p,US=us,...`,
+//! <https://9dok.net/article/job-definition-control-cray-cray-mp-computer-systems.y6e46dwn>),
+//! in decimal seconds of the job's CPU time.
+//!
+//! A deck job is the only job of its system and starts at clock period 0, and its
+//! one CPU runs nothing else, so the job's time used is the system clock: a limit
+//! of `tl` seconds runs out at `tl` seconds' worth of clock periods of the machine
+//! (9.5 ns on the X-MP, 12.5 ns on the CRAY-1). That clock is saved in every
+//! checkpoint, so a resumed job keeps what it used. The driver (`cray run`,
+//! `batch`, `restart`, `debug`) runs the machine no further than the limit, so the
+//! job ends at the first instruction boundary at or past it, the same clock period
+//! on every run. `T` without a value, or no `T`, sets no limit (the emulator has no
+//! site maximum to give).
+//!
+//! What happens then is the emulator's choice, as the pages at hand do not say: the
+//! step in progress is ended (its open datasets closed, as at any step's end), the
+//! log says ` JOB TIME LIMIT OF tl SECONDS EXCEEDED`, and the whole job ends
+//! aborted, with no EXIT processing (no time is left for it). A reprieve (F$RPV) is
+//! not entered for it.
+
+use super::statement::{self, SyntaxError};
+use super::DeckJob;
+use crate::cos::System;
+use crate::system::{ExitStatus, Pid};
+
+/// The job's time limit in seconds, from its JOB statement (`None`: no limit).
+pub fn job_time_limit(deck: &DeckJob) -> Result<Option<u64>, SyntaxError> {
+    let Some(first) = deck.statements.first() else {
+        return Ok(None);
+    };
+    let job = statement::parse(first)?;
+    if job.verb != "JOB" {
+        return Ok(None);
+    }
+    let Some(text) = job.value("T") else {
+        return Ok(None);
+    };
+    text.parse().map(Some).map_err(|_| {
+        SyntaxError(format!(
+            "T={text}: the job time limit is a whole number of seconds"
+        ))
+    })
+}
+
+impl System {
+    /// The deck job that has a time limit, and the clock period at which it runs
+    /// out.
+    pub fn cos_time_limit(&self) -> Option<(Pid, u64)> {
+        let period = u128::from(self.config.model.clock_period_ps());
+        self.cos_decks.iter().find_map(|(&jid, deck)| {
+            let seconds = job_time_limit(deck).ok().flatten()?;
+            let periods = u128::from(seconds) * 1_000_000_000_000 / period;
+            Some((jid, u64::try_from(periods).unwrap_or(u64::MAX)))
+        })
+    }
+
+    /// Ends deck job `jid`, whose time ran out (see the module's notes).
+    pub fn cos_time_limit_reached(&mut self, jid: Pid) {
+        let Some(deck) = self.cos_decks.get(&jid) else {
+            return;
+        };
+        let seconds = job_time_limit(deck).ok().flatten().unwrap_or(0);
+        let verb = deck
+            .step
+            .and_then(|i| deck.statements.get(i))
+            .and_then(|s| statement::parse(s).ok())
+            .map(|s| s.verb);
+        if let Err(failure) = self.cos_flush_all(jid) {
+            self.job_log(format!(" {failure}"));
+        }
+        if let Some(job) = self.processes.get_mut(&jid).and_then(|p| p.cos.as_mut()) {
+            job.open.clear();
+        }
+        if let Some(verb) = verb {
+            self.job_log(format!(" {verb} ABORTED (time limit)"));
+        }
+        self.job_log(format!(" JOB TIME LIMIT OF {seconds} SECONDS EXCEEDED"));
+        let status = ExitStatus::Exited(1);
+        if let Some(deck) = self.cos_decks.get_mut(&jid) {
+            deck.step = None;
+            deck.aborted = Some(status);
+        }
+        self.end_deck_job(jid, status);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn deck(first: &str) -> DeckJob {
+        DeckJob {
+            job_name: "T".to_string(),
+            user: "U".to_string(),
+            number: 0,
+            statements: vec![first.to_string(), "EXIT.".to_string()],
+            next: 0,
+            step: None,
+            aborted: None,
+            datasets: BTreeMap::new(),
+            conditions: Vec::new(),
+            symbols: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_limit_is_whole_seconds_of_t_and_none_without_a_value() {
+        assert_eq!(job_time_limit(&deck("JOB,JN=A,T=8.")), Ok(Some(8)));
+        assert_eq!(job_time_limit(&deck("JOB,JN=A,US=SYSTEM,T.")), Ok(None));
+        assert_eq!(job_time_limit(&deck("JOB,JN=A.")), Ok(None));
+        let refused = job_time_limit(&deck("JOB,JN=A,T=1X.")).unwrap_err();
+        assert!(refused.0.contains("T=1X"), "{refused}");
+        assert!(job_time_limit(&deck("JOB,JN=A,T=-1.")).is_err());
+    }
+
+    #[test]
+    fn the_limit_runs_out_at_its_seconds_of_the_models_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut system, pid) = crate::cos::loader::test_deck_job(dir.path(), None);
+        assert_eq!(
+            system.cos_time_limit(),
+            None,
+            "the fixture's deck has no JOB"
+        );
+        let jid = system.processes[&pid].jid;
+        system.cos_decks.get_mut(&jid).unwrap().statements = deck("JOB,JN=A,T=2.").statements;
+        // The X-MP's clock period is 9.5 ns.
+        assert_eq!(
+            system.cos_time_limit(),
+            Some((jid, 2_000_000_000_000 / 9_500))
+        );
+        system.cos_time_limit_reached(jid);
+        let alive = system.processes.get(&pid).is_some_and(|p| p.is_alive());
+        assert!(!alive, "the job ended");
+        assert!(system
+            .cos_log
+            .contains(&" JOB TIME LIMIT OF 2 SECONDS EXCEEDED".to_string()));
+    }
+}
