@@ -1037,6 +1037,38 @@ fn a_job_time_limit_ends_a_job_that_would_run_for_ever() {
     );
 }
 
+/// DISPOSE by disposition code: PR prints, ST stages to a host file under the root
+/// (the front end), SC scratches; DEFER keeps the dataset with the job; `$OUT`,
+/// which reaches the terminal as it is written, is left as it is (COS's station
+/// decks end with `DISPOSE,DN=$OUT,DC=SC,DEFER.`); DC=IN is refused by name.
+#[test]
+fn dispose_prints_stages_or_scratches() {
+    let site = Site::new();
+    let deck = "JOB,JN=D.\nCOPYF,I=$IN,O=A.\nCOPYF,I=$IN,O=B.\nCOPYF,I=$IN,O=C.\n\
+                DISPOSE,DN=A.\nDISPOSE,DN=B,DC=ST,SDN=BOUT.\nDISPOSE,DN=C,DC=SC,DEFER.\n\
+                REWIND,DN=C.\nCOPYD,I=C.\nDISPOSE,DN=$OUT,DC=SC,DEFER.\n\
+                DISPOSE,DN=A,NA.\nDISPOSE,DN=C,DC=IN.\n\
+                /EOF\nalpha\n/EOF\nbeta\n/EOF\ngamma\n";
+    let out = site.run("d", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "alpha\ngamma\n");
+    assert_eq!(
+        std::fs::read_to_string(site.path("BOUT")).unwrap(),
+        "beta\n"
+    );
+    for line in [
+        " DISPOSE: B: 5 bytes to BOUT",
+        " COPYD: 1 RECORDS, 1 FILES COPIED FROM C TO $OUT",
+        " DISPOSE: $OUT reaches the terminal as the job writes it",
+        // Printed without DEFER, A is gone (NA: logged only).
+        " DISPOSE: A is not a local dataset of the job",
+        " DISPOSE: DC=IN (to the input queue as a job) is not served here",
+    ] {
+        assert!(stderr.contains(line), "{line:?} in {stderr}");
+    }
+}
+
 /// JCSDEF reads its directives from FT05 (Fortran unit 5) and lists them on FT06,
 /// which the deck prints: blank-compressed by the library, expanded for the
 /// terminal. With only a comment it checks the empty definition and reports what a

@@ -9,7 +9,7 @@
 use super::run::VerbResult;
 use super::statement::Statement;
 use super::JobDataset;
-use crate::cos::dataset::{unpack_line, DatasetItem};
+use crate::cos::dataset::DatasetItem;
 use crate::cos::job::LocalDataset;
 use crate::cos::System;
 use crate::system::Pid;
@@ -46,32 +46,10 @@ impl System {
                         dataset.position = 0;
                     }
                 }
-                _ => self.dispose(pid, name)?,
+                _ => self.dispose(pid, s, name)?,
             }
         }
         Ok(())
-    }
-
-    /// DISPOSE: the dataset's records go to the terminal as text lines (the front
-    /// end's printer), and the job no longer has it.
-    fn dispose(&mut self, pid: Pid, name: &str) -> VerbResult {
-        let items = self
-            .deck_of(pid)
-            .and_then(|d| d.datasets.get(name))
-            .map(|d| d.items.clone())
-            .ok_or_else(|| format!(" DISPOSE: {name} is not a local dataset of the job"))?;
-        let mut text = String::new();
-        for item in &items {
-            if let DatasetItem::Record { words, unused_bits } = item {
-                let line = unpack_line(words, *unused_bits).unwrap_or_else(|_| "?".into());
-                text.push_str(&line);
-                text.push('\n');
-            }
-        }
-        if let Err(failure) = self.console_mut().stdout(text.as_bytes()) {
-            self.host_write_failed(pid, "standard output", &failure, "no error status");
-        }
-        self.release_local(pid, name)
     }
 
     /// IF, ELSEIF, ELSE, ENDIF, SET.

@@ -1,4 +1,5 @@
-//! FETCH: a dataset staged from the front end to the job as a local dataset.
+//! FETCH: a dataset staged from the front end to the job as a local dataset; and
+//! DISPOSE, a local dataset sent the other way.
 //!
 //! On COS the front-end station held the user's files, and `FETCH,DN=dn,TEXT=text`
 //! had it send one (named in the front end's own terms by TEXT, or by SDN) to the
@@ -15,14 +16,29 @@
 //! as words, one record (a program fetched so, an absolute binary, can then be run
 //! by its dataset name, as jinstall.job does). Without DF the form is found from
 //! the file: blocked, else text, else words.
+//!
+//! `DISPOSE,DN=dn,DC=dc,SDN=sdn,TEXT=text,DF=df,DEFER` sends local dataset `dn` on
+//! by its disposition code DC: `PR` (print, the default) to the terminal as text
+//! lines, the station's printer; `ST` (stage) to the front end, the host file named
+//! by TEXT, else SDN, else DN, as written, in the form DF gives (`CB` text lines,
+//! the default; `BB` blocked; `TR` the records' words); `SC` (scratch) nowhere.
+//! Without DEFER the job then no longer has the dataset. With DEFER COS disposed of
+//! it when it was released or the job ended; here it is disposed of at once and
+//! the job keeps it (the emulator keeps no deferred disposition in the job's
+//! state), so its printed lines come before those of later steps, not after. `$OUT`
+//! reaches the terminal as the job writes it, so `DISPOSE,DN=$OUT,...`, the last
+//! statement of COS's own station decks (`DISPOSE,DN=$OUT,DC=SC,DEFER.`), changes
+//! nothing and says so in the log. `DC=IN` (to the input queue, as a new job) is
+//! refused: `cray batch submit` runs decks.
 
 use super::run::VerbResult;
 use super::statement::Statement;
 use super::JobDataset;
 use crate::cos::absolute::words_from_bytes;
-use crate::cos::dataset::{deblock, is_blocked, DatasetItem};
-use crate::cos::local_datasets::{items_from_host, MAX_DATASET_BYTES};
+use crate::cos::dataset::{block, deblock, is_blocked, unpack_line, DatasetItem};
+use crate::cos::local_datasets::{host_bytes, items_from_host, MAX_DATASET_BYTES};
 use crate::cos::System;
+use crate::system::host_files::OpenHow;
 use crate::system::Pid;
 
 /// The parameters FETCH takes (SR-0011); those not listed are refused.
@@ -42,17 +58,82 @@ enum Form {
 }
 
 impl Form {
-    fn of(s: &Statement) -> Result<Form, String> {
+    /// DF of `s` (`default` without one).
+    fn of(s: &Statement, default: Form) -> Result<Form, String> {
         match s.value("DF") {
-            None => Ok(Form::Any),
+            None => Ok(default),
             Some("CB") => Ok(Form::Text),
             Some("BB") => Ok(Form::Blocked),
             Some("TR") => Ok(Form::Transparent),
             Some(other) => Err(format!(
-                " FETCH: DF={other}: the dataset format is CB, BB or TR"
+                " {}: DF={other}: the dataset format is CB, BB or TR",
+                s.verb
             )),
         }
     }
+}
+
+/// Where DISPOSE sends a dataset (DC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Disposition {
+    /// `PR`: to the terminal, as text lines.
+    Print,
+    /// `ST`: to a host file under the root.
+    Stage,
+    /// `SC`: nowhere.
+    Scratch,
+}
+
+impl Disposition {
+    fn of(s: &Statement) -> Result<Disposition, String> {
+        match s.value("DC").unwrap_or("PR") {
+            "PR" => Ok(Disposition::Print),
+            "ST" => Ok(Disposition::Stage),
+            "SC" => Ok(Disposition::Scratch),
+            "IN" => Err(
+                " DISPOSE: DC=IN (to the input queue as a job) is not served here: \
+                         run the deck with cray batch submit"
+                    .to_string(),
+            ),
+            other => Err(format!(
+                " DISPOSE: DC={other}: the disposition is PR, ST, SC or IN (no punch, plotter \
+                 or tape here)"
+            )),
+        }
+    }
+}
+
+/// The host bytes of `items` staged in `form`.
+fn staged_bytes(items: &[DatasetItem], form: Form) -> Result<Vec<u8>, String> {
+    match form {
+        Form::Blocked => {
+            let words = block(items).map_err(|e| e.to_string())?;
+            Ok(words.iter().flat_map(|w| w.to_be_bytes()).collect())
+        }
+        Form::Transparent => Ok(items
+            .iter()
+            .filter_map(|item| match item {
+                DatasetItem::Record { words, .. } => Some(words),
+                _ => None,
+            })
+            .flatten()
+            .flat_map(|w| w.to_be_bytes())
+            .collect()),
+        Form::Text | Form::Any => host_bytes(items, true),
+    }
+}
+
+/// The records of `items` as terminal lines.
+fn printed(items: &[DatasetItem]) -> String {
+    let mut text = String::new();
+    for item in items {
+        if let DatasetItem::Record { words, unused_bits } = item {
+            let line = unpack_line(words, *unused_bits).unwrap_or_else(|_| "?".into());
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    text
 }
 
 /// The dataset `bytes` hold, read as `form`.
@@ -100,7 +181,7 @@ impl System {
             .value("DN")
             .filter(|dn| !dn.is_empty())
             .ok_or(" FETCH: DN= is required")?;
-        let form = Form::of(s)?;
+        let form = Form::of(s, Form::Any)?;
         if self
             .deck_of(pid)
             .is_some_and(|d| d.datasets.contains_key(dn))
@@ -117,6 +198,57 @@ impl System {
             .insert(dn.to_string(), JobDataset::holding(items));
         self.job_log(format!(" FETCH: {dn}: {} bytes from {path}", bytes.len()));
         Ok(())
+    }
+
+    /// DISPOSE of local dataset `name` (see the module's comment).
+    pub(super) fn dispose(&mut self, pid: Pid, s: &Statement, name: &str) -> VerbResult {
+        let disposition = Disposition::of(s)?;
+        let form = Form::of(s, Form::Text)?;
+        if name == "$OUT" {
+            self.job_log(" DISPOSE: $OUT reaches the terminal as the job writes it".to_string());
+            return Ok(());
+        }
+        let items = self
+            .deck_of(pid)
+            .and_then(|d| d.datasets.get(name))
+            .map(|d| d.items.clone())
+            .ok_or_else(|| format!(" DISPOSE: {name} is not a local dataset of the job"))?;
+        match disposition {
+            Disposition::Print => {
+                if let Err(failure) = self.console_mut().stdout(printed(&items).as_bytes()) {
+                    self.host_write_failed(pid, "standard output", &failure, "no error status");
+                }
+            }
+            Disposition::Stage => {
+                let file = s.value("TEXT").or(s.value("SDN")).unwrap_or(name);
+                let bytes =
+                    staged_bytes(&items, form).map_err(|e| format!(" DISPOSE: {name}: {e}"))?;
+                self.front_end_write(file, &bytes)
+                    .map_err(|e| format!(" DISPOSE: {name}: {file}: {e}"))?;
+                self.job_log(format!(" DISPOSE: {name}: {} bytes to {file}", bytes.len()));
+            }
+            Disposition::Scratch => {}
+        }
+        if s.flag("DEFER") {
+            return Ok(());
+        }
+        self.release_local(pid, name)
+    }
+
+    /// Writes host file `name` under the root whole (created or replaced).
+    fn front_end_write(&self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        let root = self.root();
+        let relative = root.resolve(name).map_err(|e| format!("{e:?}"))?;
+        let how = OpenHow {
+            write: true,
+            create: true,
+            truncate: true,
+            ..OpenHow::default()
+        };
+        root.open(&relative, how).map_err(|e| format!("{e:?}"))?;
+        root.write_at(&relative, 0, false, bytes)
+            .map(|_| ())
+            .map_err(|failure| failure.error.to_string())
     }
 
     /// The host file under the root that front-end name `name` stands for, as
