@@ -36,7 +36,7 @@
 //! | DCUSR1, DCUSR2 | 015, 016 | 0–63, 0–55 | the owner (the user who saved it) |
 //! | DCTXL, DCRT, DCED | 017 | 21–23, 24–35, 52–63 | 0, the retention, the edition |
 //! | DCACS | 024 | 0–15 | the number of accesses |
-//! | DCCRT, DCACT, DCTDM, DCMFT | 025–030 | 0–63 | created, accessed, dumped (0), modified |
+//! | DCCRT, DCACT, DCTDM, DCMFT | 025–030 | 0–63 | created, accessed, dumped (0 if never), modified |
 //! | DCACN1, DCACN2 | 034, 035 | | blank |
 //! | DCFDX, DCLDX | 036 | 8–35, 36–63 | 0 |
 //! | DCFPE | 076 | 8–35 | the entry's own address: page × 16 + entry |
@@ -104,6 +104,9 @@ pub fn entry_words(entry: &Entry, page: u64, index: u64) -> [u64; ENTRY_WORDS] {
     w[0o24] = with_field(0, 0, 15, entry.accesses.min(0xFFFF));
     w[0o25] = timestamp(entry.created);
     w[0o26] = timestamp(entry.accessed);
+    if entry.dumped != 0 {
+        w[0o27] = timestamp(entry.dumped);
+    }
     w[0o30] = timestamp(entry.modified);
     w[0o76] = with_field(0, 8, 35, page << 4 | index);
     w
@@ -152,6 +155,7 @@ mod tests {
             modified: 604_672_500,
             accessed: 604_672_510,
             accesses: 3,
+            dumped: 604_672_520,
             words: 9,
             file: "00000001.ds".to_string(),
         }
@@ -180,6 +184,12 @@ mod tests {
         assert_eq!(w[0o25], seconds * 976_562_500, "DCCRT");
         assert_eq!(w[0o30], (seconds + 4) * 976_562_500, "DCMFT");
         assert_eq!(w[0o26], (seconds + 14) * 976_562_500, "DCACT");
+        assert_eq!(w[0o27], (seconds + 24) * 976_562_500, "DCTDM");
+        let never = Entry {
+            dumped: 0,
+            ..entry("D", 1)
+        };
+        assert_eq!(entry_words(&never, 1, 0)[0o27], 0, "DCTDM: never dumped");
     }
 
     #[test]

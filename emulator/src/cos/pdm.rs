@@ -53,16 +53,18 @@
 //!   statement it stands for and made by the verb's own code
 //!   (`cos::deck::permanent`), remembered in the store under the request's clock
 //!   period so that a resumed step does not make it twice.
+//! - function 0100 (DMP10's dump time call, P=06443): the entry of the dataset
+//!   made local under PMDN by 0170 records the time as its dump time (DCTDM).
 //! - function 050 (PLD10's reload, P=0744b): a SAVE of the dataset it has just
 //!   loaded under the dumped PDN, ID and edition, for a job whose user is the
 //!   dumped owner.
 //!
 //! An unknown function code (AUDIT's 0430, asked with the job's owner after an
-//! MCD access: its answer, PMGKEY and PMRFWA, is not known; DMP10's 0100, its
-//! "dump time call"), a dataset that is not
+//! MCD access: its answer, PMGKEY and PMRFWA, is not known), a dataset that is not
 //! in the store, and a store that cannot be read are answered with
 //! [`STATUS_NOT_SERVED`] and a line on the console saying why, never by ending the
-//! job. Only SAVE and the reload change the store, and each is made once (above).
+//! job. SAVE and the reload change the store, each made once (above); the dump time
+//! call sets a time, the same on a resumed step.
 
 use super::bits::{field, with_field};
 use super::deck::statement::{Param, Statement};
@@ -106,6 +108,11 @@ pub mod function {
     pub const ACCESS_MCD: u64 = 0o233;
     /// Make a permanent dataset local (DMP10, for each dataset it dumps).
     pub const ACCESS_PERMANENT: u64 = 0o170;
+    /// Record that the dataset made local under PMDN by [`ACCESS_PERMANENT`] was
+    /// dumped: DMP10's "dump time call" (its message for a failure, `PD935 - DUMP
+    /// TIME CALL FAILED`), made once for each dataset after it is written to the
+    /// dump (P=06443), which then releases the dataset (F$RLS at P=06467).
+    pub const DUMP_TIME: u64 = 0o100;
     /// Make a local dataset permanent, as the SAVE control statement does: GENCAT
     /// (COS 1.17) makes it for its new `$MASTER` at P=020152, right after F$DNT,
     /// and says `GC005 - Error saving Master Catalog` when it fails.
@@ -204,6 +211,7 @@ impl System {
             function::SAVE => return self.pdm_statement(pid, "SAVE"),
             function::ACCESS => return self.pdm_statement(pid, "ACCESS"),
             function::RELOAD => return self.pdm_reload(pid),
+            function::DUMP_TIME => return self.pdm_dump_time(pid, pdd),
             function::READ_PAGES => {}
             _ if function::ACCESS_CATALOGUE.contains(&code) => {}
             _ => return Err("function code not known to this COS".to_string()),
@@ -305,9 +313,47 @@ impl System {
             .read_data(&contents.entries[index])
             .map_err(|e| e.to_string())?;
         let (items, _) = super::local_datasets::items_from_host(&bytes)?;
+        let entry = &contents.entries[index];
+        let mut local = super::deck::JobDataset::holding(items);
+        local.permanent = Some(super::deck::Accessed {
+            pdn: entry.pdn.clone(),
+            id: entry.id.clone(),
+            own: entry.own.clone(),
+            edition: entry.edition,
+            access: super::deck::catalogue::Access::Read,
+        });
         let deck = self.deck_of_mut(pid).ok_or("not a deck job")?;
-        deck.datasets
-            .insert(dn, super::deck::JobDataset::holding(items));
+        deck.datasets.insert(dn, local);
+        Ok((STATUS_DONE, None))
+    }
+
+    /// The dump time call ([`function::DUMP_TIME`]): the store's entry of the
+    /// permanent dataset made local under PMDN (word 1) records the time as its
+    /// dump time (DCTDM of its DSC entry, AUDIT's `DUMPED` date). Setting it again
+    /// on a resumed step sets the same time, the clock being the emulated one.
+    fn pdm_dump_time(&mut self, pid: Pid, pdd: &[u64]) -> Result<(u64, Option<u64>), String> {
+        let dn = dataset_name(pdd[1] & !0xFF);
+        let accessed = self
+            .deck_of(pid)
+            .and_then(|deck| deck.datasets.get(&dn))
+            .and_then(|dataset| dataset.permanent.clone())
+            .ok_or_else(|| format!("{dn} is not a permanent dataset made local"))?;
+        let catalogue = self
+            .deck_host
+            .catalogue
+            .clone()
+            .ok_or("no permanent-dataset store")?;
+        let mut contents = catalogue.read().map_err(|e| e.to_string())?;
+        let index = contents
+            .find(
+                &accessed.pdn,
+                &accessed.id,
+                &accessed.own,
+                Some(accessed.edition),
+            )
+            .ok_or_else(|| format!("PDN={} is no longer in the store", accessed.pdn))?;
+        contents.entries[index].dumped = self.time();
+        catalogue.write(contents).map_err(|e| e.to_string())?;
         Ok((STATUS_DONE, None))
     }
 

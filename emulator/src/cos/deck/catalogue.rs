@@ -123,6 +123,10 @@ pub struct Entry {
     pub accessed: u64,
     /// Number of accesses.
     pub accesses: u64,
+    /// When DMP10 last dumped it (its dump time call, F$PDM function 0100); 0:
+    /// never (absent from catalogues written before it was kept).
+    #[serde(default)]
+    pub dumped: u64,
     /// Data words of the blocked dataset.
     pub words: u64,
     /// Its file under `data/`.
@@ -432,6 +436,7 @@ pub(crate) mod tests {
             modified: 0,
             accessed: 0,
             accesses: 0,
+            dumped: 0,
             words: 0,
             file,
         }

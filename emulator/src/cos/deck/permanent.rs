@@ -263,6 +263,7 @@ impl System {
             modified: job.now,
             accessed: job.now,
             accesses: 0,
+            dumped: 0,
             words: (bytes.len() / 8) as u64,
             file,
         };
