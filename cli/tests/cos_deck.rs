@@ -1054,7 +1054,8 @@ fn dispose_prints_stages_or_scratches() {
     let deck = "JOB,JN=D.\nCOPYF,I=$IN,O=A.\nCOPYF,I=$IN,O=B.\nCOPYF,I=$IN,O=C.\n\
                 DISPOSE,DN=A.\nDISPOSE,DN=B,DC=ST,SDN=BOUT.\nDISPOSE,DN=C,DC=SC,DEFER.\n\
                 REWIND,DN=C.\nCOPYD,I=C.\nDISPOSE,DN=$OUT,DC=SC,DEFER.\n\
-                DISPOSE,DN=A,NA.\nDISPOSE,DN=C,DC=IN.\n\
+                DISPOSE,DN=A,NA.\nDISPOSE,DN=C,DC=ST,TEXT='../OUTSIDE',DEFER,NA.\n\
+                DISPOSE,DN=C,DC=IN.\n\
                 /EOF\nalpha\n/EOF\nbeta\n/EOF\ngamma\n";
     let out = site.run("d", deck, &[]);
     let stderr = text(&out.stderr);
@@ -1070,10 +1071,12 @@ fn dispose_prints_stages_or_scratches() {
         " DISPOSE: $OUT reaches the terminal as the job writes it",
         // Printed without DEFER, A is gone (NA: logged only).
         " DISPOSE: A is not a local dataset of the job",
+        " DISPOSE: C: ../OUTSIDE: not a file name under the root",
         " DISPOSE: DC=IN (to the input queue as a job) is not served here",
     ] {
         assert!(stderr.contains(line), "{line:?} in {stderr}");
     }
+    assert!(!site.dir.path().join("../OUTSIDE").exists());
 }
 
 /// JCSDEF reads its directives from FT05 (Fortran unit 5) and lists them on FT06,

@@ -238,14 +238,17 @@ impl System {
     /// Writes host file `name` under the root whole (created or replaced).
     fn front_end_write(&self, name: &str, bytes: &[u8]) -> Result<(), String> {
         let root = self.root();
-        let relative = root.resolve(name).map_err(|e| format!("{e:?}"))?;
+        let relative = root
+            .resolve(name)
+            .map_err(|e| format!("not a file name under the root ({e})"))?;
         let how = OpenHow {
             write: true,
             create: true,
             truncate: true,
             ..OpenHow::default()
         };
-        root.open(&relative, how).map_err(|e| format!("{e:?}"))?;
+        root.open(&relative, how)
+            .map_err(|e| format!("cannot be written ({e})"))?;
         root.write_at(&relative, 0, false, bytes)
             .map(|_| ())
             .map_err(|failure| failure.error.to_string())
