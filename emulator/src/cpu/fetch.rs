@@ -133,21 +133,33 @@ const EMPTY: Entry = Entry {
 struct Header {
     /// The physical parcel address of its first instruction.
     phys: usize,
-    /// The index of its first instruction in `Blocks::fetched`.
+    /// The index of its first instruction in `Blocks::untimed` or `Blocks::timed`.
     first: u32,
     /// Its number of instructions (1..=[`MAX_BLOCK`]).
     len: u32,
+}
+
+/// One instruction of a block of a CPU with a timing model: the instruction and its
+/// timing descriptor side by side, so that the timed loop finds both with one bounds
+/// check.
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub(crate) struct TimedInstruction {
+    pub(crate) fetched: Fetched,
+    /// Its timing descriptor (see [`DecodeCache::descriptor`]).
+    pub(crate) descriptor: Plain,
 }
 
 /// The decoded blocks (see the module's comment).
 #[derive(Default)]
 struct Blocks {
     headers: Vec<Header>,
-    /// The instructions of every block, block after block.
-    fetched: Vec<Fetched>,
-    /// Their timing descriptors, at the same index (apart, so that the untimed loop
-    /// never loads them).
-    descriptors: Vec<Plain>,
+    /// The instructions of every block, block after block, for a CPU without a timing
+    /// model (eight bytes each: the untimed loop's stride).
+    untimed: Vec<Fetched>,
+    /// The same with their timing descriptors, for a CPU with a model. Only one of the
+    /// two is ever filled: whether the CPU has a model is part of the cache's key.
+    timed: Vec<TimedInstruction>,
     /// Changes whenever the blocks are dropped.
     epoch: u64,
 }
@@ -156,9 +168,26 @@ impl Blocks {
     /// Drops every block.
     fn drop_all(&mut self) {
         self.headers.clear();
-        self.fetched.clear();
-        self.descriptors.clear();
+        self.untimed.clear();
+        self.timed.clear();
         self.epoch = self.epoch.wrapping_add(1);
+    }
+
+    /// The number of instructions in blocks (the index the next one gets).
+    fn len(&self) -> usize {
+        self.untimed.len() + self.timed.len()
+    }
+
+    /// Appends `fetched` to the last block, with its timing descriptor if the CPU
+    /// has a model.
+    fn push(&mut self, fetched: Fetched, descriptor: Option<Plain>) {
+        match descriptor {
+            Some(descriptor) => self.timed.push(TimedInstruction {
+                fetched,
+                descriptor,
+            }),
+            None => self.untimed.push(fetched),
+        }
     }
 }
 
@@ -217,20 +246,18 @@ impl DecodeCache {
         (header.phys == phys).then_some(first..first + header.len as usize)
     }
 
-    /// Instruction `index` of the blocks (None once the blocks were dropped).
+    /// Instruction `index` of the blocks of a CPU without a timing model (None once
+    /// the blocks were dropped).
     #[inline(always)]
     pub(crate) fn block_instruction(&self, index: usize) -> Option<Fetched> {
-        self.blocks.fetched.get(index).copied()
+        self.blocks.untimed.get(index).copied()
     }
 
-    /// The timing descriptor of instruction `index` of the blocks.
+    /// Instruction `index` of the blocks of a CPU with a timing model, with its
+    /// timing descriptor (None once the blocks were dropped).
     #[inline(always)]
-    pub(crate) fn block_descriptor(&self, index: usize) -> Plain {
-        self.blocks
-            .descriptors
-            .get(index)
-            .copied()
-            .unwrap_or(Plain::GENERAL)
+    pub(crate) fn block_instruction_timed(&self, index: usize) -> Option<TimedInstruction> {
+        self.blocks.timed.get(index).copied()
     }
 
     /// Changes whenever the blocks are dropped: a block being run is left as soon as
@@ -410,13 +437,13 @@ impl Cpu {
         if self.decoded.lookup(phys).is_none() {
             self.fetch_slow(phys, memory)?;
         }
-        if self.decoded.blocks.fetched.len() >= MAX_BLOCK_INSTRUCTIONS {
+        if self.decoded.blocks.len() >= MAX_BLOCK_INSTRUCTIONS {
             self.decoded.blocks.drop_all();
         }
-        let first = self.decoded.blocks.fetched.len();
+        let first = self.decoded.blocks.len();
         let (mut at, mut p) = (phys, p);
         let mut previous_buffer = None;
-        while self.decoded.blocks.fetched.len() - first < MAX_BLOCK {
+        while self.decoded.blocks.len() - first < MAX_BLOCK {
             let fetched = match self.decoded.lookup(at) {
                 Some(fetched) => fetched,
                 None => match self.decode_at(at, memory) {
@@ -435,8 +462,7 @@ impl Cpu {
             }
             previous_buffer = buffer;
             let blocks = &mut self.decoded.blocks;
-            blocks.fetched.push(fetched);
-            blocks.descriptors.push(descriptor);
+            blocks.push(fetched, buffer.map(|_| descriptor));
             // A branch, an exit or an undefined instruction ends a block: past it may
             // be data.
             let next = p + u32::from(fetched.parcels);
@@ -448,7 +474,7 @@ impl Cpu {
             (at, p) = (at + usize::from(fetched.parcels), next);
         }
         let cache = &mut *self.decoded;
-        let len = cache.blocks.fetched.len() - first;
+        let len = cache.blocks.len() - first;
         cache.blocks.headers.push(Header {
             phys,
             first: first as u32,
