@@ -57,32 +57,34 @@ struct Entry {
 
 /// A fetched instruction with what the issue loop needs to know about it.
 ///
-/// Eight bytes with no padding inside, so that it travels in one register. Kept as
-/// an [`Instruction`] (which has a byte of padding) and the address of the next
-/// instruction, the compiler assembled it on the stack from overlapping pieces and
-/// read it back in halves: a store-forwarding stall on every instruction the loop
-/// issued (half of the untimed loop's samples sat on the instruction after that
-/// load), and a round trip through memory on every other.
+/// Eight bytes, which the issue loop loads from a block in one piece and keeps in one
+/// register. (With the address of the next instruction in it, it was twelve bytes,
+/// which the compiler assembled on the stack from overlapping pieces and read back in
+/// halves: a store-forwarding stall on every instruction the loop issued.)
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fetched {
-    p1: u16,
-    p2: u16,
-    op: Op,
+    /// The instruction, kept whole (not as its parcels and operation side by side,
+    /// as before the fifth step of issue 19) so that the issue loop hands the
+    /// dispatch over its operation the value it loaded: built from separate fields,
+    /// the instruction was reassembled before every dispatch (eight host
+    /// instructions of shifts and ors).
+    instruction: Instruction,
     /// Its functional unit, for the timing model.
     pub(crate) unit: Unit,
-    /// Its length in parcels (1 or 2).
-    parcels: u8,
-    /// [`Fetched::JUMPS`], [`Fetched::IN_BUFFER`].
+    /// [`Fetched::TWO_PARCELS`], [`Fetched::JUMPS`], [`Fetched::IN_BUFFER`].
     flags: u8,
 }
 
 impl Fetched {
+    /// It is two parcels long (else one). Bit 0, so that the length is one more than
+    /// the bit.
+    const TWO_PARCELS: u8 = 1;
     /// It is a jump (P must be reread after it executes).
-    const JUMPS: u8 = 1;
+    const JUMPS: u8 = 2;
     /// Set in a block only: its first parcel is in the same instruction buffer's
     /// worth of parcels as the instruction before it in the block, so the buffer
     /// that supplied that one supplies it too and the timing model need not look.
-    const IN_BUFFER: u8 = 2;
+    const IN_BUFFER: u8 = 4;
 
     /// True if it is a jump (P must be reread after it executes).
     #[inline(always)]
@@ -100,28 +102,31 @@ impl Fetched {
     /// The instruction itself.
     #[inline(always)]
     pub(crate) fn instruction(self) -> Instruction {
-        Instruction {
-            op: self.op,
-            p1: self.p1,
-            p2: self.p2,
-        }
+        self.instruction
+    }
+
+    /// Its length in parcels (1 or 2).
+    #[inline(always)]
+    fn parcels(self) -> u32 {
+        1 + u32::from(self.flags & Fetched::TWO_PARCELS)
     }
 
     /// P after it, fetched from parcel address `at` (the next instruction in
     /// sequence), wrapped to 24 bits.
     #[inline(always)]
     pub(crate) fn next(self, at: u32) -> u32 {
-        at.wrapping_add(u32::from(self.parcels)) & P_MASK
+        at.wrapping_add(self.parcels()) & P_MASK
     }
 }
 
 const EMPTY: Entry = Entry {
     fetched: Fetched {
-        p1: 0,
-        p2: 0,
-        op: Op::Undefined,
+        instruction: Instruction {
+            op: Op::Undefined,
+            p1: 0,
+            p2: 0,
+        },
         unit: Unit::None,
-        parcels: 1,
         flags: 0,
     },
     generation: 0,
@@ -310,7 +315,7 @@ impl DecodeCache {
             let mut code = false;
             for (phys, entry) in (first..end).zip(&mut self.entries[first..end]) {
                 // The parcel before the word matters only as the first of two.
-                let overlaps = phys >= word * 4 || entry.fetched.parcels == 2;
+                let overlaps = phys >= word * 4 || entry.fetched.parcels() == 2;
                 code |= entry.generation == generation && overlaps;
                 entry.generation = 0;
             }
@@ -400,17 +405,16 @@ impl Cpu {
             .timing
             .as_deref()
             .map_or(Plain::GENERAL, |model| model.descriptor(instruction, unit));
+        let two_parcels = if len == 2 { Fetched::TWO_PARCELS } else { 0 };
+        let jumps = if instruction.op.is_jump() {
+            Fetched::JUMPS
+        } else {
+            0
+        };
         let fetched = Fetched {
-            p1: instruction.p1,
-            p2: instruction.p2,
-            op: instruction.op,
-            parcels: len as u8,
+            instruction,
             unit,
-            flags: if instruction.op.is_jump() {
-                Fetched::JUMPS
-            } else {
-                0
-            },
+            flags: two_parcels | jumps,
         };
         Some((fetched, timing))
     }
@@ -465,13 +469,14 @@ impl Cpu {
             blocks.push(fetched, buffer.map(|_| descriptor));
             // A branch, an exit or an undefined instruction ends a block: past it may
             // be data.
-            let next = p + u32::from(fetched.parcels);
-            let ends =
-                fetched.jumps() || fetched.unit == Unit::Branch || fetched.op == Op::Undefined;
+            let next = p + fetched.parcels();
+            let ends = fetched.jumps()
+                || fetched.unit == Unit::Branch
+                || fetched.instruction.op == Op::Undefined;
             if ends || next > P_MASK {
                 break;
             }
-            (at, p) = (at + usize::from(fetched.parcels), next);
+            (at, p) = (at + fetched.parcels() as usize, next);
         }
         let cache = &mut *self.decoded;
         let len = cache.blocks.len() - first;
