@@ -58,9 +58,10 @@ struct Entry {
 /// A fetched instruction with what the issue loop needs to know about it.
 ///
 /// Eight bytes, which the issue loop loads from a block in one piece and keeps in one
-/// register. (With the address of the next instruction in it, it was twelve bytes,
-/// which the compiler assembled on the stack from overlapping pieces and read back in
-/// halves: a store-forwarding stall on every instruction the loop issued.)
+/// register. (Kept with the address of the next instruction, before the third step
+/// of issue 19, it was larger, and the compiler assembled it on the stack from
+/// overlapping pieces and read it back in halves: a store-forwarding stall on every
+/// instruction the loop issued.)
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fetched {
     /// The instruction, kept whole (not as its parcels and operation side by side,
