@@ -22,9 +22,11 @@
 //! index: no cache lookup, generation check or dependent load per instruction, and the
 //! address of the next instruction's entry no longer waits for the one before. A block
 //! is only ever made of valid entries, and every store that invalidates a valid entry
-//! (a store into code) drops every block (a new block epoch; the issue loop checks the
-//! epoch after each instruction, so a store into the block being run ends it there),
-//! as does dropping the whole cache.
+//! (a store into code) drops every block, as does dropping the whole cache. Dropping
+//! empties the blocks' instruction array, and nothing refills it before the issue
+//! loop looks a block up again, so the bounds check of the loop's next load from a
+//! block that was dropped fails: a store into the block being run ends it right
+//! after the store, with no check of its own.
 
 use super::{Cpu, Flags, Stop};
 use crate::isa::{decode, form_of, instruction_length, Instruction, Model, Op, Unit};
@@ -72,20 +74,20 @@ pub(crate) struct Fetched {
     instruction: Instruction,
     /// Its functional unit, for the timing model.
     pub(crate) unit: Unit,
-    /// [`Fetched::TWO_PARCELS`], [`Fetched::JUMPS`], [`Fetched::IN_BUFFER`].
+    /// [`Fetched::PARCELS`], [`Fetched::JUMPS`], [`Fetched::IN_BUFFER`].
     flags: u8,
 }
 
 impl Fetched {
-    /// It is two parcels long (else one). Bit 0, so that the length is one more than
-    /// the bit.
-    const TWO_PARCELS: u8 = 1;
+    /// The bits holding its length in parcels (1 or 2), so that the length is one
+    /// mask away.
+    const PARCELS: u8 = 3;
     /// It is a jump (P must be reread after it executes).
-    const JUMPS: u8 = 2;
+    const JUMPS: u8 = 4;
     /// Set in a block only: its first parcel is in the same instruction buffer's
     /// worth of parcels as the instruction before it in the block, so the buffer
     /// that supplied that one supplies it too and the timing model need not look.
-    const IN_BUFFER: u8 = 4;
+    const IN_BUFFER: u8 = 8;
 
     /// True if it is a jump (P must be reread after it executes).
     #[inline(always)]
@@ -109,7 +111,7 @@ impl Fetched {
     /// Its length in parcels (1 or 2).
     #[inline(always)]
     fn parcels(self) -> u32 {
-        1 + u32::from(self.flags & Fetched::TWO_PARCELS)
+        u32::from(self.flags & Fetched::PARCELS)
     }
 
     /// P after it, fetched from parcel address `at` (the next instruction in
@@ -128,7 +130,7 @@ const EMPTY: Entry = Entry {
             p2: 0,
         },
         unit: Unit::None,
-        flags: 0,
+        flags: 1,
     },
     generation: 0,
     block: 0,
@@ -166,8 +168,6 @@ struct Blocks {
     /// The same with their timing descriptors, for a CPU with a model. Only one of the
     /// two is ever filled: whether the CPU has a model is part of the cache's key.
     timed: Vec<TimedInstruction>,
-    /// Changes whenever the blocks are dropped.
-    epoch: u64,
 }
 
 impl Blocks {
@@ -175,8 +175,9 @@ impl Blocks {
     fn drop_all(&mut self) {
         self.headers.clear();
         self.untimed.clear();
+        // Emptied, not only forgotten: the issue loop relies on it (see the module's
+        // comment).
         self.timed.clear();
-        self.epoch = self.epoch.wrapping_add(1);
     }
 
     /// The number of instructions in blocks (the index the next one gets).
@@ -253,7 +254,8 @@ impl DecodeCache {
     }
 
     /// Instruction `index` of the blocks of a CPU without a timing model (None once
-    /// the blocks were dropped).
+    /// the blocks were dropped: they are emptied, and built again only between
+    /// blocks).
     #[inline(always)]
     pub(crate) fn block_instruction(&self, index: usize) -> Option<Fetched> {
         self.blocks.untimed.get(index).copied()
@@ -264,13 +266,6 @@ impl DecodeCache {
     #[inline(always)]
     pub(crate) fn block_instruction_timed(&self, index: usize) -> Option<TimedInstruction> {
         self.blocks.timed.get(index).copied()
-    }
-
-    /// Changes whenever the blocks are dropped: a block being run is left as soon as
-    /// it changes.
-    #[inline(always)]
-    pub(crate) fn block_epoch(&self) -> u64 {
-        self.blocks.epoch
     }
 
     /// The timing descriptor of the instruction at physical parcel address `phys`,
@@ -406,7 +401,8 @@ impl Cpu {
             .timing
             .as_deref()
             .map_or(Plain::GENERAL, |model| model.descriptor(instruction, unit));
-        let two_parcels = if len == 2 { Fetched::TWO_PARCELS } else { 0 };
+        // 1 or 2, inside `Fetched::PARCELS`.
+        let parcels = len as u8;
         let jumps = if instruction.op.is_jump() {
             Fetched::JUMPS
         } else {
@@ -415,7 +411,7 @@ impl Cpu {
         let fetched = Fetched {
             instruction,
             unit,
-            flags: two_parcels | jumps,
+            flags: parcels | jumps,
         };
         Some((fetched, timing))
     }

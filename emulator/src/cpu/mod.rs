@@ -123,9 +123,6 @@ impl Cpu {
                 }
                 continue;
             };
-            // A store into code drops the blocks (a new epoch): the block is left
-            // after that instruction, and the next one is fetched afresh.
-            let epoch = self.decoded.block_epoch();
             // Without a model every instruction takes one clock period, so the budget
             // bounds the instructions issued from the block before they run, and
             // needs no check after each one.
@@ -137,6 +134,9 @@ impl Cpu {
             };
             let mut at = p;
             for index in block {
+                // A store into code drops (empties) the blocks: the block is then
+                // left here, after that store, and the next instruction is fetched
+                // afresh.
                 let (fetched, descriptor) = if TIMED {
                     match self.decoded.block_instruction_timed(index) {
                         Some(entry) => (entry.fetched, entry.descriptor),
@@ -176,7 +176,7 @@ impl Cpu {
                 if P::ACTIVE && probe.stops_after(self, memory, at) {
                     return Stop::Budget;
                 }
-                if (TIMED && cycles >= until_cycle) || self.decoded.block_epoch() != epoch {
+                if TIMED && cycles >= until_cycle {
                     break;
                 }
                 at = p;
