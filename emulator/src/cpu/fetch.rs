@@ -174,9 +174,9 @@ impl Blocks {
     /// Drops every block.
     fn drop_all(&mut self) {
         self.headers.clear();
-        self.untimed.clear();
         // Emptied, not only forgotten: the issue loop relies on it (see the module's
         // comment).
+        self.untimed.clear();
         self.timed.clear();
     }
 
@@ -443,6 +443,7 @@ impl Cpu {
         }
         let first = self.decoded.blocks.len();
         let (mut at, mut p) = (phys, p);
+        let timed = self.timing.is_some();
         let mut previous_buffer = None;
         while self.decoded.blocks.len() - first < MAX_BLOCK {
             let fetched = match self.decoded.lookup(at) {
@@ -463,7 +464,7 @@ impl Cpu {
             }
             previous_buffer = buffer;
             let blocks = &mut self.decoded.blocks;
-            blocks.push(fetched, buffer.map(|_| descriptor));
+            blocks.push(fetched, timed.then_some(descriptor));
             // A branch, an exit or an undefined instruction ends a block: past it may
             // be data.
             let next = p + fetched.parcels();
