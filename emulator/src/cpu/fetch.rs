@@ -145,9 +145,6 @@ struct Header {
     first: u32,
     /// Its number of instructions (1..=[`MAX_BLOCK`]).
     len: u32,
-    /// It is a LoadClockInterval, alone: the one instruction that can start the
-    /// programmable clock (see `Cpu::run_loop`).
-    starts_clock: bool,
 }
 
 /// One instruction of a block of a CPU with a timing model: the instruction and its
@@ -241,10 +238,9 @@ impl DecodeCache {
     }
 
     /// The indices (for [`DecodeCache::block_instruction`]) of the block that starts
-    /// at physical parcel address `phys`, if there is one, and whether it is a
-    /// LoadClockInterval (a block of its own).
+    /// at physical parcel address `phys`, if there is one.
     #[inline(always)]
-    pub(crate) fn block_at(&self, phys: usize) -> Option<(std::ops::Range<usize>, bool)> {
+    pub(crate) fn block_at(&self, phys: usize) -> Option<std::ops::Range<usize>> {
         let entry = self.entries.get(phys)?;
         if entry.generation != self.generation {
             return None;
@@ -254,7 +250,7 @@ impl DecodeCache {
             .headers
             .get((entry.block as usize).wrapping_sub(1))?;
         let first = header.first as usize;
-        (header.phys == phys).then_some((first..first + header.len as usize, header.starts_clock))
+        (header.phys == phys).then_some(first..first + header.len as usize)
     }
 
     /// Instruction `index` of the blocks of a CPU without a timing model (None once
@@ -462,11 +458,6 @@ impl Cpu {
             };
             let descriptor = self.decoded.descriptor(at);
             let buffer = self.timing.as_deref().map(|model| model.buffer_block(p));
-            // LoadClockInterval is a block of its own (see `Header::starts_clock`).
-            let starts_clock = fetched.instruction.op == Op::LoadClockInterval;
-            if starts_clock && at != phys {
-                break;
-            }
             let mut fetched = fetched;
             if buffer.is_some() && buffer == previous_buffer {
                 fetched.flags |= Fetched::IN_BUFFER;
@@ -479,8 +470,7 @@ impl Cpu {
             let next = p + fetched.parcels();
             let ends = fetched.jumps()
                 || fetched.unit == Unit::Branch
-                || fetched.instruction.op == Op::Undefined
-                || starts_clock;
+                || fetched.instruction.op == Op::Undefined;
             if ends || next > P_MASK {
                 break;
             }
@@ -488,13 +478,10 @@ impl Cpu {
         }
         let cache = &mut *self.decoded;
         let len = cache.blocks.len() - first;
-        let starts_clock =
-            cache.lookup(phys).map(|fetched| fetched.instruction.op) == Some(Op::LoadClockInterval);
         cache.blocks.headers.push(Header {
             phys,
             first: first as u32,
             len: len as u32,
-            starts_clock,
         });
         let index = cache.blocks.headers.len() as u32;
         if let Some(entry) = cache.entries.get_mut(phys) {

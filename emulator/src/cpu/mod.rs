@@ -91,37 +91,24 @@ impl Cpu {
         probe: &mut P,
     ) -> Stop {
         self.prepare_fetch(memory);
-        // Nothing an instruction does switches the model on or off. Only
-        // LoadClockInterval starts the programmable clock, and it is a block of its
-        // own: the loop without the clock's check leaves it to the loop with it.
-        let mut ticking = self.clock_interval != 0;
-        let stop = loop {
-            let stop = match (self.timing.is_some(), ticking) {
-                (false, false) => self.run_loop::<false, false, P>(memory, until_cycle, probe),
-                (false, true) => self.run_loop::<false, true, P>(memory, until_cycle, probe),
-                (true, false) => self.run_loop::<true, false, P>(memory, until_cycle, probe),
-                (true, true) => self.run_loop::<true, true, P>(memory, until_cycle, probe),
-            };
-            match stop {
-                Some(stop) => break stop,
-                None => ticking = true,
-            }
+        // Nothing an instruction does switches the model on or off.
+        let stop = if self.timing.is_none() {
+            self.run_loop::<false, P>(memory, until_cycle, probe)
+        } else {
+            self.run_loop::<true, P>(memory, until_cycle, probe)
         };
         self.finish_fetch(memory);
         stop
     }
 
-    /// The body of [`Cpu::run`], for a CPU with (`TIMED`) or without a timing model,
-    /// whose programmable clock may count (`TICKING`) or does not (its interval is 0
-    /// and stays 0). Without `TICKING`, None at a LoadClockInterval, before it: the run
-    /// goes on with the loop that checks the clock after every instruction.
+    /// The body of [`Cpu::run`], for a CPU with (`TIMED`) or without a timing model.
     #[inline(never)]
-    fn run_loop<const TIMED: bool, const TICKING: bool, P: InstructionProbe>(
+    fn run_loop<const TIMED: bool, P: InstructionProbe>(
         &mut self,
         memory: &mut Memory,
         until_cycle: u64,
         probe: &mut P,
-    ) -> Option<Stop> {
+    ) -> Stop {
         // Neither changes while the CPU runs: only an exchange changes them, and
         // an exchange ends the run.
         let base = self.instruction_base as usize * 4;
@@ -130,15 +117,12 @@ impl Cpu {
         let mut instructions = self.instructions;
         while cycles < until_cycle {
             let phys = p as usize + base;
-            let Some((block, starts_clock)) = self.decoded.block_at(phys) else {
+            let Some(block) = self.decoded.block_at(phys) else {
                 if let Err(stop) = self.build_block(phys, p, memory) {
-                    return Some(stop);
+                    return stop;
                 }
                 continue;
             };
-            if !TICKING && starts_clock {
-                return None;
-            }
             // Without a model every instruction takes one clock period, so the budget
             // bounds the instructions issued from the block before they run, and
             // needs no check after each one.
@@ -172,7 +156,7 @@ impl Cpu {
                     p = fetched.next(at);
                     self.p = p;
                     if let Err(stop) = self.execute(instruction, at, memory) {
-                        return Some(self.stopped(stop, fetched, at));
+                        return self.stopped(stop, fetched, at);
                     }
                 }
                 let periods = if TIMED {
@@ -184,13 +168,13 @@ impl Cpu {
                 instructions = instructions.wrapping_add(1);
                 self.cycles = cycles;
                 self.instructions = instructions;
-                if TICKING && self.clock_interval != 0 {
+                if self.clock_interval != 0 {
                     if let Err(stop) = self.tick_programmable_clock(periods) {
-                        return Some(stop);
+                        return stop;
                     }
                 }
                 if P::ACTIVE && probe.stops_after(self, memory, at) {
-                    return Some(Stop::Budget);
+                    return Stop::Budget;
                 }
                 if TIMED && cycles >= until_cycle {
                     break;
@@ -198,7 +182,7 @@ impl Cpu {
                 at = p;
             }
         }
-        Some(Stop::Budget)
+        Stop::Budget
     }
 
     /// Executes exactly one instruction (None if it completed without stopping).
