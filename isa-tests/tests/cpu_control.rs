@@ -126,6 +126,44 @@ fn programmable_clock_interrupts_user_mode() {
 }
 
 #[test]
+fn a_clock_started_in_a_straight_run_counts_from_its_own_instruction() {
+    // PCI S3 (monitor mode) with S3 = 10 in the middle of a straight run: the clock
+    // counts PCI's own clock period, then one per PASS and one for EX: 10 - 4 = 6.
+    // Then the same with timing on, by one run and by single steps, which must agree.
+    // (An issue loop that looked at the clock once per block, not after every
+    // instruction, would miss PCI's own period or the instructions after it.)
+    let program = [PASS, 0o001434, PASS, PASS, EX];
+    let setup = |m: &mut Machine| {
+        m.cpu.modes.monitor = true;
+        m.cpu.s[3] = 10;
+    };
+    let mut m = Machine::xmp();
+    setup(&mut m);
+    m.exec(&program[..4]);
+    assert_eq!(m.cpu.clock_countdown, 6);
+    for timing in [false, true] {
+        let mut by_run = Machine::xmp();
+        by_run.cpu.set_timing(timing);
+        setup(&mut by_run);
+        let stop = by_run.stop_of(&program);
+        assert_eq!(stop, exchange(Flags::NORMAL_EXIT, 4));
+        let mut by_steps = Machine::xmp();
+        by_steps.cpu.set_timing(timing);
+        setup(&mut by_steps);
+        by_steps.load(&program);
+        let stop = std::iter::from_fn(|| Some(by_steps.cpu.step(&mut by_steps.memory)))
+            .find_map(|stop| stop)
+            .expect("the program stops");
+        assert_eq!(stop, exchange(Flags::NORMAL_EXIT, 4));
+        assert_eq!(by_run.cpu, by_steps.cpu, "timing {timing}");
+        assert!(
+            by_run.cpu.clock_countdown < 10,
+            "timing {timing}: the clock counted"
+        );
+    }
+}
+
+#[test]
 fn vector_length_keeps_six_bits_and_zero_is_64() {
     for (a3, vl) in [
         (5, 5),

@@ -22,9 +22,11 @@
 //! index: no cache lookup, generation check or dependent load per instruction, and the
 //! address of the next instruction's entry no longer waits for the one before. A block
 //! is only ever made of valid entries, and every store that invalidates a valid entry
-//! (a store into code) drops every block (a new block epoch; the issue loop checks the
-//! epoch after each instruction, so a store into the block being run ends it there),
-//! as does dropping the whole cache.
+//! (a store into code) drops every block, as does dropping the whole cache. Dropping
+//! empties the blocks' instruction array, and nothing refills it before the issue
+//! loop looks a block up again, so the bounds check of the loop's next load from a
+//! block that was dropped fails: a store into the block being run ends it right
+//! after the store, with no check of its own.
 
 use super::{Cpu, Flags, Stop};
 use crate::isa::{decode, form_of, instruction_length, Instruction, Model, Op, Unit};
@@ -57,32 +59,35 @@ struct Entry {
 
 /// A fetched instruction with what the issue loop needs to know about it.
 ///
-/// Eight bytes with no padding inside, so that it travels in one register. Kept as
-/// an [`Instruction`] (which has a byte of padding) and the address of the next
-/// instruction, the compiler assembled it on the stack from overlapping pieces and
-/// read it back in halves: a store-forwarding stall on every instruction the loop
-/// issued (half of the untimed loop's samples sat on the instruction after that
-/// load), and a round trip through memory on every other.
+/// Eight bytes, which the issue loop loads from a block in one piece and keeps in one
+/// register. (Kept with the address of the next instruction, before the third step
+/// of issue 19, it was larger, and the compiler assembled it on the stack from
+/// overlapping pieces and read it back in halves: a store-forwarding stall on every
+/// instruction the loop issued.)
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fetched {
-    p1: u16,
-    p2: u16,
-    op: Op,
+    /// The instruction, kept whole (not as its parcels and operation side by side,
+    /// as before the fifth step of issue 19) so that the issue loop hands the
+    /// dispatch over its operation the value it loaded: built from separate fields,
+    /// the instruction was reassembled before every dispatch (eight host
+    /// instructions of shifts and ors).
+    instruction: Instruction,
     /// Its functional unit, for the timing model.
     pub(crate) unit: Unit,
-    /// Its length in parcels (1 or 2).
-    parcels: u8,
-    /// [`Fetched::JUMPS`], [`Fetched::IN_BUFFER`].
+    /// [`Fetched::PARCELS`], [`Fetched::JUMPS`], [`Fetched::IN_BUFFER`].
     flags: u8,
 }
 
 impl Fetched {
+    /// The bits holding its length in parcels (1 or 2), so that the length is one
+    /// mask away.
+    const PARCELS: u8 = 3;
     /// It is a jump (P must be reread after it executes).
-    const JUMPS: u8 = 1;
+    const JUMPS: u8 = 4;
     /// Set in a block only: its first parcel is in the same instruction buffer's
     /// worth of parcels as the instruction before it in the block, so the buffer
     /// that supplied that one supplies it too and the timing model need not look.
-    const IN_BUFFER: u8 = 2;
+    const IN_BUFFER: u8 = 8;
 
     /// True if it is a jump (P must be reread after it executes).
     #[inline(always)]
@@ -100,29 +105,32 @@ impl Fetched {
     /// The instruction itself.
     #[inline(always)]
     pub(crate) fn instruction(self) -> Instruction {
-        Instruction {
-            op: self.op,
-            p1: self.p1,
-            p2: self.p2,
-        }
+        self.instruction
+    }
+
+    /// Its length in parcels (1 or 2).
+    #[inline(always)]
+    fn parcels(self) -> u32 {
+        u32::from(self.flags & Fetched::PARCELS)
     }
 
     /// P after it, fetched from parcel address `at` (the next instruction in
     /// sequence), wrapped to 24 bits.
     #[inline(always)]
     pub(crate) fn next(self, at: u32) -> u32 {
-        at.wrapping_add(u32::from(self.parcels)) & P_MASK
+        at.wrapping_add(self.parcels()) & P_MASK
     }
 }
 
 const EMPTY: Entry = Entry {
     fetched: Fetched {
-        p1: 0,
-        p2: 0,
-        op: Op::Undefined,
+        instruction: Instruction {
+            op: Op::Undefined,
+            p1: 0,
+            p2: 0,
+        },
         unit: Unit::None,
-        parcels: 1,
-        flags: 0,
+        flags: 1,
     },
     generation: 0,
     block: 0,
@@ -133,32 +141,60 @@ const EMPTY: Entry = Entry {
 struct Header {
     /// The physical parcel address of its first instruction.
     phys: usize,
-    /// The index of its first instruction in `Blocks::fetched`.
+    /// The index of its first instruction in `Blocks::untimed` or `Blocks::timed`.
     first: u32,
     /// Its number of instructions (1..=[`MAX_BLOCK`]).
     len: u32,
+}
+
+/// One instruction of a block of a CPU with a timing model: the instruction and its
+/// timing descriptor side by side, so that the timed loop finds both with one bounds
+/// check.
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub(crate) struct TimedInstruction {
+    pub(crate) fetched: Fetched,
+    /// Its timing descriptor (see [`DecodeCache::descriptor`]).
+    pub(crate) descriptor: Plain,
 }
 
 /// The decoded blocks (see the module's comment).
 #[derive(Default)]
 struct Blocks {
     headers: Vec<Header>,
-    /// The instructions of every block, block after block.
-    fetched: Vec<Fetched>,
-    /// Their timing descriptors, at the same index (apart, so that the untimed loop
-    /// never loads them).
-    descriptors: Vec<Plain>,
-    /// Changes whenever the blocks are dropped.
-    epoch: u64,
+    /// The instructions of every block, block after block, for a CPU without a timing
+    /// model (eight bytes each: the untimed loop's stride).
+    untimed: Vec<Fetched>,
+    /// The same with their timing descriptors, for a CPU with a model. Only one of the
+    /// two is ever filled: whether the CPU has a model is part of the cache's key.
+    timed: Vec<TimedInstruction>,
 }
 
 impl Blocks {
     /// Drops every block.
     fn drop_all(&mut self) {
         self.headers.clear();
-        self.fetched.clear();
-        self.descriptors.clear();
-        self.epoch = self.epoch.wrapping_add(1);
+        // Emptied, not only forgotten: the issue loop relies on it (see the module's
+        // comment).
+        self.untimed.clear();
+        self.timed.clear();
+    }
+
+    /// The number of instructions in blocks (the index the next one gets).
+    fn len(&self) -> usize {
+        self.untimed.len() + self.timed.len()
+    }
+
+    /// Appends `fetched` to the last block, with its timing descriptor if the CPU
+    /// has a model.
+    fn push(&mut self, fetched: Fetched, descriptor: Option<Plain>) {
+        match descriptor {
+            Some(descriptor) => self.timed.push(TimedInstruction {
+                fetched,
+                descriptor,
+            }),
+            None => self.untimed.push(fetched),
+        }
     }
 }
 
@@ -217,27 +253,19 @@ impl DecodeCache {
         (header.phys == phys).then_some(first..first + header.len as usize)
     }
 
-    /// Instruction `index` of the blocks (None once the blocks were dropped).
+    /// Instruction `index` of the blocks of a CPU without a timing model (None once
+    /// the blocks were dropped: they are emptied, and built again only between
+    /// blocks).
     #[inline(always)]
     pub(crate) fn block_instruction(&self, index: usize) -> Option<Fetched> {
-        self.blocks.fetched.get(index).copied()
+        self.blocks.untimed.get(index).copied()
     }
 
-    /// The timing descriptor of instruction `index` of the blocks.
+    /// Instruction `index` of the blocks of a CPU with a timing model, with its
+    /// timing descriptor (None once the blocks were dropped).
     #[inline(always)]
-    pub(crate) fn block_descriptor(&self, index: usize) -> Plain {
-        self.blocks
-            .descriptors
-            .get(index)
-            .copied()
-            .unwrap_or(Plain::GENERAL)
-    }
-
-    /// Changes whenever the blocks are dropped: a block being run is left as soon as
-    /// it changes.
-    #[inline(always)]
-    pub(crate) fn block_epoch(&self) -> u64 {
-        self.blocks.epoch
+    pub(crate) fn block_instruction_timed(&self, index: usize) -> Option<TimedInstruction> {
+        self.blocks.timed.get(index).copied()
     }
 
     /// The timing descriptor of the instruction at physical parcel address `phys`,
@@ -283,7 +311,7 @@ impl DecodeCache {
             let mut code = false;
             for (phys, entry) in (first..end).zip(&mut self.entries[first..end]) {
                 // The parcel before the word matters only as the first of two.
-                let overlaps = phys >= word * 4 || entry.fetched.parcels == 2;
+                let overlaps = phys >= word * 4 || entry.fetched.parcels() == 2;
                 code |= entry.generation == generation && overlaps;
                 entry.generation = 0;
             }
@@ -373,17 +401,17 @@ impl Cpu {
             .timing
             .as_deref()
             .map_or(Plain::GENERAL, |model| model.descriptor(instruction, unit));
+        // 1 or 2, inside `Fetched::PARCELS`.
+        let parcels = len as u8;
+        let jumps = if instruction.op.is_jump() {
+            Fetched::JUMPS
+        } else {
+            0
+        };
         let fetched = Fetched {
-            p1: instruction.p1,
-            p2: instruction.p2,
-            op: instruction.op,
-            parcels: len as u8,
+            instruction,
             unit,
-            flags: if instruction.op.is_jump() {
-                Fetched::JUMPS
-            } else {
-                0
-            },
+            flags: parcels | jumps,
         };
         Some((fetched, timing))
     }
@@ -410,13 +438,14 @@ impl Cpu {
         if self.decoded.lookup(phys).is_none() {
             self.fetch_slow(phys, memory)?;
         }
-        if self.decoded.blocks.fetched.len() >= MAX_BLOCK_INSTRUCTIONS {
+        if self.decoded.blocks.len() >= MAX_BLOCK_INSTRUCTIONS {
             self.decoded.blocks.drop_all();
         }
-        let first = self.decoded.blocks.fetched.len();
+        let first = self.decoded.blocks.len();
         let (mut at, mut p) = (phys, p);
+        let timed = self.timing.is_some();
         let mut previous_buffer = None;
-        while self.decoded.blocks.fetched.len() - first < MAX_BLOCK {
+        while self.decoded.blocks.len() - first < MAX_BLOCK {
             let fetched = match self.decoded.lookup(at) {
                 Some(fetched) => fetched,
                 None => match self.decode_at(at, memory) {
@@ -435,20 +464,20 @@ impl Cpu {
             }
             previous_buffer = buffer;
             let blocks = &mut self.decoded.blocks;
-            blocks.fetched.push(fetched);
-            blocks.descriptors.push(descriptor);
+            blocks.push(fetched, timed.then_some(descriptor));
             // A branch, an exit or an undefined instruction ends a block: past it may
             // be data.
-            let next = p + u32::from(fetched.parcels);
-            let ends =
-                fetched.jumps() || fetched.unit == Unit::Branch || fetched.op == Op::Undefined;
+            let next = p + fetched.parcels();
+            let ends = fetched.jumps()
+                || fetched.unit == Unit::Branch
+                || fetched.instruction.op == Op::Undefined;
             if ends || next > P_MASK {
                 break;
             }
-            (at, p) = (at + usize::from(fetched.parcels), next);
+            (at, p) = (at + fetched.parcels() as usize, next);
         }
         let cache = &mut *self.decoded;
-        let len = cache.blocks.fetched.len() - first;
+        let len = cache.blocks.len() - first;
         cache.blocks.headers.push(Header {
             phys,
             first: first as u32,

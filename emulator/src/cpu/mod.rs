@@ -39,6 +39,7 @@ pub use fetch::DecodeCache;
 pub use state::{Cpu, Flags, Modes, SharedRegisters, Stop};
 
 use crate::memory::Memory;
+use crate::timing::Plain;
 use fetch::Fetched;
 
 /// What [`Cpu::run_probed`] asks after each instruction (a debugger's breakpoints and
@@ -122,13 +123,30 @@ impl Cpu {
                 }
                 continue;
             };
-            // A store into code drops the blocks (a new epoch): the block is left
-            // after that instruction, and the next one is fetched afresh.
-            let epoch = self.decoded.block_epoch();
+            // Without a model every instruction takes one clock period, so the budget
+            // bounds the instructions issued from the block before they run, and
+            // needs no check after each one.
+            let block = if TIMED {
+                block
+            } else {
+                let left = usize::try_from(until_cycle - cycles).unwrap_or(usize::MAX);
+                block.start..block.end.min(block.start.saturating_add(left))
+            };
             let mut at = p;
             for index in block {
-                let Some(fetched) = self.decoded.block_instruction(index) else {
-                    break;
+                // A store into code drops (empties) the blocks: the block is then
+                // left here, after that store, and the next instruction is fetched
+                // afresh.
+                let (fetched, descriptor) = if TIMED {
+                    match self.decoded.block_instruction_timed(index) {
+                        Some(entry) => (entry.fetched, entry.descriptor),
+                        None => break,
+                    }
+                } else {
+                    match self.decoded.block_instruction(index) {
+                        Some(fetched) => (fetched, Plain::GENERAL),
+                        None => break,
+                    }
                 };
                 let instruction = fetched.instruction();
                 if fetched.jumps() {
@@ -142,8 +160,7 @@ impl Cpu {
                     }
                 }
                 let periods = if TIMED {
-                    let descriptor = self.decoded.block_descriptor(index);
-                    self.timed_periods_inline(fetched, at, descriptor)
+                    self.timed_periods_inline(fetched, at, p, descriptor)
                 } else {
                     1
                 };
@@ -159,7 +176,7 @@ impl Cpu {
                 if P::ACTIVE && probe.stops_after(self, memory, at) {
                     return Stop::Budget;
                 }
-                if cycles >= until_cycle || self.decoded.block_epoch() != epoch {
+                if TIMED && cycles >= until_cycle {
                     break;
                 }
                 at = p;

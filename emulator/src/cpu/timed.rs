@@ -75,16 +75,19 @@ impl Cpu {
 
     /// [`Cpu::timed_periods`], with the plain path and the scalar-memory path (all
     /// but a few instructions of compiled code) inlined into the caller and the rest
-    /// out of line.
+    /// out of line. `p` is P after the instruction (the issue loop keeps it in a
+    /// register: this spares reading it back).
     #[inline(always)]
     pub(crate) fn timed_periods_inline(
         &mut self,
         fetched: Fetched,
         at: u32,
+        p: u32,
         descriptor: Plain,
     ) -> u64 {
+        debug_assert_eq!(p, self.p);
         if descriptor.has(Plain::APPLIES) {
-            let branch_taken = self.p != fetched.next(at);
+            let branch_taken = p != fetched.next(at);
             if let Some(model) = self.timing.as_deref_mut() {
                 return model.advance_plain(descriptor, at, branch_taken, fetched.in_buffer());
             }

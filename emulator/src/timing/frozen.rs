@@ -3,6 +3,7 @@
 //! timeline it records are not, and a restored model starts without them.
 
 use super::banks::BankTimes;
+use super::times::Times;
 use super::{BufferCursor, TimingModel};
 use crate::saved::convert::{convert_by_from, Convert};
 use crate::saved::v1::TimingModelV1;
@@ -13,10 +14,10 @@ impl From<TimingModel> for TimingModelV1 {
         TimingModelV1 {
             model: t.model.into(),
             next_issue: t.next_issue,
-            ready: t.ready,
+            ready: t.ready.to_array(),
             chain_slot: t.chain_slot,
             read_end: t.read_end,
-            unit_free: t.unit_free,
+            unit_free: t.unit_free.to_array(),
             port_free: t.port_free,
             bank_free,
             bank_window,
@@ -34,10 +35,10 @@ impl From<TimingModelV1> for TimingModel {
     fn from(t: TimingModelV1) -> TimingModel {
         let mut model = TimingModel::new(t.model.convert());
         model.next_issue = t.next_issue;
-        model.ready = t.ready;
+        model.ready = Times::from_array(t.ready);
         model.chain_slot = t.chain_slot;
         model.read_end = t.read_end;
-        model.unit_free = t.unit_free;
+        model.unit_free = Times::from_array(t.unit_free);
         model.port_free = t.port_free;
         model.banks = BankTimes::from_saved_words(t.bank_free, t.bank_window);
         model.a_results = t.a_results;

@@ -30,6 +30,7 @@ mod hpm;
 mod operands;
 pub mod sources;
 mod timeline;
+mod times;
 
 #[cfg(test)]
 mod tests;
@@ -45,6 +46,7 @@ pub(crate) use derived::Plain;
 use derived::{Derived, DerivedCache, NO_REGISTER};
 use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
 use serde::{Deserialize, Serialize};
+use times::Times;
 
 /// The memory an instruction referenced, as the CPU computed it (word addresses; the
 /// bank is the address modulo the number of banks, so absolute and base-relative
@@ -106,14 +108,14 @@ pub struct TimingModel {
     /// Earliest CP at which the next instruction may issue.
     next_issue: u64,
     /// Per register: the CP from which its pending result can be read.
-    ready: [u64; REGISTERS],
+    ready: Times<REGISTERS>,
     /// Per V register: the first CP from which a reader taking one element per CP
     /// never overtakes the pending writer (the chain slot).
     chain_slot: [u64; 8],
     /// Per V register: the CP after the last element read by pending vector reads.
     read_end: [u64; 8],
     /// Per functional unit: the CP from which it accepts a new operation.
-    unit_free: [u64; UNITS],
+    unit_free: Times<UNITS>,
     /// Per memory port: the CP from which it accepts a new reference stream.
     port_free: [u64; 3],
     /// Per bank: the end of its last reservation and which periods before it are
@@ -219,10 +221,10 @@ impl TimingModel {
         TimingModel {
             model,
             next_issue: 0,
-            ready: [0; REGISTERS],
+            ready: Times::ZERO,
             chain_slot: [0; 8],
             read_end: [0; 8],
-            unit_free: [0; UNITS],
+            unit_free: Times::ZERO,
             port_free: [0; 3],
             banks: BankTimes::NONE,
             a_results: [0; RING],
@@ -262,10 +264,10 @@ impl TimingModel {
     pub fn latest_reservation(&self) -> u64 {
         let times = [self.next_issue, self.quiescent]
             .into_iter()
-            .chain(self.ready)
+            .chain(self.ready.iter())
             .chain(self.chain_slot)
             .chain(self.read_end)
-            .chain(self.unit_free)
+            .chain(self.unit_free.iter())
             .chain(self.port_free)
             .chain(self.banks.free)
             .chain(self.a_results)
