@@ -39,6 +39,23 @@ impl Site {
         self.run_file(&file, extra)
     }
 
+    /// Restarts checkpoint `image` with the site's directories and `extra`.
+    fn restart(&self, image: &Path, extra: &[&str]) -> Output {
+        cray()
+            .arg("restart")
+            .arg("-f")
+            .arg(image)
+            .arg("--root")
+            .arg(self.dir.path())
+            .arg("--system-dir")
+            .arg(self.path("sys"))
+            .arg("--pds")
+            .arg(self.path("pds"))
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+
     fn run_file(&self, file: &Path, extra: &[&str]) -> Output {
         cray()
             .arg("run")
@@ -385,20 +402,7 @@ fn a_deck_checkpointed_mid_step_and_restarted_ends_the_same() {
         text(&inspect.stdout)
     );
     let restarted_json = site2.path("restarted.json");
-    let out = cray()
-        .arg("restart")
-        .arg("-f")
-        .arg(&image)
-        .arg("--root")
-        .arg(site2.dir.path())
-        .arg("--system-dir")
-        .arg(site2.path("sys"))
-        .arg("--pds")
-        .arg(site2.path("pds"))
-        .arg("--stats-json")
-        .arg(&restarted_json)
-        .output()
-        .unwrap();
+    let out = site2.restart(&image, &["--stats-json", restarted_json.to_str().unwrap()]);
     ok(&out);
     assert_eq!(first_part + &text(&out.stdout), whole_stdout);
     let restarted = stats(&restarted_json);
@@ -408,18 +412,7 @@ fn a_deck_checkpointed_mid_step_and_restarted_ends_the_same() {
     assert_eq!(editions, 2, "each SAVE once: {}", catalogue(&site2));
 
     // Restarting the same image again repeats nothing that is already done.
-    let out = cray()
-        .arg("restart")
-        .arg("-f")
-        .arg(&image)
-        .arg("--root")
-        .arg(site2.dir.path())
-        .arg("--system-dir")
-        .arg(site2.path("sys"))
-        .arg("--pds")
-        .arg(site2.path("pds"))
-        .output()
-        .unwrap();
+    let out = site2.restart(&image, &[]);
     ok(&out);
     assert_eq!(catalogue(&site2).matches("\"pdn\": \"IN\"").count(), 2);
 }
@@ -1015,20 +1008,7 @@ fn a_job_time_limit_ends_a_job_that_would_run_for_ever() {
     );
     assert!(image.exists(), "{}", text(&out.stderr));
     let restarted_json = site.path("restarted.json");
-    let out = cray()
-        .arg("restart")
-        .arg("-f")
-        .arg(&image)
-        .arg("--root")
-        .arg(site.dir.path())
-        .arg("--system-dir")
-        .arg(site.path("sys"))
-        .arg("--pds")
-        .arg(site.path("pds"))
-        .arg("--stats-json")
-        .arg(&restarted_json)
-        .output()
-        .unwrap();
+    let out = site.restart(&image, &["--stats-json", restarted_json.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let restarted = stats(&restarted_json);
     assert_eq!(restarted["cycles"], whole["cycles"]);

@@ -50,14 +50,7 @@ impl System {
     /// Writes the dump of `pid`'s job area into its dataset `name`, from the start.
     fn write_dump(&mut self, pid: Pid, name: &str) -> Result<(), String> {
         let items = self.dump_items(pid)?;
-        let open = self
-            .processes
-            .get(&pid)
-            .and_then(|p| p.cos.as_deref())
-            .and_then(|job| job.slot_of_name(name));
-        if let Some(slot) = open {
-            self.cos_close_slot(pid, slot)?;
-        }
+        self.cos_close_name(pid, name)?;
         if let Some(deck) = self.deck_of_mut(pid) {
             deck.datasets.remove(name);
         }

@@ -353,8 +353,16 @@ impl System {
             items.push(DatasetItem::EndOfData);
         }
         let bytes = host_bytes(&items, text).map_err(|e| format!("{path}: {e}"))?;
+        self.write_host_file(&path, &bytes)
+            .map_err(|e| format!("{path}: {e}"))
+    }
+
+    /// Writes host file `path` under the root whole (created, or replaced).
+    pub(crate) fn write_host_file(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
         let root = self.root();
-        let relative = root.resolve(&path).map_err(|e| format!("{path}: {e:?}"))?;
+        let relative = root
+            .resolve(path)
+            .map_err(|e| format!("not a file name under the root ({e})"))?;
         let how = OpenHow {
             write: true,
             create: true,
@@ -362,10 +370,23 @@ impl System {
             ..OpenHow::default()
         };
         root.open(&relative, how)
-            .map_err(|e| format!("{path}: {e:?}"))?;
-        root.write_at(&relative, 0, false, &bytes)
-            .map_err(|failure| format!("{path}: {}", failure.error))?;
-        Ok(())
+            .map_err(|e| format!("cannot be written ({e})"))?;
+        root.write_at(&relative, 0, false, bytes)
+            .map(|_| ())
+            .map_err(|failure| failure.error.to_string())
+    }
+
+    /// Closes `pid`'s dataset `name` if it is open (SAVE by request, F$DJA).
+    pub(crate) fn cos_close_name(&mut self, pid: Pid, name: &str) -> Result<(), String> {
+        let open = self
+            .processes
+            .get(&pid)
+            .and_then(|p| p.cos.as_deref())
+            .and_then(|job| job.slot_of_name(name));
+        match open {
+            Some(slot) => self.cos_close_slot(pid, slot),
+            None => Ok(()),
+        }
     }
 
     /// Flushes every open dataset of `pid` (at the end of the job).

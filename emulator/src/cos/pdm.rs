@@ -420,14 +420,7 @@ impl System {
     /// has only defined (GENCAT's `F$DNT` of `$MASTER` before its SAVE) is an empty
     /// local dataset, as COS makes a dataset local when it is first named.
     fn pdm_close_for_save(&mut self, pid: Pid, dn: &str) -> Result<(), String> {
-        let open = self
-            .processes
-            .get(&pid)
-            .and_then(|p| p.cos.as_deref())
-            .and_then(|job| job.slot_of_name(dn));
-        if let Some(slot) = open {
-            self.cos_close_slot(pid, slot)?;
-        }
+        self.cos_close_name(pid, dn)?;
         let deck = self.deck_of_mut(pid).ok_or("not a deck job")?;
         deck.datasets
             .entry(dn.to_string())

@@ -38,7 +38,6 @@ use crate::cos::absolute::words_from_bytes;
 use crate::cos::dataset::{block, deblock, is_blocked, unpack_line, DatasetItem};
 use crate::cos::local_datasets::{host_bytes, items_from_host, MAX_DATASET_BYTES};
 use crate::cos::System;
-use crate::system::host_files::OpenHow;
 use crate::system::Pid;
 
 /// The parameters FETCH takes (SR-0011); those not listed are refused.
@@ -223,7 +222,7 @@ impl System {
                 let file = s.value("TEXT").or(s.value("SDN")).unwrap_or(name);
                 let bytes =
                     staged_bytes(&items, form).map_err(|e| format!(" DISPOSE: {name}: {e}"))?;
-                self.front_end_write(file, &bytes)
+                self.write_host_file(file, &bytes)
                     .map_err(|e| format!(" DISPOSE: {name}: {file}: {e}"))?;
                 self.job_log(format!(" DISPOSE: {name}: {} bytes to {file}", bytes.len()));
             }
@@ -233,25 +232,6 @@ impl System {
             return Ok(());
         }
         self.release_local(pid, name)
-    }
-
-    /// Writes host file `name` under the root whole (created or replaced).
-    fn front_end_write(&self, name: &str, bytes: &[u8]) -> Result<(), String> {
-        let root = self.root();
-        let relative = root
-            .resolve(name)
-            .map_err(|e| format!("not a file name under the root ({e})"))?;
-        let how = OpenHow {
-            write: true,
-            create: true,
-            truncate: true,
-            ..OpenHow::default()
-        };
-        root.open(&relative, how)
-            .map_err(|e| format!("cannot be written ({e})"))?;
-        root.write_at(&relative, 0, false, bytes)
-            .map(|_| ())
-            .map_err(|failure| failure.error.to_string())
     }
 
     /// The host file under the root that front-end name `name` stands for, as
