@@ -642,6 +642,50 @@ mod tests {
     }
 
     #[test]
+    fn a_reload_saves_under_the_dumped_names_for_the_dumped_owner_only() {
+        let store = tempfile::tempdir().unwrap();
+        let (_dir, mut system, pid) = deck_job(store.path());
+        // PLD10's PDD: FC 050, DN, PDN, ID, ED 3, PMOWN; the job's user is U.
+        let reload = |owner: &str| {
+            [
+                (0, function::RELOAD),
+                (1, ascii_word("DATA")),
+                (2, ascii_word("KEPT")),
+                (4, ascii_word("XID")),
+                (7, 3),
+                (0o43, ascii_word(owner)),
+            ]
+        };
+        assert_eq!(
+            pdm_at(&mut system, pid, &reload("OTHER"), 100),
+            STATUS_NOT_SERVED
+        );
+        let catalogue = Catalogue::open(store.path()).unwrap();
+        assert!(
+            catalogue.read().unwrap().entries.is_empty(),
+            "not another's"
+        );
+        assert_eq!(pdm_at(&mut system, pid, &reload("U"), 200), STATUS_DONE);
+        let entries = catalogue.read().unwrap().entries;
+        let kept = &entries[0];
+        assert_eq!(
+            (
+                kept.pdn.as_str(),
+                kept.id.as_str(),
+                kept.edition,
+                kept.own.as_str()
+            ),
+            ("KEPT", "XID", 3, "U")
+        );
+        // The same edition again: refused, not there twice.
+        assert_eq!(
+            pdm_at(&mut system, pid, &reload("U"), 300),
+            STATUS_NOT_SERVED
+        );
+        assert_eq!(catalogue.read().unwrap().entries.len(), 1);
+    }
+
+    #[test]
     fn save_by_request_of_a_name_only_defined_saves_it_empty() {
         let store = tempfile::tempdir().unwrap();
         let (_dir, mut system, pid) = deck_job(store.path());
