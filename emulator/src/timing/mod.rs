@@ -462,7 +462,6 @@ impl TimingModel {
         let ready = self.ready[r0 as usize]
             .max(self.ready[r1 as usize])
             .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
-        let ready = if p.has(Plain::ANY_READS) { ready } else { 0 };
         let unit = p.unit as usize;
         let free = if p.has(Plain::RESERVES_UNIT) {
             self.unit_free[unit]
@@ -527,16 +526,15 @@ impl TimingModel {
         let start = self.next_issue;
         let mut t = start;
         self.fetch_unless(in_buffer, f, at, &mut t);
-        if p.has(Plain::ANY_READS) {
-            // `reads` holds every source and destination, padded with repeats.
-            let [r0, r1, r2, r3] = p.reads;
-            let ready = self.ready[r0 as usize]
-                .max(self.ready[r1 as usize])
-                .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
-            let ready = t.max(ready);
-            self.counters.hold_register += ready - t;
-            t = ready;
-        }
+        // `reads` holds every source and destination, padded with repeats (or the
+        // slot that is always 0, for none).
+        let [r0, r1, r2, r3] = p.reads;
+        let ready = self.ready[r0 as usize]
+            .max(self.ready[r1 as usize])
+            .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
+        let ready = t.max(ready);
+        self.counters.hold_register += ready - t;
+        t = ready;
         let port = self.port_for(f, store);
         let bank = (address & (f.banks - 1)) as usize;
         let mut bank_held = false;
@@ -567,11 +565,14 @@ impl TimingModel {
         self.counters.bank_conflicts += u64::from(bank_held);
         // The word's bank, claimed as `memory_stream` claims a one-element stream.
         self.ramp_hint.0 .0 = None;
+        // The loop above left t where `bank_start` put it, and a start it gives is
+        // one it gives again (the bank is free from there, or the window has room
+        // from exactly there), so the bank is claimed at t: no second look, and no
+        // conflict to count beyond the one counted above.
         let (free, window) = (&mut self.banks.free[bank], &mut self.banks.window[bank]);
-        let claimed = bank_start(*free, *window, t, f.bank_busy);
-        self.counters.bank_conflicts += u64::from(claimed > t);
-        banks::claim_bank(free, window, claimed, f.bank_busy);
-        let end = claimed + 1;
+        debug_assert_eq!(bank_start(*free, *window, t, f.bank_busy), t);
+        banks::claim_bank(free, window, t, f.bank_busy);
+        let end = t + 1;
         self.port_free[port] = end.max(t + f.scalar_transfer);
         self.counters.memory_references += 1;
         self.record(Some(timeline::port_row(port)), t, end);
