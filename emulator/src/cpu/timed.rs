@@ -7,7 +7,39 @@
 
 use super::fetch::Fetched;
 use super::Cpu;
-use crate::timing::{is_memory_reference, MemoryAccess, Plain, TimingModel};
+use crate::isa::Model;
+use crate::timing::{figures, is_memory_reference, MemoryAccess, Plain, TimingModel};
+
+/// What an issue loop knows of the CPU's timing when it is compiled: whether the CPU
+/// has a timing model and of which machine, so that in the loop of a timed CPU the
+/// model's figures (bank count and busy time, latencies, buffer sizes, branch times)
+/// are constants rather than loads through the model's machine. Nothing an
+/// instruction does switches the model on or off or changes its machine.
+pub(crate) trait LoopTiming {
+    /// The machine of the CPU's timing model, or None without one.
+    const MODEL: Option<Model>;
+}
+
+/// A CPU without a timing model: every instruction takes one clock period.
+pub(crate) struct Untimed;
+
+/// A CPU timed as a Cray X-MP.
+pub(crate) struct TimedXMp;
+
+/// A CPU timed as a Cray-1.
+pub(crate) struct TimedCray1;
+
+impl LoopTiming for Untimed {
+    const MODEL: Option<Model> = None;
+}
+
+impl LoopTiming for TimedXMp {
+    const MODEL: Option<Model> = Some(Model::XMp);
+}
+
+impl LoopTiming for TimedCray1 {
+    const MODEL: Option<Model> = Some(Model::Cray1);
+}
 
 /// What the instruction being executed referenced: transient, reset by every memory
 /// instruction before it is read. Never saved, and every trace compares equal, so it
@@ -76,10 +108,12 @@ impl Cpu {
     /// [`Cpu::timed_periods`], with the plain path and the scalar-memory path (all
     /// but a few instructions of compiled code) inlined into the caller and the rest
     /// out of line. `p` is P after the instruction (the issue loop keeps it in a
-    /// register: this spares reading it back).
+    /// register: this spares reading it back). `machine` is the machine of the CPU's
+    /// model, a constant in the loop that calls this (see [`LoopTiming`]).
     #[inline(always)]
     pub(crate) fn timed_periods_inline(
         &mut self,
+        machine: Model,
         fetched: Fetched,
         at: u32,
         p: u32,
@@ -89,7 +123,9 @@ impl Cpu {
         if descriptor.has(Plain::APPLIES) {
             let branch_taken = p != fetched.next(at);
             if let Some(model) = self.timing.as_deref_mut() {
-                return model.advance_plain(descriptor, at, branch_taken, fetched.in_buffer());
+                debug_assert_eq!(model.model(), machine);
+                let f = figures(machine);
+                return model.advance_plain(f, descriptor, at, branch_taken, fetched.in_buffer());
             }
         } else if descriptor.has(Plain::SCALAR_MEMORY) {
             // A scalar load or store always records its word; anything else takes
@@ -98,7 +134,9 @@ impl Cpu {
                 if let Some(model) = self.timing.as_deref_mut() {
                     // Consumed, as `timed_periods` takes it.
                     self.trace.memory = MemoryAccess::None;
+                    debug_assert_eq!(model.model(), machine);
                     return model.advance_scalar_memory(
+                        figures(machine),
                         descriptor,
                         at,
                         address,

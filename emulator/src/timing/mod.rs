@@ -326,11 +326,13 @@ impl TimingModel {
     fn issue_with<const FAST: bool>(&mut self, issue: &Issue) -> u64 {
         let (slot, plain) = self.derive(issue.instruction, issue.unit);
         if FAST && plain.has(Plain::APPLIES) && issue.memory == MemoryAccess::None {
-            return self.issue_plain(plain, issue.parcel_address, issue.branch_taken, false);
+            let f = figures(self.model);
+            return self.issue_plain(f, plain, issue.parcel_address, issue.branch_taken, false);
         }
         if let (true, MemoryAccess::Scalar { address }) = (FAST, issue.memory) {
             if plain.has(Plain::SCALAR_MEMORY) {
-                return self.issue_scalar_memory(plain, issue.parcel_address, address, false);
+                let f = figures(self.model);
+                return self.issue_scalar_memory(f, plain, issue.parcel_address, address, false);
             }
         }
         self.issue_general::<FAST>(issue, slot)
@@ -364,12 +366,12 @@ impl TimingModel {
         let before = self.next_issue;
         // A plain instruction references no memory, so the CPU has none to report.
         if descriptor.has(Plain::APPLIES) {
-            self.issue_plain(descriptor, at, branch_taken, false);
+            self.issue_plain(figures(self.model), descriptor, at, branch_taken, false);
         } else {
             let memory = memory();
             match memory {
                 MemoryAccess::Scalar { address } if descriptor.has(Plain::SCALAR_MEMORY) => {
-                    self.issue_scalar_memory(descriptor, at, address, false);
+                    self.issue_scalar_memory(figures(self.model), descriptor, at, address, false);
                 }
                 _ => {
                     let issue = Issue {
@@ -392,34 +394,37 @@ impl TimingModel {
     /// `in_buffer`: the buffer that supplied the instruction issued just before
     /// holds this one too (the CPU knows it of the instructions of a decoded block
     /// after the first: see [`TimingModel::buffer_block`]), so the buffers need no
-    /// check.
+    /// check. `f` is the figures of this model's machine, which the caller passes so
+    /// that a loop compiled for one machine has them as constants.
     #[inline(always)]
     pub(crate) fn advance_plain(
         &mut self,
+        f: &Figures,
         descriptor: Plain,
         at: u32,
         branch_taken: bool,
         in_buffer: bool,
     ) -> u64 {
         let before = self.next_issue;
-        self.issue_plain(descriptor, at, branch_taken, in_buffer);
+        self.issue_plain(f, descriptor, at, branch_taken, in_buffer);
         self.next_issue - before
     }
 
     /// [`TimingModel::advance`] for a scalar load or store whose descriptor has the
     /// scalar-memory path ([`Plain::SCALAR_MEMORY`]), of the word at `address`: small
     /// enough to inline into the CPU's issue loop. `in_buffer` as for
-    /// [`TimingModel::advance_plain`].
+    /// [`TimingModel::advance_plain`], and `f` too.
     #[inline(always)]
     pub(crate) fn advance_scalar_memory(
         &mut self,
+        f: &Figures,
         descriptor: Plain,
         at: u32,
         address: u64,
         in_buffer: bool,
     ) -> u64 {
         let before = self.next_issue;
-        self.issue_scalar_memory(descriptor, at, address, in_buffer);
+        self.issue_scalar_memory(f, descriptor, at, address, in_buffer);
         self.next_issue - before
     }
 
@@ -453,8 +458,15 @@ impl TimingModel {
     /// some CP" except the result path, so t is the maximum of those CPs, then moved
     /// on past any taken result-path periods.
     #[inline(always)]
-    fn issue_plain(&mut self, p: Plain, at: u32, branch_taken: bool, in_buffer: bool) -> u64 {
-        let f = figures(self.model);
+    fn issue_plain(
+        &mut self,
+        f: &Figures,
+        p: Plain,
+        at: u32,
+        branch_taken: bool,
+        in_buffer: bool,
+    ) -> u64 {
+        debug_assert_eq!(f, figures(self.model));
         let start = self.next_issue;
         let mut t = start;
         self.fetch_unless(in_buffer, f, at, &mut t);
@@ -517,8 +529,15 @@ impl TimingModel {
     /// then the port and the bank, and for a load the result path, each pass of which
     /// moves t by one CP and asks the port and bank again.
     #[inline(always)]
-    fn issue_scalar_memory(&mut self, p: Plain, at: u32, address: u64, in_buffer: bool) -> u64 {
-        let f = figures(self.model);
+    fn issue_scalar_memory(
+        &mut self,
+        f: &Figures,
+        p: Plain,
+        at: u32,
+        address: u64,
+        in_buffer: bool,
+    ) -> u64 {
+        debug_assert_eq!(f, figures(self.model));
         let latency = u64::from(p.latency);
         // A load writes its register; a store writes none (see `Plain::SCALAR_MEMORY`).
         let store = p.destination == NO_REGISTER;
