@@ -40,9 +40,9 @@ pub use state::{Cpu, Flags, Modes, SharedRegisters, Stop};
 
 use crate::isa::Model;
 use crate::memory::Memory;
-use crate::timing::{Plain, TimingModel};
+use crate::timing::Plain;
 use fetch::Fetched;
-use timed::{LoopTiming, TimedCray1, TimedXMp, Untimed};
+use timed::{LoopTiming, TimedCray1, TimedRecording, TimedXMp, Untimed};
 
 /// What [`Cpu::run_probed`] asks after each instruction (a debugger's breakpoints and
 /// watchpoints, checked inside the run loop rather than one instruction per run).
@@ -93,19 +93,24 @@ impl Cpu {
         probe: &mut P,
     ) -> Stop {
         self.prepare_fetch(memory);
-        // Nothing an instruction does switches the model on or off, or changes its
-        // machine.
-        let stop = match self.timing.as_deref().map(TimingModel::model) {
+        // Nothing an instruction does switches the model on or off, changes its
+        // machine or starts or stops a timeline.
+        let stop = match self.timing.as_deref() {
             None => self.run_loop::<Untimed, P>(memory, until_cycle, probe),
-            Some(Model::XMp) => self.run_loop::<TimedXMp, P>(memory, until_cycle, probe),
-            Some(Model::Cray1) => self.run_loop::<TimedCray1, P>(memory, until_cycle, probe),
+            Some(model) if model.timeline().is_some() => {
+                self.run_loop::<TimedRecording, P>(memory, until_cycle, probe)
+            }
+            Some(model) => match model.model() {
+                Model::XMp => self.run_loop::<TimedXMp, P>(memory, until_cycle, probe),
+                Model::Cray1 => self.run_loop::<TimedCray1, P>(memory, until_cycle, probe),
+            },
         };
         self.finish_fetch(memory);
         stop
     }
 
-    /// The body of [`Cpu::run`], for a CPU with a timing model of the machine `T`
-    /// says, or without one.
+    /// The body of [`Cpu::run`], for a CPU with or without a timing model, as `T`
+    /// says.
     #[inline(never)]
     fn run_loop<T: LoopTiming, P: InstructionProbe>(
         &mut self,
@@ -116,7 +121,7 @@ impl Cpu {
         // Neither changes while the CPU runs: only an exchange changes them, and
         // an exchange ends the run.
         let base = self.instruction_base as usize * 4;
-        let timed = T::MODEL.is_some();
+        let timed = T::TIMED;
         let mut p = self.p;
         let mut cycles = self.cycles;
         let mut instructions = self.instructions;
@@ -164,9 +169,10 @@ impl Cpu {
                         return self.stopped(stop, fetched, at);
                     }
                 }
-                let periods = match T::MODEL {
-                    Some(machine) => self.timed_periods_inline(machine, fetched, at, p, descriptor),
-                    None => 1,
+                let periods = if timed {
+                    self.timed_periods_inline::<T>(fetched, at, p, descriptor)
+                } else {
+                    1
                 };
                 cycles = cycles.wrapping_add(periods);
                 instructions = instructions.wrapping_add(1);

@@ -327,12 +327,26 @@ impl TimingModel {
         let (slot, plain) = self.derive(issue.instruction, issue.unit);
         if FAST && plain.has(Plain::APPLIES) && issue.memory == MemoryAccess::None {
             let f = figures(self.model);
-            return self.issue_plain(f, plain, issue.parcel_address, issue.branch_taken, false);
+            return self.issue_plain(
+                f,
+                true,
+                plain,
+                issue.parcel_address,
+                issue.branch_taken,
+                false,
+            );
         }
         if let (true, MemoryAccess::Scalar { address }) = (FAST, issue.memory) {
             if plain.has(Plain::SCALAR_MEMORY) {
                 let f = figures(self.model);
-                return self.issue_scalar_memory(f, plain, issue.parcel_address, address, false);
+                return self.issue_scalar_memory(
+                    f,
+                    true,
+                    plain,
+                    issue.parcel_address,
+                    address,
+                    false,
+                );
             }
         }
         self.issue_general::<FAST>(issue, slot)
@@ -366,12 +380,26 @@ impl TimingModel {
         let before = self.next_issue;
         // A plain instruction references no memory, so the CPU has none to report.
         if descriptor.has(Plain::APPLIES) {
-            self.issue_plain(figures(self.model), descriptor, at, branch_taken, false);
+            self.issue_plain(
+                figures(self.model),
+                true,
+                descriptor,
+                at,
+                branch_taken,
+                false,
+            );
         } else {
             let memory = memory();
             match memory {
                 MemoryAccess::Scalar { address } if descriptor.has(Plain::SCALAR_MEMORY) => {
-                    self.issue_scalar_memory(figures(self.model), descriptor, at, address, false);
+                    self.issue_scalar_memory(
+                        figures(self.model),
+                        true,
+                        descriptor,
+                        at,
+                        address,
+                        false,
+                    );
                 }
                 _ => {
                     let issue = Issue {
@@ -395,36 +423,40 @@ impl TimingModel {
     /// holds this one too (the CPU knows it of the instructions of a decoded block
     /// after the first: see [`TimingModel::buffer_block`]), so the buffers need no
     /// check. `f` is the figures of this model's machine, which the caller passes so
-    /// that a loop compiled for one machine has them as constants.
+    /// that a loop compiled for one machine has them as constants; `records` is false
+    /// only where the caller knows that no timeline is being recorded (the recorder
+    /// is then not asked).
     #[inline(always)]
     pub(crate) fn advance_plain(
         &mut self,
         f: &Figures,
+        records: bool,
         descriptor: Plain,
         at: u32,
         branch_taken: bool,
         in_buffer: bool,
     ) -> u64 {
         let before = self.next_issue;
-        self.issue_plain(f, descriptor, at, branch_taken, in_buffer);
+        self.issue_plain(f, records, descriptor, at, branch_taken, in_buffer);
         self.next_issue - before
     }
 
     /// [`TimingModel::advance`] for a scalar load or store whose descriptor has the
     /// scalar-memory path ([`Plain::SCALAR_MEMORY`]), of the word at `address`: small
     /// enough to inline into the CPU's issue loop. `in_buffer` as for
-    /// [`TimingModel::advance_plain`], and `f` too.
+    /// [`TimingModel::advance_plain`], and `f` and `records` too.
     #[inline(always)]
     pub(crate) fn advance_scalar_memory(
         &mut self,
         f: &Figures,
+        records: bool,
         descriptor: Plain,
         at: u32,
         address: u64,
         in_buffer: bool,
     ) -> u64 {
         let before = self.next_issue;
-        self.issue_scalar_memory(f, descriptor, at, address, in_buffer);
+        self.issue_scalar_memory(f, records, descriptor, at, address, in_buffer);
         self.next_issue - before
     }
 
@@ -461,12 +493,14 @@ impl TimingModel {
     fn issue_plain(
         &mut self,
         f: &Figures,
+        records: bool,
         p: Plain,
         at: u32,
         branch_taken: bool,
         in_buffer: bool,
     ) -> u64 {
         debug_assert_eq!(f, figures(self.model));
+        debug_assert!(records || self.recorder.0.is_none());
         let start = self.next_issue;
         let mut t = start;
         self.fetch_unless(in_buffer, f, at, &mut t);
@@ -511,7 +545,9 @@ impl TimingModel {
             self.count_flops(p.unit, 1);
         }
         self.finish_by(arrival);
-        self.record_unit(p.unit, t, arrival);
+        if records {
+            self.record_unit(p.unit, t, arrival);
+        }
 
         let occupancy = if p.has(Plain::BRANCH) {
             self.branch(f, branch_taken || p.has(Plain::UNCONDITIONAL))
@@ -532,12 +568,14 @@ impl TimingModel {
     fn issue_scalar_memory(
         &mut self,
         f: &Figures,
+        records: bool,
         p: Plain,
         at: u32,
         address: u64,
         in_buffer: bool,
     ) -> u64 {
         debug_assert_eq!(f, figures(self.model));
+        debug_assert!(records || self.recorder.0.is_none());
         let latency = u64::from(p.latency);
         // A load writes its register; a store writes none (see `Plain::SCALAR_MEMORY`).
         let store = p.destination == NO_REGISTER;
@@ -594,7 +632,9 @@ impl TimingModel {
         let end = t + 1;
         self.port_free[port] = end.max(t + f.scalar_transfer);
         self.counters.memory_references += 1;
-        self.record(Some(timeline::port_row(port)), t, end);
+        if records {
+            self.record(Some(timeline::port_row(port)), t, end);
+        }
         let mut finished = end;
         if !store {
             let register = p.destination;
