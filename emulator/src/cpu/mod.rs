@@ -38,9 +38,11 @@ pub use exchange::{ExchangeError, PACKAGE_WORDS};
 pub use fetch::DecodeCache;
 pub use state::{Cpu, Flags, Modes, SharedRegisters, Stop};
 
+use crate::isa::Model;
 use crate::memory::Memory;
 use crate::timing::Plain;
 use fetch::Fetched;
+use timed::{LoopTiming, TimedCray1, TimedRecording, TimedXMp, Untimed};
 
 /// What [`Cpu::run_probed`] asks after each instruction (a debugger's breakpoints and
 /// watchpoints, checked inside the run loop rather than one instruction per run).
@@ -91,19 +93,26 @@ impl Cpu {
         probe: &mut P,
     ) -> Stop {
         self.prepare_fetch(memory);
-        // Nothing an instruction does switches the model on or off.
-        let stop = if self.timing.is_none() {
-            self.run_loop::<false, P>(memory, until_cycle, probe)
-        } else {
-            self.run_loop::<true, P>(memory, until_cycle, probe)
+        // Nothing an instruction does switches the model on or off, changes its
+        // machine or starts or stops a timeline.
+        let stop = match self.timing.as_deref() {
+            None => self.run_loop::<Untimed, P>(memory, until_cycle, probe),
+            Some(model) if model.timeline().is_some() => {
+                self.run_loop::<TimedRecording, P>(memory, until_cycle, probe)
+            }
+            Some(model) => match model.model() {
+                Model::XMp => self.run_loop::<TimedXMp, P>(memory, until_cycle, probe),
+                Model::Cray1 => self.run_loop::<TimedCray1, P>(memory, until_cycle, probe),
+            },
         };
         self.finish_fetch(memory);
         stop
     }
 
-    /// The body of [`Cpu::run`], for a CPU with (`TIMED`) or without a timing model.
+    /// The body of [`Cpu::run`], for a CPU with or without a timing model, as `T`
+    /// says.
     #[inline(never)]
-    fn run_loop<const TIMED: bool, P: InstructionProbe>(
+    fn run_loop<T: LoopTiming, P: InstructionProbe>(
         &mut self,
         memory: &mut Memory,
         until_cycle: u64,
@@ -112,6 +121,7 @@ impl Cpu {
         // Neither changes while the CPU runs: only an exchange changes them, and
         // an exchange ends the run.
         let base = self.instruction_base as usize * 4;
+        let timed = T::TIMED;
         let mut p = self.p;
         let mut cycles = self.cycles;
         let mut instructions = self.instructions;
@@ -126,7 +136,7 @@ impl Cpu {
             // Without a model every instruction takes one clock period, so the budget
             // bounds the instructions issued from the block before they run, and
             // needs no check after each one.
-            let block = if TIMED {
+            let block = if timed {
                 block
             } else {
                 let left = usize::try_from(until_cycle - cycles).unwrap_or(usize::MAX);
@@ -137,7 +147,7 @@ impl Cpu {
                 // A store into code drops (empties) the blocks: the block is then
                 // left here, after that store, and the next instruction is fetched
                 // afresh.
-                let (fetched, descriptor) = if TIMED {
+                let (fetched, descriptor) = if timed {
                     match self.decoded.block_instruction_timed(index) {
                         Some(entry) => (entry.fetched, entry.descriptor),
                         None => break,
@@ -159,8 +169,8 @@ impl Cpu {
                         return self.stopped(stop, fetched, at);
                     }
                 }
-                let periods = if TIMED {
-                    self.timed_periods_inline(fetched, at, p, descriptor)
+                let periods = if timed {
+                    self.timed_periods_inline::<T>(fetched, at, p, descriptor)
                 } else {
                     1
                 };
@@ -176,7 +186,7 @@ impl Cpu {
                 if P::ACTIVE && probe.stops_after(self, memory, at) {
                     return Stop::Budget;
                 }
-                if TIMED && cycles >= until_cycle {
+                if timed && cycles >= until_cycle {
                     break;
                 }
                 at = p;

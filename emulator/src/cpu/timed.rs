@@ -7,7 +7,54 @@
 
 use super::fetch::Fetched;
 use super::Cpu;
-use crate::timing::{is_memory_reference, MemoryAccess, Plain, TimingModel};
+use crate::isa::Model;
+use crate::timing::{figures, is_memory_reference, Figures, MemoryAccess, Plain, TimingModel};
+
+/// What an issue loop knows of the CPU's timing when it is compiled: whether the CPU
+/// has a timing model, and, for a model that records no timeline, its machine, so
+/// that in that loop the model's figures (bank count and busy time, latencies,
+/// buffer sizes, branch times) are constants rather than loads through the model's
+/// machine, and the shortcuts never ask for a recorder. Nothing an instruction does
+/// switches the model on or off, changes its machine or starts or stops a timeline.
+pub(crate) trait LoopTiming {
+    /// The CPU has a timing model.
+    const TIMED: bool;
+    /// The machine of a model that records no timeline; None: the shortcuts ask
+    /// the model for its figures and its recorder.
+    const MACHINE: Option<Model>;
+}
+
+/// A CPU without a timing model: every instruction takes one clock period.
+pub(crate) struct Untimed;
+
+/// A CPU timed as a Cray X-MP, recording no timeline.
+pub(crate) struct TimedXMp;
+
+/// A CPU timed as a Cray-1, recording no timeline.
+pub(crate) struct TimedCray1;
+
+/// A timed CPU whose model records a timeline.
+pub(crate) struct TimedRecording;
+
+impl LoopTiming for Untimed {
+    const TIMED: bool = false;
+    const MACHINE: Option<Model> = None;
+}
+
+impl LoopTiming for TimedXMp {
+    const TIMED: bool = true;
+    const MACHINE: Option<Model> = Some(Model::XMp);
+}
+
+impl LoopTiming for TimedCray1 {
+    const TIMED: bool = true;
+    const MACHINE: Option<Model> = Some(Model::Cray1);
+}
+
+impl LoopTiming for TimedRecording {
+    const TIMED: bool = true;
+    const MACHINE: Option<Model> = None;
+}
 
 /// What the instruction being executed referenced: transient, reset by every memory
 /// instruction before it is read. Never saved, and every trace compares equal, so it
@@ -25,6 +72,21 @@ impl PartialEq for Trace {
 }
 
 impl Eq for Trace {}
+
+/// The figures of `model`'s machine and whether the shortcuts must ask for its
+/// recorder, as a loop compiled for `T` knows them (constants when it knows the
+/// machine).
+#[inline(always)]
+fn shortcut_figures<T: LoopTiming>(model: &TimingModel) -> (&'static Figures, bool) {
+    match T::MACHINE {
+        Some(machine) => {
+            debug_assert_eq!(model.model(), machine);
+            debug_assert!(model.timeline().is_none());
+            (figures(machine), false)
+        }
+        None => (figures(model.model()), true),
+    }
+}
 
 impl Cpu {
     /// Switches the timing model on (a model at clock period 0, if there was none) or
@@ -76,9 +138,10 @@ impl Cpu {
     /// [`Cpu::timed_periods`], with the plain path and the scalar-memory path (all
     /// but a few instructions of compiled code) inlined into the caller and the rest
     /// out of line. `p` is P after the instruction (the issue loop keeps it in a
-    /// register: this spares reading it back).
+    /// register: this spares reading it back). `T` is what the calling loop knows
+    /// of the model (see [`LoopTiming`]).
     #[inline(always)]
-    pub(crate) fn timed_periods_inline(
+    pub(crate) fn timed_periods_inline<T: LoopTiming>(
         &mut self,
         fetched: Fetched,
         at: u32,
@@ -89,7 +152,15 @@ impl Cpu {
         if descriptor.has(Plain::APPLIES) {
             let branch_taken = p != fetched.next(at);
             if let Some(model) = self.timing.as_deref_mut() {
-                return model.advance_plain(descriptor, at, branch_taken, fetched.in_buffer());
+                let (f, records) = shortcut_figures::<T>(model);
+                return model.advance_plain(
+                    f,
+                    records,
+                    descriptor,
+                    at,
+                    branch_taken,
+                    fetched.in_buffer(),
+                );
             }
         } else if descriptor.has(Plain::SCALAR_MEMORY) {
             // A scalar load or store always records its word; anything else takes
@@ -98,7 +169,10 @@ impl Cpu {
                 if let Some(model) = self.timing.as_deref_mut() {
                     // Consumed, as `timed_periods` takes it.
                     self.trace.memory = MemoryAccess::None;
+                    let (f, records) = shortcut_figures::<T>(model);
                     return model.advance_scalar_memory(
+                        f,
+                        records,
                         descriptor,
                         at,
                         address,

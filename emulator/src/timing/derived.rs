@@ -5,6 +5,7 @@
 //! ([`crate::not_state`]).
 
 use super::operands::{self, is_scalar, is_vector};
+use super::times::NEVER_WRITTEN;
 use super::{is_memory_reference, Figures};
 use crate::isa::{Instruction, Op, Unit};
 
@@ -71,7 +72,8 @@ impl DerivedCache {
 #[repr(C, align(8))]
 pub(crate) struct Plain {
     /// The registers whose reservations bound issue (sources and destinations),
-    /// padded by repeating one of them (a maximum does not mind repeats).
+    /// padded by repeating one of them (a maximum does not mind repeats); an
+    /// instruction with none holds [`NEVER_WRITTEN`], whose ready time is always 0.
     pub(super) reads: [u8; 4],
     /// The register written, or [`NO_REGISTER`].
     pub(super) destination: u8,
@@ -86,8 +88,6 @@ pub(crate) struct Plain {
 impl Plain {
     /// The plain path applies (unless the CPU reports a memory reference).
     pub(crate) const APPLIES: u8 = 1;
-    /// It has registers to wait for (else `reads` is not looked at).
-    pub(super) const ANY_READS: u8 = 2;
     /// It writes an A or S register (it then needs the file's result path).
     pub(super) const SCALAR_DESTINATION: u8 = 4;
     /// It must wait for its functional unit.
@@ -213,12 +213,11 @@ fn plain(
         && !reads.iter().any(|&r| is_vector(r))
         && destination.is_some()
         && latency <= u64::from(u8::MAX);
-    let mut padded = [reads.first().copied().unwrap_or(0); 4];
+    let mut padded = [reads.first().copied().unwrap_or(NEVER_WRITTEN); 4];
     padded[..reads.len().min(4)].copy_from_slice(&reads[..reads.len().min(4)]);
     let destination = destination.unwrap_or(NO_REGISTER);
     let flags = [
         (applies, Plain::APPLIES),
-        (!reads.is_empty(), Plain::ANY_READS),
         (
             destination != NO_REGISTER && is_scalar(destination),
             Plain::SCALAR_DESTINATION,

@@ -326,11 +326,27 @@ impl TimingModel {
     fn issue_with<const FAST: bool>(&mut self, issue: &Issue) -> u64 {
         let (slot, plain) = self.derive(issue.instruction, issue.unit);
         if FAST && plain.has(Plain::APPLIES) && issue.memory == MemoryAccess::None {
-            return self.issue_plain(plain, issue.parcel_address, issue.branch_taken, false);
+            let f = figures(self.model);
+            return self.issue_plain(
+                f,
+                true,
+                plain,
+                issue.parcel_address,
+                issue.branch_taken,
+                false,
+            );
         }
         if let (true, MemoryAccess::Scalar { address }) = (FAST, issue.memory) {
             if plain.has(Plain::SCALAR_MEMORY) {
-                return self.issue_scalar_memory(plain, issue.parcel_address, address, false);
+                let f = figures(self.model);
+                return self.issue_scalar_memory(
+                    f,
+                    true,
+                    plain,
+                    issue.parcel_address,
+                    address,
+                    false,
+                );
             }
         }
         self.issue_general::<FAST>(issue, slot)
@@ -364,12 +380,26 @@ impl TimingModel {
         let before = self.next_issue;
         // A plain instruction references no memory, so the CPU has none to report.
         if descriptor.has(Plain::APPLIES) {
-            self.issue_plain(descriptor, at, branch_taken, false);
+            self.issue_plain(
+                figures(self.model),
+                true,
+                descriptor,
+                at,
+                branch_taken,
+                false,
+            );
         } else {
             let memory = memory();
             match memory {
                 MemoryAccess::Scalar { address } if descriptor.has(Plain::SCALAR_MEMORY) => {
-                    self.issue_scalar_memory(descriptor, at, address, false);
+                    self.issue_scalar_memory(
+                        figures(self.model),
+                        true,
+                        descriptor,
+                        at,
+                        address,
+                        false,
+                    );
                 }
                 _ => {
                     let issue = Issue {
@@ -392,34 +422,41 @@ impl TimingModel {
     /// `in_buffer`: the buffer that supplied the instruction issued just before
     /// holds this one too (the CPU knows it of the instructions of a decoded block
     /// after the first: see [`TimingModel::buffer_block`]), so the buffers need no
-    /// check.
+    /// check. `f` is the figures of this model's machine, which the caller passes so
+    /// that a loop compiled for one machine has them as constants; `records` is false
+    /// only where the caller knows that no timeline is being recorded (the recorder
+    /// is then not asked).
     #[inline(always)]
     pub(crate) fn advance_plain(
         &mut self,
+        f: &Figures,
+        records: bool,
         descriptor: Plain,
         at: u32,
         branch_taken: bool,
         in_buffer: bool,
     ) -> u64 {
         let before = self.next_issue;
-        self.issue_plain(descriptor, at, branch_taken, in_buffer);
+        self.issue_plain(f, records, descriptor, at, branch_taken, in_buffer);
         self.next_issue - before
     }
 
     /// [`TimingModel::advance`] for a scalar load or store whose descriptor has the
     /// scalar-memory path ([`Plain::SCALAR_MEMORY`]), of the word at `address`: small
     /// enough to inline into the CPU's issue loop. `in_buffer` as for
-    /// [`TimingModel::advance_plain`].
+    /// [`TimingModel::advance_plain`], and `f` and `records` too.
     #[inline(always)]
     pub(crate) fn advance_scalar_memory(
         &mut self,
+        f: &Figures,
+        records: bool,
         descriptor: Plain,
         at: u32,
         address: u64,
         in_buffer: bool,
     ) -> u64 {
         let before = self.next_issue;
-        self.issue_scalar_memory(descriptor, at, address, in_buffer);
+        self.issue_scalar_memory(f, records, descriptor, at, address, in_buffer);
         self.next_issue - before
     }
 
@@ -453,8 +490,17 @@ impl TimingModel {
     /// some CP" except the result path, so t is the maximum of those CPs, then moved
     /// on past any taken result-path periods.
     #[inline(always)]
-    fn issue_plain(&mut self, p: Plain, at: u32, branch_taken: bool, in_buffer: bool) -> u64 {
-        let f = figures(self.model);
+    fn issue_plain(
+        &mut self,
+        f: &Figures,
+        records: bool,
+        p: Plain,
+        at: u32,
+        branch_taken: bool,
+        in_buffer: bool,
+    ) -> u64 {
+        debug_assert_eq!(f, figures(self.model));
+        debug_assert!(records || self.recorder.0.is_none());
         let start = self.next_issue;
         let mut t = start;
         self.fetch_unless(in_buffer, f, at, &mut t);
@@ -462,7 +508,6 @@ impl TimingModel {
         let ready = self.ready[r0 as usize]
             .max(self.ready[r1 as usize])
             .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
-        let ready = if p.has(Plain::ANY_READS) { ready } else { 0 };
         let unit = p.unit as usize;
         let free = if p.has(Plain::RESERVES_UNIT) {
             self.unit_free[unit]
@@ -500,7 +545,9 @@ impl TimingModel {
             self.count_flops(p.unit, 1);
         }
         self.finish_by(arrival);
-        self.record_unit(p.unit, t, arrival);
+        if records {
+            self.record_unit(p.unit, t, arrival);
+        }
 
         let occupancy = if p.has(Plain::BRANCH) {
             self.branch(f, branch_taken || p.has(Plain::UNCONDITIONAL))
@@ -518,8 +565,17 @@ impl TimingModel {
     /// then the port and the bank, and for a load the result path, each pass of which
     /// moves t by one CP and asks the port and bank again.
     #[inline(always)]
-    fn issue_scalar_memory(&mut self, p: Plain, at: u32, address: u64, in_buffer: bool) -> u64 {
-        let f = figures(self.model);
+    fn issue_scalar_memory(
+        &mut self,
+        f: &Figures,
+        records: bool,
+        p: Plain,
+        at: u32,
+        address: u64,
+        in_buffer: bool,
+    ) -> u64 {
+        debug_assert_eq!(f, figures(self.model));
+        debug_assert!(records || self.recorder.0.is_none());
         let latency = u64::from(p.latency);
         // A load writes its register; a store writes none (see `Plain::SCALAR_MEMORY`).
         let store = p.destination == NO_REGISTER;
@@ -527,16 +583,15 @@ impl TimingModel {
         let start = self.next_issue;
         let mut t = start;
         self.fetch_unless(in_buffer, f, at, &mut t);
-        if p.has(Plain::ANY_READS) {
-            // `reads` holds every source and destination, padded with repeats.
-            let [r0, r1, r2, r3] = p.reads;
-            let ready = self.ready[r0 as usize]
-                .max(self.ready[r1 as usize])
-                .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
-            let ready = t.max(ready);
-            self.counters.hold_register += ready - t;
-            t = ready;
-        }
+        // `reads` holds every source and destination, padded with repeats (or the
+        // slot that is always 0, for none).
+        let [r0, r1, r2, r3] = p.reads;
+        let ready = self.ready[r0 as usize]
+            .max(self.ready[r1 as usize])
+            .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
+        let ready = t.max(ready);
+        self.counters.hold_register += ready - t;
+        t = ready;
         let port = self.port_for(f, store);
         let bank = (address & (f.banks - 1)) as usize;
         let mut bank_held = false;
@@ -567,14 +622,19 @@ impl TimingModel {
         self.counters.bank_conflicts += u64::from(bank_held);
         // The word's bank, claimed as `memory_stream` claims a one-element stream.
         self.ramp_hint.0 .0 = None;
+        // The loop above left t where `bank_start` put it, and a start it gives is
+        // one it gives again (the bank is free from there, or the window has room
+        // from exactly there), so the bank is claimed at t: no second look, and no
+        // conflict to count beyond the one counted above.
         let (free, window) = (&mut self.banks.free[bank], &mut self.banks.window[bank]);
-        let claimed = bank_start(*free, *window, t, f.bank_busy);
-        self.counters.bank_conflicts += u64::from(claimed > t);
-        banks::claim_bank(free, window, claimed, f.bank_busy);
-        let end = claimed + 1;
+        debug_assert_eq!(bank_start(*free, *window, t, f.bank_busy), t);
+        banks::claim_bank(free, window, t, f.bank_busy);
+        let end = t + 1;
         self.port_free[port] = end.max(t + f.scalar_transfer);
         self.counters.memory_references += 1;
-        self.record(Some(timeline::port_row(port)), t, end);
+        if records {
+            self.record(Some(timeline::port_row(port)), t, end);
+        }
         let mut finished = end;
         if !store {
             let register = p.destination;

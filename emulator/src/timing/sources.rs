@@ -300,6 +300,7 @@ pub const XMP: Figures = Figures {
 };
 
 /// The figures of `model`.
+#[inline]
 pub fn figures(model: crate::isa::Model) -> &'static Figures {
     match model {
         crate::isa::Model::Cray1 => &CRAY1,

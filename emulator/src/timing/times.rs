@@ -7,9 +7,15 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::{Index, IndexMut};
 
-/// Slots kept: a power of two at least as large as any `N`, so that an index masked
+/// Slots kept: a power of two larger than any `N` (one slot past them is
+/// [`NEVER_WRITTEN`]), so that an index masked
 /// to it is always in range.
 const SLOTS: usize = 32;
+
+/// An index past every `N` the model uses: its slot is never written, so its time is
+/// always 0. The plain paths pad an instruction without registers to wait for with it,
+/// so that its wait is the same four loads and maximum as any other's, with no test.
+pub(super) const NEVER_WRITTEN: u8 = (SLOTS - 1) as u8;
 
 /// `N` clock periods (one per register, or per functional unit), kept in [`SLOTS`]
 /// slots and indexed modulo [`SLOTS`]: safe Rust checks every index of an array
@@ -26,7 +32,7 @@ pub(super) struct Times<const N: usize>([u64; SLOTS]);
 
 impl<const N: usize> Times<N> {
     /// Checked at compile time where a `Times<N>` is made.
-    const FITS: () = assert!(N <= SLOTS);
+    const FITS: () = assert!(N < SLOTS);
 
     /// Every time 0.
     pub(super) const ZERO: Times<N> = {
@@ -57,7 +63,10 @@ impl<const N: usize> Index<usize> for Times<N> {
 
     #[inline(always)]
     fn index(&self, index: usize) -> &u64 {
-        debug_assert!(index < N, "time {index} of {N}");
+        debug_assert!(
+            index < N || index == usize::from(NEVER_WRITTEN),
+            "time {index} of {N}"
+        );
         &self.0[index % SLOTS]
     }
 }
