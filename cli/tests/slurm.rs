@@ -260,9 +260,14 @@ fn queue_array_with_half_preempted(cluster: &Cluster) {
 /// A job whose time limit is near: Slurm's SIGUSR1 (`--signal=B:USR1@50` with a limit
 /// of one minute) checkpoints and stops it, and it requeues itself, as many times as it
 /// takes; it ends as the uninterrupted run does.
+///
+/// The job must still run when the signal comes: 10 s after it starts, or up to 30 s
+/// later, as slurmctld looks at time limits only every so often. 400 rounds of the
+/// ticker (5 G instructions) take about 47 s on a quiet machine at this emulator's
+/// speed (200 took 24 s, and the signal missed the job once in CI).
 fn time_limit_after_a_usr1_checkpoint(cluster: &Cluster) {
     let work = cluster.work_dir();
-    let program = ticker(&work, 200);
+    let program = ticker(&work, 400);
     let reference = {
         let work = work.clone();
         let program = program.clone();
