@@ -71,10 +71,8 @@ impl System {
         }
         let name = dataset_name(ddl[0]);
         let permissions = self.local_permissions(pid, &name);
-        if !self.cos_write(pid, target, &dnt_copy(&name, permissions)) {
-            return Self::bad_address("F$DNT return block", target);
-        }
-        Reply::Status(0)
+        let copy = dnt_copy(&name, permissions);
+        self.store_and_answer(pid, "F$DNT return block", target, &copy, Reply::Status(0))
     }
 
     /// The permission bits of `pid`'s job on local dataset `name`: those ACCESS

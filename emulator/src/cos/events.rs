@@ -136,11 +136,7 @@ impl System {
             Ok(_) => {
                 // No event source exists here, so nothing is ever pending.
                 let word1 = answer(block[1], 0);
-                if self.cos_write(pid, address + 1, &[word1]) {
-                    Reply::Status(0)
-                } else {
-                    Self::bad_address("event recall", address + 1)
-                }
+                self.store_and_answer(pid, "event recall", address + 1, &[word1], Reply::Status(0))
             }
             Err(status) => Reply::Status(status),
         }

@@ -56,11 +56,9 @@ impl System {
         if self.cos_read(pid, address, READ_WORDS).is_none() {
             return Self::bad_address("IJC", address);
         }
-        if self.cos_write(pid, address + STATUS_WORD, &[STATUS_NO_PARTNER]) {
-            Reply::Status(STATUS_NO_PARTNER)
-        } else {
-            Self::bad_address("IJC", address)
-        }
+        let status = [STATUS_NO_PARTNER];
+        let reply = Reply::Status(STATUS_NO_PARTNER);
+        self.store_and_answer(pid, "IJC", address + STATUS_WORD, &status, reply)
     }
 }
 

@@ -109,11 +109,14 @@ impl System {
             }
         }
         let word5 = with_status(block[STATUS_WORD], STATUS_NO_OPERATOR);
-        if self.cos_write(pid, address + STATUS_WORD as u64, &[word5]) {
-            Reply::Status(STATUS_NO_OPERATOR)
-        } else {
-            Self::bad_address("F$OPMSG", address)
-        }
+        let at = address + STATUS_WORD as u64;
+        self.store_and_answer(
+            pid,
+            "F$OPMSG",
+            at,
+            &[word5],
+            Reply::Status(STATUS_NO_OPERATOR),
+        )
     }
 }
 

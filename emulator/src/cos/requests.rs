@@ -397,11 +397,24 @@ impl System {
     }
 
     fn store_words(&mut self, pid: Pid, address: u64, words: &[u64]) -> Reply {
-        let address = address & 0xFF_FFFF;
+        let what = request_name(self.processes[&pid].cpu.s[0]);
+        self.store_and_answer(pid, what, address & 0xFF_FFFF, words, Reply::Status(0))
+    }
+
+    /// Writes `words` at `address` of `pid`'s field and answers `reply`; an address
+    /// outside the field ends the job as a bad address of request `what`.
+    pub(crate) fn store_and_answer(
+        &mut self,
+        pid: Pid,
+        what: &str,
+        address: u64,
+        words: &[u64],
+        reply: Reply,
+    ) -> Reply {
         if self.cos_write(pid, address, words) {
-            Reply::Status(0)
+            reply
         } else {
-            Self::bad_address(request_name(self.processes[&pid].cpu.s[0]), address)
+            Self::bad_address(what, address)
         }
     }
 

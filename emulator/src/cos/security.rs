@@ -39,11 +39,13 @@ impl System {
     /// privileges) at S1.
     pub(crate) fn cos_privileges(&mut self, pid: Pid, s1: u64) -> Reply {
         let address = s1 & 0xFF_FFFF;
-        if self.cos_write(pid, address, &[0; PRIVILEGE_WORDS]) {
-            Reply::Status(0)
-        } else {
-            Self::bad_address("F$PRV", address)
-        }
+        self.store_and_answer(
+            pid,
+            "F$PRV",
+            address,
+            &[0; PRIVILEGE_WORDS],
+            Reply::Status(0),
+        )
     }
 
     /// F$DSD: S1 = ODN or DSP, S2 = the attributes (ignored: see the module notes).
