@@ -539,6 +539,21 @@ fn copy_and_skip_verbs_move_over_records_files_and_the_dataset() {
     assert!(text(&same.stderr).contains(" COPYR: I= and O= name the same dataset $IN"));
 }
 
+/// Whether `--trace-requests` output `stderr` has a request line that starts with
+/// `request` (through S1's digits up to its address, which the field layout
+/// decides) and names dataset `name`.
+fn traced(stderr: &str, request: &str, name: &str) -> bool {
+    let quoted = format!("(\"{name}\")");
+    stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("cray: "))
+        .any(|line| {
+            line.find(request).is_some_and(|at| {
+                line[at + request.len()..].split(' ').nth(1) == Some(quoted.as_str())
+            })
+        })
+}
+
 /// PRVDEF finds its user in the validation dataset (`corpus/cos/validation.ds` as
 /// `$USER`) by reading it by block number (F$RDC with the sign bit of S1) and, with
 /// no directives on `$IN`, ends normally; before that read was served it aborted
@@ -551,7 +566,7 @@ fn prvdef_reads_the_validation_dataset_by_block_number_to_its_normal_end() {
     assert!(!stderr.contains("ABORTED"), "{stderr}");
     // The read by block number of block 0 of `$USER`, then the normal end.
     assert!(
-        stderr.contains("F$RDC    S1=1000000000000000143000 (\"$USER\")"),
+        traced(&stderr, "F$RDC    S1=1000000000000000", "$USER"),
         "{stderr}"
     );
     assert!(stderr.contains("F$ADV"), "{stderr}");
@@ -713,9 +728,10 @@ fn prvdef_create_then_another_directive_writes_a_record_past_the_last_user() {
     let deck = "JOB,JN=P,US=SYSTEM.\nPRVDEF.\nPRVDEF.\n/EOF\nCREATE,US=NEWUSER,UPW=SECRET.\nVIEW,US=SYSTEM.\n/EOF\nVIEW,US=NEWUSER.\n";
     let (site, out) = run_prvdef_at(deck);
     let stderr = ok(&out);
+    assert!(traced(&stderr, "F$ 023 F$WDC    S1=", "$USER"), "{stderr}");
     assert!(
-        stderr.contains("F$ 023 F$WDC    S1=143000 (\"$USER\")"),
-        "{stderr}"
+        !traced(&stderr, "F$ 023 F$WDC    S1=1000000000000000", "$USER"),
+        "a plain write, not by block number: {stderr}"
     );
     assert!(!stderr.contains("F$WDC data"), "{stderr}");
     let bytes = std::fs::read(site.path("validation.ds")).unwrap();
@@ -1099,5 +1115,59 @@ fn jcsdef_reads_its_directives_and_lists_them() {
     assert!(
         stderr.contains("error exit at P=233714 (46763a)"),
         "{stderr}"
+    );
+}
+
+/// The JOB statement's MFL (SR-0011's JOB page: decimal words, rounded up to a
+/// multiple of 512): each step's field is the whole of it, JCFL and JCMFL both
+/// (JCB word 0101 bits 40–63, word 0103 bits 16–39), with the I/O area at its top,
+/// so that a program grows its user area into it with F$MEMORY. A program that
+/// needs more than the MFL is refused and the job skips to EXIT; an MFL that is
+/// not a number refuses the job before it starts.
+#[test]
+fn a_step_runs_in_the_jobs_maximum_field_length() {
+    use std::io::Write;
+    let site = Site::new();
+    let deck = site.path("m.job");
+    std::fs::write(&deck, "JOB,JN=M,MFL=100000.\nCOPY.\n/EOF\nx\n").unwrap();
+    let mut debug = cray()
+        .args(["debug", "--system-dir"])
+        .arg(site.path("sys"))
+        .arg(&deck)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    debug
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"goto instruction 3\nx 0101 3\nq\n")
+        .unwrap();
+    let out = debug.wait_with_output().unwrap();
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    // 100 000 words rounded up: 0304000 (100 352) in JCFL and in JCMFL.
+    let jcb = said
+        .lines()
+        .find(|l| l.trim_start().starts_with("0101:"))
+        .unwrap_or_else(|| panic!("{said}"));
+    let words: Vec<u64> = jcb
+        .split_whitespace()
+        .skip(1)
+        .map(|w| u64::from_str_radix(w, 8).unwrap())
+        .collect();
+    assert_eq!(words[0] & 0xFF_FFFF, 0o304000, "JCFL: {said}");
+    assert_eq!(words[2] >> 24 & 0xFF_FFFF, 0o304000, "JCMFL: {said}");
+
+    let small = site.run("small", "JOB,JN=S,MFL=1000.\nCOPY.\n/EOF\nx\n", &[]);
+    assert_eq!(small.status.code(), Some(1));
+    assert!(text(&small.stderr).contains(
+        " COPY: needs a field of 84992 words, above the job's maximum field length of 1024 words (JOB,MFL=)"
+    ), "{}", text(&small.stderr));
+    let bad = site.run("bad", "JOB,JN=B,MFL=1K.\nCOPY.\n", &[]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("MFL=1K: the maximum field length is a whole number of words")
     );
 }

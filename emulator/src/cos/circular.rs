@@ -89,11 +89,7 @@ pub const DP_DPERR_STATUS: u64 = 1 << (63 - 38);
 /// host has the blocked form of its items. (Only record-less items are blocked
 /// again to compare, a few words.)
 fn is_unblocked(dataset: &super::job::LocalDataset) -> bool {
-    let recordless = dataset
-        .items
-        .iter()
-        .all(|item| !matches!(item, super::dataset::DatasetItem::Record { .. }));
-    recordless
+    holds_no_records(dataset)
         && dataset.read_stream.as_deref().is_some_and(|stream| {
             Some(stream) != super::dataset::block(&dataset.items).ok().as_deref()
         })
@@ -106,6 +102,31 @@ fn read_stream(dataset: &mut super::job::LocalDataset) -> &[u64] {
         dataset.read_stream = Some(stream);
     }
     dataset.read_stream.as_deref().unwrap_or(&[])
+}
+
+/// What a read by block number of `dataset` reads: the blocks a program has
+/// written by block number since it opened the dataset and before it read any
+/// (GENCAT writes each Master Catalog region whole, then reads and rewrites its
+/// blocks), or else [`read_stream`].
+fn block_stream(dataset: &mut super::job::LocalDataset) -> &[u64] {
+    if reads_written_blocks(dataset) {
+        return &dataset.write_stream;
+    }
+    read_stream(dataset)
+}
+
+/// Whether a read by block number of `dataset` reads the blocks written since its
+/// open ([`block_stream`]): words without control words, an unblocked dataset.
+fn reads_written_blocks(dataset: &super::job::LocalDataset) -> bool {
+    dataset.read_stream.is_none() && holds_no_records(dataset) && !dataset.write_stream.is_empty()
+}
+
+/// Whether `dataset` was opened without records (new, or ends only).
+fn holds_no_records(dataset: &super::job::LocalDataset) -> bool {
+    dataset
+        .items
+        .iter()
+        .all(|item| !matches!(item, super::dataset::DatasetItem::Record { .. }))
 }
 
 /// The whole blocked form of `dataset` once the words `written` (what F$WDC took
@@ -223,6 +244,11 @@ fn place_blocks(
         return Err(format!("{}: a dataset the system read", dataset.name));
     }
     let blocks = end.saturating_sub(start);
+    if blocks == 0 && words.is_empty() {
+        // Nothing to write: GENCAT asks once for each catalogue region it has
+        // just made, IN and OUT both at block 0 of an empty buffer.
+        return Ok(());
+    }
     if blocks == 0 || words.len() as u64 != blocks * BLOCK_WORDS as u64 {
         return Err(format!(
             "{}: {} word(s) between OUT and IN for blocks {start} to {end}",
@@ -356,8 +382,8 @@ impl System {
         let Some(dataset) = self.open_dataset(pid, slot) else {
             return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
         };
-        let unblocked = is_unblocked(dataset);
-        let stream = read_stream(dataset);
+        let unblocked = is_unblocked(dataset) || reads_written_blocks(dataset);
+        let stream = block_stream(dataset);
         let start = (block as usize)
             .saturating_mul(BLOCK_WORDS)
             .min(stream.len());
@@ -486,12 +512,22 @@ impl System {
         else {
             return Self::bad_address("F$WDC DSP", dsp);
         };
-        let (start, end) = (field(out_word, 16, 39), field(in_word, 16, 39));
+        let (start, mut end) = (field(out_word, 16, 39), field(in_word, 16, 39));
         // IN at OUT with blocks to write: the whole buffer, as a read by block
         // number fills an empty one whole (`block_read_room`).
         let whole = end.saturating_sub(start) * BLOCK_WORDS as u64 == circle.size();
         let given = match circle.used() {
             0 if whole => circle.size(),
+            // IN at OUT, address and block: the words from OUT to LIMIT, the blocks
+            // from OUT's on. The library's `$WLB` (GENCAT's at 63030d–63046a,
+            // parcels 0314063–0314230) sets FIRST, OUT and IN to its caller's area
+            // and LIMIT past it (refusing an area that is not whole blocks below
+            // JCHLM) and asks for the write with nothing between OUT and IN.
+            0 if start == end => {
+                let words = circle.limit - circle.output;
+                end = start + words / BLOCK_WORDS as u64;
+                words
+            }
             used => used,
         };
         let words = self.drain(pid, &circle, given);
@@ -918,6 +954,52 @@ mod tests {
         let expected = crate::cos::dataset::deblock_closing(&padded).unwrap();
         assert_ne!(expected, records(4, 300), "the word changed is data");
         assert!(system.open_dataset(pid, slot).unwrap().items == expected);
+    }
+
+    /// The write by block number as the library's `$WLB` makes it (GENCAT's
+    /// catalogue regions): FIRST, OUT and IN all at the caller's area, LIMIT past
+    /// it, so the whole area is the blocks from OUT's block number on. A new
+    /// dataset written so reads back, by block number, what was written, and a
+    /// block written again takes its place; nothing to write is no error.
+    #[test]
+    fn a_whole_area_written_by_block_number_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let block_words = BLOCK_WORDS as u64;
+        let (mut system, pid, slot, dsp) = job_writing(dir.path(), "REGION", 3 * block_words);
+        let first = system.circle(pid, dsp).unwrap().first;
+        let region: Vec<u64> = (0..3 * block_words).map(|i| i * 3 + 1).collect();
+        assert!(system.cos_write(pid, first, &region));
+        let console = system.console().captured_stderr().len();
+        write_blocks(&mut system, pid, dsp, (first, 0), (first, 0));
+        assert_eq!(system.open_dataset(pid, slot).unwrap().write_stream, region);
+        // Block 1 rewritten alone: a one-block area at OUT, IN with it.
+        let limit = |system: &mut System, to: u64| {
+            system.set_pointer(pid, dsp + u64::from(DPLIMIT), to);
+        };
+        limit(&mut system, first + block_words);
+        assert!(system.cos_write(pid, first, &[0o7777; BLOCK_WORDS]));
+        write_blocks(&mut system, pid, dsp, (first, 1), (first, 1));
+        let mut expected = region.clone();
+        expected[BLOCK_WORDS..2 * BLOCK_WORDS].fill(0o7777);
+        assert_eq!(
+            system.open_dataset(pid, slot).unwrap().write_stream,
+            expected
+        );
+        // Read back by block number: block 2 into the one-block area.
+        assert!(system.cos_write(pid, first, &[0; BLOCK_WORDS]));
+        for word in [DPIN, DPOUT] {
+            assert!(system.cos_write(pid, dsp + u64::from(word), &[2 << 24 | first]));
+        }
+        assert!(matches!(
+            system.cos_read_by_block(pid, 1 << 63 | dsp),
+            Reply::Status(0)
+        ));
+        let read = system.cos_read(pid, first, block_words).unwrap();
+        assert_eq!(read, expected[2 * BLOCK_WORDS..], "the written block 2");
+        assert!(
+            system.console().captured_stderr()[console..].is_empty(),
+            "no complaint"
+        );
     }
 
     /// `$OUT` written with F$WDC to its EOD: F$WDC takes the last block whole, and

@@ -20,24 +20,36 @@
 //! JCBFB + BUFFER_WORDS·k   the I/O buffer of dataset slot k, up to FL
 //! ```
 //!
-//! The system area at the top holds [`MAX_DATASETS`] slots; [`SYSTEM_AREA_WORDS`] is
-//! its size. The loader adds it (plus [`HEAP_WORDS`] of free room) above HLM.
+//! The system area at the top holds [`MAX_DATASETS`] slots for a program run by
+//! itself ([`SYSTEM_AREA_WORDS`] is its size) and [`DECK_MAX_DATASETS`] for a step
+//! of a deck job; [`CosJob::slots`] reads the number back from the layout. The
+//! loader adds it (plus [`HEAP_WORDS`] of free room) above HLM.
 
 use super::dataset::DatasetItem;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Datasets a job may have open at once (DSP, LFT entry and buffer slots).
+/// Datasets a program run by itself may have open at once (DSP, LFT entry and
+/// buffer slots).
 pub const MAX_DATASETS: u32 = 16;
+/// Datasets a step of a deck job may have open at once: GENCAT keeps each of its
+/// Master Catalog's regions open as a dataset of its own (51 for COS's JGENCAT
+/// deck, `$$00000` to `$$00050`), beside `$IN`, `$OUT` and `$CAT`. COS gave a job
+/// as many as its I/O area held; 64 slots take 67 744 words of a deck job's field.
+pub const DECK_MAX_DATASETS: u32 = 64;
 /// Words of one DSP (dataset parameter table).
 pub const DSP_WORDS: u32 = 0o40;
 /// Words of one LFT entry (dataset name, DSP address).
 pub const LFT_ENTRY_WORDS: u32 = 2;
 /// Words of the circular buffer the system gives each open dataset (two blocks).
 pub const BUFFER_WORDS: u32 = 0o2000;
-/// Words of the system area at the top of the field: DSPs, buffers and the LFT.
-pub const SYSTEM_AREA_WORDS: u32 =
-    MAX_DATASETS * (LFT_ENTRY_WORDS + BUFFER_WORDS) + (MAX_DATASETS + 1) * DSP_WORDS;
+/// Words of the system area at the top of the field of a program run by itself.
+pub const SYSTEM_AREA_WORDS: u32 = system_area_words(MAX_DATASETS);
+
+/// Words of a system area (the LFT, the DSPs and the buffers) of `slots` slots.
+pub const fn system_area_words(slots: u32) -> u32 {
+    slots * (LFT_ENTRY_WORDS + BUFFER_WORDS) + (slots + 1) * DSP_WORDS
+}
 /// Free words the loader leaves between HLM and the system area (heap and stack).
 pub const HEAP_WORDS: u32 = 0o40000;
 
@@ -175,9 +187,15 @@ impl CosJob {
             .map(|(&slot, _)| slot)
     }
 
+    /// The number of dataset slots of the layout: the LFT's entries, which lie
+    /// from JCLFT up to JCDSP.
+    pub fn slots(&self) -> u32 {
+        self.dsp_base.saturating_sub(self.lft_base) / LFT_ENTRY_WORDS
+    }
+
     /// The lowest free slot.
     pub fn free_slot(&self) -> Option<u32> {
-        (0..MAX_DATASETS).find(|slot| !self.open.contains_key(slot))
+        (0..self.slots()).find(|slot| !self.open.contains_key(slot))
     }
 
     /// How `name` is backed: the map, else `$IN` the terminal, `$OUT` the console, any other

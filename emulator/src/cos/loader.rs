@@ -1,6 +1,7 @@
 //! Starting a COS absolute binary as a job (`COS.md` §1.2, loader recipe).
 //!
-//! Field length: FL = max(HLM, end of TXT) + [`HEAP_WORDS`] + [`SYSTEM_AREA_WORDS`],
+//! Field length: FL = max(HLM, end of TXT) + [`HEAP_WORDS`] + [`SYSTEM_AREA_WORDS`]
+//! (a deck job's step: its system area of more slots, or its whole MFL, [`FieldShape`]),
 //! rounded up to a multiple of 01000 words, and refused when it exceeds the memory
 //! left (`--memory`). Memory is zeroed, TXT is copied to its load address (0200),
 //! the JCB fills words 0–0177 with JCHLM = HLM, JCFL = JCMFL = FL and JCDSP, JCBFB,
@@ -10,8 +11,8 @@ use super::absolute::AbsoluteBinary;
 use super::error::{CosFormatError, CosStartError};
 use super::jcb::{JobCommunicationBlock, JCB_WORDS};
 use super::job::{
-    Backing, CosJob, BUFFER_WORDS, DSP_WORDS, HEAP_WORDS, LFT_ENTRY_WORDS, MAX_DATASETS,
-    SYSTEM_AREA_WORDS,
+    system_area_words, Backing, CosJob, BUFFER_WORDS, DSP_WORDS, HEAP_WORDS, LFT_ENTRY_WORDS,
+    MAX_DATASETS,
 };
 use crate::cos::{Process, System, SystemError};
 use crate::memory::Memory;
@@ -22,11 +23,35 @@ use std::collections::BTreeMap;
 /// Fields are multiples of this many words.
 pub const FIELD_GRANULE: u64 = 0o1000;
 
-/// The field length the loader gives `binary`.
+/// The shape of a job's field: how many dataset slots its system area holds, and
+/// the field length it is given when that is more than the program needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldShape {
+    /// Dataset slots (LFT entries, DSPs and buffers).
+    pub slots: u32,
+    /// A deck job's maximum field length, given whole (module
+    /// `cos::deck::field_limit`).
+    pub mfl: Option<u64>,
+}
+
+impl FieldShape {
+    /// A program run by itself: [`MAX_DATASETS`] slots, the field it needs.
+    pub const ALONE: FieldShape = FieldShape {
+        slots: MAX_DATASETS,
+        mfl: None,
+    };
+}
+
+/// The field length the loader gives `binary` run by itself.
 pub fn field_length(binary: &AbsoluteBinary) -> u64 {
+    needed_field_length(binary, MAX_DATASETS)
+}
+
+/// The field `binary` needs with a system area of `slots` dataset slots.
+pub fn needed_field_length(binary: &AbsoluteBinary, slots: u32) -> u64 {
     let end = u64::from(binary.load_address) + binary.text.len() as u64;
     let top = end.max(u64::from(binary.hlm));
-    let fl = top + u64::from(HEAP_WORDS) + u64::from(SYSTEM_AREA_WORDS);
+    let fl = top + u64::from(HEAP_WORDS) + u64::from(system_area_words(slots));
     fl.div_ceil(FIELD_GRANULE) * FIELD_GRANULE
 }
 
@@ -49,14 +74,18 @@ pub(crate) enum CosFieldError {
 }
 
 /// Builds the field of `binary` (JCB, TXT at its load address, the LFT, DSP and buffer
-/// areas at the top) in at most `available` words.
+/// areas of `shape`'s slots at the top) in at most `available` words: the field the
+/// program needs, or the shape's MFL when that is more (a deck job's whole maximum
+/// field length, JCMFL and JCFL both).
 pub(crate) fn cos_field(
     binary: &AbsoluteBinary,
     control_statement: &str,
     datasets: BTreeMap<String, Backing>,
+    shape: FieldShape,
     available: u64,
 ) -> Result<CosField, CosFieldError> {
-    let fl = field_length(binary);
+    let slots = shape.slots;
+    let fl = needed_field_length(binary, slots).max(shape.mfl.unwrap_or(0));
     if fl > available || fl >= 1 << 24 {
         return Err(CosFieldError::Load(LoadError::NoMemory {
             needed: fl,
@@ -64,9 +93,9 @@ pub(crate) fn cos_field(
         }));
     }
     let fl32 = fl as u32;
-    let buffer_base = fl32 - MAX_DATASETS * BUFFER_WORDS;
-    let dsp_base = buffer_base - (MAX_DATASETS + 1) * DSP_WORDS;
-    let lft_base = dsp_base - MAX_DATASETS * LFT_ENTRY_WORDS;
+    let buffer_base = fl32 - slots * BUFFER_WORDS;
+    let dsp_base = buffer_base - (slots + 1) * DSP_WORDS;
+    let lft_base = dsp_base - slots * LFT_ENTRY_WORDS;
     let mut jcb = JobCommunicationBlock::for_program(binary, control_statement, fl32)
         .map_err(CosFieldError::Jcb)?;
     jcb.dsp = dsp_base;
@@ -111,14 +140,20 @@ impl System {
             .config
             .memory_words
             .saturating_sub(self.memory_in_use());
-        let field =
-            cos_field(binary, control_statement, datasets, available).map_err(|e| match e {
-                CosFieldError::Load(source) => load_error(source),
-                CosFieldError::Jcb(e) => SystemError::Foreign {
-                    program: name.to_string(),
-                    source: CosStartError::Jcb(e),
-                },
-            })?;
+        let field = cos_field(
+            binary,
+            control_statement,
+            datasets,
+            FieldShape::ALONE,
+            available,
+        )
+        .map_err(|e| match e {
+            CosFieldError::Load(source) => load_error(source),
+            CosFieldError::Jcb(e) => SystemError::Foreign {
+                program: name.to_string(),
+                source: CosStartError::Jcb(e),
+            },
+        })?;
         let mut cpu = self.new_cpu(field.fl);
         cpu.p = binary.entry_parcel;
         let memory = Memory::from_words(field.words);

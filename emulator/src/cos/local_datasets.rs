@@ -179,12 +179,9 @@ impl System {
         if let Some(slot) = job.slot_of_name(name) {
             return Ok(slot);
         }
-        let slot = job.free_slot().ok_or_else(|| {
-            format!(
-                "{name}: more than {} datasets open",
-                super::job::MAX_DATASETS
-            )
-        })?;
+        let slot = job
+            .free_slot()
+            .ok_or_else(|| format!("{name}: more than {} datasets open", job.slots()))?;
         let backing = match job.map.get(name) {
             None if self.deck_of(pid).is_some() && name != "$OUT" => Backing::Job,
             _ => job.backing(name),

@@ -40,6 +40,7 @@ pub mod requests;
 pub mod rollout;
 mod security;
 mod terminal;
+mod user_area;
 
 pub use local_datasets::{host_bytes, items_from_host};
 

@@ -87,6 +87,8 @@ const BUFFER: (u32, u32) = (40, 63);
 
 /// The request was done.
 pub const STATUS_DONE: u64 = 1;
+/// The user of COS's own jobs, the owner of its catalogues.
+const SYSTEM_USER: &str = "SYSTEM";
 /// Done, and no pages follow this batch (DMP10's reading of the catalogue).
 pub const STATUS_LAST: u64 = 0o211;
 /// The emulator's own status (not a COS code, which are not known here): the
@@ -122,6 +124,14 @@ pub mod function {
     /// `$CAT` (P=037534, its catalogue access 0231 following when it fails);
     /// LOADCAT's `UNABLE TO ACCESS BACKUP VOLUME` is its failure.
     pub const ACCESS: u64 = 0o20;
+    /// Install the Master Catalog GENCAT built (P=053276): word 1 names the
+    /// dataset that holds it (`$MASTER`, saved at the start), word 2 its regions
+    /// (bits 0–31) and sectors per region (bits 32–63); `GC005 - Error saving
+    /// Master Catalog` is its failure. The counterpart of [`ACCESS_MCD`].
+    pub const INSTALL_MCD: u64 = 0o243;
+    /// Install the Backup Catalog (the same call site): word 1 its dataset
+    /// (`$BACKUP`), word 2 its sectors. The counterpart of AUDIT's 0234.
+    pub const INSTALL_BCD: u64 = 0o244;
     /// Make a dataset loaded from a dump permanent again: PLD10's request
     /// (P=0744b) for each dataset it has written from its `$PDS`, with the PDD
     /// naming the local dataset (`WRITE`) and the dumped PDN, ID, edition and owner.
@@ -212,6 +222,8 @@ impl System {
             function::ACCESS => return self.pdm_statement(pid, "ACCESS"),
             function::RELOAD => return self.pdm_reload(pid),
             function::DUMP_TIME => return self.pdm_dump_time(pid, pdd),
+            function::INSTALL_MCD => return self.pdm_install(pid, pdd, CatalogueKind::Master),
+            function::INSTALL_BCD => return self.pdm_install(pid, pdd, CatalogueKind::Backup),
             function::READ_PAGES => {}
             _ if function::ACCESS_CATALOGUE.contains(&code) => {}
             _ => return Err("function code not known to this COS".to_string()),
@@ -428,6 +440,74 @@ impl System {
         Ok(())
     }
 
+    /// GENCAT's install of the catalogue of `kind` it built ([`function::INSTALL_MCD`],
+    /// [`function::INSTALL_BCD`]): the dataset in word 1, which the job holds and
+    /// has saved as a permanent dataset of the user SYSTEM, becomes the system's
+    /// catalogue of that kind in the store (the one before it, if any, is
+    /// replaced, so a request made twice installs it once), and the job's log says
+    /// so. Only a job of the user SYSTEM may. The store keeps which edition holds
+    /// the catalogue and its size; the catalogue's own pages stay GENCAT's (AUDIT's
+    /// 0233 is still refused: the MCD's layout is not known here, so the store
+    /// could not keep it current as datasets are saved).
+    fn pdm_install(
+        &mut self,
+        pid: Pid,
+        pdd: &[u64],
+        kind: CatalogueKind,
+    ) -> Result<(u64, Option<u64>), String> {
+        let user = self
+            .deck_of(pid)
+            .map(|d| d.user.clone())
+            .unwrap_or_default();
+        if user != SYSTEM_USER {
+            return Err(format!(
+                "install of the {kind}: the catalogues are the system's, and this job's user is {user}"
+            ));
+        }
+        let dn = dataset_name(pdd[1]);
+        let (regions, sectors) = match kind {
+            CatalogueKind::Master => (field(pdd[2], 0, 31), field(pdd[2], 32, 63)),
+            CatalogueKind::Backup => (1, field(pdd[2], 32, 63)),
+        };
+        if dn.is_empty() || regions == 0 || sectors == 0 {
+            return Err(format!(
+                "install of the {kind}: word 1 names no dataset ({dn:?}) or word 2 no size \
+                 ({regions} region(s) of {sectors} sector(s))"
+            ));
+        }
+        let catalogue = self
+            .deck_host
+            .catalogue
+            .clone()
+            .ok_or("no permanent dataset store")?;
+        let mut contents = catalogue.read().map_err(|e| e.to_string())?;
+        let edition = contents
+            .editions(&dn, "", SYSTEM_USER)
+            .iter()
+            .map(|e| e.edition)
+            .max()
+            .ok_or_else(|| {
+                format!("install of the {kind}: PDN={dn} OWN={SYSTEM_USER} is not saved")
+            })?;
+        let installed = super::deck::catalogue::Installed {
+            kind: kind.to_string(),
+            pdn: dn.clone(),
+            edition,
+            regions,
+            sectors,
+        };
+        contents.installed.retain(|i| i.kind != installed.kind);
+        contents.installed.push(installed);
+        catalogue.write(contents).map_err(|e| e.to_string())?;
+        let size = match kind {
+            CatalogueKind::Master => format!("{regions} REGIONS OF {sectors} SECTORS"),
+            CatalogueKind::Backup => format!("{sectors} SECTORS"),
+        };
+        let line = format!(" {kind} INSTALLED FROM PDN={dn} ED={edition}: {size}");
+        self.job_log(line);
+        Ok((STATUS_DONE, None))
+    }
+
     /// The DSC pages of the store's catalogue (none without a store).
     fn pdm_dsc_pages(&self) -> Result<Vec<Vec<u64>>, String> {
         let Some(catalogue) = &self.deck_host.catalogue else {
@@ -437,6 +517,24 @@ impl System {
         Ok(super::dsc::pages(&contents))
     }
 }
+/// The catalogues GENCAT builds and installs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CatalogueKind {
+    /// The Master Catalog (the MCD).
+    Master,
+    /// The Backup Catalog (the BCD).
+    Backup,
+}
+
+impl std::fmt::Display for CatalogueKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CatalogueKind::Master => "MASTER CATALOG",
+            CatalogueKind::Backup => "BACKUP CATALOG",
+        })
+    }
+}
+
 /// A name of up to 15 characters in two words (8, then 7 in bits 0–55).
 fn long_name(first: u64, second: u64) -> String {
     let mut name = dataset_name(first);
@@ -585,6 +683,63 @@ mod tests {
         cpu.cycles = clock;
         system.cos_request(pid, 0o1000);
         field(system.cos_read(pid, PDD, 1).unwrap()[0], STATUS.0, STATUS.1)
+    }
+
+    /// GENCAT's installs: only a job of SYSTEM, only of a dataset saved as SYSTEM's,
+    /// and a second install of a kind replaces the first.
+    #[test]
+    fn gencat_installs_its_catalogues_once_for_the_system_user_only() {
+        let store = tempfile::tempdir().unwrap();
+        let (_dir, mut system, pid) = deck_job(store.path());
+        let master = [
+            (0, 3 << 24 | function::INSTALL_MCD),
+            (1, ascii_word("$MASTER")),
+            (2, 51 << 32 | 36),
+        ];
+        assert_eq!(
+            pdm_at(&mut system, pid, &master, 10),
+            STATUS_NOT_SERVED,
+            "user U"
+        );
+        let jid = system.processes[&pid].jid;
+        system.cos_decks.get_mut(&jid).unwrap().user = SYSTEM_USER.to_string();
+        assert_eq!(
+            pdm_at(&mut system, pid, &master, 20),
+            STATUS_NOT_SERVED,
+            "not saved"
+        );
+        let save = [(0, 0o74 << 24 | function::SAVE), (1, ascii_word("$MASTER"))];
+        assert_eq!(pdm_at(&mut system, pid, &save, 30), STATUS_DONE);
+        assert_eq!(pdm_at(&mut system, pid, &master, 40), STATUS_DONE);
+        assert_eq!(pdm_at(&mut system, pid, &master, 50), STATUS_DONE);
+        let backup = [
+            (0, 3 << 24 | function::INSTALL_BCD),
+            (1, ascii_word("$BACKUP")),
+            (2, 0o310),
+        ];
+        assert_eq!(
+            pdm_at(&mut system, pid, &backup, 60),
+            STATUS_NOT_SERVED,
+            "not saved"
+        );
+        let installed = Catalogue::open(store.path())
+            .unwrap()
+            .read()
+            .unwrap()
+            .installed;
+        let expected = super::super::deck::catalogue::Installed {
+            kind: "MASTER CATALOG".to_string(),
+            pdn: "$MASTER".to_string(),
+            edition: 1,
+            regions: 51,
+            sectors: 36,
+        };
+        assert_eq!(installed, [expected]);
+        assert!(system
+            .cos_log
+            .iter()
+            .any(|l| l
+                == " MASTER CATALOG INSTALLED FROM PDN=$MASTER ED=1: 51 REGIONS OF 36 SECTORS"));
     }
 
     #[test]

@@ -49,12 +49,17 @@ impl Foreign for Cos {
             .map(|arg| String::from_utf8_lossy(arg).into_owned())
             .collect();
         let statement = jcb::statement_for(path, &args);
-        let field = loader::cos_field(&binary, &statement, BTreeMap::new(), available).map_err(
-            |e| match e {
-                loader::CosFieldError::Load(_) => Errno::ENOMEM,
-                loader::CosFieldError::Jcb(_) => Errno::E2BIG,
-            },
-        )?;
+        let field = loader::cos_field(
+            &binary,
+            &statement,
+            BTreeMap::new(),
+            loader::FieldShape::ALONE,
+            available,
+        )
+        .map_err(|e| match e {
+            loader::CosFieldError::Load(_) => Errno::ENOMEM,
+            loader::CosFieldError::Jcb(_) => Errno::E2BIG,
+        })?;
         Ok(ForeignImage {
             field: field.words,
             field_words: field.fl,

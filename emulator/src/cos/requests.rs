@@ -14,7 +14,8 @@
 //! | 005 | F$RCL | nothing to wait for: all I/O completes inside the request, so the busy bit every caller loops on (DPBIO bit 0) is already clear, which is what F$RCL waits for on COS |
 //! | 006 | F$TRM | as F$ADV, reprieve included |
 //! | 010 | F$OPN | opens the dataset of the ODN at S1: its DSP above JCDSP, its LFT entry (name, DSP) between JCLFT and JCDSP; DSP address into ODN word 1 bits 40–63 |
-//! | 011, 073 | F$MEM, F$MEMORY | S1 = new FL (0: none); grows or shrinks the field (never below the top of the system area); S1 = FL |
+//! | 011 | F$MEM | S1 = new FL (0: none); grows or shrinks the field (never below the top of the system area); S1 = FL |
+//! | 073 | F$MEMORY | S1 = the address of a request word: bit 11 the user area, bit 10 a decrease, bits 40–63 the words; JCHLM moves within the field, up to JCLFT (module `cos::user_area`) |
 //! | 012 | F$LBN | S1 = last block number of the dataset at S1 |
 //! | 013, 020 | F$CLS, F$RLS | flushes and closes the dataset and clears its LFT entry |
 //! | 014 | F$DNT | accepted, nothing stored: local datasets are created when opened, and the DDL's attributes are not read (not yet shown to be observable: see docs/src/cos-jobs.md) |
@@ -232,7 +233,8 @@ impl System {
                     .collect();
                 self.store_words(pid, s1, &words)
             }
-            F_MEM | F_MEMORY => self.cos_memory(pid, s1),
+            F_MEM => self.cos_memory(pid, s1),
+            F_MEMORY => self.cos_memory_request(pid, s1),
             F_GRN => {
                 // The revision the JCB announces (JCCRL), so the two always agree.
                 let revision = self
@@ -494,7 +496,7 @@ impl System {
 
 /// One past the last word of the system area of `job` (its last dataset buffer).
 fn system_area_top(job: &super::job::CosJob) -> u64 {
-    u64::from(job.buffer_address(super::job::MAX_DATASETS))
+    u64::from(job.buffer_address(job.slots()))
 }
 
 /// The dataset name in an ODN or DSP word 0: ASCII, left-justified, NUL- or

@@ -178,6 +178,26 @@ pub struct Contents {
     /// written before requests changed the store).
     #[serde(default)]
     pub requests: Vec<RequestDone>,
+    /// The system's catalogues as GENCAT installed them, at most one of each kind
+    /// (F$PDM 0243 and 0244; absent from catalogues written before).
+    #[serde(default)]
+    pub installed: Vec<Installed>,
+}
+
+/// A catalogue of the system (the Master or the Backup Catalog) and the permanent
+/// dataset that holds it, as GENCAT installed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Installed {
+    /// `MASTER CATALOG` or `BACKUP CATALOG`.
+    pub kind: String,
+    /// The PDN of the dataset that holds it (owned by SYSTEM, no ID).
+    pub pdn: String,
+    /// Its edition.
+    pub edition: u32,
+    /// Regions (1 for the Backup Catalog).
+    pub regions: u64,
+    /// Sectors of each region.
+    pub sectors: u64,
 }
 
 /// Failure of the store.

@@ -19,6 +19,7 @@
 
 pub mod catalogue;
 mod copy;
+pub mod field_limit;
 pub mod file;
 mod local;
 mod permanent;

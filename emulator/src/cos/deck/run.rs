@@ -14,10 +14,11 @@ use super::catalogue::Catalogue;
 use super::file::DeckFile;
 use super::statement::{self, Statement};
 use super::{DeckJob, JobDataset};
-use crate::cos::absolute;
+use crate::cos::absolute::{self, AbsoluteBinary};
 use crate::cos::error::CosStartError;
+use crate::cos::job::DECK_MAX_DATASETS;
 use crate::cos::job::{Backing, CosJob};
-use crate::cos::loader::{cos_field, CosFieldError};
+use crate::cos::loader::{cos_field, needed_field_length, CosFieldError, FieldShape};
 use crate::cos::{Process, System, SystemError};
 use crate::memory::Memory;
 use crate::system::{ExitStatus, Personality, Pid};
@@ -100,6 +101,8 @@ impl System {
             symbols: BTreeMap::new(),
         };
         super::time_limit::job_time_limit(&deck_job)
+            .map_err(|e| error(CosStartError::JobStatement(e)))?;
+        super::field_limit::job_field_limit(&deck_job, self.config.memory_words)
             .map_err(|e| error(CosStartError::JobStatement(e)))?;
         let cpu = self.new_cpu(0);
         let mut process = Process::new(cpu, Memory::new(0), 0, Personality::Cos, name.into());
@@ -316,7 +319,8 @@ impl System {
             .saturating_sub(self.memory_in_use())
             + process.field_words();
         let statement = image.split_whitespace().collect::<Vec<_>>().join(" ");
-        let field = cos_field(&binary, &statement, map, available).map_err(|e| match e {
+        let shape = self.step_field_shape(pid, &binary)?;
+        let field = cos_field(&binary, &statement, map, shape, available).map_err(|e| match e {
             CosFieldError::Load(e) => format!(" {verb}: {e}"),
             CosFieldError::Jcb(e) => format!(" {verb}: {e}"),
         })?;
@@ -332,6 +336,26 @@ impl System {
         }
         process.cos = Some(Box::new(field.job));
         Ok(())
+    }
+
+    /// The field of a step of `pid`'s job that runs `binary`: [`DECK_MAX_DATASETS`]
+    /// dataset slots and the job's MFL (none without a JOB statement); a program
+    /// that needs more than the MFL is refused.
+    fn step_field_shape(&self, pid: Pid, binary: &AbsoluteBinary) -> Result<FieldShape, String> {
+        let deck = self.deck_of(pid).ok_or(" not a deck job")?;
+        let mfl = super::field_limit::job_field_limit(deck, self.config.memory_words)
+            .map_err(|e| format!(" {e}"))?;
+        let needed = needed_field_length(binary, DECK_MAX_DATASETS);
+        match mfl {
+            Some(mfl) if needed > mfl => Err(format!(
+                " {}: needs a field of {needed} words, above the job's maximum field length of {mfl} words (JOB,MFL=)",
+                binary.name
+            )),
+            mfl => Ok(FieldShape {
+                slots: DECK_MAX_DATASETS,
+                mfl,
+            }),
+        }
     }
 
     /// The words of program `verb`: a local dataset's first record, a `--dataset`

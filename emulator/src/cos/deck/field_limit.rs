@@ -1,0 +1,111 @@
+//! The job's maximum field length: `MFL=fl` of the JOB statement (SR-0011, "Job
+//! definition and control", the JOB page:
+//! <https://9dok.net/article/job-definition-control-computer-systems.y964oled>):
+//! `fl` decimal words, rounded up to a multiple of 512; without a value, the
+//! system maximum; absent, an installation parameter; above the system maximum,
+//! the job is refused. The system maximum is the memory the system has (a deck job
+//! is the only job of its system), at most what a 24-bit address reaches.
+//!
+//! Each step's field is the whole MFL, with the I/O area (LFT, DSPs, buffers) at
+//! its top, so that a program can grow its user area with F$MEMORY up to the I/O
+//! area without the I/O area moving (module `cos::user_area` says why it cannot).
+//! JCMFL and JCFL both hold it. A program whose own field is larger than the MFL
+//! is not started: its step aborts.
+
+use super::statement::{self, SyntaxError};
+use super::DeckJob;
+
+/// The MFL of a JOB statement without one: this installation's parameter, 256K
+/// words (2 MiB), room for the corpus utilities and for GENCAT's catalogue tables.
+pub const DEFAULT_MFL_WORDS: u64 = 0o1000000;
+/// The granule of a field length (SR-0011: "rounded up to the nearest multiple of
+/// 512 words").
+const MFL_GRANULE: u64 = 512;
+/// One past the largest field a 24-bit address reaches, in whole granules.
+const ADDRESS_LIMIT: u64 = (1 << 24) - MFL_GRANULE;
+
+/// The system maximum field length on a machine of `memory_words`.
+pub fn system_maximum(memory_words: u64) -> u64 {
+    (memory_words.min(ADDRESS_LIMIT) / MFL_GRANULE) * MFL_GRANULE
+}
+
+/// The job's maximum field length in words (`None` for a deck without a JOB
+/// statement, whose steps get the field their programs ask for).
+pub fn job_field_limit(deck: &DeckJob, memory_words: u64) -> Result<Option<u64>, SyntaxError> {
+    let Some(first) = deck.statements.first() else {
+        return Ok(None);
+    };
+    let job = statement::parse(first)?;
+    if job.verb != "JOB" {
+        return Ok(None);
+    }
+    let maximum = system_maximum(memory_words);
+    let Some(text) = job.value("MFL") else {
+        return Ok(Some(if job.flag("MFL") {
+            maximum
+        } else {
+            DEFAULT_MFL_WORDS.min(maximum)
+        }));
+    };
+    let words: u64 = text.parse().map_err(|_| {
+        SyntaxError(format!(
+            "MFL={text}: the maximum field length is a whole number of words"
+        ))
+    })?;
+    let words = words.div_ceil(MFL_GRANULE) * MFL_GRANULE;
+    if words > maximum {
+        return Err(SyntaxError(format!(
+            "MFL={text}: above the system maximum field length of {maximum} words"
+        )));
+    }
+    Ok(Some(words))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn limit(first: &str, memory_words: u64) -> Result<Option<u64>, SyntaxError> {
+        let deck = DeckJob {
+            job_name: "T".to_string(),
+            user: "U".to_string(),
+            number: 0,
+            statements: vec![first.to_string(), "EXIT.".to_string()],
+            next: 0,
+            step: None,
+            aborted: None,
+            datasets: BTreeMap::new(),
+            conditions: Vec::new(),
+            symbols: BTreeMap::new(),
+        };
+        job_field_limit(&deck, memory_words)
+    }
+
+    #[test]
+    fn mfl_is_rounded_to_512_words_and_defaults_to_the_installations() {
+        let memory = 8 << 20;
+        assert_eq!(limit("JOB,JN=A,MFL=1000.", memory), Ok(Some(1024)));
+        assert_eq!(limit("JOB,JN=A,MFL=1024.", memory), Ok(Some(1024)));
+        assert_eq!(limit("JOB,JN=A.", memory), Ok(Some(DEFAULT_MFL_WORDS)));
+        assert_eq!(limit("JOB,JN=A,MFL.", memory), Ok(Some(8 << 20)));
+        assert_eq!(limit("JOB,JN=A,MFL.", 1 << 30), Ok(Some(ADDRESS_LIMIT)));
+        assert_eq!(
+            limit("JOB,JN=A.", 100_000),
+            Ok(Some(99_840)),
+            "at most the system's"
+        );
+        assert_eq!(limit("COPY.", memory), Ok(None));
+    }
+
+    #[test]
+    fn an_mfl_that_is_not_a_number_or_above_the_system_maximum_is_refused() {
+        let refused = limit("JOB,JN=A,MFL=12K.", 8 << 20).unwrap_err();
+        assert!(refused.0.contains("MFL=12K"), "{refused}");
+        let refused = limit("JOB,JN=A,MFL=9000000.", 8 << 20).unwrap_err();
+        assert!(
+            refused.0.contains("system maximum field length of 8388608"),
+            "{refused}"
+        );
+    }
+}
