@@ -67,6 +67,7 @@
 //! call sets a time, the same on a resumed step.
 
 use super::bits::{field, with_field};
+use super::deck::catalogue::{Catalogue, Contents};
 use super::deck::statement::{Param, Statement};
 use super::requests::{dataset_name, Reply};
 use crate::cos::System;
@@ -311,12 +312,7 @@ impl System {
         let id = dataset_name(pdd[4]);
         let own = long_name(pdd[0o43], pdd[0o44]);
         let edition = field(pdd[7], 52, 63) as u32;
-        let catalogue = self
-            .deck_host
-            .catalogue
-            .clone()
-            .ok_or("no permanent-dataset store")?;
-        let contents = catalogue.read().map_err(|e| e.to_string())?;
+        let (catalogue, contents) = self.pdm_store()?;
         let wanted = (edition > 0).then_some(edition);
         let index = contents
             .find(&pdn, &id, &own, wanted)
@@ -350,12 +346,7 @@ impl System {
             .and_then(|deck| deck.datasets.get(&dn))
             .and_then(|dataset| dataset.permanent.clone())
             .ok_or_else(|| format!("{dn} is not a permanent dataset made local"))?;
-        let catalogue = self
-            .deck_host
-            .catalogue
-            .clone()
-            .ok_or("no permanent-dataset store")?;
-        let mut contents = catalogue.read().map_err(|e| e.to_string())?;
+        let (catalogue, mut contents) = self.pdm_store()?;
         let index = contents
             .find(
                 &accessed.pdn,
@@ -475,12 +466,7 @@ impl System {
                  ({regions} region(s) of {sectors} sector(s))"
             ));
         }
-        let catalogue = self
-            .deck_host
-            .catalogue
-            .clone()
-            .ok_or("no permanent dataset store")?;
-        let mut contents = catalogue.read().map_err(|e| e.to_string())?;
+        let (catalogue, mut contents) = self.pdm_store()?;
         let edition = contents
             .editions(&dn, "", SYSTEM_USER)
             .iter()
@@ -506,6 +492,17 @@ impl System {
         let line = format!(" {kind} INSTALLED FROM PDN={dn} ED={edition}: {size}");
         self.job_log(line);
         Ok((STATUS_DONE, None))
+    }
+
+    /// The permanent-dataset store and what its catalogue holds now.
+    fn pdm_store(&self) -> Result<(Catalogue, Contents), String> {
+        let catalogue = self
+            .deck_host
+            .catalogue
+            .clone()
+            .ok_or("no permanent-dataset store")?;
+        let contents = catalogue.read().map_err(|e| e.to_string())?;
+        Ok((catalogue, contents))
     }
 
     /// The DSC pages of the store's catalogue (none without a store).
@@ -548,7 +545,6 @@ fn long_name(first: u64, second: u64) -> String {
 mod tests {
     use super::*;
     use crate::cos::bits::ascii_word;
-    use crate::cos::deck::catalogue::Catalogue;
     use crate::cos::deck::DeckHost;
     use crate::cos::requests::code;
 

@@ -64,22 +64,9 @@ pub fn job_field_limit(deck: &DeckJob, memory_words: u64) -> Result<Option<u64>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn limit(first: &str, memory_words: u64) -> Result<Option<u64>, SyntaxError> {
-        let deck = DeckJob {
-            job_name: "T".to_string(),
-            user: "U".to_string(),
-            number: 0,
-            statements: vec![first.to_string(), "EXIT.".to_string()],
-            next: 0,
-            step: None,
-            aborted: None,
-            datasets: BTreeMap::new(),
-            conditions: Vec::new(),
-            symbols: BTreeMap::new(),
-        };
-        job_field_limit(&deck, memory_words)
+        job_field_limit(&DeckJob::of_job_statement(first), memory_words)
     }
 
     #[test]

@@ -113,3 +113,23 @@ pub struct DeckJob {
     /// JCL symbols set by SET (`J0`–`J7`, ...).
     pub symbols: BTreeMap<String, i64>,
 }
+
+#[cfg(test)]
+impl DeckJob {
+    /// A deck of `first` (its JOB statement) and EXIT, nothing run yet: for the
+    /// tests of what the JOB statement says.
+    pub(crate) fn of_job_statement(first: &str) -> DeckJob {
+        DeckJob {
+            job_name: "T".to_string(),
+            user: "U".to_string(),
+            number: 0,
+            statements: vec![first.to_string(), "EXIT.".to_string()],
+            next: 0,
+            step: None,
+            aborted: None,
+            datasets: BTreeMap::new(),
+            conditions: Vec::new(),
+            symbols: BTreeMap::new(),
+        }
+    }
+}

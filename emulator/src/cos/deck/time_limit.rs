@@ -88,21 +88,9 @@ impl System {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn deck(first: &str) -> DeckJob {
-        DeckJob {
-            job_name: "T".to_string(),
-            user: "U".to_string(),
-            number: 0,
-            statements: vec![first.to_string(), "EXIT.".to_string()],
-            next: 0,
-            step: None,
-            aborted: None,
-            datasets: BTreeMap::new(),
-            conditions: Vec::new(),
-            symbols: BTreeMap::new(),
-        }
+        DeckJob::of_job_statement(first)
     }
 
     #[test]
