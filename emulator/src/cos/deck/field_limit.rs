@@ -9,8 +9,8 @@
 //! Each step's field is the whole MFL, with the I/O area (LFT, DSPs, buffers) at
 //! its top, so that a program can grow its user area with F$MEMORY up to the I/O
 //! area without the I/O area moving (module `cos::user_area` says why it cannot).
-//! JCMFL and JCFL both hold it. A program whose own field is larger than the MFL
-//! is not started: its step aborts.
+//! JCMFL and JCFL both hold it. A program whose own field is larger than an MFL
+//! the JOB statement gives is not started: its step aborts ([`FieldLimit`]).
 
 use super::statement::{self, SyntaxError};
 use super::DeckJob;
@@ -29,9 +29,35 @@ pub fn system_maximum(memory_words: u64) -> u64 {
     (memory_words.min(ADDRESS_LIMIT) / MFL_GRANULE) * MFL_GRANULE
 }
 
-/// The job's maximum field length in words (`None` for a deck without a JOB
-/// statement, whose steps get the field their programs ask for).
-pub fn job_field_limit(deck: &DeckJob, memory_words: u64) -> Result<Option<u64>, SyntaxError> {
+/// A job's maximum field length, and whether its JOB statement gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldLimit {
+    /// `MFL=fl`, or `MFL` alone: the system maximum. Held to strictly.
+    Given(u64),
+    /// No MFL: the installation's [`DEFAULT_MFL_WORDS`], or the system maximum
+    /// when that is less. A program that needs more gets its own field length, as
+    /// an installation whose default was below it would not have run it.
+    Installation(u64),
+}
+
+impl FieldLimit {
+    /// The field of a step whose program needs `needed` words (`Err`: the words
+    /// the JOB statement allows, which are too few).
+    pub fn for_program(self, needed: u64) -> Result<u64, u64> {
+        match self {
+            FieldLimit::Given(mfl) if needed > mfl => Err(mfl),
+            FieldLimit::Given(mfl) => Ok(mfl),
+            FieldLimit::Installation(mfl) => Ok(mfl.max(needed)),
+        }
+    }
+}
+
+/// The job's maximum field length (`None` for a deck without a JOB statement,
+/// whose steps get the field their programs ask for).
+pub fn job_field_limit(
+    deck: &DeckJob,
+    memory_words: u64,
+) -> Result<Option<FieldLimit>, SyntaxError> {
     let Some(first) = deck.statements.first() else {
         return Ok(None);
     };
@@ -42,9 +68,9 @@ pub fn job_field_limit(deck: &DeckJob, memory_words: u64) -> Result<Option<u64>,
     let maximum = system_maximum(memory_words);
     let Some(text) = job.value("MFL") else {
         return Ok(Some(if job.flag("MFL") {
-            maximum
+            FieldLimit::Given(maximum)
         } else {
-            DEFAULT_MFL_WORDS.min(maximum)
+            FieldLimit::Installation(DEFAULT_MFL_WORDS.min(maximum))
         }));
     };
     let words: u64 = text.parse().map_err(|_| {
@@ -58,31 +84,44 @@ pub fn job_field_limit(deck: &DeckJob, memory_words: u64) -> Result<Option<u64>,
             "MFL={text}: above the system maximum field length of {maximum} words"
         )));
     }
-    Ok(Some(words))
+    Ok(Some(FieldLimit::Given(words)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn limit(first: &str, memory_words: u64) -> Result<Option<u64>, SyntaxError> {
+    fn limit(first: &str, memory_words: u64) -> Result<Option<FieldLimit>, SyntaxError> {
         job_field_limit(&DeckJob::of_job_statement(first), memory_words)
     }
 
     #[test]
     fn mfl_is_rounded_to_512_words_and_defaults_to_the_installations() {
+        use FieldLimit::{Given, Installation};
         let memory = 8 << 20;
-        assert_eq!(limit("JOB,JN=A,MFL=1000.", memory), Ok(Some(1024)));
-        assert_eq!(limit("JOB,JN=A,MFL=1024.", memory), Ok(Some(1024)));
-        assert_eq!(limit("JOB,JN=A.", memory), Ok(Some(DEFAULT_MFL_WORDS)));
-        assert_eq!(limit("JOB,JN=A,MFL.", memory), Ok(Some(8 << 20)));
-        assert_eq!(limit("JOB,JN=A,MFL.", 1 << 30), Ok(Some(ADDRESS_LIMIT)));
+        assert_eq!(limit("JOB,JN=A,MFL=1000.", memory), Ok(Some(Given(1024))));
+        assert_eq!(limit("JOB,JN=A,MFL=1024.", memory), Ok(Some(Given(1024))));
+        let default = Installation(DEFAULT_MFL_WORDS);
+        assert_eq!(limit("JOB,JN=A.", memory), Ok(Some(default)));
+        assert_eq!(limit("JOB,JN=A,MFL.", memory), Ok(Some(Given(8 << 20))));
+        assert_eq!(
+            limit("JOB,JN=A,MFL.", 1 << 30),
+            Ok(Some(Given(ADDRESS_LIMIT)))
+        );
         assert_eq!(
             limit("JOB,JN=A.", 100_000),
-            Ok(Some(99_840)),
+            Ok(Some(Installation(99_840))),
             "at most the system's"
         );
         assert_eq!(limit("COPY.", memory), Ok(None));
+    }
+
+    #[test]
+    fn a_program_above_a_given_mfl_is_refused_and_above_the_default_gets_its_own() {
+        assert_eq!(FieldLimit::Given(1024).for_program(2048), Err(1024));
+        assert_eq!(FieldLimit::Given(4096).for_program(2048), Ok(4096));
+        assert_eq!(FieldLimit::Installation(1024).for_program(2048), Ok(2048));
+        assert_eq!(FieldLimit::Installation(4096).for_program(2048), Ok(4096));
     }
 
     #[test]

@@ -340,22 +340,22 @@ impl System {
 
     /// The field of a step of `pid`'s job that runs `binary`: [`DECK_MAX_DATASETS`]
     /// dataset slots and the job's MFL (none without a JOB statement); a program
-    /// that needs more than the MFL is refused.
+    /// that needs more than the JOB statement's MFL is refused.
     fn step_field_shape(&self, pid: Pid, binary: &AbsoluteBinary) -> Result<FieldShape, String> {
         let deck = self.deck_of(pid).ok_or(" not a deck job")?;
-        let mfl = super::field_limit::job_field_limit(deck, self.config.memory_words)
+        let limit = super::field_limit::job_field_limit(deck, self.config.memory_words)
             .map_err(|e| format!(" {e}"))?;
         let needed = needed_field_length(binary, DECK_MAX_DATASETS);
-        match mfl {
-            Some(mfl) if needed > mfl => Err(format!(
+        let mfl = limit.map(|l| l.for_program(needed)).transpose().map_err(|mfl| {
+            format!(
                 " {}: needs a field of {needed} words, above the job's maximum field length of {mfl} words (JOB,MFL=)",
                 binary.name
-            )),
-            mfl => Ok(FieldShape {
-                slots: DECK_MAX_DATASETS,
-                mfl,
-            }),
-        }
+            )
+        })?;
+        Ok(FieldShape {
+            slots: DECK_MAX_DATASETS,
+            mfl,
+        })
     }
 
     /// The words of program `verb`: a local dataset's first record, a `--dataset`
