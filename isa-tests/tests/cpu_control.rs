@@ -109,6 +109,33 @@ fn real_time_clock_is_set_and_read() {
 }
 
 #[test]
+fn the_real_time_clock_in_a_straight_run_counts_the_instructions_before_it() {
+    // PASS, PASS, RT S1 (monitor), PASS, S2 RT, EX from clock period 77, timing off:
+    // RT is set to 1000 at period 79 and read at period 81. By one run and by single
+    // steps, which must agree. (The untimed issue loop counts a block's clock periods
+    // when it leaves the block; an instruction that reads or sets the clock begins a
+    // block of its own so that the count it sees is exact.)
+    let program = [PASS, PASS, 0o001410, PASS, 0o072200, EX];
+    let setup = |m: &mut Machine| {
+        m.cpu.modes.monitor = true;
+        m.cpu.s[1] = 1000;
+        m.cpu.cycles = 77;
+    };
+    let mut by_run = Machine::xmp();
+    setup(&mut by_run);
+    assert_eq!(by_run.stop_of(&program), exchange(Flags::NORMAL_EXIT, 5));
+    assert_eq!(by_run.cpu.s[2], 1002);
+    let mut by_steps = Machine::xmp();
+    setup(&mut by_steps);
+    by_steps.load(&program);
+    let stop = std::iter::from_fn(|| Some(by_steps.cpu.step(&mut by_steps.memory)))
+        .find_map(|stop| stop)
+        .expect("the program stops");
+    assert_eq!(stop, exchange(Flags::NORMAL_EXIT, 5));
+    assert_eq!(by_run.cpu, by_steps.cpu);
+}
+
+#[test]
 fn programmable_clock_interrupts_user_mode() {
     let mut m = Machine::xmp();
     m.cpu.clock_interval = 3;

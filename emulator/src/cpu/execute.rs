@@ -5,22 +5,56 @@ use crate::float::MultiplyKind;
 use crate::isa::{Instruction, Op};
 use crate::memory::Memory;
 
+/// How an operation left the issue loop's block (what [`Cpu::execute`] returns).
+///
+/// One byte rather than the operations' own `Result<(), Stop>` (before the seventh
+/// step of issue 19): that `Result`, twelve bytes in two registers, was merged from
+/// every arm of the dispatch and tested after each instruction, while a flow that is
+/// a constant in most arms lets the compiler send those arms straight on to the next
+/// instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// It completed: the next instruction of the block follows.
+    Next,
+    /// It completed and the block ends here: a jump set P, or a store wrote into
+    /// code and dropped the decoded blocks.
+    Left,
+    /// It requested a stop, which it left in the `stop` argument.
+    Stopped,
+}
+
+/// The flow of an operation whose `result` says whether it completed; its stop, if it
+/// requested one, goes to `stop`.
+#[inline(always)]
+fn completed(result: Result<(), Stop>, stop: &mut Stop) -> Flow {
+    match result {
+        Ok(()) => Flow::Next,
+        Err(requested) => {
+            *stop = requested;
+            Flow::Stopped
+        }
+    }
+}
+
 impl Cpu {
-    /// Executes `instruction`, fetched from parcel address `at` (P is already past
-    /// it). `Err` carries the stop it requests.
+    /// Executes `instruction`, fetched from parcel address `at`, with `p` the issue
+    /// loop's P (already past it, as is `self.p`); a jump sets both. The flow says
+    /// how it ended (see [`Flow`]).
     #[inline(always)]
     pub(crate) fn execute(
         &mut self,
         instruction: Instruction,
         at: u32,
+        p: &mut u32,
         memory: &mut Memory,
-    ) -> Result<(), Stop> {
+        stop: &mut Stop,
+    ) -> Flow {
         let x = instruction;
         match x.op {
-            Op::Undefined => return self.undefined(at),
+            Op::Undefined => return completed(self.undefined(at), stop),
             // 000-007: control.
-            Op::ErrorExit => return self.exit(Flags::ERROR_EXIT, at),
-            Op::NormalExit => return self.exit(Flags::NORMAL_EXIT, at),
+            Op::ErrorExit => return completed(self.exit(Flags::ERROR_EXIT, at), stop),
+            Op::NormalExit => return completed(self.exit(Flags::NORMAL_EXIT, at), stop),
             Op::Pass | Op::CompleteMemoryReferences => {}
             Op::ChannelSetAddress
             | Op::ChannelSetLimit
@@ -46,10 +80,25 @@ impl Cpu {
             Op::DisableBidirectional => self.modes.bidirectional_memory = false,
             Op::EnableBidirectional => self.modes.bidirectional_memory = true,
             Op::SetVectorMask => self.vm = self.sj(x),
-            Op::SemaphoreTestSet => return self.semaphore_test_set(x, at),
+            Op::SemaphoreTestSet => return completed(self.semaphore_test_set(x, at), stop),
             Op::SemaphoreClear => self.semaphore_write(x, false),
             Op::SemaphoreSet => self.semaphore_write(x, true),
-            crate::isa::jump_ops!() => self.p = self.jump(x, self.p),
+            // 005..017: jumps, each its own arm (one dispatch, not a second one over
+            // the jumps).
+            Op::JumpB => return self.jump_to(p, self.b[x.jk()]),
+            Op::Jump => return self.jump_to(p, x.target()),
+            Op::ReturnJump => {
+                self.b[0] = *p;
+                return self.jump_to(p, x.target());
+            }
+            Op::JumpAZero => return self.branch(p, x, self.a[0] == 0),
+            Op::JumpANonZero => return self.branch(p, x, self.a[0] != 0),
+            Op::JumpAPlus => return self.branch(p, x, self.a[0] & 0x80_0000 == 0),
+            Op::JumpAMinus => return self.branch(p, x, self.a[0] & 0x80_0000 != 0),
+            Op::JumpSZero => return self.branch(p, x, self.s[0] == 0),
+            Op::JumpSNonZero => return self.branch(p, x, self.s[0] != 0),
+            Op::JumpSPlus => return self.branch(p, x, (self.s[0] as i64) >= 0),
+            Op::JumpSMinus => return self.branch(p, x, (self.s[0] as i64) < 0),
             // 020-037: address.
             Op::AConstant => self.set_ai(x, x.jkm()),
             Op::AComplementConstant => self.set_ai(x, !x.jkm()),
@@ -67,10 +116,16 @@ impl Cpu {
             Op::ASubtract => self.set_ai(x, self.aj(x).wrapping_sub(self.ak(x))),
             Op::AMultiply => self.set_ai(x, self.aj(x).wrapping_mul(self.ak(x))),
             Op::AChannelInterrupt | Op::AChannelAddress | Op::AChannelError => self.read_channel(x),
-            Op::BlockLoadB => return self.block_load_b(x, at, memory),
-            Op::BlockStoreB => return self.block_store_b(x, at, memory),
-            Op::BlockLoadT => return self.block_load_t(x, at, memory),
-            Op::BlockStoreT => return self.block_store_t(x, at, memory),
+            Op::BlockLoadB => return completed(self.block_load_b(x, at, memory), stop),
+            Op::BlockStoreB => {
+                let result = self.block_store_b(x, at, memory);
+                return self.stored(result, stop);
+            }
+            Op::BlockLoadT => return completed(self.block_load_t(x, at, memory), stop),
+            Op::BlockStoreT => {
+                let result = self.block_store_t(x, at, memory);
+                return self.stored(result, stop);
+            }
             // 040-077: scalar.
             Op::SConstant => self.set_si(x, u64::from(x.jkm())),
             Op::SComplementConstant => self.set_si(x, !u64::from(x.jkm())),
@@ -96,15 +151,26 @@ impl Cpu {
             Op::SDoubleShiftRight => self.scalar_double_shift_right(x),
             Op::SAdd => self.set_si(x, self.sj(x).wrapping_add(self.sk(x))),
             Op::SSubtract => self.set_si(x, self.sj(x).wrapping_sub(self.sk(x))),
-            Op::FloatAdd => return self.scalar_float(x, at, crate::float::add),
-            Op::FloatSubtract => return self.scalar_float(x, at, crate::float::subtract),
-            Op::FloatMultiply => return self.scalar_multiply(x, at, MultiplyKind::Full),
-            Op::FloatMultiplyHalf => return self.scalar_multiply(x, at, MultiplyKind::Half),
-            Op::FloatMultiplyRounded => return self.scalar_multiply(x, at, MultiplyKind::Rounded),
-            Op::ReciprocalIteration => {
-                return self.scalar_multiply(x, at, MultiplyKind::ReciprocalIteration)
+            Op::FloatAdd => return completed(self.scalar_float(x, at, crate::float::add), stop),
+            Op::FloatSubtract => {
+                return completed(self.scalar_float(x, at, crate::float::subtract), stop)
             }
-            Op::ReciprocalApproximation => return self.scalar_reciprocal(x, at),
+            Op::FloatMultiply => {
+                return completed(self.scalar_multiply(x, at, MultiplyKind::Full), stop)
+            }
+            Op::FloatMultiplyHalf => {
+                return completed(self.scalar_multiply(x, at, MultiplyKind::Half), stop)
+            }
+            Op::FloatMultiplyRounded => {
+                return completed(self.scalar_multiply(x, at, MultiplyKind::Rounded), stop)
+            }
+            Op::ReciprocalIteration => {
+                return completed(
+                    self.scalar_multiply(x, at, MultiplyKind::ReciprocalIteration),
+                    stop,
+                )
+            }
+            Op::ReciprocalApproximation => return completed(self.scalar_reciprocal(x, at), stop),
             Op::SFromA => self.set_si(x, u64::from(self.ak(x))),
             Op::SFromASigned => self.set_si(x, super::operands::sign_extend_24(self.ak(x))),
             Op::SFloatFromA => self.set_si(x, super::scalar::float_from_a(self.ak(x))),
@@ -127,10 +193,16 @@ impl Cpu {
                 self.v[x.i()][element] = self.sj(x);
             }
             // 100-137: scalar memory.
-            Op::LoadA => return self.load_a(x, at, memory),
-            Op::StoreA => return self.store_a(x, at, memory),
-            Op::LoadS => return self.load_s(x, at, memory),
-            Op::StoreS => return self.store_s(x, at, memory),
+            Op::LoadA => return completed(self.load_a(x, at, memory), stop),
+            Op::StoreA => {
+                let result = self.store_a(x, at, memory);
+                return self.stored(result, stop);
+            }
+            Op::LoadS => return completed(self.load_s(x, at, memory), stop),
+            Op::StoreS => {
+                let result = self.store_s(x, at, memory);
+                return self.stored(result, stop);
+            }
             // 140-177: vector.
             Op::VAndScalar => self.vector_scalar(x, |s, v| s & v),
             Op::VAnd => self.vector_vector(x, |a, b| a & b),
@@ -149,73 +221,97 @@ impl Cpu {
             Op::VSubtractScalar => self.vector_scalar(x, u64::wrapping_sub),
             Op::VSubtract => self.vector_vector(x, u64::wrapping_sub),
             Op::VFloatMultiplyScalar => {
-                return self.vector_multiply(x, at, true, MultiplyKind::Full)
+                return completed(self.vector_multiply(x, at, true, MultiplyKind::Full), stop)
             }
-            Op::VFloatMultiply => return self.vector_multiply(x, at, false, MultiplyKind::Full),
+            Op::VFloatMultiply => {
+                return completed(self.vector_multiply(x, at, false, MultiplyKind::Full), stop)
+            }
             Op::VFloatMultiplyHalfScalar => {
-                return self.vector_multiply(x, at, true, MultiplyKind::Half)
+                return completed(self.vector_multiply(x, at, true, MultiplyKind::Half), stop)
             }
             Op::VFloatMultiplyHalf => {
-                return self.vector_multiply(x, at, false, MultiplyKind::Half)
+                return completed(self.vector_multiply(x, at, false, MultiplyKind::Half), stop)
             }
             Op::VFloatMultiplyRoundedScalar => {
-                return self.vector_multiply(x, at, true, MultiplyKind::Rounded)
+                return completed(
+                    self.vector_multiply(x, at, true, MultiplyKind::Rounded),
+                    stop,
+                )
             }
             Op::VFloatMultiplyRounded => {
-                return self.vector_multiply(x, at, false, MultiplyKind::Rounded)
+                return completed(
+                    self.vector_multiply(x, at, false, MultiplyKind::Rounded),
+                    stop,
+                )
             }
             Op::VReciprocalIterationScalar => {
-                return self.vector_multiply(x, at, true, MultiplyKind::ReciprocalIteration)
+                return completed(
+                    self.vector_multiply(x, at, true, MultiplyKind::ReciprocalIteration),
+                    stop,
+                )
             }
             Op::VReciprocalIteration => {
-                return self.vector_multiply(x, at, false, MultiplyKind::ReciprocalIteration)
+                return completed(
+                    self.vector_multiply(x, at, false, MultiplyKind::ReciprocalIteration),
+                    stop,
+                )
             }
-            Op::VFloatAddScalar => return self.vector_float_add(x, at, true, false),
-            Op::VFloatAdd => return self.vector_float_add(x, at, false, false),
-            Op::VFloatSubtractScalar => return self.vector_float_add(x, at, true, true),
-            Op::VFloatSubtract => return self.vector_float_add(x, at, false, true),
-            Op::VReciprocalApproximation => return self.vector_reciprocal(x, at),
+            Op::VFloatAddScalar => {
+                return completed(self.vector_float_add(x, at, true, false), stop)
+            }
+            Op::VFloatAdd => return completed(self.vector_float_add(x, at, false, false), stop),
+            Op::VFloatSubtractScalar => {
+                return completed(self.vector_float_add(x, at, true, true), stop)
+            }
+            Op::VFloatSubtract => {
+                return completed(self.vector_float_add(x, at, false, true), stop)
+            }
+            Op::VReciprocalApproximation => return completed(self.vector_reciprocal(x, at), stop),
             Op::VPopulation => self.vector_unary(x, |v| u64::from(v.count_ones())),
             Op::VParity => self.vector_unary(x, |v| u64::from(v.count_ones() & 1)),
             Op::VMaskFromTest => self.vector_mask_from_test(x, false),
             Op::VCompressIndex => self.vector_mask_from_test(x, true),
-            Op::VLoad => return self.vector_load(x, at, memory),
-            Op::VGather => return self.vector_gather(x, at, memory),
-            Op::VStore => return self.vector_store(x, at, memory),
-            Op::VScatter => return self.vector_scatter(x, at, memory),
+            Op::VLoad => return completed(self.vector_load(x, at, memory), stop),
+            Op::VGather => return completed(self.vector_gather(x, at, memory), stop),
+            Op::VStore => {
+                let result = self.vector_store(x, at, memory);
+                return self.stored(result, stop);
+            }
+            Op::VScatter => {
+                let result = self.vector_scatter(x, at, memory);
+                return self.stored(result, stop);
+            }
         }
-        Ok(())
+        Flow::Next
     }
 
-    /// Executes jump `x` (an [`Op::is_jump`] operation) with P = `next` (already past
-    /// it); returns the new P. The issue loop calls this directly for the jumps, so
-    /// their new P stays in a register.
+    /// The flow of a store whose `result` says whether it completed: it leaves the
+    /// block if it wrote into code (the decoded blocks are then dropped; see
+    /// `fetch`).
     #[inline(always)]
-    pub(crate) fn jump(&mut self, x: Instruction, next: u32) -> u32 {
-        let taken = match x.op {
-            Op::JumpB => return self.b[x.jk()],
-            Op::Jump => true,
-            Op::ReturnJump => {
-                self.b[0] = next;
-                true
-            }
-            Op::JumpAZero => self.a[0] == 0,
-            Op::JumpANonZero => self.a[0] != 0,
-            Op::JumpAPlus => self.a[0] & 0x80_0000 == 0,
-            Op::JumpAMinus => self.a[0] & 0x80_0000 != 0,
-            Op::JumpSZero => self.s[0] == 0,
-            Op::JumpSNonZero => self.s[0] != 0,
-            Op::JumpSPlus => (self.s[0] as i64) >= 0,
-            Op::JumpSMinus => (self.s[0] as i64) < 0,
-            _ => {
-                debug_assert!(!x.op.is_jump(), "{:?} has no arm here", x.op);
-                false
-            }
-        };
-        if taken {
-            x.target()
-        } else {
-            next
+    fn stored(&self, result: Result<(), Stop>, stop: &mut Stop) -> Flow {
+        match completed(result, stop) {
+            Flow::Next if self.decoded.code_written() => Flow::Left,
+            flow => flow,
         }
+    }
+
+    /// Sets P (the issue loop's `p` and `self.p`) to `target`: a jump, which ends
+    /// the block.
+    #[inline(always)]
+    fn jump_to(&mut self, p: &mut u32, target: u32) -> Flow {
+        *p = target;
+        self.p = target;
+        Flow::Left
+    }
+
+    /// A conditional branch `x`: to its target if `taken`, else on past it (where P
+    /// already is). A jump to the next instruction costs as a branch not taken.
+    #[inline(always)]
+    fn branch(&mut self, p: &mut u32, x: Instruction, taken: bool) -> Flow {
+        if taken {
+            return self.jump_to(p, x.target());
+        }
+        Flow::Left
     }
 }

@@ -24,9 +24,12 @@
 //! is only ever made of valid entries, and every store that invalidates a valid entry
 //! (a store into code) drops every block, as does dropping the whole cache. Dropping
 //! empties the blocks' instruction array, and nothing refills it before the issue
-//! loop looks a block up again, so the bounds check of the loop's next load from a
-//! block that was dropped fails: a store into the block being run ends it right
-//! after the store, with no check of its own.
+//! loop looks a block up again, so the bounds check of the timed loop's next load
+//! from a block that was dropped fails: a store into the block being run ends it
+//! right after the store, with no check of its own. The untimed loop runs a block
+//! with no bounds check (its blocks are arrays of a fixed size, padded with
+//! sentinels), holding the blocks apart from the cache meanwhile, so each store
+//! asks whether it dropped them instead.
 
 use super::{Cpu, Flags, Stop};
 use crate::isa::{decode, form_of, instruction_length, Instruction, Model, Op, Unit};
@@ -39,8 +42,14 @@ pub(crate) const P_MASK: u32 = 0xFF_FFFF;
 /// Smallest number of cache entries allocated at once.
 const MIN_ENTRIES: usize = 1 << 8;
 
-/// Most instructions in one block (a longer straight run is several blocks).
-pub(crate) const MAX_BLOCK: usize = 64;
+/// The slots of an untimed block: its instructions, then sentinels (see
+/// [`Fetched::sentinel`]) up to this many, so that the untimed loop can index a block
+/// modulo its size with no bounds check and no test for its end.
+pub(crate) const BLOCK_SLOTS: usize = 64;
+
+/// Most instructions in one block (a longer straight run is several blocks): one slot
+/// of an untimed block is always left for a sentinel.
+pub(crate) const MAX_BLOCK: usize = BLOCK_SLOTS - 1;
 
 /// Most instructions kept in blocks at once: past it every block is dropped and the
 /// ones still in use are built again (bounds the memory of a program that jumps into
@@ -88,6 +97,33 @@ impl Fetched {
     /// worth of parcels as the instruction before it in the block, so the buffer
     /// that supplied that one supplies it too and the timing model need not look.
     const IN_BUFFER: u8 = 8;
+    /// A sentinel (see [`Fetched::sentinel`]), not an instruction of the program.
+    const SENTINEL: u8 = 16;
+
+    /// What fills the slots of an untimed block after its instructions: a jump to
+    /// `next`, the program address that follows the block's last instruction, marked
+    /// as no instruction of the program. The untimed loop leaves a block at a jump, so
+    /// reaching the sentinel leaves it with P where the program continues, and the
+    /// loop needs no test of its own for the end of the block.
+    pub(crate) fn sentinel(next: u32) -> Fetched {
+        Fetched {
+            // `J exp` (006ijkm): the 24-bit target in the low nine bits of the first
+            // parcel and the second parcel.
+            instruction: Instruction {
+                op: Op::Jump,
+                p1: 0o006000 | ((next >> 16) & 0o777) as u16,
+                p2: next as u16,
+            },
+            unit: Unit::Branch,
+            flags: 2 | Fetched::JUMPS | Fetched::SENTINEL,
+        }
+    }
+
+    /// True for a sentinel, which the untimed loop does not count as an instruction.
+    #[inline(always)]
+    pub(crate) fn is_sentinel(self) -> bool {
+        self.flags & Fetched::SENTINEL != 0
+    }
 
     /// True if it is a jump (P must be reread after it executes).
     #[inline(always)]
@@ -138,14 +174,18 @@ const EMPTY: Entry = Entry {
 
 /// Where a block's instructions are in [`Blocks`].
 #[derive(Clone, Copy, Debug)]
-struct Header {
+pub(crate) struct Header {
     /// The physical parcel address of its first instruction.
     phys: usize,
-    /// The index of its first instruction in `Blocks::untimed` or `Blocks::timed`.
-    first: u32,
+    /// Its index in `Blocks::untimed`, or the index of its first instruction in
+    /// `Blocks::timed`.
+    pub(crate) first: u32,
     /// Its number of instructions (1..=[`MAX_BLOCK`]).
-    len: u32,
+    pub(crate) len: u32,
 }
+
+/// The instructions of a block of a CPU without a timing model, then sentinels.
+pub(crate) type UntimedBlock = [Fetched; BLOCK_SLOTS];
 
 /// One instruction of a block of a CPU with a timing model: the instruction and its
 /// timing descriptor side by side, so that the timed loop finds both with one bounds
@@ -160,41 +200,34 @@ pub(crate) struct TimedInstruction {
 
 /// The decoded blocks (see the module's comment).
 #[derive(Default)]
-struct Blocks {
+pub(crate) struct Blocks {
     headers: Vec<Header>,
-    /// The instructions of every block, block after block, for a CPU without a timing
-    /// model (eight bytes each: the untimed loop's stride).
-    untimed: Vec<Fetched>,
-    /// The same with their timing descriptors, for a CPU with a model. Only one of the
-    /// two is ever filled: whether the CPU has a model is part of the cache's key.
+    /// The blocks of a CPU without a timing model, one array of [`BLOCK_SLOTS`]
+    /// eight-byte slots each (the untimed loop's stride).
+    pub(crate) untimed: Vec<UntimedBlock>,
+    /// The instructions of every block, block after block, with their timing
+    /// descriptors, for a CPU with a model. Only one of the two is ever filled:
+    /// whether the CPU has a model is part of the cache's key.
     timed: Vec<TimedInstruction>,
+    /// Set whenever the blocks are dropped: the untimed loop, which runs a block it
+    /// holds apart from the cache, asks after each store whether it wrote into code.
+    dropped: bool,
 }
 
 impl Blocks {
     /// Drops every block.
     fn drop_all(&mut self) {
         self.headers.clear();
-        // Emptied, not only forgotten: the issue loop relies on it (see the module's
-        // comment).
+        // Emptied, not only forgotten: the timed issue loop relies on it (see the
+        // module's comment).
         self.untimed.clear();
         self.timed.clear();
+        self.dropped = true;
     }
 
-    /// The number of instructions in blocks (the index the next one gets).
+    /// The number of instruction slots in blocks.
     fn len(&self) -> usize {
-        self.untimed.len() + self.timed.len()
-    }
-
-    /// Appends `fetched` to the last block, with its timing descriptor if the CPU
-    /// has a model.
-    fn push(&mut self, fetched: Fetched, descriptor: Option<Plain>) {
-        match descriptor {
-            Some(descriptor) => self.timed.push(TimedInstruction {
-                fetched,
-                descriptor,
-            }),
-            None => self.untimed.push(fetched),
-        }
+        self.untimed.len() * BLOCK_SLOTS + self.timed.len()
     }
 }
 
@@ -237,10 +270,10 @@ impl DecodeCache {
         (entry.generation == self.generation).then_some(entry.fetched)
     }
 
-    /// The indices (for [`DecodeCache::block_instruction`]) of the block that starts
-    /// at physical parcel address `phys`, if there is one.
+    /// The header of the block that starts at physical parcel address `phys`, if
+    /// there is one.
     #[inline(always)]
-    pub(crate) fn block_at(&self, phys: usize) -> Option<std::ops::Range<usize>> {
+    pub(crate) fn block_at(&self, phys: usize) -> Option<Header> {
         let entry = self.entries.get(phys)?;
         if entry.generation != self.generation {
             return None;
@@ -249,16 +282,40 @@ impl DecodeCache {
             .blocks
             .headers
             .get((entry.block as usize).wrapping_sub(1))?;
-        let first = header.first as usize;
-        (header.phys == phys).then_some(first..first + header.len as usize)
+        (header.phys == phys).then_some(*header)
     }
 
-    /// Instruction `index` of the blocks of a CPU without a timing model (None once
-    /// the blocks were dropped: they are emptied, and built again only between
-    /// blocks).
+    /// Instruction `index` of untimed block `block` (None once the blocks were
+    /// dropped: they are emptied, and built again only between blocks).
     #[inline(always)]
-    pub(crate) fn block_instruction(&self, index: usize) -> Option<Fetched> {
-        self.blocks.untimed.get(index).copied()
+    pub(crate) fn block_instruction(&self, block: usize, index: usize) -> Option<Fetched> {
+        self.blocks.untimed.get(block)?.get(index).copied()
+    }
+
+    /// The blocks of a CPU without a timing model, taken out of the cache while the
+    /// untimed loop runs one of them (see [`DecodeCache::put_untimed`]); `dropped`
+    /// is cleared.
+    #[inline(always)]
+    pub(crate) fn take_untimed(&mut self) -> Vec<UntimedBlock> {
+        self.blocks.dropped = false;
+        std::mem::take(&mut self.blocks.untimed)
+    }
+
+    /// Puts back the blocks [`DecodeCache::take_untimed`] took, emptied if the blocks
+    /// were dropped meanwhile.
+    #[inline(always)]
+    pub(crate) fn put_untimed(&mut self, mut blocks: Vec<UntimedBlock>) {
+        if self.blocks.dropped {
+            blocks.clear();
+        }
+        std::mem::swap(&mut self.blocks.untimed, &mut blocks);
+    }
+
+    /// True if the blocks were dropped (a store wrote into code) since the untimed
+    /// loop took them.
+    #[inline(always)]
+    pub(crate) fn code_written(&self) -> bool {
+        self.blocks.dropped
     }
 
     /// Instruction `index` of the blocks of a CPU with a timing model, with its
@@ -432,6 +489,9 @@ impl Cpu {
     /// `fetch_slow`'s), then those after it in sequence up to and including the first
     /// branch or exit, [`MAX_BLOCK`] of them, or the last one that can be fetched
     /// before the end of the instruction field or of the 24-bit program addresses.
+    /// Without a timing model, a block also ends at an instruction that sets the
+    /// programmable clock, and before one that reads or sets the real-time clock
+    /// (see [`starts_untimed_block`]).
     #[cold]
     #[inline(never)]
     pub(crate) fn build_block(&mut self, phys: usize, p: u32, memory: &Memory) -> Result<(), Stop> {
@@ -441,11 +501,11 @@ impl Cpu {
         if self.decoded.blocks.len() >= MAX_BLOCK_INSTRUCTIONS {
             self.decoded.blocks.drop_all();
         }
-        let first = self.decoded.blocks.len();
         let (mut at, mut p) = (phys, p);
         let timed = self.timing.is_some();
         let mut previous_buffer = None;
-        while self.decoded.blocks.len() - first < MAX_BLOCK {
+        let mut block = Vec::with_capacity(MAX_BLOCK);
+        while block.len() < MAX_BLOCK {
             let fetched = match self.decoded.lookup(at) {
                 Some(fetched) => fetched,
                 None => match self.decode_at(at, memory) {
@@ -456,6 +516,10 @@ impl Cpu {
                     None => break,
                 },
             };
+            let op = fetched.instruction.op;
+            if !timed && !block.is_empty() && starts_untimed_block(op) {
+                break;
+            }
             let descriptor = self.decoded.descriptor(at);
             let buffer = self.timing.as_deref().map(|model| model.buffer_block(p));
             let mut fetched = fetched;
@@ -463,28 +527,45 @@ impl Cpu {
                 fetched.flags |= Fetched::IN_BUFFER;
             }
             previous_buffer = buffer;
-            let blocks = &mut self.decoded.blocks;
-            blocks.push(fetched, timed.then_some(descriptor));
+            block.push(TimedInstruction {
+                fetched,
+                descriptor,
+            });
             // A branch, an exit or an undefined instruction ends a block: past it may
             // be data.
             let next = p + fetched.parcels();
             let ends = fetched.jumps()
                 || fetched.unit == Unit::Branch
-                || fetched.instruction.op == Op::Undefined;
+                || op == Op::Undefined
+                || (!timed && op == Op::LoadClockInterval);
+            (at, p) = (at + fetched.parcels() as usize, next);
             if ends || next > P_MASK {
                 break;
             }
-            (at, p) = (at + fetched.parcels() as usize, next);
         }
-        let cache = &mut *self.decoded;
-        let len = cache.blocks.len() - first;
-        cache.blocks.headers.push(Header {
+        let blocks = &mut self.decoded.blocks;
+        let first = if timed {
+            let first = blocks.timed.len();
+            blocks.timed.extend_from_slice(&block);
+            first
+        } else {
+            // The sentinels jump to where the program continues after the block
+            // (wrapped as P is: only a jump or an exit can end a block at the top of
+            // the program addresses, and neither reaches its sentinel).
+            let mut slots = [Fetched::sentinel(p & P_MASK); BLOCK_SLOTS];
+            for (slot, entry) in slots.iter_mut().zip(&block) {
+                *slot = entry.fetched;
+            }
+            blocks.untimed.push(slots);
+            blocks.untimed.len() - 1
+        };
+        blocks.headers.push(Header {
             phys,
             first: first as u32,
-            len: len as u32,
+            len: block.len() as u32,
         });
-        let index = cache.blocks.headers.len() as u32;
-        if let Some(entry) = cache.entries.get_mut(phys) {
+        let index = blocks.headers.len() as u32;
+        if let Some(entry) = self.decoded.entries.get_mut(phys) {
             entry.block = index;
         }
         Ok(())
@@ -499,4 +580,12 @@ impl Cpu {
             at: self.p,
         }
     }
+}
+
+/// True for an operation that reads or sets the real-time clock, which counts the
+/// clock periods: the untimed loop counts a block's instructions only when it leaves
+/// the block, so such an operation must come first in its block, where the count is
+/// exact.
+fn starts_untimed_block(op: Op) -> bool {
+    matches!(op, Op::SFromRealTimeClock | Op::SetRealTimeClock)
 }

@@ -41,7 +41,8 @@ pub use state::{Cpu, Flags, Modes, SharedRegisters, Stop};
 use crate::isa::Model;
 use crate::memory::Memory;
 use crate::timing::Plain;
-use fetch::Fetched;
+use execute::Flow;
+use fetch::{Fetched, UntimedBlock, BLOCK_SLOTS};
 use timed::{LoopTiming, TimedCray1, TimedRecording, TimedXMp, Untimed};
 
 /// What [`Cpu::run_probed`] asks after each instruction (a debugger's breakpoints and
@@ -71,13 +72,15 @@ impl Cpu {
     /// Runs until an exchange is requested, test-and-set holds issue, or `cycles`
     /// reaches `until_cycle` (checked between instructions: [`Stop::Budget`]).
     ///
-    /// The issue loop (the only one: [`Cpu::step`] is a run of one instruction)
-    /// issues decoded blocks (see `fetch`): straight runs of instructions up to a
-    /// branch, walked by index. It keeps P, `cycles` and `instructions` in locals: the fields are still written
-    /// after every instruction (so everything that reads them sees them as they
-    /// are), but the loop never reads them back, which keeps memory round trips off
-    /// its critical path. Only a jump (the one kind of instruction that sets P and
-    /// completes) makes it reread P.
+    /// The issue loops ([`Cpu::step`] is a run of one instruction) issue decoded
+    /// blocks (see `fetch`): straight runs of instructions up to a branch, walked by
+    /// index. A CPU without a timing model runs them in `run_untimed`, which counts
+    /// the clock periods per block; one with a model, or a run asked after every
+    /// instruction, in `run_loop`, which keeps P, `cycles` and `instructions` in
+    /// locals: the fields are still written after every instruction (so everything
+    /// that reads them sees them as they are), but the loop never reads them back,
+    /// which keeps memory round trips off its critical path. Only a jump (the one
+    /// kind of instruction that sets P and completes) sets P otherwise.
     pub fn run(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
         self.run_probed(memory, until_cycle, &mut NoProbe)
     }
@@ -96,6 +99,7 @@ impl Cpu {
         // Nothing an instruction does switches the model on or off, changes its
         // machine or starts or stops a timeline.
         let stop = match self.timing.as_deref() {
+            None if !P::ACTIVE => self.run_untimed(memory, until_cycle),
             None => self.run_loop::<Untimed, P>(memory, until_cycle, probe),
             Some(model) if model.timeline().is_some() => {
                 self.run_loop::<TimedRecording, P>(memory, until_cycle, probe)
@@ -136,38 +140,35 @@ impl Cpu {
             // Without a model every instruction takes one clock period, so the budget
             // bounds the instructions issued from the block before they run, and
             // needs no check after each one.
-            let block = if timed {
-                block
+            let len = if timed {
+                block.len as usize
             } else {
                 let left = usize::try_from(until_cycle - cycles).unwrap_or(usize::MAX);
-                block.start..block.end.min(block.start.saturating_add(left))
+                left.min(block.len as usize)
             };
+            let first = block.first as usize;
             let mut at = p;
-            for index in block {
+            for index in 0..len {
                 // A store into code drops (empties) the blocks: the block is then
                 // left here, after that store, and the next instruction is fetched
                 // afresh.
                 let (fetched, descriptor) = if timed {
-                    match self.decoded.block_instruction_timed(index) {
+                    match self.decoded.block_instruction_timed(first + index) {
                         Some(entry) => (entry.fetched, entry.descriptor),
                         None => break,
                     }
                 } else {
-                    match self.decoded.block_instruction(index) {
+                    match self.decoded.block_instruction(first, index) {
                         Some(fetched) => (fetched, Plain::GENERAL),
                         None => break,
                     }
                 };
-                let instruction = fetched.instruction();
-                if fetched.jumps() {
-                    p = self.jump(instruction, fetched.next(at));
-                    self.p = p;
-                } else {
-                    p = fetched.next(at);
-                    self.p = p;
-                    if let Err(stop) = self.execute(instruction, at, memory) {
-                        return self.stopped(stop, fetched, at);
-                    }
+                p = fetched.next(at);
+                self.p = p;
+                let mut stop = Stop::Budget;
+                let flow = self.execute(fetched.instruction(), at, &mut p, memory, &mut stop);
+                if flow == Flow::Stopped {
+                    return self.stopped(stop, fetched, at);
                 }
                 let periods = if timed {
                     self.timed_periods_inline::<T>(fetched, at, p, descriptor)
@@ -193,6 +194,105 @@ impl Cpu {
             }
         }
         Stop::Budget
+    }
+
+    /// [`Cpu::run`] for a CPU without a timing model and a probe that never stops
+    /// it: every instruction takes one clock period.
+    ///
+    /// The loop per instruction is only the dispatch: the next slot of the block is
+    /// loaded (its index modulo the block's size, so with no bounds check), P is
+    /// advanced and stored, and the operation runs. Nothing else is tested: a block
+    /// ends at a jump, and after its instructions come sentinels, jumps to where the
+    /// program continues (see `fetch`), so every way out of the block is an arm of
+    /// the dispatch (a jump, a store into code, a stop). With no test between one
+    /// operation and the next dispatch, the compiler copies the dispatch's indirect
+    /// jump into the end of each operation's arm, where the host's branch predictor
+    /// tells them apart by the operation before.
+    ///
+    /// The clock periods and instructions are counted when the loop leaves a block
+    /// (the only readers of the clock inside a block, the real-time clock's
+    /// instructions, begin blocks of their own), and the programmable clock is
+    /// counted down then too: a block run while it counts is cut to one instruction,
+    /// and the instruction that starts it ends its block.
+    #[inline(never)]
+    fn run_untimed(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
+        let base = self.instruction_base as usize * 4;
+        while self.cycles < until_cycle {
+            let p = self.p;
+            let phys = p as usize + base;
+            let Some(header) = self.decoded.block_at(phys) else {
+                if let Err(stop) = self.build_block(phys, p, memory) {
+                    return stop;
+                }
+                continue;
+            };
+            // The budget, or the programmable clock, ends the block early.
+            let left = if self.clock_interval != 0 {
+                1
+            } else {
+                usize::try_from(until_cycle - self.cycles).unwrap_or(usize::MAX)
+            };
+            let blocks = self.decoded.take_untimed();
+            let stop = match blocks.get(header.first as usize) {
+                Some(block) if left >= header.len as usize => self.run_untimed_block(block, memory),
+                Some(block) => {
+                    let mut cut = *block;
+                    let end = cut
+                        .iter()
+                        .take(left)
+                        .fold(p, |at, fetched| fetched.next(at));
+                    if let Some(slot) = cut.get_mut(left) {
+                        *slot = Fetched::sentinel(end);
+                    }
+                    self.run_untimed_block(&cut, memory)
+                }
+                None => None,
+            };
+            self.decoded.put_untimed(blocks);
+            if let Some(stop) = stop {
+                return stop;
+            }
+        }
+        Stop::Budget
+    }
+
+    /// Runs `block` (see [`Cpu::run_untimed`]) from P until it leaves it, and counts
+    /// its instructions; the stop an instruction requested, if one did.
+    #[inline(always)]
+    fn run_untimed_block(&mut self, block: &UntimedBlock, memory: &mut Memory) -> Option<Stop> {
+        let mut p = self.p;
+        let mut index = 0;
+        let mut stop = Stop::Budget;
+        loop {
+            let fetched = block[index % BLOCK_SLOTS];
+            index += 1;
+            let at = p;
+            p = fetched.next(at);
+            self.p = p;
+            match self.execute(fetched.instruction(), at, &mut p, memory, &mut stop) {
+                Flow::Next => {}
+                Flow::Left => {
+                    let issued = index - usize::from(fetched.is_sentinel());
+                    self.count_untimed(issued);
+                    if self.clock_interval != 0 {
+                        // Only the block's last instruction ran with the clock on.
+                        return self.tick_programmable_clock(1).err();
+                    }
+                    return None;
+                }
+                Flow::Stopped => {
+                    self.count_untimed(index - 1);
+                    return Some(self.stopped(stop, fetched, at));
+                }
+            }
+        }
+    }
+
+    /// Counts `issued` instructions of one clock period each.
+    #[inline(always)]
+    fn count_untimed(&mut self, issued: usize) {
+        self.cycles = self.cycles.wrapping_add(issued as u64);
+        self.instructions = self.instructions.wrapping_add(issued as u64);
     }
 
     /// Executes exactly one instruction (None if it completed without stopping).

@@ -103,7 +103,7 @@ impl Cpu {
 
     /// 150, 151: single shifts of Vj by Ak (k = 0: 1); counts >= 64 give 0.
     #[inline(never)]
-    pub(crate) fn vector_shift(&mut self, x: Instruction, shift: fn(u64, u32) -> u64) {
+    pub(crate) fn vector_shift(&mut self, x: Instruction, shift: impl Fn(u64, u32) -> u64) {
         let count = self.ak(x);
         self.vector_unary(x, |v| shift(v, count));
     }

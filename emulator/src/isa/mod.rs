@@ -13,7 +13,6 @@ pub mod table;
 
 pub use decode::{decode, decode_parcel, form_of, instruction_length};
 pub use disasm::{disassemble, render_form};
-pub(crate) use table::jump_ops;
 pub use table::{Form, Op, Unit, FORMS};
 
 use serde::{Deserialize, Serialize};

@@ -359,32 +359,24 @@ pub struct Form {
     pub xmp_only: bool,
 }
 
-/// The jumps as a pattern (usable in `matches!` and in `match` arms): the branches
-/// 005, 006, 007 and 010..017, the operations that may set P and still complete
-/// normally. Every other change of P comes with an exchange (EX, ERR, a range error,
-/// an interrupt). The one list of them: [`Op::is_jump`] and the CPU's `match` use it.
-macro_rules! jump_ops {
-    () => {
-        $crate::isa::Op::JumpB
-            | $crate::isa::Op::Jump
-            | $crate::isa::Op::ReturnJump
-            | $crate::isa::Op::JumpAZero
-            | $crate::isa::Op::JumpANonZero
-            | $crate::isa::Op::JumpAPlus
-            | $crate::isa::Op::JumpAMinus
-            | $crate::isa::Op::JumpSZero
-            | $crate::isa::Op::JumpSNonZero
-            | $crate::isa::Op::JumpSPlus
-            | $crate::isa::Op::JumpSMinus
-    };
-}
-pub(crate) use jump_ops;
-
 impl Op {
     /// True for the jumps: the branches 005, 006, 007 and 010..017, the operations that
     /// may set P and still complete normally.
     pub fn is_jump(self) -> bool {
-        matches!(self, jump_ops!())
+        matches!(
+            self,
+            Op::JumpB
+                | Op::Jump
+                | Op::ReturnJump
+                | Op::JumpAZero
+                | Op::JumpANonZero
+                | Op::JumpAPlus
+                | Op::JumpAMinus
+                | Op::JumpSZero
+                | Op::JumpSNonZero
+                | Op::JumpSPlus
+                | Op::JumpSMinus
+        )
     }
 }
 
