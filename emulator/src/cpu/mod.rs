@@ -79,8 +79,9 @@ impl Cpu {
     /// instruction, in `run_loop`, which keeps P, `cycles` and `instructions` in
     /// locals: the fields are still written after every instruction (so everything
     /// that reads them sees them as they are), but the loop never reads them back,
-    /// which keeps memory round trips off its critical path. Only a jump (the one
-    /// kind of instruction that sets P and completes) sets P otherwise.
+    /// which keeps memory round trips off its critical path. P is past each
+    /// instruction when it executes; only a jump (the one kind of instruction that
+    /// sets P and completes) sets it otherwise.
     pub fn run(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
         self.run_probed(memory, until_cycle, &mut NoProbe)
     }
@@ -204,10 +205,8 @@ impl Cpu {
     /// advanced and stored, and the operation runs. Nothing else is tested: a block
     /// ends at a jump, and after its instructions come sentinels, jumps to where the
     /// program continues (see `fetch`), so every way out of the block is an arm of
-    /// the dispatch (a jump, a store into code, a stop). With no test between one
-    /// operation and the next dispatch, the compiler copies the dispatch's indirect
-    /// jump into the end of each operation's arm, where the host's branch predictor
-    /// tells them apart by the operation before.
+    /// the dispatch (a jump, a store into code, a stop), and every other arm goes
+    /// straight back to the dispatch.
     ///
     /// The clock periods and instructions are counted when the loop leaves a block
     /// (the only readers of the clock inside a block, the real-time clock's
@@ -275,7 +274,9 @@ impl Cpu {
                     let issued = index - usize::from(fetched.is_sentinel());
                     self.count_untimed(issued);
                     if self.clock_interval != 0 {
-                        // Only the block's last instruction ran with the clock on.
+                        // Only the block's last instruction ran with the clock on:
+                        // a block begun with it on is one instruction long, and
+                        // the instruction that starts it ends its block.
                         return self.tick_programmable_clock(1).err();
                     }
                     return None;
