@@ -1,6 +1,6 @@
 //! Starting a COS absolute binary as a job (`COS.md` §1.2, loader recipe).
 //!
-//! Field length: FL = max(HLM, end of TXT) + [`HEAP_WORDS`] + [`SYSTEM_AREA_WORDS`]
+//! Field length: FL = max(HLM, end of TXT) + [`HEAP_WORDS`] + [`SYSTEM_AREA_WORDS`](super::job::SYSTEM_AREA_WORDS)
 //! (a deck job's step: its system area of more slots, or its whole MFL, [`FieldShape`]),
 //! rounded up to a multiple of 01000 words, and refused when it exceeds the memory
 //! left (`--memory`). Memory is zeroed, TXT is copied to its load address (0200),
