@@ -194,12 +194,13 @@ pub fn evaluate(
     let mut parser = Parser {
         tokens,
         at: 0,
+        depth: 0,
         symbols,
     };
     let value = parser.or()?;
     if parser.at != parser.tokens.len() {
         return Err(format!(
-            " expression {text:?}: unexpected {:?}",
+            " expression {text:?}: unexpected {}",
             parser.tokens[parser.at]
         ));
     }
@@ -213,6 +214,20 @@ enum Token {
     Operator(String),
     Open,
     Close,
+}
+
+impl std::fmt::Display for Token {
+    /// The token as the statement writes it (for the log's error lines).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Token::Number(n) => write!(f, "{n}"),
+            Token::Name(name) => f.write_str(name),
+            Token::Operator(op) if matches!(op.as_str(), "+" | "-" | "*" | "/") => f.write_str(op),
+            Token::Operator(op) => write!(f, ".{op}."),
+            Token::Open => f.write_str("("),
+            Token::Close => f.write_str(")"),
+        }
+    }
 }
 
 fn tokens(text: &str) -> Result<Vec<Token>, String> {
@@ -258,9 +273,16 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
     Ok(out)
 }
 
+/// How deep `(`, `.NOT.` and unary `-` may nest: the parser recurses once for each,
+/// so a deck of `.NOT..NOT.…` must not exhaust the host's stack. A COS statement
+/// is at most a few cards long; no real expression nests this deep.
+const MAX_NESTING: usize = 64;
+
 struct Parser<'a> {
     tokens: Vec<Token>,
     at: usize,
+    /// Nesting of the operand being parsed (see [`MAX_NESTING`]).
+    depth: usize,
     symbols: &'a std::collections::BTreeMap<String, i64>,
 }
 
@@ -295,9 +317,22 @@ impl Parser<'_> {
 
     fn not(&mut self) -> Result<i64, String> {
         if self.operator(&["NOT"]).is_some() {
-            return Ok(i64::from(self.not()? == 0));
+            return Ok(i64::from(self.nested(Self::not)? == 0));
         }
         self.relation()
+    }
+
+    /// `parse` one level deeper, refused past [`MAX_NESTING`].
+    fn nested(&mut self, parse: fn(&mut Self) -> Result<i64, String>) -> Result<i64, String> {
+        if self.depth >= MAX_NESTING {
+            return Err(format!(
+                " expression: nested more than {MAX_NESTING} deep (parentheses, .NOT. or -)"
+            ));
+        }
+        self.depth += 1;
+        let value = parse(self);
+        self.depth -= 1;
+        value
     }
 
     fn relation(&mut self) -> Result<i64, String> {
@@ -346,7 +381,7 @@ impl Parser<'_> {
 
     fn unary(&mut self) -> Result<i64, String> {
         if self.operator(&["-"]).is_some() {
-            return Ok(self.unary()?.wrapping_neg());
+            return Ok(self.nested(Self::unary)?.wrapping_neg());
         }
         let token = self.tokens.get(self.at).cloned();
         self.at += 1;
@@ -354,7 +389,7 @@ impl Parser<'_> {
             Some(Token::Number(n)) => Ok(n),
             Some(Token::Name(name)) => self.symbol(&name),
             Some(Token::Open) => {
-                let value = self.or()?;
+                let value = self.nested(Self::or)?;
                 match self.tokens.get(self.at) {
                     Some(Token::Close) => {
                         self.at += 1;
@@ -363,7 +398,8 @@ impl Parser<'_> {
                     _ => Err(" expression: ( is not closed".to_string()),
                 }
             }
-            other => Err(format!(" expression: {other:?} where a value belongs")),
+            Some(other) => Err(format!(" expression: {other} where a value belongs")),
+            None => Err(" expression: it ends where a value belongs".to_string()),
         }
     }
 
@@ -404,5 +440,31 @@ mod tests {
         assert_eq!(argument_text("IF(J1.EQ.2)"), "J1.EQ.2");
         assert_eq!(argument_text("SET ( J1 = J1 + 1 ) comment"), "J1=J1+1");
         assert_eq!(argument_text("ELSE."), "");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_the_stack_runs_out() {
+        let symbols = BTreeMap::new();
+        for text in [
+            ".NOT.".repeat(100_000) + "1",
+            "-".repeat(100_000) + "1",
+            "(".repeat(100_000) + "1" + &")".repeat(100_000),
+        ] {
+            let refused = evaluate(&text, &symbols).unwrap_err();
+            assert!(refused.contains("nested more than 64 deep"), "{refused}");
+        }
+        let ok = "(".repeat(60) + "1" + &")".repeat(60);
+        assert_eq!(evaluate(&ok, &symbols), Ok(1));
+        assert_eq!(evaluate(&(".NOT.".repeat(4) + "1"), &symbols), Ok(1));
+    }
+
+    #[test]
+    fn errors_show_tokens_as_written() {
+        let symbols = BTreeMap::new();
+        let e = |t: &str| evaluate(t, &symbols).unwrap_err();
+        assert_eq!(e("1.XX.2"), " expression \"1.XX.2\": unexpected .XX.");
+        assert_eq!(e(".EQ.1"), " expression: .EQ. where a value belongs");
+        assert_eq!(e("1+"), " expression: it ends where a value belongs");
+        assert_eq!(e("1)"), " expression \"1)\": unexpected )");
     }
 }
