@@ -1171,3 +1171,70 @@ fn a_step_runs_in_the_jobs_maximum_field_length() {
         text(&bad.stderr).contains("MFL=1K: the maximum field length is a whole number of words")
     );
 }
+
+/// Hostile decks found by fault injection: each ends at once, with its exit status
+/// and a log line or message that says what is wrong, never a crash.
+#[test]
+fn hostile_decks_end_with_a_message() {
+    let site = Site::new();
+    let run = |deck: &str| {
+        let out = site.run("h", deck, &[]);
+        (out.status.code(), text(&out.stderr), text(&out.stdout))
+    };
+    let expect = |deck: &str, code: i32, words: &[&str]| {
+        let (status, stderr, _) = run(deck);
+        assert_eq!(status, Some(code), "{stderr}");
+        for word in words {
+            assert!(stderr.contains(word), "{word:?} not in {stderr}");
+        }
+        stderr
+    };
+    // The expression parser recursed once per .NOT. and overflowed the stack.
+    let not = format!("JOB,JN=H.\nIF({}1)\nENDIF.\n", ".NOT.".repeat(20_000));
+    expect(&not, 1, &[" expression: nested more than 64 deep"]);
+    // Rounding MFL up to 512 words wrapped to 0.
+    expect(
+        "JOB,JN=H,MFL=18446744073709551615.\nEXIT.\n",
+        2,
+        &["MFL=18446744073709551615: above the system maximum field length"],
+    );
+    // A deck of statements only ended, and then its T=0 ended it a second time.
+    let stderr = expect("JOB,JN=H,T=0.\nASSIGN,DN=A.\nEXIT.\n", 0, &[]);
+    assert_eq!(stderr.matches(" JOB ENDED").count(), 1, "{stderr}");
+    assert!(!stderr.contains("TIME LIMIT"), "{stderr}");
+    // MODIFY took any u32 edition, and the next SAVE's edition overflowed.
+    expect(
+        "JOB,JN=H.\nSAVE,DN=$IN,PDN=P.\nACCESS,DN=B,PDN=P.\nMODIFY,DN=B,ED=4294967295.\n",
+        1,
+        &[" MODIFY: ED=4294967295: editions are 1 to 4095"],
+    );
+    // Only a plain name is looked for in the system directory (an absolute verb,
+    // /TMP/X, named a host file outside it).
+    std::fs::create_dir(site.path("sys/SUB")).unwrap();
+    std::fs::copy(site.path("sys/COPY.bin"), site.path("sys/SUB/COPY.bin")).unwrap();
+    expect(
+        "JOB,JN=H.\nSUB/COPY.\n/EOF\nx\n",
+        1,
+        &["SUB/COPY is not a system verb"],
+    );
+    // A dataset copied into itself doubles at each round: refused at 256 MiB.
+    let mut doubling = "JOB,JN=H.\nCOPYF,I=$IN,O=A.\n".to_string();
+    for _ in 0..40 {
+        doubling += "REWIND,DN=A.\nCOPYD,I=A,O=B.\nREWIND,DN=B.\nSKIPD,DN=A.\nCOPYD,I=B,O=A.\n";
+    }
+    doubling += "/EOF\nrecord\n";
+    expect(&doubling, 1, &["bytes (256 MiB) they may take together"]);
+    // FETCH names what is wrong with the file as words, not as Errno(13).
+    expect(
+        "JOB,JN=H.\nFETCH,DN=F,TEXT='../x'.\n",
+        1,
+        &[" FETCH: ../x: not a file name under the root (EACCES (13))"],
+    );
+    // JOB without a terminator is a JOB statement, as the syntax takes it.
+    let (status, stderr, stdout) = run("JOB\nCOPY.\n/EOF\nx\n");
+    assert_eq!((status, stdout.as_str()), (Some(0), "x\n"), "{stderr}");
+    // A file of one long line that is not a deck gets a short message.
+    let (status, stderr, _) = run(&"x".repeat(100_000));
+    assert_eq!(status, Some(2));
+    assert!(stderr.len() < 400, "{} bytes: {stderr}", stderr.len());
+}

@@ -211,6 +211,13 @@ pub enum StoreError {
         /// What went wrong.
         source: std::io::Error,
     },
+    /// A dataset larger than [`MAX_DATASET_BYTES`], which the store would not read
+    /// back.
+    #[error("{bytes} bytes, more than the {MAX_DATASET_BYTES} a dataset may hold")]
+    TooLarge {
+        /// Its size.
+        bytes: u64,
+    },
     /// The catalogue file is not one this cray wrote.
     #[error("{path}: {reason}")]
     Corrupt {
@@ -334,6 +341,12 @@ impl Catalogue {
     /// Writes a new dataset file holding `bytes` and returns its name (the catalogue
     /// does not name it yet: see [`write`](Self::write)).
     pub fn write_data(&self, contents: &mut Contents, bytes: &[u8]) -> Result<String, StoreError> {
+        // Refused here, not when read: SAVE must not keep what ACCESS cannot read.
+        if bytes.len() as u64 > MAX_DATASET_BYTES {
+            return Err(StoreError::TooLarge {
+                bytes: bytes.len() as u64,
+            });
+        }
         let name = format!("{:08}.ds", contents.next_file);
         contents.next_file += 1;
         replace_atomically(&self.dir.join(DATA_DIR).join(&name), bytes)?;
@@ -504,6 +517,20 @@ pub(crate) mod tests {
         crafted.file = "../catalogue.json".to_string();
         let err = store.read_data(&crafted).unwrap_err().to_string();
         assert!(err.contains("is not one the store makes"), "{err}");
+    }
+
+    #[test]
+    fn a_dataset_the_store_would_not_read_back_is_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Catalogue::open(dir.path()).unwrap();
+        let mut contents = store.read().unwrap();
+        let big = vec![0; MAX_DATASET_BYTES as usize + 8];
+        let err = store.write_data(&mut contents, &big).unwrap_err();
+        assert!(matches!(err, StoreError::TooLarge { .. }), "{err}");
+        let files = std::fs::read_dir(dir.path().join(DATA_DIR))
+            .unwrap()
+            .count();
+        assert_eq!(files, 0);
     }
 
     #[test]

@@ -21,7 +21,7 @@
 
 use super::run::VerbResult;
 use super::statement::Statement;
-use super::JobDataset;
+use super::{dataset_bytes, JobDataset};
 use crate::cos::dataset::{expand_blanks, unpack_line, DatasetItem};
 use crate::cos::System;
 use crate::system::Pid;
@@ -147,13 +147,25 @@ impl System {
         let deck = self.deck_of_mut(pid).ok_or("no deck")?;
         let source = deck
             .datasets
-            .get_mut(&input)
+            .get(&input)
             .ok_or_else(|| format!(" {}: {input} is not a local dataset of the job", s.verb))?;
         let from = source.position.min(source.items.len() - 1);
         let (to, moved) = forward(&source.items, from, unit, count);
         let copied = source.items[from..to].to_vec();
-        source.position = to;
-        if output == "$OUT" && !deck.datasets.contains_key("$OUT") {
+        let printed = output == "$OUT" && !deck.datasets.contains_key("$OUT");
+        if !printed {
+            let eod = dataset_bytes(&[DatasetItem::EndOfData]);
+            let kept = deck.datasets.get(&output).map_or(eod, |target| {
+                let end = target.position.min(target.items.len());
+                dataset_bytes(&target.items[..end]) + eod
+            });
+            deck.room_for(&output, kept + dataset_bytes(&copied))
+                .map_err(|e| format!(" {}: {e}", s.verb))?;
+        }
+        if let Some(source) = deck.datasets.get_mut(&input) {
+            source.position = to;
+        }
+        if printed {
             self.print_records(pid, &copied);
         } else {
             let target = deck

@@ -73,18 +73,25 @@ pub fn job_field_limit(
             FieldLimit::Installation(DEFAULT_MFL_WORDS.min(maximum))
         }));
     };
-    let words: u64 = text.parse().map_err(|_| {
-        SyntaxError(format!(
-            "MFL={text}: the maximum field length is a whole number of words"
-        ))
-    })?;
-    let words = words.div_ceil(MFL_GRANULE) * MFL_GRANULE;
-    if words > maximum {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SyntaxError(format!(
-            "MFL={text}: above the system maximum field length of {maximum} words"
+            "MFL={text}: the maximum field length is a whole number of words"
         )));
     }
-    Ok(Some(FieldLimit::Given(words)))
+    // Compared before rounding: digits beyond u64, or a value whose rounding up
+    // would pass u64::MAX, are above the maximum too.
+    let words = text
+        .parse::<u64>()
+        .ok()
+        .filter(|&words| words <= maximum)
+        .ok_or_else(|| {
+            SyntaxError(format!(
+                "MFL={text}: above the system maximum field length of {maximum} words"
+            ))
+        })?;
+    Ok(Some(FieldLimit::Given(
+        words.div_ceil(MFL_GRANULE) * MFL_GRANULE,
+    )))
 }
 
 #[cfg(test)]
@@ -128,10 +135,13 @@ mod tests {
     fn an_mfl_that_is_not_a_number_or_above_the_system_maximum_is_refused() {
         let refused = limit("JOB,JN=A,MFL=12K.", 8 << 20).unwrap_err();
         assert!(refused.0.contains("MFL=12K"), "{refused}");
-        let refused = limit("JOB,JN=A,MFL=9000000.", 8 << 20).unwrap_err();
-        assert!(
-            refused.0.contains("system maximum field length of 8388608"),
-            "{refused}"
-        );
+        for huge in ["9000000", "18446744073709551615", "99999999999999999999"] {
+            let refused = limit(&format!("JOB,JN=A,MFL={huge}."), 8 << 20).unwrap_err();
+            assert_eq!(
+                refused.0,
+                format!("MFL={huge}: above the system maximum field length of 8388608 words")
+            );
+        }
+        assert!(limit("JOB,JN=A,MFL=+5.", 8 << 20).is_err());
     }
 }

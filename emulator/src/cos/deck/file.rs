@@ -50,18 +50,37 @@ pub fn read_deck(bytes: &[u8]) -> Result<DeckFile, String> {
     match first {
         Some(line) if starts_with_job(line) => Ok(DeckFile { lines, input }),
         Some(line) => Err(format!(
-            "not a job deck: the first statement is {:?}, not JOB",
-            line.trim()
+            "not a job deck: the first statement is {}, not JOB",
+            quoted_start(line.trim())
         )),
         None => Err("not a job deck: it holds no statement".to_string()),
     }
 }
 
-/// True when `line` is a JOB statement (`JOB,` or `JOB.`).
+/// Longest part of a statement a message quotes (a card is 80 columns).
+const QUOTED_CHARACTERS: usize = 80;
+
+/// `line` quoted for a message, cut after [`QUOTED_CHARACTERS`] characters, so that
+/// a file of one long line that is not a deck gives a short message.
+fn quoted_start(line: &str) -> String {
+    let mut chars = line.chars();
+    let start: String = chars.by_ref().take(QUOTED_CHARACTERS).collect();
+    let rest = chars.count();
+    if rest == 0 {
+        format!("{start:?}")
+    } else {
+        format!("{start:?} (and {rest} more characters)")
+    }
+}
+
+/// True when `line` is a JOB statement (`JOB,`, `JOB.`, `JOB(`, or `JOB` alone,
+/// which the statement syntax takes as ending the line).
 pub fn starts_with_job(line: &str) -> bool {
-    let line = line.trim_start().to_ascii_uppercase();
-    line.strip_prefix("JOB")
-        .is_some_and(|rest| rest.trim_start().starts_with([',', '.', '(']))
+    let line = line.trim().to_ascii_uppercase();
+    line.strip_prefix("JOB").is_some_and(|rest| {
+        let rest = rest.trim_start();
+        rest.is_empty() || rest.starts_with([',', '.', '('])
+    })
 }
 
 /// The items of a text deck with each `/EOF` line made an EOF (the text reader gives
@@ -126,6 +145,14 @@ mod tests {
         assert!(read_deck(b"JOBX.\n").is_err());
         assert!(read_deck(b"").is_err());
         assert!(starts_with_job("  JOB ,JN=A."));
+        assert!(starts_with_job("JOB"), "no terminator, as parse takes it");
+        assert!(!starts_with_job("JOBS"));
+        let refused = read_deck(&[b'x'; 100_000]).unwrap_err();
+        assert!(refused.len() < 200, "{refused}");
+        assert!(
+            refused.ends_with("(and 99920 more characters), not JOB"),
+            "{refused}"
+        );
     }
 
     #[test]

@@ -72,6 +72,29 @@ impl JobDataset {
     }
 }
 
+/// Host memory the job's local datasets may take together (bytes): four datasets
+/// of the largest size the front end or the store takes (64 MiB each). The verbs
+/// that make or fill a local dataset without running a program (FETCH, ACCESS,
+/// COPYR/F/D) are refused past it, so that a short deck that copies a dataset
+/// into itself over and over, or FETCHes one file under many names, ends with a
+/// message instead of exhausting the host.
+pub const MAX_JOB_DATASET_BYTES: u64 = 4 * crate::cos::local_datasets::MAX_DATASET_BYTES;
+
+/// What an item takes in memory besides its record's words (about the size of a
+/// [`DatasetItem`]; fixed, so that where the limit falls is the same on every host).
+const ITEM_BYTES: u64 = 32;
+
+/// The host memory `items` take, as [`MAX_JOB_DATASET_BYTES`] counts it.
+pub fn dataset_bytes(items: &[DatasetItem]) -> u64 {
+    items
+        .iter()
+        .map(|item| match item {
+            DatasetItem::Record { words, .. } => ITEM_BYTES + 8 * words.len() as u64,
+            _ => ITEM_BYTES,
+        })
+        .sum()
+}
+
 /// What ACCESS granted on a permanent dataset.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Accessed {
@@ -112,6 +135,27 @@ pub struct DeckJob {
     pub conditions: Vec<(bool, bool)>,
     /// JCL symbols set by SET (`J0`–`J7`, ...).
     pub symbols: BTreeMap<String, i64>,
+}
+
+impl DeckJob {
+    /// Whether local dataset `name` may take `bytes` (in place of what it takes now)
+    /// within [`MAX_JOB_DATASET_BYTES`]; `Err` says why not.
+    pub(crate) fn room_for(&self, name: &str, bytes: u64) -> Result<(), String> {
+        let others: u64 = self
+            .datasets
+            .iter()
+            .filter(|(other, _)| other.as_str() != name)
+            .map(|(_, dataset)| dataset_bytes(&dataset.items))
+            .sum();
+        let total = others.saturating_add(bytes);
+        if total <= MAX_JOB_DATASET_BYTES {
+            return Ok(());
+        }
+        Err(format!(
+            "{name} would take {bytes} bytes and the job's local datasets {total}, \
+             more than the {MAX_JOB_DATASET_BYTES} bytes (256 MiB) they may take together"
+        ))
+    }
 }
 
 #[cfg(test)]

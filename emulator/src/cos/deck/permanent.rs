@@ -20,7 +20,7 @@
 use super::catalogue::{Access, Catalogue, Contents, Entry, Operation, Permit};
 use super::run::VerbResult;
 use super::statement::Statement;
-use super::{Accessed, JobDataset};
+use super::{dataset_bytes, Accessed, JobDataset};
 use crate::cos::local_datasets::{host_bytes, items_from_host};
 use crate::cos::System;
 use crate::system::Pid;
@@ -169,6 +169,10 @@ impl System {
         let (items, _) =
             items_from_host(&bytes).map_err(|e| format!(" ACCESS: {}: {e}", entry.file))?;
         let mut local = JobDataset::holding(items);
+        if let Some(deck) = self.deck_of(pid) {
+            deck.room_for(dn, dataset_bytes(&local.items))
+                .map_err(|e| format!(" ACCESS: {}: {e}", entry.describe()))?;
+        }
         local.permanent = Some(Accessed {
             pdn: entry.pdn.clone(),
             id: entry.id.clone(),
@@ -221,12 +225,10 @@ impl System {
             }
         }
         let edition = match s.value("ED") {
-            Some(text) => number(text, "SAVE", "ED")?,
-            None => highest + 1,
+            Some(text) => edition(text, "SAVE")?,
+            // A store written before MODIFY checked editions may hold any u32.
+            None => in_range(highest.saturating_add(1), "SAVE")?,
         };
-        if edition == 0 || edition > 4095 {
-            return Err(format!(" SAVE: ED={edition}: editions are 1 to 4095"));
-        }
         if editions.iter().any(|e| e.edition == edition) {
             return Err(format!(
                 " SAVE: PDN={pdn} ID={id} ED={edition} OWN={own}: EDITION ALREADY EXISTS"
@@ -241,7 +243,7 @@ impl System {
         let bytes = host_bytes(&items, false).map_err(|e| format!(" SAVE: {dn}: {e}"))?;
         let file = catalogue
             .write_data(contents, &bytes)
-            .map_err(|e| format!(" SAVE: {e}"))?;
+            .map_err(|e| format!(" SAVE: {dn}: {e}"))?;
         let entry = Entry {
             pdn,
             id,
@@ -332,7 +334,7 @@ impl System {
         let bytes = host_bytes(&items, false).map_err(|e| format!(" ADJUST: {dn}: {e}"))?;
         let file = catalogue
             .write_data(contents, &bytes)
-            .map_err(|e| format!(" ADJUST: {e}"))?;
+            .map_err(|e| format!(" ADJUST: {dn}: {e}"))?;
         let entry = &mut contents.entries[index];
         entry.file = file;
         entry.words = (bytes.len() / 8) as u64;
@@ -367,7 +369,7 @@ impl System {
             entry.id = id.first().cloned().unwrap_or_default();
         }
         if let Some(ed) = s.value("ED") {
-            entry.edition = number(ed, "MODIFY", "ED")?;
+            entry.edition = edition(ed, "MODIFY")?;
         }
         if let Some(rt) = s.value("RT") {
             entry.retention = number(rt, "MODIFY", "RT")?;
@@ -551,6 +553,25 @@ impl Key {
 fn required<'a>(s: &'a Statement, key: &str) -> Result<&'a str, String> {
     s.value(key)
         .ok_or_else(|| format!(" {}: {key}= is required", s.verb))
+}
+
+/// The highest edition (SR-0011 9-3: editions 1 to 4095).
+const MAX_EDITION: u32 = 4095;
+
+/// The edition `ED=text` of `verb` that makes or renumbers one: 1 to [`MAX_EDITION`].
+fn edition(text: &str, verb: &str) -> Result<u32, String> {
+    in_range(number(text, verb, "ED")?, verb)
+}
+
+/// `edition`, when it is one a dataset may have.
+fn in_range(edition: u32, verb: &str) -> Result<u32, String> {
+    if (1..=MAX_EDITION).contains(&edition) {
+        Ok(edition)
+    } else {
+        Err(format!(
+            " {verb}: ED={edition}: editions are 1 to {MAX_EDITION}"
+        ))
+    }
 }
 
 fn number(text: &str, verb: &str, key: &str) -> Result<u32, String> {

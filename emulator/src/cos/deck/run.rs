@@ -359,7 +359,10 @@ impl System {
     }
 
     /// The words of program `verb`: a local dataset's first record, a `--dataset`
-    /// mapping, or a file of the system directory.
+    /// mapping, or a file of the system directory. Only a verb of the letters,
+    /// digits, `$`, `@` and `%` a program name has (SR-0011) is looked for in the
+    /// system directory: the statement syntax lets `/` into a verb, and
+    /// `/TMP/X.` would otherwise name a host file outside it.
     fn find_program(&self, pid: Pid, verb: &str) -> Result<Vec<u64>, String> {
         if let Some(dataset) = self.deck_of(pid).and_then(|d| d.datasets.get(verb)) {
             return match dataset.items.first() {
@@ -376,14 +379,17 @@ impl System {
             let relative = self
                 .root()
                 .resolve(&path)
-                .map_err(|e| format!(" {verb}: {path}: {e:?}"))?;
+                .map_err(|e| format!(" {verb}: {path}: not a file name under the root ({e})"))?;
             let bytes = self
                 .root()
                 .read_all(&relative, MAX_PROGRAM_BYTES)
-                .map_err(|e| format!(" {verb}: {path}: {e:?}"))?;
+                .map_err(|e| format!(" {verb}: {path}: cannot be read ({e})"))?;
             return absolute::words_from_bytes(&bytes).map_err(|e| format!(" {verb}: {path}: {e}"));
         }
-        if let Some(dir) = &self.deck_host.system_dir {
+        let plain = verb
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '$' | '@' | '%'));
+        if let (Some(dir), true) = (&self.deck_host.system_dir, plain) {
             let lower = verb.to_ascii_lowercase();
             let names = [
                 format!("{verb}.bin"),

@@ -33,11 +33,12 @@
 
 use super::run::VerbResult;
 use super::statement::Statement;
-use super::JobDataset;
+use super::{dataset_bytes, JobDataset};
 use crate::cos::absolute::words_from_bytes;
 use crate::cos::dataset::{block, deblock, is_blocked, unpack_line, DatasetItem};
 use crate::cos::local_datasets::{host_bytes, items_from_host, MAX_DATASET_BYTES};
 use crate::cos::System;
+use crate::system::errno::Errno;
 use crate::system::Pid;
 
 /// The parameters FETCH takes (SR-0011); those not listed are refused.
@@ -193,6 +194,8 @@ impl System {
         let (path, bytes) = self.front_end_file(&name)?;
         let items = items_of(&bytes, form).map_err(|e| format!(" FETCH: {dn}: {path}: {e}"))?;
         let deck = self.deck_of_mut(pid).ok_or("no deck")?;
+        deck.room_for(dn, dataset_bytes(&items))
+            .map_err(|e| format!(" FETCH: {path}: {e}"))?;
         deck.datasets
             .insert(dn.to_string(), JobDataset::holding(items));
         self.job_log(format!(" FETCH: {dn}: {} bytes from {path}", bytes.len()));
@@ -243,10 +246,20 @@ impl System {
             let read = self
                 .root()
                 .resolve(path)
-                .and_then(|relative| self.root().read_all(&relative, MAX_DATASET_BYTES));
+                .map_err(|e| format!("not a file name under the root ({e})"))
+                .and_then(|relative| {
+                    self.root()
+                        .read_all(&relative, MAX_DATASET_BYTES)
+                        .map_err(|e| match e {
+                            Errno::E2BIG => format!(
+                                "larger than {MAX_DATASET_BYTES} bytes, the most a dataset holds"
+                            ),
+                            e => format!("cannot be read ({e})"),
+                        })
+                });
             match read {
                 Ok(bytes) => return Ok((path.to_string(), bytes)),
-                Err(e) => last = format!(" FETCH: {path}: {e:?}"),
+                Err(e) => last = format!(" FETCH: {path}: {e}"),
             }
         }
         Err(last)

@@ -36,9 +36,15 @@ pub fn job_time_limit(deck: &DeckJob) -> Result<Option<u64>, SyntaxError> {
     let Some(text) = job.value("T") else {
         return Ok(None);
     };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SyntaxError(format!(
+            "T={text}: the job time limit is a whole number of seconds"
+        )));
+    }
     text.parse().map(Some).map_err(|_| {
         SyntaxError(format!(
-            "T={text}: the job time limit is a whole number of seconds"
+            "T={text}: the job time limit is at most {} seconds",
+            u64::MAX
         ))
     })
 }
@@ -46,17 +52,28 @@ pub fn job_time_limit(deck: &DeckJob) -> Result<Option<u64>, SyntaxError> {
 impl System {
     /// The deck job that has a time limit, and the clock period at which it runs
     /// out.
+    /// The deck job still running whose time runs out first, and the clock period at
+    /// which it does. A job that has ended keeps its deck (for `cray inspect`) but
+    /// no limit: a deck of statements only ends before the clock moves, and its
+    /// `T=0` must not end it a second time.
     pub fn cos_time_limit(&self) -> Option<(Pid, u64)> {
         let period = u128::from(self.config.model.clock_period_ps());
-        self.cos_decks.iter().find_map(|(&jid, deck)| {
-            let seconds = job_time_limit(deck).ok().flatten()?;
-            let periods = u128::from(seconds) * 1_000_000_000_000 / period;
-            Some((jid, u64::try_from(periods).unwrap_or(u64::MAX)))
-        })
+        self.cos_decks
+            .iter()
+            .filter(|(jid, _)| self.processes.get(jid).is_some_and(|p| p.is_alive()))
+            .filter_map(|(&jid, deck)| {
+                let seconds = job_time_limit(deck).ok().flatten()?;
+                let periods = u128::from(seconds) * 1_000_000_000_000 / period;
+                Some((jid, u64::try_from(periods).unwrap_or(u64::MAX)))
+            })
+            .min_by_key(|&(jid, periods)| (periods, jid))
     }
 
     /// Ends deck job `jid`, whose time ran out (see the module's notes).
     pub fn cos_time_limit_reached(&mut self, jid: Pid) {
+        if !self.processes.get(&jid).is_some_and(|p| p.is_alive()) {
+            return;
+        }
         let Some(deck) = self.cos_decks.get(&jid) else {
             return;
         };
@@ -101,6 +118,11 @@ mod tests {
         let refused = job_time_limit(&deck("JOB,JN=A,T=1X.")).unwrap_err();
         assert!(refused.0.contains("T=1X"), "{refused}");
         assert!(job_time_limit(&deck("JOB,JN=A,T=-1.")).is_err());
+        let refused = job_time_limit(&deck("JOB,JN=A,T=99999999999999999999.")).unwrap_err();
+        assert!(
+            refused.0.contains("at most 18446744073709551615 seconds"),
+            "{refused}"
+        );
     }
 
     #[test]
@@ -125,5 +147,10 @@ mod tests {
         assert!(system
             .cos_log
             .contains(&" JOB TIME LIMIT OF 2 SECONDS EXCEEDED".to_string()));
+        // Ended, it has no limit left, and a late call ends nothing twice.
+        assert_eq!(system.cos_time_limit(), None);
+        let log = system.cos_log.len();
+        system.cos_time_limit_reached(jid);
+        assert_eq!(system.cos_log.len(), log);
     }
 }
