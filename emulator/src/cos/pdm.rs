@@ -870,4 +870,57 @@ mod tests {
             ))
         );
     }
+
+    /// A word a hostile PDD might hold: zero, a name, a field address, or anything.
+    fn pdd_word() -> impl proptest::strategy::Strategy<Value = u64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(0u64),
+            Just(ascii_word("DATA")),
+            Just(ascii_word("$DSC")),
+            Just(ascii_word("$MASTER")),
+            0u64..0o100000,
+            any::<u64>(),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+
+        /// Whatever a program puts in its PDD, F$PDM answers it with a status or
+        /// ends the job, and never panics: every function code, page counts and
+        /// buffers anywhere, names that are not datasets, at any clock period.
+        #[test]
+        fn any_pdd_is_answered_or_ends_the_job(
+            function in proptest::prop_oneof![
+                proptest::sample::select(vec![
+                    function::READ_PAGES, 0o231, 0o232, 0o233, 0o234,
+                    function::ACCESS_PERMANENT, function::DUMP_TIME, function::SAVE,
+                    function::ACCESS, function::INSTALL_MCD, function::INSTALL_BCD,
+                    function::RELOAD,
+                ]),
+                0u64..0o10000,
+            ],
+            high in 0u64..(1 << 52),
+            words in proptest::collection::vec(pdd_word(), PDD_WORDS as usize - 1),
+            clock in 0u64..1000,
+            system_user in proptest::prelude::any::<bool>(),
+        ) {
+            let store = store_of(&["DATA", "$MASTER"]);
+            let (_dir, mut system, pid) = deck_job(store.path());
+            if system_user {
+                let jid = system.processes[&pid].jid;
+                system.cos_decks.get_mut(&jid).unwrap().user = SYSTEM_USER.to_string();
+            }
+            let mut pdd = vec![(0, high << 12 | function)];
+            pdd.extend(words.iter().enumerate().map(|(k, &w)| (k + 1, w)));
+            let status = pdm_at(&mut system, pid, &pdd, clock);
+            if system.processes[&pid].is_alive() {
+                proptest::prop_assert!(
+                    [STATUS_DONE, STATUS_LAST, STATUS_NOT_SERVED].contains(&status),
+                    "status {status:o}"
+                );
+            }
+        }
+    }
 }

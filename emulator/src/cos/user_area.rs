@@ -162,4 +162,43 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Any request word, with any JCHLM and JCLFT the program may have written
+        /// into its JCB: F$MEMORY moves JCHLM within its rules or ends the job with
+        /// a reason, and never panics.
+        #[test]
+        fn any_request_word_is_served_or_ends_the_job(
+            word in proptest::prelude::any::<u64>(),
+            user_area_word in 0u64..(1 << 24),
+            decrease in proptest::prelude::any::<bool>(),
+            hlm_word in proptest::prelude::any::<Option<u64>>(),
+            lft_word in proptest::prelude::any::<Option<u64>>(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut system, pid) = crate::cos::loader::test_job(dir.path());
+            for (address, value) in [(JCHLM, hlm_word), (JCLFT, lft_word)] {
+                if let Some(value) = value {
+                    proptest::prop_assert!(system.cos_write(pid, address as u64, &[value]));
+                }
+            }
+            for word in [word, user_area(user_area_word, decrease)] {
+                let before = field(system.cos_read(pid, JCHLM as u64, 1).unwrap()[0], 16, 39);
+                let lft = field(system.cos_read(pid, JCLFT as u64, 1).unwrap()[0], 40, 63);
+                match request(&mut system, pid, word) {
+                    Ok((status, hlm)) => {
+                        proptest::prop_assert_eq!(status, 0);
+                        proptest::prop_assert!(hlm <= lft.max(before), "{:o} past {:o}", hlm, lft);
+                        proptest::prop_assert!(hlm >= JCB_WORDS as u64 || hlm == before);
+                    }
+                    Err(status) => {
+                        proptest::prop_assert_eq!(status, ExitStatus::Signaled(SIGSYS));
+                        break;
+                    }
+                }
+            }
+        }
+    }
 }
