@@ -1230,6 +1230,18 @@ fn hostile_decks_end_with_a_message() {
         1,
         &[" FETCH: ../x: not a file name under the root (EACCES (13))"],
     );
+    // A user longer than the catalogue's 15 characters saved datasets that its
+    // pages showed cut short, so DMP10 could not find them.
+    expect(
+        &format!("JOB,JN=H,US={}.\nEXIT.\n", "U".repeat(16)),
+        2,
+        &["US= has 16 characters, at most 15"],
+    );
+    expect(
+        &format!("JOB,JN=H.\nACCOUNT,US={}.\n", "U".repeat(16)),
+        1,
+        &[" ACCOUNT: US= has more than 15 characters"],
+    );
     // JOB without a terminator is a JOB statement, as the syntax takes it.
     let (status, stderr, stdout) = run("JOB\nCOPY.\n/EOF\nx\n");
     assert_eq!((status, stdout.as_str()), (Some(0), "x\n"), "{stderr}");

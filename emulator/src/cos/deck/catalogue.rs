@@ -35,6 +35,10 @@ pub const DATA_DIR: &str = "data";
 pub const FORMAT: &str = "cray-cos-catalogue-1";
 /// Operations remembered for exactly-once (the oldest are forgotten beyond this).
 pub const MAX_DONE: usize = 4096;
+/// Longest PDN, ID, OWN (a job's user) and password (characters): the catalogue's
+/// pages give each 15 characters (two words, `cos::dsc`), so a longer name would
+/// be cut there and no longer find its dataset.
+pub const MAX_NAME: usize = 15;
 /// Largest dataset the store holds (bytes).
 pub const MAX_DATASET_BYTES: u64 = 64 << 20;
 

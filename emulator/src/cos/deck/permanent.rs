@@ -17,7 +17,7 @@
 //! PERMIT. The log lines of refusals and errors are the emulator's wording (the
 //! manual pages we can read do not list COS's message numbers).
 
-use super::catalogue::{Access, Catalogue, Contents, Entry, Operation, Permit};
+use super::catalogue::{Access, Catalogue, Contents, Entry, Operation, Permit, MAX_NAME};
 use super::run::VerbResult;
 use super::statement::Statement;
 use super::{dataset_bytes, Accessed, JobDataset};
@@ -62,9 +62,6 @@ const KNOWN: &[(&str, &[&str])] = &[
         ],
     ),
 ];
-
-/// Longest PDN, ID, OWN and password (characters).
-const MAX_NAME: usize = 15;
 
 impl System {
     /// Runs a permanent-dataset verb: statement `index` of the deck.

@@ -10,7 +10,7 @@
 //! then the system directory (`--system-dir`, which stands for the SDR), as
 //! `NAME.bin`, `name.bin`, `NAME`, `name`, `NAME.abs` or `name.abs`.
 
-use super::catalogue::Catalogue;
+use super::catalogue::{Catalogue, MAX_NAME};
 use super::file::DeckFile;
 use super::statement::{self, Statement};
 use super::{DeckJob, JobDataset};
@@ -83,6 +83,11 @@ impl System {
             .and_then(|j| j.value("US"))
             .unwrap_or(DEFAULT_USER)
             .to_string();
+        if user.len() > MAX_NAME {
+            return Err(error(CosStartError::JobStatement(statement::SyntaxError(
+                format!("US= has {} characters, at most {MAX_NAME}", user.len()),
+            ))));
+        }
         let number = self
             .next_job_number()
             .map_err(|e| error(CosStartError::Catalogue(e)))?;
@@ -275,6 +280,11 @@ impl System {
         match s.verb.as_str() {
             "JOB" if index == 0 => Step::Next,
             "ACCOUNT" => {
+                if s.value("US").is_some_and(|user| user.len() > MAX_NAME) {
+                    return Step::Failed(format!(
+                        " ACCOUNT: US= has more than {MAX_NAME} characters"
+                    ));
+                }
                 if let (Some(user), Some(deck)) = (s.value("US"), self.deck_of_mut(pid)) {
                     deck.user = user.to_string();
                 }
