@@ -1192,6 +1192,10 @@ fn hostile_decks_end_with_a_message() {
     // The expression parser recursed once per .NOT. and overflowed the stack.
     let not = format!("JOB,JN=H.\nIF({}1)\nENDIF.\n", ".NOT.".repeat(20_000));
     expect(&not, 1, &[" expression: nested more than 64 deep"]);
+    // Each statement looked at every open IF block: 100000 nested IFs took 16 s.
+    let deep = format!("JOB,JN=H.\n{}COPY.\n", "IF(1)\n".repeat(100_000));
+    let stderr = expect(&deep, 1, &[" IF: more than 64 IF blocks would be open"]);
+    assert!(stderr.len() < 2000, "the job ends at the 65th IF");
     // Rounding MFL up to 512 words wrapped to 0.
     expect(
         "JOB,JN=H,MFL=18446744073709551615.\nEXIT.\n",

@@ -14,6 +14,11 @@ use crate::cos::job::LocalDataset;
 use crate::cos::System;
 use crate::system::Pid;
 
+/// How many IF blocks may be open at once. Every statement looks at each open
+/// block (is it skipped?), so without a bound a deck of many thousand nested IFs
+/// took time growing with the square of its length. No real deck nests so deep.
+const MAX_IF_BLOCKS: usize = 64;
+
 impl System {
     /// ASSIGN, RELEASE, REWIND, DISPOSE.
     pub(super) fn local_verb(&mut self, pid: Pid, s: &Statement) -> VerbResult {
@@ -64,6 +69,11 @@ impl System {
         };
         match s.verb.as_str() {
             "IF" => {
+                if deck.conditions.len() >= MAX_IF_BLOCKS {
+                    return Err(format!(
+                        " IF: more than {MAX_IF_BLOCKS} IF blocks would be open (ENDIF missing?)"
+                    ));
+                }
                 let enclosing = deck.conditions.iter().all(|&(run, _)| run);
                 let value = if enclosing {
                     evaluate(&argument, &deck.symbols)? != 0
