@@ -1196,6 +1196,18 @@ fn hostile_decks_end_with_a_message() {
     let deep = format!("JOB,JN=H.\n{}COPY.\n", "IF(1)\n".repeat(100_000));
     let stderr = expect(&deep, 1, &[" IF: more than 64 IF blocks would be open"]);
     assert!(stderr.len() < 2000, "the job ends at the 65th IF");
+    // Each ELSEIF copied every symbol: 40000 SETs and ELSEIFs took minutes.
+    let n = 10_000;
+    let many: String = (0..n).map(|k| format!("SET(S{k}={k})\n")).collect();
+    let deck = format!(
+        "JOB,JN=H.\n{many}IF(0)\n{}ELSEIF(S9.EQ.9)\nCOPY.\nENDIF.\n/EOF\nx\n",
+        "ELSEIF(1.EQ.0)\n".repeat(n)
+    );
+    let started = std::time::Instant::now();
+    let (status, stderr, stdout) = run(&deck);
+    assert_eq!((status, stdout.as_str()), (Some(0), "x\n"), "{stderr}");
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
     // Rounding MFL up to 512 words wrapped to 0.
     expect(
         "JOB,JN=H,MFL=18446744073709551615.\nEXIT.\n",

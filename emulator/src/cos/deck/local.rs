@@ -84,18 +84,21 @@ impl System {
             }
             "ELSEIF" | "ELSE" => {
                 let outer = outer_runs(deck);
-                let symbols = deck.symbols.clone();
-                let Some(top) = deck.conditions.last_mut() else {
+                let Some(&(_, taken)) = deck.conditions.last() else {
                     return Err(format!(" {}: no IF is open", s.verb));
                 };
-                let value = if top.1 || !outer {
+                // Evaluated in place: a copy of the symbols for each ELSEIF made a
+                // deck of many SETs and ELSEIFs take time growing with their product.
+                let value = if taken || !outer {
                     false
                 } else if s.verb == "ELSE" {
                     true
                 } else {
-                    evaluate(&argument, &symbols)? != 0
+                    evaluate(&argument, &deck.symbols)? != 0
                 };
-                *top = (value, top.1 || value);
+                if let Some(top) = deck.conditions.last_mut() {
+                    *top = (value, taken || value);
+                }
             }
             "ENDIF" => {
                 if deck.conditions.pop().is_none() {
