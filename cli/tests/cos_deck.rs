@@ -257,10 +257,14 @@ ENDIF.\n\
 IF(J3.EQ.7)\n\
 COPY.\n\
 ENDIF.\n\
-/EOF\none\n/EOF\ntwo\n";
+IF((J1+1)*2.EQ.6.AND.(J3.GT.(J1*3)))\n\
+COPY.\n\
+ENDIF.\n\
+/EOF\none\n/EOF\ntwo\n/EOF\nthree\n";
     let out = site.run("i", deck, &[]);
     ok(&out);
-    assert_eq!(text(&out.stdout), "one\ntwo\n");
+    // The last condition's parentheses are the expression's, not the statement's.
+    assert_eq!(text(&out.stdout), "one\ntwo\nthree\n");
 }
 
 #[test]

@@ -104,6 +104,10 @@ fn continues(line: &str) -> bool {
     matches!(last, Some(('^', false)))
 }
 
+/// The verbs whose argument is a JCL expression (SR-0011's conditional statements):
+/// its parameters are not parsed as keywords and values.
+const EXPRESSION_VERBS: [&str; 3] = ["IF", "ELSEIF", "SET"];
+
 /// Parses one statement image (continuations already joined; not a comment).
 pub fn parse(image: &str) -> Result<Statement, SyntaxError> {
     let chars: Vec<char> = image.chars().collect();
@@ -130,6 +134,12 @@ pub fn parse(image: &str) -> Result<Statement, SyntaxError> {
         )));
     }
     let mut params = Vec::new();
+    if EXPRESSION_VERBS.contains(&verb.as_str()) {
+        // Their argument is an expression, `IF((J1+1)*2.EQ.4)`: the conditional
+        // verbs read it from the image (`local::argument_text`), and its `(`, `)`
+        // and `.` are not separators.
+        return Ok(Statement { verb, params });
+    }
     match chars.get(at) {
         None | Some('.') | Some(')') => return Ok(Statement { verb, params }),
         Some(',') | Some('(') => at += 1,
