@@ -25,6 +25,17 @@ pub struct DeckFile {
 /// Reads a deck from host bytes (blocked or text). The first statement must be `JOB`.
 pub fn read_deck(bytes: &[u8]) -> Result<DeckFile, String> {
     let (items, text) = items_from_host(bytes)?;
+    let (items, text) = match text {
+        // A text deck whose lines end in CR alone (classic Mac OS) read as one line.
+        true if bytes.contains(&b'\r') && !bytes.contains(&b'\n') => {
+            let lines: Vec<u8> = bytes
+                .iter()
+                .map(|&b| if b == b'\r' { b'\n' } else { b })
+                .collect();
+            items_from_host(&lines)?
+        }
+        _ => (items, text),
+    };
     let items = if text { eof_lines(items) } else { items };
     let split = items
         .iter()
@@ -114,6 +125,13 @@ mod tests {
     fn record(line: &str) -> DatasetItem {
         let (words, unused_bits) = pack_line(line).unwrap();
         DatasetItem::Record { words, unused_bits }
+    }
+
+    #[test]
+    fn a_deck_with_cr_line_ends_reads_as_lines() {
+        let deck = read_deck(b"JOB,JN=A.\rCOPY.\r/EOF\rdata\r").unwrap();
+        assert_eq!(deck.lines, ["JOB,JN=A.", "COPY."]);
+        assert!(matches!(&deck.input[0], DatasetItem::Record { .. }));
     }
 
     #[test]
