@@ -39,9 +39,12 @@ fn completed(result: Result<(), Stop>, stop: &mut Stop) -> Flow {
 impl Cpu {
     /// Executes `instruction`, fetched from parcel address `at`, with `p` the issue
     /// loop's P (already past it, as is `self.p`); a jump sets both. The flow says
-    /// how it ended (see [`Flow`]).
+    /// how it ended (see [`Flow`]). `TRACE`: the scalar references record their
+    /// address for the timing model (see `timed`); a loop without a model passes
+    /// false and spares that store (the block, vector and exchange instructions,
+    /// rare and out of line, record theirs either way).
     #[inline(always)]
-    pub(crate) fn execute(
+    pub(crate) fn execute<const TRACE: bool>(
         &mut self,
         instruction: Instruction,
         at: u32,
@@ -193,14 +196,14 @@ impl Cpu {
                 self.v[x.i()][element] = self.sj(x);
             }
             // 100-137: scalar memory.
-            Op::LoadA => return completed(self.load_a(x, at, memory), stop),
+            Op::LoadA => return completed(self.load_a::<TRACE>(x, at, memory), stop),
             Op::StoreA => {
-                let result = self.store_a(x, at, memory);
+                let result = self.store_a::<TRACE>(x, at, memory);
                 return self.stored(result, stop);
             }
-            Op::LoadS => return completed(self.load_s(x, at, memory), stop),
+            Op::LoadS => return completed(self.load_s::<TRACE>(x, at, memory), stop),
             Op::StoreS => {
-                let result = self.store_s(x, at, memory);
+                let result = self.store_s::<TRACE>(x, at, memory);
                 return self.stored(result, stop);
             }
             // 140-177: vector.

@@ -22,7 +22,8 @@
 //! index: no cache lookup, generation check or dependent load per instruction, and the
 //! address of the next instruction's entry no longer waits for the one before. A block
 //! is only ever made of valid entries, and every store that invalidates a valid entry
-//! (a store into code) drops every block, as does dropping the whole cache. Dropping
+//! (a store into code) drops every block, and every entry with them (an entry names
+//! the block that starts at it), as does dropping the whole cache. Dropping
 //! empties the blocks' instruction array, and nothing refills it before the issue
 //! loop looks a block up again, so the bounds check of the timed loop's next load
 //! from a block that was dropped fails: a store into the block being run ends it
@@ -61,8 +62,8 @@ const MAX_BLOCK_INSTRUCTIONS: usize = 1 << 20;
 struct Entry {
     fetched: Fetched,
     generation: u32,
-    /// One more than the index of the block header that starts here (0: none); valid
-    /// when that header names this entry's address.
+    /// The block that starts here (0: none), as [`Header::packed`]; valid with the
+    /// entry, since dropping the blocks drops every entry too.
     block: u32,
 }
 
@@ -172,17 +173,40 @@ const EMPTY: Entry = Entry {
     block: 0,
 };
 
-/// Where a block's instructions are in [`Blocks`].
+/// Where a block's instructions are in [`Blocks`], kept in the entry of its first
+/// instruction (before the eighth step of issue 19, in a list of its own that the
+/// entry pointed into, with the block's address to check that the entry's pointer
+/// was not one left by blocks since dropped: two more dependent loads per block).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Header {
-    /// The physical parcel address of its first instruction.
-    phys: usize,
     /// Its index in `Blocks::untimed`, or the index of its first instruction in
     /// `Blocks::timed`.
     pub(crate) first: u32,
     /// Its number of instructions (1..=[`MAX_BLOCK`]).
     pub(crate) len: u32,
 }
+
+impl Header {
+    /// The bits of [`Header::packed`] holding the length (at most [`MAX_BLOCK`]).
+    const LEN_BITS: u32 = 6;
+
+    /// The header in one word for its entry: `first` above the length, so never 0.
+    fn packed(self) -> u32 {
+        (self.first << Header::LEN_BITS) | self.len
+    }
+
+    /// The header [`Header::packed`] gave `word`, None for 0 (no block).
+    #[inline(always)]
+    fn unpacked(word: u32) -> Option<Header> {
+        let len = word & ((1 << Header::LEN_BITS) - 1);
+        (len != 0).then_some(Header {
+            first: word >> Header::LEN_BITS,
+            len,
+        })
+    }
+}
+
+const _: () = assert!(MAX_BLOCK < 1 << Header::LEN_BITS);
 
 /// The instructions of a block of a CPU without a timing model, then sentinels.
 pub(crate) type UntimedBlock = [Fetched; BLOCK_SLOTS];
@@ -201,7 +225,6 @@ pub(crate) struct TimedInstruction {
 /// The decoded blocks (see the module's comment).
 #[derive(Default)]
 pub(crate) struct Blocks {
-    headers: Vec<Header>,
     /// The blocks of a CPU without a timing model, one array of [`BLOCK_SLOTS`]
     /// eight-byte slots each (the untimed loop's stride).
     pub(crate) untimed: Vec<UntimedBlock>,
@@ -217,7 +240,6 @@ pub(crate) struct Blocks {
 impl Blocks {
     /// Drops every block.
     fn drop_all(&mut self) {
-        self.headers.clear();
         // Emptied, not only forgotten: the timed issue loop relies on it (see the
         // module's comment).
         self.untimed.clear();
@@ -278,11 +300,7 @@ impl DecodeCache {
         if entry.generation != self.generation {
             return None;
         }
-        let header = self
-            .blocks
-            .headers
-            .get((entry.block as usize).wrapping_sub(1))?;
-        (header.phys == phys).then_some(*header)
+        Header::unpacked(entry.block)
     }
 
     /// Instruction `index` of untimed block `block` (None once the blocks were
@@ -339,6 +357,16 @@ impl DecodeCache {
 
     /// Invalidates every entry.
     pub fn clear(&mut self) {
+        self.drop_blocks();
+        self.key = None;
+    }
+
+    /// Drops every block, and with them every entry: an entry names the block that
+    /// starts at it, so the one check of the entry's generation says whether that
+    /// block is still there. Blocks are dropped when the whole cache is, on a store
+    /// into code (rare: compiled programs never do) and when they hold too many
+    /// instructions; the entries are decoded again as the blocks are built again.
+    fn drop_blocks(&mut self) {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             // After 2^32 generations old entries could look valid again.
@@ -347,7 +375,6 @@ impl DecodeCache {
             self.generation = 1;
         }
         self.blocks.drop_all();
-        self.key = None;
     }
 
     /// Invalidates the entries that may contain parcels of physical `word`: its four
@@ -373,7 +400,7 @@ impl DecodeCache {
                 entry.generation = 0;
             }
             if code {
-                self.blocks.drop_all();
+                self.drop_blocks();
             }
         }
     }
@@ -495,11 +522,11 @@ impl Cpu {
     #[cold]
     #[inline(never)]
     pub(crate) fn build_block(&mut self, phys: usize, p: u32, memory: &Memory) -> Result<(), Stop> {
+        if self.decoded.blocks.len() >= MAX_BLOCK_INSTRUCTIONS {
+            self.decoded.drop_blocks();
+        }
         if self.decoded.lookup(phys).is_none() {
             self.fetch_slow(phys, memory)?;
-        }
-        if self.decoded.blocks.len() >= MAX_BLOCK_INSTRUCTIONS {
-            self.decoded.blocks.drop_all();
         }
         let (mut at, mut p) = (phys, p);
         let timed = self.timing.is_some();
@@ -559,14 +586,12 @@ impl Cpu {
             blocks.untimed.push(slots);
             blocks.untimed.len() - 1
         };
-        blocks.headers.push(Header {
-            phys,
+        let header = Header {
             first: first as u32,
             len: block.len() as u32,
-        });
-        let index = blocks.headers.len() as u32;
+        };
         if let Some(entry) = self.decoded.entries.get_mut(phys) {
-            entry.block = index;
+            entry.block = header.packed();
         }
         Ok(())
     }

@@ -102,9 +102,16 @@ impl Cpu {
 
     /// 10hi `Ai exp,Ah`: the low 24 bits of the word.
     #[inline]
-    pub(crate) fn load_a(&mut self, x: Instruction, at: u32, memory: &Memory) -> Result<(), Stop> {
+    pub(crate) fn load_a<const TRACE: bool>(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &Memory,
+    ) -> Result<(), Stop> {
         let address = self.scalar_address(x);
-        self.trace_scalar(address);
+        if TRACE {
+            self.trace_scalar(address);
+        }
         let word = self.read_word(address, at, memory)?;
         self.set_ai(x, word as u32);
         Ok(())
@@ -112,7 +119,7 @@ impl Cpu {
 
     /// 11hi `exp,Ah Ai`: Ai zero-extended.
     #[inline]
-    pub(crate) fn store_a(
+    pub(crate) fn store_a<const TRACE: bool>(
         &mut self,
         x: Instruction,
         at: u32,
@@ -120,15 +127,24 @@ impl Cpu {
     ) -> Result<(), Stop> {
         let value = u64::from(self.a[x.i()]);
         let address = self.scalar_address(x);
-        self.trace_scalar(address);
+        if TRACE {
+            self.trace_scalar(address);
+        }
         self.write_word(address, value, at, memory)
     }
 
     /// 12hi `Si exp,Ah`.
     #[inline]
-    pub(crate) fn load_s(&mut self, x: Instruction, at: u32, memory: &Memory) -> Result<(), Stop> {
+    pub(crate) fn load_s<const TRACE: bool>(
+        &mut self,
+        x: Instruction,
+        at: u32,
+        memory: &Memory,
+    ) -> Result<(), Stop> {
         let address = self.scalar_address(x);
-        self.trace_scalar(address);
+        if TRACE {
+            self.trace_scalar(address);
+        }
         let word = self.read_word(address, at, memory)?;
         self.set_si(x, word);
         Ok(())
@@ -136,7 +152,7 @@ impl Cpu {
 
     /// 13hi `exp,Ah Si`.
     #[inline]
-    pub(crate) fn store_s(
+    pub(crate) fn store_s<const TRACE: bool>(
         &mut self,
         x: Instruction,
         at: u32,
@@ -144,7 +160,9 @@ impl Cpu {
     ) -> Result<(), Stop> {
         let value = self.s[x.i()];
         let address = self.scalar_address(x);
-        self.trace_scalar(address);
+        if TRACE {
+            self.trace_scalar(address);
+        }
         self.write_word(address, value, at, memory)
     }
 

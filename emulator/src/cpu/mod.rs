@@ -167,7 +167,12 @@ impl Cpu {
                 p = fetched.next(at);
                 self.p = p;
                 let mut stop = Stop::Budget;
-                let flow = self.execute(fetched.instruction(), at, &mut p, memory, &mut stop);
+                // Only a model reads the memory trace.
+                let flow = if timed {
+                    self.execute::<true>(fetched.instruction(), at, &mut p, memory, &mut stop)
+                } else {
+                    self.execute::<false>(fetched.instruction(), at, &mut p, memory, &mut stop)
+                };
                 if flow == Flow::Stopped {
                     return self.stopped(stop, fetched, at);
                 }
@@ -268,7 +273,7 @@ impl Cpu {
             let at = p;
             p = fetched.next(at);
             self.p = p;
-            match self.execute(fetched.instruction(), at, &mut p, memory, &mut stop) {
+            match self.execute::<false>(fetched.instruction(), at, &mut p, memory, &mut stop) {
                 Flow::Next => {}
                 Flow::Left => {
                     let issued = index - usize::from(fetched.is_sentinel());
