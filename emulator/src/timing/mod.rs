@@ -46,6 +46,7 @@ pub(crate) use derived::Plain;
 use derived::{Derived, DerivedCache, NO_REGISTER};
 use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use times::Times;
 
 /// The memory an instruction referenced, as the CPU computed it (word addresses; the
@@ -140,9 +141,13 @@ pub struct TimingModel {
     /// forked child's, records none.
     #[serde(skip)]
     recorder: NotState<Option<Box<Timeline>>>,
-    /// [`Derived`] entries by first parcel.
+    /// [`Derived`] entries by first parcel. In a cell, so that
+    /// [`TimingModel::descriptor`], which the CPU asks through a shared reference
+    /// when it decodes, derives each first parcel once rather than on every decode
+    /// (compiled programs that make system calls have their decode cache dropped
+    /// every few hundred thousand clock periods, and decode again).
     #[serde(skip)]
-    derived: NotState<DerivedCache>,
+    derived: NotState<RefCell<DerivedCache>>,
     #[serde(skip)]
     ramp_hint: NotState<RampHint>,
 }
@@ -357,7 +362,16 @@ impl TimingModel {
     /// kept beside its decoded form, so that [`TimingModel::advance`] looks nothing up.
     /// Derived data, like the derived-instruction cache: never machine state.
     pub(crate) fn descriptor(&self, instruction: Instruction, unit: Unit) -> Plain {
-        Derived::of(figures(self.model), instruction, unit).fast
+        // Nothing else borrows the cache while the CPU decodes.
+        let mut derived = self.derived.0.borrow_mut();
+        match derived.find(instruction, unit) {
+            Some(position) => derived.entry(position).fast,
+            None => {
+                let d = Derived::of(figures(self.model), instruction, unit);
+                derived.insert(instruction, d);
+                d.fast
+            }
+        }
     }
 
     /// The CPU's call: accounts `instruction` (on `unit`, at parcel address `at`, with
@@ -472,8 +486,9 @@ impl TimingModel {
     /// (deriving it on a miss), and its plain-path data.
     #[inline]
     fn derive(&mut self, instruction: Instruction, unit: Unit) -> (usize, Plain) {
-        match self.derived.0.find(instruction, unit) {
-            Some(position) => (position, self.derived.0.entry(position).fast),
+        let derived = self.derived.0.get_mut();
+        match derived.find(instruction, unit) {
+            Some(position) => (position, derived.entry(position).fast),
             None => self.derive_miss(instruction, unit),
         }
     }
@@ -482,7 +497,7 @@ impl TimingModel {
     #[inline(never)]
     fn derive_miss(&mut self, instruction: Instruction, unit: Unit) -> (usize, Plain) {
         let d = Derived::of(figures(self.model), instruction, unit);
-        (self.derived.0.insert(instruction, d), d.fast)
+        (self.derived.0.get_mut().insert(instruction, d), d.fast)
     }
 
     /// A plain instruction (see [`Plain`]): the general rules of `issue_general` with
@@ -595,26 +610,10 @@ impl TimingModel {
         let port = self.port_for(f, store);
         let bank = (address & (f.banks - 1)) as usize;
         let mut bank_held = false;
-        loop {
-            let mut free = t.max(self.port_free[port]);
-            let bank_free = bank_start(
-                self.banks.free[bank],
-                self.banks.window[bank],
-                free,
-                f.bank_busy,
-            );
-            if bank_free > free {
-                free = bank_free;
-                bank_held = true;
-            }
-            self.counters.hold_memory += free - t;
-            t = free;
-            match destination {
-                Some(register) if self.result_path_taken(register, t + latency) => {
-                    self.counters.hold_result_bus += 1;
-                    t += 1;
-                }
-                _ => break,
+        t = self.memory_pass(f, port, bank, t, &mut bank_held);
+        if let Some(register) = destination {
+            if self.result_path_taken(register, t + latency) {
+                t = self.memory_passes(f, port, bank, t, register, latency, &mut bank_held);
             }
         }
 
@@ -651,6 +650,58 @@ impl TimingModel {
         t
     }
 
+    /// One pass of a scalar reference's hold (see `issue_scalar_memory`): the
+    /// earliest CP from `t` at which `port` and `bank` take it, counted as the memory
+    /// hold; `bank_held` is set when the bank delayed it.
+    #[inline(always)]
+    fn memory_pass(
+        &mut self,
+        f: &Figures,
+        port: usize,
+        bank: usize,
+        t: u64,
+        bank_held: &mut bool,
+    ) -> u64 {
+        let mut free = t.max(self.port_free[port]);
+        let bank_free = bank_start(
+            self.banks.free[bank],
+            self.banks.window[bank],
+            free,
+            f.bank_busy,
+        );
+        if bank_free > free {
+            free = bank_free;
+            *bank_held = true;
+        }
+        self.counters.hold_memory += free - t;
+        free
+    }
+
+    /// The passes of a scalar load's hold after the first, which found the result
+    /// path to `register` taken at `t` + `latency`: each moves t on by one CP and
+    /// asks the port and bank again, until the path is free. Out of line, so that
+    /// the first pass, inlined, computes the bank's room only when the bank is busy
+    /// (in a loop the compiler hoists it ahead of the test).
+    #[cold]
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn memory_passes(
+        &mut self,
+        f: &Figures,
+        port: usize,
+        bank: usize,
+        mut t: u64,
+        register: u8,
+        latency: u64,
+        bank_held: &mut bool,
+    ) -> u64 {
+        while self.result_path_taken(register, t + latency) {
+            self.counters.hold_result_bus += 1;
+            t = self.memory_pass(f, port, bank, t + 1, bank_held);
+        }
+        t
+    }
+
     /// Accounts one instruction by the general rules, with the derived data in cache
     /// slot `slot`.
     #[inline(never)]
@@ -666,7 +717,7 @@ impl TimingModel {
             drains,
             scalar_destination,
             ..
-        } = *self.derived.0.entry(slot);
+        } = *self.derived.0.get_mut().entry(slot);
         let op = issue.instruction.op;
         let vl = u64::from(issue.vl.clamp(1, 64));
         let unit_index = issue.unit as usize;
