@@ -165,15 +165,8 @@ pub(super) fn bank_start(free: u64, window: u64, at: u64, busy: u64) -> u64 {
 #[inline(always)]
 pub(super) fn claim_bank(free: &mut u64, window: &mut u64, start: u64, busy: u64) {
     if start >= *free {
-        let end = start.saturating_add(busy);
-        let shift = end - *free;
-        let kept = if shift >= WINDOW {
-            0
-        } else {
-            (*window << shift) & WINDOW_BITS
-        };
-        *window = kept | low_ones(start - *free);
-        *free = end;
+        *window = window_after(*window, start - *free, busy);
+        *free = start.saturating_add(busy);
     } else {
         // Its periods are the bits from free - 2 busy - start up (see bank_start).
         let low = free.saturating_sub(2 * busy).saturating_sub(start);
@@ -181,6 +174,22 @@ pub(super) fn claim_bank(free: &mut u64, window: &mut u64, start: u64, busy: u64
             *window &= !(low_ones(busy) << low);
         }
     }
+}
+
+/// The window of a bank after a reference from `gap` periods past its last
+/// reservation, holding it `busy` periods, becomes its last (see [`claim_bank`]): the
+/// old window moved up by `gap + busy` bits (each bit is a period before the last
+/// reservation, which moved on by as much), and below it the `gap` free periods
+/// between the two reservations.
+///
+/// In a form that spares the two tests of a shift past the window: moved up first
+/// by `busy` with a one below (a window's low `busy` bits are then 0), then by the
+/// gap (at most 63: the 63 low bits are then all free periods whatever was above), a
+/// one less is the same bits as the moved window and the gap's ones together.
+#[inline(always)]
+pub(super) fn window_after(window: u64, gap: u64, busy: u64) -> u64 {
+    debug_assert!((1..WINDOW).contains(&busy));
+    (((window << busy) | 1) << gap.min(WINDOW)).wrapping_sub(1) & WINDOW_BITS
 }
 
 /// Which banks a stream visits: `bank` first, then every `step` banks, masked by

@@ -834,7 +834,7 @@ fn a_scalar_reference_uses_a_bank_between_two_visits_of_a_stream() {
 /// offered, and it takes the first period from its offer where the whole reference
 /// fits, unless that period lies before the bank's window.
 mod bank_reservations {
-    use super::super::banks::{bank_start, claim_bank, window_of_saved, LEGACY_BUSY};
+    use super::super::banks::{bank_start, claim_bank, window_after, window_of_saved, LEGACY_BUSY};
     use proptest::prelude::*;
 
     const BUSY: u64 = 4;
@@ -863,6 +863,21 @@ mod bank_reservations {
                 claim_bank(&mut free, &mut window, start, BUSY);
                 held.push(start);
                 prop_assert_eq!(free, held.iter().map(|r| r + BUSY).max().unwrap_or(0));
+            }
+        }
+    }
+
+    /// [`window_after`] against the window `claim_bank` kept before it (shifted by the
+    /// gap and the reservation, the gap's periods set below).
+    #[test]
+    fn a_claim_past_the_last_reservation_moves_the_window_on() {
+        let bits = (1u64 << 63) - 1;
+        for window in [0, 1, 0b1011_0110, bits >> 1, bits, 0x2aaa_aaaa_aaaa_aaaa, bits ^ 1] {
+            for gap in (0..140).chain([1 << 40, u64::MAX / 2]) {
+                let shift = gap + BUSY;
+                let kept = if shift >= 63 { 0 } else { (window << shift) & bits };
+                let below = if gap >= 63 { bits } else { (1 << gap) - 1 };
+                assert_eq!(window_after(window, gap, BUSY), kept | below, "{window:#x} {gap}");
             }
         }
     }
