@@ -167,8 +167,8 @@ impl Cpu {
             // the general path below, which reads the trace itself.
             if let MemoryAccess::Scalar { address } = self.trace.memory {
                 if let Some(model) = self.timing.as_deref_mut() {
-                    // Consumed, as `timed_periods` takes it.
-                    self.trace.memory = MemoryAccess::None;
+                    // Left in the trace (not taken, as `timed_periods` takes it): every
+                    // memory instruction records its reference before it is read.
                     let (f, records) = shortcut_figures::<T>(model);
                     return model.advance_scalar_memory(
                         f,
