@@ -872,12 +872,28 @@ mod bank_reservations {
     #[test]
     fn a_claim_past_the_last_reservation_moves_the_window_on() {
         let bits = (1u64 << 63) - 1;
-        for window in [0, 1, 0b1011_0110, bits >> 1, bits, 0x2aaa_aaaa_aaaa_aaaa, bits ^ 1] {
+        for window in [
+            0,
+            1,
+            0b1011_0110,
+            bits >> 1,
+            bits,
+            0x2aaa_aaaa_aaaa_aaaa,
+            bits ^ 1,
+        ] {
             for gap in (0..140).chain([1 << 40, u64::MAX / 2]) {
                 let shift = gap + BUSY;
-                let kept = if shift >= 63 { 0 } else { (window << shift) & bits };
+                let kept = if shift >= 63 {
+                    0
+                } else {
+                    (window << shift) & bits
+                };
                 let below = if gap >= 63 { bits } else { (1 << gap) - 1 };
-                assert_eq!(window_after(window, gap, BUSY), kept | below, "{window:#x} {gap}");
+                assert_eq!(
+                    window_after(window, gap, BUSY),
+                    kept | below,
+                    "{window:#x} {gap}"
+                );
             }
         }
     }
