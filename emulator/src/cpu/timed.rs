@@ -167,8 +167,9 @@ impl Cpu {
             // the general path below, which reads the trace itself.
             if let MemoryAccess::Scalar { address } = self.trace.memory {
                 if let Some(model) = self.timing.as_deref_mut() {
-                    // Left in the trace (not taken, as `timed_periods` takes it): every
-                    // memory instruction records its reference before it is read.
+                    // Left in the trace (`timed_periods` takes it; this need not):
+                    // every memory instruction records its reference before anything
+                    // reads it, so a stale one is never read.
                     let (f, records) = shortcut_figures::<T>(model);
                     return model.advance_scalar_memory(
                         f,

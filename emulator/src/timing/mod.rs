@@ -358,9 +358,10 @@ impl TimingModel {
     }
 
     /// The timing descriptor of `instruction` on `unit` for this model: what the
-    /// shortcuts need of it, computed once when the CPU decodes the instruction and
-    /// kept beside its decoded form, so that [`TimingModel::advance`] looks nothing up.
-    /// Derived data, like the derived-instruction cache: never machine state.
+    /// shortcuts need of it, asked when the CPU decodes the instruction and kept
+    /// beside its decoded form, so that [`TimingModel::advance`] looks nothing up.
+    /// Derived once per first parcel (the CPU decodes again whenever its decode cache
+    /// is dropped) and kept in the derived-instruction cache: never machine state.
     pub(crate) fn descriptor(&self, instruction: Instruction, unit: Unit) -> Plain {
         // Nothing else borrows the cache while the CPU decodes.
         let mut derived = self.derived.0.borrow_mut();
