@@ -849,15 +849,15 @@ impl TimingModel {
         // Buffers past the model's count are never loaded and stay 0, which no block
         // number equals.
         if let Some(i) = self.buffers.iter().position(|&b| b == block) {
-            // Most instructions come from the buffer of the one before.
-            if !self.cursor.is_current(i) {
-                // After a taken branch (no current buffer) the branch's time covers it.
-                if self.cursor.current().is_some() {
-                    self.counters.hold_instruction_buffer += f.buffer_change;
-                    *t += f.buffer_change;
-                }
-                self.cursor.set_current(i);
+            // Another buffer than the current one: the current one, holding this
+            // block, was found above.
+            debug_assert!(!self.cursor.is_current(i));
+            // After a taken branch (no current buffer) the branch's time covers it.
+            if self.cursor.current().is_some() {
+                self.counters.hold_instruction_buffer += f.buffer_change;
+                *t += f.buffer_change;
             }
+            self.cursor.set_current(i);
             return;
         }
         let count = f.instruction_buffers;
