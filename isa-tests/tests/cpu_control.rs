@@ -127,12 +127,19 @@ fn the_real_time_clock_in_a_straight_run_counts_the_instructions_before_it() {
     assert_eq!(by_run.cpu.s[2], 1002);
     let mut by_steps = Machine::xmp();
     setup(&mut by_steps);
-    by_steps.load(&program);
-    let stop = std::iter::from_fn(|| Some(by_steps.cpu.step(&mut by_steps.memory)))
-        .find_map(|stop| stop)
-        .expect("the program stops");
-    assert_eq!(stop, exchange(Flags::NORMAL_EXIT, 5));
+    assert_eq!(
+        stop_by_steps(&mut by_steps, &program),
+        exchange(Flags::NORMAL_EXIT, 5)
+    );
     assert_eq!(by_run.cpu, by_steps.cpu);
+}
+
+/// Loads `program` into `m` and runs it one instruction at a time to its stop.
+fn stop_by_steps(m: &mut Machine, program: &[u16]) -> Stop {
+    m.load(program);
+    std::iter::from_fn(|| Some(m.cpu.step(&mut m.memory)))
+        .find_map(|stop| stop)
+        .expect("the program stops")
 }
 
 #[test]
@@ -177,11 +184,10 @@ fn a_clock_started_in_a_straight_run_counts_from_its_own_instruction() {
         let mut by_steps = Machine::xmp();
         by_steps.cpu.set_timing(timing);
         setup(&mut by_steps);
-        by_steps.load(&program);
-        let stop = std::iter::from_fn(|| Some(by_steps.cpu.step(&mut by_steps.memory)))
-            .find_map(|stop| stop)
-            .expect("the program stops");
-        assert_eq!(stop, exchange(Flags::NORMAL_EXIT, 4));
+        assert_eq!(
+            stop_by_steps(&mut by_steps, &program),
+            exchange(Flags::NORMAL_EXIT, 4)
+        );
         assert_eq!(by_run.cpu, by_steps.cpu, "timing {timing}");
         assert!(
             by_run.cpu.clock_countdown < 10,
