@@ -1270,3 +1270,24 @@ fn hostile_decks_end_with_a_message() {
     assert_eq!(status, Some(2));
     assert!(stderr.len() < 400, "{} bytes: {stderr}", stderr.len());
 }
+
+/// A deck cannot replace the files of the permanent-dataset store when `--pds` lies
+/// under `--root` (as the site's `pds` does): DISPOSE to the front end naming the
+/// catalogue, or a dataset in the store's directory, is refused with the reason, and
+/// the catalogue still holds what SAVE put there.
+#[test]
+fn dispose_cannot_replace_the_store() {
+    let site = Site::new();
+    let deck = "JOB,JN=D.\nSAVE,DN=$IN,PDN=KEEP.\n\
+DISPOSE,DN=$IN,DC=ST,DF=CB,TEXT='pds/catalogue.json'.\n/EOF\nx\n";
+    let out = site.run("d", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("a file of the permanent-dataset store (--pds)"),
+        "{stderr}"
+    );
+    let catalogue = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
+    let contents: serde_json::Value = serde_json::from_str(&catalogue).unwrap();
+    assert_eq!(contents["entries"][0]["pdn"], "KEEP");
+}

@@ -360,6 +360,12 @@ impl System {
         let relative = root
             .resolve(path)
             .map_err(|e| format!("not a file name under the root ({e})"))?;
+        if self.is_in_the_store(&root.host_path(&relative)) {
+            return Err(
+                "a file of the permanent-dataset store (--pds), which only SAVE and its kin write"
+                    .to_string(),
+            );
+        }
         let how = OpenHow {
             write: true,
             create: true,
@@ -371,6 +377,22 @@ impl System {
         root.write_at(&relative, 0, false, bytes)
             .map(|_| ())
             .map_err(|failure| failure.error.to_string())
+    }
+
+    /// Whether host file `path` lies in the permanent-dataset store's directory, as
+    /// it can when `--pds` is under `--root`: a deck's DISPOSE to the front end, or a
+    /// dataset's close, must not replace the catalogue or a dataset's file.
+    fn is_in_the_store(&self, path: &std::path::Path) -> bool {
+        let Some(store) = self.deck_host.catalogue.as_ref() else {
+            return false;
+        };
+        let (Ok(store), Some(Ok(parent))) = (
+            std::fs::canonicalize(store.dir()),
+            path.parent().map(std::fs::canonicalize),
+        ) else {
+            return false;
+        };
+        parent.starts_with(store)
     }
 
     /// Closes `pid`'s dataset `name` if it is open (SAVE by request, F$DJA).
