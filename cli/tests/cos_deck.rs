@@ -32,6 +32,16 @@ impl Site {
         self.dir.path().join(name)
     }
 
+    /// The text of the store's catalogue file.
+    fn catalogue(&self) -> String {
+        std::fs::read_to_string(self.path("pds/catalogue.json")).unwrap()
+    }
+
+    /// The store's catalogue, parsed.
+    fn catalogue_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.catalogue()).unwrap()
+    }
+
     /// Runs `deck` (written to NAME.job) with the site's directories and `extra`.
     fn run(&self, name: &str, deck: &str, extra: &[&str]) -> Output {
         let file = self.path(&format!("{name}.job"));
@@ -148,7 +158,7 @@ fn save_then_access_in_another_job() {
         stderr.contains(" PDN=DATA ID=X ED=1 OWN=ME SAVED FROM $IN"),
         "{stderr}"
     );
-    let catalogue = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
+    let catalogue = site.catalogue();
     assert!(catalogue.contains("\"text\": \"the data\""), "{catalogue}");
     let access = "JOB,JN=A,US=ME.\nRELEASE,DN=$IN.\nACCESS,DN=$IN,PDN=DATA,ID=X,R=RPW.\nCOPY.\n";
     let out = site.run("access", access, &[]);
@@ -233,7 +243,7 @@ EXIT.\n\
     ] {
         assert!(stderr.contains(line), "{line:?} in {stderr}");
     }
-    let catalogue = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
+    let catalogue = site.catalogue();
     assert!(catalogue.contains("\"entries\": []"), "{catalogue}");
     let files = std::fs::read_dir(site.path("pds/data")).unwrap().count();
     assert_eq!(files, 0, "the deleted dataset's file is gone");
@@ -383,7 +393,7 @@ fn a_deck_checkpointed_mid_step_and_restarted_ends_the_same() {
     let whole_stdout = text(&out.stdout);
     assert_eq!(whole_stdout, lines);
     let whole = stats(&whole_json);
-    let catalogue = |site: &Site| std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
+    let catalogue = Site::catalogue;
     let whole_catalogue = catalogue(&site);
     assert!(whole_catalogue.contains("\"edition\": 2"));
 
@@ -468,7 +478,7 @@ fn a_stopped_deck_resumes_from_its_checkpoint_directory() {
     let resumed = stats(&json);
     assert_eq!(resumed["cycles"], whole["cycles"]);
     assert_eq!(resumed["state_hash"], whole["state_hash"]);
-    let catalogue = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
+    let catalogue = site.catalogue();
     assert_eq!(
         catalogue.matches("\"pdn\": \"IN\"").count(),
         2,
@@ -813,10 +823,7 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
     let epoch = ["--epoch", "604672496"];
     let save = "JOB,JN=S,US=SYSTEM.\nSAVE,DN=$IN,PDN=DATA.\nSAVE,DN=$IN,PDN=LONGERNAME12345,ID=XID.\n/EOF\nkept\n";
     ok(&site.run("save", save, &epoch));
-    let entries = |site: &Site| {
-        let text = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
-        serde_json::from_str::<serde_json::Value>(&text).unwrap()["entries"].clone()
-    };
+    let entries = |site: &Site| site.catalogue_json()["entries"].clone();
     let before = entries(&site);
     let out = run_corpus_deck_with(&site, "a", "JOB,JN=A,US=SYSTEM.\nAUDIT.\n", &epoch);
     let stderr = ok(&out);
@@ -960,8 +967,7 @@ fn dmp10_and_pld10_dump_and_reload_a_catalogue() {
     ] {
         assert!(stdout.contains(line), "{line:?} in {stdout}");
     }
-    let text = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
-    let catalogue: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let catalogue = site.catalogue_json();
     let entries = catalogue["entries"].as_array().unwrap();
     let names: Vec<&str> = entries.iter().map(|e| e["pdn"].as_str().unwrap()).collect();
     assert_eq!(names, ["DATA", "LONGERNAME12345"], "each once");
@@ -1287,7 +1293,5 @@ DISPOSE,DN=$IN,DC=ST,DF=CB,TEXT='pds/catalogue.json'.\n/EOF\nx\n";
         stderr.contains("a file of the permanent-dataset store (--pds)"),
         "{stderr}"
     );
-    let catalogue = std::fs::read_to_string(site.path("pds/catalogue.json")).unwrap();
-    let contents: serde_json::Value = serde_json::from_str(&catalogue).unwrap();
-    assert_eq!(contents["entries"][0]["pdn"], "KEEP");
+    assert_eq!(site.catalogue_json()["entries"][0]["pdn"], "KEEP");
 }
