@@ -244,11 +244,6 @@ fn place_blocks(
         return Err(format!("{}: a dataset the system read", dataset.name));
     }
     let blocks = end.saturating_sub(start);
-    if blocks == 0 && words.is_empty() {
-        // Nothing to write: GENCAT asks once for each catalogue region it has
-        // just made, IN and OUT both at block 0 of an empty buffer.
-        return Ok(());
-    }
     if blocks == 0 || words.len() as u64 != blocks * BLOCK_WORDS as u64 {
         return Err(format!(
             "{}: {} word(s) between OUT and IN for blocks {start} to {end}",
@@ -960,7 +955,7 @@ mod tests {
     /// catalogue regions): FIRST, OUT and IN all at the caller's area, LIMIT past
     /// it, so the whole area is the blocks from OUT's block number on. A new
     /// dataset written so reads back, by block number, what was written, and a
-    /// block written again takes its place; nothing to write is no error.
+    /// block written again takes its place.
     #[test]
     fn a_whole_area_written_by_block_number_reads_back() {
         let dir = tempfile::tempdir().unwrap();
