@@ -9,7 +9,7 @@ pub const MAGIC: [u8; 8] = *b"CRAYCKPT";
 /// The format major version this crate writes and the only one it reads.
 pub const MAJOR_VERSION: u16 = 1;
 /// The format minor version this crate writes; readers accept any minor of their major.
-pub const MINOR_VERSION: u16 = 2;
+pub const MINOR_VERSION: u16 = 3;
 /// Length in bytes of the fixed header that precedes the section table.
 pub const HEADER_LEN: usize = 32;
 /// Length in bytes of one section table entry.

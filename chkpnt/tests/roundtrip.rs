@@ -188,8 +188,8 @@ fn layout_matches_format_md() {
     assert_eq!(&b[0..8], b"CRAYCKPT");
     assert_eq!(
         (le16(8), le16(10)),
-        (1, 2),
-        "format 1.2 (FORMAT.md header table)"
+        (1, 3),
+        "format 1.3 (FORMAT.md header table)"
     );
     assert_eq!(le32(12), 0);
     assert_eq!(le32(16), 2);

@@ -1295,3 +1295,356 @@ DISPOSE,DN=$IN,DC=ST,DF=CB,TEXT='pds/catalogue.json'.\n/EOF\nx\n";
     );
     assert_eq!(site.catalogue_json()["entries"][0]["pdn"], "KEEP");
 }
+
+/// The site with `sys/WBLOCKS.bin` and `sys/RBLOCKS.bin` too (images/cos/wblocks.cal
+/// writes dataset RAW as two unblocked blocks by block number, rblocks.cal reads
+/// them back by block number and aborts unless they are the words written).
+fn site_with_block_programs() -> Site {
+    let site = Site::new();
+    for name in ["wblocks", "rblocks"] {
+        let status = cray()
+            .args(["asm", "--format", "cos"])
+            .arg(common::image(&format!("cos/{name}.cal")))
+            .arg("-o")
+            .arg(site.path(&format!("sys/{}.bin", name.to_ascii_uppercase())))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    site
+}
+
+/// A dataset a step writes by block number that is not a blocked dataset is kept
+/// whole as an unblocked dataset: a later step reads the same words back by block
+/// number, SAVE keeps it in the store as such (its entry says so and counts its
+/// words), and ACCESS in another job gives it back, read by block number again.
+/// Without the writer, the reader finds no such words and aborts.
+#[test]
+fn an_unblocked_dataset_written_by_block_number_is_kept_saved_and_accessed() {
+    let site = site_with_block_programs();
+    let deck = "JOB,JN=W,US=ME.\nWBLOCKS.\nRBLOCKS.\nSAVE,DN=RAW,PDN=RAWDS.\n\
+                RELEASE,DN=RAW.\nACCESS,DN=RAW,PDN=RAWDS.\nRBLOCKS.\n";
+    let stderr = ok(&site.run("w", deck, &[]));
+    assert!(!stderr.contains("F$WDC data"), "{stderr}");
+    assert!(
+        stderr.contains(" PDN=RAWDS ID= ED=1 OWN=ME SAVED FROM RAW"),
+        "{stderr}"
+    );
+    let catalogue = site.catalogue_json();
+    let entry = &catalogue["entries"][0];
+    assert_eq!(entry["unblocked"], true, "{catalogue}");
+    assert_eq!(entry["words"], 1024, "two blocks");
+    let file = site.path("pds/data").join(entry["file"].as_str().unwrap());
+    let bytes = std::fs::read(file).unwrap();
+    assert_eq!(bytes.len(), 1024 * 8, "the words as they are");
+    assert_eq!(bytes[8..16], (1u64 << 63 | 1).to_be_bytes());
+
+    let stderr = ok(&site.run(
+        "a",
+        "JOB,JN=A,US=ME.\nACCESS,DN=RAW,PDN=RAWDS.\nRBLOCKS.\n",
+        &[],
+    ));
+    assert!(stderr.contains("ACCESSED AS RAW"), "{stderr}");
+    let out = site.run("n", "JOB,JN=N,US=ME.\nRBLOCKS.\n", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains(" RBLOCKS ABORTED (exit status 1)"));
+}
+
+/// A store written before unblocked datasets were kept has no `unblocked` in its
+/// entries: they read as blocked, as every dataset of such a store is, and a store
+/// of blocked datasets is written without the key, as before.
+#[test]
+fn a_store_without_the_unblocked_mark_reads_as_blocked() {
+    let site = Site::new();
+    let deck = "JOB,JN=S,US=ME.\nSAVE,DN=$IN,PDN=TEXT.\n/EOF\nline\n";
+    ok(&site.run("s", deck, &[]));
+    assert!(
+        !site.catalogue().contains("unblocked"),
+        "{}",
+        site.catalogue()
+    );
+    let deck = "JOB,JN=R,US=ME.\nACCESS,DN=T,PDN=TEXT.\nCOPYD,I=T.\n";
+    let out = site.run("r", deck, &[]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "line\n");
+}
+
+/// The deck of the checkpoint tests: dataset A (one line) disposed with DEFER,
+/// an unblocked dataset written by block number, then a long COPY (where the
+/// checkpoint falls) and a read of the unblocked blocks.
+fn deferred_deck(lines: &str) -> String {
+    format!(
+        "JOB,JN=DF,US=ME.\nCOPYF,I=$IN,O=A.\nDISPOSE,DN=A,DEFER.\nWBLOCKS.\nCOPY.\nRBLOCKS.\n\
+         /EOF\ndeferred line\n/EOF\n{lines}"
+    )
+}
+
+/// DISPOSE,DEFER as COS did it: the disposition is kept in the job and done when
+/// the dataset is released (before the output of the steps after the RELEASE) or,
+/// without a RELEASE, when the job ends (after the output of every step); a later
+/// DISPOSE of the dataset takes its place.
+#[test]
+fn a_deferred_disposition_is_done_at_the_release_or_at_the_end_of_the_job() {
+    let site = Site::new();
+    let at_release = "JOB,JN=R.\nCOPYF,I=$IN,O=A.\nDISPOSE,DN=A,DEFER.\nCOPY.\n\
+                      RELEASE,DN=A.\nCOPY.\n/EOF\nfirst\n/EOF\nsecond\n/EOF\nthird\n";
+    let out = site.run("r", at_release, &[]);
+    let stderr = ok(&out);
+    assert_eq!(text(&out.stdout), "second\nfirst\nthird\n");
+    assert!(
+        stderr.contains(" DISPOSE: A: deferred to its release or the end of the job"),
+        "{stderr}"
+    );
+
+    let at_end =
+        "JOB,JN=E.\nCOPYF,I=$IN,O=A.\nCOPYF,I=$IN,O=B.\nDISPOSE,DN=B,DC=ST,SDN=BOUT,DEFER.\n\
+                  DISPOSE,DN=A,DEFER.\nCOPY.\n/EOF\nfirst\n/EOF\nsecond\n/EOF\nthird\n";
+    let out = site.run("e", at_end, &[]);
+    let stderr = ok(&out);
+    assert_eq!(text(&out.stdout), "third\nfirst\n");
+    assert_eq!(
+        std::fs::read_to_string(site.path("BOUT")).unwrap(),
+        "second\n"
+    );
+    // In the order given, then the job ends.
+    let staged = stderr.find(" DISPOSE: B: 7 bytes to BOUT").unwrap();
+    assert!(staged < stderr.find(" JOB ENDED").unwrap(), "{stderr}");
+
+    let replaced = "JOB,JN=P.\nCOPYF,I=$IN,O=A.\nDISPOSE,DN=A,DEFER.\nDISPOSE,DN=A,DC=SC,DEFER.\n\
+                    /EOF\nfirst\n";
+    let out = site.run("p", replaced, &[]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "", "scratched: the later disposition");
+}
+
+/// A deck checkpointed in the middle of a step after a DISPOSE,DEFER and the write
+/// of an unblocked dataset, and restarted, ends as a run straight through: the
+/// deferred line is printed once, at the end, the unblocked words read back, and
+/// the clock and state hash are the same.
+#[test]
+fn a_deferred_disposition_and_an_unblocked_dataset_outlive_a_checkpoint() {
+    let lines: String = (0..300).map(|i| format!("line {i}\n")).collect();
+    let deck = deferred_deck(&lines);
+    let site = site_with_block_programs();
+    let whole_json = site.path("whole.json");
+    let out = site.run("df", &deck, &["--stats-json", whole_json.to_str().unwrap()]);
+    ok(&out);
+    let whole_stdout = text(&out.stdout);
+    assert_eq!(whole_stdout, format!("{lines}deferred line\n"));
+    let whole = stats(&whole_json);
+
+    let site = site_with_block_programs();
+    let image = site.path("half.chk");
+    let half = (whole["cycles"].as_u64().unwrap() / 2).to_string();
+    let out = site.run(
+        "df",
+        &deck,
+        &["--stop-at", &half, "--checkpoint", image.to_str().unwrap()],
+    );
+    assert!(image.exists(), "{}", text(&out.stderr));
+    let first_part = text(&out.stdout);
+    assert!(first_part.len() < lines.len(), "stopped inside COPY");
+    let json = site.path("restarted.json");
+    let out = site.restart(&image, &["--stats-json", json.to_str().unwrap()]);
+    ok(&out);
+    assert_eq!(first_part + &text(&out.stdout), whole_stdout);
+    let restarted = stats(&json);
+    assert_eq!(restarted["cycles"], whole["cycles"]);
+    assert_eq!(restarted["state_hash"], whole["state_hash"]);
+}
+
+/// `--resume` after a crash (here `--max-cycles` inside the COPY step, past the
+/// DISPOSE,DEFER) continues from the newest periodic image: the deferred line is
+/// printed once, by the run that reaches the end, and the job ends as a run
+/// straight through does.
+#[test]
+fn a_deferred_disposition_is_done_once_by_a_resumed_deck() {
+    let lines: String = (0..300).map(|i| format!("line {i}\n")).collect();
+    let deck = deferred_deck(&lines);
+    let straight = site_with_block_programs();
+    let json = straight.path("straight.json");
+    ok(&straight.run("df", &deck, &["--stats-json", json.to_str().unwrap()]));
+    let whole = stats(&json);
+    let cycles = whole["cycles"].as_u64().unwrap();
+
+    let site = site_with_block_programs();
+    let every = (cycles / 5).to_string();
+    let stop = (cycles * 3 / 5).to_string();
+    let ck = site.path("ck");
+    let resumable = [
+        "--checkpoint-every",
+        &every,
+        "--checkpoint-dir",
+        ck.to_str().unwrap(),
+        "--resume",
+    ];
+    let stopped = site.run(
+        "df",
+        &deck,
+        &[&resumable[..], &["--max-cycles", &stop]].concat(),
+    );
+    assert_ne!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
+    assert!(!text(&stopped.stdout).contains("deferred line"));
+    let json = site.path("resumed.json");
+    let out = site.run_file(
+        &site.path("df.job"),
+        &[&resumable[..], &["--stats-json", json.to_str().unwrap()]].concat(),
+    );
+    let stderr = ok(&out);
+    assert!(
+        stderr.contains("cray: resume: continuing job 1 from"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout).matches("deferred line").count(), 1);
+    assert!(text(&out.stdout).ends_with("line 299\ndeferred line\n"));
+    let resumed = stats(&json);
+    assert_eq!(resumed["cycles"], whole["cycles"]);
+    assert_eq!(resumed["state_hash"], whole["state_hash"]);
+}
+
+/// The JCB words 0101-0103 a step sees at its third instruction under `cray debug`.
+fn jcb_at_start(site: &Site, deck: &Path) -> (u64, u64, String) {
+    use std::io::Write;
+    let mut debug = cray()
+        .args(["debug", "--system-dir"])
+        .arg(site.path("sys"))
+        .arg(deck)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    debug
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"goto instruction 3\nx 0101 3\nq\n")
+        .unwrap();
+    let out = debug.wait_with_output().unwrap();
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    let jcb = said
+        .lines()
+        .find(|l| l.trim_start().starts_with("0101:"))
+        .unwrap_or_else(|| panic!("{said}"));
+    let words: Vec<u64> = jcb
+        .split_whitespace()
+        .skip(1)
+        .map(|w| u64::from_str_radix(w, 8).unwrap())
+        .collect();
+    (words[0] & 0xFF_FFFF, words[2] >> 24 & 0xFF_FFFF, said)
+}
+
+/// MEMORY,FL= (decimal words, rounded up to 512) gives the later steps that field
+/// instead of the whole MFL, in JCFL and JCMFL; MEMORY,AUTO gives them the MFL
+/// again. A field above the MFL, a parameter not grounded here (USER), or
+/// neither FL nor AUTO is refused with a line that names it.
+#[test]
+fn memory_sets_the_field_length_of_the_later_steps() {
+    let site = Site::new();
+    let deck = site.path("m.job");
+    std::fs::write(
+        &deck,
+        "JOB,JN=M,MFL=200000.\nMEMORY,FL=100000.\nCOPY.\n/EOF\nx\n",
+    )
+    .unwrap();
+    let (fl, mfl, said) = jcb_at_start(&site, &deck);
+    // 100 000 words rounded up: 0304000 (100 352).
+    assert_eq!((fl, mfl), (0o304000, 0o304000), "{said}");
+    std::fs::write(
+        &deck,
+        "JOB,JN=M,MFL=200000.\nMEMORY,FL=100000.\nMEMORY,AUTO.\nCOPY.\n/EOF\nx\n",
+    )
+    .unwrap();
+    let (fl, mfl, said) = jcb_at_start(&site, &deck);
+    // The MFL: 200 000 rounded up, 0607000 (200 192).
+    assert_eq!((fl, mfl), (0o607000, 0o607000), "{said}");
+
+    let out = site.run(
+        "m2",
+        "JOB,JN=M,MFL=200000.\nMEMORY,FL=100000.\nCOPY.\nMEMORY,AUTO.\nCOPY.\n/EOF\nx\n/EOF\ny\n",
+        &[],
+    );
+    let stderr = ok(&out);
+    assert_eq!(text(&out.stdout), "x\ny\n");
+    assert!(
+        stderr.contains(" MEMORY: FL=100352 for the steps that follow"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" MEMORY: AUTO: the steps that follow get the MFL, 200192 words"),
+        "{stderr}"
+    );
+    for (statement, line) in [
+        (
+            "MEMORY,FL=300000.",
+            " MEMORY: FL=300000: above the job's maximum field length of 200192 words (JOB,MFL=)",
+        ),
+        (
+            "MEMORY,FL=90000,USER.",
+            " MEMORY: USER not served here (only FL= and AUTO are known",
+        ),
+        ("MEMORY.", " MEMORY: FL= or AUTO is required"),
+    ] {
+        let out = site.run(
+            "m3",
+            &format!("JOB,JN=M,MFL=200000.\n{statement}\nCOPY.\n/EOF\nx\n"),
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(1), "{statement}");
+        assert!(
+            text(&out.stderr).contains(line),
+            "{line:?} in {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), "", "the step after it is skipped");
+    }
+}
+
+/// GENCAT (COS 1.17, held out of the repository: `CRAY_HELD_SYS`, default
+/// /work/held/sys, must hold gencat.bin, else the test passes without running)
+/// saves `$MASTER` right after defining it, then writes its regions by block
+/// number: the saved edition takes the words at the job's end, as an unblocked
+/// dataset as large as the catalogue installed, and a later job ACCESSes it.
+#[test]
+fn gencat_s_master_catalog_is_kept_whole_in_the_store() {
+    let held = std::env::var_os("CRAY_HELD_SYS")
+        .map_or_else(|| PathBuf::from("/work/held/sys"), PathBuf::from);
+    let gencat = held.join("gencat.bin");
+    if !gencat.is_file() {
+        eprintln!("skipped: {} is absent", gencat.display());
+        return;
+    }
+    let site = Site::new();
+    std::fs::copy(&gencat, site.path("sys/GENCAT.bin")).unwrap();
+    // GENCAT reads the Dataset Catalog: a store with one dataset (as the store of
+    // the runs that found this, /tmp/gc2/pds0, has).
+    ok(&site.run(
+        "s",
+        "JOB,JN=S,US=SYSTEM.\nSAVE,DN=$IN,PDN=DATA.\n/EOF\nx\n",
+        &[],
+    ));
+    let deck = "JOB,JN=JGENCAT,US=SYSTEM,T.\nACCOUNT,AC=CRAY,APW=XYZZY,UPW=QUASAR.\nGENCAT.\nEXIT.\n\
+                /EOF\nMCD,PDN=$MASTER,R=QUASAR,W=QUASAR,M=QUASAR.\n\
+                BCD,PDN=$BACKUP,R=QUASAR,W=QUASAR,M=QUASAR.\nCREATE,CAT=BACKUP.\nCREATE,CAT=MASTER.\n";
+    let out = site.run("g", deck, &["--max-cycles", "4000000000"]);
+    let stderr = ok(&out);
+    assert!(stderr.contains("GC012 - GENCAT complete."), "{stderr}");
+    assert!(!stderr.contains("F$WDC data"), "{stderr}");
+    let catalogue = site.catalogue_json();
+    let entries = catalogue["entries"].as_array().unwrap();
+    let master = entries
+        .iter()
+        .find(|e| e["pdn"] == "$MASTER")
+        .unwrap_or_else(|| panic!("{catalogue}\n{stderr}"));
+    assert_eq!(master["unblocked"], true, "{catalogue}");
+    // Its size is the catalogue GENCAT installed: 51 regions of 36 sectors.
+    let installed = catalogue["installed"]
+        .as_array()
+        .and_then(|i| i.iter().find(|i| i["pdn"] == "$MASTER"))
+        .unwrap_or_else(|| panic!("{catalogue}"));
+    let sectors = installed["regions"].as_u64().unwrap() * installed["sectors"].as_u64().unwrap();
+    assert_eq!(master["words"].as_u64(), Some(sectors * 512), "{catalogue}");
+    let access = "JOB,JN=A,US=SYSTEM.\nACCESS,DN=M,PDN=$MASTER,R=QUASAR.\n";
+    let stderr = ok(&site.run("a", access, &[]));
+    assert!(stderr.contains("ACCESSED AS M"), "{stderr}");
+}

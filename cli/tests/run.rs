@@ -296,7 +296,7 @@ fn inspect_and_diff_describe_images() {
         .unwrap();
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["format_version"], "1.2");
+    assert_eq!(v["format_version"], "1.3");
     assert_eq!(v["model"], "xmp");
     assert_eq!(v["pids"], serde_json::json!([1]));
     assert_eq!(v["jid"], 1);

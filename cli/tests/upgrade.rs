@@ -63,13 +63,13 @@ fn every_old_golden_image_upgraded_restarts_to_the_same_end() {
         assert!(out.status.success(), "{name}: {}", text(&out.stderr));
         assert!(
             text(&out.stdout)
-                .contains("kernel state version 1 -> format 1.2 kernel state version 2"),
+                .contains("kernel state version 1 -> format 1.3 kernel state version 3"),
             "{}",
             text(&out.stdout)
         );
         let inspected: Value =
             serde_json::from_slice(&run(&["inspect", "--json", s(&upgraded)]).stdout).unwrap();
-        assert_eq!(inspected["format_version"], "1.2");
+        assert_eq!(inspected["format_version"], "1.3");
         assert_eq!(
             inspected["parent"],
             Value::Null,

@@ -121,6 +121,14 @@ fn reads_written_blocks(dataset: &super::job::LocalDataset) -> bool {
     dataset.read_stream.is_none() && holds_no_records(dataset) && !dataset.write_stream.is_empty()
 }
 
+/// Whether the words written to `dataset` by block number are its blocks as they
+/// are, read back by block number ([`block_stream`]) and, when they are not a
+/// blocked dataset, kept at its close as an unblocked dataset's words: it was
+/// opened without records and the system never read it into a buffer.
+pub(crate) fn keeps_written_blocks(dataset: &super::job::LocalDataset) -> bool {
+    dataset.read_stream.is_none() && holds_no_records(dataset)
+}
+
 /// Whether `dataset` was opened without records (new, or ends only).
 fn holds_no_records(dataset: &super::job::LocalDataset) -> bool {
     dataset
@@ -182,7 +190,16 @@ pub(crate) fn written_form(
 fn take_in_written(dataset: &mut super::job::LocalDataset) -> Result<(), String> {
     let written = std::mem::take(&mut dataset.write_stream);
     let stream = written_form(dataset, written)?;
-    dataset.items = super::dataset::deblock_closing(&stream).map_err(|e| e.to_string())?;
+    dataset.items = match super::dataset::deblock_closing(&stream) {
+        Ok(items) => items,
+        Err(e) => {
+            // Not blocked: an unblocked dataset's words stay for its close to keep.
+            if dataset.read_stream.is_none() {
+                dataset.write_stream = stream;
+            }
+            return Err(e.to_string());
+        }
+    };
     dataset.written = true;
     dataset.read_stream = None;
     Ok(())

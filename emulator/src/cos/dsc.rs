@@ -156,6 +156,7 @@ mod tests {
             accessed: 604_672_510,
             accesses: 3,
             dumped: 604_672_520,
+            unblocked: false,
             words: 9,
             file: "00000001.ds".to_string(),
         }

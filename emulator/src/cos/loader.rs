@@ -228,6 +228,8 @@ pub(crate) fn test_deck_job(
         ]),
         conditions: Vec::new(),
         symbols: BTreeMap::new(),
+        deferred: Vec::new(),
+        field_length: None,
     };
     let jid = system.processes[&pid].jid;
     system.cos_decks.insert(jid, deck);

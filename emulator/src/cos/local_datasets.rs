@@ -194,6 +194,11 @@ impl System {
         let mut dataset = self.load_dataset(name, &backing, slot)?;
         if backing == Backing::Job {
             dataset.items = self.open_job_dataset(pid, name);
+            // An unblocked dataset's words are its blocks as written by block number
+            // (module `cos::circular`): read and rewritten where their numbers say.
+            if let Some(words) = self.unblocked_job_dataset(pid, name) {
+                dataset.write_stream = words;
+            }
         }
         let name_word = super::bits::ascii_word(name);
         let mut table = vec![0u64; DSP_WORDS as usize];
@@ -306,11 +311,22 @@ impl System {
             dataset.written = true;
         }
         if !dataset.write_stream.is_empty() {
+            let unblocked =
+                dataset.backing == Backing::Job && super::circular::keeps_written_blocks(dataset);
             let written = std::mem::take(&mut dataset.write_stream);
             let stream = super::circular::written_form(dataset, written)
                 .map_err(|e| format!("{}: F$WDC data: {e}", dataset.name))?;
-            let items = deblock_closing(&stream)
-                .map_err(|e| format!("{}: F$WDC data: {e}", dataset.name))?;
+            let items = match deblock_closing(&stream) {
+                Ok(items) => items,
+                // Not a blocked dataset: the words of an unblocked one (GENCAT's
+                // catalogues, written by block number), which the job keeps whole.
+                Err(_) if unblocked => {
+                    let name = dataset.name.clone();
+                    self.store_unblocked_job_dataset(pid, &name, stream);
+                    return Ok(());
+                }
+                Err(e) => return Err(format!("{}: F$WDC data: {e}", dataset.name)),
+            };
             if dataset.backing == Backing::Stdout {
                 // Blocked words for the console: its records, as F$BIO's are shown.
                 let lines: String = items
@@ -514,7 +530,11 @@ impl System {
         else {
             return Reply::Status(STATUS_NO_DATASET);
         };
-        let words = block(&dataset.items).map_or(0, |w| w.len() as u64);
+        let words = if super::circular::keeps_written_blocks(dataset) {
+            dataset.write_stream.len() as u64
+        } else {
+            block(&dataset.items).map_or(0, |w| w.len() as u64)
+        };
         Reply::Value(words.saturating_sub(1) / super::dataset::BLOCK_WORDS as u64)
     }
 

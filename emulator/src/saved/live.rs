@@ -7,12 +7,12 @@
 
 use super::convert::{convert_by_from, convert_enum, convert_struct, Convert};
 use super::v1::{
-    AccessV1, AccessedV1, BackingV1, ConfigV1, CosJobV1, CpuStateV1, DatasetItemV1, DeckJobV1,
-    DescriptionV1, ExitStatusV1, FileTableV1, HandlerV1, HpmCountersV1, JobDatasetV1,
-    LocalDatasetV1, ModelV1, ModesV1, OpenFileV1, PersonalityV1, PipeV1, ProcessStateV1, ProcessV1,
-    SharedRegistersV1, SignalsV1, TerminalInputV1, WaitOnV1,
+    AccessV1, AccessedV1, BackingV1, ConfigV1, CosJobV1, CpuStateV1, DatasetItemV1, DescriptionV1,
+    ExitStatusV1, FileTableV1, HandlerV1, HpmCountersV1, LocalDatasetV1, ModelV1, ModesV1,
+    OpenFileV1, PersonalityV1, PipeV1, ProcessStateV1, ProcessV1, SharedRegistersV1, SignalsV1,
+    TerminalInputV1, WaitOnV1,
 };
-use super::v2::SystemStateV2;
+use super::v3::{DeckJobV3, JobDatasetV3, SystemStateV3};
 use crate::cos::dataset::DatasetItem;
 use crate::cos::deck::catalogue::Access;
 use crate::cos::deck::{Accessed, DeckJob, JobDataset};
@@ -90,7 +90,7 @@ convert_enum!(DatasetItem <=> DatasetItemV1 {
     EndOfData,
 });
 
-convert_struct!(DeckJob <=> DeckJobV1 {
+convert_struct!(DeckJob <=> DeckJobV3 {
     job_name,
     user,
     number,
@@ -101,8 +101,17 @@ convert_struct!(DeckJob <=> DeckJobV1 {
     datasets,
     conditions,
     symbols,
+    deferred,
+    field_length,
 });
-convert_struct!(JobDataset <=> JobDatasetV1 { items, position, open_base, modified, permanent });
+convert_struct!(JobDataset <=> JobDatasetV3 {
+    items,
+    position,
+    open_base,
+    modified,
+    permanent,
+    unblocked,
+});
 convert_struct!(Accessed <=> AccessedV1 { pdn, id, own, edition, access });
 convert_enum!(Access <=> AccessV1 { None, Execute, Read, Write, Maintenance });
 
@@ -138,9 +147,9 @@ convert_struct!(HpmCounters <=> HpmCountersV1 {
     branches_taken,
 });
 
-impl From<System> for SystemStateV2 {
-    fn from(system: System) -> SystemStateV2 {
-        SystemStateV2 {
+impl From<System> for SystemStateV3 {
+    fn from(system: System) -> SystemStateV3 {
+        SystemStateV3 {
             config: system.config.into(),
             processes: system.processes.convert(),
             files: system.files.into(),
@@ -158,8 +167,8 @@ impl From<System> for SystemStateV2 {
     }
 }
 
-impl From<SystemStateV2> for System {
-    fn from(saved: SystemStateV2) -> System {
+impl From<SystemStateV3> for System {
+    fn from(saved: SystemStateV3) -> System {
         // The host side (root, console, deck host) is attached by the caller.
         let mut system = System::new(saved.config.into(), HostRoot::default(), Console::default());
         system.processes = saved.processes.convert();

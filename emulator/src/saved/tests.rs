@@ -26,11 +26,19 @@ const PINNED_STATE_V1: &[u8] = include_bytes!("pinned/state-v1.bin");
 /// decks section (kind 18) of format 1.1, which version 2 of the state appends.
 const PINNED_DECKS_V1: &[u8] = include_bytes!("pinned/decks-v1.bin");
 
+/// The state of [`sample`] as version 3 writes it: version 2's bytes with the deck
+/// job's new fields (an unblocked dataset, a deferred disposition, MEMORY's field
+/// length) in their places. Never rewritten.
+const PINNED_STATE_V3: &[u8] = include_bytes!("pinned/state-v3.bin");
+
 /// Every frozen type of the saved state. A type reachable from a saved state is one
 /// of these, a primitive or a std container ([`frozen_modules_name_no_live_type`]).
-const FROZEN_TYPES: [&str; 31] = [
+const FROZEN_TYPES: [&str; 34] = [
     "SystemStateV1",
     "SystemStateV2",
+    "SystemStateV3",
+    "DeckJobV3",
+    "JobDatasetV3",
     "ConfigV1",
     "ProcessV1",
     "CpuStateV1",
@@ -156,6 +164,8 @@ fn sample_deck() -> DeckJob {
         ]),
         conditions: vec![(true, false)],
         symbols: BTreeMap::from([("J0".to_string(), -5)]),
+        deferred: Vec::new(),
+        field_length: None,
     }
 }
 
@@ -209,8 +219,22 @@ fn sample_processes() -> BTreeMap<Pid, Process> {
     processes
 }
 
-/// A system in which every saved type and every variant of a saved enum occurs.
+/// [`sample_v2`] with what version 3 added to a deck job: an unblocked dataset, a
+/// deferred disposition and a field length set by MEMORY. Every saved type and every
+/// variant of a saved enum occurs in it.
 fn sample() -> System {
+    let mut system = sample_v2();
+    let deck = system.cos_decks.get_mut(&1).expect("the sample's deck");
+    deck.datasets
+        .insert("$MASTER".to_string(), JobDataset::unblocked(vec![7; 600]));
+    deck.deferred = vec![("DATA".to_string(), "DISPOSE,DN=DATA,DEFER.".to_string())];
+    deck.field_length = Some(0o200000);
+    system
+}
+
+/// A system in which every type and variant of version 2 occurs: the sample whose
+/// bytes were pinned for versions 1 and 2.
+fn sample_v2() -> System {
     let config = Config {
         model: Model::Cray1,
         max_open_files: 7,
@@ -278,16 +302,44 @@ fn the_current_version_round_trips_every_field() {
 }
 
 #[test]
-fn the_live_sample_is_written_as_the_pinned_bytes_of_version_2() {
-    // Version 2 is version 1 with the decks appended, in the layout section 18 had.
+fn the_live_sample_is_written_as_the_pinned_bytes_of_version_3() {
     let bytes = encode(sample()).unwrap();
+    assert!(
+        bytes == PINNED_STATE_V3,
+        "{}",
+        first_difference(&bytes, PINNED_STATE_V3)
+    );
+    let frozen: SystemStateV3 = postcard::from_bytes(PINNED_STATE_V3).unwrap();
+    assert_eq!(postcard::to_stdvec(&frozen).unwrap(), PINNED_STATE_V3);
+    // Up to the decks it is version 1's layout, as version 2 is.
+    assert!(PINNED_STATE_V3.starts_with(PINNED_STATE_V1));
+}
+
+#[test]
+fn a_version_2_state_still_restores_as_the_sample_it_was() {
+    // Version 2 is version 1 with the decks appended, in the layout section 18 had:
+    // the bytes every format 1.2 image holds.
     let pinned = [PINNED_STATE_V1, PINNED_DECKS_V1].concat();
-    assert!(bytes == pinned, "{}", first_difference(&bytes, &pinned));
+    let frozen: SystemStateV2 = postcard::from_bytes(&pinned).unwrap();
+    assert_eq!(postcard::to_stdvec(&frozen).unwrap(), pinned);
+    let system = sample_v2();
+    let back = decode(2, &pinned, BTreeMap::new()).unwrap();
+    assert_eq!(back.state_hash(), system.state_hash());
+    assert_eq!(back.processes, system.processes);
+    assert_eq!(back.files, system.files);
+    assert_eq!(back.cos_decks, system.cos_decks);
+    // Migrated: no disposition deferred, the default field length, all blocked.
+    let deck = &back.cos_decks[&1];
+    assert!(deck.deferred.is_empty() && deck.field_length.is_none());
+    assert!(deck.datasets.values().all(|d| d.unblocked.is_none()));
+    // Written again, it is version 3 and holds the same system.
+    let again = decode(STATE_VERSION, &encode(back).unwrap(), BTreeMap::new()).unwrap();
+    assert_eq!(again.state_hash(), system.state_hash());
 }
 
 #[test]
 fn the_pinned_bytes_of_version_1_decode_to_the_live_sample_and_encode_again() {
-    let system = sample();
+    let system = sample_v2();
     let frozen: SystemStateV1 = postcard::from_bytes(PINNED_STATE_V1).unwrap();
     let again = postcard::to_stdvec(&frozen).unwrap();
     assert!(
@@ -338,9 +390,10 @@ fn a_state_that_is_not_its_version_is_a_decode_error() {
 }
 
 /// The source of every version module, by name.
-const FROZEN_MODULES: [(&str, &str); 2] = [
+const FROZEN_MODULES: [(&str, &str); 3] = [
     ("v1.rs", include_str!("v1.rs")),
     ("v2.rs", include_str!("v2.rs")),
+    ("v3.rs", include_str!("v3.rs")),
 ];
 
 /// Names a frozen module may use besides its frozen types: primitives' companions,

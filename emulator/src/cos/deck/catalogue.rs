@@ -6,7 +6,8 @@
 //!                      passwords, public access, permits, text, notes, times,
 //!                      data file), the next file number, the next job number, and
 //!                      the operations already done (job, statement)
-//! DIR/data/NNNNNNNN.ds each dataset's contents as a COS blocked dataset
+//! DIR/data/NNNNNNNN.ds each dataset's contents as a COS blocked dataset, or the
+//!                      words of an unblocked one (an entry marked "unblocked")
 //! ```
 //!
 //! Crash safety: a dataset's file is written under a fresh name (temporary file,
@@ -131,10 +132,16 @@ pub struct Entry {
     /// never (absent from catalogues written before it was kept).
     #[serde(default)]
     pub dumped: u64,
-    /// Data words of the blocked dataset.
+    /// Data words of the blocked dataset (of an unblocked one: its words).
     pub words: u64,
     /// Its file under `data/`.
     pub file: String,
+    /// The file holds the words of an unblocked dataset (whole 512-word blocks, as
+    /// GENCAT writes its catalogues by block number), not a blocked dataset. Absent
+    /// when false, so a store of blocked datasets is written as before, and a store
+    /// written before it reads as blocked, which every dataset of it is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unblocked: bool,
 }
 
 impl Entry {
@@ -474,6 +481,7 @@ pub(crate) mod tests {
             accessed: 0,
             accesses: 0,
             dumped: 0,
+            unblocked: false,
             words: 0,
             file,
         }

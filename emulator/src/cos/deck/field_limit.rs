@@ -11,9 +11,24 @@
 //! area without the I/O area moving (module `cos::user_area` says why it cannot).
 //! JCMFL and JCFL both hold it. A program whose own field is larger than an MFL
 //! the JOB statement gives is not started: its step aborts ([`FieldLimit`]).
+//!
+//! `MEMORY,FL=fl` sets the field of the job's later steps to `fl` decimal words,
+//! rounded up to a multiple of 512 as the MFL is, instead of the whole MFL; `fl`
+//! above the job's MFL is refused. `MEMORY,AUTO` returns to the default. COS's
+//! station deck `jdiaggo_1.txt` (andrastantos/cray-sim, `target/cos_117/
+//! disk_content/station`) runs a program after `memory,fl=524288,user.` and goes
+//! back with `memory,auto.`. SR-0011's MEMORY page is not at hand, so every other
+//! parameter (USER among them) is refused by name rather than guessed at. A
+//! program that needs more than `fl` gets the field it needs (within the MFL), as
+//! a step without MEMORY does. The step's JCFL and JCMFL both hold `fl`: its I/O
+//! area is at the top of its field and cannot move (module `cos::user_area`), so
+//! the field is the most the step can have.
 
-use super::statement::{self, SyntaxError};
+use super::run::VerbResult;
+use super::statement::{self, Statement, SyntaxError};
 use super::DeckJob;
+use crate::cos::System;
+use crate::system::Pid;
 
 /// The MFL of a JOB statement without one: this installation's parameter, 256K
 /// words (2 MiB), room for the corpus utilities and for GENCAT's catalogue tables.
@@ -49,6 +64,78 @@ impl FieldLimit {
             FieldLimit::Given(mfl) => Ok(mfl),
             FieldLimit::Installation(mfl) => Ok(mfl.max(needed)),
         }
+    }
+}
+
+/// The parameters MEMORY takes here; any other is refused by name.
+const MEMORY_KNOWN: &[&str] = &["FL", "AUTO"];
+
+/// What a MEMORY statement asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Memory {
+    /// `FL=fl`: the later steps' field, in words (a multiple of 512).
+    FieldLength(u64),
+    /// `AUTO`: the default again.
+    Auto,
+}
+
+/// What MEMORY statement `s` asks of a job whose maximum field length is `mfl`
+/// words; `Err` is the log line of its refusal.
+pub fn memory_request(s: &Statement, mfl: u64) -> Result<Memory, String> {
+    let unknown = s.unknown_keywords(MEMORY_KNOWN);
+    if !unknown.is_empty() {
+        return Err(format!(
+            " MEMORY: {} not served here (only FL= and AUTO are known: SR-0011's MEMORY page is not at hand)",
+            unknown.join(", ")
+        ));
+    }
+    match (s.values("FL"), s.flag("AUTO")) {
+        (Some(_), true) => Err(" MEMORY: FL= and AUTO together".to_string()),
+        (None, true) => Ok(Memory::Auto),
+        (None, false) => Err(" MEMORY: FL= or AUTO is required".to_string()),
+        (Some(_), false) => {
+            let text = s.value("FL").unwrap_or("");
+            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    " MEMORY: FL={text}: the field length is a whole number of words"
+                ));
+            }
+            // Compared before rounding, as the MFL is.
+            let words = text.parse::<u64>().ok().filter(|&w| w <= mfl).ok_or_else(|| {
+                format!(
+                    " MEMORY: FL={text}: above the job's maximum field length of {mfl} words (JOB,MFL=)"
+                )
+            })?;
+            Ok(Memory::FieldLength(
+                words.div_ceil(MFL_GRANULE) * MFL_GRANULE,
+            ))
+        }
+    }
+}
+
+impl System {
+    /// MEMORY (see the module's comment).
+    pub(super) fn memory_verb(&mut self, pid: Pid, s: &Statement) -> VerbResult {
+        let deck = self.deck_of(pid).ok_or("no deck")?;
+        let mfl = match job_field_limit(deck, self.config.memory_words) {
+            Ok(Some(FieldLimit::Given(mfl) | FieldLimit::Installation(mfl))) => mfl,
+            Ok(None) => system_maximum(self.config.memory_words),
+            Err(e) => return Err(format!(" MEMORY: {e}")),
+        };
+        let request = memory_request(s, mfl)?;
+        let deck = self.deck_of_mut(pid).ok_or("no deck")?;
+        deck.field_length = match request {
+            Memory::FieldLength(words) => Some(words),
+            Memory::Auto => None,
+        };
+        let line = match request {
+            Memory::FieldLength(words) => format!(" MEMORY: FL={words} for the steps that follow"),
+            Memory::Auto => {
+                format!(" MEMORY: AUTO: the steps that follow get the MFL, {mfl} words")
+            }
+        };
+        self.job_log(line);
+        Ok(())
     }
 }
 
@@ -129,6 +216,36 @@ mod tests {
         assert_eq!(FieldLimit::Given(4096).for_program(2048), Ok(4096));
         assert_eq!(FieldLimit::Installation(1024).for_program(2048), Ok(2048));
         assert_eq!(FieldLimit::Installation(4096).for_program(2048), Ok(4096));
+    }
+
+    fn memory(image: &str, mfl: u64) -> Result<Memory, String> {
+        memory_request(&statement::parse(image).unwrap(), mfl)
+    }
+
+    #[test]
+    fn memory_sets_a_rounded_field_length_within_the_mfl_or_auto() {
+        assert_eq!(
+            memory("MEMORY,FL=1000.", 4096),
+            Ok(Memory::FieldLength(1024))
+        );
+        assert_eq!(
+            memory("MEMORY,FL=4096.", 4096),
+            Ok(Memory::FieldLength(4096))
+        );
+        assert_eq!(memory("MEMORY,AUTO.", 4096), Ok(Memory::Auto));
+        assert_eq!(
+            memory("MEMORY,FL=4097.", 4096),
+            Err(
+                " MEMORY: FL=4097: above the job's maximum field length of 4096 words (JOB,MFL=)"
+                    .into()
+            )
+        );
+        let user = memory("MEMORY,FL=1024,USER.", 4096).unwrap_err();
+        assert!(user.starts_with(" MEMORY: USER not served here"), "{user}");
+        assert!(memory("MEMORY,FL=1K.", 4096).unwrap_err().contains("FL=1K"));
+        assert!(memory("MEMORY,FL=99999999999999999999.", 4096).is_err());
+        assert!(memory("MEMORY,FL=1024,AUTO.", 4096).is_err());
+        assert!(memory("MEMORY.", 4096).is_err());
     }
 
     #[test]

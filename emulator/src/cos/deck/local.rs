@@ -116,14 +116,38 @@ impl System {
         Ok(())
     }
 
-    /// Ends the job's use of dataset `name`: an accessed permanent dataset that was
-    /// written is written back (when the access allows), then the name is free.
+    /// Ends the job's use of dataset `name`: its deferred disposition is done
+    /// (module `staging`), an accessed permanent dataset that was written is written
+    /// back (when the access allows), then the name is free.
     pub(crate) fn release_local(&mut self, pid: Pid, name: &str) -> VerbResult {
+        let disposed = self.dispose_deferred(pid, name);
         let result = self.write_back(pid, name);
         if let Some(deck) = self.deck_of_mut(pid) {
             deck.datasets.remove(name);
         }
-        result
+        disposed.and(result)
+    }
+
+    /// Releases every local dataset of `pid`'s job as it ends: those with a
+    /// deferred disposition first, in the order the dispositions were given, then
+    /// the rest by name. A failure is a line of the log; the others go on.
+    pub(crate) fn release_every_local(&mut self, pid: Pid) {
+        let Some(deck) = self.deck_of(pid) else {
+            return;
+        };
+        let deferred = deck.deferred.iter().map(|(name, _)| name.clone());
+        let names: Vec<String> = deferred.chain(deck.datasets.keys().cloned()).collect();
+        for name in names {
+            let held = self
+                .deck_of(pid)
+                .is_some_and(|d| d.datasets.contains_key(&name));
+            if !held {
+                continue;
+            }
+            if let Err(line) = self.release_local(pid, &name) {
+                self.job_log(line);
+            }
+        }
     }
 
     /// The contents a deck job's program sees when it opens `name`: the job dataset
@@ -139,6 +163,31 @@ impl System {
         let start = dataset.position.min(dataset.items.len().saturating_sub(1));
         dataset.open_base = start;
         dataset.items[start..].to_vec()
+    }
+
+    /// The words of job dataset `name` of `pid`'s job when it is unblocked.
+    pub(crate) fn unblocked_job_dataset(&self, pid: Pid, name: &str) -> Option<Vec<u64>> {
+        self.deck_of(pid)?.datasets.get(name)?.unblocked.clone()
+    }
+
+    /// Keeps `words`, what a program left in job dataset `name` that is not a
+    /// blocked dataset, as an unblocked dataset of the job (whole 512-word blocks),
+    /// modified when they are not the words it had.
+    pub(crate) fn store_unblocked_job_dataset(&mut self, pid: Pid, name: &str, words: Vec<u64>) {
+        let Some(deck) = self.deck_of_mut(pid) else {
+            return;
+        };
+        let kept = JobDataset::unblocked(words);
+        let dataset = deck
+            .datasets
+            .entry(name.to_string())
+            .or_insert_with(JobDataset::empty);
+        let modified = dataset.modified || dataset.unblocked != kept.unblocked;
+        *dataset = JobDataset {
+            modified,
+            permanent: dataset.permanent.take(),
+            ..kept
+        };
     }
 
     /// Puts what a program did with a job dataset back into the job's table: its
@@ -163,6 +212,7 @@ impl System {
             dataset.modified = true;
         }
         dataset.items = items;
+        dataset.unblocked = None;
     }
 }
 

@@ -49,6 +49,12 @@ pub struct JobDataset {
     pub modified: bool,
     /// The permanent dataset it is, when ACCESS made it local.
     pub permanent: Option<Accessed>,
+    /// The words of an unblocked dataset, whole 512-word blocks read and written by
+    /// block number (F$RDC/F$WDC with the sign bit: GENCAT's `$MASTER`, `$BACKUP`
+    /// and regions), where `items` is only the EOD; `None` for a blocked dataset,
+    /// whose contents are `items`. Kept beside the items rather than as an item of
+    /// its own: no record verb (COPYR, SKIPF, ...) has a meaning for it.
+    pub unblocked: Option<Vec<u64>>,
 }
 
 impl JobDataset {
@@ -68,7 +74,25 @@ impl JobDataset {
             open_base: 0,
             modified: false,
             permanent: None,
+            unblocked: None,
         }
+    }
+
+    /// An unblocked dataset of `words`, made whole 512-word blocks (the last filled
+    /// with zeros: the system wrote a dataset's sectors whole).
+    pub fn unblocked(mut words: Vec<u64>) -> JobDataset {
+        let block = crate::cos::dataset::BLOCK_WORDS;
+        words.resize(words.len().div_ceil(block) * block, 0);
+        JobDataset {
+            unblocked: Some(words),
+            ..JobDataset::empty()
+        }
+    }
+
+    /// The host memory it takes, as [`MAX_JOB_DATASET_BYTES`] counts it.
+    pub fn bytes(&self) -> u64 {
+        let words = self.unblocked.as_ref().map_or(0, Vec::len) as u64;
+        dataset_bytes(&self.items) + 8 * words
     }
 }
 
@@ -135,6 +159,15 @@ pub struct DeckJob {
     pub conditions: Vec<(bool, bool)>,
     /// JCL symbols set by SET (`J0`–`J7`, ...).
     pub symbols: BTreeMap<String, i64>,
+    /// Dispositions DISPOSE,DEFER recorded, in the order given: (dataset, the
+    /// DISPOSE statement), done when the dataset is released or the job ends
+    /// (module `staging`). A state of its own, so that a checkpoint carries what is
+    /// still to do and a disposition done is gone from it: done once.
+    pub deferred: Vec<(String, String)>,
+    /// The field length of the job's later steps that MEMORY,FL= set (words, a
+    /// multiple of 512); `None` for the default, the job's MFL (module
+    /// `field_limit`).
+    pub field_length: Option<u64>,
 }
 
 impl DeckJob {
@@ -145,7 +178,7 @@ impl DeckJob {
             .datasets
             .iter()
             .filter(|(other, _)| other.as_str() != name)
-            .map(|(_, dataset)| dataset_bytes(&dataset.items))
+            .map(|(_, dataset)| dataset.bytes())
             .sum();
         let total = others.saturating_add(bytes);
         if total <= MAX_JOB_DATASET_BYTES {
@@ -174,6 +207,8 @@ impl DeckJob {
             datasets: BTreeMap::new(),
             conditions: Vec::new(),
             symbols: BTreeMap::new(),
+            deferred: Vec::new(),
+            field_length: None,
         }
     }
 }

@@ -20,7 +20,8 @@
 use super::catalogue::{Access, Catalogue, Contents, Entry, Operation, Permit, MAX_NAME};
 use super::run::VerbResult;
 use super::statement::Statement;
-use super::{dataset_bytes, Accessed, JobDataset};
+use super::{Accessed, JobDataset};
+use crate::cos::absolute::words_from_bytes;
 use crate::cos::local_datasets::{host_bytes, items_from_host};
 use crate::cos::System;
 use crate::system::Pid;
@@ -111,7 +112,15 @@ impl System {
         let redo = contents.is_done(job.done);
         let line = match verb {
             "ACCESS" => self.access(pid, s, &catalogue, &mut contents, &job)?,
-            "SAVE" if redo => return Ok(()),
+            "SAVE" if redo => {
+                // Saved before the checkpoint this job continues from: the local
+                // dataset is that edition again.
+                let key = Key::of(s, required(s, "DN")?, &job.user)?;
+                if let Ok(index) = key.find(&contents) {
+                    self.keep_as_saved(pid, required(s, "DN")?, &contents.entries[index]);
+                }
+                return Ok(());
+            }
             "SAVE" => self.save(pid, s, &catalogue, &mut contents, &job)?,
             "DELETE" if redo => return Ok(()),
             "DELETE" => self.delete(pid, s, &mut contents, &job)?,
@@ -163,11 +172,10 @@ impl System {
         let bytes = catalogue
             .read_data(entry)
             .map_err(|e| format!(" ACCESS: {e}"))?;
-        let (items, _) =
-            items_from_host(&bytes).map_err(|e| format!(" ACCESS: {}: {e}", entry.file))?;
-        let mut local = JobDataset::holding(items);
+        let mut local =
+            stored_dataset(&bytes, entry).map_err(|e| format!(" ACCESS: {}: {e}", entry.file))?;
         if let Some(deck) = self.deck_of(pid) {
-            deck.room_for(dn, dataset_bytes(&local.items))
+            deck.room_for(dn, local.bytes())
                 .map_err(|e| format!(" ACCESS: {}: {e}", entry.describe()))?;
         }
         local.permanent = Some(Accessed {
@@ -203,10 +211,10 @@ impl System {
         job: &Job,
     ) -> Result<String, String> {
         let dn = required(s, "DN")?;
-        let items = self
+        let local = self
             .deck_of(pid)
             .and_then(|d| d.datasets.get(dn))
-            .map(|d| d.items.clone())
+            .cloned()
             .ok_or_else(|| format!(" SAVE: {dn} is not a local dataset of the job"))?;
         let pdn = s.value("PDN").unwrap_or(dn).to_string();
         let id = s.value("ID").unwrap_or("").to_string();
@@ -237,7 +245,7 @@ impl System {
             }
             None => Access::None,
         };
-        let bytes = host_bytes(&items, false).map_err(|e| format!(" SAVE: {dn}: {e}"))?;
+        let bytes = stored_bytes(&local).map_err(|e| format!(" SAVE: {dn}: {e}"))?;
         let file = catalogue
             .write_data(contents, &bytes)
             .map_err(|e| format!(" SAVE: {dn}: {e}"))?;
@@ -265,10 +273,31 @@ impl System {
             dumped: 0,
             words: (bytes.len() / 8) as u64,
             file,
+            unblocked: local.unblocked.is_some(),
         };
         let line = format!(" {} SAVED FROM {dn}", entry.describe());
+        self.keep_as_saved(pid, dn, &entry);
         contents.entries.push(entry);
         Ok(line)
+    }
+
+    /// After SAVE the job's local dataset `dn` is the permanent dataset `entry`, as
+    /// on COS, where SAVE entered the dataset's own disk space in the catalogue:
+    /// written after it, it is written back at its release or the job's end, as an
+    /// accessed one is (GENCAT saves its `$MASTER` right after defining it, then
+    /// writes the catalogue's regions into it).
+    fn keep_as_saved(&mut self, pid: Pid, dn: &str, entry: &Entry) {
+        let Some(local) = self.deck_of_mut(pid).and_then(|d| d.datasets.get_mut(dn)) else {
+            return;
+        };
+        local.permanent = Some(Accessed {
+            pdn: entry.pdn.clone(),
+            id: entry.id.clone(),
+            own: entry.own.clone(),
+            edition: entry.edition,
+            access: Access::Maintenance,
+        });
+        local.modified = false;
     }
 
     /// DELETE.
@@ -323,18 +352,19 @@ impl System {
             ));
         }
         let index = Key::accessed(&accessed).find(contents)?;
-        let items = self
+        let local = self
             .deck_of(pid)
             .and_then(|d| d.datasets.get(dn))
-            .map(|d| d.items.clone())
-            .unwrap_or_default();
-        let bytes = host_bytes(&items, false).map_err(|e| format!(" ADJUST: {dn}: {e}"))?;
+            .cloned()
+            .unwrap_or_else(JobDataset::empty);
+        let bytes = stored_bytes(&local).map_err(|e| format!(" ADJUST: {dn}: {e}"))?;
         let file = catalogue
             .write_data(contents, &bytes)
             .map_err(|e| format!(" ADJUST: {dn}: {e}"))?;
         let entry = &mut contents.entries[index];
         entry.file = file;
         entry.words = (bytes.len() / 8) as u64;
+        entry.unblocked = local.unblocked.is_some();
         entry.modified = job.now;
         if let Some(d) = self.deck_of_mut(pid).and_then(|d| d.datasets.get_mut(dn)) {
             d.modified = false;
@@ -444,7 +474,7 @@ impl System {
         let fail = |e: String| format!(" {name}: writing PDN={} back: {e}", accessed.pdn);
         let mut contents = catalogue.read().map_err(|e| fail(e.to_string()))?;
         let index = Key::accessed(accessed).find(&contents)?;
-        let bytes = host_bytes(&dataset.items, false).map_err(&fail)?;
+        let bytes = stored_bytes(&dataset).map_err(&fail)?;
         let file = catalogue
             .write_data(&mut contents, &bytes)
             .map_err(|e| fail(e.to_string()))?;
@@ -452,10 +482,31 @@ impl System {
         let entry = &mut contents.entries[index];
         entry.file = file;
         entry.words = (bytes.len() / 8) as u64;
+        entry.unblocked = dataset.unblocked.is_some();
         entry.modified = now;
         catalogue.write(contents).map_err(|e| fail(e.to_string()))?;
         Ok(())
     }
+}
+
+/// The bytes of the store's file of local dataset `local`: a COS blocked dataset of
+/// its items, or the words of an unblocked one as they are.
+fn stored_bytes(local: &JobDataset) -> Result<Vec<u8>, String> {
+    match &local.unblocked {
+        Some(words) => Ok(words.iter().flat_map(|w| w.to_be_bytes()).collect()),
+        None => host_bytes(&local.items, false),
+    }
+}
+
+/// The local dataset the store's file `bytes` of `entry` holds, in the form its
+/// entry names.
+fn stored_dataset(bytes: &[u8], entry: &Entry) -> Result<JobDataset, String> {
+    if entry.unblocked {
+        let words = words_from_bytes(bytes).map_err(|e| e.to_string())?;
+        return Ok(JobDataset::unblocked(words));
+    }
+    let (items, _) = items_from_host(bytes)?;
+    Ok(JobDataset::holding(items))
 }
 
 /// PERMIT.

@@ -104,6 +104,8 @@ impl System {
             datasets: BTreeMap::from([("$IN".to_string(), input)]),
             conditions: Vec::new(),
             symbols: BTreeMap::new(),
+            deferred: Vec::new(),
+            field_length: None,
         };
         super::time_limit::job_time_limit(&deck_job)
             .map_err(|e| error(CosStartError::JobStatement(e)))?;
@@ -186,15 +188,7 @@ impl System {
     /// Ends the deck job of `pid`: accessed datasets written are written back, then
     /// the process ends.
     pub(super) fn end_deck_job(&mut self, pid: Pid, status: ExitStatus) {
-        let names: Vec<String> = self
-            .deck_of(pid)
-            .map(|d| d.datasets.keys().cloned().collect())
-            .unwrap_or_default();
-        for name in names {
-            if let Err(line) = self.release_local(pid, &name) {
-                self.job_log(line);
-            }
-        }
+        self.release_every_local(pid);
         self.job_log(format!(
             " JOB ENDED{}",
             match status {
@@ -296,6 +290,7 @@ impl System {
             "COPYR" | "COPYF" | "COPYD" => done(self.copy_verb(pid, s)),
             "SKIPR" | "SKIPF" | "SKIPD" => done(self.skip_verb(pid, s)),
             "FETCH" => done(self.fetch_verb(pid, s)),
+            "MEMORY" => done(self.memory_verb(pid, s)),
             "ACCESS" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
                 done(self.permanent_verb(pid, index, s))
             }
@@ -349,8 +344,9 @@ impl System {
     }
 
     /// The field of a step of `pid`'s job that runs `binary`: [`DECK_MAX_DATASETS`]
-    /// dataset slots and the job's MFL (none without a JOB statement); a program
-    /// that needs more than the JOB statement's MFL is refused.
+    /// dataset slots and the job's MFL (none without a JOB statement), or the field
+    /// length MEMORY set; a program that needs more than the JOB statement's MFL is
+    /// refused.
     fn step_field_shape(&self, pid: Pid, binary: &AbsoluteBinary) -> Result<FieldShape, String> {
         let deck = self.deck_of(pid).ok_or(" not a deck job")?;
         let limit = super::field_limit::job_field_limit(deck, self.config.memory_words)
@@ -362,6 +358,11 @@ impl System {
                 binary.name
             )
         })?;
+        // MEMORY,FL= (within the MFL): that field, or what the program needs.
+        let mfl = match deck.field_length {
+            Some(fl) => Some(fl.max(needed)),
+            None => mfl,
+        };
         Ok(FieldShape {
             slots: DECK_MAX_DATASETS,
             mfl,

@@ -22,10 +22,14 @@
 //! lines, the station's printer; `ST` (stage) to the front end, the host file named
 //! by TEXT, else SDN, else DN, as written, in the form DF gives (`CB` text lines,
 //! the default; `BB` blocked; `TR` the records' words); `SC` (scratch) nowhere.
-//! Without DEFER the job then no longer has the dataset. With DEFER COS disposed of
-//! it when it was released or the job ended; here it is disposed of at once and
-//! the job keeps it (the emulator keeps no deferred disposition in the job's
-//! state), so its printed lines come before those of later steps, not after. `$OUT`
+//! Without DEFER the job then no longer has the dataset. With DEFER, as COS did, the
+//! disposition is recorded in the job (its parameters checked at once) and done
+//! when the dataset is released (RELEASE, F$RLS) or the job ends, deferred ones
+//! first in the order given; a later DISPOSE of the dataset takes its place. The
+//! record is part of the job's saved state and leaves it as the disposition is
+//! done, so a job continued from a checkpoint does each once: printed lines a
+//! crash cut off are cut back with the output mark (`resume-and-batch.md`) and
+//! written again once, and a staged file is written whole again. `$OUT`
 //! reaches the terminal as the job writes it, so `DISPOSE,DN=$OUT,...`, the last
 //! statement of COS's own station decks (`DISPOSE,DN=$OUT,DC=SC,DEFER.`), changes
 //! nothing and says so in the log. `DC=IN` (to the input queue, as a new job) is
@@ -100,6 +104,52 @@ impl Disposition {
                  or tape here)"
             )),
         }
+    }
+}
+
+/// A DISPOSE statement as its record in the job keeps it: the parameters that say
+/// how (DC, DF, SDN, TEXT ...), DN and DEFER left out, so that parsing it again
+/// gives the disposition of one dataset.
+fn statement_image(s: &Statement) -> String {
+    let params: Vec<String> = s
+        .params
+        .iter()
+        .filter(|p| !matches!(p.keyword.as_deref(), Some("DN" | "DEFER")))
+        .filter(|p| !(p.keyword.is_none() && p.values == ["DEFER"]))
+        .map(|p| {
+            let values = p
+                .values
+                .iter()
+                .map(|v| quoted(v))
+                .collect::<Vec<_>>()
+                .join(":");
+            match &p.keyword {
+                Some(k) if p.values.is_empty() => k.clone(),
+                Some(k) => format!("{k}={values}"),
+                None => values,
+            }
+        })
+        .collect();
+    format!(
+        "{}.",
+        [s.verb.clone()]
+            .into_iter()
+            .chain(params)
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+}
+
+/// A parameter value as a statement writes it: within apostrophes when it holds a
+/// character the syntax would take as a separator.
+fn quoted(value: &str) -> String {
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '$' | '@' | '%' | '*'));
+    if plain {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', "''"))
     }
 }
 
@@ -204,12 +254,37 @@ impl System {
 
     /// DISPOSE of local dataset `name` (see the module's comment).
     pub(super) fn dispose(&mut self, pid: Pid, s: &Statement, name: &str) -> VerbResult {
-        let disposition = Disposition::of(s)?;
-        let form = Form::of(s, Form::Text)?;
+        Disposition::of(s)?;
+        Form::of(s, Form::Text)?;
         if name == "$OUT" {
             self.job_log(" DISPOSE: $OUT reaches the terminal as the job writes it".to_string());
             return Ok(());
         }
+        let held = self
+            .deck_of(pid)
+            .is_some_and(|d| d.datasets.contains_key(name));
+        if !held {
+            return Err(format!(
+                " DISPOSE: {name} is not a local dataset of the job"
+            ));
+        }
+        let deck = self.deck_of_mut(pid).ok_or("no deck")?;
+        deck.deferred.retain(|(deferred, _)| deferred != name);
+        if s.flag("DEFER") {
+            deck.deferred.push((name.to_string(), statement_image(s)));
+            self.job_log(format!(
+                " DISPOSE: {name}: deferred to its release or the end of the job"
+            ));
+            return Ok(());
+        }
+        self.dispose_now(pid, s, name)?;
+        self.release_local(pid, name)
+    }
+
+    /// Does the disposition DISPOSE statement `s` gives local dataset `name`.
+    fn dispose_now(&mut self, pid: Pid, s: &Statement, name: &str) -> VerbResult {
+        let disposition = Disposition::of(s)?;
+        let form = Form::of(s, Form::Text)?;
         let items = self
             .deck_of(pid)
             .and_then(|d| d.datasets.get(name))
@@ -231,10 +306,22 @@ impl System {
             }
             Disposition::Scratch => {}
         }
-        if s.flag("DEFER") {
+        Ok(())
+    }
+
+    /// Does the deferred disposition of local dataset `name`, if it has one, as
+    /// it is released: the record leaves the job's state as it is done.
+    pub(super) fn dispose_deferred(&mut self, pid: Pid, name: &str) -> VerbResult {
+        let Some(deck) = self.deck_of_mut(pid) else {
             return Ok(());
-        }
-        self.release_local(pid, name)
+        };
+        let Some(at) = deck.deferred.iter().position(|(n, _)| n == name) else {
+            return Ok(());
+        };
+        let (_, image) = deck.deferred.remove(at);
+        let s = super::statement::parse(&image)
+            .map_err(|e| format!(" DISPOSE: {name}: deferred {image}: {e}"))?;
+        self.dispose_now(pid, &s, name)
     }
 
     /// The host file under the root that front-end name `name` stands for, as
@@ -276,6 +363,21 @@ mod tests {
             words,
             unused_bits: 0,
         }
+    }
+
+    #[test]
+    fn a_deferred_disposition_keeps_how_and_leaves_out_which_and_when() {
+        let s = crate::cos::deck::statement::parse(
+            "DISPOSE,DN=A:B,DC=ST,TEXT='sub/b.out',DF=BB,DEFER,NA.",
+        )
+        .unwrap();
+        let image = statement_image(&s);
+        assert_eq!(image, "DISPOSE,DC=ST,TEXT='sub/b.out',DF=BB,NA.");
+        let again = crate::cos::deck::statement::parse(&image).unwrap();
+        for key in ["DC", "TEXT", "DF"] {
+            assert_eq!(again.value(key), s.value(key), "{key}");
+        }
+        assert!(!again.flag("DEFER") && again.values("DN").is_none());
     }
 
     #[test]
