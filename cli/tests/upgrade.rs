@@ -174,7 +174,7 @@ fn inspect_shows_section_versions_and_warns_about_a_newer_one_that_restart_refus
     let shown = text(&out.stdout);
     assert!(shown.contains("v7"), "{shown}");
     assert!(
-        shown.contains("NEWER than this cray reads (at most v2)"),
+        shown.contains("NEWER than this cray reads (at most v3)"),
         "{shown}"
     );
     assert!(
@@ -186,7 +186,7 @@ fn inspect_shows_section_versions_and_warns_about_a_newer_one_that_restart_refus
         serde_json::from_slice(&run(&["inspect", "--json", s(&newer)]).stdout).unwrap();
     let state = &json["sections"][1];
     assert_eq!(state["version"], 7);
-    assert_eq!(state["known_version"], 2);
+    assert_eq!(state["known_version"], 3);
     assert_eq!(state["newer_than_this_build"], true);
     assert!(json["warnings"][0].as_str().unwrap().contains("version 7"));
     for command in [&["restart", "-f"][..], &["upgrade"][..]] {
@@ -195,7 +195,7 @@ fn inspect_shows_section_versions_and_warns_about_a_newer_one_that_restart_refus
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{command:?}");
         let message = text(&out.stderr);
-        for part in ["section #1 state 0", "version 7", "at most version 2"] {
+        for part in ["section #1 state 0", "version 7", "at most version 3"] {
             assert!(
                 message.contains(part),
                 "{command:?}: {part:?} missing: {message}"

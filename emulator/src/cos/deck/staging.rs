@@ -141,11 +141,12 @@ fn statement_image(s: &Statement) -> String {
 }
 
 /// A parameter value as a statement writes it: within apostrophes when it holds a
-/// character the syntax would take as a separator.
+/// character the syntax would take as a separator, or a lower-case letter, which
+/// only a literal keeps.
 fn quoted(value: &str) -> String {
-    let plain = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '$' | '@' | '%' | '*'));
+    let plain = value.chars().all(|c| {
+        c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '$' | '@' | '%' | '*')
+    });
     if plain {
         value.to_string()
     } else {
@@ -368,13 +369,13 @@ mod tests {
     #[test]
     fn a_deferred_disposition_keeps_how_and_leaves_out_which_and_when() {
         let s = crate::cos::deck::statement::parse(
-            "DISPOSE,DN=A:B,DC=ST,TEXT='sub/b.out',DF=BB,DEFER,NA.",
+            "DISPOSE,DN=A:B,DC=ST,TEXT='sub/b.out',SDN='bout',DF=BB,DEFER,NA.",
         )
         .unwrap();
         let image = statement_image(&s);
-        assert_eq!(image, "DISPOSE,DC=ST,TEXT='sub/b.out',DF=BB,NA.");
+        assert_eq!(image, "DISPOSE,DC=ST,TEXT='sub/b.out',SDN='bout',DF=BB,NA.");
         let again = crate::cos::deck::statement::parse(&image).unwrap();
-        for key in ["DC", "TEXT", "DF"] {
+        for key in ["DC", "TEXT", "SDN", "DF"] {
             assert_eq!(again.value(key), s.value(key), "{key}");
         }
         assert!(!again.flag("DEFER") && again.values("DN").is_none());
