@@ -1317,8 +1317,9 @@ fn site_with_block_programs() -> Site {
 /// A dataset a step writes by block number that is not a blocked dataset is kept
 /// whole as an unblocked dataset: a later step reads the same words back by block
 /// number, SAVE keeps it in the store as such (its entry says so and counts its
-/// words), and ACCESS in another job gives it back, read by block number again.
-/// Without the writer, the reader finds no such words and aborts.
+/// words), and ACCESS in another job gives it back, read by block number again;
+/// DISPOSE stages its words (DF=TR) and refuses to print it. Without the writer,
+/// the reader finds no such words and aborts.
 #[test]
 fn an_unblocked_dataset_written_by_block_number_is_kept_saved_and_accessed() {
     let site = site_with_block_programs();
@@ -1339,12 +1340,15 @@ fn an_unblocked_dataset_written_by_block_number_is_kept_saved_and_accessed() {
     assert_eq!(bytes.len(), 1024 * 8, "the words as they are");
     assert_eq!(bytes[8..16], (1u64 << 63 | 1).to_be_bytes());
 
-    let stderr = ok(&site.run(
-        "a",
-        "JOB,JN=A,US=ME.\nACCESS,DN=RAW,PDN=RAWDS.\nRBLOCKS.\n",
-        &[],
-    ));
+    let deck = "JOB,JN=A,US=ME.\nACCESS,DN=RAW,PDN=RAWDS.\nRBLOCKS.\nDISPOSE,DN=RAW,NA.\n\
+                DISPOSE,DN=RAW,DC=ST,DF=TR,SDN=RAWOUT.\n";
+    let stderr = ok(&site.run("a", deck, &[]));
     assert!(stderr.contains("ACCESSED AS RAW"), "{stderr}");
+    assert!(
+        stderr.contains(" DISPOSE: RAW is an unblocked dataset, without records"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(site.path("RAWOUT")).unwrap(), bytes);
     let out = site.run("n", "JOB,JN=N,US=ME.\nRBLOCKS.\n", &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains(" RBLOCKS ABORTED (exit status 1)"));

@@ -33,7 +33,9 @@
 //! reaches the terminal as the job writes it, so `DISPOSE,DN=$OUT,...`, the last
 //! statement of COS's own station decks (`DISPOSE,DN=$OUT,DC=SC,DEFER.`), changes
 //! nothing and says so in the log. `DC=IN` (to the input queue, as a new job) is
-//! refused: `cray batch submit` runs decks.
+//! refused: `cray batch submit` runs decks. An unblocked dataset (words read and
+//! written by block number) has no records: `DC=ST,DF=TR` stages its words as they
+//! are, `DC=SC` scratches it, and any other disposition is refused.
 
 use super::run::VerbResult;
 use super::statement::Statement;
@@ -104,6 +106,18 @@ impl Disposition {
                  or tape here)"
             )),
         }
+    }
+}
+
+/// Whether `disposition` in `form` can send on unblocked dataset `name`, which has
+/// no records: only staged transparent, its words, or scratched.
+fn unblocked_disposition(name: &str, disposition: Disposition, form: Form) -> Result<(), String> {
+    match (disposition, form) {
+        (Disposition::Stage, Form::Transparent) | (Disposition::Scratch, _) => Ok(()),
+        _ => Err(format!(
+            " DISPOSE: {name} is an unblocked dataset, without records: only DC=ST,DF=TR \
+             (its words) or DC=SC sends it on"
+        )),
     }
 }
 
@@ -255,8 +269,8 @@ impl System {
 
     /// DISPOSE of local dataset `name` (see the module's comment).
     pub(super) fn dispose(&mut self, pid: Pid, s: &Statement, name: &str) -> VerbResult {
-        Disposition::of(s)?;
-        Form::of(s, Form::Text)?;
+        let disposition = Disposition::of(s)?;
+        let form = Form::of(s, Form::Text)?;
         if name == "$OUT" {
             self.job_log(" DISPOSE: $OUT reaches the terminal as the job writes it".to_string());
             return Ok(());
@@ -268,6 +282,13 @@ impl System {
             return Err(format!(
                 " DISPOSE: {name} is not a local dataset of the job"
             ));
+        }
+        let unblocked = self
+            .deck_of(pid)
+            .and_then(|d| d.datasets.get(name))
+            .is_some_and(|d| d.unblocked.is_some());
+        if unblocked {
+            unblocked_disposition(name, disposition, form)?;
         }
         let deck = self.deck_of_mut(pid).ok_or("no deck")?;
         deck.deferred.retain(|(deferred, _)| deferred != name);
@@ -286,11 +307,14 @@ impl System {
     fn dispose_now(&mut self, pid: Pid, s: &Statement, name: &str) -> VerbResult {
         let disposition = Disposition::of(s)?;
         let form = Form::of(s, Form::Text)?;
-        let items = self
+        let dataset = self
             .deck_of(pid)
             .and_then(|d| d.datasets.get(name))
-            .map(|d| d.items.clone())
             .ok_or_else(|| format!(" DISPOSE: {name} is not a local dataset of the job"))?;
+        let (items, unblocked) = (dataset.items.clone(), dataset.unblocked.clone());
+        if let (Some(words), false) = (&unblocked, disposition == Disposition::Scratch) {
+            return self.dispose_unblocked(s, name, words, disposition, form);
+        }
         match disposition {
             Disposition::Print => {
                 if let Err(failure) = self.console_mut().stdout(printed(&items).as_bytes()) {
@@ -307,6 +331,25 @@ impl System {
             }
             Disposition::Scratch => {}
         }
+        Ok(())
+    }
+
+    /// Sends unblocked dataset `name` (its `words`) on: staged transparent (DF=TR),
+    /// its words as they are, since it has no records to print or block.
+    fn dispose_unblocked(
+        &mut self,
+        s: &Statement,
+        name: &str,
+        words: &[u64],
+        disposition: Disposition,
+        form: Form,
+    ) -> VerbResult {
+        unblocked_disposition(name, disposition, form)?;
+        let file = s.value("TEXT").or(s.value("SDN")).unwrap_or(name);
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+        self.write_host_file(file, &bytes)
+            .map_err(|e| format!(" DISPOSE: {name}: {file}: {e}"))?;
+        self.job_log(format!(" DISPOSE: {name}: {} bytes to {file}", bytes.len()));
         Ok(())
     }
 
