@@ -1652,3 +1652,86 @@ fn gencat_s_master_catalog_is_kept_whole_in_the_store() {
     let stderr = ok(&site.run("a", access, &[]));
     assert!(stderr.contains("ACCESSED AS M"), "{stderr}");
 }
+
+/// A crash of `cray batch` (the runner and its job killed at once, after a periodic
+/// checkpoint taken past a DISPOSE,DEFER) and the next `cray batch run`: the job
+/// continues from its checkpoint, its output file cut back to the checkpoint's mark,
+/// and the deferred disposition, done at the job's end, is in the output once.
+#[test]
+fn a_deferred_disposition_is_printed_once_after_a_crash_of_cray_batch() {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let site = Site::new();
+    let spin = site.path("spin.cal");
+    std::fs::write(
+        &spin,
+        "         IDENT     SPIN\n         START     MAIN\nMAIN     J         MAIN\n         END\n",
+    )
+    .unwrap();
+    let status = cray()
+        .args(["asm", "--format", "cos"])
+        .arg(&spin)
+        .arg("-o")
+        .arg(site.path("sys/SPIN.bin"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // COPY prints, then SPIN runs until the time limit (one second of the machine's
+    // clock) ends the job, whose end disposes of A.
+    let deck = site.path("b.job");
+    std::fs::write(
+        &deck,
+        "JOB,JN=B,T=1.\nCOPYF,I=$IN,O=A.\nDISPOSE,DN=A,DEFER.\nCOPY.\nSPIN.\n\
+         /EOF\ndeferred line\n/EOF\nbefore\n",
+    )
+    .unwrap();
+    let queue = site.path("q");
+    let dir = site.dir.path().to_str().unwrap();
+    let submitted = cray()
+        .args(["batch", "submit"])
+        .arg(&queue)
+        .args(["--root", dir, "--system-dir"])
+        .arg(site.path("sys"))
+        .arg("--pds")
+        .arg(site.path("pds"))
+        .arg(&deck)
+        .output()
+        .unwrap();
+    ok(&submitted);
+    let runner = || {
+        let mut command = cray();
+        command
+            .args(["batch", "run"])
+            .arg(&queue)
+            .args(["--checkpoint-every", "20000000"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    };
+    let mut first = runner().process_group(0).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let job = queue.join("0001");
+    while !job.is_dir()
+        || !std::fs::read_dir(&job)
+            .unwrap()
+            .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "chk"))
+    {
+        assert!(Instant::now() < deadline, "no checkpoint appeared");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let crash = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", first.id())])
+        .status()
+        .unwrap();
+    assert!(crash.success());
+    let _ = first.wait();
+    let out = runner().output().unwrap();
+    let said = text(&out.stderr);
+    assert!(said.contains("job 1 ended"), "{said}");
+    let stdout = std::fs::read_to_string(job.join("stdout")).unwrap();
+    assert_eq!(stdout, "before\ndeferred line\n");
+    let stderr = std::fs::read_to_string(job.join("stderr")).unwrap();
+    assert!(stderr.contains("resume: continuing job 1"), "{stderr}");
+}
