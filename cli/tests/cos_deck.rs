@@ -277,6 +277,146 @@ ENDIF.\n\
     assert_eq!(text(&out.stdout), "one\ntwo\nthree\n");
 }
 
+/// LOOP, EXITLOOP and ENDLOOP as COS's own diagnostic deck writes them
+/// (`loop.` ... `exitloop(J1.EQ.0)` ... `endloop.`): nested loops, a bare EXITLOOP
+/// inside an IF block, which the loop's end closes (70 rounds would leave more than
+/// the 64 IF blocks a job may have open), and a count kept in a symbol.
+#[test]
+fn loops_run_rounds_until_exitloop() {
+    let site = Site::new();
+    let deck = "JOB,JN=L.\n\
+SET(J1=70)\n\
+SET(J3=0)\n\
+loop.\n\
+  exitloop(J1.EQ.0)\n\
+  SET(J2=2)\n\
+  LOOP.\n\
+    IF(J2.EQ.1)\n\
+      EXITLOOP.\n\
+    ENDIF.\n\
+    SET(J3=J3+1)\n\
+    SET(J2=J2-1)\n\
+  ENDLOOP.\n\
+  SET(J1=J1-1)\n\
+endloop.\n\
+IF(J3.EQ.70)\n\
+COPY.\n\
+ENDIF.\n\
+/EOF\nseventy rounds\n";
+    let out = site.run("l", deck, &[]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "seventy rounds\n");
+
+    // A SAVE in a loop saves once a round: the store remembers each round's apart.
+    let deck = "JOB,JN=S,US=ME.\nSET(J1=2)\nLOOP.\nEXITLOOP(J1.EQ.0)\n\
+        SAVE,DN=$IN,PDN=IN.\nSET(J1=J1-1)\nENDLOOP.\n/EOF\nx\n";
+    ok(&site.run("s", deck, &[]));
+    let catalogue = site.catalogue();
+    assert_eq!(
+        catalogue.matches("\"pdn\": \"IN\"").count(),
+        2,
+        "{catalogue}"
+    );
+
+    // Blocks that do not fit together are refused before the job starts.
+    for (deck, why) in [
+        (
+            "JOB,JN=U.\nLOOP.\nCOPY.\n",
+            "statement 2 (LOOP.): no ENDLOOP closes it",
+        ),
+        (
+            "JOB,JN=U.\nCOPY.\nENDLOOP.\n",
+            "statement 3 (ENDLOOP.): no LOOP is open",
+        ),
+        (
+            "JOB,JN=U.\nEXITLOOP.\n",
+            "statement 2 (EXITLOOP.): no LOOP is open",
+        ),
+    ] {
+        let out = site.run("u", deck, &[]);
+        assert_eq!(out.status.code(), Some(2), "{deck}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!("control statements: {why}")),
+            "{stderr}"
+        );
+    }
+}
+
+/// A loop that runs no program uses the job's time (each round costs it), so
+/// `LOOP. ENDLOOP.` ends at the job's time limit, at once on the host; without a
+/// limit it ends as a runaway loop, the job skipping to EXIT.
+#[test]
+fn a_runaway_loop_ends_at_the_time_limit_or_as_a_runaway() {
+    let site = Site::new();
+    let started = std::time::Instant::now();
+    let out = site.run("t", "JOB,JN=T,T=1.\nLOOP.\nENDLOOP.\n", &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" JOB TIME LIMIT OF 1 SECONDS EXCEEDED\n JOB ENDED ABORTED (status 1)"),
+        "{stderr}"
+    );
+    let out = site.run(
+        "r",
+        "JOB,JN=R.\nLOOP.\nENDLOOP.\nEXIT.\nCOPY.\n/EOF\nafter EXIT\n",
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" ENDLOOP: 65536 ROUNDS RAN NO PROGRAM: A RUNAWAY LOOP"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "after EXIT\n");
+}
+
+/// A deck checkpointed in the middle of a step in the second round of a loop, and
+/// restarted, ends as a run straight through: the interpreter's place in the loop
+/// is its place in the deck.
+#[test]
+fn a_deck_checkpointed_inside_a_loop_restarts_the_same() {
+    let files: String = (0..3)
+        .map(|f| {
+            let lines: String = (0..200).map(|i| format!("file {f} line {i}\n")).collect();
+            format!("/EOF\n{lines}")
+        })
+        .collect();
+    let deck = format!(
+        "JOB,JN=LC.\nSET(J1=3)\nLOOP.\nEXITLOOP(J1.EQ.0)\nCOPY.\nSET(J1=J1-1)\nENDLOOP.\n{files}"
+    );
+    let site = Site::new();
+    let whole_json = site.path("whole.json");
+    let out = site.run("lc", &deck, &["--stats-json", whole_json.to_str().unwrap()]);
+    ok(&out);
+    let whole_stdout = text(&out.stdout);
+    assert_eq!(whole_stdout.lines().count(), 600);
+    let whole = stats(&whole_json);
+
+    let site = Site::new();
+    let image = site.path("half.chk");
+    let half = (whole["cycles"].as_u64().unwrap() / 2).to_string();
+    let out = site.run(
+        "lc",
+        &deck,
+        &["--stop-at", &half, "--checkpoint", image.to_str().unwrap()],
+    );
+    assert!(image.exists(), "{}", text(&out.stderr));
+    let first_part = text(&out.stdout);
+    assert!(
+        first_part.contains("file 1 line 0\n") && !first_part.contains("file 1 line 199\n"),
+        "stopped inside the second round's COPY: {first_part}"
+    );
+    let restarted_json = site.path("restarted.json");
+    let out = site.restart(&image, &["--stats-json", restarted_json.to_str().unwrap()]);
+    ok(&out);
+    assert_eq!(first_part + &text(&out.stdout), whole_stdout);
+    let restarted = stats(&restarted_json);
+    assert_eq!(restarted["cycles"], whole["cycles"]);
+    assert_eq!(restarted["state_hash"], whole["state_hash"]);
+}
+
 #[test]
 fn bad_statements_abort_the_step() {
     let site = Site::new();

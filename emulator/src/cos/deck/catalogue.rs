@@ -153,7 +153,9 @@ pub type Done = (u64, u64);
 /// An operation a program made by request (F$PDM) in a step of a job: (job number,
 /// the step's statement index, the step's clock period at the request). The clock
 /// period tells apart two requests of one step, and a step resumed from a
-/// checkpoint makes the same request at the same clock period.
+/// checkpoint makes the same request at the same clock period. A permanent-dataset
+/// statement inside a loop, which runs once a round, is remembered the same way:
+/// (job number, its index, the clock period at which it runs).
 pub type RequestDone = (u64, u64, u64);
 
 /// An operation that changes the store, as exactly-once remembers it.

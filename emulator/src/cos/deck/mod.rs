@@ -15,13 +15,14 @@
 //! the step loader, `local` the verbs on local datasets, `copy` the copy and
 //! positioning verbs (COPYR/F/D, SKIPR/F/D), `permanent` the verbs on permanent
 //! datasets, `staging` FETCH from the front end (the host files under the root),
-//! [`time_limit`] the JOB statement's `T=`.
+//! [`time_limit`] the JOB statement's `T=`, [`loops`] LOOP, EXITLOOP and ENDLOOP.
 
 pub mod catalogue;
 mod copy;
 pub mod field_limit;
 pub mod file;
 mod local;
+pub mod loops;
 mod permanent;
 mod run;
 mod staging;

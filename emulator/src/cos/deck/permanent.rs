@@ -64,10 +64,18 @@ const KNOWN: &[(&str, &[&str])] = &[
 ];
 
 impl System {
-    /// Runs a permanent-dataset verb: statement `index` of the deck.
+    /// Runs a permanent-dataset verb: statement `index` of the deck. A statement in
+    /// a loop runs once a round, so it is remembered with the clock period at which
+    /// it runs (each round advances the clock), in the form of a request's record.
     pub(super) fn permanent_verb(&mut self, pid: Pid, index: usize, s: &Statement) -> VerbResult {
-        let number = self.deck_of(pid).ok_or("no deck")?.number;
-        self.permanent_operation(pid, s, Operation::Statement((number, index as u64)))
+        let deck = self.deck_of(pid).ok_or("no deck")?;
+        let number = deck.number;
+        let operation = if super::loops::in_loop(&deck.statements, index) {
+            Operation::Request((number, index as u64, self.clock))
+        } else {
+            Operation::Statement((number, index as u64))
+        };
+        self.permanent_operation(pid, s, operation)
     }
 
     /// Makes by request (F$PDM) the operation that control statement `s` stands

@@ -12,6 +12,7 @@
 
 use super::catalogue::{Catalogue, MAX_NAME};
 use super::file::DeckFile;
+use super::loops::{Round, MAX_IDLE_ROUNDS};
 use super::statement::{self, Statement};
 use super::{DeckJob, JobDataset};
 use crate::cos::absolute::{self, AbsoluteBinary};
@@ -43,6 +44,8 @@ pub(super) enum Next {
     Program,
     /// The job ends with this status.
     End(ExitStatus),
+    /// The job has ended already (its time ran out in a loop).
+    Ended,
 }
 
 /// The result of a system verb: `Err` is the log line of its failure, which aborts
@@ -88,6 +91,7 @@ impl System {
                 format!("US= has {} characters, at most {MAX_NAME}", user.len()),
             ))));
         }
+        super::loops::check(&statements).map_err(|e| error(CosStartError::Statements(e)))?;
         let number = self
             .next_job_number()
             .map_err(|e| error(CosStartError::Catalogue(e)))?;
@@ -222,6 +226,8 @@ impl System {
     /// Runs statements from the deck's position until a program is loaded or the job
     /// ends.
     pub(super) fn deck_continue(&mut self, pid: Pid) -> Next {
+        // Rounds of loops run since the last program (see `loops`).
+        let mut rounds = 0u64;
         loop {
             let Some(deck) = self.deck_of_mut(pid) else {
                 return Next::End(ExitStatus::Exited(0));
@@ -257,6 +263,12 @@ impl System {
             match self.run_statement(pid, index, &statement, &image) {
                 Step::Next => {}
                 Step::Program => return Next::Program,
+                Step::Again => {
+                    rounds += 1;
+                    if let Some(next) = self.after_round(pid, &mut rounds) {
+                        return next;
+                    }
+                }
                 Step::End => {
                     let status = self
                         .deck_of(pid)
@@ -292,6 +304,13 @@ impl System {
             }
             "EXIT" => Step::End,
             "IF" | "ELSEIF" | "ELSE" | "ENDIF" | "SET" => done(self.conditional(pid, s, image)),
+            verb if super::loops::is_loop_verb(verb) => {
+                match self.loop_verb(pid, index, verb, image) {
+                    Ok(Round::Next) => Step::Next,
+                    Ok(Round::Again) => Step::Again,
+                    Err(line) => Step::Failed(line),
+                }
+            }
             "ASSIGN" | "RELEASE" | "REWIND" | "DISPOSE" => done(self.local_verb(pid, s)),
             "COPYR" | "COPYF" | "COPYD" => done(self.copy_verb(pid, s)),
             "SKIPR" | "SKIPF" | "SKIPD" => done(self.skip_verb(pid, s)),
@@ -309,6 +328,28 @@ impl System {
                 Err(line) => Step::Failed(line),
             },
         }
+    }
+
+    /// After a round of a loop (`rounds` in a row without a program): the job ends
+    /// when its time ran out; the step aborts when the loop runs away.
+    fn after_round(&mut self, pid: Pid, rounds: &mut u64) -> Option<Next> {
+        let deck = self.deck_of(pid)?;
+        if self
+            .limit_periods(deck)
+            .is_some_and(|limit| self.clock >= limit)
+        {
+            let jid = self.processes.get(&pid)?.jid;
+            self.cos_time_limit_reached(jid);
+            return Some(Next::Ended);
+        }
+        if *rounds >= MAX_IDLE_ROUNDS {
+            self.job_log(format!(
+                " ENDLOOP: {MAX_IDLE_ROUNDS} ROUNDS RAN NO PROGRAM: A RUNAWAY LOOP (JOB,T= BOUNDS THE JOB'S TIME)"
+            ));
+            self.deck_abort(pid, ExitStatus::Exited(1));
+            *rounds = 0;
+        }
+        None
     }
 
     /// Loads the program `s.verb` into `pid`'s field with `image` as its control
@@ -439,6 +480,8 @@ enum Step {
     Next,
     /// A program was loaded.
     Program,
+    /// ENDLOOP went back to its LOOP: a round of the loop ended.
+    Again,
     /// EXIT in normal processing: the job ends.
     End,
     /// The verb failed: this log line, then abort (unless NA).
