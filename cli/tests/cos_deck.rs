@@ -417,6 +417,127 @@ fn a_deck_checkpointed_inside_a_loop_restarts_the_same() {
     assert_eq!(restarted["state_hash"], whole["state_hash"]);
 }
 
+/// SUBMIT,DN=dn (COS's `jdiaggo_0.txt`: `copyf, o=JDIAG.` ... `submit,dn=JDIAG.`)
+/// queues the deck the job wrote into `dn`: under `cray batch run` in the runner's
+/// own queue, where it runs after the job that submitted it, with that job's
+/// directories; under `cray run` only with `--queue`; a dataset that is not a deck,
+/// and a parameter not known here, are refused.
+#[test]
+fn submit_queues_a_local_dataset_as_a_new_job() {
+    let site = Site::new();
+    let deck = "JOB,JN=GO.\nCOPYF,O=NEW.\nCOPYF,O=NEW.\nSUBMIT,DN=NEW.\n\
+        /EOF\nJOB,JN=NEW.\nCOPY.\n/EOF\nthe new job's data\n";
+    std::fs::write(site.path("go.job"), deck).unwrap();
+    let queue = site.path("queue");
+    let dir = site.dir.path().to_str().unwrap();
+    let batch = |args: &[&str]| {
+        cray()
+            .arg("batch")
+            .args(args)
+            .current_dir(site.dir.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let q = queue.to_str().unwrap();
+    let sys = site.path("sys");
+    let pds = site.path("pds");
+    let out = batch(&[
+        "submit",
+        q,
+        "--root",
+        dir,
+        "--system-dir",
+        sys.to_str().unwrap(),
+        "--pds",
+        pds.to_str().unwrap(),
+        "go.job",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = batch(&["run", q]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = std::fs::read_to_string(queue.join("0001/stderr")).unwrap();
+    assert!(log.contains(" SUBMIT: DN=NEW SUBMITTED\n"), "{log}");
+    assert!(log.contains("cray: SUBMIT: NEW is job 2 of queue"), "{log}");
+    let second = std::fs::read_to_string(queue.join("0002/stdout")).unwrap();
+    assert_eq!(second, "the new job's data\n", "the same run ran it");
+    let status = text(&batch(&["status", q]).stdout);
+    assert_eq!(status.matches("ended").count(), 2, "{status}");
+
+    // `cray run` has no queue unless given one.
+    let out = site.run("go", deck, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(" SUBMIT: no input queue here (give cray run --queue DIR"),
+        "{stderr}"
+    );
+    for (deck, why) in [
+        (
+            "JOB,JN=B.\nCOPYF,O=NEW.\nSUBMIT,DN=NEW.\n/EOF\nCOPY.\n",
+            " SUBMIT: DN=NEW: not a job deck: the first statement is \"COPY.\", not JOB",
+        ),
+        (
+            "JOB,JN=B.\nSUBMIT,DN=$IN,TID=X.\n",
+            " SUBMIT: parameter TID is not served (only DN= is known here)",
+        ),
+        (
+            "JOB,JN=B.\nSUBMIT,DN=NONE.\n",
+            " SUBMIT: DN=NONE: the job has no such local dataset",
+        ),
+    ] {
+        let out = site.run("b", deck, &["--queue", "other"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(why), "{why:?} in {stderr}");
+    }
+    assert!(!site.path("other").join("0001.json").exists());
+}
+
+/// A job restarted from a checkpoint taken before its SUBMIT submits once: the
+/// queue keeps who submitted each job (the job's number, the statement, the clock
+/// period), and the same image restarted again queues nothing more. Another run of
+/// the deck is another job, and submits again.
+#[test]
+fn a_restarted_job_submits_once() {
+    let site = Site::new();
+    let lines: String = (0..300).map(|i| format!("line {i}\n")).collect();
+    let deck = format!(
+        "JOB,JN=GO.\nCOPYF,O=NEW.\nCOPY.\nSUBMIT,DN=NEW.\n/EOF\nJOB,JN=NEW.\n/EOF\n{lines}"
+    );
+    let json = site.path("whole.json");
+    let queue = site.path("q");
+    let q = queue.to_str().unwrap();
+    let out = site.run("go", &deck, &["--stats-json", json.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "no queue: refused");
+    let half = (stats(&json)["cycles"].as_u64().unwrap() / 2).to_string();
+    let image = site.path("half.chk");
+    let out = site.run(
+        "go",
+        &deck,
+        &[
+            "--queue",
+            q,
+            "--stop-at",
+            &half,
+            "--checkpoint",
+            image.to_str().unwrap(),
+        ],
+    );
+    assert!(image.exists(), "{}", text(&out.stderr));
+    assert!(
+        !queue.join("0001.json").exists(),
+        "stopped before the SUBMIT"
+    );
+    for _ in 0..2 {
+        ok(&site.restart(&image, &["--queue", q]));
+        assert!(queue.join("0001.json").exists());
+        assert!(!queue.join("0002.json").exists(), "submitted once");
+    }
+    ok(&site.run("go", &deck, &["--queue", q]));
+    assert!(queue.join("0002.json").exists(), "a new job submits again");
+}
+
 #[test]
 fn bad_statements_abort_the_step() {
     let site = Site::new();

@@ -15,7 +15,8 @@
 //! the step loader, `local` the verbs on local datasets, `copy` the copy and
 //! positioning verbs (COPYR/F/D, SKIPR/F/D), `permanent` the verbs on permanent
 //! datasets, `staging` FETCH from the front end (the host files under the root),
-//! [`time_limit`] the JOB statement's `T=`, [`loops`] LOOP, EXITLOOP and ENDLOOP.
+//! [`time_limit`] the JOB statement's `T=`, [`loops`] LOOP, EXITLOOP and ENDLOOP,
+//! [`submit`] SUBMIT.
 
 pub mod catalogue;
 mod copy;
@@ -27,6 +28,7 @@ mod permanent;
 mod run;
 mod staging;
 pub mod statement;
+pub mod submit;
 pub mod time_limit;
 
 use super::dataset::DatasetItem;

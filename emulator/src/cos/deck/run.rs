@@ -36,6 +36,8 @@ pub struct DeckHost {
     pub system_dir: Option<PathBuf>,
     /// The permanent-dataset store (`--pds`).
     pub catalogue: Option<Catalogue>,
+    /// The input queue SUBMIT submits jobs to (`--queue`, or `cray batch run`'s).
+    pub queue: Option<std::sync::Arc<dyn super::submit::InputQueue>>,
 }
 
 /// What the interpreter did with the statements that follow.
@@ -315,6 +317,7 @@ impl System {
             "COPYR" | "COPYF" | "COPYD" => done(self.copy_verb(pid, s)),
             "SKIPR" | "SKIPF" | "SKIPD" => done(self.skip_verb(pid, s)),
             "FETCH" => done(self.fetch_verb(pid, s)),
+            "SUBMIT" => done(self.submit_verb(pid, index, s)),
             "ACCESS" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
                 done(self.permanent_verb(pid, index, s))
             }
