@@ -538,6 +538,63 @@ fn a_restarted_job_submits_once() {
     assert!(queue.join("0002.json").exists(), "a new job submits again");
 }
 
+/// DUMPJOB after EXIT (COS's `jdiaggo_1.txt`: `exit.` ... `dumpjob.`
+/// `dump,lw=3777,v.`) writes the job's image as its last step left it to `$DUMP`;
+/// DUMP prints the exchange package, the field's words FW to LW (octal) and, with
+/// V, the vector registers. Here the last step was COPY, whose JCB holds its own
+/// statement at word 5 (JCCCI).
+#[test]
+fn dumpjob_writes_the_last_steps_image_and_dump_prints_it() {
+    let site = Site::new();
+    let deck = "JOB,JN=D.\nCOPY.\nSKIPR,DN=NONE.\nEXIT.\nDUMPJOB.\nDUMP,FW=5,LW=5.\n\
+        DUMP,LW=3,V.\nDUMP,I=$DUMP.\n/EOF\nx\n";
+    let out = site.run("d", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" DUMPJOB: $DUMP WRITTEN (FIELD OF "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" DUMP: parameter I is not served (FW=, LW= and V are known here)"),
+        "{stderr}"
+    );
+    let stdout = text(&out.stdout);
+    let word5 = format!(" 00000005 {:022o}\n", u64::from_be_bytes(*b"COPY.\0\0\0"));
+    let first = stdout
+        .split(" EXCHANGE PACKAGE\n")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        first.contains(&format!(" FIELD WORDS 00000005 TO 00000005\n{word5}")),
+        "{stdout}"
+    );
+    assert_eq!(
+        first.lines().count(),
+        4 + 2,
+        "the package, the one word: {stdout}"
+    );
+    let second = stdout
+        .split(" EXCHANGE PACKAGE\n")
+        .nth(2)
+        .unwrap_or_default();
+    assert!(
+        second.contains(" FIELD WORDS 00000000 TO 00000003\n"),
+        "{stdout}"
+    );
+    assert!(second.contains(" VECTOR REGISTERS\n V0 00 "), "{stdout}");
+    assert!(second.contains("\n V7 74 "), "{stdout}");
+    assert!(second.contains("\n VM "), "{stdout}");
+
+    // Without DUMPJOB there is nothing to print.
+    let out = site.run("n", "JOB,JN=N.\nDUMP.\n", &[]);
+    assert!(
+        text(&out.stderr).contains(" DUMP: the job has no $DUMP (DUMPJOB writes it)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn bad_statements_abort_the_step() {
     let site = Site::new();

@@ -16,10 +16,11 @@
 //! positioning verbs (COPYR/F/D, SKIPR/F/D), `permanent` the verbs on permanent
 //! datasets, `staging` FETCH from the front end (the host files under the root),
 //! [`time_limit`] the JOB statement's `T=`, [`loops`] LOOP, EXITLOOP and ENDLOOP,
-//! [`submit`] SUBMIT.
+//! [`submit`] SUBMIT, [`dumpjob`] DUMPJOB and DUMP.
 
 pub mod catalogue;
 mod copy;
+pub mod dumpjob;
 pub mod field_limit;
 pub mod file;
 mod local;

@@ -318,6 +318,8 @@ impl System {
             "SKIPR" | "SKIPF" | "SKIPD" => done(self.skip_verb(pid, s)),
             "FETCH" => done(self.fetch_verb(pid, s)),
             "SUBMIT" => done(self.submit_verb(pid, index, s)),
+            "DUMPJOB" => done(self.dumpjob_verb(pid, s)),
+            "DUMP" => done(self.dump_verb(pid, s)),
             "ACCESS" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
                 done(self.permanent_verb(pid, index, s))
             }
