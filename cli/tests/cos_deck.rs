@@ -595,6 +595,40 @@ fn dumpjob_writes_the_last_steps_image_and_dump_prints_it() {
     );
 }
 
+/// RERUN, NORERUN, ROLLJOB and DELAY are refused by name with their reason, not
+/// looked up as programs: their forms are not known here (the first three), or the
+/// machine has no idle time to wait in (DELAY, as COS's diagnostic deck writes it).
+#[test]
+fn statements_not_served_are_refused_with_their_reason() {
+    let site = Site::new();
+    for (statement, why) in [
+        (
+            "RERUN.",
+            " RERUN: not served: SR-0011 lists the statement, but its form",
+        ),
+        (
+            "NORERUN.",
+            " NORERUN: not served: SR-0011 lists the statement",
+        ),
+        (
+            "ROLLJOB.",
+            " ROLLJOB: not served: SR-0011 lists the statement",
+        ),
+        (
+            "delay,interval=00:10:00.",
+            " DELAY: not served: the emulated machine has no idle time",
+        ),
+    ] {
+        let deck = format!("JOB,JN=R.\n{statement}\nEXIT.\nCOPY.\n/EOF\nafter EXIT\n");
+        let out = site.run("r", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(why), "{why:?} in {stderr}");
+        assert!(!stderr.contains("is not a system verb"), "{stderr}");
+        assert_eq!(text(&out.stdout), "after EXIT\n");
+    }
+}
+
 #[test]
 fn bad_statements_abort_the_step() {
     let site = Site::new();

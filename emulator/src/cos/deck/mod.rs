@@ -16,7 +16,8 @@
 //! positioning verbs (COPYR/F/D, SKIPR/F/D), `permanent` the verbs on permanent
 //! datasets, `staging` FETCH from the front end (the host files under the root),
 //! [`time_limit`] the JOB statement's `T=`, [`loops`] LOOP, EXITLOOP and ENDLOOP,
-//! [`submit`] SUBMIT, [`dumpjob`] DUMPJOB and DUMP.
+//! [`submit`] SUBMIT, [`dumpjob`] DUMPJOB and DUMP, `refused` the statements
+//! refused by name (RERUN, NORERUN, ROLLJOB, DELAY).
 
 pub mod catalogue;
 mod copy;
@@ -26,6 +27,7 @@ pub mod file;
 mod local;
 pub mod loops;
 mod permanent;
+mod refused;
 mod run;
 mod staging;
 pub mod statement;

@@ -291,6 +291,9 @@ impl System {
     /// Runs one statement.
     fn run_statement(&mut self, pid: Pid, index: usize, s: &Statement, image: &str) -> Step {
         let done = |r: VerbResult| r.map_or_else(Step::Failed, |()| Step::Next);
+        if let Some(line) = super::refused::refusal(&s.verb) {
+            return Step::Failed(line);
+        }
         match s.verb.as_str() {
             "JOB" if index == 0 => Step::Next,
             "ACCOUNT" => {
