@@ -398,7 +398,7 @@ pub struct DeckQueue {
 
 impl DeckQueue {
     /// The queue `dir` for the deck job that `options` run.
-    pub fn new(
+    pub fn for_job(
         dir: &Path,
         options: &crate::options::RunOptions,
     ) -> Result<std::sync::Arc<dyn InputQueue>, CliError> {

@@ -253,7 +253,7 @@ pub fn deck_host(options: &RunOptions) -> Result<DeckHost, CliError> {
         None => None,
     };
     let queue = match &options.queue {
-        Some(dir) => Some(crate::batch::DeckQueue::new(dir, options)?),
+        Some(dir) => Some(crate::batch::DeckQueue::for_job(dir, options)?),
         None => None,
     };
     Ok(DeckHost {
