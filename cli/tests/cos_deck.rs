@@ -415,18 +415,49 @@ fn a_deck_checkpointed_inside_a_loop_restarts_the_same() {
     let restarted = stats(&restarted_json);
     assert_eq!(restarted["cycles"], whole["cycles"]);
     assert_eq!(restarted["state_hash"], whole["state_hash"]);
+
+    // Stopped in the loop and resumed from its newest periodic checkpoint.
+    let cycles = whole["cycles"].as_u64().unwrap();
+    let site = Site::new();
+    let (every, stop) = ((cycles / 7).to_string(), (cycles / 2).to_string());
+    let ck = site.path("ck");
+    let resumable = [
+        "--checkpoint-every",
+        &every,
+        "--checkpoint-dir",
+        ck.to_str().unwrap(),
+        "--resume",
+    ];
+    let stopped = site.run(
+        "lc",
+        &deck,
+        &[&resumable[..], &["--max-cycles", &stop]].concat(),
+    );
+    assert_ne!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
+    let json = site.path("resumed.json");
+    let file = site.path("lc.job");
+    let out = site.run_file(
+        &file,
+        &[&resumable[..], &["--stats-json", json.to_str().unwrap()]].concat(),
+    );
+    ok(&out);
+    let resumed = stats(&json);
+    assert_eq!(resumed["cycles"], whole["cycles"]);
+    assert_eq!(resumed["state_hash"], whole["state_hash"]);
 }
 
-/// SUBMIT,DN=dn (COS's `jdiaggo_0.txt`: `copyf, o=JDIAG.` ... `submit,dn=JDIAG.`)
-/// queues the deck the job wrote into `dn`: under `cray batch run` in the runner's
-/// own queue, where it runs after the job that submitted it, with that job's
-/// directories; under `cray run` only with `--queue`; a dataset that is not a deck,
-/// and a parameter not known here, are refused.
+/// SUBMIT,DN=dn queues the deck the job wrote into `dn`, here as COS's
+/// `jdiaggo_0.txt` writes it (`copyf, o=JDIAG.` `rewind,dn=$IN.` `copyd, o=JDIAG.`
+/// `submit,dn=JDIAG.`): the new job's statements, then the same statements as its
+/// `$IN`, which it prints. Under `cray batch run` the queue is the runner's own, and
+/// the new job runs after the one that submitted it, with its directories; under
+/// `cray run` only with `--queue`; a dataset that is not a deck, and a parameter
+/// not known here, are refused.
 #[test]
 fn submit_queues_a_local_dataset_as_a_new_job() {
     let site = Site::new();
-    let deck = "JOB,JN=GO.\nCOPYF,O=NEW.\nCOPYF,O=NEW.\nSUBMIT,DN=NEW.\n\
-        /EOF\nJOB,JN=NEW.\nCOPY.\n/EOF\nthe new job's data\n";
+    let deck = "JOB,JN=GO.\ncopyf,  o=NEW.\nrewind,dn=$IN.\ncopyd,  o=NEW.\n\
+        submit,dn=NEW.\n/EOF\nJOB,JN=NEW.\nCOPY.\n";
     std::fs::write(site.path("go.job"), deck).unwrap();
     let queue = site.path("queue");
     let dir = site.dir.path().to_str().unwrap();
@@ -460,7 +491,7 @@ fn submit_queues_a_local_dataset_as_a_new_job() {
     assert!(log.contains(" SUBMIT: DN=NEW SUBMITTED\n"), "{log}");
     assert!(log.contains("cray: SUBMIT: NEW is job 2 of queue"), "{log}");
     let second = std::fs::read_to_string(queue.join("0002/stdout")).unwrap();
-    assert_eq!(second, "the new job's data\n", "the same run ran it");
+    assert_eq!(second, "JOB,JN=NEW.\nCOPY.\n", "the same run ran it");
     let status = text(&batch(&["status", q]).stdout);
     assert_eq!(status.matches("ended").count(), 2, "{status}");
 
