@@ -3,7 +3,7 @@
 //! The forms are those of COS's own job decks (the self-replicating diagnostic job
 //! `JDIAG` of COS 1.17, `jdiaggo_1.txt` on the cray-sim simulator's station disk):
 //! `LOOP.` opens the block, `EXITLOOP(J1.EQ.0)` leaves it when the expression is
-//! true (the expression of IF, [`super::local::evaluate`]), `EXITLOOP.` leaves it
+//! true (the expression of IF, `local::evaluate`), `EXITLOOP.` leaves it
 //! at once, and `ENDLOOP.` goes back to the statement after its LOOP. The manual
 //! pages for them (SR-0011) are not at hand, so what the decks do not show is the
 //! emulator's choice, stated here and in `docs/src/cos-job-decks.md`.
@@ -50,6 +50,7 @@ fn loop_verb(image: &str) -> Option<Verb> {
         "ENDLOOP" => Some(Verb::EndLoop),
         "EXITLOOP" => Some(Verb::ExitLoop),
         "IF" => Some(Verb::If),
+        "ELSE" | "ELSEIF" => Some(Verb::Else),
         "ENDIF" => Some(Verb::EndIf),
         _ => None,
     }
@@ -62,6 +63,7 @@ enum Verb {
     EndLoop,
     ExitLoop,
     If,
+    Else,
     EndIf,
 }
 
@@ -98,16 +100,16 @@ pub fn check(statements: &[String]) -> Result<(), SyntaxError> {
                     top.1 += 1;
                 }
             }
-            Some(Verb::EndIf) => match open.last_mut() {
+            Some(verb @ (Verb::EndIf | Verb::Else)) => match open.last_mut() {
                 Some((start, 0)) => {
                     return Err(SyntaxError(format!(
-                        "{}: closes an IF block opened outside the loop of {}",
+                        "{}: belongs to an IF block opened outside the loop of {}",
                         at(i),
                         at(*start)
                     )))
                 }
-                Some(top) => top.1 -= 1,
-                None => {}
+                Some(top) if verb == Verb::EndIf => top.1 -= 1,
+                _ => {}
             },
             _ => {}
         }
@@ -266,7 +268,21 @@ mod tests {
         assert!(refused(&["JOB.", "LOOP.", "IF(1)", "ENDLOOP.", "ENDIF."])
             .contains("an IF block opened in the loop of statement 2 (LOOP.) is not closed"));
         assert!(refused(&["JOB.", "IF(1)", "LOOP.", "ENDIF.", "ENDLOOP."])
-            .contains("closes an IF block opened outside the loop"));
+            .contains("belongs to an IF block opened outside the loop"));
+        assert!(
+            refused(&["JOB.", "IF(1)", "LOOP.", "ELSE.", "ENDLOOP.", "ENDIF."])
+                .contains("statement 4 (ELSE.): belongs to an IF block opened outside the loop")
+        );
+        let inside = [
+            "JOB.",
+            "LOOP.",
+            "IF(1)",
+            "ELSEIF(2)",
+            "ELSE.",
+            "ENDIF.",
+            "ENDLOOP.",
+        ];
+        assert_eq!(check(&deck(&inside)), Ok(()));
         let mut deep = vec!["JOB."];
         deep.extend(std::iter::repeat_n("LOOP.", MAX_LOOP_NESTING + 1));
         deep.extend(std::iter::repeat_n("ENDLOOP.", MAX_LOOP_NESTING + 1));
