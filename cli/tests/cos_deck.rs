@@ -569,6 +569,70 @@ fn a_restarted_job_submits_once() {
     assert!(queue.join("0002.json").exists(), "a new job submits again");
 }
 
+/// As `cray batch run` runs a job (`--resume --checkpoint-dir`): stopped after its
+/// SUBMIT, with its newest periodic checkpoint before it, the job resumes from that
+/// checkpoint, runs the SUBMIT again and queues nothing more.
+#[test]
+fn a_resumed_job_submits_once() {
+    let lines = |file: u32| -> String { (0..200).map(|i| format!("{file} {i}\n")).collect() };
+    let deck = format!(
+        "JOB,JN=GO.\nCOPYF,O=NEW.\nCOPY.\nSUBMIT,DN=NEW.\nCOPY.\n\
+         /EOF\nJOB,JN=NEW.\n/EOF\n{}/EOF\n{}",
+        lines(1),
+        lines(2)
+    );
+    let straight = Site::new();
+    let json = straight.path("straight.json");
+    let q = straight.path("q");
+    let out = straight.run(
+        "go",
+        &deck,
+        &[
+            "--queue",
+            q.to_str().unwrap(),
+            "--stats-json",
+            json.to_str().unwrap(),
+        ],
+    );
+    ok(&out);
+    let cycles = stats(&json)["cycles"].as_u64().unwrap();
+
+    let site = Site::new();
+    let queue = site.path("q");
+    let ck = site.path("ck");
+    let (every, stop) = ((cycles / 3).to_string(), (cycles * 3 / 5).to_string());
+    let resumable = [
+        "--queue",
+        queue.to_str().unwrap(),
+        "--checkpoint-every",
+        &every,
+        "--checkpoint-dir",
+        ck.to_str().unwrap(),
+        "--resume",
+    ];
+    let stopped = site.run(
+        "go",
+        &deck,
+        &[&resumable[..], &["--max-cycles", &stop]].concat(),
+    );
+    assert_ne!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
+    assert!(
+        queue.join("0001.json").exists(),
+        "submitted before the stop"
+    );
+    let out = site.run_file(&site.path("go.job"), &resumable);
+    let stderr = ok(&out);
+    assert!(
+        stderr.contains("cray: resume: continuing job 1 from"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" SUBMIT: DN=NEW SUBMITTED"),
+        "the SUBMIT ran again: {stderr}"
+    );
+    assert!(!queue.join("0002.json").exists(), "submitted once");
+}
+
 /// DUMPJOB after EXIT (COS's `jdiaggo_1.txt`: `exit.` ... `dumpjob.`
 /// `dump,lw=3777,v.`) writes the job's image as its last step left it to `$DUMP`;
 /// DUMP prints the exchange package, the field's words FW to LW (octal) and, with
