@@ -153,20 +153,6 @@ fn end_of(statements: &[String], from: usize) -> Option<(usize, usize)> {
     None
 }
 
-/// Whether statement `index` lies inside a loop.
-pub(super) fn in_loop(statements: &[String], index: usize) -> bool {
-    let mut depth = 0usize;
-    for image in statements[..index.min(statements.len())].iter().rev() {
-        match loop_verb(image) {
-            Some(Verb::EndLoop) => depth += 1,
-            Some(Verb::Loop) if depth == 0 => return true,
-            Some(Verb::Loop) => depth -= 1,
-            _ => {}
-        }
-    }
-    false
-}
-
 /// Whether a statement is one of the loop verbs.
 pub(super) fn is_loop_verb(verb: &str) -> bool {
     matches!(verb, "LOOP" | "ENDLOOP" | "EXITLOOP")
@@ -247,7 +233,6 @@ mod tests {
         assert_eq!(loop_of(&s, 7), Some(5));
         assert_eq!(end_of(&s, 3), Some((8, 1)), "one IF open at the EXITLOOP");
         assert_eq!(end_of(&s, 6), Some((7, 0)));
-        assert!(in_loop(&s, 3) && in_loop(&s, 8) && !in_loop(&s, 1) && !in_loop(&s, 0));
     }
 
     #[test]

@@ -64,17 +64,12 @@ const KNOWN: &[(&str, &[&str])] = &[
 ];
 
 impl System {
-    /// Runs a permanent-dataset verb: statement `index` of the deck. A statement in
-    /// a loop runs once a round, so it is remembered with the clock period at which
-    /// it runs (each round advances the clock), in the form of a request's record.
+    /// Runs a permanent-dataset verb: statement `index` of the deck, remembered
+    /// with the clock period at which it runs (a statement in a loop runs once a
+    /// round, and each round moves the clock on).
     pub(super) fn permanent_verb(&mut self, pid: Pid, index: usize, s: &Statement) -> VerbResult {
-        let deck = self.deck_of(pid).ok_or("no deck")?;
-        let number = deck.number;
-        let operation = if super::loops::in_loop(&deck.statements, index) {
-            Operation::Request((number, index as u64, self.clock))
-        } else {
-            Operation::Statement((number, index as u64))
-        };
+        let number = self.deck_of(pid).ok_or("no deck")?.number;
+        let operation = Operation::Statement((number, index as u64, self.clock));
         self.permanent_operation(pid, s, operation)
     }
 
