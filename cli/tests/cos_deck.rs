@@ -366,10 +366,21 @@ fn a_runaway_loop_ends_at_the_time_limit_or_as_a_runaway() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains(" ENDLOOP: 65536 ROUNDS RAN NO PROGRAM: A RUNAWAY LOOP"),
+        stderr.contains(" ENDLOOP: 131072 STATEMENTS OF LOOPS RAN NO PROGRAM: A RUNAWAY LOOP"),
         "{stderr}"
     );
     assert_eq!(text(&out.stdout), "after EXIT\n");
+    // A long round counts by its statements, so that the log stays bounded.
+    let body = "SET(J1=J1+1)\n".repeat(1000);
+    let out = site.run("b", &format!("JOB,JN=B.\nLOOP.\n{body}ENDLOOP.\n"), &[]);
+    let stderr = text(&out.stderr);
+    let start: String = stderr.chars().take(300).collect();
+    assert!(stderr.contains(" A RUNAWAY LOOP"), "{start}");
+    assert!(
+        stderr.lines().count() < 140_000,
+        "{}",
+        stderr.lines().count()
+    );
 }
 
 /// A deck checkpointed in the middle of a step in the second round of a loop, and

@@ -18,10 +18,12 @@
 //! loops beyond its position in the deck: a checkpoint taken in a loop, inside a
 //! step or between steps, restarts exactly.
 //!
-//! Every round costs the job [`ROUND_PERIODS`] clock periods, the interpreter's
-//! work, so that a loop that runs no program still uses the job's time and ends at
-//! its time limit (`JOB,T=`); without a limit, [`MAX_IDLE_ROUNDS`] rounds in a row
-//! that run no program end the job step as a runaway loop.
+//! Every round costs the job [`STATEMENT_PERIODS`] clock periods for each statement
+//! from its LOOP to its ENDLOOP, the interpreter's work, so that a loop that runs no
+//! program still uses the job's time and ends at its time limit (`JOB,T=`); and
+//! rounds that take [`MAX_IDLE_STATEMENTS`] statements in a row with no program run
+//! end the job step as a runaway loop, so that the job's log, which records each
+//! statement run, stays bounded without a limit too.
 
 use super::statement::{self, SyntaxError};
 use super::DeckJob;
@@ -31,14 +33,15 @@ use crate::system::Pid;
 /// How deep loops may nest (the emulator's bound, as for IF blocks).
 pub const MAX_LOOP_NESTING: usize = 64;
 
-/// Clock periods a round of a loop costs the job (95 µs on the X-MP): the
-/// emulator's figure for the control-statement processor's work, which no page at
-/// hand gives.
-pub const ROUND_PERIODS: u64 = 10_000;
+/// Clock periods each statement of a round costs the job (47.5 µs on the X-MP):
+/// the emulator's figure for the control-statement processor's work, which no page
+/// at hand gives.
+pub const STATEMENT_PERIODS: u64 = 5_000;
 
-/// Rounds in a row, with no program run, after which a loop is taken as a runaway
-/// (65 536 rounds: about 0.6 s of X-MP time).
-pub const MAX_IDLE_ROUNDS: u64 = 1 << 16;
+/// Statements of rounds in a row, with no program run, after which a loop is taken
+/// as a runaway (131 072: `LOOP.` `ENDLOOP.` 65 536 times, about 0.6 s of X-MP
+/// time).
+pub const MAX_IDLE_STATEMENTS: u64 = 1 << 17;
 
 /// The loop verb of statement `image`, if it is one.
 fn loop_verb(image: &str) -> Option<Verb> {
@@ -162,8 +165,8 @@ pub(super) fn is_loop_verb(verb: &str) -> bool {
 pub(super) enum Round {
     /// Nothing more: go on with the next statement.
     Next,
-    /// ENDLOOP went back: a round ended.
-    Again,
+    /// ENDLOOP went back: a round of this many statements (LOOP to ENDLOOP) ended.
+    Again(u64),
 }
 
 impl System {
@@ -180,8 +183,10 @@ impl System {
             "ENDLOOP" => {
                 let start = loop_of(&deck.statements, index).ok_or(" ENDLOOP: no LOOP is open")?;
                 deck.next = start + 1;
-                self.clock = self.clock.saturating_add(ROUND_PERIODS);
-                Ok(Round::Again)
+                let statements = (index - start + 1) as u64;
+                let periods = statements.saturating_mul(STATEMENT_PERIODS);
+                self.clock = self.clock.saturating_add(periods);
+                Ok(Round::Again(statements))
             }
             "EXITLOOP" => {
                 let argument = super::local::argument_text(image);

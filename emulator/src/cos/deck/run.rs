@@ -12,7 +12,7 @@
 
 use super::catalogue::{Catalogue, MAX_NAME};
 use super::file::DeckFile;
-use super::loops::{Round, MAX_IDLE_ROUNDS};
+use super::loops::{Round, MAX_IDLE_STATEMENTS};
 use super::statement::{self, Statement};
 use super::{DeckJob, JobDataset};
 use crate::cos::absolute::{self, AbsoluteBinary};
@@ -228,8 +228,8 @@ impl System {
     /// Runs statements from the deck's position until a program is loaded or the job
     /// ends.
     pub(super) fn deck_continue(&mut self, pid: Pid) -> Next {
-        // Rounds of loops run since the last program (see `loops`).
-        let mut rounds = 0u64;
+        // Statements of loops' rounds run since the last program (see `loops`).
+        let mut idle = 0u64;
         loop {
             let Some(deck) = self.deck_of_mut(pid) else {
                 return Next::End(ExitStatus::Exited(0));
@@ -265,9 +265,9 @@ impl System {
             match self.run_statement(pid, index, &statement, &image) {
                 Step::Next => {}
                 Step::Program => return Next::Program,
-                Step::Again => {
-                    rounds += 1;
-                    if let Some(next) = self.after_round(pid, &mut rounds) {
+                Step::Again(statements) => {
+                    idle = idle.saturating_add(statements);
+                    if let Some(next) = self.after_round(pid, &mut idle) {
                         return next;
                     }
                 }
@@ -312,7 +312,7 @@ impl System {
             verb if super::loops::is_loop_verb(verb) => {
                 match self.loop_verb(pid, index, verb, image) {
                     Ok(Round::Next) => Step::Next,
-                    Ok(Round::Again) => Step::Again,
+                    Ok(Round::Again(statements)) => Step::Again(statements),
                     Err(line) => Step::Failed(line),
                 }
             }
@@ -338,9 +338,10 @@ impl System {
         }
     }
 
-    /// After a round of a loop (`rounds` in a row without a program): the job ends
-    /// when its time ran out; the step aborts when the loop runs away.
-    fn after_round(&mut self, pid: Pid, rounds: &mut u64) -> Option<Next> {
+    /// After a round of a loop (`idle` statements of rounds in a row without a
+    /// program): the job ends when its time ran out; the step aborts when the loop
+    /// runs away.
+    fn after_round(&mut self, pid: Pid, idle: &mut u64) -> Option<Next> {
         let deck = self.deck_of(pid)?;
         if self
             .limit_periods(deck)
@@ -350,12 +351,12 @@ impl System {
             self.cos_time_limit_reached(jid);
             return Some(Next::Ended);
         }
-        if *rounds >= MAX_IDLE_ROUNDS {
+        if *idle >= MAX_IDLE_STATEMENTS {
             self.job_log(format!(
-                " ENDLOOP: {MAX_IDLE_ROUNDS} ROUNDS RAN NO PROGRAM: A RUNAWAY LOOP (JOB,T= BOUNDS THE JOB'S TIME)"
+                " ENDLOOP: {MAX_IDLE_STATEMENTS} STATEMENTS OF LOOPS RAN NO PROGRAM: A RUNAWAY LOOP (JOB,T= BOUNDS THE JOB'S TIME)"
             ));
             self.deck_abort(pid, ExitStatus::Exited(1));
-            *rounds = 0;
+            *idle = 0;
         }
         None
     }
@@ -488,8 +489,8 @@ enum Step {
     Next,
     /// A program was loaded.
     Program,
-    /// ENDLOOP went back to its LOOP: a round of the loop ended.
-    Again,
+    /// ENDLOOP went back to its LOOP: a round of this many statements ended.
+    Again(u64),
     /// EXIT in normal processing: the job ends.
     End,
     /// The verb failed: this log line, then abort (unless NA).
