@@ -4,8 +4,9 @@
 //! A queue is a directory. `cray batch submit QUEUE [RUN OPTIONS] PROGRAM [ARGS]`
 //! writes `NNNN.json` there: the job's number, the directory it was submitted from and
 //! its `cray run` arguments. `cray batch run QUEUE` runs every job that has not ended,
-//! in order, as `cray run --resume --checkpoint-dir QUEUE/NNNN`, with periodic
-//! checkpoints, no terminal, and its standard output and error appended to
+//! in order, as `cray run --resume --queue QUEUE --checkpoint-dir QUEUE/NNNN` (a COS
+//! deck's SUBMIT adds a job to the queue, which is read again after each job), with
+//! periodic checkpoints, no terminal, and its standard output and error appended to
 //! `QUEUE/NNNN/stdout` and `stderr`. When the host crashes, or the runner is stopped
 //! (SIGTERM is passed on to the job, which checkpoints), running `cray batch run
 //! QUEUE` again continues the job from its newest checkpoint and then the rest of the
@@ -25,6 +26,7 @@ use crate::output::{errln, outln};
 use crate::program::STOPPED_RESUMABLE;
 use crate::resume::{self, Finished};
 use crate::CliError;
+use cray_emulator::cos::deck::submit::{InputQueue, Submission};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -49,8 +51,9 @@ const STOP_SIGNALS: [i32; 4] = [
 ];
 
 /// Run options the queue sets itself for every job.
-const RESERVED: [&str; 6] = [
+const RESERVED: [&str; 7] = [
     "--resume",
+    "--queue",
     "--checkpoint-dir",
     "--stop-at",
     "--checkpoint",
@@ -67,6 +70,10 @@ struct Job {
     cwd: PathBuf,
     /// Its `cray run` arguments (options, program, program arguments).
     command: Vec<String>,
+    /// For a job a deck job's SUBMIT queued: who submitted it ([`DeckQueue`]), so
+    /// that a submitting job resumed from a checkpoint does not queue it twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    submitted_by: Option<String>,
 }
 
 impl Job {
@@ -105,6 +112,7 @@ pub fn submit(
         job: number,
         cwd,
         command: command.to_vec(),
+        submitted_by: None,
     };
     json_file::write(&Job::file(queue, number), &job)?;
     outln!("batch: job {number} queued in {}", queue.display());
@@ -264,7 +272,11 @@ fn run_jobs(
     let _ = signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&usr1));
     crate::session::ignore_file_size_signal();
     let program = std::env::current_exe().map_err(|e| CliError::io(Path::new("cray"), e))?;
-    for job in jobs {
+    // The queue is read again after each job: a deck job's SUBMIT adds to it.
+    let mut jobs = jobs.into_iter();
+    let mut last = 0;
+    while let Some(job) = jobs.next().or_else(|| later_job(&queue, runner.only, last)) {
+        last = job.job;
         let dir = job.dir(&queue);
         if Finished::read(&dir)?.is_some() || Failed::read(&dir)?.is_some() {
             continue;
@@ -298,6 +310,8 @@ fn run_jobs(
         command
             .arg("run")
             .arg("--resume")
+            .arg("--queue")
+            .arg(&queue)
             .arg("--checkpoint-dir")
             .arg(&dir)
             .arg("--runner-pid")
@@ -347,6 +361,136 @@ fn run_jobs(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The first job of `queue` after job `last` that was queued while the runner ran
+/// (none for a runner of one job, `only`).
+fn later_job(queue: &Path, only: Option<u32>, last: u32) -> Option<Job> {
+    if only.is_some() {
+        return None;
+    }
+    match jobs(queue) {
+        Ok(all) => all.into_iter().find(|job| job.job > last),
+        Err(e) => {
+            errln!("cray: batch: {e}");
+            None
+        }
+    }
+}
+
+/// The input queue of a deck job (`cray run --queue DIR`; `cray batch run` gives
+/// its jobs their own queue): SUBMIT appends the job it submits as a job of the
+/// queue, its deck written beside it as `NNNN.job`, to run with the submitting
+/// job's machine and directories (`--model`, `--memory`, `--root`,
+/// `--system-dir`, `--pds`).
+#[derive(Debug)]
+pub struct DeckQueue {
+    /// The queue's directory.
+    queue: PathBuf,
+    /// The submitting job's directory: the new job's relative names resolve there.
+    cwd: PathBuf,
+    /// The new job's `cray run` options.
+    options: Vec<String>,
+    /// The submitting job's checkpoint directory, which tells it apart from every
+    /// other job (none when it has none).
+    run: Option<PathBuf>,
+}
+
+impl DeckQueue {
+    /// The queue `dir` for the deck job that `options` run.
+    pub fn for_job(
+        dir: &Path,
+        options: &crate::options::RunOptions,
+    ) -> Result<std::sync::Arc<dyn InputQueue>, CliError> {
+        let absolute = |path: &Path| std::path::absolute(path).map_err(|e| CliError::io(path, e));
+        let text = |path: PathBuf| -> Result<String, CliError> {
+            path.to_str()
+                .map(str::to_string)
+                .ok_or_else(|| CliError::invalid(&path, "not a UTF-8 path"))
+        };
+        let mut new = vec!["--root".to_string(), text(absolute(&options.root)?)?];
+        for (option, dir) in [
+            ("--system-dir", &options.system_dir),
+            ("--pds", &options.pds),
+        ] {
+            if let Some(dir) = dir {
+                new.extend([option.to_string(), text(absolute(dir)?)?]);
+            }
+        }
+        if let Some(model) = options.model {
+            new.extend(["--model".to_string(), model.name().to_string()]);
+        }
+        if let Some(memory) = options.memory {
+            new.extend(["--memory".to_string(), memory.to_string()]);
+        }
+        let run = options
+            .checkpoint_dir
+            .as_deref()
+            .map(absolute)
+            .transpose()?;
+        let cwd = std::env::current_dir().map_err(|e| CliError::io(Path::new("."), e))?;
+        Ok(std::sync::Arc::new(DeckQueue {
+            queue: absolute(dir)?,
+            cwd,
+            options: new,
+            run,
+        }))
+    }
+
+    /// Who submits `job`: the submitting run, the job's number in the store, the
+    /// statement and the clock period. None when nothing tells the run apart from
+    /// another run of the same deck (no checkpoint directory, no store): such a
+    /// run cannot be resumed, and each run submits.
+    fn identity(&self, job: &Submission) -> Option<String> {
+        let (number, index, clock) = job.by;
+        if self.run.is_none() && number == 0 {
+            return None;
+        }
+        let run = self.run.as_deref().map(Path::display);
+        let run = run.map(|r| r.to_string()).unwrap_or_default();
+        Some(format!("{run}#{number}:{index}:{clock}"))
+    }
+
+    /// Queues `job` (see [`InputQueue::submit`]): its number in the queue.
+    fn queue(&self, job: &Submission) -> Result<u32, CliError> {
+        let identity = self.identity(job);
+        std::fs::create_dir_all(&self.queue).map_err(|e| CliError::io(&self.queue, e))?;
+        let queued = jobs(&self.queue)?;
+        if let Some(done) = queued
+            .iter()
+            .find(|queued| identity.is_some() && queued.submitted_by == identity)
+        {
+            return Ok(done.job);
+        }
+        let number = queued.last().map_or(1, |job| job.job + 1);
+        let deck = self.queue.join(format!("{number:04}.job"));
+        crate::files::write_output(&deck, &job.deck)?;
+        let text = deck
+            .to_str()
+            .ok_or_else(|| CliError::invalid(&deck, "not a UTF-8 path"))?;
+        let mut command = self.options.clone();
+        command.push(text.to_string());
+        let queued = Job {
+            job: number,
+            cwd: self.cwd.clone(),
+            command,
+            submitted_by: identity,
+        };
+        json_file::write(&Job::file(&self.queue, number), &queued)?;
+        Ok(number)
+    }
+}
+
+impl InputQueue for DeckQueue {
+    fn submit(&self, job: &Submission) -> Result<(), String> {
+        let number = self.queue(job).map_err(|e| e.to_string())?;
+        errln!(
+            "cray: SUBMIT: {} is job {number} of queue {}",
+            job.name,
+            self.queue.display()
+        );
+        Ok(())
+    }
 }
 
 /// A job that marked itself not rerunnable (a COS program's F$NRN) and stopped

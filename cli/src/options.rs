@@ -121,6 +121,10 @@ pub struct JobOptions {
     /// SAVE, DELETE, ADJUST, MODIFY and PERMIT use; created if missing.
     #[arg(long, value_name = "DIR")]
     pub pds: Option<PathBuf>,
+    /// COS job decks: the input queue (a `cray batch` queue directory, created if
+    /// missing) that SUBMIT appends the jobs it submits to.
+    #[arg(long, value_name = "DIR")]
+    pub queue: Option<PathBuf>,
     /// Show a one-line progress display on standard error (clock periods, emulated
     /// time, MIPS, checkpoints): the default when standard error is a terminal; with
     /// standard error redirected, a line a second.
@@ -256,6 +260,7 @@ pub struct RunOptions {
     pub control: Option<String>,
     pub system_dir: Option<PathBuf>,
     pub pds: Option<PathBuf>,
+    pub queue: Option<PathBuf>,
     pub log: Option<PathBuf>,
     pub file_policies: Vec<(String, FilePolicy)>,
     pub trace_requests: bool,
@@ -296,6 +301,7 @@ impl RunOptions {
             trace_requests: job.trace_requests,
             system_dir: job.system_dir,
             pds: job.pds,
+            queue: job.queue,
             progress: job.progress,
             quiet: job.quiet,
             ..RunOptions::default()

@@ -252,9 +252,14 @@ pub fn deck_host(options: &RunOptions) -> Result<DeckHost, CliError> {
         ),
         None => None,
     };
+    let queue = match &options.queue {
+        Some(dir) => Some(crate::batch::DeckQueue::for_job(dir, options)?),
+        None => None,
+    };
     Ok(DeckHost {
         system_dir: options.system_dir.clone(),
         catalogue,
+        queue,
     })
 }
 

@@ -277,6 +277,464 @@ ENDIF.\n\
     assert_eq!(text(&out.stdout), "one\ntwo\nthree\n");
 }
 
+/// LOOP, EXITLOOP and ENDLOOP as COS's own diagnostic deck writes them
+/// (`loop.` ... `exitloop(J1.EQ.0)` ... `endloop.`): nested loops, a bare EXITLOOP
+/// inside an IF block, which the loop's end closes (70 rounds would leave more than
+/// the 64 IF blocks a job may have open), and a count kept in a symbol.
+#[test]
+fn loops_run_rounds_until_exitloop() {
+    let site = Site::new();
+    let deck = "JOB,JN=L.\n\
+SET(J1=70)\n\
+SET(J3=0)\n\
+loop.\n\
+  exitloop(J1.EQ.0)\n\
+  SET(J2=2)\n\
+  LOOP.\n\
+    IF(J2.EQ.1)\n\
+      EXITLOOP.\n\
+    ENDIF.\n\
+    SET(J3=J3+1)\n\
+    SET(J2=J2-1)\n\
+  ENDLOOP.\n\
+  SET(J1=J1-1)\n\
+endloop.\n\
+IF(J3.EQ.70)\n\
+COPY.\n\
+ENDIF.\n\
+/EOF\nseventy rounds\n";
+    let out = site.run("l", deck, &[]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "seventy rounds\n");
+
+    // A SAVE in a loop saves once a round: the store remembers each round's apart.
+    let deck = "JOB,JN=S,US=ME.\nSET(J1=2)\nLOOP.\nEXITLOOP(J1.EQ.0)\n\
+        SAVE,DN=$IN,PDN=IN.\nSET(J1=J1-1)\nENDLOOP.\n/EOF\nx\n";
+    ok(&site.run("s", deck, &[]));
+    let catalogue = site.catalogue();
+    assert_eq!(
+        catalogue.matches("\"pdn\": \"IN\"").count(),
+        2,
+        "{catalogue}"
+    );
+
+    // Blocks that do not fit together are refused before the job starts.
+    for (deck, why) in [
+        (
+            "JOB,JN=U.\nLOOP.\nCOPY.\n",
+            "statement 2 (LOOP.): no ENDLOOP closes it",
+        ),
+        (
+            "JOB,JN=U.\nCOPY.\nENDLOOP.\n",
+            "statement 3 (ENDLOOP.): no LOOP is open",
+        ),
+        (
+            "JOB,JN=U.\nEXITLOOP.\n",
+            "statement 2 (EXITLOOP.): no LOOP is open",
+        ),
+    ] {
+        let out = site.run("u", deck, &[]);
+        assert_eq!(out.status.code(), Some(2), "{deck}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!("control statements: {why}")),
+            "{stderr}"
+        );
+    }
+}
+
+/// A loop that runs no program uses the job's time (each round costs it), so
+/// `LOOP. ENDLOOP.` ends at the job's time limit, at once on the host; without a
+/// limit it ends as a runaway loop, the job skipping to EXIT.
+#[test]
+fn a_runaway_loop_ends_at_the_time_limit_or_as_a_runaway() {
+    let site = Site::new();
+    let started = std::time::Instant::now();
+    let out = site.run("t", "JOB,JN=T,T=1.\nLOOP.\nENDLOOP.\n", &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" JOB TIME LIMIT OF 1 SECONDS EXCEEDED\n JOB ENDED ABORTED (status 1)"),
+        "{stderr}"
+    );
+    let out = site.run(
+        "r",
+        "JOB,JN=R.\nLOOP.\nENDLOOP.\nEXIT.\nCOPY.\n/EOF\nafter EXIT\n",
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" ENDLOOP: 131072 STATEMENTS OF LOOPS RAN NO PROGRAM: A RUNAWAY LOOP"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "after EXIT\n");
+    // A long round counts by its statements, so that the log stays bounded.
+    let body = "SET(J1=J1+1)\n".repeat(1000);
+    let out = site.run("b", &format!("JOB,JN=B.\nLOOP.\n{body}ENDLOOP.\n"), &[]);
+    let stderr = text(&out.stderr);
+    let start: String = stderr.chars().take(300).collect();
+    assert!(stderr.contains(" A RUNAWAY LOOP"), "{start}");
+    assert!(
+        stderr.lines().count() < 140_000,
+        "{}",
+        stderr.lines().count()
+    );
+}
+
+/// A deck checkpointed in the middle of a step in the second round of a loop, and
+/// restarted, ends as a run straight through: the interpreter's place in the loop
+/// is its place in the deck.
+#[test]
+fn a_deck_checkpointed_inside_a_loop_restarts_the_same() {
+    let files: String = (0..3)
+        .map(|f| {
+            let lines: String = (0..200).map(|i| format!("file {f} line {i}\n")).collect();
+            format!("/EOF\n{lines}")
+        })
+        .collect();
+    let deck = format!(
+        "JOB,JN=LC.\nSET(J1=3)\nLOOP.\nEXITLOOP(J1.EQ.0)\nCOPY.\nSET(J1=J1-1)\nENDLOOP.\n{files}"
+    );
+    let site = Site::new();
+    let whole_json = site.path("whole.json");
+    let out = site.run("lc", &deck, &["--stats-json", whole_json.to_str().unwrap()]);
+    ok(&out);
+    let whole_stdout = text(&out.stdout);
+    assert_eq!(whole_stdout.lines().count(), 600);
+    let whole = stats(&whole_json);
+
+    let site = Site::new();
+    let image = site.path("half.chk");
+    let half = (whole["cycles"].as_u64().unwrap() / 2).to_string();
+    let out = site.run(
+        "lc",
+        &deck,
+        &["--stop-at", &half, "--checkpoint", image.to_str().unwrap()],
+    );
+    assert!(image.exists(), "{}", text(&out.stderr));
+    let first_part = text(&out.stdout);
+    assert!(
+        first_part.contains("file 1 line 0\n") && !first_part.contains("file 1 line 199\n"),
+        "stopped inside the second round's COPY: {first_part}"
+    );
+    let restarted_json = site.path("restarted.json");
+    let out = site.restart(&image, &["--stats-json", restarted_json.to_str().unwrap()]);
+    ok(&out);
+    assert_eq!(first_part + &text(&out.stdout), whole_stdout);
+    let restarted = stats(&restarted_json);
+    assert_eq!(restarted["cycles"], whole["cycles"]);
+    assert_eq!(restarted["state_hash"], whole["state_hash"]);
+
+    // Stopped in the loop and resumed from its newest periodic checkpoint.
+    let cycles = whole["cycles"].as_u64().unwrap();
+    let site = Site::new();
+    let (every, stop) = ((cycles / 7).to_string(), (cycles / 2).to_string());
+    let ck = site.path("ck");
+    let resumable = [
+        "--checkpoint-every",
+        &every,
+        "--checkpoint-dir",
+        ck.to_str().unwrap(),
+        "--resume",
+    ];
+    let stopped = site.run(
+        "lc",
+        &deck,
+        &[&resumable[..], &["--max-cycles", &stop]].concat(),
+    );
+    assert_ne!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
+    let json = site.path("resumed.json");
+    let file = site.path("lc.job");
+    let out = site.run_file(
+        &file,
+        &[&resumable[..], &["--stats-json", json.to_str().unwrap()]].concat(),
+    );
+    ok(&out);
+    let resumed = stats(&json);
+    assert_eq!(resumed["cycles"], whole["cycles"]);
+    assert_eq!(resumed["state_hash"], whole["state_hash"]);
+}
+
+/// SUBMIT,DN=dn queues the deck the job wrote into `dn`, here as COS's
+/// `jdiaggo_0.txt` writes it (`copyf, o=JDIAG.` `rewind,dn=$IN.` `copyd, o=JDIAG.`
+/// `submit,dn=JDIAG.`): the new job's statements, then the same statements as its
+/// `$IN`, which it prints. Under `cray batch run` the queue is the runner's own, and
+/// the new job runs after the one that submitted it, with its directories; under
+/// `cray run` only with `--queue`; a dataset that is not a deck, and a parameter
+/// not known here, are refused.
+#[test]
+fn submit_queues_a_local_dataset_as_a_new_job() {
+    let site = Site::new();
+    let deck = "JOB,JN=GO.\ncopyf,  o=NEW.\nrewind,dn=$IN.\ncopyd,  o=NEW.\n\
+        submit,dn=NEW.\n/EOF\nJOB,JN=NEW.\nCOPY.\n";
+    std::fs::write(site.path("go.job"), deck).unwrap();
+    let queue = site.path("queue");
+    let dir = site.dir.path().to_str().unwrap();
+    let batch = |args: &[&str]| {
+        cray()
+            .arg("batch")
+            .args(args)
+            .current_dir(site.dir.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let q = queue.to_str().unwrap();
+    let sys = site.path("sys");
+    let pds = site.path("pds");
+    let out = batch(&[
+        "submit",
+        q,
+        "--root",
+        dir,
+        "--system-dir",
+        sys.to_str().unwrap(),
+        "--pds",
+        pds.to_str().unwrap(),
+        "go.job",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = batch(&["run", q]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = std::fs::read_to_string(queue.join("0001/stderr")).unwrap();
+    assert!(log.contains(" SUBMIT: DN=NEW SUBMITTED\n"), "{log}");
+    assert!(log.contains("cray: SUBMIT: NEW is job 2 of queue"), "{log}");
+    let second = std::fs::read_to_string(queue.join("0002/stdout")).unwrap();
+    assert_eq!(second, "JOB,JN=NEW.\nCOPY.\n", "the same run ran it");
+    let status = text(&batch(&["status", q]).stdout);
+    assert_eq!(status.matches("ended").count(), 2, "{status}");
+
+    // `cray run` has no queue unless given one.
+    let out = site.run("go", deck, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(" SUBMIT: no input queue here (give cray run --queue DIR"),
+        "{stderr}"
+    );
+    for (deck, why) in [
+        (
+            "JOB,JN=B.\nCOPYF,O=NEW.\nSUBMIT,DN=NEW.\n/EOF\nCOPY.\n",
+            " SUBMIT: DN=NEW: not a job deck: the first statement is \"COPY.\", not JOB",
+        ),
+        (
+            "JOB,JN=B.\nSUBMIT,DN=$IN,TID=X.\n",
+            " SUBMIT: parameter TID is not served (only DN= is known here)",
+        ),
+        (
+            "JOB,JN=B.\nSUBMIT,DN=NONE.\n",
+            " SUBMIT: DN=NONE: the job has no such local dataset",
+        ),
+    ] {
+        let out = site.run("b", deck, &["--queue", "other"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(why), "{why:?} in {stderr}");
+    }
+    assert!(!site.path("other").join("0001.json").exists());
+}
+
+/// A job restarted from a checkpoint taken before its SUBMIT submits once: the
+/// queue keeps who submitted each job (the job's number, the statement, the clock
+/// period), and the same image restarted again queues nothing more. Another run of
+/// the deck is another job, and submits again.
+#[test]
+fn a_restarted_job_submits_once() {
+    let site = Site::new();
+    let lines: String = (0..300).map(|i| format!("line {i}\n")).collect();
+    let deck = format!(
+        "JOB,JN=GO.\nCOPYF,O=NEW.\nCOPY.\nSUBMIT,DN=NEW.\n/EOF\nJOB,JN=NEW.\n/EOF\n{lines}"
+    );
+    let json = site.path("whole.json");
+    let queue = site.path("q");
+    let q = queue.to_str().unwrap();
+    let out = site.run("go", &deck, &["--stats-json", json.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "no queue: refused");
+    let half = (stats(&json)["cycles"].as_u64().unwrap() / 2).to_string();
+    let image = site.path("half.chk");
+    let out = site.run(
+        "go",
+        &deck,
+        &[
+            "--queue",
+            q,
+            "--stop-at",
+            &half,
+            "--checkpoint",
+            image.to_str().unwrap(),
+        ],
+    );
+    assert!(image.exists(), "{}", text(&out.stderr));
+    assert!(
+        !queue.join("0001.json").exists(),
+        "stopped before the SUBMIT"
+    );
+    for _ in 0..2 {
+        ok(&site.restart(&image, &["--queue", q]));
+        assert!(queue.join("0001.json").exists());
+        assert!(!queue.join("0002.json").exists(), "submitted once");
+    }
+    ok(&site.run("go", &deck, &["--queue", q]));
+    assert!(queue.join("0002.json").exists(), "a new job submits again");
+}
+
+/// As `cray batch run` runs a job (`--resume --checkpoint-dir`): stopped after its
+/// SUBMIT, with its newest periodic checkpoint before it, the job resumes from that
+/// checkpoint, runs the SUBMIT again and queues nothing more.
+#[test]
+fn a_resumed_job_submits_once() {
+    let lines = |file: u32| -> String { (0..200).map(|i| format!("{file} {i}\n")).collect() };
+    let deck = format!(
+        "JOB,JN=GO.\nCOPYF,O=NEW.\nCOPY.\nSUBMIT,DN=NEW.\nCOPY.\n\
+         /EOF\nJOB,JN=NEW.\n/EOF\n{}/EOF\n{}",
+        lines(1),
+        lines(2)
+    );
+    let straight = Site::new();
+    let json = straight.path("straight.json");
+    let q = straight.path("q");
+    let out = straight.run(
+        "go",
+        &deck,
+        &[
+            "--queue",
+            q.to_str().unwrap(),
+            "--stats-json",
+            json.to_str().unwrap(),
+        ],
+    );
+    ok(&out);
+    let cycles = stats(&json)["cycles"].as_u64().unwrap();
+
+    let site = Site::new();
+    let queue = site.path("q");
+    let ck = site.path("ck");
+    let (every, stop) = ((cycles / 3).to_string(), (cycles * 3 / 5).to_string());
+    let resumable = [
+        "--queue",
+        queue.to_str().unwrap(),
+        "--checkpoint-every",
+        &every,
+        "--checkpoint-dir",
+        ck.to_str().unwrap(),
+        "--resume",
+    ];
+    let stopped = site.run(
+        "go",
+        &deck,
+        &[&resumable[..], &["--max-cycles", &stop]].concat(),
+    );
+    assert_ne!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
+    assert!(
+        queue.join("0001.json").exists(),
+        "submitted before the stop"
+    );
+    let out = site.run_file(&site.path("go.job"), &resumable);
+    let stderr = ok(&out);
+    assert!(
+        stderr.contains("cray: resume: continuing job 1 from"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" SUBMIT: DN=NEW SUBMITTED"),
+        "the SUBMIT ran again: {stderr}"
+    );
+    assert!(!queue.join("0002.json").exists(), "submitted once");
+}
+
+/// DUMPJOB after EXIT (COS's `jdiaggo_1.txt`: `exit.` ... `dumpjob.`
+/// `dump,lw=3777,v.`) writes the job's image as its last step left it to `$DUMP`;
+/// DUMP prints the exchange package, the field's words FW to LW (octal) and, with
+/// V, the vector registers. Here the last step was COPY, whose JCB holds its own
+/// statement at word 5 (JCCCI).
+#[test]
+fn dumpjob_writes_the_last_steps_image_and_dump_prints_it() {
+    let site = Site::new();
+    let deck = "JOB,JN=D.\nCOPY.\nSKIPR,DN=NONE.\nEXIT.\nDUMPJOB.\nDUMP,FW=5,LW=5.\n\
+        DUMP,LW=3,V.\nDUMP,I=$DUMP.\n/EOF\nx\n";
+    let out = site.run("d", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" DUMPJOB: $DUMP WRITTEN (FIELD OF "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" DUMP: parameter I is not served (FW=, LW= and V are known here)"),
+        "{stderr}"
+    );
+    let stdout = text(&out.stdout);
+    let word5 = format!(" 00000005 {:022o}\n", u64::from_be_bytes(*b"COPY.\0\0\0"));
+    let first = stdout
+        .split(" EXCHANGE PACKAGE\n")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        first.contains(&format!(" FIELD WORDS 00000005 TO 00000005\n{word5}")),
+        "{stdout}"
+    );
+    assert_eq!(
+        first.lines().count(),
+        4 + 2,
+        "the package, the one word: {stdout}"
+    );
+    let second = stdout
+        .split(" EXCHANGE PACKAGE\n")
+        .nth(2)
+        .unwrap_or_default();
+    assert!(
+        second.contains(" FIELD WORDS 00000000 TO 00000003\n"),
+        "{stdout}"
+    );
+    assert!(second.contains(" VECTOR REGISTERS\n V0 00 "), "{stdout}");
+    assert!(second.contains("\n V7 74 "), "{stdout}");
+    assert!(second.contains("\n VM "), "{stdout}");
+
+    // Without DUMPJOB there is nothing to print.
+    let out = site.run("n", "JOB,JN=N.\nDUMP.\n", &[]);
+    assert!(
+        text(&out.stderr).contains(" DUMP: the job has no $DUMP (DUMPJOB writes it)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// RERUN, NORERUN, ROLLJOB and DELAY are refused by name with their reason, not
+/// looked up as programs: their forms are not known here (the first three), or the
+/// machine has no idle time to wait in (DELAY, as COS's diagnostic deck writes it).
+#[test]
+fn statements_not_served_are_refused_with_their_reason() {
+    let site = Site::new();
+    for (statement, why) in [
+        (
+            "RERUN.",
+            " RERUN: not served: SR-0011 lists the statement, but its form",
+        ),
+        (
+            "NORERUN.",
+            " NORERUN: not served: SR-0011 lists the statement",
+        ),
+        (
+            "ROLLJOB.",
+            " ROLLJOB: not served: SR-0011 lists the statement",
+        ),
+        (
+            "delay,interval=00:10:00.",
+            " DELAY: not served: the emulated machine has no idle time",
+        ),
+    ] {
+        let deck = format!("JOB,JN=R.\n{statement}\nEXIT.\nCOPY.\n/EOF\nafter EXIT\n");
+        let out = site.run("r", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(why), "{why:?} in {stderr}");
+        assert!(!stderr.contains("is not a system verb"), "{stderr}");
+        assert_eq!(text(&out.stdout), "after EXIT\n");
+    }
+}
+
 #[test]
 fn bad_statements_abort_the_step() {
     let site = Site::new();

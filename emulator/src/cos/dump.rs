@@ -12,9 +12,11 @@
 //!
 //! 1. a record of the exchange package (16 words, `Cpu::exchange_package`);
 //! 2. a record of the job's field, word 0 (the JCB) to FL − 1;
+//! 3. a record of the vector registers, which the package does not hold: V0
+//!    elements 0–63, then V1, ... V7 (512 words), then VM;
 //!
 //! then an EOF and the EOD. The dataset starts anew: a job's earlier `$DUMP` is
-//! replaced, as DUMPJOB replaced it.
+//! replaced. A deck's DUMPJOB statement writes the same records (`deck::dumpjob`).
 
 use super::dataset::DatasetItem;
 use super::local_datasets::{MAX_DATASET_BYTES, STATUS_NO_DATASET};
@@ -63,12 +65,12 @@ impl System {
         self.cos_close_slot(pid, slot)
     }
 
-    /// The dump's records: the exchange package, then the field.
-    fn dump_items(&self, pid: Pid) -> Result<Vec<DatasetItem>, String> {
+    /// The dump's records: the exchange package, the field, the vector registers.
+    pub(crate) fn dump_items(&self, pid: Pid) -> Result<Vec<DatasetItem>, String> {
         let process = self.processes.get(&pid).ok_or("no process")?;
         let field = process.memory.words();
         // Two control words a block of 511 data words, and the package's record.
-        let bytes = (field.len() as u64 + 16) * 8 * 512 / 511;
+        let bytes = (field.len() as u64 + 16 + VECTOR_WORDS as u64) * 8 * 512 / 511;
         if bytes > MAX_DATASET_BYTES {
             return Err(format!(
                 "a field of {:o} words makes a dump larger than a dataset may be \
@@ -85,10 +87,24 @@ impl System {
                 words: field.to_vec(),
                 unused_bits: 0,
             },
+            DatasetItem::Record {
+                words: vector_words(&process.cpu),
+                unused_bits: 0,
+            },
             DatasetItem::EndOfFile,
             DatasetItem::EndOfData,
         ])
     }
+}
+
+/// Words of the dump's vector record: the eight registers' 64 elements, then VM.
+pub const VECTOR_WORDS: usize = 8 * 64 + 1;
+
+/// The dump's vector record of `cpu`.
+fn vector_words(cpu: &crate::cpu::Cpu) -> Vec<u64> {
+    let mut words: Vec<u64> = cpu.v.iter().flatten().copied().collect();
+    words.push(cpu.vm);
+    words
 }
 
 #[cfg(test)]
@@ -106,7 +122,12 @@ mod tests {
         cpu.s[0] = code::F_DJA;
         cpu.s[1] = 0o3000;
         cpu.s[5] = 0o12345;
+        cpu.v[1][2] = 0o777;
+        cpu.vm = 1 << 63;
         let package = cpu.exchange_package().to_vec();
+        let mut vectors = vec![0; VECTOR_WORDS];
+        vectors[64 + 2] = 0o777;
+        vectors[512] = 1 << 63;
         let field = system.processes[&pid].memory.words().to_vec();
         system.cos_request(pid, 0o1000);
         assert_eq!(system.processes[&pid].cpu.s[0], 0, "done");
@@ -120,7 +141,7 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(records, [&package, &field]);
+        assert_eq!(records, [&package, &field, &vectors]);
         // A block naming nothing is refused with a status; the job lives.
         assert!(system.cos_write(pid, 0o3000, &[0]));
         let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;

@@ -163,6 +163,9 @@ pub enum CosStartError {
     /// The deck's JOB statement does not parse.
     #[error("JOB statement: {0}")]
     JobStatement(super::deck::statement::SyntaxError),
+    /// The deck's statements do not fit together (a LOOP without its ENDLOOP).
+    #[error("control statements: {0}")]
+    Statements(super::deck::statement::SyntaxError),
     /// The permanent-dataset catalogue could not give the job its number (the store's
     /// error as text: a host I/O error cannot be compared or cloned).
     #[error("{0}")]

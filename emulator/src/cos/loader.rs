@@ -206,6 +206,7 @@ pub(crate) fn test_deck_job(
     system.attach_deck_host(DeckHost {
         system_dir: None,
         catalogue: store.map(|dir| Catalogue::open(dir).expect("a store in a temporary directory")),
+        queue: None,
     });
     let data = JobDataset::holding(vec![
         DatasetItem::Record {

@@ -559,6 +559,7 @@ mod tests {
             system.attach_deck_host(DeckHost {
                 system_dir: None,
                 catalogue: Some(Catalogue::open(store).unwrap()),
+                queue: None,
             });
         }
         assert!(system.cos_write(pid, PDD, &words));
@@ -640,6 +641,7 @@ mod tests {
         system.attach_deck_host(DeckHost {
             system_dir: None,
             catalogue: Some(Catalogue::open(store.path()).unwrap()),
+            queue: None,
         });
         assert!(system.cos_write(pid, PDD, &words));
         let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;

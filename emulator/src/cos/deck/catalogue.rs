@@ -154,20 +154,23 @@ impl Entry {
     }
 }
 
-/// An operation of a job already done: (job number, statement index).
+/// A statement of a job done, as stores written before loops remembered it: (job
+/// number, statement index).
 pub type Done = (u64, u64);
 
-/// An operation a program made by request (F$PDM) in a step of a job: (job number,
-/// the step's statement index, the step's clock period at the request). The clock
-/// period tells apart two requests of one step, and a step resumed from a
-/// checkpoint makes the same request at the same clock period.
+/// An operation of a job done: (job number, statement index, clock period). For a
+/// program's request (F$PDM) the index is its step's and the clock period the
+/// request's: it tells apart two requests of one step, and a step resumed from a
+/// checkpoint makes the same request at the same clock period. For a control
+/// statement the clock period is the one at which it runs: a statement in a loop
+/// runs once a round, and each round moves the clock on.
 pub type RequestDone = (u64, u64, u64);
 
 /// An operation that changes the store, as exactly-once remembers it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operation {
     /// A control statement of the deck (SAVE, DELETE, ...).
-    Statement(Done),
+    Statement(RequestDone),
     /// A program's F$PDM request.
     Request(RequestDone),
 }
@@ -183,10 +186,11 @@ pub struct Contents {
     pub next_job: u64,
     /// Every edition, sorted by PDN, ID, OWN, edition.
     pub entries: Vec<Entry>,
-    /// Operations done, oldest first.
+    /// Statements done, oldest first, as stores written before loops remembered
+    /// them (still honoured; no longer added to).
     pub done: Vec<Done>,
-    /// Operations programs made by request, oldest first (absent from catalogues
-    /// written before requests changed the store).
+    /// Operations done, statements and programs' requests, oldest first (absent
+    /// from catalogues written before requests changed the store).
     #[serde(default)]
     pub requests: Vec<RequestDone>,
     /// The system's catalogues as GENCAT installed them, at most one of each kind
@@ -430,7 +434,9 @@ impl Contents {
     /// Whether the job's operation was already made.
     pub fn is_done(&self, operation: Operation) -> bool {
         match operation {
-            Operation::Statement(done) => self.done.contains(&done),
+            Operation::Statement(done @ (job, index, _)) => {
+                self.requests.contains(&done) || self.done.contains(&(job, index))
+            }
             Operation::Request(done) => self.requests.contains(&done),
         }
     }
@@ -438,8 +444,7 @@ impl Contents {
     /// Records the job's operation as made.
     pub fn mark_done(&mut self, operation: Operation) {
         match operation {
-            Operation::Statement(done) => self.done.push(done),
-            Operation::Request(done) => self.requests.push(done),
+            Operation::Statement(done) | Operation::Request(done) => self.requests.push(done),
         }
     }
 }
@@ -497,8 +502,10 @@ pub(crate) mod tests {
         // Written but never catalogued: removed by the next write.
         let _orphan = store.write_data(&mut contents, b"lost").unwrap();
         contents.entries = vec![a2.clone(), a1.clone()];
-        contents.mark_done(Operation::Statement((1, 3)));
-        contents.mark_done(Operation::Request((1, 3, 500)));
+        contents.mark_done(Operation::Statement((1, 3, 40)));
+        contents.mark_done(Operation::Request((1, 4, 500)));
+        // A store written before loops holds statements without a clock period.
+        contents.done.push((1, 7));
         store.write(contents).unwrap();
         let again = Catalogue::open(dir.path()).unwrap().read().unwrap();
         assert_eq!(
@@ -509,17 +516,25 @@ pub(crate) mod tests {
         assert_eq!(again.find("A", "", "U", None), Some(1));
         assert_eq!(again.find("A", "", "U", Some(1)), Some(0));
         assert_eq!(again.find("A", "X", "U", None), None);
-        assert!(again.is_done(Operation::Statement((1, 3))));
-        assert!(!again.is_done(Operation::Statement((2, 3))));
-        assert!(again.is_done(Operation::Request((1, 3, 500))));
-        assert!(!again.is_done(Operation::Request((1, 3, 501))));
+        assert!(again.is_done(Operation::Statement((1, 3, 40))));
+        assert!(
+            !again.is_done(Operation::Statement((1, 3, 41))),
+            "another round"
+        );
+        assert!(!again.is_done(Operation::Statement((2, 3, 40))));
+        assert!(
+            again.is_done(Operation::Statement((1, 7, 99))),
+            "an old store's"
+        );
+        assert!(again.is_done(Operation::Request((1, 4, 500))));
+        assert!(!again.is_done(Operation::Request((1, 4, 501))));
         // A catalogue written before requests were remembered still reads.
         let text = std::fs::read_to_string(dir.path().join(CATALOGUE_FILE)).unwrap();
         let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
         old.as_object_mut().unwrap().remove("requests");
         std::fs::write(dir.path().join(CATALOGUE_FILE), old.to_string()).unwrap();
         let old = Catalogue::open(dir.path()).unwrap().read().unwrap();
-        assert!(old.requests.is_empty() && old.is_done(Operation::Statement((1, 3))));
+        assert!(old.requests.is_empty() && old.is_done(Operation::Statement((1, 7, 0))));
         assert_eq!(store.read_data(&a2).unwrap(), b"A");
         let files = std::fs::read_dir(dir.path().join(DATA_DIR))
             .unwrap()

@@ -237,7 +237,7 @@ fn consumed_items(local: &LocalDataset) -> usize {
 
 /// The text between the verb's opening separator and the closing `)` or final `.`:
 /// `IF(J1.EQ.2)` gives `J1.EQ.2`.
-fn argument_text(image: &str) -> String {
+pub(super) fn argument_text(image: &str) -> String {
     let image = image.trim();
     let start = image.find(['(', ',']).map_or(image.len(), |i| i + 1);
     let rest = &image[start..];

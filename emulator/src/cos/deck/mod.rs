@@ -15,17 +15,23 @@
 //! the step loader, `local` the verbs on local datasets, `copy` the copy and
 //! positioning verbs (COPYR/F/D, SKIPR/F/D), `permanent` the verbs on permanent
 //! datasets, `staging` FETCH from the front end (the host files under the root),
-//! [`time_limit`] the JOB statement's `T=`.
+//! [`time_limit`] the JOB statement's `T=`, [`loops`] LOOP, EXITLOOP and ENDLOOP,
+//! [`submit`] SUBMIT, [`dumpjob`] DUMPJOB and DUMP, `refused` the statements
+//! refused by name (RERUN, NORERUN, ROLLJOB, DELAY).
 
 pub mod catalogue;
 mod copy;
+pub mod dumpjob;
 pub mod field_limit;
 pub mod file;
 mod local;
+pub mod loops;
 mod permanent;
+mod refused;
 mod run;
 mod staging;
 pub mod statement;
+pub mod submit;
 pub mod time_limit;
 
 use super::dataset::DatasetItem;

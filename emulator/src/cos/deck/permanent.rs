@@ -65,10 +65,13 @@ const KNOWN: &[(&str, &[&str])] = &[
 ];
 
 impl System {
-    /// Runs a permanent-dataset verb: statement `index` of the deck.
+    /// Runs a permanent-dataset verb: statement `index` of the deck, remembered
+    /// with the clock period at which it runs (a statement in a loop runs once a
+    /// round, and each round moves the clock on).
     pub(super) fn permanent_verb(&mut self, pid: Pid, index: usize, s: &Statement) -> VerbResult {
         let number = self.deck_of(pid).ok_or("no deck")?.number;
-        self.permanent_operation(pid, s, Operation::Statement((number, index as u64)))
+        let operation = Operation::Statement((number, index as u64, self.clock));
+        self.permanent_operation(pid, s, operation)
     }
 
     /// Makes by request (F$PDM) the operation that control statement `s` stands

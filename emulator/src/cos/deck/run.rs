@@ -12,6 +12,7 @@
 
 use super::catalogue::{Catalogue, MAX_NAME};
 use super::file::DeckFile;
+use super::loops::{Round, MAX_IDLE_STATEMENTS};
 use super::statement::{self, Statement};
 use super::{DeckJob, JobDataset};
 use crate::cos::absolute::{self, AbsoluteBinary};
@@ -35,6 +36,8 @@ pub struct DeckHost {
     pub system_dir: Option<PathBuf>,
     /// The permanent-dataset store (`--pds`).
     pub catalogue: Option<Catalogue>,
+    /// The input queue SUBMIT submits jobs to (`--queue`, or `cray batch run`'s).
+    pub queue: Option<std::sync::Arc<dyn super::submit::InputQueue>>,
 }
 
 /// What the interpreter did with the statements that follow.
@@ -43,6 +46,8 @@ pub(super) enum Next {
     Program,
     /// The job ends with this status.
     End(ExitStatus),
+    /// The job has ended already (its time ran out in a loop).
+    Ended,
 }
 
 /// The result of a system verb: `Err` is the log line of its failure, which aborts
@@ -88,6 +93,7 @@ impl System {
                 format!("US= has {} characters, at most {MAX_NAME}", user.len()),
             ))));
         }
+        super::loops::check(&statements).map_err(|e| error(CosStartError::Statements(e)))?;
         let number = self
             .next_job_number()
             .map_err(|e| error(CosStartError::Catalogue(e)))?;
@@ -216,6 +222,8 @@ impl System {
     /// Runs statements from the deck's position until a program is loaded or the job
     /// ends.
     pub(super) fn deck_continue(&mut self, pid: Pid) -> Next {
+        // Statements of loops' rounds run since the last program (see `loops`).
+        let mut idle = 0u64;
         loop {
             let Some(deck) = self.deck_of_mut(pid) else {
                 return Next::End(ExitStatus::Exited(0));
@@ -251,6 +259,12 @@ impl System {
             match self.run_statement(pid, index, &statement, &image) {
                 Step::Next => {}
                 Step::Program => return Next::Program,
+                Step::Again(statements) => {
+                    idle = idle.saturating_add(statements);
+                    if let Some(next) = self.after_round(pid, &mut idle) {
+                        return next;
+                    }
+                }
                 Step::End => {
                     let status = self
                         .deck_of(pid)
@@ -271,6 +285,9 @@ impl System {
     /// Runs one statement.
     fn run_statement(&mut self, pid: Pid, index: usize, s: &Statement, image: &str) -> Step {
         let done = |r: VerbResult| r.map_or_else(Step::Failed, |()| Step::Next);
+        if let Some(line) = super::refused::refusal(&s.verb) {
+            return Step::Failed(line);
+        }
         match s.verb.as_str() {
             "JOB" if index == 0 => Step::Next,
             "ACCOUNT" => {
@@ -286,11 +303,21 @@ impl System {
             }
             "EXIT" => Step::End,
             "IF" | "ELSEIF" | "ELSE" | "ENDIF" | "SET" => done(self.conditional(pid, s, image)),
+            verb if super::loops::is_loop_verb(verb) => {
+                match self.loop_verb(pid, index, verb, image) {
+                    Ok(Round::Next) => Step::Next,
+                    Ok(Round::Again(statements)) => Step::Again(statements),
+                    Err(line) => Step::Failed(line),
+                }
+            }
             "ASSIGN" | "RELEASE" | "REWIND" | "DISPOSE" => done(self.local_verb(pid, s)),
             "COPYR" | "COPYF" | "COPYD" => done(self.copy_verb(pid, s)),
             "SKIPR" | "SKIPF" | "SKIPD" => done(self.skip_verb(pid, s)),
             "FETCH" => done(self.fetch_verb(pid, s)),
             "MEMORY" => done(self.memory_verb(pid, s)),
+            "SUBMIT" => done(self.submit_verb(pid, index, s)),
+            "DUMPJOB" => done(self.dumpjob_verb(pid, s)),
+            "DUMP" => done(self.dump_verb(pid, s)),
             "ACCESS" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
                 done(self.permanent_verb(pid, index, s))
             }
@@ -304,6 +331,29 @@ impl System {
                 Err(line) => Step::Failed(line),
             },
         }
+    }
+
+    /// After a round of a loop (`idle` statements of rounds in a row without a
+    /// program): the job ends when its time ran out; the step aborts when the loop
+    /// runs away.
+    fn after_round(&mut self, pid: Pid, idle: &mut u64) -> Option<Next> {
+        let deck = self.deck_of(pid)?;
+        if self
+            .limit_periods(deck)
+            .is_some_and(|limit| self.clock >= limit)
+        {
+            let jid = self.processes.get(&pid)?.jid;
+            self.cos_time_limit_reached(jid);
+            return Some(Next::Ended);
+        }
+        if *idle >= MAX_IDLE_STATEMENTS {
+            self.job_log(format!(
+                " ENDLOOP: {MAX_IDLE_STATEMENTS} STATEMENTS OF LOOPS RAN NO PROGRAM: A RUNAWAY LOOP (JOB,T= BOUNDS THE JOB'S TIME)"
+            ));
+            self.deck_abort(pid, ExitStatus::Exited(1));
+            *idle = 0;
+        }
+        None
     }
 
     /// Loads the program `s.verb` into `pid`'s field with `image` as its control
@@ -440,6 +490,8 @@ enum Step {
     Next,
     /// A program was loaded.
     Program,
+    /// ENDLOOP went back to its LOOP: a round of this many statements ended.
+    Again(u64),
     /// EXIT in normal processing: the job ends.
     End,
     /// The verb failed: this log line, then abort (unless NA).

@@ -104,9 +104,10 @@ fn continues(line: &str) -> bool {
     matches!(last, Some(('^', false)))
 }
 
-/// The verbs whose argument is a JCL expression (SR-0011's conditional statements):
-/// its parameters are not parsed as keywords and values.
-const EXPRESSION_VERBS: [&str; 3] = ["IF", "ELSEIF", "SET"];
+/// The verbs whose argument is a JCL expression (SR-0011's conditional statements,
+/// and EXITLOOP, written `EXITLOOP(J1.EQ.0)` in COS's own decks): its parameters
+/// are not parsed as keywords and values.
+const EXPRESSION_VERBS: [&str; 4] = ["IF", "ELSEIF", "SET", "EXITLOOP"];
 
 /// Parses one statement image (continuations already joined; not a comment).
 pub fn parse(image: &str) -> Result<Statement, SyntaxError> {

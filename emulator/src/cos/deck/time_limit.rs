@@ -57,16 +57,19 @@ impl System {
     /// no limit: a deck of statements only ends before the clock moves, and its
     /// `T=0` must not end it a second time.
     pub fn cos_time_limit(&self) -> Option<(Pid, u64)> {
-        let period = u128::from(self.config.model.clock_period_ps());
         self.cos_decks
             .iter()
             .filter(|(jid, _)| self.processes.get(jid).is_some_and(|p| p.is_alive()))
-            .filter_map(|(&jid, deck)| {
-                let seconds = job_time_limit(deck).ok().flatten()?;
-                let periods = u128::from(seconds) * 1_000_000_000_000 / period;
-                Some((jid, u64::try_from(periods).unwrap_or(u64::MAX)))
-            })
+            .filter_map(|(&jid, deck)| Some((jid, self.limit_periods(deck)?)))
             .min_by_key(|&(jid, periods)| (periods, jid))
+    }
+
+    /// The clock period at which `deck`'s time runs out (`None`: no limit).
+    pub(super) fn limit_periods(&self, deck: &DeckJob) -> Option<u64> {
+        let period = u128::from(self.config.model.clock_period_ps());
+        let seconds = job_time_limit(deck).ok().flatten()?;
+        let periods = u128::from(seconds) * 1_000_000_000_000 / period;
+        Some(u64::try_from(periods).unwrap_or(u64::MAX))
     }
 
     /// Ends deck job `jid`, whose time ran out (see the module's notes).
