@@ -563,10 +563,7 @@ impl TimingModel {
         let start = self.next_issue;
         let mut t = start;
         self.fetch_unless(in_buffer, f, at, &mut t);
-        let [r0, r1, r2, r3] = p.reads;
-        let ready = self.ready[r0 as usize]
-            .max(self.ready[r1 as usize])
-            .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
+        let ready = self.registers_ready_plain(p);
         let unit = p.unit as usize;
         let free = if p.has(Plain::RESERVES_UNIT) {
             self.unit_free[unit]
@@ -647,13 +644,7 @@ impl TimingModel {
         let start = self.next_issue;
         let mut t = start;
         self.fetch_unless(in_buffer, f, at, &mut t);
-        // `reads` holds every source and destination, padded with repeats (or the
-        // slot that is always 0, for none).
-        let [r0, r1, r2, r3] = p.reads;
-        let ready = self.ready[r0 as usize]
-            .max(self.ready[r1 as usize])
-            .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
-        let ready = t.max(ready);
+        let ready = t.max(self.registers_ready_plain(p));
         self.counters.hold_register += ready - t;
         t = ready;
         let port = self.port_for(f, store);
@@ -701,6 +692,23 @@ impl TimingModel {
         }
         self.next_issue = t + 1;
         t
+    }
+
+    /// The latest ready time of the registers that bound the issue of an instruction
+    /// of the plain or scalar-memory path: `reads` holds every source and
+    /// destination, padded with repeats (or the slot that is always 0, for none), so
+    /// the maximum of its four is the one wanted, and of its first two when the
+    /// instruction has at most two ([`Plain::TWO_READS`]; most have), which spares
+    /// two loads and their extraction.
+    #[inline(always)]
+    fn registers_ready_plain(&self, p: Plain) -> u64 {
+        let [r0, r1, r2, r3] = p.reads;
+        let two = self.ready[r0 as usize].max(self.ready[r1 as usize]);
+        if p.has(Plain::TWO_READS) {
+            two
+        } else {
+            two.max(self.ready[r2 as usize].max(self.ready[r3 as usize]))
+        }
     }
 
     /// One pass of a scalar reference's hold (see `issue_scalar_memory`): the
