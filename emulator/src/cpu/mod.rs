@@ -76,10 +76,11 @@ impl Cpu {
     /// blocks (see `fetch`): straight runs of instructions up to a branch, walked by
     /// index. A CPU without a timing model runs them in `run_untimed`, which counts
     /// the clock periods per block; one with a model, or a run asked after every
-    /// instruction, in `run_loop`, which keeps P, `cycles` and `instructions` in
-    /// locals: the fields are still written after every instruction (so everything
-    /// that reads them sees them as they are), but the loop never reads them back,
-    /// which keeps memory round trips off its critical path. P is past each
+    /// instruction, in `run_loop`, which keeps P in a local (the field is still
+    /// written after every instruction, so everything that reads it sees it as it
+    /// is, but the loop never reads it back) and counts the clock periods and
+    /// instructions in the fields themselves (as locals the dispatch's arms spilled
+    /// them to the stack: a store and a load more per instruction). P is past each
     /// instruction when it executes; only a jump (the one kind of instruction that
     /// sets P and completes) sets it otherwise.
     pub fn run(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
