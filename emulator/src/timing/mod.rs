@@ -482,6 +482,7 @@ impl TimingModel {
     /// is then not asked). Without `counts` the instruction and clock-period counters
     /// are left to [`TimingModel::settle_counts`] (see [`CountsMark`]).
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn advance_plain(
         &mut self,
         f: &Figures,
@@ -502,6 +503,7 @@ impl TimingModel {
     /// enough to inline into the CPU's issue loop. `in_buffer` as for
     /// [`TimingModel::advance_plain`], and `f`, `records` and `counts` too.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn advance_scalar_memory(
         &mut self,
         f: &Figures,
@@ -548,6 +550,7 @@ impl TimingModel {
     /// some CP" except the result path, so t is the maximum of those CPs, then moved
     /// on past any taken result-path periods.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn issue_plain(
         &mut self,
         f: &Figures,
@@ -625,6 +628,7 @@ impl TimingModel {
     /// then the port and the bank, and for a load the result path, each pass of which
     /// moves t by one CP and asks the port and bank again.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn issue_scalar_memory(
         &mut self,
         f: &Figures,
