@@ -623,10 +623,8 @@ impl TimingModel {
     }
 
     /// A scalar load or store of the word at `address` (see [`Plain::SCALAR_MEMORY`]):
-    /// the general rules of `issue_general` and `memory_stream` for one word on no
-    /// reserved unit and no V register. Its registers bound issue by a plain maximum;
-    /// then the port and the bank, and for a load the result path, each pass of which
-    /// moves t by one CP and asks the port and bank again.
+    /// [`TimingModel::issue_scalar_memory_as`], compiled for a store and for a load,
+    /// so that neither asks again which it is.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn issue_scalar_memory(
@@ -639,12 +637,42 @@ impl TimingModel {
         address: u64,
         in_buffer: bool,
     ) -> u64 {
+        // A load writes its register; a store writes none (see `Plain::SCALAR_MEMORY`).
+        if p.destination == NO_REGISTER {
+            self.issue_scalar_memory_as::<true>(f, records, counts, p, at, address, in_buffer)
+        } else {
+            self.issue_scalar_memory_as::<false>(f, records, counts, p, at, address, in_buffer)
+        }
+    }
+
+    /// A scalar store (`STORE`) or load of the word at `address`: the general rules of
+    /// `issue_general` and `memory_stream` for one word on no reserved unit and no V
+    /// register. Its registers bound issue by a plain maximum; then the port and the
+    /// bank, and for a load the result path, each pass of which moves t by one CP and
+    /// asks the port and bank again.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn issue_scalar_memory_as<const STORE: bool>(
+        &mut self,
+        f: &Figures,
+        records: bool,
+        counts: bool,
+        p: Plain,
+        at: u32,
+        address: u64,
+        in_buffer: bool,
+    ) -> u64 {
         debug_assert_eq!(f, figures(self.model));
         debug_assert!(records || self.recorder.0.is_none());
+        debug_assert_eq!(STORE, p.destination == NO_REGISTER);
         let latency = u64::from(p.latency);
-        // A load writes its register; a store writes none (see `Plain::SCALAR_MEMORY`).
-        let store = p.destination == NO_REGISTER;
-        let destination = p.has(Plain::SCALAR_DESTINATION).then_some(p.destination);
+        let store = STORE;
+        // A store has no destination, so no scalar one either.
+        let destination = if STORE {
+            None
+        } else {
+            p.has(Plain::SCALAR_DESTINATION).then_some(p.destination)
+        };
         let start = self.next_issue;
         let mut t = start;
         self.fetch_unless(in_buffer, f, at, &mut t);
