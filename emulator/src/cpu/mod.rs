@@ -76,10 +76,11 @@ impl Cpu {
     /// blocks (see `fetch`): straight runs of instructions up to a branch, walked by
     /// index. A CPU without a timing model runs them in `run_untimed`, which counts
     /// the clock periods per block; one with a model, or a run asked after every
-    /// instruction, in `run_loop`, which keeps P, `cycles` and `instructions` in
-    /// locals: the fields are still written after every instruction (so everything
-    /// that reads them sees them as they are), but the loop never reads them back,
-    /// which keeps memory round trips off its critical path. P is past each
+    /// instruction, in `run_loop`, which keeps P in a local (the field is still
+    /// written after every instruction, so everything that reads it sees it as it
+    /// is, but the loop never reads it back) and counts the clock periods and
+    /// instructions in the fields themselves (as locals the dispatch's arms spilled
+    /// them to the stack: a store and a load more per instruction). P is past each
     /// instruction when it executes; only a jump (the one kind of instruction that
     /// sets P and completes) sets it otherwise.
     pub fn run(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
@@ -97,6 +98,12 @@ impl Cpu {
         probe: &mut P,
     ) -> Stop {
         self.prepare_fetch(memory);
+        // The shortcuts of a run no probe watches leave the HPM's instruction and
+        // clock-period counters to be settled at its end (a probe may read them).
+        let mark = match self.timing.as_deref() {
+            Some(model) if !P::ACTIVE => Some((model.counts_mark(), self.instructions)),
+            _ => None,
+        };
         // Nothing an instruction does switches the model on or off, changes its
         // machine or starts or stops a timeline.
         let stop = match self.timing.as_deref() {
@@ -110,6 +117,9 @@ impl Cpu {
                 Model::Cray1 => self.run_loop::<TimedCray1, P>(memory, until_cycle, probe),
             },
         };
+        if let (Some((mark, before)), Some(model)) = (mark, self.timing.as_deref_mut()) {
+            model.settle_counts(mark, self.instructions.wrapping_sub(before));
+        }
         self.finish_fetch(memory);
         stop
     }
@@ -128,9 +138,7 @@ impl Cpu {
         let base = self.instruction_base as usize * 4;
         let timed = T::TIMED;
         let mut p = self.p;
-        let mut cycles = self.cycles;
-        let mut instructions = self.instructions;
-        while cycles < until_cycle {
+        while self.cycles < until_cycle {
             let phys = p as usize + base;
             let Some(block) = self.decoded.block_at(phys) else {
                 if let Err(stop) = self.build_block(phys, p, memory) {
@@ -144,7 +152,7 @@ impl Cpu {
             let len = if timed {
                 block.len as usize
             } else {
-                let left = usize::try_from(until_cycle - cycles).unwrap_or(usize::MAX);
+                let left = usize::try_from(until_cycle - self.cycles).unwrap_or(usize::MAX);
                 left.min(block.len as usize)
             };
             let first = block.first as usize;
@@ -177,14 +185,13 @@ impl Cpu {
                     return self.stopped(stop, fetched, at);
                 }
                 let periods = if timed {
-                    self.timed_periods_inline::<T>(fetched, at, p, descriptor)
+                    self.timed_periods_inline::<T>(fetched, at, p, descriptor, P::ACTIVE)
                 } else {
                     1
                 };
-                cycles = cycles.wrapping_add(periods);
-                instructions = instructions.wrapping_add(1);
+                let cycles = self.cycles.wrapping_add(periods);
                 self.cycles = cycles;
-                self.instructions = instructions;
+                self.instructions = self.instructions.wrapping_add(1);
                 if self.clock_interval != 0 {
                     if let Err(stop) = self.tick_programmable_clock(periods) {
                         return stop;

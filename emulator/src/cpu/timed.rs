@@ -139,7 +139,9 @@ impl Cpu {
     /// but a few instructions of compiled code) inlined into the caller and the rest
     /// out of line. `p` is P after the instruction (the issue loop keeps it in a
     /// register: this spares reading it back). `T` is what the calling loop knows
-    /// of the model (see [`LoopTiming`]).
+    /// of the model (see [`LoopTiming`]). `counts`: the shortcuts count the
+    /// instruction and its clock periods in the HPM counters; false where the run
+    /// settles those two counters at its end (see `CountsMark`).
     #[inline(always)]
     pub(crate) fn timed_periods_inline<T: LoopTiming>(
         &mut self,
@@ -147,6 +149,7 @@ impl Cpu {
         at: u32,
         p: u32,
         descriptor: Plain,
+        counts: bool,
     ) -> u64 {
         debug_assert_eq!(p, self.p);
         if descriptor.has(Plain::APPLIES) {
@@ -156,6 +159,7 @@ impl Cpu {
                 return model.advance_plain(
                     f,
                     records,
+                    counts,
                     descriptor,
                     at,
                     branch_taken,
@@ -174,6 +178,7 @@ impl Cpu {
                     return model.advance_scalar_memory(
                         f,
                         records,
+                        counts,
                         descriptor,
                         at,
                         address,

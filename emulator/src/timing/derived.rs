@@ -88,6 +88,9 @@ pub(crate) struct Plain {
 impl Plain {
     /// The plain path applies (unless the CPU reports a memory reference).
     pub(crate) const APPLIES: u8 = 1;
+    /// At most two registers bound its issue: the last two of `reads` repeat the
+    /// first (see `TimingModel::registers_ready_plain`).
+    pub(super) const TWO_READS: u8 = 2;
     /// It writes an A or S register (it then needs the file's result path).
     pub(super) const SCALAR_DESTINATION: u8 = 4;
     /// It must wait for its functional unit.
@@ -218,6 +221,7 @@ fn plain(
     let destination = destination.unwrap_or(NO_REGISTER);
     let flags = [
         (applies, Plain::APPLIES),
+        (reads.len() <= 2, Plain::TWO_READS),
         (
             destination != NO_REGISTER && is_scalar(destination),
             Plain::SCALAR_DESTINATION,

@@ -152,6 +152,19 @@ pub struct TimingModel {
     ramp_hint: NotState<RampHint>,
 }
 
+/// The HPM's instruction and clock-period counters and the model's clock at the start
+/// of a run of the CPU's issue loop. Those two counters change on every instruction,
+/// and the loop counts the instructions and (through the clock) the periods anyway,
+/// so its shortcuts leave them alone and the run settles them once at its end
+/// ([`TimingModel::settle_counts`]): two read-modify-writes of the model's memory
+/// fewer per instruction. Nothing reads the counters while the CPU runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CountsMark {
+    instructions: u64,
+    clock_periods: u64,
+    next_issue: u64,
+}
+
 /// Which instruction buffer the next miss loads (round robin) and which one supplied
 /// the last instruction, in one byte: bits 0-1 the next to load, bits 4-6 one more
 /// than the current buffer (0: none since the buffers were emptied or a branch was
@@ -319,6 +332,28 @@ impl TimingModel {
         self.recorder.0.take().map(|timeline| *timeline)
     }
 
+    /// The instruction and clock-period counters and the clock now, for
+    /// [`TimingModel::settle_counts`] at the end of a run whose shortcuts leave those
+    /// two counters alone (see [`CountsMark`]).
+    pub(crate) fn counts_mark(&self) -> CountsMark {
+        CountsMark {
+            instructions: self.counters.instructions,
+            clock_periods: self.counters.clock_periods,
+            next_issue: self.next_issue,
+        }
+    }
+
+    /// Sets the instruction and clock-period counters to what counting every one of
+    /// the `issued` instructions since `mark` would have made them: every issue adds
+    /// one instruction, and the periods it moved the clock on, to them, so they grew
+    /// by `issued` and by the clock's advance, whichever issues counted themselves.
+    pub(crate) fn settle_counts(&mut self, mark: CountsMark, issued: u64) {
+        self.counters.instructions = mark.instructions.wrapping_add(issued);
+        self.counters.clock_periods = mark
+            .clock_periods
+            .wrapping_add(self.next_issue.wrapping_sub(mark.next_issue));
+    }
+
     /// Accounts one instruction; returns the clock period in which it issued.
     #[inline]
     pub fn issue(&mut self, issue: &Issue) -> u64 {
@@ -335,6 +370,7 @@ impl TimingModel {
             return self.issue_plain(
                 f,
                 true,
+                true,
                 plain,
                 issue.parcel_address,
                 issue.branch_taken,
@@ -346,6 +382,7 @@ impl TimingModel {
                 let f = figures(self.model);
                 return self.issue_scalar_memory(
                     f,
+                    true,
                     true,
                     plain,
                     issue.parcel_address,
@@ -398,6 +435,7 @@ impl TimingModel {
             self.issue_plain(
                 figures(self.model),
                 true,
+                true,
                 descriptor,
                 at,
                 branch_taken,
@@ -409,6 +447,7 @@ impl TimingModel {
                 MemoryAccess::Scalar { address } if descriptor.has(Plain::SCALAR_MEMORY) => {
                     self.issue_scalar_memory(
                         figures(self.model),
+                        true,
                         true,
                         descriptor,
                         at,
@@ -440,38 +479,43 @@ impl TimingModel {
     /// check. `f` is the figures of this model's machine, which the caller passes so
     /// that a loop compiled for one machine has them as constants; `records` is false
     /// only where the caller knows that no timeline is being recorded (the recorder
-    /// is then not asked).
+    /// is then not asked). Without `counts` the instruction and clock-period counters
+    /// are left to [`TimingModel::settle_counts`] (see [`CountsMark`]).
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn advance_plain(
         &mut self,
         f: &Figures,
         records: bool,
+        counts: bool,
         descriptor: Plain,
         at: u32,
         branch_taken: bool,
         in_buffer: bool,
     ) -> u64 {
         let before = self.next_issue;
-        self.issue_plain(f, records, descriptor, at, branch_taken, in_buffer);
+        self.issue_plain(f, records, counts, descriptor, at, branch_taken, in_buffer);
         self.next_issue - before
     }
 
     /// [`TimingModel::advance`] for a scalar load or store whose descriptor has the
     /// scalar-memory path ([`Plain::SCALAR_MEMORY`]), of the word at `address`: small
     /// enough to inline into the CPU's issue loop. `in_buffer` as for
-    /// [`TimingModel::advance_plain`], and `f` and `records` too.
+    /// [`TimingModel::advance_plain`], and `f`, `records` and `counts` too.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn advance_scalar_memory(
         &mut self,
         f: &Figures,
         records: bool,
+        counts: bool,
         descriptor: Plain,
         at: u32,
         address: u64,
         in_buffer: bool,
     ) -> u64 {
         let before = self.next_issue;
-        self.issue_scalar_memory(f, records, descriptor, at, address, in_buffer);
+        self.issue_scalar_memory(f, records, counts, descriptor, at, address, in_buffer);
         self.next_issue - before
     }
 
@@ -506,10 +550,12 @@ impl TimingModel {
     /// some CP" except the result path, so t is the maximum of those CPs, then moved
     /// on past any taken result-path periods.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn issue_plain(
         &mut self,
         f: &Figures,
         records: bool,
+        counts: bool,
         p: Plain,
         at: u32,
         branch_taken: bool,
@@ -520,10 +566,7 @@ impl TimingModel {
         let start = self.next_issue;
         let mut t = start;
         self.fetch_unless(in_buffer, f, at, &mut t);
-        let [r0, r1, r2, r3] = p.reads;
-        let ready = self.ready[r0 as usize]
-            .max(self.ready[r1 as usize])
-            .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
+        let ready = self.registers_ready_plain(p);
         let unit = p.unit as usize;
         let free = if p.has(Plain::RESERVES_UNIT) {
             self.unit_free[unit]
@@ -548,7 +591,9 @@ impl TimingModel {
             }
         }
 
-        self.counters.instructions += 1;
+        if counts {
+            self.counters.instructions += 1;
+        }
         let arrival = t + latency;
         if p.destination != NO_REGISTER {
             self.ready[p.destination as usize] = arrival;
@@ -570,21 +615,48 @@ impl TimingModel {
         } else {
             1
         };
-        self.counters.clock_periods += t + occupancy - start;
+        if counts {
+            self.counters.clock_periods += t + occupancy - start;
+        }
         self.next_issue = t + occupancy;
         t
     }
 
     /// A scalar load or store of the word at `address` (see [`Plain::SCALAR_MEMORY`]):
-    /// the general rules of `issue_general` and `memory_stream` for one word on no
-    /// reserved unit and no V register. Its registers bound issue by a plain maximum;
-    /// then the port and the bank, and for a load the result path, each pass of which
-    /// moves t by one CP and asks the port and bank again.
+    /// [`TimingModel::issue_scalar_memory_as`], compiled for a store and for a load,
+    /// so that neither asks again which it is.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn issue_scalar_memory(
         &mut self,
         f: &Figures,
         records: bool,
+        counts: bool,
+        p: Plain,
+        at: u32,
+        address: u64,
+        in_buffer: bool,
+    ) -> u64 {
+        // A load writes its register; a store writes none (see `Plain::SCALAR_MEMORY`).
+        if p.destination == NO_REGISTER {
+            self.issue_scalar_memory_as::<true>(f, records, counts, p, at, address, in_buffer)
+        } else {
+            self.issue_scalar_memory_as::<false>(f, records, counts, p, at, address, in_buffer)
+        }
+    }
+
+    /// A scalar store (`STORE`) or load of the word at `address`: the general rules of
+    /// `issue_general` and `memory_stream` for one word on no reserved unit and no V
+    /// register. Its registers bound issue by a plain maximum; then the port and the
+    /// bank, and for a load the result path, each pass of which moves t by one CP and
+    /// asks the port and bank again.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn issue_scalar_memory_as<const STORE: bool>(
+        &mut self,
+        f: &Figures,
+        records: bool,
+        counts: bool,
         p: Plain,
         at: u32,
         address: u64,
@@ -592,20 +664,19 @@ impl TimingModel {
     ) -> u64 {
         debug_assert_eq!(f, figures(self.model));
         debug_assert!(records || self.recorder.0.is_none());
+        debug_assert_eq!(STORE, p.destination == NO_REGISTER);
         let latency = u64::from(p.latency);
-        // A load writes its register; a store writes none (see `Plain::SCALAR_MEMORY`).
-        let store = p.destination == NO_REGISTER;
-        let destination = p.has(Plain::SCALAR_DESTINATION).then_some(p.destination);
+        let store = STORE;
+        // A store has no destination, so no scalar one either.
+        let destination = if STORE {
+            None
+        } else {
+            p.has(Plain::SCALAR_DESTINATION).then_some(p.destination)
+        };
         let start = self.next_issue;
         let mut t = start;
         self.fetch_unless(in_buffer, f, at, &mut t);
-        // `reads` holds every source and destination, padded with repeats (or the
-        // slot that is always 0, for none).
-        let [r0, r1, r2, r3] = p.reads;
-        let ready = self.ready[r0 as usize]
-            .max(self.ready[r1 as usize])
-            .max(self.ready[r2 as usize].max(self.ready[r3 as usize]));
-        let ready = t.max(ready);
+        let ready = t.max(self.registers_ready_plain(p));
         self.counters.hold_register += ready - t;
         t = ready;
         let port = self.port_for(f, store);
@@ -618,7 +689,9 @@ impl TimingModel {
             }
         }
 
-        self.counters.instructions += 1;
+        if counts {
+            self.counters.instructions += 1;
+        }
         self.counters.bank_conflicts += u64::from(bank_held);
         // The word's bank, claimed as `memory_stream` claims a one-element stream.
         self.ramp_hint.0 .0 = None;
@@ -646,9 +719,28 @@ impl TimingModel {
             finished = finished.max(arrival);
         }
         self.finish_by(finished);
-        self.counters.clock_periods += t + 1 - start;
+        if counts {
+            self.counters.clock_periods += t + 1 - start;
+        }
         self.next_issue = t + 1;
         t
+    }
+
+    /// The latest ready time of the registers that bound the issue of an instruction
+    /// of the plain or scalar-memory path: `reads` holds every source and
+    /// destination, padded with repeats (or the slot that is always 0, for none), so
+    /// the maximum of its four is the one wanted, and of its first two when the
+    /// instruction has at most two ([`Plain::TWO_READS`]; most have), which spares
+    /// two loads and their extraction.
+    #[inline(always)]
+    fn registers_ready_plain(&self, p: Plain) -> u64 {
+        let [r0, r1, r2, r3] = p.reads;
+        let two = self.ready[r0 as usize].max(self.ready[r1 as usize]);
+        if p.has(Plain::TWO_READS) {
+            two
+        } else {
+            two.max(self.ready[r2 as usize].max(self.ready[r3 as usize]))
+        }
     }
 
     /// One pass of a scalar reference's hold (see `issue_scalar_memory`): the
