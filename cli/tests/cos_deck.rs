@@ -1594,39 +1594,13 @@ fn jcsdef_reads_its_directives_and_lists_them() {
 /// not a number refuses the job before it starts.
 #[test]
 fn a_step_runs_in_the_jobs_maximum_field_length() {
-    use std::io::Write;
     let site = Site::new();
     let deck = site.path("m.job");
     std::fs::write(&deck, "JOB,JN=M,MFL=100000.\nCOPY.\n/EOF\nx\n").unwrap();
-    let mut debug = cray()
-        .args(["debug", "--system-dir"])
-        .arg(site.path("sys"))
-        .arg(&deck)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    debug
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"goto instruction 3\nx 0101 3\nq\n")
-        .unwrap();
-    let out = debug.wait_with_output().unwrap();
-    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
     // 100 000 words rounded up: 0304000 (100 352) in JCFL and in JCMFL.
-    let jcb = said
-        .lines()
-        .find(|l| l.trim_start().starts_with("0101:"))
-        .unwrap_or_else(|| panic!("{said}"));
-    let words: Vec<u64> = jcb
-        .split_whitespace()
-        .skip(1)
-        .map(|w| u64::from_str_radix(w, 8).unwrap())
-        .collect();
-    assert_eq!(words[0] & 0xFF_FFFF, 0o304000, "JCFL: {said}");
-    assert_eq!(words[2] >> 24 & 0xFF_FFFF, 0o304000, "JCMFL: {said}");
+    let (jcfl, jcmfl, said) = jcb_at_start(&site, &deck);
+    assert_eq!(jcfl, 0o304000, "JCFL: {said}");
+    assert_eq!(jcmfl, 0o304000, "JCMFL: {said}");
 
     let small = site.run("small", "JOB,JN=S,MFL=1000.\nCOPY.\n/EOF\nx\n", &[]);
     assert_eq!(small.status.code(), Some(1));
