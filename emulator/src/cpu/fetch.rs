@@ -14,7 +14,10 @@
 //!   machine (the descriptors depend on its figures), changed since the CPU last ran:
 //!   a write to memory made
 //!   outside the CPU (the system loading a program, a `read` into a buffer), or a
-//!   different memory, always changes that version.
+//!   different memory, always changes that version. When only the version changed
+//!   and the memory logged the words written since the CPU last ran
+//!   (`Memory::written_since`: a system call's writes), only the entries of those
+//!   words are invalidated, as for the CPU's own stores.
 //!
 //! On top of the entries, the cache keeps *blocks*: runs of consecutive instructions
 //! from an entry point up to the first branch (at most [`MAX_BLOCK`]), copied with
@@ -275,6 +278,11 @@ pub struct DecodeCache {
     /// `TimingModel::descriptor`; [`Plain::GENERAL`] when the CPU has no model). Kept
     /// apart from the entries so that the untimed issue loop never loads them.
     descriptors: Vec<Plain>,
+    /// Per physical word: nonzero if an entry that overlaps it may be valid (set when
+    /// one is inserted, cleared when a store finds none), so that a store into data,
+    /// nearly every store, costs one load and test (before the ninth step of issue
+    /// 19 each store looked at the five entries that may overlap its word).
+    code: Vec<u8>,
     blocks: Blocks,
 }
 
@@ -372,6 +380,7 @@ impl DecodeCache {
             // After 2^32 generations old entries could look valid again.
             self.entries.clear();
             self.descriptors.clear();
+            self.code.clear();
             self.generation = 1;
         }
         self.blocks.drop_all();
@@ -381,7 +390,20 @@ impl DecodeCache {
     /// parcels and a two-parcel instruction starting in the last parcel before it.
     #[inline(always)]
     pub(crate) fn word_written(&mut self, word: usize) {
+        if self.code.get(word).is_some_and(|&code| code != 0) {
+            self.code_word_written(word);
+        }
+    }
+
+    /// [`DecodeCache::word_written`] for a word that may hold code.
+    #[cold]
+    #[inline(never)]
+    fn code_word_written(&mut self, word: usize) {
         self.words_written(word, 1);
+        // No entry that overlaps the word is valid now.
+        if let Some(code) = self.code.get_mut(word) {
+            *code = 0;
+        }
     }
 
     /// Invalidates the entries of `count` consecutive physical words from `word`,
@@ -416,6 +438,13 @@ impl DecodeCache {
             let cap = memory_words.saturating_mul(4).max(phys + 1);
             self.entries.resize(wanted.min(cap), EMPTY);
             self.descriptors.resize(wanted.min(cap), Plain::GENERAL);
+            self.code.resize(wanted.min(cap).div_ceil(4) + 1, 0);
+        }
+        let last = phys + fetched.parcels() as usize - 1;
+        for word in [phys / 4, last / 4] {
+            if let Some(code) = self.code.get_mut(word) {
+                *code = 1;
+            }
         }
         if let (Some(slot), Some(timing)) =
             (self.entries.get_mut(phys), self.descriptors.get_mut(phys))
@@ -441,10 +470,33 @@ impl Cpu {
             memory_version: memory.version(),
             timing: self.timing.as_deref().map(|model| model.model()),
         };
-        if self.decoded.key != Some(key) {
+        let Some(known) = self.decoded.key else {
             self.decoded.clear();
             self.decoded.key = Some(key);
+            return;
+        };
+        if known == key {
+            return;
         }
+        // Only the memory changed since the CPU last ran, by writes made outside it
+        // that the memory logged (a system call's reply, a read into a buffer): the
+        // entries of the words written go, and the blocks only if one of those words
+        // held code, as for a store of the CPU's own.
+        let written = memory.written_since(known.memory_version);
+        match written {
+            Some(ranges)
+                if Key {
+                    memory_version: key.memory_version,
+                    ..known
+                } == key =>
+            {
+                for range in ranges {
+                    self.decoded.words_written(range.start, range.len());
+                }
+            }
+            _ => self.decoded.clear(),
+        }
+        self.decoded.key = Some(key);
     }
 
     /// Called on exit from `run`/`step`: this CPU's stores are already reflected in
