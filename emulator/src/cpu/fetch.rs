@@ -211,8 +211,36 @@ impl Header {
 
 const _: () = assert!(MAX_BLOCK < 1 << Header::LEN_BITS);
 
+/// One slot of a block of a CPU without a timing model: the instruction with its own
+/// parcel address and the one after it, so that the untimed loop neither carries P
+/// from one instruction to the next nor computes it (before the ninth step of issue
+/// 19 the slot was the bare eight-byte instruction and the loop advanced P by its
+/// length: a chain through every instruction, and two registers for P and the
+/// instruction's address, which left the slot's index on the stack).
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(16))]
+pub(crate) struct UntimedSlot {
+    pub(crate) fetched: Fetched,
+    /// The parcel address of the instruction.
+    pub(crate) at: u32,
+    /// P after it (see [`Fetched::next`]).
+    pub(crate) next: u32,
+}
+
+impl UntimedSlot {
+    /// The sentinel that ends a block whose program continues at `next` (see
+    /// [`Fetched::sentinel`]).
+    pub(crate) fn sentinel(next: u32) -> UntimedSlot {
+        UntimedSlot {
+            fetched: Fetched::sentinel(next),
+            at: next,
+            next,
+        }
+    }
+}
+
 /// The instructions of a block of a CPU without a timing model, then sentinels.
-pub(crate) type UntimedBlock = [Fetched; BLOCK_SLOTS];
+pub(crate) type UntimedBlock = [UntimedSlot; BLOCK_SLOTS];
 
 /// One instruction of a block of a CPU with a timing model: the instruction and its
 /// timing descriptor side by side, so that the timed loop finds both with one bounds
@@ -315,7 +343,11 @@ impl DecodeCache {
     /// dropped: they are emptied, and built again only between blocks).
     #[inline(always)]
     pub(crate) fn block_instruction(&self, block: usize, index: usize) -> Option<Fetched> {
-        self.blocks.untimed.get(block)?.get(index).copied()
+        self.blocks
+            .untimed
+            .get(block)?
+            .get(index)
+            .map(|slot| slot.fetched)
     }
 
     /// The blocks of a CPU without a timing model, taken out of the cache while the
@@ -580,6 +612,7 @@ impl Cpu {
         if self.decoded.lookup(phys).is_none() {
             self.fetch_slow(phys, memory)?;
         }
+        let start = p;
         let (mut at, mut p) = (phys, p);
         let timed = self.timing.is_some();
         let mut previous_buffer = None;
@@ -631,9 +664,16 @@ impl Cpu {
             // The sentinels jump to where the program continues after the block
             // (wrapped as P is: only a jump or an exit can end a block at the top of
             // the program addresses, and neither reaches its sentinel).
-            let mut slots = [Fetched::sentinel(p & P_MASK); BLOCK_SLOTS];
+            let mut slots = [UntimedSlot::sentinel(p & P_MASK); BLOCK_SLOTS];
+            let mut at = start;
             for (slot, entry) in slots.iter_mut().zip(&block) {
-                *slot = entry.fetched;
+                let next = entry.fetched.next(at);
+                *slot = UntimedSlot {
+                    fetched: entry.fetched,
+                    at,
+                    next,
+                };
+                at = next;
             }
             blocks.untimed.push(slots);
             blocks.untimed.len() - 1

@@ -42,7 +42,7 @@ use crate::isa::Model;
 use crate::memory::Memory;
 use crate::timing::Plain;
 use execute::Flow;
-use fetch::{Fetched, UntimedBlock, BLOCK_SLOTS};
+use fetch::{Fetched, UntimedBlock, UntimedSlot, BLOCK_SLOTS};
 use timed::{LoopTiming, TimedCray1, TimedRecording, TimedXMp, Untimed};
 
 /// What [`Cpu::run_probed`] asks after each instruction (a debugger's breakpoints and
@@ -206,8 +206,9 @@ impl Cpu {
     /// it: every instruction takes one clock period.
     ///
     /// The loop per instruction is only the dispatch: the next slot of the block is
-    /// loaded (its index modulo the block's size, so with no bounds check), P is
-    /// advanced and stored, and the operation runs. Nothing else is tested: a block
+    /// loaded (its index modulo the block's size, so with no bounds check), P is set
+    /// to the address after it, which the slot holds with the instruction's own, and
+    /// the operation runs. Nothing else is tested: a block
     /// ends at a jump, and after its instructions come sentinels, jumps to where the
     /// program continues (see `fetch`), so every way out of the block is an arm of
     /// the dispatch (a jump, a store into code, a stop), and every other arm goes
@@ -241,12 +242,8 @@ impl Cpu {
                 Some(block) if left >= header.len as usize => self.run_untimed_block(block, memory),
                 Some(block) => {
                     let mut cut = *block;
-                    let end = cut
-                        .iter()
-                        .take(left)
-                        .fold(p, |at, fetched| fetched.next(at));
                     if let Some(slot) = cut.get_mut(left) {
-                        *slot = Fetched::sentinel(end);
+                        *slot = UntimedSlot::sentinel(slot.at);
                     }
                     self.run_untimed_block(&cut, memory)
                 }
@@ -264,14 +261,12 @@ impl Cpu {
     /// its instructions; the stop an instruction requested, if one did.
     #[inline(always)]
     fn run_untimed_block(&mut self, block: &UntimedBlock, memory: &mut Memory) -> Option<Stop> {
-        let mut p = self.p;
         let mut index = 0;
         let mut stop = Stop::Budget;
         loop {
-            let fetched = block[index % BLOCK_SLOTS];
+            let UntimedSlot { fetched, at, next } = block[index % BLOCK_SLOTS];
             index += 1;
-            let at = p;
-            p = fetched.next(at);
+            let mut p = next;
             self.p = p;
             match self.execute::<false>(fetched.instruction(), at, &mut p, memory, &mut stop) {
                 Flow::Next => {}
