@@ -351,8 +351,8 @@ impl DecodeCache {
     }
 
     /// The blocks of a CPU without a timing model, taken out of the cache while the
-    /// untimed loop runs one of them (see [`DecodeCache::put_untimed`]); `dropped`
-    /// is cleared.
+    /// untimed loop runs them (it puts them back to build one: see
+    /// [`DecodeCache::put_untimed`]); `dropped` is cleared.
     #[inline(always)]
     pub(crate) fn take_untimed(&mut self) -> Vec<UntimedBlock> {
         self.blocks.dropped = false;

@@ -222,13 +222,22 @@ impl Cpu {
     #[inline(never)]
     fn run_untimed(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
         let base = self.instruction_base as usize * 4;
-        while self.cycles < until_cycle {
+        // The blocks are held apart from the cache while they run (so that the block
+        // being run is not borrowed from the CPU its instructions change), and put
+        // back only to build one.
+        let mut blocks = self.decoded.take_untimed();
+        let stop = loop {
+            if self.cycles >= until_cycle {
+                break Stop::Budget;
+            }
             let p = self.p;
             let phys = p as usize + base;
             let Some(header) = self.decoded.block_at(phys) else {
+                self.decoded.put_untimed(blocks);
                 if let Err(stop) = self.build_block(phys, p, memory) {
                     return stop;
                 }
+                blocks = self.decoded.take_untimed();
                 continue;
             };
             // The budget, or the programmable clock, ends the block early.
@@ -237,7 +246,6 @@ impl Cpu {
             } else {
                 usize::try_from(until_cycle - self.cycles).unwrap_or(usize::MAX)
             };
-            let blocks = self.decoded.take_untimed();
             let stop = match blocks.get(header.first as usize) {
                 Some(block) if left >= header.len as usize => self.run_untimed_block(block, memory),
                 Some(block) => {
@@ -249,12 +257,17 @@ impl Cpu {
                 }
                 None => None,
             };
-            self.decoded.put_untimed(blocks);
-            if let Some(stop) = stop {
-                return stop;
+            if self.decoded.code_written() {
+                // A store wrote into code and dropped the blocks: these go too.
+                self.decoded.put_untimed(blocks);
+                blocks = self.decoded.take_untimed();
             }
-        }
-        Stop::Budget
+            if let Some(stop) = stop {
+                break stop;
+            }
+        };
+        self.decoded.put_untimed(blocks);
+        stop
     }
 
     /// Runs `block` (see [`Cpu::run_untimed`]) from P until it leaves it, and counts
