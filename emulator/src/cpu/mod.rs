@@ -274,11 +274,14 @@ impl Cpu {
     /// its instructions; the stop an instruction requested, if one did.
     #[inline(always)]
     fn run_untimed_block(&mut self, block: &UntimedBlock, memory: &mut Memory) -> Option<Stop> {
-        let mut index = 0;
+        // The slot's offset in bytes, so that the slot's address is one mask of it.
+        const STRIDE: usize = std::mem::size_of::<UntimedSlot>();
+        let mut offset = 0;
         let mut stop = Stop::Budget;
         loop {
-            let UntimedSlot { fetched, at, next } = block[index % BLOCK_SLOTS];
-            index += 1;
+            let UntimedSlot { fetched, at, next } = block[(offset / STRIDE) % BLOCK_SLOTS];
+            offset += STRIDE;
+            let index = offset / STRIDE;
             let mut p = next;
             self.p = p;
             match self.execute::<false>(fetched.instruction(), at, &mut p, memory, &mut stop) {
