@@ -257,7 +257,7 @@ pub(crate) struct TimedInstruction {
 #[derive(Default)]
 pub(crate) struct Blocks {
     /// The blocks of a CPU without a timing model, one array of [`BLOCK_SLOTS`]
-    /// eight-byte slots each (the untimed loop's stride).
+    /// sixteen-byte slots each (the untimed loop's stride).
     pub(crate) untimed: Vec<UntimedBlock>,
     /// The instructions of every block, block after block, with their timing
     /// descriptors, for a CPU with a model. Only one of the two is ever filled:
@@ -312,6 +312,11 @@ pub struct DecodeCache {
     /// 19 each store looked at the five entries that may overlap its word).
     code: Vec<u8>,
     blocks: Blocks,
+    /// The mask of a scalar reference's address (22 bits, or 24 with enhanced
+    /// addressing), set at every entry to a run from the CPU's mode, which only an
+    /// exchange changes, and an exchange ends a run: one load where the mode's test
+    /// was five host instructions on every scalar reference.
+    pub(crate) scalar_address_mask: u32,
 }
 
 impl std::fmt::Debug for DecodeCache {
@@ -495,6 +500,7 @@ impl Cpu {
     /// Called on entry to `run`/`step`: drops the cache if what it depends on changed.
     #[inline]
     pub(crate) fn prepare_fetch(&mut self, memory: &Memory) {
+        self.decoded.scalar_address_mask = self.scalar_address_mask();
         let key = Key {
             model: self.model,
             instruction_base: self.instruction_base,
