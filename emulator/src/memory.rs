@@ -6,6 +6,7 @@
 //! beyond the array, so nothing a guest does can index out of bounds on the host.
 
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Source of content versions: every value is handed out once per process.
@@ -36,6 +37,54 @@ impl PartialEq for Version {
 
 impl Eq for Version {}
 
+/// Most ranges a [`WriteLog`] keeps before it gives up and says "anything".
+const LOGGED_RANGES: usize = 32;
+
+/// The words written through the public API since a version (see
+/// [`Memory::written_since`]), so that the CPU's decoded-instruction cache can keep
+/// what a system call's writes did not touch rather than drop everything (before the
+/// ninth step of issue 19 every system call dropped it, and LISPF4 decoded its code
+/// again after each one). Derived data like the version: not saved, never compared.
+#[derive(Clone, Debug, Default)]
+struct WriteLog {
+    /// The version the log starts from (0, which no version is, for none).
+    since: u64,
+    /// The ranges of words written since then, in order.
+    ranges: Vec<Range<usize>>,
+    /// Set when a change could not be logged as a range (all words handed out at
+    /// once, too many ranges): everything may have changed.
+    anything: bool,
+}
+
+impl WriteLog {
+    /// Notes that `range` was written.
+    fn note(&mut self, range: Range<usize>) {
+        if self.anything {
+            return;
+        }
+        if let Some(last) = self.ranges.last_mut() {
+            // Consecutive writes (a word at a time) extend one range.
+            if range.start <= last.end && last.start <= range.end {
+                *last = last.start.min(range.start)..last.end.max(range.end);
+                return;
+            }
+        }
+        if self.ranges.len() < LOGGED_RANGES {
+            self.ranges.push(range);
+        } else {
+            self.anything = true;
+        }
+    }
+}
+
+impl PartialEq for WriteLog {
+    fn eq(&self, _: &WriteLog) -> bool {
+        true
+    }
+}
+
+impl Eq for WriteLog {}
+
 /// A block of 64-bit words.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Memory {
@@ -44,6 +93,9 @@ pub struct Memory {
     /// cache uses it to notice writes made outside the CPU).
     #[serde(skip)]
     version: Version,
+    /// The words written since the CPU last ran on this memory ([`Memory::new_version`]).
+    #[serde(skip)]
+    log: WriteLog,
 }
 
 impl Memory {
@@ -52,6 +104,7 @@ impl Memory {
         Memory {
             words: vec![0; len],
             version: Version::fresh(),
+            log: WriteLog::default(),
         }
     }
 
@@ -60,6 +113,7 @@ impl Memory {
         Memory {
             words,
             version: Version::fresh(),
+            log: WriteLog::default(),
         }
     }
 
@@ -84,13 +138,12 @@ impl Memory {
     /// Stores `value` at `address`; false (and nothing written) beyond the end.
     #[inline]
     pub fn write(&mut self, address: u32, value: u64) -> bool {
-        self.version = Version::fresh();
-        match self.words.get_mut(address as usize) {
-            Some(word) => {
+        match self.words_mut_in(address as usize..address as usize + 1) {
+            Some([word]) => {
                 *word = value;
                 true
             }
-            None => false,
+            _ => false,
         }
     }
 
@@ -112,7 +165,21 @@ impl Memory {
     #[inline]
     pub fn words_mut(&mut self) -> &mut [u64] {
         self.version = Version::fresh();
+        self.log.anything = true;
         &mut self.words
+    }
+
+    /// The words of `range`, mutable, or `None` (and nothing changed) if it runs past
+    /// the end. Prefer it to [`Memory::words_mut`] for a write of a few words: only
+    /// those are marked as changed, so the CPU keeps its decoded instructions elsewhere.
+    #[inline]
+    pub fn words_mut_in(&mut self, range: Range<usize>) -> Option<&mut [u64]> {
+        if range.start > range.end || range.end > self.words.len() {
+            return None;
+        }
+        self.version = Version::fresh();
+        self.log.note(range.clone());
+        self.words.get_mut(range)
     }
 
     /// All words, mutable, without a new version: for the CPU's own stores, which
@@ -129,14 +196,28 @@ impl Memory {
         self.version.0
     }
 
-    /// Gives the contents a new version (after changes the version did not see).
+    /// Gives the contents a new version (after changes the version did not see), from
+    /// which [`Memory::written_since`] logs the writes.
     pub fn new_version(&mut self) {
         self.version = Version::fresh();
+        self.log.since = self.version.0;
+        self.log.ranges.clear();
+        self.log.anything = false;
+    }
+
+    /// The ranges of words written since version `version`, if that version was
+    /// given by [`Memory::new_version`] and every change since went through
+    /// [`Memory::write`], [`Memory::words_mut_in`] or [`Memory::resize`] (which
+    /// notes the words between the two lengths).
+    pub fn written_since(&self, version: u64) -> Option<&[Range<usize>]> {
+        (self.log.since == version && !self.log.anything).then_some(&self.log.ranges)
     }
 
     /// Changes the length, zero-filling new words (brk, F$MEM).
     pub fn resize(&mut self, len: usize) {
         self.version = Version::fresh();
+        let old = self.words.len();
+        self.log.note(old.min(len)..old.max(len));
         self.words.resize(len, 0);
     }
 
@@ -156,6 +237,28 @@ mod tests {
         assert_eq!(m.parcel(0), Some(1));
         assert_eq!(m.parcel(3), Some(4));
         assert_eq!(m.parcel(4), None);
+    }
+
+    #[test]
+    fn writes_are_logged_from_the_last_new_version() {
+        let mut m = Memory::new(8);
+        assert_eq!(m.written_since(m.version()), None, "no version given yet");
+        m.new_version();
+        let since = m.version();
+        assert_eq!(m.written_since(since), Some(&[][..]));
+        assert!(m.write(2, 1));
+        assert!(m.write(3, 1));
+        m.words_mut_in(6..8).expect("inside")[0] = 5;
+        assert_ne!(m.version(), since);
+        assert_eq!(m.written_since(since), Some(&[2..4, 6..8][..]));
+        assert_eq!(m.words_mut_in(7..9), None, "past the end");
+        m.resize(10);
+        assert_eq!(m.written_since(since), Some(&[2..4, 6..10][..]));
+        let _ = m.words_mut();
+        assert_eq!(m.written_since(since), None, "all words handed out");
+        m.new_version();
+        assert_eq!(m.written_since(since), None, "an older version");
+        assert_eq!(m.written_since(m.version()), Some(&[][..]));
     }
 
     #[test]

@@ -185,3 +185,30 @@ fn a_store_into_the_rest_of_the_straight_run_being_issued_is_seen() {
     assert_eq!(run_from(&mut m, 0), normal_exit(5));
     assert_eq!((m.cpu.a[1], m.cpu.a[4]), (3, 3), "the new one ran");
 }
+
+#[test]
+fn writes_between_runs_logged_by_the_memory_are_seen() {
+    // The memory logs the words written through `write` and `words_mut_in` since the
+    // CPU last ran, and the CPU keeps the rest of its decoded code: a write into data
+    // keeps it, a write into code (one word, or a range) is seen, with the timing
+    // model on and off.
+    for timing in [true, false] {
+        let mut m = Machine::xmp();
+        m.cpu.set_timing(timing);
+        m.set_word(0, a1_then_ex(1));
+        m.set_word(4, a1_then_ex(4));
+        assert_eq!(run_from(&mut m, 0), normal_exit(1), "timing {timing}");
+        assert!(m.memory.write(0o4000, 9), "a write into data");
+        assert_eq!(run_from(&mut m, 0), normal_exit(1));
+        assert_eq!(m.cpu.a[1], 1, "timing {timing}: the code did not change");
+        assert!(m.memory.write(0, a1_then_ex(2)), "a write into code");
+        assert_eq!(run_from(&mut m, 0), normal_exit(1));
+        assert_eq!(m.cpu.a[1], 2, "timing {timing}: the word written");
+        assert_eq!(run_from(&mut m, 16), normal_exit(17));
+        assert_eq!(m.cpu.a[1], 4, "timing {timing}");
+        let words = m.memory.words_mut_in(3..5).expect("inside memory");
+        words.copy_from_slice(&[0, a1_then_ex(5)]);
+        assert_eq!(run_from(&mut m, 16), normal_exit(17));
+        assert_eq!(m.cpu.a[1], 5, "timing {timing}: a range written");
+    }
+}

@@ -394,8 +394,13 @@ impl System {
         if end > process.memory.len() as u64 {
             return false;
         }
-        process.memory.words_mut()[address as usize..end as usize].copy_from_slice(words);
-        true
+        match process.memory.words_mut_in(address as usize..end as usize) {
+            Some(field) => {
+                field.copy_from_slice(words);
+                true
+            }
+            None => false,
+        }
     }
 
     fn store_words(&mut self, pid: Pid, address: u64, words: &[u64]) -> Reply {

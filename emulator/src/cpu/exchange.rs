@@ -197,7 +197,7 @@ impl Cpu {
         let address = (self.exchange_address & 0o377) * PACKAGE_WORDS as u32;
         let memory_words = memory.len();
         let start = address as usize;
-        let Some(words) = memory.words_mut().get_mut(start..start + PACKAGE_WORDS) else {
+        let Some(words) = memory.words_mut_in(start..start + PACKAGE_WORDS) else {
             return Err(ExchangeError::OutsideMemory {
                 address,
                 memory_words,

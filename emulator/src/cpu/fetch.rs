@@ -14,7 +14,10 @@
 //!   machine (the descriptors depend on its figures), changed since the CPU last ran:
 //!   a write to memory made
 //!   outside the CPU (the system loading a program, a `read` into a buffer), or a
-//!   different memory, always changes that version.
+//!   different memory, always changes that version. When only the version changed
+//!   and the memory logged the words written since the CPU last ran
+//!   (`Memory::written_since`: a system call's writes), only the entries of those
+//!   words are invalidated, as for the CPU's own stores.
 //!
 //! On top of the entries, the cache keeps *blocks*: runs of consecutive instructions
 //! from an entry point up to the first branch (at most [`MAX_BLOCK`]), copied with
@@ -208,8 +211,36 @@ impl Header {
 
 const _: () = assert!(MAX_BLOCK < 1 << Header::LEN_BITS);
 
+/// One slot of a block of a CPU without a timing model: the instruction with its own
+/// parcel address and the one after it, so that the untimed loop neither carries P
+/// from one instruction to the next nor computes it (before the ninth step of issue
+/// 19 the slot was the bare eight-byte instruction and the loop advanced P by its
+/// length: a chain through every instruction, and two registers for P and the
+/// instruction's address, which left the slot's index on the stack).
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(16))]
+pub(crate) struct UntimedSlot {
+    pub(crate) fetched: Fetched,
+    /// The parcel address of the instruction.
+    pub(crate) at: u32,
+    /// P after it (see [`Fetched::next`]).
+    pub(crate) next: u32,
+}
+
+impl UntimedSlot {
+    /// The sentinel that ends a block whose program continues at `next` (see
+    /// [`Fetched::sentinel`]).
+    pub(crate) fn sentinel(next: u32) -> UntimedSlot {
+        UntimedSlot {
+            fetched: Fetched::sentinel(next),
+            at: next,
+            next,
+        }
+    }
+}
+
 /// The instructions of a block of a CPU without a timing model, then sentinels.
-pub(crate) type UntimedBlock = [Fetched; BLOCK_SLOTS];
+pub(crate) type UntimedBlock = [UntimedSlot; BLOCK_SLOTS];
 
 /// One instruction of a block of a CPU with a timing model: the instruction and its
 /// timing descriptor side by side, so that the timed loop finds both with one bounds
@@ -226,7 +257,7 @@ pub(crate) struct TimedInstruction {
 #[derive(Default)]
 pub(crate) struct Blocks {
     /// The blocks of a CPU without a timing model, one array of [`BLOCK_SLOTS`]
-    /// eight-byte slots each (the untimed loop's stride).
+    /// sixteen-byte slots each (the untimed loop's stride).
     pub(crate) untimed: Vec<UntimedBlock>,
     /// The instructions of every block, block after block, with their timing
     /// descriptors, for a CPU with a model. Only one of the two is ever filled:
@@ -275,7 +306,17 @@ pub struct DecodeCache {
     /// `TimingModel::descriptor`; [`Plain::GENERAL`] when the CPU has no model). Kept
     /// apart from the entries so that the untimed issue loop never loads them.
     descriptors: Vec<Plain>,
+    /// Per physical word: nonzero if an entry that overlaps it may be valid (set when
+    /// one is inserted, cleared when a store finds none), so that a store into data,
+    /// nearly every store, costs one load and test (before the ninth step of issue
+    /// 19 each store looked at the five entries that may overlap its word).
+    code: Vec<u8>,
     blocks: Blocks,
+    /// The mask of a scalar reference's address (22 bits, or 24 with enhanced
+    /// addressing), set at every entry to a run from the CPU's mode, which only an
+    /// exchange changes, and an exchange ends a run: one load where the mode's test
+    /// was five host instructions on every scalar reference.
+    pub(crate) scalar_address_mask: u32,
 }
 
 impl std::fmt::Debug for DecodeCache {
@@ -307,12 +348,16 @@ impl DecodeCache {
     /// dropped: they are emptied, and built again only between blocks).
     #[inline(always)]
     pub(crate) fn block_instruction(&self, block: usize, index: usize) -> Option<Fetched> {
-        self.blocks.untimed.get(block)?.get(index).copied()
+        self.blocks
+            .untimed
+            .get(block)?
+            .get(index)
+            .map(|slot| slot.fetched)
     }
 
     /// The blocks of a CPU without a timing model, taken out of the cache while the
-    /// untimed loop runs one of them (see [`DecodeCache::put_untimed`]); `dropped`
-    /// is cleared.
+    /// untimed loop runs them (it puts them back to build one: see
+    /// [`DecodeCache::put_untimed`]); `dropped` is cleared.
     #[inline(always)]
     pub(crate) fn take_untimed(&mut self) -> Vec<UntimedBlock> {
         self.blocks.dropped = false;
@@ -372,6 +417,7 @@ impl DecodeCache {
             // After 2^32 generations old entries could look valid again.
             self.entries.clear();
             self.descriptors.clear();
+            self.code.clear();
             self.generation = 1;
         }
         self.blocks.drop_all();
@@ -381,7 +427,20 @@ impl DecodeCache {
     /// parcels and a two-parcel instruction starting in the last parcel before it.
     #[inline(always)]
     pub(crate) fn word_written(&mut self, word: usize) {
+        if self.code.get(word).is_some_and(|&code| code != 0) {
+            self.code_word_written(word);
+        }
+    }
+
+    /// [`DecodeCache::word_written`] for a word that may hold code.
+    #[cold]
+    #[inline(never)]
+    fn code_word_written(&mut self, word: usize) {
         self.words_written(word, 1);
+        // No entry that overlaps the word is valid now.
+        if let Some(code) = self.code.get_mut(word) {
+            *code = 0;
+        }
     }
 
     /// Invalidates the entries of `count` consecutive physical words from `word`,
@@ -416,6 +475,13 @@ impl DecodeCache {
             let cap = memory_words.saturating_mul(4).max(phys + 1);
             self.entries.resize(wanted.min(cap), EMPTY);
             self.descriptors.resize(wanted.min(cap), Plain::GENERAL);
+            self.code.resize(wanted.min(cap).div_ceil(4) + 1, 0);
+        }
+        let last = phys + fetched.parcels() as usize - 1;
+        for word in [phys / 4, last / 4] {
+            if let Some(code) = self.code.get_mut(word) {
+                *code = 1;
+            }
         }
         if let (Some(slot), Some(timing)) =
             (self.entries.get_mut(phys), self.descriptors.get_mut(phys))
@@ -434,6 +500,7 @@ impl Cpu {
     /// Called on entry to `run`/`step`: drops the cache if what it depends on changed.
     #[inline]
     pub(crate) fn prepare_fetch(&mut self, memory: &Memory) {
+        self.decoded.scalar_address_mask = self.scalar_address_mask();
         let key = Key {
             model: self.model,
             instruction_base: self.instruction_base,
@@ -441,10 +508,33 @@ impl Cpu {
             memory_version: memory.version(),
             timing: self.timing.as_deref().map(|model| model.model()),
         };
-        if self.decoded.key != Some(key) {
+        let Some(known) = self.decoded.key else {
             self.decoded.clear();
             self.decoded.key = Some(key);
+            return;
+        };
+        if known == key {
+            return;
         }
+        // Only the memory changed since the CPU last ran, by writes made outside it
+        // that the memory logged (a system call's reply, a read into a buffer): the
+        // entries of the words written go, and the blocks only if one of those words
+        // held code, as for a store of the CPU's own.
+        let written = memory.written_since(known.memory_version);
+        match written {
+            Some(ranges)
+                if Key {
+                    memory_version: key.memory_version,
+                    ..known
+                } == key =>
+            {
+                for range in ranges {
+                    self.decoded.words_written(range.start, range.len());
+                }
+            }
+            _ => self.decoded.clear(),
+        }
+        self.decoded.key = Some(key);
     }
 
     /// Called on exit from `run`/`step`: this CPU's stores are already reflected in
@@ -528,6 +618,7 @@ impl Cpu {
         if self.decoded.lookup(phys).is_none() {
             self.fetch_slow(phys, memory)?;
         }
+        let start = p;
         let (mut at, mut p) = (phys, p);
         let timed = self.timing.is_some();
         let mut previous_buffer = None;
@@ -579,9 +670,16 @@ impl Cpu {
             // The sentinels jump to where the program continues after the block
             // (wrapped as P is: only a jump or an exit can end a block at the top of
             // the program addresses, and neither reaches its sentinel).
-            let mut slots = [Fetched::sentinel(p & P_MASK); BLOCK_SLOTS];
+            let mut slots = [UntimedSlot::sentinel(p & P_MASK); BLOCK_SLOTS];
+            let mut at = start;
             for (slot, entry) in slots.iter_mut().zip(&block) {
-                *slot = entry.fetched;
+                let next = entry.fetched.next(at);
+                *slot = UntimedSlot {
+                    fetched: entry.fetched,
+                    at,
+                    next,
+                };
+                at = next;
             }
             blocks.untimed.push(slots);
             blocks.untimed.len() - 1

@@ -88,16 +88,22 @@ impl Cpu {
         }
     }
 
+    /// The mask of a scalar reference's address: 24 bits with enhanced addressing,
+    /// else 22 (the decode cache keeps it for a run: `scalar_address_mask`).
+    pub(crate) fn scalar_address_mask(&self) -> u32 {
+        if self.modes.enhanced_addressing {
+            A_MASK
+        } else {
+            SHORT_ADDRESS_MASK
+        }
+    }
+
     /// Effective address of 10h..13h: Ah + signed 22-bit displacement, 24-bit
     /// arithmetic, truncated to 22 bits unless enhanced addressing is on.
     #[inline(always)]
     fn scalar_address(&self, x: Instruction) -> u32 {
-        let address = self.ah(x).wrapping_add(x.displacement()) & A_MASK;
-        if self.modes.enhanced_addressing {
-            address
-        } else {
-            address & SHORT_ADDRESS_MASK
-        }
+        debug_assert_eq!(self.decoded.scalar_address_mask, self.scalar_address_mask());
+        self.ah(x).wrapping_add(x.displacement()) & self.decoded.scalar_address_mask
     }
 
     /// 10hi `Ai exp,Ah`: the low 24 bits of the word.

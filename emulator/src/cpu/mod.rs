@@ -42,7 +42,7 @@ use crate::isa::Model;
 use crate::memory::Memory;
 use crate::timing::Plain;
 use execute::Flow;
-use fetch::{Fetched, UntimedBlock, BLOCK_SLOTS};
+use fetch::{Fetched, UntimedBlock, UntimedSlot, BLOCK_SLOTS};
 use timed::{LoopTiming, TimedCray1, TimedRecording, TimedXMp, Untimed};
 
 /// What [`Cpu::run_probed`] asks after each instruction (a debugger's breakpoints and
@@ -213,8 +213,9 @@ impl Cpu {
     /// it: every instruction takes one clock period.
     ///
     /// The loop per instruction is only the dispatch: the next slot of the block is
-    /// loaded (its index modulo the block's size, so with no bounds check), P is
-    /// advanced and stored, and the operation runs. Nothing else is tested: a block
+    /// loaded (its index modulo the block's size, so with no bounds check), P is set
+    /// to the address after it, which the slot holds with the instruction's own, and
+    /// the operation runs. Nothing else is tested: a block
     /// ends at a jump, and after its instructions come sentinels, jumps to where the
     /// program continues (see `fetch`), so every way out of the block is an arm of
     /// the dispatch (a jump, a store into code, a stop), and every other arm goes
@@ -228,13 +229,22 @@ impl Cpu {
     #[inline(never)]
     fn run_untimed(&mut self, memory: &mut Memory, until_cycle: u64) -> Stop {
         let base = self.instruction_base as usize * 4;
-        while self.cycles < until_cycle {
+        // The blocks are held apart from the cache while they run (so that the block
+        // being run is not borrowed from the CPU its instructions change), and put
+        // back only to build one.
+        let mut blocks = self.decoded.take_untimed();
+        let stop = loop {
+            if self.cycles >= until_cycle {
+                break Stop::Budget;
+            }
             let p = self.p;
             let phys = p as usize + base;
             let Some(header) = self.decoded.block_at(phys) else {
+                self.decoded.put_untimed(blocks);
                 if let Err(stop) = self.build_block(phys, p, memory) {
                     return stop;
                 }
+                blocks = self.decoded.take_untimed();
                 continue;
             };
             // The budget, or the programmable clock, ends the block early.
@@ -243,42 +253,43 @@ impl Cpu {
             } else {
                 usize::try_from(until_cycle - self.cycles).unwrap_or(usize::MAX)
             };
-            let blocks = self.decoded.take_untimed();
             let stop = match blocks.get(header.first as usize) {
                 Some(block) if left >= header.len as usize => self.run_untimed_block(block, memory),
                 Some(block) => {
                     let mut cut = *block;
-                    let end = cut
-                        .iter()
-                        .take(left)
-                        .fold(p, |at, fetched| fetched.next(at));
                     if let Some(slot) = cut.get_mut(left) {
-                        *slot = Fetched::sentinel(end);
+                        *slot = UntimedSlot::sentinel(slot.at);
                     }
                     self.run_untimed_block(&cut, memory)
                 }
                 None => None,
             };
-            self.decoded.put_untimed(blocks);
-            if let Some(stop) = stop {
-                return stop;
+            if self.decoded.code_written() {
+                // A store wrote into code and dropped the blocks: these go too.
+                self.decoded.put_untimed(blocks);
+                blocks = self.decoded.take_untimed();
             }
-        }
-        Stop::Budget
+            if let Some(stop) = stop {
+                break stop;
+            }
+        };
+        self.decoded.put_untimed(blocks);
+        stop
     }
 
     /// Runs `block` (see [`Cpu::run_untimed`]) from P until it leaves it, and counts
     /// its instructions; the stop an instruction requested, if one did.
     #[inline(always)]
     fn run_untimed_block(&mut self, block: &UntimedBlock, memory: &mut Memory) -> Option<Stop> {
-        let mut p = self.p;
-        let mut index = 0;
+        // The slot's offset in bytes, so that the slot's address is one mask of it.
+        const STRIDE: usize = std::mem::size_of::<UntimedSlot>();
+        let mut offset = 0;
         let mut stop = Stop::Budget;
         loop {
-            let fetched = block[index % BLOCK_SLOTS];
-            index += 1;
-            let at = p;
-            p = fetched.next(at);
+            let UntimedSlot { fetched, at, next } = block[(offset / STRIDE) % BLOCK_SLOTS];
+            offset += STRIDE;
+            let index = offset / STRIDE;
+            let mut p = next;
             self.p = p;
             match self.execute::<false>(fetched.instruction(), at, &mut p, memory, &mut stop) {
                 Flow::Next => {}

@@ -38,11 +38,17 @@ pub fn read_bytes(memory: &Memory, pointer: u64, len: u64) -> SysResult<Vec<u8>>
 pub fn write_bytes(memory: &mut Memory, pointer: u64, bytes: &[u8]) -> SysResult<()> {
     let start = byte_address(pointer);
     check_range(memory, start, bytes.len() as u64)?;
-    let words = memory.words_mut();
+    // Only the words written are marked as changed (the CPU keeps its decoded
+    // instructions elsewhere).
+    let first = start / 8;
+    let end = (start + bytes.len() as u64).div_ceil(8);
+    let words = memory
+        .words_mut_in(first as usize..end as usize)
+        .ok_or(Errno::EFAULT)?;
     for (i, &byte) in bytes.iter().enumerate() {
         let b = start + i as u64;
         let shift = 56 - 8 * (b % 8);
-        let word = &mut words[(b / 8) as usize];
+        let word = &mut words[(b / 8 - first) as usize];
         *word = (*word & !(0xFF << shift)) | (u64::from(byte) << shift);
     }
     Ok(())
