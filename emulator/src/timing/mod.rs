@@ -637,8 +637,9 @@ impl TimingModel {
         address: u64,
         in_buffer: bool,
     ) -> u64 {
-        // A load writes its register; a store writes none (see `Plain::SCALAR_MEMORY`).
-        if p.destination == NO_REGISTER {
+        // A load writes an A or S register; a store writes none (see
+        // `Plain::SCALAR_MEMORY`): one flag tells them apart.
+        if !p.has(Plain::SCALAR_DESTINATION) {
             self.issue_scalar_memory_as::<true>(f, records, counts, p, at, address, in_buffer)
         } else {
             self.issue_scalar_memory_as::<false>(f, records, counts, p, at, address, in_buffer)
@@ -665,14 +666,12 @@ impl TimingModel {
         debug_assert_eq!(f, figures(self.model));
         debug_assert!(records || self.recorder.0.is_none());
         debug_assert_eq!(STORE, p.destination == NO_REGISTER);
+        // A load writes an A or S register (see `Plain::SCALAR_MEMORY`).
+        debug_assert!(STORE || is_scalar(p.destination));
         let latency = u64::from(p.latency);
         let store = STORE;
         // A store has no destination, so no scalar one either.
-        let destination = if STORE {
-            None
-        } else {
-            p.has(Plain::SCALAR_DESTINATION).then_some(p.destination)
-        };
+        let destination = (!STORE).then_some(p.destination);
         let start = self.next_issue;
         let mut t = start;
         self.fetch_unless(in_buffer, f, at, &mut t);
@@ -718,9 +717,7 @@ impl TimingModel {
             let register = p.destination;
             let arrival = t + f.memory_load;
             self.ready[register as usize] = arrival;
-            if is_scalar(register) {
-                self.reserve_result_path(register, arrival);
-            }
+            self.reserve_result_path(register, arrival);
             finished = finished.max(arrival);
         }
         self.finish_by(finished);
