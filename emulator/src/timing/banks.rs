@@ -189,10 +189,7 @@ pub(super) fn claim_bank(free: &mut u64, window: &mut u64, start: u64, busy: u64
 #[inline(always)]
 pub(super) fn window_after(window: u64, gap: u64, busy: u64) -> u64 {
     debug_assert!((1..WINDOW).contains(&busy));
-    // Less one and the window's bits kept, as a shift up and back down (the top
-    // bit dropped), which needs no 63-bit mask in a register.
-    let moved = ((window << busy) | 1) << gap.min(WINDOW);
-    (moved << 1).wrapping_sub(2) >> 1
+    (((window << busy) | 1) << gap.min(WINDOW)).wrapping_sub(1) & WINDOW_BITS
 }
 
 /// Which banks a stream visits: `bank` first, then every `step` banks, masked by
