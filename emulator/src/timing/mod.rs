@@ -681,7 +681,7 @@ impl TimingModel {
         let port = self.port_for(f, store);
         let bank = (address & (f.banks - 1)) as usize;
         // Nearly always the port and the bank are both free at t (in LISPF4's first
-        // 15 M clock periods 1.8 % of the references found their bank busy), and a
+        // 15 M clock periods 1.4 % of the references found either busy), and a
         // load's result path too: one compare against the later of the port's and
         // the bank's free times and a look at the path decide it, there is no hold to
         // count, and the bank is past its last reservation, so its claim is the
