@@ -103,8 +103,9 @@ impl Plain {
     pub(super) const FLOPS: u8 = 64;
     /// A scalar load or store (10h..13h) on no reserved unit: with the word the CPU
     /// reports, it takes the scalar-memory path (`TimingModel::issue_scalar_memory`).
-    /// A load writes its one register (`destination`); a store writes none, so
-    /// `destination` is [`NO_REGISTER`] exactly for the stores.
+    /// A load writes its one register (`destination`), an A or S register, so it
+    /// has [`Plain::SCALAR_DESTINATION`]; a store writes none, so `destination` is
+    /// [`NO_REGISTER`] and that flag is clear exactly for the stores.
     pub(crate) const SCALAR_MEMORY: u8 = 128;
 
     /// The descriptor of an instruction not derived yet: no shortcut applies, so the
