@@ -17,19 +17,37 @@ impl Site {
     fn new() -> Site {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("sys")).unwrap();
-        let status = cray()
-            .args(["asm", "--format", "cos"])
-            .arg(common::image("cos/copy.cal"))
-            .arg("-o")
-            .arg(dir.path().join("sys/COPY.bin"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-        Site { dir }
+        let site = Site { dir };
+        site.install_program("COPY", &common::image("cos/copy.cal"));
+        site
     }
 
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// Assembles CAL `source` as a COS absolute binary into the system directory as
+    /// `sys/NAME.bin`, the program the deck verb NAME runs.
+    fn install_program(&self, name: &str, source: &Path) {
+        let status = cray()
+            .args(["asm", "--format", "cos"])
+            .arg(source)
+            .arg("-o")
+            .arg(self.path(&format!("sys/{name}.bin")))
+            .status()
+            .unwrap();
+        assert!(status.success(), "{name}: {}", source.display());
+    }
+
+    /// Installs SPIN, a program that jumps to itself for ever.
+    fn install_spin(&self) {
+        let spin = self.path("spin.cal");
+        std::fs::write(
+            &spin,
+            "         IDENT     SPIN\n         START     MAIN\nMAIN     J         MAIN\n         END\n",
+        )
+        .unwrap();
+        self.install_program("SPIN", &spin);
     }
 
     /// The text of the store's catalogue file.
@@ -1444,20 +1462,7 @@ fn a_job_time_limit_ends_a_job_that_would_run_for_ever() {
     // part of the state.
     let spin_site = || {
         let site = Site::new();
-        let spin = site.path("spin.cal");
-        std::fs::write(
-            &spin,
-            "         IDENT     SPIN\n         START     MAIN\nMAIN     J         MAIN\n         END\n",
-        )
-        .unwrap();
-        let status = cray()
-            .args(["asm", "--format", "cos"])
-            .arg(&spin)
-            .arg("-o")
-            .arg(site.path("sys/SPIN.bin"))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        site.install_spin();
         site
     };
     let site = spin_site();
@@ -1734,14 +1739,10 @@ DISPOSE,DN=$IN,DC=ST,DF=CB,TEXT='pds/catalogue.json'.\n/EOF\nx\n";
 fn site_with_block_programs() -> Site {
     let site = Site::new();
     for name in ["wblocks", "rblocks"] {
-        let status = cray()
-            .args(["asm", "--format", "cos"])
-            .arg(common::image(&format!("cos/{name}.cal")))
-            .arg("-o")
-            .arg(site.path(&format!("sys/{}.bin", name.to_ascii_uppercase())))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        site.install_program(
+            &name.to_ascii_uppercase(),
+            &common::image(&format!("cos/{name}.cal")),
+        );
     }
     site
 }
@@ -2095,20 +2096,7 @@ fn a_deferred_disposition_is_printed_once_after_a_crash_of_cray_batch() {
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
     let site = Site::new();
-    let spin = site.path("spin.cal");
-    std::fs::write(
-        &spin,
-        "         IDENT     SPIN\n         START     MAIN\nMAIN     J         MAIN\n         END\n",
-    )
-    .unwrap();
-    let status = cray()
-        .args(["asm", "--format", "cos"])
-        .arg(&spin)
-        .arg("-o")
-        .arg(site.path("sys/SPIN.bin"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    site.install_spin();
     // COPY prints, then SPIN runs until the time limit (one second of the machine's
     // clock) ends the job, whose end disposes of A.
     let deck = site.path("b.job");
