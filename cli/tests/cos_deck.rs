@@ -39,6 +39,46 @@ impl Site {
         assert!(status.success(), "{name}: {}", source.display());
     }
 
+    /// Runs `deck` (as NAME.job) with `extra`, a checkpoint every `every` clock
+    /// periods into `ck/` and `--resume`, stopped at clock period `stop` (asserted to
+    /// fail); then runs it again the same way with no stop, so that it continues from
+    /// its newest checkpoint to its end, writing its statistics to `resumed.json`.
+    /// The stopped run's output and the resumed run's.
+    fn stop_and_resume(
+        &self,
+        name: &str,
+        deck: &str,
+        every: u64,
+        stop: u64,
+        extra: &[&str],
+    ) -> (Output, Output) {
+        let (every, stop) = (every.to_string(), stop.to_string());
+        let ck = self.path("ck");
+        let json = self.path("resumed.json");
+        let resumable = [
+            extra,
+            &[
+                "--checkpoint-every",
+                &every,
+                "--checkpoint-dir",
+                ck.to_str().unwrap(),
+                "--resume",
+            ],
+        ]
+        .concat();
+        let stopped = self.run(
+            name,
+            deck,
+            &[&resumable[..], &["--max-cycles", &stop]].concat(),
+        );
+        assert_ne!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
+        let resumed = self.run_file(
+            &self.path(&format!("{name}.job")),
+            &[&resumable[..], &["--stats-json", json.to_str().unwrap()]].concat(),
+        );
+        (stopped, resumed)
+    }
+
     /// Installs SPIN, a program that jumps to itself for ever.
     fn install_spin(&self) {
         let spin = self.path("spin.cal");
@@ -448,29 +488,10 @@ fn a_deck_checkpointed_inside_a_loop_restarts_the_same() {
     // Stopped in the loop and resumed from its newest periodic checkpoint.
     let cycles = whole["cycles"].as_u64().unwrap();
     let site = Site::new();
-    let (every, stop) = ((cycles / 7).to_string(), (cycles / 2).to_string());
-    let ck = site.path("ck");
-    let resumable = [
-        "--checkpoint-every",
-        &every,
-        "--checkpoint-dir",
-        ck.to_str().unwrap(),
-        "--resume",
-    ];
-    let stopped = site.run(
-        "lc",
-        &deck,
-        &[&resumable[..], &["--max-cycles", &stop]].concat(),
-    );
-    assert_ne!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
-    let json = site.path("resumed.json");
-    let file = site.path("lc.job");
-    let out = site.run_file(
-        &file,
-        &[&resumable[..], &["--stats-json", json.to_str().unwrap()]].concat(),
-    );
-    ok(&out);
-    let resumed = stats(&json);
+    ok(&site
+        .stop_and_resume("lc", &deck, cycles / 7, cycles / 2, &[])
+        .1);
+    let resumed = stats(&site.path("resumed.json"));
     assert_eq!(resumed["cycles"], whole["cycles"]);
     assert_eq!(resumed["state_hash"], whole["state_hash"]);
 }
@@ -628,28 +649,18 @@ fn a_resumed_job_submits_once() {
 
     let site = Site::new();
     let queue = site.path("q");
-    let ck = site.path("ck");
-    let (every, stop) = ((cycles / 3).to_string(), (cycles * 3 / 5).to_string());
-    let resumable = [
-        "--queue",
-        queue.to_str().unwrap(),
-        "--checkpoint-every",
-        &every,
-        "--checkpoint-dir",
-        ck.to_str().unwrap(),
-        "--resume",
-    ];
-    let stopped = site.run(
+    let (stopped, out) = site.stop_and_resume(
         "go",
         &deck,
-        &[&resumable[..], &["--max-cycles", &stop]].concat(),
+        cycles / 3,
+        cycles * 3 / 5,
+        &["--queue", queue.to_str().unwrap()],
     );
-    assert_ne!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
     assert!(
-        queue.join("0001.json").exists(),
-        "submitted before the stop"
+        text(&stopped.stderr).contains(" SUBMIT: DN=NEW SUBMITTED"),
+        "submitted before the stop: {}",
+        text(&stopped.stderr)
     );
-    let out = site.run_file(&site.path("go.job"), &resumable);
     let stderr = ok(&out);
     assert!(
         stderr.contains("cray: resume: continuing job 1 from"),
@@ -659,6 +670,7 @@ fn a_resumed_job_submits_once() {
         stderr.contains(" SUBMIT: DN=NEW SUBMITTED"),
         "the SUBMIT ran again: {stderr}"
     );
+    assert!(queue.join("0001.json").exists(), "submitted");
     assert!(!queue.join("0002.json").exists(), "submitted once");
 }
 
@@ -923,35 +935,13 @@ fn a_stopped_deck_resumes_from_its_checkpoint_directory() {
     let cycles = whole["cycles"].as_u64().unwrap();
 
     let site = Site::new();
-    let every = (cycles / 5).to_string();
-    let stop = (cycles * 3 / 5).to_string();
-    let ck = site.path("ck");
-    let ck = ck.to_str().unwrap();
-    let resumable = [
-        "--checkpoint-every",
-        &every,
-        "--checkpoint-dir",
-        ck,
-        "--resume",
-    ];
-    let stopped = site.run(
-        "rs",
-        &deck,
-        &[&resumable[..], &["--max-cycles", &stop]].concat(),
-    );
-    assert_ne!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
-    let json = site.path("resumed.json");
-    let file = site.path("rs.job");
-    let out = site.run_file(
-        &file,
-        &[&resumable[..], &["--stats-json", json.to_str().unwrap()]].concat(),
-    );
+    let (_, out) = site.stop_and_resume("rs", &deck, cycles / 5, cycles * 3 / 5, &[]);
     let stderr = ok(&out);
     assert!(
         stderr.contains("cray: resume: continuing job 1 from"),
         "{stderr}"
     );
-    let resumed = stats(&json);
+    let resumed = stats(&site.path("resumed.json"));
     assert_eq!(resumed["cycles"], whole["cycles"]);
     assert_eq!(resumed["state_hash"], whole["state_hash"]);
     let catalogue = site.catalogue();
@@ -1905,28 +1895,8 @@ fn a_deferred_disposition_is_done_once_by_a_resumed_deck() {
     let cycles = whole["cycles"].as_u64().unwrap();
 
     let site = site_with_block_programs();
-    let every = (cycles / 5).to_string();
-    let stop = (cycles * 3 / 5).to_string();
-    let ck = site.path("ck");
-    let resumable = [
-        "--checkpoint-every",
-        &every,
-        "--checkpoint-dir",
-        ck.to_str().unwrap(),
-        "--resume",
-    ];
-    let stopped = site.run(
-        "df",
-        &deck,
-        &[&resumable[..], &["--max-cycles", &stop]].concat(),
-    );
-    assert_ne!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
+    let (stopped, out) = site.stop_and_resume("df", &deck, cycles / 5, cycles * 3 / 5, &[]);
     assert!(!text(&stopped.stdout).contains("deferred line"));
-    let json = site.path("resumed.json");
-    let out = site.run_file(
-        &site.path("df.job"),
-        &[&resumable[..], &["--stats-json", json.to_str().unwrap()]].concat(),
-    );
     let stderr = ok(&out);
     assert!(
         stderr.contains("cray: resume: continuing job 1 from"),
@@ -1934,7 +1904,7 @@ fn a_deferred_disposition_is_done_once_by_a_resumed_deck() {
     );
     assert_eq!(text(&out.stdout).matches("deferred line").count(), 1);
     assert!(text(&out.stdout).ends_with("line 299\ndeferred line\n"));
-    let resumed = stats(&json);
+    let resumed = stats(&site.path("resumed.json"));
     assert_eq!(resumed["cycles"], whole["cycles"]);
     assert_eq!(resumed["state_hash"], whole["state_hash"]);
 }
