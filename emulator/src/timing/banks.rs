@@ -379,10 +379,33 @@ impl BankRamp {
         first: usize,
         len: usize,
     ) {
+        if banks == BANK_SLOTS && len == BANK_SLOTS {
+            // A whole round of all the slots (the X-MP's banks), the usual case: bank
+            // k is (k - first) mod 32 into the round, a distance read from a table,
+            // and every window is the same word.
+            let distances = &ROUND_DISTANCES[BANK_SLOTS - first..][..BANK_SLOTS];
+            for (slot, &distance) in free.iter_mut().zip(distances) {
+                *slot = self.free + distance;
+            }
+            windows.fill(self.window);
+            return;
+        }
         fill_ramp(&mut free[..banks], first, len, self.free, 1);
         fill_ramp(&mut windows[..banks], first, len, self.window, 0);
     }
 }
+
+/// `ROUND_DISTANCES[BANK_SLOTS - first + k]` is bank `k`'s distance from bank `first`
+/// round all the slots, `(k - first) mod BANK_SLOTS`, for `first` below `BANK_SLOTS`.
+const ROUND_DISTANCES: [u64; 2 * BANK_SLOTS] = {
+    let mut table = [0; 2 * BANK_SLOTS];
+    let mut i = 0;
+    while i < table.len() {
+        table[i] = (i % BANK_SLOTS) as u64;
+        i += 1;
+    }
+    table
+};
 
 /// When the `len` values from `first` (wrapping round the slice) are `v`, `v + 1`,
 /// ...: `Some(v)`. Or-ed differences, no early exit, so the loop has no branch.
@@ -425,9 +448,22 @@ fn all_equal(values: &[u64], first: usize, len: usize, value: u64) -> bool {
         == 0
 }
 
-/// Sets the `len` values from `first` (wrapping round the slice) to `value`,
-/// `value + slope`, `value + 2 * slope`, ...
+/// Sets the `len` values from `first` (wrapping round the slice, as long as the banks
+/// in use: a power of two) to `value`, `value + slope`, `value + 2 * slope`, ...
+///
+/// Inlined so that each caller's `slope` (1 for the times, 0 for the windows) folds
+/// into its loop. A whole round, the usual case, is one pass with no wrap to split
+/// at: each value from its distance to `first`, which the compiler vectorises.
+#[inline(always)]
 fn fill_ramp(values: &mut [u64], first: usize, len: usize, value: u64, slope: u64) {
+    if len == values.len() {
+        debug_assert!(len.is_power_of_two());
+        let mask = len - 1;
+        for (k, slot) in values.iter_mut().enumerate() {
+            *slot = value + slope * (k.wrapping_sub(first) & mask) as u64;
+        }
+        return;
+    }
     let (wrapped, from_first) = values.split_at_mut(first);
     let upper = len.min(from_first.len());
     for (n, slot) in from_first[..upper].iter_mut().enumerate() {
