@@ -152,33 +152,12 @@ impl System {
         let from = source.position.min(source.items.len() - 1);
         let (to, moved) = forward(&source.items, from, unit, count);
         let copied = source.items[from..to].to_vec();
-        let printed = output == "$OUT" && !deck.datasets.contains_key("$OUT");
-        if !printed {
-            let eod = dataset_bytes(&[DatasetItem::EndOfData]);
-            let kept = deck.datasets.get(&output).map_or(eod, |target| {
-                let end = target.position.min(target.items.len());
-                dataset_bytes(&target.items[..end]) + eod
-            });
-            deck.room_for(&output, kept + dataset_bytes(&copied))
-                .map_err(|e| format!(" {}: {e}", s.verb))?;
-        }
-        if let Some(source) = deck.datasets.get_mut(&input) {
+        self.write_records(pid, &s.verb, &output, copied)?;
+        if let Some(source) = self
+            .deck_of_mut(pid)
+            .and_then(|d| d.datasets.get_mut(&input))
+        {
             source.position = to;
-        }
-        if printed {
-            self.print_records(pid, &copied);
-        } else {
-            let target = deck
-                .datasets
-                .entry(output.clone())
-                .or_insert_with(JobDataset::empty);
-            target
-                .items
-                .truncate(target.position.min(target.items.len()));
-            target.items.extend(copied);
-            target.items.push(DatasetItem::EndOfData);
-            target.position = target.items.len() - 1;
-            target.modified = true;
         }
         self.job_log(format!(
             " {}: {} RECORDS, {} FILES COPIED FROM {input} TO {output}",
@@ -207,6 +186,43 @@ impl System {
             " {}: {} RECORDS, {} FILES SKIPPED ON {name}",
             s.verb, moved.records, moved.files
         ));
+        Ok(())
+    }
+
+    /// Writes `records` to local dataset `output` of `pid`'s job at its position
+    /// (what followed it is dropped, and an EOD ends it), within the room the job's
+    /// datasets have; or, for `$OUT` when the job has no local `$OUT`, prints them
+    /// on the terminal as text lines. `verb` names the statement in a refusal.
+    pub(super) fn write_records(
+        &mut self,
+        pid: Pid,
+        verb: &str,
+        output: &str,
+        records: Vec<DatasetItem>,
+    ) -> VerbResult {
+        let deck = self.deck_of_mut(pid).ok_or("no deck")?;
+        if output == "$OUT" && !deck.datasets.contains_key("$OUT") {
+            self.print_records(pid, &records);
+            return Ok(());
+        }
+        let eod = dataset_bytes(&[DatasetItem::EndOfData]);
+        let kept = deck.datasets.get(output).map_or(eod, |target| {
+            let end = target.position.min(target.items.len());
+            dataset_bytes(&target.items[..end]) + eod
+        });
+        deck.room_for(output, kept + dataset_bytes(&records))
+            .map_err(|e| format!(" {verb}: {e}"))?;
+        let target = deck
+            .datasets
+            .entry(output.to_string())
+            .or_insert_with(JobDataset::empty);
+        target
+            .items
+            .truncate(target.position.min(target.items.len()));
+        target.items.extend(records);
+        target.items.push(DatasetItem::EndOfData);
+        target.position = target.items.len() - 1;
+        target.modified = true;
         Ok(())
     }
 

@@ -105,30 +105,17 @@ impl System {
         Ok(())
     }
 
-    /// Prints `lines` on `$OUT`: appended to the job's local `$OUT` when it has
-    /// one, else on the terminal, as COPY's `O=$OUT` prints.
+    /// Prints `lines` on `$OUT`: written to the job's local `$OUT` at its position
+    /// when it has one, else on the terminal, as COPY's `O=$OUT` prints.
     fn print_on_out(&mut self, pid: Pid, lines: &[String]) -> VerbResult {
-        let deck = self.deck_of_mut(pid).ok_or("no deck")?;
-        if let Some(out) = deck.datasets.get("$OUT") {
-            let mut items = out.items[..out.position.min(out.items.len())].to_vec();
-            for line in lines {
+        let records = lines
+            .iter()
+            .map(|line| {
                 let (words, unused_bits) = pack_line(line).map_err(|e| format!(" DUMP: {e}"))?;
-                items.push(DatasetItem::Record { words, unused_bits });
-            }
-            items.push(DatasetItem::EndOfData);
-            deck.room_for("$OUT", dataset_bytes(&items))
-                .map_err(|e| format!(" DUMP: {e}"))?;
-            let out = deck.datasets.get_mut("$OUT").ok_or("no $OUT")?;
-            out.position = items.len() - 1;
-            out.items = items;
-            out.modified = true;
-            return Ok(());
-        }
-        let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
-        if let Err(failure) = self.console_mut().stdout(text.as_bytes()) {
-            self.host_write_failed(pid, "standard output", &failure, "no error status");
-        }
-        Ok(())
+                Ok(DatasetItem::Record { words, unused_bits })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        self.write_records(pid, "DUMP", "$OUT", records)
     }
 }
 

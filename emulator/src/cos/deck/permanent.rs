@@ -21,7 +21,7 @@ use super::catalogue::{Access, Catalogue, Contents, Entry, Operation, Permit, MA
 use super::run::VerbResult;
 use super::statement::Statement;
 use super::{Accessed, JobDataset};
-use crate::cos::absolute::words_from_bytes;
+use crate::cos::absolute::{words_from_bytes, words_to_bytes};
 use crate::cos::local_datasets::{host_bytes, items_from_host};
 use crate::cos::System;
 use crate::system::Pid;
@@ -496,7 +496,7 @@ impl System {
 /// its items, or the words of an unblocked one as they are.
 fn stored_bytes(local: &JobDataset) -> Result<Vec<u8>, String> {
     match &local.unblocked {
-        Some(words) => Ok(words.iter().flat_map(|w| w.to_be_bytes()).collect()),
+        Some(words) => Ok(words_to_bytes(words)),
         None => host_bytes(&local.items, false),
     }
 }

@@ -40,7 +40,7 @@
 use super::run::VerbResult;
 use super::statement::Statement;
 use super::{dataset_bytes, JobDataset};
-use crate::cos::absolute::words_from_bytes;
+use crate::cos::absolute::{words_from_bytes, words_to_bytes};
 use crate::cos::dataset::{block, deblock, is_blocked, unpack_line, DatasetItem};
 use crate::cos::local_datasets::{host_bytes, items_from_host, MAX_DATASET_BYTES};
 use crate::cos::System;
@@ -173,7 +173,7 @@ fn staged_bytes(items: &[DatasetItem], form: Form) -> Result<Vec<u8>, String> {
     match form {
         Form::Blocked => {
             let words = block(items).map_err(|e| e.to_string())?;
-            Ok(words.iter().flat_map(|w| w.to_be_bytes()).collect())
+            Ok(words_to_bytes(&words))
         }
         Form::Transparent => Ok(items
             .iter()
@@ -275,18 +275,11 @@ impl System {
             self.job_log(" DISPOSE: $OUT reaches the terminal as the job writes it".to_string());
             return Ok(());
         }
-        let held = self
-            .deck_of(pid)
-            .is_some_and(|d| d.datasets.contains_key(name));
-        if !held {
-            return Err(format!(
-                " DISPOSE: {name} is not a local dataset of the job"
-            ));
-        }
         let unblocked = self
             .deck_of(pid)
             .and_then(|d| d.datasets.get(name))
-            .is_some_and(|d| d.unblocked.is_some());
+            .map(|d| d.unblocked.is_some())
+            .ok_or_else(|| format!(" DISPOSE: {name} is not a local dataset of the job"))?;
         if unblocked {
             unblocked_disposition(name, disposition, form)?;
         }
@@ -346,7 +339,7 @@ impl System {
     ) -> VerbResult {
         unblocked_disposition(name, disposition, form)?;
         let file = s.value("TEXT").or(s.value("SDN")).unwrap_or(name);
-        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+        let bytes = words_to_bytes(words);
         self.write_host_file(file, &bytes)
             .map_err(|e| format!(" DISPOSE: {name}: {file}: {e}"))?;
         self.job_log(format!(" DISPOSE: {name}: {} bytes to {file}", bytes.len()));

@@ -50,8 +50,6 @@ pub fn job_time_limit(deck: &DeckJob) -> Result<Option<u64>, SyntaxError> {
 }
 
 impl System {
-    /// The deck job that has a time limit, and the clock period at which it runs
-    /// out.
     /// The deck job still running whose time runs out first, and the clock period at
     /// which it does. A job that has ended keeps its deck (for `cray inspect`) but
     /// no limit: a deck of statements only ends before the clock moves, and its
