@@ -325,3 +325,123 @@ mod run_equals_step {
         }
     }
 }
+
+/// Loops of vector code, whose blocks' timing the model replays once a block runs
+/// again from the same state (`timing::steady`): run with replays (`Cpu::run`) and
+/// without (a probe that never stops: the issue loop then times every instruction
+/// by the rules), they must leave the same machine (registers, the timing model's
+/// every time, window and counter, memory) at every budget.
+mod steady_replay {
+    use super::*;
+    use cray_emulator::cpu::InstructionProbe;
+    use proptest::prelude::*;
+
+    /// A probe that never stops a run, but is asked after every instruction, which
+    /// keeps the issue loop from replaying any block's timing.
+    struct EveryInstruction;
+
+    impl InstructionProbe for EveryInstruction {
+        fn stops_after(&mut self, _: &Cpu, _: &cray_emulator::memory::Memory, _: u32) -> bool {
+            false
+        }
+    }
+
+    /// The parts of a vector loop's body: loads, operations (one of them the
+    /// in-place recurrence), stores, by stride one or A6, and scalar work.
+    const BODY: [&[u16]; 12] = [
+        &[0o030003, 0o176100], // A0 A3; V1 ,A0,1
+        &[0o030004, 0o176206], // A0 A4; V2 ,A0,A6
+        &[0o160311],           // V3 S1*FV1
+        &[0o171432],           // V4 V3+FV2
+        &[0o171114],           // V1 V1+FV4 (a recurrence)
+        &[0o030007, 0o177040], // A0 A7; ,A0,1 V4
+        &[0o030007, 0o177016], // A0 A7; ,A0,A6 V1
+        &[0o030331],           // A3 A3+A1
+        &[0o030441],           // A4 A4+A1
+        &[0o062123],           // S1 S2+FS3
+        &[0o130100, 0o4300],   // (0o4300) S1
+        &[0o120200, 0o4310],   // S2 (0o4310)
+    ];
+
+    /// A loop of `strips` rounds over a body of `parts`, then an exit.
+    fn program(parts: &[usize], strips: u32) -> (Vec<u16>, u32) {
+        let mut parcels: Vec<u16> = parts
+            .iter()
+            .flat_map(|&n| BODY[n].iter().copied())
+            .collect();
+        // A5 A5-1; A0 A5; JAN 0; EX
+        parcels.extend([0o031550, 0o030005, 0o011000, 0, EX]);
+        (parcels, strips)
+    }
+
+    /// Words of the loops' machine: room for 40 strips of 64 elements by a stride of
+    /// up to 70 from each of five address registers.
+    const WORDS: usize = 1 << 20;
+
+    fn machine(model: Model, parcels: &[u16], strips: u32, stride: u32, vl: u32) -> Machine {
+        let mut m = Machine {
+            cpu: Cpu::new(model, WORDS as u32),
+            memory: cray_emulator::memory::Memory::new(WORDS),
+        };
+        m.cpu.set_timing(true);
+        m.load(parcels);
+        m.cpu.p = 0;
+        for (n, a) in m.cpu.a.iter_mut().enumerate() {
+            *a = DATA + (WORDS as u32 / 8) * n as u32;
+        }
+        m.cpu.a[5] = strips;
+        m.cpu.a[6] = stride;
+        // A strip's elements on: its banks are the last strip's.
+        m.cpu.a[1] = 64 * stride;
+        m.cpu.vl = vl;
+        m.cpu.s[1] = from_f64(0.5);
+        m
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn replayed_timing_is_the_rules_timing(
+            parts in proptest::collection::vec(0..BODY.len(), 1..10),
+            strips in 1u32..40,
+            stride in prop_oneof![Just(1u32), Just(2), Just(3), Just(16), Just(32), 0u32..70],
+            vl in 1u32..=64,
+            budgets in proptest::collection::vec(1u64..4000, 0..4),
+            xmp in any::<bool>(),
+        ) {
+            let model = if xmp { Model::XMp } else { Model::Cray1 };
+            let (parcels, strips) = program(&parts, strips);
+            let end = 60_000;
+            let mut replayed = machine(model, &parcels, strips, stride, vl);
+            let mut ruled = machine(model, &parcels, strips, stride, vl);
+            // The same budgets for both: each run ends where the other does.
+            let mut until = 0;
+            for budget in budgets.iter().copied().chain([end]) {
+                until = (until + budget).min(end);
+                let replayed_stop = replayed.cpu.run(&mut replayed.memory, until);
+                let ruled_stop =
+                    ruled.cpu.run_probed(&mut ruled.memory, until, &mut EveryInstruction);
+                prop_assert_eq!(replayed_stop, ruled_stop);
+                prop_assert_eq!(&replayed.cpu, &ruled.cpu);
+                prop_assert!(replayed.memory.words() == ruled.memory.words());
+                if replayed_stop != Stop::Budget {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The check above is not empty: a daxpy loop's strips are replayed.
+    #[test]
+    fn a_steady_loop_is_replayed() {
+        for model in [Model::XMp, Model::Cray1] {
+            let (parcels, strips) = program(&[0, 1, 2, 3, 5, 7, 8], 100);
+            let mut m = machine(model, &parcels, strips, 1, 64);
+            let stop = m.cpu.run(&mut m.memory, u64::MAX);
+            assert!(matches!(stop, Stop::Exchange { .. }), "{stop:?}");
+            let replays = model_of(&m).steady_replays();
+            assert!(replays > 90, "{model:?}: {replays} of 100 strips replayed");
+        }
+    }
+}

@@ -103,6 +103,9 @@ impl Fetched {
     const IN_BUFFER: u8 = 8;
     /// A sentinel (see [`Fetched::sentinel`]), not an instruction of the program.
     const SENTINEL: u8 = 16;
+    /// Set on the first instruction of a timed block whose timing the model may
+    /// replay (see [`replays_timing`]).
+    const STEADY: u8 = 32;
 
     /// What fills the slots of an untimed block after its instructions: a jump to
     /// `next`, the program address that follows the block's last instruction, marked
@@ -140,6 +143,12 @@ impl Fetched {
     #[inline(always)]
     pub(crate) fn in_buffer(self) -> bool {
         self.flags & Fetched::IN_BUFFER != 0
+    }
+
+    /// True on the first instruction of a block whose timing the model may replay.
+    #[inline(always)]
+    pub(crate) fn starts_steady_block(self) -> bool {
+        self.flags & Fetched::STEADY != 0
     }
 
     /// The instruction itself.
@@ -661,6 +670,9 @@ impl Cpu {
                 break;
             }
         }
+        if timed && replays_timing(&block) {
+            block[0].fetched.flags |= Fetched::STEADY;
+        }
         let blocks = &mut self.decoded.blocks;
         let first = if timed {
             let first = blocks.timed.len();
@@ -703,6 +715,22 @@ impl Cpu {
             at: self.p,
         }
     }
+}
+
+/// True for a timed block whose timing the model may replay when it runs again from
+/// the same state (see `timing::steady`): one with an instruction that the model
+/// times by its general rules (vector instructions, block transfers: where a replay
+/// spares far more than it costs), and none that reads or sets a clock, whose
+/// result depends on the clock periods of the instructions before it in the block.
+fn replays_timing(block: &[TimedInstruction]) -> bool {
+    let general = |entry: &TimedInstruction| {
+        !entry.descriptor.has(Plain::APPLIES) && !entry.descriptor.has(Plain::SCALAR_MEMORY)
+    };
+    let clock = |entry: &TimedInstruction| {
+        let op = entry.fetched.instruction.op;
+        starts_untimed_block(op) || op == Op::LoadClockInterval
+    };
+    block.iter().any(general) && !block.iter().any(clock)
 }
 
 /// True for an operation that reads or sets the real-time clock, which counts the

@@ -59,6 +59,23 @@ impl HpmCounters {
         }
     }
 
+    /// What each counter counted since `before` (wrapping, as the counters do).
+    pub(crate) fn since(&self, before: &HpmCounters) -> HpmCounters {
+        let mut delta = self.clone();
+        for ((_, count), (_, earlier)) in delta.named_mut().into_iter().zip(before.named()) {
+            *count = count.wrapping_sub(earlier);
+        }
+        delta
+    }
+
+    /// Adds `delta`'s counts (a [`HpmCounters::since`]), wrapping as the counters do
+    /// when they count one by one.
+    pub(crate) fn add_wrapping(&mut self, delta: &HpmCounters) {
+        for ((_, count), (_, more)) in self.named_mut().into_iter().zip(delta.named()) {
+            *count = count.wrapping_add(more);
+        }
+    }
+
     /// Every counter with its field name, in declaration order.
     pub fn named(&self) -> [(&'static str, u64); 18] {
         self.clone().named_mut().map(|(name, count)| (name, *count))

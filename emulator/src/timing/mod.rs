@@ -29,6 +29,7 @@ mod frozen;
 mod hpm;
 mod operands;
 pub mod sources;
+mod steady;
 mod timeline;
 mod times;
 
@@ -47,6 +48,7 @@ use derived::{Derived, DerivedCache, NO_REGISTER};
 use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+pub(crate) use steady::{BlockInput, Plan, Timed};
 use times::Times;
 
 /// The memory an instruction referenced, as the CPU computed it (word addresses; the
@@ -98,9 +100,9 @@ pub struct Issue {
 }
 
 /// Number of [`Unit`] variants (the reservation array is indexed by `Unit as usize`).
-const UNITS: usize = Unit::Memory as usize + 1;
+pub(crate) const UNITS: usize = Unit::Memory as usize + 1;
 /// Size of the result-path rings: longer than any scalar latency.
-const RING: usize = 64;
+pub(crate) const RING: usize = 64;
 
 /// The timing model of one CPU.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +152,9 @@ pub struct TimingModel {
     derived: NotState<RefCell<DerivedCache>>,
     #[serde(skip)]
     ramp_hint: NotState<RampHint>,
+    /// Blocks' timings by the rules, to replay (see [`steady`]).
+    #[serde(skip)]
+    steady: NotState<steady::SteadyMemory>,
 }
 
 /// The HPM's instruction and clock-period counters and the model's clock at the start
@@ -254,6 +259,7 @@ impl TimingModel {
             recorder: NotState::default(),
             derived: NotState::default(),
             ramp_hint: NotState::default(),
+            steady: NotState::default(),
         }
     }
 
@@ -315,6 +321,7 @@ impl TimingModel {
     pub fn new_program(&mut self) {
         self.buffers = [0; 4];
         self.cursor = BufferCursor::default();
+        self.steady_state_changed();
     }
 
     /// Starts recording a timeline of clock periods [start, start + len).

@@ -52,6 +52,16 @@ impl<const N: usize> Times<N> {
         times
     }
 
+    /// The `N` times (what the model's steady-state replay compares and sets).
+    pub(super) fn times(&self) -> &[u64; N] {
+        self.0[..N].try_into().expect("N < SLOTS")
+    }
+
+    /// The `N` times, to change (see [`Times::times`]).
+    pub(super) fn times_mut(&mut self) -> &mut [u64; N] {
+        (&mut self.0[..N]).try_into().expect("N < SLOTS")
+    }
+
     /// The `N` times.
     pub(super) fn iter(&self) -> impl Iterator<Item = u64> + '_ {
         self.0[..N].iter().copied()

@@ -1,0 +1,129 @@
+//! The issue loop's side of the timing model's steady-state replay (see
+//! `timing::steady`): a block marked for it (see `fetch::replays_timing`) runs its
+//! instructions as usual, and its timing is either replayed whole, when each
+//! instruction brings what it brought when the block was timed from the same state,
+//! or worked out by the rules (and remembered when the block runs to its end).
+
+use super::execute::Flow;
+use super::timed::LoopTiming;
+use super::{Cpu, Stop};
+use crate::memory::Memory;
+use crate::timing::{is_memory_reference, BlockInput, MemoryAccess, Plan, Timed};
+use std::sync::Arc;
+
+use super::fetch::Fetched;
+
+impl Cpu {
+    /// Runs the block at physical parcel address `phys` (its instructions from
+    /// `first` in the decode cache's timed blocks, `len` of them) from parcel address
+    /// `at`, as the issue loop runs a block of a model that records no timeline, with
+    /// no probe and no programmable clock counting: the same instructions issued, the
+    /// same clock periods and the same stop. Returns P after the block (or after the
+    /// instruction at which the budget ran out or a store into code left the block).
+    #[inline(never)]
+    pub(super) fn run_steady_block<T: LoopTiming>(
+        &mut self,
+        memory: &mut Memory,
+        phys: usize,
+        (first, len): (usize, usize),
+        mut at: u32,
+        until_cycle: u64,
+    ) -> Result<u32, Stop> {
+        let Some(model) = self.timing.as_deref_mut() else {
+            unreachable!("a timed issue loop runs a CPU with a timing model");
+        };
+        let block = phys as u32;
+        let start = self.cycles;
+        let mut plan = model.steady_plan(block, until_cycle.wrapping_sub(start));
+        let mut inputs = Vec::new();
+        let mut before_last = 0;
+        let mut p = at;
+        for index in 0..len {
+            // A store into code drops the blocks: the block is left after it.
+            let Some(entry) = self.decoded.block_instruction_timed(first + index) else {
+                self.time_replayed_by_rules(&plan, index);
+                return Ok(p);
+            };
+            let fetched = entry.fetched;
+            p = fetched.next(at);
+            self.p = p;
+            let mut stop = Stop::Budget;
+            let flow = self.execute::<true>(fetched.instruction(), at, &mut p, memory, &mut stop);
+            if flow == Flow::Stopped {
+                self.time_replayed_by_rules(&plan, index);
+                return Err(self.stopped(stop, fetched, at));
+            }
+            let input = self.block_input(fetched, at, p);
+            match &plan {
+                Plan::Replay(timed) if timed.input(index) == Some(&input) => {
+                    self.instructions = self.instructions.wrapping_add(1);
+                    at = p;
+                    continue;
+                }
+                Plan::Replay(_) => {
+                    self.time_replayed_by_rules(&plan, index);
+                    plan = Plan::Rules;
+                }
+                Plan::Remember(_) => {
+                    inputs.push(input);
+                    before_last = self.cycles.wrapping_sub(start);
+                }
+                Plan::Rules => {}
+            }
+            let periods = self.timed_periods_inline::<T>(fetched, at, p, entry.descriptor, false);
+            self.cycles = self.cycles.wrapping_add(periods);
+            self.instructions = self.instructions.wrapping_add(1);
+            if self.cycles >= until_cycle {
+                // Also the end of a block timed to remember: only its last
+                // instruction could end the run here, and that run is whole.
+                if index + 1 < len {
+                    return Ok(p);
+                }
+            }
+            at = p;
+        }
+        let Some(model) = self.timing.as_deref_mut() else {
+            unreachable!("a timed issue loop runs a CPU with a timing model");
+        };
+        match plan {
+            Plan::Replay(timed) => {
+                model.steady_replay(&timed);
+                self.cycles = self.cycles.wrapping_add(timed.periods());
+            }
+            Plan::Remember(from) => model.steady_remember(block, *from, inputs, before_last),
+            Plan::Rules => {}
+        }
+        Ok(p)
+    }
+
+    /// What the instruction `fetched`, issued from `at` and leaving P at `p`, brings
+    /// to its timing.
+    #[inline(always)]
+    fn block_input(&self, fetched: Fetched, at: u32, p: u32) -> BlockInput {
+        let instruction = fetched.instruction();
+        // Only a memory instruction records its reference: another's trace is stale.
+        let memory = if is_memory_reference(instruction) {
+            self.trace.memory
+        } else {
+            MemoryAccess::None
+        };
+        BlockInput::new(
+            at,
+            instruction,
+            fetched.unit,
+            self.vl,
+            p != fetched.next(at),
+            memory,
+        )
+    }
+
+    /// Times by the rules the first `count` instructions of a block being replayed
+    /// (whose timing was deferred), when the replay is given up.
+    fn time_replayed_by_rules(&mut self, plan: &Plan, count: usize) {
+        if let (Plan::Replay(timed), Some(model)) = (plan, self.timing.as_deref_mut()) {
+            let timed: &Arc<Timed> = timed;
+            let periods = model.steady_by_rules(timed, count);
+            self.cycles = self.cycles.wrapping_add(periods);
+        }
+    }
+}
