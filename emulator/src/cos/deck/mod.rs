@@ -16,8 +16,9 @@
 //! positioning verbs (COPYR/F/D, SKIPR/F/D), `permanent` the verbs on permanent
 //! datasets, `staging` FETCH from the front end (the host files under the root),
 //! [`time_limit`] the JOB statement's `T=`, [`loops`] LOOP, EXITLOOP and ENDLOOP,
-//! [`submit`] SUBMIT, [`dumpjob`] DUMPJOB and DUMP, `refused` the statements
-//! refused by name (RERUN, NORERUN, ROLLJOB, DELAY).
+//! [`submit`] SUBMIT, [`dumpjob`] DUMPJOB and DUMP, [`procedure`] CALL and RETURN,
+//! `refused` ECHO (ON=ALL) and the statements refused by name (RERUN, NORERUN,
+//! ROLLJOB, DELAY, MODE, SWITCH, PROC, ENDPROC).
 
 pub mod catalogue;
 mod copy;
@@ -27,6 +28,7 @@ pub mod file;
 mod local;
 pub mod loops;
 mod permanent;
+pub mod procedure;
 mod refused;
 mod run;
 mod staging;

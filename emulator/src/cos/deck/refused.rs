@@ -15,6 +15,22 @@
 //!   (F$TIM, F$DAT: the epoch plus the clock). Moving it on by the interval would
 //!   charge the wait to the job's time limit, and keeping a second clock would be
 //!   new saved state, so the wait is refused.
+//! - MODE and SWITCH are statements of the same section (the floating-point
+//!   interrupt mode of the job's exchange package; the job's pseudo sense
+//!   switches, which programs read and set with F$TSW, F$SSW and F$CSW), but their
+//!   pages are not at hand: neither their parameters (which switch, which mode bit,
+//!   in what words) nor whether a mode set lasts for the later steps are known, and
+//!   no deck at hand uses them, so they are refused rather than guessed.
+//! - PROC and ENDPROC, in-deck procedure definitions (SR-0011 part 2, "COS control
+//!   statements", figure 2-1), are invoked by their prototype's name with actual
+//!   parameters substituted into the body; the rules of that substitution are on
+//!   pages not at hand. A procedure without parameters runs by CALL
+//!   (module `procedure`).
+//!
+//! ECHO is served in the one form a deck at hand uses (COS-Tools' README decks:
+//! `ECHO,ON=ALL.`): every class of message echoed to the log, which the job log
+//! here always is. Other classes, and OFF=, are refused by name ([`echo`]): the
+//! list of SR-0011's message classes is not at hand.
 
 /// The reason statement `verb` is refused, if it is one of these.
 pub(super) fn refusal(verb: &str) -> Option<String> {
@@ -28,9 +44,39 @@ pub(super) fn refusal(verb: &str) -> Option<String> {
              job's time used, which T= limits, and its time of day), so a wait would be \
              charged to the job's time limit"
         }
+        "MODE" | "SWITCH" => {
+            "not served: SR-0011 lists the statement, but its form is not known here \
+             (which mode bit or pseudo sense switch, and for which steps)"
+        }
+        "PROC" | "ENDPROC" => {
+            "not served: in-deck procedure definitions substitute their formal \
+             parameters by rules not known here (CALL,DN= runs a dataset's statements \
+             as a procedure)"
+        }
         _ => return None,
     };
     Some(format!(" {verb}: {why}"))
+}
+
+/// ECHO: `ON=ALL` (every class echoed, as the job log always is) is done; any
+/// other class, and OFF=, is refused by name.
+pub(super) fn echo(s: &super::statement::Statement) -> super::run::VerbResult {
+    for p in &s.params {
+        let key = p.keyword.as_deref().unwrap_or_default();
+        let all = key == "ON" && p.values.iter().all(|v| v == "ALL");
+        if key == "NA" || all {
+            continue;
+        }
+        let given = match &p.keyword {
+            Some(k) => format!("{k}={}", p.values.join(":")),
+            None => p.values.join(":"),
+        };
+        return Err(format!(
+            " ECHO: {given}: not served: SR-0011's message classes are not known here; \
+             ON=ALL (every class echoed, as this job log always is) is the form served"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -39,7 +85,9 @@ mod tests {
 
     #[test]
     fn the_refused_statements_say_why() {
-        for verb in ["RERUN", "NORERUN", "ROLLJOB", "DELAY"] {
+        for verb in [
+            "RERUN", "NORERUN", "ROLLJOB", "DELAY", "MODE", "SWITCH", "PROC", "ENDPROC",
+        ] {
             let line = refusal(verb).unwrap();
             assert!(
                 line.starts_with(&format!(" {verb}: not served: ")),
@@ -47,5 +95,18 @@ mod tests {
             );
         }
         assert_eq!(refusal("COPY"), None);
+    }
+
+    #[test]
+    fn echo_serves_on_all_and_names_the_rest() {
+        let echo_of = |image: &str| echo(&crate::cos::deck::statement::parse(image).unwrap());
+        assert_eq!(echo_of("ECHO,ON=ALL."), Ok(()));
+        assert_eq!(echo_of("ECHO."), Ok(()));
+        assert!(echo_of("ECHO,OFF=ALL.")
+            .unwrap_err()
+            .starts_with(" ECHO: OFF=ALL: not served: "));
+        assert!(echo_of("ECHO,ON=JCL.")
+            .unwrap_err()
+            .starts_with(" ECHO: ON=JCL: not served: "));
     }
 }

@@ -205,18 +205,30 @@ impl System {
         self.terminate(pid, status);
     }
 
-    /// Records an abort and skips to the statement after the next EXIT.
+    /// Records an abort and skips to the statement after the next EXIT: of the
+    /// running procedure, else of its callers in turn, else of the deck (module
+    /// `procedure`).
     pub(super) fn deck_abort(&mut self, pid: Pid, status: ExitStatus) {
         let Some(deck) = self.deck_of_mut(pid) else {
             return;
         };
         deck.aborted = Some(status);
+        loop {
+            // A running procedure's statements are the last of the list.
+            let exit = (deck.next..deck.statements.len()).find(|&i| {
+                statement::parse(&deck.statements[i]).is_ok_and(|s| s.verb == "EXIT")
+                    && !statement::is_comment(&deck.statements[i])
+            });
+            if let Some(i) = exit {
+                deck.next = i + 1;
+                break;
+            }
+            if !super::procedure::leave_procedure(deck) {
+                deck.next = deck.statements.len();
+                break;
+            }
+        }
         deck.conditions.clear();
-        let exit = (deck.next..deck.statements.len()).find(|&i| {
-            statement::parse(&deck.statements[i]).is_ok_and(|s| s.verb == "EXIT")
-                && !statement::is_comment(&deck.statements[i])
-        });
-        deck.next = exit.map_or(deck.statements.len(), |i| i + 1);
     }
 
     /// Runs statements from the deck's position until a program is loaded or the job
@@ -233,6 +245,11 @@ impl System {
                 return Next::End(deck.aborted.unwrap_or(ExitStatus::Exited(0)));
             };
             deck.next += 1;
+            if super::procedure::is_frame_end(&image) {
+                // The end of a procedure's statements: back to its caller.
+                super::procedure::leave_procedure(deck);
+                continue;
+            }
             let skipping = deck.conditions.iter().any(|&(run, _)| !run);
             if statement::is_comment(&image) {
                 if !skipping {
@@ -316,9 +333,12 @@ impl System {
             "FETCH" => done(self.fetch_verb(pid, s)),
             "MEMORY" => done(self.memory_verb(pid, s)),
             "SUBMIT" => done(self.submit_verb(pid, index, s)),
+            "CALL" => done(self.call_verb(pid, index, s)),
+            "RETURN" => done(self.return_verb(pid, s)),
+            "ECHO" => done(super::refused::echo(s)),
             "DUMPJOB" => done(self.dumpjob_verb(pid, s)),
             "DUMP" => done(self.dump_verb(pid, s)),
-            "ACCESS" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
+            "ACCESS" | "ACQUIRE" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
                 done(self.permanent_verb(pid, index, s))
             }
             _ => match self.load_step(pid, s, image) {
