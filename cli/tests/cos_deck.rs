@@ -762,11 +762,6 @@ fn statements_not_served_are_refused_with_their_reason() {
             "SWITCH,1=ON.",
             " SWITCH: not served: SR-0011 lists the statement, but its form",
         ),
-        (
-            "PROC.",
-            " PROC: not served: in-deck procedure definitions substitute",
-        ),
-        ("ENDPROC.", " ENDPROC: not served: in-deck procedure"),
         ("ECHO,OFF=ALL.", " ECHO: OFF=ALL: not served: "),
         ("ECHO,ON=JCL.", " ECHO: ON=JCL: not served: "),
     ] {
@@ -2359,4 +2354,69 @@ fn echo_on_all_is_served() {
     let stderr = ok(&out);
     assert!(stderr.contains("ECHO,ON=ALL.\nCOPY.\n"), "{stderr}");
     assert_eq!(text(&out.stdout), "echoed\n");
+}
+
+/// PROC ... ENDPROC defines a procedure in the deck, run by its name as CALL runs
+/// a dataset's statements; a definition inside one is defined when the outer one
+/// runs; an EXIT in a definition is not the deck's; formal parameters (whose
+/// substitution is not known here) are refused.
+#[test]
+fn proc_defines_a_procedure_run_by_its_name() {
+    let site = Site::new();
+    let input = "/EOF\none\n/EOF\ntwo\n/EOF\nthree\n";
+    let deck = format!(
+        "JOB,JN=D.\nPROC.\n* the prototype\nTWICE.\nCOPY.\nCOPY.\nENDPROC.\nTWICE.\n\
+         PROC.\nOUTER.\nPROC.\nINNER.\nCOPY.\nENDPROC.\nINNER.\nENDPROC.\nOUTER.\n{input}"
+    );
+    let out = site.run("d", &deck, &[]);
+    let stderr = ok(&out);
+    assert_eq!(text(&out.stdout), "one\ntwo\nthree\n");
+    for defined in [
+        " PROC: TWICE DEFINED",
+        " PROC: OUTER DEFINED",
+        " PROC: INNER DEFINED",
+    ] {
+        assert!(stderr.contains(defined), "{defined} in {stderr}");
+    }
+    assert!(
+        stderr.contains(" PROC: TWICE DEFINED\nTWICE.\nCOPY.\nCOPY.\nPROC."),
+        "the body is skipped at the definition and run at the invocation: {stderr}"
+    );
+
+    // INNER is not defined before OUTER runs; the definition's EXIT is skipped.
+    let deck = format!(
+        "JOB,JN=N.\nPROC.\nOUTER.\nPROC.\nINNER.\nEXIT.\nENDPROC.\nENDPROC.\nINNER.\n\
+         EXIT.\nCOPY.\n{input}"
+    );
+    let out = site.run("n", &deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("INNER is not a system verb"), "{stderr}");
+    assert!(!stderr.contains("ENDPROC: no PROC is open"), "{stderr}");
+    assert_eq!(text(&out.stdout), "one\n");
+
+    for (statements, says) in [
+        (
+            "PROC.\nP,X=1.\nCOPY.\nENDPROC.",
+            " PROC: P: formal parameters are not served",
+        ),
+        ("ENDPROC.", " ENDPROC: no PROC is open"),
+        (
+            "PROC.\nP.\nCOPY.",
+            " PROC: no ENDPROC closes the definition",
+        ),
+        ("PROC.\nENDPROC.", " PROC: no prototype statement"),
+        ("PROC,X.\nP.\nENDPROC.", " PROC: takes no parameters"),
+        (
+            "PROC.\nP.\nCOPY.\nENDPROC.\nP,DN=X.",
+            " P: the procedure has no formal parameters",
+        ),
+    ] {
+        let deck = format!("JOB,JN=B.\n{statements}\nEXIT.\nCOPY.\n{input}");
+        let out = site.run("b", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{statements}: {stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "one\n", "{statements}");
+    }
 }

@@ -29,9 +29,8 @@
 //! - The IF blocks opened in a procedure are closed when it returns; an ELSE,
 //!   ELSEIF or ENDIF for a block the procedure did not open is refused at the CALL,
 //!   as are loops that do not fit together (`loops::check`).
-//! - In-deck procedure definitions (`PROC` ... `ENDPROC`) are not served (module
-//!   `refused`): their substitution of formal parameters is described on pages not
-//!   at hand.
+//! - Procedures defined in the deck (`PROC` ... `ENDPROC`, module `definition`)
+//!   run the same way when invoked by name.
 //!
 //! The interpreter keeps no procedure state of its own. A CALL appends the
 //! procedure's statements to the deck's statement list, framed by two statements no
@@ -106,6 +105,28 @@ fn depth(statements: &[String]) -> usize {
         .count()
 }
 
+/// Runs `statements` (checked) as procedure `name`, called by statement `index`:
+/// they are framed at the end of the statement list and run next.
+pub(super) fn enter(
+    deck: &mut DeckJob,
+    index: usize,
+    name: &str,
+    statements: Vec<String>,
+) -> Result<(), String> {
+    if depth(&deck.statements) >= MAX_CALL_DEPTH {
+        return Err(format!(
+            "procedures would nest more than {MAX_CALL_DEPTH} deep"
+        ));
+    }
+    let start = deck.statements.len();
+    deck.statements
+        .push(frame_start(index + 1, deck.conditions.len(), name));
+    deck.statements.extend(statements);
+    deck.statements.push(frame_end());
+    deck.next = start + 1;
+    Ok(())
+}
+
 /// Ends the running procedure: its frame is cut off, the job goes on after its
 /// CALL with the IF blocks that were open then. False when no procedure runs.
 pub(super) fn leave_procedure(deck: &mut DeckJob) -> bool {
@@ -138,6 +159,12 @@ fn procedure_statements(items: &[DatasetItem]) -> Result<Vec<String>, String> {
         .map(|(_, image)| image)
         .filter(|image| !image.trim().is_empty())
         .collect();
+    checked(statements)
+}
+
+/// `statements`, when they may run as a procedure: not too many, their loops fit
+/// together, and no ELSE, ELSEIF or ENDIF closes a block they did not open.
+pub(super) fn checked(statements: Vec<String>) -> Result<Vec<String>, String> {
     if statements.len() > MAX_PROCEDURE_STATEMENTS {
         return Err(format!(
             "{} statements, more than the {MAX_PROCEDURE_STATEMENTS} a procedure may have",
@@ -191,20 +218,9 @@ impl System {
             .datasets
             .get(name)
             .ok_or_else(|| format!(" CALL: DN={name}: the job has no such local dataset"))?;
-        let statements =
-            procedure_statements(&dataset.items).map_err(|e| format!(" CALL: DN={name}: {e}"))?;
-        if depth(&deck.statements) >= MAX_CALL_DEPTH {
-            return Err(format!(
-                " CALL: DN={name}: procedures would nest more than {MAX_CALL_DEPTH} deep"
-            ));
-        }
-        let start = deck.statements.len();
-        deck.statements
-            .push(frame_start(index + 1, deck.conditions.len(), name));
-        deck.statements.extend(statements);
-        deck.statements.push(frame_end());
-        deck.next = start + 1;
-        Ok(())
+        procedure_statements(&dataset.items)
+            .and_then(|statements| enter(deck, index, name, statements))
+            .map_err(|e| format!(" CALL: DN={name}: {e}"))
     }
 
     /// RETURN: the running procedure ends.

@@ -21,11 +21,6 @@
 //!   pages are not at hand: neither their parameters (which switch, which mode bit,
 //!   in what words) nor whether a mode set lasts for the later steps are known, and
 //!   no deck at hand uses them, so they are refused rather than guessed.
-//! - PROC and ENDPROC, in-deck procedure definitions (SR-0011 part 2, "COS control
-//!   statements", figure 2-1), are invoked by their prototype's name with actual
-//!   parameters substituted into the body; the rules of that substitution are on
-//!   pages not at hand. A procedure without parameters runs by CALL
-//!   (module `procedure`).
 //!
 //! ECHO is served in the one form a deck at hand uses (COS-Tools' README decks:
 //! `ECHO,ON=ALL.`): every class of message echoed to the log, which the job log
@@ -47,11 +42,6 @@ pub(super) fn refusal(verb: &str) -> Option<String> {
         "MODE" | "SWITCH" => {
             "not served: SR-0011 lists the statement, but its form is not known here \
              (which mode bit or pseudo sense switch, and for which steps)"
-        }
-        "PROC" | "ENDPROC" => {
-            "not served: in-deck procedure definitions substitute their formal \
-             parameters by rules not known here (CALL,DN= runs a dataset's statements \
-             as a procedure)"
         }
         _ => return None,
     };
@@ -85,9 +75,7 @@ mod tests {
 
     #[test]
     fn the_refused_statements_say_why() {
-        for verb in [
-            "RERUN", "NORERUN", "ROLLJOB", "DELAY", "MODE", "SWITCH", "PROC", "ENDPROC",
-        ] {
+        for verb in ["RERUN", "NORERUN", "ROLLJOB", "DELAY", "MODE", "SWITCH"] {
             let line = refusal(verb).unwrap();
             assert!(
                 line.starts_with(&format!(" {verb}: not served: ")),

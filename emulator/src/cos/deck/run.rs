@@ -215,11 +215,7 @@ impl System {
         deck.aborted = Some(status);
         loop {
             // A running procedure's statements are the last of the list.
-            let exit = (deck.next..deck.statements.len()).find(|&i| {
-                statement::parse(&deck.statements[i]).is_ok_and(|s| s.verb == "EXIT")
-                    && !statement::is_comment(&deck.statements[i])
-            });
-            if let Some(i) = exit {
+            if let Some(i) = super::definition::next_exit(&deck.statements, deck.next) {
                 deck.next = i + 1;
                 break;
             }
@@ -335,21 +331,30 @@ impl System {
             "SUBMIT" => done(self.submit_verb(pid, index, s)),
             "CALL" => done(self.call_verb(pid, index, s)),
             "RETURN" => done(self.return_verb(pid, s)),
+            "PROC" => done(self.proc_verb(pid, index, s)),
+            "ENDPROC" => Step::Failed(" ENDPROC: no PROC is open".to_string()),
             "ECHO" => done(super::refused::echo(s)),
             "DUMPJOB" => done(self.dumpjob_verb(pid, s)),
             "DUMP" => done(self.dump_verb(pid, s)),
             "ACCESS" | "ACQUIRE" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
                 done(self.permanent_verb(pid, index, s))
             }
-            _ => match self.load_step(pid, s, image) {
-                Ok(()) => {
-                    if let Some(deck) = self.deck_of_mut(pid) {
-                        deck.step = Some(index);
-                    }
-                    Step::Program
+            _ => {
+                // A procedure defined in the deck (PROC), unless a local dataset
+                // has the name; else a program.
+                if let Some(result) = self.defined_procedure(pid, index, s) {
+                    return done(result);
                 }
-                Err(line) => Step::Failed(line),
-            },
+                match self.load_step(pid, s, image) {
+                    Ok(()) => {
+                        if let Some(deck) = self.deck_of_mut(pid) {
+                            deck.step = Some(index);
+                        }
+                        Step::Program
+                    }
+                    Err(line) => Step::Failed(line),
+                }
+            }
         }
     }
 
