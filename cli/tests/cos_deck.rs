@@ -762,7 +762,6 @@ fn statements_not_served_are_refused_with_their_reason() {
             "SWITCH,1=ON.",
             " SWITCH: not served: SR-0011 lists the statement, but its form",
         ),
-        ("ECHO,OFF=ALL.", " ECHO: OFF=ALL: not served: "),
         ("ECHO,ON=JCL.", " ECHO: ON=JCL: not served: "),
     ] {
         let deck = format!("JOB,JN=R.\n{statement}\nEXIT.\nCOPY.\n/EOF\nafter EXIT\n");
@@ -2346,14 +2345,39 @@ ACQUIRE,DN=$IN,PDN=DATA,ID=X,DF=CB,MF=AP,TEXT='USER,GUEST.GET,DATA.'.\nCOPY.\n";
     assert!(text(&out.stderr).contains(" ACQUIRE: unknown parameter XX"));
 }
 
-/// ECHO,ON=ALL (COS-Tools' decks) is served: the log already holds every class.
+/// ECHO,OFF=ALL stops the echo of the statements in the job log (the
+/// interpreter's own lines stay) and ECHO,ON=ALL (COS-Tools' decks) starts it
+/// again; another class is refused by name.
 #[test]
-fn echo_on_all_is_served() {
+fn echo_off_and_on_all_switch_the_statements_echo() {
     let site = Site::new();
-    let out = site.run("e", "JOB,JN=E.\nECHO,ON=ALL.\nCOPY.\n/EOF\nechoed\n", &[]);
-    let stderr = ok(&out);
-    assert!(stderr.contains("ECHO,ON=ALL.\nCOPY.\n"), "{stderr}");
-    assert_eq!(text(&out.stdout), "echoed\n");
+    let log = site.path("e.log");
+    let deck = "JOB,JN=E.\nECHO,OFF=ALL.\n* not echoed\nCOPY.\nNOSUCH,NA.\n\
+                ECHO,ON=ALL.\nCOPY.\n/EOF\none\n/EOF\ntwo\n";
+    let out = site.run("e", deck, &["--log", log.to_str().unwrap()]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "one\ntwo\n");
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.starts_with(
+            "JOB,JN=E.\nECHO,OFF=ALL.\n CONTROL STATEMENT ERROR: NOSUCH is not a system verb"
+        ),
+        "{log}"
+    );
+    assert!(log.ends_with("\nCOPY.\n JOB ENDED\n"), "{log}");
+    assert!(
+        !log.contains("not echoed") && !log.contains("ECHO,ON"),
+        "{log}"
+    );
+
+    let out = site.run("j", "JOB,JN=J.\nECHO,ON=JCL.\nEXIT.\nCOPY.\n/EOF\nx\n", &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" ECHO: ON=JCL: not served: SR-0011's message classes"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "x\n");
 }
 
 /// PROC ... ENDPROC defines a procedure in the deck, run by its name as CALL runs

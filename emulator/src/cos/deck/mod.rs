@@ -17,14 +17,15 @@
 //! datasets, `staging` FETCH from the front end (the host files under the root),
 //! [`time_limit`] the JOB statement's `T=`, [`loops`] LOOP, EXITLOOP and ENDLOOP,
 //! [`submit`] SUBMIT, [`dumpjob`] DUMPJOB and DUMP, [`procedure`] CALL and RETURN,
-//! [`definition`] PROC and ENDPROC (procedures defined in the deck), `refused`
-//! ECHO (ON=ALL) and the statements refused by name (RERUN, NORERUN, ROLLJOB,
-//! DELAY, MODE, SWITCH).
+//! [`definition`] PROC and ENDPROC (procedures defined in the deck), [`echo`]
+//! ECHO, `refused` the statements refused by name (RERUN, NORERUN, ROLLJOB, DELAY,
+//! MODE, SWITCH).
 
 pub mod catalogue;
 mod copy;
 pub mod definition;
 pub mod dumpjob;
+pub mod echo;
 pub mod field_limit;
 pub mod file;
 mod local;

@@ -21,11 +21,6 @@
 //!   pages are not at hand: neither their parameters (which switch, which mode bit,
 //!   in what words) nor whether a mode set lasts for the later steps are known, and
 //!   no deck at hand uses them, so they are refused rather than guessed.
-//!
-//! ECHO is served in the one form a deck at hand uses (COS-Tools' README decks:
-//! `ECHO,ON=ALL.`): every class of message echoed to the log, which the job log
-//! here always is. Other classes, and OFF=, are refused by name ([`echo`]): the
-//! list of SR-0011's message classes is not at hand.
 
 /// The reason statement `verb` is refused, if it is one of these.
 pub(super) fn refusal(verb: &str) -> Option<String> {
@@ -48,27 +43,6 @@ pub(super) fn refusal(verb: &str) -> Option<String> {
     Some(format!(" {verb}: {why}"))
 }
 
-/// ECHO: `ON=ALL` (every class echoed, as the job log always is) is done; any
-/// other class, and OFF=, is refused by name.
-pub(super) fn echo(s: &super::statement::Statement) -> super::run::VerbResult {
-    for p in &s.params {
-        let key = p.keyword.as_deref().unwrap_or_default();
-        let all = key == "ON" && p.values.iter().all(|v| v == "ALL");
-        if key == "NA" || all {
-            continue;
-        }
-        let given = match &p.keyword {
-            Some(k) => format!("{k}={}", p.values.join(":")),
-            None => p.values.join(":"),
-        };
-        return Err(format!(
-            " ECHO: {given}: not served: SR-0011's message classes are not known here; \
-             ON=ALL (every class echoed, as this job log always is) is the form served"
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,18 +57,5 @@ mod tests {
             );
         }
         assert_eq!(refusal("COPY"), None);
-    }
-
-    #[test]
-    fn echo_serves_on_all_and_names_the_rest() {
-        let echo_of = |image: &str| echo(&crate::cos::deck::statement::parse(image).unwrap());
-        assert_eq!(echo_of("ECHO,ON=ALL."), Ok(()));
-        assert_eq!(echo_of("ECHO."), Ok(()));
-        assert!(echo_of("ECHO,OFF=ALL.")
-            .unwrap_err()
-            .starts_with(" ECHO: OFF=ALL: not served: "));
-        assert!(echo_of("ECHO,ON=JCL.")
-            .unwrap_err()
-            .starts_with(" ECHO: ON=JCL: not served: "));
     }
 }

@@ -247,8 +247,9 @@ impl System {
                 continue;
             }
             let skipping = deck.conditions.iter().any(|&(run, _)| !run);
+            let echoes = super::echo::echoes(deck);
             if statement::is_comment(&image) {
-                if !skipping {
+                if !skipping && echoes {
                     self.job_log(image.trim_end().to_string());
                 }
                 continue;
@@ -260,7 +261,9 @@ impl System {
             if skipping && !conditional {
                 continue;
             }
-            self.job_log(image.trim().to_string());
+            if echoes {
+                self.job_log(image.trim().to_string());
+            }
             let statement = match parsed {
                 Ok(statement) => statement,
                 Err(e) => {
@@ -333,7 +336,10 @@ impl System {
             "RETURN" => done(self.return_verb(pid, s)),
             "PROC" => done(self.proc_verb(pid, index, s)),
             "ENDPROC" => Step::Failed(" ENDPROC: no PROC is open".to_string()),
-            "ECHO" => done(super::refused::echo(s)),
+            "ECHO" => match self.deck_of_mut(pid) {
+                Some(deck) => done(super::echo::echo_verb(deck, s)),
+                None => Step::Next,
+            },
             "DUMPJOB" => done(self.dumpjob_verb(pid, s)),
             "DUMP" => done(self.dump_verb(pid, s)),
             "ACCESS" | "ACQUIRE" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
