@@ -7,8 +7,10 @@
 //! A verb that is not a system verb names a program, looked up as COS did (SR-0011
 //! 4.2, <https://9dok.net/article/verbs-dataset-verbs-local.y4w415ov>): a local
 //! dataset of that name (one the job made, or ACCESSed from the permanent datasets),
-//! then the system directory (`--system-dir`, which stands for the SDR), as
-//! `NAME.bin`, `name.bin`, `NAME`, `name`, `NAME.abs` or `name.abs`.
+//! then a procedure the deck defined (PROC, module `definition`: SR-0011's
+//! library-defined verbs come after the local datasets), then the system directory
+//! (`--system-dir`, which stands for the SDR), as `NAME.bin`, `name.bin`, `NAME`,
+//! `name`, `NAME.abs` or `name.abs`.
 
 use super::catalogue::{Catalogue, MAX_NAME};
 use super::file::DeckFile;
