@@ -2177,6 +2177,16 @@ ENDIF.\n\
         "{log}"
     );
     assert!(!log.contains("SET(J2=99)"), "{log}");
+
+    // A dataset --dataset maps to a host file is found as a program is.
+    std::fs::write(site.path("m"), "COPY.\n").unwrap();
+    let out = site.run(
+        "m",
+        "JOB,JN=M.\nCALL,DN=M.\n/EOF\nmapped\n",
+        &["--dataset", "M=m"],
+    );
+    ok(&out);
+    assert_eq!(text(&out.stdout), "mapped\n");
 }
 
 /// What CALL and RETURN refuse, and how an abort inside a procedure is handled:

@@ -11,7 +11,8 @@
 //! what follows is the emulator's reading, stated here and in
 //! `docs/src/cos-job-decks.md`:
 //!
-//! - CALL reads local dataset `dn` (one the job made, FETCHed or ACCESSed) from its
+//! - CALL reads local dataset `dn` (one the job made, FETCHed or ACCESSed), else
+//!   the host file `--dataset` maps `dn` to (as a program is found), from its
 //!   start: the records of its first file are the procedure's statements, as a
 //!   deck's first file is its `$CS` (continuations joined, blank lines dropped).
 //!   The statements then run, one by one as a deck's do; a program they name runs
@@ -47,6 +48,7 @@ use super::run::VerbResult;
 use super::statement::{self, Statement};
 use super::DeckJob;
 use crate::cos::dataset::{unpack_line, DatasetItem};
+use crate::cos::local_datasets::items_from_host;
 use crate::cos::System;
 use crate::system::Pid;
 
@@ -213,14 +215,26 @@ impl System {
             ));
         }
         let name = s.value("DN").ok_or(" CALL: DN= is required")?;
+        let statements = self
+            .procedure_of(pid, name)
+            .map_err(|e| format!(" CALL: DN={name}: {e}"))?;
         let deck = self.deck_of_mut(pid).ok_or("no deck")?;
-        let dataset = deck
-            .datasets
-            .get(name)
-            .ok_or_else(|| format!(" CALL: DN={name}: the job has no such local dataset"))?;
-        procedure_statements(&dataset.items)
-            .and_then(|statements| enter(deck, index, name, statements))
-            .map_err(|e| format!(" CALL: DN={name}: {e}"))
+        enter(deck, index, name, statements).map_err(|e| format!(" CALL: DN={name}: {e}"))
+    }
+
+    /// The statements of the procedure in dataset `name`: a local dataset of the
+    /// job, else the host file `--dataset` maps the name to (as a program is found).
+    fn procedure_of(&self, pid: Pid, name: &str) -> Result<Vec<String>, String> {
+        let deck = self.deck_of(pid).ok_or("no deck")?;
+        if let Some(dataset) = deck.datasets.get(name) {
+            return procedure_statements(&dataset.items);
+        }
+        let (path, bytes) = self
+            .mapped_file(pid, name)
+            .ok_or("the job has no such local dataset")?
+            .map_err(|e| e.trim_start().to_string())?;
+        let (items, _) = items_from_host(&bytes).map_err(|e| format!("{path}: {e}"))?;
+        procedure_statements(&items).map_err(|e| format!("{path}: {e}"))
     }
 
     /// RETURN: the running procedure ends.

@@ -452,6 +452,34 @@ impl System {
         })
     }
 
+    /// The host file `--dataset` maps `name` to for `pid`'s job, if it maps it to
+    /// one: its path and bytes (at most [`MAX_PROGRAM_BYTES`]), or why they cannot
+    /// be read.
+    pub(super) fn mapped_file(
+        &self,
+        pid: Pid,
+        name: &str,
+    ) -> Option<Result<(String, Vec<u8>), String>> {
+        let mapped = self
+            .processes
+            .get(&pid)
+            .and_then(|p| p.cos.as_ref())
+            .and_then(|j| j.map.get(name).cloned());
+        let Some(Backing::File { path, .. }) = mapped else {
+            return None;
+        };
+        let read = self
+            .root()
+            .resolve(&path)
+            .map_err(|e| format!(" {name}: {path}: not a file name under the root ({e})"))
+            .and_then(|relative| {
+                self.root()
+                    .read_all(&relative, MAX_PROGRAM_BYTES)
+                    .map_err(|e| format!(" {name}: {path}: cannot be read ({e})"))
+            });
+        Some(read.map(|bytes| (path, bytes)))
+    }
+
     /// The words of program `verb`: a local dataset's first record, a `--dataset`
     /// mapping, or a file of the system directory. Only a verb of the letters,
     /// digits, `$`, `@` and `%` a program name has (SR-0011) is looked for in the
@@ -464,20 +492,8 @@ impl System {
                 _ => Err(format!(" {verb}: the local dataset holds no program")),
             };
         }
-        let mapped = self
-            .processes
-            .get(&pid)
-            .and_then(|p| p.cos.as_ref())
-            .and_then(|j| j.map.get(verb).cloned());
-        if let Some(Backing::File { path, .. }) = mapped {
-            let relative = self
-                .root()
-                .resolve(&path)
-                .map_err(|e| format!(" {verb}: {path}: not a file name under the root ({e})"))?;
-            let bytes = self
-                .root()
-                .read_all(&relative, MAX_PROGRAM_BYTES)
-                .map_err(|e| format!(" {verb}: {path}: cannot be read ({e})"))?;
+        if let Some(mapped) = self.mapped_file(pid, verb) {
+            let (path, bytes) = mapped?;
             return absolute::words_from_bytes(&bytes).map_err(|e| format!(" {verb}: {path}: {e}"));
         }
         let plain = verb
