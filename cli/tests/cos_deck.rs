@@ -754,6 +754,15 @@ fn statements_not_served_are_refused_with_their_reason() {
             "delay,interval=00:10:00.",
             " DELAY: not served: the emulated machine has no idle time",
         ),
+        (
+            "MODE,M=1.",
+            " MODE: not served: SR-0011 lists the statement, but its form",
+        ),
+        (
+            "SWITCH,1=ON.",
+            " SWITCH: not served: SR-0011 lists the statement, but its form",
+        ),
+        ("ECHO,ON=JCL.", " ECHO: ON=JCL: not served: "),
     ] {
         let deck = format!("JOB,JN=R.\n{statement}\nEXIT.\nCOPY.\n/EOF\nafter EXIT\n");
         let out = site.run("r", &deck, &[]);
@@ -2124,4 +2133,324 @@ fn a_deferred_disposition_is_printed_once_after_a_crash_of_cray_batch() {
     assert_eq!(stdout, "before\ndeferred line\n");
     let stderr = std::fs::read_to_string(job.join("stderr")).unwrap();
     assert!(stderr.contains("resume: continuing job 1"), "{stderr}");
+}
+
+/// CALL,DN=dn runs a local dataset's statements as a procedure: a program it names
+/// runs as a step of the job (COPY reads the next file of `$IN`), RETURN ends it
+/// (the statements after it are not run), the end of its statements returns too,
+/// and procedures nest; the JCL symbols are the job's.
+#[test]
+fn call_runs_a_datasets_statements_as_a_procedure_and_return_ends_it() {
+    let site = Site::new();
+    std::fs::write(
+        site.path("p"),
+        "* the procedure P\nSET(J1=J1+1)\nCOPY.\nRETURN.\nSET(J2=99)\n",
+    )
+    .unwrap();
+    std::fs::write(site.path("a"), "COPY.\nCALL,DN=B.\nSET(J3=J3+1)\n").unwrap();
+    std::fs::write(site.path("b"), "SET(J3=J3+10)\nCOPY.\n").unwrap();
+    let log = site.path("c.log");
+    let deck = "JOB,JN=C.\n\
+FETCH,DN=P,TEXT=P,DF=CB.\n\
+FETCH,DN=A,TEXT=A.\n\
+FETCH,DN=B,TEXT=B.\n\
+CALL,DN=P.\n\
+CALL,DN=P.\n\
+CALL,DN=A.\n\
+IF(J1.EQ.2.AND.J2.EQ.0.AND.J3.EQ.11)\n\
+COPY.\n\
+ENDIF.\n\
+/EOF\nfirst\n/EOF\nsecond\n/EOF\nthird\n/EOF\nfourth\n/EOF\nfifth\n";
+    let out = site.run("c", deck, &["--log", log.to_str().unwrap()]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "first\nsecond\nthird\nfourth\nfifth\n");
+    let log = std::fs::read_to_string(&log).unwrap();
+    let from_call = &log[log.find("CALL,DN=P.").unwrap()..];
+    assert!(
+        from_call.starts_with(
+            "CALL,DN=P.\n* the procedure P\nSET(J1=J1+1)\nCOPY.\nRETURN.\nCALL,DN=P.\n"
+        ),
+        "{log}"
+    );
+    assert!(
+        log.contains("CALL,DN=A.\nCOPY.\nCALL,DN=B.\nSET(J3=J3+10)\nCOPY.\nSET(J3=J3+1)\nIF("),
+        "{log}"
+    );
+    assert!(!log.contains("SET(J2=99)"), "{log}");
+
+    // A dataset --dataset maps to a host file is found as a program is.
+    std::fs::write(site.path("m"), "COPY.\n").unwrap();
+    let out = site.run(
+        "m",
+        "JOB,JN=M.\nCALL,DN=M.\n/EOF\nmapped\n",
+        &["--dataset", "M=m"],
+    );
+    ok(&out);
+    assert_eq!(text(&out.stdout), "mapped\n");
+}
+
+/// What CALL and RETURN refuse, and how an abort inside a procedure is handled:
+/// it skips to the procedure's next EXIT, or, with none, returns and skips to its
+/// caller's; a procedure that calls itself ends at the nesting limit.
+#[test]
+fn an_abort_in_a_procedure_skips_to_its_exit_or_its_callers() {
+    let site = Site::new();
+    std::fs::write(site.path("e"), "NOSUCH.\nCOPY.\nEXIT.\nCOPY.\n").unwrap();
+    std::fs::write(site.path("n"), "NOSUCH.\nCOPY.\n").unwrap();
+    std::fs::write(site.path("r"), "SET(J1=J1+1)\nCALL,DN=R.\nCOPY.\n").unwrap();
+    let fetch = "FETCH,DN=E,TEXT=E.\nFETCH,DN=N,TEXT=N.\nFETCH,DN=R,TEXT=R.\n";
+    let input = "/EOF\none\n/EOF\ntwo\n/EOF\nthree\n";
+
+    // The procedure's own EXIT: its last COPY runs, then the deck goes on.
+    let out = site.run(
+        "e",
+        &format!("JOB,JN=E.\n{fetch}CALL,DN=E.\nCOPY.\n{input}"),
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("NOSUCH is not a system verb"), "{stderr}");
+    assert_eq!(text(&out.stdout), "one\ntwo\n");
+
+    // No EXIT in the procedure: the caller's.
+    let deck = format!("JOB,JN=N.\n{fetch}CALL,DN=N.\nCOPY.\nEXIT.\nCOPY.\n{input}");
+    let out = site.run("n", &deck, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "one\n");
+
+    // A procedure calling itself: 16 deep, then refused, and no COPY of any runs.
+    let deck = format!("JOB,JN=R.\n{fetch}CALL,DN=R.\nEXIT.\nIF(J1.EQ.16)\nCOPY.\nENDIF.\n{input}");
+    let out = site.run("r", &deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" CALL: DN=R: procedures would nest more than 16 deep"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "one\n");
+
+    for (statement, says) in [
+        ("RETURN.", " RETURN: no procedure is running"),
+        (
+            "CALL,DN=Q.",
+            " CALL: DN=Q: the job has no such local dataset",
+        ),
+        ("CALL.", " CALL: DN= is required"),
+        ("CALL,DN=E,CNS.", " CALL: parameter CNS is not served"),
+        ("RETURN,ABORT.", " RETURN: parameter ABORT is not served"),
+    ] {
+        let deck = format!("JOB,JN=B.\n{fetch}{statement}\nEXIT.\nCOPY.\n{input}");
+        let out = site.run("b", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+    }
+    // A procedure whose blocks do not fit is refused at the CALL.
+    std::fs::write(site.path("l"), "LOOP.\nCOPY.\n").unwrap();
+    let deck = "JOB,JN=L.\nFETCH,DN=L,TEXT=L.\nCALL,DN=L.\n";
+    let out = site.run("l", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" CALL: DN=L: statement 1 (LOOP.): no ENDLOOP closes it"),
+        "{stderr}"
+    );
+}
+
+/// A deck checkpointed in the middle of a step of a CALLed procedure, and
+/// restarted (or resumed), ends as a run straight through: the procedure's
+/// statements and the caller's place are part of the deck's saved state.
+#[test]
+fn a_deck_checkpointed_inside_a_procedure_restarts_the_same() {
+    let files: String = (0..3)
+        .map(|f| {
+            let lines: String = (0..200).map(|i| format!("file {f} line {i}\n")).collect();
+            format!("/EOF\n{lines}")
+        })
+        .collect();
+    let deck =
+        format!("JOB,JN=PC.\nFETCH,DN=P,TEXT=P.\nCALL,DN=P.\nIF(J1.EQ.1)\nCOPY.\nENDIF.\n{files}");
+    let procedure = "COPY.\nSET(J1=1)\nCOPY.\nRETURN.\nCOPY.\n";
+    let site = Site::new();
+    std::fs::write(site.path("p"), procedure).unwrap();
+    let whole_json = site.path("whole.json");
+    let out = site.run("pc", &deck, &["--stats-json", whole_json.to_str().unwrap()]);
+    ok(&out);
+    let whole_stdout = text(&out.stdout);
+    assert_eq!(whole_stdout.lines().count(), 600);
+    let whole = stats(&whole_json);
+
+    let site = Site::new();
+    std::fs::write(site.path("p"), procedure).unwrap();
+    let image = site.path("half.chk");
+    let half = (whole["cycles"].as_u64().unwrap() / 2).to_string();
+    let out = site.run(
+        "pc",
+        &deck,
+        &["--stop-at", &half, "--checkpoint", image.to_str().unwrap()],
+    );
+    assert!(image.exists(), "{}", text(&out.stderr));
+    let first_part = text(&out.stdout);
+    assert!(
+        first_part.contains("file 1 line 0\n") && !first_part.contains("file 1 line 199\n"),
+        "stopped inside the procedure's second COPY: {first_part}"
+    );
+    let restarted_json = site.path("restarted.json");
+    let out = site.restart(&image, &["--stats-json", restarted_json.to_str().unwrap()]);
+    ok(&out);
+    assert_eq!(first_part + &text(&out.stdout), whole_stdout);
+    let restarted = stats(&restarted_json);
+    assert_eq!(restarted["cycles"], whole["cycles"]);
+    assert_eq!(restarted["state_hash"], whole["state_hash"]);
+
+    let cycles = whole["cycles"].as_u64().unwrap();
+    let site = Site::new();
+    std::fs::write(site.path("p"), procedure).unwrap();
+    ok(&site
+        .stop_and_resume("pc", &deck, cycles / 7, cycles / 2, &[])
+        .1);
+    let resumed = stats(&site.path("resumed.json"));
+    assert_eq!(resumed["cycles"], whole["cycles"]);
+    assert_eq!(resumed["state_hash"], whole["state_hash"]);
+}
+
+/// ACQUIRE is ACCESS of a dataset the store has (front-end parameters accepted);
+/// one the store lacks is refused with the reason (no front end to get it from).
+#[test]
+fn acquire_accesses_a_stored_dataset_or_says_why_not() {
+    let site = Site::new();
+    ok(&site.run(
+        "save",
+        "JOB,JN=S,US=ME.\nSAVE,DN=$IN,PDN=DATA,ID=X.\n/EOF\nkept\n",
+        &[],
+    ));
+    let acquire = "JOB,JN=A,US=ME.\nRELEASE,DN=$IN.\n\
+ACQUIRE,DN=$IN,PDN=DATA,ID=X,DF=CB,MF=AP,TEXT='USER,GUEST.GET,DATA.'.\nCOPY.\n";
+    let out = site.run("acquire", acquire, &[]);
+    let stderr = ok(&out);
+    assert!(
+        stderr.contains(" PDN=DATA ID=X ED=1 OWN=ME ACCESSED AS $IN, PERMISSION M"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "kept\n");
+    let out = site.run(
+        "missing",
+        "JOB,JN=M,US=ME.\nACQUIRE,DN=D,PDN=NONE,MF=AP.\n",
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            " PDN=NONE ID= OWN=ME: DATASET NOT FOUND: ACQUIRE takes it from the permanent-dataset store only"
+        ),
+        "{stderr}"
+    );
+    let out = site.run(
+        "bad",
+        "JOB,JN=B,US=ME.\nACQUIRE,DN=D,PDN=DATA,ID=X,XX=1.\n",
+        &[],
+    );
+    assert!(text(&out.stderr).contains(" ACQUIRE: unknown parameter XX"));
+}
+
+/// ECHO,OFF=ALL stops the echo of the statements in the job log (the
+/// interpreter's own lines stay) and ECHO,ON=ALL (COS-Tools' decks) starts it
+/// again; another class is refused by name.
+#[test]
+fn echo_off_and_on_all_switch_the_statements_echo() {
+    let site = Site::new();
+    let log = site.path("e.log");
+    let deck = "JOB,JN=E.\nECHO,OFF=ALL.\n* not echoed\nCOPY.\nNOSUCH,NA.\n\
+                ECHO,ON=ALL.\nCOPY.\n/EOF\none\n/EOF\ntwo\n";
+    let out = site.run("e", deck, &["--log", log.to_str().unwrap()]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "one\ntwo\n");
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.starts_with(
+            "JOB,JN=E.\nECHO,OFF=ALL.\n CONTROL STATEMENT ERROR: NOSUCH is not a system verb"
+        ),
+        "{log}"
+    );
+    assert!(log.ends_with("\nCOPY.\n JOB ENDED\n"), "{log}");
+    assert!(
+        !log.contains("not echoed") && !log.contains("ECHO,ON"),
+        "{log}"
+    );
+
+    let out = site.run("j", "JOB,JN=J.\nECHO,ON=JCL.\nEXIT.\nCOPY.\n/EOF\nx\n", &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" ECHO: ON=JCL: not served: SR-0011's message classes"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "x\n");
+}
+
+/// PROC ... ENDPROC defines a procedure in the deck, run by its name as CALL runs
+/// a dataset's statements; a definition inside one is defined when the outer one
+/// runs; an EXIT in a definition is not the deck's; formal parameters (whose
+/// substitution is not known here) are refused.
+#[test]
+fn proc_defines_a_procedure_run_by_its_name() {
+    let site = Site::new();
+    let input = "/EOF\none\n/EOF\ntwo\n/EOF\nthree\n";
+    let deck = format!(
+        "JOB,JN=D.\nPROC.\n* the prototype\nTWICE.\nCOPY.\nCOPY.\nENDPROC.\nTWICE.\n\
+         PROC.\nOUTER.\nPROC.\nINNER.\nCOPY.\nENDPROC.\nINNER.\nENDPROC.\nOUTER.\n{input}"
+    );
+    let out = site.run("d", &deck, &[]);
+    let stderr = ok(&out);
+    assert_eq!(text(&out.stdout), "one\ntwo\nthree\n");
+    for defined in [
+        " PROC: TWICE DEFINED",
+        " PROC: OUTER DEFINED",
+        " PROC: INNER DEFINED",
+    ] {
+        assert!(stderr.contains(defined), "{defined} in {stderr}");
+    }
+    assert!(
+        stderr.contains(" PROC: TWICE DEFINED\nTWICE.\nCOPY.\nCOPY.\nPROC."),
+        "the body is skipped at the definition and run at the invocation: {stderr}"
+    );
+
+    // INNER is not defined before OUTER runs; the definition's EXIT is skipped.
+    let deck = format!(
+        "JOB,JN=N.\nPROC.\nOUTER.\nPROC.\nINNER.\nEXIT.\nENDPROC.\nENDPROC.\nINNER.\n\
+         EXIT.\nCOPY.\n{input}"
+    );
+    let out = site.run("n", &deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("INNER is not a system verb"), "{stderr}");
+    assert!(!stderr.contains("ENDPROC: no PROC is open"), "{stderr}");
+    assert_eq!(text(&out.stdout), "one\n");
+
+    for (statements, says) in [
+        (
+            "PROC.\nP,X=1.\nCOPY.\nENDPROC.",
+            " PROC: P: formal parameters are not served",
+        ),
+        ("ENDPROC.", " ENDPROC: no PROC is open"),
+        (
+            "PROC.\nP.\nCOPY.",
+            " PROC: no ENDPROC closes the definition",
+        ),
+        ("PROC.\nENDPROC.", " PROC: no prototype statement"),
+        ("PROC,X.\nP.\nENDPROC.", " PROC: takes no parameters"),
+        (
+            "PROC.\nP.\nCOPY.\nENDPROC.\nP,DN=X.",
+            " P: the procedure has no formal parameters",
+        ),
+    ] {
+        let deck = format!("JOB,JN=B.\n{statements}\nEXIT.\nCOPY.\n{input}");
+        let out = site.run("b", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{statements}: {stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "one\n", "{statements}");
+    }
 }

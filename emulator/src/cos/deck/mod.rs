@@ -16,17 +16,22 @@
 //! positioning verbs (COPYR/F/D, SKIPR/F/D), `permanent` the verbs on permanent
 //! datasets, `staging` FETCH from the front end (the host files under the root),
 //! [`time_limit`] the JOB statement's `T=`, [`loops`] LOOP, EXITLOOP and ENDLOOP,
-//! [`submit`] SUBMIT, [`dumpjob`] DUMPJOB and DUMP, `refused` the statements
-//! refused by name (RERUN, NORERUN, ROLLJOB, DELAY).
+//! [`submit`] SUBMIT, [`dumpjob`] DUMPJOB and DUMP, [`procedure`] CALL and RETURN,
+//! [`definition`] PROC and ENDPROC (procedures defined in the deck), [`echo`]
+//! ECHO, `refused` the statements refused by name (RERUN, NORERUN, ROLLJOB, DELAY,
+//! MODE, SWITCH).
 
 pub mod catalogue;
 mod copy;
+pub mod definition;
 pub mod dumpjob;
+pub mod echo;
 pub mod field_limit;
 pub mod file;
 mod local;
 pub mod loops;
 mod permanent;
+pub mod procedure;
 mod refused;
 mod run;
 mod staging;

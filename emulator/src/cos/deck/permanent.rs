@@ -6,6 +6,10 @@
 //!   makes local dataset `dn` permanent: a new edition (ED, or one above the highest);
 //! - `ACCESS,DN=dn,PDN=pdn,ID=uid,ED=ed,OWN=own,R=rd,W=wt,M=mn` makes a permanent
 //!   dataset local (the highest edition unless ED);
+//! - `ACQUIRE,DN=dn,PDN=pdn,...` is ACCESS of a dataset the store has (COS's
+//!   ACQUIRE also fetched it from the front end when the store lacked it: not
+//!   served, that case fails naming FETCH and SAVE); its front-end parameters (DF,
+//!   MF, TID, SDN, TEXT, AC) are accepted and not used;
 //! - `DELETE,DN=dn` (an accessed dataset) or `DELETE,PDN=pdn,ID=,ED=,OWN=,M=`;
 //! - `ADJUST,DN=dn`: the permanent dataset takes the accessed local one's contents;
 //! - `MODIFY,DN=dn,...`: new PDN, ID, ED, RT, passwords, PAM, TEXT, NOTES;
@@ -40,6 +44,16 @@ const KNOWN: &[(&str, &[&str])] = &[
         &[
             "DN", "PDN", "ID", "ED", "OWN", "R", "W", "M", "UQ", "NA", "ERR", "MSG", "ENTER", "LE",
             "DF", "PAM",
+        ],
+    ),
+    (
+        // ACCESS's, and the front end's (SR-0011, "Dataset staging control":
+        // where and in what form to find the dataset there), which matter only
+        // when the store does not have it.
+        "ACQUIRE",
+        &[
+            "DN", "PDN", "ID", "ED", "OWN", "R", "W", "M", "UQ", "NA", "ERR", "MSG", "RT", "PAM",
+            "DF", "MF", "TID", "SDN", "TEXT", "AC",
         ],
     ),
     (
@@ -114,7 +128,7 @@ impl System {
         let mut contents = catalogue.read().map_err(|e| format!(" {verb}: {e}"))?;
         let redo = contents.is_done(job.done);
         let line = match verb {
-            "ACCESS" => self.access(pid, s, &catalogue, &mut contents, &job)?,
+            "ACCESS" | "ACQUIRE" => self.access(pid, s, &catalogue, &mut contents, &job)?,
             "SAVE" if redo => {
                 // Saved before the checkpoint this job continues from: the local
                 // dataset is that edition again.
@@ -143,7 +157,10 @@ impl System {
         Ok(())
     }
 
-    /// ACCESS.
+    /// ACCESS, and ACQUIRE, which is ACCESS of a dataset the store has: COS's
+    /// ACQUIRE fetched one the store lacked from the front end and made it
+    /// permanent first (SR-0011, "Dataset staging control"), which is not served,
+    /// so that case fails with its reason.
     fn access(
         &mut self,
         pid: Pid,
@@ -152,34 +169,42 @@ impl System {
         contents: &mut Contents,
         job: &Job,
     ) -> Result<String, String> {
+        let verb = s.verb.as_str();
         let dn = required(s, "DN")?;
         if self
             .deck_of(pid)
             .is_some_and(|d| d.datasets.contains_key(dn))
         {
             return Err(format!(
-                " ACCESS: {dn} is already a local dataset of the job"
+                " {verb}: {dn} is already a local dataset of the job"
             ));
         }
         let key = Key::of(s, dn, &job.user)?;
-        let index = key.find(contents)?;
+        let index = key.find(contents).map_err(|line| match verb {
+            "ACQUIRE" => format!(
+                "{line}: ACQUIRE takes it from the permanent-dataset store only; \
+                 getting it from the front end and saving it is not served (FETCH \
+                 then SAVE does that)"
+            ),
+            _ => line,
+        })?;
         let entry = &contents.entries[index];
         let access = granted(entry, s, &job.user);
         if access < Access::Read {
             return Err(format!(
-                " ACCESS: {}: PERMISSION DENIED ({})",
+                " {verb}: {}: PERMISSION DENIED ({})",
                 entry.describe(),
                 refusal(entry, s, &job.user, Access::Read)
             ));
         }
         let bytes = catalogue
             .read_data(entry)
-            .map_err(|e| format!(" ACCESS: {e}"))?;
+            .map_err(|e| format!(" {verb}: {e}"))?;
         let mut local =
-            stored_dataset(&bytes, entry).map_err(|e| format!(" ACCESS: {}: {e}", entry.file))?;
+            stored_dataset(&bytes, entry).map_err(|e| format!(" {verb}: {}: {e}", entry.file))?;
         if let Some(deck) = self.deck_of(pid) {
             deck.room_for(dn, local.bytes())
-                .map_err(|e| format!(" ACCESS: {}: {e}", entry.describe()))?;
+                .map_err(|e| format!(" {verb}: {}: {e}", entry.describe()))?;
         }
         local.permanent = Some(Accessed {
             pdn: entry.pdn.clone(),

@@ -15,6 +15,12 @@
 //!   (F$TIM, F$DAT: the epoch plus the clock). Moving it on by the interval would
 //!   charge the wait to the job's time limit, and keeping a second clock would be
 //!   new saved state, so the wait is refused.
+//! - MODE and SWITCH are statements of the same section (the floating-point
+//!   interrupt mode of the job's exchange package; the job's pseudo sense
+//!   switches, which programs read and set with F$TSW, F$SSW and F$CSW), but their
+//!   pages are not at hand: neither their parameters (which switch, which mode bit,
+//!   in what words) nor whether a mode set lasts for the later steps are known, and
+//!   no deck at hand uses them, so they are refused rather than guessed.
 
 /// The reason statement `verb` is refused, if it is one of these.
 pub(super) fn refusal(verb: &str) -> Option<String> {
@@ -28,6 +34,10 @@ pub(super) fn refusal(verb: &str) -> Option<String> {
              job's time used, which T= limits, and its time of day), so a wait would be \
              charged to the job's time limit"
         }
+        "MODE" | "SWITCH" => {
+            "not served: SR-0011 lists the statement, but its form is not known here \
+             (which mode bit or pseudo sense switch, and for which steps)"
+        }
         _ => return None,
     };
     Some(format!(" {verb}: {why}"))
@@ -39,7 +49,7 @@ mod tests {
 
     #[test]
     fn the_refused_statements_say_why() {
-        for verb in ["RERUN", "NORERUN", "ROLLJOB", "DELAY"] {
+        for verb in ["RERUN", "NORERUN", "ROLLJOB", "DELAY", "MODE", "SWITCH"] {
             let line = refusal(verb).unwrap();
             assert!(
                 line.starts_with(&format!(" {verb}: not served: ")),

@@ -7,8 +7,10 @@
 //! A verb that is not a system verb names a program, looked up as COS did (SR-0011
 //! 4.2, <https://9dok.net/article/verbs-dataset-verbs-local.y4w415ov>): a local
 //! dataset of that name (one the job made, or ACCESSed from the permanent datasets),
-//! then the system directory (`--system-dir`, which stands for the SDR), as
-//! `NAME.bin`, `name.bin`, `NAME`, `name`, `NAME.abs` or `name.abs`.
+//! then a procedure the deck defined (PROC, module `definition`: SR-0011's
+//! library-defined verbs come after the local datasets), then the system directory
+//! (`--system-dir`, which stands for the SDR), as `NAME.bin`, `name.bin`, `NAME`,
+//! `name`, `NAME.abs` or `name.abs`.
 
 use super::catalogue::{Catalogue, MAX_NAME};
 use super::file::DeckFile;
@@ -205,18 +207,26 @@ impl System {
         self.terminate(pid, status);
     }
 
-    /// Records an abort and skips to the statement after the next EXIT.
+    /// Records an abort and skips to the statement after the next EXIT: of the
+    /// running procedure, else of its callers in turn, else of the deck (module
+    /// `procedure`).
     pub(super) fn deck_abort(&mut self, pid: Pid, status: ExitStatus) {
         let Some(deck) = self.deck_of_mut(pid) else {
             return;
         };
         deck.aborted = Some(status);
+        loop {
+            // A running procedure's statements are the last of the list.
+            if let Some(i) = super::definition::next_exit(&deck.statements, deck.next) {
+                deck.next = i + 1;
+                break;
+            }
+            if !super::procedure::leave_procedure(deck) {
+                deck.next = deck.statements.len();
+                break;
+            }
+        }
         deck.conditions.clear();
-        let exit = (deck.next..deck.statements.len()).find(|&i| {
-            statement::parse(&deck.statements[i]).is_ok_and(|s| s.verb == "EXIT")
-                && !statement::is_comment(&deck.statements[i])
-        });
-        deck.next = exit.map_or(deck.statements.len(), |i| i + 1);
     }
 
     /// Runs statements from the deck's position until a program is loaded or the job
@@ -233,9 +243,15 @@ impl System {
                 return Next::End(deck.aborted.unwrap_or(ExitStatus::Exited(0)));
             };
             deck.next += 1;
+            if super::procedure::is_frame_end(&image) {
+                // The end of a procedure's statements: back to its caller.
+                super::procedure::leave_procedure(deck);
+                continue;
+            }
             let skipping = deck.conditions.iter().any(|&(run, _)| !run);
+            let echoes = super::echo::echoes(deck);
             if statement::is_comment(&image) {
-                if !skipping {
+                if !skipping && echoes {
                     self.job_log(image.trim_end().to_string());
                 }
                 continue;
@@ -247,7 +263,9 @@ impl System {
             if skipping && !conditional {
                 continue;
             }
-            self.job_log(image.trim().to_string());
+            if echoes {
+                self.job_log(image.trim().to_string());
+            }
             let statement = match parsed {
                 Ok(statement) => statement,
                 Err(e) => {
@@ -316,20 +334,35 @@ impl System {
             "FETCH" => done(self.fetch_verb(pid, s)),
             "MEMORY" => done(self.memory_verb(pid, s)),
             "SUBMIT" => done(self.submit_verb(pid, index, s)),
+            "CALL" => done(self.call_verb(pid, index, s)),
+            "RETURN" => done(self.return_verb(pid, s)),
+            "PROC" => done(self.proc_verb(pid, index, s)),
+            "ENDPROC" => Step::Failed(" ENDPROC: no PROC is open".to_string()),
+            "ECHO" => match self.deck_of_mut(pid) {
+                Some(deck) => done(super::echo::echo_verb(deck, s)),
+                None => Step::Next,
+            },
             "DUMPJOB" => done(self.dumpjob_verb(pid, s)),
             "DUMP" => done(self.dump_verb(pid, s)),
-            "ACCESS" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
+            "ACCESS" | "ACQUIRE" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
                 done(self.permanent_verb(pid, index, s))
             }
-            _ => match self.load_step(pid, s, image) {
-                Ok(()) => {
-                    if let Some(deck) = self.deck_of_mut(pid) {
-                        deck.step = Some(index);
-                    }
-                    Step::Program
+            _ => {
+                // A procedure defined in the deck (PROC), unless a local dataset
+                // has the name; else a program.
+                if let Some(result) = self.defined_procedure(pid, index, s) {
+                    return done(result);
                 }
-                Err(line) => Step::Failed(line),
-            },
+                match self.load_step(pid, s, image) {
+                    Ok(()) => {
+                        if let Some(deck) = self.deck_of_mut(pid) {
+                            deck.step = Some(index);
+                        }
+                        Step::Program
+                    }
+                    Err(line) => Step::Failed(line),
+                }
+            }
         }
     }
 
@@ -419,6 +452,34 @@ impl System {
         })
     }
 
+    /// The host file `--dataset` maps `name` to for `pid`'s job, if it maps it to
+    /// one: its path and bytes (at most [`MAX_PROGRAM_BYTES`]), or why they cannot
+    /// be read.
+    pub(super) fn mapped_file(
+        &self,
+        pid: Pid,
+        name: &str,
+    ) -> Option<Result<(String, Vec<u8>), String>> {
+        let mapped = self
+            .processes
+            .get(&pid)
+            .and_then(|p| p.cos.as_ref())
+            .and_then(|j| j.map.get(name).cloned());
+        let Some(Backing::File { path, .. }) = mapped else {
+            return None;
+        };
+        let read = self
+            .root()
+            .resolve(&path)
+            .map_err(|e| format!(" {name}: {path}: not a file name under the root ({e})"))
+            .and_then(|relative| {
+                self.root()
+                    .read_all(&relative, MAX_PROGRAM_BYTES)
+                    .map_err(|e| format!(" {name}: {path}: cannot be read ({e})"))
+            });
+        Some(read.map(|bytes| (path, bytes)))
+    }
+
     /// The words of program `verb`: a local dataset's first record, a `--dataset`
     /// mapping, or a file of the system directory. Only a verb of the letters,
     /// digits, `$`, `@` and `%` a program name has (SR-0011) is looked for in the
@@ -431,20 +492,8 @@ impl System {
                 _ => Err(format!(" {verb}: the local dataset holds no program")),
             };
         }
-        let mapped = self
-            .processes
-            .get(&pid)
-            .and_then(|p| p.cos.as_ref())
-            .and_then(|j| j.map.get(verb).cloned());
-        if let Some(Backing::File { path, .. }) = mapped {
-            let relative = self
-                .root()
-                .resolve(&path)
-                .map_err(|e| format!(" {verb}: {path}: not a file name under the root ({e})"))?;
-            let bytes = self
-                .root()
-                .read_all(&relative, MAX_PROGRAM_BYTES)
-                .map_err(|e| format!(" {verb}: {path}: cannot be read ({e})"))?;
+        if let Some(mapped) = self.mapped_file(pid, verb) {
+            let (path, bytes) = mapped?;
             return absolute::words_from_bytes(&bytes).map_err(|e| format!(" {verb}: {path}: {e}"));
         }
         let plain = verb
