@@ -103,9 +103,6 @@ impl Fetched {
     const IN_BUFFER: u8 = 8;
     /// A sentinel (see [`Fetched::sentinel`]), not an instruction of the program.
     const SENTINEL: u8 = 16;
-    /// Set on the first instruction of a timed block whose timing the model may
-    /// replay (see [`replays_timing`]).
-    const STEADY: u8 = 32;
 
     /// What fills the slots of an untimed block after its instructions: a jump to
     /// `next`, the program address that follows the block's last instruction, marked
@@ -143,12 +140,6 @@ impl Fetched {
     #[inline(always)]
     pub(crate) fn in_buffer(self) -> bool {
         self.flags & Fetched::IN_BUFFER != 0
-    }
-
-    /// True on the first instruction of a block whose timing the model may replay.
-    #[inline(always)]
-    pub(crate) fn starts_steady_block(self) -> bool {
-        self.flags & Fetched::STEADY != 0
     }
 
     /// The instruction itself.
@@ -196,15 +187,26 @@ pub(crate) struct Header {
     pub(crate) first: u32,
     /// Its number of instructions (1..=[`MAX_BLOCK`]).
     pub(crate) len: u32,
+    /// A timed block whose timing the model may replay (see [`replays_timing`]): in
+    /// the header, which the issue loop reads for every block anyway, so that other
+    /// blocks pay one test of a register for it.
+    pub(crate) steady: bool,
 }
 
 impl Header {
     /// The bits of [`Header::packed`] holding the length (at most [`MAX_BLOCK`]).
     const LEN_BITS: u32 = 6;
+    /// The bit of [`Header::packed`] holding `steady`, above the length.
+    const STEADY_BIT: u32 = Header::LEN_BITS;
+    /// Where `first` begins in [`Header::packed`].
+    const FIRST_SHIFT: u32 = Header::STEADY_BIT + 1;
 
-    /// The header in one word for its entry: `first` above the length, so never 0.
+    /// The header in one word for its entry: `first` above `steady` above the
+    /// length, so never 0.
     fn packed(self) -> u32 {
-        (self.first << Header::LEN_BITS) | self.len
+        (self.first << Header::FIRST_SHIFT)
+            | u32::from(self.steady) << Header::STEADY_BIT
+            | self.len
     }
 
     /// The header [`Header::packed`] gave `word`, None for 0 (no block).
@@ -212,13 +214,16 @@ impl Header {
     fn unpacked(word: u32) -> Option<Header> {
         let len = word & ((1 << Header::LEN_BITS) - 1);
         (len != 0).then_some(Header {
-            first: word >> Header::LEN_BITS,
+            first: word >> Header::FIRST_SHIFT,
             len,
+            steady: word >> Header::STEADY_BIT & 1 != 0,
         })
     }
 }
 
 const _: () = assert!(MAX_BLOCK < 1 << Header::LEN_BITS);
+// Every index of an instruction of the timed blocks fits above the length and flag.
+const _: () = assert!(MAX_BLOCK_INSTRUCTIONS < 1 << (32 - Header::FIRST_SHIFT));
 
 /// One slot of a block of a CPU without a timing model: the instruction with its own
 /// parcel address and the one after it, so that the untimed loop neither carries P
@@ -670,9 +675,6 @@ impl Cpu {
                 break;
             }
         }
-        if timed && replays_timing(&block) {
-            block[0].fetched.flags |= Fetched::STEADY;
-        }
         let blocks = &mut self.decoded.blocks;
         let first = if timed {
             let first = blocks.timed.len();
@@ -699,6 +701,7 @@ impl Cpu {
         let header = Header {
             first: first as u32,
             len: block.len() as u32,
+            steady: timed && replays_timing(&block),
         };
         if let Some(entry) = self.decoded.entries.get_mut(phys) {
             entry.block = header.packed();

@@ -161,15 +161,12 @@ impl Cpu {
             // that knows its machine: no timeline, and no probe, which reads the
             // clock after each instruction), unless the programmable clock counts
             // down, which it would do after each instruction.
-            if T::MACHINE.is_some() && !P::ACTIVE && self.clock_interval == 0 {
-                let steady = self.decoded.block_instruction_timed(first);
-                if steady.is_some_and(|entry| entry.fetched.starts_steady_block()) {
-                    match self.run_steady_block::<T>(memory, phys, (first, len), p, until_cycle) {
-                        Ok(next) => p = next,
-                        Err(stop) => return stop,
-                    }
-                    continue;
+            if T::MACHINE.is_some() && !P::ACTIVE && block.steady && self.clock_interval == 0 {
+                match self.run_steady_block::<T>(memory, phys, (first, len), p, until_cycle) {
+                    Ok(next) => p = next,
+                    Err(stop) => return stop,
                 }
+                continue;
             }
             let mut at = p;
             for index in 0..len {
