@@ -8,8 +8,7 @@ use super::execute::Flow;
 use super::timed::LoopTiming;
 use super::{Cpu, Stop};
 use crate::memory::Memory;
-use crate::timing::{is_memory_reference, BlockInput, MemoryAccess, Plan, Timed};
-use std::sync::Arc;
+use crate::timing::{is_memory_reference, BlockInput, MemoryAccess, Plan};
 
 use super::fetch::Fetched;
 
@@ -53,19 +52,20 @@ impl Cpu {
                 self.time_replayed_by_rules(&plan, index);
                 return Err(self.stopped(stop, fetched, at));
             }
-            let input = self.block_input(fetched, at, p);
             match &plan {
-                Plan::Replay(timed) if timed.input(index) == Some(&input) => {
+                Plan::Replay
+                    if self.replaying(index) == Some(&self.block_input(fetched, at, p)) =>
+                {
                     self.instructions = self.instructions.wrapping_add(1);
                     at = p;
                     continue;
                 }
-                Plan::Replay(_) => {
+                Plan::Replay => {
                     self.time_replayed_by_rules(&plan, index);
                     plan = Plan::Rules;
                 }
                 Plan::Remember(_) => {
-                    inputs.push(input);
+                    inputs.push(self.block_input(fetched, at, p));
                     before_last = self.cycles.wrapping_sub(start);
                 }
                 Plan::Rules => {}
@@ -86,9 +86,9 @@ impl Cpu {
             unreachable!("a timed issue loop runs a CPU with a timing model");
         };
         match plan {
-            Plan::Replay(timed) => {
-                model.steady_replay(&timed);
-                self.cycles = self.cycles.wrapping_add(timed.periods());
+            Plan::Replay => {
+                let periods = model.steady_replay();
+                self.cycles = self.cycles.wrapping_add(periods);
             }
             Plan::Remember(from) => model.steady_remember(block, *from, inputs, before_last),
             Plan::Rules => {}
@@ -120,10 +120,16 @@ impl Cpu {
     /// Times by the rules the first `count` instructions of a block being replayed
     /// (whose timing was deferred), when the replay is given up.
     fn time_replayed_by_rules(&mut self, plan: &Plan, count: usize) {
-        if let (Plan::Replay(timed), Some(model)) = (plan, self.timing.as_deref_mut()) {
-            let timed: &Arc<Timed> = timed;
-            let periods = model.steady_by_rules(timed, count);
+        if let (Plan::Replay, Some(model)) = (plan, self.timing.as_deref_mut()) {
+            let periods = model.steady_by_rules(count);
             self.cycles = self.cycles.wrapping_add(periods);
         }
+    }
+
+    /// The input instruction `index` of the block being replayed brought when the
+    /// block was timed.
+    #[inline(always)]
+    fn replaying(&self, index: usize) -> Option<&BlockInput> {
+        self.timing.as_deref()?.steady_replaying(index)
     }
 }

@@ -48,7 +48,7 @@ use derived::{Derived, DerivedCache, NO_REGISTER};
 use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-pub(crate) use steady::{BlockInput, Plan, Timed};
+pub(crate) use steady::{BlockInput, Plan};
 use times::Times;
 
 /// The memory an instruction referenced, as the CPU computed it (word addresses; the

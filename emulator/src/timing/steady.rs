@@ -241,19 +241,6 @@ pub(crate) struct Timed {
     effect: Effect,
 }
 
-impl Timed {
-    /// The input of instruction `index` of the block when it was timed.
-    #[inline]
-    pub(crate) fn input(&self, index: usize) -> Option<&BlockInput> {
-        self.inputs.get(index)
-    }
-
-    /// Clock periods the whole block took.
-    pub(crate) fn periods(&self) -> u64 {
-        self.effect.advance
-    }
-}
-
 /// What the issue loop does with a block it is about to run.
 pub(crate) enum Plan {
     /// Time it by the rules as usual.
@@ -261,8 +248,9 @@ pub(crate) enum Plan {
     /// Time it by the rules and remember it, if it runs to its end, as timed from
     /// this state.
     Remember(Box<(Relative, Absolute)>),
-    /// Run its instructions; if each brings what it brought then, apply this.
-    Replay(Arc<Timed>),
+    /// Run its instructions; if each brings what the timing being replayed says
+    /// ([`TimingModel::steady_replaying`]), apply that timing.
+    Replay,
 }
 
 /// The blocks' timings remembered by a model (not state: derived from it and from
@@ -273,10 +261,11 @@ pub(super) struct SteadyMemory {
     /// Where every look builds the state relative to the clock (kept, so that no
     /// look allocates or copies it).
     key: Option<Box<Relative>>,
-    /// The timing the model's state last came from and the clock it left: while the
-    /// clock is there, nothing has issued since (every instruction moves it on), so
-    /// the state is that timing's result, and a timing that left the state as it
-    /// found it applies again to its block without a look.
+    /// The timing being replayed, or the one the model's state last came from, and
+    /// the clock then: while the clock is there, nothing has issued since (every
+    /// instruction moves it on), so the state is that timing's result, and a timing
+    /// that left the state as it found it applies again to its block without a
+    /// look (and without counting a reference to it, as a replay from here does).
     last: Option<(Arc<Timed>, u64)>,
     /// Blocks whose timing was replayed.
     replays: u64,
@@ -381,7 +370,7 @@ impl TimingModel {
         if let Some((timed, clock)) = &self.steady.0.last {
             let again = *clock == self.next_issue && timed.fixed && timed.block == block;
             if again && timed.before_last < room {
-                return Plan::Replay(Arc::clone(timed));
+                return Plan::Replay;
             }
         }
         if let Some(memo) = self.steady.0.blocks.get_mut(&block) {
@@ -401,11 +390,14 @@ impl TimingModel {
             })
         });
         self.fill_relative(&mut key);
-        let memo = self.steady.0.blocks.entry(block).or_default();
+        let clock = self.next_issue;
+        let memory = &mut self.steady.0;
+        let memo = memory.blocks.entry(block).or_default();
         let plan = match memo.timed.iter().find(|timed| timed.key == *key) {
             Some(timed) if timed.before_last < room => {
                 memo.fruitless = 0;
-                Plan::Replay(Arc::clone(timed))
+                memory.last = Some((Arc::clone(timed), clock));
+                Plan::Replay
             }
             // Too near the end of the budget to know that the run would not have
             // ended inside the block.
@@ -502,7 +494,10 @@ impl TimingModel {
     /// Times the first `count` instructions of a replay by the rules after all (a
     /// later one brought something else, or the block was left early), and returns
     /// the clock periods they took.
-    pub(crate) fn steady_by_rules(&mut self, timed: &Timed, count: usize) -> u64 {
+    pub(crate) fn steady_by_rules(&mut self, count: usize) -> u64 {
+        let Some((timed, _)) = self.steady.0.last.take() else {
+            return 0;
+        };
         let before = self.next_issue;
         for input in &timed.inputs[..count] {
             self.advance(
@@ -518,9 +513,21 @@ impl TimingModel {
         self.next_issue.wrapping_sub(before)
     }
 
-    /// Applies a block's timing to a state equal to the one it was timed from,
-    /// relative to the clock (see [`TimingModel::steady_plan`]).
-    pub(crate) fn steady_replay(&mut self, timed: &Arc<Timed>) {
+    /// The input that instruction `index` of the block being replayed brought when
+    /// it was timed.
+    #[inline]
+    pub(crate) fn steady_replaying(&self, index: usize) -> Option<&BlockInput> {
+        let (timed, _) = self.steady.0.last.as_ref()?;
+        timed.inputs.get(index)
+    }
+
+    /// Applies the timing being replayed (see [`TimingModel::steady_plan`]) to the
+    /// state, equal to the one it was timed from relative to the clock, and returns
+    /// the clock periods it took.
+    pub(crate) fn steady_replay(&mut self) -> u64 {
+        let Some((timed, _)) = self.steady.0.last.take() else {
+            return 0;
+        };
         let effect = &timed.effect;
         let clock = self.next_issue;
         replay_times(self, effect, clock);
@@ -536,11 +543,13 @@ impl TimingModel {
         self.cursor.0 = effect.cursor;
         self.counters.add_wrapping(&effect.counters);
         self.next_issue = clock.wrapping_add(effect.advance);
-        self.steady.0.last = Some((Arc::clone(timed), self.next_issue));
-        self.steady.0.replays += 1;
         // The hint describes the banks as the last stream left them; these moved on
         // without it.
         self.ramp_hint.0 .0 = None;
+        let periods = effect.advance;
+        self.steady.0.last = Some((timed, self.next_issue));
+        self.steady.0.replays += 1;
+        periods
     }
 }
 
