@@ -10,7 +10,7 @@ use super::{Cpu, Stop};
 use crate::memory::Memory;
 use crate::timing::{is_memory_reference, BlockInput, MemoryAccess, Plan};
 
-use super::fetch::Fetched;
+use super::fetch::{Fetched, MAX_BLOCK};
 
 impl Cpu {
     /// Runs the block at physical parcel address `phys` (its instructions from
@@ -34,6 +34,11 @@ impl Cpu {
         let block = phys as u32;
         let start = self.cycles;
         let mut plan = model.steady_plan(block, until_cycle.wrapping_sub(start));
+        // What each instruction must bring for a replay: none brings all ones.
+        let mut expected = [[u64::MAX; 2]; MAX_BLOCK];
+        if let Plan::Replay = plan {
+            model.steady_replaying(&mut expected[..len]);
+        }
         let mut inputs = Vec::new();
         let mut before_last = 0;
         let mut p = at;
@@ -53,9 +58,7 @@ impl Cpu {
                 return Err(self.stopped(stop, fetched, at));
             }
             match &plan {
-                Plan::Replay
-                    if self.replaying(index) == Some(&self.block_input(fetched, at, p)) =>
-                {
+                Plan::Replay if expected[index] == self.block_input(fetched, at, p).words() => {
                     self.instructions = self.instructions.wrapping_add(1);
                     at = p;
                     continue;
@@ -124,12 +127,5 @@ impl Cpu {
             let periods = model.steady_by_rules(count);
             self.cycles = self.cycles.wrapping_add(periods);
         }
-    }
-
-    /// The input instruction `index` of the block being replayed brought when the
-    /// block was timed.
-    #[inline(always)]
-    fn replaying(&self, index: usize) -> Option<&BlockInput> {
-        self.timing.as_deref()?.steady_replaying(index)
     }
 }

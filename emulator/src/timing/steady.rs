@@ -176,6 +176,12 @@ impl BlockInput {
         }
     }
 
+    /// What is compared of it (see [`BlockInput`]).
+    #[inline(always)]
+    pub(crate) fn words(&self) -> [u64; 2] {
+        self.words
+    }
+
     fn at(&self) -> u32 {
         self.words[0] as u32
     }
@@ -513,12 +519,16 @@ impl TimingModel {
         self.next_issue.wrapping_sub(before)
     }
 
-    /// The input that instruction `index` of the block being replayed brought when
-    /// it was timed.
-    #[inline]
-    pub(crate) fn steady_replaying(&self, index: usize) -> Option<&BlockInput> {
-        let (timed, _) = self.steady.0.last.as_ref()?;
-        timed.inputs.get(index)
+    /// Copies into `inputs` what the instructions of the block being replayed
+    /// brought when it was timed (as [`BlockInput::words`]), so that the issue loop
+    /// compares each instruction's with a load from its own frame rather than
+    /// through the model's memory.
+    pub(crate) fn steady_replaying(&self, inputs: &mut [[u64; 2]]) {
+        if let Some((timed, _)) = &self.steady.0.last {
+            for (copy, input) in inputs.iter_mut().zip(&timed.inputs) {
+                *copy = input.words;
+            }
+        }
     }
 
     /// Applies the timing being replayed (see [`TimingModel::steady_plan`]) to the
