@@ -1732,12 +1732,13 @@ DISPOSE,DN=$IN,DC=ST,DF=CB,TEXT='pds/catalogue.json'.\n/EOF\nx\n";
     assert_eq!(site.catalogue_json()["entries"][0]["pdn"], "KEEP");
 }
 
-/// The site with `sys/WBLOCKS.bin` and `sys/RBLOCKS.bin` too (images/cos/wblocks.cal
-/// writes dataset RAW as two unblocked blocks by block number, rblocks.cal reads
-/// them back by block number and aborts unless they are the words written).
+/// The site with `sys/WBLOCKS.bin`, `sys/RBLOCKS.bin` and `sys/RSEQ.bin` too
+/// (images/cos/wblocks.cal writes dataset RAW as two unblocked blocks by block
+/// number, rblocks.cal reads them back by block number and rseq.cal with plain
+/// F$RDCs; each reader aborts unless it gets the words written).
 fn site_with_block_programs() -> Site {
     let site = Site::new();
-    for name in ["wblocks", "rblocks"] {
+    for name in ["wblocks", "rblocks", "rseq"] {
         site.install_program(
             &name.to_ascii_uppercase(),
             &common::image(&format!("cos/{name}.cal")),
@@ -1784,6 +1785,28 @@ fn an_unblocked_dataset_written_by_block_number_is_kept_saved_and_accessed() {
     let out = site.run("n", "JOB,JN=N,US=ME.\nRBLOCKS.\n", &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains(" RBLOCKS ABORTED (exit status 1)"));
+}
+
+/// A plain (sequential) F$RDC of an unblocked dataset reads its words as they
+/// are, as COS's F$RDC moved a dataset's blocks without looking inside them: RSEQ
+/// gets the 1024 words WBLOCKS wrote, then the EOF status in DPERR and no more
+/// words. The read leaves the dataset as it was (RBLOCKS reads it by block number
+/// after it, and SAVE keeps its 1024 words); it is no longer refused as `F$WDC
+/// data` that is not a blocked dataset. Without the writer, RSEQ finds nothing.
+#[test]
+fn a_plain_read_of_an_unblocked_dataset_gets_its_words() {
+    let site = site_with_block_programs();
+    // Each step opens RAW afresh: the second RSEQ reads from block 0 again.
+    let deck = "JOB,JN=Q,US=ME.\nWBLOCKS.\nRSEQ.\nRBLOCKS.\nRSEQ.\nSAVE,DN=RAW,PDN=SEQ.\n";
+    let stderr = ok(&site.run("q", deck, &[]));
+    assert!(!stderr.contains("F$WDC data"), "{stderr}");
+    let catalogue = site.catalogue_json();
+    let entry = &catalogue["entries"][0];
+    assert_eq!(entry["unblocked"], true, "{catalogue}");
+    assert_eq!(entry["words"], 1024, "{catalogue}");
+    let out = site.run("n", "JOB,JN=N,US=ME.\nRSEQ.\n", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains(" RSEQ ABORTED (exit status 1)"));
 }
 
 /// A store written before unblocked datasets were kept has no `unblocked` in its
