@@ -575,6 +575,37 @@ fn submit_queues_a_local_dataset_as_a_new_job() {
     assert!(!site.path("other").join("0001.json").exists());
 }
 
+/// One job submits at most `MAX_SUBMITS_PER_JOB` jobs: a deck that submits in a
+/// loop has that many queued, then the next SUBMIT is refused with the limit named
+/// in the job's log and the job ends with it. A new job may submit again.
+#[test]
+fn a_job_submits_at_most_the_limit() {
+    use cray_emulator::cos::deck::submit::MAX_SUBMITS_PER_JOB;
+    let site = Site::new();
+    let deck = "JOB,JN=FAN.\nCOPYF,O=NEW.\nLOOP.\nSUBMIT,DN=NEW.\nENDLOOP.\n\
+                /EOF\nJOB,JN=NEW.\n";
+    let queue = site.path("q");
+    let q = queue.to_str().unwrap();
+    let out = site.run("fan", deck, &["--queue", q]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let limit = format!(
+        " SUBMIT: DN=NEW: the job has submitted {MAX_SUBMITS_PER_JOB} jobs, the most one \
+         job may (MAX_SUBMITS_PER_JOB = {MAX_SUBMITS_PER_JOB})"
+    );
+    assert!(stderr.contains(&limit), "{stderr}");
+    assert_eq!(
+        stderr.matches(" SUBMIT: DN=NEW SUBMITTED").count(),
+        MAX_SUBMITS_PER_JOB
+    );
+    let queued = |n: usize| queue.join(format!("{n:04}.json")).exists();
+    assert!(queued(MAX_SUBMITS_PER_JOB));
+    assert!(!queued(MAX_SUBMITS_PER_JOB + 1), "one past the limit");
+    let deck = "JOB,JN=ONE.\nCOPYF,O=NEW.\nSUBMIT,DN=NEW.\n/EOF\nJOB,JN=NEW.\n";
+    ok(&site.run("one", deck, &["--queue", q]));
+    assert!(queued(MAX_SUBMITS_PER_JOB + 1), "another job's SUBMIT");
+}
+
 /// A job restarted from a checkpoint taken before its SUBMIT submits once: the
 /// queue keeps who submitted each job (the job's number, the statement, the clock
 /// period), and the same image restarted again queues nothing more. Another run of
