@@ -1149,6 +1149,38 @@ fn run_corpus_deck_with(site: &Site, name: &str, deck: &str, extra: &[&str]) -> 
         .unwrap()
 }
 
+/// AUDIT lists each dataset's size, the DSC entry's DADSZ (`cos::dsc`): the words
+/// of an unblocked dataset (RAW, two blocks written by block number: 1024) and
+/// the blocked form of a blocked one (one line: BCW, the line, EOR, EOF, EOD: 5),
+/// and totals them, with the blocks each takes (2 + 1).
+#[test]
+fn audit_lists_the_size_of_blocked_and_unblocked_datasets() {
+    let site = site_with_block_programs();
+    let epoch = ["--epoch", "604672496"];
+    let save = "JOB,JN=S,US=SYSTEM.\nWBLOCKS.\nSAVE,DN=RAW,PDN=RAW.\n\
+                SAVE,DN=$IN,PDN=TEXT.\n/EOF\nkept\n";
+    ok(&site.run("save", save, &epoch));
+    let out = run_corpus_deck_with(&site, "a", "JOB,JN=A,US=SYSTEM.\nAUDIT.\n", &epoch);
+    let stderr = ok(&out);
+    let total = "AU003 -        2 DATASETS,        3 BLOCKS,        1029 WORDS";
+    assert!(stderr.contains(total), "{stderr}");
+    let stdout = text(&out.stdout);
+    let size_after = |pdn: &str| {
+        let mut lines = stdout
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!(" {pdn} ")));
+        lines
+            .nth(1)
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+    };
+    assert_eq!(size_after("RAW").as_deref(), Some("1024"), "{stdout}");
+    assert_eq!(size_after("TEXT").as_deref(), Some("5"), "{stdout}");
+    assert!(
+        stdout.contains("        2 DATASETS,        3 BLOCKS,                1029 WORDS"),
+        "{stdout}"
+    );
+}
+
 /// F$PDM over an empty store: AUDIT's catalogue accesses (`$MCD`, ...) are served
 /// and it lists no dataset to its normal end; DMP10's catalogue page request gets
 /// no page and DMP10 ends normally. RELOAD gets past its catalogue accesses and
@@ -1337,7 +1369,7 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
         "F$PDM function 233: the store holds 1 page(s) of catalogue",
         "PD612 - CATALOG ACCESS ERROR: FC =00000233 STATUS =00007777",
         "AU019 - MCD ACCESS FAILED, USING DSC.",
-        "AU003 -        2 DATASETS,        0 BLOCKS,           0 WORDS",
+        "AU003 -        2 DATASETS,        2 BLOCKS,          10 WORDS",
     ] {
         assert!(stderr.contains(line), "{line:?} in {stderr}");
     }
@@ -1352,8 +1384,8 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
         " PDN             ID          ED             LAST     LAST     LAST     DEVICE",
         " DATA                         1  02/28/89 02/28/89 02/28/89 12/31/72",
         " LONGERNAME12345 XID          1  02/28/89 02/28/89 02/28/89 12/31/72",
-        "          0     0      0 N  RWM  12:34:56 12:34:56 12:34:56 23:59:59   ON  N/A",
-        "        2 DATASETS,        0 BLOCKS,                   0 WORDS",
+        "          5     0      0 N  RWM  12:34:56 12:34:56 12:34:56 23:59:59   ON  N/A",
+        "        2 DATASETS,        2 BLOCKS,                  10 WORDS",
     ] {
         assert!(stdout.contains(line), "{line:?} in {stdout}");
     }
