@@ -604,6 +604,22 @@ fn a_job_submits_at_most_the_limit() {
     let deck = "JOB,JN=ONE.\nCOPYF,O=NEW.\nSUBMIT,DN=NEW.\n/EOF\nJOB,JN=NEW.\n";
     ok(&site.run("one", deck, &["--queue", q]));
     assert!(queued(MAX_SUBMITS_PER_JOB + 1), "another job's SUBMIT");
+    // Without a store or a checkpoint directory the queue cannot tell the job's
+    // submissions from another run's: the run counts its own.
+    let file = site.path("fan.job");
+    let out = cray()
+        .arg("run")
+        .arg("--root")
+        .arg(site.dir.path())
+        .args(["--queue", q])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&limit), "{stderr}");
+    assert!(queued(2 * MAX_SUBMITS_PER_JOB + 1));
+    assert!(!queued(2 * MAX_SUBMITS_PER_JOB + 2), "one past the limit");
 }
 
 /// A job restarted from a checkpoint taken before its SUBMIT submits once: the
