@@ -2,7 +2,8 @@
 //! words 1–4 (FIRST, IN, OUT, LIMIT; addresses in bits 40–63). The system fills it
 //! (F$RDC) with the dataset's blocked form (BCWs and RCWs included), from IN up to
 //! one word short of OUT, wrapping at LIMIT, and advances IN; it drains it (F$WDC)
-//! from OUT to IN and advances OUT. Deblocking is the program's library's business.
+//! from OUT to IN and advances OUT. Deblocking is the program's library's business:
+//! an unblocked dataset, which has no control words, is read as its words are.
 //! Written blocked words are deblocked when the dataset is closed.
 
 use super::bits::{field, with_field};
@@ -374,17 +375,18 @@ impl System {
                 }
             }
         }
-        let position = dataset.read_position;
+        let start = dataset.read_position;
         let stream = if unblocked {
             block_stream(dataset)
         } else {
             read_stream(dataset)
         };
+        let position = start.min(stream.len());
         let room = circle.room();
-        let take = room.min(stream.len().saturating_sub(position));
-        let at_end = position + take >= stream.len();
+        let take = room.min(stream.len() - position);
+        let at_end = position + take == stream.len();
         let words = stream[position..position + take].to_vec();
-        dataset.read_position += take;
+        dataset.read_position = position + take;
         let input = self.fill(pid, &circle, &words);
         self.set_pointer(pid, dsp + u64::from(DPIN), input);
         if unblocked {
