@@ -26,11 +26,11 @@ use crate::output::{errln, outln};
 use crate::program::STOPPED_RESUMABLE;
 use crate::resume::{self, Finished};
 use crate::CliError;
-use cray_emulator::cos::deck::submit::{InputQueue, Submission};
+use cray_emulator::cos::deck::submit::{InputQueue, Submission, MAX_SUBMITS_PER_JOB};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -394,6 +394,11 @@ pub struct DeckQueue {
     /// The submitting job's checkpoint directory, which tells it apart from every
     /// other job (none when it has none).
     run: Option<PathBuf>,
+    /// Jobs this run of the submitting job queued: what counts toward
+    /// [`MAX_SUBMITS_PER_JOB`] when nothing in the queue tells its jobs apart
+    /// ([`DeckQueue::submitter`]); such a run cannot be resumed, so this run is
+    /// the whole job.
+    queued_here: AtomicUsize,
 }
 
 impl DeckQueue {
@@ -434,6 +439,7 @@ impl DeckQueue {
             cwd,
             options: new,
             run,
+            queued_here: AtomicUsize::new(0),
         }))
     }
 
@@ -442,13 +448,37 @@ impl DeckQueue {
     /// another run of the same deck (no checkpoint directory, no store): such a
     /// run cannot be resumed, and each run submits.
     fn identity(&self, job: &Submission) -> Option<String> {
-        let (number, index, clock) = job.by;
+        let (_, index, clock) = job.by;
+        let submitter = self.submitter(job)?;
+        Some(format!("{submitter}{index}:{clock}"))
+    }
+
+    /// The part of [`Self::identity`] that names the submitting job (its run and
+    /// its number in the store), which every job it submits shares. None as there.
+    fn submitter(&self, job: &Submission) -> Option<String> {
+        let number = job.by.0;
         if self.run.is_none() && number == 0 {
             return None;
         }
         let run = self.run.as_deref().map(Path::display);
         let run = run.map(|r| r.to_string()).unwrap_or_default();
-        Some(format!("{run}#{number}:{index}:{clock}"))
+        Some(format!("{run}#{number}:"))
+    }
+
+    /// How many jobs of `queued` the job submitting `job` submitted: those the
+    /// queue keeps under its name, which a resumed run counts too, or else those
+    /// this run queued.
+    fn submitted_before(&self, job: &Submission, queued: &[Job]) -> usize {
+        let Some(submitter) = self.submitter(job) else {
+            return self.queued_here.load(Ordering::Relaxed);
+        };
+        let by_it = |queued: &&Job| {
+            queued
+                .submitted_by
+                .as_deref()
+                .is_some_and(|by| by.starts_with(&submitter))
+        };
+        queued.iter().filter(by_it).count()
     }
 
     /// Queues `job` (see [`InputQueue::submit`]): its number in the queue.
@@ -461,6 +491,14 @@ impl DeckQueue {
             .find(|queued| identity.is_some() && queued.submitted_by == identity)
         {
             return Ok(done.job);
+        }
+        let before = self.submitted_before(job, &queued);
+        if before >= MAX_SUBMITS_PER_JOB {
+            return Err(CliError::new(format!(
+                "DN={}: the job has submitted {before} jobs, the most one job may \
+                 (MAX_SUBMITS_PER_JOB = {MAX_SUBMITS_PER_JOB})",
+                job.name
+            )));
         }
         let number = queued.last().map_or(1, |job| job.job + 1);
         let deck = self.queue.join(format!("{number:04}.job"));
@@ -477,6 +515,7 @@ impl DeckQueue {
             submitted_by: identity,
         };
         json_file::write(&Job::file(&self.queue, number), &queued)?;
+        self.queued_here.fetch_add(1, Ordering::Relaxed);
         Ok(number)
     }
 }

@@ -575,6 +575,53 @@ fn submit_queues_a_local_dataset_as_a_new_job() {
     assert!(!site.path("other").join("0001.json").exists());
 }
 
+/// One job submits at most `MAX_SUBMITS_PER_JOB` jobs: a deck that submits in a
+/// loop has that many queued, then the next SUBMIT is refused with the limit named
+/// in the job's log and the job ends with it. A new job may submit again.
+#[test]
+fn a_job_submits_at_most_the_limit() {
+    use cray_emulator::cos::deck::submit::MAX_SUBMITS_PER_JOB;
+    let site = Site::new();
+    let deck = "JOB,JN=FAN.\nCOPYF,O=NEW.\nLOOP.\nSUBMIT,DN=NEW.\nENDLOOP.\n\
+                /EOF\nJOB,JN=NEW.\n";
+    let queue = site.path("q");
+    let q = queue.to_str().unwrap();
+    let out = site.run("fan", deck, &["--queue", q]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let limit = format!(
+        " SUBMIT: DN=NEW: the job has submitted {MAX_SUBMITS_PER_JOB} jobs, the most one \
+         job may (MAX_SUBMITS_PER_JOB = {MAX_SUBMITS_PER_JOB})"
+    );
+    assert!(stderr.contains(&limit), "{stderr}");
+    assert_eq!(
+        stderr.matches(" SUBMIT: DN=NEW SUBMITTED").count(),
+        MAX_SUBMITS_PER_JOB
+    );
+    let queued = |n: usize| queue.join(format!("{n:04}.json")).exists();
+    assert!(queued(MAX_SUBMITS_PER_JOB));
+    assert!(!queued(MAX_SUBMITS_PER_JOB + 1), "one past the limit");
+    let deck = "JOB,JN=ONE.\nCOPYF,O=NEW.\nSUBMIT,DN=NEW.\n/EOF\nJOB,JN=NEW.\n";
+    ok(&site.run("one", deck, &["--queue", q]));
+    assert!(queued(MAX_SUBMITS_PER_JOB + 1), "another job's SUBMIT");
+    // Without a store or a checkpoint directory the queue cannot tell the job's
+    // submissions from another run's: the run counts its own.
+    let file = site.path("fan.job");
+    let out = cray()
+        .arg("run")
+        .arg("--root")
+        .arg(site.dir.path())
+        .args(["--queue", q])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&limit), "{stderr}");
+    assert!(queued(2 * MAX_SUBMITS_PER_JOB + 1));
+    assert!(!queued(2 * MAX_SUBMITS_PER_JOB + 2), "one past the limit");
+}
+
 /// A job restarted from a checkpoint taken before its SUBMIT submits once: the
 /// queue keeps who submitted each job (the job's number, the statement, the clock
 /// period), and the same image restarted again queues nothing more. Another run of
@@ -1118,6 +1165,38 @@ fn run_corpus_deck_with(site: &Site, name: &str, deck: &str, extra: &[&str]) -> 
         .unwrap()
 }
 
+/// AUDIT lists each dataset's size, the DSC entry's DADSZ (`cos::dsc`): the words
+/// of an unblocked dataset (RAW, two blocks written by block number: 1024) and
+/// the blocked form of a blocked one (one line: BCW, the line, EOR, EOF, EOD: 5),
+/// and totals them, with the blocks each takes (2 + 1).
+#[test]
+fn audit_lists_the_size_of_blocked_and_unblocked_datasets() {
+    let site = site_with_block_programs();
+    let epoch = ["--epoch", "604672496"];
+    let save = "JOB,JN=S,US=SYSTEM.\nWBLOCKS.\nSAVE,DN=RAW,PDN=RAW.\n\
+                SAVE,DN=$IN,PDN=TEXT.\n/EOF\nkept\n";
+    ok(&site.run("save", save, &epoch));
+    let out = run_corpus_deck_with(&site, "a", "JOB,JN=A,US=SYSTEM.\nAUDIT.\n", &epoch);
+    let stderr = ok(&out);
+    let total = "AU003 -        2 DATASETS,        3 BLOCKS,        1029 WORDS";
+    assert!(stderr.contains(total), "{stderr}");
+    let stdout = text(&out.stdout);
+    let size_after = |pdn: &str| {
+        let mut lines = stdout
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!(" {pdn} ")));
+        lines
+            .nth(1)
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+    };
+    assert_eq!(size_after("RAW").as_deref(), Some("1024"), "{stdout}");
+    assert_eq!(size_after("TEXT").as_deref(), Some("5"), "{stdout}");
+    assert!(
+        stdout.contains("        2 DATASETS,        3 BLOCKS,                1029 WORDS"),
+        "{stdout}"
+    );
+}
+
 /// F$PDM over an empty store: AUDIT's catalogue accesses (`$MCD`, ...) are served
 /// and it lists no dataset to its normal end; DMP10's catalogue page request gets
 /// no page and DMP10 ends normally. RELOAD gets past its catalogue accesses and
@@ -1306,7 +1385,7 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
         "F$PDM function 233: the store holds 1 page(s) of catalogue",
         "PD612 - CATALOG ACCESS ERROR: FC =00000233 STATUS =00007777",
         "AU019 - MCD ACCESS FAILED, USING DSC.",
-        "AU003 -        2 DATASETS,        0 BLOCKS,           0 WORDS",
+        "AU003 -        2 DATASETS,        2 BLOCKS,          10 WORDS",
     ] {
         assert!(stderr.contains(line), "{line:?} in {stderr}");
     }
@@ -1321,8 +1400,8 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
         " PDN             ID          ED             LAST     LAST     LAST     DEVICE",
         " DATA                         1  02/28/89 02/28/89 02/28/89 12/31/72",
         " LONGERNAME12345 XID          1  02/28/89 02/28/89 02/28/89 12/31/72",
-        "          0     0      0 N  RWM  12:34:56 12:34:56 12:34:56 23:59:59   ON  N/A",
-        "        2 DATASETS,        0 BLOCKS,                   0 WORDS",
+        "          5     0      0 N  RWM  12:34:56 12:34:56 12:34:56 23:59:59   ON  N/A",
+        "        2 DATASETS,        2 BLOCKS,                  10 WORDS",
     ] {
         assert!(stdout.contains(line), "{line:?} in {stdout}");
     }
@@ -1732,12 +1811,13 @@ DISPOSE,DN=$IN,DC=ST,DF=CB,TEXT='pds/catalogue.json'.\n/EOF\nx\n";
     assert_eq!(site.catalogue_json()["entries"][0]["pdn"], "KEEP");
 }
 
-/// The site with `sys/WBLOCKS.bin` and `sys/RBLOCKS.bin` too (images/cos/wblocks.cal
-/// writes dataset RAW as two unblocked blocks by block number, rblocks.cal reads
-/// them back by block number and aborts unless they are the words written).
+/// The site with `sys/WBLOCKS.bin`, `sys/RBLOCKS.bin` and `sys/RSEQ.bin` too
+/// (images/cos/wblocks.cal writes dataset RAW as two unblocked blocks by block
+/// number, rblocks.cal reads them back by block number and rseq.cal with plain
+/// F$RDCs; each reader aborts unless it gets the words written).
 fn site_with_block_programs() -> Site {
     let site = Site::new();
-    for name in ["wblocks", "rblocks"] {
+    for name in ["wblocks", "rblocks", "rseq"] {
         site.install_program(
             &name.to_ascii_uppercase(),
             &common::image(&format!("cos/{name}.cal")),
@@ -1784,6 +1864,28 @@ fn an_unblocked_dataset_written_by_block_number_is_kept_saved_and_accessed() {
     let out = site.run("n", "JOB,JN=N,US=ME.\nRBLOCKS.\n", &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains(" RBLOCKS ABORTED (exit status 1)"));
+}
+
+/// A plain (sequential) F$RDC of an unblocked dataset reads its words as they
+/// are, as COS's F$RDC moved a dataset's blocks without looking inside them: RSEQ
+/// gets the 1024 words WBLOCKS wrote, then the EOF status in DPERR and no more
+/// words. The read leaves the dataset as it was (RBLOCKS reads it by block number
+/// after it, and SAVE keeps its 1024 words); it is no longer refused as `F$WDC
+/// data` that is not a blocked dataset. Without the writer, RSEQ finds nothing.
+#[test]
+fn a_plain_read_of_an_unblocked_dataset_gets_its_words() {
+    let site = site_with_block_programs();
+    // Each step opens RAW afresh: the second RSEQ reads from block 0 again.
+    let deck = "JOB,JN=Q,US=ME.\nWBLOCKS.\nRSEQ.\nRBLOCKS.\nRSEQ.\nSAVE,DN=RAW,PDN=SEQ.\n";
+    let stderr = ok(&site.run("q", deck, &[]));
+    assert!(!stderr.contains("F$WDC data"), "{stderr}");
+    let catalogue = site.catalogue_json();
+    let entry = &catalogue["entries"][0];
+    assert_eq!(entry["unblocked"], true, "{catalogue}");
+    assert_eq!(entry["words"], 1024, "{catalogue}");
+    let out = site.run("n", "JOB,JN=N,US=ME.\nRSEQ.\n", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains(" RSEQ ABORTED (exit status 1)"));
 }
 
 /// A store written before unblocked datasets were kept has no `unblocked` in its

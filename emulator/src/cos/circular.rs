@@ -2,7 +2,8 @@
 //! words 1–4 (FIRST, IN, OUT, LIMIT; addresses in bits 40–63). The system fills it
 //! (F$RDC) with the dataset's blocked form (BCWs and RCWs included), from IN up to
 //! one word short of OUT, wrapping at LIMIT, and advances IN; it drains it (F$WDC)
-//! from OUT to IN and advances OUT. Deblocking is the program's library's business.
+//! from OUT to IN and advances OUT. Deblocking is the program's library's business:
+//! an unblocked dataset, which has no control words, is read as its words are.
 //! Written blocked words are deblocked when the dataset is closed.
 
 use super::bits::{field, with_field};
@@ -205,6 +206,22 @@ fn take_in_written(dataset: &mut super::job::LocalDataset) -> Result<(), String>
     Ok(())
 }
 
+/// How a plain (sequential) F$RDC of an unblocked dataset ended, in the terms of a
+/// read by block number, whose status it reports ([`System::set_read_status`]):
+/// `take` words read into a buffer with `room` for more, `at_end` when they reach
+/// the dataset's end.
+fn sequential_outcome(at_end: bool, take: usize, room: usize) -> BlockRead {
+    if !at_end {
+        BlockRead::Filled
+    } else if take < room {
+        BlockRead::Short {
+            got_words: take > 0,
+        }
+    } else {
+        BlockRead::FilledToTheEnd
+    }
+}
+
 /// Whether the words `given` to F$WDC, after the `written` stream, end the
 /// dataset: its unfinished last block, from its BCW, ends with the EOD
 /// ([`super::dataset::block_ends_dataset`]). The library wrote the dataset's end
@@ -308,7 +325,17 @@ impl System {
         self.cos_write(pid, address, &[super::bits::with_field(old, 40, 63, value)]);
     }
 
-    /// F$RDC with S1 = DSP.
+    /// F$RDC with S1 = DSP: the dataset's blocked form from where the last read
+    /// stopped, as much as the buffer has room for. An unblocked dataset (words
+    /// written by block number that are not a blocked dataset: GENCAT's `$MASTER`,
+    /// `images/cos/wblocks.cal`'s RAW) is read as it is, its words without control
+    /// words: COS's F$RDC moved a dataset's blocks into the buffer and left
+    /// deblocking to the program's library (module notes; `COS.md` on F$RDC), so a
+    /// plain read of a dataset without control words gets its words, from block 0 or
+    /// from the block after the last read by block number. Its status is the one a
+    /// read by block number of an unblocked dataset reports
+    /// ([`Self::set_read_status`]): DPERR's bit 1 once a read stops short at the
+    /// end, which the library's wait routine takes as the EOF status.
     pub(crate) fn cos_read_circular(&mut self, pid: Pid, s1: u64) -> Reply {
         let Some((slot, dsp)) = self.cos_resolve(pid, s1, true) else {
             return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
@@ -329,24 +356,43 @@ impl System {
         };
         // (The terminal's `$OUT` shows its written words at its close: they stay.)
         let shown = dataset.backing == super::job::Backing::Stdout;
+        let mut unblocked = false;
         if !dataset.write_stream.is_empty() && !shown {
-            if let Err(message) = take_in_written(dataset) {
-                let name = dataset.name.clone();
-                let text = format!("cray: pid {pid}: {name}: F$WDC data: {message}\n");
-                self.console_mut().message(text.as_bytes());
-                return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
+            match take_in_written(dataset) {
+                Ok(()) => {
+                    let block = field(in_word, 16, 39) as usize;
+                    let length = read_stream(dataset).len();
+                    dataset.read_position = block.saturating_mul(BLOCK_WORDS).min(length);
+                }
+                // Words that are not a blocked dataset, in a dataset the system never
+                // read: an unblocked dataset's, read as they are (see above).
+                Err(_) if reads_written_blocks(dataset) => unblocked = true,
+                Err(message) => {
+                    let name = dataset.name.clone();
+                    let text = format!("cray: pid {pid}: {name}: F$WDC data: {message}\n");
+                    self.console_mut().message(text.as_bytes());
+                    return Reply::Status(super::local_datasets::STATUS_NO_DATASET);
+                }
             }
-            let block = field(in_word, 16, 39) as usize;
-            let length = read_stream(dataset).len();
-            dataset.read_position = block.saturating_mul(BLOCK_WORDS).min(length);
         }
-        let position = dataset.read_position;
-        let stream = read_stream(dataset);
-        let take = circle.room().min(stream.len().saturating_sub(position));
+        let start = dataset.read_position;
+        let stream = if unblocked {
+            block_stream(dataset)
+        } else {
+            read_stream(dataset)
+        };
+        let position = start.min(stream.len());
+        let room = circle.room();
+        let take = room.min(stream.len() - position);
+        let at_end = position + take == stream.len();
         let words = stream[position..position + take].to_vec();
-        dataset.read_position += take;
+        dataset.read_position = position + take;
         let input = self.fill(pid, &circle, &words);
         self.set_pointer(pid, dsp + u64::from(DPIN), input);
+        if unblocked {
+            let outcome = sequential_outcome(at_end, take, room);
+            self.set_read_status(pid, dsp, true, outcome);
+        }
         Reply::Status(0)
     }
 

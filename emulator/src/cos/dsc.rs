@@ -39,8 +39,27 @@
 //! | DCCRT, DCACT, DCTDM, DCMFT | 025–030 | 0–63 | created, accessed, dumped (0 if never), modified |
 //! | DCACN1, DCACN2 | 034, 035 | | blank |
 //! | DCFDX, DCLDX | 036 | 8–35, 36–63 | 0 |
+//! | DALDV | 037 | 0–63 | 0 (the emulator has no devices) |
+//! | DABPB, DANPA, DANAI | 040 | 16–31, 32–47, 48–63 | 0 |
+//! | DADSZ | 041 | 32–63 | the dataset's size in words, the store's `words` |
 //! | DCFPE | 076 | 8–35 | the entry's own address: page × 16 + entry |
 //! | DCDCP, DCDCE | 076 | 36–59, 60–63 | 0 (no continuation entry) |
+//!
+//! The allocation fields are AUDIT's accessors `DALDV`, `DABPB`, `DANPA`, `DANAI`
+//! and `DADSZ` (file words 026202–026266), which take the address of an allocation
+//! sub-entry of 017 words. AUDIT's DATSTUF (P=04466–05022) walks them from word
+//! 037 of an entry (two of them, to word 074) and from word 3 of each continuation
+//! entry (four), and returns the first one's DADSZ as the dataset's size: REPORT
+//! prints it under `SZ` and adds it up as the `WORDS` of its totals, whose
+//! `BLOCKS` are each dataset's words rounded up to 512-word blocks, added up
+//! (AUDIT's own sum; with DADSZ 1000 it prints `2 BLOCKS, 1000 WORDS`). DADSZ is the dataset's words as
+//! they are on disk: the blocked form of a blocked dataset (control words
+//! included) and the words of an unblocked one, the same measure for both. The
+//! rest of the sub-entry describes where the dataset lies on the system's disks,
+//! which the emulator does not have, and stays 0: DATSTUF reads it too (DANAI and
+//! DABPB multiplied at P=04607d–04622b), but the listing does not show it (with
+//! DABPB 2, DANPA 5 and DANAI 3 it was the same). The DXT (extension table, `$DXT`,
+//! F$PDM 0232) stays empty and DCFDX 0: AUDIT does not need it for the size.
 //!
 //! Times are COS timestamps (units of 1.024 ns since 1973-01-01, [`super::clock`]'s
 //! conversion; F$DTT in `docs/src/cos-jobs.md`), from the times the store recorded.
@@ -56,6 +75,9 @@ pub const HEADER_WORDS: usize = 8;
 pub const ENTRY_WORDS: usize = 0o77;
 /// Entries of a page.
 pub const ENTRIES_PER_PAGE: usize = (PAGE_WORDS - HEADER_WORDS) / ENTRY_WORDS;
+/// Where an entry's first allocation sub-entry starts (DALDV, DABPB, DANPA, DANAI,
+/// DADSZ; see the module notes).
+const ALLOCATION: usize = 0o37;
 /// PGTYP of a DSC page (the emulator's value: what COS stored is not known here).
 pub const PAGE_TYPE_DSC: u64 = 1;
 
@@ -109,6 +131,7 @@ pub fn entry_words(entry: &Entry, page: u64, index: u64) -> [u64; ENTRY_WORDS] {
     }
     w[0o30] = timestamp(entry.modified);
     w[0o76] = with_field(0, 8, 35, page << 4 | index);
+    w[ALLOCATION + 2] = with_field(0, 32, 63, entry.words.min(0xFFFF_FFFF));
     w
 }
 
@@ -180,6 +203,12 @@ mod tests {
         assert_eq!(field(w[0o13], 16, 23), 2, "DCPAM: R");
         assert_eq!(field(w[0o24], 0, 15), 3, "DCACS");
         assert_eq!(field(w[0o76], 8, 35), 2 * 16 + 5, "DCFPE: page 2, entry 5");
+        assert_eq!(field(w[0o41], 32, 63), 9, "DADSZ: the dataset's words");
+        assert_eq!(
+            w[0o37..0o41],
+            [0, 0],
+            "DALDV, DABPB, DANPA, DANAI: no device"
+        );
         // 1989-02-28 12:34:56 is 16 years and 58 days after 1973-01-01.
         let seconds = 604_672_496u64 - 1096 * 86_400;
         assert_eq!(w[0o25], seconds * 976_562_500, "DCCRT");

@@ -16,6 +16,11 @@
 //! period at which it runs: a job resumed from a checkpoint taken before the SUBMIT
 //! runs it again at the same clock period, and the queue, which keeps the identity
 //! with the job, does not queue it twice.
+//!
+//! One job submits at most [`MAX_SUBMITS_PER_JOB`] jobs: the queue refuses the
+//! next, and the job ends with the refusal in its log, so that a deck that submits
+//! in a loop (`LOOP.` `SUBMIT,DN=NEW.` `ENDLOOP.`, each round a new clock period
+//! and so a new submission) does not fill the host's queue.
 
 use super::run::VerbResult;
 use super::statement::Statement;
@@ -26,6 +31,13 @@ use crate::system::Pid;
 
 /// The parameters SUBMIT takes: DN (COS's decks) and NA (every verb's).
 const KNOWN: &[&str] = &["DN", "NA"];
+
+/// Jobs one job may submit: the emulator's bound (no page at hand gives one for
+/// COS). COS's own decks submit one job each (`jdiaggo_0.txt`, `jsysdir.txt`), a
+/// self-replicating job one per run; 64 leaves room for a deck that fans work out
+/// and stops a runaway loop long before the queue's numbers (four digits) or the
+/// host's disk run out.
+pub const MAX_SUBMITS_PER_JOB: usize = 64;
 
 /// A job SUBMIT hands to the host's input queue.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,7 +54,9 @@ pub struct Submission {
 /// The host's input queue, which takes the jobs SUBMIT submits.
 pub trait InputQueue: std::fmt::Debug + Send + Sync {
     /// Queues `job` once: a submission with the same identity as one queued before
-    /// is not queued again. Why it failed, if it did.
+    /// is not queued again. A new submission of a job that has submitted
+    /// [`MAX_SUBMITS_PER_JOB`] jobs already is refused, the message naming the
+    /// limit. Why it failed, if it did.
     fn submit(&self, job: &Submission) -> Result<(), String>;
 }
 
