@@ -42,7 +42,7 @@ impl Cpu {
         let mut inputs = Vec::new();
         let mut before_last = 0;
         let mut p = at;
-        for index in 0..len {
+        for (index, &wanted) in expected[..len].iter().enumerate() {
             // A store into code drops the blocks: the block is left after it.
             let Some(entry) = self.decoded.block_instruction_timed(first + index) else {
                 self.time_replayed_by_rules(&plan, index);
@@ -58,7 +58,7 @@ impl Cpu {
                 return Err(self.stopped(stop, fetched, at));
             }
             match &plan {
-                Plan::Replay if expected[index] == self.block_input(fetched, at, p).words() => {
+                Plan::Replay if wanted == self.block_input(fetched, at, p).words() => {
                     self.instructions = self.instructions.wrapping_add(1);
                     at = p;
                     continue;
