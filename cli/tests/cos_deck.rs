@@ -446,54 +446,11 @@ fn a_runaway_loop_ends_at_the_time_limit_or_as_a_runaway() {
 /// is its place in the deck.
 #[test]
 fn a_deck_checkpointed_inside_a_loop_restarts_the_same() {
-    let files: String = (0..3)
-        .map(|f| {
-            let lines: String = (0..200).map(|i| format!("file {f} line {i}\n")).collect();
-            format!("/EOF\n{lines}")
-        })
-        .collect();
     let deck = format!(
-        "JOB,JN=LC.\nSET(J1=3)\nLOOP.\nEXITLOOP(J1.EQ.0)\nCOPY.\nSET(J1=J1-1)\nENDLOOP.\n{files}"
+        "JOB,JN=LC.\nSET(J1=3)\nLOOP.\nEXITLOOP(J1.EQ.0)\nCOPY.\nSET(J1=J1-1)\nENDLOOP.\n{}",
+        three_files_of_200_lines()
     );
-    let site = Site::new();
-    let whole_json = site.path("whole.json");
-    let out = site.run("lc", &deck, &["--stats-json", whole_json.to_str().unwrap()]);
-    ok(&out);
-    let whole_stdout = text(&out.stdout);
-    assert_eq!(whole_stdout.lines().count(), 600);
-    let whole = stats(&whole_json);
-
-    let site = Site::new();
-    let image = site.path("half.chk");
-    let half = (whole["cycles"].as_u64().unwrap() / 2).to_string();
-    let out = site.run(
-        "lc",
-        &deck,
-        &["--stop-at", &half, "--checkpoint", image.to_str().unwrap()],
-    );
-    assert!(image.exists(), "{}", text(&out.stderr));
-    let first_part = text(&out.stdout);
-    assert!(
-        first_part.contains("file 1 line 0\n") && !first_part.contains("file 1 line 199\n"),
-        "stopped inside the second round's COPY: {first_part}"
-    );
-    let restarted_json = site.path("restarted.json");
-    let out = site.restart(&image, &["--stats-json", restarted_json.to_str().unwrap()]);
-    ok(&out);
-    assert_eq!(first_part + &text(&out.stdout), whole_stdout);
-    let restarted = stats(&restarted_json);
-    assert_eq!(restarted["cycles"], whole["cycles"]);
-    assert_eq!(restarted["state_hash"], whole["state_hash"]);
-
-    // Stopped in the loop and resumed from its newest periodic checkpoint.
-    let cycles = whole["cycles"].as_u64().unwrap();
-    let site = Site::new();
-    ok(&site
-        .stop_and_resume("lc", &deck, cycles / 7, cycles / 2, &[])
-        .1);
-    let resumed = stats(&site.path("resumed.json"));
-    assert_eq!(resumed["cycles"], whole["cycles"]);
-    assert_eq!(resumed["state_hash"], whole["state_hash"]);
+    checkpointed_half_way_ends_as_straight_through("lc", &deck, &[], "the second round's COPY");
 }
 
 /// SUBMIT,DN=dn queues the deck the job wrote into `dn`, here as COS's
@@ -2365,38 +2322,69 @@ fn an_abort_in_a_procedure_skips_to_its_exit_or_its_callers() {
 /// statements and the caller's place are part of the deck's saved state.
 #[test]
 fn a_deck_checkpointed_inside_a_procedure_restarts_the_same() {
-    let files: String = (0..3)
+    let deck = format!(
+        "JOB,JN=PC.\nFETCH,DN=P,TEXT=P.\nCALL,DN=P.\nIF(J1.EQ.1)\nCOPY.\nENDIF.\n{}",
+        three_files_of_200_lines()
+    );
+    let procedure = "COPY.\nSET(J1=1)\nCOPY.\nRETURN.\nCOPY.\n";
+    checkpointed_half_way_ends_as_straight_through(
+        "pc",
+        &deck,
+        &[("p", procedure)],
+        "the procedure's second COPY",
+    );
+}
+
+/// Three data files for a deck's `$IN`, each `/EOF` then 200 lines `file F line I`.
+fn three_files_of_200_lines() -> String {
+    (0..3)
         .map(|f| {
             let lines: String = (0..200).map(|i| format!("file {f} line {i}\n")).collect();
             format!("/EOF\n{lines}")
         })
-        .collect();
-    let deck =
-        format!("JOB,JN=PC.\nFETCH,DN=P,TEXT=P.\nCALL,DN=P.\nIF(J1.EQ.1)\nCOPY.\nENDIF.\n{files}");
-    let procedure = "COPY.\nSET(J1=1)\nCOPY.\nRETURN.\nCOPY.\n";
-    let site = Site::new();
-    std::fs::write(site.path("p"), procedure).unwrap();
+        .collect()
+}
+
+/// Runs `deck` (named `name`, with the host files `files` beside it) straight
+/// through, copying its `$IN` (600 lines) to its output; then stopped half way with
+/// a checkpoint, which must fall inside `inside` (after the second file's first line
+/// and before its last), and restarted from the image; then stopped at a seventh and
+/// resumed from its newest periodic checkpoint. Both must print what the straight
+/// run printed and end at its clock and state hash.
+fn checkpointed_half_way_ends_as_straight_through(
+    name: &str,
+    deck: &str,
+    files: &[(&str, &str)],
+    inside: &str,
+) {
+    let site_with_files = || {
+        let site = Site::new();
+        for (file, text) in files {
+            std::fs::write(site.path(file), text).unwrap();
+        }
+        site
+    };
+    let site = site_with_files();
     let whole_json = site.path("whole.json");
-    let out = site.run("pc", &deck, &["--stats-json", whole_json.to_str().unwrap()]);
+    let out = site.run(name, deck, &["--stats-json", whole_json.to_str().unwrap()]);
     ok(&out);
     let whole_stdout = text(&out.stdout);
     assert_eq!(whole_stdout.lines().count(), 600);
     let whole = stats(&whole_json);
 
-    let site = Site::new();
-    std::fs::write(site.path("p"), procedure).unwrap();
+    let site = site_with_files();
     let image = site.path("half.chk");
     let half = (whole["cycles"].as_u64().unwrap() / 2).to_string();
     let out = site.run(
-        "pc",
-        &deck,
+        name,
+        deck,
         &["--stop-at", &half, "--checkpoint", image.to_str().unwrap()],
     );
     assert!(image.exists(), "{}", text(&out.stderr));
     let first_part = text(&out.stdout);
     assert!(
         first_part.contains("file 1 line 0\n") && !first_part.contains("file 1 line 199\n"),
-        "stopped inside the procedure's second COPY: {first_part}"
+        "stopped inside {inside}: {first_part}"
     );
     let restarted_json = site.path("restarted.json");
     let out = site.restart(&image, &["--stats-json", restarted_json.to_str().unwrap()]);
@@ -2407,10 +2395,9 @@ fn a_deck_checkpointed_inside_a_procedure_restarts_the_same() {
     assert_eq!(restarted["state_hash"], whole["state_hash"]);
 
     let cycles = whole["cycles"].as_u64().unwrap();
-    let site = Site::new();
-    std::fs::write(site.path("p"), procedure).unwrap();
+    let site = site_with_files();
     ok(&site
-        .stop_and_resume("pc", &deck, cycles / 7, cycles / 2, &[])
+        .stop_and_resume(name, deck, cycles / 7, cycles / 2, &[])
         .1);
     let resumed = stats(&site.path("resumed.json"));
     assert_eq!(resumed["cycles"], whole["cycles"]);
