@@ -3,11 +3,10 @@
 
 mod common;
 
-use common::{cray, image, text};
+use common::{cray, holds_checkpoint, image, text, wait_until};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 fn batch(queue: &Path, args: &[&str]) -> Output {
     cray()
@@ -65,16 +64,8 @@ fn queue_stopped_in_the_spin(queue: &Path) -> std::process::Child {
         .process_group(0)
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
     let job = queue.join("0001");
-    while !job.is_dir()
-        || !std::fs::read_dir(&job)
-            .unwrap()
-            .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "chk"))
-    {
-        assert!(Instant::now() < deadline, "no checkpoint appeared");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until("the job's first checkpoint", || holds_checkpoint(&job));
     runner
 }
 
@@ -288,15 +279,6 @@ fn a_job_cray_cannot_carry_on_is_marked_failed_and_the_queue_goes_on() {
     );
 }
 
-/// Waits (a minute at most) until `ready` holds.
-fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !ready() {
-        assert!(Instant::now() < deadline, "waited in vain for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// Starts `cray batch run QUEUE` (through `sh -c "ulimit -f BLOCKS; exec ..."` when
 /// `limit` gives BLOCKS), in a process group of its own.
 fn start_runner(queue: &Path, limit: Option<u32>) -> std::process::Child {
@@ -338,9 +320,7 @@ fn one_runner_per_queue_and_a_job_dies_with_its_runner() {
     let mut runner = start_runner(&queue, None);
     let job_lock = queue.join("0001/.lock");
     wait_until("the job's first checkpoint", || {
-        std::fs::read_dir(queue.join("0001")).is_ok_and(|mut entries| {
-            entries.any(|e| e.unwrap().path().extension().is_some_and(|x| x == "chk"))
-        })
+        holds_checkpoint(&queue.join("0001"))
     });
     // A second runner is refused, naming the first.
     let second = batch(&queue, &["run"]);

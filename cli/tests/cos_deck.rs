@@ -3,7 +3,7 @@
 //! corpus utility run from a deck, and a deck checkpointed in the middle of a step.
 mod common;
 
-use common::{cray, text};
+use common::{cray, holds_checkpoint, text, wait_until};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -2132,7 +2132,6 @@ fn gencat_s_master_catalog_is_kept_whole_in_the_store() {
 fn a_deferred_disposition_is_printed_once_after_a_crash_of_cray_batch() {
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
     let site = Site::new();
     site.install_spin();
     // COPY prints, then SPIN runs until the time limit (one second of the machine's
@@ -2169,16 +2168,8 @@ fn a_deferred_disposition_is_printed_once_after_a_crash_of_cray_batch() {
         command
     };
     let mut first = runner().process_group(0).spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
     let job = queue.join("0001");
-    while !job.is_dir()
-        || !std::fs::read_dir(&job)
-            .unwrap()
-            .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "chk"))
-    {
-        assert!(Instant::now() < deadline, "no checkpoint appeared");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until("the job's first checkpoint", || holds_checkpoint(&job));
     let crash = Command::new("kill")
         .args(["-KILL", "--", &format!("-{}", first.id())])
         .status()

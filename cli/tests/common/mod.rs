@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The `cray` binary under test.
 pub fn cray() -> Command {
@@ -34,4 +35,20 @@ pub fn spawn_piped(command: &mut Command) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("cray starts")
+}
+
+/// Waits (a minute at most) until `ready` holds; `what` names it if it never does.
+pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "waited in vain for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// True once the batch job directory `job` holds a checkpoint image.
+pub fn holds_checkpoint(job: &Path) -> bool {
+    std::fs::read_dir(job).is_ok_and(|mut entries| {
+        entries.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "chk")))
+    })
 }
