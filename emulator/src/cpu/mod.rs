@@ -184,18 +184,16 @@ impl Cpu {
                         None => break,
                     }
                 };
-                p = fetched.next(at);
-                self.p = p;
-                let mut stop = Stop::Budget;
                 // Only a model reads the memory trace.
-                let flow = if timed {
-                    self.execute::<true>(fetched.instruction(), at, &mut p, memory, &mut stop)
+                let executed = if timed {
+                    self.execute_fetched::<true>(fetched, at, memory)
                 } else {
-                    self.execute::<false>(fetched.instruction(), at, &mut p, memory, &mut stop)
+                    self.execute_fetched::<false>(fetched, at, memory)
                 };
-                if flow == Flow::Stopped {
-                    return self.stopped(stop, fetched, at);
-                }
+                p = match executed {
+                    Ok(next) => next,
+                    Err(stop) => return self.stopped(stop, fetched, at),
+                };
                 let periods = if timed {
                     self.timed_periods_inline::<T>(fetched, at, p, descriptor, P::ACTIVE)
                 } else {
@@ -219,6 +217,26 @@ impl Cpu {
             }
         }
         Stop::Budget
+    }
+
+    /// Executes the instruction `fetched` from parcel address `at` as the issue loops
+    /// do: P past it first (a jump sets it again), then the operation (recording its
+    /// memory reference with `TRACE`). Returns P after it, or the stop it raised,
+    /// which the caller accounts for (`stopped`).
+    #[inline(always)]
+    fn execute_fetched<const TRACE: bool>(
+        &mut self,
+        fetched: Fetched,
+        at: u32,
+        memory: &mut Memory,
+    ) -> Result<u32, Stop> {
+        let mut p = fetched.next(at);
+        self.p = p;
+        let mut stop = Stop::Budget;
+        match self.execute::<TRACE>(fetched.instruction(), at, &mut p, memory, &mut stop) {
+            Flow::Stopped => Err(stop),
+            _ => Ok(p),
+        }
     }
 
     /// [`Cpu::run`] for a CPU without a timing model and a probe that never stops

@@ -4,7 +4,6 @@
 //! instruction brings what it brought when the block was timed from the same state,
 //! or worked out by the rules (and remembered when the block runs to its end).
 
-use super::execute::Flow;
 use super::timed::LoopTiming;
 use super::{Cpu, Stop};
 use crate::memory::Memory;
@@ -49,14 +48,13 @@ impl Cpu {
                 return Ok(p);
             };
             let fetched = entry.fetched;
-            p = fetched.next(at);
-            self.p = p;
-            let mut stop = Stop::Budget;
-            let flow = self.execute::<true>(fetched.instruction(), at, &mut p, memory, &mut stop);
-            if flow == Flow::Stopped {
-                self.time_replayed_by_rules(&plan, index);
-                return Err(self.stopped(stop, fetched, at));
-            }
+            p = match self.execute_fetched::<true>(fetched, at, memory) {
+                Ok(next) => next,
+                Err(stop) => {
+                    self.time_replayed_by_rules(&plan, index);
+                    return Err(self.stopped(stop, fetched, at));
+                }
+            };
             match &plan {
                 Plan::Replay if wanted == self.block_input(fetched, at, p).words() => {
                     self.instructions = self.instructions.wrapping_add(1);
