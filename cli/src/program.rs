@@ -216,7 +216,13 @@ pub fn load(
             )))
         }
         Runnable::Deck(deck) => {
-            system.attach_deck_host(deck_host(options)?);
+            let mut host = deck_host(options)?;
+            if let (true, Some(dir), Some(catalogue)) =
+                (options.resume, &options.checkpoint_dir, &host.catalogue)
+            {
+                host.job_number = Some(resume::deck_job_number(dir, catalogue)?);
+            }
+            system.attach_deck_host(host);
             system
                 .load_cos_deck(&name, &deck, datasets)
                 .map_err(|e| CliError::invalid(program, e))?
@@ -260,6 +266,7 @@ pub fn deck_host(options: &RunOptions) -> Result<DeckHost, CliError> {
         system_dir: options.system_dir.clone(),
         catalogue,
         queue,
+        job_number: None,
     })
 }
 
