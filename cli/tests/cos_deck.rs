@@ -2657,3 +2657,37 @@ fn a_resumed_deck_reads_again_a_dataset_it_deleted_after_its_checkpoint() {
     ok(&site.run("n", "JOB,JN=N,US=ME.\n", &[]));
     assert_eq!(data(), 0, "gone once another job started");
 }
+
+/// A deck job continued from a checkpoint taken before an ACCESS, a write and an
+/// ADJUST that it made before a crash leaves the dataset as the first ADJUST did:
+/// stored, not written since, so the end of the job writes nothing back and the
+/// store's entry is the one a run straight through leaves (same file, same times).
+#[test]
+fn a_resumed_deck_does_not_write_back_what_its_adjust_stored() {
+    let deck = "JOB,JN=J,US=ME.\nBURN.\nACCESS,DN=S,PDN=A,M=MPW.\nCOPYF,I=$IN,O=S.\n\
+                ADJUST,DN=S.\nBURN.\n/EOF\nnew contents\n";
+    let site = || {
+        let site = Site::new();
+        site.install_burn();
+        ok(&site.run(
+            "a",
+            "JOB,JN=A,US=ME.\nSAVE,DN=$IN,PDN=A,M=MPW.\n/EOF\nold\n",
+            &[],
+        ));
+        site
+    };
+    let straight = site();
+    ok(&straight.run("j", deck, &[]));
+    let resumed = site();
+    let (_, out) = resumed.stop_and_resume("j", deck, 2_000_000, 3_000_000, &[]);
+    let stderr = ok(&out);
+    assert!(stderr.contains("continuing job 1 from"), "{stderr}");
+    assert!(
+        stderr.contains(" PDN=A ID= ED=1 OWN=ME ADJUSTED"),
+        "{stderr}"
+    );
+    assert_eq!(
+        resumed.catalogue_json()["entries"],
+        straight.catalogue_json()["entries"]
+    );
+}

@@ -198,6 +198,12 @@ impl System {
         job: &Job,
     ) -> VerbResult {
         let outcome = contents.outcomes[at].clone();
+        if let ("ADJUST", Some(dn)) = (s.verb.as_str(), s.value("DN")) {
+            // The store has what the job wrote up to its ADJUST, as the first time.
+            if let Some(local) = self.deck_of_mut(pid).and_then(|d| d.datasets.get_mut(dn)) {
+                local.modified = false;
+            }
+        }
         let Some(to) = &outcome.to else {
             self.job_log(outcome.line);
             return Ok(());
