@@ -5,7 +5,9 @@
 //! DIR/catalogue.json   the catalogue: every entry (PDN, ID, OWN, edition,
 //!                      passwords, public access, permits, text, notes, times,
 //!                      data file), the next file number, the next job number, and
-//!                      the operations already done (job, statement)
+//!                      the operations already done (job, statement, clock) with
+//!                      what each did (its log line, the dataset it made, renamed
+//!                      or deleted)
 //! DIR/data/NNNNNNNN.ds each dataset's contents as a COS blocked dataset, or the
 //!                      words of an unblocked one (an entry marked "unblocked")
 //! ```
@@ -14,7 +16,9 @@
 //! fsync, rename) before the catalogue names it, and the catalogue is replaced whole
 //! the same way, so after a crash the catalogue is the old one or the new one, and
 //! every file it names is complete. A file no entry names (a crash between the two
-//! steps, or a deletion) is removed the next time the catalogue is written.
+//! steps, or a deletion) is removed the next time the catalogue is written, but for
+//! the file of a dataset deleted since the last job started, which that job may
+//! read again when it is continued from a checkpoint taken before.
 //!
 //! Exactly once: each operation a job makes is recorded with the job's number and
 //! the statement's index in the same replacement of the catalogue, so a job resumed
