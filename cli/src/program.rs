@@ -216,7 +216,13 @@ pub fn load(
             )))
         }
         Runnable::Deck(deck) => {
-            system.attach_deck_host(deck_host(options)?);
+            let mut host = deck_host(options)?;
+            if let (true, Some(dir), Some(catalogue)) =
+                (options.resume, &options.checkpoint_dir, &host.catalogue)
+            {
+                host.job_number = Some(resume::deck_job_number(dir, catalogue)?);
+            }
+            system.attach_deck_host(host);
             system
                 .load_cos_deck(&name, &deck, datasets)
                 .map_err(|e| CliError::invalid(program, e))?
@@ -260,6 +266,7 @@ pub fn deck_host(options: &RunOptions) -> Result<DeckHost, CliError> {
         system_dir: options.system_dir.clone(),
         catalogue,
         queue,
+        job_number: None,
     })
 }
 
@@ -604,13 +611,24 @@ fn record_finished(
     else {
         return Ok(());
     };
-    Finished {
+    let finished = Finished {
         program: program.display().to_string(),
         jid: outcome.jid,
         clock: system.clock,
         exit_status: status.host_code(),
-    }
-    .write(dir)
+    };
+    finished.write(dir).map_err(|e| {
+        // The job is not lost: without the record, the next run continues it from
+        // its newest image and ends it again (its output cut back, its store
+        // operations found made).
+        CliError::new(format!(
+            "resume: job {} ended at clock period {} with exit status {}, but its end could not be recorded ({e}); running the command again continues it from its newest image in {} (or its start) and ends it again",
+            finished.jid,
+            finished.clock,
+            finished.exit_status,
+            dir.display()
+        ))
+    })
 }
 
 /// Default `--timeline-window`: the first 1000 clock periods.

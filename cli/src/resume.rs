@@ -14,12 +14,15 @@
 //! the job's start, let a continued (or restarted) job cut back what it wrote after
 //! that point, which it writes again: its output is there once from clock period 0 on.
 //! An image whose own job and clock differ from its name's is skipped. The directory
-//! is one runner's at a time ([`crate::dir_lock`]).
+//! is one runner's at a time ([`crate::dir_lock`]). A COS deck job with a
+//! permanent-dataset store keeps its number in the store there ([`DECK_JOB`]), so
+//! that every start of the job makes its store operations under one number.
 
 use crate::json_file;
 use crate::output::errln;
 use crate::CliError;
 use cray_chkpnt::incremental;
+use cray_emulator::cos::deck::catalogue::Catalogue;
 use cray_emulator::system::HostRoot;
 use cray_emulator::System;
 use cray_sysimage::file_policy::RestartFiles;
@@ -35,6 +38,41 @@ pub const FINISHED: &str = "finished.json";
 /// the job first wrote to them. A job that crashed before its first image starts again
 /// from there, and cuts back what its first attempt wrote.
 pub const START_MARK: &str = "start.out";
+
+/// The store's number of the deck job whose checkpoint directory this is (a
+/// [`DeckJobNumber`]): the store records each operation with the job's number, so a
+/// job that crashed before its first image and starts again must have the number it
+/// had, or it would make again, under a new number, what it made before the crash.
+pub const DECK_JOB: &str = "deck-job.json";
+
+/// The contents of [`DECK_JOB`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeckJobNumber {
+    /// The store (`--pds`), canonical: another store knows nothing of the number.
+    pub store: PathBuf,
+    /// The job's number in it.
+    pub number: u64,
+}
+
+/// The number of the deck job that starts in checkpoint directory `dir` with store
+/// `catalogue`: the one an earlier start recorded in `dir`, else a new one from the
+/// store, recorded in `dir` before the job makes any operation.
+pub fn deck_job_number(dir: &Path, catalogue: &Catalogue) -> Result<u64, CliError> {
+    let path = dir.join(DECK_JOB);
+    let store = catalogue
+        .dir()
+        .canonicalize()
+        .unwrap_or_else(|_| catalogue.dir().to_path_buf());
+    let kept: Option<DeckJobNumber> = json_file::read_if_present(&path, "a deck job's number")?;
+    if let Some(kept) = kept.filter(|kept| kept.store == store) {
+        return Ok(kept.number);
+    }
+    let number = catalogue
+        .draw_job_number()
+        .map_err(|e| CliError::new(format!("--pds {}: {e}", catalogue.dir().display())))?;
+    json_file::write(&path, &DeckJobNumber { store, number })?;
+    Ok(number)
+}
 
 /// Beside each periodic image (`1-000000005001.out` for `1-000000005001.chk`), and for
 /// the job's start ([`START_MARK`]): which files standard output and error were, and how
@@ -238,13 +276,14 @@ fn parse_numbered(name: &str, extension: &str) -> Option<(u32, u64)> {
 
 /// Whether `name` is one of the files the runner writes into a checkpoint directory
 /// (periodic images, their output marks, the start mark, the record of a finished
-/// job): the temporary file of any of them that a crash left is garbage.
+/// job, a deck job's number): the temporary file of any of them that a crash left is garbage.
 fn runner_file(name: &str) -> bool {
     parse_periodic(name).is_some()
         || parse_numbered(name, ".out").is_some()
         || name == START_MARK
         || name == FINISHED
         || name == NOT_RERUNNABLE
+        || name == DECK_JOB
 }
 
 /// The periodic checkpoints in `dir`, oldest first.

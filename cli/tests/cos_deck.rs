@@ -90,6 +90,46 @@ impl Site {
         self.install_program("SPIN", &spin);
     }
 
+    /// Installs BURN, a program that counts down 262 144 times (about 2 360 000
+    /// clock periods) and ends: a step long enough to be checkpointed in.
+    fn install_burn(&self) {
+        let burn = self.path("burn.cal");
+        let source = [
+            "         IDENT     BURN",
+            "         START     MAIN",
+            "MAIN     A1        O'1000000",
+            "LOOP     A1        A1-1",
+            "         A0        A1",
+            "         JAN       LOOP",
+            "         S0        0",
+            "         EX",
+            "         END",
+        ];
+        std::fs::write(&burn, source.join("\n") + "\n").unwrap();
+        self.install_program("BURN", &burn);
+    }
+
+    /// The (PDN, edition) of every entry of the store's catalogue.
+    fn editions(&self) -> Vec<(String, u64)> {
+        let catalogue = self.catalogue_json();
+        catalogue["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["pdn"].as_str().unwrap().to_string(),
+                    e["edition"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// How many editions of `pdn` the store's catalogue holds.
+    fn editions_of(&self, pdn: &str) -> usize {
+        self.editions().iter().filter(|(p, _)| p == pdn).count()
+    }
+
     /// The text of the store's catalogue file.
     fn catalogue(&self) -> String {
         std::fs::read_to_string(self.path("pds/catalogue.json")).unwrap()
@@ -303,8 +343,12 @@ EXIT.\n\
     }
     let catalogue = site.catalogue();
     assert!(catalogue.contains("\"entries\": []"), "{catalogue}");
-    let files = std::fs::read_dir(site.path("pds/data")).unwrap().count();
-    assert_eq!(files, 0, "the deleted dataset's file is gone");
+    // The deleted dataset's file is kept while the job may be continued from a
+    // checkpoint taken before it read it, and goes when another job starts.
+    let files = || std::fs::read_dir(site.path("pds/data")).unwrap().count();
+    assert_eq!(files(), 1);
+    ok(&site.run("n", "JOB,JN=N.\n", &[]));
+    assert_eq!(files(), 0, "the deleted dataset's file is gone");
 }
 
 #[test]
@@ -369,12 +413,7 @@ ENDIF.\n\
     let deck = "JOB,JN=S,US=ME.\nSET(J1=2)\nLOOP.\nEXITLOOP(J1.EQ.0)\n\
         SAVE,DN=$IN,PDN=IN.\nSET(J1=J1-1)\nENDLOOP.\n/EOF\nx\n";
     ok(&site.run("s", deck, &[]));
-    let catalogue = site.catalogue();
-    assert_eq!(
-        catalogue.matches("\"pdn\": \"IN\"").count(),
-        2,
-        "{catalogue}"
-    );
+    assert_eq!(site.editions_of("IN"), 2, "{}", site.catalogue());
 
     // Blocks that do not fit together are refused before the job starts.
     for (deck, why) in [
@@ -923,13 +962,13 @@ fn a_deck_checkpointed_mid_step_and_restarted_ends_the_same() {
     let restarted = stats(&restarted_json);
     assert_eq!(restarted["cycles"], whole["cycles"]);
     assert_eq!(restarted["state_hash"], whole["state_hash"]);
-    let editions = catalogue(&site2).matches("\"pdn\": \"IN\"").count();
+    let editions = site2.editions_of("IN");
     assert_eq!(editions, 2, "each SAVE once: {}", catalogue(&site2));
 
     // Restarting the same image again repeats nothing that is already done.
     let out = site2.restart(&image, &[]);
     ok(&out);
-    assert_eq!(catalogue(&site2).matches("\"pdn\": \"IN\"").count(), 2);
+    assert_eq!(site2.editions_of("IN"), 2);
 }
 
 /// `--resume` continues a deck job stopped in the middle of a step (here by
@@ -957,12 +996,7 @@ fn a_stopped_deck_resumes_from_its_checkpoint_directory() {
     let resumed = stats(&site.path("resumed.json"));
     assert_eq!(resumed["cycles"], whole["cycles"]);
     assert_eq!(resumed["state_hash"], whole["state_hash"]);
-    let catalogue = site.catalogue();
-    assert_eq!(
-        catalogue.matches("\"pdn\": \"IN\"").count(),
-        2,
-        "{catalogue}"
-    );
+    assert_eq!(site.editions_of("IN"), 2, "{}", site.catalogue());
 }
 
 /// COPYR, COPYF, COPYD, SKIPR, SKIPF and SKIPD on `$IN` (three files) and on local
@@ -2533,4 +2567,127 @@ fn proc_defines_a_procedure_run_by_its_name() {
         assert!(stderr.contains(says), "{says:?} in {stderr}");
         assert_eq!(text(&out.stdout), "one\n", "{statements}");
     }
+}
+
+/// A deck job that crashes after a SAVE and before its first checkpoint (the SAVE
+/// runs as the deck starts) starts again from its beginning under the number the
+/// store knows it by (kept in its checkpoint directory): the SAVE is found made, and
+/// the dataset is there once, as edition 1.
+#[test]
+fn a_deck_that_crashed_before_its_first_checkpoint_saves_once() {
+    let site = Site::new();
+    site.install_burn();
+    let deck = "JOB,JN=S,US=ME.\nSAVE,DN=$IN,PDN=A.\nBURN.\n/EOF\nsaved once\n";
+    // No image falls due before the crash, inside BURN.
+    let (stopped, resumed) = site.stop_and_resume("s", deck, 100_000_000, 1_000_000, &[]);
+    assert!(text(&stopped.stderr).contains(" PDN=A ID= ED=1 OWN=ME SAVED FROM $IN"));
+    let stderr = ok(&resumed);
+    assert!(stderr.contains("no checkpoint in"), "{stderr}");
+    assert!(
+        stderr.contains(" PDN=A ID= ED=1 OWN=ME SAVED FROM $IN"),
+        "{stderr}"
+    );
+    assert_eq!(site.editions(), [("A".to_string(), 1)]);
+}
+
+/// A deck job continued from a checkpoint taken before an ACCESS, a MODIFY that
+/// renames the dataset and a SAVE, which it made before a crash, makes them again
+/// in effect only: the ACCESS finds the dataset under the name MODIFY gave it, and
+/// each operation logs its line again, as in a run straight through; the store
+/// holds each dataset once.
+#[test]
+fn a_resumed_deck_makes_the_store_operations_after_its_checkpoint_again_in_effect_only() {
+    let site = Site::new();
+    site.install_burn();
+    ok(&site.run(
+        "a",
+        "JOB,JN=A,US=ME.\nSAVE,DN=$IN,PDN=A,M=MPW.\n/EOF\nx\n",
+        &[],
+    ));
+    let deck = "JOB,JN=M,US=ME.\nBURN.\nACCESS,DN=L,PDN=A,M=MPW.\nMODIFY,DN=L,PDN=B.\n\
+                SAVE,DN=$IN,PDN=C.\nBURN.\n/EOF\ndata\n";
+    // The statements run at about clock period 2 360 000, between the image taken at
+    // 2 000 000 and the crash at 3 000 000.
+    let (stopped, resumed) = site.stop_and_resume("m", deck, 2_000_000, 3_000_000, &[]);
+    let lines = [
+        " PDN=A ID= ED=1 OWN=ME ACCESSED AS L, PERMISSION M",
+        " PDN=B ID= ED=1 OWN=ME MODIFIED",
+        " PDN=C ID= ED=1 OWN=ME SAVED FROM $IN",
+    ];
+    for line in lines {
+        assert!(text(&stopped.stderr).contains(line), "{line:?}");
+    }
+    let stderr = ok(&resumed);
+    assert!(stderr.contains("continuing job 1 from"), "{stderr}");
+    for line in lines {
+        assert!(stderr.contains(line), "{line:?} in {stderr}");
+    }
+    assert_eq!(
+        site.editions(),
+        [("B".to_string(), 1), ("C".to_string(), 1)]
+    );
+}
+
+/// A deck job continued from a checkpoint taken before it accessed a dataset that
+/// it then deleted, before a crash, reads the dataset again: the store keeps a
+/// deleted dataset's file until another job starts with it.
+#[test]
+fn a_resumed_deck_reads_again_a_dataset_it_deleted_after_its_checkpoint() {
+    let site = Site::new();
+    site.install_burn();
+    ok(&site.run(
+        "a",
+        "JOB,JN=A,US=ME.\nSAVE,DN=$IN,PDN=A,M=MPW.\n/EOF\nkept for a rerun\n",
+        &[],
+    ));
+    let deck = "JOB,JN=D,US=ME.\nBURN.\nACCESS,DN=Z,PDN=A,M=MPW.\nDELETE,DN=Z.\n\
+                COPYF,I=Z,O=$OUT.\nBURN.\n";
+    let (stopped, resumed) = site.stop_and_resume("d", deck, 2_000_000, 3_000_000, &[]);
+    assert_eq!(text(&stopped.stdout), "kept for a rerun\n");
+    let stderr = ok(&resumed);
+    assert!(stderr.contains("continuing job 1 from"), "{stderr}");
+    assert!(
+        stderr.contains(" PDN=A ID= ED=1 OWN=ME DELETED"),
+        "{stderr}"
+    );
+    assert_eq!(text(&resumed.stdout), "kept for a rerun\n");
+    assert!(site.editions().is_empty());
+    let data = || std::fs::read_dir(site.path("pds/data")).unwrap().count();
+    assert_eq!(data(), 1, "kept while the job may be continued");
+    ok(&site.run("n", "JOB,JN=N,US=ME.\n", &[]));
+    assert_eq!(data(), 0, "gone once another job started");
+}
+
+/// A deck job continued from a checkpoint taken before an ACCESS, a write and an
+/// ADJUST that it made before a crash leaves the dataset as the first ADJUST did:
+/// stored, not written since, so the end of the job writes nothing back and the
+/// store's entry is the one a run straight through leaves (same file, same times).
+#[test]
+fn a_resumed_deck_does_not_write_back_what_its_adjust_stored() {
+    let deck = "JOB,JN=J,US=ME.\nBURN.\nACCESS,DN=S,PDN=A,M=MPW.\nCOPYF,I=$IN,O=S.\n\
+                ADJUST,DN=S.\nBURN.\n/EOF\nnew contents\n";
+    let site = || {
+        let site = Site::new();
+        site.install_burn();
+        ok(&site.run(
+            "a",
+            "JOB,JN=A,US=ME.\nSAVE,DN=$IN,PDN=A,M=MPW.\n/EOF\nold\n",
+            &[],
+        ));
+        site
+    };
+    let straight = site();
+    ok(&straight.run("j", deck, &[]));
+    let resumed = site();
+    let (_, out) = resumed.stop_and_resume("j", deck, 2_000_000, 3_000_000, &[]);
+    let stderr = ok(&out);
+    assert!(stderr.contains("continuing job 1 from"), "{stderr}");
+    assert!(
+        stderr.contains(" PDN=A ID= ED=1 OWN=ME ADJUSTED"),
+        "{stderr}"
+    );
+    assert_eq!(
+        resumed.catalogue_json()["entries"],
+        straight.catalogue_json()["entries"]
+    );
 }

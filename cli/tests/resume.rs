@@ -947,3 +947,38 @@ fn a_checkpoint_that_cannot_be_renamed_into_place_is_tried_again_next_period() {
         .find(|name| name.ends_with(".tmp"));
     assert_eq!(temporary, None);
 }
+
+/// A job whose end cannot be recorded (here `finished.json` is a directory when it
+/// ends) says that it ended and what the next run does (exit status 2: not done);
+/// the next run continues it from its newest image and ends it as a run straight
+/// through.
+#[test]
+fn a_job_whose_end_cannot_be_recorded_says_so_and_the_next_run_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let straight = uninterrupted(dir.path(), "spin.cal");
+    let child = resumable(dir.path(), "40000000", &[], "spin.cal")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the first checkpoint", || {
+        dir.path().join("ck").exists() && !checkpoints(dir.path()).is_empty()
+    });
+    let finished = dir.path().join("ck/finished.json");
+    std::fs::create_dir_all(finished.join("in-the-way")).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    let ended = format!(
+        "resume: job 1 ended at clock period {} with exit status 0, but its end could not be recorded",
+        straight.0
+    );
+    assert!(
+        said.contains(&ended)
+            && said.contains("running the command again continues it from its newest image in ck"),
+        "{said}"
+    );
+    std::fs::remove_dir_all(&finished).unwrap();
+    let out = resume_spin_to_the_end(dir.path(), &[], &straight);
+    assert!(text(&out.stderr).contains("continuing job 1 from"));
+}

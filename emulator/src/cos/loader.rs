@@ -207,6 +207,7 @@ pub(crate) fn test_deck_job(
         system_dir: None,
         catalogue: store.map(|dir| Catalogue::open(dir).expect("a store in a temporary directory")),
         queue: None,
+        job_number: None,
     });
     let data = JobDataset::holding(vec![
         DatasetItem::Record {

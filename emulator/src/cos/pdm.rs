@@ -560,6 +560,7 @@ mod tests {
                 system_dir: None,
                 catalogue: Some(Catalogue::open(store).unwrap()),
                 queue: None,
+                job_number: None,
             });
         }
         assert!(system.cos_write(pid, PDD, &words));
@@ -642,6 +643,7 @@ mod tests {
             system_dir: None,
             catalogue: Some(Catalogue::open(store.path()).unwrap()),
             queue: None,
+            job_number: None,
         });
         assert!(system.cos_write(pid, PDD, &words));
         let cpu = &mut system.processes.get_mut(&pid).unwrap().cpu;

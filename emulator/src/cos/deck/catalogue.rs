@@ -5,7 +5,9 @@
 //! DIR/catalogue.json   the catalogue: every entry (PDN, ID, OWN, edition,
 //!                      passwords, public access, permits, text, notes, times,
 //!                      data file), the next file number, the next job number, and
-//!                      the operations already done (job, statement)
+//!                      the operations already done (job, statement, clock) with
+//!                      what each did (its log line, the dataset it made, renamed
+//!                      or deleted)
 //! DIR/data/NNNNNNNN.ds each dataset's contents as a COS blocked dataset, or the
 //!                      words of an unblocked one (an entry marked "unblocked")
 //! ```
@@ -14,12 +16,17 @@
 //! fsync, rename) before the catalogue names it, and the catalogue is replaced whole
 //! the same way, so after a crash the catalogue is the old one or the new one, and
 //! every file it names is complete. A file no entry names (a crash between the two
-//! steps, or a deletion) is removed the next time the catalogue is written.
+//! steps, or a deletion) is removed the next time the catalogue is written, but for
+//! the file of a dataset deleted since the last job started, which that job may
+//! read again when it is continued from a checkpoint taken before.
 //!
 //! Exactly once: each operation a job makes is recorded with the job's number and
 //! the statement's index in the same replacement of the catalogue, so a job resumed
 //! from a checkpoint taken before the operation finds it done instead of doing it
-//! twice (a second edition, a refused second DELETE).
+//! twice (a second edition, a refused second DELETE). What it did is recorded with
+//! it (an [`Outcome`]: its log line, the dataset it made or moved), so the job makes
+//! it again in effect only: the same log line, the same dataset held, found under
+//! the name the job's later operations gave it.
 //!
 //! Times are the emulated clock's (epoch + machine time), never the host's.
 
@@ -166,6 +173,53 @@ pub type Done = (u64, u64);
 /// runs once a round, and each round moves the clock on.
 pub type RequestDone = (u64, u64, u64);
 
+/// A permanent dataset's name in the store: one edition of (PDN, ID, OWN).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryName {
+    /// Permanent dataset name.
+    pub pdn: String,
+    /// Additional user identification.
+    pub id: String,
+    /// Ownership value.
+    pub own: String,
+    /// Edition.
+    pub edition: u32,
+}
+
+impl EntryName {
+    /// The name of `entry`.
+    pub fn of(entry: &Entry) -> EntryName {
+        EntryName {
+            pdn: entry.pdn.clone(),
+            id: entry.id.clone(),
+            own: entry.own.clone(),
+            edition: entry.edition,
+        }
+    }
+}
+
+/// What an operation did, kept beside its record: a job continued from a checkpoint
+/// taken before the operation finds it there and makes it again in effect only (the
+/// same log line, the same dataset held), instead of not at all or twice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The operation.
+    pub done: RequestDone,
+    /// Its line in the job log.
+    pub line: String,
+    /// The dataset it renamed (MODIFY's name before) or removed (DELETE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<EntryName>,
+    /// The dataset as it left it (SAVE's, ACCESS's, MODIFY's name after).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<EntryName>,
+    /// The entry DELETE removed, its data file kept until another job starts with
+    /// the store ([`Catalogue::draw_job_number`]): the job that deleted it may be
+    /// continued from a checkpoint taken before it read the dataset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Entry>,
+}
+
 /// An operation that changes the store, as exactly-once remembers it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operation {
@@ -193,6 +247,10 @@ pub struct Contents {
     /// from catalogues written before requests changed the store).
     #[serde(default)]
     pub requests: Vec<RequestDone>,
+    /// What each operation of `requests` did, oldest first (absent from catalogues
+    /// written before they were kept: those operations are skipped when made again).
+    #[serde(default)]
+    pub outcomes: Vec<Outcome>,
     /// The system's catalogues as GENCAT installed them, at most one of each kind
     /// (F$PDM 0243 and 0244; absent from catalogues written before).
     #[serde(default)]
@@ -330,6 +388,7 @@ impl Catalogue {
         });
         keep_newest(&mut contents.done);
         keep_newest(&mut contents.requests);
+        keep_newest(&mut contents.outcomes);
         let text = serde_json::to_vec_pretty(&contents).map_err(|e| StoreError::Corrupt {
             path: self.catalogue_path(),
             reason: e.to_string(),
@@ -347,10 +406,26 @@ impl Catalogue {
         };
         for file in dir.flatten() {
             let name = file.file_name().to_string_lossy().to_string();
-            if !contents.entries.iter().any(|e| e.file == name) {
+            let kept = contents.outcomes.iter().filter_map(|o| o.removed.as_ref());
+            if !contents.entries.iter().chain(kept).any(|e| e.file == name) {
                 let _ = std::fs::remove_file(file.path());
             }
         }
+    }
+
+    /// A number for a new job: the store counts the jobs that use it, and each
+    /// operation is recorded with its job's number (see [`Operation`]).
+    pub fn draw_job_number(&self) -> Result<u64, StoreError> {
+        let mut contents = self.read()?;
+        let number = contents.next_job.max(1);
+        contents.next_job = number + 1;
+        // One job at a time uses a store: the jobs before this one will not be
+        // continued from a checkpoint again, so what they deleted can go.
+        for outcome in &mut contents.outcomes {
+            outcome.removed = None;
+        }
+        self.write(contents)?;
+        Ok(number)
     }
 
     /// Writes a new dataset file holding `bytes` and returns its name (the catalogue
@@ -441,10 +516,46 @@ impl Contents {
         }
     }
 
-    /// Records the job's operation as made.
+    /// Records the job's operation as made (with what it did, when known).
     pub fn mark_done(&mut self, operation: Operation) {
-        match operation {
-            Operation::Statement(done) | Operation::Request(done) => self.requests.push(done),
+        self.requests.push(operation.done());
+    }
+
+    /// Records the job's operation as made, and what it did.
+    pub fn record(&mut self, outcome: Outcome) {
+        self.requests.push(outcome.done);
+        self.outcomes.push(outcome);
+    }
+
+    /// Where [`outcomes`](Self::outcomes) holds what `operation` did.
+    pub fn outcome(&self, operation: Operation) -> Option<usize> {
+        let done = operation.done();
+        self.outcomes.iter().rposition(|o| o.done == done)
+    }
+
+    /// The name dataset `name` has now, after the renames (MODIFY) and removals
+    /// (DELETE) recorded after outcome `after`; when one removed it, `Err` with the
+    /// removed entry if its data is still kept.
+    pub fn renamed_since(
+        &self,
+        after: usize,
+        name: &EntryName,
+    ) -> Result<EntryName, Option<&Entry>> {
+        let mut now = name.clone();
+        for later in self.outcomes.iter().skip(after + 1) {
+            if later.from.as_ref() == Some(&now) {
+                now = later.to.clone().ok_or(later.removed.as_ref())?;
+            }
+        }
+        Ok(now)
+    }
+}
+
+impl Operation {
+    /// (job number, statement index, clock period).
+    pub fn done(self) -> RequestDone {
+        match self {
+            Operation::Statement(done) | Operation::Request(done) => done,
         }
     }
 }
@@ -490,6 +601,33 @@ pub(crate) mod tests {
             words: 0,
             file,
         }
+    }
+
+    #[test]
+    fn an_outcome_is_found_and_its_dataset_followed_through_later_renames() {
+        let name = |pdn: &str| EntryName {
+            pdn: pdn.to_string(),
+            id: String::new(),
+            own: "U".to_string(),
+            edition: 1,
+        };
+        let outcome = |done, from: Option<&str>, to: Option<&str>| Outcome {
+            done,
+            line: String::new(),
+            from: from.map(name),
+            to: to.map(name),
+            removed: None,
+        };
+        let mut contents = Contents::default();
+        contents.record(outcome((1, 2, 10), None, Some("A")));
+        contents.record(outcome((1, 3, 20), Some("A"), Some("B")));
+        let saved = Operation::Statement((1, 2, 10));
+        assert!(contents.is_done(saved));
+        let at = contents.outcome(saved).unwrap();
+        assert_eq!(contents.renamed_since(at, &name("A")), Ok(name("B")));
+        contents.record(outcome((1, 4, 30), Some("B"), None));
+        assert_eq!(contents.renamed_since(at, &name("A")), Err(None));
+        assert_eq!(contents.outcome(Operation::Statement((1, 2, 11))), None);
     }
 
     #[test]

@@ -145,6 +145,18 @@ pub struct Accessed {
     pub access: Access,
 }
 
+impl Accessed {
+    /// The store's name of the dataset.
+    pub fn name(&self) -> catalogue::EntryName {
+        catalogue::EntryName {
+            pdn: self.pdn.clone(),
+            id: self.id.clone(),
+            own: self.own.clone(),
+            edition: self.edition,
+        }
+    }
+}
+
 /// The state of a running deck: where the interpreter stands and what the job holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeckJob {

@@ -21,7 +21,9 @@
 //! PERMIT. The log lines of refusals and errors are the emulator's wording (the
 //! manual pages we can read do not list COS's message numbers).
 
-use super::catalogue::{Access, Catalogue, Contents, Entry, Operation, Permit, MAX_NAME};
+use super::catalogue::{
+    Access, Catalogue, Contents, Entry, EntryName, Operation, Outcome, Permit, MAX_NAME,
+};
 use super::run::VerbResult;
 use super::statement::Statement;
 use super::{Accessed, JobDataset};
@@ -126,9 +128,17 @@ impl System {
             now: self.time(),
         };
         let mut contents = catalogue.read().map_err(|e| format!(" {verb}: {e}"))?;
+        if let Some(at) = contents.outcome(job.done) {
+            return self.make_again(pid, s, &catalogue, &mut contents, at, &job);
+        }
+        // Made, by a cray that kept no outcomes: skipped (SAVE holds the highest
+        // edition again).
         let redo = contents.is_done(job.done);
+        let dn = s.value("DN");
+        let before = dn.and_then(|dn| self.accessed(pid, dn, verb).ok());
+        let mut removed = None;
         let line = match verb {
-            "ACCESS" | "ACQUIRE" => self.access(pid, s, &catalogue, &mut contents, &job)?,
+            "ACCESS" | "ACQUIRE" => self.access(pid, s, &catalogue, &mut contents, &job, None)?,
             "SAVE" if redo => {
                 // Saved before the checkpoint this job continues from: the local
                 // dataset is that edition again.
@@ -140,7 +150,11 @@ impl System {
             }
             "SAVE" => self.save(pid, s, &catalogue, &mut contents, &job)?,
             "DELETE" if redo => return Ok(()),
-            "DELETE" => self.delete(pid, s, &mut contents, &job)?,
+            "DELETE" => {
+                let (line, name) = self.delete(pid, s, &mut contents, &job)?;
+                removed = Some(name);
+                line
+            }
             "ADJUST" => self.adjust(pid, s, &catalogue, &mut contents, &job)?,
             "MODIFY" if redo => return Ok(()),
             "MODIFY" => self.modify(pid, s, &mut contents, &job)?,
@@ -148,13 +162,95 @@ impl System {
             _ => permit(s, &mut contents, &job)?,
         };
         if !redo {
-            contents.mark_done(job.done);
+            let after = dn.and_then(|dn| self.accessed(pid, dn, verb).ok());
+            let (from, to) = match verb {
+                "DELETE" => (removed.as_ref().map(EntryName::of), None),
+                "MODIFY" => (before.map(|a| a.name()), after.map(|a| a.name())),
+                "SAVE" | "ACCESS" | "ACQUIRE" => (None, after.map(|a| a.name())),
+                _ => (None, None),
+            };
+            contents.record(Outcome {
+                done: job.done.done(),
+                line: line.clone(),
+                from,
+                to,
+                removed,
+            });
         }
         catalogue
             .write(contents)
             .map_err(|e| format!(" {verb}: {e}"))?;
         self.job_log(line);
         Ok(())
+    }
+
+    /// Operation `s`, which the store's outcome `at` says was made (the job continues
+    /// from a checkpoint taken before it), made again in effect only: its log line
+    /// again, and the job holds the dataset it made or accessed, under the name the
+    /// operations recorded after it gave it. The store does not change.
+    fn make_again(
+        &mut self,
+        pid: Pid,
+        s: &Statement,
+        catalogue: &Catalogue,
+        contents: &mut Contents,
+        at: usize,
+        job: &Job,
+    ) -> VerbResult {
+        let outcome = contents.outcomes[at].clone();
+        if let ("ADJUST", Some(dn)) = (s.verb.as_str(), s.value("DN")) {
+            // The store has what the job wrote up to its ADJUST, as the first time.
+            if let Some(local) = self.deck_of_mut(pid).and_then(|d| d.datasets.get_mut(dn)) {
+                local.modified = false;
+            }
+        }
+        let Some(to) = &outcome.to else {
+            self.job_log(outcome.line);
+            return Ok(());
+        };
+        let now = contents.renamed_since(at, to).map_err(|kept| kept.cloned());
+        match (s.verb.as_str(), now, s.value("DN")) {
+            ("ACCESS" | "ACQUIRE", Err(None), _) => {
+                return Err(format!(
+                    " {}: PDN={} ID={} ED={} OWN={}: DELETED after this job accessed it \
+                     (the job continues from a checkpoint taken before its {}), and \
+                     another job has used the store since: what it read is gone",
+                    s.verb, to.pdn, to.id, to.edition, to.own, s.verb
+                ));
+            }
+            ("ACCESS" | "ACQUIRE", now, _) => {
+                self.access(pid, s, catalogue, contents, job, Some(now))?;
+            }
+            ("SAVE", now, Some(dn)) => self.hold(pid, dn, now.as_ref().unwrap_or(to), true),
+            ("MODIFY", now, Some(dn)) => self.hold(pid, dn, now.as_ref().unwrap_or(to), false),
+            _ => {}
+        }
+        self.job_log(outcome.line);
+        Ok(())
+    }
+
+    /// The job's local dataset `dn` is permanent dataset `name` now: `saved`, as SAVE
+    /// leaves it (maintenance permission, not written since), else with the access
+    /// it has (MODIFY renamed it).
+    fn hold(&mut self, pid: Pid, dn: &str, name: &EntryName, saved: bool) {
+        let Some(local) = self.deck_of_mut(pid).and_then(|d| d.datasets.get_mut(dn)) else {
+            return;
+        };
+        let access = match (&local.permanent, saved) {
+            (_, true) => Access::Maintenance,
+            (Some(accessed), false) => accessed.access,
+            (None, false) => return,
+        };
+        local.permanent = Some(Accessed {
+            pdn: name.pdn.clone(),
+            id: name.id.clone(),
+            own: name.own.clone(),
+            edition: name.edition,
+            access,
+        });
+        if saved {
+            local.modified = false;
+        }
     }
 
     /// ACCESS, and ACQUIRE, which is ACCESS of a dataset the store has: COS's
@@ -168,6 +264,7 @@ impl System {
         catalogue: &Catalogue,
         contents: &mut Contents,
         job: &Job,
+        again: Option<Result<EntryName, Option<Entry>>>,
     ) -> Result<String, String> {
         let verb = s.verb.as_str();
         let dn = required(s, "DN")?;
@@ -179,16 +276,27 @@ impl System {
                 " {verb}: {dn} is already a local dataset of the job"
             ));
         }
-        let key = Key::of(s, dn, &job.user)?;
-        let index = key.find(contents).map_err(|line| match verb {
-            "ACQUIRE" => format!(
-                "{line}: ACQUIRE takes it from the permanent-dataset store only; \
-                 getting it from the front end and saving it is not served (FETCH \
-                 then SAVE does that)"
-            ),
-            _ => line,
-        })?;
-        let entry = &contents.entries[index];
+        let (entry, index) = match again {
+            // Made again: the edition it accessed, under its name now, or as it was
+            // when the job deleted it after the access.
+            Some(Err(Some(removed))) => (removed, None),
+            again => {
+                let key = match again {
+                    Some(Ok(name)) => Key::named(&name),
+                    _ => Key::of(s, dn, &job.user)?,
+                };
+                let index = key.find(contents).map_err(|line| match verb {
+                    "ACQUIRE" => format!(
+                        "{line}: ACQUIRE takes it from the permanent-dataset store only; \
+                         getting it from the front end and saving it is not served (FETCH \
+                         then SAVE does that)"
+                    ),
+                    _ => line,
+                })?;
+                (contents.entries[index].clone(), Some(index))
+            }
+        };
+        let entry = &entry;
         let access = granted(entry, s, &job.user);
         if access < Access::Read {
             return Err(format!(
@@ -218,7 +326,7 @@ impl System {
             entry.describe(),
             access.letter()
         );
-        if !contents.is_done(job.done) {
+        if let Some(index) = index.filter(|_| !contents.is_done(job.done)) {
             let entry = &mut contents.entries[index];
             entry.accessed = job.now;
             entry.accesses += 1;
@@ -335,7 +443,7 @@ impl System {
         s: &Statement,
         contents: &mut Contents,
         job: &Job,
-    ) -> Result<String, String> {
+    ) -> Result<(String, Entry), String> {
         let index = match (s.value("DN"), s.value("PDN")) {
             (Some(dn), None) => {
                 let accessed = self.accessed(pid, dn, "DELETE")?;
@@ -360,7 +468,7 @@ impl System {
             (None, None) => return Err(" DELETE: DN= or PDN= is required".to_string()),
         };
         let entry = contents.entries.remove(index);
-        Ok(format!(" {} DELETED", entry.describe()))
+        Ok((format!(" {} DELETED", entry.describe()), entry))
     }
 
     /// ADJUST.
@@ -601,6 +709,15 @@ impl Key {
                 .map(|t| number(t, &s.verb, "ED"))
                 .transpose()?,
         })
+    }
+
+    fn named(name: &EntryName) -> Key {
+        Key {
+            pdn: name.pdn.clone(),
+            id: name.id.clone(),
+            own: name.own.clone(),
+            edition: Some(name.edition),
+        }
     }
 
     fn accessed(a: &Accessed) -> Key {

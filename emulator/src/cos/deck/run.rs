@@ -40,6 +40,11 @@ pub struct DeckHost {
     pub catalogue: Option<Catalogue>,
     /// The input queue SUBMIT submits jobs to (`--queue`, or `cray batch run`'s).
     pub queue: Option<std::sync::Arc<dyn super::submit::InputQueue>>,
+    /// The job's number in the store, drawn by the host before the deck starts
+    /// ([`Catalogue::draw_job_number`]) so that every start of one job has the same
+    /// one: a job that crashed before its first checkpoint and starts again must
+    /// find the operations it made done. `None`: drawn when the deck starts.
+    pub job_number: Option<u64>,
 }
 
 /// What the interpreter did with the statements that follow.
@@ -133,16 +138,16 @@ impl System {
         Ok(pid)
     }
 
-    /// A number for a new job from the store, which counts them (0 without a store).
+    /// The job's number in the store: the one the host drew for it
+    /// ([`DeckHost::job_number`]), else a new one (0 without a store).
     fn next_job_number(&mut self) -> Result<u64, String> {
         let Some(catalogue) = &self.deck_host.catalogue else {
             return Ok(0);
         };
-        let mut contents = catalogue.read().map_err(|e| e.to_string())?;
-        let number = contents.next_job.max(1);
-        contents.next_job = number + 1;
-        catalogue.write(contents).map_err(|e| e.to_string())?;
-        Ok(number)
+        if let Some(number) = self.deck_host.job_number {
+            return Ok(number);
+        }
+        catalogue.draw_job_number().map_err(|e| e.to_string())
     }
 
     /// The deck of `pid`'s job, if it runs one.
