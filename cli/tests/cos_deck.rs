@@ -2534,3 +2534,16 @@ fn proc_defines_a_procedure_run_by_its_name() {
         assert_eq!(text(&out.stdout), "one\n", "{statements}");
     }
 }
+
+/// A deck indented with tabs on the host: a tab before the verb left "no verb",
+/// and one between parameters was "not allowed outside a literal".
+#[test]
+fn tabs_in_a_deck_are_blanks() {
+    let site = Site::new();
+    let deck = "JOB,JN=T.\t\n\tCOPY.\t* the first file\nSAVE,DN=$IN,\tPDN=TABBED.\n\
+                \tIF(1.EQ.1)\n\t\tCOPY.\n\tENDIF.\nEXIT.\n/EOF\nx\n/EOF\ny\n";
+    let out = site.run("t", deck, &[]);
+    let stderr = ok(&out);
+    assert_eq!(text(&out.stdout), "x\ny\n", "{stderr}");
+    assert!(stderr.contains(" PDN=TABBED ID= ED=1"), "{stderr}");
+}

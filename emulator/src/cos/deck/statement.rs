@@ -15,7 +15,7 @@
 //! - the terminator is `.` or `)`; anything after it is a comment, which the
 //!   interpreter ignores;
 //! - blanks are ignored except inside a literal string `'...'` (a quote inside is
-//!   written twice);
+//!   written twice); a tab of a host text deck is a blank;
 //! - a statement whose image ends with the caret `^` continues on the next line
 //!   (joined by [`join_continuations`]); a caret inside a literal is plain text;
 //! - a line whose first non-blank character is `*` is a comment statement.
@@ -59,6 +59,13 @@ impl fmt::Display for SyntaxError {
 /// True for the comment statement (`*` first).
 pub fn is_comment(image: &str) -> bool {
     image.trim_start().starts_with('*')
+}
+
+/// A blank of the statement syntax: the space, and the horizontal tab a host text
+/// deck may hold where a card held blanks (an editor's indentation), which reads
+/// as the blanks it stands for. Both are ignored outside a literal.
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
 }
 
 /// Characters a verb or an unquoted value may hold.
@@ -114,7 +121,7 @@ pub fn parse(image: &str) -> Result<Statement, SyntaxError> {
     let chars: Vec<char> = image.chars().collect();
     let mut at = 0;
     let skip_blanks = |at: &mut usize| {
-        while *at < chars.len() && chars[*at] == ' ' {
+        while *at < chars.len() && is_blank(chars[*at]) {
             *at += 1;
         }
     };
@@ -175,7 +182,7 @@ fn parse_param(chars: &[char], mut at: usize, verb: &str) -> Result<(Param, usiz
     let mut keyword = None;
     while let Some(&c) = chars.get(at) {
         match c {
-            ' ' => at += 1,
+            c if is_blank(c) => at += 1,
             ',' | '.' | ')' => break,
             '=' if keyword.is_none() && values.len() == 1 => {
                 keyword = Some(std::mem::take(&mut values[0]).to_ascii_uppercase());
@@ -323,6 +330,17 @@ mod tests {
         assert!(parse("A;B.").unwrap_err().0.contains("separator"));
         assert!(parse("A,B;C.").unwrap_err().0.contains("A:"));
         assert!(parse("A,=B.").is_err());
+    }
+
+    /// A deck indented with tabs on the host: a tab was "not allowed outside a
+    /// literal", and one before the verb left "no verb".
+    #[test]
+    fn tabs_are_blanks_outside_literals() {
+        let s = parse("\tSAVE,DN=$IN,\tPDN=TABBED .\t* comment").unwrap();
+        assert_eq!(s.verb, "SAVE");
+        assert_eq!(s.value("PDN"), Some("TABBED"));
+        let s = parse("SAVE\t(DN=A,TEXT='a\tb')").unwrap();
+        assert_eq!(s.value("TEXT"), Some("a\tb"));
     }
 
     #[test]
