@@ -2547,3 +2547,24 @@ fn tabs_in_a_deck_are_blanks() {
     assert_eq!(text(&out.stdout), "x\ny\n", "{stderr}");
     assert!(stderr.contains(" PDN=TABBED ID= ED=1"), "{stderr}");
 }
+
+/// Text after a statement's terminator is a comment (SR-0011), parentheses and
+/// all: `IF(J1.EQ.5) then (copy)` read `J1.EQ.5)then(copy` as its expression and
+/// failed. A failing expression names its statement (` SET: expression: ...`).
+#[test]
+fn a_comment_after_a_conditional_statement_is_not_its_expression() {
+    let site = Site::new();
+    let deck = "JOB,JN=C.\nSET(J1=0). start (at zero)\nLOOP.\n\
+                EXITLOOP(J1.GE.2) stop at two (twice)\nSET(J1=J1+1) one more (again)\n\
+                IF(J1.EQ.2) the second (round)\nCOPY.\nELSEIF(J1.EQ.9) never (nine)\n\
+                ENDIF.\nENDLOOP.\nECHO,OFF=ALL.\nSET(J2=1/0)\nEXIT.\n/EOF\nx\n";
+    let out = site.run("c", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "x\n", "{stderr}");
+    assert!(!stderr.contains("unexpected"), "{stderr}");
+    assert!(
+        stderr.contains("\n SET: expression: division by zero\n"),
+        "{stderr}"
+    );
+}

@@ -17,7 +17,7 @@ use crate::system::Pid;
 /// How many IF blocks may be open at once. Every statement looks at each open
 /// block (is it skipped?), so without a bound a deck of many thousand nested IFs
 /// took time growing with the square of its length. No real deck nests so deep.
-const MAX_IF_BLOCKS: usize = 64;
+pub(super) const MAX_IF_BLOCKS: usize = 64;
 
 impl System {
     /// ASSIGN, RELEASE, REWIND, DISPOSE.
@@ -76,7 +76,7 @@ impl System {
                 }
                 let enclosing = deck.conditions.iter().all(|&(run, _)| run);
                 let value = if enclosing {
-                    evaluate(&argument, &deck.symbols)? != 0
+                    evaluate_for("IF", &argument, &deck.symbols)? != 0
                 } else {
                     false
                 };
@@ -94,7 +94,7 @@ impl System {
                 } else if s.verb == "ELSE" {
                     true
                 } else {
-                    evaluate(&argument, &deck.symbols)? != 0
+                    evaluate_for("ELSEIF", &argument, &deck.symbols)? != 0
                 };
                 if let Some(top) = deck.conditions.last_mut() {
                     *top = (value, taken || value);
@@ -109,7 +109,7 @@ impl System {
                 let (name, expression) = argument.split_once('=').ok_or_else(|| {
                     format!(" SET: expected SET(SYMBOL=expression), got {argument:?}")
                 })?;
-                let value = evaluate(expression, &deck.symbols)?;
+                let value = evaluate_for("SET", expression, &deck.symbols)?;
                 deck.symbols.insert(name.trim().to_ascii_uppercase(), value);
             }
         }
@@ -236,16 +236,43 @@ fn consumed_items(local: &LocalDataset) -> usize {
 }
 
 /// The text between the verb's opening separator and the closing `)` or final `.`:
-/// `IF(J1.EQ.2)` gives `J1.EQ.2`.
+/// `IF(J1.EQ.2)` gives `J1.EQ.2`. After `(` the argument ends at the `)` that
+/// closes it, so a comment after the terminator (SR-0011: "the control statement
+/// interpreter ignores comments"), `IF(J1.EQ.2) then (copy)`, is not read.
 pub(super) fn argument_text(image: &str) -> String {
     let image = image.trim();
     let start = image.find(['(', ',']).map_or(image.len(), |i| i + 1);
     let rest = &image[start..];
-    let rest = match rest.rfind(')') {
+    let rest = match closing_parenthesis(rest) {
         Some(end) if image[..start].ends_with('(') => &rest[..end],
         _ => rest.strip_suffix('.').unwrap_or(rest),
     };
     rest.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The index of the `)` that closes the `(` before `text`, if any.
+fn closing_parenthesis(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => return Some(i),
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// [`evaluate`] for statement `verb`: a failure names the verb (` IF: expression
+/// ...`), so that the log says which statement is wrong even when the statements
+/// are not echoed (ECHO,OFF=ALL).
+pub(super) fn evaluate_for(
+    verb: &str,
+    text: &str,
+    symbols: &std::collections::BTreeMap<String, i64>,
+) -> Result<i64, String> {
+    evaluate(text, symbols).map_err(|e| format!(" {verb}:{e}"))
 }
 
 /// Evaluates a JCL expression.
@@ -503,6 +530,25 @@ mod tests {
         assert_eq!(argument_text("IF(J1.EQ.2)"), "J1.EQ.2");
         assert_eq!(argument_text("SET ( J1 = J1 + 1 ) comment"), "J1=J1+1");
         assert_eq!(argument_text("ELSE."), "");
+    }
+
+    /// Text after the terminator is a comment, parentheses and all: the argument
+    /// was read up to the last `)` of the line.
+    #[test]
+    fn a_comment_after_the_closing_parenthesis_is_not_the_argument() {
+        assert_eq!(argument_text("IF(J1.EQ.5) then (do it)"), "J1.EQ.5");
+        assert_eq!(argument_text("EXITLOOP(J1.GE.3) at three (finally)."), "J1.GE.3");
+        assert_eq!(argument_text("IF((J1+1)*2.EQ.4) (x)"), "(J1+1)*2.EQ.4");
+        assert_eq!(argument_text("SET(J1=(2)) set (two)"), "J1=(2)");
+    }
+
+    #[test]
+    fn an_expression_error_names_its_statement() {
+        let symbols = BTreeMap::new();
+        assert_eq!(
+            evaluate_for("SET", "1/0", &symbols).unwrap_err(),
+            " SET: expression: division by zero"
+        );
     }
 
     #[test]
