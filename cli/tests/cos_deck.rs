@@ -2568,3 +2568,28 @@ fn a_comment_after_a_conditional_statement_is_not_its_expression() {
         "{stderr}"
     );
 }
+
+/// An abort skips to the next EXIT, and the job goes on inside the IF blocks
+/// around that EXIT: their ENDIF closed no block ("ENDIF: no IF is open") and
+/// aborted the job a second time. A procedure's abort keeps the IF blocks its
+/// caller had open at the CALL, which the caller's ENDIF then closes.
+#[test]
+fn an_abort_skips_to_an_exit_inside_an_if_block() {
+    let site = Site::new();
+    let deck = "JOB,JN=E.\nIF(1.EQ.1)\nNOSUCH.\nCOPY.\nEXIT.\nCOPY.\nELSE.\nCOPY.\nENDIF.\n\
+                COPY.\n/EOF\none\n/EOF\ntwo\n/EOF\nthree\n";
+    let out = site.run("e", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("no IF is open"), "{stderr}");
+    assert_eq!(text(&out.stdout), "one\ntwo\n", "{stderr}");
+
+    std::fs::write(site.path("p"), "NOSUCH.\nCOPY.\nEXIT.\nCOPY.\n").unwrap();
+    let deck = "JOB,JN=P.\nFETCH,DN=P,TEXT=P.\nIF(1.EQ.1)\nCALL,DN=P.\nCOPY.\nENDIF.\n\
+                COPY.\n/EOF\none\n/EOF\ntwo\n/EOF\nthree\n";
+    let out = site.run("p", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("no IF is open"), "{stderr}");
+    assert_eq!(text(&out.stdout), "one\ntwo\nthree\n", "{stderr}");
+}

@@ -209,7 +209,9 @@ impl System {
 
     /// Records an abort and skips to the statement after the next EXIT: of the
     /// running procedure, else of its callers in turn, else of the deck (module
-    /// `procedure`).
+    /// `procedure`). The job goes on inside the IF blocks that enclose that EXIT
+    /// (as running and taken: their ENDIF closes them, an ELSE after is skipped);
+    /// the others are closed.
     pub(super) fn deck_abort(&mut self, pid: Pid, status: ExitStatus) {
         let Some(deck) = self.deck_of_mut(pid) else {
             return;
@@ -218,8 +220,22 @@ impl System {
         loop {
             // A running procedure's statements are the last of the list.
             if let Some(i) = super::definition::next_exit(&deck.statements, deck.next) {
+                // The blocks open now run (a statement in them ran); those the
+                // statements up to the EXIT open are entered as running and taken.
+                let open_at_call = super::procedure::open_at_call(&deck.statements);
+                let (kept, open) = super::definition::if_blocks_between(
+                    &deck.statements,
+                    deck.next,
+                    i,
+                    deck.conditions.len(),
+                    open_at_call,
+                );
                 deck.next = i + 1;
-                break;
+                deck.conditions.truncate(kept);
+                let entered = open.min(super::local::MAX_IF_BLOCKS).saturating_sub(kept);
+                deck.conditions
+                    .extend(std::iter::repeat_n((true, true), entered));
+                return;
             }
             if !super::procedure::leave_procedure(deck) {
                 deck.next = deck.statements.len();
