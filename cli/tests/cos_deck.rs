@@ -2593,3 +2593,38 @@ fn an_abort_skips_to_an_exit_inside_an_if_block() {
     assert!(!stderr.contains("no IF is open"), "{stderr}");
     assert_eq!(text(&out.stdout), "one\ntwo\nthree\n", "{stderr}");
 }
+
+/// The JOB statement takes SR-0011's parameters (JN of at most 7 characters, MFL,
+/// T, P, US, OLM, CL, `*resource=n`); another, or a longer job name, was taken
+/// without a word. A JOB statement that is not the deck's first is refused as
+/// such, not looked for as a program.
+#[test]
+fn the_job_statement_takes_sr_0011_parameters_only() {
+    let site = Site::new();
+    let deck = "JOB,JN=PAYROLL,US=ME,T=10,MFL=200000,P=5,OLM=100,CL=BATCH,*TAPE=1.\n\
+                COPY.\n/EOF\nx\n";
+    let out = site.run("j", deck, &[]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "x\n");
+    for (job, says) in [
+        ("JOB,JN=A,FOO=BAR.", "parameter FOO is not a JOB parameter"),
+        (
+            "JOB,JN=PAYROLL1.",
+            "JN=PAYROLL1: a job name is 1 to 7 letters and digits",
+        ),
+    ] {
+        let out = site.run("j", &format!("{job}\nCOPY.\n/EOF\nx\n"), &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "");
+    }
+    let out = site.run("j", "JOB,JN=A.\nJOB,JN=B.\nEXIT.\nCOPY.\n/EOF\nx\n", &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" JOB: only the deck's first statement is its JOB statement"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "x\n");
+}

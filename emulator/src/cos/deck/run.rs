@@ -85,16 +85,15 @@ impl System {
             .and_then(|j| j.value("JN"))
             .unwrap_or("JOB")
             .to_string();
+        if let Some(job) = job.as_ref().filter(|j| j.verb == "JOB") {
+            super::job_statement::check(job)
+                .map_err(|e| error(CosStartError::JobStatement(e)))?;
+        }
         let user = job
             .as_ref()
             .and_then(|j| j.value("US"))
             .unwrap_or(DEFAULT_USER)
             .to_string();
-        if user.len() > MAX_NAME {
-            return Err(error(CosStartError::JobStatement(statement::SyntaxError(
-                format!("US= has {} characters, at most {MAX_NAME}", user.len()),
-            ))));
-        }
         super::loops::check(&statements).map_err(|e| error(CosStartError::Statements(e)))?;
         let number = self
             .next_job_number()
@@ -324,6 +323,9 @@ impl System {
         }
         match s.verb.as_str() {
             "JOB" if index == 0 => Step::Next,
+            "JOB" => Step::Failed(
+                " JOB: only the deck's first statement is its JOB statement".to_string(),
+            ),
             "ACCOUNT" => {
                 if s.value("US").is_some_and(|user| user.len() > MAX_NAME) {
                     return Step::Failed(format!(
