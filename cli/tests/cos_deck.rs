@@ -2628,3 +2628,20 @@ fn the_job_statement_takes_sr_0011_parameters_only() {
     );
     assert_eq!(text(&out.stdout), "x\n");
 }
+
+/// SR-0011: "The JOB, ACCOUNT, DUMPJOB, EXIT, and comment control statements
+/// cannot be continued." `EXIT.^` joined the next statement to its comment, so the
+/// error processing after it never ran; a continued JOB statement is refused.
+#[test]
+fn exit_and_job_statements_are_not_continued() {
+    let site = Site::new();
+    let out = site.run("e", "JOB,JN=E.\nNOSUCH.\nEXIT.^\nCOPY.\n/EOF\nx\n", &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "x\n", "{stderr}");
+    let out = site.run("j", "JOB,JN=J,^\nUS=ME.\nCOPY.\n/EOF\nx\n", &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let says = "JOB: a caret (^) continues a statement only as the last character of its line";
+    assert!(stderr.contains(says), "{stderr}");
+}

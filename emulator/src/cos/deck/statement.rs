@@ -73,6 +73,28 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '$' | '@' | '%' | '#' | '/' | '-' | '+' | '*')
 }
 
+/// The statements SR-0011 says "cannot be continued" (besides the comment
+/// statement): a caret on one of their lines is not a continuation, and one
+/// before the terminator is refused ([`CARET`]).
+const NOT_CONTINUED: [&str; 4] = ["JOB", "ACCOUNT", "DUMPJOB", "EXIT"];
+
+/// What a caret left in a statement says: it is not at the end of a line, or the
+/// statement is one of [`NOT_CONTINUED`].
+const CARET: &str = "a caret (^) continues a statement only as the last character of its \
+line, and JOB, ACCOUNT, DUMPJOB and EXIT cannot be continued (SR-0011)";
+
+/// Whether a statement whose first line is `line` may be continued: not one of
+/// [`NOT_CONTINUED`] (its verb read as [`parse`] reads it).
+fn may_continue(line: &str) -> bool {
+    let verb: String = line
+        .trim_start_matches(is_blank)
+        .chars()
+        .take_while(|&c| is_name_char(c))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    !NOT_CONTINUED.contains(&verb.as_str())
+}
+
 /// Joins images whose last non-blank character (outside a literal) is the caret with
 /// the line that follows. Returns the statements and, for each, the index of its first
 /// line.
@@ -80,9 +102,11 @@ pub fn join_continuations(lines: &[String]) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut current: Option<(usize, String)> = None;
     for (index, line) in lines.iter().enumerate() {
+        let first = current.is_none();
         let (start, mut text) = current.take().unwrap_or((index, String::new()));
         let trimmed = line.trim_end();
-        if !is_comment(trimmed) && continues(trimmed) {
+        let may = !first || may_continue(trimmed);
+        if !is_comment(trimmed) && may && continues(trimmed) {
             text.push_str(&trimmed[..trimmed.len() - 1]);
             current = Some((start, text));
         } else {
@@ -151,6 +175,7 @@ pub fn parse(image: &str) -> Result<Statement, SyntaxError> {
     match chars.get(at) {
         None | Some('.') | Some(')') => return Ok(Statement { verb, params }),
         Some(',') | Some('(') => at += 1,
+        Some('^') => return Err(SyntaxError(format!("{verb}: {CARET}"))),
         Some(c) => {
             return Err(SyntaxError(format!(
                 "{verb}: {c:?} where a separator (, or () or the terminator (. or )) belongs"
@@ -205,6 +230,7 @@ fn parse_param(chars: &[char], mut at: usize, verb: &str) -> Result<(Param, usiz
                 }
                 at += 1;
             }
+            '^' => return Err(SyntaxError(format!("{verb}: {CARET}"))),
             c => {
                 return Err(SyntaxError(format!(
                     "{verb}: character {c:?} is not allowed outside a literal '...'"
@@ -341,6 +367,29 @@ mod tests {
         assert_eq!(s.value("PDN"), Some("TABBED"));
         let s = parse("SAVE\t(DN=A,TEXT='a\tb')").unwrap();
         assert_eq!(s.value("TEXT"), Some("a\tb"));
+    }
+
+    /// `EXIT.^` took the next line as its comment, so the statement after EXIT
+    /// never ran; a continued JOB statement was taken whole.
+    #[test]
+    fn job_account_dumpjob_and_exit_are_not_continued() {
+        let lines: Vec<String> = ["JOB,JN=A,^", "US=B.", "EXIT.^", "COPY.", "exit,^", "X."]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let joined: Vec<String> = join_continuations(&lines)
+            .into_iter()
+            .map(|(_, image)| image)
+            .collect();
+        assert_eq!(joined, lines);
+        let refused = parse(&joined[0]).unwrap_err().0;
+        assert!(
+            refused.starts_with("JOB: a caret (^) continues a statement only"),
+            "{refused}"
+        );
+        assert_eq!(parse(&joined[2]).unwrap().verb, "EXIT", "the caret is a comment");
+        assert!(parse("EXIT^").unwrap_err().0.contains("cannot be continued"));
+        assert!(parse("SAVE,DN=A^B.").unwrap_err().0.contains("last character"));
     }
 
     #[test]
