@@ -1671,8 +1671,12 @@ fn hostile_decks_end_with_a_message() {
         }
         stderr
     };
-    // The expression parser recursed once per .NOT. and overflowed the stack.
-    let not = format!("JOB,JN=H.\nIF({}1)\nENDIF.\n", ".NOT.".repeat(20_000));
+    // The expression parser recursed once per .NOT. and overflowed the stack
+    // (a statement of 2 000 line images, each within a card's 80 characters).
+    let not = format!(
+        "JOB,JN=H.\nIF({}1)\nENDIF.\n",
+        format!("{}^\n", ".NOT.".repeat(10)).repeat(2_000)
+    );
     expect(&not, 1, &[" expression: nested more than 64 deep"]);
     // Each statement looked at every open IF block: 100000 nested IFs took 16 s.
     let deep = format!("JOB,JN=H.\n{}COPY.\n", "IF(1)\n".repeat(100_000));
@@ -2644,4 +2648,28 @@ fn exit_and_job_statements_are_not_continued() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     let says = "JOB: a caret (^) continues a statement only as the last character of its line";
     assert!(stderr.contains(says), "{stderr}");
+}
+
+/// A statement longer than a line image (80 characters, SR-0011) was taken as it
+/// was; the deck is refused before it starts, naming the line. A comment line may
+/// be longer, and a long statement is written over continued lines.
+#[test]
+fn a_statement_line_longer_than_a_card_is_refused() {
+    let site = Site::new();
+    let long = format!("SAVE,DN=$IN,PDN=LONG,TEXT='{}'.", "A".repeat(300));
+    let out = site.run("l", &format!("JOB,JN=L.\n{long}\nCOPY.\n/EOF\nx\n"), &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("line 2 (SAVE,DN=$IN,PDN=LONG,TEX...) has 329 characters"),
+        "{stderr}"
+    );
+    let deck = format!(
+        "JOB,JN=L.\n*{}\nSAVE,DN=$IN,PDN=LONG,^\nTEXT='{}'.\nCOPY.\n/EOF\nx\n",
+        "=".repeat(100),
+        "A".repeat(70)
+    );
+    let out = site.run("l", &deck, &[]);
+    let stderr = ok(&out);
+    assert!(stderr.contains(" PDN=LONG ID= ED=1"), "{stderr}");
 }
