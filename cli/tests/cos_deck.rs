@@ -2673,3 +2673,26 @@ fn a_statement_line_longer_than_a_card_is_refused() {
     let stderr = ok(&out);
     assert!(stderr.contains(" PDN=LONG ID= ED=1"), "{stderr}");
 }
+
+/// ASSIGN, RELEASE, REWIND and DISPOSE took any parameter without a word (a
+/// misspelt `DC`, an option whose effect is not served); SR-0011's ASSIGN
+/// parameters are taken, another is refused by name and the job skips to EXIT.
+#[test]
+fn local_dataset_verbs_refuse_a_parameter_they_do_not_know() {
+    let site = Site::new();
+    let deck = "JOB,JN=A.\nASSIGN,DN=A,BS=20,DV=DD19,RDM,U.\nREWIND,DN=A.\nRELEASE,DN=A.\nEXIT.\n";
+    ok(&site.run("a", deck, &[]));
+    for (statement, says) in [
+        ("ASSIGN,DN=A,XYZ=Q.", " ASSIGN: parameter XYZ is not served"),
+        ("REWIND,DN=$IN,FOO.", " REWIND: parameter FOO is not served"),
+        ("RELEASE,DN=$IN,HOLD.", " RELEASE: parameter HOLD is not served"),
+        ("DISPOSE,DN=$IN,NRLS.", " DISPOSE: parameter NRLS is not served"),
+    ] {
+        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
+        let out = site.run("b", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+    }
+}

@@ -19,9 +19,44 @@ use crate::system::Pid;
 /// took time growing with the square of its length. No real deck nests so deep.
 pub(super) const MAX_IF_BLOCKS: usize = 64;
 
+/// The parameters each of ASSIGN, RELEASE, REWIND and DISPOSE takes (with NA,
+/// every verb's). ASSIGN's are SR-0011's ("Dataset definition and control":
+/// `ASSIGN,DN=dn,S=size,SZ=size,NOF,BS=,DV=,DT=,DF=,RDM,U,MR,LM=,INC=,C,DC=,BFI=,
+/// A=,FD=,CV=,CS=,F=,RF=,RS=,MBS=`): all but DN describe the dataset's device,
+/// space and buffers, which a dataset kept in the job's memory does not have, and
+/// are taken and not used. DISPOSE's MF and TID name the front end, of which there
+/// is one (as FETCH's do). Any other parameter is refused by name: what it would
+/// change (RELEASE's or DISPOSE's other options) is not known here.
+const LOCAL_KNOWN: &[(&str, &[&str])] = &[
+    (
+        "ASSIGN",
+        &[
+            "DN", "S", "SZ", "NOF", "BS", "DV", "DT", "DF", "RDM", "U", "MR", "LM", "INC", "C",
+            "DC", "BFI", "A", "FD", "CV", "CS", "F", "RF", "RS", "MBS", "NA",
+        ],
+    ),
+    ("RELEASE", &["DN", "NA"]),
+    ("REWIND", &["DN", "NA"]),
+    (
+        "DISPOSE",
+        &["DN", "DC", "SDN", "TEXT", "DF", "DEFER", "MF", "TID", "NA"],
+    ),
+];
+
 impl System {
     /// ASSIGN, RELEASE, REWIND, DISPOSE.
     pub(super) fn local_verb(&mut self, pid: Pid, s: &Statement) -> VerbResult {
+        let known = LOCAL_KNOWN
+            .iter()
+            .find(|(verb, _)| *verb == s.verb)
+            .map_or(&[][..], |(_, known)| known);
+        if let Some(first) = s.unknown_keywords(known).first() {
+            return Err(format!(
+                " {}: parameter {first} is not served (known here: {})",
+                s.verb,
+                known.join(", ")
+            ));
+        }
         let names: Vec<String> = s.values("DN").map(<[String]>::to_vec).unwrap_or_default();
         if names.iter().all(String::is_empty) {
             return Err(format!(" {}: DN= is required", s.verb));
