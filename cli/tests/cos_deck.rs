@@ -2696,3 +2696,24 @@ fn local_dataset_verbs_refuse_a_parameter_they_do_not_know() {
         assert_eq!(text(&out.stdout), "one\n", "{statement}");
     }
 }
+
+/// The copy and skip verbs took any parameter: `SKIPD,NR=2` skipped the whole
+/// dataset and `COPYF,N=2` copied one file, without a word. A parameter a verb
+/// does not take is refused by name.
+#[test]
+fn copy_and_skip_verbs_refuse_a_parameter_they_do_not_take() {
+    let site = Site::new();
+    for (statement, says) in [
+        ("COPYF,I=$IN,O=X,N=2.", " COPYF: parameter N is not served (known here: I, O, NF, NA)"),
+        ("SKIPD,DN=$IN,NR=2.", " SKIPD: parameter NR is not served (known here: DN, NA)"),
+        ("COPYD,I=$IN,O=X,NF=1.", " COPYD: parameter NF is not served"),
+        ("SKIPR,DN=$IN,NF=1.", " SKIPR: parameter NF is not served"),
+    ] {
+        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
+        let out = site.run("b", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+    }
+}
