@@ -2717,3 +2717,25 @@ fn copy_and_skip_verbs_refuse_a_parameter_they_do_not_take() {
         assert_eq!(text(&out.stdout), "one\n", "{statement}");
     }
 }
+
+/// ACCOUNT took any parameter, and SET any name (`SET(1=2)` made a symbol `1`
+/// that no expression could read): each is refused by name.
+#[test]
+fn account_and_set_refuse_what_they_do_not_take() {
+    let site = Site::new();
+    let deck = "JOB,JN=A.\nACCOUNT,AC=123,APW=X,US=ME,UPW=Y.\nSET($N1=2)\nIF($N1.EQ.2)\nCOPY.\nENDIF.\n/EOF\nx\n";
+    let out = site.run("a", deck, &[]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "x\n");
+    for (statement, says) in [
+        ("ACCOUNT,AC=1,FOO=2.", " ACCOUNT: parameter FOO is not served"),
+        ("SET(1=2)", " SET: \"1\" is not a symbol name"),
+    ] {
+        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
+        let out = site.run("b", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+    }
+}

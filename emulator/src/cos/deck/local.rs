@@ -144,8 +144,14 @@ impl System {
                 let (name, expression) = argument.split_once('=').ok_or_else(|| {
                     format!(" SET: expected SET(SYMBOL=expression), got {argument:?}")
                 })?;
+                let name = name.trim().to_ascii_uppercase();
+                if !is_symbol_name(&name) {
+                    return Err(format!(
+                        " SET: {name:?} is not a symbol name (a letter or $, then up to 7 letters, digits or $)"
+                    ));
+                }
                 let value = evaluate_for("SET", expression, &deck.symbols)?;
-                deck.symbols.insert(name.trim().to_ascii_uppercase(), value);
+                deck.symbols.insert(name, value);
             }
         }
         Ok(())
@@ -308,6 +314,18 @@ pub(super) fn evaluate_for(
     symbols: &std::collections::BTreeMap<String, i64>,
 ) -> Result<i64, String> {
     evaluate(text, symbols).map_err(|e| format!(" {verb}:{e}"))
+}
+
+/// Whether `name` can be a symbol of an expression: a name as the expression's
+/// tokens read one (a letter or `$`, then letters, digits or `$`), of at most 8
+/// characters. `SET(1=2)` made a symbol `1` that no expression could read.
+fn is_symbol_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '$')
+        && name.len() <= 8
 }
 
 /// Evaluates a JCL expression.
@@ -575,6 +593,16 @@ mod tests {
         assert_eq!(argument_text("EXITLOOP(J1.GE.3) at three (finally)."), "J1.GE.3");
         assert_eq!(argument_text("IF((J1+1)*2.EQ.4) (x)"), "(J1+1)*2.EQ.4");
         assert_eq!(argument_text("SET(J1=(2)) set (two)"), "J1=(2)");
+    }
+
+    #[test]
+    fn symbol_names_are_names() {
+        assert!(is_symbol_name("J1"));
+        assert!(is_symbol_name("$COUNT"));
+        assert!(!is_symbol_name("1"));
+        assert!(!is_symbol_name(""));
+        assert!(!is_symbol_name("J1+J2"));
+        assert!(!is_symbol_name("TOOLONGNAME"));
     }
 
     #[test]

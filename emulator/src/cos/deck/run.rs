@@ -329,6 +329,12 @@ impl System {
                 " JOB: only the deck's first statement is its JOB statement".to_string(),
             ),
             "ACCOUNT" => {
+                if let Some(first) = s.unknown_keywords(ACCOUNT_KNOWN).first() {
+                    return Step::Failed(format!(
+                        " ACCOUNT: parameter {first} is not served (known here: {})",
+                        ACCOUNT_KNOWN.join(", ")
+                    ));
+                }
                 if s.value("US").is_some_and(|user| user.len() > MAX_NAME) {
                     return Step::Failed(format!(
                         " ACCOUNT: US= has more than {MAX_NAME} characters"
@@ -552,6 +558,12 @@ impl System {
         ))
     }
 }
+
+/// The parameters of ACCOUNT (SR-0011's account number, user number and their
+/// passwords, new passwords among them; the site's decks give AC, APW, US and
+/// UPW). US sets the job's user; the others are taken and not checked: the
+/// emulator keeps no account or user validation of its own.
+const ACCOUNT_KNOWN: &[&str] = &["AC", "APW", "NAPW", "US", "UPW", "NUPW", "NA"];
 
 /// What one statement did.
 enum Step {
