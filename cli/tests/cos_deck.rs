@@ -2739,3 +2739,28 @@ fn account_and_set_refuse_what_they_do_not_take() {
         assert_eq!(text(&out.stdout), "one\n", "{statement}");
     }
 }
+
+/// A system verb read the first value of the first of its keywords: `SAVE,DN=A,
+/// DN=B` saved A and `PDN=A:B` saved A, without a word. A keyword given twice, or
+/// a list where one value belongs, is refused; RELEASE's and REWIND's DN lists are
+/// lists.
+#[test]
+fn a_keyword_given_twice_or_a_list_for_one_value_is_refused() {
+    let site = Site::new();
+    let deck = "JOB,JN=A.\nCOPYF,I=$IN,O=X.\nCOPYF,I=$IN,O=Y.\nREWIND,DN=X:Y.\nRELEASE,DN=X:Y.\n\
+                /EOF\none\n/EOF\ntwo\n";
+    ok(&site.run("a", deck, &[]));
+    for (statement, says) in [
+        ("SAVE,DN=$IN,DN=X,PDN=P.", " SAVE: DN= is given twice"),
+        ("SAVE,DN=$IN,PDN=A:B.", " SAVE: PDN=A:B: PDN takes one value"),
+        ("COPYF,I=$IN,O=X:Y.", " COPYF: O=X:Y: O takes one value"),
+    ] {
+        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
+        let out = site.run("b", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+    }
+    assert!(!site.catalogue().contains("\"A\""), "nothing saved as A");
+}

@@ -31,6 +31,9 @@ pub fn check(job: &Statement) -> Result<(), SyntaxError> {
             unknown.join(", ")
         )));
     }
+    if let Some(line) = job.repeated_or_listed(&[]) {
+        return Err(SyntaxError(line.trim_start().to_string()));
+    }
     if let Some(name) = job.value("JN") {
         if name.len() > MAX_JOB_NAME || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(SyntaxError(format!(
@@ -71,5 +74,6 @@ mod tests {
             "JN=TOOLONGNAME: a job name is 1 to 7 letters and digits"
         );
         assert!(checked("JOB,JN=SEVEN77.").is_ok());
+        assert_eq!(checked("JOB,JN=A,JN=B.").unwrap_err(), "JOB: JN= is given twice");
     }
 }

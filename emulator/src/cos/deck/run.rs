@@ -323,6 +323,11 @@ impl System {
         if let Some(line) = super::refused::refusal(&s.verb) {
             return Step::Failed(line);
         }
+        if SYSTEM_VERBS.contains(&s.verb.as_str()) {
+            if let Some(line) = s.repeated_or_listed(list_keywords(&s.verb)) {
+                return Step::Failed(line);
+            }
+        }
         match s.verb.as_str() {
             "JOB" if index == 0 => Step::Next,
             "JOB" => Step::Failed(
@@ -564,6 +569,28 @@ impl System {
 /// UPW). US sets the job's user; the others are taken and not checked: the
 /// emulator keeps no account or user validation of its own.
 const ACCOUNT_KNOWN: &[&str] = &["AC", "APW", "NAPW", "US", "UPW", "NUPW", "NA"];
+
+/// The verbs [`System::run_statement`] runs itself (its match), whose parameters
+/// the interpreter reads; a program reads its own statement (F$GNS), so its
+/// parameters are its own business.
+const SYSTEM_VERBS: &[&str] = &[
+    "JOB", "ACCOUNT", "EXIT", "IF", "ELSEIF", "ELSE", "ENDIF", "SET", "LOOP", "EXITLOOP",
+    "ENDLOOP", "ASSIGN", "RELEASE", "REWIND", "DISPOSE", "COPYR", "COPYF", "COPYD", "SKIPR",
+    "SKIPF", "SKIPD", "FETCH", "MEMORY", "SUBMIT", "CALL", "RETURN", "PROC", "ENDPROC", "ECHO",
+    "DUMPJOB", "DUMP", "ACCESS", "ACQUIRE", "SAVE", "DELETE", "ADJUST", "MODIFY", "PERMIT",
+];
+
+/// The keywords of system verb `verb` that take a list of values (SR-0011's
+/// `RELEASE,DN=dn1:dn2`, `REWIND,DN=dn1:...:dn8`, ASSIGN's `BS=bsz:bpt`, ECHO's
+/// classes); every other keyword takes one value.
+fn list_keywords(verb: &str) -> &'static [&'static str] {
+    match verb {
+        "RELEASE" | "REWIND" => &["DN"],
+        "ASSIGN" => &["BS"],
+        "ECHO" => &["ON", "OFF"],
+        _ => &[],
+    }
+}
 
 /// What one statement did.
 enum Step {

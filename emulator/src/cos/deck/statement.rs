@@ -320,6 +320,30 @@ impl Statement {
         })
     }
 
+    /// What is wrong with the form of the parameters of a system verb: a keyword
+    /// given twice (`SAVE,DN=A,DN=B`), or a list of values (`PDN=A:B`) for a
+    /// keyword not in `lists`, which takes one value. The verbs read the first
+    /// value of the first keyword, so either was taken in part without a word.
+    pub fn repeated_or_listed(&self, lists: &[&str]) -> Option<String> {
+        let keywords: Vec<&str> = self.params.iter().filter_map(|p| p.keyword.as_deref()).collect();
+        for (i, &key) in keywords.iter().enumerate() {
+            if keywords[..i].contains(&key) {
+                return Some(format!(" {}: {key}= is given twice", self.verb));
+            }
+        }
+        self.params
+            .iter()
+            .filter_map(|p| p.keyword.as_deref().map(|key| (key, &p.values)))
+            .find(|(key, values)| values.len() > 1 && !lists.contains(key))
+            .map(|(key, values)| {
+                format!(
+                    " {}: {key}={}: {key} takes one value",
+                    self.verb,
+                    values.join(":")
+                )
+            })
+    }
+
     /// Keywords that are not in `known` (positional flags included by their text).
     pub fn unknown_keywords(&self, known: &[&str]) -> Vec<String> {
         self.params
