@@ -2685,8 +2685,14 @@ fn local_dataset_verbs_refuse_a_parameter_they_do_not_know() {
     for (statement, says) in [
         ("ASSIGN,DN=A,XYZ=Q.", " ASSIGN: parameter XYZ is not served"),
         ("REWIND,DN=$IN,FOO.", " REWIND: parameter FOO is not served"),
-        ("RELEASE,DN=$IN,HOLD.", " RELEASE: parameter HOLD is not served"),
-        ("DISPOSE,DN=$IN,NRLS.", " DISPOSE: parameter NRLS is not served"),
+        (
+            "RELEASE,DN=$IN,HOLD.",
+            " RELEASE: parameter HOLD is not served",
+        ),
+        (
+            "DISPOSE,DN=$IN,NRLS.",
+            " DISPOSE: parameter NRLS is not served",
+        ),
     ] {
         let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
         let out = site.run("b", &deck, &[]);
@@ -2704,9 +2710,18 @@ fn local_dataset_verbs_refuse_a_parameter_they_do_not_know() {
 fn copy_and_skip_verbs_refuse_a_parameter_they_do_not_take() {
     let site = Site::new();
     for (statement, says) in [
-        ("COPYF,I=$IN,O=X,N=2.", " COPYF: parameter N is not served (known here: I, O, NF, NA)"),
-        ("SKIPD,DN=$IN,NR=2.", " SKIPD: parameter NR is not served (known here: DN, NA)"),
-        ("COPYD,I=$IN,O=X,NF=1.", " COPYD: parameter NF is not served"),
+        (
+            "COPYF,I=$IN,O=X,N=2.",
+            " COPYF: parameter N is not served (known here: I, O, NF, NA)",
+        ),
+        (
+            "SKIPD,DN=$IN,NR=2.",
+            " SKIPD: parameter NR is not served (known here: DN, NA)",
+        ),
+        (
+            "COPYD,I=$IN,O=X,NF=1.",
+            " COPYD: parameter NF is not served",
+        ),
         ("SKIPR,DN=$IN,NF=1.", " SKIPR: parameter NF is not served"),
     ] {
         let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
@@ -2728,7 +2743,10 @@ fn account_and_set_refuse_what_they_do_not_take() {
     ok(&out);
     assert_eq!(text(&out.stdout), "x\n");
     for (statement, says) in [
-        ("ACCOUNT,AC=1,FOO=2.", " ACCOUNT: parameter FOO is not served"),
+        (
+            "ACCOUNT,AC=1,FOO=2.",
+            " ACCOUNT: parameter FOO is not served",
+        ),
         ("SET(1=2)", " SET: \"1\" is not a symbol name"),
     ] {
         let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
@@ -2752,7 +2770,10 @@ fn a_keyword_given_twice_or_a_list_for_one_value_is_refused() {
     ok(&site.run("a", deck, &[]));
     for (statement, says) in [
         ("SAVE,DN=$IN,DN=X,PDN=P.", " SAVE: DN= is given twice"),
-        ("SAVE,DN=$IN,PDN=A:B.", " SAVE: PDN=A:B: PDN takes one value"),
+        (
+            "SAVE,DN=$IN,PDN=A:B.",
+            " SAVE: PDN=A:B: PDN takes one value",
+        ),
         ("COPYF,I=$IN,O=X:Y.", " COPYF: O=X:Y: O takes one value"),
     ] {
         let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");

@@ -68,12 +68,18 @@ mod tests {
         );
         assert_eq!(checked("JOB."), Ok(()));
         let refused = checked("JOB,JN=A,FOO=BAR.").unwrap_err();
-        assert!(refused.starts_with("parameter FOO is not a JOB parameter"), "{refused}");
+        assert!(
+            refused.starts_with("parameter FOO is not a JOB parameter"),
+            "{refused}"
+        );
         assert_eq!(
             checked("JOB,JN=TOOLONGNAME.").unwrap_err(),
             "JN=TOOLONGNAME: a job name is 1 to 7 letters and digits"
         );
         assert!(checked("JOB,JN=SEVEN77.").is_ok());
-        assert_eq!(checked("JOB,JN=A,JN=B.").unwrap_err(), "JOB: JN= is given twice");
+        assert_eq!(
+            checked("JOB,JN=A,JN=B.").unwrap_err(),
+            "JOB: JN= is given twice"
+        );
     }
 }

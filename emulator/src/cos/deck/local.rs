@@ -590,7 +590,10 @@ mod tests {
     #[test]
     fn a_comment_after_the_closing_parenthesis_is_not_the_argument() {
         assert_eq!(argument_text("IF(J1.EQ.5) then (do it)"), "J1.EQ.5");
-        assert_eq!(argument_text("EXITLOOP(J1.GE.3) at three (finally)."), "J1.GE.3");
+        assert_eq!(
+            argument_text("EXITLOOP(J1.GE.3) at three (finally)."),
+            "J1.GE.3"
+        );
         assert_eq!(argument_text("IF((J1+1)*2.EQ.4) (x)"), "(J1+1)*2.EQ.4");
         assert_eq!(argument_text("SET(J1=(2)) set (two)"), "J1=(2)");
     }

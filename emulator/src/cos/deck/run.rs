@@ -88,8 +88,7 @@ impl System {
             .unwrap_or("JOB")
             .to_string();
         if let Some(job) = job.as_ref().filter(|j| j.verb == "JOB") {
-            super::job_statement::check(job)
-                .map_err(|e| error(CosStartError::JobStatement(e)))?;
+            super::job_statement::check(job).map_err(|e| error(CosStartError::JobStatement(e)))?;
         }
         let user = job
             .as_ref()

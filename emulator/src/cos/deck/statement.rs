@@ -325,7 +325,11 @@ impl Statement {
     /// keyword not in `lists`, which takes one value. The verbs read the first
     /// value of the first keyword, so either was taken in part without a word.
     pub fn repeated_or_listed(&self, lists: &[&str]) -> Option<String> {
-        let keywords: Vec<&str> = self.params.iter().filter_map(|p| p.keyword.as_deref()).collect();
+        let keywords: Vec<&str> = self
+            .params
+            .iter()
+            .filter_map(|p| p.keyword.as_deref())
+            .collect();
         for (i, &key) in keywords.iter().enumerate() {
             if keywords[..i].contains(&key) {
                 return Some(format!(" {}: {key}= is given twice", self.verb));
@@ -436,9 +440,19 @@ mod tests {
             refused.starts_with("JOB: a caret (^) continues a statement only"),
             "{refused}"
         );
-        assert_eq!(parse(&joined[2]).unwrap().verb, "EXIT", "the caret is a comment");
-        assert!(parse("EXIT^").unwrap_err().0.contains("cannot be continued"));
-        assert!(parse("SAVE,DN=A^B.").unwrap_err().0.contains("last character"));
+        assert_eq!(
+            parse(&joined[2]).unwrap().verb,
+            "EXIT",
+            "the caret is a comment"
+        );
+        assert!(parse("EXIT^")
+            .unwrap_err()
+            .0
+            .contains("cannot be continued"));
+        assert!(parse("SAVE,DN=A^B.")
+            .unwrap_err()
+            .0
+            .contains("last character"));
     }
 
     /// A statement of 300 characters on one line was taken as it was.
