@@ -297,7 +297,7 @@ EXIT.\n\
         " PDN=B ID= ED=1 OWN=ME ADJUSTED",
         "PERMISSION DENIED (maintenance password wrong)",
         " PDN=B ID= ED=1 OWN=ME DELETED",
-        " PDN=B ID= OWN=ME: DATASET NOT FOUND",
+        " DELETE: PDN=B ID= OWN=ME: DATASET NOT FOUND",
     ] {
         assert!(stderr.contains(line), "{line:?} in {stderr}");
     }
@@ -2427,7 +2427,7 @@ ACQUIRE,DN=$IN,PDN=DATA,ID=X,DF=CB,MF=AP,TEXT='USER,GUEST.GET,DATA.'.\nCOPY.\n";
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains(
-            " PDN=NONE ID= OWN=ME: DATASET NOT FOUND: ACQUIRE takes it from the permanent-dataset store only"
+            " ACQUIRE: PDN=NONE ID= OWN=ME: DATASET NOT FOUND: ACQUIRE takes it from the permanent-dataset store only"
         ),
         "{stderr}"
     );
