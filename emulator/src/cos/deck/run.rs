@@ -161,7 +161,7 @@ impl System {
     /// F$MSG lines are.
     pub(crate) fn job_log(&mut self, line: String) {
         self.console_mut().message(format!("{line}\n").as_bytes());
-        self.cos_log.push(line);
+        keep_log_line(&mut self.cos_log, line);
     }
 
     /// The step of `pid` ended with `status` (its datasets already flushed). Returns
@@ -591,6 +591,50 @@ fn list_keywords(verb: &str) -> &'static [&'static str] {
     }
 }
 
+/// The first lines of the job log that are kept (for `--log` and in checkpoints).
+pub const KEPT_LOG_HEAD: usize = 50_000;
+
+/// The last lines of the job log that are kept, besides [`KEPT_LOG_HEAD`].
+pub const KEPT_LOG_TAIL: usize = 50_000;
+
+/// The start of the line that stands for the lines of the log left out.
+const LEFT_OUT: &str = " JOB LOG: ";
+
+/// The line that stands for `count` lines left out of the kept log.
+fn left_out_line(count: usize) -> String {
+    format!(
+        "{LEFT_OUT}{count} LINES LEFT OUT HERE (THE LOG KEEPS ITS FIRST {KEPT_LOG_HEAD} AND LAST \
+         {KEPT_LOG_TAIL} LINES; STANDARD ERROR SHOWED THEM ALL)"
+    )
+}
+
+/// Adds `line` to the kept job log `log`, which holds at most its first
+/// [`KEPT_LOG_HEAD`] lines, a line saying how many were left out, and about its
+/// last [`KEPT_LOG_TAIL`] (up to twice as many between two cuts, so that a cut
+/// is rare). A job that runs for ever (a loop whose rounds each run a program,
+/// with no `T=`; a program writing F$MSG lines in a loop) kept every line and
+/// grew without bound, in memory and in each checkpoint; every line is still
+/// shown on standard error as it is written.
+fn keep_log_line(log: &mut Vec<String>, line: String) {
+    log.push(line);
+    if log.len() < KEPT_LOG_HEAD + 1 + 2 * KEPT_LOG_TAIL {
+        return;
+    }
+    let noted = log
+        .get(KEPT_LOG_HEAD)
+        .and_then(|l| l.strip_prefix(LEFT_OUT))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|count| count.parse::<usize>().ok());
+    let from = KEPT_LOG_HEAD + usize::from(noted.is_some());
+    let to = log.len() - KEPT_LOG_TAIL;
+    log.drain(from..to);
+    let count = noted.unwrap_or(0) + (to - from);
+    match noted {
+        Some(_) => log[KEPT_LOG_HEAD] = left_out_line(count),
+        None => log.insert(KEPT_LOG_HEAD, left_out_line(count)),
+    }
+}
+
 /// What one statement did.
 enum Step {
     /// Go on with the next statement.
@@ -607,3 +651,34 @@ enum Step {
 
 /// The user a job runs as when neither JOB nor ACCOUNT says (US=).
 pub const DEFAULT_USER: &str = "CRAY";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job log of 400 000 lines keeps its first and last lines and says how
+    /// many it left out.
+    #[test]
+    fn the_kept_job_log_is_bounded() {
+        let mut log = Vec::new();
+        let total = 400_000;
+        for n in 0..total {
+            keep_log_line(&mut log, format!("line {n}"));
+            assert!(log.len() <= KEPT_LOG_HEAD + 1 + 2 * KEPT_LOG_TAIL);
+        }
+        assert_eq!(log[0], "line 0");
+        assert_eq!(
+            log[KEPT_LOG_HEAD - 1],
+            format!("line {}", KEPT_LOG_HEAD - 1)
+        );
+        assert_eq!(log.last().unwrap(), &format!("line {}", total - 1));
+        let kept = log.len() - 1;
+        assert_eq!(log[KEPT_LOG_HEAD], left_out_line(total - kept));
+        let tail_start: usize = log[KEPT_LOG_HEAD + 1][5..].parse().unwrap();
+        assert_eq!(
+            tail_start,
+            KEPT_LOG_HEAD + (total - kept),
+            "no line lost in between"
+        );
+    }
+}
