@@ -2748,6 +2748,10 @@ fn account_and_set_refuse_what_they_do_not_take() {
             " ACCOUNT: parameter FOO is not served",
         ),
         ("SET(1=2)", " SET: \"1\" is not a symbol name"),
+        (
+            "IF(1.EQ.1)\nENDIF,X.",
+            " ENDIF: parameter X is not served (ENDIF takes none)",
+        ),
     ] {
         let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
         let out = site.run("b", &deck, &[]);

@@ -327,6 +327,15 @@ impl System {
                 return Step::Failed(line);
             }
         }
+        if let (true, Some(first)) = (
+            NO_PARAMETERS.contains(&s.verb.as_str()),
+            s.unknown_keywords(&["NA"]).first(),
+        ) {
+            return Step::Failed(format!(
+                " {}: parameter {first} is not served ({} takes none)",
+                s.verb, s.verb
+            ));
+        }
         match s.verb.as_str() {
             "JOB" if index == 0 => Step::Next,
             "JOB" => Step::Failed(
@@ -578,6 +587,10 @@ const SYSTEM_VERBS: &[&str] = &[
     "SKIPF", "SKIPD", "FETCH", "MEMORY", "SUBMIT", "CALL", "RETURN", "PROC", "ENDPROC", "ECHO",
     "DUMPJOB", "DUMP", "ACCESS", "ACQUIRE", "SAVE", "DELETE", "ADJUST", "MODIFY", "PERMIT",
 ];
+
+/// The block statements that take no parameter (`ELSE,X.` and `ENDLOOP,X.` took
+/// one without a word).
+const NO_PARAMETERS: &[&str] = &["ELSE", "ENDIF", "LOOP", "ENDLOOP", "ENDPROC"];
 
 /// The keywords of system verb `verb` that take a list of values (SR-0011's
 /// `RELEASE,DN=dn1:dn2`, `REWIND,DN=dn1:...:dn8`, ASSIGN's `BS=bsz:bpt`, ECHO's
