@@ -337,7 +337,7 @@ EXIT.\n\
         " PDN=B ID= ED=1 OWN=ME ADJUSTED",
         "PERMISSION DENIED (maintenance password wrong)",
         " PDN=B ID= ED=1 OWN=ME DELETED",
-        " PDN=B ID= OWN=ME: DATASET NOT FOUND",
+        " DELETE: PDN=B ID= OWN=ME: DATASET NOT FOUND",
     ] {
         assert!(stderr.contains(line), "{line:?} in {stderr}");
     }
@@ -1705,8 +1705,12 @@ fn hostile_decks_end_with_a_message() {
         }
         stderr
     };
-    // The expression parser recursed once per .NOT. and overflowed the stack.
-    let not = format!("JOB,JN=H.\nIF({}1)\nENDIF.\n", ".NOT.".repeat(20_000));
+    // The expression parser recursed once per .NOT. and overflowed the stack
+    // (a statement of 2 000 line images, each within a card's 80 characters).
+    let not = format!(
+        "JOB,JN=H.\nIF({}1)\nENDIF.\n",
+        format!("{}^\n", ".NOT.".repeat(10)).repeat(2_000)
+    );
     expect(&not, 1, &[" expression: nested more than 64 deep"]);
     // Each statement looked at every open IF block: 100000 nested IFs took 16 s.
     let deep = format!("JOB,JN=H.\n{}COPY.\n", "IF(1)\n".repeat(100_000));
@@ -2457,7 +2461,7 @@ ACQUIRE,DN=$IN,PDN=DATA,ID=X,DF=CB,MF=AP,TEXT='USER,GUEST.GET,DATA.'.\nCOPY.\n";
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains(
-            " PDN=NONE ID= OWN=ME: DATASET NOT FOUND: ACQUIRE takes it from the permanent-dataset store only"
+            " ACQUIRE: PDN=NONE ID= OWN=ME: DATASET NOT FOUND: ACQUIRE takes it from the permanent-dataset store only"
         ),
         "{stderr}"
     );
@@ -2690,4 +2694,255 @@ fn a_resumed_deck_does_not_write_back_what_its_adjust_stored() {
         resumed.catalogue_json()["entries"],
         straight.catalogue_json()["entries"]
     );
+}
+
+/// A deck indented with tabs on the host: a tab before the verb left "no verb",
+/// and one between parameters was "not allowed outside a literal".
+#[test]
+fn tabs_in_a_deck_are_blanks() {
+    let site = Site::new();
+    let deck = "JOB,JN=T.\t\n\tCOPY.\t* the first file\nSAVE,DN=$IN,\tPDN=TABBED.\n\
+                \tIF(1.EQ.1)\n\t\tCOPY.\n\tENDIF.\nEXIT.\n/EOF\nx\n/EOF\ny\n";
+    let out = site.run("t", deck, &[]);
+    let stderr = ok(&out);
+    assert_eq!(text(&out.stdout), "x\ny\n", "{stderr}");
+    assert!(stderr.contains(" PDN=TABBED ID= ED=1"), "{stderr}");
+}
+
+/// Text after a statement's terminator is a comment (SR-0011), parentheses and
+/// all: `IF(J1.EQ.5) then (copy)` read `J1.EQ.5)then(copy` as its expression and
+/// failed. A failing expression names its statement (` SET: expression: ...`).
+#[test]
+fn a_comment_after_a_conditional_statement_is_not_its_expression() {
+    let site = Site::new();
+    let deck = "JOB,JN=C.\nSET(J1=0). start (at zero)\nLOOP.\n\
+                EXITLOOP(J1.GE.2) stop at two (twice)\nSET(J1=J1+1) one more (again)\n\
+                IF(J1.EQ.2) the second (round)\nCOPY.\nELSEIF(J1.EQ.9) never (nine)\n\
+                ENDIF.\nENDLOOP.\nECHO,OFF=ALL.\nSET(J2=1/0)\nEXIT.\n/EOF\nx\n";
+    let out = site.run("c", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "x\n", "{stderr}");
+    assert!(!stderr.contains("unexpected"), "{stderr}");
+    assert!(
+        stderr.contains("\n SET: expression: division by zero\n"),
+        "{stderr}"
+    );
+}
+
+/// An abort skips to the next EXIT, and the job goes on inside the IF blocks
+/// around that EXIT: their ENDIF closed no block ("ENDIF: no IF is open") and
+/// aborted the job a second time. A procedure's abort keeps the IF blocks its
+/// caller had open at the CALL, which the caller's ENDIF then closes.
+#[test]
+fn an_abort_skips_to_an_exit_inside_an_if_block() {
+    let site = Site::new();
+    let deck = "JOB,JN=E.\nIF(1.EQ.1)\nNOSUCH.\nCOPY.\nEXIT.\nCOPY.\nELSE.\nCOPY.\nENDIF.\n\
+                COPY.\n/EOF\none\n/EOF\ntwo\n/EOF\nthree\n";
+    let out = site.run("e", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("no IF is open"), "{stderr}");
+    assert_eq!(text(&out.stdout), "one\ntwo\n", "{stderr}");
+
+    std::fs::write(site.path("p"), "NOSUCH.\nCOPY.\nEXIT.\nCOPY.\n").unwrap();
+    let deck = "JOB,JN=P.\nFETCH,DN=P,TEXT=P.\nIF(1.EQ.1)\nCALL,DN=P.\nCOPY.\nENDIF.\n\
+                COPY.\n/EOF\none\n/EOF\ntwo\n/EOF\nthree\n";
+    let out = site.run("p", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("no IF is open"), "{stderr}");
+    assert_eq!(text(&out.stdout), "one\ntwo\nthree\n", "{stderr}");
+}
+
+/// The JOB statement takes SR-0011's parameters (JN of at most 7 characters, MFL,
+/// T, P, US, OLM, CL, `*resource=n`); another, or a longer job name, was taken
+/// without a word. A JOB statement that is not the deck's first is refused as
+/// such, not looked for as a program.
+#[test]
+fn the_job_statement_takes_sr_0011_parameters_only() {
+    let site = Site::new();
+    let deck = "JOB,JN=PAYROLL,US=ME,T=10,MFL=200000,P=5,OLM=100,CL=BATCH,*TAPE=1.\n\
+                COPY.\n/EOF\nx\n";
+    let out = site.run("j", deck, &[]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "x\n");
+    for (job, says) in [
+        ("JOB,JN=A,FOO=BAR.", "parameter FOO is not a JOB parameter"),
+        (
+            "JOB,JN=PAYROLL1.",
+            "JN=PAYROLL1: a job name is 1 to 7 letters and digits",
+        ),
+    ] {
+        let out = site.run("j", &format!("{job}\nCOPY.\n/EOF\nx\n"), &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "");
+    }
+    let out = site.run("j", "JOB,JN=A.\nJOB,JN=B.\nEXIT.\nCOPY.\n/EOF\nx\n", &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" JOB: only the deck's first statement is its JOB statement"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "x\n");
+}
+
+/// SR-0011: "The JOB, ACCOUNT, DUMPJOB, EXIT, and comment control statements
+/// cannot be continued." `EXIT.^` joined the next statement to its comment, so the
+/// error processing after it never ran; a continued JOB statement is refused.
+#[test]
+fn exit_and_job_statements_are_not_continued() {
+    let site = Site::new();
+    let out = site.run("e", "JOB,JN=E.\nNOSUCH.\nEXIT.^\nCOPY.\n/EOF\nx\n", &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "x\n", "{stderr}");
+    let out = site.run("j", "JOB,JN=J,^\nUS=ME.\nCOPY.\n/EOF\nx\n", &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let says = "JOB: a caret (^) continues a statement only as the last character of its line";
+    assert!(stderr.contains(says), "{stderr}");
+}
+
+/// A statement longer than a line image (80 characters, SR-0011) was taken as it
+/// was; the deck is refused before it starts, naming the line. A comment line may
+/// be longer, and a long statement is written over continued lines.
+#[test]
+fn a_statement_line_longer_than_a_card_is_refused() {
+    let site = Site::new();
+    let long = format!("SAVE,DN=$IN,PDN=LONG,TEXT='{}'.", "A".repeat(300));
+    let out = site.run("l", &format!("JOB,JN=L.\n{long}\nCOPY.\n/EOF\nx\n"), &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("line 2 (SAVE,DN=$IN,PDN=LONG,TEX...) has 329 characters"),
+        "{stderr}"
+    );
+    let deck = format!(
+        "JOB,JN=L.\n*{}\nSAVE,DN=$IN,PDN=LONG,^\nTEXT='{}'.\nCOPY.\n/EOF\nx\n",
+        "=".repeat(100),
+        "A".repeat(70)
+    );
+    let out = site.run("l", &deck, &[]);
+    let stderr = ok(&out);
+    assert!(stderr.contains(" PDN=LONG ID= ED=1"), "{stderr}");
+}
+
+/// ASSIGN, RELEASE, REWIND and DISPOSE took any parameter without a word (a
+/// misspelt `DC`, an option whose effect is not served); SR-0011's ASSIGN
+/// parameters are taken, another is refused by name and the job skips to EXIT.
+#[test]
+fn local_dataset_verbs_refuse_a_parameter_they_do_not_know() {
+    let site = Site::new();
+    let deck = "JOB,JN=A.\nASSIGN,DN=A,BS=20,DV=DD19,RDM,U.\nREWIND,DN=A.\nRELEASE,DN=A.\nEXIT.\n";
+    ok(&site.run("a", deck, &[]));
+    for (statement, says) in [
+        ("ASSIGN,DN=A,XYZ=Q.", " ASSIGN: parameter XYZ is not served"),
+        ("REWIND,DN=$IN,FOO.", " REWIND: parameter FOO is not served"),
+        (
+            "RELEASE,DN=$IN,HOLD.",
+            " RELEASE: parameter HOLD is not served",
+        ),
+        (
+            "DISPOSE,DN=$IN,NRLS.",
+            " DISPOSE: parameter NRLS is not served",
+        ),
+    ] {
+        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
+        let out = site.run("b", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+    }
+}
+
+/// The copy and skip verbs took any parameter: `SKIPD,NR=2` skipped the whole
+/// dataset and `COPYF,N=2` copied one file, without a word. A parameter a verb
+/// does not take is refused by name.
+#[test]
+fn copy_and_skip_verbs_refuse_a_parameter_they_do_not_take() {
+    let site = Site::new();
+    for (statement, says) in [
+        (
+            "COPYF,I=$IN,O=X,N=2.",
+            " COPYF: parameter N is not served (known here: I, O, NF, NA)",
+        ),
+        (
+            "SKIPD,DN=$IN,NR=2.",
+            " SKIPD: parameter NR is not served (known here: DN, NA)",
+        ),
+        (
+            "COPYD,I=$IN,O=X,NF=1.",
+            " COPYD: parameter NF is not served",
+        ),
+        ("SKIPR,DN=$IN,NF=1.", " SKIPR: parameter NF is not served"),
+    ] {
+        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
+        let out = site.run("b", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+    }
+}
+
+/// ACCOUNT took any parameter, and SET any name (`SET(1=2)` made a symbol `1`
+/// that no expression could read): each is refused by name.
+#[test]
+fn account_and_set_refuse_what_they_do_not_take() {
+    let site = Site::new();
+    let deck = "JOB,JN=A.\nACCOUNT,AC=123,APW=X,US=ME,UPW=Y.\nSET($N1=2)\nIF($N1.EQ.2)\nCOPY.\nENDIF.\n/EOF\nx\n";
+    let out = site.run("a", deck, &[]);
+    ok(&out);
+    assert_eq!(text(&out.stdout), "x\n");
+    for (statement, says) in [
+        (
+            "ACCOUNT,AC=1,FOO=2.",
+            " ACCOUNT: parameter FOO is not served",
+        ),
+        ("SET(1=2)", " SET: \"1\" is not a symbol name"),
+        (
+            "IF(1.EQ.1)\nENDIF,X.",
+            " ENDIF: parameter X is not served (ENDIF takes none)",
+        ),
+    ] {
+        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
+        let out = site.run("b", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+    }
+}
+
+/// A system verb read the first value of the first of its keywords: `SAVE,DN=A,
+/// DN=B` saved A and `PDN=A:B` saved A, without a word. A keyword given twice, or
+/// a list where one value belongs, is refused; RELEASE's and REWIND's DN lists are
+/// lists.
+#[test]
+fn a_keyword_given_twice_or_a_list_for_one_value_is_refused() {
+    let site = Site::new();
+    let deck = "JOB,JN=A.\nCOPYF,I=$IN,O=X.\nCOPYF,I=$IN,O=Y.\nREWIND,DN=X:Y.\nRELEASE,DN=X:Y.\n\
+                /EOF\none\n/EOF\ntwo\n";
+    ok(&site.run("a", deck, &[]));
+    for (statement, says) in [
+        ("SAVE,DN=$IN,DN=X,PDN=P.", " SAVE: DN= is given twice"),
+        (
+            "SAVE,DN=$IN,PDN=A:B.",
+            " SAVE: PDN=A:B: PDN takes one value",
+        ),
+        ("COPYF,I=$IN,O=X:Y.", " COPYF: O=X:Y: O takes one value"),
+    ] {
+        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
+        let out = site.run("b", &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+    }
+    assert!(!site.catalogue().contains("\"A\""), "nothing saved as A");
 }

@@ -44,10 +44,19 @@ pub fn items_from_host(bytes: &[u8]) -> Result<(Vec<DatasetItem>, bool), String>
                 .map_err(|e| e.to_string());
         }
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| "neither blocked nor text".to_string())?;
+    // A failure names the line (from 1), so that one bad character in a long
+    // deck or file can be found.
+    let line_of = |at: usize| 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "neither blocked nor text (line {} holds bytes that are not UTF-8)",
+            line_of(e.valid_up_to())
+        )
+    })?;
     let mut items = Vec::new();
-    for line in text.lines() {
-        let (words, unused_bits) = pack_line(line).map_err(|e| e.to_string())?;
+    for (number, line) in text.lines().enumerate() {
+        let (words, unused_bits) =
+            pack_line(line).map_err(|e| format!("line {}: {e}", number + 1))?;
         items.push(DatasetItem::Record { words, unused_bits });
     }
     items.push(DatasetItem::EndOfFile);
@@ -564,6 +573,23 @@ mod tests {
     use crate::cos::bits::{ascii_word, field};
     use crate::cos::jcb;
     use crate::cos::requests::Reply;
+
+    /// A deck saved with a byte-order mark, or holding a byte that is not text,
+    /// was refused without saying where ("text line: character '\u{feff}' is not
+    /// ASCII", "neither blocked nor text").
+    #[test]
+    fn a_text_file_that_cannot_be_read_names_its_line() {
+        let refused = items_from_host("\u{feff}JOB,JN=A.\nEXIT.\n".as_bytes()).unwrap_err();
+        assert_eq!(
+            refused,
+            "line 1: text line: character '\\u{feff}' is not ASCII"
+        );
+        let refused = items_from_host(b"JOB,JN=A.\nCOPY.\nbin\xffary\n").unwrap_err();
+        assert_eq!(
+            refused,
+            "neither blocked nor text (line 3 holds bytes that are not UTF-8)"
+        );
+    }
 
     /// The LFT entries the Cray library's `$SLFT` would see: two words each from
     /// JCLFT up to JCDSP, as (address, name word, pointer word).

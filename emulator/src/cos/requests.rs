@@ -458,9 +458,7 @@ impl System {
                 }
             })
             .collect();
-        let line = line.trim_end().to_string();
-        self.console_mut().message(format!("{line}\n").as_bytes());
-        self.cos_log.push(line);
+        self.job_log(line.trim_end().to_string());
         Reply::Status(0)
     }
 

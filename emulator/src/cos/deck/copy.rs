@@ -128,6 +128,7 @@ impl System {
     /// COPYR, COPYF, COPYD.
     pub(super) fn copy_verb(&mut self, pid: Pid, s: &Statement) -> VerbResult {
         let unit = Unit::of(&s.verb);
+        known_parameters(s, &["I", "O"], unit)?;
         let input = s.value("I").unwrap_or("$IN").to_string();
         let output = s.value("O").unwrap_or("$OUT").to_string();
         if input == output {
@@ -169,6 +170,7 @@ impl System {
     /// SKIPR, SKIPF, SKIPD.
     pub(super) fn skip_verb(&mut self, pid: Pid, s: &Statement) -> VerbResult {
         let unit = Unit::of(&s.verb);
+        known_parameters(s, &["DN"], unit)?;
         let name = s.value("DN").unwrap_or("$IN").to_string();
         let count = count_of(s, unit)?;
         let deck = self.deck_of_mut(pid).ok_or("no deck")?;
@@ -239,6 +241,26 @@ impl System {
         if let Err(failure) = self.console_mut().stdout(text.as_bytes()) {
             self.host_write_failed(pid, "standard output", &failure, "no error status");
         }
+    }
+}
+
+/// Refuses a parameter of statement `s` that is not one of `datasets` (`I`, `O` or
+/// `DN`), its unit's count (`NR`, `NF`; COPYD and SKIPD have none) or NA: a
+/// misspelt count (`SKIPD,NR=2`, `COPYF,N=2`) was taken as none, and the verb moved
+/// over one file, or the whole dataset, without a word.
+fn known_parameters(s: &Statement, datasets: &[&str], unit: Unit) -> Result<(), String> {
+    let mut known = datasets.to_vec();
+    if unit != Unit::Dataset {
+        known.push(unit.keyword());
+    }
+    known.push("NA");
+    match s.unknown_keywords(&known).first() {
+        Some(first) => Err(format!(
+            " {}: parameter {first} is not served (known here: {})",
+            s.verb,
+            known.join(", ")
+        )),
+        None => Ok(()),
     }
 }
 

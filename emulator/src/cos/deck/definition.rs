@@ -64,19 +64,65 @@ fn definition_end(statements: &[String], index: usize) -> Option<usize> {
     None
 }
 
-/// The index of the first EXIT from `from` on that is not inside a definition's
-/// body (a body's statements run only when the procedure is invoked).
-pub(super) fn next_exit(statements: &[String], from: usize) -> Option<usize> {
+/// The verbs of `statements` from `from` on, with their indices, that are not
+/// inside a definition's body (a body's statements run only when the procedure is
+/// invoked), PROC and ENDPROC left out.
+fn verbs_outside_definitions(
+    statements: &[String],
+    from: usize,
+) -> impl Iterator<Item = (usize, String)> + '_ {
     let mut depth = 0usize;
-    for (i, image) in statements.iter().enumerate().skip(from) {
-        match verb_of(image).as_deref() {
-            Some("PROC") => depth += 1,
-            Some("ENDPROC") => depth = depth.saturating_sub(1),
-            Some("EXIT") if depth == 0 => return Some(i),
-            _ => {}
-        }
-    }
-    None
+    statements
+        .iter()
+        .enumerate()
+        .skip(from)
+        .filter_map(move |(i, image)| match verb_of(image).as_deref() {
+            Some("PROC") => {
+                depth += 1;
+                None
+            }
+            Some("ENDPROC") => {
+                depth = depth.saturating_sub(1);
+                None
+            }
+            Some(verb) if depth == 0 => Some((i, verb.to_string())),
+            _ => None,
+        })
+}
+
+/// The index of the first EXIT from `from` on that is not inside a definition's
+/// body.
+pub(super) fn next_exit(statements: &[String], from: usize) -> Option<usize> {
+    verbs_outside_definitions(statements, from)
+        .find(|(_, verb)| verb == "EXIT")
+        .map(|(i, _)| i)
+}
+
+/// The IF blocks from statement `from` to `to` (outside the definitions), when
+/// `open` are open at `from`, at least `floor` of them staying open (a
+/// procedure's ENDIF does not close its caller's): how many of the blocks open at
+/// `from` are still open at `to`, and how many blocks are open there. Only the
+/// statements between the two are read, so that skipping to an EXIT costs what
+/// finding it costs.
+pub(super) fn if_blocks_between(
+    statements: &[String],
+    from: usize,
+    to: usize,
+    open: usize,
+    floor: usize,
+) -> (usize, usize) {
+    let to = to.min(statements.len());
+    verbs_outside_definitions(&statements[..to], from).fold(
+        (open, open),
+        |(kept, open), (_, verb)| match verb.as_str() {
+            "IF" => (kept, open + 1),
+            "ENDIF" => {
+                let open = open.saturating_sub(1).max(floor);
+                (kept.min(open), open)
+            }
+            _ => (kept, open),
+        },
+    )
 }
 
 /// The records of one definition: its prototype, then its body.

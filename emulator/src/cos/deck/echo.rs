@@ -36,7 +36,11 @@ pub(super) fn echoes(deck: &DeckJob) -> bool {
 pub(super) fn echo_verb(deck: &mut DeckJob, s: &Statement) -> VerbResult {
     let mut on = None;
     for p in &s.params {
-        let key = p.keyword.as_deref().unwrap_or_default();
+        // A positional parameter by its text: `NA` is written so.
+        let key = match &p.keyword {
+            Some(key) => key.as_str(),
+            None => p.values.first().map_or("", String::as_str),
+        };
         let all = !p.values.is_empty() && p.values.iter().all(|v| v == "ALL");
         match key {
             "NA" => continue,
@@ -88,5 +92,13 @@ mod tests {
             );
         }
         assert!(echoes(&deck));
+    }
+
+    /// `ECHO,OFF=ALL,NA.` was refused: its NA read as a message class.
+    #[test]
+    fn na_is_not_a_class() {
+        let mut deck = DeckJob::of_job_statement("JOB,JN=E.");
+        echo_verb(&mut deck, &parse("ECHO,OFF=ALL,NA.").unwrap()).unwrap();
+        assert!(!echoes(&deck));
     }
 }

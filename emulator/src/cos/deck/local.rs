@@ -17,11 +17,46 @@ use crate::system::Pid;
 /// How many IF blocks may be open at once. Every statement looks at each open
 /// block (is it skipped?), so without a bound a deck of many thousand nested IFs
 /// took time growing with the square of its length. No real deck nests so deep.
-const MAX_IF_BLOCKS: usize = 64;
+pub(super) const MAX_IF_BLOCKS: usize = 64;
+
+/// The parameters each of ASSIGN, RELEASE, REWIND and DISPOSE takes (with NA,
+/// every verb's). ASSIGN's are SR-0011's ("Dataset definition and control":
+/// `ASSIGN,DN=dn,S=size,SZ=size,NOF,BS=,DV=,DT=,DF=,RDM,U,MR,LM=,INC=,C,DC=,BFI=,
+/// A=,FD=,CV=,CS=,F=,RF=,RS=,MBS=`): all but DN describe the dataset's device,
+/// space and buffers, which a dataset kept in the job's memory does not have, and
+/// are taken and not used. DISPOSE's MF and TID name the front end, of which there
+/// is one (as FETCH's do). Any other parameter is refused by name: what it would
+/// change (RELEASE's or DISPOSE's other options) is not known here.
+const LOCAL_KNOWN: &[(&str, &[&str])] = &[
+    (
+        "ASSIGN",
+        &[
+            "DN", "S", "SZ", "NOF", "BS", "DV", "DT", "DF", "RDM", "U", "MR", "LM", "INC", "C",
+            "DC", "BFI", "A", "FD", "CV", "CS", "F", "RF", "RS", "MBS", "NA",
+        ],
+    ),
+    ("RELEASE", &["DN", "NA"]),
+    ("REWIND", &["DN", "NA"]),
+    (
+        "DISPOSE",
+        &["DN", "DC", "SDN", "TEXT", "DF", "DEFER", "MF", "TID", "NA"],
+    ),
+];
 
 impl System {
     /// ASSIGN, RELEASE, REWIND, DISPOSE.
     pub(super) fn local_verb(&mut self, pid: Pid, s: &Statement) -> VerbResult {
+        let known = LOCAL_KNOWN
+            .iter()
+            .find(|(verb, _)| *verb == s.verb)
+            .map_or(&[][..], |(_, known)| known);
+        if let Some(first) = s.unknown_keywords(known).first() {
+            return Err(format!(
+                " {}: parameter {first} is not served (known here: {})",
+                s.verb,
+                known.join(", ")
+            ));
+        }
         let names: Vec<String> = s.values("DN").map(<[String]>::to_vec).unwrap_or_default();
         if names.iter().all(String::is_empty) {
             return Err(format!(" {}: DN= is required", s.verb));
@@ -76,7 +111,7 @@ impl System {
                 }
                 let enclosing = deck.conditions.iter().all(|&(run, _)| run);
                 let value = if enclosing {
-                    evaluate(&argument, &deck.symbols)? != 0
+                    evaluate_for("IF", &argument, &deck.symbols)? != 0
                 } else {
                     false
                 };
@@ -94,7 +129,7 @@ impl System {
                 } else if s.verb == "ELSE" {
                     true
                 } else {
-                    evaluate(&argument, &deck.symbols)? != 0
+                    evaluate_for("ELSEIF", &argument, &deck.symbols)? != 0
                 };
                 if let Some(top) = deck.conditions.last_mut() {
                     *top = (value, taken || value);
@@ -109,8 +144,14 @@ impl System {
                 let (name, expression) = argument.split_once('=').ok_or_else(|| {
                     format!(" SET: expected SET(SYMBOL=expression), got {argument:?}")
                 })?;
-                let value = evaluate(expression, &deck.symbols)?;
-                deck.symbols.insert(name.trim().to_ascii_uppercase(), value);
+                let name = name.trim().to_ascii_uppercase();
+                if !is_symbol_name(&name) {
+                    return Err(format!(
+                        " SET: {name:?} is not a symbol name (a letter or $, then up to 7 letters, digits or $)"
+                    ));
+                }
+                let value = evaluate_for("SET", expression, &deck.symbols)?;
+                deck.symbols.insert(name, value);
             }
         }
         Ok(())
@@ -236,16 +277,55 @@ fn consumed_items(local: &LocalDataset) -> usize {
 }
 
 /// The text between the verb's opening separator and the closing `)` or final `.`:
-/// `IF(J1.EQ.2)` gives `J1.EQ.2`.
+/// `IF(J1.EQ.2)` gives `J1.EQ.2`. After `(` the argument ends at the `)` that
+/// closes it, so a comment after the terminator (SR-0011: "the control statement
+/// interpreter ignores comments"), `IF(J1.EQ.2) then (copy)`, is not read.
 pub(super) fn argument_text(image: &str) -> String {
     let image = image.trim();
     let start = image.find(['(', ',']).map_or(image.len(), |i| i + 1);
     let rest = &image[start..];
-    let rest = match rest.rfind(')') {
+    let rest = match closing_parenthesis(rest) {
         Some(end) if image[..start].ends_with('(') => &rest[..end],
         _ => rest.strip_suffix('.').unwrap_or(rest),
     };
     rest.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The index of the `)` that closes the `(` before `text`, if any.
+fn closing_parenthesis(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => return Some(i),
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// [`evaluate`] for statement `verb`: a failure names the verb (` IF: expression
+/// ...`), so that the log says which statement is wrong even when the statements
+/// are not echoed (ECHO,OFF=ALL).
+pub(super) fn evaluate_for(
+    verb: &str,
+    text: &str,
+    symbols: &std::collections::BTreeMap<String, i64>,
+) -> Result<i64, String> {
+    evaluate(text, symbols).map_err(|e| format!(" {verb}:{e}"))
+}
+
+/// Whether `name` can be a symbol of an expression: a name as the expression's
+/// tokens read one (a letter or `$`, then letters, digits or `$`), of at most 8
+/// characters. `SET(1=2)` made a symbol `1` that no expression could read.
+fn is_symbol_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '$')
+        && name.len() <= 8
 }
 
 /// Evaluates a JCL expression.
@@ -503,6 +583,38 @@ mod tests {
         assert_eq!(argument_text("IF(J1.EQ.2)"), "J1.EQ.2");
         assert_eq!(argument_text("SET ( J1 = J1 + 1 ) comment"), "J1=J1+1");
         assert_eq!(argument_text("ELSE."), "");
+    }
+
+    /// Text after the terminator is a comment, parentheses and all: the argument
+    /// was read up to the last `)` of the line.
+    #[test]
+    fn a_comment_after_the_closing_parenthesis_is_not_the_argument() {
+        assert_eq!(argument_text("IF(J1.EQ.5) then (do it)"), "J1.EQ.5");
+        assert_eq!(
+            argument_text("EXITLOOP(J1.GE.3) at three (finally)."),
+            "J1.GE.3"
+        );
+        assert_eq!(argument_text("IF((J1+1)*2.EQ.4) (x)"), "(J1+1)*2.EQ.4");
+        assert_eq!(argument_text("SET(J1=(2)) set (two)"), "J1=(2)");
+    }
+
+    #[test]
+    fn symbol_names_are_names() {
+        assert!(is_symbol_name("J1"));
+        assert!(is_symbol_name("$COUNT"));
+        assert!(!is_symbol_name("1"));
+        assert!(!is_symbol_name(""));
+        assert!(!is_symbol_name("J1+J2"));
+        assert!(!is_symbol_name("TOOLONGNAME"));
+    }
+
+    #[test]
+    fn an_expression_error_names_its_statement() {
+        let symbols = BTreeMap::new();
+        assert_eq!(
+            evaluate_for("SET", "1/0", &symbols).unwrap_err(),
+            " SET: expression: division by zero"
+        );
     }
 
     #[test]

@@ -190,8 +190,8 @@ impl System {
             }
             "EXITLOOP" => {
                 let argument = super::local::argument_text(image);
-                let leave =
-                    argument.is_empty() || super::local::evaluate(&argument, &deck.symbols)? != 0;
+                let leave = argument.is_empty()
+                    || super::local::evaluate_for(verb, &argument, &deck.symbols)? != 0;
                 if leave {
                     leave_loop(deck, index)?;
                 }

@@ -15,7 +15,7 @@
 //! the step loader, `local` the verbs on local datasets, `copy` the copy and
 //! positioning verbs (COPYR/F/D, SKIPR/F/D), `permanent` the verbs on permanent
 //! datasets, `staging` FETCH from the front end (the host files under the root),
-//! [`time_limit`] the JOB statement's `T=`, [`loops`] LOOP, EXITLOOP and ENDLOOP,
+//! [`job_statement`] the JOB statement's parameters, [`time_limit`] its `T=`, [`loops`] LOOP, EXITLOOP and ENDLOOP,
 //! [`submit`] SUBMIT, [`dumpjob`] DUMPJOB and DUMP, [`procedure`] CALL and RETURN,
 //! [`definition`] PROC and ENDPROC (procedures defined in the deck), [`echo`]
 //! ECHO, `refused` the statements refused by name (RERUN, NORERUN, ROLLJOB, DELAY,
@@ -28,6 +28,7 @@ pub mod dumpjob;
 pub mod echo;
 pub mod field_limit;
 pub mod file;
+pub mod job_statement;
 mod local;
 pub mod loops;
 mod permanent;

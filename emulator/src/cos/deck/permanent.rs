@@ -143,7 +143,7 @@ impl System {
                 // Saved before the checkpoint this job continues from: the local
                 // dataset is that edition again.
                 let key = Key::of(s, required(s, "DN")?, &job.user)?;
-                if let Ok(index) = key.find(&contents) {
+                if let Ok(index) = key.find(&contents, verb) {
                     self.keep_as_saved(pid, required(s, "DN")?, &contents.entries[index]);
                 }
                 return Ok(());
@@ -285,7 +285,7 @@ impl System {
                     Some(Ok(name)) => Key::named(&name),
                     _ => Key::of(s, dn, &job.user)?,
                 };
-                let index = key.find(contents).map_err(|line| match verb {
+                let index = key.find(contents, verb).map_err(|line| match verb {
                     "ACQUIRE" => format!(
                         "{line}: ACQUIRE takes it from the permanent-dataset store only; \
                          getting it from the front end and saving it is not served (FETCH \
@@ -450,11 +450,11 @@ impl System {
                 if accessed.access < Access::Maintenance {
                     return Err(format!(" DELETE: {dn}: PERMISSION DENIED (accessed without maintenance permission)"));
                 }
-                Key::accessed(&accessed).find(contents)?
+                Key::accessed(&accessed).find(contents, "DELETE")?
             }
             (_, Some(_)) => {
                 let key = Key::of(s, "", &job.user)?;
-                let index = key.find(contents)?;
+                let index = key.find(contents, "DELETE")?;
                 let entry = &contents.entries[index];
                 if !allows(entry, s, &job.user, Access::Maintenance) {
                     return Err(format!(
@@ -487,7 +487,7 @@ impl System {
                 " ADJUST: {dn}: PERMISSION DENIED (accessed without write permission)"
             ));
         }
-        let index = Key::accessed(&accessed).find(contents)?;
+        let index = Key::accessed(&accessed).find(contents, "ADJUST")?;
         let local = self
             .deck_of(pid)
             .and_then(|d| d.datasets.get(dn))
@@ -523,7 +523,7 @@ impl System {
                 " MODIFY: {dn}: PERMISSION DENIED (accessed without maintenance permission)"
             ));
         }
-        let index = Key::accessed(&accessed).find(contents)?;
+        let index = Key::accessed(&accessed).find(contents, "MODIFY")?;
         let mut entry = contents.entries[index].clone();
         if let Some(pdn) = s.value("PDN") {
             entry.pdn = pdn.to_string();
@@ -609,7 +609,7 @@ impl System {
         };
         let fail = |e: String| format!(" {name}: writing PDN={} back: {e}", accessed.pdn);
         let mut contents = catalogue.read().map_err(|e| fail(e.to_string()))?;
-        let index = Key::accessed(accessed).find(&contents)?;
+        let index = Key::accessed(accessed).find(&contents, name)?;
         let bytes = stored_bytes(&dataset).map_err(&fail)?;
         let file = catalogue
             .write_data(&mut contents, &bytes)
@@ -648,7 +648,7 @@ fn stored_dataset(bytes: &[u8], entry: &Entry) -> Result<JobDataset, String> {
 /// PERMIT.
 fn permit(s: &Statement, contents: &mut Contents, job: &Job) -> Result<String, String> {
     let key = Key::of(s, "", &job.user)?;
-    let index = key.find(contents)?;
+    let index = key.find(contents, "PERMIT")?;
     let user = required(s, "USER")?.to_string();
     let access = match s.value("AM") {
         Some(text) => {
@@ -729,13 +729,17 @@ impl Key {
         }
     }
 
-    fn find(&self, contents: &Contents) -> Result<usize, String> {
+    /// The index of the entry in `contents`; `Err` is the log line, which starts
+    /// with `verb` (the statement's verb, as its other failures do, so that the
+    /// log says which statement found nothing when the statements are not echoed;
+    /// or the local dataset being written back).
+    fn find(&self, contents: &Contents, verb: &str) -> Result<usize, String> {
         contents
             .find(&self.pdn, &self.id, &self.own, self.edition)
             .ok_or_else(|| {
                 let ed = self.edition.map_or(String::new(), |e| format!(" ED={e}"));
                 format!(
-                    " PDN={} ID={}{ed} OWN={}: DATASET NOT FOUND",
+                    " {verb}: PDN={} ID={}{ed} OWN={}: DATASET NOT FOUND",
                     self.pdn, self.id, self.own
                 )
             })

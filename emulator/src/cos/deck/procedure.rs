@@ -94,9 +94,22 @@ fn parse_frame_start(image: &str) -> Option<(usize, usize)> {
 /// The index of the running procedure's frame start (the last one), if a
 /// procedure runs.
 fn innermost_frame(statements: &[String]) -> Option<usize> {
+    // The running procedure's frame ends the list: without one, no procedure
+    // runs, which an abort at the deck's level learns without reading the deck.
+    if !statements.last().is_some_and(|image| is_frame_end(image)) {
+        return None;
+    }
     statements
         .iter()
         .rposition(|image| parse_frame_start(image).is_some())
+}
+
+/// How many IF blocks were open at the running procedure's CALL (none when no
+/// procedure runs): the blocks of its caller, which it cannot close.
+pub(super) fn open_at_call(statements: &[String]) -> usize {
+    innermost_frame(statements)
+        .and_then(|start| parse_frame_start(&statements[start]))
+        .map_or(0, |(_, open_ifs)| open_ifs)
 }
 
 /// How many procedures run, one inside another.
@@ -156,6 +169,7 @@ fn procedure_statements(items: &[DatasetItem]) -> Result<Vec<String>, String> {
             .map_err(|e| format!("record {}: {e}", lines.len() + 1))?;
         lines.push(line);
     }
+    statement::check_line_images(&lines).map_err(|e| e.0)?;
     let statements: Vec<String> = statement::join_continuations(&lines)
         .into_iter()
         .map(|(_, image)| image)

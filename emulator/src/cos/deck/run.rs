@@ -75,6 +75,8 @@ impl System {
             program: name.to_string(),
             source,
         };
+        statement::check_line_images(&deck.lines)
+            .map_err(|e| error(CosStartError::Statements(e)))?;
         let statements: Vec<String> = statement::join_continuations(&deck.lines)
             .into_iter()
             .map(|(_, image)| image)
@@ -90,16 +92,14 @@ impl System {
             .and_then(|j| j.value("JN"))
             .unwrap_or("JOB")
             .to_string();
+        if let Some(job) = job.as_ref().filter(|j| j.verb == "JOB") {
+            super::job_statement::check(job).map_err(|e| error(CosStartError::JobStatement(e)))?;
+        }
         let user = job
             .as_ref()
             .and_then(|j| j.value("US"))
             .unwrap_or(DEFAULT_USER)
             .to_string();
-        if user.len() > MAX_NAME {
-            return Err(error(CosStartError::JobStatement(statement::SyntaxError(
-                format!("US= has {} characters, at most {MAX_NAME}", user.len()),
-            ))));
-        }
         super::loops::check(&statements).map_err(|e| error(CosStartError::Statements(e)))?;
         let number = self
             .next_job_number()
@@ -166,7 +166,7 @@ impl System {
     /// F$MSG lines are.
     pub(crate) fn job_log(&mut self, line: String) {
         self.console_mut().message(format!("{line}\n").as_bytes());
-        self.cos_log.push(line);
+        keep_log_line(&mut self.cos_log, line);
     }
 
     /// The step of `pid` ended with `status` (its datasets already flushed). Returns
@@ -214,7 +214,9 @@ impl System {
 
     /// Records an abort and skips to the statement after the next EXIT: of the
     /// running procedure, else of its callers in turn, else of the deck (module
-    /// `procedure`).
+    /// `procedure`). The job goes on inside the IF blocks that enclose that EXIT
+    /// (as running and taken: their ENDIF closes them, an ELSE after is skipped);
+    /// the others are closed.
     pub(super) fn deck_abort(&mut self, pid: Pid, status: ExitStatus) {
         let Some(deck) = self.deck_of_mut(pid) else {
             return;
@@ -223,8 +225,22 @@ impl System {
         loop {
             // A running procedure's statements are the last of the list.
             if let Some(i) = super::definition::next_exit(&deck.statements, deck.next) {
+                // The blocks open now run (a statement in them ran); those the
+                // statements up to the EXIT open are entered as running and taken.
+                let open_at_call = super::procedure::open_at_call(&deck.statements);
+                let (kept, open) = super::definition::if_blocks_between(
+                    &deck.statements,
+                    deck.next,
+                    i,
+                    deck.conditions.len(),
+                    open_at_call,
+                );
                 deck.next = i + 1;
-                break;
+                deck.conditions.truncate(kept);
+                let entered = open.min(super::local::MAX_IF_BLOCKS).saturating_sub(kept);
+                deck.conditions
+                    .extend(std::iter::repeat_n((true, true), entered));
+                return;
             }
             if !super::procedure::leave_procedure(deck) {
                 deck.next = deck.statements.len();
@@ -311,9 +327,32 @@ impl System {
         if let Some(line) = super::refused::refusal(&s.verb) {
             return Step::Failed(line);
         }
+        if SYSTEM_VERBS.contains(&s.verb.as_str()) {
+            if let Some(line) = s.repeated_or_listed(list_keywords(&s.verb)) {
+                return Step::Failed(line);
+            }
+        }
+        if let (true, Some(first)) = (
+            NO_PARAMETERS.contains(&s.verb.as_str()),
+            s.unknown_keywords(&["NA"]).first(),
+        ) {
+            return Step::Failed(format!(
+                " {}: parameter {first} is not served ({} takes none)",
+                s.verb, s.verb
+            ));
+        }
         match s.verb.as_str() {
             "JOB" if index == 0 => Step::Next,
+            "JOB" => Step::Failed(
+                " JOB: only the deck's first statement is its JOB statement".to_string(),
+            ),
             "ACCOUNT" => {
+                if let Some(first) = s.unknown_keywords(ACCOUNT_KNOWN).first() {
+                    return Step::Failed(format!(
+                        " ACCOUNT: parameter {first} is not served (known here: {})",
+                        ACCOUNT_KNOWN.join(", ")
+                    ));
+                }
                 if s.value("US").is_some_and(|user| user.len() > MAX_NAME) {
                     return Step::Failed(format!(
                         " ACCOUNT: US= has more than {MAX_NAME} characters"
@@ -538,6 +577,82 @@ impl System {
     }
 }
 
+/// The parameters of ACCOUNT (SR-0011's account number, user number and their
+/// passwords, new passwords among them; the site's decks give AC, APW, US and
+/// UPW). US sets the job's user; the others are taken and not checked: the
+/// emulator keeps no account or user validation of its own.
+const ACCOUNT_KNOWN: &[&str] = &["AC", "APW", "NAPW", "US", "UPW", "NUPW", "NA"];
+
+/// The verbs [`System::run_statement`] runs itself (its match), whose parameters
+/// the interpreter reads; a program reads its own statement (F$GNS), so its
+/// parameters are its own business.
+const SYSTEM_VERBS: &[&str] = &[
+    "JOB", "ACCOUNT", "EXIT", "IF", "ELSEIF", "ELSE", "ENDIF", "SET", "LOOP", "EXITLOOP",
+    "ENDLOOP", "ASSIGN", "RELEASE", "REWIND", "DISPOSE", "COPYR", "COPYF", "COPYD", "SKIPR",
+    "SKIPF", "SKIPD", "FETCH", "MEMORY", "SUBMIT", "CALL", "RETURN", "PROC", "ENDPROC", "ECHO",
+    "DUMPJOB", "DUMP", "ACCESS", "ACQUIRE", "SAVE", "DELETE", "ADJUST", "MODIFY", "PERMIT",
+];
+
+/// The block statements that take no parameter (`ELSE,X.` and `ENDLOOP,X.` took
+/// one without a word).
+const NO_PARAMETERS: &[&str] = &["ELSE", "ENDIF", "LOOP", "ENDLOOP", "ENDPROC"];
+
+/// The keywords of system verb `verb` that take a list of values (SR-0011's
+/// `RELEASE,DN=dn1:dn2`, `REWIND,DN=dn1:...:dn8`, ASSIGN's `BS=bsz:bpt`, ECHO's
+/// classes); every other keyword takes one value.
+fn list_keywords(verb: &str) -> &'static [&'static str] {
+    match verb {
+        "RELEASE" | "REWIND" => &["DN"],
+        "ASSIGN" => &["BS"],
+        "ECHO" => &["ON", "OFF"],
+        _ => &[],
+    }
+}
+
+/// The first lines of the job log that are kept (for `--log` and in checkpoints).
+pub const KEPT_LOG_HEAD: usize = 50_000;
+
+/// The last lines of the job log that are kept, besides [`KEPT_LOG_HEAD`].
+pub const KEPT_LOG_TAIL: usize = 50_000;
+
+/// The start of the line that stands for the lines of the log left out.
+const LEFT_OUT: &str = " JOB LOG: ";
+
+/// The line that stands for `count` lines left out of the kept log.
+fn left_out_line(count: usize) -> String {
+    format!(
+        "{LEFT_OUT}{count} LINES LEFT OUT HERE (THE LOG KEEPS ITS FIRST {KEPT_LOG_HEAD} AND LAST \
+         {KEPT_LOG_TAIL} LINES; STANDARD ERROR SHOWED THEM ALL)"
+    )
+}
+
+/// Adds `line` to the kept job log `log`, which holds at most its first
+/// [`KEPT_LOG_HEAD`] lines, a line saying how many were left out, and about its
+/// last [`KEPT_LOG_TAIL`] (up to twice as many between two cuts, so that a cut
+/// is rare). A job that runs for ever (a loop whose rounds each run a program,
+/// with no `T=`; a program writing F$MSG lines in a loop) kept every line and
+/// grew without bound, in memory and in each checkpoint; every line is still
+/// shown on standard error as it is written.
+fn keep_log_line(log: &mut Vec<String>, line: String) {
+    log.push(line);
+    if log.len() < KEPT_LOG_HEAD + 1 + 2 * KEPT_LOG_TAIL {
+        return;
+    }
+    let noted = log
+        .get(KEPT_LOG_HEAD)
+        .and_then(|l| l.strip_prefix(LEFT_OUT))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|count| count.parse::<usize>().ok());
+    let from = KEPT_LOG_HEAD + usize::from(noted.is_some());
+    let to = log.len() - KEPT_LOG_TAIL;
+    log.drain(from..to);
+    let count = noted.unwrap_or(0) + (to - from);
+    match noted {
+        Some(_) => log[KEPT_LOG_HEAD] = left_out_line(count),
+        None => log.insert(KEPT_LOG_HEAD, left_out_line(count)),
+    }
+}
+
 /// What one statement did.
 enum Step {
     /// Go on with the next statement.
@@ -554,3 +669,34 @@ enum Step {
 
 /// The user a job runs as when neither JOB nor ACCOUNT says (US=).
 pub const DEFAULT_USER: &str = "CRAY";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job log of 400 000 lines keeps its first and last lines and says how
+    /// many it left out.
+    #[test]
+    fn the_kept_job_log_is_bounded() {
+        let mut log = Vec::new();
+        let total = 400_000;
+        for n in 0..total {
+            keep_log_line(&mut log, format!("line {n}"));
+            assert!(log.len() <= KEPT_LOG_HEAD + 1 + 2 * KEPT_LOG_TAIL);
+        }
+        assert_eq!(log[0], "line 0");
+        assert_eq!(
+            log[KEPT_LOG_HEAD - 1],
+            format!("line {}", KEPT_LOG_HEAD - 1)
+        );
+        assert_eq!(log.last().unwrap(), &format!("line {}", total - 1));
+        let kept = log.len() - 1;
+        assert_eq!(log[KEPT_LOG_HEAD], left_out_line(total - kept));
+        let tail_start: usize = log[KEPT_LOG_HEAD + 1][5..].parse().unwrap();
+        assert_eq!(
+            tail_start,
+            KEPT_LOG_HEAD + (total - kept),
+            "no line lost in between"
+        );
+    }
+}

@@ -15,7 +15,7 @@
 //! - the terminator is `.` or `)`; anything after it is a comment, which the
 //!   interpreter ignores;
 //! - blanks are ignored except inside a literal string `'...'` (a quote inside is
-//!   written twice);
+//!   written twice); a tab of a host text deck is a blank;
 //! - a statement whose image ends with the caret `^` continues on the next line
 //!   (joined by [`join_continuations`]); a caret inside a literal is plain text;
 //! - a line whose first non-blank character is `*` is a comment statement.
@@ -61,9 +61,63 @@ pub fn is_comment(image: &str) -> bool {
     image.trim_start().starts_with('*')
 }
 
+/// A blank of the statement syntax: the space, and the horizontal tab a host text
+/// deck may hold where a card held blanks (an editor's indentation), which reads
+/// as the blanks it stands for. Both are ignored outside a literal.
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
 /// Characters a verb or an unquoted value may hold.
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '$' | '@' | '%' | '#' | '/' | '-' | '+' | '*')
+}
+
+/// The characters of a line image, a card (SR-0011: "The continuation separator
+/// (the caret symbol) allows a control statement to consist of more than one line
+/// image (80 characters)").
+pub const LINE_IMAGE: usize = 80;
+
+/// Refuses a line of `lines` (a deck's control statements, or a procedure's) that
+/// holds a statement longer than a line image, trailing blanks not counted: COS read
+/// statements from 80-column images, and what it did with a longer one is not
+/// known here. A comment statement, which does nothing, may be longer.
+pub fn check_line_images(lines: &[String]) -> Result<(), SyntaxError> {
+    for (index, line) in lines.iter().enumerate() {
+        let line = line.trim_end();
+        let length = line.chars().count();
+        if length > LINE_IMAGE && !is_comment(line) {
+            let start: String = line.trim_start().chars().take(24).collect();
+            return Err(SyntaxError(format!(
+                "line {} ({start}...) has {length} characters, more than the {LINE_IMAGE} of a \
+                 line image (SR-0011): continue the statement on the next line after a caret ^",
+                index + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The statements SR-0011 says "cannot be continued" (besides the comment
+/// statement): a caret on one of their lines is not a continuation, and one
+/// before the terminator is refused ([`CARET`]).
+const NOT_CONTINUED: [&str; 4] = ["JOB", "ACCOUNT", "DUMPJOB", "EXIT"];
+
+/// What a caret left in a statement says: it is not at the end of a line, or the
+/// statement is one of [`NOT_CONTINUED`].
+const CARET: &str = "a caret (^) continues a statement only as the last character of its \
+line, and JOB, ACCOUNT, DUMPJOB and EXIT cannot be continued (SR-0011)";
+
+/// Whether a statement whose first line is `line` may be continued: not one of
+/// [`NOT_CONTINUED`] (its verb read as [`parse`] reads it).
+fn may_continue(line: &str) -> bool {
+    let verb: String = line
+        .trim_start_matches(is_blank)
+        .chars()
+        .take_while(|&c| is_name_char(c))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    !NOT_CONTINUED.contains(&verb.as_str())
 }
 
 /// Joins images whose last non-blank character (outside a literal) is the caret with
@@ -73,9 +127,11 @@ pub fn join_continuations(lines: &[String]) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut current: Option<(usize, String)> = None;
     for (index, line) in lines.iter().enumerate() {
+        let first = current.is_none();
         let (start, mut text) = current.take().unwrap_or((index, String::new()));
         let trimmed = line.trim_end();
-        if !is_comment(trimmed) && continues(trimmed) {
+        let may = !first || may_continue(trimmed);
+        if !is_comment(trimmed) && may && continues(trimmed) {
             text.push_str(&trimmed[..trimmed.len() - 1]);
             current = Some((start, text));
         } else {
@@ -114,7 +170,7 @@ pub fn parse(image: &str) -> Result<Statement, SyntaxError> {
     let chars: Vec<char> = image.chars().collect();
     let mut at = 0;
     let skip_blanks = |at: &mut usize| {
-        while *at < chars.len() && chars[*at] == ' ' {
+        while *at < chars.len() && is_blank(chars[*at]) {
             *at += 1;
         }
     };
@@ -144,6 +200,7 @@ pub fn parse(image: &str) -> Result<Statement, SyntaxError> {
     match chars.get(at) {
         None | Some('.') | Some(')') => return Ok(Statement { verb, params }),
         Some(',') | Some('(') => at += 1,
+        Some('^') => return Err(SyntaxError(format!("{verb}: {CARET}"))),
         Some(c) => {
             return Err(SyntaxError(format!(
                 "{verb}: {c:?} where a separator (, or () or the terminator (. or )) belongs"
@@ -175,7 +232,7 @@ fn parse_param(chars: &[char], mut at: usize, verb: &str) -> Result<(Param, usiz
     let mut keyword = None;
     while let Some(&c) = chars.get(at) {
         match c {
-            ' ' => at += 1,
+            c if is_blank(c) => at += 1,
             ',' | '.' | ')' => break,
             '=' if keyword.is_none() && values.len() == 1 => {
                 keyword = Some(std::mem::take(&mut values[0]).to_ascii_uppercase());
@@ -198,6 +255,7 @@ fn parse_param(chars: &[char], mut at: usize, verb: &str) -> Result<(Param, usiz
                 }
                 at += 1;
             }
+            '^' => return Err(SyntaxError(format!("{verb}: {CARET}"))),
             c => {
                 return Err(SyntaxError(format!(
                     "{verb}: character {c:?} is not allowed outside a literal '...'"
@@ -262,6 +320,34 @@ impl Statement {
         })
     }
 
+    /// What is wrong with the form of the parameters of a system verb: a keyword
+    /// given twice (`SAVE,DN=A,DN=B`), or a list of values (`PDN=A:B`) for a
+    /// keyword not in `lists`, which takes one value. The verbs read the first
+    /// value of the first keyword, so either was taken in part without a word.
+    pub fn repeated_or_listed(&self, lists: &[&str]) -> Option<String> {
+        let keywords: Vec<&str> = self
+            .params
+            .iter()
+            .filter_map(|p| p.keyword.as_deref())
+            .collect();
+        for (i, &key) in keywords.iter().enumerate() {
+            if keywords[..i].contains(&key) {
+                return Some(format!(" {}: {key}= is given twice", self.verb));
+            }
+        }
+        self.params
+            .iter()
+            .filter_map(|p| p.keyword.as_deref().map(|key| (key, &p.values)))
+            .find(|(key, values)| values.len() > 1 && !lists.contains(key))
+            .map(|(key, values)| {
+                format!(
+                    " {}: {key}={}: {key} takes one value",
+                    self.verb,
+                    values.join(":")
+                )
+            })
+    }
+
     /// Keywords that are not in `known` (positional flags included by their text).
     pub fn unknown_keywords(&self, known: &[&str]) -> Vec<String> {
         self.params
@@ -323,6 +409,65 @@ mod tests {
         assert!(parse("A;B.").unwrap_err().0.contains("separator"));
         assert!(parse("A,B;C.").unwrap_err().0.contains("A:"));
         assert!(parse("A,=B.").is_err());
+    }
+
+    /// A deck indented with tabs on the host: a tab was "not allowed outside a
+    /// literal", and one before the verb left "no verb".
+    #[test]
+    fn tabs_are_blanks_outside_literals() {
+        let s = parse("\tSAVE,DN=$IN,\tPDN=TABBED .\t* comment").unwrap();
+        assert_eq!(s.verb, "SAVE");
+        assert_eq!(s.value("PDN"), Some("TABBED"));
+        let s = parse("SAVE\t(DN=A,TEXT='a\tb')").unwrap();
+        assert_eq!(s.value("TEXT"), Some("a\tb"));
+    }
+
+    /// `EXIT.^` took the next line as its comment, so the statement after EXIT
+    /// never ran; a continued JOB statement was taken whole.
+    #[test]
+    fn job_account_dumpjob_and_exit_are_not_continued() {
+        let lines: Vec<String> = ["JOB,JN=A,^", "US=B.", "EXIT.^", "COPY.", "exit,^", "X."]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let joined: Vec<String> = join_continuations(&lines)
+            .into_iter()
+            .map(|(_, image)| image)
+            .collect();
+        assert_eq!(joined, lines);
+        let refused = parse(&joined[0]).unwrap_err().0;
+        assert!(
+            refused.starts_with("JOB: a caret (^) continues a statement only"),
+            "{refused}"
+        );
+        assert_eq!(
+            parse(&joined[2]).unwrap().verb,
+            "EXIT",
+            "the caret is a comment"
+        );
+        assert!(parse("EXIT^")
+            .unwrap_err()
+            .0
+            .contains("cannot be continued"));
+        assert!(parse("SAVE,DN=A^B.")
+            .unwrap_err()
+            .0
+            .contains("last character"));
+    }
+
+    /// A statement of 300 characters on one line was taken as it was.
+    #[test]
+    fn a_line_longer_than_a_card_is_refused_but_a_comment() {
+        let lines = |text: &[&str]| text.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let long = format!("SAVE,DN=A,TEXT='{}'.", "x".repeat(70));
+        let refused = check_line_images(&lines(&["JOB.", &long])).unwrap_err().0;
+        assert!(
+            refused.starts_with("line 2 (SAVE,DN=A,TEXT='xxxxxxxx...) has 88 characters"),
+            "{refused}"
+        );
+        let card = format!("{:<80}   ", "COPY.");
+        let comment = format!("*{}", "=".repeat(100));
+        assert!(check_line_images(&lines(&["JOB.", &card, &comment])).is_ok());
     }
 
     #[test]
