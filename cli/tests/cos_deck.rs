@@ -2807,28 +2807,32 @@ fn exit_and_job_statements_are_not_continued() {
     assert!(stderr.contains(says), "{stderr}");
 }
 
-/// A statement longer than a line image (80 characters, SR-0011) was taken as it
-/// was; the deck is refused before it starts, naming the line. A comment line may
-/// be longer, and a long statement is written over continued lines.
+/// A deck line longer than a card's 80 columns is taken (a host text deck is not
+/// cut into cards, and what COS's stations did with a longer line is not known
+/// here), as is a long statement continued over lines; but a program's statement
+/// must fit the 80 characters of its image (JCCCI, which F$GNS hands the program):
+/// a longer one aborts the step, saying so, and the job skips to EXIT.
 #[test]
-fn a_statement_line_longer_than_a_card_is_refused() {
+fn a_long_line_is_taken_but_a_program_statement_must_fit_its_image() {
     let site = Site::new();
-    let long = format!("SAVE,DN=$IN,PDN=LONG,TEXT='{}'.", "A".repeat(300));
-    let out = site.run("l", &format!("JOB,JN=L.\n{long}\nCOPY.\n/EOF\nx\n"), &[]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("line 2 (SAVE,DN=$IN,PDN=LONG,TEX...) has 329 characters"),
-        "{stderr}"
-    );
+    let long = format!("SAVE,DN=$IN,PDN=LONG,TEXT='{}'.", "A".repeat(100));
+    let continued = format!("SAVE,DN=$IN,PDN=CONT,^\nTEXT='{}'.", "A".repeat(70));
+    let program = format!("COPY,{}.", "B".repeat(90));
     let deck = format!(
-        "JOB,JN=L.\n*{}\nSAVE,DN=$IN,PDN=LONG,^\nTEXT='{}'.\nCOPY.\n/EOF\nx\n",
-        "=".repeat(100),
-        "A".repeat(70)
+        "JOB,JN=L.\n*{}\n{long}\n{continued}\n{program}\nCOPY.\nEXIT.\nCOPY.\n/EOF\nx\n/EOF\ny\n",
+        "=".repeat(100)
     );
     let out = site.run("l", &deck, &[]);
-    let stderr = ok(&out);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(" PDN=LONG ID= ED=1"), "{stderr}");
+    assert!(stderr.contains(" PDN=CONT ID= ED=1"), "{stderr}");
+    assert!(
+        stderr.contains("has 96 characters, at most 80 fit"),
+        "{stderr}"
+    );
+    // The COPY before EXIT was skipped: the one after it copied the first file.
+    assert_eq!(text(&out.stdout), "x\n");
 }
 
 /// ASSIGN, RELEASE, REWIND and DISPOSE took any parameter without a word (a

@@ -169,7 +169,6 @@ fn procedure_statements(items: &[DatasetItem]) -> Result<Vec<String>, String> {
             .map_err(|e| format!("record {}: {e}", lines.len() + 1))?;
         lines.push(line);
     }
-    statement::check_line_images(&lines).map_err(|e| e.0)?;
     let statements: Vec<String> = statement::join_continuations(&lines)
         .into_iter()
         .map(|(_, image)| image)

@@ -75,8 +75,6 @@ impl System {
             program: name.to_string(),
             source,
         };
-        statement::check_line_images(&deck.lines)
-            .map_err(|e| error(CosStartError::Statements(e)))?;
         let statements: Vec<String> = statement::join_continuations(&deck.lines)
             .into_iter()
             .map(|(_, image)| image)

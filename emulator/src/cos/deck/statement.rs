@@ -73,31 +73,6 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '$' | '@' | '%' | '#' | '/' | '-' | '+' | '*')
 }
 
-/// The characters of a line image, a card (SR-0011: "The continuation separator
-/// (the caret symbol) allows a control statement to consist of more than one line
-/// image (80 characters)").
-pub const LINE_IMAGE: usize = 80;
-
-/// Refuses a line of `lines` (a deck's control statements, or a procedure's) that
-/// holds a statement longer than a line image, trailing blanks not counted: COS read
-/// statements from 80-column images, and what it did with a longer one is not
-/// known here. A comment statement, which does nothing, may be longer.
-pub fn check_line_images(lines: &[String]) -> Result<(), SyntaxError> {
-    for (index, line) in lines.iter().enumerate() {
-        let line = line.trim_end();
-        let length = line.chars().count();
-        if length > LINE_IMAGE && !is_comment(line) {
-            let start: String = line.trim_start().chars().take(24).collect();
-            return Err(SyntaxError(format!(
-                "line {} ({start}...) has {length} characters, more than the {LINE_IMAGE} of a \
-                 line image (SR-0011): continue the statement on the next line after a caret ^",
-                index + 1
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// The statements SR-0011 says "cannot be continued" (besides the comment
 /// statement): a caret on one of their lines is not a continuation, and one
 /// before the terminator is refused ([`CARET`]).
@@ -453,21 +428,6 @@ mod tests {
             .unwrap_err()
             .0
             .contains("last character"));
-    }
-
-    /// A statement of 300 characters on one line was taken as it was.
-    #[test]
-    fn a_line_longer_than_a_card_is_refused_but_a_comment() {
-        let lines = |text: &[&str]| text.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let long = format!("SAVE,DN=A,TEXT='{}'.", "x".repeat(70));
-        let refused = check_line_images(&lines(&["JOB.", &long])).unwrap_err().0;
-        assert!(
-            refused.starts_with("line 2 (SAVE,DN=A,TEXT='xxxxxxxx...) has 88 characters"),
-            "{refused}"
-        );
-        let card = format!("{:<80}   ", "COPY.");
-        let comment = format!("*{}", "=".repeat(100));
-        assert!(check_line_images(&lines(&["JOB.", &card, &comment])).is_ok());
     }
 
     #[test]
