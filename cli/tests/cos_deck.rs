@@ -2855,12 +2855,7 @@ fn local_dataset_verbs_refuse_a_parameter_they_do_not_know() {
             " DISPOSE: parameter NRLS is not served",
         ),
     ] {
-        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
-        let out = site.run("b", &deck, &[]);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
-        assert!(stderr.contains(says), "{says:?} in {stderr}");
-        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+        aborts_to_exit(&site, statement, says);
     }
 }
 
@@ -2885,12 +2880,7 @@ fn copy_and_skip_verbs_refuse_a_parameter_they_do_not_take() {
         ),
         ("SKIPR,DN=$IN,NF=1.", " SKIPR: parameter NF is not served"),
     ] {
-        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
-        let out = site.run("b", &deck, &[]);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
-        assert!(stderr.contains(says), "{says:?} in {stderr}");
-        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+        aborts_to_exit(&site, statement, says);
     }
 }
 
@@ -2914,12 +2904,7 @@ fn account_and_set_refuse_what_they_do_not_take() {
             " ENDIF: parameter X is not served (ENDIF takes none)",
         ),
     ] {
-        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
-        let out = site.run("b", &deck, &[]);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
-        assert!(stderr.contains(says), "{says:?} in {stderr}");
-        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+        aborts_to_exit(&site, statement, says);
     }
 }
 
@@ -2941,12 +2926,19 @@ fn a_keyword_given_twice_or_a_list_for_one_value_is_refused() {
         ),
         ("COPYF,I=$IN,O=X:Y.", " COPYF: O=X:Y: O takes one value"),
     ] {
-        let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
-        let out = site.run("b", &deck, &[]);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
-        assert!(stderr.contains(says), "{says:?} in {stderr}");
-        assert_eq!(text(&out.stdout), "one\n", "{statement}");
+        aborts_to_exit(&site, statement, says);
     }
     assert!(!site.catalogue().contains("\"A\""), "nothing saved as A");
+}
+
+/// Runs `statement` between a JOB and a `COPY. EXIT. COPY.` of a two-file `$IN`:
+/// it must abort its step saying `says`, so that the job skips the first COPY to
+/// the EXIT, copies the first file after it, and ends aborted.
+fn aborts_to_exit(site: &Site, statement: &str, says: &str) {
+    let deck = format!("JOB,JN=B.\n{statement}\nCOPY.\nEXIT.\nCOPY.\n/EOF\none\n/EOF\ntwo\n");
+    let out = site.run("b", &deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
+    assert!(stderr.contains(says), "{says:?} in {stderr}");
+    assert_eq!(text(&out.stdout), "one\n", "{statement}");
 }
