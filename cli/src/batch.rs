@@ -50,6 +50,15 @@ const STOP_SIGNALS: [i32; 4] = [
     signal_hook::consts::SIGQUIT,
 ];
 
+/// The queue's first look whether its job ended, after starting it; each later
+/// look waits twice as long, up to [`LOOK_EVERY`], so that a short job's end is
+/// seen within a few milliseconds (a look every 20 ms made each job of a queue of
+/// short ones end up to 20 ms late).
+const FIRST_LOOK: Duration = Duration::from_millis(1);
+
+/// The longest wait between two looks at the job and at the signals to pass on.
+const LOOK_EVERY: Duration = Duration::from_millis(20);
+
 /// Run options the queue sets itself for every job.
 const RESERVED: [&str; 7] = [
     "--resume",
@@ -340,6 +349,7 @@ fn run_jobs(
             .spawn()
             .map_err(|e| CliError::io(&program, e))?;
         let mut passed_on = false;
+        let mut wait = FIRST_LOOK;
         let status = loop {
             if let Some(status) = child.try_wait().map_err(|e| CliError::io(&program, e))? {
                 break status;
@@ -354,7 +364,8 @@ fn run_jobs(
                 let _ = rustix::process::kill_process(pid, rustix::process::Signal::USR1);
                 passed_on |= runner.usr1_stops;
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(wait);
+            wait = (wait * 2).min(LOOK_EVERY);
         };
         if let Some(code) = after(&queue, &job, &dir, status, passed_on)? {
             return Ok(code);
