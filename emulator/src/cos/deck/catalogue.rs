@@ -517,7 +517,7 @@ impl Contents {
         }
     }
 
-    /// Records the job's operation as made (with what it did, when known).
+    /// Records the job's operation as made, without what it did (see [`Self::record`]).
     pub fn mark_done(&mut self, operation: Operation) {
         self.requests.push(operation.done());
     }

@@ -147,6 +147,17 @@ pub struct Accessed {
 }
 
 impl Accessed {
+    /// Dataset `name` of the store, with `access`.
+    pub fn of(name: &catalogue::EntryName, access: Access) -> Accessed {
+        Accessed {
+            pdn: name.pdn.clone(),
+            id: name.id.clone(),
+            own: name.own.clone(),
+            edition: name.edition,
+            access,
+        }
+    }
+
     /// The store's name of the dataset.
     pub fn name(&self) -> catalogue::EntryName {
         catalogue::EntryName {

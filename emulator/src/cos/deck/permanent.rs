@@ -144,7 +144,8 @@ impl System {
                 // dataset is that edition again.
                 let key = Key::of(s, required(s, "DN")?, &job.user)?;
                 if let Ok(index) = key.find(&contents, verb) {
-                    self.keep_as_saved(pid, required(s, "DN")?, &contents.entries[index]);
+                    let name = EntryName::of(&contents.entries[index]);
+                    self.keep_as_saved(pid, required(s, "DN")?, &name);
                 }
                 return Ok(());
             }
@@ -221,35 +222,23 @@ impl System {
             ("ACCESS" | "ACQUIRE", now, _) => {
                 self.access(pid, s, catalogue, contents, job, Some(now))?;
             }
-            ("SAVE", now, Some(dn)) => self.hold(pid, dn, now.as_ref().unwrap_or(to), true),
-            ("MODIFY", now, Some(dn)) => self.hold(pid, dn, now.as_ref().unwrap_or(to), false),
+            ("SAVE", now, Some(dn)) => self.keep_as_saved(pid, dn, now.as_ref().unwrap_or(to)),
+            ("MODIFY", now, Some(dn)) => self.rename_held(pid, dn, now.as_ref().unwrap_or(to)),
             _ => {}
         }
         self.job_log(outcome.line);
         Ok(())
     }
 
-    /// The job's local dataset `dn` is permanent dataset `name` now: `saved`, as SAVE
-    /// leaves it (maintenance permission, not written since), else with the access
-    /// it has (MODIFY renamed it).
-    fn hold(&mut self, pid: Pid, dn: &str, name: &EntryName, saved: bool) {
-        let Some(local) = self.deck_of_mut(pid).and_then(|d| d.datasets.get_mut(dn)) else {
-            return;
-        };
-        let access = match (&local.permanent, saved) {
-            (_, true) => Access::Maintenance,
-            (Some(accessed), false) => accessed.access,
-            (None, false) => return,
-        };
-        local.permanent = Some(Accessed {
-            pdn: name.pdn.clone(),
-            id: name.id.clone(),
-            own: name.own.clone(),
-            edition: name.edition,
-            access,
-        });
-        if saved {
-            local.modified = false;
+    /// The job's local dataset `dn`, a permanent dataset it holds, is dataset `name`
+    /// of the store now, with the access it had (MODIFY renamed it).
+    fn rename_held(&mut self, pid: Pid, dn: &str, name: &EntryName) {
+        let held = self
+            .deck_of_mut(pid)
+            .and_then(|d| d.datasets.get_mut(dn))
+            .and_then(|local| local.permanent.as_mut());
+        if let Some(held) = held {
+            *held = Accessed::of(name, held.access);
         }
     }
 
@@ -314,13 +303,7 @@ impl System {
             deck.room_for(dn, local.bytes())
                 .map_err(|e| format!(" {verb}: {}: {e}", entry.describe()))?;
         }
-        local.permanent = Some(Accessed {
-            pdn: entry.pdn.clone(),
-            id: entry.id.clone(),
-            own: entry.own.clone(),
-            edition: entry.edition,
-            access,
-        });
+        local.permanent = Some(Accessed::of(&EntryName::of(entry), access));
         let line = format!(
             " {} ACCESSED AS {dn}, PERMISSION {}",
             entry.describe(),
@@ -412,27 +395,22 @@ impl System {
             unblocked: local.unblocked.is_some(),
         };
         let line = format!(" {} SAVED FROM {dn}", entry.describe());
-        self.keep_as_saved(pid, dn, &entry);
+        self.keep_as_saved(pid, dn, &EntryName::of(&entry));
         contents.entries.push(entry);
         Ok(line)
     }
 
-    /// After SAVE the job's local dataset `dn` is the permanent dataset `entry`, as
+    /// After SAVE the job's local dataset `dn` is the permanent dataset `name` (with
+    /// maintenance permission, not written since), as
     /// on COS, where SAVE entered the dataset's own disk space in the catalogue:
     /// written after it, it is written back at its release or the job's end, as an
     /// accessed one is (GENCAT saves its `$MASTER` right after defining it, then
     /// writes the catalogue's regions into it).
-    fn keep_as_saved(&mut self, pid: Pid, dn: &str, entry: &Entry) {
+    fn keep_as_saved(&mut self, pid: Pid, dn: &str, name: &EntryName) {
         let Some(local) = self.deck_of_mut(pid).and_then(|d| d.datasets.get_mut(dn)) else {
             return;
         };
-        local.permanent = Some(Accessed {
-            pdn: entry.pdn.clone(),
-            id: entry.id.clone(),
-            own: entry.own.clone(),
-            edition: entry.edition,
-            access: Access::Maintenance,
-        });
+        local.permanent = Some(Accessed::of(name, Access::Maintenance));
         local.modified = false;
     }
 
@@ -569,13 +547,7 @@ impl System {
             ));
         }
         let line = format!(" {} MODIFIED", entry.describe());
-        if let Some(d) = self.deck_of_mut(pid).and_then(|d| d.datasets.get_mut(dn)) {
-            if let Some(p) = d.permanent.as_mut() {
-                p.pdn = entry.pdn.clone();
-                p.id = entry.id.clone();
-                p.edition = entry.edition;
-            }
-        }
+        self.rename_held(pid, dn, &EntryName::of(&entry));
         contents.entries[index] = entry;
         Ok(line)
     }
@@ -721,12 +693,7 @@ impl Key {
     }
 
     fn accessed(a: &Accessed) -> Key {
-        Key {
-            pdn: a.pdn.clone(),
-            id: a.id.clone(),
-            own: a.own.clone(),
-            edition: Some(a.edition),
-        }
+        Key::named(&a.name())
     }
 
     /// The index of the entry in `contents`; `Err` is the log line, which starts
