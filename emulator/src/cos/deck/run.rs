@@ -325,10 +325,11 @@ impl System {
         if let Some(line) = super::refused::refusal(&s.verb) {
             return Step::Failed(line);
         }
-        if SYSTEM_VERBS.contains(&s.verb.as_str()) {
-            if let Some(line) = s.repeated_or_listed(list_keywords(&s.verb)) {
-                return Step::Failed(line);
-            }
+        let Some(system_verb) = SystemVerb::of(&s.verb) else {
+            return self.run_program_statement(pid, index, s, image);
+        };
+        if let Some(line) = s.repeated_or_listed(list_keywords(&s.verb)) {
+            return Step::Failed(line);
         }
         if let (true, Some(first)) = (
             NO_PARAMETERS.contains(&s.verb.as_str()),
@@ -339,12 +340,12 @@ impl System {
                 s.verb, s.verb
             ));
         }
-        match s.verb.as_str() {
-            "JOB" if index == 0 => Step::Next,
-            "JOB" => Step::Failed(
+        match system_verb {
+            SystemVerb::Job if index == 0 => Step::Next,
+            SystemVerb::Job => Step::Failed(
                 " JOB: only the deck's first statement is its JOB statement".to_string(),
             ),
-            "ACCOUNT" => {
+            SystemVerb::Account => {
                 if let Some(first) = s.unknown_keywords(ACCOUNT_KNOWN).first() {
                     return Step::Failed(format!(
                         " ACCOUNT: parameter {first} is not served (known here: {})",
@@ -361,50 +362,54 @@ impl System {
                 }
                 Step::Next
             }
-            "EXIT" => Step::End,
-            "IF" | "ELSEIF" | "ELSE" | "ENDIF" | "SET" => done(self.conditional(pid, s, image)),
-            verb if super::loops::is_loop_verb(verb) => {
-                match self.loop_verb(pid, index, verb, image) {
-                    Ok(Round::Next) => Step::Next,
-                    Ok(Round::Again(statements)) => Step::Again(statements),
-                    Err(line) => Step::Failed(line),
-                }
-            }
-            "ASSIGN" | "RELEASE" | "REWIND" | "DISPOSE" => done(self.local_verb(pid, s)),
-            "COPYR" | "COPYF" | "COPYD" => done(self.copy_verb(pid, s)),
-            "SKIPR" | "SKIPF" | "SKIPD" => done(self.skip_verb(pid, s)),
-            "FETCH" => done(self.fetch_verb(pid, s)),
-            "MEMORY" => done(self.memory_verb(pid, s)),
-            "SUBMIT" => done(self.submit_verb(pid, index, s)),
-            "CALL" => done(self.call_verb(pid, index, s)),
-            "RETURN" => done(self.return_verb(pid, s)),
-            "PROC" => done(self.proc_verb(pid, index, s)),
-            "ENDPROC" => Step::Failed(" ENDPROC: no PROC is open".to_string()),
-            "ECHO" => match self.deck_of_mut(pid) {
+            SystemVerb::Exit => Step::End,
+            SystemVerb::Conditional => done(self.conditional(pid, s, image)),
+            SystemVerb::Loop => match self.loop_verb(pid, index, &s.verb, image) {
+                Ok(Round::Next) => Step::Next,
+                Ok(Round::Again(statements)) => Step::Again(statements),
+                Err(line) => Step::Failed(line),
+            },
+            SystemVerb::Local => done(self.local_verb(pid, s)),
+            SystemVerb::Copy => done(self.copy_verb(pid, s)),
+            SystemVerb::Skip => done(self.skip_verb(pid, s)),
+            SystemVerb::Fetch => done(self.fetch_verb(pid, s)),
+            SystemVerb::Memory => done(self.memory_verb(pid, s)),
+            SystemVerb::Submit => done(self.submit_verb(pid, index, s)),
+            SystemVerb::Call => done(self.call_verb(pid, index, s)),
+            SystemVerb::Return => done(self.return_verb(pid, s)),
+            SystemVerb::Proc => done(self.proc_verb(pid, index, s)),
+            SystemVerb::EndProc => Step::Failed(" ENDPROC: no PROC is open".to_string()),
+            SystemVerb::Echo => match self.deck_of_mut(pid) {
                 Some(deck) => done(super::echo::echo_verb(deck, s)),
                 None => Step::Next,
             },
-            "DUMPJOB" => done(self.dumpjob_verb(pid, s)),
-            "DUMP" => done(self.dump_verb(pid, s)),
-            "ACCESS" | "ACQUIRE" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
-                done(self.permanent_verb(pid, index, s))
-            }
-            _ => {
-                // A procedure defined in the deck (PROC), unless a local dataset
-                // has the name; else a program.
-                if let Some(result) = self.defined_procedure(pid, index, s) {
-                    return done(result);
+            SystemVerb::DumpJob => done(self.dumpjob_verb(pid, s)),
+            SystemVerb::Dump => done(self.dump_verb(pid, s)),
+            SystemVerb::Permanent => done(self.permanent_verb(pid, index, s)),
+        }
+    }
+
+    /// Runs a statement whose verb is not a system verb: a procedure defined in the
+    /// deck (PROC), unless a local dataset has the name; else a program, which reads
+    /// its own statement (F$GNS), so its parameters are its own business.
+    fn run_program_statement(
+        &mut self,
+        pid: Pid,
+        index: usize,
+        s: &Statement,
+        image: &str,
+    ) -> Step {
+        if let Some(result) = self.defined_procedure(pid, index, s) {
+            return result.map_or_else(Step::Failed, |()| Step::Next);
+        }
+        match self.load_step(pid, s, image) {
+            Ok(()) => {
+                if let Some(deck) = self.deck_of_mut(pid) {
+                    deck.step = Some(index);
                 }
-                match self.load_step(pid, s, image) {
-                    Ok(()) => {
-                        if let Some(deck) = self.deck_of_mut(pid) {
-                            deck.step = Some(index);
-                        }
-                        Step::Program
-                    }
-                    Err(line) => Step::Failed(line),
-                }
+                Step::Program
             }
+            Err(line) => Step::Failed(line),
         }
     }
 
@@ -581,15 +586,66 @@ impl System {
 /// emulator keeps no account or user validation of its own.
 const ACCOUNT_KNOWN: &[&str] = &["AC", "APW", "NAPW", "US", "UPW", "NUPW", "NA"];
 
-/// The verbs [`System::run_statement`] runs itself (its match), whose parameters
-/// the interpreter reads; a program reads its own statement (F$GNS), so its
-/// parameters are its own business.
-const SYSTEM_VERBS: &[&str] = &[
-    "JOB", "ACCOUNT", "EXIT", "IF", "ELSEIF", "ELSE", "ENDIF", "SET", "LOOP", "EXITLOOP",
-    "ENDLOOP", "ASSIGN", "RELEASE", "REWIND", "DISPOSE", "COPYR", "COPYF", "COPYD", "SKIPR",
-    "SKIPF", "SKIPD", "FETCH", "MEMORY", "SUBMIT", "CALL", "RETURN", "PROC", "ENDPROC", "ECHO",
-    "DUMPJOB", "DUMP", "ACCESS", "ACQUIRE", "SAVE", "DELETE", "ADJUST", "MODIFY", "PERMIT",
-];
+/// The verbs the interpreter runs itself (system verbs), by what runs them: the one
+/// list of them, whose parameters the interpreter reads and checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SystemVerb {
+    Job,
+    Account,
+    Exit,
+    /// IF, ELSEIF, ELSE, ENDIF, SET.
+    Conditional,
+    /// LOOP, EXITLOOP, ENDLOOP.
+    Loop,
+    /// ASSIGN, RELEASE, REWIND, DISPOSE.
+    Local,
+    /// COPYR, COPYF, COPYD.
+    Copy,
+    /// SKIPR, SKIPF, SKIPD.
+    Skip,
+    Fetch,
+    Memory,
+    Submit,
+    Call,
+    Return,
+    Proc,
+    EndProc,
+    Echo,
+    DumpJob,
+    Dump,
+    /// ACCESS, ACQUIRE, SAVE, DELETE, ADJUST, MODIFY, PERMIT.
+    Permanent,
+}
+
+impl SystemVerb {
+    /// The system verb `verb` is, if it is one.
+    fn of(verb: &str) -> Option<SystemVerb> {
+        Some(match verb {
+            "JOB" => SystemVerb::Job,
+            "ACCOUNT" => SystemVerb::Account,
+            "EXIT" => SystemVerb::Exit,
+            "IF" | "ELSEIF" | "ELSE" | "ENDIF" | "SET" => SystemVerb::Conditional,
+            verb if super::loops::is_loop_verb(verb) => SystemVerb::Loop,
+            "ASSIGN" | "RELEASE" | "REWIND" | "DISPOSE" => SystemVerb::Local,
+            "COPYR" | "COPYF" | "COPYD" => SystemVerb::Copy,
+            "SKIPR" | "SKIPF" | "SKIPD" => SystemVerb::Skip,
+            "FETCH" => SystemVerb::Fetch,
+            "MEMORY" => SystemVerb::Memory,
+            "SUBMIT" => SystemVerb::Submit,
+            "CALL" => SystemVerb::Call,
+            "RETURN" => SystemVerb::Return,
+            "PROC" => SystemVerb::Proc,
+            "ENDPROC" => SystemVerb::EndProc,
+            "ECHO" => SystemVerb::Echo,
+            "DUMPJOB" => SystemVerb::DumpJob,
+            "DUMP" => SystemVerb::Dump,
+            "ACCESS" | "ACQUIRE" | "SAVE" | "DELETE" | "ADJUST" | "MODIFY" | "PERMIT" => {
+                SystemVerb::Permanent
+            }
+            _ => return None,
+        })
+    }
+}
 
 /// The block statements that take no parameter (`ELSE,X.` and `ENDLOOP,X.` took
 /// one without a word).
