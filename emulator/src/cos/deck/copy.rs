@@ -254,14 +254,7 @@ fn known_parameters(s: &Statement, datasets: &[&str], unit: Unit) -> Result<(), 
         known.push(unit.keyword());
     }
     known.push("NA");
-    match s.unknown_keywords(&known).first() {
-        Some(first) => Err(format!(
-            " {}: parameter {first} is not served (known here: {})",
-            s.verb,
-            known.join(", ")
-        )),
-        None => Ok(()),
-    }
+    s.refuse_unknown_keywords(&known)
 }
 
 /// The count of statement `s` (`NR=` or `NF=`): 1 by default, `*` or the keyword

@@ -50,13 +50,7 @@ impl System {
             .iter()
             .find(|(verb, _)| *verb == s.verb)
             .map_or(&[][..], |(_, known)| known);
-        if let Some(first) = s.unknown_keywords(known).first() {
-            return Err(format!(
-                " {}: parameter {first} is not served (known here: {})",
-                s.verb,
-                known.join(", ")
-            ));
-        }
+        s.refuse_unknown_keywords(known)?;
         let names: Vec<String> = s.values("DN").map(<[String]>::to_vec).unwrap_or_default();
         if names.iter().all(String::is_empty) {
             return Err(format!(" {}: DN= is required", s.verb));

@@ -346,11 +346,8 @@ impl System {
                 " JOB: only the deck's first statement is its JOB statement".to_string(),
             ),
             SystemVerb::Account => {
-                if let Some(first) = s.unknown_keywords(ACCOUNT_KNOWN).first() {
-                    return Step::Failed(format!(
-                        " ACCOUNT: parameter {first} is not served (known here: {})",
-                        ACCOUNT_KNOWN.join(", ")
-                    ));
+                if let Err(line) = s.refuse_unknown_keywords(ACCOUNT_KNOWN) {
+                    return Step::Failed(line);
                 }
                 if s.value("US").is_some_and(|user| user.len() > MAX_NAME) {
                     return Step::Failed(format!(

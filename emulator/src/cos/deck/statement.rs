@@ -334,6 +334,19 @@ impl Statement {
             .filter(|k| !known.contains(&k.as_str()))
             .collect()
     }
+
+    /// Refuses the first parameter that is not in `known`, naming it and the known
+    /// ones (` COPYF: parameter N is not served (known here: I, O, NF, NA)`).
+    pub fn refuse_unknown_keywords(&self, known: &[&str]) -> Result<(), String> {
+        match self.unknown_keywords(known).first() {
+            Some(first) => Err(format!(
+                " {}: parameter {first} is not served (known here: {})",
+                self.verb,
+                known.join(", ")
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]
