@@ -1373,7 +1373,7 @@ fn audit_and_dmp10_read_a_catalogue_built_with_save() {
     let out = run_corpus_deck_with(&site, "a", "JOB,JN=A,US=SYSTEM.\nAUDIT.\n", &epoch);
     let stderr = ok(&out);
     for line in [
-        "F$PDM function 233: the store holds 1 page(s) of catalogue",
+        "F$PDM function 233: the store holds 2 dataset(s)",
         "PD612 - CATALOG ACCESS ERROR: FC =00000233 STATUS =00007777",
         "AU019 - MCD ACCESS FAILED, USING DSC.",
         "AU003 -        2 DATASETS,        2 BLOCKS,          10 WORDS",

@@ -136,10 +136,19 @@ pub fn entry_words(entry: &Entry, page: u64, index: u64) -> [u64; ENTRY_WORDS] {
 }
 
 /// The DSC of `contents`: its entries in order, 8 to a page, pages numbered from 1.
+/// An empty catalogue is one page with no entry in use, not none: a COS system's
+/// DSC is allocated when the system is installed and always has its pages. GENCAT
+/// (COS 1.17) reads it so: over no page at all it stops with `GC006 - Error
+/// reading Dataset Catalog`, over one empty page it builds its catalogues of no
+/// dataset and ends normally (`GC012 - GENCAT complete.`).
 pub fn pages(contents: &Contents) -> Vec<Vec<u64>> {
-    contents
-        .entries
-        .chunks(ENTRIES_PER_PAGE)
+    let chunks: Vec<&[Entry]> = if contents.entries.is_empty() {
+        vec![&[]]
+    } else {
+        contents.entries.chunks(ENTRIES_PER_PAGE).collect()
+    };
+    chunks
+        .into_iter()
         .enumerate()
         .map(|(i, chunk)| {
             let number = i as u64 + 1;
@@ -241,7 +250,10 @@ mod tests {
             0,
             "a free slot is zero"
         );
-        assert!(super::pages(&Contents::default()).is_empty());
+        let empty = super::pages(&Contents::default());
+        assert_eq!(empty.len(), 1, "an empty catalogue is one page");
+        assert_eq!(field(empty[0][0], 40, 63), 1, "PGNUM");
+        assert!(empty[0][HEADER_WORDS..].iter().all(|&w| w == 0), "no entry in use");
         assert_eq!(timestamp(0) as i64, -1096 * 86_400 * 976_562_500);
     }
 }

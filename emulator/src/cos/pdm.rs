@@ -38,9 +38,11 @@
 //!   catalogue datasets are made local under the name in word 1. The DSC (0231)
 //!   holds the store's entries as COS's pages ([`super::dsc`]), read by block
 //!   number (AUDIT's `$RLB`), and word 2 is PMDCOP = 0, PMDCHP = its pages. The DXT
-//!   (0232) and BCD (0234) are empty. For an empty catalogue (no store, or a store
-//!   with no entry) every one is an empty dataset and word 2 is 0: AUDIT then says
-//!   `AU003 - NO DATASETS SELECTED`. The MCD (0233) of a store that holds datasets
+//!   (0232) and BCD (0234) are empty. An empty catalogue (no store, or a store
+//!   with no entry) has an empty MCD, which AUDIT reads first, with word 2 0 (AUDIT
+//!   then says `AU003 - NO DATASETS SELECTED`), and a DSC of one page with no entry
+//!   in use (as a COS system's DSC always has its pages; GENCAT stops at a DSC of
+//!   none, `super::dsc::pages`). The MCD (0233) of a store that holds datasets
 //!   is refused ([`STATUS_NOT_SERVED`]): its layout (AUDIT's `KMxxx` accessors
 //!   give its entries' fields, not how its pages are found) is not served, and
 //!   AUDIT then reads the DSC (`AU019 - MCD ACCESS FAILED, USING DSC.`).
@@ -229,14 +231,13 @@ impl System {
             _ if function::ACCESS_CATALOGUE.contains(&code) => {}
             _ => return Err("function code not known to this COS".to_string()),
         }
-        let pages = self.pdm_dsc_pages()?;
+        let (pages, datasets) = self.pdm_dsc_pages()?;
         match code {
             function::READ_PAGES => self.pdm_read_pages(pid, pdd, &pages),
             function::ACCESS_DSC => self.pdm_access(pid, pdd, &pages),
-            function::ACCESS_MCD if !pages.is_empty() => Err(format!(
-                "the store holds {} page(s) of catalogue, and the layout of COS 1.16's \
-                 Master Catalog Directory (MCD) is not known here: only the DSC is shown",
-                pages.len()
+            function::ACCESS_MCD if datasets > 0 => Err(format!(
+                "the store holds {datasets} dataset(s), and the layout of COS 1.16's \
+                 Master Catalog Directory (MCD) is not known here: only the DSC is shown"
             )),
             // The DXT and BCD: empty (the DSC entries name no extent and no backup).
             _ => self.pdm_access(pid, pdd, &[]),
@@ -244,7 +245,7 @@ impl System {
     }
 
     /// A catalogue access: the dataset named in word 1 holds `pages` (nothing for
-    /// an empty catalogue, which is an empty dataset), read by block number as
+    /// the DXT, the BCD and an empty MCD, which are empty datasets), read by block number as
     /// AUDIT's `$RLB` reads them; word 2 is PMDCOP (bits 0–31) = 0 and PMDCHP (bits
     /// 32–63) = the number of pages, the two numbers AUDIT adds up as the DSC's size.
     fn pdm_access(
@@ -505,13 +506,15 @@ impl System {
         Ok((catalogue, contents))
     }
 
-    /// The DSC pages of the store's catalogue (none without a store).
-    fn pdm_dsc_pages(&self) -> Result<Vec<Vec<u64>>, String> {
-        let Some(catalogue) = &self.deck_host.catalogue else {
-            return Ok(Vec::new());
+    /// The DSC pages of the store's catalogue and the number of datasets they
+    /// hold (an empty catalogue is one page; without a store the catalogue is
+    /// that page too).
+    fn pdm_dsc_pages(&self) -> Result<(Vec<Vec<u64>>, usize), String> {
+        let contents = match &self.deck_host.catalogue {
+            Some(catalogue) => catalogue.read().map_err(|e| e.to_string())?,
+            None => Default::default(),
         };
-        let contents = catalogue.read().map_err(|e| e.to_string())?;
-        Ok(super::dsc::pages(&contents))
+        Ok((super::dsc::pages(&contents), contents.entries.len()))
     }
 }
 /// The catalogues GENCAT builds and installs.
@@ -593,7 +596,8 @@ mod tests {
         let (pdd, alive) = request(words, Some(store.path()));
         assert!(alive);
         assert_eq!(status(&pdd), STATUS_LAST);
-        assert_eq!(field(pdd[2], COUNT.0, COUNT.1), 0, "no pages");
+        // The one page of an empty DSC (see `dsc::pages`), and it is the last.
+        assert_eq!(field(pdd[2], COUNT.0, COUNT.1), 1, "one page");
         assert_eq!(field(pdd[2], 48, 63), 1, "first page kept");
         assert_eq!(pdd[3], 0o6553);
     }
