@@ -946,3 +946,71 @@ fn k15_three_streams_that_never_meet_do_not_wait() {
         assert_eq!((c.memory_references, c.bank_conflicts), (192, 0));
     }
 }
+
+// ---------------------------------------------------------------------------------
+// K16. Gather and scatter (X-MP) meet the banks as strided streams do: a word's
+// bank is its address mod 32 (`sources.rs`, memory), whatever gave the address, and
+// a bank stays busy 4 CP. Before, a gather or scatter streamed one element a CP
+// whatever its addresses (the CPU did not give them to the model).
+//
+// All 64 indices 0, so every element is X, one bank (VL 64; `V1 V1\V1` is logical,
+// 2 CP, so its chain slot is 2 + 2 = 4 CP after issue):
+//   A1 D'64       14
+//   VL A1         15      VL at 16
+//   V1 V1\V1      16      chain slot 20
+//   A0 X          17
+//   V2 ,A0,V1     20      chains on V1 at its slot; element k waits for X's bank,
+//                         busy 4 CP from element k-1: element k at 20+4k, the last
+//                         at 272 (63 conflicts), stream end 273; V2 complete
+//                         273+16 = 289
+//   S1 EXIT0      21
+//   S0 1          22
+//   EX            289     waits for V2: cycles 290.
+// The scatter `,A0,V1 V2` in its place: the same elements on the store port, end 273,
+// and a store is done when its stream ends: EX at 273, cycles 274.
+//
+// Indices 0..63 loaded from a table T, X = T + 64 (so X + k is in T[k]'s bank):
+//   A0 T          14
+//   A1 D'64       15
+//   VL A1         16      VL at 17
+//   V1 ,A0,1      17      stream 17..80, chain slot 17+16 = 33
+//   A0 X          18
+//   V2 ,A0,V1     33      second load port; element k at 33+k in bank (T+k) mod 32,
+//                         which the table stream met at 17+k and meets at 49+k (k <
+//                         32): 16 CP apart, so no wait; end 97, complete 97+16 = 113
+//   S1 EXIT0      34
+//   S0 1          35
+//   EX            113     cycles 114, as before: no conflict, no change.
+// ---------------------------------------------------------------------------------
+#[test]
+fn k16_gather_and_scatter_meet_the_banks_of_their_addresses() {
+    let one_bank = |access: &str| {
+        format!(
+            "MAIN     A1        D'64\n         VL        A1\n         V1        V1\\V1\n         A0        X\n{access}"
+        )
+    };
+    let data = "X        BSS       D'64\n";
+    let gather = run(Model::XMp, &one_bank("         V2        ,A0,V1\n"), data);
+    assert_eq!(gather.issues(5), [14, 15, 16, 17, 20]);
+    assert_eq!(gather.cycles, 290);
+    let c = &gather.counters;
+    assert_eq!((c.memory_references, c.bank_conflicts), (64, 63));
+    let scatter = run(Model::XMp, &one_bank("         ,A0,V1    V2\n"), data);
+    assert_eq!(scatter.issues(5), [14, 15, 16, 17, 20]);
+    assert_eq!(scatter.cycles, 274);
+    assert_eq!(scatter.counters.bank_conflicts, 63);
+
+    // T holds 0..63, one word each, and X follows it.
+    let table: String = (0..64)
+        .map(|k| format!("{:<9}CON       {k}\n", if k == 0 { "T" } else { "" }))
+        .collect();
+    let spread = run(
+        Model::XMp,
+        "MAIN     A0        T\n         A1        D'64\n         VL        A1\n         V1        ,A0,1\n         A0        X\n         V2        ,A0,V1\n",
+        &format!("{table}X        BSS       D'64\n"),
+    );
+    assert_eq!(spread.issues(6), [14, 15, 16, 17, 18, 33]);
+    assert_eq!(spread.cycles, 114);
+    let c = &spread.counters;
+    assert_eq!((c.memory_references, c.bank_conflicts), (128, 0));
+}

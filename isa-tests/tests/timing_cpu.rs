@@ -347,8 +347,10 @@ mod steady_replay {
     }
 
     /// The parts of a vector loop's body: loads, operations (one of them the
-    /// in-place recurrence), stores, by stride one or A6, and scalar work.
-    const BODY: [&[u16]; 12] = [
+    /// in-place recurrence), stores, by stride one or A6, scalar work, and (X-MP) a
+    /// gather and a scatter by V5, whose indices V5 V5+V6 changes in each round
+    /// (see `machine`), so that their banks differ from round to round.
+    const BODY: [&[u16]; 15] = [
         &[0o030003, 0o176100], // A0 A3; V1 ,A0,1
         &[0o030004, 0o176206], // A0 A4; V2 ,A0,A6
         &[0o160311],           // V3 S1*FV1
@@ -361,6 +363,9 @@ mod steady_replay {
         &[0o062123],           // S1 S2+FS3
         &[0o130100, 0o4300],   // (0o4300) S1
         &[0o120200, 0o4310],   // S2 (0o4310)
+        &[0o030003, 0o176215], // A0 A3; V2 ,A0,V5 (gather)
+        &[0o030007, 0o177135], // A0 A7; ,A0,V5 V3 (scatter)
+        &[0o155556],           // V5 V5+V6 (integer)
     ];
 
     /// A loop of `strips` rounds over a body of `parts`, then an exit.
@@ -395,6 +400,11 @@ mod steady_replay {
         m.cpu.a[1] = 64 * stride;
         m.cpu.vl = vl;
         m.cpu.s[1] = from_f64(0.5);
+        // Indices e, then e × 32 (one bank), e × 63, ...: a stride that changes.
+        for e in 0..64 {
+            m.cpu.v[5][e] = e as u64;
+            m.cpu.v[6][e] = 31 * e as u64;
+        }
         m
     }
 

@@ -253,7 +253,10 @@ mod tests {
         let empty = super::pages(&Contents::default());
         assert_eq!(empty.len(), 1, "an empty catalogue is one page");
         assert_eq!(field(empty[0][0], 40, 63), 1, "PGNUM");
-        assert!(empty[0][HEADER_WORDS..].iter().all(|&w| w == 0), "no entry in use");
+        assert!(
+            empty[0][HEADER_WORDS..].iter().all(|&w| w == 0),
+            "no entry in use"
+        );
         assert_eq!(timestamp(0) as i64, -1096 * 86_400 * 976_562_500);
     }
 }

@@ -723,17 +723,19 @@ impl Cpu {
 /// True for a timed block whose timing the model may replay when it runs again from
 /// the same state (see `timing::steady`): one with an instruction that the model
 /// times by its general rules (vector instructions, block transfers: where a replay
-/// spares far more than it costs), and none that reads or sets a clock, whose
-/// result depends on the clock periods of the instructions before it in the block.
+/// spares far more than it costs), none that reads or sets a clock, whose result
+/// depends on the clock periods of the instructions before it in the block, and no
+/// gather or scatter, whose timing depends on the addresses in a V register, which
+/// what a replay compares (`BlockInput`) does not hold.
 fn replays_timing(block: &[TimedInstruction]) -> bool {
     let general = |entry: &TimedInstruction| {
         !entry.descriptor.has(Plain::APPLIES) && !entry.descriptor.has(Plain::SCALAR_MEMORY)
     };
-    let clock = |entry: &TimedInstruction| {
+    let excluded = |entry: &TimedInstruction| {
         let op = entry.fetched.instruction.op;
-        starts_untimed_block(op) || op == Op::LoadClockInterval
+        starts_untimed_block(op) || matches!(op, Op::LoadClockInterval | Op::VGather | Op::VScatter)
     };
-    block.iter().any(general) && !block.iter().any(clock)
+    block.iter().any(general) && !block.iter().any(excluded)
 }
 
 /// True for an operation that reads or sets the real-time clock, which counts the

@@ -293,8 +293,9 @@ impl Cpu {
         memory: &Memory,
     ) -> Result<(), Stop> {
         self.vector_not_used = false;
-        self.trace_gather();
         let (base, index) = (self.a[0], self.v[x.k()]);
+        let n = self.vector_length();
+        self.trace_indexed(index[..n].iter().map(|&i| index_address(base, i)));
         self.load_elements(x, at, memory, |e| index_address(base, index[e]))
     }
 
@@ -330,8 +331,9 @@ impl Cpu {
         memory: &mut Memory,
     ) -> Result<(), Stop> {
         self.vector_not_used = false;
-        self.trace_gather();
         let (base, index) = (self.a[0], self.v[x.k()]);
+        let n = self.vector_length();
+        self.trace_indexed(index[..n].iter().map(|&i| index_address(base, i)));
         self.store_elements(x, at, memory, |e| index_address(base, index[e]))
     }
 

@@ -129,10 +129,15 @@ impl Cpu {
         };
     }
 
-    /// Records a gather or scatter.
+    /// Records a gather or scatter whose elements reference data addresses
+    /// `addresses`, which a timing model is told (physical, for the banks).
     #[inline(always)]
-    pub(crate) fn trace_gather(&mut self) {
+    pub(crate) fn trace_indexed(&mut self, addresses: impl Iterator<Item = u32>) {
         self.trace.memory = MemoryAccess::Gather;
+        let base = u64::from(self.data_base);
+        if let Some(model) = self.timing.as_deref_mut() {
+            model.note_indexed(addresses.map(|address| u64::from(address) + base));
+        }
     }
 
     /// [`Cpu::timed_periods`], with the plain path and the scalar-memory path (all

@@ -201,6 +201,42 @@ pub(super) struct Stride {
     pub(super) mask: u64,
 }
 
+/// The word addresses of the elements of a gather or scatter, in order, as the CPU
+/// notes them while it executes one (only it knows them: they come from a V
+/// register, which the gather may overwrite) and its memory stream takes them. Held
+/// for one instruction only, so kept as [`NotState`](crate::not_state::NotState).
+#[derive(Debug)]
+pub(super) struct IndexedAddresses {
+    len: usize,
+    words: [u64; 64],
+}
+
+impl Default for IndexedAddresses {
+    fn default() -> IndexedAddresses {
+        IndexedAddresses {
+            len: 0,
+            words: [0; 64],
+        }
+    }
+}
+
+impl IndexedAddresses {
+    /// Notes `addresses` (at most 64: a V register's elements).
+    pub(super) fn note(&mut self, addresses: impl Iterator<Item = u64>) {
+        self.len = 0;
+        for (slot, address) in self.words.iter_mut().zip(addresses) {
+            *slot = address;
+            self.len += 1;
+        }
+    }
+
+    /// The addresses noted, if there are `count` of them; none are left noted.
+    pub(super) fn take(&mut self, count: u64) -> Option<&[u64]> {
+        let len = std::mem::take(&mut self.len);
+        (len as u64 == count).then(|| &self.words[..len])
+    }
+}
+
 /// How far a stream's claims have gone: the CP at which its next element is offered,
 /// the latest start less element index (the lag a chained reader of a loaded register
 /// must keep), and how many elements found their bank busy.
@@ -234,16 +270,33 @@ impl Banks<'_> {
             step,
             mask,
         } = stride;
-        let busy = self.busy;
         for n in elements {
-            let b = bank as usize;
-            let start = bank_start(self.free[b], self.windows[b], claims.at, busy);
-            claims.conflicts += u64::from(start > claims.at);
-            claim_bank(&mut self.free[b], &mut self.windows[b], start, busy);
-            claims.lag = claims.lag.max(start - n);
-            claims.at = start + 1;
+            self.claim_one(bank as usize, n, claims);
             bank = (bank + step) & mask;
         }
+    }
+
+    /// Claims the banks of the elements of an indexed stream (a gather or scatter)
+    /// at word `addresses`, one at a time, in order, as [`Banks::claim_each`] claims
+    /// a strided stream's: a word's bank is its address modulo the banks, whatever
+    /// gave the address.
+    pub(super) fn claim_indexed(&mut self, addresses: &[u64], claims: &mut Claims) {
+        let mask = self.count as u64 - 1;
+        for (n, address) in (0..).zip(addresses) {
+            self.claim_one((address & mask) as usize, n, claims);
+        }
+    }
+
+    /// Claims bank `b` for element `n` of a stream: the element waits for its bank
+    /// unless the bank is free or has room for the whole reference in its window.
+    #[inline(always)]
+    fn claim_one(&mut self, b: usize, n: u64, claims: &mut Claims) {
+        let busy = self.busy;
+        let start = bank_start(self.free[b], self.windows[b], claims.at, busy);
+        claims.conflicts += u64::from(start > claims.at);
+        claim_bank(&mut self.free[b], &mut self.windows[b], start, busy);
+        claims.lag = claims.lag.max(start - n);
+        claims.at = start + 1;
     }
 
     /// `elements` of a stride-one stream, the first of them at bank `first` (of the

@@ -42,7 +42,7 @@ pub use timeline::{Interval, Timeline, MAX_INTERVALS, ROWS};
 
 use crate::isa::{Instruction, Model, Op, Unit};
 use crate::not_state::NotState;
-use banks::{bank_start, BankTimes, Banks, Claims, RampHint, Stride};
+use banks::{bank_start, BankTimes, Banks, Claims, IndexedAddresses, RampHint, Stride};
 pub(crate) use derived::Plain;
 use derived::{Derived, DerivedCache, NO_REGISTER};
 use operands::{is_scalar, is_vector, REGISTERS, S, V, VM};
@@ -152,6 +152,10 @@ pub struct TimingModel {
     derived: NotState<RefCell<DerivedCache>>,
     #[serde(skip)]
     ramp_hint: NotState<RampHint>,
+    /// The element addresses of the gather or scatter being executed (see
+    /// [`TimingModel::note_indexed`]).
+    #[serde(skip)]
+    indexed: NotState<IndexedAddresses>,
     /// Blocks' timings by the rules, to replay (see [`steady`]).
     #[serde(skip)]
     steady: NotState<steady::SteadyMemory>,
@@ -259,6 +263,7 @@ impl TimingModel {
             recorder: NotState::default(),
             derived: NotState::default(),
             ramp_hint: NotState::default(),
+            indexed: NotState::default(),
             steady: NotState::default(),
         }
     }
@@ -417,6 +422,14 @@ impl TimingModel {
                 d.fast
             }
         }
+    }
+
+    /// Notes the word addresses (physical, as the banks see them) of the elements of
+    /// the gather or scatter the CPU is executing, for its memory stream: each
+    /// element's bank is its own address's, as a strided stream's are
+    /// (`sources.rs`: memory).
+    pub(crate) fn note_indexed(&mut self, addresses: impl Iterator<Item = u64>) {
+        self.indexed.note(addresses);
     }
 
     /// The CPU's call: accounts `instruction` (on `unit`, at parcel address `at`, with
@@ -1170,6 +1183,13 @@ impl TimingModel {
             MemoryAccess::Block { first, count } => (u64::from(count), first, 1, true),
             MemoryAccess::Gather | MemoryAccess::None => (vl, 0, 0, false),
         };
+        // A gather's or scatter's banks are those of the addresses the CPU noted
+        // (none when the issue was made up without them: then one element a CP).
+        let indexed = match memory {
+            MemoryAccess::Gather => self.indexed.take(count),
+            _ => None,
+        };
+        let banked = banked || indexed.is_some();
         if bank_held {
             self.counters.bank_conflicts += 1;
         }
@@ -1196,7 +1216,10 @@ impl TimingModel {
                 count: banks as usize,
                 busy: f.bank_busy,
             };
-            if FAST && step == 1 {
+            if let Some(addresses) = indexed {
+                banks.hint.0 = None;
+                banks.claim_indexed(addresses, &mut claims);
+            } else if FAST && step == 1 {
                 let done = banks.ramp_rounds(bank as usize, 0..count, &mut claims);
                 if done < count {
                     // No ramp from the first element's bank. Often that bank alone is

@@ -66,8 +66,9 @@
 //! - Ports. Cray-1: one path to memory for all references [WEB Gordon Bell]. X-MP: two
 //!   load ports and one store port per CPU [WEB Edinburgh cray-xmp-ch]; a load takes the
 //!   load port that frees first; scalar, block and vector references all use ports the
-//!   same way \[GUESS\]. Gather and scatter (X-MP) addresses are not given to the model:
-//!   they stream one element per CP without bank modelling \[GUESS\].
+//!   same way \[GUESS\]. Gather and scatter (X-MP) go as a stream does, one element a
+//!   CP in order, each element to the bank of its own address (the CPU notes them for
+//!   the model) \[GUESS: the bank rule above, applied to whatever gave the address\].
 //! - Instruction buffers: 4 buffers [WEB Edinburgh cray1-iss]; each holds an aligned
 //!   block of `buffer_parcels` parcels; a parcel address outside all buffers loads the
 //!   oldest buffer (round-robin) and costs `buffer_miss` CP [UNVERIFIED ISA.md 6.3:
