@@ -765,6 +765,26 @@ fn dumpjob_writes_the_last_steps_image_and_dump_prints_it() {
     assert!(second.contains("\n V7 74 "), "{stdout}");
     assert!(second.contains("\n VM "), "{stdout}");
 
+    // Before any step the field is empty, and DUMP says so (it panicked on the
+    // empty slice when COS's own jdiaggo job aborted before its first program).
+    let out = site.run("e", "JOB,JN=E.\nDUMPJOB.\nDUMP,LW=3777,V.\n", &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(" DUMPJOB: $DUMP WRITTEN (FIELD OF 0 WORDS)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" DUMP: NO FIELD WORDS OF $DUMP PRINTED"),
+        "{stderr}"
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout
+            .contains(" FIELD EMPTY: NO STEP HAD RUN WHEN $DUMP WAS WRITTEN\n VECTOR REGISTERS\n"),
+        "{stdout}"
+    );
+
     // Without DUMPJOB there is nothing to print.
     let out = site.run("n", "JOB,JN=N.\nDUMP.\n", &[]);
     assert!(

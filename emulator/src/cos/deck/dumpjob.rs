@@ -78,19 +78,28 @@ impl System {
         let [package, field, vectors] =
             records.ok_or(" DUMP: $DUMP does not hold a job dump as DUMPJOB writes it")?;
         let first = address(s, "FW")?.unwrap_or(0);
-        let last = address(s, "LW")?
-            .unwrap_or(field.len().saturating_sub(1))
-            .min(field.len().saturating_sub(1));
-        if first > last {
-            return Err(format!(
-                " DUMP: FW={first:o} is past LW={last:o} (the field has {:o} words)",
-                field.len()
-            ));
-        }
+        let last = address(s, "LW")?;
         let mut lines = vec![" EXCHANGE PACKAGE".to_string()];
         lines.extend(listing(package, 0, None));
-        lines.push(format!(" FIELD WORDS {first:08o} TO {last:08o}"));
-        lines.extend(listing(&field[first..=last], first, None));
+        // A job dumped before any step ran has no field (the module's notes).
+        let printed = match field.len().checked_sub(1) {
+            None => {
+                lines.push(" FIELD EMPTY: NO STEP HAD RUN WHEN $DUMP WAS WRITTEN".to_string());
+                "NO FIELD WORDS".to_string()
+            }
+            Some(end) => {
+                let last = last.unwrap_or(end).min(end);
+                if first > last {
+                    return Err(format!(
+                        " DUMP: FW={first:o} is past LW={last:o} (the field has {:o} words)",
+                        field.len()
+                    ));
+                }
+                lines.push(format!(" FIELD WORDS {first:08o} TO {last:08o}"));
+                lines.extend(listing(&field[first..=last], first, None));
+                format!("WORDS {first:o} TO {last:o}")
+            }
+        };
         if s.flag("V") {
             lines.push(" VECTOR REGISTERS".to_string());
             for (register, elements) in vectors[..VECTOR_WORDS - 1].chunks(64).enumerate() {
@@ -99,9 +108,7 @@ impl System {
             lines.push(format!(" VM {:022o}", vectors[VECTOR_WORDS - 1]));
         }
         self.print_on_out(pid, &lines)?;
-        self.job_log(format!(
-            " DUMP: WORDS {first:o} TO {last:o} OF {DUMP_DATASET} PRINTED"
-        ));
+        self.job_log(format!(" DUMP: {printed} OF {DUMP_DATASET} PRINTED"));
         Ok(())
     }
 
