@@ -2942,3 +2942,80 @@ fn aborts_to_exit(site: &Site, statement: &str, says: &str) {
     assert!(stderr.contains(says), "{says:?} in {stderr}");
     assert_eq!(text(&out.stdout), "one\n", "{statement}");
 }
+
+/// SR-0011: "Blanks are ignored unless they are embedded in a literal string", in
+/// the verb too: ` C O P Y R , N R = 1 .` read the verb `C` and refused the `O`
+/// after it as a separator.
+#[test]
+fn blanks_inside_a_verb_are_ignored() {
+    let site = Site::new();
+    let deck = "JOB,JN=B.\n C O P Y R , N R = 1 .\nS E T(J1=2)\nI F(J1.EQ.2)\nCOPY R.\n\
+                END IF.\n/EOF\nx\ny\n";
+    let out = site.run("b", deck, &[]);
+    let stderr = ok(&out);
+    assert_eq!(text(&out.stdout), "x\ny\n", "{stderr}");
+}
+
+/// An IF block that no ENDIF closes by the end of the deck, or of a procedure, is
+/// logged as a control-statement error naming the IF, and the job takes it as an
+/// abort: it ended quietly, the block's mistake unseen. (SR-0011's pages at hand
+/// do not say what COS did; the emulator's choice.)
+#[test]
+fn an_if_block_left_open_at_the_end_is_a_control_statement_error() {
+    let site = Site::new();
+    let deck = "JOB,JN=I.\nSET(J1=1)\nIF(J1.EQ.1)\nIF(J1.EQ.2)\nCOPY.\n/EOF\nx\n";
+    let out = site.run("open", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "\n CONTROL STATEMENT ERROR: END OF THE DECK INSIDE AN IF BLOCK: statement 3 \
+             (IF(J1.EQ.1)), statement 4 (IF(J1.EQ.2)): no ENDIF closes them\n JOB ENDED ABORTED"
+        ),
+        "{stderr}"
+    );
+    // In a procedure: the abort goes on at the caller's EXIT.
+    let deck = "JOB,JN=P.\nCOPYF,I=$IN,O=P.\nCALL,DN=P.\nEXIT.\nCOPY.\n\
+                /EOF\nSET(J1=1)\nIF(J1.EQ.1)\nSET(J2=2)\n/EOF\nafter\n";
+    let out = site.run("proc", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "after\n", "{stderr}");
+    assert!(
+        stderr.contains(
+            "\n CONTROL STATEMENT ERROR: END OF PROCEDURE P INSIDE AN IF BLOCK: statement 2 \
+             (IF(J1.EQ.1)): no ENDIF closes it\n"
+        ),
+        "{stderr}"
+    );
+    // Closed, or left by EXIT in normal processing, a block is no error.
+    let deck = "JOB,JN=E.\nIF(1.EQ.1)\nCOPY.\nEXIT.\n/EOF\nx\n";
+    ok(&site.run("exit", deck, &[]));
+}
+
+/// An IF whose expression fails opens its block all the same: the abort skipped to
+/// the EXIT past the IF's ENDIF, which closed the enclosing block instead, and that
+/// block's own ENDIF then failed (` ENDIF: no IF is open`).
+#[test]
+fn an_if_whose_expression_fails_still_opens_its_block() {
+    let site = Site::new();
+    let deck = "JOB,JN=F.\nIF(1.EQ.1)\nIF(1/0.EQ.1)\nCOPY.\nENDIF.\nEXIT.\nCOPY.\nENDIF.\n\
+                COPY.\n/EOF\nin the outer block\n/EOF\nafter it\n";
+    let out = site.run("f", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        text(&out.stdout),
+        "in the outer block\nafter it\n",
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n IF: expression: division by zero\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no IF is open"), "{stderr}");
+    // An EXIT inside the failed IF's block goes on in it, as in a branch taken.
+    let deck = "JOB,JN=G.\nIF(NOSUCH.EQ.1)\nEXIT.\nCOPY.\nELSE.\nCOPY.\nENDIF.\n/EOF\nx\n/EOF\ny\n";
+    let out = site.run("g", deck, &[]);
+    assert_eq!(text(&out.stdout), "x\n", "{}", text(&out.stderr));
+}

@@ -105,7 +105,18 @@ impl System {
                 }
                 let enclosing = deck.conditions.iter().all(|&(run, _)| run);
                 let value = if enclosing {
-                    evaluate_for("IF", &argument, &deck.symbols)? != 0
+                    match evaluate_for("IF", &argument, &deck.symbols) {
+                        Ok(value) => value != 0,
+                        Err(line) => {
+                            // The IF opens its block though its expression fails, so
+                            // that its own ENDIF closes it: the abort's skip to EXIT
+                            // counted that ENDIF against the enclosing block, whose
+                            // ENDIF then found no IF open. Entered as running and
+                            // taken, as `deck_abort` takes the blocks open at an abort.
+                            deck.conditions.push((true, true));
+                            return Err(line);
+                        }
+                    }
                 } else {
                     false
                 };

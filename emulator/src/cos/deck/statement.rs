@@ -86,13 +86,26 @@ line, and JOB, ACCOUNT, DUMPJOB and EXIT cannot be continued (SR-0011)";
 /// Whether a statement whose first line is `line` may be continued: not one of
 /// [`NOT_CONTINUED`] (its verb read as [`parse`] reads it).
 fn may_continue(line: &str) -> bool {
-    let verb: String = line
-        .trim_start_matches(is_blank)
-        .chars()
-        .take_while(|&c| is_name_char(c))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let chars: Vec<char> = line.chars().collect();
+    let (verb, _) = read_verb(&chars, 0);
     !NOT_CONTINUED.contains(&verb.as_str())
+}
+
+/// The verb starting at `at` (blanks before it skipped), in capitals, and the index
+/// of the first character after it and the blanks that follow. Blanks inside the
+/// verb are ignored too (SR-0011: "Blanks are ignored unless they are embedded in
+/// a literal string"), so `C O P Y R.` is `COPYR.`.
+fn read_verb(chars: &[char], mut at: usize) -> (String, usize) {
+    let mut verb = String::new();
+    while let Some(&c) = chars.get(at) {
+        if is_name_char(c) {
+            verb.push(c.to_ascii_uppercase());
+        } else if !is_blank(c) {
+            break;
+        }
+        at += 1;
+    }
+    (verb, at)
 }
 
 /// Joins images whose last non-blank character (outside a literal) is the caret with
@@ -143,19 +156,7 @@ const EXPRESSION_VERBS: [&str; 4] = ["IF", "ELSEIF", "SET", "EXITLOOP"];
 /// Parses one statement image (continuations already joined; not a comment).
 pub fn parse(image: &str) -> Result<Statement, SyntaxError> {
     let chars: Vec<char> = image.chars().collect();
-    let mut at = 0;
-    let skip_blanks = |at: &mut usize| {
-        while *at < chars.len() && is_blank(chars[*at]) {
-            *at += 1;
-        }
-    };
-    skip_blanks(&mut at);
-    let mut verb = String::new();
-    while at < chars.len() && is_name_char(chars[at]) {
-        verb.push(chars[at].to_ascii_uppercase());
-        at += 1;
-    }
-    skip_blanks(&mut at);
+    let (verb, mut at) = read_verb(&chars, 0);
     if verb.is_empty() {
         return Err(SyntaxError(format!("{image:?}: no verb")));
     }
