@@ -3019,3 +3019,28 @@ fn an_if_whose_expression_fails_still_opens_its_block() {
     let out = site.run("g", deck, &[]);
     assert_eq!(text(&out.stdout), "x\n", "{}", text(&out.stderr));
 }
+
+/// A second ELSE in an IF block, or an ELSEIF after its ELSE, is refused by name:
+/// it was taken as a branch never run, without a word.
+#[test]
+fn a_second_else_or_an_elseif_after_else_is_refused() {
+    let site = Site::new();
+    for (name, second) in [("else", "ELSE."), ("elseif", "ELSEIF(1.EQ.1)")] {
+        let deck = format!(
+            "JOB,JN=E.\nIF(0.EQ.1)\nCOPY.\nELSE.\nCOPY.\n{second}\nCOPY.\nENDIF.\nEXIT.\n\
+             COPY.\n/EOF\nelse\n/EOF\nafter exit\n"
+        );
+        let out = site.run(name, &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(text(&out.stdout), "else\nafter exit\n", "{stderr}");
+        let verb = &second[..second.find(['.', '(']).unwrap()];
+        assert!(
+            stderr.contains(&format!("\n {verb}: its IF block has had its ELSE already")),
+            "{stderr}"
+        );
+    }
+    // Nested blocks have their own ELSE.
+    let deck = "JOB,JN=N.\nIF(1.EQ.1)\nIF(0.EQ.1)\nELSE.\nENDIF.\nELSE.\nENDIF.\nEXIT.\n";
+    ok(&site.run("nested", deck, &[]));
+}

@@ -86,8 +86,14 @@ impl System {
         Ok(())
     }
 
-    /// IF, ELSEIF, ELSE, ENDIF, SET.
-    pub(super) fn conditional(&mut self, pid: Pid, s: &Statement, image: &str) -> VerbResult {
+    /// IF, ELSEIF, ELSE, ENDIF, SET: statement `index` of the deck.
+    pub(super) fn conditional(
+        &mut self,
+        pid: Pid,
+        index: usize,
+        s: &Statement,
+        image: &str,
+    ) -> VerbResult {
         let argument = argument_text(image);
         let deck = self.deck_of_mut(pid).ok_or("no deck")?;
         let outer_runs = |d: &super::DeckJob| {
@@ -127,6 +133,13 @@ impl System {
                 let Some(&(_, taken)) = deck.conditions.last() else {
                     return Err(format!(" {}: no IF is open", s.verb));
                 };
+                if outer && else_before(&deck.statements, index) {
+                    return Err(format!(
+                        " {}: its IF block has had its ELSE already (ELSE ends the \
+                         block's branches; ENDIF closes it)",
+                        s.verb
+                    ));
+                }
                 // Evaluated in place: a copy of the symbols for each ELSEIF made a
                 // deck of many SETs and ELSEIFs take time growing with their product.
                 let value = if taken || !outer {
@@ -294,6 +307,31 @@ pub(super) fn argument_text(image: &str) -> String {
         _ => rest.strip_suffix('.').unwrap_or(rest),
     };
     rest.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Whether the IF block that the ELSE or ELSEIF at `index` belongs to has an ELSE
+/// before it. SR-0011's page of IF is not at hand; a second ELSE, or an ELSEIF
+/// after the ELSE, was taken as a branch never run, without a word, where a user
+/// would expect the mistake named. Found by reading back to the block's IF (as
+/// ENDLOOP finds its LOOP), so nothing more is kept for a block.
+fn else_before(statements: &[String], index: usize) -> bool {
+    let mut depth = 0usize;
+    for image in statements[..index.min(statements.len())].iter().rev() {
+        if super::statement::is_comment(image) {
+            continue;
+        }
+        let Ok(statement) = super::statement::parse(image) else {
+            continue;
+        };
+        match statement.verb.as_str() {
+            "ENDIF" => depth += 1,
+            "IF" if depth == 0 => return false,
+            "IF" => depth -= 1,
+            "ELSE" if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The index of the `)` that closes the `(` before `text`, if any.

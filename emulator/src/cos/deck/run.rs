@@ -374,7 +374,7 @@ impl System {
                 Step::Next
             }
             SystemVerb::Exit => Step::End,
-            SystemVerb::Conditional => done(self.conditional(pid, s, image)),
+            SystemVerb::Conditional => done(self.conditional(pid, index, s, image)),
             SystemVerb::Loop => match self.loop_verb(pid, index, &s.verb, image) {
                 Ok(Round::Next) => Step::Next,
                 Ok(Round::Again(statements)) => Step::Again(statements),
