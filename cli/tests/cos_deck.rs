@@ -3044,3 +3044,39 @@ fn a_second_else_or_an_elseif_after_else_is_refused() {
     let deck = "JOB,JN=N.\nIF(1.EQ.1)\nIF(0.EQ.1)\nELSE.\nENDIF.\nELSE.\nENDIF.\nEXIT.\n";
     ok(&site.run("nested", deck, &[]));
 }
+
+/// ACCESS says which permission it withheld though the statement gave its
+/// password, and why: the owner who gave `M=` but not the write password was told
+/// `PERMISSION R` only, and learned at MODIFY that the access had no maintenance.
+#[test]
+fn access_says_why_a_permission_asked_for_is_withheld() {
+    let site = Site::new();
+    let save = "JOB,JN=S,US=BOB.\nSAVE,DN=$IN,PDN=PAY,R=RP,W=WP,M=MP.\n\
+                PERMIT,PDN=PAY,M=MP,USER=CAROL,AM=R.\n/EOF\nx\n";
+    ok(&site.run("save", save, &[]));
+    let owner = "JOB,JN=O,US=BOB.\nACCESS,DN=P,PDN=PAY,R=RP,M=MP.\n";
+    let stderr = ok(&site.run("owner", owner, &[]));
+    assert!(
+        stderr.contains(
+            " ACCESSED AS P, PERMISSION R, M NOT GRANTED (maintenance includes write: \
+             write password not given)\n"
+        ),
+        "{stderr}"
+    );
+    let other = "JOB,JN=C,US=CAROL.\nACCESS,DN=P,PDN=PAY,OWN=BOB,R=RP,W=WP.\n";
+    let stderr = ok(&site.run("other", other, &[]));
+    assert!(
+        stderr.contains(
+            " ACCESSED AS P, PERMISSION R, W NOT GRANTED (user CAROL is not the owner \
+             and has no W permission)\n"
+        ),
+        "{stderr}"
+    );
+    // Asked for and granted: the line as before.
+    let all = "JOB,JN=A,US=BOB.\nACCESS,DN=P,PDN=PAY,R=RP,W=WP,M=MP.\n";
+    let stderr = ok(&site.run("all", all, &[]));
+    assert!(
+        stderr.contains(" ACCESSED AS P, PERMISSION M\n"),
+        "{stderr}"
+    );
+}
