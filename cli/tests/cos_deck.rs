@@ -806,6 +806,24 @@ fn statements_not_served_are_refused_with_their_reason() {
             " SWITCH: not served: SR-0011 lists the statement, but its form",
         ),
         ("ECHO,ON=JCL.", " ECHO: ON=JCL: not served: "),
+        // System verbs of SR-0011's list (part 1, 4.2.1) whose pages are not at
+        // hand: they were looked up as programs, "not a system verb".
+        (
+            "LIBRARY,DN=*:$DIAGLB.",
+            " LIBRARY: not served: SR-0011 lists it among the system verbs",
+        ),
+        (
+            "EXITIF(J1.EQ.0)",
+            " EXITIF: not served: SR-0011 lists it among the system verbs",
+        ),
+        (
+            "PRINT(J1)",
+            " PRINT: not served: SR-0011 lists it among the system verbs",
+        ),
+        (
+            "CHARGES.",
+            " CHARGES: not served: SR-0011 lists it among the system verbs",
+        ),
     ] {
         let deck = format!("JOB,JN=R.\n{statement}\nEXIT.\nCOPY.\n/EOF\nafter EXIT\n");
         let out = site.run("r", &deck, &[]);
