@@ -3098,3 +3098,40 @@ fn access_says_why_a_permission_asked_for_is_withheld() {
         "{stderr}"
     );
 }
+
+/// F$SYM (056) reads a JCL symbol of the deck (module `cos::symbols`): the block
+/// laid out as the library's one caller lays it out (AUDIT 66553d–66563b: the name
+/// in word 1, the result word's address in word 3 bits 40–63, S2 = 0) gets the
+/// value SET gave the symbol in its result word, here shown as the characters of
+/// the word; a symbol never set leaves the word zero, "no value". It was answered
+/// with nothing stored.
+#[test]
+fn f_sym_reads_a_symbol_the_deck_set() {
+    let site = Site::new();
+    let source = site.path("symbol.cal");
+    std::fs::write(
+        &source,
+        "         IDENT     SYMBOL\n         START     SYMBOL\n\
+         SYMBOL   A5        BLOCK\n         A4        RESULT\n\
+         \x20        S6        3,A5\n         S7        A4\n         S6        S6!S7\n\
+         \x20        3,A5      S6\n         S2        0\n         S1        A5\n\
+         \x20        S0        O'56\n         EX\n\
+         \x20        S1        MSG\n         S2        O'17\n         S0        O'4\n\
+         \x20        EX\n         S0        0\n         EX\n\
+         BLOCK    CON       0\n         CON       'NOTEXT'L\n         CON       0\n\
+         \x20        CON       O'2000000000\n\
+         MSG      DATA      'VALUE   'H\nRESULT   CON       0\n         CON       0\n\
+         \x20        END\n",
+    )
+    .unwrap();
+    site.install_program("SYMBOL", &source);
+    // 0x4142434445464748: the word "ABCDEFGH".
+    let deck = "JOB,JN=S.\nSYMBOL.\nSET(NOTEXT=4702394921427289928)\nSYMBOL.\n";
+    let stderr = ok(&site.run("s", deck, &[]));
+    assert!(
+        stderr.contains(
+            "SYMBOL.\nVALUE\nSET(NOTEXT=4702394921427289928)\nSYMBOL.\nVALUE   ABCDEFGH\n"
+        ),
+        "{stderr}"
+    );
+}

@@ -590,19 +590,25 @@ impl Parser<'_> {
     }
 
     fn symbol(&self, name: &str) -> Result<i64, String> {
-        if let Some(&value) = self.symbols.get(name) {
-            return Ok(value);
-        }
-        let predefined = name.len() == 2
-            && (name.starts_with('J') || name.starts_with('G'))
-            && name.as_bytes()[1].is_ascii_digit()
-            && name.as_bytes()[1] < b'8';
-        if predefined {
-            Ok(0)
-        } else {
-            Err(format!(" expression: symbol {name} is not defined"))
-        }
+        symbol_value(self.symbols, name)
+            .ok_or_else(|| format!(" expression: symbol {name} is not defined"))
     }
+}
+
+/// The value of JCL symbol `name`: the one SET gave it, or 0 for J0–J7 and G0–G7,
+/// which start at 0; `None` for a symbol no SET defined.
+pub(crate) fn symbol_value(
+    symbols: &std::collections::BTreeMap<String, i64>,
+    name: &str,
+) -> Option<i64> {
+    if let Some(&value) = symbols.get(name) {
+        return Some(value);
+    }
+    let predefined = name.len() == 2
+        && (name.starts_with('J') || name.starts_with('G'))
+        && name.as_bytes()[1].is_ascii_digit()
+        && name.as_bytes()[1] < b'8';
+    predefined.then_some(0)
 }
 
 #[cfg(test)]
