@@ -3135,3 +3135,20 @@ fn f_sym_reads_a_symbol_the_deck_set() {
         "{stderr}"
     );
 }
+
+/// SR-0011: "A control statement verb cannot be continued to a second record":
+/// `COP^` then `YR.` was joined into `COPYR.` and run. A statement continued after
+/// its verb still joins.
+#[test]
+fn a_verb_continued_to_a_second_line_is_refused() {
+    let site = Site::new();
+    let deck = "JOB,JN=V.\nCOP^\nYR.\nEXIT.\nCOPYR,^\nNR=1.\nCOPYR^\n,NR=1.\n/EOF\nx\ny\nz\n";
+    let out = site.run("v", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("\nCOP^\n CONTROL STATEMENT ERROR: COP: a caret (^) continues a statement"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "x\ny\n", "{stderr}");
+}

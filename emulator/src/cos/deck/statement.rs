@@ -81,7 +81,8 @@ const NOT_CONTINUED: [&str; 4] = ["JOB", "ACCOUNT", "DUMPJOB", "EXIT"];
 /// What a caret left in a statement says: it is not at the end of a line, or the
 /// statement is one of [`NOT_CONTINUED`].
 const CARET: &str = "a caret (^) continues a statement only as the last character of its \
-line, and JOB, ACCOUNT, DUMPJOB and EXIT cannot be continued (SR-0011)";
+line and after its verb, and JOB, ACCOUNT, DUMPJOB and EXIT cannot be continued (SR-0011: \
+\"A control statement verb cannot be continued to a second record\")";
 
 /// Whether a statement whose first line is `line` may be continued: not one of
 /// [`NOT_CONTINUED`] (its verb read as [`parse`] reads it).
@@ -115,6 +116,15 @@ pub fn join_continuations(lines: &[String]) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut current: Option<(usize, String)> = None;
     for (index, line) in lines.iter().enumerate() {
+        if let Some((start, text)) = current.take() {
+            if verb_would_continue(&text, line) {
+                // SR-0011: "A control statement verb cannot be continued to a
+                // second record": the caret stays, where `parse` refuses it.
+                out.push((start, format!("{text}^")));
+            } else {
+                current = Some((start, text));
+            }
+        }
         let first = current.is_none();
         let (start, mut text) = current.take().unwrap_or((index, String::new()));
         let trimmed = line.trim_end();
@@ -131,6 +141,17 @@ pub fn join_continuations(lines: &[String]) -> Vec<(usize, String)> {
         out.push(open);
     }
     out
+}
+
+/// Whether joining `next` to `text`, the lines of a statement so far, would carry
+/// its verb on: `text` holds a verb only and `next` starts with a character a verb
+/// may hold.
+fn verb_would_continue(text: &str, next: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let (verb, end) = read_verb(&chars, 0);
+    !verb.is_empty()
+        && end == chars.len()
+        && next.trim_start_matches(is_blank).starts_with(is_name_char)
 }
 
 /// Whether `line` ends with a caret that is not inside a literal.
