@@ -428,6 +428,14 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
                 i += 1;
             }
             let digits: String = chars[start..i].iter().collect();
+            if let Some(&letter) = chars.get(i).filter(|c| c.is_ascii_alphabetic()) {
+                // `17B` read as 17 and then "unexpected B", which did not say that
+                // the constant is what is not taken.
+                return Err(format!(
+                    " expression {text:?}: {digits}{letter}: a number is decimal digits \
+                     only (no octal or other constant is known here)"
+                ));
+            }
             out.push(Token::Number(
                 digits
                     .parse()
@@ -452,6 +460,12 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
                 '(' => Token::Open,
                 ')' => Token::Close,
                 '+' | '-' | '*' | '/' => Token::Operator(c.to_string()),
+                '\'' => {
+                    return Err(format!(
+                        " expression {text:?}: a literal string '...' is not a value \
+                         (expressions take integers and symbols)"
+                    ))
+                }
                 _ => return Err(format!(" expression {text:?}: character {c:?}")),
             });
         }
@@ -690,5 +704,15 @@ mod tests {
         assert_eq!(e(".EQ.1"), " expression: .EQ. where a value belongs");
         assert_eq!(e("1+"), " expression: it ends where a value belongs");
         assert_eq!(e("1)"), " expression \"1)\": unexpected )");
+        assert_eq!(
+            e("17B"),
+            " expression \"17B\": 17B: a number is decimal digits only (no octal or other \
+             constant is known here)"
+        );
+        assert_eq!(
+            e("J1.EQ.'AB'"),
+            " expression \"J1.EQ.'AB'\": a literal string '...' is not a value (expressions \
+             take integers and symbols)"
+        );
     }
 }
