@@ -1797,7 +1797,7 @@ fn hostile_decks_end_with_a_message() {
         &[" ACCOUNT: US= has more than 15 characters"],
     );
     // JOB without a terminator is a JOB statement, as the syntax takes it.
-    let (status, stderr, stdout) = run("JOB\nCOPY.\n/EOF\nx\n");
+    let (status, stderr, stdout) = run("JOB,JN=H\nCOPY.\n/EOF\nx\n");
     assert_eq!((status, stdout.as_str()), (Some(0), "x\n"), "{stderr}");
     // A file of one long line that is not a deck gets a short message.
     let (status, stderr, _) = run(&"x".repeat(100_000));
@@ -2791,6 +2791,12 @@ fn the_job_statement_takes_sr_0011_parameters_only() {
             "JOB,JN=PAYROLL1.",
             "JN=PAYROLL1: a job name is 1 to 7 letters and digits",
         ),
+        // SR-0011: "the only required parameter is JN"; such a deck ran nameless.
+        (
+            "JOB,US=ME.",
+            "JN= is missing: the job name is the JOB statement's one required parameter",
+        ),
+        ("JOB.", "JN= is missing"),
     ] {
         let out = site.run("j", &format!("{job}\nCOPY.\n/EOF\nx\n"), &[]);
         let stderr = text(&out.stderr);
