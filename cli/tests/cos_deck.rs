@@ -826,6 +826,24 @@ fn statements_not_served_are_refused_with_their_reason() {
             " SWITCH: not served: SR-0011 lists the statement, but its form",
         ),
         ("ECHO,ON=JCL.", " ECHO: ON=JCL: not served: "),
+        // System verbs of SR-0011's list (part 1, 4.2.1) whose pages are not at
+        // hand: they were looked up as programs, "not a system verb".
+        (
+            "LIBRARY,DN=*:$DIAGLB.",
+            " LIBRARY: not served: SR-0011 lists it among the system verbs",
+        ),
+        (
+            "EXITIF(J1.EQ.0)",
+            " EXITIF: not served: SR-0011 lists it among the system verbs",
+        ),
+        (
+            "PRINT(J1)",
+            " PRINT: not served: SR-0011 lists it among the system verbs",
+        ),
+        (
+            "CHARGES.",
+            " CHARGES: not served: SR-0011 lists it among the system verbs",
+        ),
     ] {
         let deck = format!("JOB,JN=R.\n{statement}\nEXIT.\nCOPY.\n/EOF\nafter EXIT\n");
         let out = site.run("r", &deck, &[]);
@@ -1799,7 +1817,7 @@ fn hostile_decks_end_with_a_message() {
         &[" ACCOUNT: US= has more than 15 characters"],
     );
     // JOB without a terminator is a JOB statement, as the syntax takes it.
-    let (status, stderr, stdout) = run("JOB\nCOPY.\n/EOF\nx\n");
+    let (status, stderr, stdout) = run("JOB,JN=H\nCOPY.\n/EOF\nx\n");
     assert_eq!((status, stdout.as_str()), (Some(0), "x\n"), "{stderr}");
     // A file of one long line that is not a deck gets a short message.
     let (status, stderr, _) = run(&"x".repeat(100_000));
@@ -2793,6 +2811,12 @@ fn the_job_statement_takes_sr_0011_parameters_only() {
             "JOB,JN=PAYROLL1.",
             "JN=PAYROLL1: a job name is 1 to 7 letters and digits",
         ),
+        // SR-0011: "the only required parameter is JN"; such a deck ran nameless.
+        (
+            "JOB,US=ME.",
+            "JN= is missing: the job name is the JOB statement's one required parameter",
+        ),
+        ("JOB.", "JN= is missing"),
     ] {
         let out = site.run("j", &format!("{job}\nCOPY.\n/EOF\nx\n"), &[]);
         let stderr = text(&out.stderr);
@@ -2961,4 +2985,196 @@ fn aborts_to_exit(site: &Site, statement: &str, says: &str) {
     assert_eq!(out.status.code(), Some(1), "{statement}: {stderr}");
     assert!(stderr.contains(says), "{says:?} in {stderr}");
     assert_eq!(text(&out.stdout), "one\n", "{statement}");
+}
+
+/// SR-0011: "Blanks are ignored unless they are embedded in a literal string", in
+/// the verb too: ` C O P Y R , N R = 1 .` read the verb `C` and refused the `O`
+/// after it as a separator.
+#[test]
+fn blanks_inside_a_verb_are_ignored() {
+    let site = Site::new();
+    let deck = "JOB,JN=B.\n C O P Y R , N R = 1 .\nS E T(J1=2)\nI F(J1.EQ.2)\nCOPY R.\n\
+                END IF.\n/EOF\nx\ny\n";
+    let out = site.run("b", deck, &[]);
+    let stderr = ok(&out);
+    assert_eq!(text(&out.stdout), "x\ny\n", "{stderr}");
+}
+
+/// An IF block that no ENDIF closes by the end of the deck, or of a procedure, is
+/// logged as a control-statement error naming the IF, and the job takes it as an
+/// abort: it ended quietly, the block's mistake unseen. (SR-0011's pages at hand
+/// do not say what COS did; the emulator's choice.)
+#[test]
+fn an_if_block_left_open_at_the_end_is_a_control_statement_error() {
+    let site = Site::new();
+    let deck = "JOB,JN=I.\nSET(J1=1)\nIF(J1.EQ.1)\nIF(J1.EQ.2)\nCOPY.\n/EOF\nx\n";
+    let out = site.run("open", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "\n CONTROL STATEMENT ERROR: END OF THE DECK INSIDE AN IF BLOCK: statement 3 \
+             (IF(J1.EQ.1)), statement 4 (IF(J1.EQ.2)): no ENDIF closes them\n JOB ENDED ABORTED"
+        ),
+        "{stderr}"
+    );
+    // In a procedure: the abort goes on at the caller's EXIT.
+    let deck = "JOB,JN=P.\nCOPYF,I=$IN,O=P.\nCALL,DN=P.\nEXIT.\nCOPY.\n\
+                /EOF\nSET(J1=1)\nIF(J1.EQ.1)\nSET(J2=2)\n/EOF\nafter\n";
+    let out = site.run("proc", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "after\n", "{stderr}");
+    assert!(
+        stderr.contains(
+            "\n CONTROL STATEMENT ERROR: END OF PROCEDURE P INSIDE AN IF BLOCK: statement 2 \
+             (IF(J1.EQ.1)): no ENDIF closes it\n"
+        ),
+        "{stderr}"
+    );
+    // Closed, or left by EXIT in normal processing, a block is no error.
+    let deck = "JOB,JN=E.\nIF(1.EQ.1)\nCOPY.\nEXIT.\n/EOF\nx\n";
+    ok(&site.run("exit", deck, &[]));
+}
+
+/// An IF whose expression fails opens its block all the same: the abort skipped to
+/// the EXIT past the IF's ENDIF, which closed the enclosing block instead, and that
+/// block's own ENDIF then failed (` ENDIF: no IF is open`).
+#[test]
+fn an_if_whose_expression_fails_still_opens_its_block() {
+    let site = Site::new();
+    let deck = "JOB,JN=F.\nIF(1.EQ.1)\nIF(1/0.EQ.1)\nCOPY.\nENDIF.\nEXIT.\nCOPY.\nENDIF.\n\
+                COPY.\n/EOF\nin the outer block\n/EOF\nafter it\n";
+    let out = site.run("f", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        text(&out.stdout),
+        "in the outer block\nafter it\n",
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n IF: expression: division by zero\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no IF is open"), "{stderr}");
+    // An EXIT inside the failed IF's block goes on in it, as in a branch taken.
+    let deck = "JOB,JN=G.\nIF(NOSUCH.EQ.1)\nEXIT.\nCOPY.\nELSE.\nCOPY.\nENDIF.\n/EOF\nx\n/EOF\ny\n";
+    let out = site.run("g", deck, &[]);
+    assert_eq!(text(&out.stdout), "x\n", "{}", text(&out.stderr));
+}
+
+/// A second ELSE in an IF block, or an ELSEIF after its ELSE, is refused by name:
+/// it was taken as a branch never run, without a word.
+#[test]
+fn a_second_else_or_an_elseif_after_else_is_refused() {
+    let site = Site::new();
+    for (name, second) in [("else", "ELSE."), ("elseif", "ELSEIF(1.EQ.1)")] {
+        let deck = format!(
+            "JOB,JN=E.\nIF(0.EQ.1)\nCOPY.\nELSE.\nCOPY.\n{second}\nCOPY.\nENDIF.\nEXIT.\n\
+             COPY.\n/EOF\nelse\n/EOF\nafter exit\n"
+        );
+        let out = site.run(name, &deck, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(text(&out.stdout), "else\nafter exit\n", "{stderr}");
+        let verb = &second[..second.find(['.', '(']).unwrap()];
+        assert!(
+            stderr.contains(&format!("\n {verb}: its IF block has had its ELSE already")),
+            "{stderr}"
+        );
+    }
+    // Nested blocks have their own ELSE.
+    let deck = "JOB,JN=N.\nIF(1.EQ.1)\nIF(0.EQ.1)\nELSE.\nENDIF.\nELSE.\nENDIF.\nEXIT.\n";
+    ok(&site.run("nested", deck, &[]));
+}
+
+/// ACCESS says which permission it withheld though the statement gave its
+/// password, and why: the owner who gave `M=` but not the write password was told
+/// `PERMISSION R` only, and learned at MODIFY that the access had no maintenance.
+#[test]
+fn access_says_why_a_permission_asked_for_is_withheld() {
+    let site = Site::new();
+    let save = "JOB,JN=S,US=BOB.\nSAVE,DN=$IN,PDN=PAY,R=RP,W=WP,M=MP.\n\
+                PERMIT,PDN=PAY,M=MP,USER=CAROL,AM=R.\n/EOF\nx\n";
+    ok(&site.run("save", save, &[]));
+    let owner = "JOB,JN=O,US=BOB.\nACCESS,DN=P,PDN=PAY,R=RP,M=MP.\n";
+    let stderr = ok(&site.run("owner", owner, &[]));
+    assert!(
+        stderr.contains(
+            " ACCESSED AS P, PERMISSION R, M NOT GRANTED (maintenance includes write: \
+             write password not given)\n"
+        ),
+        "{stderr}"
+    );
+    let other = "JOB,JN=C,US=CAROL.\nACCESS,DN=P,PDN=PAY,OWN=BOB,R=RP,W=WP.\n";
+    let stderr = ok(&site.run("other", other, &[]));
+    assert!(
+        stderr.contains(
+            " ACCESSED AS P, PERMISSION R, W NOT GRANTED (user CAROL is not the owner \
+             and has no W permission)\n"
+        ),
+        "{stderr}"
+    );
+    // Asked for and granted: the line as before.
+    let all = "JOB,JN=A,US=BOB.\nACCESS,DN=P,PDN=PAY,R=RP,W=WP,M=MP.\n";
+    let stderr = ok(&site.run("all", all, &[]));
+    assert!(
+        stderr.contains(" ACCESSED AS P, PERMISSION M\n"),
+        "{stderr}"
+    );
+}
+
+/// F$SYM (056) reads a JCL symbol of the deck (module `cos::symbols`): the block
+/// laid out as the library's one caller lays it out (AUDIT 66553d–66563b: the name
+/// in word 1, the result word's address in word 3 bits 40–63, S2 = 0) gets the
+/// value SET gave the symbol in its result word, here shown as the characters of
+/// the word; a symbol never set leaves the word zero, "no value". It was answered
+/// with nothing stored.
+#[test]
+fn f_sym_reads_a_symbol_the_deck_set() {
+    let site = Site::new();
+    let source = site.path("symbol.cal");
+    std::fs::write(
+        &source,
+        "         IDENT     SYMBOL\n         START     SYMBOL\n\
+         SYMBOL   A5        BLOCK\n         A4        RESULT\n\
+         \x20        S6        3,A5\n         S7        A4\n         S6        S6!S7\n\
+         \x20        3,A5      S6\n         S2        0\n         S1        A5\n\
+         \x20        S0        O'56\n         EX\n\
+         \x20        S1        MSG\n         S2        O'17\n         S0        O'4\n\
+         \x20        EX\n         S0        0\n         EX\n\
+         BLOCK    CON       0\n         CON       'NOTEXT'L\n         CON       0\n\
+         \x20        CON       O'2000000000\n\
+         MSG      DATA      'VALUE   'H\nRESULT   CON       0\n         CON       0\n\
+         \x20        END\n",
+    )
+    .unwrap();
+    site.install_program("SYMBOL", &source);
+    // 0x4142434445464748: the word "ABCDEFGH".
+    let deck = "JOB,JN=S.\nSYMBOL.\nSET(NOTEXT=4702394921427289928)\nSYMBOL.\n";
+    let stderr = ok(&site.run("s", deck, &[]));
+    assert!(
+        stderr.contains(
+            "SYMBOL.\nVALUE\nSET(NOTEXT=4702394921427289928)\nSYMBOL.\nVALUE   ABCDEFGH\n"
+        ),
+        "{stderr}"
+    );
+}
+
+/// SR-0011: "A control statement verb cannot be continued to a second record":
+/// `COP^` then `YR.` was joined into `COPYR.` and run. A statement continued after
+/// its verb still joins.
+#[test]
+fn a_verb_continued_to_a_second_line_is_refused() {
+    let site = Site::new();
+    let deck = "JOB,JN=V.\nCOP^\nYR.\nEXIT.\nCOPYR,^\nNR=1.\nCOPYR^\n,NR=1.\n/EOF\nx\ny\nz\n";
+    let out = site.run("v", deck, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("\nCOP^\n CONTROL STATEMENT ERROR: COP: a caret (^) continues a statement"),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "x\ny\n", "{stderr}");
 }

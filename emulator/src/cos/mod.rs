@@ -39,6 +39,7 @@ pub mod reprieve;
 pub mod requests;
 pub mod rollout;
 mod security;
+mod symbols;
 mod terminal;
 mod user_area;
 

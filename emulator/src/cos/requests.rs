@@ -33,7 +33,7 @@
 //! | 042 | F$LFT | accepted: S1 = a user LFT entry (name; DSP pointer in bits 40–63), S2 = 0 delete, 1 change, 2 create (as the library's `$ALF` uses it). The library keeps those entries itself; datasets are found by name or DSP |
 //! | 045 | F$RPV | reprieve processing (module `cos::reprieve`): S2 = 0, S1 = the block (handler parcel, save area, mask; S1 = 0 turns it off); a reprieved event (hardware error, F$ABT, F$ADV/F$TRM) saves the exchange package and the event's class in the save area and enters the handler; S2 = 1 continues from the saved package |
 //! | 054 | F$UROLL | a checkpoint of the job into its checkpoint directory: S1 = 0 going on, 1 restarted; S0 = 1 when there is none (module `cos::rollout`) |
-//! | 056 | F$SYM | accepted, nothing stored (no JCL symbols): the result word the library's one caller reads (block word 3, bits 40–63) stays as it was, zero, which it takes as no value |
+//! | 056 | F$SYM | S2 = 0, S1 = a block: the deck's JCL symbol named in word 1 (ASCII, left-justified) is written to the result word whose address word 3 bits 40–63 hold; a symbol the job never set, or a job without a deck, leaves the word as it was, which the library's one caller takes as no value when zero; another S2: done, nothing stored (module `cos::symbols`) |
 //! | 063 | F$POS | rewinds the dataset at S1 |
 //! | 066 | F$TDT | S1 = a COS timestamp; S1 = its date `mm/dd/yy`, S2 = its time `hh:mm:ss`, S3 = the timestamp units past the second (module `cos::clock`) |
 //! | 067 | F$DTT | S1 = the COS timestamp (units of 1.024 ns since 1973-01-01) of the ASCII date `mm/dd/yy` in S1 and time `hh:mm:ss` in S2; S0 = 1, S1 = -1 for a bad one (module `cos::clock`) |
@@ -216,7 +216,8 @@ impl System {
                 self.store_words(pid, s1, &[cycles])
             }
             F_MSG => self.cos_message(pid, s1),
-            F_RCL | F_SYM | F_LFT => Reply::Status(0),
+            F_RCL | F_LFT => Reply::Status(0),
+            F_SYM => self.cos_symbol(pid, s1, s2),
             F_DNT => self.cos_dataset_definition(pid, s1),
             F_ACT => self.cos_accounting(pid, s1),
             F_IOA => self.cos_io_area(pid, s1),

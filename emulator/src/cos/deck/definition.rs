@@ -125,6 +125,23 @@ pub(super) fn if_blocks_between(
     )
 }
 
+/// The IF statements from `from` up to `to` (outside the definitions) that no
+/// ENDIF after them closes, by index, outermost first.
+pub(super) fn unclosed_ifs(statements: &[String], from: usize, to: usize) -> Vec<usize> {
+    let to = to.min(statements.len());
+    let mut open = Vec::new();
+    for (i, verb) in verbs_outside_definitions(&statements[..to], from) {
+        match verb.as_str() {
+            "IF" => open.push(i),
+            "ENDIF" => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open
+}
+
 /// The records of one definition: its prototype, then its body.
 fn definition_items(lines: &[String]) -> Result<Vec<DatasetItem>, String> {
     let mut items = Vec::with_capacity(lines.len() + 1);

@@ -34,12 +34,18 @@ pub fn check(job: &Statement) -> Result<(), SyntaxError> {
     if let Some(line) = job.repeated_or_listed(&[]) {
         return Err(SyntaxError(line.trim_start().to_string()));
     }
-    if let Some(name) = job.value("JN") {
-        if name.len() > MAX_JOB_NAME || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(SyntaxError(format!(
-                "JN={name}: a job name is 1 to {MAX_JOB_NAME} letters and digits"
-            )));
-        }
+    // SR-0011's JOB page: "the only required parameter is JN" (a deck without it
+    // ran, its job nameless, where COS refused it).
+    let Some(name) = job.value("JN") else {
+        return Err(SyntaxError(
+            "JN= is missing: the job name is the JOB statement's one required parameter (SR-0011)"
+                .to_string(),
+        ));
+    };
+    if name.len() > MAX_JOB_NAME || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(SyntaxError(format!(
+            "JN={name}: a job name is 1 to {MAX_JOB_NAME} letters and digits"
+        )));
     }
     if let Some(user) = job.value("US").filter(|user| user.len() > MAX_NAME) {
         return Err(SyntaxError(format!(
@@ -66,7 +72,10 @@ mod tests {
             checked("JOB,JN=A,MFL=100000,T=10,P=5,US=ME,OLM=100,CL=BATCH,*TAPE=2."),
             Ok(())
         );
-        assert_eq!(checked("JOB."), Ok(()));
+        assert_eq!(
+            checked("JOB,US=ME."),
+            Err("JN= is missing: the job name is the JOB statement's one required parameter (SR-0011)".to_string())
+        );
         let refused = checked("JOB,JN=A,FOO=BAR.").unwrap_err();
         assert!(
             refused.starts_with("parameter FOO is not a JOB parameter"),

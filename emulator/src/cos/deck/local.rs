@@ -86,8 +86,14 @@ impl System {
         Ok(())
     }
 
-    /// IF, ELSEIF, ELSE, ENDIF, SET.
-    pub(super) fn conditional(&mut self, pid: Pid, s: &Statement, image: &str) -> VerbResult {
+    /// IF, ELSEIF, ELSE, ENDIF, SET: statement `index` of the deck.
+    pub(super) fn conditional(
+        &mut self,
+        pid: Pid,
+        index: usize,
+        s: &Statement,
+        image: &str,
+    ) -> VerbResult {
         let argument = argument_text(image);
         let deck = self.deck_of_mut(pid).ok_or("no deck")?;
         let outer_runs = |d: &super::DeckJob| {
@@ -105,7 +111,18 @@ impl System {
                 }
                 let enclosing = deck.conditions.iter().all(|&(run, _)| run);
                 let value = if enclosing {
-                    evaluate_for("IF", &argument, &deck.symbols)? != 0
+                    match evaluate_for("IF", &argument, &deck.symbols) {
+                        Ok(value) => value != 0,
+                        Err(line) => {
+                            // The IF opens its block though its expression fails, so
+                            // that its own ENDIF closes it: the abort's skip to EXIT
+                            // counted that ENDIF against the enclosing block, whose
+                            // ENDIF then found no IF open. Entered as running and
+                            // taken, as `deck_abort` takes the blocks open at an abort.
+                            deck.conditions.push((true, true));
+                            return Err(line);
+                        }
+                    }
                 } else {
                     false
                 };
@@ -116,6 +133,13 @@ impl System {
                 let Some(&(_, taken)) = deck.conditions.last() else {
                     return Err(format!(" {}: no IF is open", s.verb));
                 };
+                if outer && else_before(&deck.statements, index) {
+                    return Err(format!(
+                        " {}: its IF block has had its ELSE already (ELSE ends the \
+                         block's branches; ENDIF closes it)",
+                        s.verb
+                    ));
+                }
                 // Evaluated in place: a copy of the symbols for each ELSEIF made a
                 // deck of many SETs and ELSEIFs take time growing with their product.
                 let value = if taken || !outer {
@@ -285,6 +309,31 @@ pub(super) fn argument_text(image: &str) -> String {
     rest.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// Whether the IF block that the ELSE or ELSEIF at `index` belongs to has an ELSE
+/// before it. SR-0011's page of IF is not at hand; a second ELSE, or an ELSEIF
+/// after the ELSE, was taken as a branch never run, without a word, where a user
+/// would expect the mistake named. Found by reading back to the block's IF (as
+/// ENDLOOP finds its LOOP), so nothing more is kept for a block.
+fn else_before(statements: &[String], index: usize) -> bool {
+    let mut depth = 0usize;
+    for image in statements[..index.min(statements.len())].iter().rev() {
+        if super::statement::is_comment(image) {
+            continue;
+        }
+        let Ok(statement) = super::statement::parse(image) else {
+            continue;
+        };
+        match statement.verb.as_str() {
+            "ENDIF" => depth += 1,
+            "IF" if depth == 0 => return false,
+            "IF" => depth -= 1,
+            "ELSE" if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The index of the `)` that closes the `(` before `text`, if any.
 fn closing_parenthesis(text: &str) -> Option<usize> {
     let mut depth = 0usize;
@@ -379,6 +428,14 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
                 i += 1;
             }
             let digits: String = chars[start..i].iter().collect();
+            if let Some(&letter) = chars.get(i).filter(|c| c.is_ascii_alphabetic()) {
+                // `17B` read as 17 and then "unexpected B", which did not say that
+                // the constant is what is not taken.
+                return Err(format!(
+                    " expression {text:?}: {digits}{letter}: a number is decimal digits \
+                     only (no octal or other constant is known here)"
+                ));
+            }
             out.push(Token::Number(
                 digits
                     .parse()
@@ -403,6 +460,12 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
                 '(' => Token::Open,
                 ')' => Token::Close,
                 '+' | '-' | '*' | '/' => Token::Operator(c.to_string()),
+                '\'' => {
+                    return Err(format!(
+                        " expression {text:?}: a literal string '...' is not a value \
+                         (expressions take integers and symbols)"
+                    ))
+                }
                 _ => return Err(format!(" expression {text:?}: character {c:?}")),
             });
         }
@@ -541,19 +604,25 @@ impl Parser<'_> {
     }
 
     fn symbol(&self, name: &str) -> Result<i64, String> {
-        if let Some(&value) = self.symbols.get(name) {
-            return Ok(value);
-        }
-        let predefined = name.len() == 2
-            && (name.starts_with('J') || name.starts_with('G'))
-            && name.as_bytes()[1].is_ascii_digit()
-            && name.as_bytes()[1] < b'8';
-        if predefined {
-            Ok(0)
-        } else {
-            Err(format!(" expression: symbol {name} is not defined"))
-        }
+        symbol_value(self.symbols, name)
+            .ok_or_else(|| format!(" expression: symbol {name} is not defined"))
     }
+}
+
+/// The value of JCL symbol `name`: the one SET gave it, or 0 for J0–J7 and G0–G7,
+/// which start at 0; `None` for a symbol no SET defined.
+pub(crate) fn symbol_value(
+    symbols: &std::collections::BTreeMap<String, i64>,
+    name: &str,
+) -> Option<i64> {
+    if let Some(&value) = symbols.get(name) {
+        return Some(value);
+    }
+    let predefined = name.len() == 2
+        && (name.starts_with('J') || name.starts_with('G'))
+        && name.as_bytes()[1].is_ascii_digit()
+        && name.as_bytes()[1] < b'8';
+    predefined.then_some(0)
 }
 
 #[cfg(test)]
@@ -635,5 +704,15 @@ mod tests {
         assert_eq!(e(".EQ.1"), " expression: .EQ. where a value belongs");
         assert_eq!(e("1+"), " expression: it ends where a value belongs");
         assert_eq!(e("1)"), " expression \"1)\": unexpected )");
+        assert_eq!(
+            e("17B"),
+            " expression \"17B\": 17B: a number is decimal digits only (no octal or other \
+             constant is known here)"
+        );
+        assert_eq!(
+            e("J1.EQ.'AB'"),
+            " expression \"J1.EQ.'AB'\": a literal string '...' is not a value (expressions \
+             take integers and symbols)"
+        );
     }
 }

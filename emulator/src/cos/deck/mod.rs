@@ -45,6 +45,7 @@ use catalogue::Access;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub(crate) use local::symbol_value;
 pub use run::DeckHost;
 
 /// A local dataset of a deck job: it lives as long as the job (or until RELEASE),

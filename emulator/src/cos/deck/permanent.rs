@@ -305,9 +305,10 @@ impl System {
         }
         local.permanent = Some(Accessed::of(&EntryName::of(entry), access));
         let line = format!(
-            " {} ACCESSED AS {dn}, PERMISSION {}",
+            " {} ACCESSED AS {dn}, PERMISSION {}{}",
             entry.describe(),
-            access.letter()
+            access.letter(),
+            withheld(entry, s, &job.user, access)
         );
         if let Some(index) = index.filter(|_| !contents.is_done(job.done)) {
             let entry = &mut contents.entries[index];
@@ -782,6 +783,31 @@ fn granted(entry: &Entry, s: &Statement, user: &str) -> Access {
     } else {
         Access::Read
     }
+}
+
+/// Why the write or maintenance permission the statement gave a password for is
+/// not among those granted (`access`), as `, W NOT GRANTED (...)`; empty when each
+/// was granted or not asked for. The permission granted was logged alone, so a
+/// user who gave `M=` learned only at a later MODIFY that the access had no
+/// maintenance permission, and not why.
+fn withheld(entry: &Entry, s: &Statement, user: &str, access: Access) -> String {
+    let mut notes = String::new();
+    for (mode, key) in [(Access::Write, "W"), (Access::Maintenance, "M")] {
+        if access >= mode || s.value(key).is_none() {
+            continue;
+        }
+        let mut why = refusal(entry, s, user, mode);
+        if why.is_empty() {
+            // Its own password and the user's right are good: what it lacks is
+            // the write permission that maintenance includes.
+            why = format!(
+                "maintenance includes write: {}",
+                refusal(entry, s, user, Access::Write)
+            );
+        }
+        notes.push_str(&format!(", {key} NOT GRANTED ({why})"));
+    }
+    notes
 }
 
 /// Why `user` may not use `entry` in `wanted`.

@@ -104,6 +104,19 @@ fn innermost_frame(statements: &[String]) -> Option<usize> {
         .rposition(|image| parse_frame_start(image).is_some())
 }
 
+/// The index of the running procedure's frame start, if a procedure runs: its
+/// statements follow it.
+pub(super) fn running_start(statements: &[String]) -> Option<usize> {
+    innermost_frame(statements)
+}
+
+/// The name of the running procedure (its dataset's, or its definition's), if a
+/// procedure runs.
+pub(super) fn running_name(statements: &[String]) -> Option<&str> {
+    let start = innermost_frame(statements)?;
+    statements[start].splitn(4, ' ').nth(3)
+}
+
 /// How many IF blocks were open at the running procedure's CALL (none when no
 /// procedure runs): the blocks of its caller, which it cannot close.
 pub(super) fn open_at_call(statements: &[String]) -> usize {

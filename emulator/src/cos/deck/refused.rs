@@ -21,6 +21,13 @@
 //!   pages are not at hand: neither their parameters (which switch, which mode bit,
 //!   in what words) nor whether a mode set lasts for the later steps are known, and
 //!   no deck at hand uses them, so they are refused rather than guessed.
+//! - CHARGES, EXITIF, HOLD, NOHOLD, IOAREA, LIBRARY, OPTION, PRINT, RESTORE,
+//!   RETIRE and TARGET are system verbs of SR-0011's list (part 1, 4.2.1,
+//!   <https://9dok.net/article/verbs-dataset-verbs-local.y4w415ov>; CHARGES of its
+//!   "Job definition and control" section), whose pages are not at hand. COS looks
+//!   a verb up among the system verbs first, so they were never programs; looked up
+//!   as programs here, they were refused as "not a system verb", which SR-0011
+//!   says they are.
 
 /// The reason statement `verb` is refused, if it is one of these.
 pub(super) fn refusal(verb: &str) -> Option<String> {
@@ -38,6 +45,15 @@ pub(super) fn refusal(verb: &str) -> Option<String> {
             "not served: SR-0011 lists the statement, but its form is not known here \
              (which mode bit or pseudo sense switch, and for which steps)"
         }
+        "LIBRARY" => {
+            "not served: SR-0011 lists it among the system verbs, but its page, and \
+             the layout of a library dataset, are not at hand"
+        }
+        "CHARGES" | "EXITIF" | "HOLD" | "NOHOLD" | "IOAREA" | "OPTION" | "PRINT" | "RESTORE"
+        | "RETIRE" | "TARGET" => {
+            "not served: SR-0011 lists it among the system verbs, but its page, and so \
+             its form and effect, are not at hand"
+        }
         _ => return None,
     };
     Some(format!(" {verb}: {why}"))
@@ -49,7 +65,10 @@ mod tests {
 
     #[test]
     fn the_refused_statements_say_why() {
-        for verb in ["RERUN", "NORERUN", "ROLLJOB", "DELAY", "MODE", "SWITCH"] {
+        for verb in [
+            "RERUN", "NORERUN", "ROLLJOB", "DELAY", "MODE", "SWITCH", "LIBRARY", "EXITIF", "PRINT",
+            "CHARGES",
+        ] {
             let line = refusal(verb).unwrap();
             assert!(
                 line.starts_with(&format!(" {verb}: not served: ")),

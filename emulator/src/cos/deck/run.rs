@@ -259,12 +259,26 @@ impl System {
             };
             let index = deck.next;
             let Some(image) = deck.statements.get(index).cloned() else {
-                return Next::End(deck.aborted.unwrap_or(ExitStatus::Exited(0)));
+                if let Some(line) = unclosed_if_blocks(deck, 0, 0, "THE DECK") {
+                    self.job_log(line);
+                    self.deck_abort(pid, ExitStatus::Exited(1));
+                }
+                let status = self.deck_of(pid).and_then(|d| d.aborted);
+                return Next::End(status.unwrap_or(ExitStatus::Exited(0)));
             };
             deck.next += 1;
             if super::procedure::is_frame_end(&image) {
                 // The end of a procedure's statements: back to its caller.
+                let first =
+                    super::procedure::running_start(&deck.statements).map_or(index, |s| s + 1);
+                let floor = super::procedure::open_at_call(&deck.statements);
+                let name = super::procedure::running_name(&deck.statements).unwrap_or_default();
+                let unclosed = unclosed_if_blocks(deck, first, floor, &format!("PROCEDURE {name}"));
                 super::procedure::leave_procedure(deck);
+                if let Some(line) = unclosed {
+                    self.job_log(line);
+                    self.deck_abort(pid, ExitStatus::Exited(1));
+                }
                 continue;
             }
             let skipping = deck.conditions.iter().any(|&(run, _)| !run);
@@ -360,7 +374,7 @@ impl System {
                 Step::Next
             }
             SystemVerb::Exit => Step::End,
-            SystemVerb::Conditional => done(self.conditional(pid, s, image)),
+            SystemVerb::Conditional => done(self.conditional(pid, index, s, image)),
             SystemVerb::Loop => match self.loop_verb(pid, index, &s.verb, image) {
                 Ok(Round::Next) => Step::Next,
                 Ok(Round::Again(statements)) => Step::Again(statements),
@@ -647,6 +661,39 @@ impl SystemVerb {
 /// The block statements that take no parameter (`ELSE,X.` and `ENDLOOP,X.` took
 /// one without a word).
 const NO_PARAMETERS: &[&str] = &["ELSE", "ENDIF", "LOOP", "ENDLOOP", "ENDPROC"];
+
+/// The log line for IF blocks left open where the statements from `first` end
+/// (the deck's, or a running procedure's), when more than `floor` (the blocks open
+/// before them) are open: their IF statements, numbered from `first`. SR-0011's
+/// pages at hand do not say what COS did with a block no ENDIF closed; ending
+/// quietly hid the mistake, so the emulator logs it as a control-statement error
+/// and takes it as an abort (on to the next EXIT, else the job ends aborted).
+fn unclosed_if_blocks(deck: &DeckJob, first: usize, floor: usize, what: &str) -> Option<String> {
+    let open = deck
+        .conditions
+        .len()
+        .checked_sub(floor)
+        .filter(|&n| n > 0)?;
+    let ifs = super::definition::unclosed_ifs(&deck.statements, first, deck.statements.len());
+    let named: Vec<String> = ifs
+        .iter()
+        .map(|&i| {
+            format!(
+                "statement {} ({})",
+                i - first + 1,
+                deck.statements[i].trim()
+            )
+        })
+        .collect();
+    let (which, it) = match named.len() {
+        0 => (format!("{open} IF blocks"), "them"),
+        1 => (named.join(", "), "it"),
+        _ => (named.join(", "), "them"),
+    };
+    Some(format!(
+        " CONTROL STATEMENT ERROR: END OF {what} INSIDE AN IF BLOCK: {which}: no ENDIF closes {it}"
+    ))
+}
 
 /// The keywords of system verb `verb` that take a list of values (SR-0011's
 /// `RELEASE,DN=dn1:dn2`, `REWIND,DN=dn1:...:dn8`, ASSIGN's `BS=bsz:bpt`, ECHO's

@@ -81,18 +81,32 @@ const NOT_CONTINUED: [&str; 4] = ["JOB", "ACCOUNT", "DUMPJOB", "EXIT"];
 /// What a caret left in a statement says: it is not at the end of a line, or the
 /// statement is one of [`NOT_CONTINUED`].
 const CARET: &str = "a caret (^) continues a statement only as the last character of its \
-line, and JOB, ACCOUNT, DUMPJOB and EXIT cannot be continued (SR-0011)";
+line and after its verb, and JOB, ACCOUNT, DUMPJOB and EXIT cannot be continued (SR-0011: \
+\"A control statement verb cannot be continued to a second record\")";
 
 /// Whether a statement whose first line is `line` may be continued: not one of
 /// [`NOT_CONTINUED`] (its verb read as [`parse`] reads it).
 fn may_continue(line: &str) -> bool {
-    let verb: String = line
-        .trim_start_matches(is_blank)
-        .chars()
-        .take_while(|&c| is_name_char(c))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let chars: Vec<char> = line.chars().collect();
+    let (verb, _) = read_verb(&chars, 0);
     !NOT_CONTINUED.contains(&verb.as_str())
+}
+
+/// The verb starting at `at` (blanks before it skipped), in capitals, and the index
+/// of the first character after it and the blanks that follow. Blanks inside the
+/// verb are ignored too (SR-0011: "Blanks are ignored unless they are embedded in
+/// a literal string"), so `C O P Y R.` is `COPYR.`.
+fn read_verb(chars: &[char], mut at: usize) -> (String, usize) {
+    let mut verb = String::new();
+    while let Some(&c) = chars.get(at) {
+        if is_name_char(c) {
+            verb.push(c.to_ascii_uppercase());
+        } else if !is_blank(c) {
+            break;
+        }
+        at += 1;
+    }
+    (verb, at)
 }
 
 /// Joins images whose last non-blank character (outside a literal) is the caret with
@@ -102,6 +116,15 @@ pub fn join_continuations(lines: &[String]) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut current: Option<(usize, String)> = None;
     for (index, line) in lines.iter().enumerate() {
+        if let Some((start, text)) = current.take() {
+            if verb_would_continue(&text, line) {
+                // SR-0011: "A control statement verb cannot be continued to a
+                // second record": the caret stays, where `parse` refuses it.
+                out.push((start, format!("{text}^")));
+            } else {
+                current = Some((start, text));
+            }
+        }
         let first = current.is_none();
         let (start, mut text) = current.take().unwrap_or((index, String::new()));
         let trimmed = line.trim_end();
@@ -118,6 +141,17 @@ pub fn join_continuations(lines: &[String]) -> Vec<(usize, String)> {
         out.push(open);
     }
     out
+}
+
+/// Whether joining `next` to `text`, the lines of a statement so far, would carry
+/// its verb on: `text` holds a verb only and `next` starts with a character a verb
+/// may hold.
+fn verb_would_continue(text: &str, next: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let (verb, end) = read_verb(&chars, 0);
+    !verb.is_empty()
+        && end == chars.len()
+        && next.trim_start_matches(is_blank).starts_with(is_name_char)
 }
 
 /// Whether `line` ends with a caret that is not inside a literal.
@@ -143,19 +177,7 @@ const EXPRESSION_VERBS: [&str; 4] = ["IF", "ELSEIF", "SET", "EXITLOOP"];
 /// Parses one statement image (continuations already joined; not a comment).
 pub fn parse(image: &str) -> Result<Statement, SyntaxError> {
     let chars: Vec<char> = image.chars().collect();
-    let mut at = 0;
-    let skip_blanks = |at: &mut usize| {
-        while *at < chars.len() && is_blank(chars[*at]) {
-            *at += 1;
-        }
-    };
-    skip_blanks(&mut at);
-    let mut verb = String::new();
-    while at < chars.len() && is_name_char(chars[at]) {
-        verb.push(chars[at].to_ascii_uppercase());
-        at += 1;
-    }
-    skip_blanks(&mut at);
+    let (verb, mut at) = read_verb(&chars, 0);
     if verb.is_empty() {
         return Err(SyntaxError(format!("{image:?}: no verb")));
     }
