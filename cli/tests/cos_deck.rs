@@ -478,6 +478,29 @@ fn a_runaway_loop_ends_at_the_time_limit_or_as_a_runaway() {
         "{}",
         stderr.lines().count()
     );
+    // A loop holding its own EXIT comes back to it after the runaway's abort; it
+    // runs away a second time with no program run, and then the job ends. Before,
+    // it looped on with no end (no program returned to the machine's run, so not
+    // even SIGTERM stopped `cray run`), its log growing 12 MB a second.
+    let deck = "JOB,JN=X.\nLOOP.\nSKIPR,DN=NONE.\nEXIT.\nENDLOOP.\n";
+    let started = std::time::Instant::now();
+    let out = site.run("x", deck, &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        &stderr[stderr.len().saturating_sub(600)..]
+    );
+    assert_eq!(stderr.matches(" A RUNAWAY LOOP").count(), 2);
+    assert!(
+        stderr.ends_with(
+            " ENDLOOP: THE LOOP RAN AWAY AGAIN AFTER ITS ABORT, WITH NO PROGRAM RUN: THE JOB ENDS\n JOB ENDED ABORTED (status 1)\n"
+        ),
+        "{}",
+        &stderr[stderr.len().saturating_sub(600)..]
+    );
 }
 
 /// A deck checkpointed in the middle of a step in the second round of a loop, and

@@ -47,6 +47,15 @@ pub struct DeckHost {
     pub job_number: Option<u64>,
 }
 
+/// What the loops of a deck have run since its last program (see `loops`).
+#[derive(Default)]
+struct Idle {
+    /// Statements of loops' rounds.
+    statements: u64,
+    /// Times a loop ran away ([`MAX_IDLE_STATEMENTS`] statements).
+    runaways: u32,
+}
+
 /// What the interpreter did with the statements that follow.
 pub(super) enum Next {
     /// A program was loaded and runs.
@@ -251,8 +260,9 @@ impl System {
     /// Runs statements from the deck's position until a program is loaded or the job
     /// ends.
     pub(super) fn deck_continue(&mut self, pid: Pid) -> Next {
-        // Statements of loops' rounds run since the last program (see `loops`).
-        let mut idle = 0u64;
+        // Statements of loops' rounds run since the last program, and the runaways
+        // since then (see `loops`).
+        let mut idle = Idle::default();
         loop {
             let Some(deck) = self.deck_of_mut(pid) else {
                 return Next::End(ExitStatus::Exited(0));
@@ -311,7 +321,7 @@ impl System {
                 Step::Next => {}
                 Step::Program => return Next::Program,
                 Step::Again(statements) => {
-                    idle = idle.saturating_add(statements);
+                    idle.statements = idle.statements.saturating_add(statements);
                     if let Some(next) = self.after_round(pid, &mut idle) {
                         return next;
                     }
@@ -424,10 +434,13 @@ impl System {
         }
     }
 
-    /// After a round of a loop (`idle` statements of rounds in a row without a
-    /// program): the job ends when its time ran out; the step aborts when the loop
-    /// runs away.
-    fn after_round(&mut self, pid: Pid, idle: &mut u64) -> Option<Next> {
+    /// After a round of a loop (`idle`: the statements of rounds in a row without a
+    /// program, and the runaways among them): the job ends when its time ran out;
+    /// the step aborts when the loop runs away, and the job ends when it runs away a
+    /// second time with no program run between (its EXIT lies in the loop, so the
+    /// abort comes back to it, and only a program returns to the machine's run,
+    /// where a budget, a signal or a checkpoint is seen).
+    fn after_round(&mut self, pid: Pid, idle: &mut Idle) -> Option<Next> {
         let deck = self.deck_of(pid)?;
         if self
             .limit_periods(deck)
@@ -437,12 +450,22 @@ impl System {
             self.cos_time_limit_reached(jid);
             return Some(Next::Ended);
         }
-        if *idle >= MAX_IDLE_STATEMENTS {
+        if idle.statements >= MAX_IDLE_STATEMENTS {
             self.job_log(format!(
                 " ENDLOOP: {MAX_IDLE_STATEMENTS} STATEMENTS OF LOOPS RAN NO PROGRAM: A RUNAWAY LOOP (JOB,T= BOUNDS THE JOB'S TIME)"
             ));
+            if idle.runaways > 0 {
+                self.job_log(
+                    " ENDLOOP: THE LOOP RAN AWAY AGAIN AFTER ITS ABORT, WITH NO PROGRAM RUN: THE JOB ENDS"
+                        .to_string(),
+                );
+                return Some(Next::End(ExitStatus::Exited(1)));
+            }
             self.deck_abort(pid, ExitStatus::Exited(1));
-            *idle = 0;
+            *idle = Idle {
+                statements: 0,
+                runaways: 1,
+            };
         }
         None
     }
