@@ -162,6 +162,12 @@ pub struct NewJobOptions {
     /// program's file name without extension, in capitals.
     #[arg(long = "control", value_name = "STATEMENT")]
     pub control: Option<String>,
+    /// COS binary run by itself: its field length in words, as a deck job's
+    /// `JOB,MFL=` gives its steps (JCFL = JCMFL; rounded up to 512 words, at
+    /// least what the program needs). Default: what it needs plus 040000 words
+    /// of heap and stack.
+    #[arg(long, value_name = "WORDS")]
+    pub mfl: Option<u64>,
 }
 
 /// Options of `cray run` alone.
@@ -258,6 +264,8 @@ pub struct RunOptions {
     pub requeue: bool,
     pub datasets: Vec<String>,
     pub control: Option<String>,
+    /// `--mfl`.
+    pub mfl: Option<u64>,
     pub system_dir: Option<PathBuf>,
     pub pds: Option<PathBuf>,
     pub queue: Option<PathBuf>,
@@ -317,6 +325,7 @@ impl RunOptions {
             epoch: Some(new.epoch),
             datasets: new.datasets,
             control: new.control,
+            mfl: new.mfl,
             ..RunOptions::of_job(job)
         }
     }

@@ -187,6 +187,33 @@ fn check_datasets(root: &Path, datasets: &BTreeMap<String, Backing>) -> Result<(
     Ok(())
 }
 
+/// Most words `--mfl` may ask for: a field's addresses are 24 bits, and fields
+/// are whole multiples of 512 words.
+const MOST_MFL: u64 = (1 << 24) - 512;
+
+/// Refuses `--mfl` for anything but a COS binary run by itself, and beyond what a
+/// field can address.
+fn check_mfl(program: &Path, mfl: Option<u64>, runnable: &Runnable) -> Result<(), CliError> {
+    let Some(mfl) = mfl else {
+        return Ok(());
+    };
+    let refusal = match runnable {
+        Runnable::Cos(_) if (1..=MOST_MFL).contains(&mfl) => return Ok(()),
+        Runnable::Cos(_) => format!(
+            "--mfl {mfl}: a field length is 1 to {MOST_MFL} words (24-bit addresses)"
+        ),
+        Runnable::Deck(_) => format!(
+            "--mfl: {} is a job deck, whose JOB statement gives its steps' field (JOB,JN=...,MFL=words)",
+            program.display()
+        ),
+        Runnable::AOut(_) => format!(
+            "--mfl: {} is a UNICOS program, whose field grows with brk (--memory bounds it)",
+            program.display()
+        ),
+    };
+    Err(CliError::new(refusal))
+}
+
 /// Loads `program` into a fresh system as the first process of a new job.
 pub fn load(
     options: &RunOptions,
@@ -208,7 +235,9 @@ pub fn load(
     argv.extend(args.iter().cloned());
     let datasets = dataset_map(&options.datasets)?;
     check_datasets(&root, &datasets)?;
-    match crate::load::program_words(program, personality)? {
+    let runnable = crate::load::program_words(program, personality)?;
+    check_mfl(program, options.mfl, &runnable)?;
+    match runnable {
         Runnable::AOut(_) if !datasets.is_empty() => {
             return Err(CliError::new(format!(
                 "{}: --dataset maps COS datasets, but this is a UNICOS program (assemble it with `cray asm --format cos`, or pass --personality cos)",
@@ -235,9 +264,11 @@ pub fn load(
                 .control
                 .clone()
                 .unwrap_or_else(|| statement_for(&program.to_string_lossy(), args));
-            system
-                .load_cos_words(&name, &words, &statement, datasets)
-                .map_err(|e| CliError::invalid(program, e))?
+            match options.mfl {
+                Some(mfl) => system.load_cos_words_in_field(&name, &words, &statement, datasets, mfl),
+                None => system.load_cos_words(&name, &words, &statement, datasets),
+            }
+            .map_err(|e| CliError::invalid(program, e))?
         }
     };
     Ok(system)

@@ -31,6 +31,8 @@ struct Program {
     reads: &'static [(&'static str, &'static str)],
     /// Datasets it writes: NAME and the host text file it is mapped to.
     writes: &'static [(&'static str, &'static str)],
+    /// Options of `cray run` it needs beside those.
+    options: &'static [&'static str],
 }
 
 const WORDFREQ: Program = Program {
@@ -38,6 +40,7 @@ const WORDFREQ: Program = Program {
     stdin: Some("wordfreq.in"),
     reads: &[],
     writes: &[],
+    options: &[],
 };
 
 const GRADES: Program = Program {
@@ -45,6 +48,7 @@ const GRADES: Program = Program {
     stdin: None,
     reads: &[("SCORES", "grades.in")],
     writes: &[("REPORT", "report.txt"), ("BYMARK", "bymark.txt")],
+    options: &[],
 };
 
 const LISPF4: Program = Program {
@@ -52,6 +56,16 @@ const LISPF4: Program = Program {
     stdin: Some("lisp-demo.lsp"),
     reads: &[("LISPSYS", "LISPSYS")],
     writes: &[],
+    options: &[],
+};
+
+/// BIGHEAP in a field of 400 000 words (about 3 MiB), room for its megabyte.
+const BIGHEAP: Program = Program {
+    binary: "bigheap.abs",
+    stdin: None,
+    reads: &[],
+    writes: &[],
+    options: &["--mfl", "400000"],
 };
 
 /// LISPF4 loading its LISPINI system from `$IN` (1.42 G clock periods), which ends by
@@ -61,6 +75,7 @@ const LISPF4_LOADING_LISPINI: Program = Program {
     stdin: None,
     reads: &[("LISPSYS", "LISPSYS"), ("$IN", "LISPINI")],
     writes: &[("LISPINI", "lispini.img")],
+    options: &[],
 };
 
 impl Program {
@@ -123,7 +138,7 @@ impl Root {
 
     /// `cray run` options that map `program`'s datasets, then the binary.
     fn run_args(&self, program: &Program) -> Vec<String> {
-        let mut args = Vec::new();
+        let mut args: Vec<String> = program.options.iter().map(|o| o.to_string()).collect();
         for (name, file) in program.reads.iter().chain(program.writes) {
             args.push("--dataset".to_string());
             args.push(format!("{name}={file}"));
@@ -251,6 +266,43 @@ fn wordfreq_prints_what_its_host_build_prints_and_restarts_exactly() {
         "it read all of its standard input"
     );
     restarts_exactly(&WORDFREQ, &whole);
+}
+
+/// An ACK C program keeps its heap and stack between the end of its code and the I/O
+/// area of its field. Run by itself that room is 040000 words, and bigheap's malloc
+/// runs out before its megabyte (exit status 1); with `--mfl` its field is as large
+/// as a deck job's step may have, and it prints what its host build prints, and
+/// restarts exactly in that field. `--mfl` is refused where it does not apply.
+#[test]
+fn bigheap_outgrows_the_default_field_and_fits_with_mfl() {
+    let alone = cray()
+        .args(["run", compiled("bigheap.abs").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(alone.status.code(), Some(1), "{}", text(&alone.stderr));
+    assert_eq!(text(&alone.stdout), "malloc failed after 128128 bytes\n");
+    let whole = uninterrupted(&BIGHEAP);
+    assert_eq!(text(&whole.output.stdout), host("bigheap.host.txt"));
+    restarts_exactly(&BIGHEAP, &whole);
+    for (mfl, program, refusal) in [
+        (
+            "0",
+            "bigheap.abs",
+            "--mfl 0: a field length is 1 to 16776704 words",
+        ),
+        (
+            "400000",
+            "../hello.cal",
+            "is a UNICOS program, whose field grows with brk",
+        ),
+    ] {
+        let out = cray()
+            .args(["run", "--mfl", mfl, compiled(program).to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(refusal), "{}", text(&out.stderr));
+    }
 }
 
 #[test]

@@ -14,22 +14,54 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 
 /// Dataset names a statement may name: the job's own, special ones, and nonsense.
-const NAMES: [&str; 9] = ["A", "B", "X", "$IN", "$OUT", "$DUMP", "$PROC", "LONGNAME99", ""];
+const NAMES: [&str; 9] = [
+    "A",
+    "B",
+    "X",
+    "$IN",
+    "$OUT",
+    "$DUMP",
+    "$PROC",
+    "LONGNAME99",
+    "",
+];
 
 /// Values a parameter may take.
 const VALUES: [&str; 14] = [
-    "A", "B", "0", "1", "7", "ALL", "999999999999999999999", "-1", "RP", "SC", "PR", "ST", "*", "'TEXT'",
+    "A",
+    "B",
+    "0",
+    "1",
+    "7",
+    "ALL",
+    "999999999999999999999",
+    "-1",
+    "RP",
+    "SC",
+    "PR",
+    "ST",
+    "*",
+    "'TEXT'",
 ];
 
 /// Verbs with the keywords each takes (SR-0011's, as the emulator serves them), so
 /// that most statements get past their parameters to what they do; any keyword may
 /// still come, and the verbs at the end are no COS verb or a utility not there.
 const VERBS: [(&str, &[&str]); 31] = [
-    ("ACCESS", &["DN", "PDN", "ID", "ED", "OWN", "R", "W", "M", "UQ", "NA"]),
-    ("SAVE", &["DN", "PDN", "ID", "ED", "R", "W", "M", "PAM", "TEXT", "NA"]),
+    (
+        "ACCESS",
+        &["DN", "PDN", "ID", "ED", "OWN", "R", "W", "M", "UQ", "NA"],
+    ),
+    (
+        "SAVE",
+        &["DN", "PDN", "ID", "ED", "R", "W", "M", "PAM", "TEXT", "NA"],
+    ),
     ("DELETE", &["DN", "PDN", "ID", "ED", "OWN", "M", "NA"]),
     ("ADJUST", &["DN", "PDN", "ID", "ED", "M", "NA"]),
-    ("MODIFY", &["DN", "PDN", "ID", "ED", "NED", "NID", "M", "NA"]),
+    (
+        "MODIFY",
+        &["DN", "PDN", "ID", "ED", "NED", "NID", "M", "NA"],
+    ),
     ("PERMIT", &["PDN", "ID", "ED", "AM", "US", "M", "NA"]),
     ("ASSIGN", &["DN", "NA"]),
     ("RELEASE", &["DN", "NA"]),
@@ -85,8 +117,14 @@ const ANY_KEYWORDS: [&str; 6] = ["DN", "ZZ", "PDN", "NA", "I", "LW"];
 fn expression() -> impl Strategy<Value = String> {
     let atom = prop_oneof![
         (0u8..8).prop_map(|j| format!("J{j}")),
-        prop_oneof![Just("0"), Just("1"), Just("77B"), Just("99999999999999999999"), Just("'X'")]
-            .prop_map(str::to_string),
+        prop_oneof![
+            Just("0"),
+            Just("1"),
+            Just("77B"),
+            Just("99999999999999999999"),
+            Just("'X'")
+        ]
+        .prop_map(str::to_string),
         Just("SYSID".to_string()),
     ];
     let operator = prop_oneof![
@@ -169,8 +207,12 @@ fn statements() -> impl Strategy<Value = Vec<String>> {
     let leaf = proptest::collection::vec(statement(), 0..6);
     leaf.prop_recursive(3, 48, 4, |inner| {
         let block = prop_oneof![
-            (expression(), inner.clone(), proptest::option::of(inner.clone())).prop_map(
-                |(e, then, otherwise)| {
+            (
+                expression(),
+                inner.clone(),
+                proptest::option::of(inner.clone())
+            )
+                .prop_map(|(e, then, otherwise)| {
                     let mut lines = vec![format!("IF({e})")];
                     lines.extend(then);
                     if let Some(otherwise) = otherwise {
@@ -180,8 +222,7 @@ fn statements() -> impl Strategy<Value = Vec<String>> {
                     }
                     lines.push("ENDIF.".to_string());
                     lines
-                }
-            ),
+                }),
             // Three rounds at most: J7 counts them (the random SETs use J0 to J6).
             (expression(), inner.clone()).prop_map(|(e, body)| {
                 let mut lines = vec![
@@ -203,13 +244,17 @@ fn statements() -> impl Strategy<Value = Vec<String>> {
                 lines
             }),
             prop_oneof![
-                Just("ENDIF."), Just("ELSE."), Just("ENDLOOP."), Just("EXITLOOP."), Just("RETURN."),
-                Just("IF(J1.EQ.J1)"), Just("ENDPROC.")
+                Just("ENDIF."),
+                Just("ELSE."),
+                Just("ENDLOOP."),
+                Just("EXITLOOP."),
+                Just("RETURN."),
+                Just("IF(J1.EQ.J1)"),
+                Just("ENDPROC.")
             ]
             .prop_map(|s| vec![s.to_string()]),
         ];
-        proptest::collection::vec(prop_oneof![inner, block], 1..4)
-            .prop_map(|parts| parts.concat())
+        proptest::collection::vec(prop_oneof![inner, block], 1..4).prop_map(|parts| parts.concat())
     })
 }
 
@@ -217,7 +262,11 @@ fn statements() -> impl Strategy<Value = Vec<String>> {
 /// CALL may run as statements).
 fn deck() -> impl Strategy<Value = String> {
     (
-        prop_oneof![Just("JOB,JN=FUZZ,T=1."), Just("JOB,JN=FUZZ."), Just("JOB,JN=F,MFL=1000.")],
+        prop_oneof![
+            Just("JOB,JN=FUZZ,T=1."),
+            Just("JOB,JN=FUZZ."),
+            Just("JOB,JN=F,MFL=1000.")
+        ],
         statements(),
         proptest::collection::vec(statement(), 0..6),
     )
@@ -247,7 +296,11 @@ const MOST_PERIODS: u64 = 1_050_000_000;
 fn run_deck(text: &str) -> Result<(), String> {
     let root = tempfile::tempdir().map_err(|e| e.to_string())?;
     let store = root.path().join("store");
-    let mut system = System::new(Config::default(), HostRoot::new(root.path()), Console::captured());
+    let mut system = System::new(
+        Config::default(),
+        HostRoot::new(root.path()),
+        Console::captured(),
+    );
     let Ok(deck) = read_deck(text.as_bytes()) else {
         return Ok(());
     };
@@ -258,7 +311,10 @@ fn run_deck(text: &str) -> Result<(), String> {
         queue: None,
         job_number: None,
     });
-    if system.load_cos_deck("fuzz", &deck, BTreeMap::new()).is_err() {
+    if system
+        .load_cos_deck("fuzz", &deck, BTreeMap::new())
+        .is_err()
+    {
         return Ok(());
     }
     loop {
@@ -273,7 +329,10 @@ fn run_deck(text: &str) -> Result<(), String> {
         match system.run(budget) {
             Event::Exited { .. } => return Ok(()),
             Event::BudgetExhausted if system.clock >= MOST_PERIODS => {
-                return Err(format!("still running after {} clock periods", system.clock));
+                return Err(format!(
+                    "still running after {} clock periods",
+                    system.clock
+                ));
             }
             Event::BudgetExhausted => {}
             Event::InputWanted { .. } => system.end_input(),
@@ -295,4 +354,3 @@ proptest! {
         }
     }
 }
-

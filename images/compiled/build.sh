@@ -50,6 +50,10 @@ link_fortran() {
 cp "$here/wordfreq.c" "$work/"
 (cd "$work" && PATH=$bin:$PATH "$bin/ack" -mcos -o "$here/wordfreq.abs" wordfreq.c)
 
+# C: bigheap allocates a megabyte (run with --mfl: cli/tests/compiled.rs).
+cp "$here/bigheap.c" "$work/"
+(cd "$work" && PATH=$bin:$PATH "$bin/ack" -mcos -o "$here/bigheap.abs" bigheap.c)
+
 # FORTRAN 77: grades reads and writes named datasets.
 cp "$here/grades.f" "$work/"
 (cd "$work" && fortran_object grades.f grades.o && link_fortran "$here/grades.abs" grades.o)
@@ -77,8 +81,10 @@ fi
 if command -v gcc >/dev/null; then
     gcc -O2 -o "$work/wordfreq" "$here/wordfreq.c"
     "$work/wordfreq" <"$here/wordfreq.in" >"$here/wordfreq.host.txt"
+    gcc -O2 -o "$work/bigheap" "$here/bigheap.c"
+    "$work/bigheap" >"$here/bigheap.host.txt"
 else
-    echo "build.sh: no gcc; wordfreq.host.txt left as it was" >&2
+    echo "build.sh: no gcc; wordfreq.host.txt and bigheap.host.txt left as they were" >&2
 fi
 if command -v gfortran >/dev/null; then
     mkdir "$work/host"

@@ -132,6 +132,18 @@ impl System {
         control_statement: &str,
         datasets: BTreeMap<String, Backing>,
     ) -> Result<Pid, SystemError> {
+        self.load_cos_shaped(name, binary, control_statement, datasets, FieldShape::ALONE)
+    }
+
+    /// [`System::load_cos`] in a field of `shape`.
+    fn load_cos_shaped(
+        &mut self,
+        name: &str,
+        binary: &AbsoluteBinary,
+        control_statement: &str,
+        datasets: BTreeMap<String, Backing>,
+        shape: FieldShape,
+    ) -> Result<Pid, SystemError> {
         let load_error = |source| SystemError::Load {
             program: name.to_string(),
             source,
@@ -140,20 +152,15 @@ impl System {
             .config
             .memory_words
             .saturating_sub(self.memory_in_use());
-        let field = cos_field(
-            binary,
-            control_statement,
-            datasets,
-            FieldShape::ALONE,
-            available,
-        )
-        .map_err(|e| match e {
-            CosFieldError::Load(source) => load_error(source),
-            CosFieldError::Jcb(e) => SystemError::Foreign {
-                program: name.to_string(),
-                source: CosStartError::Jcb(e),
+        let field = cos_field(binary, control_statement, datasets, shape, available).map_err(
+            |e| match e {
+                CosFieldError::Load(source) => load_error(source),
+                CosFieldError::Jcb(e) => SystemError::Foreign {
+                    program: name.to_string(),
+                    source: CosStartError::Jcb(e),
+                },
             },
-        })?;
+        )?;
         let mut cpu = self.new_cpu(field.fl);
         cpu.p = binary.entry_parcel;
         let memory = Memory::from_words(field.words);
@@ -175,6 +182,29 @@ impl System {
             source: CosStartError::Binary(e),
         })?;
         self.load_cos(name, &binary, control_statement, datasets)
+    }
+
+    /// [`System::load_cos_words`] in a field of `mfl` words (rounded up to
+    /// [`FIELD_GRANULE`], and never less than the program needs), JCFL and JCMFL
+    /// both, as a deck job's step runs in its job's MFL (`cray run --mfl`): room for
+    /// a program whose heap and stack outgrow [`HEAP_WORDS`].
+    pub fn load_cos_words_in_field(
+        &mut self,
+        name: &str,
+        words: &[u64],
+        control_statement: &str,
+        datasets: BTreeMap<String, Backing>,
+        mfl: u64,
+    ) -> Result<Pid, SystemError> {
+        let binary = super::absolute::parse(words).map_err(|e| SystemError::Foreign {
+            program: name.to_string(),
+            source: CosStartError::Binary(e),
+        })?;
+        let shape = FieldShape {
+            mfl: Some(mfl.div_ceil(FIELD_GRANULE) * FIELD_GRANULE),
+            ..FieldShape::ALONE
+        };
+        self.load_cos_shaped(name, &binary, control_statement, datasets, shape)
     }
 }
 
