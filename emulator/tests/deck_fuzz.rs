@@ -1,7 +1,7 @@
 //! Job decks made at random from COS's control statements, each run to its end in a
 //! fresh system with a permanent-dataset store: whatever a deck says, the job ends
 //! (normally or aborted) or is refused before it starts, within a bounded number of
-//! clock periods, and never panics. COS's own self-replicating diagnostic job
+//! clock periods and of seconds of host time, and never panics. COS's own self-replicating diagnostic job
 //! (`jdiaggo`) once made DUMP panic on the empty field of a job dumped before its
 //! first program; this looks for more of the same.
 
@@ -292,6 +292,10 @@ fn deck() -> impl Strategy<Value = String> {
 /// runaway, and a deck runs no program that could run longer).
 const MOST_PERIODS: u64 = 1_050_000_000;
 
+/// Host time a deck may take: the slowest, a loop that runs away twice (262 144
+/// statements), takes well under a second.
+const HOST_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Runs `text` as a deck job to its end; the deck's refusal is an end too.
 fn run_deck(text: &str) -> Result<(), String> {
     let root = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -342,15 +346,33 @@ fn run_deck(text: &str) -> Result<(), String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    // Shrinking a deck that timed out leaves its thread running: a bounded time
+    // for it keeps such a failure from taking the machine.
+    #![proptest_config(ProptestConfig {
+        cases: 200,
+        max_shrink_time: 120_000,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn a_random_deck_ends_without_panicking(text in deck()) {
-        let ended = std::panic::catch_unwind(|| run_deck(&text));
-        match ended {
+        // On a thread of its own, so that a deck the interpreter loops on for ever
+        // without a clock period passing (the runaway loop with its EXIT inside,
+        // once) fails the test instead of hanging it.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let deck = text.clone();
+        std::thread::spawn(move || {
+            let _ = sender.send(run_deck(&deck));
+        });
+        match receiver.recv_timeout(HOST_TIME_LIMIT) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => prop_assert!(false, "{e}\n{text}"),
-            Err(_) => prop_assert!(false, "panicked on the deck:\n{text}"),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                prop_assert!(false, "still running after {HOST_TIME_LIMIT:?}:\n{text}")
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                prop_assert!(false, "panicked on the deck:\n{text}")
+            }
         }
     }
 }
