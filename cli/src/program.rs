@@ -10,6 +10,7 @@ use crate::resume::{self, Finished, Found};
 use crate::session::{job_of, Outcome, Session, Triggers};
 use crate::{CliError, RunOptions, Timing};
 use cray_emulator::cos::deck::catalogue::Catalogue;
+use cray_emulator::cos::deck::field_limit::ADDRESS_LIMIT;
 use cray_emulator::cos::deck::DeckHost;
 use cray_emulator::cos::jcb::statement_for;
 use cray_emulator::cos::job::Backing;
@@ -187,10 +188,6 @@ fn check_datasets(root: &Path, datasets: &BTreeMap<String, Backing>) -> Result<(
     Ok(())
 }
 
-/// Most words `--mfl` may ask for: a field's addresses are 24 bits, and fields
-/// are whole multiples of 512 words.
-const MOST_MFL: u64 = (1 << 24) - 512;
-
 /// Refuses `--mfl` for anything but a COS binary run by itself, and beyond what a
 /// field can address.
 fn check_mfl(program: &Path, mfl: Option<u64>, runnable: &Runnable) -> Result<(), CliError> {
@@ -198,9 +195,9 @@ fn check_mfl(program: &Path, mfl: Option<u64>, runnable: &Runnable) -> Result<()
         return Ok(());
     };
     let refusal = match runnable {
-        Runnable::Cos(_) if (1..=MOST_MFL).contains(&mfl) => return Ok(()),
+        Runnable::Cos(_) if (1..=ADDRESS_LIMIT).contains(&mfl) => return Ok(()),
         Runnable::Cos(_) => format!(
-            "--mfl {mfl}: a field length is 1 to {MOST_MFL} words (24-bit addresses)"
+            "--mfl {mfl}: a field length is 1 to {ADDRESS_LIMIT} words (24-bit addresses)"
         ),
         Runnable::Deck(_) => format!(
             "--mfl: {} is a job deck, whose JOB statement gives its steps' field (JOB,JN=...,MFL=words)",

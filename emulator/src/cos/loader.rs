@@ -177,17 +177,13 @@ impl System {
         control_statement: &str,
         datasets: BTreeMap<String, Backing>,
     ) -> Result<Pid, SystemError> {
-        let binary = super::absolute::parse(words).map_err(|e| SystemError::Foreign {
-            program: name.to_string(),
-            source: CosStartError::Binary(e),
-        })?;
-        self.load_cos(name, &binary, control_statement, datasets)
+        self.load_cos_words_shaped(name, words, control_statement, datasets, FieldShape::ALONE)
     }
 
-    /// [`System::load_cos_words`] in a field of `mfl` words (rounded up to
-    /// [`FIELD_GRANULE`], and never less than the program needs), JCFL and JCMFL
-    /// both, as a deck job's step runs in its job's MFL (`cray run --mfl`): room for
-    /// a program whose heap and stack outgrow [`HEAP_WORDS`].
+    /// [`System::load_cos_words`] in a field of `mfl` words (rounded up to whole
+    /// granules, and never less than the program needs), JCFL and JCMFL both, as a
+    /// deck job's step runs in its job's MFL (`cray run --mfl`): room for a program
+    /// whose heap and stack outgrow [`HEAP_WORDS`].
     pub fn load_cos_words_in_field(
         &mut self,
         name: &str,
@@ -196,14 +192,26 @@ impl System {
         datasets: BTreeMap<String, Backing>,
         mfl: u64,
     ) -> Result<Pid, SystemError> {
+        let shape = FieldShape {
+            mfl: Some(super::deck::field_limit::in_granules(mfl)),
+            ..FieldShape::ALONE
+        };
+        self.load_cos_words_shaped(name, words, control_statement, datasets, shape)
+    }
+
+    /// [`System::load_cos_words`] in a field of `shape`.
+    fn load_cos_words_shaped(
+        &mut self,
+        name: &str,
+        words: &[u64],
+        control_statement: &str,
+        datasets: BTreeMap<String, Backing>,
+        shape: FieldShape,
+    ) -> Result<Pid, SystemError> {
         let binary = super::absolute::parse(words).map_err(|e| SystemError::Foreign {
             program: name.to_string(),
             source: CosStartError::Binary(e),
         })?;
-        let shape = FieldShape {
-            mfl: Some(mfl.div_ceil(FIELD_GRANULE) * FIELD_GRANULE),
-            ..FieldShape::ALONE
-        };
         self.load_cos_shaped(name, &binary, control_statement, datasets, shape)
     }
 }

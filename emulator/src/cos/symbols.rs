@@ -25,6 +25,7 @@
 //! done and nothing stored. Nothing the deck keeps changes, so checkpoints are as
 //! they were.
 
+use super::bits::word_ascii;
 use super::requests::Reply;
 use super::System;
 use crate::system::Pid;
@@ -36,15 +37,10 @@ const RESULT_POINTER_WORD: u64 = 3;
 /// The only function the library asks for: read a symbol.
 const READ: u64 = 0;
 
-/// The symbol name in `word`: its ASCII characters up to the first zero byte,
-/// blanks dropped.
+/// The symbol name in `word`: its characters up to the first zero byte
+/// ([`word_ascii`]), blanks dropped, in capitals.
 fn symbol_name(word: u64) -> String {
-    word.to_be_bytes()
-        .iter()
-        .take_while(|&&byte| byte != 0)
-        .filter(|&&byte| byte != b' ')
-        .map(|&byte| char::from(byte).to_ascii_uppercase())
-        .collect()
+    word_ascii(word).replace(' ', "").to_ascii_uppercase()
 }
 
 impl System {

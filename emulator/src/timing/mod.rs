@@ -1177,19 +1177,19 @@ impl TimingModel {
         bank_held: bool,
         ops: &operands::Operands,
     ) {
+        // A gather's or scatter's banks are those of the addresses the CPU noted
+        // (none when the issue was made up without them: then one element a CP).
+        let indexed = match memory {
+            MemoryAccess::Gather => self.indexed.take(vl),
+            _ => None,
+        };
         let (count, first, stride, banked) = match memory {
             MemoryAccess::Scalar { address } => (1, address, 0, true),
             MemoryAccess::Vector { first, stride } => (vl, first, stride, true),
             MemoryAccess::Block { first, count } => (u64::from(count), first, 1, true),
-            MemoryAccess::Gather | MemoryAccess::None => (vl, 0, 0, false),
+            MemoryAccess::Gather => (vl, 0, 0, indexed.is_some()),
+            MemoryAccess::None => (vl, 0, 0, false),
         };
-        // A gather's or scatter's banks are those of the addresses the CPU noted
-        // (none when the issue was made up without them: then one element a CP).
-        let indexed = match memory {
-            MemoryAccess::Gather => self.indexed.take(count),
-            _ => None,
-        };
-        let banked = banked || indexed.is_some();
         if bank_held {
             self.counters.bank_conflicts += 1;
         }

@@ -37,7 +37,12 @@ pub const DEFAULT_MFL_WORDS: u64 = 0o1000000;
 /// 512 words").
 const MFL_GRANULE: u64 = 512;
 /// One past the largest field a 24-bit address reaches, in whole granules.
-const ADDRESS_LIMIT: u64 = (1 << 24) - MFL_GRANULE;
+pub const ADDRESS_LIMIT: u64 = (1 << 24) - MFL_GRANULE;
+
+/// `words` rounded up to a whole number of granules, as a field length is.
+pub fn in_granules(words: u64) -> u64 {
+    words.div_ceil(MFL_GRANULE) * MFL_GRANULE
+}
 
 /// The system maximum field length on a machine of `memory_words`.
 pub fn system_maximum(memory_words: u64) -> u64 {
@@ -106,9 +111,7 @@ pub fn memory_request(s: &Statement, mfl: u64) -> Result<Memory, String> {
                     " MEMORY: FL={text}: above the job's maximum field length of {mfl} words (JOB,MFL=)"
                 )
             })?;
-            Ok(Memory::FieldLength(
-                words.div_ceil(MFL_GRANULE) * MFL_GRANULE,
-            ))
+            Ok(Memory::FieldLength(in_granules(words)))
         }
     }
 }
@@ -176,9 +179,7 @@ pub fn job_field_limit(
                 "MFL={text}: above the system maximum field length of {maximum} words"
             ))
         })?;
-    Ok(Some(FieldLimit::Given(
-        words.div_ceil(MFL_GRANULE) * MFL_GRANULE,
-    )))
+    Ok(Some(FieldLimit::Given(in_granules(words))))
 }
 
 #[cfg(test)]

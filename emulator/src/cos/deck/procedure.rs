@@ -92,8 +92,8 @@ fn parse_frame_start(image: &str) -> Option<(usize, usize)> {
 }
 
 /// The index of the running procedure's frame start (the last one), if a
-/// procedure runs.
-fn innermost_frame(statements: &[String]) -> Option<usize> {
+/// procedure runs: its statements follow it.
+pub(super) fn innermost_frame(statements: &[String]) -> Option<usize> {
     // The running procedure's frame ends the list: without one, no procedure
     // runs, which an abort at the deck's level learns without reading the deck.
     if !statements.last().is_some_and(|image| is_frame_end(image)) {
@@ -102,12 +102,6 @@ fn innermost_frame(statements: &[String]) -> Option<usize> {
     statements
         .iter()
         .rposition(|image| parse_frame_start(image).is_some())
-}
-
-/// The index of the running procedure's frame start, if a procedure runs: its
-/// statements follow it.
-pub(super) fn running_start(statements: &[String]) -> Option<usize> {
-    innermost_frame(statements)
 }
 
 /// The name of the running procedure (its dataset's, or its definition's), if a

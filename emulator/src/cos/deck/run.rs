@@ -280,7 +280,7 @@ impl System {
             if super::procedure::is_frame_end(&image) {
                 // The end of a procedure's statements: back to its caller.
                 let first =
-                    super::procedure::running_start(&deck.statements).map_or(index, |s| s + 1);
+                    super::procedure::innermost_frame(&deck.statements).map_or(index, |s| s + 1);
                 let floor = super::procedure::open_at_call(&deck.statements);
                 let name = super::procedure::running_name(&deck.statements).unwrap_or_default();
                 let unclosed = unclosed_if_blocks(deck, first, floor, &format!("PROCEDURE {name}"));
